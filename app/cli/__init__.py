@@ -1,0 +1,96 @@
+"""The `quartermaster` command line.
+
+Each command group lives in its own module ``app/cli/cmd_<name>.py`` with a
+``register(subparsers)`` function that adds its parser and sets ``func``;
+modules are found at start-up, so a new feature adds a file and touches
+nothing shared. A handler returns an exit code; domain errors become one
+``error: …`` line and exit 1; argparse misuse exits 2. Qt is imported only
+by the ``gui`` command.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import pkgutil
+import sys
+
+from app import __version__
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+class CommandError(Exception):
+    """A command cannot do what was asked: printed as ``error: …``, exit 1."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="quartermaster",
+        description="Asset and equipment inventory for school districts.",
+        epilog="Run without a command to open the desktop app. "
+               "`quartermaster COMMAND --help` explains each command.")
+    parser.add_argument("--db", metavar="PATH|URL",
+                        help="database file or postgresql://user@host/db URL "
+                             "(default: $QUARTERMASTER_DB, else the local database)")
+    parser.add_argument("--user", metavar="NAME",
+                        help="name recorded in history (default: the OS user)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for mod in _command_modules():
+        mod.register(sub)
+    return parser
+
+
+def _command_modules():
+    import app.cli as pkg
+    names = sorted(m.name for m in pkgutil.iter_modules(pkg.__path__) if m.name.startswith("cmd_"))
+    return [importlib.import_module(f"app.cli.{n}") for n in names]
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args = parser.parse_args(argv + ["gui"])
+    if args.user:
+        import os
+        os.environ["QM_USER"] = args.user
+    from app.services.errors import DomainError
+    from app.store.db import DatabaseOpenError
+    try:
+        if getattr(args, "needs_db", True):
+            from app.store.db import open_database
+            open_database(args.db)
+        return int(args.func(args) or 0)
+    except (CommandError, DomainError, DatabaseOpenError) as exc:
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except OSError as exc:
+        print(f"error: {exc.strerror or exc}{': ' + str(exc.filename) if exc.filename else ''}",
+              file=sys.stderr)
+        return EXIT_ERROR
+    finally:
+        from app.store.db import close_database
+        try:
+            close_database()
+        except Exception:
+            pass
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split()) or exc.__class__.__name__
+
+
+def add_common_output(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+
+def version_text() -> str:
+    return f"quartermaster {__version__}"

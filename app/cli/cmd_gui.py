@@ -1,0 +1,16 @@
+"""`quartermaster gui`: the desktop app (the default command). The only place
+the command line imports Qt."""
+
+
+def register(sub) -> None:
+    p = sub.add_parser("gui", help="open the desktop app (the default)")
+    p.add_argument("--page", help="page to open first (assets, people, …)")
+    p.add_argument("--screenshot", metavar="FILE.png",
+                   help="render the window offscreen, save a PNG once the page has painted, and exit")
+    p.add_argument("--size", default="1440x900", help="window size WIDTHxHEIGHT (default 1440x900)")
+    p.set_defaults(func=run, needs_db=False)
+
+
+def run(args) -> int:
+    from ui.app import run_gui
+    return run_gui(args)

@@ -1,0 +1,66 @@
+"""Printing records for people and for scripts."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import decimal
+import json
+import sys
+
+
+def to_jsonable(value):
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    return value
+
+
+def print_json(obj) -> None:
+    json.dump(to_jsonable(obj), sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def print_fields(pairs: list[tuple[str, object]]) -> None:
+    width = max((len(k) for k, v in pairs if v not in (None, "")), default=0)
+    for key, value in pairs:
+        if value in (None, ""):
+            continue
+        if isinstance(value, decimal.Decimal):
+            value = f"${value:,.2f}"
+        elif isinstance(value, (dt.date, dt.datetime)):
+            value = value.isoformat(sep=" ", timespec="minutes") if isinstance(value, dt.datetime) \
+                else value.isoformat()
+        print(f"{key:<{width}}  {value}")
+
+
+def print_table(headers: list[str], rows: list[list]) -> None:
+    cells = [[_cell(v) for v in row] for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    print("  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip())
+    for r in cells:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+
+
+def write_csv(headers: list[str], rows, out=None) -> None:
+    from app.exporting import safe_cell  # formula neutralisation lives with exports
+    w = csv.writer(out or sys.stdout, lineterminator="\n")
+    w.writerow(headers)
+    for row in rows:
+        w.writerow([safe_cell(_cell(v)) for v in row])
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, decimal.Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)

@@ -1,0 +1,157 @@
+"""What happens to assets: loans, repairs, stocktakes, intake, history."""
+from __future__ import annotations
+
+import peewee as pw
+
+from app.models.assets import Asset
+from app.models.common import JSONField, MoneyField, utcnow
+from app.models.people import Person
+from app.models.places import HardwareModel, Location, Site, Supplier
+from app.store.db import BaseModel
+
+
+class Loan(BaseModel):
+    asset = pw.ForeignKeyField(Asset, backref="loans", on_delete="CASCADE")
+    person = pw.ForeignKeyField(Person, null=True, backref="loans", on_delete="RESTRICT")
+    location = pw.ForeignKeyField(Location, null=True, backref="loans", on_delete="RESTRICT")
+    out_at = pw.DateTimeField(default=utcnow, index=True)
+    due = pw.DateField(null=True, index=True)
+    returned_at = pw.DateTimeField(null=True, index=True)
+    condition_out = pw.CharField(null=True)
+    condition_in = pw.CharField(null=True)
+    agreement_signed = pw.BooleanField(default=False)
+    language = pw.CharField(default="en")
+    notes = pw.TextField(null=True)
+    out_by = pw.CharField(null=True)
+    in_by = pw.CharField(null=True)
+
+
+class Repair(BaseModel):
+    asset = pw.ForeignKeyField(Asset, backref="repairs", on_delete="CASCADE")
+    reported = pw.DateField(index=True)
+    problem = pw.TextField()
+    vendor = pw.ForeignKeyField(Supplier, null=True, backref="repairs", on_delete="SET NULL")
+    ticket = pw.CharField(null=True)  # RMA / ticket number
+    status = pw.CharField(default="open", index=True)
+    cost = MoneyField(null=True)
+    returned = pw.DateField(null=True)
+    resolution = pw.TextField(null=True)
+    # Status the asset had before it went in for repair, restored when it returns.
+    prior_status = pw.CharField(null=True)
+    by = pw.CharField(null=True)
+    created_at = pw.DateTimeField(default=utcnow)
+
+
+class StocktakeSession(BaseModel):
+    name = pw.CharField()
+    site = pw.ForeignKeyField(Site, null=True, backref="stocktakes", on_delete="RESTRICT")
+    # Room ids in scope; null = the whole site.
+    rooms = JSONField(null=True)
+    status = pw.CharField(default="open", index=True)  # open / closed / applied
+    created_at = pw.DateTimeField(default=utcnow)
+    created_by = pw.CharField(null=True)
+    closed_at = pw.DateTimeField(null=True)
+    applied_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "stocktake_session"
+
+
+class StocktakeExpected(BaseModel):
+    """Snapshot, taken at the start, of what each room should hold."""
+
+    session = pw.ForeignKeyField(StocktakeSession, backref="expected", on_delete="CASCADE")
+    asset = pw.ForeignKeyField(Asset, on_delete="CASCADE")
+    location = pw.ForeignKeyField(Location, null=True, on_delete="SET NULL")
+
+    class Meta:
+        table_name = "stocktake_expected"
+        indexes = ((("session", "asset"), True),)
+
+
+class StocktakeScan(BaseModel):
+    session = pw.ForeignKeyField(StocktakeSession, backref="scans", on_delete="CASCADE")
+    code = pw.CharField()  # exactly what was scanned
+    asset = pw.ForeignKeyField(Asset, null=True, on_delete="SET NULL")
+    location = pw.ForeignKeyField(Location, null=True, on_delete="SET NULL")  # current room
+    verdict = pw.CharField(index=True)
+    scanned_at = pw.DateTimeField(default=utcnow)
+    by = pw.CharField(null=True)
+    station = pw.CharField(null=True)  # workstation name
+
+    class Meta:
+        table_name = "stocktake_scan"
+        indexes = ((("session", "asset"), False),)
+
+
+class IntakeSession(BaseModel):
+    """Receiving a shipment: defaults applied to each device scanned in."""
+
+    model = pw.ForeignKeyField(HardwareModel, null=True, on_delete="RESTRICT")
+    order_number = pw.CharField(null=True)
+    supplier = pw.ForeignKeyField(Supplier, null=True, on_delete="SET NULL")
+    purchase_date = pw.DateField(null=True)
+    cost = MoneyField(null=True)
+    funding_type = pw.CharField(null=True)
+    funding_name = pw.CharField(null=True)
+    erate_frn = pw.CharField(null=True)
+    erate_funding_year = pw.IntegerField(null=True)
+    location = pw.ForeignKeyField(Location, null=True, on_delete="SET NULL")
+    warranty_end = pw.DateField(null=True)
+    label_template = pw.CharField(null=True)
+    expected_qty = pw.IntegerField(null=True)
+    preprinted_tags = pw.BooleanField(default=False)
+    status = pw.CharField(default="open")  # open / closed
+    created_at = pw.DateTimeField(default=utcnow)
+    created_by = pw.CharField(null=True)
+    closed_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "intake_session"
+
+
+class IntakeItem(BaseModel):
+    session = pw.ForeignKeyField(IntakeSession, backref="items", on_delete="CASCADE")
+    asset = pw.ForeignKeyField(Asset, null=True, on_delete="SET NULL")
+    serial = pw.CharField()
+    tag = pw.CharField()
+    label_printed = pw.BooleanField(default=False)
+    undone = pw.BooleanField(default=False)
+    at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "intake_item"
+
+
+class HistoryEntry(BaseModel):
+    entity = pw.CharField()  # "asset", "person", "license", "supply", ...
+    entity_id = pw.IntegerField()
+    action = pw.CharField()  # create, update, check_out, retire, ...
+    field = pw.CharField(null=True)
+    old = pw.TextField(null=True)
+    new = pw.TextField(null=True)
+    who = pw.CharField(null=True)
+    at = pw.DateTimeField(default=utcnow, index=True)
+    note = pw.TextField(null=True)
+
+    class Meta:
+        table_name = "history_entry"
+        indexes = ((("entity", "entity_id"), False),)
+
+
+class Setting(BaseModel):
+    key = pw.CharField(primary_key=True)
+    value = JSONField(null=True)
+
+
+class ImportMapping(BaseModel):
+    """A column mapping remembered for the next file with the same headers."""
+
+    kind = pw.CharField()
+    header_key = pw.CharField()  # normalised, sorted headers joined
+    mapping = JSONField()
+    updated_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "import_mapping"
+        indexes = ((("kind", "header_key"), True),)

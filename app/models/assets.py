@@ -1,0 +1,66 @@
+"""The asset register."""
+from __future__ import annotations
+
+import peewee as pw
+
+from app.models.common import ASSET_STATUSES, JSONField, MoneyField, utcnow
+from app.models.people import Person
+from app.models.places import HardwareModel, Location, Site, Supplier
+from app.store.db import BaseModel
+
+
+class Asset(BaseModel):
+    tag = pw.CharField()  # as printed on the label
+    # tag.strip().upper(): what matching uses (case-insensitive, whitespace ignored)
+    tag_key = pw.CharField(unique=True)
+    serial = pw.CharField(null=True)
+    serial_key = pw.CharField(null=True, index=True)
+    name = pw.CharField(null=True)
+    model = pw.ForeignKeyField(HardwareModel, null=True, backref="assets", on_delete="RESTRICT")
+    status = pw.CharField(default="ready", choices=list(ASSET_STATUSES.items()), index=True)
+    site = pw.ForeignKeyField(Site, null=True, backref="assets", on_delete="RESTRICT")
+    location = pw.ForeignKeyField(Location, null=True, backref="assets", on_delete="RESTRICT")
+    # Who has it: a person, or a location it is checked out to (a cart, a lab).
+    assigned_person = pw.ForeignKeyField(Person, null=True, backref="assets", on_delete="RESTRICT")
+    assigned_location = pw.ForeignKeyField(Location, null=True, backref="assigned_assets",
+                                           on_delete="RESTRICT")
+    purchase_date = pw.DateField(null=True)
+    cost = MoneyField(null=True)
+    order_number = pw.CharField(null=True)
+    supplier = pw.ForeignKeyField(Supplier, null=True, backref="assets", on_delete="SET NULL")
+    funding_type = pw.CharField(null=True)  # general / erate / grant / other
+    funding_name = pw.CharField(null=True)  # grant or program name
+    erate_frn = pw.CharField(null=True, index=True)
+    erate_funding_year = pw.IntegerField(null=True)
+    in_service_date = pw.DateField(null=True)
+    warranty_end = pw.DateField(null=True, index=True)
+    disposal_date = pw.DateField(null=True)
+    disposal_method = pw.CharField(null=True)
+    disposal_proceeds = MoneyField(null=True)
+    last_audit_date = pw.DateField(null=True, index=True)
+    notes = pw.TextField(null=True)
+    custom = JSONField(null=True)  # {"RAM (GB)": 16, ...} per the category's fields
+    # Lower-cased text the search box matches: tag, serial, name, model,
+    # person, room and notes. Kept by the services (app.store.search.asset_doc).
+    search_text = pw.TextField(default="")
+    created_at = pw.DateTimeField(default=utcnow, index=True)
+    updated_at = pw.DateTimeField(default=utcnow)
+    version = pw.IntegerField(default=1)  # optimistic locking
+
+    def __str__(self) -> str:
+        return self.tag
+
+
+class TagRecord(BaseModel):
+    """Tags taken out of the sequence without an asset: reserved for
+    pre-printed labels, or voided (printed, then undone) so never reused."""
+
+    tag_key = pw.CharField(unique=True)
+    tag = pw.CharField()
+    state = pw.CharField(default="reserved")  # reserved / voided
+    reason = pw.TextField(null=True)
+    by = pw.CharField(null=True)
+    at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "tag_record"

@@ -1,0 +1,114 @@
+"""Field helpers and vocabularies shared by the models."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import peewee as pw
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC timestamp, the form every timestamp column stores."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class MoneyField(pw.DecimalField):
+    """Dollars and cents, exact: NUMERIC(12,2) stored and returned as Decimal."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_digits", 12)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("auto_round", True)
+        super().__init__(*args, **kwargs)
+
+
+class JSONField(pw.TextField):
+    """A JSON document in a TEXT column: portable across SQLite and PostgreSQL."""
+
+    def db_value(self, value):
+        if value is None:
+            return None
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+    def python_value(self, value):
+        if value is None or value == "":
+            return None
+        return json.loads(value)
+
+
+# Vocabularies. Stored as the short key; labels are for people.
+ASSET_STATUSES = {
+    "pending": "Pending",
+    "ready": "Ready to deploy",
+    "deployed": "Deployed",
+    "in_repair": "In repair",
+    "missing": "Missing",
+    "retired": "Retired",
+    "disposed": "Disposed",
+}
+# Statuses that mean the district no longer holds the item in service.
+INACTIVE_STATUSES = ("retired", "disposed")
+
+CATEGORY_KINDS = {
+    "computer": "Computer",
+    "chromebook": "Chromebook",
+    "tablet": "Tablet",
+    "printer": "Printer",
+    "network": "Network",
+    "audio_visual": "Audio-visual",
+    "backup_media": "Backup media",
+    "peripheral": "Peripheral",
+    "other": "Other",
+}
+
+PERSON_KINDS = {"staff": "Staff", "student": "Student", "family": "Family / guardian"}
+LANGUAGES = {"en": "English", "es": "Español"}
+
+FUNDING_TYPES = {"general": "General fund", "erate": "E-Rate", "grant": "Grant", "other": "Other"}
+
+SUPPLY_CATEGORIES = {
+    "toner": "Toner",
+    "drum": "Drum",
+    "ink": "Ink",
+    "paper": "Paper",
+    "cable": "Cable",
+    "backup_tape": "Backup tape",
+    "other": "Other",
+}
+
+MOVE_KINDS = {
+    "receive": "Received",
+    "issue": "Issued",
+    "adjust": "Adjusted",
+    "count": "Counted",
+    "transfer": "Transferred",
+}
+
+REPAIR_STATUSES = {
+    "open": "Open",
+    "sent": "Sent to vendor",
+    "waiting_parts": "Waiting for parts",
+    "closed": "Closed (repaired)",
+    "unrepairable": "Closed (not repairable)",
+}
+OPEN_REPAIR_STATUSES = ("open", "sent", "waiting_parts")
+
+DISPOSAL_METHODS = {
+    "recycled": "Recycled (e-waste)",
+    "sold": "Sold / auctioned",
+    "donated": "Donated",
+    "traded_in": "Traded in",
+    "lost": "Lost / stolen (written off)",
+    "destroyed": "Destroyed",
+    "other": "Other",
+}
+
+STOCKTAKE_VERDICTS = {
+    "verified": "Verified",
+    "misplaced": "Misplaced",
+    "other_site": "From another site",
+    "unknown": "Unknown tag",
+    "inactive": "Retired/disposed tag found",
+    "duplicate": "Duplicate scan",
+    "room": "Room label",
+}

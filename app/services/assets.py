@@ -1,0 +1,534 @@
+"""The asset register: create, edit, retire, dispose, check out and in."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field as dc_field
+
+import peewee as pw
+
+from app.models import (Asset, Category, HardwareModel, Loan, Location, Person, Repair, Seat,
+                        Site, Supplier)
+from app.models.common import (ASSET_STATUSES, DISPOSAL_METHODS, FUNDING_TYPES,
+                               INACTIVE_STATUSES, OPEN_REPAIR_STATUSES, utcnow)
+from app.services import history, tags as tagsvc
+from app.services.base import transaction, writes
+from app.services.errors import Conflict, NotFound, StaleEdit, ValidationError
+from app.services.fields import (check_frn, clean_text, parse_date, parse_int, parse_money)
+from app.store import search
+from app.store.db import db
+
+# Fields a person (or an import) may set directly. Status changes that have
+# their own meaning (check-out, repair, disposal) go through their verbs, but
+# the editor may still set the plain statuses.
+EDITABLE = (
+    "tag", "serial", "name", "model_id", "status", "site_id", "location_id",
+    "purchase_date", "cost", "order_number", "supplier_id", "funding_type", "funding_name",
+    "erate_frn", "erate_funding_year", "in_service_date", "warranty_end",
+    "disposal_date", "disposal_method", "disposal_proceeds", "last_audit_date",
+    "notes", "custom",
+)
+DATE_FIELDS = ("purchase_date", "in_service_date", "warranty_end", "disposal_date", "last_audit_date")
+MONEY_FIELDS = ("cost", "disposal_proceeds")
+FK_FIELDS = {"model_id": HardwareModel, "site_id": Site, "location_id": Location,
+             "supplier_id": Supplier}
+SEARCH_FIELDS = {"tag", "serial", "name", "model_id", "site_id", "location_id", "notes",
+                 "order_number", "erate_frn"}
+
+
+def _attr(field: str) -> str:
+    """Model attribute for a service field name (model_id → model)."""
+    return field[:-3] if field in FK_FIELDS else field
+
+
+# --- reading ----------------------------------------------------------------------
+
+def lookup_tag(text: str) -> int | None:
+    """The id of the asset with this tag, or None. The scanner's hot path: one
+    indexed query on the raw connection, no model instance built."""
+    key = tagsvc.normalize_tag(text)
+    if not key:
+        return None
+    p = "%s" if not isinstance(db.obj, pw.SqliteDatabase) else "?"
+    row = db.execute_sql(f"SELECT id FROM asset WHERE tag_key = {p}", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def lookup_serial(text: str) -> list[int]:
+    key = (text or "").strip().upper()
+    if not key:
+        return []
+    p = "%s" if not isinstance(db.obj, pw.SqliteDatabase) else "?"
+    return [r[0] for r in db.execute_sql(f"SELECT id FROM asset WHERE serial_key = {p} LIMIT 10",
+                                         (key,)).fetchall()]
+
+
+def get(asset_id: int) -> Asset:
+    asset = Asset.get_or_none(Asset.id == asset_id)
+    if asset is None:
+        raise NotFound(f"No asset with id {asset_id}.")
+    return asset
+
+
+def get_by_tag(tag: str) -> Asset:
+    asset_id = lookup_tag(tag)
+    if asset_id is None:
+        raise NotFound(f"No asset has the tag {tag.strip()}.")
+    return get(asset_id)
+
+
+def details(asset_id: int) -> dict:
+    """Everything a person wants to see about one asset, names resolved."""
+    a = get(asset_id)
+    model = a.model
+    cat = model.category if model and model.category_id else None
+    loan = open_loan(a.id)
+    repair = (Repair.select().where((Repair.asset == a.id) & Repair.status.in_(OPEN_REPAIR_STATUSES))
+              .order_by(Repair.id.desc()).first())
+    holder = None
+    if a.assigned_person_id:
+        p = a.assigned_person
+        holder = {"type": "person", "id": p.id, "name": p.full_name, "id_number": p.id_number}
+    elif a.assigned_location_id:
+        holder = {"type": "location", "id": a.assigned_location_id, "name": a.assigned_location.name}
+    return {
+        "id": a.id, "tag": a.tag, "serial": a.serial, "name": a.name,
+        "model": model.name if model else None,
+        "manufacturer": model.manufacturer.name if model and model.manufacturer_id else None,
+        "category": cat.name if cat else None,
+        "status": a.status, "status_label": ASSET_STATUSES.get(a.status, a.status),
+        "site": a.site.name if a.site_id else None,
+        "room": a.location.name if a.location_id else None,
+        "holder": holder,
+        "purchase_date": a.purchase_date, "cost": a.cost, "order_number": a.order_number,
+        "supplier": a.supplier.name if a.supplier_id else None,
+        "funding_type": a.funding_type, "funding_name": a.funding_name,
+        "erate_frn": a.erate_frn, "erate_funding_year": a.erate_funding_year,
+        "in_service_date": a.in_service_date, "warranty_end": a.warranty_end,
+        "disposal_date": a.disposal_date, "disposal_method": a.disposal_method,
+        "disposal_proceeds": a.disposal_proceeds, "last_audit_date": a.last_audit_date,
+        "notes": a.notes, "custom": a.custom or {}, "version": a.version,
+        "open_loan": ({"id": loan.id, "out_at": loan.out_at, "due": loan.due,
+                       "borrower": (loan.person.full_name if loan.person_id else
+                                    loan.location.name if loan.location_id else None)}
+                      if loan else None),
+        "open_repair": ({"id": repair.id, "reported": repair.reported, "problem": repair.problem,
+                         "status": repair.status, "ticket": repair.ticket,
+                         "vendor": repair.vendor.name if repair.vendor_id else None}
+                        if repair else None),
+    }
+
+
+def open_loan(asset_id: int) -> Loan | None:
+    return (Loan.select().where((Loan.asset == asset_id) & Loan.returned_at.is_null())
+            .order_by(Loan.id.desc()).first())
+
+
+def values_of(asset: Asset) -> dict:
+    """The editable values of an asset, keyed as the services take them."""
+    return {f: getattr(asset, f) for f in EDITABLE}
+
+
+# --- validation -------------------------------------------------------------------
+
+def clean(values: dict, asset_id: int | None = None) -> dict:
+    """Validate and convert editable fields. Raises ValidationError listing every
+    problem (``errors`` maps field → message) so an editor can mark each field."""
+    out: dict = {}
+    errors: dict[str, str] = {}
+    for key, value in values.items():
+        if key not in EDITABLE:
+            raise ValidationError(f"Unknown asset field {key!r}.")
+        try:
+            out[key] = _clean_one(key, value, asset_id)
+        except ValidationError as err:
+            errors[key] = str(err)
+    if "purchase_date" in out and "disposal_date" in out and out["purchase_date"] \
+            and out["disposal_date"] and out["disposal_date"] < out["purchase_date"]:
+        errors["disposal_date"] = "Disposal date is before the purchase date."
+    if "erate_frn" in out and out.get("erate_frn") and "funding_type" in out \
+            and out["funding_type"] not in (None, "erate"):
+        errors["funding_type"] = "An asset with an E-Rate FRN is funded by E-Rate."
+    if errors:
+        field = next(iter(errors))
+        raise ValidationError(errors[field] if len(errors) == 1 else
+                              "Some fields need fixing: " + " ".join(errors.values()),
+                              field=field, errors=errors)
+    return out
+
+
+def _clean_one(key: str, value, asset_id: int | None):
+    if key == "tag":
+        tag = tagsvc.clean_tag(value)
+        q = Asset.select(Asset.id).where(Asset.tag_key == tagsvc.normalize_tag(tag))
+        if asset_id:
+            q = q.where(Asset.id != asset_id)
+        if q.exists():
+            raise ValidationError(f"Tag {tag} is already on another asset.", field="tag")
+        if tagsvc.is_voided(tag):
+            raise ValidationError(f"Tag {tag} was voided and cannot be used again.", field="tag")
+        return tag
+    if key in DATE_FIELDS:
+        d = parse_date(value, key)
+        if d and not (dt.date(1950, 1, 1) <= d <= dt.date(2100, 12, 31)):
+            raise ValidationError(f"{d.isoformat()} is outside the years 1950–2100.", field=key)
+        return d
+    if key in MONEY_FIELDS:
+        return parse_money(value, key)
+    if key in FK_FIELDS:
+        if value in (None, "", 0):
+            return None
+        if isinstance(value, pw.Model):
+            value = value.id
+        model = FK_FIELDS[key]
+        if not model.select().where(model.id == int(value)).exists():
+            raise ValidationError(f"That {_attr(key)} does not exist.", field=key)
+        return int(value)
+    if key == "status":
+        value = (value or "ready")
+        if value not in ASSET_STATUSES:
+            raise ValidationError(f"Unknown status {value!r}; use one of "
+                                  + ", ".join(ASSET_STATUSES) + ".", field=key)
+        return value
+    if key == "funding_type":
+        value = clean_text(value, key, 20)
+        if value and value not in FUNDING_TYPES:
+            raise ValidationError("Funding is general, erate, grant or other.", field=key)
+        return value
+    if key == "erate_frn":
+        return check_frn(value, key)
+    if key == "erate_funding_year":
+        return parse_int(value, key, 1998, 2100)
+    if key == "disposal_method":
+        value = clean_text(value, key, 40)
+        if value and value not in DISPOSAL_METHODS:
+            raise ValidationError("Disposal method is one of " + ", ".join(DISPOSAL_METHODS) + ".",
+                                  field=key)
+        return value
+    if key == "custom":
+        if value in (None, ""):
+            return None
+        if not isinstance(value, dict):
+            raise ValidationError("Custom fields are a set of name → value.", field=key)
+        return {str(k)[:100]: (None if v in ("", None) else v if isinstance(v, (int, float)) else str(v)[:2000])
+                for k, v in value.items()}
+    if key == "notes":
+        return clean_text(value, key, 100_000)
+    if key == "serial":
+        text = clean_text(value, key, 100)
+        return text
+    return clean_text(value, key)
+
+
+def _place(values: dict) -> None:
+    """Keep site and room consistent: a room implies its site."""
+    loc_id = values.get("location_id")
+    if loc_id:
+        site_id = Location.select(Location.site).where(Location.id == loc_id).scalar()
+        if values.get("site_id") and values["site_id"] != site_id:
+            raise ValidationError("That room is at another site.", field="location_id")
+        values["site_id"] = site_id
+
+
+def _row(values: dict) -> dict:
+    """Service field names → model column values."""
+    row = {_attr(k): v for k, v in values.items()}
+    if "tag" in values:
+        row["tag_key"] = tagsvc.normalize_tag(values["tag"])
+    if "serial" in values:
+        row["serial_key"] = values["serial"].upper() if values["serial"] else None
+    return row
+
+
+# --- writing ----------------------------------------------------------------------
+
+@writes
+def create(values: dict | None = None, by: str | None = None, note: str | None = None,
+           **kwargs) -> Asset:
+    """A new asset. Without a tag it gets the next one from the sequence."""
+    values = dict(values or {}, **kwargs)
+    if not values.get("tag"):
+        values["tag"] = tagsvc._take(1)[0]
+    values = clean(values)
+    _place(values)
+    values.setdefault("status", "ready")
+    if values.get("erate_frn") and not values.get("funding_type"):
+        values["funding_type"] = "erate"
+    now = utcnow()
+    row = _row(values)
+    row.update(created_at=now, updated_at=now, version=1)
+    asset = Asset.create(**row)
+    tagsvc.release_reservation(asset.tag)
+    history.record("asset", asset.id, "create", new=asset.tag, by=by, note=note, at=now)
+    search.refresh_assets([asset.id])
+    return asset
+
+
+@writes
+def update(asset_id: int, changes: dict, expected_version: int | None = None,
+           by: str | None = None, action: str = "update") -> Asset:
+    """Change fields of one asset. With ``expected_version`` (what the editor
+    loaded), a record someone else saved meanwhile is refused with StaleEdit."""
+    asset = get(asset_id)
+    if expected_version is not None and asset.version != expected_version:
+        raise StaleEdit(
+            f"Asset {asset.tag} was changed by someone else since you opened it.",
+            current=values_of(asset), mine=changes)
+    values = clean(changes, asset.id)
+    if "location_id" in values or "site_id" in values:
+        merged = {"location_id": values.get("location_id", asset.location_id),
+                  "site_id": values.get("site_id", asset.site_id)}
+        if "site_id" in values and "location_id" not in values and asset.location_id:
+            loc_site = Location.select(Location.site).where(Location.id == asset.location_id).scalar()
+            if loc_site != values["site_id"]:
+                merged["location_id"] = None  # moving site without a room clears the room
+        _place(merged)
+        values.update(merged)
+    diff = {}
+    for key, new in values.items():
+        old = getattr(asset, key if key not in FK_FIELDS else key)
+        if old != new:
+            diff[key] = (old, new)
+    if not diff:
+        return asset
+    row = _row({k: v for k, (_, v) in diff.items()})
+    row.update(version=asset.version + 1, updated_at=utcnow())
+    n = (Asset.update(**row)
+         .where((Asset.id == asset.id) & (Asset.version == asset.version)).execute())
+    if n != 1:
+        raise StaleEdit(f"Asset {asset.tag} was changed by someone else since you opened it.",
+                        current=values_of(get(asset.id)), mine=changes)
+    history.record_changes("asset", asset.id, _readable(diff), by=by, action=action)
+    if SEARCH_FIELDS & diff.keys():
+        search.refresh_assets([asset.id])
+    return get(asset.id)
+
+
+def _readable(diff: dict) -> dict:
+    """History shows names, not ids, for references."""
+    out = {}
+    for key, (old, new) in diff.items():
+        if key in FK_FIELDS:
+            model = FK_FIELDS[key]
+            old = model.get_or_none(model.id == old) if old else None
+            new = model.get_or_none(model.id == new) if new else None
+            key = _attr(key)
+        out[key] = (old, new)
+    return out
+
+
+@writes
+def retire(asset_id: int, by: str | None = None, note: str | None = None,
+           release_seats: bool = False, expected_version: int | None = None) -> Asset:
+    asset = get(asset_id)
+    if asset.status == "disposed":
+        raise Conflict(f"Asset {asset.tag} is already disposed of.")
+    if asset.status == "retired":
+        return asset
+    if open_loan(asset.id):
+        raise Conflict(f"Asset {asset.tag} is checked out; check it in before retiring it.")
+    if release_seats:
+        _release_seats(asset, by)
+    asset = update(asset.id, {"status": "retired"}, expected_version=expected_version,
+                   by=by, action="retire")
+    if note:
+        history.record("asset", asset.id, "note", note=note, by=by)
+    return asset
+
+
+def _release_seats(asset: Asset, by: str | None) -> int:
+    rows = list(Seat.select(Seat.id, Seat.license).where(Seat.asset == asset.id).tuples())
+    for seat_id, license_id in rows:
+        history.record("license", license_id, "release", old=asset.tag, by=by,
+                       note="asset retired")
+    Seat.delete().where(Seat.asset == asset.id).execute()
+    return len(rows)
+
+
+def seat_count(asset_id: int) -> int:
+    return Seat.select().where(Seat.asset == asset_id).count()
+
+
+@writes
+def dispose(asset_id: int, method: str, date: dt.date | str | None = None,
+            proceeds=None, by: str | None = None, note: str | None = None) -> Asset:
+    asset = get(asset_id)
+    if asset.status == "disposed":
+        raise Conflict(f"Asset {asset.tag} is already disposed of.")
+    if open_loan(asset.id):
+        raise Conflict(f"Asset {asset.tag} is checked out; check it in before disposing of it.")
+    date = parse_date(date, "disposal_date") or dt.date.today()
+    _release_seats(asset, by)
+    asset = update(asset.id, {"status": "disposed", "disposal_date": date,
+                              "disposal_method": method, "disposal_proceeds": proceeds},
+                   by=by, action="dispose")
+    if note:
+        history.record("asset", asset.id, "note", note=note, by=by)
+    return asset
+
+
+# --- loans ------------------------------------------------------------------------
+
+@writes
+def check_out(asset_id: int, person_id: int | None = None, location_id: int | None = None,
+              due: dt.date | str | None = None, condition: str | None = None,
+              agreement_signed: bool = False, language: str | None = None,
+              notes: str | None = None, by: str | None = None) -> Loan:
+    """Lend an asset to a person or a location (a cart, a lab)."""
+    asset = get(asset_id)
+    if bool(person_id) == bool(location_id):
+        raise ValidationError("Check out to a person or to a location.", field="person_id")
+    if asset.status in INACTIVE_STATUSES:
+        raise Conflict(f"Asset {asset.tag} is {ASSET_STATUSES[asset.status].lower()}; "
+                       "it cannot be checked out.")
+    if asset.status == "in_repair":
+        raise Conflict(f"Asset {asset.tag} is in repair; close the repair first.")
+    if asset.status == "missing":
+        raise Conflict(f"Asset {asset.tag} is marked missing; find it (check it in) first.")
+    loan = open_loan(asset.id)
+    if loan:
+        holder = loan.person.full_name if loan.person_id else loan.location.name
+        raise Conflict(f"Asset {asset.tag} is already checked out to {holder}.")
+    due = parse_date(due, "due")
+    if due and due < dt.date.today() - dt.timedelta(days=1):
+        raise ValidationError("The due date is in the past.", field="due")
+    person = location = None
+    if person_id:
+        person = Person.get_or_none(Person.id == person_id)
+        if person is None:
+            raise NotFound(f"No person with id {person_id}.")
+        if not person.active:
+            raise Conflict(f"{person.full_name} is no longer active.")
+    else:
+        location = Location.get_or_none(Location.id == location_id)
+        if location is None:
+            raise NotFound(f"No location with id {location_id}.")
+    language = language or (person.language if person else "en")
+    now = utcnow()
+    loan = Loan.create(asset=asset, person=person, location=location, out_at=now, due=due,
+                       condition_out=clean_text(condition, "condition", 100),
+                       agreement_signed=bool(agreement_signed), language=language,
+                       notes=clean_text(notes, "notes", 10_000), out_by=history.who(by))
+    Asset.update(assigned_person=person, assigned_location=location, status="deployed",
+                 version=Asset.version + 1, updated_at=now).where(Asset.id == asset.id).execute()
+    history.record("asset", asset.id, "check_out", field="holder", old=None,
+                   new=person.full_name if person else location.name, by=by,
+                   note=f"due {due.isoformat()}" if due else None, at=now)
+    search.refresh_assets([asset.id])
+    return loan
+
+
+@writes
+def check_in(asset_id: int, condition: str | None = None, by: str | None = None,
+             status: str = "ready", notes: str | None = None) -> Loan | None:
+    """Take an asset back. Returns the closed loan (None if it had only an
+    assignment without a loan record, e.g. from an import)."""
+    asset = get(asset_id)
+    loan = open_loan(asset.id)
+    if loan is None and not (asset.assigned_person_id or asset.assigned_location_id):
+        if asset.status == "missing":
+            # A missing asset turning up is a check-in too.
+            update(asset.id, {"status": status}, by=by, action="found")
+            return None
+        raise Conflict(f"Asset {asset.tag} is not checked out.")
+    if status not in ASSET_STATUSES or status in ("deployed", "disposed"):
+        raise ValidationError("After check-in an asset is ready, pending, in repair or retired.",
+                              field="status")
+    now = utcnow()
+    holder = (asset.assigned_person.full_name if asset.assigned_person_id else
+              asset.assigned_location.name if asset.assigned_location_id else None)
+    if loan:
+        Loan.update(returned_at=now, condition_in=clean_text(condition, "condition", 100),
+                    in_by=history.who(by),
+                    notes=(loan.notes + "\n" + notes) if (loan.notes and notes) else (notes or loan.notes)
+                    ).where(Loan.id == loan.id).execute()
+    Asset.update(assigned_person=None, assigned_location=None, status=status,
+                 version=Asset.version + 1, updated_at=now).where(Asset.id == asset.id).execute()
+    history.record("asset", asset.id, "check_in", field="holder", old=holder, new=None, by=by,
+                   note=condition, at=now)
+    search.refresh_assets([asset.id])
+    return Loan.get_by_id(loan.id) if loan else None
+
+
+@dataclass
+class BatchResult:
+    done: list[str] = dc_field(default_factory=list)
+    problems: list[tuple[str, str]] = dc_field(default_factory=list)  # (tag, reason)
+
+
+def check_in_many(tags: list[str], condition: str | None = None, by: str | None = None,
+                  all_or_nothing: bool = False) -> BatchResult:
+    """Check in many tags at once (year-end collection). Unknown or not-out tags
+    are reported; the rest are checked in together in one transaction (or
+    nothing is, with ``all_or_nothing``)."""
+    result = BatchResult()
+    seen = set()
+    ids = []
+    for raw in tags:
+        key = tagsvc.normalize_tag(raw)
+        if not key or key in seen:
+            continue
+        seen.add(key)
+        asset_id = lookup_tag(key)
+        if asset_id is None:
+            result.problems.append((raw.strip(), "no asset has this tag"))
+            continue
+        ids.append((raw.strip(), asset_id))
+    if all_or_nothing and result.problems:
+        return result
+    with transaction():
+        for tag, asset_id in ids:
+            try:
+                with db.atomic():
+                    check_in(asset_id, condition=condition, by=by)
+                result.done.append(tag)
+            except Conflict as err:
+                result.problems.append((tag, str(err)))
+        if all_or_nothing and result.problems:
+            raise Conflict("; ".join(f"{t}: {r}" for t, r in result.problems))
+    return result
+
+
+@writes
+def mark_audited(asset_ids: list[int], date: dt.date | None = None, by: str | None = None) -> int:
+    date = date or dt.date.today()
+    n = 0
+    for start in range(0, len(asset_ids), 500):
+        chunk = asset_ids[start:start + 500]
+        n += Asset.update(last_audit_date=date, version=Asset.version + 1, updated_at=utcnow()) \
+            .where(Asset.id.in_(chunk)).execute()
+        for asset_id in chunk:
+            history.record("asset", asset_id, "audit", field="last_audit_date", new=date, by=by)
+    return n
+
+
+def undo_last_edit(asset_id: int, by: str | None = None) -> Asset:
+    """Put back the fields changed by the newest plain edit (Ctrl+Z)."""
+    from app.models import HistoryEntry
+    last = (HistoryEntry.select().where((HistoryEntry.entity == "asset")
+                                        & (HistoryEntry.entity_id == asset_id)
+                                        & (HistoryEntry.action == "update"))
+            .order_by(HistoryEntry.id.desc()).first())
+    if last is None:
+        raise Conflict("There is no edit to undo.")
+    batch = list(HistoryEntry.select().where((HistoryEntry.entity == "asset")
+                                             & (HistoryEntry.entity_id == asset_id)
+                                             & (HistoryEntry.action == "update")
+                                             & (HistoryEntry.at == last.at)))
+    changes = {}
+    for entry in batch:
+        field = entry.field
+        if field in ("model", "site", "location", "supplier"):
+            model = FK_FIELDS[field + "_id"]
+            ref = model.get_or_none(model.name == entry.old) if entry.old else None
+            changes[field + "_id"] = ref.id if ref else None
+        elif field in EDITABLE:
+            changes[field] = entry.old
+    if not changes:
+        raise Conflict("The last edit cannot be undone.")
+    return update(asset_id, changes, by=by, action="undo")
+
+
+def category_of(asset: Asset) -> Category | None:
+    if asset.model_id and asset.model.category_id:
+        return asset.model.category
+    return None

@@ -1,0 +1,94 @@
+"""What every service shares: the one-transaction wrapper, who is acting,
+and turning storage failures into readable errors."""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import decimal
+import functools
+import getpass
+import os
+
+import peewee as pw
+
+from app.services.errors import Conflict, StorageError
+from app.store.db import db
+
+
+def current_user() -> str:
+    """Who history records: ``QM_USER`` if set, else the OS account."""
+    name = os.environ.get("QM_USER")
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except Exception:  # no passwd entry in some containers
+        return "unknown"
+
+
+def who(by: str | None) -> str:
+    return by or current_user()
+
+
+def storage_message(exc: Exception) -> str | None:
+    text = str(exc).lower()
+    if "disk is full" in text or "database or disk is full" in text or "no space" in text:
+        return ("The disk is full: nothing from this action was saved. Free some space "
+                "(or move the database) and try again; everything saved before is intact.")
+    if "readonly" in text or "read-only" in text or "permission denied" in text:
+        return ("The database is read-only here (folder or file permissions, or a "
+                "read-only share): nothing from this action was saved.")
+    if "database is locked" in text or "busy" in text:
+        return ("Another Quartermaster kept the database busy for too long: nothing from "
+                "this action was saved. Try again in a moment.")
+    if "could not connect" in text or "server closed the connection" in text \
+            or "connection already closed" in text or "terminating connection" in text:
+        return ("The connection to the database server was lost: nothing from this action "
+                "was saved. Check the network and try again.")
+    return None
+
+
+@contextlib.contextmanager
+def transaction():
+    """One write transaction; storage failures become StorageError, and a
+    unique-constraint violation that validation missed becomes Conflict."""
+    try:
+        with db.atomic():
+            yield
+    except pw.IntegrityError as exc:
+        raise Conflict(f"That would duplicate an existing record ({_first_line(exc)}).") from exc
+    except (pw.OperationalError, pw.InterfaceError, OSError) as exc:
+        msg = storage_message(exc)
+        if msg:
+            raise StorageError(msg) from exc
+        raise
+
+
+def writes(func):
+    """Decorator: run a service function inside ``transaction()``."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with transaction():
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).splitlines() or [exc.__class__.__name__])[0]
+
+
+def fmt(value) -> str | None:
+    """How a value is written into history (old/new columns)."""
+    if value is None:
+        return None
+    if isinstance(value, pw.Model):
+        return str(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)

@@ -1,0 +1,276 @@
+"""Sites, rooms, categories, manufacturers, models and suppliers."""
+from __future__ import annotations
+
+import peewee as pw
+
+from app.models import (Asset, Category, HardwareModel, Location, Manufacturer, Site, Supplier)
+from app.models.common import CATEGORY_KINDS
+from app.services import history
+from app.services.base import writes
+from app.services.errors import Conflict, NotFound, ValidationError
+from app.services.fields import clean_text, parse_int
+from app.store import search
+
+
+def location_code(location_id: int) -> str:
+    """The code printed on a room label."""
+    return f"LOC-{location_id:05d}"
+
+
+def _get(model, obj_id, what: str):
+    obj = model.get_or_none(model.id == obj_id)
+    if obj is None:
+        raise NotFound(f"No {what} with id {obj_id}.")
+    return obj
+
+
+# --- sites and locations ----------------------------------------------------------
+
+@writes
+def create_site(name: str, code: str | None = None, address: str | None = None,
+                by: str | None = None) -> Site:
+    name = clean_text(name, "name", required=True)
+    if Site.select().where(pw.fn.LOWER(Site.name) == name.lower()).exists():
+        raise Conflict(f"There is already a site called {name}.")
+    site = Site.create(name=name, code=clean_text(code, "code", 20), address=address)
+    history.record("site", site.id, "create", new=name, by=by)
+    return site
+
+
+@writes
+def create_location(site_id: int, name: str, parent_id: int | None = None,
+                    barcode: str | None = None, by: str | None = None) -> Location:
+    site = _get(Site, site_id, "site")
+    name = clean_text(name, "name", required=True)
+    if Location.select().where((Location.site == site)
+                               & (pw.fn.LOWER(Location.name) == name.lower())).exists():
+        raise Conflict(f"{site.name} already has a room called {name}.")
+    loc = Location.create(site=site, name=name, parent=parent_id,
+                          barcode=clean_text(barcode, "barcode", 64))
+    if not loc.barcode:
+        loc.barcode = location_code(loc.id)
+        Location.update(barcode=loc.barcode).where(Location.id == loc.id).execute()
+    history.record("location", loc.id, "create", new=f"{site.name} / {name}", by=by)
+    return loc
+
+
+@writes
+def rename_location(location_id: int, name: str, by: str | None = None) -> Location:
+    loc = _get(Location, location_id, "room")
+    name = clean_text(name, "name", required=True)
+    old = loc.name
+    if old == name:
+        return loc
+    Location.update(name=name).where(Location.id == loc.id).execute()
+    history.record("location", loc.id, "update", field="name", old=old, new=name, by=by)
+    search.refresh_where("location_id", loc.id)
+    search.refresh_where("assigned_location_id", loc.id)
+    loc.name = name
+    return loc
+
+
+@writes
+def delete_location(location_id: int, by: str | None = None) -> None:
+    loc = _get(Location, location_id, "room")
+    in_use = Asset.select().where((Asset.location == loc) | (Asset.assigned_location == loc)).count()
+    if in_use:
+        raise Conflict(f"{loc.name} still holds {in_use} asset(s); move them first.")
+    history.record("location", loc.id, "delete", old=loc.name, by=by)
+    loc.delete_instance()
+
+
+def ensure_site(name: str) -> Site:
+    """The site with this name (any case), created if new. Call inside a transaction."""
+    name = clean_text(name, "site", required=True)
+    site = Site.get_or_none(pw.fn.LOWER(Site.name) == name.lower())
+    if site is None:
+        site = Site.create(name=name)
+        history.record("site", site.id, "create", new=name)
+    return site
+
+
+def ensure_location(site: Site, name: str) -> Location:
+    name = clean_text(name, "room", required=True)
+    loc = Location.get_or_none((Location.site == site) & (pw.fn.LOWER(Location.name) == name.lower()))
+    if loc is None:
+        loc = Location.create(site=site, name=name)
+        loc.barcode = location_code(loc.id)
+        Location.update(barcode=loc.barcode).where(Location.id == loc.id).execute()
+        history.record("location", loc.id, "create", new=f"{site.name} / {name}")
+    return loc
+
+
+def location_path(location_id: int | None) -> str:
+    if not location_id:
+        return ""
+    row = (Location.select(Site.name, Location.name).join(Site)
+           .where(Location.id == location_id).tuples().first())
+    return f"{row[0]} / {row[1]}" if row else ""
+
+
+def find_location(text: str) -> Location | None:
+    """A room by label code, "Site / Room", "Site/Room", or a unique room name."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    loc = Location.get_or_none(pw.fn.UPPER(Location.barcode) == text.upper())
+    if loc:
+        return loc
+    if text.isdigit():
+        loc = Location.get_or_none(Location.id == int(text))
+        if loc:
+            return loc
+    if "/" in text:
+        site_name, _, room = (p.strip() for p in text.partition("/"))
+        return (Location.select().join(Site)
+                .where((pw.fn.LOWER(Site.name) == site_name.lower())
+                       & (pw.fn.LOWER(Location.name) == room.lower())).first())
+    matches = list(Location.select().where(pw.fn.LOWER(Location.name) == text.lower()).limit(2))
+    return matches[0] if len(matches) == 1 else None
+
+
+def find_site(text: str) -> Site | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    return Site.get_or_none((pw.fn.LOWER(Site.name) == text.lower())
+                            | (pw.fn.LOWER(Site.code) == text.lower()))
+
+
+# --- categories, manufacturers, models, suppliers ------------------------------
+
+def ensure_category(name: str, kind: str | None = None, life_years: int | None = None) -> Category:
+    name = clean_text(name, "category", required=True)
+    cat = Category.get_or_none(pw.fn.LOWER(Category.name) == name.lower())
+    if cat is None:
+        kind = kind if kind in CATEGORY_KINDS else guess_kind(name)
+        cat = Category.create(name=name, kind=kind, life_years=life_years or default_life(kind))
+        history.record("category", cat.id, "create", new=name)
+    return cat
+
+
+def guess_kind(name: str) -> str:
+    n = name.lower()
+    for words, kind in ((("chromebook",), "chromebook"), (("tablet", "ipad"), "tablet"),
+                        (("printer", "copier", "mfp"), "printer"),
+                        (("switch", "router", "access point", "firewall", "network", "wap", "wifi"), "network"),
+                        (("projector", "display", "tv", "camera", "speaker", "audio", "video", "av"), "audio_visual"),
+                        (("tape", "backup"), "backup_media"),
+                        (("laptop", "desktop", "computer", "server", "pc", "macbook", "workstation"), "computer"),
+                        (("keyboard", "mouse", "monitor", "dock", "headset", "webcam", "scanner"), "peripheral")):
+        if any(w in n for w in words):
+            return kind
+    return "other"
+
+
+def default_life(kind: str) -> int:
+    return {"computer": 5, "chromebook": 4, "tablet": 4, "printer": 5, "network": 7,
+            "audio_visual": 7, "backup_media": 5, "peripheral": 3}.get(kind, 5)
+
+
+def ensure_manufacturer(name: str | None) -> Manufacturer | None:
+    name = clean_text(name, "manufacturer")
+    if not name:
+        return None
+    mfr = Manufacturer.get_or_none(pw.fn.LOWER(Manufacturer.name) == name.lower())
+    if mfr is None:
+        mfr = Manufacturer.create(name=name)
+        history.record("manufacturer", mfr.id, "create", new=name)
+    return mfr
+
+
+def ensure_model(name: str, manufacturer: Manufacturer | None = None,
+                 category: Category | None = None, model_number: str | None = None) -> HardwareModel:
+    name = clean_text(name, "model", required=True)
+    q = HardwareModel.select().where(pw.fn.LOWER(HardwareModel.name) == name.lower())
+    q = q.where(HardwareModel.manufacturer == manufacturer) if manufacturer else \
+        q.where(HardwareModel.manufacturer.is_null())
+    model = q.first()
+    if model is None:
+        model = HardwareModel.create(name=name, manufacturer=manufacturer, category=category,
+                                     model_number=clean_text(model_number, "model_number"))
+        history.record("model", model.id, "create", new=name)
+    elif category and model.category_id is None:
+        HardwareModel.update(category=category).where(HardwareModel.id == model.id).execute()
+    return model
+
+
+def ensure_supplier(name: str | None) -> Supplier | None:
+    name = clean_text(name, "supplier")
+    if not name:
+        return None
+    sup = Supplier.get_or_none(pw.fn.LOWER(Supplier.name) == name.lower())
+    if sup is None:
+        sup = Supplier.create(name=name)
+        history.record("supplier", sup.id, "create", new=name)
+    return sup
+
+
+@writes
+def create_category(name: str, kind: str = "other", life_years: int | None = None,
+                    custom_fields: list | None = None, by: str | None = None) -> Category:
+    name = clean_text(name, "name", required=True)
+    if kind not in CATEGORY_KINDS:
+        raise ValidationError(f"Unknown category kind {kind!r}.", field="kind")
+    if Category.select().where(pw.fn.LOWER(Category.name) == name.lower()).exists():
+        raise Conflict(f"There is already a category called {name}.")
+    life = parse_int(life_years, "life_years", 1, 50) or default_life(kind)
+    cat = Category.create(name=name, kind=kind, life_years=life, custom_fields=custom_fields)
+    history.record("category", cat.id, "create", new=name, by=by)
+    return cat
+
+
+@writes
+def update_category(category_id: int, by: str | None = None, **changes) -> Category:
+    cat = _get(Category, category_id, "category")
+    diff = {}
+    for field in ("name", "kind", "life_years", "custom_fields"):
+        if field in changes and changes[field] != getattr(cat, field):
+            if field == "kind" and changes[field] not in CATEGORY_KINDS:
+                raise ValidationError(f"Unknown category kind {changes[field]!r}.", field="kind")
+            if field == "life_years":
+                changes[field] = parse_int(changes[field], "life_years", 1, 50)
+            diff[field] = (getattr(cat, field), changes[field])
+            setattr(cat, field, changes[field])
+    if diff:
+        cat.save()
+        history.record_changes("category", cat.id, diff, by=by)
+    return cat
+
+
+@writes
+def create_model(name: str, manufacturer: str | None = None, category_id: int | None = None,
+                 model_number: str | None = None, eol_months: int | None = None,
+                 serial_pattern: str | None = None, by: str | None = None) -> HardwareModel:
+    name = clean_text(name, "name", required=True)
+    mfr = ensure_manufacturer(manufacturer)
+    q = HardwareModel.select().where(pw.fn.LOWER(HardwareModel.name) == name.lower())
+    q = q.where(HardwareModel.manufacturer == mfr) if mfr else q.where(HardwareModel.manufacturer.is_null())
+    if q.exists():
+        raise Conflict(f"The model {name} already exists.")
+    if serial_pattern:
+        import re
+        try:
+            re.compile(serial_pattern)
+        except re.error:
+            raise ValidationError("The serial pattern is not a valid regular expression.",
+                                  field="serial_pattern") from None
+    model = HardwareModel.create(name=name, manufacturer=mfr, category=category_id,
+                                 model_number=clean_text(model_number, "model_number"),
+                                 eol_months=parse_int(eol_months, "eol_months", 0, 600),
+                                 serial_pattern=serial_pattern or None)
+    history.record("model", model.id, "create", new=name, by=by)
+    return model
+
+
+@writes
+def create_supplier(name: str, contact: str | None = None, phone: str | None = None,
+                    email: str | None = None, account_number: str | None = None,
+                    by: str | None = None) -> Supplier:
+    name = clean_text(name, "name", required=True)
+    if Supplier.select().where(pw.fn.LOWER(Supplier.name) == name.lower()).exists():
+        raise Conflict(f"There is already a supplier called {name}.")
+    sup = Supplier.create(name=name, contact=contact, phone=phone, email=email,
+                          account_number=account_number)
+    history.record("supplier", sup.id, "create", new=name, by=by)
+    return sup

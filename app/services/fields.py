@@ -1,0 +1,191 @@
+"""Turning what a person typed (or a file held) into typed values, with
+messages that name the field. Shared by the services and the importers."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+
+from app.services.errors import ValidationError
+
+_MONTHS = {m: i for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
+_MONTHS["sept"] = 9
+
+
+def parse_date(value, field: str = "date") -> dt.date | None:
+    """ISO (2023-01-23), US (1/23/23, 1/23/2023), 23-Jan-2023, Jan 23 2023; None for blank."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    if not text:
+        return None
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?", text)
+    if m:
+        y, mo, d = map(int, m.groups())
+        return _make(y, mo, d, text, field)
+    m = re.fullmatch(r"(\d{4})/(\d{1,2})/(\d{1,2})(?: .*)?", text)
+    if m:
+        y, mo, d = map(int, m.groups())
+        return _make(y, mo, d, text, field)
+    m = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})(?: .*)?", text)
+    if m:
+        mo, d, y = m.groups()
+        return _make(_year(y), int(mo), int(d), text, field)
+    m = re.fullmatch(r"(\d{1,2})[- ]([A-Za-z]{3,9})\.?[- ,]+(\d{2}|\d{4})", text)
+    if m:
+        d, mon, y = m.groups()
+        mo = _MONTHS.get(mon[:4].lower()) or _MONTHS.get(mon[:3].lower())
+        if mo:
+            return _make(_year(y), mo, int(d), text, field)
+    m = re.fullmatch(r"([A-Za-z]{3,9})\.? (\d{1,2}),? (\d{4})", text)
+    if m:
+        mon, d, y = m.groups()
+        mo = _MONTHS.get(mon[:3].lower())
+        if mo:
+            return _make(int(y), mo, int(d), text, field)
+    raise ValidationError(f"{_label(field)}: “{_short(text)}” is not a date (use 2024-07-01 or 7/1/2024).",
+                          field=field)
+
+
+def _year(y: str) -> int:
+    year = int(y)
+    if len(y) == 2:
+        # Two-digit years: 00–69 → 2000s, 70–99 → 1900s (the spreadsheet convention).
+        year += 2000 if year < 70 else 1900
+    return year
+
+
+def _make(y: int, mo: int, d: int, text: str, field: str) -> dt.date:
+    try:
+        return dt.date(y, mo, d)
+    except ValueError:
+        raise ValidationError(f"{_label(field)}: “{_short(text)}” is not a real date.", field=field) from None
+
+
+def parse_money(value, field: str = "cost", allow_negative: bool = False) -> Decimal | None:
+    """$1,234.50, 1234.5, (12.00), 1.234,50 € — to Decimal cents; None for blank."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        amount = value
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        amount = Decimal(str(value))
+    else:
+        text = str(value).strip()
+        if not text:
+            return None
+        negative = text.startswith("(") and text.endswith(")")
+        text = text.strip("()").strip()
+        if text.startswith("-"):
+            negative, text = True, text[1:].strip()
+        text = re.sub(r"^(USD|US\$|\$|€|£)\s*|\s*(USD|€|£)$", "", text).strip()
+        if text.startswith("-"):
+            negative, text = True, text[1:].strip()
+        if re.fullmatch(r"\d{1,3}(\.\d{3})+,\d{1,2}", text):  # 1.234,50
+            text = text.replace(".", "").replace(",", ".")
+        elif re.fullmatch(r"\d+,\d{1,2}", text):  # 12,50
+            text = text.replace(",", ".")
+        else:
+            text = text.replace(",", "").replace(" ", "")
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:
+            raise ValidationError(f"{_label(field)}: “{_short(str(value))}” is not an amount of money.",
+                                  field=field) from None
+        if not amount.is_finite():
+            raise ValidationError(f"{_label(field)}: “{_short(str(value))}” is not an amount of money.",
+                                  field=field)
+        if negative:
+            amount = -amount
+    if amount < 0 and not allow_negative:
+        raise ValidationError(f"{_label(field)} cannot be negative.", field=field)
+    if abs(amount) >= Decimal("10000000000"):
+        raise ValidationError(f"{_label(field)} is too large.", field=field)
+    return amount.quantize(Decimal("0.01"))
+
+
+def parse_int(value, field: str, minimum: int | None = None, maximum: int | None = None) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = int(str(value).strip().replace(",", "")) if not isinstance(value, int) else value
+    except ValueError:
+        try:
+            f = float(str(value).strip())
+            if f != int(f):
+                raise ValueError
+            number = int(f)
+        except ValueError:
+            raise ValidationError(f"{_label(field)}: “{_short(str(value))}” is not a whole number.",
+                                  field=field) from None
+    if minimum is not None and number < minimum:
+        raise ValidationError(f"{_label(field)} must be at least {minimum}.", field=field)
+    if maximum is not None and number > maximum:
+        raise ValidationError(f"{_label(field)} must be at most {maximum}.", field=field)
+    return number
+
+
+def parse_bool(value, field: str = "flag") -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if not text:
+        return None
+    if text in ("1", "y", "yes", "true", "t", "x", "on", "si", "sí", "checked"):
+        return True
+    if text in ("0", "n", "no", "false", "f", "off", "unchecked"):
+        return False
+    raise ValidationError(f"{_label(field)}: “{_short(text)}” is not yes or no.", field=field)
+
+
+def clean_text(value, field: str, max_length: int = 255, required: bool = False) -> str | None:
+    if value is None:
+        text = ""
+    else:
+        text = str(value)
+    # Control characters other than newlines and tabs never belong in a record.
+    text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", text).strip()
+    if not text:
+        if required:
+            raise ValidationError(f"{_label(field)} is required.", field=field)
+        return None
+    if len(text) > max_length:
+        raise ValidationError(f"{_label(field)} is longer than {max_length} characters.", field=field)
+    return text
+
+
+FRN_RE = re.compile(r"^\d{10}$|^\d{6,7}$")
+
+
+def check_frn(value, field: str = "erate_frn") -> str | None:
+    """An E-Rate Funding Request Number: 10 digits (FY2016 on), 6–7 before."""
+    text = clean_text(value, field, 20)
+    if text is None:
+        return None
+    digits = text.replace(" ", "").replace("-", "")
+    if not FRN_RE.match(digits):
+        raise ValidationError("An E-Rate FRN is 10 digits (e.g. 2599012345), or 6–7 digits "
+                              "before funding year 2016.", field=field)
+    return digits
+
+
+LABELS = {
+    "erate_frn": "E-Rate FRN", "erate_funding_year": "Funding year", "cost": "Cost",
+    "purchase_date": "Purchase date", "in_service_date": "In-service date",
+    "warranty_end": "Warranty end", "disposal_date": "Disposal date",
+    "disposal_proceeds": "Disposal proceeds", "last_audit_date": "Last audit date",
+    "tag": "Tag", "serial": "Serial", "name": "Name", "unit_cost": "Unit cost",
+}
+
+
+def _label(field: str) -> str:
+    return LABELS.get(field, field.replace("_", " ").capitalize())
+
+
+def _short(text: str, n: int = 40) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"

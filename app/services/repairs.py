@@ -1,0 +1,116 @@
+"""Hardware failures and vendor repairs."""
+from __future__ import annotations
+
+import datetime as dt
+
+from app.models import Asset, Repair, Supplier
+from app.models.common import INACTIVE_STATUSES, OPEN_REPAIR_STATUSES, REPAIR_STATUSES, utcnow
+from app.services import history
+from app.services.assets import get as get_asset
+from app.services.base import writes
+from app.services.errors import Conflict, NotFound, ValidationError
+from app.services.fields import clean_text, parse_date, parse_money
+
+
+def open_repair_for(asset_id: int) -> Repair | None:
+    return (Repair.select().where((Repair.asset == asset_id)
+                                  & Repair.status.in_(OPEN_REPAIR_STATUSES)).first())
+
+
+@writes
+def open_repair(asset_id: int, problem: str, vendor_id: int | None = None,
+                ticket: str | None = None, reported: dt.date | str | None = None,
+                by: str | None = None) -> Repair:
+    asset = get_asset(asset_id)
+    problem = clean_text(problem, "problem", 10_000, required=True)
+    if asset.status in INACTIVE_STATUSES:
+        raise Conflict(f"Asset {asset.tag} is {asset.status}; it cannot go in for repair.")
+    if open_repair_for(asset.id):
+        raise Conflict(f"Asset {asset.tag} already has an open repair.")
+    if vendor_id and not Supplier.select().where(Supplier.id == vendor_id).exists():
+        raise ValidationError("That vendor does not exist.", field="vendor_id")
+    repair = Repair.create(asset=asset, problem=problem, vendor=vendor_id or None,
+                           ticket=clean_text(ticket, "ticket", 100),
+                           reported=parse_date(reported, "reported") or dt.date.today(),
+                           status="open", prior_status=asset.status, by=history.who(by))
+    Asset.update(status="in_repair", version=Asset.version + 1, updated_at=utcnow()) \
+        .where(Asset.id == asset.id).execute()
+    history.record("asset", asset.id, "repair_open", field="status", old=asset.status,
+                   new="in_repair", by=by, note=problem)
+    return repair
+
+
+@writes
+def update_repair(repair_id: int, by: str | None = None, **changes) -> Repair:
+    repair = Repair.get_or_none(Repair.id == repair_id)
+    if repair is None:
+        raise NotFound(f"No repair with id {repair_id}.")
+    diff = {}
+    for key, value in changes.items():
+        if key == "status":
+            if value not in REPAIR_STATUSES:
+                raise ValidationError("Unknown repair status.", field="status")
+            if value not in OPEN_REPAIR_STATUSES:
+                raise ValidationError("Use close_repair to close a repair.", field="status")
+        elif key == "cost":
+            value = parse_money(value, "cost")
+        elif key in ("ticket", "problem", "resolution"):
+            value = clean_text(value, key, 10_000)
+        elif key == "vendor_id":
+            key, value = "vendor", value or None
+        else:
+            raise ValidationError(f"Unknown repair field {key!r}.")
+        old = getattr(repair, key + "_id" if key == "vendor" else key)
+        if old != value:
+            diff[key] = (old, value)
+            setattr(repair, key, value)
+    if diff:
+        repair.save()
+        history.record_changes("repair", repair.id, diff, by=by)
+    return repair
+
+
+@writes
+def close_repair(repair_id: int, repaired: bool = True, returned: dt.date | str | None = None,
+                 cost=None, resolution: str | None = None, by: str | None = None) -> Repair:
+    repair = Repair.get_or_none(Repair.id == repair_id)
+    if repair is None:
+        raise NotFound(f"No repair with id {repair_id}.")
+    if repair.status not in OPEN_REPAIR_STATUSES:
+        raise Conflict("That repair is already closed.")
+    repair.status = "closed" if repaired else "unrepairable"
+    repair.returned = parse_date(returned, "returned") or dt.date.today()
+    if repair.returned < repair.reported:
+        raise ValidationError("The return date is before the date it was reported.", field="returned")
+    if cost not in (None, ""):
+        repair.cost = parse_money(cost, "cost")
+    repair.resolution = clean_text(resolution, "resolution", 10_000)
+    repair.save()
+    asset = repair.asset
+    back_to = repair.prior_status if repair.prior_status not in (None, "in_repair", "missing") else "ready"
+    if asset.status == "in_repair":
+        Asset.update(status=back_to, version=Asset.version + 1, updated_at=utcnow()) \
+            .where(Asset.id == asset.id).execute()
+    history.record("asset", asset.id, "repair_close", field="status", old="in_repair",
+                   new=back_to, by=by, note=repair.resolution)
+    return repair
+
+
+def failure_rates(since: dt.date | None = None) -> list[dict]:
+    """Repairs per 100 units by model: what fails most."""
+    from app.models import HardwareModel
+    import peewee as pw
+    units = dict(Asset.select(Asset.model, pw.fn.COUNT(Asset.id)).where(Asset.model.is_null(False))
+                 .group_by(Asset.model).tuples())
+    q = (Repair.select(Asset.model, pw.fn.COUNT(Repair.id)).join(Asset)
+         .where(Asset.model.is_null(False)))
+    if since:
+        q = q.where(Repair.reported >= since)
+    rows = []
+    names = dict(HardwareModel.select(HardwareModel.id, HardwareModel.name).tuples())
+    for model_id, n in q.group_by(Asset.model).tuples():
+        total = units.get(model_id, 0)
+        rows.append({"model_id": model_id, "model": names.get(model_id), "units": total,
+                     "repairs": n, "per_100": round(100.0 * n / total, 1) if total else None})
+    rows.sort(key=lambda r: -(r["per_100"] or 0))
+    return rows

@@ -1,0 +1,81 @@
+"""Organisation-wide settings stored in the database (shared by a team)."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from app.models import Setting
+from app.services import history
+from app.services.base import writes
+from app.services.errors import ValidationError
+
+DEFAULTS = {
+    "org_name": "Unified School District",
+    "org_logo": None,  # path to an image file
+    "tag_prefix": "QM-",
+    "tag_digits": 6,
+    "tag_next": 1,
+    "fiscal_year_start_month": 7,
+    "capitalization_threshold": "5000.00",
+    "inventory_threshold": "1500.00",
+    "default_label_template": "avery-5160",
+    "loan_days": 180,
+}
+
+
+def get(key: str, default=None):
+    row = Setting.select(Setting.value).where(Setting.key == key).tuples().first()
+    if row is None:
+        return DEFAULTS.get(key, default) if default is None else default
+    return row[0]
+
+
+def get_all() -> dict:
+    values = dict(DEFAULTS)
+    for key, value in Setting.select(Setting.key, Setting.value).tuples():
+        values[key] = value
+    return values
+
+
+def money(key: str) -> Decimal:
+    return Decimal(str(get(key)))
+
+
+def _validate(key: str, value):
+    if key in ("fiscal_year_start_month",):
+        if not isinstance(value, int) or not 1 <= value <= 12:
+            raise ValidationError("The fiscal year starts in a month from 1 to 12.", field=key)
+    if key in ("tag_digits",):
+        if not isinstance(value, int) or not 1 <= value <= 12:
+            raise ValidationError("Tag numbers have 1 to 12 digits.", field=key)
+    if key == "tag_next":
+        if not isinstance(value, int) or value < 1:
+            raise ValidationError("The next tag number must be 1 or more.", field=key)
+    if key in ("capitalization_threshold", "inventory_threshold"):
+        try:
+            amount = Decimal(str(value))
+        except Exception:
+            raise ValidationError("Thresholds are amounts in dollars.", field=key) from None
+        if amount < 0:
+            raise ValidationError("Thresholds cannot be negative.", field=key)
+        return f"{amount:.2f}"
+    return value
+
+
+@writes
+def update(values: dict, by: str | None = None) -> dict:
+    """Store several settings at once; history keeps each change."""
+    for key, value in values.items():
+        value = _validate(key, value)
+        old = get(key)
+        if old == value:
+            continue
+        Setting.insert(key=key, value=value).on_conflict(
+            conflict_target=[Setting.key], update={Setting.value: value}).execute()
+        history.record("setting", 0, "update", field=key, old=old, new=value, by=by)
+    return get_all()
+
+
+def set_raw(key: str, value) -> None:
+    """Store a machine-kept value (no history), e.g. the last backup time."""
+    Setting.insert(key=key, value=value).on_conflict(
+        conflict_target=[Setting.key], update={Setting.value: value}).execute()

@@ -1,0 +1,1 @@
+"""The database: one proxy, how to open it, migrations and search."""

@@ -1,0 +1,184 @@
+"""One database proxy for the whole application and how to open it.
+
+``open_database`` takes a file path or a URL (``sqlite:///…``,
+``postgresql://user@host/db``), binds the proxy, and brings the schema up to
+date. Everything else imports ``db`` and ``BaseModel`` from here.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import peewee as pw
+from platformdirs import user_data_dir
+
+from app import APP_NAME
+
+db = pw.DatabaseProxy()
+
+# Seconds a writer waits for another process's lock before giving up.
+BUSY_TIMEOUT_S = 30
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "synchronous": "normal",
+    "busy_timeout": BUSY_TIMEOUT_S * 1000,
+    "cache_size": -32_000,  # 32 MB page cache
+    "temp_store": "memory",
+}
+
+
+class BaseModel(pw.Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+class DatabaseOpenError(Exception):
+    """The database cannot be opened or verified; the message says the way out."""
+
+
+def default_db_path() -> Path:
+    """The local database in the OS user-data folder (created on demand)."""
+    folder = Path(user_data_dir(APP_NAME, appauthor=False))
+    return folder / "quartermaster.sqlite"
+
+
+def resolve_target(target: str | os.PathLike | None) -> str:
+    """`--db` beats ``QUARTERMASTER_DB`` beats the default path."""
+    if target is None or str(target) == "":
+        target = os.environ.get("QUARTERMASTER_DB") or default_db_path()
+    return str(target)
+
+
+def is_postgres_url(target: str) -> bool:
+    return target.startswith(("postgres://", "postgresql://"))
+
+
+def describe(target: str) -> str:
+    """A target with any password removed, fit for a status bar or a log."""
+    if is_postgres_url(target):
+        u = urlparse(target)
+        host = u.hostname or "localhost"
+        user = f"{u.username}@" if u.username else ""
+        port = f":{u.port}" if u.port else ""
+        return f"postgresql://{user}{host}{port}{u.path}"
+    return target
+
+
+def _sqlite_path(target: str) -> str:
+    if target.startswith("sqlite:///"):
+        return unquote(target[len("sqlite:///"):]) or ":memory:"
+    return target
+
+
+class QMSqliteDatabase(pw.SqliteDatabase):
+    """SQLite that takes its write lock up front.
+
+    A deferred transaction that later tries to write can fail with
+    SQLITE_BUSY without waiting when another connection holds the lock;
+    BEGIN IMMEDIATE waits for the busy timeout instead, so two processes on
+    one file queue up rather than error.
+    """
+
+    def atomic(self, *args, **kwargs):
+        if not args and "lock_type" not in kwargs:
+            kwargs["lock_type"] = "IMMEDIATE"
+        return super().atomic(*args, **kwargs)
+
+
+def make_database(target: str) -> pw.Database:
+    """A peewee database for ``target`` (not yet connected)."""
+    if is_postgres_url(target):
+        u = urlparse(target.replace("postgres://", "postgresql://", 1))
+        return pw.PostgresqlDatabase(
+            (u.path or "/").lstrip("/") or "postgres",
+            user=unquote(u.username) if u.username else None,
+            password=unquote(u.password) if u.password else None,
+            host=u.hostname or None,
+            port=u.port or None,
+            autorollback=True,
+        )
+    path = _sqlite_path(target)
+    if path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return QMSqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=BUSY_TIMEOUT_S,
+                            check_same_thread=False)
+
+
+def open_database(target: str | os.PathLike | None = None, *, migrate: bool = True,
+                  backup_before_migrate: bool = True) -> pw.Database:
+    """Open (creating if needed) the database at ``target`` and bind ``db`` to it.
+
+    Raises DatabaseOpenError with a sentence a technician can act on when the
+    file is not a database, is damaged, or the server cannot be reached.
+    """
+    target = resolve_target(target)
+    database = make_database(target)
+    try:
+        database.connect(reuse_if_open=True)
+        if isinstance(database, pw.SqliteDatabase):
+            _verify_sqlite(database, target)
+    except DatabaseOpenError:
+        database.close()
+        raise
+    except (pw.OperationalError, pw.DatabaseError, sqlite3.DatabaseError) as exc:
+        with contextlib.suppress(Exception):
+            database.close()
+        raise DatabaseOpenError(_open_failure_message(target, exc)) from exc
+    db.initialize(database)
+    database.qm_target = target
+    if migrate:
+        from app.store import migrations
+        migrations.migrate(database, target, backup=backup_before_migrate)
+    return database
+
+
+def _verify_sqlite(database: pw.SqliteDatabase, target: str) -> None:
+    # quick_check reads every page's structure: seconds for a large file, but
+    # it is what stands between a damaged file and silent data loss.
+    rows = database.execute_sql("PRAGMA quick_check").fetchall()
+    if not rows or rows[0][0] != "ok":
+        problems = "; ".join(r[0] for r in rows[:3])
+        raise DatabaseOpenError(
+            f"The database {target} is damaged ({problems}). Quartermaster will not "
+            "write to it. Restore the newest good backup (Settings → Backups, or "
+            "`quartermaster restore FILE`).")
+
+
+def _open_failure_message(target: str, exc: Exception) -> str:
+    text = str(exc).strip() or exc.__class__.__name__
+    if is_postgres_url(target):
+        return (f"Cannot connect to {describe(target)}: {text.splitlines()[0]}. "
+                "Check the server address, the user name and that the database exists.")
+    if "not a database" in text or "malformed" in text or "encrypted" in text:
+        return (f"{target} is not a readable Quartermaster database ({text}). "
+                "Restore the newest good backup (`quartermaster restore FILE`) or pick another file.")
+    if "unable to open" in text:
+        return f"Cannot open {target}: the folder is missing or not writable."
+    return f"Cannot open {target}: {text}"
+
+
+def close_database() -> None:
+    obj = db.obj
+    if obj is not None and not obj.is_closed():
+        obj.close()
+
+
+def is_sqlite() -> bool:
+    return isinstance(db.obj, pw.SqliteDatabase)
+
+
+def current_target() -> str:
+    return getattr(db.obj, "qm_target", "") if db.obj is not None else ""
+
+
+def sqlite_file() -> Path | None:
+    """The SQLite file in use, or None for PostgreSQL or an in-memory database."""
+    if is_sqlite() and db.obj.database not in (":memory:", ""):
+        return Path(db.obj.database)
+    return None

@@ -1,0 +1,115 @@
+"""Numbered schema steps, run when a database is opened.
+
+A new database gets the current tables at once and is stamped with the latest
+version. An older one gets each missing step in order, each inside one
+transaction, after a copy of the file has been taken. Never edit a shipped
+step: add the next one.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sqlite3
+from pathlib import Path
+
+import peewee as pw
+
+from app.store import search
+
+log = logging.getLogger(__name__)
+
+VERSION_TABLE = "qm_schema"
+
+
+def _step_1_tables(database: pw.Database) -> None:
+    from app.models import ALL_MODELS
+    database.create_tables(ALL_MODELS, safe=True)
+
+
+def _step_2_search(database: pw.Database) -> None:
+    """Search index over assets (FTS5 trigram on SQLite, pg_trgm on PostgreSQL)."""
+    search.install(database)
+    search.rebuild_all()
+
+
+# (version, description, function). Append only.
+STEPS = [
+    (1, "tables", _step_1_tables),
+    (2, "search index", _step_2_search),
+]
+LATEST = STEPS[-1][0]
+
+
+class NewerSchemaError(Exception):
+    pass
+
+
+def current_version(database: pw.Database) -> int:
+    if VERSION_TABLE not in database.get_tables():
+        return 0
+    row = database.execute_sql(f"SELECT MAX(version) FROM {VERSION_TABLE}").fetchone()
+    return int(row[0] or 0)
+
+
+def _stamp(database: pw.Database, version: int, description: str) -> None:
+    p = "%s" if isinstance(database, pw.PostgresqlDatabase) else "?"
+    database.execute_sql(
+        f"INSERT INTO {VERSION_TABLE} (version, description, applied_at) VALUES ({p}, {p}, {p})",
+        (version, description, dt.datetime.now().isoformat(timespec="seconds")))
+
+
+def _ensure_version_table(database: pw.Database) -> None:
+    database.execute_sql(
+        f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} (version INTEGER NOT NULL, "
+        "description TEXT, applied_at TEXT)")
+
+
+def migrate(database: pw.Database, target: str = "", backup: bool = True,
+            upto: int | None = None) -> list[int]:
+    """Bring the schema to ``upto`` (default: latest). Returns the steps applied."""
+    from app.store.db import DatabaseOpenError
+    upto = LATEST if upto is None else upto
+    version = current_version(database)
+    if version > LATEST:
+        raise DatabaseOpenError(
+            f"This database was made by a newer Quartermaster (schema {version}; this "
+            f"version knows up to {LATEST}). Update Quartermaster to open it.")
+    if version >= upto:
+        return []
+    fresh = version == 0 and not any(t for t in database.get_tables() if t != VERSION_TABLE)
+    if fresh and upto == LATEST:
+        with database.atomic():
+            _ensure_version_table(database)
+            for number, description, step in STEPS:
+                step(database)
+            _stamp(database, LATEST, "new database")
+        return [n for n, _, _ in STEPS]
+    if backup and version > 0:
+        copy_before_migration(database, version)
+    applied = []
+    for number, description, step in STEPS:
+        if version < number <= upto:
+            with database.atomic():
+                _ensure_version_table(database)
+                step(database)
+                _stamp(database, number, description)
+            log.info("schema step %s (%s) applied", number, description)
+            applied.append(number)
+    return applied
+
+
+def copy_before_migration(database: pw.Database, version: int) -> Path | None:
+    """A consistent copy of the SQLite file, taken before any step runs."""
+    if not isinstance(database, pw.SqliteDatabase) or database.database in ("", ":memory:"):
+        return None
+    try:
+        from app import backup as backup_mod
+        return backup_mod.make_backup(reason=f"before-migration-from-v{version}")
+    except ImportError:
+        pass
+    src = Path(database.database)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    dest = src.with_name(f"{src.stem}.pre-v{version}-{stamp}{src.suffix}")
+    with sqlite3.connect(dest) as out:
+        database.connection().backup(out)
+    return dest

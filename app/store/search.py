@@ -1,0 +1,183 @@
+"""The search box's index: the one module that holds database-specific SQL.
+
+Every asset carries ``search_text``: the lower-cased tag, serial, name, model,
+manufacturer, person, room, site and notes, kept current by the services. On
+SQLite an FTS5 trigram index over that column answers substring queries in
+milliseconds at 100,000 assets; on PostgreSQL a pg_trgm GIN index serves
+``ILIKE``; anywhere else a plain ``LIKE`` scan is the fallback.
+"""
+from __future__ import annotations
+
+import peewee as pw
+
+from app.store.db import db
+
+FTS_TABLE = "asset_fts"
+
+
+def asset_doc(*parts) -> str:
+    """The searchable text for one asset from its parts (None skipped)."""
+    return " | ".join(str(p).strip() for p in parts if p not in (None, "")).lower()
+
+
+# SQL that gathers the parts of asset_doc for many assets at once.
+_DOC_QUERY = """
+SELECT a.id, a.tag, a.serial, a.name, m.name, m.model_number, mf.name,
+       p.first_name, p.last_name, p.id_number, l.name, al.name, s.name, a.notes,
+       a.order_number, a.erate_frn
+FROM asset a
+LEFT JOIN hardware_model m ON m.id = a.model_id
+LEFT JOIN manufacturer mf ON mf.id = m.manufacturer_id
+LEFT JOIN person p ON p.id = a.assigned_person_id
+LEFT JOIN location l ON l.id = a.location_id
+LEFT JOIN location al ON al.id = a.assigned_location_id
+LEFT JOIN site s ON s.id = a.site_id
+"""
+
+
+def _doc_from_row(row) -> str:
+    _, tag, serial, name, model, model_no, mfr, first, last, idno, room, aroom, site, notes, po, frn = row
+    person = f"{first or ''} {last or ''}".strip()
+    return asset_doc(tag, serial, name, mfr, model, model_no, person, idno, room, aroom, site,
+                     po, frn, notes)
+
+
+def refresh_assets(asset_ids) -> None:
+    """Recompute search_text for these assets (call inside the service's transaction)."""
+    ids = list(asset_ids)
+    if not ids:
+        return
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        marks = ",".join([_param()] * len(chunk))
+        rows = db.execute_sql(f"{_DOC_QUERY} WHERE a.id IN ({marks})", chunk).fetchall()
+        _write_docs(rows)
+
+
+def refresh_where(column: str, value_id: int) -> None:
+    """Recompute for every asset whose ``column`` (e.g. assigned_person_id) is value_id."""
+    allowed = {"assigned_person_id", "location_id", "assigned_location_id", "model_id", "site_id"}
+    if column not in allowed:
+        raise ValueError(column)
+    rows = db.execute_sql(f"{_DOC_QUERY} WHERE a.{column} = {_param()}", [value_id]).fetchall()
+    _write_docs(rows)
+
+
+def refresh_by_model_maker(manufacturer_id: int) -> None:
+    rows = db.execute_sql(f"{_DOC_QUERY} WHERE m.manufacturer_id = {_param()}",
+                          [manufacturer_id]).fetchall()
+    _write_docs(rows)
+
+
+def rebuild_all() -> None:
+    """Recompute every asset's search_text, then rebuild the index (bulk work)."""
+    cursor = db.execute_sql(_DOC_QUERY)
+    batch = []
+    for row in cursor.fetchall():
+        batch.append(row)
+        if len(batch) >= 5000:
+            _write_docs(batch, reindex=False)
+            batch = []
+    _write_docs(batch, reindex=False)
+    rebuild_index()
+
+
+def _write_docs(rows, reindex: bool = True) -> None:
+    if not rows:
+        return
+    p = _param()
+    params = [(_doc_from_row(r), r[0]) for r in rows]
+    conn = db.connection()
+    cur = conn.cursor()
+    cur.executemany(f"UPDATE asset SET search_text = {p} WHERE id = {p}", params)
+
+
+def _param() -> str:
+    return "%s" if isinstance(db.obj, pw.PostgresqlDatabase) else "?"
+
+
+# --- index installation -------------------------------------------------------
+
+def install(database: pw.Database) -> None:
+    """Create the search index for this database (a migration step calls this)."""
+    if isinstance(database, pw.SqliteDatabase):
+        database.execute_sql(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
+            "search_text, content='asset', content_rowid='id', tokenize='trigram')")
+        database.execute_sql(f"""
+            CREATE TRIGGER IF NOT EXISTS asset_fts_ai AFTER INSERT ON asset BEGIN
+              INSERT INTO {FTS_TABLE}(rowid, search_text) VALUES (new.id, new.search_text);
+            END""")
+        database.execute_sql(f"""
+            CREATE TRIGGER IF NOT EXISTS asset_fts_ad AFTER DELETE ON asset BEGIN
+              INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_text)
+                VALUES ('delete', old.id, old.search_text);
+            END""")
+        database.execute_sql(f"""
+            CREATE TRIGGER IF NOT EXISTS asset_fts_au AFTER UPDATE OF search_text ON asset BEGIN
+              INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_text)
+                VALUES ('delete', old.id, old.search_text);
+              INSERT INTO {FTS_TABLE}(rowid, search_text) VALUES (new.id, new.search_text);
+            END""")
+    elif isinstance(database, pw.PostgresqlDatabase):
+        try:
+            with database.atomic():
+                database.execute_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+            database.execute_sql(
+                "CREATE INDEX IF NOT EXISTS asset_search_trgm ON asset "
+                "USING gin (search_text gin_trgm_ops)")
+        except pw.DatabaseError:
+            # No right to create the extension: the ILIKE scan still answers, slower.
+            pass
+
+
+def rebuild_index() -> None:
+    if isinstance(db.obj, pw.SqliteDatabase):
+        db.execute_sql(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
+
+
+def has_fts() -> bool:
+    if not isinstance(db.obj, pw.SqliteDatabase):
+        return False
+    row = db.execute_sql(
+        "SELECT 1 FROM sqlite_master WHERE name = ?", (FTS_TABLE,)).fetchone()
+    return row is not None
+
+
+# --- querying -----------------------------------------------------------------
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def tokens(query: str) -> list[str]:
+    return [t for t in query.lower().split() if t]
+
+
+def match_expression(asset_id_column, search_text_column, query: str):
+    """A WHERE expression that keeps assets matching every word of ``query``.
+
+    Works for any query text: quotes, apostrophes (O'Brien), dashes (5CD-12)
+    and FTS operators are matched literally, never parsed.
+    """
+    words = tokens(query)
+    if not words:
+        return None
+    expr = None
+    long_words = [w for w in words if len(w) >= 3]
+    short_words = [w for w in words if len(w) < 3]
+    if long_words and isinstance(db.obj, pw.SqliteDatabase) and has_fts():
+        # Each word a quoted phrase: trigram FTS treats it as a substring.
+        fts_query = " AND ".join('"' + w.replace('"', '""') + '"' for w in long_words)
+        expr = asset_id_column.in_(
+            pw.SQL(f"(SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?)", [fts_query]))
+    else:
+        short_words = words
+    for w in short_words:
+        # NodeList, not Expression: peewee maps the LIKE operator to GLOB on SQLite.
+        op = "LIKE" if isinstance(db.obj, pw.SqliteDatabase) else "ILIKE"
+        param = "?" if isinstance(db.obj, pw.SqliteDatabase) else "%s"
+        cond = pw.NodeList((search_text_column,
+                            pw.SQL(f"{op} {param} ESCAPE '\\'", [f"%{_like_escape(w)}%"])))
+        expr = cond if expr is None else (expr & cond)
+    return expr

@@ -1,0 +1,1 @@
+"""The Qt desktop. Calls app.services; never writes SQL or saves models."""
