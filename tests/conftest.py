@@ -30,8 +30,9 @@ def db_path(tmp_path):
 
 
 @pytest.fixture
-def db(db_path):
-    """A fresh, migrated SQLite database file under tmp_path."""
+def sqlite_db(db_path):
+    """A fresh, migrated SQLite database file under tmp_path (GUI tests, and
+    tests about the file itself: backups, crash safety)."""
     from app.store.db import close_database, open_database
     database = open_database(db_path)
     yield database
@@ -60,8 +61,9 @@ def _pg_kwargs():
 
 
 @pytest.fixture(params=list(_backends()))
-def anydb(request, tmp_path):
-    """The same test on SQLite and (when configured) PostgreSQL."""
+def db(request, tmp_path):
+    """A fresh database: the same test runs on SQLite and, when QM_TEST_PG_URL
+    is set (always in CI), on PostgreSQL. Service and report tests use this."""
     from app.store.db import close_database, open_database
     if request.param == "sqlite":
         database = open_database(tmp_path / "qm.sqlite")
