@@ -128,8 +128,12 @@ class HistoryEntry(BaseModel):
     entity_id = pw.IntegerField()
     action = pw.CharField()  # create, update, check_out, retire, ...
     field = pw.CharField(null=True)
-    old = pw.TextField(null=True)
+    old = pw.TextField(null=True)  # as shown to people (names for references)
     new = pw.TextField(null=True)
+    # For reference fields (location, site, model, person…) the ids as well, so
+    # reports can reconstruct where an asset stood on a past date.
+    old_id = pw.IntegerField(null=True)
+    new_id = pw.IntegerField(null=True)
     who = pw.CharField(null=True)
     at = pw.DateTimeField(default=utcnow, index=True)
     note = pw.TextField(null=True)

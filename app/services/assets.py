@@ -411,7 +411,7 @@ def check_out(asset_id: int, person_id: int | None = None, location_id: int | No
     Asset.update(assigned_person=person, assigned_location=location, status="deployed",
                  version=Asset.version + 1, updated_at=now).where(Asset.id == asset.id).execute()
     history.record("asset", asset.id, "check_out", field="holder", old=None,
-                   new=person.full_name if person else location.name, by=by,
+                   new=person or location, by=by,
                    note=f"due {due.isoformat()}" if due else None, at=now)
     search.refresh_assets([asset.id])
     return loan
@@ -434,8 +434,8 @@ def check_in(asset_id: int, condition: str | None = None, by: str | None = None,
         raise ValidationError("After check-in an asset is ready, pending, in repair or retired.",
                               field="status")
     now = utcnow()
-    holder = (asset.assigned_person.full_name if asset.assigned_person_id else
-              asset.assigned_location.name if asset.assigned_location_id else None)
+    holder = (asset.assigned_person if asset.assigned_person_id else
+              asset.assigned_location if asset.assigned_location_id else None)
     if loan:
         Loan.update(returned_at=now, condition_in=clean_text(condition, "condition", 100),
                     in_by=history.who(by),

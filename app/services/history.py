@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import peewee as pw
+
 from app.models import HistoryEntry
 from app.models.common import utcnow
 from app.services.base import fmt, who
@@ -18,8 +20,12 @@ def record(entity: str, entity_id: int, action: str, *, field: str | None = None
         old = "••••" if old else None
         new = "••••" if new else None
     HistoryEntry.insert(entity=entity, entity_id=entity_id, action=action, field=field,
-                        old=fmt(old), new=fmt(new), who=who(by), note=note,
-                        at=at or utcnow()).execute()
+                        old=fmt(old), new=fmt(new), old_id=_ref(old), new_id=_ref(new),
+                        who=who(by), note=note, at=at or utcnow()).execute()
+
+
+def _ref(value) -> int | None:
+    return value.id if isinstance(value, pw.Model) else None
 
 
 def record_changes(entity: str, entity_id: int, changes: dict[str, tuple], *,
@@ -32,7 +38,8 @@ def record_changes(entity: str, entity_id: int, changes: dict[str, tuple], *,
         if field in SECRET_FIELDS:
             old, new = ("••••" if old else None), ("••••" if new else None)
         rows.append(dict(entity=entity, entity_id=entity_id, action=action, field=field,
-                         old=fmt(old), new=fmt(new), who=user, at=when))
+                         old=fmt(old), new=fmt(new), old_id=_ref(old), new_id=_ref(new),
+                         who=user, at=when))
     if rows:
         HistoryEntry.insert_many(rows).execute()
 

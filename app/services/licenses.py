@@ -189,3 +189,18 @@ def compliance(expiring_days: int = 60) -> list[dict]:
                      "used": n, "free": free, "expiry_date": lic.expiry_date, "cost": lic.cost,
                      "problems": problems})
     return rows
+
+
+def for_asset(asset_id: int) -> list[dict]:
+    """Licenses with a seat on this computer (the asset editor's Licenses tab)."""
+    return list(Seat.select(Seat.id.alias("seat_id"), License.id, License.product, License.version,
+                            License.vendor, License.expiry_date, Seat.assigned_at)
+                .join(License).where(Seat.asset == asset_id)
+                .order_by(License.product).dicts())
+
+
+def for_person(person_id: int) -> list[dict]:
+    return list(Seat.select(Seat.id.alias("seat_id"), License.id, License.product, License.version,
+                            License.vendor, License.expiry_date, Seat.assigned_at)
+                .join(License).where(Seat.person == person_id)
+                .order_by(License.product).dicts())
