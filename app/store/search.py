@@ -8,6 +8,8 @@ milliseconds at 100,000 assets; on PostgreSQL a pg_trgm GIN index serves
 """
 from __future__ import annotations
 
+import contextlib
+
 import peewee as pw
 
 from app.store.db import db
@@ -129,6 +131,23 @@ def install(database: pw.Database) -> None:
         except pw.DatabaseError:
             # No right to create the extension: the ILIKE scan still answers, slower.
             pass
+
+
+@contextlib.contextmanager
+def bulk_mode():
+    """For bulk loads inside one transaction: suspend per-row index upkeep and
+    rebuild the index once at the end (several times faster at 100,000 rows)."""
+    database = db.obj
+    if not (isinstance(database, pw.SqliteDatabase) and has_fts()):
+        yield
+        return
+    for name in ("asset_fts_ai", "asset_fts_ad", "asset_fts_au"):
+        database.execute_sql(f"DROP TRIGGER IF EXISTS {name}")
+    try:
+        yield
+    finally:
+        install(database)
+    rebuild_index()
 
 
 def rebuild_index() -> None:
