@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import json
 
 import peewee as pw
@@ -12,6 +13,9 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
+CENT = decimal.Decimal("0.01")
+
+
 class MoneyField(pw.DecimalField):
     """Dollars and cents, exact: NUMERIC(12,2) stored and returned as Decimal."""
 
@@ -20,6 +24,12 @@ class MoneyField(pw.DecimalField):
         kwargs.setdefault("decimal_places", 2)
         kwargs.setdefault("auto_round", True)
         super().__init__(*args, **kwargs)
+
+    def python_value(self, value):
+        # SQLite keeps NUMERIC as REAL/INTEGER: read back as exact cents.
+        if value is None:
+            return None
+        return decimal.Decimal(str(value)).quantize(CENT)
 
 
 class JSONField(pw.TextField):

@@ -72,19 +72,21 @@ def refresh_by_model_maker(manufacturer_id: int) -> None:
 
 
 def rebuild_all() -> None:
-    """Recompute every asset's search_text, then rebuild the index (bulk work)."""
-    cursor = db.execute_sql(_DOC_QUERY)
-    batch = []
-    for row in cursor.fetchall():
-        batch.append(row)
-        if len(batch) >= 5000:
-            _write_docs(batch, reindex=False)
-            batch = []
-    _write_docs(batch, reindex=False)
-    rebuild_index()
+    """Recompute every asset's search_text, then rebuild the index (bulk work).
+
+    The per-row triggers are suspended meanwhile: an external-content FTS
+    table must never be told to delete a row it does not hold.
+    """
+    with bulk_mode():
+        cursor = db.execute_sql(_DOC_QUERY)
+        while True:
+            batch = cursor.fetchmany(5000)
+            if not batch:
+                break
+            _write_docs(batch)
 
 
-def _write_docs(rows, reindex: bool = True) -> None:
+def _write_docs(rows) -> None:
     if not rows:
         return
     p = _param()
