@@ -76,12 +76,36 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc.strerror or exc}{': ' + str(exc.filename) if exc.filename else ''}",
               file=sys.stderr)
         return EXIT_ERROR
+    except Exception as exc:  # noqa: BLE001 - a bug: one line for the user, details in the log
+        log_path = _log_crash()
+        print(f"error: unexpected failure ({exc.__class__.__name__}: {_one_line(exc)}); "
+              f"details in {log_path}", file=sys.stderr)
+        return EXIT_ERROR
     finally:
         from app.store.db import close_database
         try:
             close_database()
         except Exception:
             pass
+
+
+def _log_crash() -> str:
+    """Append the current traceback to the user log file; return its path."""
+    import datetime as dt
+    import traceback
+    from pathlib import Path
+
+    from platformdirs import user_log_dir
+    folder = Path(user_log_dir("Quartermaster", appauthor=False))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "quartermaster.log"
+        with path.open("a", encoding="utf-8") as f:
+            f.write(f"--- {dt.datetime.now().isoformat(timespec='seconds')} {sys.argv!r}\n")
+            f.write(traceback.format_exc())
+        return str(path)
+    except OSError:
+        return "(log unavailable)"
 
 
 def _one_line(exc: Exception) -> str:
