@@ -6,7 +6,6 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-export QT_QPA_PLATFORM ?=
 TEST_WORKERS ?= 2
 
 .PHONY: run test bench demo screenshots clean install
