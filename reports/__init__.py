@@ -1,0 +1,1 @@
+"""Printed output: label sheets and reports, drawn with reportlab from what app/ gathers."""
