@@ -16,11 +16,12 @@ from pathlib import Path
 
 from platformdirs import user_config_dir
 
+import resources
 from app import APP_NAME
 from app.services.errors import NotFound, ValidationError
 
 MM = 72 / 25.4  # points per millimetre
-BUILTIN_DIR = Path(__file__).resolve().parents[2] / "resources" / "labels"
+BUILTIN_DIR = resources.path("labels")
 KINDS = ("sheet", "roll", "thermal")
 LINE_KEYS = ("logo", "org", "title", "name", "tag", "serial", "place", "funding")
 _UNITS = {"mm": 1.0, "in": 25.4, "pt": 25.4 / 72}
