@@ -33,6 +33,14 @@ examples:
 def register(sub) -> None:
     p = sub.add_parser(
         "labels", help="print asset, room, supply and blank-tag labels (PDF or ZPL)",
+        usage="quartermaster labels (--tags T… | --query Q | --location L… | --locations |\n"
+              "                            --supplies [ID…] | --new N) [--template NAME]\n"
+              "                            [--symbology code128|code39|qr|datamatrix|code128+qr] [--start-at N]\n"
+              "                            [--copies C] [--lines KEYS] [--printer NAME]\n"
+              "                            -o FILE.pdf|FILE.zpl [--send QUEUE]\n"
+              "       quartermaster labels --list-templates\n"
+              "       quartermaster labels --calibrate --template NAME [--printer NAME] -o FILE.pdf\n"
+              "       quartermaster labels --set-offset DX DY --template NAME [--printer NAME]",
         description="Make labels that scan: PDF at exact size for Avery sheets and "
                     "DYMO/Brother rolls (print at Actual size), ZPL for Zebra thermal printers.",
         epilog=QUERY_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -53,8 +61,8 @@ def register(sub) -> None:
                    help="label stock (default: the setting, or zebra-2x1-203 for .zpl); "
                         "see --list-templates")
     p.add_argument("--symbology", default="code128",
-                   choices=["code128", "code39", "qr", "datamatrix"],
-                   help="barcode type (default code128)")
+                   choices=["code128", "code39", "qr", "datamatrix", "code128+qr"],
+                   help="barcode type (default code128; code128+qr puts both on each label)")
     p.add_argument("--start-at", type=int, default=1, metavar="N",
                    help="first free label on a partly used sheet, counted row by row from 1")
     p.add_argument("--copies", type=int, default=1, metavar="C", help="copies of each label")

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from app.services.errors import ValidationError
-from reports.labels.symbols import TITLES, Symbol, encode
+from reports.labels.symbols import COMBINED, TITLES, Symbol, check_symbology, encode
 from reports.labels.templates import MM, Template
 
 FONT, BOLD = "Helvetica", "Helvetica-Bold"
@@ -73,6 +73,11 @@ class LabelLayout:
     code: CodeBox
     texts: list[TextLine] = field(default_factory=list)
     logo: tuple[float, float, float, float] | None = None  # x, y, w, h
+    extra: list[CodeBox] = field(default_factory=list)  # a second code (Code 128 + QR)
+
+    @property
+    def codes(self) -> list[CodeBox]:
+        return [self.code] + self.extra
 
 
 def fit_text(text: str, font: str, pref: float, width: float) -> tuple[str, float, float]:
@@ -119,7 +124,8 @@ def layout_label(t: Template, lines: dict, code: str, symbology: str,
     """The layout of one label. ``lines`` holds the texts by key, ``keys`` the
     lines to show in order (default: the template's), ``logo_aspect`` the
     width/height of the logo if one is to be drawn."""
-    sym = encode(symbology, code)
+    symbology = check_symbology(symbology)
+    sym = encode(COMBINED[symbology][0] if symbology in COMBINED else symbology, code)
     keys = tuple(t.lines if keys is None else keys)
     want = [k for k in keys if k != "logo" and (lines.get(k) or "").strip()]
     if "tag" not in want:
@@ -131,6 +137,9 @@ def layout_label(t: Template, lines: dict, code: str, symbology: str,
     use_logo = "logo" in keys and logo_aspect
     w, h = t.label_w * MM, t.label_h * MM
     ix, iy = (v * MM for v in t.insets_mm())
+    if symbology in COMBINED:
+        return _combined(t, sym, encode(COMBINED[symbology][1], code), texts, want, w, h, ix, iy,
+                         logo_aspect if use_logo else None)
     if sym.linear:
         return _linear(t, sym, texts, want, w, h, ix, iy, logo_aspect if use_logo else None)
     return _matrix(t, sym, texts, want, w, h, ix, iy, logo_aspect if use_logo else None)
@@ -279,3 +288,23 @@ def _matrix(t, sym, texts, keys, w, h, ix, iy, logo_aspect):
         x = col_x if side_by_side else (w - tw) / 2
         out.append(TextLine(k, text, font, size, x, y + DESCENT * size + (LEADING - 1) * size / 2, tw))
     return LabelLayout(w, h, code_box, out, logo)
+
+
+def _combined(t, sym, qr, texts, keys, w, h, ix, iy, logo_aspect):
+    """A QR code at the left (for phones) and the 1-D layout beside it (for
+    handheld scanners), the second starting where the QR's quiet zone ends."""
+    n = qr.width
+    module, dots = _module(t, h, n, qr.quiet, iy, MAX_MODULE_2D)
+    while module and n * module + max(ix, qr.quiet * module) > 0.3 * w + 1e-6:
+        module, dots = _module(t, h, n, qr.quiet, iy, module - 1e-6)
+    if not module:
+        raise _too_small(qr, t)
+    ink = n * module
+    box = CodeBox(qr, module, dots, max(ix, qr.quiet * module), (h - ink) / 2, ink, ink)
+    x0 = box.x + ink + qr.quiet * module - ix
+    rest = _linear(t, sym, texts, keys, w - x0, h, ix, iy, logo_aspect)
+    rest.code.x += x0
+    for line in rest.texts:
+        line.x += x0
+    logo = rest.logo and (rest.logo[0] + x0,) + tuple(rest.logo[1:])
+    return LabelLayout(w, h, rest.code, rest.texts, logo, [box])

@@ -85,8 +85,11 @@ class _Painter:
     def snap(self, v: float) -> float:
         return round(v / self.dot) * self.dot
 
-    def code(self, lay: LabelLayout, ox: float, oy: float) -> None:
-        box = lay.code
+    def codes(self, lay: LabelLayout, ox: float, oy: float) -> None:
+        for box in lay.codes:
+            self.code(box, ox, oy)
+
+    def code(self, box, ox: float, oy: float) -> None:
         sym, m = box.symbol, box.module
         x0, y0 = self.snap(ox + box.x), self.snap(oy + box.y)
         ops = []
@@ -178,7 +181,7 @@ def render_pdf(items, out, template="avery-5160", symbology="code128", start_at=
         x, y, w, h = t.cell_pt(cell, offset)
         if outlines:
             paint.outline(x, y, w, h)
-        paint.code(lay, x, y)
+        paint.codes(lay, x, y)
         paint.texts(lay, x, y)
         if lay.logo and logo_img is not None:
             lx, ly, lw, lh = lay.logo

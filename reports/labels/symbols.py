@@ -14,8 +14,10 @@ from functools import lru_cache
 
 from app.services.errors import ValidationError
 
-SYMBOLOGIES = ("code128", "code39", "qr", "datamatrix")
-TITLES = {"code128": "Code 128", "code39": "Code 39", "qr": "QR code", "datamatrix": "DataMatrix"}
+SYMBOLOGIES = ("code128", "code39", "qr", "datamatrix", "code128+qr")
+TITLES = {"code128": "Code 128", "code39": "Code 39", "qr": "QR code", "datamatrix": "DataMatrix",
+          "code128+qr": "Code 128 + QR"}
+COMBINED = {"code128+qr": ("code128", "qr")}  # handheld scanners read the bars, phones the QR
 CODE39_CHARS = set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-. $/+%")
 
 
@@ -81,7 +83,8 @@ def _merge_rows(runs):
 
 def check_symbology(symbology: str) -> str:
     key = (symbology or "code128").strip().lower().replace("-", "").replace(" ", "")
-    key = {"128": "code128", "39": "code39", "qrcode": "qr", "dm": "datamatrix"}.get(key, key)
+    key = {"128": "code128", "39": "code39", "qrcode": "qr", "dm": "datamatrix",
+           "qr+code128": "code128+qr", "both": "code128+qr"}.get(key, key)
     if key not in SYMBOLOGIES:
         raise ValidationError(f"Unknown symbology {symbology!r}; use one of {', '.join(SYMBOLOGIES)}.")
     return key
@@ -91,6 +94,8 @@ def check_symbology(symbology: str) -> str:
 def encode(symbology: str, data: str) -> Symbol:
     """The symbol for ``data``; ValidationError if the symbology cannot hold it."""
     key = check_symbology(symbology)
+    if key in COMBINED:
+        raise ValueError(f"{key} is two symbols; encode each")
     if not data:
         raise ValidationError("A label needs something to encode.")
     if key == "code128":

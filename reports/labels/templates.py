@@ -21,7 +21,10 @@ from app import APP_NAME
 from app.services.errors import NotFound, ValidationError
 
 MM = 72 / 25.4  # points per millimetre
-BUILTIN_DIR = resources.path("labels")
+# resources.path() finds shipped files in frozen builds too; an editable install
+# made before resources/ became a package sees a namespace package without it.
+BUILTIN_DIR = (resources.path("labels") if hasattr(resources, "path")
+               else Path(__file__).resolve().parents[2] / "resources" / "labels")
 KINDS = ("sheet", "roll", "thermal")
 LINE_KEYS = ("logo", "org", "title", "name", "tag", "serial", "place", "funding")
 _UNITS = {"mm": 1.0, "in": 25.4, "pt": 25.4 / 72}

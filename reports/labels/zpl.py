@@ -52,6 +52,21 @@ def code128_invocations(data: str) -> str:
     return "".join(out)
 
 
+def _code_field(box, label_h: float, k: float) -> str:
+    sym, d = box.symbol, box.dots
+    x = round(box.x * k)
+    y = round((label_h - box.y - box.h) * k)  # ZPL measures down from the top
+    h = round(box.h * k)
+    if sym.kind == "code128":
+        return f"^FO{x},{y}^BY{d}^BCN,{h},N,N,N,N^FD{code128_invocations(sym.data)}^FS"
+    if sym.kind == "code39":
+        return f"^FO{x},{y}^BY{d},3.0^B3N,N,{h},N,N^FH^FD{_fd(sym.data)}^FS"
+    if sym.kind == "qr":
+        # ^BQ field data: error level M, then A = automatic input mode.
+        return f"^FO{x},{y}^BQN,2,{d}^FH^FDMA,{_fd(sym.data)}^FS"
+    return f"^FO{x},{y}^BXN,{d},200^FH^FD{_fd(sym.data)}^FS"
+
+
 def render_zpl(items, template="zebra-2x1-203", symbology="code128", copies=1, layout=None,
                *, offset=(0.0, 0.0)) -> str:
     """One ^XA…^XZ format per label (copies by ^PQ), as text."""
@@ -69,21 +84,9 @@ def render_zpl(items, template="zebra-2x1-203", symbology="code128", copies=1, l
     out = []
     for item in items:
         lay = layout_label(t, item.lines, item.code, symbology, keys)
-        box, sym = lay.code, lay.code.symbol
         cmds = ["^XA", "^CI28", f"^PW{pw_dots}", f"^LL{ll_dots}", f"^LH{shift_x},{shift_y}"]
-        x = round(box.x * k)
-        y = round((lay.h - box.y - box.h) * k)  # ZPL measures down from the top
-        h = round(box.h * k)
-        d = box.dots
-        if sym.kind == "code128":
-            cmds.append(f"^FO{x},{y}^BY{d}^BCN,{h},N,N,N,N^FD{code128_invocations(sym.data)}^FS")
-        elif sym.kind == "code39":
-            cmds.append(f"^FO{x},{y}^BY{d},3.0^B3N,N,{h},N,N^FH^FD{_fd(sym.data)}^FS")
-        elif sym.kind == "qr":
-            # ^BQ field data: error level M, then A = automatic input mode.
-            cmds.append(f"^FO{x},{y}^BQN,2,{d}^FH^FDMA,{_fd(sym.data)}^FS")
-        else:
-            cmds.append(f"^FO{x},{y}^BXN,{d},200^FH^FD{_fd(sym.data)}^FS")
+        for box in lay.codes:
+            cmds.append(_code_field(box, lay.h, k))
         for line in lay.texts:
             size = round(line.size * k)
             top = round((lay.h - line.baseline - ASCENT * line.size) * k)

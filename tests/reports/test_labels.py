@@ -16,7 +16,7 @@ from reports.labels import LabelItem, get_template, list_templates, render_pdf
 from reports.labels.layout import MM
 from reports.labels.templates import parse_template
 
-SYMBOLOGIES = ["code128", "code39", "qr", "datamatrix"]
+SYMBOLOGIES = ["code128", "code39", "qr", "datamatrix", "code128+qr"]
 TEMPLATES = [t.name for t in list_templates() if t.builtin]
 
 
@@ -45,7 +45,12 @@ def cell_crop(img, t, cell, dpi, offset=(0.0, 0.0)):
 
 
 def decode(img):
-    return [r.text for r in zxingcpp.read_barcodes(img)]
+    return sorted(r.text for r in zxingcpp.read_barcodes(img))
+
+
+def per_label(symbology):
+    """How many symbols each label carries."""
+    return 2 if "+" in symbology else 1
 
 
 @pytest.mark.parametrize("symbology", SYMBOLOGIES)
@@ -65,13 +70,14 @@ def test_every_label_scans_in_its_own_cell(name, symbology):
         # The used cells and a few empty ones around them.
         for cell in range(min(t.per_page, start_at + n + t.cols)):
             found = decode(cell_crop(pages[0], t, cell, dpi))
-            assert found == ([expected[cell]] if cell in expected else []), (cell, found)
+            want = [expected[cell]] * per_label(symbology) if cell in expected else []
+            assert found == want, (cell, found)
     else:
         assert len(pages) == n
         for page, item in zip(pages, items):
             assert abs(page.size[0] - t.label_w / 25.4 * dpi) <= 1
             assert abs(page.size[1] - t.label_h / 25.4 * dpi) <= 1
-            assert decode(page) == [item.code]
+            assert decode(page) == [item.code] * per_label(symbology)
 
 
 def test_start_at_and_copies_fill_the_right_cells_across_pages():
@@ -159,20 +165,26 @@ def test_layout_keeps_code_and_text_apart_and_inside(name, symbology):
     keys = ("org", "name", "tag", "serial", "place", "funding")
     (lay,) = labels.label_layouts([long], name, symbology, layout=keys)
     ix, iy = (v * MM for v in t.insets_mm())
-    box = lay.code
     eps = 0.01
     dot = 72 / t.dpi
-    # Whole dots per module, at least 2 on a 203-dpi head.
-    assert abs(box.module / dot - round(box.module / dot)) < 1e-6 and box.dots >= (2 if t.dpi < 250 else 1)
-    assert box.module == box.dots * dot
-    # Ink keeps the padding; the quiet zone stays on the label.
-    assert box.x >= ix - eps and box.x + box.w <= lay.w - ix + eps
-    assert box.y >= iy - eps and box.y + box.h <= lay.h - iy + eps
+    quiets = []
+    for box in lay.codes:
+        # Whole dots per module, at least 2 on a 203-dpi head.
+        assert box.dots >= (2 if t.dpi < 250 else 1) and abs(box.module - box.dots * dot) < 1e-9
+        # Ink keeps the padding; the quiet zone stays on the label.
+        assert box.x >= ix - eps and box.x + box.w <= lay.w - ix + eps
+        assert box.y >= iy - eps and box.y + box.h <= lay.h - iy + eps
+        q = box.quiet_box
+        assert q[0] >= -eps and q[2] <= lay.w + eps and q[1] >= -eps and q[3] <= lay.h + eps
+        quiets.append(q)
+    if len(lay.codes) == 2:  # ink of one code never inside the other's quiet zone
+        a, b = lay.codes
+        assert b.x + b.w + b.symbol.quiet * b.module <= a.x + eps or a.x + a.w <= b.x - eps
+    box = lay.code
     qx0, qy0, qx1, qy1 = box.quiet_box
-    assert qx0 >= -eps and qx1 <= lay.w + eps and qy0 >= -eps and qy1 <= lay.h + eps
     # Largest whole module: one more dot would not fit the quiet zones on the label.
     bigger = (box.dots + 1) * dot
-    if box.symbol.linear:
+    if box.symbol.linear and len(lay.codes) == 1:
         assert box.symbol.width * bigger + 2 * max(ix, box.symbol.quiet * bigger) > lay.w + eps \
             or bigger > 0.5 * MM + 1e-9
     boxes = [line.box for line in lay.texts]
@@ -180,8 +192,9 @@ def test_layout_keeps_code_and_text_apart_and_inside(name, symbology):
     for x0, y0, x1, y1 in boxes:
         assert x0 >= ix - eps and x1 <= lay.w - ix + eps, (x0, x1, lay.w)
         assert y0 >= iy - eps and y1 <= lay.h - iy + eps, (y0, y1, lay.h)
-        # No text in the code's quiet zone.
-        assert x1 <= qx0 + eps or x0 >= qx1 - eps or y1 <= qy0 + eps or y0 >= qy1 - eps
+        # No text in a code's quiet zone.
+        for qx0, qy0, qx1, qy1 in quiets:
+            assert x1 <= qx0 + eps or x0 >= qx1 - eps or y1 <= qy0 + eps or y0 >= qy1 - eps
     for i, a in enumerate(boxes):
         for b in boxes[i + 1:]:
             assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] + eps or b[3] <= a[1] + eps
