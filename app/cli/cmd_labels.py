@@ -105,7 +105,11 @@ def run(args) -> int:
     items = _items(args, labels)
     if not items:
         raise CommandError("nothing to label: no record matches")
-    layout = [k.strip() for k in args.lines.split(",") if k.strip()] if args.lines else None
+    layout = ([k.strip() for k in args.lines.split(",") if k.strip()] if args.lines
+              else labels.default_lines(template, _kind(args)))
+    unknown = [k for k in layout if k not in labels.LINE_TITLES]
+    if unknown:
+        raise CommandError(f"unknown line {', '.join(unknown)}; use {','.join(labels.LINE_TITLES)}")
     if zpl:
         if template.kind != "thermal":
             raise CommandError(f"ZPL is for Zebra thermal templates; {template.name} is a "
@@ -127,6 +131,14 @@ def run(args) -> int:
     print(f"wrote {count} labels on {pages} page{'s' if pages != 1 else ''} to {out} "
           f"({template.name}; print at Actual size)")
     return 0
+
+
+def _kind(args) -> str:
+    if args.location or args.locations:
+        return "location"
+    if args.supplies is not None:
+        return "supply"
+    return "new" if args.new is not None else "asset"
 
 
 def _default_template(zpl: bool) -> str:

@@ -31,6 +31,20 @@ class LabelItem:
     lines: dict = field(default_factory=dict)  # org, name, tag, serial, place, funding, title
 
 
+def default_lines(template, kind: str = "asset") -> tuple[str, ...]:
+    """The lines shown by default: the template's for assets; room, supply-bin and
+    blank-tag labels show their own (room name and site, item name and bin, org)."""
+    t = get_template(template)
+    if kind == "asset":
+        return t.lines
+    small = t.label_h < 15 or (t.label_h < 22 and t.label_w < 40)
+    if kind == "location":
+        return ("title", "tag") if small else ("org", "title", "tag", "place")
+    if kind == "supply":
+        return ("title", "tag") if small else ("title", "tag", "serial", "place")
+    return ("tag",) if small else ("org", "tag")
+
+
 def _items(rows) -> list[LabelItem]:
     return [LabelItem(r["code"], r["lines"]) for r in rows]
 
@@ -68,4 +82,4 @@ __all__ = ["LabelItem", "Template", "items_for_assets", "items_for_query", "item
            "items_for_supplies", "items_for_new_tags", "list_templates", "get_template",
            "render_pdf", "render_zpl", "calibration_pdf", "send_raw", "save_custom",
            "delete_custom", "get_offset", "set_offset", "user_dir", "placements",
-           "label_layouts", "SYMBOLOGIES", "SYMBOLOGY_TITLES", "LINE_TITLES"]
+           "label_layouts", "default_lines", "SYMBOLOGIES", "SYMBOLOGY_TITLES", "LINE_TITLES"]
