@@ -452,8 +452,9 @@ class LabelDialog(QDialog):
         t = self.tpl()
         count = self._count()
         pages = len({pg for pg, _ in labels.placements(t, count, self.start.value())}) if count else 0
-        self.summary.setText(f"{count} labels on {pages} {'sheet' if t.is_sheet else 'label'}"
-                             f"{'s' if pages != 1 else ''} · print at Actual size")
+        where = (f"on {pages} sheet{'s' if pages != 1 else ''}" if t.is_sheet
+                 else "one per page")
+        self.summary.setText(f"{count} label{'s' if count != 1 else ''} {where} · print at Actual size")
         if not count:
             self.preview.setText("Nothing to label.")
             return
