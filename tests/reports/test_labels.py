@@ -308,3 +308,35 @@ def test_pdf_asks_for_actual_size_and_stays_small():
     assert len(doc) == 10
     w, h = doc[0].get_size()
     assert (round(w), round(h)) == (612, 792)
+
+
+@pytest.mark.parametrize("name,symbology", [("avery-5163", "code128"), ("avery-5160", "code128"),
+                                            ("avery-l7163", "qr"), ("dymo-30252", "code128+qr")])
+def test_logo_sits_clear_of_code_and_text(name, symbology, tmp_path):
+    from PIL import Image, ImageDraw
+    logo = tmp_path / "logo.png"
+    img = Image.new("RGBA", (400, 200), (0, 0, 0, 0))
+    ImageDraw.Draw(img).ellipse((10, 10, 190, 190), fill=(20, 60, 160, 255))
+    img.save(logo)
+    keys = ("logo", "org", "name", "tag", "serial")
+    (lay,) = labels.label_layouts(make_items(1), name, symbology, layout=keys, logo_aspect=2.0)
+    assert lay.logo is not None
+    lx, ly, lw, lh = lay.logo
+    assert lx >= 0 and ly >= 0 and lx + lw <= lay.w and ly + lh <= lay.h
+    for x0, y0, x1, y1 in [line.box for line in lay.texts] + [c.quiet_box for c in lay.codes]:
+        assert x1 <= lx + 0.01 or x0 >= lx + lw - 0.01 or y1 <= ly + 0.01 or y0 >= ly + lh - 0.01
+    buf = io.BytesIO()
+    render_pdf(make_items(1), buf, template=name, symbology=symbology, layout=keys, logo=logo)
+    t = get_template(name)
+    page = rasterise(buf.getvalue(), render_dpi(t))[0]
+    assert decode(cell_crop(page, t, 0, render_dpi(t)) if t.is_sheet else page) == \
+        ["QM-000001"] * per_label(symbology)
+    assert b"/Subtype /Image" in buf.getvalue()
+
+
+def test_missing_logo_file_does_not_stop_the_labels(tmp_path):
+    buf = io.BytesIO()
+    render_pdf(make_items(2), buf, template="avery-5163", layout=("logo", "org", "tag"),
+               logo=tmp_path / "gone.png")
+    assert decode(cell_crop(rasterise(buf.getvalue(), 300)[0], get_template("avery-5163"), 0, 300)) \
+        == ["QM-000001"]
