@@ -203,7 +203,7 @@ def _decode_pdf(path, dpi=300):
 
 
 def test_cli_tags_to_pdf(district, tmp_path, capsys):
-    db_file = district["site"]._meta.database.database
+    db_file = district["site"]._meta.database.qm_target
     out = tmp_path / "l.pdf"
     rc = main(["--db", db_file, "labels", "--tags", "QM-000101", "qm-000102", "--template",
                "dymo-30334", "--symbology", "qr", "--copies", "2", "-o", str(out)])
@@ -213,7 +213,7 @@ def test_cli_tags_to_pdf(district, tmp_path, capsys):
 
 
 def test_cli_query_locations_supplies_new_and_zpl(district, tmp_path, capsys):
-    db_file = district["site"]._meta.database.database
+    db_file = district["site"]._meta.database.qm_target
     out = tmp_path / "q.pdf"
     assert main(["--db", db_file, "labels", "--query", "site=LHS", "--start-at", "3",
                  "--template", "avery-5163", "-o", str(out)]) == 0
@@ -239,7 +239,7 @@ def test_cli_query_locations_supplies_new_and_zpl(district, tmp_path, capsys):
 
 
 def test_cli_errors(district, tmp_path, capsys):
-    db_file = district["site"]._meta.database.database
+    db_file = district["site"]._meta.database.qm_target
     assert main(["--db", db_file, "labels", "--tags", "NOPE-1", "-o", str(tmp_path / "x.pdf")]) == 1
     assert "no asset has the tag NOPE-1" in capsys.readouterr().err
     assert main(["--db", db_file, "labels", "--tags", "QM-000101", "-o", str(tmp_path / "x.zpl"),
@@ -254,7 +254,7 @@ def test_cli_errors(district, tmp_path, capsys):
 def test_cli_calibration_and_offsets(district, tmp_path, monkeypatch, capsys):
     from reports.labels import templates
     monkeypatch.setattr(templates, "user_dir", lambda: tmp_path / "cfg")
-    db_file = district["site"]._meta.database.database
+    db_file = district["site"]._meta.database.qm_target
     assert main(["--db", db_file, "labels", "--set-offset", "0.5", "-1", "--template", "5160",
                  "--printer", "HP"]) == 0
     assert labels.get_offset("avery-5160", "HP") == (0.5, -1.0)
