@@ -6,6 +6,7 @@ skipped there).
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 
@@ -40,54 +41,77 @@ def sqlite_db(db_path):
 
 
 def _pg_database():
-    import peewee as pw
-    from urllib.parse import urlparse
+    """Create an empty database with a unique name; return (name, url)."""
     if not PG_URL:
-        pytest.fail("QM_REQUIRE_PG is set but QM_TEST_PG_URL is not") if os.environ.get(
-            "QM_REQUIRE_PG") else pytest.skip("no PostgreSQL (set QM_TEST_PG_URL)")
-    name = "qm_test_" + uuid.uuid4().hex[:10]
-    admin = pw.PostgresqlDatabase(urlparse(PG_URL).path.lstrip("/") or "postgres",
-                                  **_pg_kwargs())
-    admin.connect()
-    admin.execute_sql(f'CREATE DATABASE "{name}"')
-    admin.close()
-    return name, admin
+        if os.environ.get("QM_REQUIRE_PG"):
+            pytest.fail("QM_REQUIRE_PG is set but QM_TEST_PG_URL is not")
+        pytest.skip("no PostgreSQL (set QM_TEST_PG_URL)")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw")
+    name = f"qm_test_{worker}_{uuid.uuid4().hex[:10]}"
+    with _pg_admin() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    return name, f"{PG_URL.rsplit('/', 1)[0]}/{name}"
 
 
-def _pg_kwargs():
-    from urllib.parse import urlparse
-    u = urlparse(PG_URL)
-    return dict(user=u.username, password=u.password, host=u.hostname, port=u.port)
+@contextlib.contextmanager
+def _pg_admin():
+    """An autocommit cursor on the server's maintenance database."""
+    import psycopg2
+    conn = psycopg2.connect(PG_URL)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            yield cur
+    finally:
+        conn.close()
+
+
+def _pg_drop(name: str) -> None:
+    """Drop a test database even if a connection the test opened is still alive."""
+    with _pg_admin() as cur:
+        if cur.connection.server_version >= 130000:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        else:
+            cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = %s AND pid <> pg_backend_pid()", (name,))
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+def _close_all(*databases) -> None:
+    from app.store.db import close_database
+    close_database()
+    for database in databases:
+        with contextlib.suppress(Exception):
+            if not database.is_closed():
+                database.close()
 
 
 @pytest.fixture(params=list(_backends()))
 def db(request, tmp_path):
     """A fresh database: the same test runs on SQLite and, when QM_TEST_PG_URL
-    is set (always in CI), on PostgreSQL. Service and report tests use this."""
+    is set (always in CI), on PostgreSQL. Service and report tests use this.
+    On PostgreSQL each test gets its own database, dropped afterwards."""
     from app.store.db import close_database, open_database
     if request.param == "sqlite":
         database = open_database(tmp_path / "qm.sqlite")
         yield database
         close_database()
         return
-    name, admin = _pg_database()
-    base = PG_URL.rsplit("/", 1)[0]
-    database = open_database(f"{base}/{name}")
-    yield database
-    close_database()
-    admin.connect()
-    admin.execute_sql(f'DROP DATABASE IF EXISTS "{name}"')
-    admin.close()
+    name, url = _pg_database()
+    try:
+        database = open_database(url)
+        yield database
+        _close_all(database)
+    finally:
+        _pg_drop(name)
 
 
 @pytest.fixture
 def pg_url():
     """A URL of a fresh, empty PostgreSQL database (skipped without a server)."""
-    name, admin = _pg_database()
-    base = PG_URL.rsplit("/", 1)[0]
-    yield f"{base}/{name}"
-    from app.store.db import close_database
-    close_database()
-    admin.connect()
-    admin.execute_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.close()
+    name, url = _pg_database()
+    try:
+        yield url
+        _close_all()
+    finally:
+        _pg_drop(name)

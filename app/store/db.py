@@ -101,7 +101,6 @@ def make_database(target: str) -> pw.Database:
             password=unquote(u.password) if u.password else None,
             host=u.hostname or None,
             port=u.port or None,
-            autorollback=True,
         )
     path = _sqlite_path(target)
     if path != ":memory:":
