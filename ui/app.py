@@ -1,22 +1,105 @@
-"""Starting the desktop application."""
+"""Starting the desktop application (and its screenshot mode)."""
 from __future__ import annotations
 
+import os
 import sys
 
 
 def run_gui(args) -> int:
-    from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
+    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
 
-    from app.store.db import DatabaseOpenError, describe, open_database
+    if getattr(args, "screenshot", None) and not os.environ.get("QT_QPA_PLATFORM") \
+            and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName("Quartermaster")
     app.setApplicationName("Quartermaster")
+    app.setApplicationDisplayName("Quartermaster")
+    if getattr(args, "screenshot", None):
+        # Screenshots never read or change the user's remembered layout.
+        QSettings.setDefaultFormat(QSettings.IniFormat)
+        import tempfile
+        QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, tempfile.mkdtemp(prefix="qm-shot-"))
+    from ui import theme
+    theme.apply(app)
+
+    from app.store.db import DatabaseOpenError, open_database
+    target = args.db or os.environ.get("QUARTERMASTER_DB") or QSettings().value("database/last") or None
     try:
-        open_database(args.db)
+        open_database(target)
     except DatabaseOpenError as exc:
-        QMessageBox.critical(None, "Quartermaster", str(exc))
-        return 1
-    from app.store.db import current_target
-    label = QLabel(f"Quartermaster — {describe(current_target())}")
-    label.resize(640, 200)
-    label.show()
+        if target and not args.db and not os.environ.get("QUARTERMASTER_DB"):
+            QSettings().remove("database/last")  # the last file is gone: fall back to the default
+            try:
+                open_database(None)
+            except DatabaseOpenError as exc2:
+                QMessageBox.critical(None, "Quartermaster", str(exc2))
+                return 1
+        else:
+            QMessageBox.critical(None, "Quartermaster", str(exc))
+            return 1
+    _maybe_backup()
+
+    from ui.main_window import MainWindow
+    if importlib_find("ui.scanner"):
+        from ui.scanner import install_scanner
+        app.setProperty("scanner", None)
+        app._qm_scanner = install_scanner(app)
+    window = MainWindow(start_page=getattr(args, "page", None))
+    app._qm_window = window
+    if getattr(args, "screenshot", None):
+        return _screenshot(app, window, args)
+    window.show()
     return app.exec()
+
+
+def importlib_find(name: str) -> bool:
+    import importlib.util
+    return importlib.util.find_spec(name) is not None
+
+
+def _maybe_backup() -> None:
+    """The daily automatic backup, when the backup module is installed."""
+    if not importlib_find("app.backup"):
+        return
+    from app import backup
+    fn = getattr(backup, "maybe_backup_on_open", None)
+    if fn is None:
+        return
+    try:
+        fn()
+    except Exception:  # noqa: BLE001 - a failed backup is reported by the backup dialog, not fatal
+        import logging
+        logging.getLogger(__name__).exception("automatic backup failed")
+
+
+def _screenshot(app, window, args) -> int:
+    """Show offscreen, wait until the page has painted its data, save, exit."""
+    import time
+
+    from PySide6.QtCore import QTimer
+    try:
+        w, h = (int(x) for x in str(args.size).lower().split("x"))
+    except ValueError:
+        print(f"error: --size takes WIDTHxHEIGHT, not {args.size}", file=sys.stderr)
+        return 2
+    window.resize(w, h)
+    window.show()
+    deadline = time.monotonic() + 30
+    result = {"code": 1}
+
+    def check():
+        if window.is_ready() or time.monotonic() > deadline:
+            for _ in range(3):
+                app.processEvents()
+            ok = window.grab().save(args.screenshot)
+            if not ok:
+                print(f"error: cannot write {args.screenshot}", file=sys.stderr)
+            result["code"] = 0 if ok else 1
+            app.quit()
+        else:
+            QTimer.singleShot(30, check)
+    QTimer.singleShot(0, check)
+    app.exec()
+    return result["code"]

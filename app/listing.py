@@ -1,0 +1,466 @@
+"""Lists for the desktop's tables, sorted and filtered in SQL.
+
+A list is a kind (assets, people, locations, loans, repairs) with declared
+columns. ``query_ids`` returns the ordered ids for a filter and a sort — the
+only thing a table keeps for all rows — and ``fetch_rows`` returns display
+rows for a page of ids. Both are lean ``.tuples()`` queries: at 100,000 assets
+the table never builds a model instance per row.
+
+Filters are a plain dict, the same one the pages, the dashboard links and
+exports pass around::
+
+    {"search": "5CD-12", "status": "deployed", "category_id": 3, "site_id": 1,
+     "location_id": 7, "funding_type": "erate", "not_audited": True,
+     "person_id": 12, "warranty_days": 90, "loan_state": "overdue",
+     "repair_state": "open", "active": True, "kind": "student"}
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Callable
+
+import peewee as pw
+
+from app.models import (Asset, Category, HardwareModel, Loan, Location, Person, Repair, Site,
+                        Supplier)
+from app.models.common import (ASSET_STATUSES, FUNDING_TYPES, OPEN_REPAIR_STATUSES, PERSON_KINDS,
+                               REPAIR_STATUSES)
+from app.services import settings
+from app.store import search
+
+PAGE_SIZE = 200
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    sort: Callable[[], object] | None  # the ORDER BY expression, None = not sortable
+    width: int = 120
+    align: str = "left"  # left / right / center
+    hidden: bool = False  # hidden by default (the column chooser shows it)
+
+
+# Aliases for the tables joined twice.
+Room = Location.alias("room")
+HeldRoom = Location.alias("held_room")
+Holder = Person.alias("holder")
+
+
+def fiscal_year_start(today: dt.date | None = None, month: int | None = None) -> dt.date:
+    """First day of the fiscal year containing ``today`` (July 1 by default)."""
+    today = today or dt.date.today()
+    month = month or int(settings.get("fiscal_year_start_month") or 7)
+    year = today.year if today.month >= month else today.year - 1
+    return dt.date(year, month, 1)
+
+
+def _person_name(p):
+    return p.last_name.concat(", ").concat(p.first_name)
+
+
+# --- assets -----------------------------------------------------------------------
+
+ASSET_COLUMNS = (
+    Column("tag", "Tag", lambda: Asset.tag_key, 110),
+    Column("name", "Name", lambda: Asset.name, 200),
+    Column("model", "Model", lambda: HardwareModel.name, 170),
+    Column("category", "Category", lambda: Category.name, 110),
+    Column("status", "Status", lambda: Asset.status, 100),
+    Column("site", "Site", lambda: Site.name, 150),
+    Column("room", "Room", lambda: Room.name, 100),
+    Column("holder", "Assigned to", lambda: pw.fn.COALESCE(Holder.last_name, HeldRoom.name), 160),
+    Column("serial", "Serial", lambda: Asset.serial_key, 130),
+    Column("purchase_date", "Purchased", lambda: Asset.purchase_date, 95),
+    Column("cost", "Cost", lambda: Asset.cost, 90, "right"),
+    Column("funding", "Funding", lambda: Asset.funding_type, 110),
+    Column("warranty_end", "Warranty end", lambda: Asset.warranty_end, 100, hidden=True),
+    Column("last_audit_date", "Last audit", lambda: Asset.last_audit_date, 95, hidden=True),
+    Column("order_number", "PO", lambda: Asset.order_number, 90, hidden=True),
+    Column("notes", "Notes", None, 200, hidden=True),
+)
+
+
+def _asset_from(query):
+    return (query
+            .join(HardwareModel, pw.JOIN.LEFT_OUTER, on=(Asset.model == HardwareModel.id))
+            .join(Category, pw.JOIN.LEFT_OUTER, on=(HardwareModel.category == Category.id))
+            .join(Site, pw.JOIN.LEFT_OUTER, on=(Asset.site == Site.id))
+            .join(Room, pw.JOIN.LEFT_OUTER, on=(Asset.location == Room.id))
+            .join(Holder, pw.JOIN.LEFT_OUTER, on=(Asset.assigned_person == Holder.id))
+            .join(HeldRoom, pw.JOIN.LEFT_OUTER, on=(Asset.assigned_location == HeldRoom.id)))
+
+
+# Which joins a sort needs; ids queries join only what they use.
+_ASSET_SORT_JOINS = {
+    "model": ((HardwareModel, Asset.model == HardwareModel.id),),
+    "category": ((HardwareModel, Asset.model == HardwareModel.id),
+                 (Category, HardwareModel.category == Category.id)),
+    "site": ((Site, Asset.site == Site.id),),
+    "room": ((Room, Asset.location == Room.id),),
+    "holder": ((Holder, Asset.assigned_person == Holder.id),
+               (HeldRoom, Asset.assigned_location == HeldRoom.id)),
+}
+
+
+def _asset_where(filters: dict) -> list:
+    conds = []
+    text = (filters.get("search") or "").strip()
+    if text:
+        expr = search.match_expression(Asset.id, Asset.search_text, text)
+        if expr is not None:
+            conds.append(expr)
+    status = filters.get("status")
+    if status:
+        if isinstance(status, (list, tuple, set)):
+            conds.append(Asset.status.in_(list(status)))
+        elif status == "active":
+            conds.append(Asset.status.not_in(["retired", "disposed"]))
+        else:
+            conds.append(Asset.status == status)
+    if filters.get("category_id"):
+        conds.append(Asset.model.in_(HardwareModel.select(HardwareModel.id)
+                                     .where(HardwareModel.category == int(filters["category_id"]))))
+    if filters.get("model_id"):
+        conds.append(Asset.model == int(filters["model_id"]))
+    if filters.get("site_id"):
+        conds.append(Asset.site == int(filters["site_id"]))
+    if filters.get("location_id"):
+        loc = int(filters["location_id"])
+        conds.append((Asset.location == loc) | (Asset.assigned_location == loc))
+    if filters.get("person_id"):
+        conds.append(Asset.assigned_person == int(filters["person_id"]))
+    if filters.get("funding_type"):
+        conds.append(Asset.funding_type == filters["funding_type"])
+    if filters.get("not_audited"):
+        start = fiscal_year_start()
+        conds.append(Asset.status.not_in(["retired", "disposed"]))
+        conds.append(Asset.last_audit_date.is_null() | (Asset.last_audit_date < start))
+    if filters.get("warranty_days"):
+        today = dt.date.today()
+        conds.append(Asset.warranty_end.between(today, today + dt.timedelta(
+            days=int(filters["warranty_days"]))))
+        conds.append(Asset.status.not_in(["retired", "disposed"]))
+    if filters.get("ids") is not None:
+        conds.append(Asset.id.in_(list(filters["ids"])))
+    return conds
+
+
+def _asset_rows(ids: list[int]) -> dict[int, tuple]:
+    q = _asset_from(Asset.select(
+        Asset.id, Asset.tag, Asset.name, HardwareModel.name, Category.name, Asset.status,
+        Site.name, Room.name, Holder.first_name, Holder.last_name, HeldRoom.name, Asset.serial,
+        Asset.purchase_date, Asset.cost, Asset.funding_type, Asset.funding_name,
+        Asset.erate_funding_year, Asset.warranty_end, Asset.last_audit_date, Asset.order_number,
+        Asset.notes)).where(Asset.id.in_(ids))
+    out = {}
+    money = Asset.cost.python_value
+    for (i, tag, name, model, cat, status, site, room, hf, hl, hroom, serial, bought, cost,
+         ftype, fname, fyear, warranty, audit, po, notes) in q.tuples():
+        holder = f"{hl}, {hf}" if hl else (hroom or "")
+        funding = FUNDING_TYPES.get(ftype, ftype or "")
+        if ftype == "erate" and fyear:
+            funding = f"E-Rate FY{fyear}"
+        elif ftype == "grant" and fname:
+            funding = fname
+        out[i] = (tag, name or "", model or "", cat or "", ASSET_STATUSES.get(status, status),
+                  site or "", room or "", holder, serial or "", _date(bought), money(cost),
+                  funding, _date(warranty), _date(audit), po or "",
+                  (notes or "").replace("\n", " ")[:200])
+    return out
+
+
+# --- people -----------------------------------------------------------------------
+
+PEOPLE_COLUMNS = (
+    Column("name", "Name", lambda: _person_name(Person), 220),
+    Column("kind", "Kind", lambda: Person.kind, 110),
+    Column("id_number", "ID number", lambda: Person.id_number, 110),
+    Column("site", "Site", lambda: Site.name, 170),
+    Column("grade", "Grade", lambda: Person.grade, 60),
+    Column("email", "Email", lambda: Person.email, 220),
+    Column("holding", "Holding", None, 70, "right"),
+    Column("active", "Active", lambda: Person.active, 60, "center"),
+)
+
+
+def _people_where(filters: dict) -> list:
+    conds = []
+    text = (filters.get("search") or "").strip()
+    for word in text.split():
+        conds.append(_ilike_any(word, Person.first_name, Person.last_name, Person.id_number,
+                                Person.email))
+    if filters.get("kind"):
+        conds.append(Person.kind == filters["kind"])
+    if filters.get("site_id"):
+        conds.append(Person.site == int(filters["site_id"]))
+    if filters.get("active") is not None:
+        conds.append(Person.active == bool(filters["active"]))
+    if filters.get("holding"):
+        conds.append(Person.id.in_(Asset.select(Asset.assigned_person)
+                                   .where(Asset.assigned_person.is_null(False))))
+    return conds
+
+
+def _people_rows(ids):
+    q = (Person.select(Person.id, Person.first_name, Person.last_name, Person.kind,
+                       Person.id_number, Site.name, Person.grade, Person.email, Person.active)
+         .join(Site, pw.JOIN.LEFT_OUTER, on=(Person.site == Site.id))
+         .where(Person.id.in_(ids)))
+    counts = dict(Asset.select(Asset.assigned_person, pw.fn.COUNT(Asset.id))
+                  .where(Asset.assigned_person.in_(ids)).group_by(Asset.assigned_person).tuples())
+    out = {}
+    for i, first, last, kind, idn, site, grade, email, active in q.tuples():
+        out[i] = (f"{last}, {first}".strip(", "), PERSON_KINDS.get(kind, kind), idn or "",
+                  site or "", grade or "", email or "", counts.get(i, 0),
+                  "yes" if active else "no")
+    return out
+
+
+# --- locations --------------------------------------------------------------------
+
+LOCATION_COLUMNS = (
+    Column("site", "Site", lambda: Site.name, 200),
+    Column("name", "Room", lambda: Location.name, 200),
+    Column("barcode", "Room label", lambda: Location.barcode, 110),
+    Column("assets", "Assets", None, 80, "right"),
+    Column("notes", "Notes", None, 260),
+)
+
+
+def _location_where(filters: dict) -> list:
+    conds = []
+    for word in (filters.get("search") or "").split():
+        conds.append(_ilike_any(word, Location.name, Location.barcode, Site.name))
+    if filters.get("site_id"):
+        conds.append(Location.site == int(filters["site_id"]))
+    return conds
+
+
+def _location_rows(ids):
+    q = (Location.select(Location.id, Site.name, Location.name, Location.barcode, Location.notes)
+         .join(Site, on=(Location.site == Site.id)).where(Location.id.in_(ids)))
+    counts = dict(Asset.select(Asset.location, pw.fn.COUNT(Asset.id))
+                  .where(Asset.location.in_(ids) & Asset.status.not_in(["retired", "disposed"]))
+                  .group_by(Asset.location).tuples())
+    return {i: (site, name, code or "", counts.get(i, 0), (notes or "").replace("\n", " "))
+            for i, site, name, code, notes in q.tuples()}
+
+
+# --- loans ------------------------------------------------------------------------
+
+LOAN_COLUMNS = (
+    Column("tag", "Tag", lambda: Asset.tag_key, 110),
+    Column("asset", "Asset", lambda: Asset.name, 200),
+    Column("borrower", "Borrower", lambda: pw.fn.COALESCE(Person.last_name, Location.name), 200),
+    Column("id_number", "ID number", lambda: Person.id_number, 100),
+    Column("out_at", "Out", lambda: Loan.out_at, 100),
+    Column("due", "Due", lambda: Loan.due, 100),
+    Column("state", "State", None, 110),
+    Column("returned_at", "Returned", lambda: Loan.returned_at, 100),
+    Column("agreement", "Agreement", lambda: Loan.agreement_signed, 80, "center"),
+)
+
+
+def _loan_join(query):
+    return (query.join(Asset, on=(Loan.asset == Asset.id))
+            .join(Person, pw.JOIN.LEFT_OUTER, on=(Loan.person == Person.id))
+            .join(Location, pw.JOIN.LEFT_OUTER, on=(Loan.location == Location.id)))
+
+
+def _loan_where(filters: dict) -> list:
+    conds = []
+    today = dt.date.today()
+    state = filters.get("loan_state", "current")
+    if state == "current":
+        conds.append(Loan.returned_at.is_null())
+    elif state == "overdue":
+        conds += [Loan.returned_at.is_null(), Loan.due < today]
+    elif state == "due_soon":
+        conds += [Loan.returned_at.is_null(), Loan.due.between(today, today + dt.timedelta(days=14))]
+    elif state == "returned":
+        conds.append(Loan.returned_at.is_null(False))
+    for word in (filters.get("search") or "").split():
+        conds.append(_ilike_any(word, Asset.tag, Asset.name, Person.first_name,
+                                Person.last_name, Person.id_number, Location.name))
+    if filters.get("person_id"):
+        conds.append(Loan.person == int(filters["person_id"]))
+    return conds
+
+
+def _loan_rows(ids):
+    q = _loan_join(Loan.select(Loan.id, Asset.tag, Asset.name, Person.first_name, Person.last_name,
+                               Location.name, Person.id_number, Loan.out_at, Loan.due,
+                               Loan.returned_at, Loan.agreement_signed)).where(Loan.id.in_(ids))
+    today = dt.date.today()
+    out = {}
+    for i, tag, name, first, last, room, idn, out_at, due, ret, signed in q.tuples():
+        if ret:
+            state = "Returned"
+        elif due and _as_date(due) < today:
+            state = f"Overdue {(today - _as_date(due)).days} d"
+        elif due and _as_date(due) <= today + dt.timedelta(days=14):
+            state = "Due soon"
+        else:
+            state = "Out"
+        out[i] = (tag, name or "", f"{last}, {first}" if last else (room or ""), idn or "",
+                  _date(out_at), _date(due), state, _date(ret), "yes" if signed else "")
+    return out
+
+
+# --- repairs ----------------------------------------------------------------------
+
+REPAIR_COLUMNS = (
+    Column("tag", "Tag", lambda: Asset.tag_key, 110),
+    Column("asset", "Asset", lambda: Asset.name, 190),
+    Column("problem", "Problem", lambda: Repair.problem, 240),
+    Column("vendor", "Vendor", lambda: Supplier.name, 150),
+    Column("ticket", "RMA / ticket", lambda: Repair.ticket, 110),
+    Column("reported", "Reported", lambda: Repair.reported, 95),
+    Column("age", "Age (days)", lambda: Repair.reported.desc(), 80, "right"),
+    Column("status", "Status", lambda: Repair.status, 120),
+    Column("cost", "Cost", lambda: Repair.cost, 80, "right"),
+)
+
+
+def _repair_join(query):
+    return (query.join(Asset, on=(Repair.asset == Asset.id))
+            .join(Supplier, pw.JOIN.LEFT_OUTER, on=(Repair.vendor == Supplier.id)))
+
+
+def _repair_where(filters: dict) -> list:
+    conds = []
+    state = filters.get("repair_state", "open")
+    if state == "open":
+        conds.append(Repair.status.in_(list(OPEN_REPAIR_STATUSES)))
+    elif state == "closed":
+        conds.append(Repair.status.not_in(list(OPEN_REPAIR_STATUSES)))
+    if filters.get("vendor_id"):
+        conds.append(Repair.vendor == int(filters["vendor_id"]))
+    for word in (filters.get("search") or "").split():
+        conds.append(_ilike_any(word, Asset.tag, Asset.name, Repair.problem,
+                                Repair.ticket, Supplier.name))
+    return conds
+
+
+def _repair_rows(ids):
+    q = _repair_join(Repair.select(Repair.id, Asset.tag, Asset.name, Repair.problem, Supplier.name,
+                                   Repair.ticket, Repair.reported, Repair.status, Repair.cost,
+                                   Repair.returned)).where(Repair.id.in_(ids))
+    today = dt.date.today()
+    money = Repair.cost.python_value
+    out = {}
+    for i, tag, name, problem, vendor, ticket, reported, status, cost, returned in q.tuples():
+        end = _as_date(returned) if returned else today
+        age = (end - _as_date(reported)).days if reported else None
+        out[i] = (tag, name or "", (problem or "").replace("\n", " "), vendor or "",
+                  ticket or "", _date(reported), age, REPAIR_STATUSES.get(status, status),
+                  money(cost))
+    return out
+
+
+# --- the table of kinds -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    model: type
+    columns: tuple
+    base: Callable  # query -> query with the joins every filter may use
+    where: Callable[[dict], list]
+    rows: Callable[[list], dict]
+    default_sort: str
+
+
+KINDS = {
+    "assets": Kind("assets", Asset, ASSET_COLUMNS, lambda q: q, _asset_where, _asset_rows, "tag"),
+    "people": Kind("people", Person, PEOPLE_COLUMNS,
+                   lambda q: q.join(Site, pw.JOIN.LEFT_OUTER, on=(Person.site == Site.id)),
+                   _people_where, _people_rows, "name"),
+    "locations": Kind("locations", Location, LOCATION_COLUMNS,
+                      lambda q: q.join(Site, on=(Location.site == Site.id)),
+                      _location_where, _location_rows, "site"),
+    "loans": Kind("loans", Loan, LOAN_COLUMNS, _loan_join, _loan_where, _loan_rows, "due"),
+    "repairs": Kind("repairs", Repair, REPAIR_COLUMNS, _repair_join, _repair_where, _repair_rows,
+                    "reported"),
+}
+
+
+def columns(kind: str) -> tuple[Column, ...]:
+    return KINDS[kind].columns
+
+
+def query_ids(kind: str, filters: dict | None = None, sort: str | None = None,
+              descending: bool = False) -> list[int]:
+    """The ids of every row matching ``filters``, in display order."""
+    spec = KINDS[kind]
+    model = spec.model
+    filters = filters or {}
+    sort = sort or spec.default_sort
+    col = next((c for c in spec.columns if c.key == sort and c.sort), None)
+    if col is None:
+        col = next(c for c in spec.columns if c.key == spec.default_sort)
+    query = model.select(model.id)
+    if kind == "assets":
+        for table, on in _ASSET_SORT_JOINS.get(col.key, ()):
+            query = query.join_from(Asset, table, pw.JOIN.LEFT_OUTER, on=on)
+    else:
+        query = spec.base(query)
+    conds = spec.where(filters)
+    if conds:
+        query = query.where(*conds)
+    expr = col.sort()
+    if isinstance(expr, pw.Ordering):  # a column that sorts the other way by nature (age)
+        expr = expr.node if not descending else expr.node.asc()
+        order = [expr.desc() if not descending else expr, model.id]
+    else:
+        order = [expr.desc(nulls="LAST") if descending else expr.asc(nulls="LAST"),
+                 model.id.desc() if descending else model.id]
+    return [r[0] for r in query.order_by(*order).tuples().iterator()]
+
+
+def count_all(kind: str) -> int:
+    return KINDS[kind].model.select().count()
+
+
+def fetch_rows(kind: str, ids: list[int]) -> dict[int, tuple]:
+    """Display rows (one value per column, in column order) for these ids."""
+    if not ids:
+        return {}
+    out: dict[int, tuple] = {}
+    for start in range(0, len(ids), 500):
+        out.update(KINDS[kind].rows(list(ids[start:start + 500])))
+    return out
+
+
+# --- helpers ----------------------------------------------------------------------
+
+def _ilike_any(word: str, *fields):
+    """Case-insensitive substring match of ``word`` in any of ``fields``; the
+    word is a literal (quotes, %, _ and backslashes match themselves)."""
+    expr = None
+    for f in fields:
+        cond = _like(f, word)
+        expr = cond if expr is None else (expr | cond)
+    return expr
+
+
+def _like(field, word: str):
+    from app.store.db import db
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    sqlite = isinstance(db.obj, pw.SqliteDatabase)
+    op, param = ("LIKE", "?") if sqlite else ("ILIKE", "%s")
+    return pw.NodeList((field, pw.SQL(f"{op} {param} ESCAPE '\\'", [f"%{escaped}%"])))
+
+
+def _as_date(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value[:10])
+    return value
+
+
+def _date(value) -> dt.date | None:
+    return _as_date(value) if value else None

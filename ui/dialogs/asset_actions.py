@@ -1,0 +1,378 @@
+"""Check-out, check-in (many tags at once), open repair, retire and dispose.
+
+Each dialog calls the asset services and reports per-asset refusals in one
+summary; scanning while a batch dialog is open adds the tag to the batch
+(the main window routes scans to an open dialog's ``handle_scan``).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox,
+                               QFileDialog, QFormLayout, QLabel, QLineEdit, QListWidget,
+                               QListWidgetItem, QMessageBox, QPlainTextEdit, QRadioButton,
+                               QVBoxLayout, QHBoxLayout, QWidget)
+
+from app import listing
+from app.models.common import DISPOSAL_METHODS, LANGUAGES
+from app.services import assets as asset_svc
+from app.services import repairs, settings
+from app.services.errors import DomainError
+from ui.bus import bus
+from ui.jobs import show_error
+
+CONDITIONS = ("new", "good", "fair", "poor", "damaged")
+
+
+def _tags_of(ids: list[int]) -> list[str]:
+    from app.models import Asset
+    return [t for (t,) in Asset.select(Asset.tag).where(Asset.id.in_(ids)).order_by(Asset.tag_key).tuples()]
+
+
+def _summary(parent, title: str, done: list[str], problems: list[tuple[str, str]]) -> None:
+    text = f"{len(done)} done." if done else "Nothing was changed."
+    if problems:
+        lines = "\n".join(f"{tag}: {why}" for tag, why in problems[:40])
+        more = f"\n… and {len(problems) - 40} more" if len(problems) > 40 else ""
+        QMessageBox.warning(parent, title, f"{text}\n\nNot done:\n{lines}{more}")
+    else:
+        bus.status_message.emit(f"{title}: {text}")
+
+
+class PersonPicker(QWidget):
+    """Search people by name or ID number; the chosen person's id is ``person_id``."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.edit = QLineEdit()
+        self.edit.setPlaceholderText("Name or ID number…")
+        self.edit.setObjectName("person-search")
+        self.results = QListWidget()
+        self.results.setObjectName("person-results")
+        self.results.setMaximumHeight(140)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.edit)
+        lay.addWidget(self.results)
+        self._timer = QTimer(self, singleShot=True, interval=150)
+        self._timer.timeout.connect(self.refresh)
+        self.edit.textChanged.connect(lambda _t: self._timer.start())
+
+    def refresh(self) -> None:
+        text = self.edit.text().strip()
+        self.results.clear()
+        if not text:
+            return
+        ids = listing.query_ids("people", {"search": text, "active": True})[:30]
+        rows = listing.fetch_rows("people", ids)
+        for pid in ids:
+            name, kind, idn, site = rows[pid][:4]
+            item = QListWidgetItem(f"{name} — {kind}{' · ' + idn if idn else ''}{' · ' + site if site else ''}")
+            item.setData(Qt.UserRole, pid)
+            self.results.addItem(item)
+        if self.results.count():
+            self.results.setCurrentRow(0)
+
+    @property
+    def person_id(self) -> int | None:
+        item = self.results.currentItem()
+        return item.data(Qt.UserRole) if item else None
+
+
+class CheckOutDialog(QDialog):
+    def __init__(self, asset_ids: list[int], parent=None, person_id: int | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Check out")
+        self.setObjectName("checkout-dialog")
+        self.asset_ids = list(asset_ids)
+        self.loan_ids: list[int] = []
+        self.assets_label = QLabel()
+        self.to_person = QRadioButton("Person")
+        self.to_location = QRadioButton("Room / location")
+        self.to_person.setChecked(True)
+        self.person = PersonPicker()
+        self.location = QComboBox()
+        self.location.setObjectName("checkout-location")
+        from app.models import Location, Site
+        for lid, site, room in (Location.select(Location.id, Site.name, Location.name)
+                                .join(Site).order_by(Site.name, Location.name).tuples()):
+            self.location.addItem(f"{site} / {room}", lid)
+        self.location.setEnabled(False)
+        self.to_person.toggled.connect(lambda on: (self.person.setEnabled(on),
+                                                   self.location.setEnabled(not on)))
+        self.due = QDateEdit(QDate.currentDate().addDays(int(settings.get("loan_days") or 180)))
+        self.due.setCalendarPopup(True)
+        self.due.setDisplayFormat("yyyy-MM-dd")
+        self.condition = QComboBox()
+        self.condition.addItems(CONDITIONS)
+        self.condition.setCurrentText("good")
+        self.signed = QCheckBox("Loan agreement signed")
+        self.language = QComboBox()
+        self.language.addItem("(the borrower's language)", None)
+        for key, label in LANGUAGES.items():
+            self.language.addItem(label, key)
+        form = QFormLayout()
+        form.addRow("Assets", self.assets_label)
+        who = QHBoxLayout()
+        who.addWidget(self.to_person)
+        who.addWidget(self.to_location)
+        form.addRow("Check out to", who)
+        form.addRow("", self.person)
+        form.addRow("", self.location)
+        form.addRow("Due back", self.due)
+        form.addRow("Condition", self.condition)
+        form.addRow("", self.signed)
+        form.addRow("Agreement language", self.language)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.button(QDialogButtonBox.Ok).setText("Check out")
+        buttons.accepted.connect(self.commit)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(QLabel("Scan more tags to add them to this check-out."))
+        lay.addWidget(buttons)
+        self._show_assets()
+        if person_id:
+            from app.models import Person
+            p = Person.get_by_id(person_id)
+            self.person.edit.setText(p.id_number or p.full_name)
+            self.person.refresh()
+        self.resize(520, 480)
+
+    def _show_assets(self) -> None:
+        tags = _tags_of(self.asset_ids)
+        self.assets_label.setText(", ".join(tags[:8]) + (f" and {len(tags) - 8} more" if len(tags) > 8 else ""))
+
+    def handle_scan(self, code: str) -> bool:
+        asset_id = asset_svc.lookup_tag(code)
+        if asset_id is None:
+            QMessageBox.warning(self, "Check out", f"No asset has the tag {code}.")
+        elif asset_id not in self.asset_ids:
+            self.asset_ids.append(asset_id)
+            self._show_assets()
+        return True
+
+    def commit(self) -> None:
+        person_id = self.person.person_id if self.to_person.isChecked() else None
+        location_id = self.location.currentData() if self.to_location.isChecked() else None
+        if not person_id and not location_id:
+            QMessageBox.warning(self, "Check out", "Choose the person (type a name or ID) or the room.")
+            return
+        due = self.due.date().toPython()
+        done, problems = [], []
+        for asset_id, tag in zip(self.asset_ids, _tags_for_ids(self.asset_ids)):
+            try:
+                loan = asset_svc.check_out(asset_id, person_id=person_id, location_id=location_id,
+                                           due=due, condition=self.condition.currentText(),
+                                           agreement_signed=self.signed.isChecked(),
+                                           language=self.language.currentData())
+                self.loan_ids.append(loan.id)
+                done.append(tag)
+            except DomainError as exc:
+                problems.append((tag, str(exc)))
+        if done:
+            bus.data_changed.emit("loan")
+        _summary(self, "Check out", done, problems)
+        if done and person_id and QMessageBox.question(
+                self, "Loan agreement", "Save the loan agreement for signing now?",
+                QMessageBox.Yes | QMessageBox.No) == QMessageBox.Yes:
+            self.save_agreement(person_id)
+        if done:
+            self.accept()
+
+    def save_agreement(self, person_id: int) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save loan agreement", "loan-agreement.pdf",
+                                              "PDF (*.pdf)")
+        if not path:
+            return
+        from reports.loan_agreement import render_agreement
+        try:
+            render_agreement(person_id, path, language=self.language.currentData(),
+                             loan_ids=self.loan_ids)
+        except (DomainError, OSError) as exc:
+            show_error(self, "Loan agreement", exc)
+            return
+        bus.status_message.emit(f"Saved {path}")
+
+
+def _tags_for_ids(ids: list[int]) -> list[str]:
+    from app.models import Asset
+    tags = dict(Asset.select(Asset.id, Asset.tag).where(Asset.id.in_(ids)).tuples())
+    return [tags.get(i, str(i)) for i in ids]
+
+
+class CheckInDialog(QDialog):
+    """Tags typed, pasted or scanned, one per line; all checked in at once."""
+
+    def __init__(self, tags: list[str] | None = None, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Check in")
+        self.setObjectName("checkin-dialog")
+        self.tags = QPlainTextEdit("\n".join(tags or []))
+        self.tags.setObjectName("checkin-tags")
+        self.tags.setPlaceholderText("Scan, type or paste tags — one per line (or separated by spaces/commas)")
+        self.count = QLabel()
+        self.tags.textChanged.connect(self._count)
+        self.condition = QComboBox()
+        self.condition.addItems(CONDITIONS)
+        self.condition.setCurrentText("good")
+        form = QFormLayout()
+        form.addRow("Condition", self.condition)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.button(QDialogButtonBox.Ok).setText("Check in")
+        buttons.accepted.connect(self.commit)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.tags, 1)
+        lay.addWidget(self.count)
+        lay.addLayout(form)
+        lay.addWidget(buttons)
+        self.result_batch = None
+        self._count()
+        self.resize(460, 520)
+
+    def tag_list(self) -> list[str]:
+        import re
+        seen, out = set(), []
+        for t in re.split(r"[\s,;]+", self.tags.toPlainText()):
+            if t and t.upper() not in seen:
+                seen.add(t.upper())
+                out.append(t)
+        return out
+
+    def _count(self) -> None:
+        self.count.setText(f"{len(self.tag_list())} tags")
+
+    def handle_scan(self, code: str) -> bool:
+        text = self.tags.toPlainText()
+        self.tags.setPlainText((text.rstrip("\n") + "\n" if text.strip() else "") + code)
+        return True
+
+    def commit(self) -> None:
+        tags = self.tag_list()
+        if not tags:
+            QMessageBox.warning(self, "Check in", "Scan or type at least one tag.")
+            return
+        try:
+            batch = asset_svc.check_in_many(tags, condition=self.condition.currentText())
+        except DomainError as exc:
+            show_error(self, "Check in", exc)
+            return
+        self.result_batch = batch
+        if batch.done:
+            bus.data_changed.emit("loan")
+        _summary(self, "Check in", batch.done, batch.problems)
+        self.accept()
+
+
+class RepairDialog(QDialog):
+    def __init__(self, asset_id: int, parent=None):
+        super().__init__(parent)
+        self.asset_id = asset_id
+        self.setWindowTitle(f"Open repair — {_tags_of([asset_id])[0]}")
+        self.problem = QPlainTextEdit()
+        self.problem.setObjectName("repair-problem")
+        self.vendor = QComboBox()
+        self.vendor.addItem("(in-house)", None)
+        from app.models import Supplier
+        for sid, name in Supplier.select(Supplier.id, Supplier.name).order_by(Supplier.name).tuples():
+            self.vendor.addItem(name, sid)
+        self.ticket = QLineEdit()
+        form = QFormLayout()
+        form.addRow("Problem", self.problem)
+        form.addRow("Vendor", self.vendor)
+        form.addRow("RMA / ticket", self.ticket)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.button(QDialogButtonBox.Ok).setText("Open repair")
+        buttons.accepted.connect(self.commit)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(buttons)
+
+    def commit(self) -> None:
+        try:
+            repairs.open_repair(self.asset_id, self.problem.toPlainText(),
+                                vendor_id=self.vendor.currentData(), ticket=self.ticket.text())
+        except DomainError as exc:
+            show_error(self, "Open repair", exc)
+            return
+        bus.data_changed.emit("repair")
+        self.accept()
+
+
+class DisposeDialog(QDialog):
+    def __init__(self, asset_ids: list[int], parent=None):
+        super().__init__(parent)
+        self.asset_ids = asset_ids
+        self.setWindowTitle(f"Dispose of {len(asset_ids)} asset(s)")
+        self.method = QComboBox()
+        for key, label in DISPOSAL_METHODS.items():
+            self.method.addItem(label, key)
+        self.date = QDateEdit(QDate.currentDate())
+        self.date.setCalendarPopup(True)
+        self.date.setDisplayFormat("yyyy-MM-dd")
+        self.proceeds = QLineEdit()
+        self.proceeds.setPlaceholderText("0.00 (total, sold items only)")
+        self.note = QLineEdit()
+        form = QFormLayout()
+        form.addRow("Assets", QLabel(", ".join(_tags_of(asset_ids)[:10])))
+        form.addRow("Method", self.method)
+        form.addRow("Date", self.date)
+        form.addRow("Proceeds each", self.proceeds)
+        form.addRow("Note", self.note)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.button(QDialogButtonBox.Ok).setText("Dispose")
+        buttons.accepted.connect(self.commit)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(buttons)
+
+    def commit(self) -> None:
+        done, problems = [], []
+        for asset_id, tag in zip(self.asset_ids, _tags_for_ids(self.asset_ids)):
+            try:
+                asset_svc.dispose(asset_id, self.method.currentData(), self.date.date().toPython(),
+                                  proceeds=self.proceeds.text().strip() or None,
+                                  note=self.note.text().strip() or None)
+                done.append(tag)
+            except DomainError as exc:
+                problems.append((tag, str(exc)))
+        if done:
+            bus.data_changed.emit("asset")
+        _summary(self, "Dispose", done, problems)
+        if done:
+            self.accept()
+
+
+def retire_assets(parent, asset_ids: list[int]) -> bool:
+    """Confirm, offer to release license seats, retire. True if any changed."""
+    if not asset_ids:
+        return False
+    tags = _tags_for_ids(asset_ids)
+    seats = sum(asset_svc.seat_count(a) for a in asset_ids[:500])
+    box = QMessageBox(QMessageBox.Question, "Retire",
+                      f"Retire {len(tags)} asset(s): {', '.join(tags[:6])}"
+                      f"{' …' if len(tags) > 6 else ''}?", parent=parent)
+    box.addButton("Retire", QMessageBox.AcceptRole)
+    box.addButton(QMessageBox.Cancel)
+    release = None
+    if seats:
+        release = QCheckBox(f"Release their {seats} license seat(s)")
+        release.setChecked(True)
+        box.setCheckBox(release)
+    if box.exec() == QMessageBox.Cancel or box.clickedButton() is box.button(QMessageBox.Cancel):
+        return False
+    done, problems = [], []
+    for asset_id, tag in zip(asset_ids, tags):
+        try:
+            asset_svc.retire(asset_id, release_seats=bool(release and release.isChecked()))
+            done.append(tag)
+        except DomainError as exc:
+            problems.append((tag, str(exc)))
+    if done:
+        bus.data_changed.emit("asset")
+    _summary(parent, "Retire", done, problems)
+    return bool(done)

@@ -1,0 +1,406 @@
+"""The asset editor: every field, each validation message beside its field,
+the category's custom fields, and tabs for History, Loans, Repairs and
+Licenses. Saving a record someone else changed meanwhile shows both versions.
+
+    from ui.dialogs.asset_editor import open_asset
+    open_asset(parent, asset_id)        # existing
+    open_asset(parent, None, tag="QM-000777")   # new, tag pre-filled
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
+                               QHeaderView, QLabel, QLineEdit, QMessageBox, QPlainTextEdit,
+                               QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
+
+from app.models.common import ASSET_STATUSES, FUNDING_TYPES
+from app.services import assets as asset_svc
+from app.services import catalog, history, licenses
+from app.services.errors import DomainError, StaleEdit, ValidationError
+from ui.bus import bus
+from ui.jobs import show_error
+from ui.models.table import display
+
+# (field, label, kind) in form order; kind: text, combo, date, money, int, notes
+FIELDS = (
+    ("tag", "Tag", "text"),
+    ("name", "Name", "text"),
+    ("serial", "Serial", "text"),
+    ("model_id", "Model", "combo"),
+    ("status", "Status", "combo"),
+    ("site_id", "Site", "combo"),
+    ("location_id", "Room", "combo"),
+    ("purchase_date", "Purchase date", "date"),
+    ("cost", "Cost", "money"),
+    ("order_number", "PO number", "text"),
+    ("supplier_id", "Supplier", "combo"),
+    ("funding_type", "Funding", "combo"),
+    ("funding_name", "Grant / program", "text"),
+    ("erate_frn", "E-Rate FRN", "text"),
+    ("erate_funding_year", "E-Rate funding year", "int"),
+    ("in_service_date", "In service", "date"),
+    ("warranty_end", "Warranty end", "date"),
+    ("last_audit_date", "Last audit", "date"),
+    ("notes", "Notes", "notes"),
+)
+
+
+class AssetEditor(QDialog):
+    def __init__(self, asset_id: int | None = None, parent=None, **defaults):
+        super().__init__(parent)
+        self.asset_id = asset_id
+        self.version: int | None = None
+        self.setObjectName("asset-editor")
+        self.setMinimumSize(720, 560)
+        self.widgets: dict[str, QWidget] = {}
+        self.errors: dict[str, QLabel] = {}
+        self.custom_widgets: dict[str, QLineEdit] = {}
+
+        self.tabs = QTabWidget()
+        details = QWidget()
+        self.form = QFormLayout(details)
+        self.form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+        for key, label, kind in FIELDS:
+            w = self._make_widget(key, kind)
+            self.widgets[key] = w
+            err = QLabel()
+            err.setObjectName(f"error-{key}")
+            err.setStyleSheet("color: #c62828;")
+            err.setWordWrap(True)
+            err.hide()
+            self.errors[key] = err
+            box = QVBoxLayout()
+            box.setSpacing(1)
+            box.addWidget(w)
+            box.addWidget(err)
+            self.form.addRow(label, box)
+        self.custom_box = QFormLayout()
+        self.form.addRow(self.custom_box)
+        self.tabs.addTab(details, "Details")
+        self.history_table = self._table(("When", "Who", "Action", "Field", "Old", "New"))
+        self.loans_table = self._table(("Out", "Borrower", "Due", "Returned", "Condition"))
+        self.repairs_table = self._table(("Reported", "Problem", "Vendor", "Ticket", "Status", "Cost"))
+        self.licenses_table = self._table(("Product", "Version", "Vendor", "Assigned"))
+        for title, table in (("History", self.history_table), ("Loans", self.loans_table),
+                             ("Repairs", self.repairs_table), ("Licenses", self.licenses_table)):
+            self.tabs.addTab(table, title)
+
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setObjectName("editor-banner")
+        self.banner.hide()
+        buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.banner)
+        lay.addWidget(self.tabs, 1)
+        lay.addWidget(buttons)
+
+        self.widgets["site_id"].currentIndexChanged.connect(self._fill_rooms)
+        self.widgets["model_id"].currentIndexChanged.connect(self._show_custom_fields)
+        self._fill_choices()
+        if asset_id:
+            self.load(asset_id)
+        else:
+            self.setWindowTitle("New asset")
+            self._set_values({"status": "ready", **defaults})
+            if not defaults.get("tag"):
+                from app.services.tags import peek_next_tag
+                self.widgets["tag"].setPlaceholderText(f"next free tag: {peek_next_tag()}")
+            for i in range(1, self.tabs.count()):
+                self.tabs.setTabEnabled(i, False)
+
+    # --- widgets --------------------------------------------------------------------
+
+    def _make_widget(self, key: str, kind: str) -> QWidget:
+        if kind == "combo":
+            w = QComboBox()
+            w.setObjectName(key)
+            w.setMaxVisibleItems(25)
+            return w
+        if kind == "notes":
+            w = QPlainTextEdit()
+            w.setFixedHeight(70)
+            w.setObjectName(key)
+            return w
+        w = QLineEdit()
+        w.setObjectName(key)
+        if kind == "date":
+            w.setPlaceholderText("YYYY-MM-DD or 1/23/2025")
+        elif kind == "money":
+            w.setPlaceholderText("0.00")
+        return w
+
+    def _table(self, headers) -> QTableWidget:
+        t = QTableWidget(0, len(headers))
+        t.setHorizontalHeaderLabels(headers)
+        t.verticalHeader().setVisible(False)
+        t.setEditTriggers(QTableWidget.NoEditTriggers)
+        t.horizontalHeader().setStretchLastSection(True)
+        t.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
+        return t
+
+    def _fill_choices(self) -> None:
+        from app.models import HardwareModel, Manufacturer, Site, Supplier
+        m = self.widgets["model_id"]
+        m.addItem("", None)
+        q = (HardwareModel.select(HardwareModel.id, HardwareModel.name, Manufacturer.name)
+             .join(Manufacturer, on=(HardwareModel.manufacturer == Manufacturer.id), join_type="LEFT OUTER")
+             .order_by(Manufacturer.name, HardwareModel.name).tuples())
+        for mid, name, maker in q:
+            m.addItem(f"{maker} {name}" if maker else name, mid)
+        s = self.widgets["status"]
+        for key, label in ASSET_STATUSES.items():
+            s.addItem(label, key)
+        site = self.widgets["site_id"]
+        site.addItem("", None)
+        for sid, name in Site.select(Site.id, Site.name).order_by(Site.name).tuples():
+            site.addItem(name, sid)
+        sup = self.widgets["supplier_id"]
+        sup.addItem("", None)
+        for sid, name in Supplier.select(Supplier.id, Supplier.name).order_by(Supplier.name).tuples():
+            sup.addItem(name, sid)
+        f = self.widgets["funding_type"]
+        f.addItem("", None)
+        for key, label in FUNDING_TYPES.items():
+            f.addItem(label, key)
+
+    def _fill_rooms(self) -> None:
+        from app.models import Location
+        rooms = self.widgets["location_id"]
+        keep = rooms.currentData()
+        rooms.clear()
+        rooms.addItem("", None)
+        site_id = self.widgets["site_id"].currentData()
+        if site_id:
+            for lid, name in (Location.select(Location.id, Location.name)
+                              .where(Location.site == site_id).order_by(Location.name).tuples()):
+                rooms.addItem(name, lid)
+        _select(rooms, keep)
+
+    def _show_custom_fields(self) -> None:
+        from app.models import Category, HardwareModel
+        values = {k: w.text() for k, w in self.custom_widgets.items()}
+        values.update(getattr(self, "_custom_loaded", {}) or {})
+        while self.custom_box.rowCount():
+            self.custom_box.removeRow(0)
+        self.custom_widgets = {}
+        model_id = self.widgets["model_id"].currentData()
+        fields = []
+        if model_id:
+            fields = (Category.select(Category.custom_fields).join(
+                HardwareModel, on=(HardwareModel.category == Category.id))
+                .where(HardwareModel.id == model_id).scalar()) or []
+            if isinstance(fields, str):
+                import json
+                fields = json.loads(fields)
+        names = [f["name"] if isinstance(f, dict) else str(f) for f in fields]
+        names += [k for k in values if k not in names and values.get(k) not in (None, "")]
+        for name in names:
+            w = QLineEdit(display(values.get(name)))
+            w.setObjectName(f"custom-{name}")
+            self.custom_widgets[name] = w
+            self.custom_box.addRow(name, w)
+
+    # --- load / save ----------------------------------------------------------------
+
+    def load(self, asset_id: int) -> None:
+        asset = asset_svc.get(asset_id)
+        self.version = asset.version
+        self.setWindowTitle(f"Asset {asset.tag}")
+        values = asset_svc.values_of(asset)
+        self._custom_loaded = values.get("custom") or {}
+        self._set_values(values)
+        self._custom_loaded = {}
+        self._fill_tabs(asset_id)
+        d = asset_svc.details(asset_id)
+        notes = []
+        if d["holder"]:
+            notes.append(f"Assigned to <b>{d['holder']['name']}</b>")
+        if d["open_loan"] and d["open_loan"]["due"]:
+            notes.append(f"due back {d['open_loan']['due']}")
+        if d["open_repair"]:
+            notes.append(f"in repair: {d['open_repair']['problem']}")
+        self.banner.setText(" · ".join(notes))
+        self.banner.setVisible(bool(notes))
+
+    def _set_values(self, values: dict) -> None:
+        for key, _label, kind in FIELDS:
+            if key not in values:
+                continue
+            w, v = self.widgets[key], values[key]
+            if kind == "combo":
+                if key == "location_id":
+                    self._fill_rooms()
+                _select(w, v)
+            elif kind == "notes":
+                w.setPlainText(v or "")
+            else:
+                w.setText(display(v) if not isinstance(v, Decimal) else f"{v:.2f}")
+        self._show_custom_fields()
+
+    def values(self) -> dict:
+        out = {}
+        for key, _label, kind in FIELDS:
+            w = self.widgets[key]
+            if kind == "combo":
+                out[key] = w.currentData()
+            elif kind == "notes":
+                out[key] = w.toPlainText()
+            else:
+                out[key] = w.text().strip()
+        if out["tag"] == "" and not self.asset_id:
+            out.pop("tag")  # the service gives the next free tag
+        custom = {k: w.text().strip() for k, w in self.custom_widgets.items() if w.text().strip()}
+        out["custom"] = custom or None
+        return out
+
+    def _fill_tabs(self, asset_id: int) -> None:
+        from app.models import Loan, Location, Person, Repair, Supplier
+        rows = [(display(h["at"])[:16] if not isinstance(h["at"], dt.datetime)
+                 else h["at"].strftime("%Y-%m-%d %H:%M"), h["who"] or "", h["action"] or "",
+                 h["field"] or "", h["old"] or "", h["new"] or "")
+                for h in history.for_entity("asset", asset_id, limit=500)]
+        _fill(self.history_table, rows)
+        loans = (Loan.select(Loan.out_at, Person.first_name, Person.last_name, Location.name,
+                             Loan.due, Loan.returned_at, Loan.condition_out)
+                 .join(Person, "LEFT OUTER", on=(Loan.person == Person.id))
+                 .join_from(Loan, Location, "LEFT OUTER", on=(Loan.location == Location.id))
+                 .where(Loan.asset == asset_id).order_by(Loan.out_at.desc()).tuples())
+        _fill(self.loans_table, [(display(o), f"{l}, {f}" if l else (r or ""), display(d),
+                                  display(ret), c or "") for o, f, l, r, d, ret, c in loans])
+        reps = (Repair.select(Repair.reported, Repair.problem, Supplier.name, Repair.ticket,
+                              Repair.status, Repair.cost)
+                .join(Supplier, "LEFT OUTER", on=(Repair.vendor == Supplier.id))
+                .where(Repair.asset == asset_id).order_by(Repair.reported.desc()).tuples())
+        _fill(self.repairs_table, [tuple(display(v) for v in r) for r in reps])
+        lic = licenses.for_asset(asset_id)
+        _fill(self.licenses_table, [(x.get("product", ""), x.get("version") or "",
+                                     x.get("vendor") or "", display(x.get("assigned_at")))
+                                    for x in lic])
+
+    def save(self) -> None:
+        for err in self.errors.values():
+            err.hide()
+        values = self.values()
+        try:
+            if self.asset_id:
+                asset = asset_svc.update(self.asset_id, values, expected_version=self.version)
+            else:
+                asset = asset_svc.create(values)
+                self.asset_id = asset.id
+        except StaleEdit as exc:
+            if self._resolve_stale(exc):
+                return self.save()
+            return None
+        except ValidationError as exc:
+            self._show_errors(exc)
+            return None
+        except DomainError as exc:
+            show_error(self, "Save asset", exc)
+            return None
+        self.version = asset.version
+        bus.data_changed.emit("asset")
+        bus.status_message.emit(f"Saved {asset.tag}")
+        self.accept()
+
+    def _show_errors(self, exc: ValidationError) -> None:
+        shown = False
+        for field, message in (exc.errors or {}).items():
+            label = self.errors.get(field)
+            if label is not None:
+                label.setText(message)
+                label.show()
+                shown = True
+        if not shown:
+            QMessageBox.warning(self, "Save asset", str(exc))
+        else:
+            self.tabs.setCurrentIndex(0)
+            first = next(f for f in exc.errors if f in self.widgets)
+            self.widgets[first].setFocus()
+
+    def _resolve_stale(self, exc: StaleEdit) -> bool:
+        """Show both versions; True = save mine over theirs, False = keep theirs."""
+        dlg = StaleDialog(exc, self)
+        choice = dlg.exec()
+        if choice == StaleDialog.MINE:
+            self.version = asset_svc.get(self.asset_id).version
+            return True
+        self.load(self.asset_id)
+        return False
+
+
+class StaleDialog(QDialog):
+    """Someone else saved this record: their version beside mine."""
+    MINE, THEIRS = 2, 3
+
+    def __init__(self, exc: StaleEdit, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Changed by someone else")
+        self.setObjectName("stale-dialog")
+        lay = QVBoxLayout(self)
+        lay.addWidget(QLabel(str(exc) + "\nCompare the two versions and choose which to keep."))
+        labels = {k: label for k, label, _ in FIELDS}
+        rows = []
+        for key in labels:
+            theirs = exc.current.get(key)
+            mine = exc.mine.get(key, theirs)
+            if _norm(theirs) != _norm(mine):
+                rows.append((labels[key], display(theirs), display(mine)))
+        table = QTableWidget(len(rows), 3)
+        table.setHorizontalHeaderLabels(("Field", "Saved by them", "Yours"))
+        table.verticalHeader().setVisible(False)
+        for r, row in enumerate(rows):
+            for c, v in enumerate(row):
+                table.setItem(r, c, QTableWidgetItem(v))
+        table.horizontalHeader().setStretchLastSection(True)
+        table.setColumnWidth(0, 150)
+        table.setColumnWidth(1, 200)
+        lay.addWidget(table)
+        buttons = QHBoxLayout()
+        keep = QDialogButtonBox()
+        mine_btn = keep.addButton("Save mine over theirs", QDialogButtonBox.AcceptRole)
+        theirs_btn = keep.addButton("Keep theirs (reload)", QDialogButtonBox.RejectRole)
+        mine_btn.clicked.connect(lambda: self.done(self.MINE))
+        theirs_btn.clicked.connect(lambda: self.done(self.THEIRS))
+        buttons.addWidget(keep)
+        lay.addLayout(buttons)
+        self.resize(620, 360)
+
+
+def _norm(v):
+    if v in ("", None):
+        return None
+    if isinstance(v, Decimal):
+        return f"{v:.2f}"
+    try:
+        return f"{Decimal(str(v)):.2f}" if isinstance(v, str) and v.replace(".", "", 1).isdigit() else str(v)
+    except Exception:  # noqa: BLE001
+        return str(v)
+
+
+def _select(combo: QComboBox, value) -> None:
+    i = combo.findData(value)
+    combo.setCurrentIndex(i if i >= 0 else 0)
+
+
+def _fill(table: QTableWidget, rows) -> None:
+    rows = list(rows)
+    table.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, v in enumerate(row):
+            table.setItem(r, c, QTableWidgetItem(str(v)))
+
+
+def open_asset(parent, asset_id: int | None, **defaults) -> int | None:
+    """Open the editor; returns the asset's id if it was saved."""
+    try:
+        dlg = AssetEditor(asset_id, parent, **defaults)
+    except DomainError as exc:
+        show_error(parent, "Open asset", exc)
+        return None
+    return dlg.asset_id if dlg.exec() == QDialog.Accepted else None

@@ -1,0 +1,429 @@
+"""The main window: sidebar of pages, the always-ready scan/search box, menus,
+status bar; routes scans, navigation and record requests from the bus."""
+from __future__ import annotations
+
+import importlib.util
+import logging
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QApplication, QDialog, QFileDialog, QLabel, QLineEdit,
+                               QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QSizePolicy,
+                               QSplitter, QStackedWidget, QToolBar, QWidget)
+
+from app.services.errors import DomainError
+from app.store.db import current_target, describe
+from ui import theme
+from ui.bus import bus
+from ui.jobs import show_error
+from ui.pages import PageSpec, discover
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, start_page: str | None = None):
+        super().__init__()
+        self.setObjectName("main-window")
+        self.setWindowTitle(f"Quartermaster — {describe(current_target())}")
+        self.setWindowIcon(theme.icon("app"))
+        self.specs: list[PageSpec] = discover()
+        self.pages: dict[str, QWidget] = {}
+        self.stale: set[str] = set()
+
+        self.sidebar = QListWidget()
+        self.sidebar.setObjectName("sidebar")
+        self.sidebar.setMinimumWidth(150)
+        self.sidebar.setMaximumWidth(260)
+        self.sidebar.setIconSize(self.sidebar.iconSize() * 1.2)
+        for spec in self.specs:
+            item = QListWidgetItem(theme.icon(spec.icon), spec.title)
+            item.setData(Qt.UserRole, spec.key)
+            self.sidebar.addItem(item)
+        self.stack = QStackedWidget()
+        self.welcome = None
+        self.splitter = QSplitter(Qt.Horizontal)
+        self.splitter.setObjectName("main-splitter")
+        self.splitter.addWidget(self.sidebar)
+        self.splitter.addWidget(self.stack)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setCollapsible(1, False)
+        self.splitter.setCollapsible(0, False)
+        self.splitter.setSizes([190, 1200])
+        self.setCentralWidget(self.splitter)
+        self.sidebar.currentRowChanged.connect(self._row_changed)
+
+        self._build_toolbar()
+        self._build_menus()
+        self.db_label = QLabel(describe(current_target()))
+        self.count_label = QLabel()
+        self.statusBar().addPermanentWidget(self.count_label)
+        self.statusBar().addPermanentWidget(self.db_label)
+
+        bus.navigate.connect(self.navigate)
+        bus.open_record.connect(self.open_record)
+        bus.status_message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        bus.scanned.connect(self.route_scan)
+        bus.data_changed.connect(self._data_changed)
+        bus.print_labels.connect(self._print_labels)
+
+        self._restore_layout()
+        self._update_counts()
+        first = start_page or QSettings().value("window/page", "dashboard")
+        if self._asset_count == 0 and not start_page:
+            self.show_welcome()
+        else:
+            self.show_page(first if self._spec(first) else self.specs[0].key)
+        self._watch_other_instances()
+
+    # --- pages --------------------------------------------------------------------------
+
+    def _spec(self, key: str) -> PageSpec | None:
+        return next((s for s in self.specs if s.key == key), None)
+
+    def page(self, key: str) -> QWidget | None:
+        """The page widget, created on first use (start-up builds only one page)."""
+        if key in self.pages:
+            return self.pages[key]
+        spec = self._spec(key)
+        if spec is None:
+            return None
+        try:
+            widget = spec.factory(self.stack)
+        except Exception as exc:  # noqa: BLE001 - one broken page must not take the app down
+            log.exception("page %s failed", key)
+            show_error(self, spec.title, exc)
+            return None
+        widget.setObjectName(f"page-{key}")
+        self.pages[key] = widget
+        self.stack.addWidget(widget)
+        return widget
+
+    def current_key(self) -> str | None:
+        item = self.sidebar.currentItem()
+        return item.data(Qt.UserRole) if item else None
+
+    def current_page(self) -> QWidget | None:
+        w = self.stack.currentWidget()
+        return w if w is not self.welcome else None
+
+    def show_page(self, key: str) -> QWidget | None:
+        row = next((i for i, s in enumerate(self.specs) if s.key == key), None)
+        if row is None:
+            return None
+        if self.sidebar.currentRow() != row:
+            self.sidebar.setCurrentRow(row)  # → _row_changed
+        else:
+            self._row_changed(row)
+        return self.pages.get(key)
+
+    def _row_changed(self, row: int) -> None:
+        if row < 0:
+            return
+        key = self.specs[row].key
+        widget = self.page(key)
+        if widget is None:
+            return
+        self.stack.setCurrentWidget(widget)
+        if key in self.stale and hasattr(widget, "refresh"):
+            self.stale.discard(key)
+            widget.refresh()
+        QSettings().setValue("window/page", key)
+
+    def navigate(self, key: str, filters: dict) -> None:
+        widget = self.show_page(key)
+        if widget is None:
+            self.statusBar().showMessage(f"There is no {key} page.", 5000)
+            return
+        self.stale.discard(key)
+        if filters and hasattr(widget, "apply_filters"):
+            widget.apply_filters(filters)
+
+    def show_welcome(self) -> None:
+        from ui.welcome import WelcomePage
+        if self.welcome is None:
+            self.welcome = WelcomePage(self)
+            self.stack.addWidget(self.welcome)
+        self.sidebar.blockSignals(True)
+        self.sidebar.setCurrentRow(-1)
+        self.sidebar.blockSignals(False)
+        self.stack.setCurrentWidget(self.welcome)
+
+    def is_ready(self) -> bool:
+        w = self.stack.currentWidget()
+        check = getattr(w, "is_ready", None)
+        return bool(check()) if check else True
+
+    # --- toolbar and menus ------------------------------------------------------------------
+
+    def _build_toolbar(self) -> None:
+        tb = QToolBar("Main")
+        tb.setObjectName("main-toolbar")
+        tb.setMovable(False)
+        self.addToolBar(tb)
+        self.scanbox = QLineEdit()
+        self.scanbox.setObjectName("scanbox")
+        self.scanbox.setPlaceholderText("Scan or type a tag, serial, room label, name…  (Ctrl+F)")
+        self.scanbox.setClearButtonEnabled(True)
+        self.scanbox.addAction(theme.icon("scan"), QLineEdit.LeadingPosition)
+        self.scanbox.returnPressed.connect(self._scanbox_entered)
+        tb.addWidget(self.scanbox)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
+        tb.addWidget(spacer)
+        self.act_new = tb.addAction("New asset", self.new_asset)
+        self.act_new.setShortcut(QKeySequence("Ctrl+Shift+N"))
+        tb.addAction("Check in…", self.check_in)
+        find = QAction(self)
+        find.setShortcut(QKeySequence.Find)
+        find.triggered.connect(self._focus_search)
+        self.addAction(find)
+
+    def _focus_search(self) -> None:
+        page = self.current_page()
+        box = getattr(getattr(page, "list", None), "search", None)
+        target = box if box is not None else self.scanbox
+        target.setFocus()
+        target.selectAll()
+
+    def _build_menus(self) -> None:
+        mb = self.menuBar()
+        file = mb.addMenu("&File")
+        file.addAction("&Open database…", self.open_database_dialog, QKeySequence("Ctrl+Shift+O"))
+        file.addAction("&New database…", self.new_database_dialog)
+        file.addSeparator()
+        if importlib.util.find_spec("ui.dialogs.import_wizard"):
+            file.addAction("&Import spreadsheet…", self.import_file, QKeySequence("Ctrl+Shift+I"))
+        if importlib.util.find_spec("ui.dialogs.export"):
+            file.addAction("&Export this list…", self.export_list, QKeySequence("Ctrl+Shift+E"))
+        if importlib.util.find_spec("ui.dialogs.backups"):
+            file.addAction("&Backups…", self.backups)
+        file.addSeparator()
+        file.addAction("&Quit", self.close, QKeySequence.Quit)
+        go = mb.addMenu("&Go")
+        for i, spec in enumerate(self.specs):
+            act = go.addAction(spec.title, lambda k=spec.key: self.show_page(k))
+            if i < 9:
+                act.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
+        go.addSeparator()
+        go.addAction("Refresh", self.refresh_current, QKeySequence.Refresh)
+        help_menu = mb.addMenu("&Help")
+        help_menu.addAction("Keyboard shortcuts", self.show_shortcuts)
+        help_menu.addAction("About Quartermaster", self.about)
+
+    # --- actions --------------------------------------------------------------------------
+
+    def new_asset(self, tag: str | None = None) -> None:
+        from ui.dialogs.asset_editor import open_asset
+        asset_id = open_asset(self, None, **({"tag": tag} if tag else {}))
+        if asset_id:
+            self.navigate("assets", {"ids": [asset_id]})
+
+    def check_in(self) -> None:
+        from ui.dialogs.asset_actions import CheckInDialog
+        CheckInDialog([], self).exec()
+
+    def refresh_current(self) -> None:
+        page = self.current_page()
+        if page is not None and hasattr(page, "refresh"):
+            page.refresh()
+        self._update_counts()
+
+    def import_file(self) -> None:
+        from ui.dialogs.import_wizard import open_import_wizard
+        open_import_wizard(self)
+
+    def export_list(self) -> None:
+        from ui.dialogs.export import open_export_dialog
+        page = self.current_page()
+        lst = getattr(page, "list", None)
+        if lst is None:
+            QMessageBox.information(self, "Export", "Open a list (Assets, People, …) to export it.")
+            return
+        open_export_dialog(self, lst.kind, list(lst.model.ids))
+
+    def backups(self) -> None:
+        from ui.dialogs.backups import open_backups_dialog
+        open_backups_dialog(self)
+
+    def _print_labels(self, kind: str, ids: list) -> None:
+        from ui.dialogs.labels import open_label_dialog
+        open_label_dialog(self, kind, ids)
+
+    def open_database_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open database", "",
+                                              "Quartermaster database (*.sqlite *.db);;All files (*)")
+        if path:
+            self.switch_database(path)
+
+    def new_database_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "New database", "inventory.sqlite",
+                                              "Quartermaster database (*.sqlite)")
+        if path:
+            self.switch_database(path)
+
+    def switch_database(self, target: str) -> None:
+        from app.store.db import DatabaseOpenError, close_database, open_database
+        old = current_target()
+        close_database()
+        try:
+            open_database(target)
+        except DatabaseOpenError as exc:
+            show_error(self, "Open database", exc)
+            open_database(old)
+            return
+        QSettings().setValue("database/last", target)
+        replacement = MainWindow()
+        replacement.resize(self.size())
+        replacement.move(self.pos())
+        replacement.show()
+        QApplication.instance().setProperty("main_window", replacement)
+        self._switching = True
+        self.close()
+
+    def show_shortcuts(self) -> None:
+        QMessageBox.information(self, "Keyboard shortcuts", (
+            "Ctrl+F  search this list (or the scan box)\n"
+            "Ctrl+N  new asset            Enter  open\n"
+            "F2  edit                     Delete  retire\n"
+            "Ctrl+O  check out            Ctrl+I  check in\n"
+            "Ctrl+R  open a repair        Ctrl+P  print labels\n"
+            "Ctrl+E  export this list     Ctrl+Z  undo the last edit\n"
+            "Ctrl+1…9  go to a page       F5  refresh\n\n"
+            "Scan anywhere: the scanner does not need a text box."))
+
+    def about(self) -> None:
+        from app import __version__
+        QMessageBox.about(self, "About Quartermaster",
+                          f"Quartermaster {__version__}\nAsset and equipment inventory for schools.\n\n"
+                          f"Database: {describe(current_target())}")
+
+    # --- scans and records ----------------------------------------------------------------
+
+    def _scanbox_entered(self) -> None:
+        text = self.scanbox.text().strip()
+        if text:
+            self.scanbox.clear()
+            self.route_scan(text, typed=True)
+
+    def route_scan(self, code: str, typed: bool = False) -> None:
+        """A scan goes to an open dialog that takes scans, then the current page,
+        then the default: open what it names."""
+        modal = QApplication.activeModalWidget()
+        if modal is not None and hasattr(modal, "handle_scan"):
+            if modal.handle_scan(code):
+                return
+        elif modal is not None:
+            return  # a dialog that does not take scans: never act behind it
+        page = self.current_page()
+        if page is not None and hasattr(page, "handle_scan") and page.handle_scan(code):
+            return
+        self.open_scanned(code, typed=typed)
+
+    def open_scanned(self, code: str, typed: bool = False) -> None:
+        from app import scanning
+        try:
+            res = scanning.resolve(code)
+        except DomainError as exc:
+            show_error(self, "Scan", exc)
+            return
+        if res.kind == "asset" and len(res.candidates) > 1:
+            self.navigate("assets", {"ids": list(res.candidates)})
+        elif res.kind == "asset" and res.id:
+            self.open_record("asset", res.id)
+        elif res.kind == "location" and res.id:
+            self.navigate("assets", {"location_id": res.id})
+        elif res.kind == "person" and res.id:
+            self.open_record("person", res.id)
+        elif res.kind == "supply" and res.id and self._spec("supplies"):
+            self.open_record("supply", res.id)
+        elif typed:
+            self.navigate("assets", {"search": code})
+        else:
+            answer = QMessageBox.question(
+                self, "Unknown tag", f"Nothing has the code {res.code or code}.\n"
+                f"Create an asset with tag {res.code or code}?",
+                QMessageBox.Yes | QMessageBox.No)
+            if answer == QMessageBox.Yes:
+                self.new_asset(res.code or code)
+
+    def open_record(self, kind: str, record_id: int) -> None:
+        if kind == "asset":
+            from ui.dialogs.asset_editor import open_asset
+            if open_asset(self, record_id):
+                self._refresh_visible()
+        else:
+            key = {"person": "people", "location": "locations", "supply": "supplies",
+                   "license": "licenses", "loan": "loans", "repair": "repairs"}.get(kind, kind)
+            widget = self.show_page(key)
+            if widget is not None and hasattr(widget, "open_record"):
+                widget.open_record(record_id)
+
+    # --- data changes -------------------------------------------------------------------------
+
+    def _data_changed(self, kind: str) -> None:
+        self.stale.update(k for k in self.pages if k != self.current_key())
+        self._update_counts()
+        if self.welcome is not None and self.stack.currentWidget() is self.welcome \
+                and self._asset_count:
+            self.show_page("dashboard" if self._spec("dashboard") else self.specs[0].key)
+
+    def _refresh_visible(self) -> None:
+        page = self.current_page()
+        lst = getattr(page, "list", None)
+        if lst is not None and lst.loaded:
+            lst.model.refresh_rows()
+
+    def _update_counts(self) -> None:
+        from app.models import Asset
+        self._asset_count = Asset.select().count()
+        self.count_label.setText(f"{self._asset_count:,} assets")
+
+    def _watch_other_instances(self) -> None:
+        """Another workstation or window changed data: refresh what is shown."""
+        if not importlib.util.find_spec("app.store.changes"):
+            return
+        from app.store import changes
+        try:
+            self._change_token = changes.changed_since(None)[1]
+        except Exception:  # noqa: BLE001 - watching is a convenience, never a failure
+            log.exception("change watch unavailable")
+            return
+
+        def poll():
+            try:
+                changed, self._change_token = changes.changed_since(self._change_token)
+            except Exception:  # noqa: BLE001
+                return
+            if changed:
+                self.stale.update(self.pages)
+                self._update_counts()
+                page = self.current_page()
+                if page is not None and hasattr(page, "refresh") and QApplication.activeModalWidget() is None:
+                    self.stale.discard(self.current_key())
+                    page.refresh()
+        self._change_timer = QTimer(self, interval=2000, timeout=poll)
+        self._change_timer.start()
+
+    # --- layout memory ------------------------------------------------------------------------
+
+    def _restore_layout(self) -> None:
+        s = QSettings()
+        geo = s.value("window/geometry")
+        if isinstance(geo, QByteArray) and not geo.isEmpty():
+            self.restoreGeometry(geo)
+        else:
+            self.resize(1360, 860)
+        split = s.value("window/splitter")
+        if isinstance(split, QByteArray) and not split.isEmpty():
+            self.splitter.restoreState(split)
+
+    def closeEvent(self, event):
+        s = QSettings()
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/splitter", self.splitter.saveState())
+        for widget in self.pages.values():
+            lst = getattr(widget, "list", None)
+            if lst is not None:
+                lst.save_header()
+        super().closeEvent(event)

@@ -1,0 +1,1 @@
+"""Qt models over app.listing (see table.py)."""

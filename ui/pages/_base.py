@@ -1,0 +1,132 @@
+"""What the list pages share: a title row with actions, a ListView, a context
+menu built from the same actions, and the page contract (refresh,
+apply_filters, is_ready) the main window calls."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QMenu, QToolButton, QVBoxLayout,
+                               QWidget)
+
+from ui.widgets.listview import ListView
+
+
+class ListPage(QWidget):
+    KIND = "assets"
+    TITLE = ""
+    SEARCH_HINT = "Search…"
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.list = ListView(self.KIND, self.SEARCH_HINT, self)
+        self.list.activated.connect(self.open_record)
+        self.list.selectionChanged.connect(self.update_actions)
+        self.actions_row = QHBoxLayout()
+        title = QLabel(self.TITLE)
+        title.setObjectName("page-title")
+        self.actions_row.addWidget(title)
+        self.actions_row.addStretch(1)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(12, 10, 12, 6)
+        lay.addLayout(self.actions_row)
+        lay.addWidget(self.list, 1)
+        self.page_actions: list[QAction] = []
+        self.list.table.setContextMenuPolicy(Qt.CustomContextMenu)
+        self.list.table.customContextMenuRequested.connect(self._context_menu)
+        self._stale = True
+
+    # --- building ---------------------------------------------------------------------
+
+    def add_action(self, text: str, slot, shortcut=None, needs: str = "any",
+                   button: bool = True, tip: str = "") -> QAction:
+        """``needs``: 'none' always on, 'one' exactly one row, 'any' one or more."""
+        act = QAction(text, self)
+        if shortcut:
+            act.setShortcut(QKeySequence(shortcut))
+            act.setShortcutContext(Qt.WidgetWithChildrenShortcut)
+        act.setToolTip(f"{tip or text} ({QKeySequence(shortcut).toString()})" if shortcut else tip or text)
+        act.triggered.connect(slot)
+        act.setProperty("needs", needs)
+        self.addAction(act)
+        self.page_actions.append(act)
+        if button:
+            b = QToolButton()
+            b.setDefaultAction(act)
+            b.setToolButtonStyle(Qt.ToolButtonTextOnly)
+            self.actions_row.addWidget(b)
+        return act
+
+    def add_filter(self, key: str, label: str, choices: list[tuple[str, object]]) -> QComboBox:
+        combo = QComboBox()
+        combo.setObjectName(f"filter-{key}")
+        combo.addItem(label, None)
+        for text, value in choices:
+            combo.addItem(text, value)
+        combo.setMinimumContentsLength(8)
+        combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        combo.currentIndexChanged.connect(lambda _i, k=key, c=combo: self._filter_changed(k, c))
+        self.list.filter_bar.addWidget(combo)
+        return combo
+
+    def _filter_changed(self, key: str, combo: QComboBox) -> None:
+        self.list.set_filter(key, combo.currentData())
+        self.list.apply()
+
+    def update_actions(self) -> None:
+        n = len(self.list.selected_ids())
+        for act in self.page_actions:
+            needs = act.property("needs")
+            act.setEnabled(needs == "none" or (needs == "one" and n == 1) or (needs == "any" and n >= 1))
+
+    def _context_menu(self, pos) -> None:
+        menu = QMenu(self)
+        for act in self.page_actions:
+            if act.property("needs") != "none":
+                menu.addAction(act)
+        menu.exec(self.list.table.viewport().mapToGlobal(pos))
+
+    # --- page contract ------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        self.list.apply()
+        self.update_actions()
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        if not self.list.loaded:
+            self.refresh()
+
+    def apply_filters(self, filters: dict) -> None:
+        """Show the list filtered as asked (dashboard links, navigation)."""
+        for key, value in filters.items():
+            if key == "search":
+                self.list.search.blockSignals(True)
+                self.list.search.setText(value or "")
+                self.list.search.blockSignals(False)
+                continue
+            combo = self.findChild(QComboBox, f"filter-{key}")
+            if combo is not None:
+                combo.blockSignals(True)
+                i = combo.findData(value)
+                combo.setCurrentIndex(i if i >= 0 else 0)
+                combo.blockSignals(False)
+            self.list.set_filter(key, value)
+        self.refresh()
+
+    def clear_filters(self) -> None:
+        for combo in self.findChildren(QComboBox):
+            if combo.objectName().startswith("filter-"):
+                combo.blockSignals(True)
+                combo.setCurrentIndex(0)
+                combo.blockSignals(False)
+        self.list.extra_filters.clear()
+
+    def is_ready(self) -> bool:
+        m = self.list.model
+        return self.list.loaded and (not m.ids or m.row_values(0) is not None)
+
+    def selected_ids(self) -> list[int]:
+        return self.list.selected_ids()
+
+    def open_record(self, record_id: int) -> None:  # overridden
+        pass

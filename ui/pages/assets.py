@@ -1,0 +1,156 @@
+"""The Assets page: the whole register, searched, filtered and sorted in SQL,
+with every action on the selection."""
+from __future__ import annotations
+
+import importlib.util
+
+from PySide6.QtWidgets import QCheckBox, QMessageBox
+
+from app.models.common import ASSET_STATUSES, FUNDING_TYPES
+from app.services import assets as asset_svc
+from app.services.errors import DomainError
+from ui.bus import bus
+from ui.dialogs import asset_actions
+from ui.dialogs.asset_editor import open_asset
+from ui.jobs import show_error
+from ui.pages._base import ListPage
+
+PAGE_KEY = "assets"
+PAGE_TITLE = "Assets"
+PAGE_ORDER = 20
+PAGE_ICON = "assets"
+
+
+class Page(ListPage):
+    KIND = "assets"
+    TITLE = "Assets"
+    SEARCH_HINT = "Search tag, serial, name, model, person, room, notes…"
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        from app.models import Category, Site
+        self.add_filter("status", "Any status",
+                        [("Active (not retired/disposed)", "active")]
+                        + [(label, key) for key, label in ASSET_STATUSES.items()])
+        self.add_filter("category_id", "Any category",
+                        list(Category.select(Category.name, Category.id).order_by(Category.name).tuples()))
+        self.site_combo = self.add_filter(
+            "site_id", "Any site", list(Site.select(Site.name, Site.id).order_by(Site.name).tuples()))
+        self.room_combo = self.add_filter("location_id", "Any room", [])
+        self.site_combo.currentIndexChanged.connect(self._fill_rooms)
+        self.add_filter("funding_type", "Any funding", [(v, k) for k, v in FUNDING_TYPES.items()])
+        self.not_audited = QCheckBox("Not audited this FY")
+        self.not_audited.setObjectName("filter-not_audited")
+        self.not_audited.toggled.connect(self._audit_toggled)
+        self.list.filter_bar.addWidget(self.not_audited)
+
+        self.add_action("New", self.new_asset, "Ctrl+N", needs="none")
+        self.add_action("Open", self.open_selected, None, needs="one", button=False)
+        self.add_action("Edit", self.open_selected, "F2", needs="one", button=False)
+        self.add_action("Check out", self.check_out, "Ctrl+O")
+        self.add_action("Check in", self.check_in, "Ctrl+I", needs="none")
+        self.add_action("Repair", self.open_repair, "Ctrl+R", needs="one")
+        self.add_action("Retire", self.retire, "Delete")
+        self.add_action("Dispose", self.dispose, None)
+        self.add_action("Print labels", self.print_labels, "Ctrl+P")
+        if importlib.util.find_spec("ui.dialogs.export"):
+            self.add_action("Export", self.export, "Ctrl+E", needs="none")
+        self.add_action("Undo last edit", self.undo, "Ctrl+Z", needs="one", button=False)
+        self.update_actions()
+
+    def _fill_rooms(self) -> None:
+        from app.models import Location
+        site_id = self.site_combo.currentData()
+        self.room_combo.blockSignals(True)
+        self.room_combo.clear()
+        self.room_combo.addItem("Any room", None)
+        if site_id:
+            for lid, name in (Location.select(Location.id, Location.name)
+                              .where(Location.site == site_id).order_by(Location.name).tuples()):
+                self.room_combo.addItem(name, lid)
+        self.room_combo.blockSignals(False)
+        self.list.set_filter("location_id", None)
+
+    def _audit_toggled(self, on: bool) -> None:
+        self.list.set_filter("not_audited", on)
+        self.list.apply()
+
+    def apply_filters(self, filters: dict) -> None:
+        self.clear_filters()
+        self.not_audited.blockSignals(True)
+        self.not_audited.setChecked(bool(filters.get("not_audited")))
+        self.not_audited.blockSignals(False)
+        if filters.get("site_id"):
+            i = self.site_combo.findData(filters["site_id"])
+            self.site_combo.blockSignals(True)
+            self.site_combo.setCurrentIndex(max(i, 0))
+            self.site_combo.blockSignals(False)
+            self._fill_rooms()
+        super().apply_filters(filters)
+
+    # --- actions ------------------------------------------------------------------------
+
+    def open_record(self, asset_id: int) -> None:
+        if open_asset(self, asset_id):
+            self.list.model.refresh_rows()
+
+    def open_selected(self) -> None:
+        asset_id = self.list.current_id()
+        if asset_id:
+            self.open_record(asset_id)
+
+    def new_asset(self, tag: str | None = None) -> None:
+        asset_id = open_asset(self, None, **({"tag": tag} if tag else {}))
+        if asset_id:
+            self.list.apply()
+            self.list.select_id(asset_id)
+
+    def check_out(self) -> None:
+        ids = self.selected_ids()
+        if ids and asset_actions.CheckOutDialog(ids, self).exec():
+            self.list.model.refresh_rows()
+
+    def check_in(self) -> None:
+        tags = [t for t in asset_actions._tags_for_ids(self.selected_ids()[:2000])]
+        if asset_actions.CheckInDialog(tags, self).exec():
+            self.list.model.refresh_rows()
+
+    def open_repair(self) -> None:
+        asset_id = self.list.current_id()
+        if asset_id and asset_actions.RepairDialog(asset_id, self).exec():
+            self.list.model.refresh_rows()
+
+    def retire(self) -> None:
+        if asset_actions.retire_assets(self, self.selected_ids()):
+            self.list.model.refresh_rows()
+
+    def dispose(self) -> None:
+        ids = self.selected_ids()
+        if ids and asset_actions.DisposeDialog(ids, self).exec():
+            self.list.model.refresh_rows()
+
+    def print_labels(self) -> None:
+        from ui.dialogs.labels import open_label_dialog
+        ids = self.selected_ids()
+        if ids:
+            open_label_dialog(self, "asset", ids)
+
+    def export(self) -> None:
+        from ui.dialogs.export import open_export_dialog
+        open_export_dialog(self, "assets", list(self.list.model.ids))
+
+    def undo(self) -> None:
+        asset_id = self.list.current_id()
+        if not asset_id:
+            return
+        try:
+            asset = asset_svc.undo_last_edit(asset_id)
+        except DomainError as exc:
+            show_error(self, "Undo", exc)
+            return
+        bus.data_changed.emit("asset")
+        bus.status_message.emit(f"Undid the last change to {asset.tag}")
+        self.list.model.refresh_rows()
+
+    def handle_scan(self, code: str) -> bool:
+        return False  # the main window's default: open what the scan names

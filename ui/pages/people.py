@@ -1,0 +1,150 @@
+"""The People page: staff, students and families, what each holds now and
+their loan history — for staff leaving and students graduating."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QFileDialog, QLabel, QSplitter, QTableWidget, QTableWidgetItem,
+                               QVBoxLayout, QWidget)
+
+from app.models.common import PERSON_KINDS
+from app.services import people as people_svc
+from app.services.errors import DomainError
+from ui.bus import bus
+from ui.dialogs import asset_actions
+from ui.jobs import show_error
+from ui.models.table import display
+from ui.pages._base import ListPage
+
+PAGE_KEY = "people"
+PAGE_TITLE = "People"
+PAGE_ORDER = 30
+PAGE_ICON = "people"
+
+
+class PersonPanel(QWidget):
+    """What the selected person holds now, and every loan they had."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.title = QLabel()
+        self.title.setObjectName("panel-title")
+        self.title.setWordWrap(True)
+        self.holding = _table(("Tag", "Name", "Status", "Serial"))
+        self.holding.setObjectName("person-holdings")
+        self.history = _table(("Tag", "Name", "Out", "Due", "Returned"))
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 0, 0, 0)
+        lay.addWidget(self.title)
+        lay.addWidget(QLabel("Holds now"))
+        lay.addWidget(self.holding, 1)
+        lay.addWidget(QLabel("Loan history"))
+        lay.addWidget(self.history, 1)
+
+    def show_person(self, person_id: int | None) -> None:
+        if not person_id:
+            self.title.setText("Select a person to see what they hold.")
+            self.holding.setRowCount(0)
+            self.history.setRowCount(0)
+            return
+        from app.models import Person
+        p = Person.get_by_id(person_id)
+        held = people_svc.holdings(person_id)
+        self.title.setText(f"<b>{p.full_name}</b> — {PERSON_KINDS.get(p.kind, p.kind)}"
+                           f"{' · ' + p.id_number if p.id_number else ''}"
+                           f"{' · ' + p.email if p.email else ''}"
+                           f"{'' if p.active else ' · inactive'}<br>{len(held)} item(s) held")
+        _fill(self.holding, [(h["tag"], h["name"] or "", h["status"], h["serial"] or "") for h in held])
+        _fill(self.history, [(h["tag"], h["name"] or "", display(h["out_at"]), display(h["due"]),
+                              display(h["returned_at"])) for h in people_svc.loan_history(person_id)])
+
+
+def _table(headers) -> QTableWidget:
+    t = QTableWidget(0, len(headers))
+    t.setHorizontalHeaderLabels(headers)
+    t.verticalHeader().setVisible(False)
+    t.setEditTriggers(QTableWidget.NoEditTriggers)
+    t.horizontalHeader().setStretchLastSection(True)
+    return t
+
+
+def _fill(table: QTableWidget, rows) -> None:
+    rows = list(rows)
+    table.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, v in enumerate(row):
+            table.setItem(r, c, QTableWidgetItem(str(v)))
+
+
+class Page(ListPage):
+    KIND = "people"
+    TITLE = "People"
+    SEARCH_HINT = "Search name, ID number, email…"
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        from app.models import Site
+        self.add_filter("kind", "Everyone", [(v, k) for k, v in PERSON_KINDS.items()])
+        self.add_filter("site_id", "Any site",
+                        list(Site.select(Site.name, Site.id).order_by(Site.name).tuples()))
+        self.add_filter("active", "Active and inactive", [("Active", True), ("Inactive", False)])
+        self.add_filter("holding", "Holding or not", [("Holding equipment", True)])
+        self.panel = PersonPanel()
+        splitter = QSplitter(Qt.Horizontal)
+        splitter.setObjectName("people-splitter")
+        self.layout().removeWidget(self.list)
+        splitter.addWidget(self.list)
+        splitter.addWidget(self.panel)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        self.layout().addWidget(splitter, 1)
+        self.list.selectionChanged.connect(lambda: self.panel.show_person(self.list.current_id()))
+        self.add_action("Check out to…", self.check_out, None, needs="one")
+        self.add_action("Check in all they hold", self.check_in_all, None, needs="one")
+        self.add_action("Loan agreement", self.agreement, None, needs="one")
+        self.add_action("Deactivate", self.deactivate, None, needs="one")
+        self.panel.show_person(None)
+        self.update_actions()
+
+    def open_record(self, person_id: int) -> None:
+        self.list.select_id(person_id)
+        self.panel.show_person(person_id)
+
+    def check_out(self) -> None:
+        pid = self.list.current_id()
+        ids = self.window().property("pending_assets") or []
+        dlg = asset_actions.CheckOutDialog(list(ids), self, person_id=pid)
+        if not ids:
+            dlg.assets_label.setText("Scan the tags to check out.")
+        if dlg.exec():
+            self.panel.show_person(pid)
+            self.list.model.refresh_rows()
+
+    def check_in_all(self) -> None:
+        pid = self.list.current_id()
+        tags = [h["tag"] for h in people_svc.holdings(pid)]
+        if asset_actions.CheckInDialog(tags, self).exec():
+            self.panel.show_person(pid)
+            self.list.model.refresh_rows()
+
+    def agreement(self) -> None:
+        pid = self.list.current_id()
+        path, _ = QFileDialog.getSaveFileName(self, "Save loan agreement", "loan-agreement.pdf",
+                                              "PDF (*.pdf)")
+        if not path:
+            return
+        from reports.loan_agreement import render_agreement
+        try:
+            render_agreement(pid, path)
+        except (DomainError, OSError) as exc:
+            show_error(self, "Loan agreement", exc)
+            return
+        bus.status_message.emit(f"Saved {path}")
+
+    def deactivate(self) -> None:
+        try:
+            people_svc.deactivate(self.list.current_id())
+        except DomainError as exc:
+            show_error(self, "Deactivate", exc)
+            return
+        bus.data_changed.emit("person")
+        self.list.model.refresh_rows()

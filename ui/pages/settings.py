@@ -1,0 +1,227 @@
+"""Settings: the organisation (name and logo on labels and reports), tag
+numbering, fiscal year and thresholds, loans, the database in use, and the
+scanner test when the scanner module is installed."""
+from __future__ import annotations
+
+import importlib.util
+
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
+                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea, QSpinBox,
+                               QVBoxLayout, QWidget)
+
+from app.services import settings
+from app.services.errors import DomainError, ValidationError
+from app.store.db import current_target, describe
+from ui.bus import bus
+from ui.jobs import show_error
+
+PAGE_KEY = "settings"
+PAGE_TITLE = "Settings"
+PAGE_ORDER = 110
+PAGE_ICON = "settings"
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+
+
+class Page(QWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        title = QLabel("Settings")
+        title.setObjectName("page-title")
+        self.org = QLineEdit()
+        self.org.setObjectName("org_name")
+        self.logo = QLineEdit()
+        self.logo.setPlaceholderText("an image file (PNG, JPG) for labels and reports")
+        browse = QPushButton("Choose…")
+        browse.clicked.connect(self._choose_logo)
+        logo_row = QHBoxLayout()
+        logo_row.addWidget(self.logo, 1)
+        logo_row.addWidget(browse)
+        self.prefix = QLineEdit()
+        self.prefix.setObjectName("tag_prefix")
+        self.digits = QSpinBox()
+        self.digits.setRange(1, 12)
+        self.next_number = QSpinBox()
+        self.next_number.setRange(1, 2_000_000_000)
+        self.next_number.setObjectName("tag_next")
+        self.example = QLabel()
+        for w in (self.prefix,):
+            w.textChanged.connect(self._show_example)
+        self.digits.valueChanged.connect(self._show_example)
+        self.next_number.valueChanged.connect(self._show_example)
+        self.fy_month = QComboBox()
+        self.fy_month.addItems(MONTHS)
+        self.capital = _money_box()
+        self.capital.setObjectName("capitalization_threshold")
+        self.inventory = _money_box()
+        self.inventory.setObjectName("inventory_threshold")
+        self.loan_days = QSpinBox()
+        self.loan_days.setRange(1, 3650)
+        self.loan_days.setSuffix(" days")
+        self.template = QComboBox()
+        try:
+            from reports.labels import list_templates
+            for t in list_templates():
+                self.template.addItem(getattr(t, "title", t.name), t.name)
+        except Exception:  # noqa: BLE001 - a broken template file must not hide Settings
+            pass
+        self.message = QLabel()
+        self.message.setObjectName("settings-message")
+        self.message.setWordWrap(True)
+        save = QPushButton("Save settings")
+        save.setObjectName("save-settings")
+        save.setDefault(True)
+        save.clicked.connect(self.save)
+
+        org_box = QGroupBox("Organisation")
+        f = QFormLayout(org_box)
+        f.addRow("Name", self.org)
+        f.addRow("Logo", logo_row)
+        tag_box = QGroupBox("Asset tags")
+        f = QFormLayout(tag_box)
+        f.addRow("Prefix", self.prefix)
+        f.addRow("Digits", self.digits)
+        f.addRow("Next number", self.next_number)
+        f.addRow("Next tag", self.example)
+        money_box = QGroupBox("Fiscal year and reports")
+        f = QFormLayout(money_box)
+        f.addRow("Fiscal year starts", self.fy_month)
+        f.addRow("Capitalisation threshold", self.capital)
+        f.addRow("Inventory threshold", self.inventory)
+        other = QGroupBox("Loans and labels")
+        f = QFormLayout(other)
+        f.addRow("Default loan length", self.loan_days)
+        f.addRow("Default label stock", self.template)
+
+        db_box = QGroupBox("Database")
+        self.db_label = QLabel()
+        self.db_label.setWordWrap(True)
+        self.db_label.setObjectName("db-in-use")
+        open_btn = QPushButton("Open another database…")
+        open_btn.clicked.connect(lambda: self.window().open_database_dialog()
+                                 if hasattr(self.window(), "open_database_dialog") else None)
+        d = QVBoxLayout(db_box)
+        d.addWidget(self.db_label)
+        row = QHBoxLayout()
+        row.addWidget(open_btn)
+        if importlib.util.find_spec("ui.dialogs.backups"):
+            backups = QPushButton("Backups…")
+            backups.clicked.connect(self._backups)
+            row.addWidget(backups)
+        row.addStretch(1)
+        d.addLayout(row)
+
+        body = QWidget()
+        lay = QVBoxLayout(body)
+        lay.setContentsMargins(12, 10, 12, 10)
+        lay.addWidget(title)
+        cols = QHBoxLayout()
+        left, right = QVBoxLayout(), QVBoxLayout()
+        for w in (org_box, tag_box, money_box):
+            left.addWidget(w)
+        for w in (other, db_box):
+            right.addWidget(w)
+        if importlib.util.find_spec("ui.widgets.scanner_test"):
+            from ui.widgets.scanner_test import ScannerTestWidget
+            scan_box = QGroupBox("Scanner test")
+            QVBoxLayout(scan_box).addWidget(ScannerTestWidget(scan_box))
+            right.addWidget(scan_box)
+        left.addStretch(1)
+        right.addStretch(1)
+        cols.addLayout(left, 1)
+        cols.addLayout(right, 1)
+        lay.addLayout(cols)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.message, 1)
+        buttons.addWidget(save)
+        lay.addLayout(buttons)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(body)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        self._ready = False
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        self.refresh()
+
+    def refresh(self) -> None:
+        s = settings.get_all()
+        self.org.setText(s.get("org_name") or "")
+        self.logo.setText(s.get("org_logo") or "")
+        self.prefix.setText(s.get("tag_prefix") or "")
+        self.digits.setValue(int(s.get("tag_digits") or 6))
+        self.next_number.setValue(int(s.get("tag_next") or 1))
+        self.fy_month.setCurrentIndex(int(s.get("fiscal_year_start_month") or 7) - 1)
+        self.capital.setValue(float(s.get("capitalization_threshold") or 0))
+        self.inventory.setValue(float(s.get("inventory_threshold") or 0))
+        self.loan_days.setValue(int(s.get("loan_days") or 180))
+        i = self.template.findData(s.get("default_label_template"))
+        if i >= 0:
+            self.template.setCurrentIndex(i)
+        self.db_label.setText(f"In use: <b>{describe(current_target())}</b>")
+        self.message.clear()
+        self._ready = True
+
+    def _show_example(self) -> None:
+        from app.services.tags import format_tag
+        self.example.setText(format_tag(self.next_number.value(), self.prefix.text(),
+                                        self.digits.value()))
+
+    def _choose_logo(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Logo", "", "Images (*.png *.jpg *.jpeg *.gif *.bmp)")
+        if path:
+            self.logo.setText(path)
+
+    def _backups(self) -> None:
+        from ui.dialogs.backups import open_backups_dialog
+        open_backups_dialog(self)
+
+    def values(self) -> dict:
+        return {
+            "org_name": self.org.text().strip(),
+            "org_logo": self.logo.text().strip() or None,
+            "tag_prefix": self.prefix.text(),
+            "tag_digits": self.digits.value(),
+            "tag_next": self.next_number.value(),
+            "fiscal_year_start_month": self.fy_month.currentIndex() + 1,
+            "capitalization_threshold": f"{self.capital.value():.2f}",
+            "inventory_threshold": f"{self.inventory.value():.2f}",
+            "loan_days": self.loan_days.value(),
+            "default_label_template": self.template.currentData(),
+        }
+
+    def save(self) -> None:
+        values = self.values()
+        if values["org_logo"]:
+            from pathlib import Path
+            if not Path(values["org_logo"]).is_file():
+                self.message.setText(f"<span style='color:#c62828'>The logo file "
+                                     f"{values['org_logo']} does not exist.</span>")
+                return
+        try:
+            settings.update(values)
+        except ValidationError as exc:
+            self.message.setText(f"<span style='color:#c62828'>{exc}</span>")
+            return
+        except DomainError as exc:
+            show_error(self, "Settings", exc)
+            return
+        self.message.setText("Saved.")
+        bus.data_changed.emit("settings")
+        bus.status_message.emit("Settings saved")
+
+    def is_ready(self) -> bool:
+        return self._ready
+
+
+def _money_box() -> QDoubleSpinBox:
+    box = QDoubleSpinBox()
+    box.setRange(0, 10_000_000)
+    box.setDecimals(2)
+    box.setPrefix("$ ")
+    box.setGroupSeparatorShown(True)
+    return box

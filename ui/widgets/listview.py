@@ -1,0 +1,178 @@
+"""The list every page is built on: a search box, a filter bar, the table,
+and "12,345 of 100,000" — over a ListTableModel, with the column layout and
+column choice remembered per list."""
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+                               QMenu, QTableView, QVBoxLayout, QWidget)
+
+from ui.models.table import ID_ROLE, ListTableModel
+
+
+class ListView(QWidget):
+    """A searchable, sortable list of one kind; emits ``activated(id)`` on
+    Enter or double-click and ``selectionChanged()`` when the selection moves."""
+
+    activated = Signal(int)
+    selectionChanged = Signal()
+
+    def __init__(self, kind: str, placeholder: str = "Search…", parent=None,
+                 search_delay_ms: int = 120):
+        super().__init__(parent)
+        self.kind = kind
+        self.model = ListTableModel(kind, self)
+        self.extra_filters: dict = {}
+
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(placeholder)
+        self.search.setClearButtonEnabled(True)
+        self.search.setObjectName(f"{kind}-search")
+        self._search_timer = QTimer(self, singleShot=True, interval=search_delay_ms)
+        self._search_timer.timeout.connect(self.apply)
+        self.search.textChanged.connect(lambda _t: self._search_timer.start())
+        self.search.returnPressed.connect(self._search_now)
+
+        self.filter_bar = QHBoxLayout()
+        self.filter_bar.setSpacing(6)
+        self.counts = QLabel()
+        self.counts.setObjectName("counts")
+
+        top = QHBoxLayout()
+        top.addWidget(self.search, 2)
+        top.addLayout(self.filter_bar, 5)
+        top.addWidget(self.counts)
+
+        self.table = QTableView()
+        self.table.setObjectName(f"{kind}-table")
+        self.table.setModel(self.model)
+        self.table.horizontalHeader().setSortIndicator(0, Qt.AscendingOrder)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        vh = self.table.verticalHeader()
+        vh.setVisible(False)
+        vh.setSectionResizeMode(QHeaderView.Fixed)
+        vh.setDefaultSectionSize(24)
+        hh = self.table.horizontalHeader()
+        hh.setSectionResizeMode(QHeaderView.Interactive)
+        hh.setStretchLastSection(True)
+        hh.setSectionsMovable(True)
+        hh.setHighlightSections(False)
+        hh.setContextMenuPolicy(Qt.CustomContextMenu)
+        hh.customContextMenuRequested.connect(self._column_menu)
+        for i, col in enumerate(self.model.columns):
+            self.table.setColumnWidth(i, col.width)
+            self.table.setColumnHidden(i, col.hidden)
+        self.table.doubleClicked.connect(lambda idx: self._activate(idx.row()))
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self.selectionChanged.emit())
+        self.model.countsChanged.connect(self._show_counts)
+        self.model.modelReset.connect(self.selectionChanged.emit)
+        open_action = QAction(self.table)
+        open_action.setShortcuts([QKeySequence(Qt.Key_Return), QKeySequence(Qt.Key_Enter)])
+        open_action.setShortcutContext(Qt.WidgetShortcut)
+        open_action.triggered.connect(lambda: self._activate(self.table.currentIndex().row()))
+        self.table.addAction(open_action)
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(top)
+        lay.addWidget(self.table, 1)
+        self._restore_header()
+        self.loaded = False
+
+    # --- filters --------------------------------------------------------------------
+
+    def filters(self) -> dict:
+        return dict(self.extra_filters, search=self.search.text().strip())
+
+    def apply(self) -> None:
+        self._search_timer.stop()
+        self.model.set_filters(self.filters())
+        self.loaded = True
+
+    def _search_now(self) -> None:
+        self.apply()
+        if self.model.rowCount() == 1:
+            self._activate(0)
+
+    def set_filter(self, key: str, value) -> None:
+        if value in (None, "", False):
+            self.extra_filters.pop(key, None)
+        else:
+            self.extra_filters[key] = value
+
+    # --- selection ------------------------------------------------------------------
+
+    def selected_ids(self) -> list[int]:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return [self.model.ids[r] for r in rows if r < len(self.model.ids)]
+
+    def current_id(self) -> int | None:
+        idx = self.table.currentIndex()
+        if idx.isValid():
+            return idx.data(ID_ROLE)
+        ids = self.selected_ids()
+        return ids[0] if ids else None
+
+    def select_id(self, record_id: int) -> None:
+        row = self.model.row_of(record_id)
+        if row >= 0:
+            self.table.selectRow(row)
+            self.table.scrollTo(self.model.index(row, 0))
+
+    def _activate(self, row: int) -> None:
+        record_id = self.model.id_at(row)
+        if record_id is not None:
+            self.activated.emit(record_id)
+
+    def _show_counts(self, shown: int, total: int) -> None:
+        noun = self.kind if self.kind != "people" else "people"
+        self.counts.setText(f"{shown:,} of {total:,} {noun}" if shown != total
+                            else f"{total:,} {noun}")
+
+    # --- columns --------------------------------------------------------------------
+
+    def _column_menu(self, pos) -> None:
+        menu = QMenu(self)
+        for i, col in enumerate(self.model.columns):
+            act = menu.addAction(col.header)
+            act.setCheckable(True)
+            act.setChecked(not self.table.isColumnHidden(i))
+            act.toggled.connect(lambda on, i=i: (self.table.setColumnHidden(i, not on),
+                                                 self.save_header()))
+        menu.addSeparator()
+        menu.addAction("Reset columns", self.reset_columns)
+        menu.exec(self.table.horizontalHeader().mapToGlobal(pos))
+
+    def reset_columns(self) -> None:
+        hh = self.table.horizontalHeader()
+        for i, col in enumerate(self.model.columns):
+            hh.moveSection(hh.visualIndex(i), i)
+            self.table.setColumnWidth(i, col.width)
+            self.table.setColumnHidden(i, col.hidden)
+        self.save_header()
+
+    def _settings_key(self) -> str:
+        return f"columns/{self.kind}"
+
+    def save_header(self) -> None:
+        QSettings().setValue(self._settings_key(), self.table.horizontalHeader().saveState())
+
+    def _restore_header(self) -> None:
+        state = QSettings().value(self._settings_key())
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.table.horizontalHeader().restoreState(state)
+        hh = self.table.horizontalHeader()
+        hh.sectionResized.connect(lambda *_: self._save_later())
+        hh.sectionMoved.connect(lambda *_: self._save_later())
+
+    def _save_later(self) -> None:
+        if not hasattr(self, "_save_timer"):
+            self._save_timer = QTimer(self, singleShot=True, interval=500)
+            self._save_timer.timeout.connect(self.save_header)
+        self._save_timer.start()
