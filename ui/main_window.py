@@ -60,12 +60,12 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.count_label)
         self.statusBar().addPermanentWidget(self.db_label)
 
-        bus.navigate.connect(self.navigate)
-        bus.open_record.connect(self.open_record)
-        bus.status_message.connect(lambda text: self.statusBar().showMessage(text, 6000))
-        bus.scanned.connect(self.route_scan)
-        bus.data_changed.connect(self._data_changed)
-        bus.print_labels.connect(self._print_labels)
+        self._bus_links = [(bus.navigate, self.navigate), (bus.open_record, self.open_record),
+                           (bus.status_message, self._status), (bus.scanned, self.route_scan),
+                           (bus.data_changed, self._data_changed),
+                           (bus.print_labels, self._print_labels)]
+        for signal, slot in self._bus_links:
+            signal.connect(slot)
 
         self._restore_layout()
         self._update_counts()
@@ -418,7 +418,18 @@ class MainWindow(QMainWindow):
         if isinstance(split, QByteArray) and not split.isEmpty():
             self.splitter.restoreState(split)
 
+    def _status(self, text: str) -> None:
+        self.statusBar().showMessage(text, 6000)
+
     def closeEvent(self, event):
+        for signal, slot in self._bus_links:  # a closed window no longer answers scans
+            try:
+                signal.disconnect(slot)
+            except (RuntimeError, TypeError):
+                pass
+        self._bus_links = []
+        if getattr(self, "_change_timer", None):
+            self._change_timer.stop()
         s = QSettings()
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/splitter", self.splitter.saveState())

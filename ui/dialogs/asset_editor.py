@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import peewee as pw
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QMessageBox, QPlainTextEdit,
@@ -149,7 +151,7 @@ class AssetEditor(QDialog):
         m = self.widgets["model_id"]
         m.addItem("", None)
         q = (HardwareModel.select(HardwareModel.id, HardwareModel.name, Manufacturer.name)
-             .join(Manufacturer, on=(HardwareModel.manufacturer == Manufacturer.id), join_type="LEFT OUTER")
+             .join(Manufacturer, on=(HardwareModel.manufacturer == Manufacturer.id), join_type=pw.JOIN.LEFT_OUTER)
              .order_by(Manufacturer.name, HardwareModel.name).tuples())
         for mid, name, maker in q:
             m.addItem(f"{maker} {name}" if maker else name, mid)
@@ -268,14 +270,14 @@ class AssetEditor(QDialog):
         _fill(self.history_table, rows)
         loans = (Loan.select(Loan.out_at, Person.first_name, Person.last_name, Location.name,
                              Loan.due, Loan.returned_at, Loan.condition_out)
-                 .join(Person, "LEFT OUTER", on=(Loan.person == Person.id))
-                 .join_from(Loan, Location, "LEFT OUTER", on=(Loan.location == Location.id))
+                 .join(Person, pw.JOIN.LEFT_OUTER, on=(Loan.person == Person.id))
+                 .join_from(Loan, Location, pw.JOIN.LEFT_OUTER, on=(Loan.location == Location.id))
                  .where(Loan.asset == asset_id).order_by(Loan.out_at.desc()).tuples())
         _fill(self.loans_table, [(display(o), f"{l}, {f}" if l else (r or ""), display(d),
                                   display(ret), c or "") for o, f, l, r, d, ret, c in loans])
         reps = (Repair.select(Repair.reported, Repair.problem, Supplier.name, Repair.ticket,
                               Repair.status, Repair.cost)
-                .join(Supplier, "LEFT OUTER", on=(Repair.vendor == Supplier.id))
+                .join(Supplier, pw.JOIN.LEFT_OUTER, on=(Repair.vendor == Supplier.id))
                 .where(Repair.asset == asset_id).order_by(Repair.reported.desc()).tuples())
         _fill(self.repairs_table, [tuple(display(v) for v in r) for r in reps])
         lic = licenses.for_asset(asset_id)

@@ -40,9 +40,11 @@ class ListView(QWidget):
         self.counts.setObjectName("counts")
 
         top = QHBoxLayout()
-        top.addWidget(self.search, 2)
-        top.addLayout(self.filter_bar, 5)
+        top.addWidget(self.search, 1)
         top.addWidget(self.counts)
+        filters = QHBoxLayout()
+        filters.addLayout(self.filter_bar)
+        filters.addStretch(1)
 
         self.table = QTableView()
         self.table.setObjectName(f"{kind}-table")
@@ -81,6 +83,7 @@ class ListView(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addLayout(top)
+        lay.addLayout(filters)
         lay.addWidget(self.table, 1)
         self._restore_header()
         self.loaded = False
