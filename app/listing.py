@@ -392,8 +392,9 @@ def columns(kind: str) -> tuple[Column, ...]:
 
 
 def query_ids(kind: str, filters: dict | None = None, sort: str | None = None,
-              descending: bool = False) -> list[int]:
-    """The ids of every row matching ``filters``, in display order."""
+              descending: bool = False, limit: int | None = None) -> list[int]:
+    """The ids of every row matching ``filters``, in display order (the first
+    ``limit`` only, when given: what a table paints first)."""
     spec = KINDS[kind]
     model = spec.model
     filters = filters or {}
@@ -417,7 +418,22 @@ def query_ids(kind: str, filters: dict | None = None, sort: str | None = None,
     else:
         order = [expr.desc(nulls="LAST") if descending else expr.asc(nulls="LAST"),
                  model.id.desc() if descending else model.id]
-    return [r[0] for r in query.order_by(*order).tuples().iterator()]
+    query = query.order_by(*order)
+    if limit is not None:
+        query = query.limit(limit)
+    return [r[0] for r in query.tuples().iterator()]
+
+
+def count(kind: str, filters: dict | None = None) -> int:
+    """How many rows match ``filters`` (no sorting, no ids: cheap)."""
+    spec = KINDS[kind]
+    query = spec.model.select(spec.model.id)
+    if kind != "assets":
+        query = spec.base(query)
+    conds = spec.where(filters or {})
+    if conds:
+        query = query.where(*conds)
+    return query.count()
 
 
 def count_all(kind: str) -> int:

@@ -240,7 +240,7 @@ class MainWindow(QMainWindow):
         if lst is None:
             QMessageBox.information(self, "Export", "Open a list (Assets, People, …) to export it.")
             return
-        open_export_dialog(self, lst.kind, list(lst.model.ids))
+        open_export_dialog(self, lst.kind, list(lst.model.all_ids()))
 
     def backups(self) -> None:
         from ui.dialogs.backups import open_backups_dialog

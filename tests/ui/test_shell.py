@@ -213,3 +213,14 @@ def test_screenshot_mode(tmp_path, reg, sqlite_db):
     assert r.returncode == 0, r.stderr
     from PIL import Image
     assert Image.open(out).size == (1024, 700)
+
+
+def test_first_page_paints_before_the_full_id_list(qtbot, reg, monkeypatch):
+    from ui.models.table import ListTableModel
+    monkeypatch.setattr(listing, "PAGE_SIZE", 10)
+    model = ListTableModel("assets")
+    model.reload()
+    assert model.rowCount() == 30 and len(model.ids) == 10 and not model.complete
+    assert model.index(9, 0).data() == "QM-000010"
+    qtbot.waitUntil(lambda: model.complete)  # the worker thread delivered the rest
+    assert len(model.ids) == 30 and model.id_at(29) == reg[1][29].id

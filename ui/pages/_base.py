@@ -123,7 +123,7 @@ class ListPage(QWidget):
 
     def is_ready(self) -> bool:
         m = self.list.model
-        return self.list.loaded and (not m.ids or m.row_values(0) is not None)
+        return self.list.loaded and (not m.rows or m.row_values(0) is not None)
 
     def selected_ids(self) -> list[int]:
         return self.list.selected_ids()

@@ -137,7 +137,7 @@ class Page(ListPage):
 
     def export(self) -> None:
         from ui.dialogs.export import open_export_dialog
-        open_export_dialog(self, "assets", list(self.list.model.ids))
+        open_export_dialog(self, "assets", list(self.list.model.all_ids()))
 
     def undo(self) -> None:
         asset_id = self.list.current_id()

@@ -113,6 +113,8 @@ class ListView(QWidget):
 
     def selected_ids(self) -> list[int]:
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        if rows and rows[-1] >= len(self.model.ids):
+            self.model.load_all_ids()
         return [self.model.ids[r] for r in rows if r < len(self.model.ids)]
 
     def current_id(self) -> int | None:
