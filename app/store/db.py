@@ -122,8 +122,8 @@ def open_database(target: str | os.PathLike | None = None, *, migrate: bool = Tr
     database = make_database(target)
     try:
         database.connect(reuse_if_open=True)
-        if isinstance(database, pw.SqliteDatabase):
-            _verify_sqlite(database, target)
+        checked = _verify_sqlite(database, target) if isinstance(database, pw.SqliteDatabase) \
+            else False
     except DatabaseOpenError:
         database.close()
         raise
@@ -136,10 +136,12 @@ def open_database(target: str | os.PathLike | None = None, *, migrate: bool = Tr
     if migrate:
         from app.store import migrations
         migrations.migrate(database, target, backup=backup_before_migrate)
+    if checked:
+        _record_full_check(database)
     return database
 
 
-def _verify_sqlite(database: pw.SqliteDatabase, target: str, full: bool | None = None) -> None:
+def _verify_sqlite(database: pw.SqliteDatabase, target: str, full: bool | None = None) -> bool:
     """Refuse a damaged file. Every open reads the schema (a file that is not a
     database, or is truncated, fails here at once); the full ``quick_check``,
     which reads every page (0.25 s at 100,000 assets), runs on the first open
@@ -150,7 +152,7 @@ def _verify_sqlite(database: pw.SqliteDatabase, target: str, full: bool | None =
     if full is None:
         full = _last_full_check(database) != today
     if not full:
-        return
+        return False
     rows = database.execute_sql("PRAGMA quick_check").fetchall()
     if not rows or rows[0][0] != "ok":
         problems = "; ".join(r[0] for r in rows[:3])
@@ -158,10 +160,16 @@ def _verify_sqlite(database: pw.SqliteDatabase, target: str, full: bool | None =
             f"The database {target} is damaged ({problems}). Quartermaster will not "
             "write to it. Restore the newest good backup (Settings → Backups, or "
             "`quartermaster restore FILE`).")
+    return True
+
+
+def _record_full_check(database: pw.SqliteDatabase) -> None:
+    """Note today's full check (after migrations, so a new file has the table)."""
     with contextlib.suppress(pw.DatabaseError, sqlite3.DatabaseError):
         database.execute_sql(
             "INSERT INTO setting (key, value) VALUES ('integrity_checked_on', ?) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (json.dumps(today),))
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (json.dumps(dt.date.today().isoformat()),))
 
 
 def _last_full_check(database: pw.SqliteDatabase) -> str | None:

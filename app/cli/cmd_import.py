@@ -1,0 +1,85 @@
+"""`quartermaster import FILE`: assets, people, locations, models, licenses or
+supplies from CSV or XLSX — all or nothing."""
+from __future__ import annotations
+
+import json
+import sys
+
+from app.cli import CommandError
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "import", help="import a CSV or XLSX file (all rows or none)",
+        description="Import assets, people, locations, models, licenses or supplies. Snipe-IT "
+                    "exports are recognised as they are; other sheets are mapped from their "
+                    "headers (or --mapping). The whole file is checked first: if any row has a "
+                    "problem nothing is written (unless --skip-bad), and every problem is "
+                    "printed as 'row N, column C: reason'.")
+    p.add_argument("file", help="a .csv or .xlsx file")
+    p.add_argument("--kind", choices=("assets", "people", "locations", "models", "licenses", "supplies"),
+                   help="what the rows are (default: guessed from the headers)")
+    p.add_argument("--sheet", help="XLSX: the sheet to read (default: the first)")
+    p.add_argument("--mapping", metavar="MAP.json",
+                   help='JSON object of column header → field, e.g. {"Tag #": "tag", "Room": "room"}')
+    p.add_argument("--dry-run", action="store_true", help="check and report; write nothing")
+    p.add_argument("--update", action="store_true",
+                   help="update assets whose tag already exists (otherwise a conflict)")
+    p.add_argument("--skip-bad", action="store_true", help="import the good rows, skip rows with problems")
+    p.add_argument("--no-custom", action="store_true",
+                   help="ignore unmapped columns instead of keeping them as custom fields")
+    p.set_defaults(func=run)
+
+
+def _mapping(args):
+    if not args.mapping:
+        return None
+    from app import importing
+    try:
+        with open(args.mapping, encoding="utf-8") as f:
+            given = json.load(f)
+    except (OSError, ValueError) as exc:
+        raise CommandError(f"cannot read the mapping {args.mapping}: {exc}") from exc
+    if not isinstance(given, dict):
+        raise CommandError("the mapping file is a JSON object of header → field")
+    table, _kind, _ = importing.open_file(args.file, args.kind, args.sheet, mapping={})
+    index = {h.strip().lower(): i for i, h in enumerate(table.headers)}
+    out = {}
+    for header, fieldname in given.items():
+        i = index.get(str(header).strip().lower())
+        if i is None:
+            raise CommandError(f"the file has no column {header!r}")
+        out[i] = fieldname
+    return out
+
+
+def run(args) -> int:
+    from app import importing
+    mapping = _mapping(args)
+    opts = dict(kind=args.kind, sheet=args.sheet, mapping=mapping, update=args.update,
+                skip_bad=args.skip_bad, custom=not args.no_custom)
+    if args.dry_run:
+        p = importing.preview(args.file, **opts)
+        _report(p)
+        if p.problems and not args.skip_bad:
+            print(f"error: {len(p.problems)} problem(s); nothing would be imported "
+                  "(fix the file, or use --skip-bad)", file=sys.stderr)
+            return 1
+        print("dry run: nothing was written")
+        return 0
+    try:
+        done = importing.commit(args.file, **opts)
+    except importing.ImportRefused as exc:
+        _report(exc.preview)
+        raise CommandError(str(exc)) from None
+    _report(done)
+    print(f"imported: {done.created:,} created, {done.updated:,} updated, {done.skipped:,} rows skipped")
+    return 0
+
+
+def _report(p) -> None:
+    print(p.summary())
+    columns = ", ".join(f"{p.headers[i] or '(blank)'} → {f}" for i, f in sorted(p.mapping.items()))
+    print(f"columns: {columns}")
+    for problem in p.problems:
+        print(f"  {problem}")

@@ -1,0 +1,742 @@
+"""One handler per kind: ``check(row, record)`` returns the row's problems
+(and notes what would be created), ``write(row, record)`` writes it (inside
+the import's transaction), ``finish()`` flushes. Assets go through the bulk
+path; the smaller kinds through their services."""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from decimal import Decimal
+
+from app.importing import Problem, column_of, looks_scientific
+from app.services import catalog, history
+from app.services import tags as tagsvc
+from app.services.errors import DomainError, ValidationError
+from app.services.fields import check_frn, parse_bool, parse_date, parse_int, parse_money
+
+STATUS_WORDS = {
+    "ready": "ready", "readytodeploy": "ready", "available": "ready", "instock": "ready",
+    "spare": "ready", "deployable": "ready", "new": "ready", "active": "deployed",
+    "deployed": "deployed", "inuse": "deployed", "assigned": "deployed", "checkedout": "deployed",
+    "pending": "pending", "ordered": "pending", "onorder": "pending",
+    "inrepair": "in_repair", "outforrepair": "in_repair", "broken": "in_repair", "repair": "in_repair",
+    "missing": "missing", "lost": "missing", "stolen": "missing", "loststolen": "missing",
+    "retired": "retired", "archived": "retired", "undeployable": "retired", "eol": "retired",
+    "disposed": "disposed", "recycled": "disposed", "sold": "disposed", "surplus": "disposed",
+}
+
+
+def status_of(text) -> str | None:
+    """Our status for another system's label: exact words first, then keywords."""
+    word = _n(text)
+    if word in STATUS_WORDS:
+        return STATUS_WORDS[word]
+    for key, status in (("repair", "in_repair"), ("diagnos", "in_repair"), ("broken", "in_repair"),
+                        ("pend", "pending"), ("order", "pending"), ("deploy", "deployed"),
+                        ("lost", "missing"), ("stolen", "missing"), ("missing", "missing"),
+                        ("dispos", "disposed"), ("recycl", "disposed"), ("retire", "retired"),
+                        ("archiv", "retired"), ("ready", "ready"), ("stock", "ready")):
+        if key in word:
+            return status
+    return None
+
+
+def _n(text) -> str:
+    return "".join(c for c in str(text or "").lower() if c.isalnum())
+
+
+class Handler:
+    def __init__(self, preview, update: bool, write: bool, by: str | None):
+        self.p, self.update, self.writing, self.by = preview, update, write, by
+
+    def plan(self, what: str, name: str) -> None:
+        self.p.new_entries.setdefault(what, set()).add(name)
+
+    def finish(self) -> None:
+        pass
+
+
+class _Catalog:
+    """Name → id caches over sites, rooms, models, categories, makers,
+    suppliers and people, so 100,000 rows cost a dictionary lookup each."""
+
+    def __init__(self):
+        from app.models import (Category, HardwareModel, Location, Manufacturer, Person, Site,
+                                Supplier)
+        self.sites = {}
+        for i, name, code in Site.select(Site.id, Site.name, Site.code).tuples():
+            self.sites[_n(name)] = i
+            if code:
+                self.sites.setdefault(_n(code), i)
+        self.rooms = {(s, _n(name)): i for i, s, name in
+                      Location.select(Location.id, Location.site, Location.name).tuples()}
+        self.makers = {_n(n): i for i, n in Manufacturer.select(Manufacturer.id, Manufacturer.name).tuples()}
+        self.categories = {_n(n): i for i, n in Category.select(Category.id, Category.name).tuples()}
+        self.models = {}
+        for i, name, maker, cat in HardwareModel.select(HardwareModel.id, HardwareModel.name,
+                                                        HardwareModel.manufacturer,
+                                                        HardwareModel.category).tuples():
+            self.models[(maker, _n(name))] = i
+            self.models.setdefault((None, _n(name)), i)
+        self.suppliers = {_n(n): i for i, n in Supplier.select(Supplier.id, Supplier.name).tuples()}
+        self.people = {}
+        for i, first, last, email, idn in Person.select(Person.id, Person.first_name, Person.last_name,
+                                                        Person.email, Person.id_number).tuples():
+            if idn:
+                self.people[("id", idn.upper())] = i
+            if email:
+                self.people[("email", email.lower())] = i
+                self.people.setdefault(("user", email.split("@")[0].lower()), i)
+            self.people.setdefault(("name", _n(f"{first}{last}")), i)
+
+
+# --- assets -------------------------------------------------------------------------
+
+ASSET_COLUMNS = ("tag", "tag_key", "serial", "serial_key", "name", "model_id", "status", "site_id",
+                 "location_id", "assigned_person_id", "purchase_date", "cost", "order_number",
+                 "supplier_id", "funding_type", "funding_name", "erate_frn", "erate_funding_year",
+                 "in_service_date", "warranty_end", "notes", "custom", "search_text",
+                 "created_at", "updated_at", "version")
+
+
+class AssetHandler(Handler):
+    def __init__(self, *a):
+        super().__init__(*a)
+        from app.store.bulk import id_map
+        self.cat = _Catalog()
+        self.existing = id_map("asset", "tag_key")
+        self.seen: set[str] = set()
+        self.batch: list = []
+        self.created_keys: list[str] = []
+        self.holders: list[tuple[str, int]] = []
+        self._stack = contextlib.ExitStack()
+        if self.writing:
+            from app.store import search
+            self._stack.enter_context(search.bulk_mode())
+            self.now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+    # -- checking
+    def check(self, row: int, rec: dict) -> list[Problem]:
+        probs: list[Problem] = []
+
+        def bad(fieldname, reason):
+            probs.append(Problem(row, column_of(rec, fieldname), reason))
+
+        v = self.values(rec, bad)
+        key = v.get("tag_key")
+        if key:
+            if key in self.seen:
+                bad("tag", f"the tag {v['tag']} appears twice in this file")
+            elif key in self.existing and not self.update:
+                bad("tag", f"the tag {v['tag']} already exists (choose update to change existing assets)")
+            elif tagsvc.is_voided(v["tag"]):
+                bad("tag", f"the tag {v['tag']} was voided and cannot be used again")
+            self.seen.add(key)
+        if probs:
+            return probs
+        if key and key in self.existing:
+            self.p.updated += 1
+        else:
+            self.p.created += 1
+        rec["_values"] = v
+        return []
+
+    def values(self, rec: dict, bad) -> dict:
+        v: dict = {}
+        if "tag" in rec:
+            try:
+                v["tag"] = tagsvc.clean_tag(str(rec["tag"]))
+                v["tag_key"] = tagsvc.normalize_tag(v["tag"])
+            except ValidationError as exc:
+                bad("tag", str(exc))
+        if "serial" in rec:
+            serial = str(rec["serial"]).strip()
+            if looks_scientific(serial):
+                bad("serial", f"“{serial}” is a number Excel turned into scientific notation; "
+                              "the real serial is lost — format the column as text and export again")
+            v["serial"] = serial[:100]
+        for key in ("name", "order_number", "notes"):
+            if key in rec:
+                v[key] = str(rec[key])[:100_000 if key == "notes" else 255]
+        for key in ("purchase_date", "in_service_date", "warranty_end"):
+            if key in rec:
+                try:
+                    v[key] = parse_date(rec[key], key)
+                except ValidationError as exc:
+                    bad(key, str(exc))
+        if "cost" in rec:
+            try:
+                v["cost"] = parse_money(rec["cost"], "cost")
+            except ValidationError as exc:
+                bad("cost", str(exc))
+        if "warranty_months" in rec and "warranty_end" not in v:
+            try:
+                months = parse_int(rec["warranty_months"], "warranty", 0, 600)
+                if months and v.get("purchase_date"):
+                    d = v["purchase_date"]
+                    y, m = divmod(d.month - 1 + months, 12)
+                    v["warranty_end"] = _clamp_date(d.year + y, m + 1, d.day)
+            except ValidationError as exc:
+                bad("warranty_months", str(exc))
+        if "status" in rec:
+            status = status_of(rec["status"])
+            if status is None:
+                # Another system's own label ("Pending Diagnostics"): keep it, readable.
+                v.setdefault("custom", {})["Imported status"] = str(rec["status"])[:100]
+                self.p.warnings.append(Problem(0, column_of(rec, "status"),
+                                               f"“{rec['status']}” kept as a custom field"))
+            v["status"] = status
+        self._funding(rec, v, bad)
+        self._place(rec, v)
+        self._model(rec, v)
+        if "supplier" in rec:
+            name = str(rec["supplier"])[:255]
+            v["supplier"] = name
+            if _n(name) not in self.cat.suppliers:
+                self.plan("suppliers", name)
+        self._holder(rec, v)
+        if rec.get("custom"):
+            v["custom"] = {**rec["custom"], **v.get("custom", {})}
+        return v
+
+    def _funding(self, rec, v, bad):
+        if "funding" in rec:
+            word = _n(rec["funding"])
+            if word in ("erate", "eratefunded", "usf"):
+                v["funding_type"] = "erate"
+            elif word in ("general", "generalfund", "gf", "district"):
+                v["funding_type"] = "general"
+            else:
+                v["funding_type"], v["funding_name"] = "grant", str(rec["funding"])[:255]
+        if "erate_frn" in rec:
+            try:
+                v["erate_frn"] = check_frn(str(rec["erate_frn"]), "erate_frn")
+                v.setdefault("funding_type", "erate")
+            except ValidationError as exc:
+                bad("erate_frn", str(exc))
+        if "erate_funding_year" in rec:
+            try:
+                v["erate_funding_year"] = parse_int(rec["erate_funding_year"], "erate_funding_year",
+                                                    1998, 2100)
+            except ValidationError as exc:
+                bad("erate_funding_year", str(exc))
+
+    def _place(self, rec, v):
+        site, room = rec.get("site"), rec.get("room")
+        loc = rec.get("location")
+        if loc:
+            loc = str(loc)
+            if "/" in loc:
+                site, room = (x.strip() for x in loc.split("/", 1))
+            elif site:
+                room = room or loc
+            else:
+                site = loc
+        if site:
+            v["site"] = str(site)[:255]
+            if _n(site) not in self.cat.sites:
+                self.plan("sites", v["site"])
+        if room:
+            v["room"] = str(room)[:255]
+            sid = self.cat.sites.get(_n(site)) if site else None
+            if sid is None or (sid, _n(room)) not in self.cat.rooms:
+                self.plan("rooms", f"{site} / {room}" if site else str(room))
+
+    def _model(self, rec, v):
+        model = rec.get("model") or (rec.get("model_number") if not rec.get("name") else None)
+        if rec.get("manufacturer"):
+            v["manufacturer"] = str(rec["manufacturer"])[:255]
+            if _n(v["manufacturer"]) not in self.cat.makers:
+                self.plan("manufacturers", v["manufacturer"])
+        if rec.get("category"):
+            v["category"] = str(rec["category"])[:255]
+            if _n(v["category"]) not in self.cat.categories:
+                self.plan("categories", v["category"])
+        if model:
+            v["model"] = str(model)[:255]
+            v["model_number"] = str(rec.get("model_number") or "")[:255] or None
+            maker = self.cat.makers.get(_n(v.get("manufacturer")))
+            if (maker, _n(model)) not in self.cat.models and (None, _n(model)) not in self.cat.models:
+                self.plan("models", v["model"])
+        if not v.get("name"):
+            v["name"] = v.get("model") or v.get("category")
+
+    def _holder(self, rec, v):
+        who = None
+        c = self.cat.people
+        if rec.get("holder_id"):
+            who = c.get(("id", str(rec["holder_id"]).upper()))
+        if who is None and rec.get("holder_email"):
+            who = c.get(("email", str(rec["holder_email"]).lower()))
+        if who is None and rec.get("holder_username"):
+            who = c.get(("user", str(rec["holder_username"]).lower()))
+        first, last = rec.get("holder_first"), rec.get("holder_last")
+        full = rec.get("holder_name")
+        if not (first or last) and full:
+            parts = str(full).split(",", 1)
+            if len(parts) == 2:
+                last, first = parts[0].strip(), parts[1].strip()
+            else:
+                bits = str(full).split()
+                first, last = " ".join(bits[:-1]), bits[-1] if bits else ""
+        if who is None and (first or last):
+            who = c.get(("name", _n(f"{first or ''}{last or ''}")))
+        if who is not None:
+            v["holder_id"] = who
+        elif first or last or rec.get("holder_email") or rec.get("holder_id"):
+            v["holder_new"] = dict(first_name=str(first or "")[:100], last_name=str(last or "")[:100],
+                                   email=str(rec.get("holder_email") or "")[:255] or None,
+                                   id_number=str(rec.get("holder_id") or "")[:100] or None)
+            self.plan("people", f"{first or ''} {last or ''}".strip() or v["holder_new"]["email"] or "")
+
+    # -- writing
+    def write(self, row: int, rec: dict) -> None:
+        v = rec["_values"]
+        site_id, room_id = self._ensure_place(v)
+        model_id, model, maker = self._ensure_model(v)
+        supplier_id = None
+        if v.get("supplier"):
+            supplier_id = self.cat.suppliers.get(_n(v["supplier"]))
+            if supplier_id is None:
+                supplier_id = catalog.ensure_supplier(v["supplier"]).id
+                self.cat.suppliers[_n(v["supplier"])] = supplier_id
+        person_id = v.get("holder_id") or self._ensure_person(v.get("holder_new"))
+        key = v.get("tag_key")
+        if key and key in self.existing:
+            return self._update(self.existing[key], v, site_id, room_id, model_id, supplier_id,
+                                person_id)
+        if not key:
+            v["tag"] = tagsvc.next_tags(1)[0]
+            key = tagsvc.normalize_tag(v["tag"])
+        status = v.get("status") or ("deployed" if person_id else "ready")
+        from app.store.search import asset_doc
+        room_name = v.get("room")
+        doc = asset_doc(v["tag"], v.get("serial"), v.get("name"), maker, model, v.get("model_number"),
+                        None, None, room_name, None, v.get("site"), v.get("order_number"),
+                        v.get("erate_frn"), v.get("notes"))
+        import json
+        self.batch.append((v["tag"], key, v.get("serial"), (v.get("serial") or "").upper() or None,
+                           v.get("name"), model_id, status, site_id, room_id, None,
+                           v.get("purchase_date"), _money(v.get("cost")), v.get("order_number"),
+                           supplier_id, v.get("funding_type"), v.get("funding_name"),
+                           v.get("erate_frn"), v.get("erate_funding_year"), v.get("in_service_date"),
+                           v.get("warranty_end"), v.get("notes"),
+                           json.dumps(v["custom"], ensure_ascii=False, sort_keys=True) if v.get("custom") else None,
+                           doc, self.now, self.now, 1))
+        self.created_keys.append(key)
+        if person_id:
+            self.holders.append((key, person_id))
+        self.existing[key] = -1  # taken (id known after the flush)
+        if len(self.batch) >= 2000:
+            self._flush()
+
+    def _update(self, asset_id, v, site_id, room_id, model_id, supplier_id, person_id):
+        from app.services import assets
+        changes = {k: v[k] for k in ("serial", "name", "purchase_date", "cost", "order_number",
+                                     "funding_type", "funding_name", "erate_frn",
+                                     "erate_funding_year", "in_service_date", "warranty_end",
+                                     "notes", "custom", "status") if v.get(k) is not None}
+        if site_id:
+            changes["site_id"] = site_id
+        if room_id:
+            changes["location_id"] = room_id
+        if model_id:
+            changes["model_id"] = model_id
+        if supplier_id:
+            changes["supplier_id"] = supplier_id
+        if asset_id == -1:
+            return
+        assets.update(asset_id, changes, by=self.by, action="import")
+
+    def _flush(self) -> None:
+        if not self.batch:
+            return
+        from app.store.bulk import insert_rows
+        insert_rows("asset", ASSET_COLUMNS, self.batch)
+        self.batch = []
+
+    def finish(self) -> None:
+        if not self.writing:
+            return
+        try:
+            self._flush()
+            from app.models.common import utcnow
+            from app.store.bulk import id_map, insert_rows
+            ids = id_map("asset", "tag_key")
+            who = history.who(self.by)
+            now = utcnow()
+            insert_rows("history_entry", ("entity", "entity_id", "action", "field", "old", "new",
+                                          "old_id", "new_id", "who", "at", "note"),
+                        (("asset", ids[k], "create", None, None, None, None, None, who, now,
+                          f"imported from {self.p.path.name}") for k in self.created_keys))
+            if self.holders:
+                from app.store.db import db
+                import peewee as pw
+                mark = "?" if isinstance(db.obj, pw.SqliteDatabase) else "%s"
+                pairs = [(pid, ids[k]) for k, pid in self.holders]
+                db.connection().cursor().executemany(
+                    f"UPDATE asset SET assigned_person_id = {mark} WHERE id = {mark}", pairs)
+                insert_rows("loan", ("asset_id", "person_id", "out_at", "condition_out", "language",
+                                     "out_by", "agreement_signed"),
+                            [(aid, pid, now, "good", "en", who, False) for pid, aid in pairs])
+                from app.store import search
+                search.refresh_assets([aid for _, aid in pairs])
+        finally:
+            self._stack.close()
+
+    def _ensure_place(self, v):
+        site_id = room_id = None
+        if v.get("site"):
+            site_id = self.cat.sites.get(_n(v["site"]))
+            if site_id is None:
+                site_id = catalog.ensure_site(v["site"]).id
+                self.cat.sites[_n(v["site"])] = site_id
+        if v.get("room"):
+            if site_id is None:
+                site_id = self.cat.sites.get("unassigned") or catalog.ensure_site("Unassigned").id
+                self.cat.sites["unassigned"] = site_id
+            room_id = self.cat.rooms.get((site_id, _n(v["room"])))
+            if room_id is None:
+                from app.models import Site
+                room_id = catalog.ensure_location(Site.get_by_id(site_id), v["room"]).id
+                self.cat.rooms[(site_id, _n(v["room"]))] = room_id
+        return site_id, room_id
+
+    def _ensure_model(self, v):
+        maker_id = None
+        if v.get("manufacturer"):
+            maker_id = self.cat.makers.get(_n(v["manufacturer"]))
+            if maker_id is None:
+                maker_id = catalog.ensure_manufacturer(v["manufacturer"]).id
+                self.cat.makers[_n(v["manufacturer"])] = maker_id
+        cat_id = None
+        if v.get("category"):
+            cat_id = self.cat.categories.get(_n(v["category"]))
+            if cat_id is None:
+                cat_id = catalog.ensure_category(v["category"]).id
+                self.cat.categories[_n(v["category"])] = cat_id
+        if not v.get("model"):
+            return None, None, v.get("manufacturer")
+        key = (maker_id, _n(v["model"]))
+        model_id = self.cat.models.get(key) or (self.cat.models.get((None, _n(v["model"])))
+                                                if maker_id is None else None)
+        if model_id is None:
+            from app.models import Manufacturer
+            maker = Manufacturer.get_by_id(maker_id) if maker_id else None
+            m = catalog.ensure_model(v["model"], maker, category=cat_id, model_number=v.get("model_number"))
+            model_id = m.id
+            self.cat.models[key] = model_id
+            self.cat.models.setdefault((None, _n(v["model"])), model_id)
+        return model_id, v["model"], v.get("manufacturer")
+
+    def _ensure_person(self, new: dict | None) -> int | None:
+        if not new:
+            return None
+        key = ("name", _n(f"{new['first_name']}{new['last_name']}"))
+        if new.get("email"):
+            key = ("email", new["email"].lower())
+        if key in self.cat.people:
+            return self.cat.people[key]
+        from app.services import people
+        values = {k: val for k, val in new.items() if val}
+        if "email" in values and "@" not in values["email"]:
+            values.pop("email")
+        person = people.create(by=self.by, kind="staff", **values)
+        self.cat.people[key] = person.id
+        return person.id
+
+
+def _clamp_date(y, m, d):
+    import calendar
+    return dt.date(y, m, min(d, calendar.monthrange(y, m)[1]))
+
+
+def _money(value):
+    return None if value is None else Decimal(value)
+
+
+# --- the smaller kinds, through their services ------------------------------------------
+
+class ServiceHandler(Handler):
+    """Check by converting; write by calling the service. ``key`` finds an
+    existing record (update or conflict)."""
+
+    def check(self, row, rec):
+        probs = []
+        try:
+            values, existing = self.convert(rec)
+        except ValidationError as exc:
+            f = exc.field if exc.field else next(iter(k for k in rec if not k.startswith("_")), "")
+            return [Problem(row, column_of(rec, self.field_of(f)), str(exc))]
+        if existing and not self.update:
+            probs.append(Problem(row, column_of(rec, self.key_field), f"{self.noun} "
+                                 f"“{self.describe(values)}” already exists (choose update to change it)"))
+            return probs
+        if existing:
+            self.p.updated += 1
+        else:
+            self.p.created += 1
+        rec["_values"], rec["_existing"] = values, existing
+        return []
+
+    def field_of(self, f):
+        return f
+
+    def write(self, row, rec):
+        try:
+            self.save(rec["_values"], rec["_existing"])
+        except DomainError as exc:
+            raise ValidationError(f"row {row}: {exc}") from exc
+
+
+class PeopleHandler(ServiceHandler):
+    noun, key_field = "person", "id_number"
+
+    def __init__(self, *a):
+        super().__init__(*a)
+        self.cat = _Catalog()
+        self.seen = set()
+
+    def describe(self, v):
+        return v.get("id_number") or v.get("email") or f"{v.get('first_name')} {v.get('last_name')}"
+
+    def convert(self, rec):
+        first, last = rec.get("first_name"), rec.get("last_name")
+        if not (first or last) and rec.get("full_name"):
+            full = str(rec["full_name"])
+            if "," in full:
+                last, first = (x.strip() for x in full.split(",", 1))
+            else:
+                bits = full.split()
+                first, last = " ".join(bits[:-1]), bits[-1]
+        if not (first or last):
+            raise ValidationError("a person needs a name", field="first_name")
+        v = {"first_name": str(first or ""), "last_name": str(last or "")}
+        idn = rec.get("id_number") or rec.get("username")
+        if idn:
+            v["id_number"] = str(idn)
+        if rec.get("email"):
+            v["email"] = str(rec["email"])
+        if rec.get("phone"):
+            v["phone"] = str(rec["phone"])
+        kind = _n(rec.get("kind"))
+        v["kind"] = ("student" if kind.startswith("stud") else "family" if kind.startswith(
+            ("fam", "parent", "guard")) else "staff")
+        if rec.get("language"):
+            lang = _n(rec["language"])
+            v["language"] = "es" if lang.startswith(("es", "sp")) else "en"
+        if "active" in rec:
+            v["active"] = bool(parse_bool(rec["active"], "active"))
+        if rec.get("grade"):
+            v["grade"] = str(rec["grade"])
+        if rec.get("notes"):
+            v["notes"] = str(rec["notes"])
+        if rec.get("site"):
+            v["_site"] = str(rec["site"])
+            if _n(rec["site"]) not in self.cat.sites:
+                self.plan("sites", str(rec["site"]))
+        existing = None
+        if v.get("id_number"):
+            key = v["id_number"].upper()
+            if key in self.seen:
+                raise ValidationError(f"the ID number {v['id_number']} appears twice in this file",
+                                      field="id_number")
+            self.seen.add(key)
+            existing = self.cat.people.get(("id", key))
+        if existing is None and v.get("email"):
+            existing = self.cat.people.get(("email", v["email"].lower()))
+        if v.get("email") and "@" not in v["email"]:
+            raise ValidationError(f"“{v['email']}” is not an email address", field="email")
+        return v, existing
+
+    def save(self, v, existing):
+        from app.services import people
+        v = dict(v)
+        site = v.pop("_site", None)
+        if site:
+            sid = self.cat.sites.get(_n(site))
+            if sid is None:
+                sid = catalog.ensure_site(site).id
+                self.cat.sites[_n(site)] = sid
+            v["site_id"] = sid
+        if existing:
+            people.update(existing, v, by=self.by)
+        else:
+            p = people.create(by=self.by, **v)
+            if p.id_number:
+                self.cat.people[("id", p.id_number.upper())] = p.id
+
+
+class LocationHandler(ServiceHandler):
+    """Rows with a site column are rooms within sites; rows without are sites."""
+    noun, key_field = "location", "name"
+
+    def __init__(self, *a):
+        super().__init__(*a)
+        self.cat = _Catalog()
+
+    def describe(self, v):
+        return f"{v['site']} / {v['name']}" if v.get("site") else v["name"]
+
+    def convert(self, rec):
+        name = rec.get("name")
+        if not name:
+            raise ValidationError("a location needs a name", field="name")
+        name = str(name)[:255]
+        site = str(rec["site"])[:255] if rec.get("site") else None
+        if site is None and "/" in name:
+            site, name = (x.strip() for x in name.split("/", 1))
+        address = ", ".join(str(rec[k]) for k in ("address", "address2", "city", "state", "zip")
+                            if rec.get(k)) or None
+        v = {"name": name, "site": site, "address": address}
+        if site:
+            sid = self.cat.sites.get(_n(site))
+            if sid is None:
+                self.plan("sites", site)
+            existing = self.cat.rooms.get((sid, _n(name))) if sid else None
+        else:
+            existing = self.cat.sites.get(_n(name))
+        return v, existing
+
+    def save(self, v, existing):
+        if existing:
+            return  # already there: nothing to change but the name
+        if v["site"]:
+            sid = self.cat.sites.get(_n(v["site"]))
+            if sid is None:
+                sid = catalog.ensure_site(v["site"]).id
+                self.cat.sites[_n(v["site"])] = sid
+            loc = catalog.create_location(sid, v["name"], by=self.by)
+            self.cat.rooms[(sid, _n(v["name"]))] = loc.id
+        else:
+            site = catalog.create_site(v["name"], address=v["address"], by=self.by)
+            self.cat.sites[_n(v["name"])] = site.id
+
+
+class ModelHandler(ServiceHandler):
+    noun, key_field = "model", "name"
+
+    def __init__(self, *a):
+        super().__init__(*a)
+        self.cat = _Catalog()
+
+    def describe(self, v):
+        return v["name"]
+
+    def convert(self, rec):
+        if not rec.get("name"):
+            raise ValidationError("a model needs a name", field="name")
+        v = {"name": str(rec["name"])[:255], "manufacturer": rec.get("manufacturer"),
+             "category": rec.get("category"), "model_number": rec.get("model_number"),
+             "notes": rec.get("notes")}
+        if rec.get("eol_months"):
+            v["eol_months"] = parse_int(rec["eol_months"], "eol_months", 0, 600)
+        maker = self.cat.makers.get(_n(v["manufacturer"])) if v["manufacturer"] else None
+        for what, key, table in (("manufacturers", "manufacturer", self.cat.makers),
+                                 ("categories", "category", self.cat.categories)):
+            if v[key] and _n(v[key]) not in table:
+                self.plan(what, str(v[key]))
+        return v, self.cat.models.get((maker, _n(v["name"])))
+
+    def save(self, v, existing):
+        if existing:
+            return
+        cat_id = None
+        if v["category"]:
+            cat_id = catalog.ensure_category(str(v["category"])).id
+            self.cat.categories[_n(v["category"])] = cat_id
+        m = catalog.create_model(v["name"], manufacturer=v["manufacturer"], category_id=cat_id,
+                                 model_number=v["model_number"], eol_months=v.get("eol_months"),
+                                 by=self.by)
+        self.cat.models[(m.manufacturer_id, _n(m.name))] = m.id
+
+
+class LicenseHandler(ServiceHandler):
+    noun, key_field = "license", "product"
+
+    def __init__(self, *a):
+        super().__init__(*a)
+        self.cat = _Catalog()
+
+    def describe(self, v):
+        return v["product"]
+
+    def convert(self, rec):
+        from app.services import licenses
+        if not rec.get("product"):
+            raise ValidationError("a license needs a product name", field="product")
+        v = {k: rec[k] for k in ("product", "version", "vendor", "product_key", "purchase_date",
+                                 "cost", "order_number", "expiry_date", "licensed_to", "notes")
+             if rec.get(k) not in (None, "")}
+        v = {k: (str(x) if not isinstance(x, (dt.date, int, float, Decimal)) else x) for k, x in v.items()}
+        if rec.get("site_license") is not None and parse_bool(rec["site_license"], "site_license"):
+            v["site_license"] = True
+        else:
+            v["seats"] = rec.get("seats", 1)
+        licenses._clean(v)  # converts and raises with the field named
+        who = None
+        for kind, key in (("email", "seat_email"), ("user", "seat_username")):
+            if rec.get(key):
+                who = who or self.cat.people.get((kind, str(rec[key]).lower()))
+        v["_seat_person"] = who
+        return v, None
+
+    def save(self, v, existing):
+        from app.services import licenses
+        v = dict(v)
+        person = v.pop("_seat_person", None)
+        lic = licenses.create(by=self.by, **v)
+        if person:
+            licenses.assign(lic.id, person_id=person, by=self.by)
+
+
+class SupplyHandler(ServiceHandler):
+    noun, key_field = "supply item", "name"
+
+    def __init__(self, *a):
+        super().__init__(*a)
+        from app.models import Supply
+        self.existing = {_n(n): i for i, n in Supply.select(Supply.id, Supply.name).tuples()}
+
+    def describe(self, v):
+        return v["name"]
+
+    def convert(self, rec):
+        from app.models.common import SUPPLY_CATEGORIES
+        from app.services import stock
+        if not rec.get("name"):
+            raise ValidationError("a supply item needs a name", field="name")
+        cat = _n(rec.get("category"))
+        category = next((k for k in SUPPLY_CATEGORIES if cat.startswith(k)), "other")
+        v = {"name": str(rec["name"])[:255], "category": category}
+        for key in ("part_number", "barcode", "bin", "notes"):
+            if rec.get(key) not in (None, ""):
+                v[key] = str(rec[key])
+        for key in ("reorder_point", "target"):
+            if rec.get(key) not in (None, ""):
+                v[key] = rec[key]
+        if rec.get("unit_cost") not in (None, ""):
+            v["unit_cost"] = rec["unit_cost"]
+        stock._clean(v)
+        qty = parse_int(rec.get("quantity"), "quantity", 0, 10_000_000) if rec.get("quantity") not in (None, "") else 0
+        v["_qty"] = qty
+        v["_po"] = str(rec["order_number"]) if rec.get("order_number") else None
+        return v, self.existing.get(_n(v["name"]))
+
+    def save(self, v, existing):
+        from app.services import stock
+        v = dict(v)
+        qty, po = v.pop("_qty"), v.pop("_po")
+        if existing:
+            stock.update(existing, v, by=self.by)
+            if qty:
+                stock.count(existing, qty, reason="imported count", by=self.by)
+            return
+        item = stock.create(by=self.by, **v)
+        self.existing[_n(item.name)] = item.id
+        if qty:
+            stock.receive(item.id, qty, unit_cost=v.get("unit_cost"), order_number=po, by=self.by)
+
+
+HANDLERS = {"assets": AssetHandler, "people": PeopleHandler, "locations": LocationHandler,
+            "models": ModelHandler, "licenses": LicenseHandler, "supplies": SupplyHandler}

@@ -1,0 +1,197 @@
+"""Which column is which: the fields each kind takes, the header spellings we
+recognise (Snipe-IT's labels and alternatives, and what people type in their
+own sheets), and mappings remembered for the next file with the same headers."""
+from __future__ import annotations
+
+import re
+
+# kind -> field -> recognised header spellings (compared lower-case, letters and digits only)
+FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "assets": {
+        "tag": ("assettag", "tag", "tagno", "tagnumber", "tagnum", "assetno", "assetnumber",
+                "assetid", "inventorytag", "propertytag", "propertyno", "districttag", "barcode"),
+        "serial": ("serial", "serialnumber", "serialno", "sn", "servicetag", "serialnum"),
+        "name": ("name", "assetname", "itemname", "item", "description", "devicename", "hostname"),
+        "model": ("model", "modelname"),
+        "manufacturer": ("manufacturer", "make", "brand", "mfr"),
+        "model_number": ("modelnumber", "modelno", "partnumber", "mpn", "sku"),
+        "category": ("category", "type", "devicetype", "assettype", "equipmenttype", "kind"),
+        "status": ("status", "statuslabel", "state"),
+        "site": ("site", "school", "building", "campus", "sitename"),
+        "room": ("room", "roomnumber", "roomno", "area"),
+        "location": ("location", "locationname", "siteroom", "siteandroom", "defaultlocation"),
+        "purchase_date": ("purchasedate", "dateacquired", "acquired", "acquisitiondate",
+                          "datepurchased", "purchased", "orderdate", "dateofpurchase"),
+        "cost": ("purchasecost", "cost", "price", "unitcost", "unitprice", "value", "amount"),
+        "order_number": ("ordernumber", "po", "ponumber", "purchaseorder", "pono", "order"),
+        "supplier": ("supplier", "vendor", "seller", "reseller"),
+        "funding": ("funding", "fundingsource", "fund", "source", "fundsource"),
+        "erate_frn": ("frn", "eratefrn", "fundingrequestnumber"),
+        "erate_funding_year": ("fundingyear", "eratefundingyear", "eratefy", "erateyear"),
+        "in_service_date": ("inservice", "inservicedate", "deploydate", "deployeddate"),
+        "warranty_end": ("warrantyend", "warrantyexpires", "warrantyexpiration",
+                         "warrantyenddate", "warrantyexpirationdate"),
+        "warranty_months": ("warranty", "warrantymonths"),
+        "notes": ("notes", "assetnotes", "comments", "comment", "note", "remarks"),
+        "holder_username": ("checkedouttousername", "username", "assignedusername"),
+        "holder_email": ("checkedouttoemail", "email", "assignedemail"),
+        "holder_first": ("checkedouttofirstname", "firstname"),
+        "holder_last": ("checkedouttolastname", "lastname"),
+        "holder_name": ("fullname", "assignedto", "checkedoutto", "user", "employee", "student",
+                        "custodian", "holder"),
+        "holder_id": ("employeenumber", "employeeid", "studentid", "idnumber", "assignedid"),
+    },
+    "people": {
+        "first_name": ("firstname", "first", "givenname"),
+        "last_name": ("lastname", "last", "surname", "familyname"),
+        "full_name": ("fullname", "name", "displayname"),
+        "id_number": ("employeenumber", "employeeid", "employeeno", "studentid", "studentnumber",
+                      "idnumber", "id", "personid", "staffid"),
+        "username": ("username", "login"),
+        "email": ("email", "emailaddress", "mail"),
+        "phone": ("phone", "telephone", "phonenumber", "mobile"),
+        "kind": ("kind", "type", "role", "persontype", "usertype"),
+        "site": ("site", "school", "location", "building", "campus"),
+        "language": ("language", "preferredlanguage", "homelanguage"),
+        "active": ("active", "activated", "enabled"),
+        "grade": ("grade", "gradelevel"),
+        "notes": ("notes", "comments", "jobtitle"),
+    },
+    "locations": {
+        "name": ("name", "room", "location", "locationname", "roomname", "area"),
+        "site": ("site", "school", "building", "campus", "parent", "parentlocation"),
+        "address": ("address", "address1", "street"),
+        "address2": ("address2",),
+        "city": ("city",),
+        "state": ("state",),
+        "zip": ("zip", "postalcode", "zipcode"),
+    },
+    "models": {
+        "name": ("name", "model", "modelname"),
+        "manufacturer": ("manufacturer", "make", "brand"),
+        "category": ("category", "type"),
+        "model_number": ("modelnumber", "modelno", "partnumber"),
+        "eol_months": ("eol", "eolmonths", "endoflife"),
+        "notes": ("modelnotes", "notes"),
+    },
+    "licenses": {
+        "product": ("itemname", "name", "product", "software", "licensename", "title"),
+        "version": ("version",),
+        "vendor": ("manufacturer", "vendor", "publisher"),
+        "product_key": ("serialnumber", "productkey", "key", "licensekey", "serial"),
+        "seats": ("seats", "quantity", "qty", "licenses", "seatsowned"),
+        "site_license": ("sitelicense",),
+        "purchase_date": ("purchasedate",),
+        "cost": ("purchasecost", "cost", "price"),
+        "order_number": ("purchaseorder", "ordernumber", "po"),
+        "expiry_date": ("expirationdate", "expires", "expiry", "expirydate", "renewaldate",
+                        "terminationdate"),
+        "licensed_to": ("licensedtoname", "licensedto"),
+        "supplier": ("supplier",),
+        "notes": ("notes",),
+        "seat_username": ("username",),
+        "seat_email": ("email",),
+        "seat_name": ("fullname",),
+        "seat_tag": ("assettag", "tag", "computer"),
+    },
+    "supplies": {
+        "name": ("name", "itemname", "item", "description"),
+        "part_number": ("modelnumber", "partnumber", "partno", "sku"),
+        "barcode": ("itemnumber", "barcode", "upc", "ean", "gtin"),
+        "category": ("category", "type"),
+        "quantity": ("qty", "quantity", "onhand", "stock", "count"),
+        "reorder_point": ("minamount", "minqty", "reorderpoint", "min", "minimum"),
+        "target": ("target", "targetqty", "max", "maximum", "parlevel"),
+        "bin": ("location", "bin", "shelf"),
+        "unit_cost": ("purchasecost", "unitcost", "cost", "price"),
+        "order_number": ("ordernumber", "po", "purchaseorder"),
+        "supplier": ("supplier", "vendor"),
+        "manufacturer": ("manufacturer",),
+        "notes": ("notes",),
+    },
+}
+
+LABELS = {  # how a field is named to people (mapping step, problems)
+    "tag": "Tag", "serial": "Serial", "name": "Name", "model": "Model", "site": "Site",
+    "room": "Room", "location": "Location (site or site / room)", "cost": "Cost",
+    "purchase_date": "Purchase date", "holder_name": "Assigned to (name)",
+}
+
+# Column-name hints that tell the kind of a file (a header set that matches
+# "Asset Tag" is an asset list, and so on).
+KIND_HINTS = {
+    "assets": ("assettag", "tag", "serial", "serialnumber", "model"),
+    "people": ("firstname", "lastname", "employeenumber", "studentid"),
+    "licenses": ("seats", "productkey", "licensedtoname", "expirationdate"),
+    "supplies": ("qty", "minamount", "reorderpoint", "quantity"),
+    "models": ("eol", "fieldset", "modelnotes"),
+    "locations": ("address", "city", "zip", "manager"),
+}
+
+
+_NUMBER_WORDS = {"s", "no", "num", "nbr", "number", "1", "id", "code"}
+
+
+def norm(header: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", (header or "").lower())
+
+
+def guess_kind(headers: list[str]) -> str:
+    keys = {norm(h) for h in headers}
+    scores = {k: sum(1 for h in hints if h in keys) for k, hints in KIND_HINTS.items()}
+    # An asset list names a tag or a serial; other kinds win only on their own words.
+    if keys & {"assettag", "tag", "serial", "serialnumber"} and scores["licenses"] < 2 \
+            and scores["people"] < 2:
+        return "assets"
+    best = max(scores, key=scores.get)
+    return best if scores[best] else "assets"
+
+
+def suggest(kind: str, headers: list[str]) -> dict[int, str]:
+    """Column index → field, from the header spellings. A field is taken by
+    its first column only (files that repeat a header keep the first)."""
+    fields = FIELDS[kind]
+    lookup = {}
+    for field, names in fields.items():
+        for n in names:
+            lookup.setdefault(n, field)
+    out: dict[int, str] = {}
+    used: set[str] = set()
+    for i, h in enumerate(headers):
+        key = norm(h)
+        field = lookup.get(key)
+        if field is None:
+            # "Serial Nbr", "Tag No.", "Assets" — a known name with a number word after it.
+            for n in sorted(lookup, key=len, reverse=True):
+                if len(n) >= 3 and key.startswith(n) and key[len(n):] in _NUMBER_WORDS:
+                    field = lookup[n]
+                    break
+        if field and field not in used:
+            out[i] = field
+            used.add(field)
+    return out
+
+
+def header_key(kind: str, headers: list[str]) -> str:
+    return kind + ":" + "|".join(norm(h) for h in headers)
+
+
+def remembered(kind: str, headers: list[str]) -> dict[int, str] | None:
+    from app.models import ImportMapping
+    row = (ImportMapping.select(ImportMapping.mapping)
+           .where((ImportMapping.kind == kind) & (ImportMapping.header_key == header_key(kind, headers)))
+           .tuples().first())
+    if not row:
+        return None
+    return {int(k): v for k, v in (row[0] or {}).items()}
+
+
+def remember(kind: str, headers: list[str], mapping: dict[int, str]) -> None:
+    from app.models import ImportMapping
+    from app.models.common import utcnow
+    key = header_key(kind, headers)
+    data = {str(k): v for k, v in mapping.items()}
+    n = (ImportMapping.update(mapping=data, updated_at=utcnow())
+         .where((ImportMapping.kind == kind) & (ImportMapping.header_key == key)).execute())
+    if not n:
+        ImportMapping.create(kind=kind, header_key=key, mapping=data)

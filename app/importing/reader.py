@@ -1,0 +1,172 @@
+"""Reading spreadsheets as a stream of rows: CSV in any common encoding (with
+or without a byte-order mark), comma, semicolon or tab separated, CRLF, LF or
+CR-only line endings; XLSX (any sheet). Memory stays flat: rows are yielded,
+never collected."""
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from app.services.errors import ValidationError
+
+MAX_CELL = 100_000  # a cell longer than this is cut and reported, never stored whole
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    sheets: list[str]
+    sheet: str | None
+    path: Path
+
+    def rows(self) -> Iterator[tuple[int, list]]:
+        """(row number as the user sees it in the file, cells)."""
+        return _rows(self)
+
+
+def open_table(path, sheet: str | None = None) -> Table:
+    path = Path(path)
+    if not path.exists():
+        raise ValidationError(f"There is no file {path}.")
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return _open_xlsx(path, sheet)
+    if suffix == ".xls":
+        raise ValidationError("Old .xls workbooks cannot be read: save the sheet as .xlsx or CSV.")
+    headers = next(_csv_rows(path), None)
+    if headers is None:
+        raise ValidationError(f"{path.name} is empty.")
+    return Table([_header(h) for h in headers], [], None, path)
+
+
+def _header(h) -> str:
+    return "" if h is None else str(h).replace("\ufeff", "").strip()
+
+
+def _rows(table: Table):
+    if table.sheet is not None:
+        yield from _xlsx_rows(table.path, table.sheet)
+        return
+    it = _csv_rows(table.path)
+    next(it, None)
+    for n, row in enumerate(it, start=2):
+        if any(c.strip() for c in row):
+            yield n, row
+
+
+# --- CSV ---------------------------------------------------------------------------
+
+def _encoding(path: Path) -> str:
+    head = path.open("rb").read(4)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as f:
+        try:
+            while chunk := f.read(1 << 20):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1252"  # Excel's "CSV" on Windows
+    return "utf-8"
+
+
+def _dialect(sample: str):
+    """Comma, semicolon or tab: whichever the header line holds most of (a
+    header rarely contains the separator; cells like "$1,234.50" often do)."""
+    import re
+    first = re.split(r"\r\n|\r|\n", sample, maxsplit=1)[0] if sample else ""
+    unquoted = re.sub(r'"[^"]*"', "", first)
+    counts = {d: unquoted.count(d) for d in ",;\t"}
+    delim = max(counts, key=counts.get) if any(counts.values()) else ","
+
+    class Dialect(csv.excel):
+        delimiter = delim
+    return Dialect
+
+
+def _csv_rows(path: Path) -> Iterator[list[str]]:
+    enc = _encoding(path)
+    with path.open("r", encoding=enc, errors="replace", newline="") as f:
+        sample = f.read(64 * 1024)
+        f.seek(0)
+        if enc == "utf-8-sig" or sample.startswith("\ufeff"):
+            sample = sample.lstrip("\ufeff")
+        dialect = _dialect(sample)
+        csv.field_size_limit(16 * 1024 * 1024)
+        for row in csv.reader(f, dialect):
+            if row and row[0].startswith("\ufeff"):
+                row[0] = row[0][1:]
+            yield row
+
+
+# --- XLSX --------------------------------------------------------------------------
+
+def _open_xlsx(path: Path, sheet: str | None) -> Table:
+    from openpyxl import load_workbook
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unreadable workbook
+        raise ValidationError(f"{path.name} is not a readable Excel workbook ({exc}).") from exc
+    names = wb.sheetnames
+    if sheet is None:
+        sheet = names[0]
+    elif sheet not in names:
+        wb.close()
+        raise ValidationError(f"{path.name} has no sheet {sheet!r}; its sheets are: {', '.join(names)}.")
+    first = next(wb[sheet].iter_rows(max_row=1, values_only=True), None)
+    wb.close()
+    if first is None:
+        raise ValidationError(f"The sheet {sheet!r} is empty.")
+    return Table([_header(h) for h in first], names, sheet, path)
+
+
+def _xlsx_rows(path: Path, sheet: str):
+    from openpyxl import load_workbook
+    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        for n, row in enumerate(wb[sheet].iter_rows(min_row=2, values_only=True), start=2):
+            cells = [_cell(v) for v in row]
+            if any(c != "" for c in cells):
+                yield n, cells
+    finally:
+        wb.close()
+
+
+def _cell(v):
+    """XLSX values: dates stay dates, numbers stay numbers, text is text."""
+    if v is None:
+        return ""
+    if isinstance(v, dt.datetime):
+        return v.date() if v.time() == dt.time(0) else v
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        return int(v)
+    return v
+
+
+def sheet_names(path) -> list[str]:
+    path = Path(path)
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return []
+    from openpyxl import load_workbook
+    wb = load_workbook(path, read_only=True)
+    try:
+        return list(wb.sheetnames)
+    finally:
+        wb.close()
+
+
+def text_of(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return str(value).strip()
+
+
