@@ -1,8 +1,24 @@
-"""Exports: CSV and XLSX of any list. (Cell safety lives here so every writer
-shares it.)"""
+"""Exports: any list to CSV or XLSX — every row of the current filter, real
+dates and numbers in XLSX, and no cell a spreadsheet would run as a formula.
+
+    export("assets", "out.xlsx", ids=None)            # None = every row
+    export("licenses", "keys.csv", include_keys=True)
+
+An asset export uses the importer's own header names, so exporting, importing
+into an empty database and exporting again gives the same file.
+"""
 from __future__ import annotations
 
+import csv
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Callable, Iterable
+
+from app.services.errors import ValidationError
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+KINDS = ("assets", "people", "locations", "loans", "repairs", "licenses", "supplies", "history")
 
 
 def safe_cell(value: str) -> str:
@@ -21,3 +37,211 @@ def _is_number(text: str) -> bool:
         return True
     except ValueError:
         return False
+
+
+# --- what each kind exports -----------------------------------------------------------
+
+ASSET_HEADERS = ("Asset Tag", "Serial", "Name", "Manufacturer", "Model", "Model Number", "Category",
+                 "Status", "Site", "Room", "Assigned To ID", "Purchase Date", "Purchase Cost",
+                 "Order Number", "Supplier", "Funding", "FRN", "Funding Year", "In Service",
+                 "Warranty End", "Last Audit", "Notes")
+
+
+def _asset_rows(ids: list[int] | None):
+    import peewee as pw
+
+    from app.listing import HeldRoom, Holder, Room
+    from app.models import Asset, Category, HardwareModel, Manufacturer, Site, Supplier
+    from app.models.common import ASSET_STATUSES
+    q = (Asset.select(Asset.id, Asset.tag, Asset.serial, Asset.name, Manufacturer.name,
+                      HardwareModel.name, HardwareModel.model_number, Category.name, Asset.status,
+                      Site.name, Room.name, Holder.id_number, Asset.purchase_date, Asset.cost,
+                      Asset.order_number, Supplier.name, Asset.funding_type, Asset.funding_name,
+                      Asset.erate_frn, Asset.erate_funding_year, Asset.in_service_date,
+                      Asset.warranty_end, Asset.last_audit_date, Asset.notes)
+         .join(HardwareModel, pw.JOIN.LEFT_OUTER, on=(Asset.model == HardwareModel.id))
+         .join(Manufacturer, pw.JOIN.LEFT_OUTER, on=(HardwareModel.manufacturer == Manufacturer.id))
+         .join_from(HardwareModel, Category, pw.JOIN.LEFT_OUTER, on=(HardwareModel.category == Category.id))
+         .join_from(Asset, Site, pw.JOIN.LEFT_OUTER, on=(Asset.site == Site.id))
+         .join_from(Asset, Room, pw.JOIN.LEFT_OUTER, on=(Asset.location == Room.id))
+         .join_from(Asset, Holder, pw.JOIN.LEFT_OUTER, on=(Asset.assigned_person == Holder.id))
+         .join_from(Asset, Supplier, pw.JOIN.LEFT_OUTER, on=(Asset.supplier == Supplier.id)))
+    money = Asset.cost.python_value
+    for chunk in _chunks(ids, q, Asset):
+        for r in chunk:
+            (_, tag, serial, name, maker, model, number, cat, status, site, room, holder, bought,
+             cost, po, supplier, ftype, fname, frn, fyear, inserv, warranty, audit, notes) = r
+            funding = {"erate": "E-Rate", "general": "General fund"}.get(ftype, fname or ftype)
+            yield (tag, serial, name, maker, model, number, cat, ASSET_STATUSES.get(status, status),
+                   site, room, holder, bought, money(cost), po, supplier, funding, frn, fyear,
+                   inserv, warranty, audit, notes)
+
+
+def _chunks(ids, query, model, size: int = 2000):
+    """The query's rows in id order: for these ids (in chunks) or for all."""
+    if ids is None:
+        last = 0
+        while True:
+            rows = list(query.where(model.id > last).order_by(model.id).limit(size).tuples())
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield rows
+    else:
+        order = {i: n for n, i in enumerate(ids)}
+        for start in range(0, len(ids), size):
+            part = ids[start:start + size]
+            rows = list(query.where(model.id.in_(part)).tuples())
+            rows.sort(key=lambda r: order[r[0]])
+            yield rows
+
+
+def _list_rows(kind: str, ids: list[int] | None):
+    """Any desktop list (people, locations, loans, repairs): its own columns."""
+    from app import listing
+    if ids is None:
+        ids = listing.query_ids(kind)
+    for start in range(0, len(ids), 1000):
+        part = ids[start:start + 1000]
+        rows = listing.fetch_rows(kind, part)
+        for i in part:
+            if i in rows:
+                yield rows[i]
+
+
+def _license_rows(ids, include_keys: bool):
+    from app.services import licenses
+    rows = licenses.compliance()
+    keys = {}
+    if include_keys:
+        from app.models import License
+        keys = dict(License.select(License.id, License.product_key).tuples())
+    wanted = set(ids) if ids is not None else None
+    for r in rows:
+        if wanted is not None and r["id"] not in wanted:
+            continue
+        row = (r["product"], r["version"], r["vendor"],
+               "site license" if r["site_license"] else r["seats"], r["used"], r["free"],
+               r["expiry_date"], r["cost"], "; ".join(r["problems"]))
+        yield row + ((keys.get(r["id"]),) if include_keys else ())
+
+
+def _supply_rows(ids):
+    from app.models import Supply
+    q = Supply.select(Supply.id, Supply.name, Supply.part_number, Supply.barcode, Supply.category,
+                      Supply.on_hand, Supply.reorder_point, Supply.target, Supply.bin, Supply.unit_cost)
+    for chunk in _chunks(ids, q, Supply):
+        for (_, *rest) in chunk:
+            yield tuple(rest)
+
+
+def _history_rows(ids):
+    from app.models import HistoryEntry as H
+    q = H.select(H.id, H.at, H.who, H.entity, H.entity_id, H.action, H.field, H.old, H.new, H.note)
+    for chunk in _chunks(ids, q, H):
+        for (_, *rest) in chunk:
+            yield tuple(rest)
+
+
+def headers_and_rows(kind: str, ids: list[int] | None = None, include_keys: bool = False):
+    if kind not in KINDS:
+        raise ValidationError(f"Cannot export {kind!r}; choose one of: {', '.join(KINDS)}.")
+    if kind == "assets":
+        return ASSET_HEADERS, _asset_rows(ids)
+    if kind in ("people", "locations", "loans", "repairs"):
+        from app import listing
+        return tuple(c.header for c in listing.columns(kind)), _list_rows(kind, ids)
+    if kind == "licenses":
+        h = ("Product", "Version", "Vendor", "Seats", "Used", "Free", "Expires", "Cost", "Problems")
+        return h + (("Product key",) if include_keys else ()), _license_rows(ids, include_keys)
+    if kind == "supplies":
+        return (("Name", "Part number", "Barcode", "Category", "On hand", "Reorder point", "Target",
+                 "Bin", "Unit cost"), _supply_rows(ids))
+    return (("When", "Who", "Record", "Record id", "Action", "Field", "Old", "New", "Note"),
+            _history_rows(ids))
+
+
+def export(kind: str, path, ids: Iterable[int] | None = None, include_keys: bool = False,
+           progress: Callable | None = None) -> int:
+    """Write the list to ``path`` (.csv or .xlsx by its suffix); returns rows written.
+    Written to a temporary file first, so a failure never leaves half a file."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise ValidationError("Export to a .csv or .xlsx file.")
+    ids = list(ids) if ids is not None else None
+    headers, rows = headers_and_rows(kind, ids, include_keys)
+    tmp = path.with_name(path.name + ".part")
+    try:
+        n = (_write_xlsx if suffix == ".xlsx" else _write_csv)(tmp, kind, headers, rows, progress)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return n
+
+
+def _csv_value(v):
+    if v is None:
+        return ""
+    if isinstance(v, dt.datetime):
+        return v.strftime("%Y-%m-%d %H:%M")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, Decimal):
+        return f"{v:.2f}"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    return safe_cell(str(v))
+
+
+def _write_csv(path, kind, headers, rows, progress) -> int:
+    n = 0
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(headers)
+        for row in rows:
+            w.writerow([_csv_value(v) for v in row])
+            n += 1
+            if progress and n % 5000 == 0:
+                progress(n, 0, f"{n:,} rows")
+    return n
+
+
+def _write_xlsx(path, kind, headers, rows, progress) -> int:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(kind.capitalize())
+    ws.freeze_panes = "A2"
+    bold = Font(bold=True)
+    head = []
+    for h in headers:
+        c = WriteOnlyCell(ws, value=h)
+        c.font = bold
+        head.append(c)
+    ws.append(head)
+    n = 0
+    date_cells = {}
+    for row in rows:
+        out = []
+        for v in row:
+            if isinstance(v, (dt.date, dt.datetime)):
+                c = WriteOnlyCell(ws, value=v)
+                c.number_format = "yyyy-mm-dd" if not isinstance(v, dt.datetime) else "yyyy-mm-dd hh:mm"
+                out.append(c)
+            elif isinstance(v, Decimal):
+                c = WriteOnlyCell(ws, value=float(v))
+                c.number_format = "#,##0.00"
+                out.append(c)
+            elif isinstance(v, str):
+                out.append(safe_cell(v))
+            else:
+                out.append(v)
+        ws.append(out)
+        n += 1
+        if progress and n % 5000 == 0:
+            progress(n, 0, f"{n:,} rows")
+    del date_cells
+    wb.save(path)
+    return n

@@ -95,7 +95,8 @@ class _Catalog:
 ASSET_COLUMNS = ("tag", "tag_key", "serial", "serial_key", "name", "model_id", "status", "site_id",
                  "location_id", "assigned_person_id", "purchase_date", "cost", "order_number",
                  "supplier_id", "funding_type", "funding_name", "erate_frn", "erate_funding_year",
-                 "in_service_date", "warranty_end", "notes", "custom", "search_text",
+                 "in_service_date", "warranty_end", "last_audit_date", "notes", "custom",
+                 "search_text",
                  "created_at", "updated_at", "version")
 
 
@@ -158,7 +159,7 @@ class AssetHandler(Handler):
         for key in ("name", "order_number", "notes"):
             if key in rec:
                 v[key] = str(rec[key])[:100_000 if key == "notes" else 255]
-        for key in ("purchase_date", "in_service_date", "warranty_end"):
+        for key in ("purchase_date", "in_service_date", "warranty_end", "last_audit_date"):
             if key in rec:
                 try:
                     v[key] = parse_date(rec[key], key)
@@ -320,7 +321,7 @@ class AssetHandler(Handler):
                            v.get("purchase_date"), _money(v.get("cost")), v.get("order_number"),
                            supplier_id, v.get("funding_type"), v.get("funding_name"),
                            v.get("erate_frn"), v.get("erate_funding_year"), v.get("in_service_date"),
-                           v.get("warranty_end"), v.get("notes"),
+                           v.get("warranty_end"), v.get("last_audit_date"), v.get("notes"),
                            json.dumps(v["custom"], ensure_ascii=False, sort_keys=True) if v.get("custom") else None,
                            doc, self.now, self.now, 1))
         self.created_keys.append(key)
@@ -335,7 +336,7 @@ class AssetHandler(Handler):
         changes = {k: v[k] for k in ("serial", "name", "purchase_date", "cost", "order_number",
                                      "funding_type", "funding_name", "erate_frn",
                                      "erate_funding_year", "in_service_date", "warranty_end",
-                                     "notes", "custom", "status") if v.get(k) is not None}
+                                     "last_audit_date", "notes", "custom", "status") if v.get(k) is not None}
         if site_id:
             changes["site_id"] = site_id
         if room_id:

@@ -39,7 +39,10 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         "holder_last": ("checkedouttolastname", "lastname"),
         "holder_name": ("fullname", "assignedto", "checkedoutto", "user", "employee", "student",
                         "custodian", "holder"),
-        "holder_id": ("employeenumber", "employeeid", "studentid", "idnumber", "assignedid"),
+        "holder_id": ("employeenumber", "employeeid", "studentid", "idnumber", "assignedid",
+                      "assignedtoid"),
+        "last_audit_date": ("lastaudit", "lastauditdate", "lastinventoried", "lastaudited",
+                            "lastinventorydate"),
     },
     "people": {
         "first_name": ("firstname", "first", "givenname"),
@@ -173,7 +176,10 @@ def suggest(kind: str, headers: list[str]) -> dict[int, str]:
 
 
 def header_key(kind: str, headers: list[str]) -> str:
-    return kind + ":" + "|".join(norm(h) for h in headers)
+    """A short key for a header set (a wide sheet's headers exceed a column's 255 characters)."""
+    import hashlib
+    digest = hashlib.sha1("|".join(norm(h) for h in headers).encode()).hexdigest()
+    return f"{kind}:{len(headers)}:{digest}"
 
 
 def remembered(kind: str, headers: list[str]) -> dict[int, str] | None:
