@@ -1,0 +1,209 @@
+"""Import a spreadsheet: choose the file (and sheet), check what each column
+means, preview what will be created and every problem, then import — all or
+nothing — with progress and Cancel.
+
+    open_import_wizard(parent, path=None)
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
+                               QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+                               QMessageBox, QPlainTextEdit, QPushButton, QSplitter, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
+
+from app import importing
+from app.importing import mapping as maps
+from app.importing.reader import sheet_names, text_of
+from app.services.errors import DomainError
+from ui.bus import bus
+from ui.jobs import run_job, show_error
+
+IGNORE, CUSTOM = "", "custom"
+
+
+class ImportWizard(QDialog):
+    def __init__(self, parent=None, path: str | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Import a spreadsheet")
+        self.setObjectName("import-wizard")
+        self.resize(980, 700)
+        self.path = QLineEdit(path or "")
+        self.path.setObjectName("import-path")
+        browse = QPushButton("Choose file…")
+        browse.clicked.connect(self.choose)
+        self.kind = QComboBox()
+        for k in importing.KINDS:
+            self.kind.addItem(k.capitalize(), k)
+        self.sheet = QComboBox()
+        self.update_box = QCheckBox("Update assets whose tag already exists")
+        self.skip_box = QCheckBox("Skip rows with problems (import the rest)")
+        self.custom_box = QCheckBox("Keep unmatched columns as custom fields")
+        self.custom_box.setChecked(True)
+        row = QHBoxLayout()
+        row.addWidget(self.path, 1)
+        row.addWidget(browse)
+        form = QFormLayout()
+        form.addRow("File", row)
+        form.addRow("Sheet", self.sheet)
+        form.addRow("The rows are", self.kind)
+        form.addRow("", self.update_box)
+        form.addRow("", self.skip_box)
+        form.addRow("", self.custom_box)
+
+        self.columns = QTableWidget(0, 3)
+        self.columns.setObjectName("import-columns")
+        self.columns.setHorizontalHeaderLabels(("Column in the file", "First value", "Means"))
+        self.columns.verticalHeader().setVisible(False)
+        self.columns.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
+        self.report = QPlainTextEdit()
+        self.report.setObjectName("import-preview")
+        self.report.setReadOnly(True)
+        self.report.setPlaceholderText("Press Preview to see what will be created, and every problem.")
+        split = QSplitter(Qt.Vertical)
+        split.addWidget(self.columns)
+        split.addWidget(self.report)
+        self.preview_button = QPushButton("Preview")
+        self.preview_button.clicked.connect(self.preview)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.Cancel)
+        self.import_button = self.buttons.addButton("Import", QDialogButtonBox.AcceptRole)
+        self.import_button.setObjectName("import-go")
+        self.import_button.setEnabled(False)
+        self.import_button.clicked.connect(self.commit)
+        self.buttons.rejected.connect(self.reject)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.preview_button)
+        bottom.addStretch(1)
+        bottom.addWidget(self.buttons)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(split, 1)
+        lay.addLayout(bottom)
+        self.table = None
+        self.done_preview = None
+        self.sheet.currentIndexChanged.connect(lambda _i: self.load(keep_kind=True))
+        self.kind.currentIndexChanged.connect(lambda _i: self.fill_columns(guess=True))
+        for box in (self.update_box, self.skip_box, self.custom_box):
+            box.toggled.connect(lambda _on: self.import_button.setEnabled(False))
+        if path:
+            self.load()
+
+    def choose(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import", "", "Spreadsheets (*.csv *.xlsx *.txt *.tsv)")
+        if path:
+            self.path.setText(path)
+            self.load()
+
+    def load(self, keep_kind: bool = False) -> None:
+        path = self.path.text().strip()
+        if not path:
+            return
+        try:
+            if not keep_kind:
+                self.sheet.blockSignals(True)
+                self.sheet.clear()
+                for name in sheet_names(path):
+                    self.sheet.addItem(name, name)
+                self.sheet.setEnabled(self.sheet.count() > 0)
+                self.sheet.blockSignals(False)
+            table, kind, _m = importing.open_file(path, None if not keep_kind else self.kind.currentData(),
+                                                  self.sheet.currentData())
+        except (DomainError, OSError) as exc:
+            show_error(self, "Import", exc)
+            return
+        self.table = table
+        self.samples = next(iter(table.rows()), (0, []))[1]
+        self.kind.blockSignals(True)
+        self.kind.setCurrentIndex(self.kind.findData(kind))
+        self.kind.blockSignals(False)
+        self.fill_columns(guess=True)
+
+    def fill_columns(self, guess: bool = False) -> None:
+        if self.table is None:
+            return
+        kind = self.kind.currentData()
+        mapping = (maps.remembered(kind, self.table.headers) or maps.suggest(kind, self.table.headers))
+        fields = list(maps.FIELDS[kind])
+        self.columns.setRowCount(len(self.table.headers))
+        for i, header in enumerate(self.table.headers):
+            self.columns.setItem(i, 0, QTableWidgetItem(header or "(no header)"))
+            sample = self.samples[i] if i < len(self.samples) else ""
+            self.columns.setItem(i, 1, QTableWidgetItem(text_of(sample)[:80]))
+            combo = QComboBox()
+            combo.addItem("— ignore —", IGNORE)
+            if kind == "assets":
+                combo.addItem("custom field", CUSTOM)
+            for f in fields:
+                combo.addItem(maps.LABELS.get(f, f.replace("_", " ").capitalize()), f)
+            chosen = mapping.get(i)
+            combo.setCurrentIndex(combo.findData(chosen) if chosen else
+                                  (1 if kind == "assets" and header else 0))
+            combo.currentIndexChanged.connect(lambda _i: self.import_button.setEnabled(False))
+            self.columns.setCellWidget(i, 2, combo)
+        self.import_button.setEnabled(False)
+
+    def mapping(self) -> dict[int, str]:
+        out = {}
+        for i in range(self.columns.rowCount()):
+            f = self.columns.cellWidget(i, 2).currentData()
+            if f and f != CUSTOM:
+                out[i] = f
+        return out
+
+    def options(self) -> dict:
+        return dict(kind=self.kind.currentData(), sheet=self.sheet.currentData(),
+                    mapping=self.mapping(), update=self.update_box.isChecked(),
+                    skip_bad=self.skip_box.isChecked(), custom=self._custom_wanted())
+
+    def _custom_wanted(self) -> bool:
+        if not self.custom_box.isChecked():
+            return False
+        return any(self.columns.cellWidget(i, 2).currentData() == CUSTOM
+                   for i in range(self.columns.rowCount()))
+
+    def preview(self) -> None:
+        if self.table is None:
+            self.load()
+            if self.table is None:
+                return
+        path, opts = self.path.text().strip(), self.options()
+        run_job(self, "Checking the file",
+                lambda progress: importing.preview(path, progress=progress.update, **opts),
+                on_done=self.show_preview)
+
+    def show_preview(self, p) -> None:
+        self.done_preview = p
+        lines = [p.summary()]
+        if p.problems:
+            lines.append(f"\n{len(p.problems)} problem(s) in {len(p.bad_rows)} row(s):")
+            lines += [f"  {x}" for x in p.problems[:500]]
+            if len(p.problems) > 500:
+                lines.append(f"  … and {len(p.problems) - 500} more")
+            lines.append("\nNothing will be imported until these are fixed, unless you skip those rows."
+                         if not self.skip_box.isChecked() else "\nThese rows will be skipped.")
+        self.report.setPlainText("\n".join(lines))
+        self.import_button.setEnabled(not p.problems or self.skip_box.isChecked())
+
+    def commit(self) -> None:
+        path, opts = self.path.text().strip(), self.options()
+
+        def work(progress):
+            return importing.commit(path, progress=progress.update,
+                                    cancelled=lambda: progress.cancelled, **opts)
+
+        def done(result):
+            bus.data_changed.emit("all")
+            QMessageBox.information(self, "Import", f"Imported {result.created:,} new and updated "
+                                    f"{result.updated:,} {result.kind}"
+                                    f"{f'; skipped {result.skipped:,} rows' if result.skipped else ''}.")
+            self.accept()
+
+        def failed(exc):
+            if isinstance(exc, importing.ImportRefused):
+                self.show_preview(exc.preview)
+            show_error(self, "Import", exc)
+        run_job(self, "Importing", work, on_done=done, on_error=failed)
+
+
+def open_import_wizard(parent, path: str | None = None) -> bool:
+    return ImportWizard(parent, path).exec() == QDialog.Accepted
