@@ -23,7 +23,8 @@ from app.importing.reader import MAX_CELL, open_table, sheet_names, text_of
 from app.services.errors import DomainError, ValidationError
 
 KINDS = tuple(maps.FIELDS)
-_SCIENTIFIC = re.compile(r"^-?\d(\.\d+)?[eE][+-]?\d+$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SCIENTIFIC = re.compile(r"^-?\d(\.\d+)?[eE]\+\d{1,3}$")  # Excel writes 6.37702E+15
 
 
 @dataclass
@@ -188,8 +189,8 @@ def _record(p: Preview, mapping, cells, rownum, custom):
                 problems.append(Problem(rownum, p.headers[i], f"the cell holds {len(value):,} "
                                         f"characters; at most {MAX_CELL:,} are accepted"))
                 continue
-            if any(ord(c) < 32 and c not in "\t\n\r" for c in value):
-                value = "".join(c for c in value if ord(c) >= 32 or c in "\t\n\r")
+            if _CONTROL.search(value):
+                value = _CONTROL.sub("", value)
         if value in ("", None):
             continue
         rec.setdefault(fieldname, value)  # a repeated column keeps its first non-empty value

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 from decimal import Decimal
 
 from app.importing import Problem, column_of, looks_scientific
@@ -41,8 +42,12 @@ def status_of(text) -> str | None:
     return None
 
 
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
 def _n(text) -> str:
-    return "".join(c for c in str(text or "").lower() if c.isalnum())
+    """A name compared loosely: lower case, letters and digits only."""
+    return _NOT_ALNUM.sub("", str(text or "").lower())
 
 
 class Handler:
@@ -106,6 +111,9 @@ class AssetHandler(Handler):
         from app.store.bulk import id_map
         self.cat = _Catalog()
         self.existing = id_map("asset", "tag_key")
+        from app.models import TagRecord
+        self.voided = {k for (k,) in TagRecord.select(TagRecord.tag_key)
+                       .where(TagRecord.state == "voided").tuples()}
         self.seen: set[str] = set()
         self.batch: list = []
         self.created_keys: list[str] = []
@@ -124,13 +132,16 @@ class AssetHandler(Handler):
             probs.append(Problem(row, column_of(rec, fieldname), reason))
 
         v = self.values(rec, bad)
+        if v.get("holder_missing"):
+            bad("holder_id", f"no person has the ID number {v['holder_missing']} — import the "
+                             "people first, or add name columns so they are created")
         key = v.get("tag_key")
         if key:
             if key in self.seen:
                 bad("tag", f"the tag {v['tag']} appears twice in this file")
             elif key in self.existing and not self.update:
                 bad("tag", f"the tag {v['tag']} already exists (choose update to change existing assets)")
-            elif tagsvc.is_voided(v["tag"]):
+            elif key in self.voided:
                 bad("tag", f"the tag {v['tag']} was voided and cannot be used again")
             self.seen.add(key)
         if probs:
@@ -284,7 +295,9 @@ class AssetHandler(Handler):
             who = c.get(("name", _n(f"{first or ''}{last or ''}")))
         if who is not None:
             v["holder_id"] = who
-        elif first or last or rec.get("holder_email") or rec.get("holder_id"):
+        elif rec.get("holder_id") and not (first or last):
+            v["holder_missing"] = str(rec["holder_id"])
+        elif first or last or rec.get("holder_email"):
             v["holder_new"] = dict(first_name=str(first or "")[:100], last_name=str(last or "")[:100],
                                    email=str(rec.get("holder_email") or "")[:255] or None,
                                    id_number=str(rec.get("holder_id") or "")[:100] or None)
@@ -398,8 +411,7 @@ class AssetHandler(Handler):
                 self.cat.sites["unassigned"] = site_id
             room_id = self.cat.rooms.get((site_id, _n(v["room"])))
             if room_id is None:
-                from app.models import Site
-                room_id = catalog.ensure_location(Site.get_by_id(site_id), v["room"]).id
+                room_id = catalog.create_location(site_id, v["room"], by=self.by).id
                 self.cat.rooms[(site_id, _n(v["room"]))] = room_id
         return site_id, room_id
 
