@@ -67,7 +67,7 @@ ASSET_COLUMNS = (
     Column("name", "Name", lambda: Asset.name, 200),
     Column("model", "Model", lambda: HardwareModel.name, 170),
     Column("category", "Category", lambda: Category.name, 110),
-    Column("status", "Status", lambda: Asset.status, 100),
+    Column("status", "Status", lambda: Asset.status, 125),
     Column("site", "Site", lambda: Site.name, 150),
     Column("room", "Room", lambda: Room.name, 100),
     Column("holder", "Assigned to", lambda: pw.fn.COALESCE(Holder.last_name, HeldRoom.name), 160),
