@@ -438,7 +438,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
         step("Licenses", 8)
         exp = lambda days: today + dt.timedelta(days=days)  # noqa: E731
         licenses = [
-            ("Microsoft 365 A3", "2025", "Microsoft", "XXXXX-M365A-3SITE-LICEN-SE001", None, True, False,
+            ("Microsoft 365 A3", "2025", "Microsoft", "M365A-3SITE-LICEN-SE001-00000", None, True, False,
              exp(-300), "42500.00", exp(220)),
             ("Adobe Creative Cloud", "2025", "Adobe", "ACC-9F3K-22LM-Q8ZZ", 60, False, False, exp(-200),
              "9000.00", exp(165)),

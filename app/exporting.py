@@ -50,7 +50,7 @@ ASSET_HEADERS = ("Asset Tag", "Serial", "Name", "Manufacturer", "Model", "Model 
 def _asset_rows(ids: list[int] | None):
     import peewee as pw
 
-    from app.listing import HeldRoom, Holder, Room
+    from app.listing import Holder, Room
     from app.models import Asset, Category, HardwareModel, Manufacturer, Site, Supplier
     from app.models.common import ASSET_STATUSES
     q = (Asset.select(Asset.id, Asset.tag, Asset.serial, Asset.name, Manufacturer.name,

@@ -6,7 +6,7 @@ import sys
 
 
 def run_gui(args) -> int:
-    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     if getattr(args, "screenshot", None) and not os.environ.get("QT_QPA_PLATFORM") \

@@ -7,9 +7,9 @@ import logging
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QApplication, QDialog, QFileDialog, QLabel, QLineEdit,
-                               QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QSizePolicy,
-                               QSplitter, QStackedWidget, QToolBar, QWidget)
+from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QLineEdit, QListWidget,
+                               QListWidgetItem, QMainWindow, QMessageBox, QSizePolicy, QSplitter,
+                               QStackedWidget, QToolBar, QWidget)
 
 from app.services.errors import DomainError
 from app.store.db import current_target, describe

@@ -32,7 +32,7 @@ def run(args) -> int:
 def describe(res) -> dict:
     """A plain dict of the record a scan resolved to."""
     from app.models import Location, Person, Supply
-    from app.services import assets, catalog, people
+    from app.services import assets, people
     if res.kind == "asset":
         d = assets.details(res.id)
         holder = d.pop("holder")

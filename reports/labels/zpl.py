@@ -14,7 +14,6 @@ import subprocess
 
 from app.services.errors import ValidationError
 from reports.labels.layout import ASCENT, layout_label
-from reports.labels.pdf import expand
 from reports.labels.symbols import check_symbology
 from reports.labels.templates import get_template
 

@@ -6,7 +6,6 @@ summary; scanning while a batch dialog is open adds the tag to the batch
 """
 from __future__ import annotations
 
-import datetime as dt
 
 from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox,
@@ -160,17 +159,14 @@ class CheckOutDialog(QDialog):
             QMessageBox.warning(self, "Check out", "Choose the person (type a name or ID) or the room.")
             return
         due = self.due.date().toPython()
-        done, problems = [], []
-        for asset_id, tag in zip(self.asset_ids, _tags_for_ids(self.asset_ids)):
-            try:
-                loan = asset_svc.check_out(asset_id, person_id=person_id, location_id=location_id,
-                                           due=due, condition=self.condition.currentText(),
-                                           agreement_signed=self.signed.isChecked(),
-                                           language=self.language.currentData())
-                self.loan_ids.append(loan.id)
-                done.append(tag)
-            except DomainError as exc:
-                problems.append((tag, str(exc)))
+
+        def out(asset_id):
+            loan = asset_svc.check_out(asset_id, person_id=person_id, location_id=location_id,
+                                       due=due, condition=self.condition.currentText(),
+                                       agreement_signed=self.signed.isChecked(),
+                                       language=self.language.currentData())
+            self.loan_ids.append(loan.id)
+        done, problems = _apply(self.asset_ids, out)
         if done:
             bus.data_changed.emit("loan")
         _summary(self, "Check out", done, problems)
@@ -194,6 +190,19 @@ class CheckOutDialog(QDialog):
             show_error(self, "Loan agreement", exc)
             return
         bus.status_message.emit(f"Saved {path}")
+
+
+def _apply(asset_ids: list[int], action) -> tuple[list[str], list[tuple[str, str]]]:
+    """Run ``action(asset_id)`` for each asset, each in its own transaction;
+    (tags done, (tag, reason) refused)."""
+    done, problems = [], []
+    for asset_id, tag in zip(asset_ids, _tags_for_ids(asset_ids)):
+        try:
+            action(asset_id)
+            done.append(tag)
+        except DomainError as exc:
+            problems.append((tag, str(exc)))
+    return done, problems
 
 
 def _tags_for_ids(ids: list[int]) -> list[str]:
@@ -331,15 +340,9 @@ class DisposeDialog(QDialog):
         lay.addWidget(buttons)
 
     def commit(self) -> None:
-        done, problems = [], []
-        for asset_id, tag in zip(self.asset_ids, _tags_for_ids(self.asset_ids)):
-            try:
-                asset_svc.dispose(asset_id, self.method.currentData(), self.date.date().toPython(),
-                                  proceeds=self.proceeds.text().strip() or None,
-                                  note=self.note.text().strip() or None)
-                done.append(tag)
-            except DomainError as exc:
-                problems.append((tag, str(exc)))
+        done, problems = _apply(self.asset_ids, lambda asset_id: asset_svc.dispose(
+            asset_id, self.method.currentData(), self.date.date().toPython(),
+            proceeds=self.proceeds.text().strip() or None, note=self.note.text().strip() or None))
         if done:
             bus.data_changed.emit("asset")
         _summary(self, "Dispose", done, problems)
@@ -365,13 +368,8 @@ def retire_assets(parent, asset_ids: list[int]) -> bool:
         box.setCheckBox(release)
     if box.exec() == QMessageBox.Cancel or box.clickedButton() is box.button(QMessageBox.Cancel):
         return False
-    done, problems = [], []
-    for asset_id, tag in zip(asset_ids, tags):
-        try:
-            asset_svc.retire(asset_id, release_seats=bool(release and release.isChecked()))
-            done.append(tag)
-        except DomainError as exc:
-            problems.append((tag, str(exc)))
+    done, problems = _apply(asset_ids, lambda asset_id: asset_svc.retire(
+        asset_id, release_seats=bool(release and release.isChecked())))
     if done:
         bus.data_changed.emit("asset")
     _summary(parent, "Retire", done, problems)

@@ -13,18 +13,18 @@ from decimal import Decimal
 
 import peewee as pw
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
-                               QHeaderView, QLabel, QLineEdit, QMessageBox, QPlainTextEdit,
-                               QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
+                               QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QTableWidget,
+                               QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from app.models.common import ASSET_STATUSES, FUNDING_TYPES
 from app.services import assets as asset_svc
-from app.services import catalog, history, licenses
+from app.services import history, licenses
 from app.services.errors import DomainError, StaleEdit, ValidationError
 from ui.bus import bus
 from ui.jobs import show_error
 from ui.models.table import display
+from ui.widgets.tables import fill as _fill, small_table
 
 # (field, label, kind) in form order; kind: text, combo, date, money, int, notes
 FIELDS = (
@@ -138,13 +138,7 @@ class AssetEditor(QDialog):
         return w
 
     def _table(self, headers) -> QTableWidget:
-        t = QTableWidget(0, len(headers))
-        t.setHorizontalHeaderLabels(headers)
-        t.verticalHeader().setVisible(False)
-        t.setEditTriggers(QTableWidget.NoEditTriggers)
-        t.horizontalHeader().setStretchLastSection(True)
-        t.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
-        return t
+        return small_table(headers)
 
     def _fill_choices(self) -> None:
         from app.models import HardwareModel, Manufacturer, Site, Supplier
@@ -388,14 +382,6 @@ def _norm(v):
 def _select(combo: QComboBox, value) -> None:
     i = combo.findData(value)
     combo.setCurrentIndex(i if i >= 0 else 0)
-
-
-def _fill(table: QTableWidget, rows) -> None:
-    rows = list(rows)
-    table.setRowCount(len(rows))
-    for r, row in enumerate(rows):
-        for c, v in enumerate(row):
-            table.setItem(r, c, QTableWidgetItem(str(v)))
 
 
 def open_asset(parent, asset_id: int | None, **defaults) -> int | None:

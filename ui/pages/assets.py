@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 
-from PySide6.QtWidgets import QCheckBox, QMessageBox
+from PySide6.QtWidgets import QCheckBox
 
 from app.models.common import ASSET_STATUSES, FUNDING_TYPES
 from app.services import assets as asset_svc

@@ -10,7 +10,7 @@ from app.services.errors import DomainError
 from ui.bus import bus
 from ui.jobs import show_error
 from ui.pages._base import ListPage
-from ui.pages.people import _fill, _table
+from ui.widgets.tables import fill as _fill, small_table as _table
 
 PAGE_KEY = "locations"
 PAGE_TITLE = "Locations"

@@ -3,8 +3,7 @@ their loan history — for staff leaving and students graduating."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QFileDialog, QLabel, QSplitter, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QFileDialog, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from app.models.common import PERSON_KINDS
 from app.services import people as people_svc
@@ -14,6 +13,7 @@ from ui.dialogs import asset_actions
 from ui.jobs import show_error
 from ui.models.table import display
 from ui.pages._base import ListPage
+from ui.widgets.tables import fill as _fill, small_table as _table
 
 PAGE_KEY = "people"
 PAGE_TITLE = "People"
@@ -56,23 +56,6 @@ class PersonPanel(QWidget):
         _fill(self.holding, [(h["tag"], h["name"] or "", h["status"], h["serial"] or "") for h in held])
         _fill(self.history, [(h["tag"], h["name"] or "", display(h["out_at"]), display(h["due"]),
                               display(h["returned_at"])) for h in people_svc.loan_history(person_id)])
-
-
-def _table(headers) -> QTableWidget:
-    t = QTableWidget(0, len(headers))
-    t.setHorizontalHeaderLabels(headers)
-    t.verticalHeader().setVisible(False)
-    t.setEditTriggers(QTableWidget.NoEditTriggers)
-    t.horizontalHeader().setStretchLastSection(True)
-    return t
-
-
-def _fill(table: QTableWidget, rows) -> None:
-    rows = list(rows)
-    table.setRowCount(len(rows))
-    for r, row in enumerate(rows):
-        for c, v in enumerate(row):
-            table.setItem(r, c, QTableWidgetItem(str(v)))
 
 
 class Page(ListPage):
