@@ -43,10 +43,21 @@ def _step_3_case_insensitive_keys(database: pw.Database) -> None:
                          "ON supply (UPPER(barcode))")
 
 
+def _step_4_stocktake_room_indexes(database: pw.Database) -> None:
+    """A stocktake answers each scan with its room's progress (verified of
+    expected): without these, counting one room reads every row of the
+    session, which at 100,000 assets is most of the 50 ms a scan may take."""
+    database.execute_sql("CREATE INDEX IF NOT EXISTS stocktake_expected_session_location "
+                         "ON stocktake_expected (session_id, location_id)")
+    database.execute_sql("CREATE INDEX IF NOT EXISTS stocktake_scan_session_location "
+                         "ON stocktake_scan (session_id, location_id)")
+
+
 STEPS = [
     (1, "tables", _step_1_tables),
     (2, "search index", _step_2_search),
     (3, "case-insensitive key indexes", _step_3_case_insensitive_keys),
+    (4, "stocktake room indexes", _step_4_stocktake_room_indexes),
 ]
 LATEST = STEPS[-1][0]
 
