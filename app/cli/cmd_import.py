@@ -83,3 +83,5 @@ def _report(p) -> None:
     print(f"columns: {columns}")
     for problem in p.problems:
         print(f"  {problem}")
+    for note in p.warnings:
+        print(f"  note: {note}")

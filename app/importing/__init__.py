@@ -68,6 +68,10 @@ class Preview:
                 lines.append(f"new {what}: {len(names):,} ({sample}{', …' if len(names) > 5 else ''})")
         if self.custom_columns:
             lines.append("custom fields from: " + ", ".join(self.custom_columns))
+        if self.problems:
+            lines.append(f"{len(self.problems):,} problem(s) in {len(self.bad_rows):,} row(s)")
+        if self.warnings:
+            lines.append(f"{len(self.warnings):,} note(s): values changed or left out")
         return "\n".join(lines)
 
 
@@ -117,18 +121,22 @@ def commit(path, kind: str | None = None, sheet: str | None = None,
     table, kind, mapping = open_file(path, kind, sheet, mapping)
     checked = _run(table, kind, mapping, update, skip_bad, custom, progress, write=False,
                    cancelled=cancelled)
+    if cancelled and cancelled():
+        raise Cancelled("Import cancelled; nothing was written.")
+    if progress:
+        progress(0, checked.rows, "Importing…")
     if checked.problems and not skip_bad:
         raise ImportRefused(checked)
     _backup_first(path)
     from app.services.base import transaction
     with transaction():
         done = _run(table, kind, mapping, update, skip_bad, custom, progress, write=True,
-                    skip_rows=checked.bad_rows, by=by, cancelled=cancelled)
+                    skip_rows=checked.bad_rows, by=by, cancelled=cancelled, total=checked.rows)
         maps.remember(kind, table.headers, mapping)
         from app.services import history
         history.record("import", 0, "import", new=f"{done.created} created, {done.updated} updated",
                        note=f"{kind} from {Path(path).name}", by=by)
-    done.problems, done.bad_rows = checked.problems, checked.bad_rows
+    done.problems, done.bad_rows, done.warnings = checked.problems, checked.bad_rows, checked.warnings
     done.skipped = len(checked.bad_rows)
     return done
 
@@ -144,20 +152,22 @@ def _backup_first(path) -> None:
 
 
 def _run(table, kind, mapping, update, skip_bad, custom, progress, write: bool,
-         skip_rows=frozenset(), by=None, cancelled=None) -> Preview:
+         skip_rows=frozenset(), by=None, cancelled=None, total: int = 0) -> Preview:
     from app.importing import kinds
     p = Preview(kind, table.path, table.sheet, table.headers, mapping)
     mapped = set(mapping)
     if custom and kind == "assets":
-        p.custom_columns = [h for i, h in enumerate(table.headers)
-                            if i not in mapped and h and not maps.norm(h).startswith("unnamed")]
+        p.custom_columns = list(dict.fromkeys(
+            h for i, h in enumerate(table.headers)
+            if i not in mapped and h and not maps.norm(h).startswith("unnamed")))
     handler = kinds.HANDLERS[kind](p, update, write, by)
-    total_hint = None
+    if progress and not total:
+        total = table.estimate_rows()
     for n, (rownum, cells) in enumerate(table.rows(), start=1):
         if cancelled and cancelled():
             raise Cancelled("Import cancelled; nothing was written.")
         if progress and n % 500 == 0:
-            progress(n, total_hint or 0, f"{'Importing' if write else 'Checking'} row {n:,}…")
+            progress(n, max(total, n), f"{'Importing' if write else 'Checking'} row {n:,}…")
         p.rows += 1
         if rownum in skip_rows:
             continue

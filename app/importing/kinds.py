@@ -131,7 +131,10 @@ class AssetHandler(Handler):
         def bad(fieldname, reason):
             probs.append(Problem(row, column_of(rec, fieldname), reason))
 
-        v = self.values(rec, bad)
+        def note(fieldname, reason):
+            self.p.warnings.append(Problem(row, column_of(rec, fieldname), reason))
+
+        v = self.values(rec, bad, note)
         if v.get("holder_missing"):
             bad("holder_id", f"no person has the ID number {v['holder_missing']} — import the "
                              "people first, or add name columns so they are created")
@@ -153,9 +156,12 @@ class AssetHandler(Handler):
         rec["_values"] = v
         return []
 
-    def values(self, rec: dict, bad) -> dict:
+    def values(self, rec: dict, bad, note=lambda *_a: None) -> dict:
         v: dict = {}
         if "tag" in rec:
+            if looks_scientific(rec["tag"]):
+                bad("tag", f"“{rec['tag']}” is a number Excel turned into scientific notation; "
+                           "the real tag is lost — format the column as text and export again")
             try:
                 v["tag"] = tagsvc.clean_tag(str(rec["tag"]))
                 v["tag_key"] = tagsvc.normalize_tag(v["tag"])
@@ -195,12 +201,12 @@ class AssetHandler(Handler):
             if status is None:
                 # Another system's own label ("Pending Diagnostics"): keep it, readable.
                 v.setdefault("custom", {})["Imported status"] = str(rec["status"])[:100]
-                self.p.warnings.append(Problem(0, column_of(rec, "status"),
-                                               f"“{rec['status']}” kept as a custom field"))
+                note("status", f"“{rec['status']}” is not a status here; kept as the custom "
+                               "field “Imported status”")
             v["status"] = status
         self._funding(rec, v, bad)
         self._place(rec, v)
-        self._model(rec, v)
+        self._model(rec, v, note)
         if "supplier" in rec:
             name = str(rec["supplier"])[:255]
             v["supplier"] = name
@@ -237,13 +243,15 @@ class AssetHandler(Handler):
         site, room = rec.get("site"), rec.get("room")
         loc = rec.get("location")
         if loc:
-            loc = str(loc)
-            if "/" in loc:
-                site, room = (x.strip() for x in loc.split("/", 1))
-            elif site:
-                room = room or loc
+            if site:
+                room = room or str(loc)
             else:
-                site = loc
+                site = str(loc)
+        both = rec.get("site_room")
+        if both:
+            # "Lincoln High / 214": split only when the column was chosen as site / room.
+            left, _, right = str(both).partition("/")
+            site, room = site or left.strip() or None, room or right.strip() or None
         if site:
             v["site"] = str(site)[:255]
             if _n(site) not in self.cat.sites:
@@ -254,7 +262,12 @@ class AssetHandler(Handler):
             if sid is None or (sid, _n(room)) not in self.cat.rooms:
                 self.plan("rooms", f"{site} / {room}" if site else str(room))
 
-    def _model(self, rec, v):
+    def _model(self, rec, v, note=lambda *_a: None):
+        if looks_scientific(rec.get("model_number")):
+            # Snipe-IT's own samples hold these: the model still imports, the lost number does not.
+            note("model_number", f"“{rec['model_number']}” is a number Excel turned into scientific "
+                                 "notation; the model number is left empty")
+            rec = {k: x for k, x in rec.items() if k != "model_number"}
         model = rec.get("model") or (rec.get("model_number") if not rec.get("name") else None)
         if rec.get("manufacturer"):
             v["manufacturer"] = str(rec["manufacturer"])[:255]

@@ -19,7 +19,9 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         "status": ("status", "statuslabel", "state"),
         "site": ("site", "school", "building", "campus", "sitename"),
         "room": ("room", "roomnumber", "roomno", "area"),
-        "location": ("location", "locationname", "siteroom", "siteandroom", "defaultlocation"),
+        "location": ("location", "locationname", "defaultlocation"),
+        "site_room": ("siteroom", "siteandroom", "buildingroom", "schoolroom", "locationroom",
+                      "siteslashroom", "campusroom"),
         "purchase_date": ("purchasedate", "dateacquired", "acquired", "acquisitiondate",
                           "datepurchased", "purchased", "orderdate", "dateofpurchase"),
         "cost": ("purchasecost", "cost", "price", "unitcost", "unitprice", "value", "amount"),
@@ -116,7 +118,8 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
 
 LABELS = {  # how a field is named to people (mapping step, problems)
     "tag": "Tag", "serial": "Serial", "name": "Name", "model": "Model", "site": "Site",
-    "room": "Room", "location": "Location (site or site / room)", "cost": "Cost",
+    "room": "Room", "location": "Location (a site; a room when a Site column is given)",
+    "site_room": "Site / room (split at the /)", "cost": "Cost",
     "purchase_date": "Purchase date", "holder_name": "Assigned to (name)",
 }
 
@@ -151,8 +154,8 @@ def guess_kind(headers: list[str]) -> str:
 
 
 def suggest(kind: str, headers: list[str]) -> dict[int, str]:
-    """Column index → field, from the header spellings. A field is taken by
-    its first column only (files that repeat a header keep the first)."""
+    """Column index → field, from the header spellings. Two different headers
+    never share a field; a repeated header maps to the field of its first column."""
     fields = FIELDS[kind]
     lookup = {}
     for field, names in fields.items():
@@ -160,8 +163,14 @@ def suggest(kind: str, headers: list[str]) -> dict[int, str]:
             lookup.setdefault(n, field)
     out: dict[int, str] = {}
     used: set[str] = set()
+    first_of: dict[str, str] = {}  # header → the field its first column took
     for i, h in enumerate(headers):
         key = norm(h)
+        if key and key in first_of:
+            # A repeated column (Snipe-IT's "Category" twice) feeds the same field:
+            # the first non-empty value wins, and it never becomes a custom field.
+            out[i] = first_of[key]
+            continue
         field = lookup.get(key)
         if field is None:
             # "Serial Nbr", "Tag No.", "Assets" — a known name with a number word after it.
@@ -172,6 +181,7 @@ def suggest(kind: str, headers: list[str]) -> dict[int, str]:
         if field and field not in used:
             out[i] = field
             used.add(field)
+            first_of[key] = field
     return out
 
 

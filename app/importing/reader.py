@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import re
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,23 @@ class Table:
     def rows(self) -> Iterator[tuple[int, list]]:
         """(row number as the user sees it in the file, cells)."""
         return _rows(self)
+
+    def estimate_rows(self) -> int:
+        """About how many data rows (for a progress bar): lines counted in
+        the raw bytes, or the sheet's recorded size; 0 when unknown."""
+        if self.sheet is not None:
+            from openpyxl import load_workbook
+            wb = load_workbook(self.path, read_only=True)
+            try:
+                return max((wb[self.sheet].max_row or 1) - 1, 0)
+            finally:
+                wb.close()
+        lf = cr = 0
+        with self.path.open("rb") as f:
+            while chunk := f.read(1 << 20):
+                lf += chunk.count(b"\n")
+                cr += chunk.count(b"\r")
+        return max((lf or cr) - 1, 0)
 
 
 def open_table(path, sheet: str | None = None) -> Table:
@@ -60,27 +78,55 @@ def _rows(table: Table):
 
 # --- CSV ---------------------------------------------------------------------------
 
+# Bytes that mean nothing in Windows-1252: a file holding them is not Excel's
+# Windows "CSV" but (with its CR-only lines) old Mac Excel's Mac Roman.
+_NOT_CP1252 = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
+
+
 def _encoding(path: Path) -> str:
-    head = path.open("rb").read(4)
+    with path.open("rb") as f:
+        head = f.read(4)
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     decoder = codecs.getincrementaldecoder("utf-8")()
+    mac = False
+    lf = False
     with path.open("rb") as f:
         try:
             while chunk := f.read(1 << 20):
+                lf = lf or b"\n" in chunk
                 decoder.decode(chunk)
             decoder.decode(b"", final=True)
+            return "utf-8"
         except UnicodeDecodeError:
-            return "cp1252"  # Excel's "CSV" on Windows
-    return "utf-8"
+            pass
+        f.seek(0)
+        while chunk := f.read(1 << 20):
+            lf = lf or b"\n" in chunk
+            mac = mac or bool(_NOT_CP1252.search(chunk))
+    # Excel's "CSV" on Windows is cp1252; old Mac Excel wrote Mac Roman with CR-only lines.
+    return "mac_roman" if mac or not lf else "cp1252"
+
+
+# Text that was UTF-8, read once as Windows-1252 and saved again ("Lutsâ€™k"):
+# put back when the round trip is exact, otherwise left as it is.
+_MOJIBAKE = re.compile("[ÂÃÄÅâ][\u0080-\u02ff\u2000-\u20ff\u2100-\u2122]")
+
+
+def repair_mojibake(text: str) -> str:
+    if not _MOJIBAKE.search(text):
+        return text
+    try:
+        return text.encode("cp1252").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
 
 
 def _dialect(sample: str):
     """Comma, semicolon or tab: whichever the header line holds most of (a
     header rarely contains the separator; cells like "$1,234.50" often do)."""
-    import re
     first = re.split(r"\r\n|\r|\n", sample, maxsplit=1)[0] if sample else ""
     unquoted = re.sub(r'"[^"]*"', "", first)
     counts = {d: unquoted.count(d) for d in ",;\t"}
@@ -100,9 +146,12 @@ def _csv_rows(path: Path) -> Iterator[list[str]]:
             sample = sample.lstrip("\ufeff")
         dialect = _dialect(sample)
         csv.field_size_limit(16 * 1024 * 1024)
+        legacy = enc in ("cp1252", "mac_roman")
         for row in csv.reader(f, dialect):
             if row and row[0].startswith("\ufeff"):
                 row[0] = row[0][1:]
+            if legacy:
+                row = [repair_mojibake(c) for c in row]
             yield row
 
 
