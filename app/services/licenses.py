@@ -11,6 +11,7 @@ from app.services import history
 from app.services.base import writes
 from app.services.errors import Conflict, NotFound, StaleEdit, ValidationError
 from app.services.fields import clean_text, parse_bool, parse_date, parse_int, parse_money
+from app.store.db import db
 
 FIELDS = ("product", "version", "vendor", "supplier_id", "product_key", "seats", "site_license",
           "allow_over", "purchase_date", "cost", "expiry_date", "order_number",
@@ -112,23 +113,42 @@ def update(license_id: int, changes: dict, expected_version: int | None = None,
     return get(lic.id)
 
 
+def _lock(license_id: int) -> License:
+    """Read the license holding its row lock (PostgreSQL), so two workstations
+    taking the last seat at once cannot both succeed; SQLite serialises writers."""
+    q = License.select().where(License.id == license_id)
+    if isinstance(db.obj, pw.PostgresqlDatabase):
+        q = q.for_update()
+    lic = q.first()
+    if lic is None:
+        raise NotFound(f"No license with id {license_id}.")
+    return lic
+
+
+def free_seats(lic: License) -> int | None:
+    """Seats left (negative when over-allocated); None for a site license."""
+    if lic.site_license or lic.seats is None:
+        return None
+    return lic.seats - seats_used(lic.id)
+
+
 def _check_room(lic: License, adding: int = 1) -> None:
     if lic.site_license or lic.allow_over or lic.seats is None:
         return
     used = seats_used(lic.id)
     if used + adding > lic.seats:
-        raise Conflict(f"{lic} has {lic.seats} seats and all are in use "
-                       f"({used} assigned); release one or buy more.")
+        free = max(0, lic.seats - used)
+        if adding == 1:
+            raise Conflict(f"{lic} has {lic.seats} seats and all are in use "
+                           f"({used} assigned); release one or buy more.")
+        raise Conflict(f"{lic} has {free} free seat(s) of {lic.seats}; {adding} asked for. "
+                       f"Release some or buy more.")
 
 
-@writes
-def assign(license_id: int, asset_id: int | None = None, person_id: int | None = None,
-           by: str | None = None) -> Seat:
-    lic = get(license_id)
+def _holder_check(lic: License, asset_id: int | None, person_id: int | None) -> str:
+    """Validate a new holder and return its display name."""
     if bool(asset_id) == bool(person_id):
         raise ValidationError("Assign a seat to a computer or to a person.")
-    if lic.expiry_date and lic.expiry_date < dt.date.today():
-        pass  # expired licenses may still be tracked; compliance reports flag them
     if asset_id:
         asset = Asset.get_or_none(Asset.id == asset_id)
         if asset is None:
@@ -137,14 +157,23 @@ def assign(license_id: int, asset_id: int | None = None, person_id: int | None =
             raise Conflict(f"Asset {asset.tag} is {asset.status}.")
         if Seat.select().where((Seat.license == lic) & (Seat.asset == asset)).exists():
             raise Conflict(f"{asset.tag} already has a seat of {lic}.")
-        holder = asset.tag
-    else:
-        person = Person.get_or_none(Person.id == person_id)
-        if person is None:
-            raise NotFound(f"No person with id {person_id}.")
-        if Seat.select().where((Seat.license == lic) & (Seat.person == person)).exists():
-            raise Conflict(f"{person.full_name} already has a seat of {lic}.")
-        holder = person.full_name
+        return asset.tag
+    person = Person.get_or_none(Person.id == person_id)
+    if person is None:
+        raise NotFound(f"No person with id {person_id}.")
+    if Seat.select().where((Seat.license == lic) & (Seat.person == person)).exists():
+        raise Conflict(f"{person.full_name} already has a seat of {lic}.")
+    return person.full_name
+
+
+@writes
+def assign(license_id: int, asset_id: int | None = None, person_id: int | None = None,
+           by: str | None = None) -> Seat:
+    """Give a computer or a person a seat. Refused when every seat is taken,
+    unless the license allows over-allocation (compliance then reports it).
+    An expired license can still be assigned: compliance flags it."""
+    lic = _lock(license_id)
+    holder = _holder_check(lic, asset_id, person_id)
     _check_room(lic)
     seat = Seat.create(license=lic, asset=asset_id, person=person_id, by=history.who(by))
     history.record("license", lic.id, "assign", new=holder, by=by)
@@ -154,41 +183,255 @@ def assign(license_id: int, asset_id: int | None = None, person_id: int | None =
 
 
 @writes
-def release(license_id: int, asset_id: int | None = None, person_id: int | None = None,
-            by: str | None = None) -> None:
-    lic = get(license_id)
+def assign_many(license_id: int, asset_ids: list[int], by: str | None = None) -> dict:
+    """Seats for several computers at once (the Assets page selection): all or
+    none. Computers that already have a seat are skipped, not an error."""
+    lic = _lock(license_id)
+    asset_ids = list(dict.fromkeys(int(a) for a in asset_ids))
+    if not asset_ids:
+        raise ValidationError("Choose the computers to assign.")
+    have = set()
+    for start in range(0, len(asset_ids), 500):
+        part = asset_ids[start:start + 500]
+        have.update(a for (a,) in Seat.select(Seat.asset)
+                    .where((Seat.license == lic) & Seat.asset.in_(part)).tuples())
+    todo = [a for a in asset_ids if a not in have]
+    found = {}
+    for start in range(0, len(todo), 500):
+        part = todo[start:start + 500]
+        found.update((i, (t, st)) for i, t, st in
+                     Asset.select(Asset.id, Asset.tag, Asset.status).where(Asset.id.in_(part)).tuples())
+    missing = [a for a in todo if a not in found]
+    if missing:
+        raise NotFound(f"No asset with id {missing[0]}.")
+    gone = [t for t, st in found.values() if st in ("retired", "disposed")]
+    if gone:
+        raise Conflict(f"{len(gone)} of the chosen assets are retired or disposed "
+                       f"(e.g. {gone[0]}); leave them out.")
+    if todo:
+        _check_room(lic, adding=len(todo))
+        who = history.who(by)
+        now = utcnow()
+        for start in range(0, len(todo), 500):
+            Seat.insert_many([dict(license=lic.id, asset=a, by=who, assigned_at=now)
+                              for a in todo[start:start + 500]]).execute()
+        from app.models import HistoryEntry
+        rows = [dict(entity="license", entity_id=lic.id, action="assign", new=found[a][0],
+                     who=who, at=now) for a in todo]
+        rows += [dict(entity="asset", entity_id=a, action="license_assign", new=str(lic),
+                      who=who, at=now) for a in todo]
+        for start in range(0, len(rows), 500):
+            HistoryEntry.insert_many(rows[start:start + 500]).execute()
+    return {"assigned": len(todo), "skipped": len(have)}
+
+
+@writes
+def move(license_id: int, from_asset_id: int | None = None, from_person_id: int | None = None,
+         to_asset_id: int | None = None, to_person_id: int | None = None,
+         by: str | None = None) -> Seat:
+    """Move one seat to another computer or person (a replaced laptop): the
+    count in use does not change, so a full license can still move seats."""
+    lic = _lock(license_id)
+    seat = _seat_of(lic, from_asset_id, from_person_id)
+    old = _seat_holder_name(seat)
+    new = _holder_check(lic, to_asset_id, to_person_id)
+    Seat.update(asset=to_asset_id, person=to_person_id, assigned_at=utcnow(),
+                by=history.who(by)).where(Seat.id == seat.id).execute()
+    history.record("license", lic.id, "move", old=old, new=new, by=by)
+    if seat.asset_id:
+        history.record("asset", seat.asset_id, "license_release", old=str(lic), by=by,
+                       note=f"seat moved to {new}")
+    if to_asset_id:
+        history.record("asset", to_asset_id, "license_assign", new=str(lic), by=by,
+                       note=f"seat moved from {old}")
+    return Seat.get_by_id(seat.id)
+
+
+def _seat_of(lic: License, asset_id: int | None, person_id: int | None) -> Seat:
+    if bool(asset_id) == bool(person_id):
+        raise ValidationError("Name the computer or the person that holds the seat.")
     q = Seat.select().where(Seat.license == lic)
     q = q.where(Seat.asset == asset_id) if asset_id else q.where(Seat.person == person_id)
     seat = q.first()
     if seat is None:
         raise NotFound(f"That holder has no seat of {lic}.")
-    holder = seat.asset.tag if seat.asset_id else seat.person.full_name
+    return seat
+
+
+def _seat_holder_name(seat: Seat) -> str:
+    return seat.asset.tag if seat.asset_id else seat.person.full_name
+
+
+@writes
+def release(license_id: int, asset_id: int | None = None, person_id: int | None = None,
+            by: str | None = None) -> None:
+    lic = get(license_id)
+    seat = _seat_of(lic, asset_id, person_id)
+    holder = _seat_holder_name(seat)
     seat.delete_instance()
     history.record("license", lic.id, "release", old=holder, by=by)
     if asset_id:
         history.record("asset", asset_id, "license_release", old=str(lic), by=by)
 
 
-def compliance(expiring_days: int = 60) -> list[dict]:
-    """Every license with owned / used / free and its problems."""
+@writes
+def release_seats(seat_ids: list[int], by: str | None = None) -> int:
+    """Release several seats picked in the seat list (one transaction)."""
+    seat_ids = [int(i) for i in seat_ids]
+    n = 0
+    for start in range(0, len(seat_ids), 500):
+        part = seat_ids[start:start + 500]
+        rows = list(Seat.select(Seat.id, Seat.license, Seat.asset, Asset.tag, Person.first_name,
+                                Person.last_name, License.product, License.version)
+                    .join_from(Seat, License)
+                    .join_from(Seat, Asset, pw.JOIN.LEFT_OUTER)
+                    .join_from(Seat, Person, pw.JOIN.LEFT_OUTER)
+                    .where(Seat.id.in_(part)).tuples())
+        for _sid, lic_id, asset_id, tag, first, last, product, version in rows:
+            holder = tag or f"{first} {last}".strip()
+            history.record("license", lic_id, "release", old=holder, by=by)
+            if asset_id:
+                history.record("asset", asset_id, "license_release",
+                               old=f"{product} {version or ''}".strip(), by=by)
+        Seat.delete().where(Seat.id.in_(part)).execute()
+        n += len(rows)
+    return n
+
+
+# --- the product key ----------------------------------------------------------------
+
+def masked_key(key: str | None) -> str:
+    """What the screen shows: the key's shape (its dashes) with only the last
+    three characters readable."""
+    if not key:
+        return ""
+    key = key.strip()
+    keep = 3 if len(key) > 8 else 0
+    cut = len(key) - keep
+    return "".join(c if c in "- " or i >= cut else "\u2022" for i, c in enumerate(key))
+
+
+@writes
+def reveal_key(license_id: int, by: str | None = None) -> str | None:
+    """The product key in clear, and a history entry saying who looked."""
+    lic = get(license_id)
+    if not lic.product_key:
+        return None
+    history.record("license", lic.id, "reveal_key", field="product_key", by=by,
+                   note="product key shown")
+    return lic.product_key
+
+
+# --- lists and counts ---------------------------------------------------------------
+
+def compliance(expiring_days: int = 60, over: bool = False,
+               expiring: int | None = None) -> list[dict]:
+    """Every license with owned / used / free and its problems.
+
+    Seats are counted with one grouped COUNT, so a site license with 20,000
+    seats costs what a license with one does. ``over`` keeps only licenses
+    using more seats than owned; ``expiring`` keeps those that end within that
+    many days (or already ended)."""
     used = dict(Seat.select(Seat.license, pw.fn.COUNT(Seat.id)).group_by(Seat.license).tuples())
     today = dt.date.today()
     rows = []
-    for lic in License.select().order_by(License.product, License.version):
+    q = License.select(License.id, License.product, License.version, License.vendor,
+                       License.seats, License.site_license, License.allow_over,
+                       License.expiry_date, License.cost, License.product_key)
+    if expiring is not None:
+        q = q.where(License.expiry_date <= today + dt.timedelta(days=int(expiring)))
+    for lic in q.order_by(License.product, License.version):
         n = used.get(lic.id, 0)
         free = None if lic.site_license or lic.seats is None else lic.seats - n
+        if over and not (free is not None and free < 0):
+            continue
         problems = []
         if free is not None and free < 0:
             problems.append(f"over-allocated by {-free}")
-        if lic.expiry_date and lic.expiry_date < today:
+        days = (lic.expiry_date - today).days if lic.expiry_date else None
+        if days is not None and days < 0:
             problems.append("expired")
-        elif lic.expiry_date and (lic.expiry_date - today).days <= expiring_days:
-            problems.append(f"expires in {(lic.expiry_date - today).days} days")
+        elif days is not None and days <= expiring_days:
+            problems.append(f"expires in {days} days")
         rows.append({"id": lic.id, "product": lic.product, "version": lic.version,
                      "vendor": lic.vendor, "seats": lic.seats, "site_license": lic.site_license,
-                     "used": n, "free": free, "expiry_date": lic.expiry_date, "cost": lic.cost,
-                     "problems": problems})
+                     "allow_over": lic.allow_over, "used": n, "free": free,
+                     "expiry_date": lic.expiry_date, "days_left": days, "cost": lic.cost,
+                     "has_key": bool(lic.product_key), "problems": problems})
     return rows
+
+
+def summary(license_id: int) -> dict:
+    """One license's figures (two indexed queries, whatever its size)."""
+    lic = get(license_id)
+    used = seats_used(lic.id)
+    on_assets = Seat.select().where((Seat.license == lic.id) & Seat.asset.is_null(False)).count()
+    free = None if lic.site_license or lic.seats is None else lic.seats - used
+    return {"id": lic.id, "name": str(lic), "seats": lic.seats, "site_license": lic.site_license,
+            "allow_over": lic.allow_over, "used": used, "on_assets": on_assets,
+            "on_people": used - on_assets, "free": free}
+
+
+def _holders_query(license_id: int, search: str = ""):
+    q = (Seat.select(Seat.id, Seat.asset, Seat.person, Asset.tag, Asset.name, Person.first_name,
+                     Person.last_name, Person.id_number, Seat.assigned_at, Seat.by)
+         .join_from(Seat, Asset, pw.JOIN.LEFT_OUTER)
+         .join_from(Seat, Person, pw.JOIN.LEFT_OUTER)
+         .where(Seat.license == license_id))
+    for word in (search or "").split():
+        like = f"%{word.lower()}%"
+        q = q.where((pw.fn.LOWER(pw.fn.COALESCE(Asset.tag, "")) ** like)
+                    | (pw.fn.LOWER(pw.fn.COALESCE(Asset.name, "")) ** like)
+                    | (pw.fn.LOWER(pw.fn.COALESCE(Person.first_name, "")) ** like)
+                    | (pw.fn.LOWER(pw.fn.COALESCE(Person.last_name, "")) ** like)
+                    | (pw.fn.LOWER(pw.fn.COALESCE(Person.id_number, "")) ** like))
+    return q
+
+
+def count_holders(license_id: int, search: str = "") -> int:
+    return _holders_query(license_id, search).count()
+
+
+def holders(license_id: int, search: str = "", offset: int = 0, limit: int = 200) -> list[dict]:
+    """One page of a license's seats, computers first by tag then people by
+    name: the seat list loads these a page at a time."""
+    q = (_holders_query(license_id, search)
+         .order_by(Seat.asset.is_null(), Asset.tag, Person.last_name, Person.first_name, Seat.id)
+         .offset(offset).limit(limit))
+    out = []
+    for sid, aid, pid, tag, aname, first, last, idn, at, who in q.tuples():
+        if aid:
+            out.append({"seat_id": sid, "kind": "asset", "asset_id": aid, "person_id": None,
+                        "holder": tag, "detail": aname or "", "assigned_at": at, "by": who})
+        else:
+            out.append({"seat_id": sid, "kind": "person", "asset_id": None, "person_id": pid,
+                        "holder": f"{last}, {first}".strip(", "), "detail": idn or "",
+                        "assigned_at": at, "by": who})
+    return out
+
+
+def find_holder(text: str) -> tuple[str, int]:
+    """What ``--to`` / ``--from`` names: an asset tag (or serial) or a person's
+    ID number (or email, or "First Last"). Returns ("asset", id) or ("person", id)."""
+    from app import scanning
+    from app.services import people
+    res = scanning.resolve(text)
+    if res.kind in ("asset", "person") and res.id:
+        return res.kind, res.id
+    p = people.find(text)
+    if p:
+        return "person", p.id
+    raise NotFound(f"No computer tag or person ID {(text or '').strip()!r}.")
+
+
+@writes
+def delete(license_id: int, by: str | None = None) -> None:
+    lic = get(license_id)
+    used = seats_used(lic.id)
+    if used:
+        raise Conflict(f"{lic} still has {used} seat(s) assigned; release them first.")
+    history.record("license", lic.id, "delete", old=str(lic), by=by)
+    lic.delete_instance()
 
 
 def for_asset(asset_id: int) -> list[dict]:

@@ -118,21 +118,31 @@ def set_fits(supply_id: int, model_ids: list[int], by: str | None = None) -> Non
 
 
 def _move(item: Supply, kind: str, qty: int, by: str | None, **extra) -> StockMove:
-    """Write one movement and the cached total together (caller holds the transaction)."""
-    # Re-read on-hand inside the transaction: another workstation may have moved stock.
-    current = Supply.select(Supply.on_hand).where(Supply.id == item.id).scalar()
-    new_total = current + qty
-    if new_total < 0:
-        raise Conflict(f"Only {current} {item.unit} of {item.name} on hand; "
+    """Write one movement and the cached total together (caller holds the transaction).
+
+    The total changes with one conditional UPDATE (``on_hand + qty >= 0``), so
+    two workstations issuing the last box at the same moment cannot both
+    succeed: on PostgreSQL the second waits for the row and re-checks."""
+    n = (Supply.update(on_hand=Supply.on_hand + qty, updated_at=utcnow())
+         .where((Supply.id == item.id) & (Supply.on_hand + qty >= 0)).execute())
+    if n != 1:
+        current = Supply.select(Supply.on_hand).where(Supply.id == item.id).scalar()
+        unit = _unit(item, current)
+        raise Conflict(f"Only {current} {unit + ' ' if unit else ''}of {item.name} on hand; "
                        f"cannot take {-qty}.")
+    new_total = Supply.select(Supply.on_hand).where(Supply.id == item.id).scalar()
+    current = new_total - qty
     move = StockMove.create(supply=item, kind=kind, qty=qty, balance=new_total,
                             by=history.who(by), **extra)
-    Supply.update(on_hand=Supply.on_hand + qty, updated_at=utcnow()) \
-        .where(Supply.id == item.id).execute()
     history.record("supply", item.id, kind, field="on_hand", old=current, new=new_total, by=by,
                    note=extra.get("reason"))
     item.on_hand = new_total
     return move
+
+
+def _unit(item: Supply, n: int) -> str:
+    unit = item.unit or "each"
+    return "" if unit == "each" else (unit if n == 1 or unit.endswith("s") else unit + "s")
 
 
 @writes
@@ -193,25 +203,142 @@ def count(supply_id: int, counted, reason: str | None = None, by: str | None = N
 def transfer(supply_id: int, to_bin: str, by: str | None = None) -> StockMove:
     item = get(supply_id)
     to_bin = clean_text(to_bin, "bin", required=True)
+    if (item.bin or "").strip().lower() == to_bin.lower():
+        raise ValidationError(f"{item.name} is already in bin {item.bin}.", field="bin")
     move = _move(item, "transfer", 0, by, from_bin=item.bin, to_bin=to_bin)
     Supply.update(bin=to_bin).where(Supply.id == item.id).execute()
     return move
 
 
 def fitting(asset_id: int) -> list[dict]:
-    """Supplies that fit this printer asset, with what is on hand."""
+    """Supplies that fit this printer asset, with what is on hand and what to order."""
     model_id = Asset.select(Asset.model).where(Asset.id == asset_id).scalar()
     if not model_id:
         return []
-    return list(Supply.select(Supply.id, Supply.name, Supply.part_number, Supply.on_hand,
-                              Supply.reorder_point, Supply.target, Supply.bin)
-                .join(SupplyFit).where(SupplyFit.model == model_id)
-                .order_by(Supply.name).dicts())
+    rows = list(Supply.select(Supply.id, Supply.name, Supply.part_number, Supply.barcode,
+                              Supply.category, Supply.on_hand, Supply.reorder_point,
+                              Supply.target, Supply.bin, Supply.unit)
+                .join(SupplyFit).where((SupplyFit.model == model_id) & Supply.active)
+                .order_by(Supply.category, Supply.name).dicts())
+    for r in rows:
+        r["low"] = r["on_hand"] <= r["reorder_point"]
+        r["to_order"] = _to_order(r["on_hand"], r["reorder_point"], r["target"])
+    return rows
+
+
+def printer(asset_id: int) -> dict:
+    """"What does this printer take, and how many do we have?" for one asset."""
+    from app.models import HardwareModel
+    row = (Asset.select(Asset.id, Asset.tag, Asset.name, HardwareModel.name)
+           .join(HardwareModel, pw.JOIN.LEFT_OUTER, on=(Asset.model == HardwareModel.id))
+           .where(Asset.id == asset_id).tuples().first())
+    if row is None:
+        raise NotFound(f"No asset with id {asset_id}.")
+    return {"asset_id": row[0], "tag": row[1], "name": row[2], "model": row[3],
+            "supplies": fitting(asset_id)}
+
+
+def _to_order(on_hand: int, reorder_point: int, target: int) -> int:
+    return max(0, (target or 0) - (on_hand or 0)) if (on_hand or 0) <= (reorder_point or 0) else 0
 
 
 def to_order(item: Supply) -> int:
-    return max(0, (item.target or 0) - (item.on_hand or 0)) if item.on_hand <= item.reorder_point else 0
+    return _to_order(item.on_hand, item.reorder_point, item.target)
 
 
 def low_stock_query():
     return Supply.select().where(Supply.active & (Supply.on_hand <= Supply.reorder_point))
+
+
+def listing(low: bool = False, search: str = "", category: str | None = None,
+            include_inactive: bool = False) -> list[dict]:
+    """Every supply item with its figures and the printer models it fits (the
+    Supplies page, `stock list`, the reorder report). Two queries."""
+    from app.models import HardwareModel
+    q = Supply.select(Supply.id, Supply.name, Supply.part_number, Supply.barcode, Supply.category,
+                      Supply.unit, Supply.on_hand, Supply.reorder_point, Supply.target,
+                      Supply.bin, Supply.unit_cost, Supply.active)
+    if not include_inactive:
+        q = q.where(Supply.active)
+    if low:
+        q = q.where(Supply.on_hand <= Supply.reorder_point)
+    if category:
+        q = q.where(Supply.category == category)
+    for word in (search or "").split():
+        like = f"%{word.lower()}%"
+        q = q.where((pw.fn.LOWER(Supply.name) ** like)
+                    | (pw.fn.LOWER(pw.fn.COALESCE(Supply.part_number, "")) ** like)
+                    | (pw.fn.LOWER(pw.fn.COALESCE(Supply.barcode, "")) ** like)
+                    | (pw.fn.LOWER(pw.fn.COALESCE(Supply.bin, "")) ** like))
+    rows = list(q.order_by(Supply.name).dicts())
+    fits: dict[int, list[str]] = {}
+    for sid, name in (SupplyFit.select(SupplyFit.supply, HardwareModel.name).join(HardwareModel)
+                      .order_by(HardwareModel.name).tuples()):
+        fits.setdefault(sid, []).append(name)
+    for r in rows:
+        r["category_label"] = SUPPLY_CATEGORIES.get(r["category"], r["category"])
+        r["low"] = r["active"] and r["on_hand"] <= r["reorder_point"]
+        r["to_order"] = _to_order(r["on_hand"], r["reorder_point"], r["target"])
+        r["fits"] = fits.get(r["id"], [])
+    return rows
+
+
+def moves(supply_id: int, limit: int | None = 500) -> list[dict]:
+    """The item's movements, newest first, with where each went."""
+    from app.services import catalog
+    q = (StockMove.select(StockMove.id, StockMove.at, StockMove.kind, StockMove.qty,
+                          StockMove.balance, StockMove.to_person, StockMove.to_location,
+                          StockMove.to_asset, StockMove.from_bin, StockMove.to_bin,
+                          StockMove.unit_cost, StockMove.order_number, StockMove.reason,
+                          StockMove.by, Person.first_name, Person.last_name, Asset.tag)
+         .join_from(StockMove, Person, pw.JOIN.LEFT_OUTER, on=(StockMove.to_person == Person.id))
+         .join_from(StockMove, Asset, pw.JOIN.LEFT_OUTER, on=(StockMove.to_asset == Asset.id))
+         .where(StockMove.supply == supply_id)
+         .order_by(StockMove.at.desc(), StockMove.id.desc()))
+    if limit:
+        q = q.limit(limit)
+    out = []
+    for r in q.dicts():
+        if r["kind"] == "transfer":
+            where = f"bin {r['from_bin'] or '-'} \u2192 {r['to_bin']}"
+        elif r["to_person"]:
+            where = f"{r['first_name']} {r['last_name']}"
+        elif r["to_asset"]:
+            where = r["tag"] or ""
+        elif r["to_location"]:
+            where = catalog.location_path(r["to_location"])
+        else:
+            where = r["order_number"] or ""
+        r["where"] = where
+        out.append(r)
+    return out
+
+
+def find_recipient(text: str) -> dict:
+    """What ``issue --to`` names: a printer's tag, a person's ID number, or a
+    room (label code or "Site / Room"). Returns the issue() keyword."""
+    from app import scanning
+    from app.services import catalog, people
+    text = (text or "").strip()
+    res = scanning.resolve(text)
+    if res.kind == "asset" and res.id:
+        return {"asset_id": res.id}
+    if res.kind == "person" and res.id:
+        return {"person_id": res.id}
+    if res.kind == "location" and res.id:
+        return {"location_id": res.id}
+    loc = catalog.find_location(text)
+    if loc:
+        return {"location_id": loc.id}
+    p = people.find(text)
+    if p:
+        return {"person_id": p.id}
+    raise NotFound(f"No asset tag, person ID or room {text!r}.")
+
+
+def require(code: str) -> Supply:
+    """``find`` or a readable refusal (unknown barcode)."""
+    item = find(code)
+    if item is None:
+        raise NotFound(f"No supply item has the barcode or part number {(code or '').strip()!r}.")
+    return item
