@@ -19,7 +19,19 @@ DEFAULTS = {
     "inventory_threshold": "1500.00",
     "default_label_template": "avery-5160",
     "loan_days": 180,
+    # The USB scanner (a keyboard): what tells its bursts from a person typing.
+    "scanner_enabled": True,
+    "scanner_min_length": 4,  # characters in a burst
+    "scanner_max_avg_gap_ms": 30,  # average time between its characters
+    "scanner_silence_ms": 80,  # a pause this long ends a burst without Enter/Tab
+    "scanner_terminators": "enter,tab",
+    "scanner_prefix": "",  # programmed into the scanner; stripped from each code
+    "scanner_suffix": "",
+    "scanner_repeat_ms": 2000,  # the same code again within this time is ignored
+    "scanner_sounds": True,  # ok / attention / error sounds after a scan
 }
+SCANNER_INT_KEYS = ("scanner_min_length", "scanner_max_avg_gap_ms", "scanner_silence_ms",
+                    "scanner_repeat_ms")
 
 
 def get(key: str, default=None):
@@ -50,6 +62,10 @@ def _validate(key: str, value):
     if key == "tag_next":
         if not isinstance(value, int) or value < 1:
             raise ValidationError("The next tag number must be 1 or more.", field=key)
+    if key in SCANNER_INT_KEYS:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 60_000:
+            raise ValidationError("Scanner timings and lengths are whole numbers from 0 to 60000.",
+                                  field=key)
     if key in ("capitalization_threshold", "inventory_threshold"):
         try:
             amount = Decimal(str(value))
