@@ -5,11 +5,11 @@ supplies from CSV or XLSX, Snipe-IT exports as they are.
     p.created, p.updated, p.skipped, p.problems, p.new_entries
     result = commit("inventory.xlsx", ...)                 # all or nothing
 
-Two passes over the streamed file: the first checks every row and counts
-what would be created; the second writes everything in one transaction —
-assets through the lean bulk path (executemany, search index rebuilt once).
-A file with problems writes nothing unless ``skip_bad`` is set, and an
-existing tag is a conflict unless ``update`` is set.
+One pass over the streamed file: each row is checked and (when committing)
+written at once, inside one transaction — assets through the lean bulk path
+(executemany, search index rebuilt once). A file with problems writes
+nothing unless ``skip_bad`` is set: the transaction is rolled back and every
+problem is named. An existing tag is a conflict unless ``update`` is set.
 """
 from __future__ import annotations
 
@@ -116,28 +116,22 @@ def commit(path, kind: str | None = None, sheet: str | None = None,
            mapping: dict[int, str] | None = None, update: bool = False,
            skip_bad: bool = False, custom: bool = True, by: str | None = None,
            progress: Callable | None = None, cancelled: Callable[[], bool] | None = None) -> Preview:
-    """Check the whole file, then write it in one transaction (or raise
-    ImportRefused / Cancelled having written nothing)."""
+    """Check and write the file in one pass inside one transaction. A row with
+    a problem stops the writing (unless ``skip_bad``), the rest is still
+    checked so every problem is named, and then ImportRefused rolls the whole
+    transaction back; Cancel does the same with Cancelled. Either way the
+    database is exactly as it was."""
     table, kind, mapping = open_file(path, kind, sheet, mapping)
-    checked = _run(table, kind, mapping, update, skip_bad, custom, progress, write=False,
-                   cancelled=cancelled)
-    if cancelled and cancelled():
-        raise Cancelled("Import cancelled; nothing was written.")
-    if progress:
-        progress(0, checked.rows, "Importing…")
-    if checked.problems and not skip_bad:
-        raise ImportRefused(checked)
     _backup_first(path)
+    from app.services import history
     from app.services.base import transaction
     with transaction():
         done = _run(table, kind, mapping, update, skip_bad, custom, progress, write=True,
-                    skip_rows=checked.bad_rows, by=by, cancelled=cancelled, total=checked.rows)
+                    by=by, cancelled=cancelled)
         maps.remember(kind, table.headers, mapping)
-        from app.services import history
         history.record("import", 0, "import", new=f"{done.created} created, {done.updated} updated",
-                       note=f"{kind} from {Path(path).name}", by=by)
-    done.problems, done.bad_rows, done.warnings = checked.problems, checked.bad_rows, checked.warnings
-    done.skipped = len(checked.bad_rows)
+                       note=f"{kind} from {Path(path).name}"
+                            f"{f' ({done.skipped} rows skipped)' if done.skipped else ''}", by=by)
     return done
 
 
@@ -152,70 +146,95 @@ def _backup_first(path) -> None:
 
 
 def _run(table, kind, mapping, update, skip_bad, custom, progress, write: bool,
-         skip_rows=frozenset(), by=None, cancelled=None, total: int = 0) -> Preview:
+         by=None, cancelled=None) -> Preview:
     from app.importing import kinds
     p = Preview(kind, table.path, table.sheet, table.headers, mapping)
-    mapped = set(mapping)
     if custom and kind == "assets":
         p.custom_columns = list(dict.fromkeys(
             h for i, h in enumerate(table.headers)
-            if i not in mapped and h and not maps.norm(h).startswith("unnamed")))
-    handler = kinds.HANDLERS[kind](p, update, write, by)
-    if progress and not total:
-        total = table.estimate_rows()
-    for n, (rownum, cells) in enumerate(table.rows(), start=1):
-        if cancelled and cancelled():
-            raise Cancelled("Import cancelled; nothing was written.")
-        if progress and n % 500 == 0:
-            progress(n, max(total, n), f"{'Importing' if write else 'Checking'} row {n:,}…")
-        p.rows += 1
-        if rownum in skip_rows:
-            continue
-        record, row_problems = _record(p, mapping, cells, rownum, custom)
-        if not row_problems:
-            row_problems = handler.check(rownum, record)
-        if row_problems:
-            p.problems.extend(row_problems)
-            p.bad_rows.add(rownum)
-            continue
-        if write:
-            handler.write(rownum, record)
-    handler.finish()
+            if i not in mapping and h and not maps.norm(h).startswith("unnamed")))
+    plan = _Plan(table.headers, mapping, p.custom_columns if custom else ())
+    total = table.estimate_rows() if progress else 0
+    verb = "Importing" if write else "Checking"
+    writing = write
+    with kinds.HANDLERS[kind](p, update, write, by) as handler:
+        for n, (rownum, cells) in enumerate(table.rows(), start=1):
+            if cancelled and cancelled():
+                raise Cancelled("Import cancelled; nothing was written.")
+            if progress and n % 500 == 0:
+                progress(n, max(total, n), f"{verb} row {n:,}…")
+            p.rows += 1
+            record, row_problems = plan.record(cells, rownum)
+            if not row_problems:
+                row_problems = handler.check(rownum, record)
+            if row_problems:
+                p.problems.extend(row_problems)
+                p.bad_rows.add(rownum)
+                writing = writing and skip_bad  # refused: check the rest, write no more
+                continue
+            if writing:
+                row_problems = handler.write(rownum, record)
+                if row_problems:  # the service refused the row
+                    p.problems.extend(row_problems)
+                    p.bad_rows.add(rownum)
+                    writing = skip_bad
+        if write and p.problems and not skip_bad:
+            raise ImportRefused(p)
     p.skipped = len(p.bad_rows) if skip_bad else 0
+    if progress:
+        progress(p.rows, p.rows, f"{p.rows:,} rows")
     return p
 
 
-def _record(p: Preview, mapping, cells, rownum, custom):
-    """The row's values by field (text trimmed), and problems found in the cells."""
-    rec: dict = {}
-    problems = []
-    for i, fieldname in mapping.items():
-        if i >= len(cells):
-            continue
-        value = cells[i]
-        if isinstance(value, str):
-            value = value.strip()
-            if len(value) > MAX_CELL:
-                problems.append(Problem(rownum, p.headers[i], f"the cell holds {len(value):,} "
-                                        f"characters; at most {MAX_CELL:,} are accepted"))
+class _Plan:
+    """Which cell feeds which field, worked out once for the whole file."""
+
+    def __init__(self, headers, mapping, custom_columns):
+        self.headers = headers
+        self.columns = [(i, f, headers[i]) for i, f in sorted(mapping.items())]
+        wanted = set(custom_columns)
+        self.custom = [(i, h) for i, h in enumerate(headers) if i not in mapping and h in wanted]
+
+    def record(self, cells, rownum):
+        """The row's values by field (text trimmed), and problems found in the cells."""
+        rec: dict = {}
+        columns: dict = {}
+        problems = []
+        n = len(cells)
+        # One search of the whole row finds control characters; cells are cleaned only then.
+        dirty = bool(_CONTROL.search("".join(c for c in cells if c.__class__ is str)))
+        for i, fieldname, header in self.columns:
+            if i >= n:
                 continue
-            if _CONTROL.search(value):
-                value = _CONTROL.sub("", value)
-        if value in ("", None):
-            continue
-        rec.setdefault(fieldname, value)  # a repeated column keeps its first non-empty value
-        rec.setdefault("_columns", {})[fieldname] = p.headers[i]
-    if custom and p.custom_columns:
-        extra = {}
-        for i, h in enumerate(p.headers):
-            if i in mapping or i >= len(cells) or h not in p.custom_columns:
+            value = cells[i]
+            if value.__class__ is str:
+                value = value.strip()
+                if not value:
+                    continue
+                if len(value) > MAX_CELL:
+                    problems.append(Problem(rownum, header, f"the cell holds {len(value):,} "
+                                            f"characters; at most {MAX_CELL:,} are accepted"))
+                    continue
+                if dirty:
+                    value = _CONTROL.sub("", value)
+            elif value is None:
                 continue
-            v = cells[i]
-            if v not in ("", None):
-                extra.setdefault(h, text_of(v)[:2000])
-        if extra:
-            rec["custom"] = extra
-    return rec, problems
+            if fieldname not in rec:  # a repeated column keeps its first non-empty value
+                rec[fieldname] = value
+                columns[fieldname] = header
+        rec["_columns"] = columns
+        if self.custom:
+            extra = {}
+            for i, h in self.custom:
+                if i < n:
+                    v = cells[i]
+                    if v not in ("", None) and h not in extra:
+                        text = text_of(v)[:2000]
+                        if text:
+                            extra[h] = _CONTROL.sub("", text) if dirty else text
+            if extra:
+                rec["custom"] = extra
+        return rec, problems
 
 
 def column_of(rec: dict, fieldname: str) -> str:
