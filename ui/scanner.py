@@ -1,0 +1,422 @@
+"""Scanning anywhere: tell a USB scanner's bursts from a person typing.
+
+A keyboard-wedge scanner types its code a few milliseconds per character,
+then Enter or Tab. ``BurstDetector`` is the decision, pure and clock-free
+(fed ``(character, time)``), so it is property-tested without Qt;
+``ScannerFilter`` is the application-wide event filter around it:
+
+* the first character of a run goes where the focus is (nobody can know yet);
+  every character that follows within the silence window is held back;
+* when the run turns out to be a burst (≥ min length, average gap ≤ limit,
+  ended by Enter/Tab or by silence) the held characters and the terminator are
+  swallowed, the first character is taken back out of the field (or the
+  table's current row restored, or the editor it opened cancelled), and
+  ``bus.scanned(code)`` is emitted once (the same code again within the
+  repeat window is ignored);
+* otherwise the held characters are replayed, in order, to where the person
+  is typing: a fast typist's rollover arrives a few tens of ms late, intact.
+
+Settings (``app.services.settings``, keys ``scanner_*``) are read at install
+and again whenever settings change (``bus.data_changed("settings")``).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field as dc_field
+
+from app.scanning import clean_scan, strip_affixes
+
+TERMINATORS = ("enter", "tab")
+# A run whose average gap passes this multiple of the limit is a person's at
+# once (a scanner's USB hiccup can double one gap; a person is 3-10x slower).
+EARLY_FACTOR = 2.0
+
+
+@dataclass
+class Outcome:
+    """How a run of keystrokes ended."""
+
+    # scan; repeat (same code again, ignored); rejected (a person typed: replay ``held``);
+    # early (the run is too slow for a scanner: replay ``held`` now, the run goes on)
+    kind: str
+    code: str = ""  # the cleaned code (scan/repeat)
+    raw: str = ""  # every character of the run
+    gaps: list[float] = dc_field(default_factory=list)  # ms between characters
+    terminator: str = ""  # enter, tab, silence, key (another key interrupted)
+    held: list = dc_field(default_factory=list)  # payloads to replay (release)
+    passed: int = 0  # characters that went through to the widget before holding began
+    reason: str = ""  # why a run was not a scan
+
+    @property
+    def avg_gap(self) -> float:
+        return sum(self.gaps) / len(self.gaps) if self.gaps else 0.0
+
+    @property
+    def is_scan(self) -> bool:
+        return self.kind in ("scan", "repeat")
+
+
+class BurstDetector:
+    """The scanner-or-person decision, fed characters with timestamps in ms."""
+
+    def __init__(self, min_length: int = 4, max_avg_gap_ms: float = 30, silence_ms: float = 80,
+                 terminators=TERMINATORS, prefix: str = "", suffix: str = "",
+                 repeat_ms: float = 2000):
+        self.min_length = max(1, int(min_length))
+        self.max_avg_gap_ms = float(max_avg_gap_ms)
+        self.silence_ms = float(silence_ms)
+        self.terminators = {t.strip().lower() for t in terminators if t.strip()}
+        self.prefix = prefix or ""
+        self.suffix = suffix or ""
+        self.repeat_ms = float(repeat_ms)
+        self._chars: list[str] = []
+        self._times: list[float] = []
+        self._held: list = []
+        self._human = False
+        self._last_code = ""
+        self._last_code_at = -1e18
+
+    # --- state -------------------------------------------------------------------------
+
+    @property
+    def pending(self) -> bool:
+        return bool(self._chars)
+
+    @property
+    def last_time(self) -> float | None:
+        return self._times[-1] if self._times else None
+
+    def _reset(self) -> None:
+        self._chars, self._times, self._held = [], [], []
+
+    # --- feeding -----------------------------------------------------------------------
+
+    def feed_char(self, ch: str, t: float, payload=None) -> tuple[str, list[Outcome]]:
+        """A printable character at time ``t``. Returns ("pass" | "hold", outcomes
+        of a run that silence ended before this character)."""
+        ended = []
+        if self._chars and t - self._times[-1] > self.silence_ms:
+            ended.append(self.end(self._times[-1] + self.silence_ms, "silence"))
+        self._chars.append(ch)
+        self._times.append(t)
+        if len(self._chars) == 1:
+            self._human = False
+            return "pass", [o for o in ended if o]
+        if not self._human and (t - self._times[0]) / (len(self._times) - 1) \
+                > self.max_avg_gap_ms * EARLY_FACTOR:
+            # Far too slow for a scanner already: give back what was held, and let
+            # the rest of this run through as it comes (a fast typist sees no lag).
+            self._human = True
+            ended.append(Outcome("early", raw="".join(self._chars), held=self._held, passed=1))
+            self._held = []
+        if self._human:
+            return "pass", [o for o in ended if o]
+        self._held.append(ch if payload is None else payload)
+        return "hold", [o for o in ended if o]
+
+    def due(self, now: float) -> bool:
+        """True when the current run has been silent long enough to end."""
+        return bool(self._chars) and now - self._times[-1] >= self.silence_ms
+
+    def feed_terminator(self, name: str, t: float) -> Outcome | None:
+        """Enter or Tab. A run that makes a burst becomes a scan (swallow the key);
+        anything else is released (let the key through after the held characters)."""
+        name = name.lower()
+        if not self._chars:
+            return None
+        if t - self._times[-1] > self.silence_ms:
+            return self.end(self._times[-1] + self.silence_ms, "silence")
+        if name not in self.terminators:
+            return self.end(t, "key", allow_scan=False)
+        return self.end(t, name)
+
+    def interrupt(self, t: float) -> Outcome | None:
+        """Another key (arrow, Backspace, a shortcut): a scanner never sends one
+        mid-code, so the run is a person's."""
+        if not self._chars:
+            return None
+        if t - self._times[-1] > self.silence_ms:
+            return self.end(self._times[-1] + self.silence_ms, "silence")
+        return self.end(t, "key", allow_scan=False)
+
+    def end(self, t: float, terminator: str, allow_scan: bool = True) -> Outcome | None:
+        """Close the current run and judge it."""
+        if not self._chars:
+            return None
+        raw = "".join(self._chars)
+        gaps = [b - a for a, b in zip(self._times, self._times[1:])]
+        held = list(self._held)
+        self._reset()
+        out = Outcome("rejected", raw=raw, gaps=gaps, terminator=terminator, held=held, passed=1)
+        human, self._human = self._human, False
+        if not allow_scan:
+            out.kind, out.reason = "rejected", "interrupted by another key"
+        elif human:
+            out.kind, out.reason = "rejected", (f"typing pace (average gap over "
+                                                f"{self.max_avg_gap_ms * EARLY_FACTOR:.0f} ms)")
+        elif len(raw) < self.min_length:
+            out.kind, out.reason = "rejected", f"{len(raw)} characters (a scan has {self.min_length}+)"
+        elif out.avg_gap > self.max_avg_gap_ms:
+            out.kind, out.reason = "rejected", (f"average gap {out.avg_gap:.0f} ms "
+                                                f"(a scan is ≤ {self.max_avg_gap_ms:.0f} ms)")
+        else:
+            code = clean_scan(strip_affixes(raw, self.prefix, self.suffix))
+            if not code:
+                out.kind, out.reason = "rejected", "nothing left after the prefix/suffix"
+                return out
+            out.code = code
+            if code == self._last_code and t - self._last_code_at < self.repeat_ms:
+                out.kind = "repeat"
+            else:
+                out.kind = "scan"
+            self._last_code, self._last_code_at = code, t
+            out.held = []
+        return out
+
+
+# --- Qt ------------------------------------------------------------------------------
+
+from PySide6.QtCore import QEvent, QObject, QPersistentModelIndex, Qt, QTimer, Signal  # noqa: E402
+from PySide6.QtGui import QKeyEvent  # noqa: E402
+from PySide6.QtWidgets import (QAbstractItemView, QAbstractSpinBox, QApplication,  # noqa: E402
+                               QComboBox, QLineEdit, QPlainTextEdit, QTextEdit, QWidget)
+
+_MODIFIER_KEYS = {Qt.Key_Shift, Qt.Key_Control, Qt.Key_Alt, Qt.Key_Meta, Qt.Key_AltGr,
+                  Qt.Key_CapsLock, Qt.Key_NumLock, Qt.Key_Super_L, Qt.Key_Super_R}
+_TERMINATOR_KEYS = {Qt.Key_Return: "enter", Qt.Key_Enter: "enter", Qt.Key_Tab: "tab"}
+
+
+def detector_from_settings(values: dict | None = None) -> BurstDetector:
+    if values is None:
+        values = _read_settings()
+    return BurstDetector(
+        min_length=int(values.get("scanner_min_length", 4)),
+        max_avg_gap_ms=float(values.get("scanner_max_avg_gap_ms", 30)),
+        silence_ms=float(values.get("scanner_silence_ms", 80)),
+        terminators=str(values.get("scanner_terminators", "enter,tab")).split(","),
+        prefix=values.get("scanner_prefix") or "", suffix=values.get("scanner_suffix") or "",
+        repeat_ms=float(values.get("scanner_repeat_ms", 2000)))
+
+
+def _read_settings() -> dict:
+    from app.services import settings
+    try:
+        return settings.get_all()
+    except Exception:  # noqa: BLE001 - no database open yet: the defaults
+        return dict(settings.DEFAULTS)
+
+
+class _Snapshot:
+    """Where the first character of a run went, to take it back out."""
+
+    def __init__(self, widget: QWidget | None):
+        self.widget = widget
+        self.kind = "other"
+        self.local = _in_scanner_test(widget)
+        self.line = _line_edit(widget)
+        if self.line is not None:
+            self.kind = "line"
+            self.text = self.line.text()
+            self.pos = self.line.cursorPosition()
+        elif isinstance(widget, (QTextEdit, QPlainTextEdit)):
+            self.kind = "text"
+            self.text = widget.toPlainText()
+        elif isinstance(widget, QAbstractItemView):
+            self.kind = "view"
+            self.index = QPersistentModelIndex(widget.currentIndex())
+
+    def undo(self) -> None:
+        w = self.widget
+        if w is None:
+            return
+        try:
+            if self.kind == "line":
+                if self.line.text() != self.text:
+                    self.line.setText(self.text)
+                    self.line.setCursorPosition(self.pos)
+            elif self.kind == "text":
+                if w.toPlainText() != self.text:
+                    w.textCursor().deletePreviousChar()
+            elif self.kind == "view":
+                editor = QApplication.focusWidget()
+                if editor is not None and editor is not w and w.isAncestorOf(editor):
+                    # The first character opened a cell editor: cancel it unsaved.
+                    QApplication.sendEvent(editor, QKeyEvent(QEvent.KeyPress, Qt.Key_Escape,
+                                                             Qt.NoModifier))
+                    w.setFocus()
+                if self.index.isValid():
+                    w.setCurrentIndex(w.model().index(self.index.row(), self.index.column(),
+                                                      self.index.parent()))
+        except RuntimeError:  # the widget was deleted meanwhile
+            pass
+
+
+def _in_scanner_test(widget) -> bool:
+    """Scans typed into the scanner test stay there (they open nothing)."""
+    while widget is not None:
+        if widget.property("scanner_test"):
+            return True
+        widget = widget.parentWidget()
+    return False
+
+
+def _line_edit(widget) -> QLineEdit | None:
+    if isinstance(widget, QLineEdit):
+        return widget
+    if isinstance(widget, QComboBox) and widget.isEditable():
+        return widget.lineEdit()
+    if isinstance(widget, QAbstractSpinBox):
+        return widget.findChild(QLineEdit)
+    return None
+
+
+class ScannerFilter(QObject):
+    """The application-wide event filter. ``scanned(code)`` is also emitted on
+    ``ui.bus.bus.scanned``; ``observed(dict)`` reports every run (scan or not)
+    for the scanner test."""
+
+    scanned = Signal(str)
+    observed = Signal(dict)
+
+    def __init__(self, parent=None, detector: BurstDetector | None = None, emit_bus: bool = True,
+                 clock=None):
+        super().__init__(parent)
+        self._clock = clock  # ms; tests drive time themselves
+        self.detector = detector or detector_from_settings()
+        self.enabled = bool(_read_settings().get("scanner_enabled", True)) if detector is None else True
+        self.emit_bus = emit_bus
+        self._replaying = False
+        self._snapshot: _Snapshot | None = None
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._silence)
+        self._t0 = time.monotonic()
+
+    def now(self) -> float:
+        if self._clock is not None:
+            return float(self._clock())
+        return (time.monotonic() - self._t0) * 1000.0
+
+    def reload_settings(self) -> None:
+        values = _read_settings()
+        self.detector = detector_from_settings(values)
+        self.enabled = bool(values.get("scanner_enabled", True))
+
+    # --- the filter ----------------------------------------------------------------------
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+        if event.type() != QEvent.KeyPress or self._replaying or not self.enabled:
+            return False
+        if not isinstance(obj, QWidget) or not self._first_receiver(obj):
+            return False
+        key = event.key()
+        if key in _MODIFIER_KEYS:
+            return False
+        t = self.now()
+        mods = event.modifiers() & ~(Qt.ShiftModifier | Qt.KeypadModifier)
+        text = event.text()
+        if key in _TERMINATOR_KEYS and not mods:
+            return self._terminator(_TERMINATOR_KEYS[key], t)
+        if mods or not text or not text.isprintable():
+            self._finish(self.detector.interrupt(t))
+            return False
+        payload = (key, event.modifiers(), text, obj)
+        action, ended = self.detector.feed_char(text, t, payload)
+        for outcome in ended:
+            self._finish(outcome)
+        if action == "pass":
+            self._snapshot = _Snapshot(obj)
+            self._timer.start(int(self.detector.silence_ms) + 1)
+            return False
+        self._timer.start(int(self.detector.silence_ms) + 1)
+        return True
+
+    def _first_receiver(self, obj: QWidget) -> bool:
+        """Key events propagate to parents: judge each keystroke once, where it
+        first arrives (the focus widget, or the window when nothing has focus)."""
+        if QApplication.activePopupWidget() is not None:
+            return False
+        focus = QApplication.focusWidget()
+        return obj is focus if focus is not None else obj.isWindow()
+
+    def _terminator(self, name: str, t: float) -> bool:
+        outcome = self.detector.feed_terminator(name, t)
+        if outcome is None:
+            return False
+        self._timer.stop()
+        self._finish(outcome)
+        if outcome.terminator == "silence":
+            return False  # the run had already ended: this Enter is a plain Enter
+        return outcome.is_scan
+
+    def _silence(self) -> None:
+        if self.detector.pending:
+            last = self.detector.last_time or self.now()
+            self._finish(self.detector.end(max(self.now(), last + self.detector.silence_ms),
+                                           "silence"))
+
+    def flush(self) -> None:
+        """End a pending run now (tests; before the window closes)."""
+        self._timer.stop()
+        self._silence()
+
+    def _finish(self, outcome: Outcome | None) -> None:
+        if outcome is None:
+            return
+        if outcome.kind == "early":
+            self._replay(outcome.held)
+            return
+        snapshot, self._snapshot = self._snapshot, None
+        if outcome.is_scan:
+            if snapshot is not None:
+                snapshot.undo()
+        else:
+            self._replay(outcome.held)
+        self.observed.emit({"kind": outcome.kind, "code": outcome.code, "raw": outcome.raw,
+                            "gaps": list(outcome.gaps), "terminator": outcome.terminator,
+                            "reason": outcome.reason, "avg_gap": outcome.avg_gap})
+        if outcome.kind == "scan":
+            self.scanned.emit(outcome.code)
+            if self.emit_bus and not (snapshot is not None and snapshot.local):
+                from ui.bus import bus
+                bus.scanned.emit(outcome.code)
+
+    def _replay(self, held: list) -> None:
+        """Give a person's held-back keystrokes to where they are typing."""
+        if not held:
+            return
+        self._replaying = True
+        try:
+            for key, mods, text, target in held:
+                receiver = QApplication.focusWidget() or target
+                try:
+                    QApplication.sendEvent(receiver, QKeyEvent(QEvent.KeyPress, key, mods, text))
+                    QApplication.sendEvent(receiver, QKeyEvent(QEvent.KeyRelease, key, mods, text))
+                except RuntimeError:  # the widget is gone
+                    continue
+        finally:
+            self._replaying = False
+
+
+def install_scanner(app: QApplication | None = None, emit_bus: bool = True) -> ScannerFilter:
+    """Install the filter on the application; returns it (keep a reference)."""
+    app = app or QApplication.instance()
+    existing = getattr(app, "_qm_scanner_filter", None)
+    if existing is not None:
+        return existing
+    filt = ScannerFilter(app, emit_bus=emit_bus)
+    app.installEventFilter(filt)
+    app._qm_scanner_filter = filt
+    from ui.bus import bus
+
+    def settings_changed(kind: str) -> None:
+        if kind in ("settings", "all"):
+            filt.reload_settings()
+    bus.data_changed.connect(settings_changed)
+    filt._settings_link = settings_changed
+    return filt
+
+
+def current_filter() -> ScannerFilter | None:
+    app = QApplication.instance()
+    return getattr(app, "_qm_scanner_filter", None) if app else None
