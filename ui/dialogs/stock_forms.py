@@ -1,0 +1,210 @@
+"""What the license and supply dialogs share: a form whose fields each carry
+their validation message, a scan-or-type box that says what it found, and a
+read-only small-table model for lists that load lazily."""
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout,
+                               QLabel, QLineEdit, QPlainTextEdit, QSpinBox, QVBoxLayout, QWidget)
+
+from app.services.errors import DomainError, ValidationError
+from ui.bus import bus
+from ui.jobs import show_error
+
+ERROR_STYLE = "color: #c62828;"
+WARN_STYLE = "color: #b26a00;"
+
+
+class FormDialog(QDialog):
+    """A dialog of named fields; ``submit()`` runs the subclass's ``apply()``
+    (the service call, returning its result) and shows a ValidationError next
+    to its field, any other refusal in a message box."""
+
+    TITLE = ""
+    KIND = "supply"  # what bus.data_changed says after a successful apply
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(self.TITLE)
+        self.widgets: dict[str, QWidget] = {}
+        self.errors: dict[str, QLabel] = {}
+        self.form = QFormLayout()
+        self.form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+        self.banner = QLabel()
+        self.banner.setObjectName("form-banner")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet(ERROR_STYLE)
+        self.banner.hide()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+        self.body = QVBoxLayout(self)
+        self.body.addLayout(self.form)
+        self.body.addWidget(self.banner)
+        self.body.addWidget(self.buttons)
+        self.result_value = None
+
+    def add_field(self, key: str, label: str, widget: QWidget | None = None,
+                  placeholder: str = "") -> QWidget:
+        w = widget if widget is not None else QLineEdit()
+        w.setObjectName(key)
+        if placeholder and isinstance(w, QLineEdit):
+            w.setPlaceholderText(placeholder)
+        err = QLabel()
+        err.setObjectName(f"error-{key}")
+        err.setStyleSheet(ERROR_STYLE)
+        err.setWordWrap(True)
+        err.hide()
+        box = QVBoxLayout()
+        box.setSpacing(1)
+        box.addWidget(w)
+        box.addWidget(err)
+        self.form.addRow(label, box)
+        self.widgets[key] = w
+        self.errors[key] = err
+        return w
+
+    def value(self, key: str):
+        w = self.widgets[key]
+        if isinstance(w, QLineEdit):
+            return w.text().strip()
+        if isinstance(w, QPlainTextEdit):
+            return w.toPlainText().strip()
+        if isinstance(w, QCheckBox):
+            return w.isChecked()
+        if isinstance(w, QSpinBox):
+            return w.value()
+        if isinstance(w, QComboBox):
+            return w.currentData()
+        return None
+
+    def clear_errors(self) -> None:
+        for err in self.errors.values():
+            err.hide()
+        self.banner.hide()
+
+    def show_field_error(self, exc: ValidationError) -> bool:
+        shown = False
+        for field, message in (exc.errors or {}).items():
+            key = _FIELD_ALIASES.get(field, field)
+            if key in self.errors:
+                self.errors[key].setText(message)
+                self.errors[key].show()
+                shown = True
+        return shown
+
+    def submit(self) -> None:
+        self.clear_errors()
+        try:
+            self.result_value = self.apply()
+        except ValidationError as exc:
+            if not self.show_field_error(exc):
+                self.banner.setText(str(exc))
+                self.banner.show()
+                show_error(self, self.TITLE, exc)
+            return
+        except DomainError as exc:
+            self.banner.setText(str(exc))
+            self.banner.show()
+            show_error(self, self.TITLE, exc)
+            return
+        bus.data_changed.emit(self.KIND)
+        self.accept()
+
+
+# A service names the field it refused by its own key; some forms call it otherwise.
+_FIELD_ALIASES = {"quantity": "qty", "counted quantity": "qty", "counted": "qty",
+                  "unit_cost": "cost", "order_number": "po", "adjustment": "qty"}
+
+
+class LookupEdit(QLineEdit):
+    """A box for a scanned or typed code; ``resolved`` is what it names now
+    (or None) and the label under it says so as you type."""
+
+    def __init__(self, resolve: Callable[[str], tuple[object, str]], parent=None):
+        super().__init__(parent)
+        self._resolve = resolve
+        self.resolved = None
+        self.note = QLabel()
+        self.note.setObjectName("lookup-note")
+        self.note.setWordWrap(True)
+        self.textChanged.connect(self.lookup)
+
+    def lookup(self, text: str | None = None) -> None:
+        text = (self.text() if text is None else text).strip()
+        if not text:
+            self.resolved = None
+            self.note.setText("")
+            return
+        try:
+            self.resolved, description = self._resolve(text)
+        except DomainError as exc:
+            self.resolved, description = None, str(exc)
+        self.note.setStyleSheet("" if self.resolved is not None else WARN_STYLE)
+        self.note.setText(description)
+
+
+class RowsModel(QAbstractTableModel):
+    """Read-only rows of plain values, with optional per-row colours;
+    small lists (licenses, supply items) that are re-read in one query."""
+
+    def __init__(self, headers: tuple[str, ...], parent=None, right: tuple[int, ...] = ()):
+        super().__init__(parent)
+        self.headers = headers
+        self.rows: list[tuple] = []
+        self.ids: list[int] = []
+        self.foreground: dict[tuple[int, int], object] = {}
+        self.background: dict[int, object] = {}
+        self.bold: set[tuple[int, int]] = set()
+        self.tooltips: dict[tuple[int, int], str] = {}
+        self.right = set(right)
+
+    def set_rows(self, ids: list[int], rows: list[tuple], foreground=None, background=None,
+                 bold=None, tooltips=None) -> None:
+        self.beginResetModel()
+        self.ids, self.rows = list(ids), list(rows)
+        self.foreground = foreground or {}
+        self.background = background or {}
+        self.bold = bold or set()
+        self.tooltips = tooltips or {}
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.headers)
+
+    def headerData(self, section, orientation, role=Qt.DisplayRole):
+        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
+            return self.headers[section]
+        return None
+
+    def data(self, index, role=Qt.DisplayRole):
+        r, c = index.row(), index.column()
+        if role == Qt.DisplayRole:
+            return self.rows[r][c]
+        if role == Qt.ForegroundRole:
+            return self.foreground.get((r, c))
+        if role == Qt.BackgroundRole:
+            return self.background.get(r)
+        if role == Qt.FontRole and (r, c) in self.bold:
+            from PySide6.QtGui import QFont
+            f = QFont()
+            f.setBold(True)
+            return f
+        if role == Qt.TextAlignmentRole and c in self.right:
+            return int(Qt.AlignRight | Qt.AlignVCenter)
+        if role == Qt.ToolTipRole:
+            return self.tooltips.get((r, c)) or self.rows[r][c] or None
+        if role == Qt.UserRole:
+            return self.ids[r]
+        return None
+
+    def row_of(self, record_id: int) -> int:
+        try:
+            return self.ids.index(record_id)
+        except ValueError:
+            return -1
