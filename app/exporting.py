@@ -171,6 +171,9 @@ def export(kind: str, path, ids: Iterable[int] | None = None, include_keys: bool
         raise ValidationError("Export to a .csv or .xlsx file.")
     ids = list(ids) if ids is not None else None
     headers, rows = headers_and_rows(kind, ids, include_keys)
+    if progress and ids is not None:
+        given, total = progress, len(ids)
+        progress = lambda n, _total, text: given(n, total, text)  # noqa: E731
     tmp = path.with_name(path.name + ".part")
     try:
         n = (_write_xlsx if suffix == ".xlsx" else _write_csv)(tmp, kind, headers, rows, progress)
@@ -222,7 +225,6 @@ def _write_xlsx(path, kind, headers, rows, progress) -> int:
         head.append(c)
     ws.append(head)
     n = 0
-    date_cells = {}
     for row in rows:
         out = []
         for v in row:
@@ -242,6 +244,5 @@ def _write_xlsx(path, kind, headers, rows, progress) -> int:
         n += 1
         if progress and n % 5000 == 0:
             progress(n, 0, f"{n:,} rows")
-    del date_cells
     wb.save(path)
     return n

@@ -98,7 +98,9 @@ def open_file(path, kind: str | None = None, sheet: str | None = None,
         raise ValidationError(f"Unknown kind {kind!r}; use one of: {', '.join(KINDS)}.")
     if mapping is None:
         mapping = maps.remembered(kind, table.headers) or maps.suggest(kind, table.headers)
-    bad = {f for f in mapping.values() if f not in maps.FIELDS[kind] and not f.startswith("custom:")}
+    bad = {f for f in mapping.values() if f not in maps.FIELDS[kind] and not _is_custom(f)}
+    if kind != "assets" and any(_is_custom(f) for f in mapping.values()):
+        raise ValidationError("Only assets keep extra columns as custom fields.")
     if bad:
         raise ValidationError(f"Unknown {kind} field(s) in the mapping: {', '.join(sorted(bad))}.")
     return table, kind, dict(mapping)
@@ -149,11 +151,16 @@ def _run(table, kind, mapping, update, skip_bad, custom, progress, write: bool,
          by=None, cancelled=None) -> Preview:
     from app.importing import kinds
     p = Preview(kind, table.path, table.sheet, table.headers, mapping)
-    if custom and kind == "assets":
+    chosen = [i for i, f in mapping.items() if _is_custom(f)]
+    fields = {i: f for i, f in mapping.items() if not _is_custom(f)}
+    if chosen:  # the columns marked "custom field", and only those
+        p.custom_columns = list(dict.fromkeys(table.headers[i] for i in sorted(chosen)
+                                              if table.headers[i]))
+    elif custom and kind == "assets":  # every column nothing else took
         p.custom_columns = list(dict.fromkeys(
             h for i, h in enumerate(table.headers)
-            if i not in mapping and h and not maps.norm(h).startswith("unnamed")))
-    plan = _Plan(table.headers, mapping, p.custom_columns if custom else ())
+            if i not in fields and h and not maps.norm(h).startswith("unnamed")))
+    plan = _Plan(table.headers, fields, p.custom_columns if (custom or chosen) else ())
     total = table.estimate_rows() if progress else 0
     verb = "Importing" if write else "Checking"
     writing = write
@@ -184,6 +191,10 @@ def _run(table, kind, mapping, update, skip_bad, custom, progress, write: bool,
     if progress:
         progress(p.rows, p.rows, f"{p.rows:,} rows")
     return p
+
+
+def _is_custom(fieldname: str) -> bool:
+    return fieldname == "custom" or fieldname.startswith("custom:")
 
 
 class _Plan:

@@ -27,8 +27,14 @@ def test_wizard_maps_previews_and_imports(qtbot, sqlite_db, tmp_path, boxes):
     assert w.columns.cellWidget(0, 2).currentData() == "tag"  # "Tag #"
     w.preview()
     qtbot.waitUntil(lambda: w.done_preview is not None, timeout=10_000)
-    assert "row 4, column Date Acquired" in w.report.toPlainText()
+    shown = [tuple(w.problems.item(r, c).text() for c in range(4)) for r in range(w.problems.rowCount())]
+    assert ("4", "Date Acquired", "problem") == shown[0][:3] and "not a date" in shown[0][3]
+    assert "Nothing will be imported" in w.report.toPlainText()
     assert not w.import_button.isEnabled()  # refused: nothing can be imported yet
+    # "Site / Room" was suggested as the split column; the RAM column stays a custom field.
+    assert w.columns.cellWidget(5, 2).currentData() == "site_room"
+    assert w.columns.cellWidget(11, 2).currentData() == "custom"
+    w.columns.cellWidget(11, 2).setCurrentIndex(0)  # ignore RAM after all
     w.skip_box.setChecked(True)
     w.preview()
     qtbot.waitUntil(lambda: w.import_button.isEnabled(), timeout=10_000)
@@ -37,17 +43,60 @@ def test_wizard_maps_previews_and_imports(qtbot, sqlite_db, tmp_path, boxes):
     wait_for_jobs()
     assert sorted(t for (t,) in Asset.select(Asset.tag).tuples()) == ["LHS-0001", "LHS-0002"]
     assert "Imported 2 new" in boxes[-1]
+    a = Asset.get(Asset.tag == "LHS-0001")
+    assert (a.site.name, a.location.name, a.custom) == ("Lincoln High", "214", None)
+
+
+def test_wizard_cancel_writes_nothing(qtbot, sqlite_db, tmp_path, boxes, monkeypatch):
+    from app import importing
+    from ui.dialogs.import_wizard import ImportWizard
+    from ui.jobs import wait_for_jobs
+    path = _write(tmp_path / "inv.csv", HAND)
+    w = ImportWizard(None, str(path))
+    qtbot.addWidget(w)
+    real = importing.commit
+    monkeypatch.setattr(importing, "commit",
+                        lambda *a, **k: real(*a, **{**k, "cancelled": lambda: True}))
+    w.commit()
+    qtbot.waitUntil(lambda: "Cancelled" in w.report.toPlainText(), timeout=10_000)
+    wait_for_jobs()
+    assert Asset.select().count() == 0 and not boxes
 
 
 def test_export_dialog_writes_the_rows(qtbot, sqlite_db, tmp_path, monkeypatch):
     from app import importing
-    from ui.dialogs.export import open_export_dialog
+    from ui.dialogs.export import ExportDialog
     from ui.jobs import wait_for_jobs
     importing.commit(_write(tmp_path / "inv.csv", HAND))
-    out = tmp_path / "out.csv"
+    out = tmp_path / "out"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), "CSV (*.csv)"))
     ids = [a for (a,) in Asset.select(Asset.id).tuples()]
-    open_export_dialog(None, "assets", ids[:1])
+    dlg = ExportDialog(None, "assets", ids[:1])
+    qtbot.addWidget(dlg)
+    assert dlg.findChild(type(dlg.keys), "export-keys") is None or not dlg.keys.isVisible()
+    dlg.format.setCurrentIndex(dlg.format.findData("csv"))
+    dlg.start()
+    written = tmp_path / "out.csv"  # the suffix of the chosen format is added
+    qtbot.waitUntil(written.exists, timeout=10_000)
+    wait_for_jobs()
+    assert written.read_text(encoding="utf-8-sig").count("\n") == 2  # header and one row
+
+
+def test_export_dialog_keys_checkbox_for_licenses(qtbot, sqlite_db, tmp_path, monkeypatch):
+    from openpyxl import load_workbook
+
+    from app.services import licenses
+    from ui.dialogs.export import ExportDialog
+    from ui.jobs import wait_for_jobs
+    licenses.create(product="Office", seats=5, product_key="ABCDE-12345")
+    out = tmp_path / "keys.xlsx"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    dlg = ExportDialog(None, "licenses", None)
+    qtbot.addWidget(dlg)
+    assert dlg.format.currentData() == "xlsx" and not dlg.keys.isChecked()
+    dlg.keys.setChecked(True)
+    dlg.start()
     qtbot.waitUntil(out.exists, timeout=10_000)
     wait_for_jobs()
-    assert out.read_text(encoding="utf-8-sig").count("\n") == 2  # header and one row
+    rows = list(load_workbook(out).active.iter_rows(values_only=True))
+    assert rows[0][-1] == "Product key" and rows[1][-1] == "ABCDE-12345"

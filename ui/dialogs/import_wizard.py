@@ -38,8 +38,6 @@ class ImportWizard(QDialog):
         self.sheet = QComboBox()
         self.update_box = QCheckBox("Update assets whose tag already exists")
         self.skip_box = QCheckBox("Skip rows with problems (import the rest)")
-        self.custom_box = QCheckBox("Keep unmatched columns as custom fields")
-        self.custom_box.setChecked(True)
         row = QHBoxLayout()
         row.addWidget(self.path, 1)
         row.addWidget(browse)
@@ -49,7 +47,6 @@ class ImportWizard(QDialog):
         form.addRow("The rows are", self.kind)
         form.addRow("", self.update_box)
         form.addRow("", self.skip_box)
-        form.addRow("", self.custom_box)
 
         self.columns = QTableWidget(0, 3)
         self.columns.setObjectName("import-columns")
@@ -60,9 +57,23 @@ class ImportWizard(QDialog):
         self.report.setObjectName("import-preview")
         self.report.setReadOnly(True)
         self.report.setPlaceholderText("Press Preview to see what will be created, and every problem.")
+        self.problems = QTableWidget(0, 4)
+        self.problems.setObjectName("import-problems")
+        self.problems.setHorizontalHeaderLabels(("Row", "Column", "", "Reason"))
+        self.problems.verticalHeader().setVisible(False)
+        self.problems.setEditTriggers(QTableWidget.NoEditTriggers)
+        self.problems.setWordWrap(False)
+        head = self.problems.horizontalHeader()
+        for c in range(3):
+            head.setSectionResizeMode(c, QHeaderView.ResizeToContents)
+        head.setStretchLastSection(True)
+        below = QSplitter(Qt.Horizontal)
+        below.addWidget(self.report)
+        below.addWidget(self.problems)
+        below.setSizes([350, 630])
         split = QSplitter(Qt.Vertical)
         split.addWidget(self.columns)
-        split.addWidget(self.report)
+        split.addWidget(below)
         self.preview_button = QPushButton("Preview")
         self.preview_button.clicked.connect(self.preview)
         self.buttons = QDialogButtonBox(QDialogButtonBox.Cancel)
@@ -83,7 +94,7 @@ class ImportWizard(QDialog):
         self.done_preview = None
         self.sheet.currentIndexChanged.connect(lambda _i: self.load(keep_kind=True))
         self.kind.currentIndexChanged.connect(lambda _i: self.fill_columns(guess=True))
-        for box in (self.update_box, self.skip_box, self.custom_box):
+        for box in (self.update_box, self.skip_box):
             box.toggled.connect(lambda _on: self.import_button.setEnabled(False))
         if path:
             self.load()
@@ -132,11 +143,13 @@ class ImportWizard(QDialog):
             combo = QComboBox()
             combo.addItem("— ignore —", IGNORE)
             if kind == "assets":
-                combo.addItem("custom field", CUSTOM)
+                combo.addItem("custom field (kept as it is)", CUSTOM)
             for f in fields:
                 combo.addItem(maps.LABELS.get(f, f.replace("_", " ").capitalize()), f)
             chosen = mapping.get(i)
-            combo.setCurrentIndex(combo.findData(chosen) if chosen else
+            if chosen and chosen.startswith(CUSTOM):
+                chosen = CUSTOM
+            combo.setCurrentIndex(max(combo.findData(chosen), 0) if chosen else
                                   (1 if kind == "assets" and header else 0))
             combo.currentIndexChanged.connect(lambda _i: self.import_button.setEnabled(False))
             self.columns.setCellWidget(i, 2, combo)
@@ -146,20 +159,14 @@ class ImportWizard(QDialog):
         out = {}
         for i in range(self.columns.rowCount()):
             f = self.columns.cellWidget(i, 2).currentData()
-            if f and f != CUSTOM:
+            if f:
                 out[i] = f
         return out
 
     def options(self) -> dict:
         return dict(kind=self.kind.currentData(), sheet=self.sheet.currentData(),
                     mapping=self.mapping(), update=self.update_box.isChecked(),
-                    skip_bad=self.skip_box.isChecked(), custom=self._custom_wanted())
-
-    def _custom_wanted(self) -> bool:
-        if not self.custom_box.isChecked():
-            return False
-        return any(self.columns.cellWidget(i, 2).currentData() == CUSTOM
-                   for i in range(self.columns.rowCount()))
+                    skip_bad=self.skip_box.isChecked(), custom=False)
 
     def preview(self) -> None:
         if self.table is None:
@@ -171,18 +178,30 @@ class ImportWizard(QDialog):
                 lambda progress: importing.preview(path, progress=progress.update, **opts),
                 on_done=self.show_preview)
 
+    SHOWN = 5000  # rows of the problems table (the CLI prints them all)
+
     def show_preview(self, p) -> None:
         self.done_preview = p
         lines = [p.summary()]
         if p.problems:
-            lines.append(f"\n{len(p.problems)} problem(s) in {len(p.bad_rows)} row(s):")
-            lines += [f"  {x}" for x in p.problems[:500]]
-            if len(p.problems) > 500:
-                lines.append(f"  … and {len(p.problems) - 500} more")
-            lines.append("\nNothing will be imported until these are fixed, unless you skip those rows."
-                         if not self.skip_box.isChecked() else "\nThese rows will be skipped.")
+            lines.append("\nNothing will be imported until the problems are fixed, unless you skip "
+                         "those rows." if not self.skip_box.isChecked()
+                         else f"\nThe {len(p.bad_rows):,} row(s) with problems will be skipped.")
+        elif p.rows:
+            lines.append("\nNo problems: press Import.")
         self.report.setPlainText("\n".join(lines))
-        self.import_button.setEnabled(not p.problems or self.skip_box.isChecked())
+        listed = [("problem", x) for x in p.problems] + [("note", x) for x in p.warnings]
+        self.problems.setRowCount(min(len(listed), self.SHOWN))
+        for r, (what, x) in enumerate(listed[:self.SHOWN]):
+            for c, text in enumerate((str(x.row) if x.row else "", x.column, what, x.reason)):
+                item = QTableWidgetItem(text)
+                if what == "problem":
+                    item.setForeground(Qt.red)
+                self.problems.setItem(r, c, item)
+        if len(listed) > self.SHOWN:
+            self.report.appendPlainText(f"The table shows the first {self.SHOWN:,} of {len(listed):,}; "
+                                        "`quartermaster import FILE --dry-run` lists them all.")
+        self.import_button.setEnabled(bool(p.rows) and (not p.problems or self.skip_box.isChecked()))
 
     def commit(self) -> None:
         path, opts = self.path.text().strip(), self.options()
@@ -201,6 +220,9 @@ class ImportWizard(QDialog):
         def failed(exc):
             if isinstance(exc, importing.ImportRefused):
                 self.show_preview(exc.preview)
+            if isinstance(exc, importing.Cancelled):
+                self.report.appendPlainText("\nCancelled: nothing was imported.")
+                return
             show_error(self, "Import", exc)
         run_job(self, "Importing", work, on_done=done, on_error=failed)
 
