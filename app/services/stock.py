@@ -95,7 +95,10 @@ def create(by: str | None = None, fits: list[int] | None = None, **values) -> Su
 
 
 @writes
-def update(supply_id: int, changes: dict, by: str | None = None) -> Supply:
+def update(supply_id: int, changes: dict, by: str | None = None,
+           fits: list[int] | None = None) -> Supply:
+    """Change an item's fields, and (when ``fits`` is given) the printer
+    models it fits, in one transaction."""
     item = get(supply_id)
     values = _clean(changes, supply_id)
     diff = {k: (getattr(item, k), v) for k, v in values.items() if getattr(item, k) != v}
@@ -104,6 +107,11 @@ def update(supply_id: int, changes: dict, by: str | None = None) -> Supply:
         row["updated_at"] = utcnow()
         Supply.update(**row).where(Supply.id == item.id).execute()
         history.record_changes("supply", item.id, diff, by=by)
+    if fits is not None:
+        before = sorted(m for (m,) in SupplyFit.select(SupplyFit.model)
+                        .where(SupplyFit.supply == supply_id).tuples())
+        if before != sorted(set(fits)):
+            set_fits(supply_id, sorted(set(fits)), by=by)
     return get(item.id)
 
 
@@ -284,15 +292,19 @@ def listing(low: bool = False, search: str = "", category: str | None = None,
 
 
 def moves(supply_id: int, limit: int | None = 500) -> list[dict]:
-    """The item's movements, newest first, with where each went."""
-    from app.services import catalog
+    """The item's movements, newest first, with where each went (one query)."""
+    from app.models import Site
     q = (StockMove.select(StockMove.id, StockMove.at, StockMove.kind, StockMove.qty,
                           StockMove.balance, StockMove.to_person, StockMove.to_location,
                           StockMove.to_asset, StockMove.from_bin, StockMove.to_bin,
                           StockMove.unit_cost, StockMove.order_number, StockMove.reason,
-                          StockMove.by, Person.first_name, Person.last_name, Asset.tag)
+                          StockMove.by, Person.first_name, Person.last_name, Asset.tag,
+                          Location.name.alias("room"), Site.name.alias("site"))
          .join_from(StockMove, Person, pw.JOIN.LEFT_OUTER, on=(StockMove.to_person == Person.id))
          .join_from(StockMove, Asset, pw.JOIN.LEFT_OUTER, on=(StockMove.to_asset == Asset.id))
+         .join_from(StockMove, Location, pw.JOIN.LEFT_OUTER,
+                    on=(StockMove.to_location == Location.id))
+         .join_from(Location, Site, pw.JOIN.LEFT_OUTER, on=(Location.site == Site.id))
          .where(StockMove.supply == supply_id)
          .order_by(StockMove.at.desc(), StockMove.id.desc()))
     if limit:
@@ -306,7 +318,7 @@ def moves(supply_id: int, limit: int | None = 500) -> list[dict]:
         elif r["to_asset"]:
             where = r["tag"] or ""
         elif r["to_location"]:
-            where = catalog.location_path(r["to_location"])
+            where = f"{r['site']} / {r['room']}"
         else:
             where = r["order_number"] or ""
         r["where"] = where
