@@ -100,6 +100,9 @@ def update(license_id: int, changes: dict, expected_version: int | None = None,
     seats = values.get("seats", lic.seats)
     site = values.get("site_license", lic.site_license)
     allow = values.get("allow_over", lic.allow_over)
+    if not site and seats is None:
+        raise ValidationError("Give the number of seats owned, or mark it a site license.",
+                              field="seats")
     if not site and seats is not None and not allow and seats_used(lic.id) > seats:
         raise Conflict(f"{seats_used(lic.id)} seats are in use; release some before "
                        f"lowering the count to {seats}.")

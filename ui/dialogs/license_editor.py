@@ -14,7 +14,6 @@ from __future__ import annotations
 from PySide6.QtWidgets import QCheckBox, QComboBox, QPlainTextEdit, QSpinBox
 
 from app.services import licenses
-from app.services.errors import ValidationError
 from ui.dialogs.stock_forms import FormDialog
 from ui.models.table import display
 
@@ -79,7 +78,8 @@ class LicenseEditor(FormDialog):
                                         "site_license", "allow_over", "purchase_date",
                                         "expiry_date", "cost", "order_number", "licensed_to",
                                         "notes")}
-        v["seats"] = None if v["site_license"] else self.value("seats")
+        # 0 seats reads as "not given": the service then asks for a count or a site license
+        v["seats"] = None if v["site_license"] else (self.value("seats") or None)
         key = self.value("product_key")
         if key:
             v["product_key"] = key
@@ -89,9 +89,6 @@ class LicenseEditor(FormDialog):
         v = self.values()
         if self.license_id:
             return licenses.update(self.license_id, v, expected_version=self.version_no)
-        if not v["site_license"] and not v["seats"]:
-            raise ValidationError("Give the number of seats owned, or mark it a site license.",
-                                  field="seats")
         return licenses.create(**v)
 
 
