@@ -176,6 +176,7 @@ class BurstDetector:
 
 # --- Qt ------------------------------------------------------------------------------
 
+import shiboken6  # noqa: E402
 from PySide6.QtCore import QEvent, QObject, QPersistentModelIndex, Qt, QTimer, Signal  # noqa: E402
 from PySide6.QtGui import QKeyEvent  # noqa: E402
 from PySide6.QtWidgets import (QAbstractItemView, QAbstractSpinBox, QApplication,  # noqa: E402
@@ -238,17 +239,30 @@ class _Snapshot:
                 if w.toPlainText() != self.text:
                     w.textCursor().deletePreviousChar()
             elif self.kind == "view":
-                editor = QApplication.focusWidget()
-                if editor is not None and editor is not w and w.isAncestorOf(editor):
-                    # The first character opened a cell editor: cancel it unsaved.
-                    QApplication.sendEvent(editor, QKeyEvent(QEvent.KeyPress, Qt.Key_Escape,
-                                                             Qt.NoModifier))
-                    w.setFocus()
-                if self.index.isValid():
-                    w.setCurrentIndex(w.model().index(self.index.row(), self.index.column(),
-                                                      self.index.parent()))
+                # After the terminator's delivery: it may be on its way to the editor.
+                QTimer.singleShot(0, self._undo_view)
         except RuntimeError:  # the widget was deleted meanwhile
             pass
+
+    def _undo_view(self) -> None:
+        w = self.widget
+        try:
+            editor = QApplication.focusWidget()
+            if editor is not None and editor is not w and w.isAncestorOf(editor):
+                # The first character opened a cell editor: cancel it unsaved.
+                QApplication.sendEvent(editor, QKeyEvent(QEvent.KeyPress, Qt.Key_Escape,
+                                                         Qt.NoModifier))
+                w.setFocus()
+            w.keyboardSearch("")  # forget the first character's type-ahead
+            if self.index.isValid():
+                w.setCurrentIndex(w.model().index(self.index.row(), self.index.column(),
+                                                  self.index.parent()))
+        except RuntimeError:  # the widget was deleted meanwhile
+            pass
+
+
+def _address(event) -> int:
+    return shiboken6.getCppPointer(event)[0]
 
 
 def _in_scanner_test(widget) -> bool:
@@ -286,6 +300,7 @@ class ScannerFilter(QObject):
         self.enabled = bool(_read_settings().get("scanner_enabled", True)) if detector is None else True
         self.emit_bus = emit_bus
         self._replaying = False
+        self._forward = None
         self._snapshot: _Snapshot | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -309,6 +324,8 @@ class ScannerFilter(QObject):
             return False
         if not isinstance(obj, QWidget) or not self._first_receiver(obj):
             return False
+        if self._is_forwarded(obj, event):
+            return False
         key = event.key()
         if key in _MODIFIER_KEYS:
             return False
@@ -326,10 +343,24 @@ class ScannerFilter(QObject):
             self._finish(outcome)
         if action == "pass":
             self._snapshot = _Snapshot(obj)
+            self._forward = (_address(event), key, text, obj)
             self._timer.start(int(self.detector.silence_ms) + 1)
             return False
         self._timer.start(int(self.detector.silence_ms) + 1)
         return True
+
+    def _is_forwarded(self, obj: QWidget, event) -> bool:
+        """The key that went through to a widget, handed on by it to a child it
+        just opened (a table's cell editor): the same keystroke, not a new one."""
+        marker, self._forward = self._forward, None
+        if marker is None:
+            return False
+        address, key, text, widget = marker
+        try:
+            return (address == _address(event) and key == event.key() and text == event.text()
+                    and widget is not obj and widget.isAncestorOf(obj))
+        except RuntimeError:
+            return False
 
     def _first_receiver(self, obj: QWidget) -> bool:
         """Key events propagate to parents: judge each keystroke once, where it

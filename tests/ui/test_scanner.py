@@ -1,0 +1,214 @@
+"""The scanner filter in a real Qt application: qtbot types at scanner speed
+(a few ms per key) and at human speed (120 ms per key) into a focused text
+field, a table and a dialog. Only bursts become scans, and the field keeps
+exactly what the person typed."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QLineEdit, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
+
+from ui.scanner import BurstDetector, ScannerFilter
+
+SCANNER_MS = 1
+
+
+class _Scans(list):
+    filter: ScannerFilter
+HUMAN_MS = 120
+
+
+@pytest.fixture
+def scans(qapp):
+    """The filter installed on the application (defaults, but a 300 ms silence
+    window so a loaded test machine's pause cannot split a burst)."""
+    filt = ScannerFilter(qapp, detector=BurstDetector(silence_ms=300), emit_bus=False)
+    got = _Scans()
+    filt.scanned.connect(got.append)
+    qapp.installEventFilter(filt)
+    got.filter = filt
+    yield got
+    qapp.removeEventFilter(filt)
+    filt.deleteLater()
+
+
+def type_text(qtbot, widget, text, delay, end=Qt.Key_Return):
+    if delay == SCANNER_MS:
+        qtbot.wait(350)  # the person stops typing and picks up the scanner
+    for ch in list(text) + ([end] if end is not None else []):
+        key(qtbot, widget, ch, delay)
+
+
+def key(qtbot, widget, k, delay=-1, modifier=Qt.NoModifier):
+    """Like a keyboard: each press and each release goes to whatever has the
+    focus at that moment (a table's first key may open a cell editor, and the
+    scanner may close it again)."""
+    qtbot.keyPress(QApplication.focusWidget() or widget, k, modifier, delay=delay)
+    qtbot.keyRelease(QApplication.focusWidget() or widget, k, modifier)
+
+
+def show_focused(qtbot, top: QWidget, target: QWidget):
+    qtbot.addWidget(top)
+    top.show()
+    qtbot.waitExposed(top)
+    top.activateWindow()
+    target.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is target)
+
+
+def test_text_field_keeps_typing_and_loses_scans(qtbot, scans):
+    top = QWidget()
+    lay = QVBoxLayout(top)
+    field, other = QLineEdit(), QLineEdit()
+    lay.addWidget(field)
+    lay.addWidget(other)
+    entered = []
+    field.returnPressed.connect(lambda: entered.append(field.text()))
+    show_focused(qtbot, top, field)
+
+    type_text(qtbot, field, "Room 5", HUMAN_MS, end=None)
+    assert field.text() == "Room 5" and scans == []
+    type_text(qtbot, field, "QM-000123", SCANNER_MS)
+    assert scans == ["QM-000123"]
+    assert field.text() == "Room 5" and entered == []  # Enter of the burst swallowed too
+    type_text(qtbot, field, " ok", HUMAN_MS)
+    assert field.text() == "Room 5 ok" and entered == ["Room 5 ok"]
+    assert scans == ["QM-000123"] and other.text() == ""
+
+
+def test_burst_into_the_middle_of_a_selection_restores_it(qtbot, scans):
+    field = QLineEdit("hello world")
+    show_focused(qtbot, field, field)
+    field.setSelection(0, 5)
+    type_text(qtbot, field, "LOC-00012", SCANNER_MS)
+    assert scans == ["LOC-00012"] and field.text() == "hello world"
+
+
+def test_tab_terminated_burst_keeps_focus(qtbot, scans):
+    top = QWidget()
+    lay = QVBoxLayout(top)
+    a, b = QLineEdit(), QLineEdit()
+    lay.addWidget(a)
+    lay.addWidget(b)
+    show_focused(qtbot, top, a)
+    type_text(qtbot, a, "QM-000777", SCANNER_MS, end=Qt.Key_Tab)
+    assert scans == ["QM-000777"] and a.text() == "" and QApplication.focusWidget() is a
+    type_text(qtbot, a, "ab", HUMAN_MS, end=Qt.Key_Tab)
+    assert a.text() == "ab" and QApplication.focusWidget() is b
+
+
+def test_burst_without_terminator_ends_by_silence(qtbot, qapp):
+    filt = ScannerFilter(qapp, detector=BurstDetector(silence_ms=150), emit_bus=False)
+    got = []
+    filt.scanned.connect(got.append)
+    qapp.installEventFilter(filt)
+    try:
+        field = QLineEdit()
+        show_focused(qtbot, field, field)
+        type_text(qtbot, field, "5CD1234XYZ", SCANNER_MS, end=None)
+        qtbot.waitUntil(lambda: got == ["5CD1234XYZ"], timeout=2000)
+        assert field.text() == ""
+    finally:
+        qapp.removeEventFilter(filt)
+
+
+def test_read_only_table_keeps_its_row(qtbot, scans):
+    table = QTableWidget(3, 1)
+    for row, text in enumerate(("alpha", "bravo", "QM-row")):
+        table.setItem(row, 0, QTableWidgetItem(text))
+    table.setEditTriggers(QTableWidget.NoEditTriggers)
+    show_focused(qtbot, table, table)
+    table.setCurrentCell(0, 0)
+    type_text(qtbot, table, "QM-000123", SCANNER_MS)
+    assert scans == ["QM-000123"]
+    qtbot.waitUntil(lambda: table.currentRow() == 0, timeout=1000)  # the type-ahead jump undone
+    type_text(qtbot, table, "b", HUMAN_MS, end=None)
+    assert table.currentRow() == 1 and scans == ["QM-000123"]  # a person's key still searches
+
+
+def test_editable_table_cell_gets_only_typing(qtbot, scans):
+    table = QTableWidget(2, 2)
+    table.setEditTriggers(QTableWidget.AnyKeyPressed | QTableWidget.DoubleClicked)
+    show_focused(qtbot, table, table)
+    table.setCurrentCell(0, 0)
+    type_text(qtbot, table, "QM-000555", SCANNER_MS)
+    assert scans == ["QM-000555"]
+    qtbot.waitUntil(lambda: table.state() != QTableWidget.EditingState, timeout=1000)
+    assert table.item(0, 0) is None or table.item(0, 0).text() == ""
+    assert table.state() != QTableWidget.EditingState
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is table)
+    type_text(qtbot, table, "ab", HUMAN_MS)
+    qtbot.waitUntil(lambda: table.item(0, 0) is not None, timeout=1000)  # committed (queued)
+    assert table.item(0, 0).text() == "ab" and scans == ["QM-000555"]
+
+
+def test_dialog_default_button_is_not_pressed_by_a_scan(qtbot, scans):
+    dlg = QDialog()
+    lay = QVBoxLayout(dlg)
+    name = QLineEdit()
+    lay.addWidget(name)
+    box = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+    box.accepted.connect(dlg.accept)
+    box.rejected.connect(dlg.reject)
+    lay.addWidget(box)
+    show_focused(qtbot, dlg, name)
+    type_text(qtbot, name, "QM-000123", SCANNER_MS)
+    assert scans == ["QM-000123"] and name.text() == "" and dlg.isVisible()
+    assert dlg.result() == 0
+    type_text(qtbot, name, "Ann", HUMAN_MS)
+    assert name.text() == "Ann" and dlg.result() == QDialog.Accepted
+    assert scans == ["QM-000123"]
+
+
+def test_fast_typist_rollover_arrives_intact(qtbot, scans):
+    field = QLineEdit()
+    show_focused(qtbot, field, field)
+    # Two keys 10 ms apart, then a pause: too short for a scan, held then given back.
+    key(qtbot, field, "t", HUMAN_MS)
+    key(qtbot, field, "h", 10)
+    key(qtbot, field, "e", HUMAN_MS)
+    scans.filter.flush()
+    assert field.text() == "the" and scans == []
+
+
+def test_modifiers_and_shortcuts_pass(qtbot, scans):
+    field = QLineEdit("abc")
+    show_focused(qtbot, field, field)
+    key(qtbot, field, Qt.Key_A, modifier=Qt.ControlModifier)
+    assert field.selectedText() == "abc"
+    key(qtbot, field, Qt.Key_Backspace)
+    assert field.text() == "" and scans == []
+
+
+def test_bus_gets_scans_but_the_scanner_test_keeps_its_own(qtbot, qapp):
+    from ui.bus import bus
+    from ui.scanner import install_scanner
+    from ui.widgets.scanner_test import ScannerTestWidget
+    filt = install_scanner(qapp)
+    filt.detector = BurstDetector(silence_ms=300)
+    got = []
+    bus.scanned.connect(got.append)
+    try:
+        top = QWidget()
+        lay = QVBoxLayout(top)
+        field = QLineEdit()
+        tester = ScannerTestWidget()
+        lay.addWidget(field)
+        lay.addWidget(tester)
+        show_focused(qtbot, top, field)
+        type_text(qtbot, field, "QM-000042", SCANNER_MS)
+        assert got == ["QM-000042"]
+        tester.box.setFocus()
+        qtbot.waitUntil(lambda: QApplication.focusWidget() is tester.box)
+        type_text(qtbot, tester.box, "QM-000043", SCANNER_MS)
+        assert got == ["QM-000042"]  # scans in the test box open nothing
+        assert "Recognised as a scan: QM-000043" in tester.result.text()
+        assert tester.table.item(0, 1).text() == "QM-000043"
+        assert tester.table.item(0, 5).text() == "enter"
+        type_text(qtbot, tester.box, "hey", HUMAN_MS)
+        assert tester.box.text() == "hey" and "Not a scan" in tester.result.text()
+    finally:
+        bus.scanned.disconnect(got.append)
+        qapp.removeEventFilter(filt)
+        del qapp._qm_scanner_filter
