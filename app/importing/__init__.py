@@ -24,6 +24,7 @@ from app.services.errors import DomainError, ValidationError
 
 KINDS = tuple(maps.FIELDS)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_NEUTRALISED = ("=", "+", "-", "@", "\t", "\r")
 _SCIENTIFIC = re.compile(r"^-?\d(\.\d+)?[eE]\+\d{1,3}$")  # Excel writes 6.37702E+15
 
 
@@ -228,6 +229,8 @@ class _Plan:
                     continue
                 if dirty:
                     value = _CONTROL.sub("", value)
+                if value[0] == "'" and value[1:2] in _NEUTRALISED:
+                    value = value[1:]  # our own export's guard against formulas
             elif value is None:
                 continue
             if fieldname not in rec:  # a repeated column keeps its first non-empty value

@@ -197,6 +197,13 @@ class AssetHandler(Handler):
                 v["tag_key"] = tagsvc.normalize_tag(v["tag"])
             except ValidationError as exc:
                 bad("tag", str(exc))
+        for key in ("tag", "serial"):
+            x = rec.get(key)
+            if isinstance(x, float) or (isinstance(x, int) and abs(x) >= 10 ** 15):
+                # A workbook cell holding a number: Excel keeps 15 digits and drops the rest.
+                bad(key, f"{rec[key]:g} is a number in the workbook, not text; Excel keeps only "
+                         "15 digits, so the real value is lost — format the column as text and "
+                         "type it again")
         if "serial" in rec:
             serial = str(rec["serial"]).strip()
             if looks_scientific(serial):
