@@ -12,6 +12,7 @@ printer the supplies that fit it are listed with what is on hand.
 """
 from __future__ import annotations
 
+import peewee as pw
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QSpinBox
 
@@ -36,7 +37,7 @@ def describe_recipient(text: str) -> tuple[dict, str]:
     if "asset_id" in to:
         tag, name, model = (Asset.select(Asset.tag, Asset.name, HardwareModel.name)
                             .join(HardwareModel, on=(Asset.model == HardwareModel.id),
-                                  join_type="LEFT OUTER")
+                                  join_type=pw.JOIN.LEFT_OUTER)
                             .where(Asset.id == to["asset_id"]).tuples().first())
         return to, f"Printer {tag} {name or ''} ({model or 'no model'})".replace("  ", " ")
     if "person_id" in to:

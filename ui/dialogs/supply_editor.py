@@ -6,6 +6,7 @@ it fits. Quantities change only through receive / issue / count.
 """
 from __future__ import annotations
 
+import peewee as pw
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QListWidget, QListWidgetItem, QPlainTextEdit, QSpinBox
 
@@ -19,8 +20,8 @@ def printer_models(include: set[int]) -> list[tuple[int, str]]:
     """Models a supply can fit: printers and projectors, plus any already chosen."""
     from app.models import Category, HardwareModel, Manufacturer
     q = (HardwareModel.select(HardwareModel.id, HardwareModel.name, Manufacturer.name)
-         .join(Category, join_type="LEFT OUTER", on=(HardwareModel.category == Category.id))
-         .join_from(HardwareModel, Manufacturer, join_type="LEFT OUTER",
+         .join(Category, join_type=pw.JOIN.LEFT_OUTER, on=(HardwareModel.category == Category.id))
+         .join_from(HardwareModel, Manufacturer, join_type=pw.JOIN.LEFT_OUTER,
                     on=(HardwareModel.manufacturer == Manufacturer.id))
          .where(Category.kind.in_(["printer", "projector"]) | HardwareModel.id.in_(list(include) or [0]))
          .order_by(Manufacturer.name, HardwareModel.name))
