@@ -36,7 +36,7 @@ class ImportWizard(QDialog):
         for k in importing.KINDS:
             self.kind.addItem(k.capitalize(), k)
         self.sheet = QComboBox()
-        self.update_box = QCheckBox("Update assets whose tag already exists")
+        self.update_box = QCheckBox("Update records that already exist (an asset's tag, a person's ID number…)")
         self.skip_box = QCheckBox("Skip rows with problems (import the rest)")
         row = QHBoxLayout()
         row.addWidget(self.path, 1)
