@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Callable
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout,
-                               QLabel, QLineEdit, QPlainTextEdit, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
+                               QDialogButtonBox, QFormLayout, QHeaderView, QLabel, QLineEdit,
+                               QPlainTextEdit, QSpinBox, QTableView, QVBoxLayout, QWidget)
 
 from app.services.errors import DomainError, ValidationError
 from ui.bus import bus
@@ -208,3 +209,20 @@ class RowsModel(QAbstractTableModel):
             return self.ids.index(record_id)
         except ValueError:
             return -1
+
+
+def setup_table(view: QTableView) -> QTableView:
+    """Row selection, fixed row height, interactive columns with the last stretched."""
+    view.setSelectionBehavior(QAbstractItemView.SelectRows)
+    view.setEditTriggers(QAbstractItemView.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
+    vh = view.verticalHeader()
+    vh.setVisible(False)
+    vh.setSectionResizeMode(QHeaderView.Fixed)
+    vh.setDefaultSectionSize(24)
+    hh = view.horizontalHeader()
+    hh.setSectionResizeMode(QHeaderView.Interactive)
+    hh.setStretchLastSection(True)
+    hh.setHighlightSections(False)
+    return view

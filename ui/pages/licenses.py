@@ -13,7 +13,7 @@ import datetime as dt
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QHeaderView,
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout,
                                QLabel, QLineEdit, QMessageBox, QPushButton, QSplitter, QTableView,
                                QToolButton, QVBoxLayout, QWidget)
 
@@ -22,7 +22,7 @@ from app.services.errors import DomainError
 from ui.bus import bus
 from ui.dialogs.license_editor import edit_license
 from ui.dialogs.license_seats import AssignSeatsDialog, MoveSeatDialog, seats_text
-from ui.dialogs.stock_forms import RowsModel
+from ui.dialogs.stock_forms import RowsModel, setup_table as _table
 from ui.jobs import show_error
 from ui.models.table import display
 
@@ -39,22 +39,6 @@ RED = QBrush(QColor("#c62828"))
 AMBER = QBrush(QColor("#b26a00"))
 SHOWS = (("All licenses", None), ("With a problem", "problems"), ("Over-allocated", "over"),
          (f"Expiring within {WARN_DAYS} days", "expiring"))
-
-
-def _table(view: QTableView) -> QTableView:
-    view.setSelectionBehavior(QAbstractItemView.SelectRows)
-    view.setEditTriggers(QAbstractItemView.NoEditTriggers)
-    view.setAlternatingRowColors(True)
-    view.setWordWrap(False)
-    vh = view.verticalHeader()
-    vh.setVisible(False)
-    vh.setSectionResizeMode(QHeaderView.Fixed)
-    vh.setDefaultSectionSize(24)
-    hh = view.horizontalHeader()
-    hh.setSectionResizeMode(QHeaderView.Interactive)
-    hh.setStretchLastSection(True)
-    hh.setHighlightSections(False)
-    return view
 
 
 class SeatListModel(QAbstractTableModel):
@@ -178,8 +162,9 @@ class Page(QWidget):
         self.splitter = QSplitter(Qt.Vertical)
         self.splitter.addWidget(self.table)
         self.splitter.addWidget(self._detail_panel())
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setSizes([300, 500])  # a few dozen licenses; the seats need the room
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(12, 10, 12, 6)

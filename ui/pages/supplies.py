@@ -17,13 +17,12 @@ from app.models.common import SUPPLY_CATEGORIES
 from app.services import history, stock
 from app.services.errors import DomainError
 from ui.bus import bus
-from ui.dialogs.stock_forms import RowsModel
+from ui.dialogs.stock_forms import RowsModel, setup_table as _table
 from ui.dialogs.stock_moves import (CountDialog, IssueDialog, ReceiveDialog, TransferDialog,
                                     open_printer_supplies)
 from ui.dialogs.supply_editor import edit_supply
 from ui.jobs import show_error
 from ui.models.table import display
-from ui.pages.licenses import _table
 
 PAGE_KEY = "supplies"
 PAGE_TITLE = "Supplies"
@@ -133,6 +132,7 @@ class Page(QWidget):
         self.splitter.addWidget(panel)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([560, 280])
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(12, 10, 12, 6)
@@ -164,12 +164,13 @@ class Page(QWidget):
                             bold=bold)
         low = sum(1 for r in rows if r["low"])
         self.counts.setText(f"{len(rows):,} items" + (f", {low:,} low" if low else ""))
+        sm = self.table.selectionModel()
         for sid in keep:
             row = self.model.row_of(sid)
             if row >= 0:
-                self.table.selectionModel().select(
-                    self.model.index(row, 0),
-                    self.table.selectionModel().Select | self.table.selectionModel().Rows)
+                sm.select(self.model.index(row, 0), sm.SelectionFlag.Select | sm.SelectionFlag.Rows)
+        if not sm.hasSelection() and rows:
+            self.table.selectRow(0)  # the history below is never empty for no reason
         self.show_item()
 
     def showEvent(self, event):
