@@ -672,7 +672,9 @@ def apply(session_id: int, actions=(), by: str | None = None, progress=None) -> 
             continue
         current = Asset.select(Asset.location).where(Asset.id == ln.asset_id).scalar()
         if current != ln.scanned_id:
-            assetsvc.update(ln.asset_id, {"location_id": ln.scanned_id}, by=by, action="stocktake")
+            site_id = Location.select(Location.site).where(Location.id == ln.scanned_id).scalar()
+            assetsvc.update(ln.asset_id, {"site_id": site_id, "location_id": ln.scanned_id},
+                            by=by, action="stocktake")
             result.moved += 1
         audit.setdefault(local_date(ln.at), []).append(ln.asset_id)
     if "mark-missing" in actions:

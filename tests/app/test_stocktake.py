@@ -1,0 +1,208 @@
+"""The physical inventory, end to end through the service: every verdict,
+room progress, a scanner memory file, resuming after the database is
+reopened, two workstations, close, and apply (nothing changes before)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from app.models import Asset, HistoryEntry, StocktakeScan
+from app.services import assets, stocktake
+from app.services.errors import Conflict, NotFound
+from tests.app.factories import asset, district
+
+
+def test_every_verdict_then_close_and_apply(db):
+    d = district()
+    here = asset(d)  # Room 12
+    also_here = asset(d)  # Room 12, never scanned → missing
+    lib = asset(d, location_id=d["r2"].id)  # Library, found in Room 12 → misplaced
+    lent = asset(d, location_id=d["r2"].id)  # Library, on loan, not found
+    assets.check_out(lent.id, person_id=d["staff"].id)
+    away = asset(d, location_id=d["r3"].id)  # the other site
+    gone = asset(d)
+    assets.retire(gone.id)
+    s = stocktake.start("Riverside High School", name="Year end")
+    assert stocktake.status(s.id)["expected"] == 4  # retired not expected, other site not
+
+    v = stocktake.record_scan(s.id, d["r1"].barcode, workstation="A")
+    assert (v.verdict, v.room, v.room_verified, v.room_expected) == ("room", "Room 12", 0, 2)
+    v = stocktake.record_scan(s.id, " " + here.tag.lower() + "\r", workstation="A")
+    assert (v.verdict, v.level, v.room_verified) == ("verified", "ok", 1)
+    v = stocktake.record_scan(s.id, lib.tag, workstation="A")
+    assert v.verdict == "misplaced" and v.expected == "Riverside High School / Library"
+    assert v.level == "attention"
+    v = stocktake.record_scan(s.id, away.tag, workstation="A")
+    assert v.verdict == "other_site" and "Lincoln Middle School" in v.expected
+    v = stocktake.record_scan(s.id, "MYSTERY-1", workstation="A")
+    assert v.verdict == "unknown" and v.level == "error" and v.scan_id
+    v = stocktake.record_scan(s.id, gone.tag, workstation="A")
+    assert v.verdict == "inactive" and "retired" in v.message
+    v = stocktake.record_scan(s.id, here.tag, workstation="A")
+    assert v.verdict == "duplicate" and "Room 12" in v.message
+    assert stocktake.record_scan(s.id, "mystery-1", workstation="A").verdict == "duplicate"
+    assert stocktake.record_scan(s.id, d["student"].id_number).verdict == "not_asset"
+
+    st = stocktake.status(s.id)
+    assert st["counts"]["verified"] == 1 and st["counts"]["duplicate"] == 2
+    assert st["found"] == 2 and st["not_yet_found"] == 2
+    room12 = next(r for r in st["rooms"] if r["name"] == "Room 12")
+    assert (room12["verified"], room12["expected"]) == (1, 2)
+
+    rec = stocktake.close(s.id)
+    with pytest.raises(Conflict):
+        stocktake.record_scan(s.id, also_here.tag)
+    assert rec.counts == {"verified": 1, "misplaced": 1, "other_site": 1, "unknown": 1,
+                          "inactive": 1, "missing": 2}
+    missing = {ln.tag: ln for ln in rec.of("missing")}
+    assert set(missing) == {also_here.tag, lent.tag}
+    assert missing[lent.tag].holder == "Ann O'Brien"
+    assert rec.duplicates == 2
+    # Nothing in the register changed yet.
+    assert assets.get(lib.id).location_id == d["r2"].id
+    assert assets.get(here.id).last_audit_date is None
+    assert assets.get(also_here.id).status == "ready"
+
+    result = stocktake.apply(s.id, "move-misplaced,mark-missing,create-unknown")
+    assert (result.moved, result.marked_missing, result.created) == (1, 1, 1)
+    assert result.problems == [(lent.tag, "on loan to Ann O'Brien; not marked missing")]
+    assert assets.get(lib.id).location_id == d["r1"].id
+    assert assets.get(also_here.id).status == "missing"
+    assert assets.get(lent.id).status == "deployed"
+    assert assets.get(away.id).location_id == d["r3"].id  # other-site moves were not chosen
+    created = assets.get_by_tag("MYSTERY-1")
+    assert created.location_id == d["r1"].id
+    today = dt.date.today()
+    assert assets.get(here.id).last_audit_date == today
+    assert assets.get(lib.id).last_audit_date == today
+    assert HistoryEntry.select().where((HistoryEntry.entity == "asset")
+                                       & (HistoryEntry.entity_id == lib.id)
+                                       & (HistoryEntry.action == "stocktake")).exists()
+    assert stocktake.get(s.id).status == "applied"
+    # Applying again changes nothing; other-site moves can still be chosen later.
+    again = stocktake.apply(s.id, ["move-misplaced", "mark-missing", "create-unknown"])
+    assert (again.moved, again.marked_missing, again.created, again.audited) == (0, 0, 0, 0)
+    later = stocktake.apply(s.id, ["move-other-site"])
+    assert later.moved == 1 and assets.get(away.id).location_id == d["r1"].id
+    with pytest.raises(Conflict):
+        stocktake.reopen(s.id)
+
+
+def test_rooms_scope_one_room_starts_in_it(db):
+    d = district()
+    a = asset(d)
+    b = asset(d, location_id=d["r2"].id)
+    s = stocktake.start("RHS/Room 12")
+    assert stocktake.status(s.id)["expected"] == 1
+    v = stocktake.record_scan(s.id, a.tag, workstation="W")
+    assert v.verdict == "verified" and v.room == "Room 12" and (v.room_verified, v.room_expected) == (1, 1)
+    v = stocktake.record_scan(s.id, b.tag, workstation="W")  # same site, not in scope, wrong room
+    assert v.verdict == "misplaced" and v.expected.endswith("Library")
+    v = stocktake.record_scan(s.id, d["r3"].barcode, workstation="W")
+    assert v.verdict == "not_asset" and "another site" in v.message
+    with pytest.raises(NotFound):
+        stocktake.start("RHS/Gym")
+    with pytest.raises(NotFound):
+        stocktake.start("Nowhere High")
+
+
+def test_no_room_yet_verifies_at_site_level(db):
+    d = district()
+    a = asset(d)
+    s = stocktake.start("RHS")
+    v = stocktake.record_scan(s.id, a.tag, workstation="W")
+    assert v.verdict == "verified" and "scan a room label" in v.message and v.room is None
+
+
+def test_scanner_file_with_rooms_and_timestamps(db, tmp_path):
+    d = district()
+    a = asset(d)
+    b = asset(d, location_id=d["r2"].id)
+    s = stocktake.start("RHS")
+    f = tmp_path / "scanner.txt"
+    f.write_bytes(("\ufeff# exported by the scanner\r\n"
+                   f"{d['r2'].barcode},2025-06-12 09:00:00\r\n"
+                   f"{b.tag},2025-06-12 09:00:05\r\n"
+                   f"{d['r1'].barcode}\r\n"
+                   f"{a.tag};2025-06-12T09:02:00Z\r\n"
+                   "\r\n"
+                   f"{a.tag},not a time\r\n"
+                   "UNKNOWN-77\r\n").encode("utf-8"))
+    result = stocktake.load_file(s.id, f, workstation="W")
+    assert result.counts == {"room": 2, "verified": 2, "unknown": 1}
+    assert len(result.problems) == 1 and result.problems[0][0] == 7
+    scan = StocktakeScan.get((StocktakeScan.session == s.id) & (StocktakeScan.asset == a.id))
+    assert scan.scanned_at == dt.datetime(2025, 6, 12, 9, 2, 0)
+    # The file's rooms did not move this workstation's own live room.
+    assert stocktake.current_room(s.id, "W") is None
+    assert stocktake.current_room(s.id, "W (file)") == d["r1"].id
+
+
+def test_resume_after_reopening_and_two_workstations(db, tmp_path):
+    from app.store.db import close_database, current_target, open_database
+    d = district()
+    a = asset(d)
+    b = asset(d)
+    c = asset(d, location_id=d["r2"].id)
+    s = stocktake.start("RHS")
+    stocktake.record_scan(s.id, d["r1"].barcode, workstation="front")
+    stocktake.record_scan(s.id, a.tag, workstation="front")
+    stocktake.record_scan(s.id, d["r2"].barcode, workstation="back")
+    target = current_target()
+    close_database()
+    open_database(target)  # the app was closed and opened again
+    assert [x["id"] for x in stocktake.list_sessions(include_closed=False)] == [s.id]
+    assert stocktake.current_room(s.id, "front") == d["r1"].id
+    assert stocktake.current_room(s.id, "back") == d["r2"].id
+    v = stocktake.record_scan(s.id, b.tag, workstation="front")
+    assert v.verdict == "verified" and (v.room_verified, v.room_expected) == (2, 2)
+    v = stocktake.record_scan(s.id, c.tag, workstation="back")
+    assert v.verdict == "verified" and v.room == "Library"
+    v = stocktake.record_scan(s.id, c.tag, workstation="front")
+    assert v.verdict == "duplicate" and "Library" in v.message
+    recent = stocktake.recent_scans(s.id)
+    assert recent[0]["station"] == "front" and isinstance(recent[0]["at"], dt.datetime)
+    rec = stocktake.close(s.id)
+    assert rec.counts["verified"] == 3 and rec.counts["missing"] == 0
+    stocktake.reopen(s.id)
+    assert stocktake.record_scan(s.id, a.tag, workstation="x").verdict == "duplicate"
+
+
+def test_apply_needs_a_closed_session_and_known_actions(db):
+    d = district()
+    asset(d)
+    s = stocktake.start("RHS")
+    with pytest.raises(Conflict):
+        stocktake.apply(s.id, [])
+    stocktake.close(s.id)
+    from app.services.errors import ValidationError
+    with pytest.raises(ValidationError):
+        stocktake.apply(s.id, "move-everything")
+    assert Asset.select().where(Asset.status == "missing").count() == 0
+
+
+def test_report_csv_and_pdf(db, tmp_path):
+    import csv
+
+    import pypdfium2 as pdfium
+
+    from reports.stocktake import write_report
+    d = district()
+    a = asset(d)
+    b = asset(d)
+    s = stocktake.start("RHS")
+    stocktake.record_scan(s.id, d["r1"].barcode, workstation="W")
+    stocktake.record_scan(s.id, a.tag, workstation="W")
+    stocktake.record_scan(s.id, "=HYPERLINK(1)", workstation="W")
+    rec = stocktake.close(s.id)
+    rows = list(csv.DictReader(open(write_report(rec, tmp_path / "r.csv"), encoding="utf-8-sig")))
+    by_tag = {r["Tag"]: r for r in rows}
+    assert by_tag[a.tag]["Verdict"] == "Verified"
+    assert by_tag[a.tag]["Scanned location"] == "Riverside High School / Room 12"
+    assert by_tag[a.tag]["Scanned at"]
+    assert by_tag[b.tag]["Verdict"] == "Missing" and by_tag[b.tag]["Expected location"].endswith("Room 12")
+    assert "'=HYPERLINK(1)" in by_tag  # a formula is neutralised
+    pdf = pdfium.PdfDocument(str(write_report(rec, tmp_path / "r.pdf")))
+    text = pdf[0].get_textpage().get_text_range()
+    assert "Physical inventory" in text and b.tag in text and "Missing" in text
