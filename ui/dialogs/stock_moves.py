@@ -39,7 +39,8 @@ def describe_recipient(text: str) -> tuple[dict, str]:
                             .join(HardwareModel, on=(Asset.model == HardwareModel.id),
                                   join_type=pw.JOIN.LEFT_OUTER)
                             .where(Asset.id == to["asset_id"]).tuples().first())
-        return to, f"Printer {tag} {name or ''} ({model or 'no model'})".replace("  ", " ")
+        label = name if name and name != model else ""
+        return to, " ".join(x for x in ("Printer", tag, label, f"({model or 'no model'})") if x)
     if "person_id" in to:
         p = Person.get_by_id(to["person_id"])
         return to, f"{p.full_name} ({p.kind}, {p.id_number or 'no ID'})"
