@@ -149,7 +149,7 @@ def run_fits(args) -> int:
     if res.kind != "asset" or not res.id:
         raise NotFound(f"No asset has the tag {args.tag.strip()!r}.")
     info = stock.printer(res.id)
-    print_fields([("printer", f"{info['tag']} {info['name'] or ''}".strip()),
+    print_fields([("asset", f"{info['tag']} {info['name'] or ''}".strip()),
                   ("model", info["model"])])
     if not info["supplies"]:
         print("no supply items are recorded as fitting this model")
