@@ -148,6 +148,7 @@ class AssetHandler(Handler):
         self.batch: list = []
         self.created_keys: list[str] = []
         self.holders: list[tuple[str, int]] = []
+        self.updates: list[tuple[int, dict]] = []
         self._stack = contextlib.ExitStack()
         if self.writing:
             from app.store import search
@@ -410,7 +411,31 @@ class AssetHandler(Handler):
             changes["supplier_id"] = supplier_id
         if asset_id == -1:
             return
-        assets.update(asset_id, changes, by=self.by, action="import")
+        self.updates.append((asset_id, changes))
+        if len(self.updates) >= 1000:
+            self._flush_updates()
+
+    _UPDATE_COLUMNS = {"site_id": "site", "location_id": "location", "model_id": "model",
+                       "supplier_id": "supplier"}
+
+    def _flush_updates(self) -> None:
+        """Rows that change nothing are left alone (re-importing a whole export
+        with update costs a read, not a write, per unchanged asset)."""
+        from app.models import Asset
+        from app.services import assets
+        if not self.updates:
+            return
+        names = sorted({k for _, changes in self.updates for k in changes})
+        fields = [getattr(Asset, self._UPDATE_COLUMNS.get(k, k)) for k in names]
+        ids = [aid for aid, _ in self.updates]
+        current = {row[0]: dict(zip(names, row[1:])) for row in
+                   Asset.select(Asset.id, *fields).where(Asset.id.in_(ids)).tuples()}
+        for aid, changes in self.updates:
+            now = current.get(aid)
+            if now is not None and all(now.get(k) == val for k, val in changes.items()):
+                continue
+            assets.update(aid, changes, by=self.by, action="import")
+        self.updates = []
 
     def _flush(self) -> None:
         if not self.batch:
@@ -428,6 +453,7 @@ class AssetHandler(Handler):
             return
         try:
             self._flush()
+            self._flush_updates()
             from app.models.common import utcnow
             from app.store.bulk import id_map, insert_rows
             ids = id_map("asset", "tag_key")

@@ -351,3 +351,18 @@ def test_progress_reaches_the_total(db, tmp_path):
     importing.commit(path, progress=lambda done, total, text: seen.append((done, total)))
     assert seen[-1] == (1200, 1200) and all(d <= t for d, t in seen)
     assert csv  # (module used by the helpers above)
+
+
+def test_update_changes_only_what_differs(db, tmp_path):
+    head = ["Asset Tag", "Name", "Purchase Cost", "Site", "Room", "Purchase Date"]
+    rows = [head] + [[f"U-{n}", "Laptop", "10.00", "Adams", "101", "2023-01-23"] for n in range(5)]
+    importing.commit(_write(tmp_path / "a.csv", rows))
+    before = HistoryEntry.select().count()
+    rows[3] = ["U-2", "Laptop", "12.50", "Adams", "Library", "1/23/23"]
+    done = importing.commit(_write(tmp_path / "b.csv", rows), update=True)
+    assert done.updated == 5
+    changed = {(h.field, h.old, h.new) for h in HistoryEntry.select().where(HistoryEntry.id > before)
+               if h.entity == "asset"}
+    assert changed == {("cost", "10.00", "12.50"), ("location", "101", "Library")}
+    a = Asset.get(Asset.tag == "U-2")
+    assert (a.cost, a.location.name) == (Decimal("12.50"), "Library")
