@@ -116,9 +116,7 @@ class _Player:
             import winsound
             winsound.PlaySound(str(self.paths[level]), winsound.SND_FILENAME | winsound.SND_ASYNC)
         elif self.method != "beep" and self.paths[level].exists():
-            args = [str(self.paths[level])]
-            if self.method == "aplay":
-                args.insert(0, "-q")
+            args = (["-q"] if self.method == "aplay" else []) + [str(self.paths[level])]
             QProcess.startDetached(self.method, args)
         else:
             QApplication.beep()
