@@ -366,3 +366,24 @@ def test_update_changes_only_what_differs(db, tmp_path):
     assert changed == {("cost", "10.00", "12.50"), ("location", "101", "Library")}
     a = Asset.get(Asset.tag == "U-2")
     assert (a.cost, a.location.name) == (Decimal("12.50"), "Library")
+
+
+def test_people_lean_path_keeps_history_and_rules(db, tmp_path):
+    rows = [["First Name", "Last Name", "Employee Number", "Email", "Location", "Language"],
+            ["Ana", "Rivera", "E100", "ana@x.org", "Adams", "Spanish"],
+            ["Bo", "Chen", "e100", "bo@x.org", "Adams", ""],  # the same ID, other case
+            ["Cy", "Dee", "E200", "", "Lincoln", "English"]]
+    path = _write(tmp_path / "people.csv", rows)
+    p = importing.preview(path, kind="people")
+    assert [(x.row, x.column) for x in p.problems] == [(3, "Employee Number")]
+    importing.commit(path, kind="people", skip_bad=True)
+    ana = Person.get(Person.id_number == "E100")
+    assert (ana.first_name, ana.language, ana.site.name) == ("Ana", "es", "Adams")
+    made = {(h.entity_id, h.new) for h in HistoryEntry.select().where(
+        (HistoryEntry.entity == "person") & (HistoryEntry.action == "create"))}
+    assert made == {(ana.id, "Ana Rivera"), (Person.get(Person.id_number == "E200").id, "Cy Dee")}
+    again = _write(tmp_path / "again.csv", [rows[0], ["Ana", "Rivera-Lopez", "E100", "", "", ""]])
+    with pytest.raises(importing.ImportRefused, match="1 problem"):
+        importing.commit(again, kind="people")
+    importing.commit(again, kind="people", update=True)
+    assert Person.get(Person.id_number == "E100").last_name == "Rivera-Lopez"
