@@ -177,6 +177,21 @@ def _open_xlsx(path: Path, sheet: str | None) -> Table:
 
 
 def _xlsx_rows(path: Path, sheet: str):
+    from app.importing import xlsx
+    started = False
+    try:
+        for n, cells in xlsx.rows_of(path, sheet, min_row=2):
+            started = True
+            yield n, cells
+        return
+    except xlsx.Unsupported as exc:
+        if started:
+            raise ValidationError(f"{path.name}: the sheet {sheet!r} could not be read to the end "
+                                  f"({exc}).") from exc
+    yield from _openpyxl_rows(path, sheet)
+
+
+def _openpyxl_rows(path: Path, sheet: str):
     from openpyxl import load_workbook
     wb = load_workbook(path, read_only=True, data_only=True)
     try:
