@@ -812,14 +812,79 @@ class ModelHandler(ServiceHandler):
 
 
 class LicenseHandler(ServiceHandler):
+    """A row is a license and, when it names a user or a computer, a seat for
+    them. A later row naming the same product and key adds another seat to
+    that license (exports list one row per seat); an existing license takes
+    the seat only with update."""
     noun, key_field = "license", "product"
 
     def __init__(self, *a):
         super().__init__(*a)
+        from app.models import License
         self.cat = _Catalog()
+        self.licenses = {(_n(p), _n(k)): i for i, p, k in
+                         License.select(License.id, License.product, License.product_key).tuples()}
+        self.in_file: dict = {}
 
     def describe(self, v):
         return v["product"]
+
+    def key_of(self, v):
+        return (_n(v["product"]), _n(v.get("product_key")))
+
+    def check(self, row, rec):
+        try:
+            v = self.convert(rec)
+        except ValidationError as exc:
+            f = exc.field or "product"
+            return [Problem(row, column_of(rec, f), str(exc))]
+        key = self.key_of(v)
+        seat = self.seat(row, rec, v)
+        if isinstance(seat, Problem):
+            return [seat]
+        first = self.in_file.get(key)
+        existing = self.licenses.get(key)
+        if first is not None:
+            action = "seat"  # the license comes from an earlier row of this file
+        elif existing and not self.update:
+            return [Problem(row, column_of(rec, "product"), f"license “{v['product']}” already "
+                            "exists (choose update to add this row's seat to it)")]
+        elif existing:
+            action = "seat"
+            self.p.updated += 1
+        else:
+            action = "create"
+            self.in_file[key] = row
+            self.p.created += 1
+        rec["_values"], rec["_existing"] = (action, key, v, seat), existing
+        return []
+
+    def seat(self, row, rec, v):
+        """Who or what gets this row's seat: (person id | None, new person | None, asset id | None)."""
+        if rec.get("seat_tag"):
+            from app.models import Asset
+            tag = str(rec["seat_tag"]).strip()
+            aid = Asset.select(Asset.id).where(Asset.tag_key == tagsvc.normalize_tag(tag)).scalar()
+            if aid is None:
+                return Problem(row, column_of(rec, "seat_tag"), f"no asset has the tag {tag}")
+            return (None, None, aid)
+        who = None
+        for kind, key in (("email", "seat_email"), ("user", "seat_username")):
+            if rec.get(key) and who is None:
+                who = self.cat.people.get((kind, str(rec[key]).lower()))
+        name = str(rec.get("seat_name") or "").strip()
+        if who is None and name:
+            who = self.cat.people.get(("name", _n(name)))
+        if who is not None:
+            return (who, None, None)
+        if not (name or rec.get("seat_email")):
+            return (None, None, None)
+        first, _, last = name.rpartition(" ") if " " in name else ("", "", name)
+        email = str(rec.get("seat_email") or "").strip() or None
+        new = {"first_name": first, "last_name": last or (email or "").split("@")[0],
+               "email": email if email and "@" in email else None}
+        self.plan("people", name or email)
+        return (None, new, None)
 
     def convert(self, rec):
         from app.services import licenses
@@ -834,20 +899,36 @@ class LicenseHandler(ServiceHandler):
         else:
             v["seats"] = rec.get("seats", 1)
         licenses._clean(v)  # converts and raises with the field named
-        who = None
-        for kind, key in (("email", "seat_email"), ("user", "seat_username")):
-            if rec.get(key):
-                who = who or self.cat.people.get((kind, str(rec[key]).lower()))
-        v["_seat_person"] = who
-        return v, None
+        return v
 
-    def save(self, v, existing):
-        from app.services import licenses
-        v = dict(v)
-        person = v.pop("_seat_person", None)
-        lic = licenses.create(by=self.by, **v)
-        if person:
-            licenses.assign(lic.id, person_id=person, by=self.by)
+    def write(self, row, rec):
+        from app.services.base import transaction
+        action, key, v, (person, new, asset) = rec["_values"]
+        try:
+            with transaction():  # the license and its seat together, or neither
+                self._write(action, key, v, person, new, asset)
+        except DomainError as exc:
+            return [Problem(row, column_of(rec, "seat_name" if action == "seat" else "product"),
+                            str(exc))]
+        return None
+
+    def _write(self, action, key, v, person, new, asset):
+        from app.services import licenses, people
+        if action == "create":
+            lic_id = licenses.create(by=self.by, **v).id
+            self.licenses[key] = lic_id
+        else:
+            lic_id = self.licenses[key]
+        if new is not None:
+            made_key = ("email", new["email"].lower()) if new.get("email") else \
+                ("name", _n(f"{new['first_name']}{new['last_name']}"))
+            person = self.cat.people.get(made_key)
+            if person is None:
+                person = people.create(by=self.by, kind="staff",
+                                       **{k: x for k, x in new.items() if x}).id
+                self.cat.people[made_key] = person
+        if person or asset:
+            licenses.assign(lic_id, person_id=person, asset_id=asset, by=self.by)
 
 
 class SupplyHandler(ServiceHandler):

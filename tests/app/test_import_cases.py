@@ -437,3 +437,27 @@ def test_xlsx_falls_back_to_openpyxl(tmp_path, monkeypatch):
     monkeypatch.setattr(xlsx, "rows_of", refuse)
     table = reader.open_table(tmp_path / "f.xlsx")
     assert list(table.rows()) == [(2, ["F-1"])]
+
+
+def test_licenses_with_seats_for_people_and_computers(db, tmp_path):
+    from app.models import License, Seat
+    importing.commit(_write(tmp_path / "a.csv", [["Asset Tag", "Name"], ["PC-1", "Lab PC"]]))
+    rows = [["Item Name", "Serial Number", "Seats", "Full Name", "Email", "Asset Tag", "Expiration Date"],
+            ["Office", "KEY-1", "3", "Ana Rivera", "ana@x.org", "", "6/30/2026"],
+            ["Office", "KEY-1", "3", "", "", "PC-1", "6/30/2026"],  # one row per seat
+            ["Acrobat", "KEY-2", "1", "", "", "PC-9", ""]]
+    path = _write(tmp_path / "lic.csv", rows)
+    p = importing.preview(path, kind="licenses")
+    assert [(x.row, x.column, x.reason) for x in p.problems] == [(4, "Asset Tag", "no asset has the tag PC-9")]
+    assert p.new_entries["people"] == {"Ana Rivera"} and p.created == 1
+    importing.commit(path, kind="licenses", skip_bad=True)
+    office = License.get(License.product == "Office")
+    holders = {(s.person.full_name if s.person else None, s.asset.tag if s.asset else None)
+               for s in Seat.select().where(Seat.license == office)}
+    assert holders == {("Ana Rivera", None), (None, "PC-1")}
+    assert office.expiry_date == dt.date(2026, 6, 30) and License.select().count() == 1
+    again = _write(tmp_path / "more.csv", [rows[0], ["Office", "KEY-1", "3", "Bo Chen", "bo@x.org", "", ""]])
+    with pytest.raises(importing.ImportRefused, match="1 problem"):
+        importing.commit(again, kind="licenses")
+    importing.commit(again, kind="licenses", update=True)
+    assert Seat.select().where(Seat.license == office).count() == 3 and License.select().count() == 1
