@@ -73,3 +73,35 @@ def test_cli_export(tmp_path):
     assert r.returncode == 1 and r.stderr.startswith("error:")
     r = run("export", "--kind", "people", "-o", str(tmp_path / "p.csv"))
     assert r.returncode == 0 and (tmp_path / "p.csv").exists()
+
+
+def test_xlsx_cells_exactly(db, tmp_path):
+    """The sheet is written directly: text with markup characters and line
+    breaks, formula-like text; dates, date-times, money, numbers."""
+    from openpyxl import load_workbook
+
+    from app.services import history
+    d = district()
+    asset(d, tag="X-1", name="  <b>Tom & Jerry's</b>\nline 2\x07", serial="=cmd|' /C calc'!A0",
+          cost="1234.5", purchase_date="2021-03-04", erate_funding_year=2021, notes="@SUM(A1)")
+    history.record("asset", 1, "note", new="checked", note="-1+1")
+    exporting.export("assets", tmp_path / "a.xlsx")
+    exporting.export("history", tmp_path / "h.xlsx")
+    rows = list(load_workbook(tmp_path / "a.xlsx").active.iter_rows(values_only=True))
+    got = dict(zip(rows[0], rows[1]))
+    assert got["Name"] == "<b>Tom & Jerry's</b>\nline 2"  # (the service trims and drops \x07)
+    assert got["Serial"] == "'=cmd|' /C calc'!A0" and got["Notes"] == "'@SUM(A1)"
+    assert got["Purchase Date"] == dt.datetime(2021, 3, 4) and got["Purchase Cost"] == 1234.5
+    assert got["Funding Year"] == 2021
+    hist = list(load_workbook(tmp_path / "h.xlsx").active.iter_rows(values_only=True))
+    last = dict(zip(hist[0], hist[-1]))
+    assert isinstance(last["When"], dt.datetime) and last["Note"] == "'-1+1"
+
+
+@given(st.text(max_size=30) | st.text("\r\n\t =-+@&<>\x00\x07é", max_size=8))
+def test_any_text_makes_well_formed_xlsx_xml(text):
+    from xml.etree.ElementTree import fromstring
+    cell = exporting._xlsx_cell("A1", text)
+    if cell:
+        got = "".join(fromstring(cell).itertext())
+        assert got == exporting._XML_BAD.sub("", exporting.safe_cell(text))
