@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import codecs
 import csv
-import re
 import datetime as dt
+import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -32,12 +33,11 @@ class Table:
         """About how many data rows (for a progress bar): lines counted in
         the raw bytes, or the sheet's recorded size; 0 when unknown."""
         if self.sheet is not None:
-            from openpyxl import load_workbook
-            wb = load_workbook(self.path, read_only=True)
+            from app.importing import xlsx
             try:
-                return max((wb[self.sheet].max_row or 1) - 1, 0)
-            finally:
-                wb.close()
+                return max(xlsx.dimension_rows(self.path, self.sheet) - 1, 0)
+            except (xlsx.Unsupported, OSError, KeyError):
+                return 0
         lf = cr = 0
         with self.path.open("rb") as f:
             while chunk := f.read(1 << 20):
@@ -158,6 +158,22 @@ def _csv_rows(path: Path) -> Iterator[list[str]]:
 # --- XLSX --------------------------------------------------------------------------
 
 def _open_xlsx(path: Path, sheet: str | None) -> Table:
+    from app.importing import xlsx
+    try:
+        names = xlsx.sheet_names(path)
+        if sheet is None and names:
+            sheet = names[0]
+        if sheet in names:
+            first = next(xlsx.rows_of(path, sheet), None)
+            if first is None or first[0] != 1:
+                raise ValidationError(f"The sheet {sheet!r} has no column names in its first row.")
+            return Table([_header(h) for h in first[1]], names, sheet, path)
+    except (xlsx.Unsupported, zipfile.BadZipFile, OSError):
+        pass  # openpyxl reads it, or says why not
+    return _open_xlsx_openpyxl(path, sheet)
+
+
+def _open_xlsx_openpyxl(path: Path, sheet: str | None) -> Table:
     from openpyxl import load_workbook
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
@@ -218,6 +234,11 @@ def sheet_names(path) -> list[str]:
     path = Path(path)
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         return []
+    from app.importing import xlsx
+    try:
+        return xlsx.sheet_names(path)
+    except (xlsx.Unsupported, zipfile.BadZipFile, OSError):
+        pass
     from openpyxl import load_workbook
     wb = load_workbook(path, read_only=True)
     try:

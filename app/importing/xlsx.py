@@ -86,12 +86,38 @@ def _date_styles(z: zipfile.ZipFile) -> tuple[set[int], bool]:
     return dates, epoch1904
 
 
+_COLUMNS: dict[str, int] = {}
+
+
 def _column(ref: str) -> int:
-    letters = _COLUMN.match(ref).group()
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
+    letters = ref.rstrip("0123456789")
+    n = _COLUMNS.get(letters)
+    if n is None:
+        if not _COLUMN.fullmatch(letters):
+            raise Unsupported(f"cell reference {ref!r}")
+        n = 0
+        for ch in letters:
+            n = n * 26 + ord(ch) - 64
+        n -= 1
+        _COLUMNS[letters] = n
+    return n
+
+
+def sheet_names(path) -> list[str]:
+    with zipfile.ZipFile(path) as z:
+        try:
+            return [el.get("name") for _ev, el in iterparse(z.open("xl/workbook.xml"))
+                    if el.tag == NS + "sheet"]
+        except KeyError as exc:
+            raise Unsupported(str(exc)) from exc
+
+
+def dimension_rows(path, sheet: str) -> int:
+    """The last row the sheet says it uses (its <dimension>), 0 when it does not say."""
+    with zipfile.ZipFile(path) as z:
+        head = z.open(_sheet_path(z, sheet)).read(4096).decode("utf-8", "replace")
+    m = re.search(r'<(?:\w+:)?dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"', head)
+    return int(m.group(1)) if m else 0
 
 
 def _from_serial(value: float, epoch1904: bool):
