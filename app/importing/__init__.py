@@ -175,6 +175,7 @@ def _run(table, kind, mapping, update, skip_bad, custom, progress, write: bool,
             record, row_problems = plan.record(cells, rownum)
             if not row_problems:
                 row_problems = handler.check(rownum, record)
+            handler.keep_plans(not row_problems)  # a bad row creates nothing
             if row_problems:
                 p.problems.extend(row_problems)
                 p.bad_rows.add(rownum)

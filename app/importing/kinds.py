@@ -71,6 +71,7 @@ class Handler:
 
     def __init__(self, preview, update: bool, write: bool, by: str | None):
         self.p, self.update, self.writing, self.by = preview, update, write, by
+        self.pending: list[tuple[str, str]] = []
 
     def __enter__(self):
         return self
@@ -86,7 +87,14 @@ class Handler:
         pass
 
     def plan(self, what: str, name: str) -> None:
-        self.p.new_entries.setdefault(what, set()).add(name)
+        """Note a catalog entry this row would create (kept only if the row is good)."""
+        self.pending.append((what, name))
+
+    def keep_plans(self, keep: bool) -> None:
+        if keep:
+            for what, name in self.pending:
+                self.p.new_entries.setdefault(what, set()).add(name)
+        self.pending = []
 
     def finish(self) -> None:
         pass

@@ -461,3 +461,11 @@ def test_licenses_with_seats_for_people_and_computers(db, tmp_path):
         importing.commit(again, kind="licenses")
     importing.commit(again, kind="licenses", update=True)
     assert Seat.select().where(Seat.license == office).count() == 3 and License.select().count() == 1
+
+
+def test_bad_rows_plan_nothing(db, tmp_path):
+    rows = [["Tag #", "Site / Room", "Cost"], ["H-1", "Lincoln / 214", "1"], ["H-1", "Lincoln / Library", "2"],
+            ["H-3", "Adams / Gym", "lots"]]
+    p = importing.preview(_write(tmp_path / "h.csv", rows))
+    assert p.new_entries == {"sites": {"Lincoln"}, "rooms": {"Lincoln / 214"}}
+    assert {(x.row, x.column) for x in p.problems} == {(3, "Tag #"), (4, "Cost")}

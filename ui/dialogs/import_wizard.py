@@ -195,6 +195,7 @@ class ImportWizard(QDialog):
         for r, (what, x) in enumerate(listed[:self.SHOWN]):
             for c, text in enumerate((str(x.row) if x.row else "", x.column, what, x.reason)):
                 item = QTableWidgetItem(text)
+                item.setToolTip(text)
                 if what == "problem":
                     item.setForeground(Qt.red)
                 self.problems.setItem(r, c, item)
