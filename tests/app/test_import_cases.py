@@ -219,10 +219,10 @@ def test_refused_and_cancelled_imports_leave_the_file_byte_for_byte(sqlite_db, t
         return hashlib.sha256(target.read_bytes()).hexdigest()
     before = digest()
     rows = [["Asset Tag", "Name", "Site", "Room", "Purchase Cost"]]
-    rows += [[f"K-{n}", "New", f"Site {n}", "Room", "5"] for n in range(2, 3000)]
-    rows += [["K-1", "Clash", "", "", ""]]  # the last row conflicts: 2,998 rows were written first
+    rows += [[f"K-{n}", "New", f"Site {n % 50}", f"Room {n}", "5"] for n in range(2, 2100)]
+    rows += [["K-1", "Clash", "", "", ""]]  # the last row conflicts: 2,098 rows (a bulk batch) written first
     path = _write(tmp_path / "big.csv", rows)
-    for attempt in (dict(), dict(skip_bad=True, cancelled=iter([False] * 1500 + [True] * 9999).__next__)):
+    for attempt in (dict(), dict(skip_bad=True, cancelled=iter([False] * 2050 + [True] * 9999).__next__)):
         open_database(target)
         with pytest.raises((importing.ImportRefused, importing.Cancelled)):
             importing.commit(path, **attempt)
