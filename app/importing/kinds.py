@@ -260,6 +260,14 @@ class AssetHandler(Handler):
             if _n(name) not in self.cat.suppliers:
                 self.plan("suppliers", name)
         self._holder(rec, v)
+        if v.get("status") in ("retired", "disposed") and (v.get("holder_id") or v.get("holder_new")):
+            # Someone still has it (Snipe-IT lets "Undeployable" assets stay checked out):
+            # who has it wins, so the register never shows a retired asset on loan.
+            v.setdefault("custom", {})["Imported status"] = str(rec["status"])[:100]
+            note("status", f"“{rec['status']}” would be {v['status']} here, but the row names who "
+                           "has it: imported as deployed, the status kept as the custom field "
+                           "“Imported status”")
+            v["status"] = "deployed"
         if rec.get("custom"):
             v["custom"] = {**rec["custom"], **v.get("custom", {})}
         return v
