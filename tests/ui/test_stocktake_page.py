@@ -105,3 +105,25 @@ def test_page_resumes_the_last_session_and_the_shell_routes_scans(setup, qtbot):
     page2 = win2.current_page()
     assert page2.session_id == s.id and page2.stack.currentIndex() == 1
     win2.close()
+
+
+def test_page_joins_the_open_session_started_elsewhere(setup, qtbot):
+    """A session started from the CLI or another workstation is where the next
+    scan goes, without choosing it first; choosing none is respected."""
+    from app.services import stocktake
+    from ui import feedback
+    from ui.pages.stocktake import Page
+    d, a1, a2, a3 = setup
+    s = stocktake.start("RHS")
+    win = QMainWindow()
+    page = Page(win)
+    win.setCentralWidget(page)
+    qtbot.addWidget(win)
+    win.show()
+    assert page.session_id == s.id and page.stack.currentIndex() == 1
+    assert page.handle_scan("NOPE-5678")
+    assert feedback.last_feedback[1] == "Unknown tag: NOPE-5678"
+    page.sessions.setCurrentIndex(0)  # "— choose —", as the user picks it
+    page.sessions.activated.emit(0)
+    page.refresh()
+    assert page.session_id is None and not page.handle_scan(a1.tag)

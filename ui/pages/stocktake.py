@@ -117,9 +117,7 @@ class Page(QWidget):
         lay.addWidget(self.stack, 1)
         self._status_timer = QTimer(self, singleShot=True, interval=2500, timeout=self.refresh_status)
         self.reload_sessions()
-        last = QSettings().value("stocktake/session")
-        if last is not None:
-            self.open_session(int(last), quiet=True)
+        self._resume()
 
     # --- building -----------------------------------------------------------------------
 
@@ -149,6 +147,9 @@ class Page(QWidget):
         self.rooms.setObjectName("stocktake-rooms")
         self.scans = small_table(("Time", "Code", "Verdict", "Name", "Room", "Workstation"))
         self.scans.setObjectName("stocktake-scans")
+        self.rooms.setColumnWidth(0, 180)
+        for col, width in enumerate((70, 120, 130, 180, 140)):
+            self.scans.setColumnWidth(col, width)
         buttons = QHBoxLayout()
         for text, slot in (("Load scanner file…", self.load_file), ("Refresh", self.refresh),
                            ("Report…", self.export_report), ("Close stocktake…", self.close_session)):
@@ -247,6 +248,7 @@ class Page(QWidget):
         sid = self.sessions.itemData(index)
         if sid is None:
             self.session_id = None
+            self._chose_none = True  # the user's choice: do not join a session behind it
             self.stack.setCurrentIndex(0)
         else:
             self.open_session(sid)
@@ -318,7 +320,8 @@ class Page(QWidget):
         if v.room:
             self.room_line.setText(f"Room: {v.room} — {v.room_verified} of {v.room_expected} verified")
             self._update_room_row(v)
-        feedback.show_feedback(v.level, f"{v.label}: {v.tag or v.room or v.code}", self)
+        what = v.room if v.verdict == "room" else (v.tag or v.code)
+        feedback.show_feedback(v.level, f"{v.label}: {what}", self)
         self._prepend_scan(v)
         self._status_timer.start()
 
@@ -504,6 +507,20 @@ class Page(QWidget):
         self.reload_sessions()
         if self.session_id is not None:
             self.open_session(self.session_id, quiet=True)
+        elif not getattr(self, "_chose_none", False):
+            self._resume()
+
+    def _resume(self) -> None:
+        """Carry on where this workstation was; failing that, join the newest
+        open session (one a colleague started on another workstation, or from
+        the command line), so a scan never lands outside the count."""
+        last = QSettings().value("stocktake/session")
+        if last is not None:
+            self.open_session(int(last), quiet=True)
+        if self.session_id is None:
+            newest = next((s["id"] for s in stocktake.list_sessions() if s["status"] == "open"), None)
+            if newest is not None:
+                self.open_session(newest, quiet=True)
 
     def is_ready(self) -> bool:
         return True

@@ -10,6 +10,7 @@ def small_table(headers) -> QTableWidget:
     t.setHorizontalHeaderLabels(headers)
     t.verticalHeader().setVisible(False)
     t.setEditTriggers(QTableWidget.NoEditTriggers)
+    t.setWordWrap(False)  # one line a row: long names are elided, never half-shown
     t.horizontalHeader().setStretchLastSection(True)
     t.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
     return t
