@@ -19,6 +19,7 @@ import threading
 import traceback
 from typing import Callable
 
+import shiboken6
 from PySide6.QtCore import QThread, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
@@ -95,19 +96,24 @@ def run_job(parent: QWidget | None, title: str, fn: Callable[[Progress], object]
         if text:
             dialog.setLabelText(text)
 
-    def finish():
+    def finish() -> bool:
+        """False when the window the job was for has closed meanwhile (its
+        dialog went with it): then nobody is left to show the result to."""
+        _running.discard(worker)
+        if not shiboken6.isValid(dialog):
+            return False
         dialog.reset()
         dialog.hide()
         dialog.deleteLater()
-        _running.discard(worker)
+        return True
 
     def ok(result):
-        finish()
-        if on_done:
+        if finish() and on_done:
             on_done(result)
 
     def bad(exc, tb):
-        finish()
+        if not finish():
+            return
         if on_error:
             on_error(exc)
         else:
