@@ -147,8 +147,9 @@ class Page(QWidget):
         self.rooms.setObjectName("stocktake-rooms")
         self.scans = small_table(("Time", "Code", "Verdict", "Name", "Room", "Workstation"))
         self.scans.setObjectName("stocktake-scans")
-        self.rooms.setColumnWidth(0, 180)
-        for col, width in enumerate((70, 120, 130, 180, 140)):
+        for col, width in enumerate((170, 70, 70, 95, 60)):
+            self.rooms.setColumnWidth(col, width)
+        for col, width in enumerate((70, 110, 120, 170, 230, 90)):
             self.scans.setColumnWidth(col, width)
         buttons = QHBoxLayout()
         for text, slot in (("Load scanner file…", self.load_file), ("Refresh", self.refresh),
