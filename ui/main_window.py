@@ -336,7 +336,11 @@ class MainWindow(QMainWindow):
         elif res.kind == "person" and res.id:
             self.open_record("person", res.id)
         elif res.kind == "supply" and res.id and self._spec("supplies"):
-            self.open_record("supply", res.id)
+            # A box's barcode means stock is moving: the Supplies page opens
+            # Issue (or Receive, as its scan mode says) for that item.
+            page = self.show_page("supplies")
+            if not (page is not None and page.handle_scan(code)):
+                self.open_record("supply", res.id)
         elif typed:
             self.navigate("assets", {"search": code})
         else:

@@ -224,3 +224,20 @@ def test_first_page_paints_before_the_full_id_list(qtbot, reg, monkeypatch):
     assert model.index(9, 0).data() == "QM-000010"
     qtbot.waitUntil(lambda: model.complete)  # the worker thread delivered the rest
     assert len(model.ids) == 30 and model.id_at(29) == reg[1][29].id
+
+
+def test_supply_box_scanned_anywhere_opens_issue(qtbot, window, monkeypatch):
+    """A supply barcode scanned on another page goes to Supplies and opens
+    Issue for that item (stock is moving), not just the item."""
+    from app.services import stock
+    from ui.bus import bus
+    from ui.pages import supplies
+    item = stock.create(name="HP 58A Black Toner", part_number="CF258A",
+                        barcode="779167641974", reorder_point=2, target=6)
+    seen = []
+    monkeypatch.setattr(supplies, "IssueDialog",
+                        lambda parent, sid, to=None: type("D", (), {"exec": lambda self: seen.append(sid) or 0})())
+    window.navigate("people", {})
+    bus.scanned.emit("779167641974")
+    assert window.current_key() == "supplies"
+    assert seen == [item.id]
