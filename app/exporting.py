@@ -48,7 +48,22 @@ ASSET_HEADERS = ("Asset Tag", "Serial", "Name", "Manufacturer", "Model", "Model 
                  "Warranty End", "Last Audit", "Notes")
 
 
-def _asset_rows(ids: list[int] | None):
+def _custom_names(ids: list[int] | None) -> tuple[str, ...]:
+    """The custom field names the exported assets use, in a stable order, so
+    each becomes a column (and comes back as a custom field on import)."""
+    from app.models import Asset
+    q = Asset.select(Asset.id, Asset.custom).where(Asset.custom.is_null(False))
+    names: dict[str, None] = {}
+    taken = {h.casefold() for h in ASSET_HEADERS}
+    for chunk in _chunks(ids, q, Asset):
+        for _, custom in chunk:
+            for name in (custom or {}):
+                if name.casefold() not in taken:
+                    names[name] = None
+    return tuple(sorted(names, key=str.casefold))
+
+
+def _asset_rows(ids: list[int] | None, custom_names: tuple[str, ...] = ()):
     import peewee as pw
 
     from app.listing import Holder, Room
@@ -59,7 +74,7 @@ def _asset_rows(ids: list[int] | None):
                       Site.name, Room.name, Holder.id_number, Asset.purchase_date, Asset.cost,
                       Asset.order_number, Supplier.name, Asset.funding_type, Asset.funding_name,
                       Asset.erate_frn, Asset.erate_funding_year, Asset.in_service_date,
-                      Asset.warranty_end, Asset.last_audit_date, Asset.notes)
+                      Asset.warranty_end, Asset.last_audit_date, Asset.notes, Asset.custom)
          .join(HardwareModel, pw.JOIN.LEFT_OUTER, on=(Asset.model == HardwareModel.id))
          .join(Manufacturer, pw.JOIN.LEFT_OUTER, on=(HardwareModel.manufacturer == Manufacturer.id))
          .join_from(HardwareModel, Category, pw.JOIN.LEFT_OUTER, on=(HardwareModel.category == Category.id))
@@ -71,11 +86,16 @@ def _asset_rows(ids: list[int] | None):
     for chunk in _chunks(ids, q, Asset):
         for r in chunk:
             (_, tag, serial, name, maker, model, number, cat, status, site, room, holder, bought,
-             cost, po, supplier, ftype, fname, frn, fyear, inserv, warranty, audit, notes) = r
+             cost, po, supplier, ftype, fname, frn, fyear, inserv, warranty, audit, notes,
+             custom) = r
             funding = {"erate": "E-Rate", "general": "General fund"}.get(ftype, fname or ftype)
-            yield (tag, serial, name, maker, model, number, cat, ASSET_STATUSES.get(status, status),
+            row = (tag, serial, name, maker, model, number, cat, ASSET_STATUSES.get(status, status),
                    site, room, holder, bought, money(cost), po, supplier, funding, frn, fyear,
                    inserv, warranty, audit, notes)
+            if custom_names:
+                extra = custom or {}
+                row += tuple(extra.get(n) for n in custom_names)
+            yield row
 
 
 def _chunks(ids, query, model, size: int = 2000):
@@ -148,7 +168,8 @@ def headers_and_rows(kind: str, ids: list[int] | None = None, include_keys: bool
     if kind not in KINDS:
         raise ValidationError(f"Cannot export {kind!r}; choose one of: {', '.join(KINDS)}.")
     if kind == "assets":
-        return ASSET_HEADERS, _asset_rows(ids)
+        names = _custom_names(ids)
+        return ASSET_HEADERS + names, _asset_rows(ids, names)
     if kind in ("people", "locations", "loans", "repairs"):
         from app import listing
         return tuple(c.header for c in listing.columns(kind)), _list_rows(kind, ids)

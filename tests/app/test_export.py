@@ -105,3 +105,27 @@ def test_any_text_makes_well_formed_xlsx_xml(text):
     if cell:
         got = "".join(fromstring(cell).itertext())
         assert got == exporting._XML_BAD.sub("", exporting.safe_cell(text))
+
+
+def test_custom_fields_export_and_come_back(tmp_path):
+    """Each custom field an asset has is a column of the asset export, and an
+    import of that file gives the same custom fields (the same file again)."""
+    from app.models import Asset
+    from app.store.db import close_database, open_database
+    open_database(tmp_path / "one.sqlite")
+    d = district()
+    asset(d, tag="C-1", name="Cart laptop", custom={"RAM (GB)": "16", "Cart slot": "A7"})
+    asset(d, tag="C-2", name="Desk laptop", custom={"RAM (GB)": "8"})
+    asset(d, tag="C-3", name="Spare")
+    exporting.export("assets", tmp_path / "1.csv")
+    header = (tmp_path / "1.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header.endswith(",Notes,Cart slot,RAM (GB)")
+    close_database()
+    open_database(tmp_path / "two.sqlite")
+    importing.commit(tmp_path / "1.csv")
+    got = {t: c for t, c in Asset.select(Asset.tag, Asset.custom).tuples()}
+    assert got["C-1"] == {"RAM (GB)": "16", "Cart slot": "A7"}
+    assert got["C-3"] is None
+    exporting.export("assets", tmp_path / "2.csv")
+    close_database()
+    assert (tmp_path / "1.csv").read_bytes() == (tmp_path / "2.csv").read_bytes()
