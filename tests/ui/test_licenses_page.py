@@ -220,3 +220,24 @@ def test_assign_to_assets_from_a_selection(qtbot, data, boxes, monkeypatch):
     chosen["id"] = data["site"].id
     assert license_seats.assign_to_assets(None, more + [data["a"].id]) is True
     assert Seat.select().where(Seat.license == data["site"].id).count() == 4
+
+
+def test_assets_page_gives_seats_to_its_selection(qtbot, data, monkeypatch):
+    """Assets page → select computers → Give license seats… (Ctrl+L)."""
+    from ui.dialogs import license_seats
+    from ui.pages.assets import Page
+
+    def fake_exec(self):
+        self.combo.setCurrentIndex(self.combo.findData(data["site"].id))
+        return QDialog.Accepted
+    monkeypatch.setattr(license_seats.LicenseChoiceDialog, "exec", fake_exec)
+    page = Page()
+    qtbot.addWidget(page)
+    page.show()
+    page.refresh()
+    qtbot.waitUntil(lambda: page.list.model.rowCount() == 2)
+    page.list.table.selectAll()
+    act = next(a for a in page.page_actions if a.text().startswith("Give license seats"))
+    assert act.shortcut().toString() == "Ctrl+L"
+    act.trigger()
+    assert Seat.select().where(Seat.license == data["site"].id).count() == 2

@@ -53,6 +53,8 @@ class Page(ListPage):
         self.add_action("Retire", self.retire, "Delete")
         self.add_action("Dispose", self.dispose, None)
         self.add_action("Print labels", self.print_labels, "Ctrl+P")
+        self.add_action("Give license seats…", self.give_seats, "Ctrl+L", button=False,
+                        tip="Give each selected computer a seat of a license")
         if importlib.util.find_spec("ui.dialogs.export"):
             self.add_action("Export", self.export, "Ctrl+E", needs="none")
         self.add_action("Undo last edit", self.undo, "Ctrl+Z", needs="one", button=False)
@@ -134,6 +136,11 @@ class Page(ListPage):
         ids = self.selected_ids()
         if ids:
             open_label_dialog(self, "asset", ids)
+
+    def give_seats(self) -> None:
+        from ui.dialogs.license_seats import assign_to_assets
+        if assign_to_assets(self, self.selected_ids()):
+            self.list.model.refresh_rows()
 
     def export(self) -> None:
         from ui.dialogs.export import open_export_dialog
