@@ -224,3 +224,24 @@ def test_editor_creates_with_fits_and_refuses_duplicate_barcode(qtbot, data):
     edit.submit()
     assert stock.get(item.id).bin == "C2"
     assert "HP 58X toner" not in [r["name"] for r in stock.fitting(data["printer"].id)]
+
+
+def test_printer_asset_page_lists_what_it_takes(qtbot, data, monkeypatch):
+    """A printer's editor has a Supplies tab: what fits, on hand, to order;
+    other assets have none."""
+    from ui.dialogs import stock_moves
+    from ui.dialogs.asset_editor import AssetEditor
+    dlg = AssetEditor(data["printer"].id)
+    qtbot.addWidget(dlg)
+    assert dlg.tabs.isTabVisible(dlg.supplies_index)
+    t = dlg.supplies_table
+    rows = {t.item(r, 0).text(): (t.item(r, 2).text(), t.item(r, 4).text()) for r in range(t.rowCount())}
+    assert set(rows) == {data["toner"].name, data["drum"].name}
+    assert rows[data["toner"].name][0] == str(stock.get(data["toner"].id).on_hand)
+    issued = []
+    monkeypatch.setattr(stock_moves, "open_printer_supplies", lambda parent, aid: issued.append(aid) or True)
+    dlg._issue_supplies()
+    assert issued == [data["printer"].id]
+    other = AssetEditor(asset(data["d"]).id)
+    qtbot.addWidget(other)
+    assert not other.tabs.isTabVisible(other.supplies_index)

@@ -14,7 +14,7 @@ from decimal import Decimal
 import peewee as pw
 
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
-                               QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QTableWidget,
+                               QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QPushButton, QTableWidget,
                                QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from app.models.common import ASSET_STATUSES, FUNDING_TYPES
@@ -89,6 +89,22 @@ class AssetEditor(QDialog):
         for title, table in (("History", self.history_table), ("Loans", self.loans_table),
                              ("Repairs", self.repairs_table), ("Licenses", self.licenses_table)):
             self.tabs.addTab(table, title)
+        # A printer's page answers "what does it take, and how many do we have?"
+        self.supplies_tab = QWidget()
+        self.supplies_table = self._table(("Supply", "Part number", "On hand", "Reorder at",
+                                           "To order", "Bin"))
+        issue = QPushButton("Issue to this printer…")
+        issue.setObjectName("issue-to-printer")
+        issue.clicked.connect(self._issue_supplies)
+        sl = QVBoxLayout(self.supplies_tab)
+        sl.setContentsMargins(0, 0, 0, 0)
+        sl.addWidget(self.supplies_table, 1)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(issue)
+        sl.addLayout(row)
+        self.supplies_index = self.tabs.addTab(self.supplies_tab, "Supplies")
+        self.tabs.setTabVisible(self.supplies_index, False)
 
         self.banner = QLabel()
         self.banner.setWordWrap(True)
@@ -274,10 +290,22 @@ class AssetEditor(QDialog):
                 .join(Supplier, pw.JOIN.LEFT_OUTER, on=(Repair.vendor == Supplier.id))
                 .where(Repair.asset == asset_id).order_by(Repair.reported.desc()).tuples())
         _fill(self.repairs_table, [tuple(display(v) for v in r) for r in reps])
+        from app.services import stock
+        fits = stock.fitting(asset_id)
+        _fill(self.supplies_table, [(f["name"], f["part_number"] or "", f["on_hand"],
+                                     f["reorder_point"], f["to_order"] or "", f["bin"] or "")
+                                    for f in fits])
+        self.tabs.setTabVisible(self.supplies_index, bool(fits))
         lic = licenses.for_asset(asset_id)
         _fill(self.licenses_table, [(x.get("product", ""), x.get("version") or "",
                                      x.get("vendor") or "", display(x.get("assigned_at")))
                                     for x in lic])
+
+    def _issue_supplies(self) -> None:
+        from ui.dialogs.stock_moves import open_printer_supplies
+        if self.asset_id and open_printer_supplies(self, self.asset_id):
+            bus.data_changed.emit("supply")
+            self._fill_tabs(self.asset_id)
 
     def save(self) -> None:
         for err in self.errors.values():
