@@ -24,6 +24,8 @@ class Table:
     sheets: list[str]
     sheet: str | None
     path: Path
+    # The row holding the column names (1 unless title rows stand above it).
+    header_row: int = 1
 
     def rows(self) -> Iterator[tuple[int, list]]:
         """(row number as the user sees it in the file, cells)."""
@@ -55,10 +57,44 @@ def open_table(path, sheet: str | None = None) -> Table:
         return _open_xlsx(path, sheet)
     if suffix == ".xls":
         raise ValidationError("Old .xls workbooks cannot be read: save the sheet as .xlsx or CSV.")
-    headers = next(_csv_rows(path), None)
-    if headers is None:
+    found = pick_header(_first_rows(enumerate(_csv_rows(path), start=1)))
+    if found is None:
         raise ValidationError(f"{path.name} is empty.")
-    return Table([_header(h) for h in headers], [], None, path)
+    n, headers = found
+    return Table([_header(h) for h in headers], [], None, path, n)
+
+
+# Title lines ("Springfield USD — Technology inventory", a blank line) often
+# stand above a hand-kept sheet's column names: look this far down for them.
+HEADER_SEARCH_ROWS = 20
+
+
+def _first_rows(rows) -> list[tuple[int, list]]:
+    out = []
+    for n, cells in rows:
+        if any(_header(c) for c in cells):
+            out.append((n, cells))
+            if len(out) >= HEADER_SEARCH_ROWS:
+                break
+    return out
+
+
+def pick_header(rows: list[tuple[int, list]]) -> tuple[int, list] | None:
+    """The row that names the columns: the first one that is mostly text and
+    fills at least half as many cells as the widest row near the top (a title
+    fills one). Falls back to the first non-empty row."""
+    if not rows:
+        return None
+
+    def filled(cells):
+        return [c for c in cells if _header(c)]
+    widest = max(len(filled(c)) for _, c in rows)
+    for n, cells in rows:
+        f = filled(cells)
+        if len(f) >= max(2, (widest + 1) // 2) and \
+                sum(isinstance(c, str) for c in f) >= 0.8 * len(f):
+            return n, cells
+    return rows[0]
 
 
 def _header(h) -> str:
@@ -67,12 +103,10 @@ def _header(h) -> str:
 
 def _rows(table: Table):
     if table.sheet is not None:
-        yield from _xlsx_rows(table.path, table.sheet)
+        yield from _xlsx_rows(table.path, table.sheet, table.header_row + 1)
         return
-    it = _csv_rows(table.path)
-    next(it, None)
-    for n, row in enumerate(it, start=2):
-        if any(c.strip() for c in row):
+    for n, row in enumerate(_csv_rows(table.path), start=1):
+        if n > table.header_row and any(c.strip() for c in row):
             yield n, row
 
 
@@ -164,10 +198,10 @@ def _open_xlsx(path: Path, sheet: str | None) -> Table:
         if sheet is None and names:
             sheet = names[0]
         if sheet in names:
-            first = next(xlsx.rows_of(path, sheet), None)
-            if first is None or first[0] != 1:
-                raise ValidationError(f"The sheet {sheet!r} has no column names in its first row.")
-            return Table([_header(h) for h in first[1]], names, sheet, path)
+            found = pick_header(_first_rows(xlsx.rows_of(path, sheet)))
+            if found is None:
+                raise ValidationError(f"The sheet {sheet!r} is empty.")
+            return Table([_header(h) for h in found[1]], names, sheet, path, found[0])
     except (xlsx.Unsupported, zipfile.BadZipFile, OSError):
         pass  # openpyxl reads it, or says why not
     return _open_xlsx_openpyxl(path, sheet)
@@ -185,18 +219,19 @@ def _open_xlsx_openpyxl(path: Path, sheet: str | None) -> Table:
     elif sheet not in names:
         wb.close()
         raise ValidationError(f"{path.name} has no sheet {sheet!r}; its sheets are: {', '.join(names)}.")
-    first = next(wb[sheet].iter_rows(max_row=1, values_only=True), None)
+    found = pick_header(_first_rows(enumerate(
+        wb[sheet].iter_rows(max_row=4 * HEADER_SEARCH_ROWS, values_only=True), start=1)))
     wb.close()
-    if first is None:
+    if found is None:
         raise ValidationError(f"The sheet {sheet!r} is empty.")
-    return Table([_header(h) for h in first], names, sheet, path)
+    return Table([_header(h) for h in found[1]], names, sheet, path, found[0])
 
 
-def _xlsx_rows(path: Path, sheet: str):
+def _xlsx_rows(path: Path, sheet: str, first: int = 2):
     from app.importing import xlsx
     started = False
     try:
-        for n, cells in xlsx.rows_of(path, sheet, min_row=2):
+        for n, cells in xlsx.rows_of(path, sheet, min_row=first):
             started = True
             yield n, cells
         return
@@ -204,14 +239,14 @@ def _xlsx_rows(path: Path, sheet: str):
         if started:
             raise ValidationError(f"{path.name}: the sheet {sheet!r} could not be read to the end "
                                   f"({exc}).") from exc
-    yield from _openpyxl_rows(path, sheet)
+    yield from _openpyxl_rows(path, sheet, first)
 
 
-def _openpyxl_rows(path: Path, sheet: str):
+def _openpyxl_rows(path: Path, sheet: str, first: int = 2):
     from openpyxl import load_workbook
     wb = load_workbook(path, read_only=True, data_only=True)
     try:
-        for n, row in enumerate(wb[sheet].iter_rows(min_row=2, values_only=True), start=2):
+        for n, row in enumerate(wb[sheet].iter_rows(min_row=first, values_only=True), start=first):
             cells = [_cell(v) for v in row]
             if any(c != "" for c in cells):
                 yield n, cells

@@ -475,3 +475,29 @@ def test_bad_rows_plan_nothing(db, tmp_path):
     p = importing.preview(_write(tmp_path / "h.csv", rows))
     assert p.new_entries == {"sites": {"Lincoln"}, "rooms": {"Lincoln / 214"}}
     assert {(x.row, x.column) for x in p.problems} == {(3, "Tag #"), (4, "Cost")}
+
+
+# --- title rows above the column names ------------------------------------------------
+
+def test_title_rows_above_the_header_are_skipped(db, tmp_path):
+    """Hand-kept sheets start with a title and a blank line; the column names
+    are found below them and row numbers stay the ones the user sees."""
+    from openpyxl import Workbook
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Springfield USD — Technology Inventory"])
+    ws.append([])
+    ws.append(["Tag #", "Serial No", "Description", "Site / Room", "Date Acquired", "Cost"])
+    ws.append(["T-1", "5CD1234XYZ", "Teacher laptop", "Lincoln High / 214", dt.datetime(2023, 1, 23), "$1,249.00"])
+    ws.append(["T-2", "PF3ABCDE", "Chromebook", "Lincoln High / Library", "1/23/23", "bad money"])
+    wb.save(tmp_path / "hand.xlsx")
+    _write(tmp_path / "hand.csv", [["Inventory as of 2024", "", "", ""], ["", "", "", ""],
+                                   ["Asset Tag", "Serial", "Name", "Site"],
+                                   ["C-1", "SN1", "Laptop", "Lincoln High"]])
+    plan = importing.preview(tmp_path / "hand.xlsx")
+    assert [(p.row, p.column) for p in plan.problems] == [(5, "Cost")]
+    importing.commit(tmp_path / "hand.xlsx", skip_bad=True)
+    got = Asset.select(Asset.tag, Asset.cost, Asset.purchase_date).tuples()
+    assert [(t, c, d) for t, c, d in got] == [("T-1", Decimal("1249.00"), dt.date(2023, 1, 23))]
+    importing.commit(tmp_path / "hand.csv")
+    assert Asset.select().where(Asset.tag == "C-1").count() == 1
