@@ -30,12 +30,13 @@ import peewee as pw
 
 from app import scanning
 from app.models import (Asset, HardwareModel, IntakeItem, IntakeSession, Loan, Location, Repair,
-                        Site)
+                        Site, Supplier)
 from app.models.common import ASSET_STATUSES, utcnow
 from app.services import assets as assetsvc, catalog, history, tags as tagsvc
 from app.services.base import transaction, who, writes
 from app.services.errors import Conflict, NotFound, ValidationError
 from app.services.fields import clean_text, parse_int
+from app.store.db import db
 
 # The same serial again within this window is the scanner (or a shaky hand)
 # repeating itself, not a second device: ignored without an error.
@@ -194,11 +195,6 @@ def get(session_id: int) -> IntakeSession:
     return s
 
 
-def _received(session_id: int) -> int:
-    return (IntakeItem.select().where((IntakeItem.session == session_id)
-                                      & (IntakeItem.undone == False)).count())  # noqa: E712
-
-
 def describe(session_id: int) -> dict:
     """The session's defaults in words, and its counts (the page's header)."""
     s = get(session_id)
@@ -243,12 +239,50 @@ def list_sessions(include_closed: bool = True) -> list[dict]:
 
 # --- scanning -----------------------------------------------------------------------
 
+# A session's defaults never change once it is started (only its status does),
+# so each scan reads just the status and reuses the defaults it read first.
+_sessions: dict[tuple, IntakeSession] = {}
+
+
 def _open(session_id: int) -> IntakeSession:
-    s = get(session_id)
-    if s.status != "open":
-        raise Conflict(f"Intake {session_id} (PO {s.order_number}) is closed; start a new "
+    """The open session with what each scan shows and writes: the model's name
+    and serial pattern, the supplier, site and room names."""
+    row = db.execute_sql(_sql("SELECT status, order_number, created_at FROM intake_session "
+                              "WHERE id = ?"), (session_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"No intake session {session_id}.")
+    if row[0] != "open":
+        raise Conflict(f"Intake {session_id} (PO {row[1]}) is closed; start a new "
                        "intake to receive more devices.")
+    key = (getattr(db.obj, "qm_target", None) or id(db.obj), session_id, str(row[2]))
+    s = _sessions.get(key)
+    if s is None:
+        Room = Location.alias()
+        s = (IntakeSession.select(IntakeSession, HardwareModel.name.alias("model_name"),
+                                  HardwareModel.serial_pattern.alias("serial_pattern"),
+                                  Supplier.name.alias("supplier_name"),
+                                  Site.name.alias("site_name"), Room.name.alias("room_name"))
+             .join(HardwareModel, pw.JOIN.LEFT_OUTER, on=(IntakeSession.model == HardwareModel.id))
+             .switch(IntakeSession)
+             .join(Supplier, pw.JOIN.LEFT_OUTER, on=(IntakeSession.supplier == Supplier.id))
+             .switch(IntakeSession)
+             .join(Room, pw.JOIN.LEFT_OUTER, on=(IntakeSession.location == Room.id))
+             .join(Site, pw.JOIN.LEFT_OUTER, on=(Room.site == Site.id))
+             .where(IntakeSession.id == session_id).objects().first())
+        if len(_sessions) > 50:
+            _sessions.clear()
+        _sessions[key] = s
     return s
+
+
+def _received(session_id: int) -> int:
+    row = db.execute_sql(_sql("SELECT COUNT(*) FROM intake_item WHERE session_id = ? AND "
+                              "undone = ?"), (session_id, False)).fetchone()
+    return int(row[0])
+
+
+def _sql(text: str) -> str:
+    return text.replace("?", "%s") if isinstance(db.obj, pw.PostgresqlDatabase) else text
 
 
 def serial_patterns(model_id: int | None) -> list[str]:
@@ -285,7 +319,7 @@ def _existing(asset_id: int) -> dict:
 
 def _check_serial(s: IntakeSession, code: str, now: dt.datetime):
     """(serial, warning, Outcome-or-None): the outcome when the scan stops here."""
-    own = _own_pattern(s.model_id)
+    own = s.serial_pattern
     reading = scanning.read_serial(code, [own] if own else serial_patterns(None))
     serial = reading.serial
     if not serial:
@@ -308,8 +342,7 @@ def _check_serial(s: IntakeSession, code: str, now: dt.datetime):
             existing=ex)
     warning = None
     if own and reading.matches is False:
-        model = HardwareModel.select(HardwareModel.name).where(HardwareModel.id == s.model_id).scalar()
-        warning = (f"{serial} does not look like a {model} serial ({own}); received anyway — "
+        warning = (f"{serial} does not look like a {s.model_name} serial ({own}); received anyway — "
                    "undo (Ctrl+Z) if it was the wrong barcode")
     return serial, warning, None
 
@@ -347,7 +380,7 @@ def _preprinted(s: IntakeSession, code: str, pending: str | None, by, now) -> Ou
                 scanning.read_serial(code).serial.upper() == pending.upper():
             return Outcome("pending", f"{pending} — now scan the tag label on the device",
                            pending, pending=pending)
-        own = _own_pattern(s.model_id)
+        own = s.serial_pattern
         is_tag = tagsvc.looks_like_tag(code) or (
             own is not None and scanning.read_serial(code, [own]).matches is False)
         if is_tag:
@@ -385,8 +418,8 @@ def _tag_refusal(code: str) -> str | None:
 
 
 def _history_note(s: IntakeSession, user: str, now: dt.datetime) -> str:
-    place = catalog.location_path(s.location_id) if s.location_id else "no room"
-    supplier = f" from {s.supplier.name}" if s.supplier_id else ""
+    place = f"{s.site_name} / {s.room_name}" if s.location_id else "no room"
+    supplier = f" from {s.supplier_name}" if s.supplier_id else ""
     return (f"received on PO {s.order_number}{supplier} (intake {s.id}), by {user}, "
             f"at {now:%Y-%m-%d %H:%M} UTC, into {place}")
 
@@ -697,7 +730,7 @@ def receive_file(values: dict, path: str | Path | None = None, text: str | None 
         values["expected_qty"] = len(lines)
     user = who(by)
     with transaction():
-        s = start(values, by=user)
+        s = _open(start(values, by=user).id)
         now = utcnow()
         warn = dict(result.warnings)
         for number, serial in good:

@@ -73,6 +73,7 @@ class Page(QWidget):
         self.pending: str | None = None  # pre-printed mode: serial waiting for its tag
         self.existing_id: int | None = None
         self.printed_files: list[str] = []
+        self._queued: int | None = None  # labels waiting, as last counted
 
         title = QLabel("Intake")
         title.setObjectName("page-title")
@@ -325,15 +326,17 @@ class Page(QWidget):
     def _reload_items(self) -> None:
         rows = intake.items(self.session_id, 500)
         fill(self.table, [self._row(r) for r in rows])
-        self._update_print_button()
+        self._update_print_button(count=True)
 
     @staticmethod
     def _row(r: dict) -> tuple:
         return (r["at"].replace(tzinfo=dt.timezone.utc).astimezone().strftime("%H:%M:%S"),
                 r["serial"], r["tag"], r["label"], r["warning"] or "")
 
-    def _update_print_button(self) -> None:
-        n = len(intake.queued(self.session_id)) if self.session_id else 0
+    def _update_print_button(self, count: bool = False) -> None:
+        if count or self._queued is None:
+            self._queued = len(intake.queued(self.session_id)) if self.session_id else 0
+        n = self._queued
         self.print_button.setText(f"Print queued labels ({n})")
         self.print_button.setEnabled(n > 0)
 
@@ -375,6 +378,7 @@ class Page(QWidget):
                 self.table.setItem(0, col, QTableWidgetItem(value))
             if not self.info["preprinted"]:
                 self.print_queued()
+                self._update_print_button()
         elif out.kind == "repeat":
             self.detail.setText(f"{out.serial} scanned again — ignored ({out.tag})")
         elif out.kind == "pending":
@@ -404,15 +408,14 @@ class Page(QWidget):
         if self.session_id is None:
             return 0
         queue = intake.queued(self.session_id)
+        self._queued = len(queue)
         t = self._template()
         if not queue:
-            self._update_print_button()
             return 0
         if t.is_sheet and not force:
             full = len(queue) // t.per_page * t.per_page
             queue = queue[:full]
             if not queue:
-                self._update_print_button()
                 return 0
         ids = [q["item_id"] for q in queue]
         try:
@@ -426,8 +429,17 @@ class Page(QWidget):
             self._reload_items()
             return 0
         intake.mark_printed(ids)
-        self._reload_items()
+        self._queued -= len(ids)
+        self._mark_rows({q["tag"] for q in queue}, "printed")
+        self._update_print_button()
         return len(ids)
+
+    def _mark_rows(self, tags: set, state: str) -> None:
+        """Show a new label state in the newest rows (no reload of the list)."""
+        for row in range(min(self.table.rowCount(), 500)):
+            item = self.table.item(row, 2)
+            if item is not None and item.text() in tags:
+                self.table.setItem(row, 3, QTableWidgetItem(state))
 
     def _print(self, asset_ids: list[int], t) -> None:
         items = labels.items_for_assets(asset_ids)
