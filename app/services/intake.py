@@ -342,8 +342,8 @@ def _check_serial(s: IntakeSession, code: str, now: dt.datetime):
             existing=ex)
     warning = None
     if own and reading.matches is False:
-        warning = (f"{serial} does not look like a {s.model_name} serial ({own}); received anyway — "
-                   "undo (Ctrl+Z) if it was the wrong barcode")
+        warning = (f"does not look like a {s.model_name} serial — received anyway; "
+                   "Ctrl+Z if it was the wrong barcode")
     return serial, warning, None
 
 
@@ -434,7 +434,7 @@ def _receive(s: IntakeSession, serial: str, tag: str | None, warning: str | None
               "location_id": s.location_id, "warranty_end": s.warranty_end, "status": "ready"}
     if tag:
         values["tag"] = tag
-    note = _history_note(s, user, now) + (f"; {warning}" if warning else "")
+    note = _history_note(s, user, now) + (f"; the serial {warning}" if warning else "")
     asset = assetsvc.create(values, by=user, note=note)
     item_id = IntakeItem.insert(session=s.id, asset=asset.id, serial=serial, tag=asset.tag,
                                 label_printed=bool(s.preprinted_tags), at=now,

@@ -71,7 +71,7 @@ def start_from_dialog(page, d, template, expected):
     dlg.site.setCurrentIndex(dlg.site.findData(d["site"].id))
     dlg.room.setCurrentIndex(dlg.room.findData(d["r1"].id))
     dlg.warranty.setText("2029-11-30")
-    dlg.expected.setValue(expected)
+    dlg.expected.setText(str(expected))
     dlg.template.setCurrentIndex(dlg.template.findData(template))
     dlg.accept()
     assert dlg.session is not None, dlg.error.text()

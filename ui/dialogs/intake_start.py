@@ -13,6 +13,7 @@ import datetime as dt
 
 import peewee as pw
 
+from PySide6.QtGui import QIntValidator
 from PySide6.QtWidgets import (QButtonGroup, QComboBox, QDialog, QDialogButtonBox, QFormLayout,
                                QGroupBox, QHBoxLayout, QLabel, QLineEdit, QRadioButton, QSpinBox,
                                QVBoxLayout, QWidget)
@@ -90,6 +91,7 @@ class IntakeStartDialog(QDialog):
         self.funding_year = QSpinBox()
         self.funding_year.setObjectName("intake-fy")
         self.funding_year.setRange(1998, 2100)
+        self.funding_year.setPrefix("FY ")
         self.funding_year.setValue(dt.date.today().year + (1 if dt.date.today().month >= 7 else 0))
         self.grant = QLineEdit()
         self.grant.setObjectName("intake-grant")
@@ -111,10 +113,10 @@ class IntakeStartDialog(QDialog):
         place_row.addWidget(self.site, 1)
         place_row.addWidget(self.room, 1)
 
-        self.expected = QSpinBox()
+        self.expected = QLineEdit()
         self.expected.setObjectName("intake-expected")
-        self.expected.setRange(0, 100_000)
-        self.expected.setSpecialValueText("not known")
+        self.expected.setValidator(QIntValidator(0, 100_000, self.expected))
+        self.expected.setPlaceholderText("how many the PO orders (optional)")
         self.template = QComboBox()
         self.template.setObjectName("intake-template")
         default = settings.get("default_label_template")
@@ -203,7 +205,7 @@ class IntakeStartDialog(QDialog):
                   "erate_frn": self.frn.text().strip() or None if key == "erate" else None,
                   "erate_funding_year": self.funding_year.value() if key == "erate" else None,
                   "location_id": self.room.currentData(),
-                  "expected_qty": self.expected.value() or None,
+                  "expected_qty": int(self.expected.text() or 0) or None,
                   "label_template": self.template.currentData(),
                   "preprinted_tags": self.mode_pre.isChecked()}
         supplier = self.supplier.currentText().strip()
@@ -224,6 +226,10 @@ class IntakeStartDialog(QDialog):
             w.setStyleSheet("")
         if self.model.currentData() == NEW_MODEL and not self.new_name.text().strip():
             self._refuse(ValidationError("Give the new model a name.", field="model_id"))
+            return
+        if self.site.currentData() is not None and self.room.currentData() is None:
+            self._refuse(ValidationError(f"Pick the room at {self.site.currentText()} the devices "
+                                         "go to (a storage room is fine).", field="location_id"))
             return
         try:
             self.session = intake.start(self.values())

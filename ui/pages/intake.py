@@ -18,7 +18,7 @@ import datetime as dt
 import io
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QSettings, QStandardPaths, Qt
+from PySide6.QtCore import QEvent, QSettings, QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit,
                                QMessageBox, QPushButton, QStackedWidget, QTableWidgetItem,
@@ -107,9 +107,15 @@ class Page(QWidget):
 
         self.undo_action = QAction("Undo last device", self)
         self.undo_action.setShortcut(QKeySequence.Undo)
-        self.undo_action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
+        # Anywhere in the window while this page shows (a text field being edited
+        # keeps Ctrl+Z for its own text, except the serial field).
+        self.undo_action.setShortcutContext(Qt.WindowShortcut)
         self.undo_action.triggered.connect(self.undo)
         self.addAction(self.undo_action)
+        # The rest of the app hears about new assets once the scanning pauses
+        # (its counts and lists), not on every scan.
+        self._changed = QTimer(self, singleShot=True, interval=1500,
+                               timeout=lambda: bus.data_changed.emit("asset"))
         self.reload_sessions()
         last = QSettings().value("intake/session")
         if last is None:  # another workstation, or a fresh profile: the newest open intake
@@ -134,6 +140,9 @@ class Page(QWidget):
         self.detail.setObjectName("intake-detail")
         self.detail.setAlignment(Qt.AlignCenter)
         self.detail.setWordWrap(True)
+        f = self.detail.font()
+        f.setPointSizeF(f.pointSizeF() * 1.35)
+        self.detail.setFont(f)
         self.count = QLabel()
         self.count.setObjectName("intake-count")
         self.count.setAlignment(Qt.AlignCenter)
@@ -368,6 +377,8 @@ class Page(QWidget):
             self.open_existing.setText(f"Open {out.existing['tag']}")
         self.count.setText(out.count_text)
         if out.kind == "received":
+            self._update_session_text(out)
+            self._changed.start()
             self._show(out.level, out.tag, f"Serial {out.serial}" + (
                 f" — ⚠ {out.warning}" if out.warning else ""))
             feedback.show_feedback(out.level, f"{out.tag}  ({out.count_text})", self)
@@ -388,8 +399,17 @@ class Page(QWidget):
             head = {"exists": "ALREADY IN THE REGISTER", "tag_refused": "TAG REFUSED"}.get(
                 out.kind, "NOT RECEIVED")
             self._show("error", head, out.message)
-            feedback.show_feedback("error", out.message, self)
+            short = (f"Already {out.existing['tag']} ({out.existing['status_label']})"
+                     if out.existing else out.message)
+            feedback.show_feedback("error", short, self)
         return out
+
+    def _update_session_text(self, out: intake.Outcome) -> None:
+        i = self.sessions.currentIndex()
+        if i > 0:
+            exp = out.count_text if out.expected else f"{out.received}"
+            self.sessions.setItemText(i, f"{self.session_id}: PO {self.info['order_number']} — "
+                                         f"{self.info['model']} ({exp}, open)")
 
     def _show(self, level: str, head: str, detail: str) -> None:
         self.status.setText(head)
