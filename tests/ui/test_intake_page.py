@@ -11,7 +11,7 @@ import pypdfium2 as pdfium
 import pytest
 import zxingcpp
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 
 from tests.app.factories import asset, district
 
@@ -168,7 +168,12 @@ def test_fifty_devices_at_scanner_speed(bench, qtbot, tmp_path, monkeypatch):
     page.handle_scan(serials[-1])
     assert "ignored" in page.detail.text() and page.count.text() == "50 of 50"
 
-    rep = page.close_session()
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: asked.append(a[2]) or QMessageBox.Yes)
+    page.findChild(QPushButton, "intake-close").click()  # asks first, then prints and closes
+    assert asked and "20 queued label(s) will be printed now" in asked[0]
+    rep = intake.report(s.id)
     assert rep.summary() == "PO PO-4471: received 50 of 50 — complete"
     assert page.stack.currentIndex() == 2 and "complete" in page.closed_title.text()
     assert len(page.printed_files) == 2 and intake.queued(s.id) == []

@@ -166,7 +166,7 @@ class Page(QWidget):
         self.print_button.clicked.connect(lambda: self.print_queued(force=True))
         close = QPushButton("Close intake…")
         close.setObjectName("intake-close")
-        close.clicked.connect(self.close_session)
+        close.clicked.connect(lambda: self.close_session())
         self.printer = QComboBox()
         self.printer.setObjectName("intake-printer")
         self.printer.setMinimumContentsLength(22)
