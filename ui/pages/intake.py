@@ -118,9 +118,11 @@ class Page(QWidget):
                                timeout=lambda: bus.data_changed.emit("asset"))
         self.reload_sessions()
         last = QSettings().value("intake/session")
-        if last is None:  # another workstation, or a fresh profile: the newest open intake
-            open_ones = intake.list_sessions(include_closed=False)
-            last = open_ones[0]["id"] if open_ones else None
+        open_ones = [s["id"] for s in intake.list_sessions(include_closed=False)]
+        if open_ones and (last is None or int(last) not in open_ones):
+            # The remembered intake was closed (or is another workstation's
+            # first visit): carry on with the newest open one.
+            last = open_ones[0]
         if last is not None:
             self.open_session(int(last), quiet=True)
 
@@ -352,8 +354,17 @@ class Page(QWidget):
     # --- scanning -----------------------------------------------------------------------
 
     def handle_scan(self, code: str) -> bool:
-        if self.session_id is None or self.info.get("status") != "open" or not self.isVisible():
+        if not self.isVisible():
             return False
+        if self.session_id is None or self.info.get("status") != "open":
+            # A serial scanned here means "receive it": never offer to make it a tag.
+            from app import scanning
+            if scanning.resolve(code).found:
+                return False  # a known tag, room, person: open it as anywhere else
+            feedback.show_feedback("error", "No open intake", self)
+            bus.status_message.emit(f"{code} was not received: start an intake (New intake…) "
+                                    "or pick an open one first.")
+            return True
         self.record(code)
         return True
 
@@ -400,7 +411,8 @@ class Page(QWidget):
                 out.kind, "NOT RECEIVED")
             self._show("error", head, out.message)
             short = (f"Already {out.existing['tag']} ({out.existing['status_label']})"
-                     if out.existing else out.message)
+                     if out.existing else f"Tag {out.tag} refused" if out.kind == "tag_refused"
+                     else out.message)
             feedback.show_feedback("error", short, self)
         return out
 
