@@ -338,3 +338,27 @@ def test_migration_step_6_adds_the_columns(db):
     assert {"warning", "tag_voided", "label_error"} <= cols
     assert "closed_by" in {c.name for c in db.get_columns("intake_session")}
     assert HistoryEntry.select().count() >= 0
+
+
+# --- property: labels come off, serials stay whole ------------------------------------
+
+from hypothesis import given, settings as hsettings, strategies as st  # noqa: E402
+
+_serials = st.text(alphabet="ABCDEFGHJKLMNPQRSTUVWXYZ0123456789", min_size=7, max_size=7)
+
+
+@hsettings(max_examples=200, deadline=None)
+@given(body=_serials, label=st.sampled_from(["", "SN:", "S/N ", "S/N:", "(21)", "SN# ", " ",
+                                             "Serial No. ", "S", "SN"]))
+def test_read_serial_property(body, label):
+    serial = "5CD" + body
+    r = scanning.read_serial(f"{label}{serial}\r", [r"^5CD[A-Z0-9]{7}$"])
+    assert r.serial == serial and r.matches is True
+
+
+@hsettings(max_examples=200, deadline=None)
+@given(body=st.text(alphabet="ABCDEFGHJKLMNPQRSTUVWXYZ0123456789", min_size=1, max_size=12))
+def test_a_serial_that_fits_is_never_cut(body):
+    for serial in (f"S{body}", f"SN{body}"):
+        pattern = r"^S[A-Z0-9]{1,14}$"
+        assert scanning.read_serial(serial, [pattern]).serial == serial
