@@ -59,7 +59,7 @@ def test_read_serial_strips_labels_not_serials(raw, patterns, serial, prefix):
     assert (r.serial, r.prefix) == (serial, prefix)
 
 
-def test_scanned_with_prefix_is_stored_clean(d):
+def _scanned_with_prefix_is_stored_clean(d):
     s = start(d)
     out = intake.scan(s.id, "SN:5CD1234XYZ", by="ann")
     assert out.kind == "received" and out.level == "ok" and out.serial == "5CD1234XYZ"
@@ -68,7 +68,7 @@ def test_scanned_with_prefix_is_stored_clean(d):
     assert assets.get(out2.asset_id).serial == "5CD7777XYZ"
 
 
-def test_defaults_and_history_on_every_device(d):
+def _defaults_and_history_on_every_device(d):
     s = start(d)
     out = intake.scan(s.id, "5CD0000001", by="ann")
     a = assets.get(out.asset_id)
@@ -86,16 +86,16 @@ def test_defaults_and_history_on_every_device(d):
     assert item.tag == a.tag and item.serial == "5CD0000001" and not item.label_printed
 
 
-def test_consecutive_tags_and_counts(d):
+def _consecutive_tags_and_counts(d):
     s = start(d, expected_qty=3)
     first = tags.peek_next_tag()
-    outs = [intake.scan(s.id, f"5CD000000{i}") for i in range(3)]
+    outs = [intake.scan(s.id, f"5CD000010{i}") for i in range(3)]
     numbers = [tags.tag_number(o.tag) for o in outs]
     assert outs[0].tag == first and numbers == list(range(numbers[0], numbers[0] + 3))
     assert [o.count_text for o in outs] == ["1 of 3", "2 of 3", "3 of 3"]
 
 
-def test_same_serial_within_two_seconds_is_ignored_later_refused(d):
+def _same_serial_within_two_seconds_is_ignored_later_refused(d):
     s = start(d)
     t0 = utcnow()
     out = intake.scan(s.id, "5CD1111111", at=t0)
@@ -107,7 +107,7 @@ def test_same_serial_within_two_seconds_is_ignored_later_refused(d):
     assert Asset.select().where(Asset.serial_key == "5CD1111111").count() == 1
 
 
-def test_existing_serial_refused_with_its_tag_status_and_place(d):
+def _existing_serial_refused_with_its_tag_status_and_place(d):
     old = asset(d, serial="5CD9999999", location_id=d["r2"].id)
     s = start(d)
     before = tags.peek_next_tag()
@@ -120,7 +120,7 @@ def test_existing_serial_refused_with_its_tag_status_and_place(d):
     assert out.received == 0
 
 
-def test_serial_not_matching_the_pattern_is_received_with_a_warning(d):
+def _serial_not_matching_the_pattern_is_received_with_a_warning(d):
     s = start(d)
     out = intake.scan(s.id, "ABC123")
     assert out.kind == "received" and out.level == "attention"
@@ -133,7 +133,7 @@ def test_serial_not_matching_the_pattern_is_received_with_a_warning(d):
 
 # --- undo ---------------------------------------------------------------------------
 
-def test_undo_before_printing_frees_the_tag(d):
+def _undo_before_printing_frees_the_tag(d):
     s = start(d)
     out = intake.scan(s.id, "5CD2222222")
     u = intake.undo_last(s.id, by="ann")
@@ -153,15 +153,15 @@ def test_undo_before_printing_frees_the_tag(d):
         assert [h["action"] for h in history.for_entity("asset", again.asset_id)] == ["create"]
 
 
-def test_undo_after_printing_voids_the_tag_forever(d):
+def _undo_after_printing_voids_the_tag_forever(d):
     s = start(d)
-    out = intake.scan(s.id, "5CD2222222")
+    out = intake.scan(s.id, "5CD2222223")
     intake.mark_printed([out.item_id])
     u = intake.undo_last(s.id)
     assert u.voided and not u.freed and "voided" in u.message
     assert tags.is_voided(out.tag)
     assert TagRecord.get(TagRecord.tag_key == tags.normalize_tag(out.tag)).state == "voided"
-    nxt = intake.scan(s.id, "5CD3333333")
+    nxt = intake.scan(s.id, "5CD3333334")
     assert nxt.tag != out.tag and tags.tag_number(nxt.tag) == tags.tag_number(out.tag) + 1
     with pytest.raises(ValidationError):
         assets.create({"tag": out.tag})
@@ -169,20 +169,20 @@ def test_undo_after_printing_voids_the_tag_forever(d):
     assert intake.close(s.id).voided == [out.tag]
 
 
-def test_undo_not_last_handed_out_keeps_the_counter(d):
+def _undo_not_last_handed_out_keeps_the_counter(d):
     s = start(d)
-    out = intake.scan(s.id, "5CD2222222")
+    out = intake.scan(s.id, "5CD2222224")
     other = assets.create({"name": "elsewhere"})  # another workstation took the next tag
     u = intake.undo_last(s.id)
     assert not u.freed and not u.voided
     assert tags.peek_next_tag() != out.tag and other.tag != out.tag
 
 
-def test_undo_refused_once_the_device_was_used_and_when_empty(d):
+def _undo_refused_once_the_device_was_used_and_when_empty(d):
     s = start(d)
     with pytest.raises(NotFound):
         intake.undo_last(s.id)
-    out = intake.scan(s.id, "5CD2222222")
+    out = intake.scan(s.id, "5CD2222225")
     assets.update(out.asset_id, {"name": "Cart 3 #1"})
     with pytest.raises(Conflict):
         intake.undo_last(s.id)
@@ -190,7 +190,7 @@ def test_undo_refused_once_the_device_was_used_and_when_empty(d):
 
 # --- pre-printed tags -----------------------------------------------------------------
 
-def test_preprinted_serial_then_tag_pairs(d):
+def _preprinted_serial_then_tag_pairs(d):
     reserved = tags.reserve(3, reason="pre-printed")
     s = start(d, preprinted_tags=True)
     p = intake.scan(s.id, "SN:5CD4444444")
@@ -204,7 +204,7 @@ def test_preprinted_serial_then_tag_pairs(d):
     assert intake.queued(s.id) == []  # the label is already on the device
 
 
-def test_preprinted_refuses_a_tag_in_use_or_voided_and_a_tag_first(d):
+def _preprinted_refuses_a_tag_in_use_or_voided_and_a_tag_first(d):
     old = asset(d)
     s = start(d, preprinted_tags=True)
     first = intake.scan(s.id, old.tag)
@@ -220,16 +220,16 @@ def test_preprinted_refuses_a_tag_in_use_or_voided_and_a_tag_first(d):
     assert ok.kind == "received" and ok.tag == "QM-900002"
 
 
-def test_preprinted_a_second_serial_replaces_the_pending_one(d):
+def _preprinted_a_second_serial_replaces_the_pending_one(d):
     s = start(d, preprinted_tags=True)
-    p = intake.scan(s.id, "5CD5555555")
+    p = intake.scan(s.id, "5CD5555557")
     p2 = intake.scan(s.id, "5CD6666666", pending=p.pending)
     assert p2.kind == "pending" and p2.pending == "5CD6666666" and "had no tag" in p2.message
 
 
-def test_preprinted_undo_leaves_the_tag_usable(d):
+def _preprinted_undo_leaves_the_tag_usable(d):
     s = start(d, preprinted_tags=True)
-    p = intake.scan(s.id, "5CD5555555")
+    p = intake.scan(s.id, "5CD5555558")
     out = intake.scan(s.id, "QM-800001", pending=p.pending)
     u = intake.undo_last(s.id)
     assert not u.voided and not tags.is_voided("QM-800001")
@@ -239,7 +239,7 @@ def test_preprinted_undo_leaves_the_tag_usable(d):
 
 # --- labels, closing ----------------------------------------------------------------
 
-def test_label_queue_and_failures(d):
+def _label_queue_and_failures(d):
     s = start(d)
     outs = [intake.scan(s.id, f"5CD777777{i}") for i in range(3)]
     assert [q["tag"] for q in intake.queued(s.id)] == [o.tag for o in outs]
@@ -251,7 +251,7 @@ def test_label_queue_and_failures(d):
     assert intake.describe(s.id)["queued"] == 2
 
 
-def test_close_lists_short_and_over_and_records_it(d):
+def _close_lists_short_and_over_and_records_it(d):
     s = start(d, expected_qty=3)
     intake.scan(s.id, "5CD8000001")
     intake.scan(s.id, "5CD8000002")
@@ -271,7 +271,7 @@ def test_close_lists_short_and_over_and_records_it(d):
     assert (rep2.short, rep2.over) == (0, 1) and rep2.summary().endswith("1 over")
 
 
-def test_start_validates_and_can_create_the_model(d):
+def _start_validates_and_can_create_the_model(d):
     with pytest.raises(ValidationError):
         intake.start({"order_number": "PO-1"})
     with pytest.raises(ValidationError):
@@ -291,11 +291,45 @@ def test_start_validates_and_can_create_the_model(d):
     assert intake.resolve_location(d["r2"].barcode).id == d["r2"].id
 
 
-def test_session_persists_across_reopen(db, d, tmp_path):
+def _session_persists_across_reopen(d):
     s = start(d)
-    intake.scan(s.id, "5CD8000001")
+    intake.scan(s.id, "5CD8000009")
     assert [x["id"] for x in intake.list_sessions(include_closed=False)] == [s.id]
     assert intake.list_sessions()[0]["received"] == 1
+
+
+def test_each_scan_receives_one_device(d):
+    """Several checks on one database (a PostgreSQL database per test is slow to make)."""
+    _scanned_with_prefix_is_stored_clean(d)
+    _defaults_and_history_on_every_device(d)
+    _consecutive_tags_and_counts(d)
+    _same_serial_within_two_seconds_is_ignored_later_refused(d)
+    _existing_serial_refused_with_its_tag_status_and_place(d)
+    _serial_not_matching_the_pattern_is_received_with_a_warning(d)
+
+
+def test_undo_rules(d):
+    """Several checks on one database (a PostgreSQL database per test is slow to make)."""
+    _undo_before_printing_frees_the_tag(d)
+    _undo_after_printing_voids_the_tag_forever(d)
+    _undo_not_last_handed_out_keeps_the_counter(d)
+    _undo_refused_once_the_device_was_used_and_when_empty(d)
+
+
+def test_preprinted_tags(d):
+    """Several checks on one database (a PostgreSQL database per test is slow to make)."""
+    _preprinted_serial_then_tag_pairs(d)
+    _preprinted_refuses_a_tag_in_use_or_voided_and_a_tag_first(d)
+    _preprinted_a_second_serial_replaces_the_pending_one(d)
+    _preprinted_undo_leaves_the_tag_usable(d)
+
+
+def test_sessions_labels_and_closing(d):
+    """Several checks on one database (a PostgreSQL database per test is slow to make)."""
+    _session_persists_across_reopen(d)
+    _label_queue_and_failures(d)
+    _close_lists_short_and_over_and_records_it(d)
+    _start_validates_and_can_create_the_model(d)
 
 
 # --- files --------------------------------------------------------------------------
