@@ -220,8 +220,10 @@ def test_preprinted_pairs_serial_then_tag_and_resumes(bench, qtbot):
     win.show()
     page = win.current_page()
     assert page.session_id == s.id  # the open intake is picked up
-    assert page.handle_scan("SN:5CD2000001")
+    page.entry.setText("SN:5CD2000001")  # typed by hand, then Enter
+    page.entry.returnPressed.emit()
     assert page.status.text() == "SCAN THE TAG" and page.pending == "5CD2000001"
+    assert page.entry.text() == ""
     assert page.handle_scan(d["old"].tag)
     assert page.status.text() == "TAG REFUSED" and page.pending == "5CD2000001"
     assert page.handle_scan(reserved[0])
