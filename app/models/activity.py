@@ -120,10 +120,12 @@ class IntakeItem(BaseModel):
     undone = pw.BooleanField(default=False)
     at = pw.DateTimeField(default=utcnow)
     # Schema step 6: why the serial was questioned (kept, shown on close), that
-    # undo voided the tag (its label was printed), and the last printing failure.
+    # undo voided the tag (its label was printed), the last printing failure,
+    # and which workstation scanned it.
     warning = pw.CharField(null=True)
     tag_voided = pw.BooleanField(default=False)
     label_error = pw.CharField(null=True)
+    station = pw.CharField(null=True)  # the workstation that scanned it (undo is per station)
 
     class Meta:
         table_name = "intake_item"

@@ -23,6 +23,7 @@ import csv
 import datetime as dt
 import io
 import re
+import socket
 from dataclasses import dataclass, field as dc_field
 from pathlib import Path
 
@@ -347,8 +348,15 @@ def _check_serial(s: IntakeSession, code: str, now: dt.datetime):
     return serial, warning, None
 
 
+def workstation_name() -> str:
+    try:
+        return socket.gethostname() or "workstation"
+    except OSError:
+        return "workstation"
+
+
 def scan(session_id: int, code: str, pending: str | None = None, by: str | None = None,
-         at: dt.datetime | None = None) -> Outcome:
+         at: dt.datetime | None = None, workstation: str | None = None) -> Outcome:
     """One scan during an intake, answered at once.
 
     New-tag mode: the code is a serial; the device is created with the next tag.
@@ -357,16 +365,17 @@ def scan(session_id: int, code: str, pending: str | None = None, by: str | None 
     """
     now = at or utcnow()
     code = scanning.clean_scan(code)
+    station = workstation or workstation_name()
     with transaction():
         s = _open(session_id)
         if not code:
             return _with_counts(s, Outcome("invalid", "Nothing was scanned.", code, pending=pending))
         if s.preprinted_tags:
-            return _with_counts(s, _preprinted(s, code, pending, by, now))
+            return _with_counts(s, _preprinted(s, code, pending, by, now, station))
         serial, warning, stop = _check_serial(s, code, now)
         if stop is not None:
             return _with_counts(s, stop)
-        return _with_counts(s, _receive(s, serial, None, warning, by, now))
+        return _with_counts(s, _receive(s, serial, None, warning, by, now, station))
 
 
 def _with_counts(s: IntakeSession, out: Outcome) -> Outcome:
@@ -374,7 +383,7 @@ def _with_counts(s: IntakeSession, out: Outcome) -> Outcome:
     return replace(out, received=_received(s.id), expected=s.expected_qty)
 
 
-def _preprinted(s: IntakeSession, code: str, pending: str | None, by, now) -> Outcome:
+def _preprinted(s: IntakeSession, code: str, pending: str | None, by, now, station) -> Outcome:
     if pending:
         if tagsvc.normalize_tag(code) == tagsvc.normalize_tag(pending) or \
                 scanning.read_serial(code).serial.upper() == pending.upper():
@@ -390,7 +399,7 @@ def _preprinted(s: IntakeSession, code: str, pending: str | None, by, now) -> Ou
             serial, warning, stop = _check_serial(s, pending, now)
             if stop is not None and stop.kind != "repeat":
                 return stop
-            return _receive(s, serial, tagsvc.clean_tag(code), warning, by, now)
+            return _receive(s, serial, tagsvc.clean_tag(code), warning, by, now, station)
     elif tagsvc.looks_like_tag(code):
         refused = _tag_refusal(code)
         return Outcome("invalid", refused or f"{code} is a tag label: scan the device's serial "
@@ -425,7 +434,7 @@ def _history_note(s: IntakeSession, user: str, now: dt.datetime) -> str:
 
 
 def _receive(s: IntakeSession, serial: str, tag: str | None, warning: str | None, by,
-             now: dt.datetime) -> Outcome:
+             now: dt.datetime, station: str | None = None) -> Outcome:
     user = who(by)
     values = {"serial": serial, "model_id": s.model_id, "order_number": s.order_number,
               "supplier_id": s.supplier_id, "purchase_date": s.purchase_date, "cost": s.cost,
@@ -438,7 +447,7 @@ def _receive(s: IntakeSession, serial: str, tag: str | None, warning: str | None
     asset = assetsvc.create(values, by=user, note=note)
     item_id = IntakeItem.insert(session=s.id, asset=asset.id, serial=serial, tag=asset.tag,
                                 label_printed=bool(s.preprinted_tags), at=now,
-                                warning=(warning or "")[:255] or None).execute()
+                                warning=(warning or "")[:255] or None, station=station).execute()
     message = f"{asset.tag} ← {serial}"
     return Outcome("received", message, serial, tag=asset.tag, asset_id=asset.id,
                    item_id=item_id, warning=warning)
@@ -505,16 +514,21 @@ class Undone:
 
 
 @writes
-def undo_last(session_id: int, by: str | None = None) -> Undone:
-    """Remove the last device received in this session (through the services,
-    with history). Its tag: voided if its label was printed, else freed."""
+def undo_last(session_id: int, by: str | None = None, workstation: str | None = None) -> Undone:
+    """Remove the last device this workstation received in this session
+    (through the services, with history; another bench's devices are not
+    touched). Its tag: voided if its label was printed, else freed."""
     s = _open(session_id)
+    station = workstation or workstation_name()
     item = (IntakeItem.select().where((IntakeItem.session == s.id)
                                       & (IntakeItem.undone == False)  # noqa: E712
-                                      & IntakeItem.asset.is_null(False))
+                                      & IntakeItem.asset.is_null(False)
+                                      & ((IntakeItem.station == station)
+                                         | IntakeItem.station.is_null()))
             .order_by(IntakeItem.id.desc()).first())
     if item is None:
-        raise NotFound("Nothing to undo: no device has been received in this intake yet.")
+        raise NotFound("Nothing to undo: this workstation has not received a device in this "
+                       "intake yet.")
     asset = assetsvc.get(item.asset_id)
     if Loan.select().where(Loan.asset == asset.id).exists() or \
             Repair.select().where(Repair.asset == asset.id).exists():
@@ -734,7 +748,7 @@ def receive_file(values: dict, path: str | Path | None = None, text: str | None 
         now = utcnow()
         warn = dict(result.warnings)
         for number, serial in good:
-            out = _receive(s, serial, None, warn.get(number), user, now)
+            out = _receive(s, serial, None, warn.get(number), user, now, "file")
             result.tags.append(out.tag)
             result.asset_ids.append(out.asset_id)
         result.session_id = s.id

@@ -55,8 +55,8 @@ def _step_4_stocktake_room_indexes(database: pw.Database) -> None:
 
 def _step_6_intake_fields(database: pw.Database) -> None:
     """Receiving a shipment keeps, per device, the serial-pattern warning, whether
-    undo voided its tag and the last label-printing failure, and who closed the
-    session. A database made by step 1 of this version has the columns already."""
+    undo voided its tag, the last label-printing failure and the workstation
+    that scanned it, and who closed the session. A database made by step 1 of this version has the columns already."""
     from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate as run
     from app.models import IntakeItem, IntakeSession
     migrator = (PostgresqlMigrator(database) if isinstance(database, pw.PostgresqlDatabase)
@@ -64,6 +64,7 @@ def _step_6_intake_fields(database: pw.Database) -> None:
     wanted = [("intake_item", "warning", IntakeItem.warning),
               ("intake_item", "tag_voided", IntakeItem.tag_voided),
               ("intake_item", "label_error", IntakeItem.label_error),
+              ("intake_item", "station", IntakeItem.station),
               ("intake_session", "closed_by", IntakeSession.closed_by)]
     ops = []
     for table, column, field in wanted:
@@ -80,7 +81,7 @@ STEPS = [
     (2, "search index", _step_2_search),
     (3, "case-insensitive key indexes", _step_3_case_insensitive_keys),
     (4, "stocktake room indexes", _step_4_stocktake_room_indexes),
-    (6, "intake item warnings, voided tags, label errors", _step_6_intake_fields),
+    (6, "intake item warnings, voided tags, label errors, stations", _step_6_intake_fields),
 ]
 LATEST = STEPS[-1][0]
 

@@ -178,6 +178,16 @@ def _undo_not_last_handed_out_keeps_the_counter(d):
     assert tags.peek_next_tag() != out.tag and other.tag != out.tag
 
 
+def _undo_takes_only_this_workstations_devices(d):
+    s = start(d)
+    mine = intake.scan(s.id, "5CD2222226", workstation="bench-1")
+    theirs = intake.scan(s.id, "5CD2222227", workstation="bench-2")
+    u = intake.undo_last(s.id, workstation="bench-1")
+    assert u.tag == mine.tag and assets.lookup_tag(theirs.tag) == theirs.asset_id
+    with pytest.raises(NotFound):
+        intake.undo_last(s.id, workstation="bench-1")
+
+
 def _undo_refused_once_the_device_was_used_and_when_empty(d):
     s = start(d)
     with pytest.raises(NotFound):
@@ -314,6 +324,7 @@ def test_undo_rules(d):
     _undo_after_printing_voids_the_tag_forever(d)
     _undo_not_last_handed_out_keeps_the_counter(d)
     _undo_refused_once_the_device_was_used_and_when_empty(d)
+    _undo_takes_only_this_workstations_devices(d)
 
 
 def test_preprinted_tags(d):
@@ -364,12 +375,12 @@ def test_migration_step_6_adds_the_columns(db):
     m = PostgresqlMigrator(db) if isinstance(db, pw.PostgresqlDatabase) else SqliteMigrator(db)
     with db.atomic():
         migrate(m.drop_column("intake_item", "warning"), m.drop_column("intake_item", "tag_voided"),
-                m.drop_column("intake_session", "closed_by"))
+                m.drop_column("intake_item", "station"), m.drop_column("intake_session", "closed_by"))
     with db.atomic():
         migrations._step_6_intake_fields(db)
         migrations._step_6_intake_fields(db)  # twice: harmless
     cols = {c.name for c in db.get_columns("intake_item")}
-    assert {"warning", "tag_voided", "label_error"} <= cols
+    assert {"warning", "tag_voided", "label_error", "station"} <= cols
     assert "closed_by" in {c.name for c in db.get_columns("intake_session")}
     assert HistoryEntry.select().count() >= 0
 
