@@ -328,9 +328,10 @@ class Page(QWidget):
             parts.append(f"bought {i['purchase_date']:%Y-%m-%d}")
         if i["warranty_end"]:
             parts.append(f"warranty to {i['warranty_end']:%Y-%m-%d}")
+        stock = t.title.split(" — ")[0]
         how = "pre-printed tags: serial, then tag" if i["preprinted"] else (
-            f"labels: {t.title}" + (f", printed per sheet of {t.per_page}" if t.is_sheet
-                                    else ", each printed at once"))
+            f"labels: {stock}" + (f", printed when a sheet of {t.per_page} is full" if t.is_sheet
+                                  else ", each printed at once"))
         parts.append(how)
         self.defaults.setText(" · ".join(parts))
 
