@@ -65,6 +65,57 @@ def strip_serial_prefix(text: str) -> str:
     return text
 
 
+# Prefixes that say "serial" outright: stripped whatever follows.
+_SERIAL_LABEL = re.compile(r"^(?:\(21\)\s*|S/N\s*[:#.]?\s*|SN\s*[:#.]\s*|SER(?:IAL)?\s*[:#.]\s*"
+                           r"|SERIAL\s+(?:NO\.?|NUMBER)?\s*[:#]?\s*)", re.I)
+# Prefixes that might be part of the serial itself ("SN4Z…", "S5CD…"): only
+# stripped when a serial pattern says the rest is the serial.
+_SERIAL_MAYBE = ("SN", "S")
+
+
+@dataclass(frozen=True)
+class SerialReading:
+    serial: str  # what is stored
+    raw: str  # what the scanner sent, control characters dropped
+    prefix: str = ""  # what was taken off ("SN:", "(21)", "S")
+    matches: bool | None = None  # against the patterns given; None: none given
+
+
+def _fits(text: str, patterns) -> bool:
+    for pattern in patterns:
+        try:
+            if re.fullmatch(pattern, text) or re.fullmatch(pattern, text.upper()):
+                return True
+        except re.error:
+            continue
+    return False
+
+
+def read_serial(text: str, patterns=()) -> SerialReading:
+    """A scanned serial without the label printed in front of it.
+
+    "SN:", "S/N", "SER#", "Serial No." and GS1's "(21)" are always taken off.
+    A bare "S" or "SN" is taken off only when ``patterns`` (regular
+    expressions: the model's serial pattern, else the patterns of every
+    known model) say the rest is a serial and the whole is not — so a serial
+    that really starts with S is never cut. ``matches`` says whether the
+    result fits one of the patterns (None when there are none).
+    """
+    raw = clean_scan(text)
+    patterns = [p for p in (patterns or ()) if p]
+    serial, prefix = raw, ""
+    m = _SERIAL_LABEL.match(raw)
+    if m and m.end() < len(raw):
+        serial, prefix = raw[m.end():].strip(), raw[:m.end()].strip()
+    if patterns and not prefix and not _fits(serial, patterns):
+        for maybe in _SERIAL_MAYBE:
+            rest = serial[len(maybe):]
+            if serial.upper().startswith(maybe) and rest and _fits(rest, patterns):
+                serial, prefix = rest, serial[:len(maybe)]
+                break
+    return SerialReading(serial, raw, prefix, _fits(serial, patterns) if patterns else None)
+
+
 def _p() -> str:
     return "%s" if isinstance(db.obj, pw.PostgresqlDatabase) else "?"
 

@@ -105,6 +105,7 @@ class IntakeSession(BaseModel):
     created_at = pw.DateTimeField(default=utcnow)
     created_by = pw.CharField(null=True)
     closed_at = pw.DateTimeField(null=True)
+    closed_by = pw.CharField(null=True)  # schema step 6
 
     class Meta:
         table_name = "intake_session"
@@ -118,6 +119,13 @@ class IntakeItem(BaseModel):
     label_printed = pw.BooleanField(default=False)
     undone = pw.BooleanField(default=False)
     at = pw.DateTimeField(default=utcnow)
+    # Schema step 6: why the serial was questioned (kept, shown on close), that
+    # undo voided the tag (its label was printed), the last printing failure,
+    # and which workstation scanned it.
+    warning = pw.CharField(null=True)
+    tag_voided = pw.BooleanField(default=False)
+    label_error = pw.CharField(null=True)
+    station = pw.CharField(null=True)  # the workstation that scanned it (undo is per station)
 
     class Meta:
         table_name = "intake_item"

@@ -130,10 +130,46 @@ def release_reservation(tag: str) -> None:
                              & (TagRecord.state == "reserved")).execute()
 
 
+def looks_like_tag(text: str) -> bool:
+    """True when ``text`` has this database's tag form (the prefix and digits) or
+    is a tag reserved for pre-printed labels: what a pre-printed intake takes
+    as the label on the device rather than a serial."""
+    key = normalize_tag(text)
+    if not key:
+        return False
+    prefix = str(settings.get("tag_prefix") or "").upper()
+    if prefix and key.startswith(prefix) and key[len(prefix):].isdigit():
+        return True
+    return TagRecord.select().where((TagRecord.tag_key == key)
+                                    & (TagRecord.state == "reserved")).exists()
+
+
+def tag_number(tag: str) -> int | None:
+    """The sequence number in a tag of this database's form, else None."""
+    key = normalize_tag(tag)
+    prefix = str(settings.get("tag_prefix") or "").upper()
+    rest = key[len(prefix):] if key.startswith(prefix) else ""
+    return int(rest) if rest.isdigit() else None
+
+
+def give_back(tag: str) -> bool:
+    """Undo the hand-out of ``tag`` when it is the last one the counter gave
+    (inside the transaction that removed its only user, before anything was
+    printed with it): the next asset gets it again. Returns True if it did."""
+    number = tag_number(tag)
+    _lock_counter()
+    if number is None or int(settings.get("tag_next")) != number + 1 \
+            or format_tag(number) != tag or tag_in_use(tag):
+        return False
+    settings.set_raw("tag_next", number)
+    return True
+
+
 def is_voided(tag: str) -> bool:
     return TagRecord.select().where((TagRecord.tag_key == normalize_tag(tag))
                                     & (TagRecord.state == "voided")).exists()
 
 
 __all__ = ["normalize_tag", "clean_tag", "format_tag", "next_tags", "peek_next_tag",
-           "reserve", "void", "tag_in_use", "is_voided", "Setting"]
+           "reserve", "void", "tag_in_use", "is_voided", "looks_like_tag", "tag_number",
+           "give_back", "Setting"]

@@ -53,11 +53,35 @@ def _step_4_stocktake_room_indexes(database: pw.Database) -> None:
                          "ON stocktake_scan (session_id, location_id)")
 
 
+def _step_6_intake_fields(database: pw.Database) -> None:
+    """Receiving a shipment keeps, per device, the serial-pattern warning, whether
+    undo voided its tag, the last label-printing failure and the workstation
+    that scanned it, and who closed the session. A database made by step 1 of this version has the columns already."""
+    from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate as run
+    from app.models import IntakeItem, IntakeSession
+    migrator = (PostgresqlMigrator(database) if isinstance(database, pw.PostgresqlDatabase)
+                else SqliteMigrator(database))
+    wanted = [("intake_item", "warning", IntakeItem.warning),
+              ("intake_item", "tag_voided", IntakeItem.tag_voided),
+              ("intake_item", "label_error", IntakeItem.label_error),
+              ("intake_item", "station", IntakeItem.station),
+              ("intake_session", "closed_by", IntakeSession.closed_by)]
+    ops = []
+    for table, column, field in wanted:
+        if column not in {c.name for c in database.get_columns(table)}:
+            ops.append(migrator.add_column(table, column, field))
+    if ops:
+        run(*ops)
+    database.execute_sql("CREATE INDEX IF NOT EXISTS intake_item_session_serial "
+                         "ON intake_item (session_id, serial)")
+
+
 STEPS = [
     (1, "tables", _step_1_tables),
     (2, "search index", _step_2_search),
     (3, "case-insensitive key indexes", _step_3_case_insensitive_keys),
     (4, "stocktake room indexes", _step_4_stocktake_room_indexes),
+    (6, "intake item warnings, voided tags, label errors, stations", _step_6_intake_fields),
 ]
 LATEST = STEPS[-1][0]
 
