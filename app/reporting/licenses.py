@@ -108,7 +108,7 @@ def build(params: ReportParams, progress=None) -> ReportDocument:
                                for r in expiring], empty_text="None.")],
                 landscape=True, new_page=False),
         Section(key="Expired", title="Expired licenses",
-                intro="Past their expiry date and still holding seats: renew or retire them.",
+                intro="Past their expiry date: renew them, or release their seats and retire them.",
                 tables=[Table(EXPIRED_COLUMNS,
                               [(r["product"], r["version"] or "", r["vendor"] or "", _kind(r),
                                 r["used"], r["expiry_date"], -r["days_left"], r["cost"])
