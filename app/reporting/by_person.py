@@ -16,8 +16,8 @@ import peewee as pw
 from app.models import Asset, HardwareModel, Loan, Person, Site
 from app.models.common import ASSET_STATUSES, PERSON_KINDS
 from app.reporting import ReportParams, ReportSpec
-from app.reporting._ops import day, local_date, organisation, plural
-from app.reporting.document import Column, Cover, ReportDocument, Section, Table, money
+from app.reporting._ops import day, local_date, organisation, plural, sign_table
+from app.reporting.document import Column, ReportDocument, Section, Table, money
 from app.services import catalog, people
 from app.services.base import current_user
 from app.services.errors import NotFound
@@ -118,7 +118,7 @@ def build(params: ReportParams, progress=None) -> ReportDocument:
             head += f", {p['site']}"
         head += f" \u2014 {plural(len(p['items']), 'item')}, ${p['total']:,.2f}"
         groups.append((head, [cells(r) for r in p["items"]]))
-    items = Table(ITEM_COLUMNS, rows=[cells(r) for r in rows], groups=groups or None,
+    items = Table(ITEM_COLUMNS, rows=[], groups=groups or None,
                   title="Items held", empty_text="None.")
     summary = Table(PERSON_COLUMNS,
                     rows=[(p["person"], p["id_number"], p["kind"], p["site"], p["grade"],
@@ -127,14 +127,21 @@ def build(params: ReportParams, progress=None) -> ReportDocument:
                     title="Total per person", empty_text="None.")
     figures = [("People", len(per)), ("Items held", len(rows)), ("Overdue", overdue),
                ("Total cost", total)]
+    if person:
+        figures = [("Kind", PERSON_KINDS.get(person.kind, person.kind))] + figures[1:]
+        if per:
+            items.groups = None  # one person: no heading repeating the title
+            items.rows = [cells(r) for r in rows]
 
     if person:
         who = person.full_name + (f" ({person.id_number})" if person.id_number else "")
         title = f"Assets held by {who}"
-        intro = (f"Everything checked out to {person.full_name} on {day(as_of)}: return each "
-                 "item, and tick it off as it comes back.")
+        intro = (f"Everything checked out to {person.full_name} on {day(as_of)}. Bring back "
+                 "each item listed; both sign below when all are returned.")
         scope = who
-        tables = [items]
+        # A single person's list is a hand-back sheet: both sign it.
+        tables = [items, sign_table(["Returned by", "Received by"], "Returned and received",
+                                    landscape=True)]
         if not person.active:
             intro += " This person is no longer active."
     elif site:
@@ -147,18 +154,10 @@ def build(params: ReportParams, progress=None) -> ReportDocument:
         tables = [summary, items]
     section = Section(key="By person", title=title, intro=intro, figures=figures, tables=tables,
                       landscape=True)
-    cover = None
-    if person:
-        # A single person's list is a hand-back sheet: both sign it.
-        cover = Cover(title=title, subtitle=organisation(),
-                      lines=[("Person", who), ("Kind", PERSON_KINDS.get(person.kind, person.kind)),
-                             ("Items held", f"{len(rows):,}"), ("Total cost", f"${total:,.2f}"),
-                             ("As of", day(as_of))],
-                      signatures=("Returned by", "Received by (technician)"))
     return ReportDocument(title="Assets by person", organisation=organisation(),
-                          sections=[section], cover=cover,
+                          sections=[section],
                           subtitle=f"{scope} \u2014 {day(as_of)}", generated_by=current_user(),
-                          csv_table=(0, len(tables) - 1))
+                          csv_table=(0, tables.index(items)))
 
 
 SPEC = ReportSpec(

@@ -22,16 +22,16 @@ from app.services.errors import ValidationError
 DEFAULT_DAYS = 60
 
 SEAT_COLUMNS = [
-    Column("Product", width=2.4),
-    Column("Version", width=0.8),
-    Column("Vendor", width=1.3),
-    Column("Type", width=1.0),
-    Column("Owned", "int", width=0.7, total=True),
-    Column("Used", "int", width=0.7, total=True),
-    Column("Free", "int", width=0.7),
+    Column("Product", width=2.2),
+    Column("Version", width=0.7),
+    Column("Vendor", width=1.1),
+    Column("Type", width=0.9),
+    Column("Owned", "int", width=0.6, total=True),
+    Column("Used", "int", width=0.6, total=True),
+    Column("Free", "int", width=0.6),
     Column("Expires", "date", width=0.9),
     Column("Cost", "money", width=0.9, total=True),
-    Column("Problems", width=2.0),
+    Column("Problems", width=2.9),
 ]
 OVER_COLUMNS = [
     Column("Product", width=2.4), Column("Version", width=0.8), Column("Vendor", width=1.3),
@@ -40,7 +40,7 @@ OVER_COLUMNS = [
 ]
 EXPIRY_COLUMNS = [
     Column("Product", width=2.4), Column("Version", width=0.8), Column("Vendor", width=1.3),
-    Column("Type", width=1.0), Column("Used", "int", width=0.7, total=True),
+    Column("Type", width=1.0), Column("Used", "int", width=0.7),
     Column("Expires", "date", width=0.9), Column("Days left", "int", width=0.8),
     Column("Cost", "money", width=0.9, total=True),
 ]

@@ -35,7 +35,7 @@ def _columns(last: str) -> list[Column]:
         Column("Item", width=2.2),
         Column("Out", "date", width=0.9),
         Column("Due", "date", width=0.9),
-        Column(last, "int", width=0.8),
+        Column(last, "int", width=1.0),
         Column("Cost", "money", width=0.9, total=True),
     ]
 
@@ -115,7 +115,7 @@ def build(params: ReportParams, progress=None) -> ReportDocument:
                 figures=[("Loans due", len(soon)),
                          ("Borrowers", len({(r[0], r[1]) for r in soon}))],
                 tables=[Table(_columns("Days left"), soon, empty_text="None.")],
-                landscape=True, new_page=True),
+                landscape=True, new_page=False),
     ]
     return ReportDocument(title="Loans overdue and due soon", organisation=organisation(),
                           sections=sections,

@@ -21,17 +21,18 @@ from app.reporting.document import Column, ReportDocument, Section, Table, money
 from app.services.base import current_user
 
 COLUMNS = [
-    Column("Item", width=3.0),
-    Column("Part number", width=1.4),
-    Column("Category", width=1.1),
+    Column("Item", width=2.5),
+    Column("Part number", width=1.1),
+    Column("Category", width=0.8),
     Column("Bin", width=0.8),
-    Column("On hand", "int", width=0.8),
-    Column("Reorder point", "int", width=0.9),
-    Column("Target", "int", width=0.8),
+    Column("On hand", "int", width=0.75),
+    Column("Reorder at", "int", width=0.95),
+    Column("Target", "int", width=0.7),
     Column("To order", "int", width=0.8, total=True),
     Column("Unit cost", "money", width=0.9),
     Column("Est. cost", "money", width=1.0, total=True),
-    Column("Used (12 mo)", "int", width=0.9, total=True),
+    Column("Used (12 mo)", "int", width=1.05, total=True),
+    Column("Supplier", width=2.0),  # the group heading in the PDF; a column in CSV and XLSX
 ]
 NO_SUPPLIER = "No supplier on file"
 
@@ -79,7 +80,7 @@ def rows(as_of: dt.date | None = None) -> list[dict]:
 def _cells(r: dict) -> tuple:
     return (r["name"], r["part_number"], r["category"], r["bin"], r["on_hand"],
             r["reorder_point"], r["target"], r["to_order"], r["unit_cost"], r["est_cost"],
-            r["used_12mo"])
+            r["used_12mo"], r["supplier"])
 
 
 def build(params: ReportParams, progress=None) -> ReportDocument:
@@ -110,7 +111,8 @@ def build(params: ReportParams, progress=None) -> ReportDocument:
          [_cells(r) for r in part])
         for name, part in suppliers.items()
     ]
-    table = Table(COLUMNS, rows=[_cells(r) for r in items], groups=groups or None,
+    # Grouped per supplier (the rows themselves are not kept twice).
+    table = Table(COLUMNS, rows=[], groups=groups or None,
                   empty_text="None. Every item is above its reorder point.")
     by_supplier = Table(
         [Column("Supplier", width=3.0), Column("Items", "int", total=True),

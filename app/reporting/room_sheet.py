@@ -12,14 +12,12 @@ with nothing in it still gets its sheet, saying so.
 from __future__ import annotations
 
 import datetime as dt
-import re
-
 import peewee as pw
 
 from app.models import Asset, HardwareModel, Location, Person, Site
 from app.models.common import ASSET_STATUSES, INACTIVE_STATUSES
 from app.reporting import ReportParams, ReportSpec
-from app.reporting._ops import day, organisation, plural
+from app.reporting._ops import day, organisation, plural, sign_table
 from app.reporting.document import Column, ReportDocument, Section, Table
 from app.services import catalog
 from app.services.base import current_user
@@ -33,9 +31,14 @@ COLUMNS = [
     Column("Status", width=1.0),
     Column("Assigned to", width=1.8),
 ]
-SIGN_COLUMNS = [Column("Verified by (print name)", width=2.2), Column("Date", width=1.0),
-                Column("Signature", width=2.4)]
-SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
+INDEX_COLUMNS = [
+    Column("Site", width=2.2),
+    Column("Room", width=2.0),
+    Column("Room label", width=1.1),
+    Column("Assets", "int", width=0.8, total=True),
+    Column("Out / assigned", "int", width=1.1, total=True),
+    Column("Signed sheet back", width=1.2),
+]
 
 
 def find_room(text: str) -> Location:
@@ -90,21 +93,6 @@ def assets_by_room(site_id: int | None = None, room_id: int | None = None) -> di
     return out
 
 
-def _sheet_names(labels: list[str]) -> list[str]:
-    """XLSX sheet names: at most 31 characters, none of []:*?/\\, unique."""
-    seen: set[str] = set()
-    out = []
-    for label in labels:
-        base = SHEET_NAME_BAD.sub("-", label).strip("' ")[:31] or "Room"
-        name, n = base, 2
-        while name.lower() in seen:
-            suffix = f" ({n})"
-            name, n = base[:31 - len(suffix)] + suffix, n + 1
-        seen.add(name.lower())
-        out.append(name)
-    return out
-
-
 def build(params: ReportParams, progress=None) -> ReportDocument:
     as_of = params.as_of or dt.date.today()
     room = site = None
@@ -118,37 +106,43 @@ def build(params: ReportParams, progress=None) -> ReportDocument:
     site_id = site.id if site else None
     places = rooms(site_id, room_id)
     held = assets_by_room(site_id, room_id)
-    names = _sheet_names([f"{code or site_name} {name}" for _, site_name, code, name, _ in places])
-    sections = []
-    for (loc_id, site_name, _code, name, label), key in zip(places, names):
+    sections, index = [], []
+    for loc_id, site_name, code, name, label in places:
         rows = held.get(loc_id, [])
         out = sum(1 for r in rows if r[5])
-        figures = [("Site", site_name), ("Room", name)]
+        index.append((site_name, name, label or "", len(rows), out, ""))
+        figures = [("Assets listed", len(rows)), ("Checked out / assigned", out)]
         if label:
             figures.append(("Room label", label))
-        figures += [("Assets listed", len(rows)), ("Checked out / assigned", out)]
         sections.append(Section(
-            key=key, title=f"{site_name} \u2014 {name}",
+            key=f"{code or site_name} {name}", title=f"{site_name} \u2014 {name}",
             intro=("Tick each asset seen in the room. Write any asset found here but not "
                    "listed, or listed but not found, in the margin; then sign below."
                    if rows else "No assets are recorded in this room. Note any found here, "
                                 "then sign below."),
             figures=figures,
             tables=[Table(COLUMNS, rows, empty_text="None."),
-                    Table(SIGN_COLUMNS, [("", "", "")],
-                          title="Verified by site staff")],
+                    sign_table(["Verified by"], "Verified by site staff")],
         ))
+    if len(sections) > 1:
+        # The technician's list of the sheets handed out, ticked off as they come
+        # back signed; for a site or the district it is also what the CSV holds.
+        n = sum(r[3] for r in index)
+        sections.insert(0, Section(
+            key="Rooms", title="Room sheets handed out",
+            intro=f"{plural(len(index), 'room')}, {plural(n, 'asset')}. A sheet per room "
+                  "follows; tick each room here when its signed sheet comes back.",
+            figures=[("Rooms", len(index)), ("Assets listed", n),
+                     ("Checked out / assigned", sum(r[4] for r in index)),
+                     ("Rooms with no assets", sum(1 for r in index if not r[3]))],
+            tables=[Table(INDEX_COLUMNS, index)]))
     if not sections:
         scope = site.name if site else "the district"
         sections.append(Section(key="Rooms", title="Room inventory sheet",
                                 intro=f"No rooms are set up for {scope}.",
                                 tables=[Table(COLUMNS, [], empty_text="None.")]))
-    if room:
-        subtitle = f"{places[0][1]} / {places[0][3]}"
-    elif site:
-        subtitle = f"{site.name} \u2014 {plural(len(places), 'room')}"
-    else:
-        subtitle = f"All sites \u2014 {plural(len(places), 'room')}"
+    # The running header names the site; each sheet's title names its room.
+    subtitle = places[0][1] if room else site.name if site else "All sites"
     return ReportDocument(title="Room inventory sheet", organisation=organisation(),
                           sections=sections, subtitle=f"{subtitle} \u2014 {day(as_of)}",
                           generated_by=current_user())

@@ -75,12 +75,13 @@ def _rooms(d):
 def test_room_sheet_a_page_per_room_with_signature_block(db):
     d = district()
     a1, a2, a3, gone, elsewhere = _rooms(d)
-    empty = catalog.create_location(d["site"].id, "Gym")
+    catalog.create_location(d["site"].id, "Gym")
     doc = build("room-sheet", site="RHS")
     titles = [s.title for s in doc.sections]
-    assert titles == ["Riverside High School \u2014 Gym", "Riverside High School \u2014 Library",
+    assert titles == ["Room sheets handed out", "Riverside High School \u2014 Gym",
+                      "Riverside High School \u2014 Library",
                       "Riverside High School \u2014 Room 12"]
-    gym, library, room12 = doc.sections
+    index, gym, library, room12 = doc.sections
     assert all(s.new_page for s in doc.sections)
     assert gym.tables[0].rows == [] and gym.tables[0].empty_text == "None."
     assert column(library.tables[0], "Tag") == [a3.tag]
@@ -90,12 +91,17 @@ def test_room_sheet_a_page_per_room_with_signature_block(db):
     assert dict(room12.figures)["Assets listed"] == 2
     assert dict(room12.figures)["Checked out / assigned"] == 1
     assert dict(room12.figures)["Room label"] == d["r1"].barcode
-    for s in doc.sections:
+    for s in doc.sections[1:]:
         sign = s.tables[1]
-        assert [c.title for c in sign.columns] == ["Verified by (print name)", "Date", "Signature"]
-        assert len(s.key) <= 31
-    assert len({s.key for s in doc.sections}) == 3
-    assert empty.id
+        assert sign.title == "Verified by site staff"
+        assert [c.title for c in sign.columns] == ["", "Print name", "Date", "Signature"]
+        assert sign.rows[-1][0] == "Verified by" and set(sign.rows[-1][1]) == {"_"}
+    t = index.tables[0]
+    assert column(t, "Room") == ["Gym", "Library", "Room 12"]
+    assert column(t, "Assets") == [0, 1, 2]
+    assert column(t, "Out / assigned") == [0, 0, 1]
+    assert dict(index.figures)["Rooms with no assets"] == 1
+    assert doc.csv_table == (0, 0)
 
 
 @pytest.mark.parametrize("how", ["RHS/Room 12", "Riverside High School / room 12", "code"])
@@ -105,7 +111,8 @@ def test_room_sheet_one_room_by_name_or_label(db, how):
     doc = build("room-sheet", room=d["r1"].barcode if how == "code" else how)
     assert len(doc.sections) == 1
     assert sorted(column(doc.sections[0].tables[0], "Tag")) == sorted([a1.tag, a2.tag])
-    assert "Room 12" in doc.subtitle
+    assert doc.sections[0].title == "Riverside High School \u2014 Room 12"
+    assert doc.subtitle.startswith("Riverside High School")
 
 
 def test_room_sheet_unknown_room_or_site_is_refused(db):
@@ -159,7 +166,7 @@ def test_by_person_one_person_with_total(db):
     _, (a, b, c, e, f) = _holders(d)
     doc = build("by-person", person="e100")
     section = doc.sections[0]
-    items = section.tables[-1]
+    items = section.tables[0]
     assert sorted(column(items, "Tag")) == sorted([a.tag, b.tag])
     assert sorted(column(items, "Serial")) == ["SN-1", "SN-2"]
     assert sum(column(items, "Cost")) == Decimal("299.00") + Decimal("1200.50")
@@ -168,8 +175,10 @@ def test_by_person_one_person_with_total(db):
     due = dict(zip(column(items, "Tag"), column(items, "Due")))
     assert due[a.tag] == TODAY + dt.timedelta(days=90) and due[b.tag] is None
     assert column(items, "Checked out") == [dt.date.today()] * 2
-    assert doc.cover is not None and "Returned by" in doc.cover.signatures
-    assert items.groups and "$1,499.50" in items.groups[0][0]
+    assert items.groups is None  # one person: no group heading repeating the title
+    sign = section.tables[-1]
+    assert [r[0] for r in sign.rows if r[0]] == ["Returned by", "Received by"]
+    assert doc.sections[0].tables[doc.csv_table[1]] is items
 
 
 def test_by_person_everyone_and_per_site(db):
@@ -194,7 +203,7 @@ def test_by_person_everyone_and_per_site(db):
 def test_by_person_nobody_holds_anything(db):
     d = district()
     doc = build("by-person", person="S2000001")
-    assert doc.sections[0].tables[-1].rows == []
+    assert doc.sections[0].tables[0].rows == []
     assert dict(doc.sections[0].figures)["Total cost"] == Decimal("0.00")
     with pytest.raises(NotFound):
         build("by-person", person="NOPE")
@@ -401,6 +410,7 @@ def test_reorder_unknown_cost_and_nothing_to_order(db):
     item = stock.create(name="Label tape", reorder_point=1, target=6)
     doc = build("reorder")
     t = doc.sections[0].tables[0]
-    assert t.rows == [("Label tape", "", "Other", "", 0, 1, 6, 6, None, None, 0)]
+    assert t.rows == [("Label tape", "", "Other", "", 0, 1, 6, 6, None, None, 0,
+                       "No supplier on file")]
     assert dict(doc.sections[0].figures)["Items without a unit cost"] == 1
     assert item.id
