@@ -14,7 +14,6 @@ from decimal import Decimal
 import peewee as pw
 
 from app.models import Asset, HardwareModel, Loan, Location, Person, Site
-from app.models.common import PERSON_KINDS
 from app.reporting import ReportParams, ReportSpec
 from app.reporting._ops import day, local_date, organisation, plural
 from app.reporting.document import Column, ReportDocument, Section, Table, money
@@ -23,16 +22,17 @@ from app.services.base import current_user
 from app.services.errors import NotFound, ValidationError
 
 DEFAULT_DAYS = 14
+KINDS = {"staff": "Staff", "student": "Student", "family": "Family"}
 
 
 def _columns(last: str) -> list[Column]:
     return [
         Column("Borrower", width=2.0),
-        Column("ID", width=1.0),
-        Column("Kind", width=0.8),
+        Column("ID", width=0.9),
+        Column("Kind", width=1.05),
         Column("Site", width=1.5),
         Column("Tag", width=1.0),
-        Column("Item", width=2.2),
+        Column("Item", width=2.0),
         Column("Out", "date", width=0.9),
         Column("Due", "date", width=0.9),
         Column(last, "int", width=1.0),
@@ -65,10 +65,10 @@ def _rows(q, as_of: dt.date, overdue: bool) -> list[tuple]:
          cost) in q:
         if first is not None or last is not None:
             borrower = f"{last}, {first}".strip(", ")
-            kind_label = PERSON_KINDS.get(kind, kind or "")
+            kind_label = KINDS.get(kind, kind or "")
         else:
-            borrower = f"{room_site} / {room}" if room else ""
-            kind_label, site = "Room", room_site
+            # A cart or a lab: the room borrows it, at its own site.
+            borrower, kind_label, site = room or "", "Room", room_site
         days = (as_of - due).days if overdue else (due - as_of).days
         item = name or model or ""
         if name and model and model not in name:

@@ -245,8 +245,9 @@ def test_loans_due_today_is_due_soon_not_overdue(db):
     assert column(overdue, "ID") == ["E100"]
     assert column(soon, "Tag") == [a["today"].tag, a["cart"].tag, a["in14"].tag]
     assert column(soon, "Days left") == [0, 3, 14]
-    assert column(soon, "Kind") == ["Student", "Room", "Family / guardian"]
-    assert column(soon, "Borrower")[1] == "Riverside High School / Cart 3"
+    assert column(soon, "Kind") == ["Student", "Room", "Family"]
+    assert column(soon, "Borrower")[1] == "Cart 3"
+    assert column(soon, "Site")[1] == "Riverside High School"
     figures = dict(doc.sections[0].figures)
     assert figures["Overdue loans"] == 1 and figures["Due within 14 days"] == 3
     assert figures["Cost of overdue items"] == Decimal("100.00")
@@ -414,3 +415,219 @@ def test_reorder_unknown_cost_and_nothing_to_order(db):
                        "No supplier on file")]
     assert dict(doc.sections[0].figures)["Items without a unit cost"] == 1
     assert item.id
+
+
+# --- the files: PDF, XLSX and CSV written from the documents ---------------------------------
+
+def write_all(name, tmp_path, **params):
+    """The report written in each of its formats, from a fresh build each time
+    (rows may be generators); returns {fmt: path}."""
+    from reports.render import write
+    out = {}
+    for fmt in get(name).formats:
+        doc = get(name).build(ReportParams(**params))
+        out[fmt] = write(doc, tmp_path / f"{name}.{fmt}", fmt)
+    return out
+
+
+def pdf_text(path) -> str:
+    import pypdfium2 as pdfium
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        return "\n".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    finally:
+        pdf.close()
+
+
+def workbook(path):
+    import openpyxl
+    return openpyxl.load_workbook(path, read_only=False)
+
+
+def sheet_table(ws, titles):
+    """(rows, total row) of the table whose header row starts with ``titles``;
+    group headings (one cell) skipped; ends at the first empty row."""
+    titles = list(titles)
+    rows, total, inside = [], None, False
+    for values in ws.iter_rows(values_only=True):
+        values = list(values)
+        if not inside:
+            inside = [v or "" for v in values[:len(titles)]] == [t or "" for t in titles]
+            continue
+        if all(v is None for v in values):
+            break
+        if values[0] == "Total":
+            total = values
+            continue
+        if sum(v is not None for v in values) == 1 and isinstance(values[0], str):
+            continue  # a group heading
+        rows.append(values)
+    assert inside, f"no table headed {titles} on sheet {ws.title}"
+    return rows, total
+
+
+def read_csv(path):
+    import csv
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        return list(csv.reader(f))
+
+
+def cents(v) -> Decimal:
+    return Decimal(str(v)).quantize(Decimal("0.01"))
+
+
+def test_room_sheet_files(db, tmp_path):
+    d = district()
+    a1, a2, a3, gone, elsewhere = _rooms(d)
+    catalog.create_location(d["site"].id, "Gym")
+    # Independently: what RHS rooms hold, retired and disposed left out.
+    expected = {a.tag for a in (a1, a2, a3)}
+    files = write_all("room-sheet", tmp_path, site="RHS")
+    wb = workbook(files["xlsx"])
+    assert wb.sheetnames == ["Rooms", "RHS Gym", "RHS Library", "RHS Room 12"]
+    rows, total = sheet_table(wb["Rooms"], ["Site", "Room", "Room label", "Assets"])
+    assert [r[1] for r in rows] == ["Gym", "Library", "Room 12"]
+    assert [r[3] for r in rows] == [0, 1, 2] and total[3] == len(expected) == 3
+    assert total[4] == 1
+    tags = set()
+    for name in wb.sheetnames[1:]:
+        got, _ = sheet_table(wb[name], ["Seen", "Tag", "Name / model"])
+        tags |= {r[1] for r in got}
+        first = [row[0] for row in wb[name].iter_rows(values_only=True)]
+        assert first[-1] == "Verified by" and "Verified by site staff" in first
+    assert tags == expected
+    text = pdf_text(files["pdf"])
+    for tag in expected:
+        assert tag in text
+    assert gone.tag not in text and elsewhere.tag not in text
+    assert text.count("Verified by site staff") == 3 and "None." in text
+    assert "Riverside High School \u2014 Room 12" in text
+    csv_rows = read_csv(files["csv"])
+    assert csv_rows[0][:4] == ["Site", "Room", "Room label", "Assets"]
+    assert [r[1] for r in csv_rows[1:]] == ["Gym", "Library", "Room 12"]
+    one = write_all("room-sheet", tmp_path / "..", room=d["r1"].barcode)
+    one_csv = read_csv(one["csv"])
+    assert one_csv[0] == ["Seen", "Tag", "Name / model", "Serial", "Status", "Assigned to"]
+    assert sorted(r[1] for r in one_csv[1:]) == sorted([a1.tag, a2.tag])
+    assert "Ann O'Brien" in {r[5] for r in one_csv[1:]}
+    assert len(workbook(one["xlsx"]).sheetnames) == 1
+
+
+def test_by_person_files(db, tmp_path):
+    d = district()
+    staff_site, held = _holders(d)
+    # Independently: cost per holder of what is out now (f was returned).
+    costs = {"E100": Decimal("1499.50"), "S2000001": Decimal("349.99"), "E200": Decimal("0.00")}
+    files = write_all("by-person", tmp_path)
+    wb = workbook(files["xlsx"])
+    ws = wb["By person"]
+    summary, total = sheet_table(ws, ["Person", "ID", "Kind", "Site", "Grade", "Items"])
+    assert {r[1]: cents(r[7]) for r in summary} == costs
+    assert total[5] == 4 and cents(total[7]) == sum(costs.values()) == Decimal("1849.49")
+    items, itotal = sheet_table(ws, ["Person", "ID", "Tag", "Name", "Serial"])
+    assert len(items) == 4 and cents(itotal[7]) == Decimal("1849.49")
+    assert sorted(r[4] for r in items) == ["SN-1", "SN-2", "SN-3", "SN-4"]
+    assert all(isinstance(r[5], dt.datetime) for r in items)  # real dates, not text
+    text = pdf_text(files["pdf"])
+    assert "$1,849.49" in text and "$1,499.50" in text and "$349.99" in text
+    assert "O'Brien, Ann (E100)" in text  # the group heading per person
+    csv_rows = read_csv(files["csv"])
+    assert csv_rows[0] == ["Person", "ID", "Tag", "Name", "Serial", "Checked out", "Due", "Cost"]
+    assert sorted(r[4] for r in csv_rows[1:]) == ["SN-1", "SN-2", "SN-3", "SN-4"]
+    assert sum(Decimal(r[7]) for r in csv_rows[1:] if r[7]) == Decimal("1849.49")
+    assert {r[6] for r in csv_rows[1:] if r[1] == "S2000001"} == {TODAY.isoformat()}
+    one = write_all("by-person", tmp_path / "..", person="E100")
+    text = pdf_text(one["pdf"])
+    assert "Assets held by Ann O'Brien (E100)" in text and "$1,499.50" in text
+    assert "Returned by" in text and "Received by" in text
+
+
+def test_loans_files(db, tmp_path):
+    d = district()
+    a = _loans(d)
+    files = write_all("loans", tmp_path)
+    wb = workbook(files["xlsx"])
+    assert wb.sheetnames == ["Overdue", "Due soon"]
+    overdue, total = sheet_table(wb["Overdue"], ["Borrower", "ID", "Kind"])
+    assert [(r[4], r[8]) for r in overdue] == [(a["yesterday"].tag, 1)]
+    assert cents(total[9]) == Decimal("100.00")
+    soon, total = sheet_table(wb["Due soon"], ["Borrower", "ID", "Kind"])
+    assert [(r[4], r[8]) for r in soon] == [(a["today"].tag, 0), (a["cart"].tag, 3),
+                                            (a["in14"].tag, 14)]
+    assert cents(total[9]) == Decimal("250.00")
+    assert soon[0][7].date() == TODAY
+    text = pdf_text(files["pdf"])
+    for key in ("yesterday", "today", "cart", "in14"):
+        assert a[key].tag in text
+    for key in ("in15", "nodue", "returned"):
+        assert a[key].tag not in text
+    assert "Cart 3" in text and "Lopez, Maria F300 Family" in text
+    csv_rows = read_csv(files["csv"])
+    assert csv_rows[0][-2:] == ["Days overdue", "Cost"]
+    assert [r[4] for r in csv_rows[1:]] == [a["yesterday"].tag]
+
+
+def test_license_compliance_files_never_show_the_key(db, tmp_path):
+    d = district()
+    _licenses(d)
+    files = write_all("license-compliance", tmp_path)
+    wb = workbook(files["xlsx"])
+    assert wb.sheetnames == ["Seats", "Over-allocated", "Expiring", "Expired"]
+    seats, total = sheet_table(wb["Seats"], ["Product", "Version", "Vendor", "Type"])
+    assert total[4] == 2 + 10 + 30 + 5 and total[5] == 3 + 5 + 1
+    by = {r[0]: r for r in seats}
+    assert by["GoGuardian"][3] == "Site license" and by["GoGuardian"][4] is None
+    assert by["Office"][6] == -1
+    over, _ = sheet_table(wb["Over-allocated"], ["Product", "Version", "Vendor", "Owned"])
+    assert [(r[0], r[3], r[4], r[5]) for r in over] == [("Office", 2, 3, 1)]
+    expiring, etotal = sheet_table(wb["Expiring"], ["Product", "Version", "Vendor", "Type"])
+    assert [(r[0], r[6]) for r in expiring] == [("GoGuardian", 30), ("Typing Club", 60)]
+    assert cents(etotal[7]) == Decimal("2899.00")
+    cells = [v for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row
+             if v is not None]
+    text = pdf_text(files["pdf"])
+    raw = files["csv"].read_text(encoding="utf-8-sig")
+    for blob in (repr(cells), text, raw):
+        assert KEY not in blob and "SECRETKEY" not in blob
+    assert "over-allocated by 1" in text and "Site license" in text and "Old CAD" in text
+    assert len(read_csv(files["csv"])) == 1 + 5
+
+
+def test_reorder_files(db, tmp_path):
+    d = district()
+    cdw, at_point, below, above, retired, over_target = _supplies()
+    _issue(d, at_point, 5)
+    _issue(d, at_point, 3, days_ago=200)
+    _issue(d, at_point, 7, days_ago=400)
+    stock.receive(at_point.id, 4)
+    stock.receive(below.id, 3, unit_cost="24.00")
+    _issue(d, below, 1)
+    stock.receive(above.id, 5)
+    stock.update(retired.id, {"active": False})
+    stock.receive(over_target.id, 40, unit_cost="1.25")
+    # Independently: (target - on hand) x last unit cost for the items at/below the point.
+    expected_cost = (10 - 4) * Decimal("89.99") + (20 - 2) * Decimal("24.00")
+    files = write_all("reorder", tmp_path)
+    wb = workbook(files["xlsx"])
+    rows, total = sheet_table(wb["Reorder"], ["Item", "Part number", "Category"])
+    assert [r[0] for r in rows] == ["Cat6 patch cable", "HP 58A toner", "Chromebook charger"]
+    assert total[7] == 6 + 18 + 0 and cents(total[9]) == expected_cost == Decimal("971.94")
+    assert total[10] == 8 + 1
+    assert rows[1][4] == rows[1][5] == 4  # exactly at the reorder point
+    text = pdf_text(files["pdf"])
+    assert "$971.94" in text and "$539.94" in text and "Paper, letter" not in text
+    assert "CDW-G \u2014 2 items, 6 to order, $539.94" in text
+    csv_rows = read_csv(files["csv"])
+    assert csv_rows[0][-1] == "Supplier"
+    assert [(r[0], r[7], r[-1]) for r in csv_rows[1:]] == [
+        ("Cat6 patch cable", "0", "CDW-G"), ("HP 58A toner", "6", "CDW-G"),
+        ("Chromebook charger", "18", "No supplier on file")]
+
+
+@pytest.mark.parametrize("name", ["room-sheet", "by-person", "loans", "license-compliance",
+                                  "reorder"])
+def test_nothing_to_report_writes_none(db, tmp_path, name):
+    files = write_all(name, tmp_path)
+    assert "None." in pdf_text(files["pdf"])
+    assert workbook(files["xlsx"]).sheetnames
+    assert len(read_csv(files["csv"])) == 1  # the header alone
