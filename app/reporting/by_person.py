@@ -72,7 +72,9 @@ def holdings(person_id: int | None = None, site_id: int | None = None) -> list[d
         if status != "deployed":
             item += f" [{ASSET_STATUSES.get(status, status)}]"
         out.append({"person_id": pid, "person": f"{last}, {first}".strip(", "),
-                    "id_number": idn or "", "kind": PERSON_KINDS.get(kind, kind or ""),
+                    "id_number": idn or "",
+                    # Someone who has left but still holds equipment is who to chase.
+                    "kind": PERSON_KINDS.get(kind, kind or "") + ("" if active else " (left)"),
                     "grade": grade or "", "active": active, "site": site or "", "tag": tag,
                     "item": item, "serial": serial or "", "out": local_date(out_at), "due": due,
                     "cost": cost})

@@ -631,3 +631,14 @@ def test_nothing_to_report_writes_none(db, tmp_path, name):
     assert "None." in pdf_text(files["pdf"])
     assert workbook(files["xlsx"]).sheetnames
     assert len(read_csv(files["csv"])) == 1  # the header alone
+
+
+def test_by_person_marks_someone_who_left(db):
+    d = district()
+    a = asset(d, cost="10.00")
+    assets.check_out(a.id, person_id=d["staff"].id)
+    from app.models import Person
+    Person.update(active=False).where(Person.id == d["staff"].id).execute()  # left, still holds
+    doc = build("by-person")
+    summary = doc.sections[0].tables[0]
+    assert column(summary, "Kind") == ["Staff (left)"]
