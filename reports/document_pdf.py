@@ -22,7 +22,8 @@ from reportlab.lib.colors import Color, black
 from reportlab.lib.pagesizes import LETTER, landscape
 from reportlab.lib.units import inch
 from reportlab.lib.utils import simpleSplit
-from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.lib.rl_accel import escapePDF
+from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from app.reporting.document import Chart, ReportDocument, Section, Table
@@ -102,6 +103,32 @@ def fit(text: str, font: str, size: float, width: float) -> str:
         _FIT_CACHE.clear()
     _FIT_CACHE[key] = out
     return out
+
+
+class _Cells:
+    """Table text as PDF string operands, cut to the column, with its width: the
+    font's own width table over the WinAnsi bytes (the encoding reportlab uses for
+    the standard fonts); characters outside it print as "?"."""
+
+    def __init__(self, font: str, size: float):
+        self.widths = getFont(font).widths
+        self.scale = size / 1000
+        self.ellipsis = self.widths[0x85]
+
+    def prepare(self, text: str, avail: float) -> tuple[str, float]:
+        b = text.encode("cp1252", "replace")
+        units = sum(map(self.widths.__getitem__, b))
+        limit = avail / self.scale
+        if units > limit:
+            limit -= self.ellipsis
+            run, k = 0, 0
+            for k, ch in enumerate(b):
+                run += self.widths[ch]
+                if run > limit:
+                    break
+            b = b[:k].rstrip() + b"\x85"
+            units = sum(map(self.widths.__getitem__, b))
+        return escapePDF(b.decode("latin-1")), units * self.scale
 
 
 class _Pdf:
@@ -307,6 +334,12 @@ class _Pdf:
 
         self.need((18 if t.title else 0) + ROW * 3)
         header()
+        # Rows go straight into the page's content stream as text operators: reportlab's
+        # drawString builds a text object per call, five times slower at 100,000 rows.
+        cells = _Cells(FONT, SIZE)
+        caches: list[dict] = [{} for _ in cols]
+        avail = [wdt - 2 * pad for wdt in widths]
+        font_ref = c._doc.getInternalFontName(FONT)
         self.on_break = lambda: header(cont=True)
         sums = new_sums(cols)
         n = 0
@@ -325,16 +358,24 @@ class _Pdf:
                 continue
             if self.y - ROW < bottom:
                 self.need(ROW)
+                c.setFillColor(black)
+            code = c._code
             base = self.y - ROW + 2.5
+            ops = []
             for i, v in enumerate(row):
                 if v is None or v == "":
                     continue
-                s = v if type(v) is str else format_value(v, kinds[i])
-                s = fit(s, FONT, SIZE, widths[i] - 2 * pad)
-                if right[i]:
-                    c.drawRightString(xs[i] + widths[i] - pad, base, s)
-                else:
-                    c.drawString(xs[i] + pad, base, s)
+                text = v if type(v) is str else format_value(v, kinds[i])
+                hit = caches[i].get(text)
+                if hit is None:
+                    hit = cells.prepare(text, avail[i])
+                    if len(caches[i]) < 20000:
+                        caches[i][text] = hit
+                esc, w = hit
+                x = (xs[i] + widths[i] - pad - w) if right[i] else (xs[i] + pad)
+                ops.append(f"1 0 0 1 {x:.2f} {base:.2f} Tm ({esc}) Tj")
+            if ops:
+                code.append(f"BT {font_ref} {SIZE} Tf {' '.join(ops)} ET")
             self.y -= ROW
             add_to_sums(sums, cols, row)
             n += 1

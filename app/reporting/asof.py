@@ -116,23 +116,52 @@ def undo(row: list, changes: list[tuple]) -> list:
     return row
 
 
+def _raw_date(v):
+    if v is None or isinstance(v, dt.date):
+        return v.date() if isinstance(v, dt.datetime) else v
+    return dt.date.fromisoformat(v[:10])
+
+
+def _raw_datetime(v):
+    if v is None or isinstance(v, dt.datetime):
+        return v
+    return dt.datetime.fromisoformat(v)
+
+
+def _raw_money(v, _cent=Decimal("0.01")):
+    return None if v is None else Decimal(str(v)).quantize(_cent)
+
+
+_CONVERT = {"purchase_date": _raw_date, "in_service_date": _raw_date, "disposal_date": _raw_date,
+            "last_audit_date": _raw_date, "created_at": _raw_datetime, "cost": _raw_money,
+            "disposal_proceeds": _raw_money}
+
+
 def assets_as_of(day: dt.date, progress=None) -> list[list]:
-    """Every asset as it stood at the end of ``day``: lists in ``FIELDS`` order."""
+    """Every asset as it stood at the end of ``day``: lists in ``FIELDS`` order.
+
+    The rows come straight from the cursor and only the dates and amounts are
+    converted here: peewee's per-cell conversion cost 20 s at 100,000 assets."""
+    from app.store.db import db
     cutoff = end_of_day_utc(day)
-    cols = [getattr(Asset, f) for f in FIELDS[:-1]]
-    money = Asset.cost.python_value
-    i_cost, i_proceeds = COL["cost"], COL["disposal_proceeds"]
     later = changes_after(cutoff)
+    query = Asset.select(*[getattr(Asset, f) for f in FIELDS[:-1]]).order_by(Asset.id)
+    convert = [(i, _CONVERT[f]) for i, f in enumerate(FIELDS[:-1]) if f in _CONVERT]
     rows = []
-    for t in Asset.select(*cols).order_by(Asset.id).tuples():
-        row = list(t)
-        row.append(False)
-        if row[i_cost] is not None:
-            row[i_cost] = money(row[i_cost])
-        if row[i_proceeds] is not None:
-            row[i_proceeds] = money(row[i_proceeds])
-        ch = later.get(row[0])
-        if ch:
-            undo(row, ch)
-        rows.append(row)
+    cursor = db.execute_sql(*query.sql())
+    while True:
+        chunk = cursor.fetchmany(5000)
+        if not chunk:
+            break
+        for t in chunk:
+            row = list(t)
+            for i, f in convert:
+                v = row[i]
+                if v is not None:
+                    row[i] = f(v)
+            row.append(False)
+            ch = later.get(row[0])
+            if ch:
+                undo(row, ch)
+            rows.append(row)
     return rows

@@ -46,6 +46,7 @@ from app.services.base import current_user
 from app.services.errors import NotFound, ValidationError
 
 ZERO = Decimal("0.00")
+NO_MODEL = (None, ("Uncategorised", 0))
 ERATE_RETENTION_YEARS = 10
 
 I_ID, I_TAG, I_NAME, I_SERIAL, I_MODEL, I_STATUS, I_SITE, I_LOC = (
@@ -114,7 +115,8 @@ class YearEnd:
     site: str | None
     capital_threshold: Decimal
     inventory_threshold: Decimal
-    held: list[Item] = field(default_factory=list)  # every item held at year end (any cost)
+    held_count: int = 0  # every item held at year end, at any cost
+    held_cost: Decimal = ZERO
     register: list[Item] = field(default_factory=list)  # held, cost ≥ inventory threshold
     additions: list[Item] = field(default_factory=list)  # register-level, acquired in the year
     disposals: list[Item] = field(default_factory=list)  # register-level, disposed in the year
@@ -175,7 +177,7 @@ def compute(fiscal_year: int, site_id: int | None = None, site_name: str | None 
     for r in rows:
         if site_id is not None and r[I_SITE] != site_id:
             continue
-        acquired = r[I_BOUGHT] or r[I_INSERV] or local_date(r[I_CREATED])
+        acquired = r[I_BOUGHT] or r[I_INSERV] or (local_date(r[I_CREATED]) if r[I_CREATED] else None)
         if r[I_CREATED] is not None and r[I_BOUGHT] is None and r[-1]:
             acquired = None  # entered after year end with no purchase date: not known to be owned
         if acquired is None or acquired > last:
@@ -189,24 +191,17 @@ def compute(fiscal_year: int, site_id: int | None = None, site_name: str | None 
         if disposed is not None and disposed < first:
             continue  # gone before the year began
         cost = r[I_COST] if r[I_COST] is not None else ZERO
-        model_name, (cat_name, life) = models.get(r[I_MODEL], (None, ("Uncategorised", 0)))
-        name = r[I_NAME] or model_name or ""
-        if r[I_NAME] and model_name and model_name not in r[I_NAME]:
-            name = f"{r[I_NAME]} ({model_name})"
-        ftype = r[I_FTYPE]
-        funding = r[I_FNAME] or FUNDING_TYPES.get(ftype, ftype or "")
-        if ftype == "grant" and r[I_FNAME]:
-            funding = f"Grant: {r[I_FNAME]}"
-        item = Item(r[I_ID], r[I_TAG], name, r[I_SERIAL] or "", cat_name, life or 0,
-                    ASSET_STATUSES.get(status, status), sites.get(r[I_SITE], ""),
-                    rooms.get(r[I_LOC], ""), acquired, r[I_INSERV], cost, funding, r[I_FRN],
-                    r[I_FYEAR], disposed, DISPOSAL_METHODS.get(r[I_DMETHOD], r[I_DMETHOD] or ""),
-                    r[I_DPROCEEDS], r[I_AUDIT], r[-1])
+        model_name, (cat_name, life) = models.get(r[I_MODEL], NO_MODEL)
+        # A full Item only for what is listed; the rest only add to the totals.
+        item = None
+        if cost >= inv or cost >= cap or r[I_FRN]:
+            item = _item(r, acquired, disposed, cost, model_name, cat_name, life, sites, rooms)
         in_year = acquired >= first
         held = disposed is None
         if held:
-            ye.held.append(item)
-            t = site_tot.setdefault(item.site or "(no site)", [0, ZERO])
+            ye.held_count += 1
+            ye.held_cost += cost
+            t = site_tot.setdefault(sites.get(r[I_SITE]) or "(no site)", [0, ZERO])
             t[0] += 1
             t[1] += cost
             t = cat_tot.setdefault(cat_name, [0, ZERO])
@@ -223,7 +218,7 @@ def compute(fiscal_year: int, site_id: int | None = None, site_name: str | None 
             if held:
                 roll.ending += cost
                 roll.items += 1
-                roll.accumulated += straight_line(cost, item.in_service or acquired, life, last)[1]
+                roll.accumulated += straight_line(cost, r[I_INSERV] or acquired, life, last)[1]
             else:
                 roll.disposals += cost
         if cost >= inv:
@@ -238,7 +233,7 @@ def compute(fiscal_year: int, site_id: int | None = None, site_name: str | None 
                 ye.disposals.append(item)
             if in_year:
                 ye.additions.append(item)
-        if item.frn and (held or (item.funding_year and erate_retain_until(item.funding_year) >= last)):
+        if item and item.frn and (held or (item.funding_year and erate_retain_until(item.funding_year) >= last)):
             ye.erate.append(item)
     # Items disposed of before the year are skipped above, but E-Rate records outlive them.
     _add_old_erate(ye, rows, site_id, models, sites, rooms)
@@ -275,13 +270,25 @@ def _add_old_erate(ye: YearEnd, rows, site_id, models, sites, rooms) -> None:
         disposed = max(r[I_DDATE] or dt.date.min, acquired)
         if disposed >= ye.first:
             continue  # handled with the year's own rows
-        model_name, (cat_name, life) = models.get(r[I_MODEL], (None, ("Uncategorised", 0)))
-        ye.erate.append(Item(r[I_ID], r[I_TAG], r[I_NAME] or model_name or "", r[I_SERIAL] or "",
-                             cat_name, life or 0, ASSET_STATUSES["disposed"],
-                             sites.get(r[I_SITE], ""), rooms.get(r[I_LOC], ""), acquired,
-                             r[I_INSERV], r[I_COST] or ZERO, FUNDING_TYPES["erate"], r[I_FRN],
-                             r[I_FYEAR], disposed, DISPOSAL_METHODS.get(r[I_DMETHOD], ""),
-                             r[I_DPROCEEDS], r[I_AUDIT], r[-1]))
+        model_name, (cat_name, life) = models.get(r[I_MODEL], NO_MODEL)
+        ye.erate.append(_item(r, acquired, disposed, r[I_COST] or ZERO, model_name, cat_name, life,
+                              sites, rooms))
+
+
+def _item(r, acquired, disposed, cost, model_name, cat_name, life, sites, rooms) -> Item:
+    name = r[I_NAME] or model_name or ""
+    if r[I_NAME] and model_name and model_name not in r[I_NAME]:
+        name = f"{r[I_NAME]} ({model_name})"
+    ftype = r[I_FTYPE]
+    funding = FUNDING_TYPES.get(ftype, ftype or "")
+    if r[I_FNAME]:
+        funding = f"{funding}: {r[I_FNAME]}" if ftype == "grant" else r[I_FNAME]
+    status = r[I_STATUS]
+    return Item(r[I_ID], r[I_TAG], name, r[I_SERIAL] or "", cat_name, life or 0,
+                ASSET_STATUSES.get(status, status), sites.get(r[I_SITE], ""),
+                rooms.get(r[I_LOC], ""), acquired, r[I_INSERV], cost, funding, r[I_FRN],
+                r[I_FYEAR], disposed, DISPOSAL_METHODS.get(r[I_DMETHOD], r[I_DMETHOD] or ""),
+                r[I_DPROCEEDS], r[I_AUDIT], r[-1])
 
 
 # --- the document ---------------------------------------------------------------------
@@ -295,12 +302,10 @@ def _place(i: Item) -> str:
 
 
 def _summary(ye: YearEnd) -> Section:
-    total_cost = sum((i.cost for i in ye.held), ZERO)
-    capital = [i for i in ye.held if i.cost >= ye.capital_threshold]
     figures = [
-        ("Items held at year end", len(ye.held)),
-        ("Their cost", total_cost),
-        ("Capital assets held", len(capital)),
+        ("Items held at year end", ye.held_count),
+        ("Their cost", ye.held_cost),
+        ("Capital assets held", sum(r.items for r in ye.roll)),
         ("Capital assets cost", ye.roll_total("ending")),
         ("In the equipment register", len(ye.register)),
         ("Register cost", sum((i.cost for i in ye.register), ZERO)),
@@ -469,7 +474,7 @@ def build(params: ReportParams, progress=None) -> ReportDocument:
                ("Values as of", day(ye.last)),
                ("Capitalization threshold", _money_text(ye.capital_threshold)),
                ("Inventory threshold", _money_text(ye.inventory_threshold)),
-               ("Items held", plural(len(ye.held), "item"))],
+               ("Items held", plural(ye.held_count, "item"))],
         signatures=["Prepared by", "Reviewed by (Business Office)"])
     sections = [_summary(ye), _roll(ye), _register(ye), _additions(ye), _disposals(ye),
                 _unverified(ye), _erate(ye)]
