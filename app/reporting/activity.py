@@ -83,12 +83,27 @@ def date_range(params: ReportParams, today: dt.date | None = None) -> tuple[dt.d
     return start, end
 
 
-def _local(at) -> dt.datetime | None:
-    if at is None:
-        return None
-    if isinstance(at, str):
-        at = dt.datetime.fromisoformat(at)
-    return at.replace(tzinfo=dt.timezone.utc).astimezone().replace(tzinfo=None, microsecond=0)
+class _LocalTime:
+    """Stored UTC → local wall-clock time, to the second. The zone's offset is
+    looked up once per hour of UTC (offsets change on the hour at most), not
+    per entry: the conversion was a fifth of the log's time."""
+
+    def __init__(self):
+        self.offsets: dict[tuple, dt.timedelta] = {}
+
+    def __call__(self, at) -> dt.datetime | None:
+        if at is None:
+            return None
+        if isinstance(at, str):  # SQLite: "2026-01-02 10:11:12.345678"
+            at = dt.datetime.fromisoformat(at[:19])
+        elif at.microsecond:
+            at = at.replace(microsecond=0)
+        key = (at.year, at.month, at.day, at.hour)
+        offset = self.offsets.get(key)
+        if offset is None:
+            offset = at.replace(tzinfo=dt.timezone.utc).astimezone().utcoffset()
+            self.offsets[key] = offset
+        return at + offset
 
 
 def _person(first, last, idn) -> str:
@@ -96,26 +111,32 @@ def _person(first, last, idn) -> str:
     return f"{name} ({idn})" if idn else name
 
 
+def _ids(field, ids: list[int]):
+    """``field IN (1, 2, …)`` with the ids as literal integers: a page names up
+    to 2,000 records, and peewee builds a bound parameter per element slowly."""
+    return field.in_(pw.SQL("(" + ",".join(str(int(i)) for i in ids) + ")"))
+
+
 def _names(kind: str, ids: list[int]) -> dict[int, str]:
     """Record labels for one kind, in one query."""
     if kind == "asset":
-        return dict(Asset.select(Asset.id, Asset.tag).where(Asset.id.in_(ids)).tuples())
+        return dict(Asset.select(Asset.id, Asset.tag).where(_ids(Asset.id, ids)).tuples())
     if kind == "person":
         return {i: _person(f, la, n) for i, f, la, n in
                 Person.select(Person.id, Person.first_name, Person.last_name, Person.id_number)
-                .where(Person.id.in_(ids)).tuples()}
+                .where(_ids(Person.id, ids)).tuples()}
     if kind == "license":
         return {i: f"{p} {v}" if v else p for i, p, v in
                 License.select(License.id, License.product, License.version)
-                .where(License.id.in_(ids)).tuples()}
+                .where(_ids(License.id, ids)).tuples()}
     if kind == "location":
         return {i: f"{s} / {r}" for i, s, r in
                 Location.select(Location.id, Site.name, Location.name)
-                .join(Site, on=(Location.site == Site.id)).where(Location.id.in_(ids)).tuples()}
+                .join(Site, on=(Location.site == Site.id)).where(_ids(Location.id, ids)).tuples()}
     if kind == "repair":
         return {i: f"{t} ({day(d)})" for i, t, d in
                 Repair.select(Repair.id, Asset.tag, Repair.reported)
-                .join(Asset, on=(Repair.asset == Asset.id)).where(Repair.id.in_(ids)).tuples()}
+                .join(Asset, on=(Repair.asset == Asset.id)).where(_ids(Repair.id, ids)).tuples()}
     simple = {"supply": (Supply, Supply.name), "site": (Site, Site.name),
               "model": (HardwareModel, HardwareModel.name), "category": (Category, Category.name),
               "manufacturer": (Manufacturer, Manufacturer.name),
@@ -123,7 +144,7 @@ def _names(kind: str, ids: list[int]) -> dict[int, str]:
               "stocktake": (StocktakeSession, StocktakeSession.name)}
     if kind in simple:
         model, field = simple[kind]
-        return dict(model.select(model.id, field).where(model.id.in_(ids)).tuples())
+        return dict(model.select(model.id, field).where(_ids(model.id, ids)).tuples())
     return {}
 
 
@@ -154,13 +175,17 @@ class LogRows:
         H = HistoryEntry
         last = None
         done = 0
+        local = _LocalTime()
         while True:
             q = (H.select(H.id, H.at, H.who, H.entity, H.entity_id, H.action, H.field, H.old,
                           H.new, H.note)
                  .where((H.at >= self.lo) & (H.at < self.hi)))
             if last is not None:
                 q = q.where((H.at >= last[0]) & ((H.at > last[0]) | (H.id > last[1])))
-            page = list(q.order_by(H.at, H.id).limit(PAGE).tuples())
+            # The driver's own values (peewee's per-row converters would double the
+            # time): ``at`` is text on SQLite, a datetime on PostgreSQL, and goes
+            # back into the next page's WHERE exactly as it came.
+            page = H._meta.database.execute(q.order_by(H.at, H.id).limit(PAGE)).fetchall()
             if not page:
                 return
             wanted = defaultdict(set)
@@ -174,7 +199,7 @@ class LogRows:
             for _id, at, who, kind, entity_id, action, field, old, new, note in page:
                 if field in SECRET_FIELDS:
                     old, new = _secret(old), _secret(new)
-                yield (_local(at), who or "", _record(kind, entity_id, names),
+                yield (local(at), who or "", _record(kind, entity_id, names),
                        action_label(action), field or "", old or "", new or "", note or "")
             done += len(page)
             if self.progress is not None:
