@@ -66,7 +66,7 @@ def format_value(v, kind: str = "text") -> str:
     if isinstance(v, dt.date):
         return v.isoformat()
     if isinstance(v, int):
-        return f"{v:,}"
+        return f"{v:,}" if kind in RIGHT_KINDS else str(v)  # a year in a text column: 2026
     if isinstance(v, (float, Decimal)):
         return f"{v:,.2f}"
     return str(v)
@@ -270,6 +270,7 @@ class _Pdf:
         else:
             self.need(60)
             self.y -= 10
+        self.section_title = s.title
         self.text(s.title, 15, BOLD, gap=1.5)
         if s.intro:
             self.paragraph(s.intro, 9, GREY)
@@ -316,8 +317,8 @@ class _Pdf:
         def header(cont: bool = False) -> None:
             if t.title:
                 self.text(t.title + (" (continued)" if cont else ""), 10, BOLD, gap=1.5)
-            elif cont:
-                self.y -= 2
+            elif cont:  # a new page names what it continues
+                self.text(f"{self.section_title} (continued)", 10, BOLD, gap=1.5)
             c.setFillColor(HEAD_FILL)
             c.rect(MARGIN, self.y - ROW - 1, self.width, ROW + 1, stroke=0, fill=1)
             c.setFillColor(black)
@@ -440,6 +441,7 @@ class _Pdf:
 
     progress: Callable | None = None
     rows_done = 0
+    section_title = ""
 
 
 def write_pdf(doc: ReportDocument, path, progress: Callable | None = None) -> Path:

@@ -169,9 +169,12 @@ class _Sheet:
         self.buf: list[str] = []
         self.letters = [_column_letters(i) for i in range(width)]
         self.widths: dict[int, float] = {}
+        self.cols = 1
 
     def row(self, cells: list[str]) -> int:
         self.r += 1
+        if len(cells) > self.cols:
+            self.cols = len(cells)
         self.buf.append(f'<row r="{self.r}">{"".join(cells)}</row>')
         if len(self.buf) >= 1000:
             self.flush()
@@ -194,15 +197,17 @@ class _Sheet:
             self.buf = []
 
 
-def _sheet_head(freeze_row: int | None, widths: dict[int, float]) -> str:
+def _sheet_head(freeze_row: int | None, sheet: _Sheet) -> str:
+    widths = sheet.widths
     pane = ""
     if freeze_row:
         pane = (f'<pane ySplit="{freeze_row}" topLeftCell="A{freeze_row + 1}" activePane="bottomLeft" '
                 f'state="frozen"/>')
     cols = "".join(f'<col min="{i + 1}" max="{i + 1}" width="{w:.1f}" customWidth="1"/>'
                    for i, w in sorted(widths.items()))
+    dim = f"A1:{_column_letters(sheet.cols - 1)}{max(sheet.r, 1)}"
     return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{_NS}">'
-            f'<sheetViews><sheetView workbookViewId="0">{pane}</sheetView></sheetViews>'
+            f'<dimension ref="{dim}"/><sheetViews><sheetView workbookViewId="0">{pane}</sheetView></sheetViews>'
             + (f"<cols>{cols}</cols>" if cols else "") + "<sheetData>")
 
 
@@ -311,7 +316,7 @@ def _write_section_sheet(z, n: int, doc, section, progress, done) -> None:
         sheet.flush()
         body.seek(0)
         with z.open(f"xl/worksheets/sheet{n}.xml", "w", force_zip64=True) as raw:
-            raw.write(_sheet_head(freeze, sheet.widths).encode("utf-8"))
+            raw.write(_sheet_head(freeze, sheet).encode("utf-8"))
             while True:
                 chunk = body.read(1 << 20)
                 if not chunk:
@@ -349,7 +354,7 @@ def _write_cover_sheet(z, n: int, doc: ReportDocument) -> None:
         sheet.want(1, 52)
     sheet.flush()
     with z.open(f"xl/worksheets/sheet{n}.xml", "w") as raw:
-        raw.write(_sheet_head(None, sheet.widths).encode("utf-8"))
+        raw.write(_sheet_head(None, sheet).encode("utf-8"))
         raw.write(body.getvalue())
         raw.write(b"</sheetData></worksheet>")
 

@@ -335,7 +335,7 @@ ROLL_COLUMNS = [
     Column("Additions", "money", width=1.2, total=True),
     Column("Disposals", "money", width=1.2, total=True),
     Column("Ending balance", "money", width=1.3, total=True),
-    Column("Accumulated depreciation", "money", width=1.4, total=True),
+    Column("Accumulated depreciation", "money", width=1.75, total=True),
     Column("Net book value", "money", width=1.3, total=True),
     Column("Items held", "int", width=0.8, total=True),
 ]
@@ -361,10 +361,10 @@ def _roll(ye: YearEnd) -> Section:
 
 
 REGISTER_COLUMNS = [
-    Column("Tag", width=0.9), Column("Description", width=2.3), Column("Serial", width=1.3),
-    Column("Category", width=1.2), Column("Acquired", "date", width=0.8),
-    Column("Cost", "money", width=0.95, total=True), Column("Site", width=1.4),
-    Column("Room", width=1.1), Column("Funding", width=1.1), Column("Status", width=0.9),
+    Column("Tag", width=0.9), Column("Description", width=2.1), Column("Serial", width=1.2),
+    Column("Category", width=1.3), Column("Acquired", "date", width=0.8),
+    Column("Cost", "money", width=0.95, total=True), Column("Site", width=1.65),
+    Column("Room", width=1.0), Column("Funding", width=1.2), Column("Status", width=0.95),
 ]
 
 
@@ -405,7 +405,7 @@ def _disposals(ye: YearEnd) -> Section:
     cols = [Column("Tag", width=0.9), Column("Description", width=2.3), Column("Category", width=1.3),
             Column("Disposed", "date", width=0.85), Column("Method", width=1.5),
             Column("Proceeds", "money", width=0.95, total=True),
-            Column("Cost", "money", width=1.0, total=True), Column("Site", width=1.4),
+            Column("Cost", "money", width=1.0, total=True), Column("Site", width=1.6),
             Column("Capital", width=0.6)]
     rows = [(i.tag, i.description, i.category, i.disposed, i.disposal_method, i.proceeds or ZERO,
              i.cost, i.site, _capital(ye, i)) for i in ye.disposals]
@@ -437,7 +437,7 @@ def _unverified(ye: YearEnd) -> Section:
 
 
 def _erate(ye: YearEnd) -> Section:
-    cols = [Column("FRN", width=1.1), Column("Funding year", "int", width=0.8),
+    cols = [Column("FRN", width=1.0), Column("Funding year", width=0.8),
             Column("Tag", width=0.9), Column("Description", width=2.0),
             Column("In service", "date", width=0.85), Column("Site / room", width=2.0),
             Column("Cost", "money", width=1.0, total=True), Column("Status", width=1.0),
