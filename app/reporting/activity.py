@@ -120,7 +120,9 @@ def _ids(field, ids: list[int]):
 def _names(kind: str, ids: list[int]) -> dict[int, str]:
     """Record labels for one kind, in one query."""
     if kind == "asset":
-        return dict(Asset.select(Asset.id, Asset.tag).where(_ids(Asset.id, ids)).tuples())
+        # Most entries are about assets: their tags through the driver's own rows.
+        q = Asset.select(Asset.id, Asset.tag).where(_ids(Asset.id, ids))
+        return dict(Asset._meta.database.execute(q).fetchall())
     if kind == "person":
         return {i: _person(f, la, n) for i, f, la, n in
                 Person.select(Person.id, Person.first_name, Person.last_name, Person.id_number)

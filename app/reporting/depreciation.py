@@ -31,17 +31,17 @@ DEFAULT_LIFE = 5  # years, for an asset with no category
 NO_CATEGORY = "(no category)"
 
 ASSET_COLUMNS = [
-    Column("Category", width=1.5),
-    Column("Tag", width=1.0),
-    Column("Description", width=2.2),
-    Column("Site", width=1.6),
+    Column("Category", width=1.4),
+    Column("Tag", width=0.95),
+    Column("Description", width=2.1),
+    Column("Site", width=1.5),
     Column("Cost", "money", width=1.0, total=True),
     Column("In service", "date", width=0.9),
-    Column("Life (years)", "int", width=0.7),
+    Column("Life (yrs)", "int", width=0.75),
     Column("Annual", "money", width=0.95, total=True),
     Column("This year", "money", width=0.95, total=True),
     Column("Accumulated", "money", width=1.05, total=True),
-    Column("Net book value", "money", width=1.05, total=True),
+    Column("Net book value", "money", width=1.25, total=True),
 ]
 
 CATEGORY_COLUMNS = [

@@ -85,6 +85,8 @@ def test_generate_preview_save_print(setup, qtbot, tmp_path, monkeypatch):
     assert page.page_label.text() == "Page 2 of 2" and not page.next_button.isEnabled()
     page.zoom_in()
     assert page.preview.pixmap().width() > width
+    page.fit_page()
+    assert page.preview.pixmap().height() <= page.scroll.height()
     page.fit_width()
     assert page.preview.pixmap().width() == pytest.approx(width, abs=2)
     assert "2 pages" in page.status.text()

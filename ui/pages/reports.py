@@ -107,7 +107,8 @@ class Page(QWidget):
         self.generated: tuple[str, ReportParams] | None = None  # what the preview shows
         self.page_index = 0
         self.pages = 0
-        self.zoom: float | None = None  # None: fit the width
+        self.zoom: float | None = None  # a fixed scale, or None to fit
+        self.fit = "width"  # with zoom None: "width" or "page"
         self._page_sizes: list[tuple[float, float]] = []
         self.fields: dict[str, QWidget] = {}
 
@@ -136,6 +137,7 @@ class Page(QWidget):
         self.no_options = QLabel("This report has no options.")
         self.no_options.setEnabled(False)
         self.generate_button = QPushButton("Generate")
+        self.generate_button.setMinimumHeight(32)
         self.generate_button.setDefault(True)
         self.generate_button.setToolTip("Build the report and show it (Ctrl+G or Enter)")
         self.generate_button.clicked.connect(self.generate)
@@ -165,6 +167,8 @@ class Page(QWidget):
         self.zoom_label.setAlignment(Qt.AlignCenter)
         self.zoom_in_button = self._tool("+", "Zoom in (Ctrl++)", self.zoom_in)
         self.fit_button = self._tool("Fit width", "Fit the page to the width (Ctrl+0)", self.fit_width)
+        self.fit_page_button = self._tool("Whole page", "Show the whole page (Ctrl+9)",
+                                          self.fit_page)
         self.save_buttons = {}
         for fmt in ("pdf", "xlsx", "csv"):
             b = QPushButton(f"Save as {fmt.upper()}")
@@ -178,7 +182,8 @@ class Page(QWidget):
         for w in (self.prev_button, self.page_label, self.next_button):
             bar.addWidget(w)
         bar.addSpacing(12)
-        for w in (self.zoom_out_button, self.zoom_label, self.zoom_in_button, self.fit_button):
+        for w in (self.zoom_out_button, self.zoom_label, self.zoom_in_button, self.fit_button,
+                  self.fit_page_button):
             bar.addWidget(w)
         bar.addStretch(1)
         for b in self.save_buttons.values():
@@ -229,6 +234,7 @@ class Page(QWidget):
         self._shortcut("Ctrl+=", self.zoom_in)
         self._shortcut(QKeySequence.ZoomOut, self.zoom_out)
         self._shortcut("Ctrl+0", self.fit_width)
+        self._shortcut("Ctrl+9", self.fit_page)
 
         self._resize_timer = QTimer(self, singleShot=True, interval=60, timeout=self.show_page)
         self.report_list.currentItemChanged.connect(lambda *_: self._report_changed())
@@ -346,9 +352,20 @@ class Page(QWidget):
                              QFormLayout.FieldRole).widget().setVisible(visible)
         self.no_options.setVisible(not spec.params)
         self._load_params(spec)
+        if self.generated is not None:
+            # The preview stays until the next Generate; say which report it is.
+            shown = self.specs[self.generated[0]]
+            self._set_save_formats(shown)
+            self.status.setText(f"Showing {shown.title.lower()}." if shown is spec else
+                                f"Showing {shown.title.lower()}; Generate (Ctrl+G) makes "
+                                f"{spec.title.lower()}.")
+        else:
+            self._set_save_formats(spec)
+        QSettings().setValue("reports/last", spec.name)
+
+    def _set_save_formats(self, spec) -> None:
         for fmt, b in self.save_buttons.items():
             b.setVisible(fmt in spec.formats)
-        QSettings().setValue("reports/last", spec.name)
 
     def _load_params(self, spec) -> None:
         """This report's remembered options, else its defaults."""
@@ -466,6 +483,7 @@ class Page(QWidget):
         finally:
             pdf.close()
         self.page_index = 0
+        self._set_save_formats(self.specs[name])
         self._update_actions()
         self.show_page()
 
@@ -479,9 +497,11 @@ class Page(QWidget):
 
     def _update_actions(self) -> None:
         has = self.pdf is not None
-        for b in list(self.save_buttons.values()) + [self.print_button, self.zoom_in_button,
-                                                     self.zoom_out_button, self.fit_button]:
+        for b in list(self.save_buttons.values()) + [self.print_button]:
             b.setEnabled(has)
+        for w in (self.prev_button, self.page_label, self.next_button, self.zoom_out_button,
+                  self.zoom_label, self.zoom_in_button, self.fit_button, self.fit_page_button):
+            w.setVisible(has)
         self.prev_button.setEnabled(has and self.page_index > 0)
         self.next_button.setEnabled(has and self.page_index < self.pages - 1)
         self.page_label.setText(f"Page {self.page_index + 1} of {self.pages}" if has else "")
@@ -490,13 +510,17 @@ class Page(QWidget):
     def page_dpi(self) -> float:
         if self.zoom is not None or not self._page_sizes:
             return SCREEN_DPI * (self.zoom or 1.0)
-        width_pt = self._page_sizes[self.page_index][0]
+        width_pt, height_pt = self._page_sizes[self.page_index]
         # Leave the label's padding and a vertical scroll bar's width, so fitting
         # the width never brings up a horizontal one.
-        room = self.scroll.width() - 2 * self.scroll.frameWidth() - 24 - 4 \
-            - self.scroll.verticalScrollBar().sizeHint().width()
-        room = max(200, room)
-        return max(30.0, min(300.0, room / width_pt * 72))
+        pad = 2 * self.scroll.frameWidth() + 24 + 4
+        room_w = max(200, self.scroll.width() - pad
+                     - self.scroll.verticalScrollBar().sizeHint().width())
+        dpi = room_w / width_pt * 72
+        if self.fit == "page":
+            room_h = max(200, self.scroll.height() - pad)
+            dpi = min(dpi, room_h / height_pt * 72)
+        return max(30.0, min(300.0, dpi))
 
     def show_page(self) -> None:
         if self.pdf is None:
@@ -535,7 +559,11 @@ class Page(QWidget):
         self.show_page()
 
     def fit_width(self) -> None:
-        self.zoom = None
+        self.zoom, self.fit = None, "width"
+        self.show_page()
+
+    def fit_page(self) -> None:
+        self.zoom, self.fit = None, "page"
         self.show_page()
 
     def resizeEvent(self, event):
