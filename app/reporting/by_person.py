@@ -167,4 +167,4 @@ SPEC = ReportSpec(
     description="What each person holds now (one person by ID number, everyone at a site, or "
                 "everyone): tag, name, serial, checked out and due dates, cost, a total per "
                 "person — for staff leaving and students graduating.",
-    params=("person", "site", "as_of"), formats=("pdf", "xlsx", "csv"), build=build, order=20)
+    params=("person", "site"), formats=("pdf", "xlsx", "csv"), build=build, order=20)

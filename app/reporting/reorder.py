@@ -84,6 +84,8 @@ def _cells(r: dict) -> tuple:
 
 
 def build(params: ReportParams, progress=None) -> ReportDocument:
+    # Stock on hand is what is on the shelf now, so the report offers no as-of
+    # date; a caller may still move the twelve-month window of use.
     as_of = params.as_of or dt.date.today()
     items = rows(as_of)
     suppliers: dict[str, list[dict]] = {}
@@ -133,4 +135,4 @@ SPEC = ReportSpec(
     name="reorder", title="Supplies to reorder",
     description="Toner, ink and other supplies at or below their reorder point: how many to "
                 "order to reach the target, the estimated cost, and a year's use.",
-    params=("as_of",), formats=("pdf", "xlsx", "csv"), build=build, order=60)
+    params=(), formats=("pdf", "xlsx", "csv"), build=build, order=60)
