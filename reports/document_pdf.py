@@ -27,7 +27,7 @@ from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from app.reporting.document import Chart, ReportDocument, Section, Table
-from app.reporting.writers import add_to_sums, new_sums, table_rows, table_totals
+from app.reporting.writers import new_sums, summer, table_rows, table_totals
 
 FONT, BOLD, ITALIC = "Helvetica", "Helvetica-Bold", "Helvetica-Oblique"
 MARGIN = 0.6 * inch
@@ -145,6 +145,7 @@ class _Pdf:
         self.on_break: Callable | None = None  # redraws a table's header after a page break
         who = f" by {doc.generated_by}" if doc.generated_by else ""
         self.footer = f"Generated on {figure_text(doc.generated_at)}{who}"
+        self._running_cache: dict = {}
 
     # --- pages ---
     def new_page(self, landscape_: bool | None = None, header: bool = True) -> None:
@@ -156,21 +157,20 @@ class _Pdf:
         self.c.setPageSize((self.w, self.h))
         self.page += 1
         c = self.c
+        left, right, footer = self._running(self.w)
         if header:
             c.setFont(BOLD, 8.5)
             c.setFillColor(black)
-            left = fit(self.doc.title, BOLD, 8.5, (self.w - 2 * MARGIN) * 0.6)
             c.drawString(MARGIN, self.h - 0.5 * inch, left)
-            if self.doc.subtitle:
+            if right:
                 c.setFont(FONT, 8.5)
-                c.drawRightString(self.w - MARGIN, self.h - 0.5 * inch,
-                                  fit(self.doc.subtitle, FONT, 8.5, (self.w - 2 * MARGIN) * 0.38))
+                c.drawRightString(self.w - MARGIN, self.h - 0.5 * inch, right)
             c.setStrokeColor(RULE)
             c.setLineWidth(0.5)
             c.line(MARGIN, self.h - 0.56 * inch, self.w - MARGIN, self.h - 0.56 * inch)
         c.setFont(FONT, 7.5)
         c.setFillColor(GREY)
-        c.drawString(MARGIN, 0.42 * inch, fit(self.footer, FONT, 7.5, self.w - 2 * MARGIN - 90))
+        c.drawString(MARGIN, 0.42 * inch, footer)
         label = f"Page {self.page} of "
         x = self.w - MARGIN - 70
         c.drawString(x, 0.42 * inch, label)
@@ -180,6 +180,16 @@ class _Pdf:
         c.restoreState()
         c.setFillColor(black)
         self.y = self.h - TOP
+
+    def _running(self, w: float) -> tuple[str, str, str]:
+        """Header left and right, footer: cut to the page width once per orientation."""
+        hit = self._running_cache.get(w)
+        if hit is None:
+            hit = self._running_cache[w] = (
+                fit(self.doc.title, BOLD, 8.5, (w - 2 * MARGIN) * 0.6),
+                fit(self.doc.subtitle or "", FONT, 8.5, (w - 2 * MARGIN) * 0.38),
+                fit(self.footer, FONT, 7.5, w - 2 * MARGIN - 90))
+        return hit
 
     def need(self, height: float) -> None:
         if self.y - height < BOTTOM:
@@ -341,8 +351,19 @@ class _Pdf:
         caches: list[dict] = [{} for _ in cols]
         avail = [wdt - 2 * pad for wdt in widths]
         font_ref = c._doc.getInternalFontName(FONT)
+        columns = range(len(cols))
+
+        def cell_ops(i: int, v, cache: dict) -> tuple[str, str]:
+            """The cell's operators either side of its baseline, remembered by value."""
+            esc, w = cells.prepare(v if v.__class__ is str else format_value(v, kinds[i]), avail[i])
+            x = (xs[i] + widths[i] - pad - w) if right[i] else (xs[i] + pad)
+            hit = (f"1 0 0 1 {x:.2f} ", f" Tm ({esc}) Tj")
+            if len(cache) < 50_000:
+                cache[v if v.__class__ is str else (v.__class__, v)] = hit
+            return hit
         self.on_break = lambda: header(cont=True)
         sums = new_sums(cols)
+        add = summer(cols)
         n = 0
         bottom = BOTTOM
         for heading, row in table_rows(t):
@@ -361,24 +382,19 @@ class _Pdf:
                 self.need(ROW)
                 c.setFillColor(black)
             code = c._code
-            base = self.y - ROW + 2.5
+            y = f"{self.y - ROW + 2.5:.2f}"
             ops = []
-            for i, v in enumerate(row):
-                if v is None or v == "":
+            for i, v, cache in zip(columns, row, caches):
+                if v is None:
                     continue
-                text = v if type(v) is str else format_value(v, kinds[i])
-                hit = caches[i].get(text)
+                hit = cache.get(v if v.__class__ is str else (v.__class__, v))
                 if hit is None:
-                    hit = cells.prepare(text, avail[i])
-                    if len(caches[i]) < 20000:
-                        caches[i][text] = hit
-                esc, w = hit
-                x = (xs[i] + widths[i] - pad - w) if right[i] else (xs[i] + pad)
-                ops.append(f"1 0 0 1 {x:.2f} {base:.2f} Tm ({esc}) Tj")
+                    hit = cell_ops(i, v, cache)
+                ops.append(hit[0] + y + hit[1])
             if ops:
                 code.append(f"BT {font_ref} {SIZE} Tf {' '.join(ops)} ET")
             self.y -= ROW
-            add_to_sums(sums, cols, row)
+            add(sums, row)
             n += 1
             if self.progress and n % 5000 == 0:
                 self.rows_done += 5000

@@ -91,35 +91,44 @@ def sheet_names(labels: Iterable[str]) -> list[str]:
 
 # --- cells ---------------------------------------------------------------------------
 
-def _text_cell(ref: str, text: str, style: int = S_NORMAL) -> str:
+def _text_tail(text: str, style: int = S_NORMAL) -> str:
     s = f' s="{style}"' if style else ""
-    return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{_xml_text(safe_cell(text))}</t></is></c>'
+    return f'{s} t="inlineStr"><is><t xml:space="preserve">{_xml_text(safe_cell(text))}</t></is></c>'
+
+
+def _text_cell(ref: str, text: str, style: int = S_NORMAL) -> str:
+    return f'<c r="{ref}"{_text_tail(text, style)}'
 
 
 def _cell(ref: str, v, kind: str = "text", bold: bool = False) -> str:
-    """One cell, typed by its value, styled by its column kind."""
+    """One cell, typed by its value, styled by its column kind ("" for no value)."""
     if v is None or v == "":
         return ""
+    return f'<c r="{ref}"{_cell_tail(v, kind, bold)}'
+
+
+def _cell_tail(v, kind: str = "text", bold: bool = False) -> str:
+    """A cell's XML after its reference."""
     style = _KIND_STYLE.get(kind, (S_NORMAL, S_BOLD))[1 if bold else 0]
     if isinstance(v, str):
-        return _text_cell(ref, v, S_BOLD if bold else S_NORMAL)
+        return _text_tail(v, S_BOLD if bold else S_NORMAL)
     if isinstance(v, bool):
-        return f'<c r="{ref}" t="b"><v>{int(v)}</v></c>'
+        return f' t="b"><v>{int(v)}</v></c>'
     if isinstance(v, dt.datetime):
         serial = (v.replace(tzinfo=None) - _EPOCH).total_seconds() / 86400
-        return f'<c r="{ref}" s="{S_TIME}"><v>{serial!r}</v></c>'
+        return f' s="{S_TIME}"><v>{serial!r}</v></c>'
     if isinstance(v, dt.date):
-        return f'<c r="{ref}" s="{S_DATE}"><v>{(v - _EPOCH.date()).days}</v></c>'
+        return f' s="{S_DATE}"><v>{(v - _EPOCH.date()).days}</v></c>'
     if isinstance(v, Decimal):
         if kind in ("text", "date", "datetime"):
             style = S_MONEY_B if bold else S_MONEY
-        return f'<c r="{ref}" s="{style}"><v>{v:f}</v></c>'
+        return f' s="{style}"><v>{v:f}</v></c>'
     if isinstance(v, (int, float)):
         if kind in ("text", "date", "datetime"):
             style = S_BOLD if bold else S_NORMAL
         s = f' s="{style}"' if style else ""
-        return f'<c r="{ref}"{s}><v>{v!r}</v></c>'
-    return _text_cell(ref, str(v), S_BOLD if bold else S_NORMAL)
+        return f'{s}><v>{v!r}</v></c>'
+    return _text_tail(str(v), S_BOLD if bold else S_NORMAL)
 
 
 def table_totals(table: Table, sums: list) -> list | None:
@@ -151,11 +160,19 @@ def new_sums(columns) -> list:
 
 
 def add_to_sums(sums: list, columns, row) -> None:
-    for i, c in enumerate(columns):
-        if c.total:
+    summer(columns)(sums, row)
+
+
+def summer(columns):
+    """A function adding a row's total=True columns into ``sums``."""
+    idx = [i for i, c in enumerate(columns) if c.total]
+
+    def add(sums: list, row) -> None:
+        for i in idx:
             v = row[i]
-            if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool):
+            if v is not None and v.__class__ is not bool and isinstance(v, (int, float, Decimal)):
                 sums[i] = sums[i] + v
+    return add
 
 
 # --- XLSX -----------------------------------------------------------------------------
@@ -251,15 +268,37 @@ def _write_section(sheet: _Sheet, doc: ReportDocument, section: Section, progres
             sheet.want(i, max(len(c.title) + 2, c.width * 9))
         kinds = [c.kind for c in cols]
         sums = new_sums(cols)
+        add = summer(cols)
+        # Cell XML after its reference, by value, per column: a register repeats its
+        # sites, rooms, categories, dates and costs thousands of times.
+        caches: list[dict] = [{} for _ in cols]
+        letters = [_column_letters(i) for i in range(len(cols))]
         n = 0
         for heading, row in table_rows(table):
             if row is None:
                 sheet.row([_text_cell(sheet.ref(0), str(heading), S_BOLD)])
                 continue
-            r = sheet.r + 1
-            sheet.row([_cell(f"{sheet.letters[i] if i < len(sheet.letters) else _column_letters(i)}{r}",
-                             v, kinds[i] if i < len(kinds) else "text") for i, v in enumerate(row)])
-            add_to_sums(sums, cols, row)
+            r = str(sheet.r + 1)
+            if len(row) > len(letters):
+                letters = [_column_letters(i) for i in range(len(row))]
+                kinds += ["text"] * (len(row) - len(kinds))
+                caches += [{} for _ in range(len(row) - len(caches))]
+            out = []
+            for i, v in enumerate(row):
+                if v is None or v == "":
+                    continue
+                try:
+                    key = (v.__class__, v)
+                    tail = caches[i].get(key)
+                except TypeError:  # an unhashable value: written, not remembered
+                    key, tail = None, None
+                if tail is None:
+                    tail = _cell_tail(v, kinds[i])
+                    if key is not None and len(caches[i]) < 50_000:
+                        caches[i][key] = tail
+                out.append(f'<c r="{letters[i]}{r}"{tail}')
+            sheet.row(out)
+            add(sums, row)
             n += 1
             if progress and n % 5000 == 0:
                 done[0] += 5000
