@@ -424,7 +424,10 @@ def _unverified(ye: YearEnd) -> Section:
     cols = [Column("Tag", width=0.9), Column("Description", width=2.4), Column("Site", width=1.5),
             Column("Room", width=1.3), Column("Status", width=1.0),
             Column("Last verified", "date", width=0.9), Column("Cost", "money", width=1.0, total=True)]
-    rows = [(i.tag, i.description, i.site, i.room, i.status, i.last_audit, i.cost)
+    # An audit date after year end (entered without history, e.g. by an import) is not
+    # what stood on the day: left blank.
+    rows = [(i.tag, i.description, i.site, i.room, i.status,
+             i.last_audit if i.last_audit and i.last_audit <= ye.last else None, i.cost)
             for i in ye.unverified]
     missing = sum(1 for i in ye.unverified if i.status == ASSET_STATUSES["missing"])
     return Section(
