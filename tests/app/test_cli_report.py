@@ -17,8 +17,7 @@ def run(args, capsys):
     return code, out.out, out.err
 
 
-@pytest.fixture
-def target(db):
+def _fill_and_close() -> str:
     from app.services import repairs
     from app.store.db import close_database, current_target
     d = district()
@@ -31,8 +30,20 @@ def target(db):
     return url
 
 
-def test_list(target, capsys):
-    code, out, err = run(["--db", target, "report", "--list"], capsys)
+@pytest.fixture
+def target(db):
+    """A small district on each backend, closed, for the CLI to open."""
+    return _fill_and_close()
+
+
+@pytest.fixture
+def sqlite_target(sqlite_db):
+    """The same on SQLite only: for what does not depend on the backend."""
+    return _fill_and_close()
+
+
+def test_list(sqlite_target, capsys):
+    code, out, err = run(["--db", sqlite_target, "report", "--list"], capsys)
     assert code == 0, err
     lines = out.splitlines()
     assert lines[0].split() == ["Name", "Title", "Options", "Formats"]
@@ -103,8 +114,8 @@ def test_refusals(target, tmp_path, capsys):
         assert not out_file.exists()
 
 
-def test_refusals_about_the_file(target, tmp_path, capsys):
-    q = ["--db", target, "report"]
+def test_refusals_about_the_file(sqlite_target, tmp_path, capsys):
+    q = ["--db", sqlite_target, "report"]
     code, _out, err = run(q + ["warranties", "-o", str(tmp_path / "w.docx")], capsys)
     assert code == 1 and ".pdf, .xlsx or .csv" in err
     code, _out, err = run(q + ["warranties"], capsys)
