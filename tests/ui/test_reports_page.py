@@ -194,3 +194,12 @@ def test_errors_shortcuts_and_memory(setup, qtbot):
     assert again.fields["days"].value() == 45
     again.select_report("repairs")
     assert again.fields["date_from"].date() == page.fields["date_from"].date()
+    # Another day: the dates go back to the report's defaults, the site stays.
+    from PySide6.QtCore import QSettings
+    QSettings().setValue("reports/repairs/saved_on", "2001-01-01")
+    QSettings().setValue("reports/repairs/site", "Lincoln Middle School")
+    later = make_page(qtbot)
+    later.select_report("repairs")
+    assert later.fields["date_to"].date().toPython() == dt.date.today()
+    assert later.fields["date_from"].date() != page.fields["date_from"].date()
+    assert later.fields["site"].currentData() == "Lincoln Middle School"

@@ -7,7 +7,8 @@ PDF in a background job (ui.jobs); the preview renders that PDF's pages with
 pypdfium2 (ui.dialogs.labels.render_page_image), so what is shown is exactly
 what is saved and printed. Save as PDF writes those bytes; XLSX and CSV
 rebuild the report with the same options (its rows are streamed, never
-kept). The last report and each report's options are remembered.
+kept). The last report and each report's options are remembered (its dates
+and fiscal year only for the day they were chosen).
 """
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ PAGE_ICON = "reports"
 
 FORMAT_FILTERS = {"pdf": "PDF (*.pdf)", "xlsx": "Excel workbook (*.xlsx)", "csv": "CSV (*.csv)"}
 ZOOMS = (0.5, 0.67, 0.8, 1.0, 1.25, 1.5, 2.0, 3.0)
+DATED_PARAMS = ("fiscal_year", "as_of", "date_from", "date_to")
 SCREEN_DPI = 96  # 100 % = the paper's size on an ordinary screen
 
 
@@ -377,8 +379,13 @@ class Page(QWidget):
                     "date_from": start, "date_to": end, "site": None,
                     "days": default_days(spec) if "days" in spec.params else None,
                     "person": "", "room": ""}
+        # Dates and the fiscal year are kept for the day they were chosen on: the
+        # next day's "To" should not be yesterday, nor next July's year last year's.
+        fresh = s.value(base + "saved_on") == dt.date.today().isoformat()
         for key in spec.params:
             stored = s.value(base + key)
+            if key in DATED_PARAMS and not fresh:
+                stored = None
             value = defaults.get(key) if stored in (None, "") and key != "site" else stored
             self._set_field(key, value)
 
@@ -426,6 +433,7 @@ class Page(QWidget):
             s.setValue(f"reports/{name}/{key}",
                        value.isoformat() if isinstance(value, dt.date) else ("" if value is None
                                                                              else value))
+        s.setValue(f"reports/{name}/saved_on", dt.date.today().isoformat())
         s.setValue("reports/last", name)
 
     def _restore(self) -> None:
