@@ -16,7 +16,8 @@ import peewee as pw
 from app.models import Asset, HardwareModel, Loan, Person, Site
 from app.models.common import ASSET_STATUSES, PERSON_KINDS
 from app.reporting import ReportParams, ReportSpec
-from app.reporting._ops import day, local_date, organisation, plural, sign_table
+from app.reporting._ops import (as_date, as_money, day, local_date, organisation, plural,
+                                raw_rows, sign_table)
 from app.reporting.document import Column, ReportDocument, Section, Table, money
 from app.services import catalog, people
 from app.services.base import current_user
@@ -65,7 +66,8 @@ def holdings(person_id: int | None = None, site_id: int | None = None) -> list[d
     q = q.order_by(Person.last_name, Person.first_name, Person.id, Asset.tag)
     out = []
     for (pid, first, last, idn, kind, grade, active, site, tag, name, model, serial, status, cost,
-         out_at, due) in q.tuples():
+         out_at, due) in raw_rows(q):
+        cost, due = as_money(cost), as_date(due)
         item = name or model or ""
         if name and model and model not in name:
             item = f"{name} ({model})"

@@ -15,7 +15,7 @@ import peewee as pw
 
 from app.models import Asset, HardwareModel, Loan, Location, Person, Site
 from app.reporting import ReportParams, ReportSpec
-from app.reporting._ops import day, local_date, organisation, plural
+from app.reporting._ops import as_date, as_money, day, local_date, organisation, plural, raw_rows
 from app.reporting.document import Column, ReportDocument, Section, Table, money
 from app.services import catalog
 from app.services.base import current_user
@@ -56,13 +56,14 @@ def _query(where, site_id: int | None):
     if site_id:
         # The device's site, the borrower's school, or the room it went to.
         q = q.where((Asset.site == site_id) | (Person.site == site_id) | (room.site == site_id))
-    return q.order_by(Loan.due, Person.last_name, Person.first_name, Asset.tag).tuples()
+    return raw_rows(q.order_by(Loan.due, Person.last_name, Person.first_name, Asset.tag))
 
 
 def _rows(q, as_of: dt.date, overdue: bool) -> list[tuple]:
     out = []
     for (_lid, out_at, due, first, last, idn, kind, site, room, room_site, tag, name, model,
          cost) in q:
+        due, cost = as_date(due), as_money(cost)
         if first is not None or last is not None:
             borrower = f"{last}, {first}".strip(", ")
             kind_label = KINDS.get(kind, kind or "")
