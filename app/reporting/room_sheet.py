@@ -21,7 +21,7 @@ from app.reporting._ops import day, organisation, plural, raw_rows, sign_table
 from app.reporting.document import Column, ReportDocument, Section, Table
 from app.services import catalog
 from app.services.base import current_user
-from app.services.errors import NotFound
+from app.services.errors import NotFound, ValidationError
 
 COLUMNS = [
     Column("Seen", width=0.45),
@@ -96,12 +96,18 @@ def assets_by_room(site_id: int | None = None, room_id: int | None = None) -> di
 def build(params: ReportParams, progress=None) -> ReportDocument:
     as_of = params.as_of or dt.date.today()
     room = site = None
-    if params.room:
-        room = find_room(params.room)
-    elif params.site:
+    if params.site:
         site = catalog.find_site(params.site)
         if site is None:
             raise NotFound(f"No site called {params.site!r}.")
+    if params.room:
+        # With a site given, a bare room name ("Library") is looked up there.
+        room = site and Location.get_or_none(
+            (Location.site == site.id) & (pw.fn.LOWER(Location.name) == params.room.strip().lower()))
+        room = room or find_room(params.room)
+        if site and room.site_id != site.id:
+            raise ValidationError(f"{params.room} is not at {site.name}.", field="room")
+        site = None
     room_id = room.id if room else None
     site_id = site.id if site else None
     places = rooms(site_id, room_id)

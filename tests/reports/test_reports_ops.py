@@ -12,7 +12,7 @@ import pytest
 from app.models import StockMove
 from app.reporting import ReportParams, get, registry
 from app.services import assets, catalog, licenses, people, stock
-from app.services.errors import NotFound
+from app.services.errors import NotFound, ValidationError
 from app.store.db import db as database
 from tests.app.factories import asset, district
 
@@ -113,6 +113,19 @@ def test_room_sheet_one_room_by_name_or_label(db, how):
     assert sorted(column(doc.sections[0].tables[0], "Tag")) == sorted([a1.tag, a2.tag])
     assert doc.sections[0].title == "Riverside High School \u2014 Room 12"
     assert doc.subtitle.startswith("Riverside High School")
+
+
+def test_room_sheet_room_name_within_a_site(db):
+    d = district()
+    catalog.create_location(d["other"].id, "Library")  # a Library at both schools
+    a3 = asset(d, location_id=d["r2"].id)
+    with pytest.raises(NotFound):
+        build("room-sheet", room="Library")  # which one?
+    doc = build("room-sheet", site="RHS", room="library")
+    assert [s.title for s in doc.sections] == ["Riverside High School \u2014 Library"]
+    assert column(doc.sections[0].tables[0], "Tag") == [a3.tag]
+    with pytest.raises(ValidationError, match="not at Lincoln"):
+        build("room-sheet", site="LMS", room=d["r1"].barcode)
 
 
 def test_room_sheet_unknown_room_or_site_is_refused(db):
