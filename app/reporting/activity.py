@@ -23,6 +23,7 @@ from app.reporting._ops import day, organisation
 from app.reporting.document import Chart, Column, ReportDocument, Section, Table
 from app.services.base import current_user
 from app.services.errors import ValidationError
+from app.services.fields import LABELS as FIELD_LABELS
 from app.services.history import SECRET_FIELDS
 
 DEFAULT_DAYS = 30
@@ -60,6 +61,13 @@ COLUMNS = [
     Column("New", width=1.8),
     Column("Note", width=1.6),
 ]
+
+
+def field_label(field: str | None) -> str:
+    """"warranty_end" → "Warranty end", the way the editors name fields."""
+    if not field:
+        return ""
+    return FIELD_LABELS.get(field) or field.replace("_", " ").capitalize()
 
 
 def action_label(action: str) -> str:
@@ -202,7 +210,8 @@ class LogRows:
                 if field in SECRET_FIELDS:
                     old, new = _secret(old), _secret(new)
                 yield (local(at), who or "", _record(kind, entity_id, names),
-                       action_label(action), field or "", old or "", new or "", note or "")
+                       action_label(action), field_label(field), old or "", new or "",
+                       note or "")
             done += len(page)
             if self.progress is not None:
                 self.progress(done, self.total, f"Activity log: {done:,} of {self.total:,}")

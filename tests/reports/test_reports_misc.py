@@ -214,11 +214,11 @@ def test_activity_log_names_records_and_never_shows_keys(db, tmp_path, monkeypat
     expected = HistoryEntry.select().where((HistoryEntry.at >= lo) & (HistoryEntry.at < hi)).count()
     assert len(first) == expected == dict(doc.sections[0].figures)["Entries"]
     assert [r[0] for r in first] == sorted(r[0] for r in first)
-    serial = next(r for r in first if r[4] == "serial")
-    assert serial[1:] == ("alice", f"Asset {a.tag}", "Changed", "serial", "SER-1", "SER-2", "")
-    key = next(r for r in first if r[4] == "product_key")
+    serial = next(r for r in first if r[4] == "Serial")
+    assert serial[1:] == ("alice", f"Asset {a.tag}", "Changed", "Serial", "SER-1", "SER-2", "")
+    key = next(r for r in first if r[4] == "Product key")
     assert key[2] == "License Office 365" and key[5] == key[6] == "\u2022\u2022\u2022\u2022"
-    email = next(r for r in first if r[4] == "email")
+    email = next(r for r in first if r[4] == "Email")
     assert email[2] == "Person O'Brien, Ann (E100)" and email[6] == "ann@example.org"
     assert any(r[2] == "Room Riverside High School / Room 12" for r in first)
     assert not any("old note" in r for r in first)
