@@ -137,7 +137,7 @@ _CONVERT = {"purchase_date": _raw_date, "in_service_date": _raw_date, "disposal_
             "disposal_proceeds": _raw_money}
 
 
-def assets_as_of(day: dt.date, progress=None) -> list[list]:
+def assets_as_of(day: dt.date) -> list[list]:
     """Every asset as it stood at the end of ``day``: lists in ``FIELDS`` order.
 
     The rows come straight from the cursor and only the dates and amounts are
