@@ -27,7 +27,7 @@ from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from app.reporting.document import Chart, ReportDocument, Section, Table
-from app.reporting.writers import new_sums, summer, table_rows, table_totals
+from app.reporting.writers import gc_paused, new_sums, summer, table_rows, table_totals
 
 FONT, BOLD, ITALIC = "Helvetica", "Helvetica-Bold", "Helvetica-Oblique"
 MARGIN = 0.6 * inch
@@ -146,6 +146,7 @@ class _Pdf:
         who = f" by {doc.generated_by}" if doc.generated_by else ""
         self.footer = f"Generated on {figure_text(doc.generated_at)}{who}"
         self._running_cache: dict = {}
+        self._cells: dict = {}
 
     # --- pages ---
     def new_page(self, landscape_: bool | None = None, header: bool = True) -> None:
@@ -159,27 +160,40 @@ class _Pdf:
         c = self.c
         left, right, footer = self._running(self.w)
         if header:
-            c.setFont(BOLD, 8.5)
+            c.setFont(BOLD, 8.5)  # registers the fonts on the first page
+            c.setFont(FONT, 8.5)
             c.setFillColor(black)
-            c.drawString(MARGIN, self.h - 0.5 * inch, left)
+            self.raw_text(BOLD, 8.5, [(MARGIN, self.h - 0.5 * inch, left, False)])
             if right:
-                c.setFont(FONT, 8.5)
-                c.drawRightString(self.w - MARGIN, self.h - 0.5 * inch, right)
+                self.raw_text(FONT, 8.5, [(self.w - MARGIN, self.h - 0.5 * inch, right, True)])
             c.setStrokeColor(RULE)
             c.setLineWidth(0.5)
             c.line(MARGIN, self.h - 0.56 * inch, self.w - MARGIN, self.h - 0.56 * inch)
         c.setFont(FONT, 7.5)
         c.setFillColor(GREY)
-        c.drawString(MARGIN, 0.42 * inch, footer)
         label = f"Page {self.page} of "
         x = self.w - MARGIN - 70
-        c.drawString(x, 0.42 * inch, label)
+        self.raw_text(FONT, 7.5, [(MARGIN, 0.42 * inch, footer, False), (x, 0.42 * inch, label, False)])
         c.saveState()
         c.translate(x + stringWidth(label, FONT, 7.5), 0.42 * inch)
         c.doForm(PAGES_FORM)
         c.restoreState()
         c.setFillColor(black)
         self.y = self.h - TOP
+
+    def raw_text(self, font: str, size: float, items) -> None:
+        """Text straight into the page's content stream: (x, y, text, right-aligned)
+        items in one text block — what drawString does, without a text object each."""
+        cells = self._cells.get((font, size))
+        if cells is None:
+            cells = self._cells[(font, size)] = _Cells(font, size)
+        ops = []
+        for x, y, text, right in items:
+            esc, w = cells.prepare(text, 10_000)
+            ops.append(f"1 0 0 1 {x - w if right else x:.2f} {y:.2f} Tm ({esc}) Tj")
+        if ops:
+            ref = self.c._doc.getInternalFontName(font)
+            self.c._code.append(f"BT {ref} {size} Tf {' '.join(ops)} ET")
 
     def _running(self, w: float) -> tuple[str, str, str]:
         """Header left and right, footer: cut to the page width once per orientation."""
@@ -324,6 +338,8 @@ class _Pdf:
         c = self.c
         pad = 3
 
+        labels = [fit(col.title, BOLD, SIZE, widths[i] - 2 * pad) for i, col in enumerate(cols)]
+
         def header(cont: bool = False) -> None:
             if t.title:
                 self.text(t.title + (" (continued)" if cont else ""), 10, BOLD, gap=1.5)
@@ -332,14 +348,10 @@ class _Pdf:
             c.setFillColor(HEAD_FILL)
             c.rect(MARGIN, self.y - ROW - 1, self.width, ROW + 1, stroke=0, fill=1)
             c.setFillColor(black)
-            c.setFont(BOLD, SIZE)
             base = self.y - ROW + 2.5
-            for i, col in enumerate(cols):
-                label = fit(col.title, BOLD, SIZE, widths[i] - 2 * pad)
-                if right[i]:
-                    c.drawRightString(xs[i] + widths[i] - pad, base, label)
-                else:
-                    c.drawString(xs[i] + pad, base, label)
+            self.raw_text(BOLD, SIZE, [
+                (xs[i] + widths[i] - pad if right[i] else xs[i] + pad, base, label, right[i])
+                for i, label in enumerate(labels)])
             self.y -= ROW + 2
             c.setFont(FONT, SIZE)
 
@@ -464,16 +476,17 @@ def write_pdf(doc: ReportDocument, path, progress: Callable | None = None) -> Pa
     path = Path(path)
     tmp = path.with_name(path.name + ".part")
     try:
-        pdf = _Pdf(tmp, doc)
-        pdf.progress = progress
-        if doc.cover:
-            pdf.cover()
-        for s in doc.sections:
-            pdf.section(s)
-        if not pdf.page:
-            pdf.new_page(False)
-            pdf.text("This report is empty.", 10, ITALIC, color=GREY)
-        pdf.finish()
+        with gc_paused():
+            pdf = _Pdf(tmp, doc)
+            pdf.progress = progress
+            if doc.cover:
+                pdf.cover()
+            for s in doc.sections:
+                pdf.section(s)
+            if not pdf.page:
+                pdf.new_page(False)
+                pdf.text("This report is empty.", 10, ITALIC, color=GREY)
+            pdf.finish()
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)

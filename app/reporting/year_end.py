@@ -41,6 +41,7 @@ from app.reporting.asof import COL, assets_as_of, end_of_day_utc, start_of_day_u
 from app.reporting.document import Chart, Column, Cover, ReportDocument, Section, Table
 from app.reporting.fiscal import (fiscal_year_bounds, fiscal_year_label,
                                   last_completed_fiscal_year, straight_line)
+from app.reporting.writers import gc_paused
 from app.services import catalog, settings
 from app.services.base import current_user
 from app.services.errors import NotFound, ValidationError
@@ -160,6 +161,11 @@ def _verified_ids(first: dt.date, last: dt.date) -> set[int]:
 
 def compute(fiscal_year: int, site_id: int | None = None, site_name: str | None = None,
             progress=None) -> YearEnd:
+    with gc_paused():
+        return _compute(fiscal_year, site_id, site_name, progress)
+
+
+def _compute(fiscal_year, site_id, site_name, progress) -> YearEnd:
     first, last = fiscal_year_bounds(fiscal_year)
     ye = YearEnd(fiscal_year, first, last, site_name,
                  settings.money("capitalization_threshold"), settings.money("inventory_threshold"))
@@ -361,10 +367,10 @@ def _roll(ye: YearEnd) -> Section:
 
 
 REGISTER_COLUMNS = [
-    Column("Tag", width=0.9), Column("Description", width=2.1), Column("Serial", width=1.2),
+    Column("Tag", width=0.9), Column("Description", width=1.9), Column("Serial", width=1.0),
     Column("Category", width=1.3), Column("Acquired", "date", width=0.8),
     Column("Cost", "money", width=0.95, total=True), Column("Site", width=1.65),
-    Column("Room", width=1.0), Column("Funding", width=1.2), Column("Status", width=0.95),
+    Column("Room", width=1.15), Column("Funding", width=1.2), Column("Status", width=1.1),
 ]
 
 

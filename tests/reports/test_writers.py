@@ -144,3 +144,19 @@ def test_rows_are_read_once_from_a_generator(tmp_path):
     assert len(seen) == 3000
     wb = openpyxl.load_workbook(tmp_path / "big.xlsx", read_only=True)
     assert wb.worksheets[1].max_row > 3000
+
+
+def test_gc_paused_nests_and_restores():
+    import gc
+
+    from app.reporting.writers import gc_paused
+    assert gc.isenabled()
+    with gc_paused():
+        with gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError):
+        with gc_paused():
+            raise RuntimeError("a failed report")
+    assert gc.isenabled()
