@@ -1,0 +1,496 @@
+"""A ``ReportDocument`` as a PDF (reportlab).
+
+A cover page (organisation, title, the cover's lines, prepared by and date,
+signature lines), then each section: its title, intro, key figures, tables
+and bar charts. Every page carries a running header (title and subtitle)
+and a footer ("Generated on …", "Page N of M"). Tables repeat their header
+row on every page, right-align numbers ("$1,234.56"), end with a bold total
+row, show grouped rows under sub-headings and cut text to its column.
+
+Drawn on the canvas row by row (no platypus tables: a 100,000-row platypus
+table takes a minute). "Page N of M" needs the total before it is known, so
+each footer draws a form XObject that is defined once, after the last page.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Callable
+
+from reportlab.lib.colors import Color, black
+from reportlab.lib.pagesizes import LETTER, landscape
+from reportlab.lib.units import inch
+from reportlab.lib.utils import simpleSplit
+from reportlab.lib.rl_accel import escapePDF
+from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
+from reportlab.pdfgen.canvas import Canvas
+
+from app.reporting.document import Chart, ReportDocument, Section, Table
+from app.reporting.writers import gc_paused, new_sums, summer, table_rows, table_totals
+
+FONT, BOLD, ITALIC = "Helvetica", "Helvetica-Bold", "Helvetica-Oblique"
+MARGIN = 0.6 * inch
+TOP = 0.8 * inch  # from the top edge to where the content starts
+BOTTOM = 0.75 * inch  # from the bottom edge to where the content ends
+ROW = 10.5  # table row height
+SIZE = 7.5  # table text size
+GREY = Color(0.42, 0.42, 0.42)
+RULE = Color(0.7, 0.7, 0.7)
+HEAD_FILL = Color(0.89, 0.91, 0.94)
+GROUP_FILL = Color(0.95, 0.95, 0.95)
+BAR = Color(0.22, 0.42, 0.65)
+RIGHT_KINDS = ("int", "number", "money", "percent")
+PAGES_FORM = "qmPageTotal"
+
+
+def money_text(v) -> str:
+    v = Decimal(v)
+    return f"-${-v:,.2f}" if v < 0 else f"${v:,.2f}"
+
+
+def format_value(v, kind: str = "text") -> str:
+    """A value as a table shows it."""
+    if v is None:
+        return ""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if kind == "money" or (isinstance(v, Decimal) and kind == "text"):
+        return money_text(v)
+    if kind == "percent":
+        return f"{float(v) * 100:.1f} %"
+    if isinstance(v, dt.datetime):
+        return v.strftime("%Y-%m-%d %H:%M")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, int):
+        return f"{v:,}" if kind in RIGHT_KINDS else str(v)  # a year in a text column: 2026
+    if isinstance(v, (float, Decimal)):
+        return f"{v:,.2f}"
+    return str(v)
+
+
+def figure_text(v) -> str:
+    if isinstance(v, dt.datetime):
+        return v.strftime("%B %d, %Y %H:%M").replace(" 0", " ")
+    if isinstance(v, dt.date):
+        return f"{v:%B} {v.day}, {v.year}"
+    return format_value(v)
+
+
+_FIT_CACHE: dict = {}
+
+
+def fit(text: str, font: str, size: float, width: float) -> str:
+    """The text, cut with "…" to fit the width."""
+    if stringWidth(text, font, size) <= width:
+        return text
+    key = (text, font, size, width)
+    hit = _FIT_CACHE.get(key)
+    if hit is not None:
+        return hit
+    lo, hi = 0, len(text)
+    while lo < hi:  # the longest prefix that fits with the ellipsis
+        mid = (lo + hi + 1) // 2
+        if stringWidth(text[:mid] + "…", font, size) <= width:
+            lo = mid
+        else:
+            hi = mid - 1
+    out = text[:lo].rstrip() + "…"
+    if len(_FIT_CACHE) > 20000:
+        _FIT_CACHE.clear()
+    _FIT_CACHE[key] = out
+    return out
+
+
+class _Cells:
+    """Table text as PDF string operands, cut to the column, with its width: the
+    font's own width table over the WinAnsi bytes (the encoding reportlab uses for
+    the standard fonts); characters outside it print as "?"."""
+
+    def __init__(self, font: str, size: float):
+        self.widths = getFont(font).widths
+        self.scale = size / 1000
+        self.ellipsis = self.widths[0x85]
+
+    def prepare(self, text: str, avail: float) -> tuple[str, float]:
+        b = text.encode("cp1252", "replace")
+        units = sum(map(self.widths.__getitem__, b))
+        limit = avail / self.scale
+        if units > limit:
+            limit -= self.ellipsis
+            run, k = 0, 0
+            for k, ch in enumerate(b):
+                run += self.widths[ch]
+                if run > limit:
+                    break
+            b = b[:k].rstrip() + b"\x85"
+            units = sum(map(self.widths.__getitem__, b))
+        return escapePDF(b.decode("latin-1")), units * self.scale
+
+
+class _Pdf:
+    def __init__(self, path, doc: ReportDocument):
+        self.doc = doc
+        self.c = Canvas(str(path), pagesize=LETTER, pageCompression=1)
+        self.c.setTitle(doc.title + (f" — {doc.subtitle}" if doc.subtitle else ""))
+        self.c.setAuthor(doc.generated_by or doc.organisation or "")
+        self.c.setCreator("Quartermaster")
+        self.page = 0
+        self.landscape = False
+        self.w, self.h = LETTER
+        self.y = 0.0
+        self.on_break: Callable | None = None  # redraws a table's header after a page break
+        who = f" by {doc.generated_by}" if doc.generated_by else ""
+        self.footer = f"Generated on {figure_text(doc.generated_at)}{who}"
+        self._running_cache: dict = {}
+        self._cells: dict = {}
+
+    # --- pages ---
+    def new_page(self, landscape_: bool | None = None, header: bool = True) -> None:
+        if self.page:
+            self.c.showPage()
+        if landscape_ is not None:
+            self.landscape = landscape_
+        self.w, self.h = landscape(LETTER) if self.landscape else LETTER
+        self.c.setPageSize((self.w, self.h))
+        self.page += 1
+        c = self.c
+        left, right, footer = self._running(self.w)
+        if header:
+            c.setFont(BOLD, 8.5)  # registers the fonts on the first page
+            c.setFont(FONT, 8.5)
+            c.setFillColor(black)
+            self.raw_text(BOLD, 8.5, [(MARGIN, self.h - 0.5 * inch, left, False)])
+            if right:
+                self.raw_text(FONT, 8.5, [(self.w - MARGIN, self.h - 0.5 * inch, right, True)])
+            c.setStrokeColor(RULE)
+            c.setLineWidth(0.5)
+            c.line(MARGIN, self.h - 0.56 * inch, self.w - MARGIN, self.h - 0.56 * inch)
+        c.setFont(FONT, 7.5)
+        c.setFillColor(GREY)
+        label = f"Page {self.page} of "
+        x = self.w - MARGIN - 70
+        self.raw_text(FONT, 7.5, [(MARGIN, 0.42 * inch, footer, False), (x, 0.42 * inch, label, False)])
+        c.saveState()
+        c.translate(x + stringWidth(label, FONT, 7.5), 0.42 * inch)
+        c.doForm(PAGES_FORM)
+        c.restoreState()
+        c.setFillColor(black)
+        self.y = self.h - TOP
+
+    def raw_text(self, font: str, size: float, items) -> None:
+        """Text straight into the page's content stream: (x, y, text, right-aligned)
+        items in one text block — what drawString does, without a text object each."""
+        cells = self._cells.get((font, size))
+        if cells is None:
+            cells = self._cells[(font, size)] = _Cells(font, size)
+        ops = []
+        for x, y, text, right in items:
+            esc, w = cells.prepare(text, 10_000)
+            ops.append(f"1 0 0 1 {x - w if right else x:.2f} {y:.2f} Tm ({esc}) Tj")
+        if ops:
+            ref = self.c._doc.getInternalFontName(font)
+            self.c._code.append(f"BT {ref} {size} Tf {' '.join(ops)} ET")
+
+    def _running(self, w: float) -> tuple[str, str, str]:
+        """Header left and right, footer: cut to the page width once per orientation."""
+        hit = self._running_cache.get(w)
+        if hit is None:
+            hit = self._running_cache[w] = (
+                fit(self.doc.title, BOLD, 8.5, (w - 2 * MARGIN) * 0.6),
+                fit(self.doc.subtitle or "", FONT, 8.5, (w - 2 * MARGIN) * 0.38),
+                fit(self.footer, FONT, 7.5, w - 2 * MARGIN - 90))
+        return hit
+
+    def need(self, height: float) -> None:
+        if self.y - height < BOTTOM:
+            self.new_page()
+            if self.on_break:
+                self.on_break()
+
+    def finish(self) -> None:
+        c = self.c
+        c.beginForm(PAGES_FORM)
+        c.setFont(FONT, 7.5)
+        c.setFillColor(GREY)
+        c.drawString(0, 0, str(self.page))
+        c.endForm()
+        c.save()
+
+    @property
+    def width(self) -> float:
+        return self.w - 2 * MARGIN
+
+    # --- text ---
+    def text(self, s: str, size: float = 9, font: str = FONT, gap: float = 1.35,
+             color=black) -> None:
+        self.need(size * gap)
+        self.c.setFont(font, size)
+        self.c.setFillColor(color)
+        self.c.drawString(MARGIN, self.y - size, fit(s, font, size, self.width))
+        self.c.setFillColor(black)
+        self.y -= size * gap
+
+    def paragraph(self, s: str, size: float = 9, color=black) -> None:
+        for line in simpleSplit(s, FONT, size, self.width):
+            self.text(line, size, color=color)
+
+    # --- cover ---
+    def cover(self) -> None:
+        doc, cv = self.doc, self.doc.cover
+        self.new_page(False, header=False)
+        c = self.c
+        y = self.h - 1.6 * inch
+        if doc.organisation:
+            c.setFont(BOLD, 15)
+            c.drawString(MARGIN + 0.4 * inch, y, fit(doc.organisation, BOLD, 15, self.width - 0.8 * inch))
+            y -= 0.55 * inch
+        for line in simpleSplit(cv.title, BOLD, 26, self.width - 0.8 * inch):
+            c.setFont(BOLD, 26)
+            c.drawString(MARGIN + 0.4 * inch, y, line)
+            y -= 32
+        if cv.subtitle:
+            y -= 4
+            c.setFont(FONT, 14)
+            c.setFillColor(GREY)
+            c.drawString(MARGIN + 0.4 * inch, y, fit(cv.subtitle, FONT, 14, self.width - 0.8 * inch))
+            c.setFillColor(black)
+            y -= 20
+        c.setStrokeColor(BAR)
+        c.setLineWidth(2)
+        c.line(MARGIN + 0.4 * inch, y, self.w - MARGIN - 0.4 * inch, y)
+        y -= 0.45 * inch
+        lines = list(cv.lines)
+        if doc.generated_by:
+            lines.append(("Prepared by", doc.generated_by))
+        lines.append(("Date", figure_text(doc.generated_at.date())))
+        label_w = max([stringWidth(str(k), BOLD, 11) for k, _ in lines] + [60]) + 14
+        for k, v in lines:
+            c.setFont(BOLD, 11)
+            c.drawString(MARGIN + 0.4 * inch, y, str(k))
+            c.setFont(FONT, 11)
+            c.drawString(MARGIN + 0.4 * inch + label_w, y,
+                         fit(figure_text(v), FONT, 11, self.width - 0.8 * inch - label_w))
+            y -= 18
+        y = min(y - 0.6 * inch, 3.6 * inch)
+        c.setLineWidth(0.7)
+        c.setStrokeColor(black)
+        x0 = MARGIN + 0.4 * inch
+        for caption in cv.signatures:
+            c.line(x0, y, x0 + 3.4 * inch, y)
+            c.line(x0 + 3.8 * inch, y, x0 + 5.6 * inch, y)
+            c.setFont(FONT, 8.5)
+            c.drawString(x0, y - 11, caption)
+            c.drawString(x0 + 3.8 * inch, y - 11, "Date")
+            y -= 0.85 * inch
+
+    # --- sections ---
+    def section(self, s: Section) -> None:
+        if s.new_page or not self.page or s.landscape != self.landscape:
+            self.new_page(s.landscape)
+        else:
+            self.need(60)
+            self.y -= 10
+        self.section_title = s.title
+        self.text(s.title, 15, BOLD, gap=1.5)
+        if s.intro:
+            self.paragraph(s.intro, 9, GREY)
+        self.y -= 4
+        if s.figures:
+            self.figures(s.figures)
+        for t in s.tables:
+            self.table(t)
+        for ch in s.charts:
+            self.chart(ch)
+
+    def figures(self, figures) -> None:
+        per = 4 if not self.landscape else 5
+        box_w = self.width / per
+        for start in range(0, len(figures), per):
+            self.need(38)
+            c = self.c
+            for i, (label, value) in enumerate(figures[start:start + per]):
+                x = MARGIN + i * box_w
+                c.setFillColor(GROUP_FILL)
+                c.rect(x + 1, self.y - 34, box_w - 6, 32, stroke=0, fill=1)
+                c.setFillColor(GREY)
+                c.setFont(FONT, 7.5)
+                c.drawString(x + 6, self.y - 12, fit(str(label), FONT, 7.5, box_w - 16))
+                c.setFillColor(black)
+                c.setFont(BOLD, 12)
+                c.drawString(x + 6, self.y - 28, fit(figure_text(value), BOLD, 12, box_w - 16))
+            self.y -= 40
+        self.y -= 4
+
+    def table(self, t: Table) -> None:
+        cols = list(t.columns)
+        total_w = sum(c.width for c in cols) or 1
+        widths = [c.width / total_w * self.width for c in cols]
+        xs, x = [], MARGIN
+        for wdt in widths:
+            xs.append(x)
+            x += wdt
+        right = [c.kind in RIGHT_KINDS for c in cols]
+        kinds = [c.kind for c in cols]
+        c = self.c
+        pad = 3
+
+        labels = [fit(col.title, BOLD, SIZE, widths[i] - 2 * pad) for i, col in enumerate(cols)]
+
+        def header(cont: bool = False) -> None:
+            if t.title:
+                self.text(t.title + (" (continued)" if cont else ""), 10, BOLD, gap=1.5)
+            elif cont:  # a new page names what it continues
+                self.text(f"{self.section_title} (continued)", 10, BOLD, gap=1.5)
+            c.setFillColor(HEAD_FILL)
+            c.rect(MARGIN, self.y - ROW - 1, self.width, ROW + 1, stroke=0, fill=1)
+            c.setFillColor(black)
+            base = self.y - ROW + 2.5
+            self.raw_text(BOLD, SIZE, [
+                (xs[i] + widths[i] - pad if right[i] else xs[i] + pad, base, label, right[i])
+                for i, label in enumerate(labels)])
+            self.y -= ROW + 2
+            c.setFont(FONT, SIZE)
+
+        self.need((18 if t.title else 0) + ROW * 3)
+        header()
+        # Rows go straight into the page's content stream as text operators: reportlab's
+        # drawString builds a text object per call, five times slower at 100,000 rows.
+        cells = _Cells(FONT, SIZE)
+        caches: list[dict] = [{} for _ in cols]
+        avail = [wdt - 2 * pad for wdt in widths]
+        font_ref = c._doc.getInternalFontName(FONT)
+        columns = range(len(cols))
+
+        def cell_ops(i: int, v, cache: dict) -> tuple[str, str]:
+            """The cell's operators either side of its baseline, remembered by value."""
+            esc, w = cells.prepare(v if v.__class__ is str else format_value(v, kinds[i]), avail[i])
+            x = (xs[i] + widths[i] - pad - w) if right[i] else (xs[i] + pad)
+            hit = (f"1 0 0 1 {x:.2f} ", f" Tm ({esc}) Tj")
+            if len(cache) < 50_000:
+                cache[v if v.__class__ is str else (v.__class__, v)] = hit
+            return hit
+        self.on_break = lambda: header(cont=True)
+        sums = new_sums(cols)
+        add = summer(cols)
+        n = 0
+        bottom = BOTTOM
+        for heading, row in table_rows(t):
+            if row is None:
+                self.need(ROW * 2.2)
+                c.setFillColor(GROUP_FILL)
+                c.rect(MARGIN, self.y - ROW - 1, self.width, ROW + 1, stroke=0, fill=1)
+                c.setFillColor(black)
+                c.setFont(BOLD, SIZE + 0.5)
+                c.drawString(MARGIN + pad, self.y - ROW + 2.5,
+                             fit(str(heading), BOLD, SIZE + 0.5, self.width - 2 * pad))
+                c.setFont(FONT, SIZE)
+                self.y -= ROW + 1
+                continue
+            if self.y - ROW < bottom:
+                self.need(ROW)
+                c.setFillColor(black)
+            code = c._code
+            y = f"{self.y - ROW + 2.5:.2f}"
+            ops = []
+            for i, v, cache in zip(columns, row, caches):
+                if v is None:
+                    continue
+                hit = cache.get(v if v.__class__ is str else (v.__class__, v))
+                if hit is None:
+                    hit = cell_ops(i, v, cache)
+                ops.append(hit[0] + y + hit[1])
+            if ops:
+                code.append(f"BT {font_ref} {SIZE} Tf {' '.join(ops)} ET")
+            self.y -= ROW
+            add(sums, row)
+            n += 1
+            if self.progress and n % 5000 == 0:
+                self.rows_done += 5000
+                self.progress(self.rows_done, 0, f"{self.rows_done:,} rows")
+        if n == 0 and t.groups is None:
+            self.need(ROW)
+            c.setFont(ITALIC, SIZE)
+            c.setFillColor(GREY)
+            c.drawString(MARGIN + pad, self.y - ROW + 2.5, t.empty_text)
+            c.setFillColor(black)
+            self.y -= ROW
+        totals = table_totals(t, sums)
+        if totals is not None:
+            self.need(ROW + 3)
+            c.setStrokeColor(black)
+            c.setLineWidth(0.6)
+            c.line(MARGIN, self.y - 1, MARGIN + self.width, self.y - 1)
+            c.setFont(BOLD, SIZE)
+            base = self.y - ROW + 1
+            for i, v in enumerate(totals):
+                if v is None or v == "":
+                    continue
+                s = fit(format_value(v, kinds[i]), BOLD, SIZE, widths[i] - 2 * pad)
+                if right[i]:
+                    c.drawRightString(xs[i] + widths[i] - pad, base, s)
+                else:
+                    c.drawString(xs[i] + pad, base, s)
+            self.y -= ROW + 3
+        self.on_break = None
+        self.y -= 10
+
+    def chart(self, ch: Chart) -> None:
+        data = [(str(k), v) for k, v in ch.data]
+        self.need(18 + 14 * min(len(data), 3))
+        self.text(ch.title, 10, BOLD, gap=1.6)
+        if not data:
+            self.text("No data.", 8, ITALIC, color=GREY)
+            return
+        c = self.c
+        label_w = min(max(stringWidth(k, FONT, 7.5) for k, _ in data) + 8, self.width * 0.3)
+        value_w = max(stringWidth(self._chart_value(v, ch.kind), FONT, 7.5) for _, v in data) + 8
+        bar_w = self.width - label_w - value_w
+        top = max((v for _, v in data), default=0) or 1
+        for k, v in data:
+            self.need(13)
+            c.setFont(FONT, 7.5)
+            c.setFillColor(black)
+            c.drawRightString(MARGIN + label_w - 6, self.y - 9, fit(k, FONT, 7.5, label_w - 8))
+            length = max(0.0, float(v) / float(top) * bar_w) if v else 0.0
+            c.setFillColor(BAR)
+            c.rect(MARGIN + label_w, self.y - 11, length, 9, stroke=0, fill=1)
+            c.setFillColor(black)
+            c.drawString(MARGIN + label_w + length + 4, self.y - 9, self._chart_value(v, ch.kind))
+            self.y -= 13
+        self.y -= 10
+
+    @staticmethod
+    def _chart_value(v, kind: str) -> str:
+        return money_text(v) if kind == "money" else format_value(v, "int" if isinstance(v, int) else "number")
+
+    progress: Callable | None = None
+    rows_done = 0
+    section_title = ""
+
+
+def write_pdf(doc: ReportDocument, path, progress: Callable | None = None) -> Path:
+    path = Path(path)
+    tmp = path.with_name(path.name + ".part")
+    try:
+        with gc_paused():
+            pdf = _Pdf(tmp, doc)
+            pdf.progress = progress
+            if doc.cover:
+                pdf.cover()
+            for s in doc.sections:
+                pdf.section(s)
+            if not pdf.page:
+                pdf.new_page(False)
+                pdf.text("This report is empty.", 10, ITALIC, color=GREY)
+            pdf.finish()
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+__all__ = ["write_pdf", "format_value", "money_text", "fit"]
