@@ -12,6 +12,7 @@ import os
 import peewee as pw
 
 from app.services.errors import Conflict, StorageError
+from app.store import changes
 from app.store.db import db
 
 
@@ -38,6 +39,9 @@ def storage_message(exc: Exception) -> str | None:
     if "readonly" in text or "read-only" in text or "permission denied" in text:
         return ("The database is read-only here (folder or file permissions, or a "
                 "read-only share): nothing from this action was saved.")
+    if "malformed" in text or "not a database" in text:
+        return ("The database file is damaged: nothing from this action was saved. Restore "
+                "the newest good backup (Settings → Backups, or `quartermaster restore FILE`).")
     if "database is locked" in text or "busy" in text:
         return ("Another Quartermaster kept the database busy for too long: nothing from "
                 "this action was saved. Try again in a moment.")
@@ -55,6 +59,8 @@ def transaction():
     try:
         with db.atomic():
             yield
+        if not db.in_transaction():
+            changes.note_write()  # committed: tell the other workstations (PostgreSQL)
     except pw.IntegrityError as exc:
         raise Conflict(f"That would duplicate an existing record ({_first_line(exc)}).") from exc
     except (pw.OperationalError, pw.InterfaceError, OSError) as exc:
