@@ -10,7 +10,9 @@ import contextlib
 import datetime as dt
 import json
 import os
+import random
 import sqlite3
+import time
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -91,6 +93,37 @@ class QMSqliteDatabase(pw.SqliteDatabase):
         if not args and "lock_type" not in kwargs:
             kwargs["lock_type"] = "IMMEDIATE"
         return super().atomic(*args, **kwargs)
+
+    def begin(self, lock_type=None):
+        """Start a transaction, IMMEDIATE by default (``db.atomic()`` on the
+        proxy arrives here without a lock type).
+
+        Waiting for another process's write lock is done here rather than by
+        SQLite's busy handler, whose sleeps grow to 100 ms: a process that
+        commits and begins again at once would win nearly every time and the
+        other could wait for seconds. Polling every millisecond or so (with
+        jitter) lets the waiting process in at the next gap.
+        """
+        lock_type = lock_type or "IMMEDIATE"
+        if lock_type.upper() == "DEFERRED":
+            return super().begin(lock_type)
+        conn = self.connection()
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        delay = 0.0005
+        conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            while True:
+                try:
+                    return super().begin(lock_type)
+                except pw.OperationalError as exc:
+                    if "locked" not in str(exc) and "busy" not in str(exc):
+                        raise
+                    if time.monotonic() >= deadline:
+                        raise
+                time.sleep(delay * (0.5 + random.random()))
+                delay = min(delay * 1.5, 0.004)
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
 
 
 def make_database(target: str) -> pw.Database:
