@@ -8,12 +8,21 @@ import decimal
 import functools
 import getpass
 import os
+import sqlite3
 
 import peewee as pw
 
 from app.services.errors import Conflict, StorageError
 from app.store import changes
 from app.store.db import db
+
+
+try:
+    import psycopg2
+    _DRIVER_ERRORS: tuple = (psycopg2.DatabaseError, psycopg2.InterfaceError)
+    _DRIVER_INTEGRITY: tuple = (psycopg2.IntegrityError,)
+except ImportError:  # SQLite only
+    _DRIVER_ERRORS = _DRIVER_INTEGRITY = ()
 
 
 def current_user() -> str:
@@ -61,9 +70,11 @@ def transaction():
             yield
         if not db.in_transaction():
             changes.note_write()  # committed: tell the other workstations (PostgreSQL)
-    except pw.IntegrityError as exc:
+    except (pw.IntegrityError, sqlite3.IntegrityError, *_DRIVER_INTEGRITY) as exc:
         raise Conflict(f"That would duplicate an existing record ({_first_line(exc)}).") from exc
-    except (pw.OperationalError, pw.InterfaceError, OSError) as exc:
+    except (pw.DatabaseError, pw.InterfaceError, sqlite3.DatabaseError, *_DRIVER_ERRORS,
+            OSError) as exc:
+        # Raw driver errors too: the bulk paths and the search index use the cursor directly.
         msg = storage_message(exc)
         if msg:
             raise StorageError(msg) from exc

@@ -94,6 +94,14 @@ class QMSqliteDatabase(pw.SqliteDatabase):
             kwargs["lock_type"] = "IMMEDIATE"
         return super().atomic(*args, **kwargs)
 
+    def rollback(self):
+        conn = self._state.conn
+        if conn is not None and not conn.in_transaction:
+            # SQLite already rolled back by itself (disk full, I/O error): say
+            # nothing, so the error that caused it is the one reported.
+            return
+        super().rollback()
+
     def begin(self, lock_type=None):
         """Start a transaction, IMMEDIATE by default (``db.atomic()`` on the
         proxy arrives here without a lock type).
