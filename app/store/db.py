@@ -235,6 +235,43 @@ def _open_failure_message(target: str, exc: Exception) -> str:
     return f"Cannot open {target}: {text}"
 
 
+def test_connection(target: str) -> str:
+    """Open ``target`` on a connection of its own (nothing bound, nothing
+    written) and say what is there; DatabaseOpenError when it cannot be used."""
+    target = str(target).strip()
+    if not target:
+        raise DatabaseOpenError("Give a file path or a postgresql://user@host/dbname URL.")
+    if not is_postgres_url(target):
+        path = Path(_sqlite_path(target))
+        if not path.exists():
+            if path.parent.is_dir() and os.access(path.parent, os.W_OK):
+                return f"{target} does not exist yet: Quartermaster will create a new database there."
+            raise DatabaseOpenError(f"Cannot create {target}: the folder is missing or not writable.")
+    database = make_database(target) if is_postgres_url(target) else \
+        pw.SqliteDatabase(_sqlite_path(target), timeout=5)
+    try:
+        database.connect()
+        tables = set(database.get_tables())
+        if "qm_schema" not in tables:
+            kind = "PostgreSQL database" if is_postgres_url(target) else "file"
+            if tables:
+                raise DatabaseOpenError(f"Connected, but {describe(target)} holds other tables "
+                                        "and is not a Quartermaster database.")
+            return f"Connected: an empty {kind}; Quartermaster will create its tables."
+        version = database.execute_sql("SELECT MAX(version) FROM qm_schema").fetchone()[0]
+        assets = database.execute_sql("SELECT COUNT(*) FROM asset").fetchone()[0] \
+            if "asset" in tables else 0
+    except DatabaseOpenError:
+        raise
+    except (pw.DatabaseError, pw.InterfaceError, sqlite3.DatabaseError) as exc:
+        raise DatabaseOpenError(_open_failure_message(target, exc)) from exc
+    finally:
+        with contextlib.suppress(Exception):
+            database.close()
+    server = "PostgreSQL" if is_postgres_url(target) else "SQLite"
+    return f"Connected ({server}): a Quartermaster database, schema {version}, {assets:,} assets."
+
+
 def close_database() -> None:
     obj = db.obj
     if obj is not None and not obj.is_closed():
