@@ -12,7 +12,7 @@ import sqlite3
 
 import peewee as pw
 
-from app.services.errors import Conflict, StorageError
+from app.services.errors import Conflict, StorageError, ValidationError
 from app.store import changes
 from app.store.db import db
 
@@ -21,8 +21,9 @@ try:
     import psycopg2
     _DRIVER_ERRORS: tuple = (psycopg2.DatabaseError, psycopg2.InterfaceError)
     _DRIVER_INTEGRITY: tuple = (psycopg2.IntegrityError,)
+    _DRIVER_DATA: tuple = (psycopg2.DataError,)
 except ImportError:  # SQLite only
-    _DRIVER_ERRORS = _DRIVER_INTEGRITY = ()
+    _DRIVER_ERRORS = _DRIVER_INTEGRITY = _DRIVER_DATA = ()
 
 
 def current_user() -> str:
@@ -72,6 +73,11 @@ def transaction():
             changes.note_write()  # committed: tell the other workstations (PostgreSQL)
     except (pw.IntegrityError, sqlite3.IntegrityError, *_DRIVER_INTEGRITY) as exc:
         raise Conflict(f"That would duplicate an existing record ({_first_line(exc)}).") from exc
+    except (pw.DataError, *_DRIVER_DATA) as exc:
+        # A value the validation let through but the column refuses (PostgreSQL
+        # enforces VARCHAR lengths; SQLite does not): a readable refusal, not a crash.
+        raise ValidationError(f"A value is too long or not valid for the database "
+                              f"({_first_line(exc)}); nothing from this action was saved.") from exc
     except (pw.DatabaseError, pw.InterfaceError, sqlite3.DatabaseError, *_DRIVER_ERRORS,
             OSError) as exc:
         # Raw driver errors too: the bulk paths and the search index use the cursor directly.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import logging
 import os
 import random
 import sqlite3
@@ -22,6 +23,10 @@ from platformdirs import user_data_dir
 from app import APP_NAME
 
 db = pw.DatabaseProxy()
+
+# peewee logs every statement with its parameters at DEBUG: product keys,
+# names, ID numbers. Those never go to a log, whatever the root level is.
+logging.getLogger("peewee").setLevel(logging.INFO)
 
 # Seconds a writer waits for another process's lock before giving up.
 BUSY_TIMEOUT_S = 30
