@@ -44,9 +44,12 @@ def run(args) -> int:
     print(f"copying {source.database} → {describe(args.url)}")
     dest = open_database(args.url)
     try:
-        with dest.atomic():
+        with dest.atomic() as txn:
             copied = transfer.copy_all(src_conn, src_is_postgres=False)
-        after = transfer.summary(dest.connection())
+            after = transfer.summary(dest.connection())
+            problems = transfer.differences(before, after)
+            if problems:
+                txn.rollback()  # verified inside the transaction: a bad copy leaves nothing
     finally:
         source.close()
     width = max(len(t) for t in before["tables"])
@@ -55,11 +58,10 @@ def run(args) -> int:
         print(f"{table:<{width}}  {n:>9,}  {after['tables'].get(table, 0):>10,}")
     print(f"total asset cost: ${before['asset_cost']:,} / ${after['asset_cost']:,}")
     print(f"stock on hand: {before['stock_on_hand']:,} / {after['stock_on_hand']:,}")
-    problems = transfer.differences(before, after)
     if problems:
         for line in problems:
             print(f"mismatch: {line}")
         raise CommandError(f"the copy does not match the source ({len(problems)} difference(s)); "
-                           "drop the PostgreSQL database and try again")
+                           "it was rolled back, so the PostgreSQL tables are empty again")
     print(f"ok: {sum(copied.values()):,} rows copied; counts and totals match")
     return 0
