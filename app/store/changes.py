@@ -24,7 +24,8 @@ from app.store.db import db
 SEQUENCE = "qm_change_seq"
 
 _own_lock = threading.Lock()
-_own: list[int] = []  # sequence values this process drew (PostgreSQL), newest last
+# Sequence values this process drew (PostgreSQL), newest last, per database.
+_own: dict[str, list[int]] = {}
 _OWN_KEEP = 10_000
 
 
@@ -45,7 +46,7 @@ def changed_since(token: int | None) -> tuple[bool, int]:
         if now < token:  # the sequence was reset (a restored server): assume a change
             return True, now
         with _own_lock:
-            mine = sum(1 for v in _own if token < v <= now)
+            mine = sum(1 for v in _own.get(_key(), ()) if token < v <= now)
         return (now - token) > mine, now
     return True, now
 
@@ -58,9 +59,14 @@ def note_write() -> None:
     with contextlib.suppress(pw.DatabaseError, pw.InterfaceError):
         value = int(db.execute_sql(f"SELECT nextval('{SEQUENCE}')").fetchone()[0])
         with _own_lock:
-            _own.append(value)
-            if len(_own) > _OWN_KEEP:
-                del _own[: len(_own) - _OWN_KEEP]
+            drawn = _own.setdefault(_key(), [])
+            drawn.append(value)
+            if len(drawn) > _OWN_KEEP:
+                del drawn[: len(drawn) - _OWN_KEEP]
+
+
+def _key() -> str:
+    return getattr(db.obj, "qm_target", "") or str(id(db.obj))
 
 
 def install(database: pw.Database) -> None:

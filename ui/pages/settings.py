@@ -122,6 +122,7 @@ class Page(QWidget):
         self.db_result = QLabel()
         self.db_result.setObjectName("db-test-result")
         self.db_result.setWordWrap(True)
+        self.db_result.hide()
         d.addWidget(self.db_result)
         self.backup_label = QLabel()
         self.backup_label.setObjectName("backup-summary")
@@ -227,8 +228,9 @@ class Page(QWidget):
             text = test_connection(self.db_target.text())
         except DatabaseOpenError as exc:
             self.db_result.setText(f"<span style='color:#c62828'>{exc}</span>")
-            return
-        self.db_result.setText(text)
+        else:
+            self.db_result.setText(text)
+        self.db_result.show()
 
     def _use_database(self) -> None:
         target = self.db_target.text().strip()
