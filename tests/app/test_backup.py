@@ -235,8 +235,8 @@ def _damage(path: Path, start: int = 100) -> None:
 
 def test_damage_found_by_the_daily_check_is_refused(sqlite_db, tmp_path):
     d = district()
-    for _ in range(300):
-        asset(d, notes="x" * 200)
+    for _ in range(120):
+        asset(d, notes="x" * 500)
     path = Path(sqlite_db.database)
     close_database()
     con = sqlite3.connect(path)
