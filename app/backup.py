@@ -168,6 +168,8 @@ def list_backups(folder: Path | None = None, stem: str | None = None) -> list[Ba
     folder = folder or backup_folder(db_file)
     if stem is None and db_file is not None:
         stem = db_file.stem
+    elif stem is None and isinstance(db.obj, pw.PostgresqlDatabase):
+        stem = db.obj.database or "postgres"  # the portable copies of this server database
     try:
         entries = list(folder.glob(f"*{SUFFIX}"))
     except OSError:
@@ -273,7 +275,7 @@ def _write_compressed(plain: Path, dest: Path) -> None:
     try:
         with plain.open("rb") as src, part.open("wb") as raw:
             with gzip.GzipFile(filename=dest.name[:-3], mode="wb", fileobj=raw,
-                               compresslevel=6) as gz:
+                               compresslevel=1) as gz:  # 3x faster than 6, 12% larger
                 shutil.copyfileobj(src, gz, 1 << 20)
             raw.flush()
             os.fsync(raw.fileno())
@@ -370,7 +372,10 @@ def make_backup(reason: str = "manual", output: str | os.PathLike | None = None,
 
 def maybe_backup_on_open(max_age: dt.timedelta = MAX_AGE) -> BackupInfo | None:
     """The daily backup: when the open SQLite database's newest backup is
-    older than ``max_age`` (or there is none) and it holds data."""
+    older than ``max_age`` (or there is none) and it holds data. Set
+    ``QM_NO_AUTO_BACKUP=1`` to leave it out (benchmarks, scripted runs)."""
+    if os.environ.get("QM_NO_AUTO_BACKUP"):
+        return None  # scripted runs and benchmarks that time a command
     db_file = database_file()
     if db_file is None:
         return None
