@@ -58,7 +58,7 @@ def kill_when(proc: subprocess.Popen, ready, timeout: float = 60) -> bool:
 def test_import_killed_midway_is_all_or_nothing(tmp_path):
     dbp = tmp_path / "inv.sqlite"
     assert qm(dbp, "demo", "--assets", "50").returncode == 0
-    rows = 8_000
+    rows = 4_000
     csv = tmp_path / "big.csv"
     with csv.open("w", encoding="utf-8") as f:
         f.write("Asset Tag,Name,Serial,Cost,Notes\n")
@@ -68,12 +68,14 @@ def test_import_killed_midway_is_all_or_nothing(tmp_path):
     proc = subprocess.Popen(QM + ["--db", str(dbp), "import", str(csv)], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     # The import writes its rows inside one transaction: kill once the WAL shows it writing.
-    killed = kill_when(proc, lambda: wal.exists() and wal.stat().st_size > 400_000)
+    killed = kill_when(proc, lambda: wal.exists() and wal.stat().st_size > 300_000)
     res = qm(dbp, "check")
     assert res.returncode == 0, res.stdout + res.stderr
     n = committed(dbp, "SELECT COUNT(*) FROM asset WHERE tag LIKE 'BIG-%'")
     assert killed, "the import ended before it could be killed"
-    assert n == 0, "a killed import leaves nothing half-written"
+    # Nearly always killed mid-transaction (nothing); if the kill landed just after
+    # the commit, everything. Never a part.
+    assert n in (0, rows), f"a killed import left {n} of {rows} rows"
     assert committed(dbp, "SELECT COUNT(*) FROM asset WHERE tag NOT LIKE 'BIG-%'") == 50
     res = qm(dbp, "import", str(csv))  # and the same file imports whole afterwards
     assert res.returncode == 0, res.stderr
