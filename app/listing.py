@@ -17,6 +17,7 @@ exports pass around::
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -464,6 +465,7 @@ def _ilike_any(word: str, *fields):
 
 def _like(field, word: str):
     from app.store.db import db
+    word = re.sub(r"[\x00-\x1f\x7f]", "", word)  # never stored; PostgreSQL refuses a NUL
     escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     sqlite = isinstance(db.obj, pw.SqliteDatabase)
     op, param = ("LIKE", "?") if sqlite else ("ILIKE", "%s")

@@ -7,7 +7,7 @@ import sys
 
 def run_gui(args) -> int:
     from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication, QMessageBox
+    from PySide6.QtWidgets import QApplication
 
     if getattr(args, "screenshot", None) and not os.environ.get("QT_QPA_PLATFORM") \
             and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
@@ -24,22 +24,30 @@ def run_gui(args) -> int:
     from ui import theme
     theme.apply(app)
 
-    from app.store.db import DatabaseOpenError, open_database
+    from app.store.db import DatabaseOpenError, is_postgres_url, open_database, resolve_target
     target = args.db or os.environ.get("QUARTERMASTER_DB") or QSettings().value("database/last") or None
     try:
         open_database(target)
     except DatabaseOpenError as exc:
-        if target and not args.db and not os.environ.get("QUARTERMASTER_DB"):
+        remembered = target and not args.db and not os.environ.get("QUARTERMASTER_DB")
+        missing = not is_postgres_url(str(target or "")) and target \
+            and not os.path.exists(str(target))
+        if remembered and missing:
             QSettings().remove("database/last")  # the last file is gone: fall back to the default
+            target = None
             try:
                 open_database(None)
+                exc = None
             except DatabaseOpenError as exc2:
-                QMessageBox.critical(None, "Quartermaster", str(exc2))
+                exc = exc2
+        if exc is not None:
+            # Damaged, unreadable or unreachable: the ways out, never a traceback; nothing
+            # is written to a database that could not be verified.
+            from ui.dialogs.backups import recover_dialog
+            opened = recover_dialog(resolve_target(target), str(exc))
+            if opened is None:
                 return 1
-        else:
-            QMessageBox.critical(None, "Quartermaster", str(exc))
-            return 1
-    _maybe_backup()
+            QSettings().setValue("database/last", opened)
 
     from ui.main_window import MainWindow
     if importlib_find("ui.scanner"):
@@ -50,6 +58,7 @@ def run_gui(args) -> int:
     app._qm_window = window
     if getattr(args, "screenshot", None):
         return _screenshot(app, window, args)
+    _daily_backup(window)
     window.show()
     return app.exec()
 
@@ -59,19 +68,19 @@ def importlib_find(name: str) -> bool:
     return importlib.util.find_spec(name) is not None
 
 
-def _maybe_backup() -> None:
-    """The daily automatic backup, when the backup module is installed."""
-    if not importlib_find("app.backup"):
-        return
-    from app import backup
-    fn = getattr(backup, "maybe_backup_on_open", None)
-    if fn is None:
-        return
-    try:
-        fn()
-    except Exception:  # noqa: BLE001 - a failed backup is reported by the backup dialog, not fatal
-        import logging
-        logging.getLogger(__name__).exception("automatic backup failed")
+def _daily_backup(window) -> None:
+    """The daily automatic backup, in the background; the status bar says how it went."""
+    from ui.dialogs.backups import start_daily_backup
+
+    def done(info, error):
+        try:
+            if error:
+                window.statusBar().showMessage(f"The daily backup failed: {error}", 15000)
+            elif info is not None:
+                window.statusBar().showMessage(f"Daily backup saved: {info.path.name}", 8000)
+        except RuntimeError:  # the window closed meanwhile
+            pass
+    window._qm_daily_backup = start_daily_backup(done)
 
 
 def _screenshot(app, window, args) -> int:

@@ -401,13 +401,33 @@ class MainWindow(QMainWindow):
                 return
             if changed:
                 self.stale.update(self.pages)
-                self._update_counts()
+                bus.data_changed.emit("all")  # counts, and pages that listen for changes
                 page = self.current_page()
                 if page is not None and hasattr(page, "refresh") and QApplication.activeModalWidget() is None:
                     self.stale.discard(self.current_key())
-                    page.refresh()
+                    self._refresh_keeping_place(page)
         self._change_timer = QTimer(self, interval=2000, timeout=poll)
         self._change_timer.start()
+
+    def _refresh_keeping_place(self, page) -> None:
+        """Refresh a page for someone else's change without losing the
+        selection or the scroll position where the page has a list."""
+        lst = getattr(page, "list", None)
+        table = getattr(lst, "table", None)
+        if lst is None or table is None or not getattr(lst, "loaded", False):
+            page.refresh()
+            return
+        selected = lst.selected_ids()
+        current = lst.current_id()
+        scroll = table.verticalScrollBar().value()
+        page.refresh()
+        from PySide6.QtCore import QItemSelectionModel
+        flags = QItemSelectionModel.Select | QItemSelectionModel.Rows
+        for record_id in selected or ([current] if current else []):
+            row = lst.model.row_of(record_id)
+            if row >= 0:
+                table.selectionModel().select(lst.model.index(row, 0), flags)
+        table.verticalScrollBar().setValue(scroll)
 
     # --- layout memory ------------------------------------------------------------------------
 

@@ -63,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, "needs_db", True):
             from app.store.db import open_database
             open_database(args.db)
+            if getattr(args, "auto_backup", True):
+                from app.backup import daily_backup_or_warn
+                daily_backup_or_warn()
         return int(args.func(args) or 0)
     except (CommandError, DomainError, DatabaseOpenError) as exc:
         print(f"error: {_one_line(exc)}", file=sys.stderr)

@@ -8,11 +8,22 @@ import decimal
 import functools
 import getpass
 import os
+import sqlite3
 
 import peewee as pw
 
-from app.services.errors import Conflict, StorageError
+from app.services.errors import Conflict, StorageError, ValidationError
+from app.store import changes
 from app.store.db import db
+
+
+try:
+    import psycopg2
+    _DRIVER_ERRORS: tuple = (psycopg2.DatabaseError, psycopg2.InterfaceError)
+    _DRIVER_INTEGRITY: tuple = (psycopg2.IntegrityError,)
+    _DRIVER_DATA: tuple = (psycopg2.DataError,)
+except ImportError:  # SQLite only
+    _DRIVER_ERRORS = _DRIVER_INTEGRITY = _DRIVER_DATA = ()
 
 
 def current_user() -> str:
@@ -38,6 +49,9 @@ def storage_message(exc: Exception) -> str | None:
     if "readonly" in text or "read-only" in text or "permission denied" in text:
         return ("The database is read-only here (folder or file permissions, or a "
                 "read-only share): nothing from this action was saved.")
+    if "malformed" in text or "not a database" in text:
+        return ("The database file is damaged: nothing from this action was saved. Restore "
+                "the newest good backup (Settings → Backups, or `quartermaster restore FILE`).")
     if "database is locked" in text or "busy" in text:
         return ("Another Quartermaster kept the database busy for too long: nothing from "
                 "this action was saved. Try again in a moment.")
@@ -55,9 +69,18 @@ def transaction():
     try:
         with db.atomic():
             yield
-    except pw.IntegrityError as exc:
+        if not db.in_transaction():
+            changes.note_write()  # committed: tell the other workstations (PostgreSQL)
+    except (pw.IntegrityError, sqlite3.IntegrityError, *_DRIVER_INTEGRITY) as exc:
         raise Conflict(f"That would duplicate an existing record ({_first_line(exc)}).") from exc
-    except (pw.OperationalError, pw.InterfaceError, OSError) as exc:
+    except (pw.DataError, *_DRIVER_DATA) as exc:
+        # A value the validation let through but the column refuses (PostgreSQL
+        # enforces VARCHAR lengths; SQLite does not): a readable refusal, not a crash.
+        raise ValidationError(f"A value is too long or not valid for the database "
+                              f"({_first_line(exc)}); nothing from this action was saved.") from exc
+    except (pw.DatabaseError, pw.InterfaceError, sqlite3.DatabaseError, *_DRIVER_ERRORS,
+            OSError) as exc:
+        # Raw driver errors too: the bulk paths and the search index use the cursor directly.
         msg = storage_message(exc)
         if msg:
             raise StorageError(msg) from exc

@@ -9,8 +9,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import logging
 import os
+import random
 import sqlite3
+import time
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -20,6 +23,10 @@ from platformdirs import user_data_dir
 from app import APP_NAME
 
 db = pw.DatabaseProxy()
+
+# peewee logs every statement with its parameters at DEBUG: product keys,
+# names, ID numbers. Those never go to a log, whatever the root level is.
+logging.getLogger("peewee").setLevel(logging.INFO)
 
 # Seconds a writer waits for another process's lock before giving up.
 BUSY_TIMEOUT_S = 30
@@ -91,6 +98,45 @@ class QMSqliteDatabase(pw.SqliteDatabase):
         if not args and "lock_type" not in kwargs:
             kwargs["lock_type"] = "IMMEDIATE"
         return super().atomic(*args, **kwargs)
+
+    def rollback(self):
+        conn = self._state.conn
+        if conn is not None and not conn.in_transaction:
+            # SQLite already rolled back by itself (disk full, I/O error): say
+            # nothing, so the error that caused it is the one reported.
+            return
+        super().rollback()
+
+    def begin(self, lock_type=None):
+        """Start a transaction, IMMEDIATE by default (``db.atomic()`` on the
+        proxy arrives here without a lock type).
+
+        Waiting for another process's write lock is done here rather than by
+        SQLite's busy handler, whose sleeps grow to 100 ms: a process that
+        commits and begins again at once would win nearly every time and the
+        other could wait for seconds. Polling every millisecond or so (with
+        jitter) lets the waiting process in at the next gap.
+        """
+        lock_type = lock_type or "IMMEDIATE"
+        if lock_type.upper() == "DEFERRED":
+            return super().begin(lock_type)
+        conn = self.connection()
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        delay = 0.0005
+        conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            while True:
+                try:
+                    return super().begin(lock_type)
+                except pw.OperationalError as exc:
+                    if "locked" not in str(exc) and "busy" not in str(exc):
+                        raise
+                    if time.monotonic() >= deadline:
+                        raise
+                time.sleep(delay * (0.5 + random.random()))
+                delay = min(delay * 1.5, 0.004)
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
 
 
 def make_database(target: str) -> pw.Database:
@@ -192,6 +238,43 @@ def _open_failure_message(target: str, exc: Exception) -> str:
     if "unable to open" in text:
         return f"Cannot open {target}: the folder is missing or not writable."
     return f"Cannot open {target}: {text}"
+
+
+def test_connection(target: str) -> str:
+    """Open ``target`` on a connection of its own (nothing bound, nothing
+    written) and say what is there; DatabaseOpenError when it cannot be used."""
+    target = str(target).strip()
+    if not target:
+        raise DatabaseOpenError("Give a file path or a postgresql://user@host/dbname URL.")
+    if not is_postgres_url(target):
+        path = Path(_sqlite_path(target))
+        if not path.exists():
+            if path.parent.is_dir() and os.access(path.parent, os.W_OK):
+                return f"{target} does not exist yet: Quartermaster will create a new database there."
+            raise DatabaseOpenError(f"Cannot create {target}: the folder is missing or not writable.")
+    database = make_database(target) if is_postgres_url(target) else \
+        pw.SqliteDatabase(_sqlite_path(target), timeout=5)
+    try:
+        database.connect()
+        tables = set(database.get_tables())
+        if "qm_schema" not in tables:
+            kind = "PostgreSQL database" if is_postgres_url(target) else "file"
+            if tables:
+                raise DatabaseOpenError(f"Connected, but {describe(target)} holds other tables "
+                                        "and is not a Quartermaster database.")
+            return f"Connected: an empty {kind}; Quartermaster will create its tables."
+        version = database.execute_sql("SELECT MAX(version) FROM qm_schema").fetchone()[0]
+        assets = database.execute_sql("SELECT COUNT(*) FROM asset").fetchone()[0] \
+            if "asset" in tables else 0
+    except DatabaseOpenError:
+        raise
+    except (pw.DatabaseError, pw.InterfaceError, sqlite3.DatabaseError) as exc:
+        raise DatabaseOpenError(_open_failure_message(target, exc)) from exc
+    finally:
+        with contextlib.suppress(Exception):
+            database.close()
+    server = "PostgreSQL" if is_postgres_url(target) else "SQLite"
+    return f"Connected ({server}): a Quartermaster database, schema {version}, {assets:,} assets."
 
 
 def close_database() -> None:

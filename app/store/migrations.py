@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import sqlite3
 from pathlib import Path
 
 import peewee as pw
@@ -53,6 +52,13 @@ def _step_4_stocktake_room_indexes(database: pw.Database) -> None:
                          "ON stocktake_scan (session_id, location_id)")
 
 
+def _step_5_change_counter(database: pw.Database) -> None:
+    """The counter other workstations watch to see that data changed
+    (PostgreSQL; SQLite has PRAGMA data_version built in)."""
+    from app.store import changes
+    changes.install(database)
+
+
 def _step_6_intake_fields(database: pw.Database) -> None:
     """Receiving a shipment keeps, per device, the serial-pattern warning, whether
     undo voided its tag, the last label-printing failure and the workstation
@@ -81,6 +87,7 @@ STEPS = [
     (2, "search index", _step_2_search),
     (3, "case-insensitive key indexes", _step_3_case_insensitive_keys),
     (4, "stocktake room indexes", _step_4_stocktake_room_indexes),
+    (5, "change counter", _step_5_change_counter),
     (6, "intake item warnings, voided tags, label errors, stations", _step_6_intake_fields),
 ]
 LATEST = STEPS[-1][0]
@@ -148,14 +155,7 @@ def copy_before_migration(database: pw.Database, version: int) -> Path | None:
     """A consistent copy of the SQLite file, taken before any step runs."""
     if not isinstance(database, pw.SqliteDatabase) or database.database in ("", ":memory:"):
         return None
-    try:
-        from app import backup as backup_mod
-        return backup_mod.make_backup(reason=f"before-migration-from-v{version}")
-    except ImportError:
-        pass
-    src = Path(database.database)
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    dest = src.with_name(f"{src.stem}.pre-v{version}-{stamp}{src.suffix}")
-    with sqlite3.connect(dest) as out:
-        database.connection().backup(out)
-    return dest
+    from app import backup as backup_mod
+    info = backup_mod.make_backup(reason=f"before migration from v{version}", database=database,
+                                  automatic=False)
+    return info.path if info else None

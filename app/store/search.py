@@ -9,6 +9,7 @@ milliseconds at 100,000 assets; on PostgreSQL a pg_trgm GIN index serves
 from __future__ import annotations
 
 import contextlib
+import re
 
 import peewee as pw
 
@@ -172,6 +173,8 @@ def _like_escape(text: str) -> str:
 
 
 def tokens(query: str) -> list[str]:
+    # Control characters (a NUL ends an FTS5 string; PostgreSQL refuses it) are never stored.
+    query = re.sub(r"[\x00-\x1f\x7f]", " ", query)
     return [t for t in query.lower().split() if t]
 
 

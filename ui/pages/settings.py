@@ -103,10 +103,36 @@ class Page(QWidget):
                                  if hasattr(self.window(), "open_database_dialog") else None)
         d = QVBoxLayout(db_box)
         d.addWidget(self.db_label)
+        # Which database this computer uses: remembered in the local settings
+        # (QSettings), never in the database itself.
+        self.db_target = QLineEdit()
+        self.db_target.setObjectName("db-target")
+        self.db_target.setPlaceholderText("a file path, or postgresql://user@host/dbname for a team")
+        test_btn = QPushButton("Test connection")
+        test_btn.setObjectName("db-test")
+        test_btn.clicked.connect(self._test_connection)
+        use_btn = QPushButton("Use this database")
+        use_btn.setObjectName("db-use")
+        use_btn.clicked.connect(self._use_database)
+        target_row = QHBoxLayout()
+        target_row.addWidget(self.db_target, 1)
+        target_row.addWidget(test_btn)
+        target_row.addWidget(use_btn)
+        d.addLayout(target_row)
+        self.db_result = QLabel()
+        self.db_result.setObjectName("db-test-result")
+        self.db_result.setWordWrap(True)
+        self.db_result.hide()
+        d.addWidget(self.db_result)
+        self.backup_label = QLabel()
+        self.backup_label.setObjectName("backup-summary")
+        self.backup_label.setWordWrap(True)
+        d.addWidget(self.backup_label)
         row = QHBoxLayout()
         row.addWidget(open_btn)
         if importlib.util.find_spec("ui.dialogs.backups"):
             backups = QPushButton("Backups…")
+            backups.setObjectName("open-backups")
             backups.clicked.connect(self._backups)
             row.addWidget(backups)
         row.addStretch(1)
@@ -163,6 +189,9 @@ class Page(QWidget):
         if i >= 0:
             self.template.setCurrentIndex(i)
         self.db_label.setText(f"In use: <b>{describe(current_target())}</b>")
+        if not self.db_target.text():
+            self.db_target.setText(describe(current_target()))
+        self._show_backups()
         self.message.clear()
         self._ready = True
 
@@ -179,6 +208,37 @@ class Page(QWidget):
     def _backups(self) -> None:
         from ui.dialogs.backups import open_backups_dialog
         open_backups_dialog(self)
+        self._show_backups()
+
+    def _show_backups(self) -> None:
+        from app import backup
+        from app.store.db import is_sqlite
+        if not is_sqlite():
+            self.backup_label.setText("Backups: a PostgreSQL server is backed up with pg_dump; "
+                                      "Backups… writes a portable copy.")
+            return
+        folder = backup.backup_folder()
+        newest = backup.newest_backup(folder)
+        when = newest.taken_at.strftime("%Y-%m-%d %H:%M") if newest else "none yet"
+        self.backup_label.setText(f"Backups in {folder} — newest: {when}")
+
+    def _test_connection(self) -> None:
+        from app.store.db import DatabaseOpenError, test_connection
+        try:
+            text = test_connection(self.db_target.text())
+        except DatabaseOpenError as exc:
+            self.db_result.setText(f"<span style='color:#c62828'>{exc}</span>")
+        else:
+            self.db_result.setText(text)
+        self.db_result.show()
+
+    def _use_database(self) -> None:
+        target = self.db_target.text().strip()
+        if not target or target == describe(current_target()):
+            return
+        window = self.window()
+        if hasattr(window, "switch_database"):
+            window.switch_database(target)
 
     def values(self) -> dict:
         return {

@@ -1,0 +1,560 @@
+"""Backups of the inventory, and restoring one.
+
+A backup is a consistent copy of the SQLite file taken with SQLite's online
+backup API (safe while this or another Quartermaster is writing: the copy is
+one snapshot), checked with ``PRAGMA integrity_check``, gzip-compressed, and
+written into the backup folder: ``backups`` beside the database unless
+Settings names another (a network share, say). The file name carries all that
+listing needs, so listing never decompresses:
+
+    inventory-20250114-083000-daily-12345a.sqlite.gz
+    (database name, local time taken, why, asset count)
+
+Backups are taken automatically when a database last backed up more than a
+day ago is opened (app or command line), before every schema migration, before
+every import and before a restore. The folder keeps the newest copy of each of
+the last 7 days, 4 weeks and 12 months that have one, and everything from the
+last 24 hours (``retain``); older copies are pruned after each new one.
+
+Restoring verifies the backup, backs up the current file first, writes the
+restored file beside the database, fsyncs it, moves it into place with
+``os.replace`` (the old -wal/-shm files removed first so SQLite cannot replay
+them onto it) and re-opens.
+
+On PostgreSQL the server's own backups are ``pg_dump``'s job; ``backup``
+there writes a portable copy instead: every table into a new SQLite file
+(gzip-compressed like any backup), which ``restore`` opens as a local
+inventory and ``migrate-to`` can load into an empty server.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import gzip
+import logging
+import os
+import re
+import shutil
+import sqlite3
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import peewee as pw
+
+from app.services.errors import DomainError
+from app.store.db import db, is_postgres_url
+
+log = logging.getLogger(__name__)
+
+FOLDER_SETTING = "backup_folder"
+MAX_AGE = dt.timedelta(days=1)
+KEEP_DAILY, KEEP_WEEKLY, KEEP_MONTHLY = 7, 4, 12
+KEEP_RECENT = dt.timedelta(hours=24)
+SUFFIX = ".sqlite.gz"
+_NAME = re.compile(r"^(?P<stem>.+?)-(?P<ts>\d{8}-\d{6})(?:-(?P<n>\d+))?-(?P<reason>[a-z][a-z0-9-]*)"
+                   r"-(?P<assets>\d+)a\.sqlite\.gz$")
+
+
+class BackupError(DomainError):
+    """A backup or restore could not be made; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    path: Path
+    taken_at: dt.datetime
+    reason: str
+    assets: int
+    size: int
+
+    @property
+    def label(self) -> str:
+        return self.reason.replace("-", " ")
+
+
+@dataclass
+class RestoreResult:
+    target: Path
+    restored_from: Path
+    safety_copy: Path | None
+    assets: int
+
+
+# --- where backups go ---------------------------------------------------------------------
+
+def database_file(database: pw.Database | None = None) -> Path | None:
+    database = database or db.obj
+    if isinstance(database, pw.SqliteDatabase) and database.database not in ("", ":memory:"):
+        return Path(database.database)
+    return None
+
+
+def _is_open() -> bool:
+    return db.obj is not None and not db.obj.is_closed()
+
+
+def backup_folder(db_file: Path | None = None) -> Path:
+    """The configured backup folder, else ``backups`` beside the database."""
+    configured = None
+    if _is_open() and (db_file is None or db_file == database_file()):
+        with contextlib.suppress(pw.DatabaseError, sqlite3.DatabaseError):
+            from app.services import settings
+            configured = settings.get(FOLDER_SETTING)
+    elif db_file is not None and db_file.exists():
+        configured = _setting_from_file(db_file, FOLDER_SETTING)
+    if configured:
+        return Path(str(configured)).expanduser()
+    db_file = db_file or database_file()
+    if db_file is None:
+        return Path.cwd()
+    return db_file.resolve().parent / "backups"
+
+
+def set_backup_folder(folder: str | os.PathLike | None, by: str | None = None) -> Path:
+    """Choose where backups go (None: beside the database); the folder must be writable."""
+    from app.services import settings
+    if folder:
+        path = Path(folder).expanduser()
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            probe = path / ".quartermaster-write-test"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise BackupError(f"Backups cannot be written to {path}: {exc.strerror or exc}. "
+                              "Pick a folder you can write to.") from exc
+        settings.update({FOLDER_SETTING: str(path)}, by=by)
+    else:
+        settings.update({FOLDER_SETTING: None}, by=by)
+    return backup_folder()
+
+
+def _setting_from_file(path: Path, key: str):
+    import json
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        try:
+            row = conn.execute("SELECT value FROM setting WHERE key = ?", (key,)).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return None
+    return json.loads(row[0]) if row and row[0] else None
+
+
+# --- names and listing ----------------------------------------------------------------------
+
+def _slug(text: str) -> str:
+    s = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40].strip("-")
+    return s if s and s[0].isalpha() else f"b-{s}".rstrip("-")
+
+
+def parse_name(path: Path) -> BackupInfo | None:
+    m = _NAME.match(path.name)
+    if not m:
+        return None
+    try:
+        taken = dt.datetime.strptime(m["ts"], "%Y%m%d-%H%M%S")
+        size = path.stat().st_size
+    except (ValueError, OSError):
+        return None
+    return BackupInfo(path, taken, m["reason"], int(m["assets"]), size)
+
+
+def list_backups(folder: Path | None = None, stem: str | None = None) -> list[BackupInfo]:
+    """Backups of this database in the folder, newest first."""
+    db_file = database_file()
+    folder = folder or backup_folder(db_file)
+    if stem is None and db_file is not None:
+        stem = db_file.stem
+    elif stem is None and isinstance(db.obj, pw.PostgresqlDatabase):
+        stem = db.obj.database or "postgres"  # the portable copies of this server database
+    try:
+        entries = list(folder.glob(f"*{SUFFIX}"))
+    except OSError:
+        return []
+    out = []
+    for p in entries:
+        info = parse_name(p)
+        if info and (stem is None or _NAME.match(p.name)["stem"] == stem):
+            out.append(info)
+    out.sort(key=lambda b: (b.taken_at, b.path.name), reverse=True)
+    return out
+
+
+def newest_backup(folder: Path | None = None, stem: str | None = None) -> BackupInfo | None:
+    found = list_backups(folder, stem)
+    return found[0] if found else None
+
+
+def _unique_path(folder: Path, stem: str, taken: dt.datetime, reason: str, assets: int) -> Path:
+    ts = taken.strftime("%Y%m%d-%H%M%S")
+    for n in range(1, 1000):
+        extra = "" if n == 1 else f"-{n}"
+        p = folder / f"{stem}-{ts}{extra}-{_slug(reason)}-{assets}a{SUFFIX}"
+        if not p.exists():
+            return p
+    raise BackupError(f"Too many backups in {folder} within one second.")
+
+
+# --- retention ------------------------------------------------------------------------------
+
+def retain(times, now: dt.datetime | None = None, daily: int = KEEP_DAILY,
+           weekly: int = KEEP_WEEKLY, monthly: int = KEEP_MONTHLY,
+           recent: dt.timedelta = KEEP_RECENT) -> set[dt.datetime]:
+    """Which backup times to keep: everything younger than ``recent``, and the
+    newest backup of each of the ``daily`` most recent days that have one, of
+    the ``weekly`` most recent ISO weeks and of the ``monthly`` most recent months."""
+    now = now or dt.datetime.now()
+    ordered = sorted(set(times), reverse=True)
+    keep = {t for t in ordered if now - t < recent}
+    rules = ((lambda t: t.date(), daily),
+             (lambda t: tuple(t.isocalendar())[:2], weekly),
+             (lambda t: (t.year, t.month), monthly))
+    for bucket, count in rules:
+        seen = set()
+        for t in ordered:  # newest first: the first of each bucket is its newest
+            if len(seen) >= count:
+                break
+            k = bucket(t)
+            if k not in seen:
+                seen.add(k)
+                keep.add(t)
+    return keep
+
+
+def prune(folder: Path | None = None, stem: str | None = None,
+          now: dt.datetime | None = None) -> list[Path]:
+    """Delete the backups ``retain`` does not keep; returns what was deleted."""
+    found = list_backups(folder, stem)
+    kept = retain([b.taken_at for b in found], now)
+    removed = []
+    for b in found:
+        if b.taken_at not in kept:
+            with contextlib.suppress(OSError):
+                b.path.unlink()
+                removed.append(b.path)
+    return removed
+
+
+# --- making one -----------------------------------------------------------------------------
+
+def _integrity(conn: sqlite3.Connection) -> list[str]:
+    rows = conn.execute("PRAGMA integrity_check").fetchall()
+    return [] if rows and rows[0][0] == "ok" else [r[0] for r in rows[:5]] or ["no answer"]
+
+
+def _asset_count(conn: sqlite3.Connection) -> int:
+    try:
+        return int(conn.execute("SELECT COUNT(*) FROM asset").fetchone()[0])
+    except sqlite3.DatabaseError:
+        return 0
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _storage(exc: OSError, where: Path) -> BackupError:
+    reason = exc.strerror or str(exc)
+    if getattr(exc, "errno", None) == 28:
+        reason = "the disk is full"
+    return BackupError(f"The backup could not be written to {where}: {reason}. "
+                       "Free some space or choose another backup folder (Settings → Backups); "
+                       "the database itself is unchanged.")
+
+
+def _write_compressed(plain: Path, dest: Path) -> None:
+    part = dest.with_name(dest.name + ".part")
+    try:
+        with plain.open("rb") as src, part.open("wb") as raw:
+            with gzip.GzipFile(filename=dest.name[:-3], mode="wb", fileobj=raw,
+                               compresslevel=1) as gz:  # 3x faster than 6, 12% larger
+                shutil.copyfileobj(src, gz, 1 << 20)
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.replace(part, dest)
+    except OSError:
+        with contextlib.suppress(OSError):
+            part.unlink()
+        raise
+    _fsync_dir(dest.parent)
+
+
+def snapshot(src: sqlite3.Connection, dest: Path | None, *, stem: str, reason: str,
+             folder: Path | None = None) -> BackupInfo:
+    """Copy the database behind ``src`` (one consistent snapshot), verify the
+    copy, and write it to ``dest`` (``.gz``: compressed; else a plain SQLite
+    file) or, without ``dest``, under its own name into ``folder``."""
+    taken = dt.datetime.now().replace(microsecond=0)
+    with tempfile.TemporaryDirectory(prefix="qm-backup-") as tmp:
+        plain = Path(tmp) / "copy.sqlite"
+        out = sqlite3.connect(plain)
+        try:
+            src.backup(out)  # all pages in one step: a single snapshot even while others write
+            out.execute("PRAGMA journal_mode=DELETE")
+            problems = _integrity(out)
+            assets = _asset_count(out)
+        finally:
+            out.close()
+        if problems:
+            raise BackupError("The database failed its integrity check while being backed up "
+                              f"({'; '.join(problems)}); no backup was written. Restore the "
+                              "newest good backup.")
+        if dest is None:
+            assert folder is not None
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise _storage(exc, folder) from exc
+            dest = _unique_path(folder, stem, taken, reason, assets)
+        try:
+            if dest.name.endswith(".gz"):
+                _write_compressed(plain, dest)
+            else:
+                part = dest.with_name(dest.name + ".part")
+                shutil.copyfile(plain, part)
+                with part.open("rb+") as f:
+                    os.fsync(f.fileno())
+                os.replace(part, dest)
+        except OSError as exc:
+            raise _storage(exc, dest.parent) from exc
+    return BackupInfo(dest, taken, _slug(reason), assets, dest.stat().st_size)
+
+
+def has_data(conn) -> bool:
+    """Whether the database holds anything worth a copy (an empty new file does not)."""
+    for table in ("asset", "person", "location", "supply", "license", "site"):
+        try:
+            if conn.execute(f'SELECT 1 FROM "{table}" LIMIT 1').fetchone():
+                return True
+        except (sqlite3.DatabaseError, pw.DatabaseError):
+            continue
+    return False
+
+
+def make_backup(reason: str = "manual", output: str | os.PathLike | None = None, *,
+                database: pw.Database | None = None, automatic: bool | None = None,
+                prune_old: bool = True) -> BackupInfo | None:
+    """Back up the open SQLite database. ``output``: that file instead of the
+    backup folder. Automatic backups (the default unless ``reason`` is
+    "manual" or an output is given) skip an empty database and PostgreSQL,
+    returning None."""
+    database = database or db.obj
+    if automatic is None:
+        automatic = reason == "daily" or (reason != "manual" and output is None)
+    if isinstance(database, pw.PostgresqlDatabase):
+        if automatic:
+            return None
+        return export_postgres(output)
+    db_file = database_file(database)
+    if db_file is None:
+        if automatic:
+            return None
+        raise BackupError("This database lives in memory only; there is no file to back up.")
+    conn = database.connection()
+    if automatic and not has_data(conn):
+        return None
+    folder = None if output else backup_folder(db_file)
+    info = snapshot(conn, Path(output) if output else None, stem=db_file.stem, reason=reason,
+                    folder=folder)
+    log.info("backup written: %s (%s)", info.path, reason)
+    if folder is not None and prune_old:
+        prune(folder, db_file.stem)
+    return info
+
+
+def maybe_backup_on_open(max_age: dt.timedelta = MAX_AGE) -> BackupInfo | None:
+    """The daily backup: when the open SQLite database's newest backup is
+    older than ``max_age`` (or there is none) and it holds data. Set
+    ``QM_NO_AUTO_BACKUP=1`` to leave it out (benchmarks, scripted runs)."""
+    if os.environ.get("QM_NO_AUTO_BACKUP"):
+        return None  # scripted runs and benchmarks that time a command
+    db_file = database_file()
+    if db_file is None:
+        return None
+    newest = newest_backup(backup_folder(db_file), db_file.stem)
+    if newest is not None and dt.datetime.now() - newest.taken_at < max_age:
+        return None
+    return make_backup(reason="daily")
+
+
+def daily_backup_or_warn() -> None:
+    """For the command line: the daily backup; a failure is a warning on
+    stderr, never a reason to refuse the command."""
+    import sys
+    try:
+        maybe_backup_on_open()
+    except (DomainError, OSError, sqlite3.Error, pw.DatabaseError) as exc:
+        print(f"warning: the daily backup was not made: {exc}", file=sys.stderr)
+
+
+# --- PostgreSQL: a portable copy ------------------------------------------------------------
+
+def export_postgres(output: str | os.PathLike | None = None) -> BackupInfo:
+    """Every table of the PostgreSQL inventory into a new SQLite file (gzip
+    when the name ends in .gz), verified like a backup."""
+    from app.store import transfer
+    from app.store.db import open_database
+    pg = db.obj
+    name = pg.database or "postgres"
+    taken = dt.datetime.now().replace(microsecond=0)
+    folder = None
+    if output is None:
+        folder = backup_folder(None)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _storage(exc, folder) from exc
+    src_conn = pg.connection()
+    source = transfer.summary(src_conn)
+    with tempfile.TemporaryDirectory(prefix="qm-export-") as tmp:
+        plain = Path(tmp) / f"{name}.sqlite"
+        try:
+            local = open_database(plain)
+            with local.atomic():
+                transfer.copy_all(src_conn, src_is_postgres=True)
+            problems = transfer.differences(source, transfer.summary(local.connection()))
+            local.close()
+        finally:
+            db.initialize(pg)
+        if problems:
+            raise BackupError("The export does not match the server: " + "; ".join(problems))
+        conn = sqlite3.connect(plain)
+        try:
+            dest = Path(output) if output else None
+            info = snapshot(conn, dest, stem=name, reason="export", folder=folder)
+        finally:
+            conn.close()
+    return BackupInfo(info.path, taken, "export", info.assets, info.size)
+
+
+# --- restoring ------------------------------------------------------------------------------
+
+def _decompress_to(src: Path, dest: Path) -> None:
+    with src.open("rb") as head:
+        magic = head.read(2)
+    try:
+        if magic == b"\x1f\x8b":
+            with gzip.open(src, "rb") as f, dest.open("wb") as out:
+                shutil.copyfileobj(f, out, 1 << 20)
+                out.flush()
+                os.fsync(out.fileno())
+        else:
+            shutil.copyfile(src, dest)
+            with dest.open("rb+") as out:
+                os.fsync(out.fileno())
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        with contextlib.suppress(OSError):
+            dest.unlink()
+        if isinstance(exc, OSError) and not isinstance(exc, gzip.BadGzipFile):
+            raise _storage(exc, dest.parent) from exc
+        raise BackupError(f"{src.name} is not a complete backup ({exc}); pick another.") from exc
+
+
+def verify_file(path: Path) -> int:
+    """Check that ``path`` is a sound Quartermaster database this version can
+    open; returns its asset count."""
+    from app.store import migrations
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            problems = _integrity(conn)
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            version = None
+            if migrations.VERSION_TABLE in tables:
+                version = conn.execute(
+                    f"SELECT MAX(version) FROM {migrations.VERSION_TABLE}").fetchone()[0]
+            assets = _asset_count(conn)
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise BackupError(f"The backup is not a readable database ({exc}); pick another.") from exc
+    if problems:
+        raise BackupError(f"The backup is damaged ({'; '.join(problems)}); pick another.")
+    if "asset" not in tables or version is None:
+        raise BackupError("That file is not a Quartermaster database; pick a backup Quartermaster made.")
+    if int(version) > migrations.LATEST:
+        raise BackupError(f"That backup was made by a newer Quartermaster (schema {version}); "
+                          "update Quartermaster to restore it.")
+    return assets
+
+
+def _keep_damaged(target: Path, folder: Path) -> Path | None:
+    """The current file cannot be backed up properly: keep it as it is, WAL and all."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    dest = folder / f"{target.stem}-{stamp}-unreadable{target.suffix or '.sqlite'}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(target, dest)
+        for extra in ("-wal", "-shm"):
+            side = Path(str(target) + extra)
+            if side.exists():
+                shutil.copyfile(side, Path(str(dest) + extra))
+    except OSError as exc:
+        raise _storage(exc, folder) from exc
+    return dest
+
+
+def restore(backup: str | os.PathLike, target: str | os.PathLike | None = None) -> RestoreResult:
+    """Replace the database file with ``backup`` (after verifying it and
+    backing up the current file), then re-open it if it was open."""
+    from app.store.db import close_database, open_database, resolve_target
+    backup = Path(backup)
+    if not backup.is_file():
+        raise BackupError(f"There is no backup file {backup}.")
+    bound_file = database_file() if _is_open() else None
+    if target is None:
+        target = str(bound_file) if bound_file else resolve_target(None)
+    if is_postgres_url(str(target)):
+        raise BackupError("Restore replaces a local SQLite file. To load a backup into a "
+                          "PostgreSQL server, restore it to a file and run "
+                          "`quartermaster --db FILE migrate-to postgresql://…` into an empty database.")
+    target = Path(target).resolve()
+    was_open = bound_file is not None and bound_file.resolve() == target
+    folder = backup_folder(target) if not was_open else backup_folder(bound_file)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.restoring")
+    _decompress_to(backup, tmp)
+    try:
+        assets = verify_file(tmp)
+        safety = None
+        if target.exists():
+            try:
+                if was_open:
+                    conn = db.obj.connection()
+                    safety = snapshot(conn, None, stem=target.stem, reason="before-restore",
+                                      folder=folder).path
+                else:
+                    conn = sqlite3.connect(target, timeout=30)
+                    try:
+                        safety = snapshot(conn, None, stem=target.stem, reason="before-restore",
+                                          folder=folder).path
+                    finally:
+                        conn.close()
+            except (BackupError, sqlite3.DatabaseError, pw.DatabaseError) as exc:
+                if isinstance(exc, BackupError) and "could not be written" in str(exc):
+                    raise
+                safety = _keep_damaged(target, folder)
+        if was_open:
+            close_database()
+        for extra in ("-wal", "-shm", "-journal"):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(str(target) + extra)
+        os.replace(tmp, target)
+        _fsync_dir(target.parent)
+    except OSError as exc:
+        raise _storage(exc, target.parent) from exc
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+    if was_open:
+        open_database(target)
+    log.info("restored %s from %s", target, backup)
+    return RestoreResult(target, backup, safety, assets)
