@@ -256,11 +256,18 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
         orders = []
         remaining = assets
         po_no = 0
+        # Every model is bought at least once, so even a small demo holds the
+        # district's infrastructure (E-Rate switches and access points, capital
+        # servers and displays) that the year-end and E-Rate reports are about.
+        firsts = list(MODELS) if assets >= 4 * len(MODELS) else []
         while remaining > 0:
-            model = rng.choices(MODELS, weights)[0]
+            first_order = bool(firsts)
+            model = firsts.pop(0) if first_order else rng.choices(MODELS, weights)[0]
             cat = model[3]
             size = {"Chromebooks": rng.randint(30, 400), "Laptops": rng.randint(10, 60),
                     "Desktops": rng.randint(10, 40), "Tablets": rng.randint(20, 120)}.get(cat, rng.randint(1, 12))
+            if first_order:
+                size = min(size, rng.randint(1, 4))
             size = min(size, remaining)
             remaining -= size
             po_no += 1
