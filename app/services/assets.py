@@ -413,6 +413,9 @@ def check_out(asset_id: int, person_id: int | None = None, location_id: int | No
     history.record("asset", asset.id, "check_out", field="holder", old=None,
                    new=person or location, by=by,
                    note=f"due {due.isoformat()}" if due else None, at=now)
+    if asset.status != "deployed":  # so a report as of a past date knows its status then
+        history.record("asset", asset.id, "check_out", field="status", old=asset.status,
+                       new="deployed", by=by, at=now)
     search.refresh_assets([asset.id])
     return loan
 
@@ -445,6 +448,9 @@ def check_in(asset_id: int, condition: str | None = None, by: str | None = None,
                  version=Asset.version + 1, updated_at=now).where(Asset.id == asset.id).execute()
     history.record("asset", asset.id, "check_in", field="holder", old=holder, new=None, by=by,
                    note=condition, at=now)
+    if asset.status != status:
+        history.record("asset", asset.id, "check_in", field="status", old=asset.status,
+                       new=status, by=by, at=now)
     search.refresh_assets([asset.id])
     return Loan.get_by_id(loan.id) if loan else None
 
@@ -494,10 +500,15 @@ def mark_audited(asset_ids: list[int], date: dt.date | None = None, by: str | No
     n = 0
     for start in range(0, len(asset_ids), 500):
         chunk = asset_ids[start:start + 500]
+        # The date it replaces goes into history too, so a report as of an
+        # earlier day can put it back.
+        before = dict(Asset.select(Asset.id, Asset.last_audit_date).where(Asset.id.in_(chunk)).tuples())
         n += Asset.update(last_audit_date=date, version=Asset.version + 1, updated_at=utcnow()) \
             .where(Asset.id.in_(chunk)).execute()
         for asset_id in chunk:
-            history.record("asset", asset_id, "audit", field="last_audit_date", new=date, by=by)
+            if asset_id in before:
+                history.record("asset", asset_id, "audit", field="last_audit_date",
+                               old=before[asset_id], new=date, by=by)
     return n
 
 

@@ -178,3 +178,19 @@ def test_hostile_text_is_stored_verbatim_and_searchable(db):
     for q in ("drop table", "100%", "_x_", "'", '"=hyper'):
         expr = search.match_expression(Asset.id, Asset.search_text, q)
         assert [x.id for x in Asset.select().where(expr)] == [a.id], q
+
+
+def test_status_and_audit_changes_by_loans_and_stocktakes_are_in_history(db):
+    """Check-out, check-in and audits change status and audit date: history
+    keeps the value before, so a report as of an earlier day can put it back."""
+    d = district()
+    a = asset(d, last_audit_date="2025-09-01")
+    from app.services import people
+    p = people.create(kind="staff", first_name="Ana", last_name="Ruiz", id_number="E77")
+    assets.check_out(a.id, person_id=p.id)
+    assets.check_in(a.id, status="retired")
+    assets.mark_audited([a.id], date=dt.date(2026, 9, 2))
+    rows = [(h["field"], h["old"], h["new"]) for h in reversed(history.for_entity("asset", a.id))]
+    assert ("status", "ready", "deployed") in rows
+    assert ("status", "deployed", "retired") in rows
+    assert ("last_audit_date", "2025-09-01", "2026-09-02") in rows
