@@ -77,9 +77,10 @@ def test_import_killed_midway_is_all_or_nothing(tmp_path):
     # the commit, everything. Never a part.
     assert n in (0, rows), f"a killed import left {n} of {rows} rows"
     assert committed(dbp, "SELECT COUNT(*) FROM asset WHERE tag NOT LIKE 'BIG-%'") == 50
-    res = qm(dbp, "import", str(csv))  # and the same file imports whole afterwards
-    assert res.returncode == 0, res.stderr
-    assert committed(dbp, "SELECT COUNT(*) FROM asset WHERE tag LIKE 'BIG-%'") == rows
+    if n == 0:  # the same file imports whole afterwards
+        res = qm(dbp, "import", str(csv))
+        assert res.returncode == 0, res.stderr
+        assert committed(dbp, "SELECT COUNT(*) FROM asset WHERE tag LIKE 'BIG-%'") == rows
     assert qm(dbp, "check").returncode == 0
 
 
