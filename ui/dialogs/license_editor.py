@@ -47,7 +47,7 @@ class LicenseEditor(FormDialog):
         self.add_field("cost", "Cost", placeholder="0.00")
         self.add_field("order_number", "PO number")
         self.add_field("licensed_to", "Licensed to")
-        self.add_field("product_key", "Product key", placeholder="XXXXX-XXXXX-XXXXX")
+        self.add_field("product_key", "Product key", placeholder="e.g. 7K2Q9-M4T8P-R3W6D")
         notes = self.add_field("notes", "Notes", QPlainTextEdit())
         notes.setFixedHeight(60)
         if license_id:
