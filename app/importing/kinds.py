@@ -124,8 +124,10 @@ class _Catalog:
             self.models.setdefault((None, _n(name)), i)
         self.suppliers = {_n(n): i for i, n in Supplier.select(Supplier.id, Supplier.name).tuples()}
         self.people = {}
+        self.names: dict[int, tuple[str, str | None]] = {}  # id → (full name, ID number) for search text
         for i, first, last, email, idn in Person.select(Person.id, Person.first_name, Person.last_name,
                                                         Person.email, Person.id_number).tuples():
+            self.names[i] = (f"{first or ''} {last or ''}".strip(), idn)
             if idn:
                 self.people[("id", idn.upper())] = i
             if email:
@@ -158,11 +160,22 @@ class AssetHandler(Handler):
         self.created_keys: list[str] = []
         self.holders: list[tuple[str, int]] = []
         self.updates: list[tuple[int, dict]] = []
+        self.new_rooms: dict[int, tuple[int, str]] = {}  # stand-in id → (site id, name)
+        self.room_ids: dict[int, int] = {}  # stand-in id → the room's real id
         self._stack = contextlib.ExitStack()
         if self.writing:
             from app.store import search
             self._stack.enter_context(search.bulk_mode())
             self.now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+            from app.store.db import db
+            import peewee as pw
+            if isinstance(db.obj, pw.SqliteDatabase):
+                # The text sqlite3's (Python-level) adapters would make, made once a
+                # value: 500,000 adapter calls are a second of a 100,000-row import.
+                self.now = self.now.isoformat(" ")
+                self._day = lambda d: d.isoformat() if d is not None else None
+            else:
+                self._day = lambda d: d
 
     # -- checking
     def check(self, row: int, rec: dict) -> list[Problem]:
@@ -392,17 +405,18 @@ class AssetHandler(Handler):
             key = tagsvc.normalize_tag(v["tag"])
         status = v.get("status") or ("deployed" if person_id else "ready")
         from app.store.search import asset_doc
-        room_name = v.get("room")
+        holder, holder_idn = self.cat.names.get(person_id, (None, None)) if person_id else (None, None)
         doc = asset_doc(v["tag"], v.get("serial"), v.get("name"), maker, model, v.get("model_number"),
-                        None, None, room_name, None, v.get("site"), v.get("order_number"),
+                        holder, holder_idn, v.get("room"), None, v.get("site"), v.get("order_number"),
                         v.get("erate_frn"), v.get("notes"))
         import json
+        day = self._day
         self.batch.append((v["tag"], key, v.get("serial"), (v.get("serial") or "").upper() or None,
-                           v.get("name"), model_id, status, site_id, room_id, None,
-                           v.get("purchase_date"), _money(v.get("cost")), v.get("order_number"),
+                           v.get("name"), model_id, status, site_id, room_id, person_id,
+                           day(v.get("purchase_date")), _money(v.get("cost")), v.get("order_number"),
                            supplier_id, v.get("funding_type"), v.get("funding_name"),
-                           v.get("erate_frn"), v.get("erate_funding_year"), v.get("in_service_date"),
-                           v.get("warranty_end"), v.get("last_audit_date"), v.get("notes"),
+                           v.get("erate_frn"), v.get("erate_funding_year"), day(v.get("in_service_date")),
+                           day(v.get("warranty_end")), day(v.get("last_audit_date")), v.get("notes"),
                            json.dumps(v["custom"], ensure_ascii=False, sort_keys=True) if v.get("custom") else None,
                            doc, self.now, self.now, 1))
         self.created_keys.append(key)
@@ -442,6 +456,7 @@ class AssetHandler(Handler):
         from app.services import assets
         if not self.updates:
             return
+        self._make_rooms()
         names = sorted({k for _, changes in self.updates for k in changes})
         fields = [getattr(Asset, self._UPDATE_COLUMNS.get(k, k)) for k in names]
         ids = [aid for aid, _ in self.updates]
@@ -457,8 +472,9 @@ class AssetHandler(Handler):
     def _flush(self) -> None:
         if not self.batch:
             return
-        from app.store.bulk import insert_rows
-        insert_rows("asset", ASSET_COLUMNS, self.batch)
+        self._make_rooms()
+        from app.store import bulk
+        bulk.insert_rows("asset", ASSET_COLUMNS, self.batch)
         self.batch = []
 
     def abandon(self, exc_type, exc, tb) -> None:
@@ -480,18 +496,10 @@ class AssetHandler(Handler):
                                           "old_id", "new_id", "who", "at", "note"),
                         (("asset", ids[k], "create", None, None, None, None, None, who, now,
                           f"imported from {self.p.path.name}") for k in self.created_keys))
-            if self.holders:
-                from app.store.db import db
-                import peewee as pw
-                mark = "?" if isinstance(db.obj, pw.SqliteDatabase) else "%s"
-                pairs = [(pid, ids[k]) for k, pid in self.holders]
-                db.connection().cursor().executemany(
-                    f"UPDATE asset SET assigned_person_id = {mark} WHERE id = {mark}", pairs)
+            if self.holders:  # the rows name who has it: each gets its open loan
                 insert_rows("loan", ("asset_id", "person_id", "out_at", "condition_out", "language",
                                      "out_by", "agreement_signed"),
-                            [(aid, pid, now, "good", "en", who, False) for pid, aid in pairs])
-                from app.store import search
-                search.refresh_assets([aid for _, aid in pairs])
+                            [(ids[k], pid, now, "good", "en", who, False) for k, pid in self.holders])
         finally:
             self._stack.close()
 
@@ -508,9 +516,29 @@ class AssetHandler(Handler):
                 self.cat.sites["unassigned"] = site_id
             room_id = self.cat.rooms.get((site_id, _n(v["room"])))
             if room_id is None:
-                room_id = catalog.create_location(site_id, v["room"], by=self.by).id
+                # A stand-in id until the next flush creates all new rooms at once.
+                room_id = -1 - len(self.new_rooms)
+                self.new_rooms[room_id] = (site_id, v["room"])
                 self.cat.rooms[(site_id, _n(v["room"]))] = room_id
         return site_id, room_id
+
+    def _make_rooms(self) -> None:
+        """Create the rooms the rows so far named, and put their real ids in
+        place of the stand-ins in the pending inserts and updates."""
+        todo = {k: v for k, v in self.new_rooms.items() if k not in self.room_ids}
+        if not todo:
+            return
+        made = catalog.add_rooms(list(todo.values()), by=self.by)
+        for (stand_in, (site_id, name)), real in zip(todo.items(), made):
+            self.room_ids[stand_in] = real
+            self.cat.rooms[(site_id, _n(name))] = real
+        fix = self.room_ids
+        at = ASSET_COLUMNS.index("location_id")
+        self.batch = [row if row[at] is None or row[at] > 0 else row[:at] + (fix[row[at]],) + row[at + 1:]
+                      for row in self.batch]
+        for _, changes in self.updates:
+            if changes.get("location_id", 0) < 0:
+                changes["location_id"] = fix[changes["location_id"]]
 
     def _ensure_model(self, v):
         maker_id = None
@@ -553,6 +581,8 @@ class AssetHandler(Handler):
             values.pop("email")
         person = people.create(by=self.by, kind="staff", **values)
         self.cat.people[key] = person.id
+        self.cat.names[person.id] = (f"{person.first_name or ''} {person.last_name or ''}".strip(),
+                                     person.id_number)
         return person.id
 
 

@@ -55,6 +55,52 @@ def create_location(site_id: int, name: str, parent_id: int | None = None,
 
 
 @writes
+def add_rooms(rooms, by: str | None = None) -> list[int]:
+    """Many new rooms at once (an import's rooms): ``rooms`` is a list of
+    (site_id, name) pairs, none of which exists yet. Each gets its label code
+    and a history entry, as ``create_location`` gives one room; the cost is a
+    few statements for the whole list, not five queries a room. Returns the
+    rooms' ids in the order given (a name given twice gets one room)."""
+    from app.store.bulk import insert_rows
+    from app.models.common import utcnow
+    wanted: dict[tuple[int, str], tuple[int, str]] = {}
+    order = []
+    for site_id, name in rooms:
+        name = clean_text(name, "name", required=True)
+        wanted.setdefault((site_id, name.lower()), (site_id, name))
+        order.append((site_id, name.lower()))
+    if not wanted:
+        return []
+    site_ids = sorted({s for s, _ in wanted})
+    sites = dict(Site.select(Site.id, Site.name).where(Site.id.in_(site_ids)).tuples())
+    missing = [s for s in site_ids if s not in sites]
+    if missing:
+        raise NotFound(f"No site with id {missing[0]}.")
+    clash = (Location.select(Location.site, Location.name)
+             .where(Location.site.in_(site_ids)).tuples())
+    for site_id, name in clash:
+        if (site_id, name.lower()) in wanted:
+            raise Conflict(f"{sites[site_id]} already has a room called {name}.")
+    insert_rows("location", ("site_id", "name"), list(wanted.values()))
+    ids: dict[tuple[int, str], int] = {}
+    for loc_id, site_id, name in (Location.select(Location.id, Location.site, Location.name)
+                                  .where(Location.site.in_(site_ids)
+                                         & Location.barcode.is_null()).tuples()):
+        if (site_id, name.lower()) in wanted:
+            ids[(site_id, name.lower())] = loc_id
+    from app.store.db import db
+    cur = db.connection().cursor()
+    mark = "%s" if isinstance(db.obj, pw.PostgresqlDatabase) else "?"
+    cur.executemany(f"UPDATE location SET barcode = {mark} WHERE id = {mark}",
+                    [(location_code(i), i) for i in ids.values()])
+    user, now = history.who(by), utcnow()
+    insert_rows("history_entry", ("entity", "entity_id", "action", "new", "who", "at"),
+                [("location", ids[key], "create", f"{sites[s]} / {name}", user, now)
+                 for key, (s, name) in wanted.items()])
+    return [ids[key] for key in order]
+
+
+@writes
 def rename_location(location_id: int, name: str, by: str | None = None) -> Location:
     loc = _get(Location, location_id, "room")
     name = clean_text(name, "name", required=True)

@@ -67,6 +67,10 @@ def _make(y: int, mo: int, d: int, text: str, field: str) -> dt.date:
         raise ValidationError(f"{_label(field)}: “{_short(text)}” is not a real date.", field=field) from None
 
 
+_PLAIN_MONEY = re.compile(r"\d{1,10}(?:\.\d{1,2})?")
+_CENT = Decimal("0.01")
+
+
 def parse_money(value, field: str = "cost", allow_negative: bool = False) -> Decimal | None:
     """$1,234.50, 1234.5, (12.00), 1.234,50 € — to Decimal cents; None for blank."""
     if value is None:
@@ -79,6 +83,8 @@ def parse_money(value, field: str = "cost", allow_negative: bool = False) -> Dec
         text = str(value).strip()
         if not text:
             return None
+        if _PLAIN_MONEY.fullmatch(text):  # "1234.50": most cells of a 100,000-row import
+            return Decimal(text).quantize(_CENT)
         negative = text.startswith("(") and text.endswith(")")
         text = text.strip("()").strip()
         if text.startswith("-"):

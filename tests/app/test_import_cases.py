@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from app import exporting, importing
+from app import exporting, importing, listing
 from app.importing import mapping as maps
 from app.models import (Asset, Category, HistoryEntry, Location, Manufacturer, Person, Site,
                         Supplier)
@@ -501,3 +501,32 @@ def test_title_rows_above_the_header_are_skipped(db, tmp_path):
     assert [(t, c, d) for t, c, d in got] == [("T-1", Decimal("1249.00"), dt.date(2023, 1, 23))]
     importing.commit(tmp_path / "hand.csv")
     assert Asset.select().where(Asset.tag == "C-1").count() == 1
+
+
+def test_lean_write_path_keeps_rooms_holders_history_and_search(db, tmp_path):
+    """The bulk path creates rooms a page at a time and writes holders in the
+    insert itself: each room still gets its label code and history entry, each
+    asset its open loan and creation entry, and the holder is searchable."""
+    from app.models import HistoryEntry, Loan
+    from app.services import catalog, people
+    site = catalog.create_site("Lincoln High")
+    catalog.create_location(site.id, "Library")
+    ana = people.create(first_name="Ana", last_name="Rivera", id_number="S-77", kind="student")
+    rows = [["Asset Tag", "Site", "Room", "Model", "Borrower ID"]]
+    rows += [[f"LR-{n:04d}", "Lincoln High", f"Room {n % 7}" if n % 3 else "library", "Chromebook 11",
+              "S-77" if n % 5 == 0 else ""] for n in range(1, 2501)]
+    done = importing.commit(_write(tmp_path / "rooms.csv", rows))
+    assert done.created == 2500 and not done.problems
+    rooms = {loc.name: loc for loc in Location.select()}
+    assert set(rooms) == {"Library"} | {f"Room {n}" for n in range(7)}
+    assert all(loc.barcode == f"LOC-{loc.id:05d}" for loc in rooms.values())
+    made = HistoryEntry.select().where((HistoryEntry.entity == "location") & (HistoryEntry.action == "create"))
+    assert made.count() == 8
+    a = Asset.get(Asset.tag == "LR-0015")
+    assert a.location.name == "Library" and a.assigned_person_id == ana.id and a.status == "deployed"
+    assert Loan.select().where(Loan.person == ana.id, Loan.returned_at.is_null()).count() == 500
+    assert Asset.get(Asset.tag == "LR-0007").location.name == "Room 0"
+    creates = HistoryEntry.select().where((HistoryEntry.entity == "asset") & (HistoryEntry.action == "create"))
+    assert creates.count() == 2500
+    assert len(listing.query_ids("assets", {"search": "rivera"})) == 500
+    assert listing.query_ids("assets", {"search": "LR-2499"}) == [Asset.get(Asset.tag == "LR-2499").id]
