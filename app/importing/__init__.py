@@ -215,7 +215,11 @@ class _Plan:
         problems = []
         n = len(cells)
         # One search of the whole row finds control characters; cells are cleaned only then.
-        dirty = bool(_CONTROL.search("".join(c for c in cells if c.__class__ is str)))
+        try:
+            joined = "".join(cells)  # a CSV row: every cell is text
+        except TypeError:  # a workbook row holds numbers and dates too
+            joined = "".join([c for c in cells if c.__class__ is str])
+        dirty = bool(_CONTROL.search(joined))
         for i, fieldname, header in self.columns:
             if i >= n:
                 continue
@@ -257,7 +261,8 @@ def column_of(rec: dict, fieldname: str) -> str:
 
 
 def looks_scientific(value) -> bool:
-    return isinstance(value, str) and bool(_SCIENTIFIC.match(value.strip()))
+    # "+" first: nearly no tag or serial holds one, so most cells skip the regex.
+    return isinstance(value, str) and "+" in value and bool(_SCIENTIFIC.match(value.strip()))
 
 
 __all__ = ["KINDS", "Preview", "Problem", "ImportRefused", "Cancelled", "preview", "commit",

@@ -20,7 +20,7 @@ FTS_TABLE = "asset_fts"
 
 def asset_doc(*parts) -> str:
     """The searchable text for one asset from its parts (None skipped)."""
-    return " | ".join(str(p).strip() for p in parts if p not in (None, "")).lower()
+    return " | ".join([str(p).strip() for p in parts if p is not None and p != ""]).lower()
 
 
 # SQL that gathers the parts of asset_doc for many assets at once.
