@@ -188,8 +188,7 @@ PEOPLE_COLUMNS = (
 
 def _people_where(filters: dict) -> list:
     conds = []
-    text = (filters.get("search") or "").strip()
-    for word in text.split():
+    for word in search.tokens(filters.get("search") or ""):
         conds.append(_ilike_any(word, Person.first_name, Person.last_name, Person.id_number,
                                 Person.email))
     if filters.get("kind"):
@@ -232,7 +231,7 @@ LOCATION_COLUMNS = (
 
 def _location_where(filters: dict) -> list:
     conds = []
-    for word in (filters.get("search") or "").split():
+    for word in search.tokens(filters.get("search") or ""):
         conds.append(_ilike_any(word, Location.name, Location.barcode, Site.name))
     if filters.get("site_id"):
         conds.append(Location.site == int(filters["site_id"]))
@@ -282,7 +281,7 @@ def _loan_where(filters: dict) -> list:
         conds += [Loan.returned_at.is_null(), Loan.due.between(today, today + dt.timedelta(days=14))]
     elif state == "returned":
         conds.append(Loan.returned_at.is_null(False))
-    for word in (filters.get("search") or "").split():
+    for word in search.tokens(filters.get("search") or ""):
         conds.append(_ilike_any(word, Asset.tag, Asset.name, Person.first_name,
                                 Person.last_name, Person.id_number, Location.name))
     if filters.get("person_id"):
@@ -339,7 +338,7 @@ def _repair_where(filters: dict) -> list:
         conds.append(Repair.status.not_in(list(OPEN_REPAIR_STATUSES)))
     if filters.get("vendor_id"):
         conds.append(Repair.vendor == int(filters["vendor_id"]))
-    for word in (filters.get("search") or "").split():
+    for word in search.tokens(filters.get("search") or ""):
         conds.append(_ilike_any(word, Asset.tag, Asset.name, Repair.problem,
                                 Repair.ticket, Supplier.name))
     return conds

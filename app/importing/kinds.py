@@ -107,6 +107,7 @@ class _Catalog:
     def __init__(self):
         from app.models import (Category, HardwareModel, Location, Manufacturer, Person, Site,
                                 Supplier)
+        from app.store.search import person_text
         self.sites = {}
         for i, name, code in Site.select(Site.id, Site.name, Site.code).tuples():
             self.sites[_n(name)] = i
@@ -127,7 +128,7 @@ class _Catalog:
         self.names: dict[int, tuple[str, str | None]] = {}  # id → (full name, ID number) for search text
         for i, first, last, email, idn in Person.select(Person.id, Person.first_name, Person.last_name,
                                                         Person.email, Person.id_number).tuples():
-            self.names[i] = (f"{first or ''} {last or ''}".strip(), idn)
+            self.names[i] = (person_text(first, last), idn)
             if idn:
                 self.people[("id", idn.upper())] = i
             if email:
@@ -576,13 +577,13 @@ class AssetHandler(Handler):
         if key in self.cat.people:
             return self.cat.people[key]
         from app.services import people
+        from app.store.search import person_text
         values = {k: val for k, val in new.items() if val}
         if "email" in values and "@" not in values["email"]:
             values.pop("email")
         person = people.create(by=self.by, kind="staff", **values)
         self.cat.people[key] = person.id
-        self.cat.names[person.id] = (f"{person.first_name or ''} {person.last_name or ''}".strip(),
-                                     person.id_number)
+        self.cat.names[person.id] = (person_text(person.first_name, person.last_name), person.id_number)
         return person.id
 
 

@@ -38,10 +38,14 @@ LEFT JOIN site s ON s.id = a.site_id
 """
 
 
+def person_text(first, last) -> str:
+    """A holder's name as the search text holds it."""
+    return f"{first or ''} {last or ''}".strip()
+
+
 def _doc_from_row(row) -> str:
     _, tag, serial, name, model, model_no, mfr, first, last, idno, room, aroom, site, notes, po, frn = row
-    person = f"{first or ''} {last or ''}".strip()
-    return asset_doc(tag, serial, name, mfr, model, model_no, person, idno, room, aroom, site,
+    return asset_doc(tag, serial, name, mfr, model, model_no, person_text(first, last), idno, room, aroom, site,
                      po, frn, notes)
 
 
@@ -175,7 +179,10 @@ def _like_escape(text: str) -> str:
 def tokens(query: str) -> list[str]:
     # Control characters (a NUL ends an FTS5 string; PostgreSQL refuses it) are never stored.
     query = re.sub(r"[\x00-\x1f\x7f]", " ", query)
-    return [t for t in query.lower().split() if t]
+    # "Flores, James" as the Assigned-to column shows it: a comma ending a word
+    # separates, it is not part of what is searched for (inner ones are kept).
+    words = (t.strip(",;") for t in query.lower().split())
+    return [t for t in words if t]
 
 
 def match_expression(asset_id_column, search_text_column, query: str):

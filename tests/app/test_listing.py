@@ -101,3 +101,9 @@ def test_fiscal_year_start():
     assert listing.fiscal_year_start(dt.date(2026, 6, 30), 7) == dt.date(2025, 7, 1)
     assert listing.fiscal_year_start(dt.date(2026, 7, 1), 7) == dt.date(2026, 7, 1)
     assert listing.fiscal_year_start(dt.date(2026, 2, 1), 1) == dt.date(2026, 1, 1)
+
+
+def test_search_takes_a_name_as_the_assigned_to_column_shows_it(reg):
+    d, a1, a2, a3 = reg
+    assert listing.query_ids("assets", {"search": "O'Brien, Ann"}) == [a2.id]
+    assert listing.query_ids("people", {"search": "O'Brien, Ann"}) == [d["staff"].id]
