@@ -370,6 +370,70 @@ def make_backup(reason: str = "manual", output: str | os.PathLike | None = None,
     return info
 
 
+class PendingBackup:
+    """A backup being made on its own thread; ``result()`` waits for it and
+    raises what went wrong."""
+
+    def __init__(self, work):
+        import threading
+        self._info: BackupInfo | None = None
+        self._error: BaseException | None = None
+
+        def run():
+            try:
+                self._info = work()
+            except BaseException as exc:  # handed to whoever asks for the result
+                self._error = exc
+        self._thread = threading.Thread(target=run, name="qm-backup", daemon=True)
+        self._thread.start()
+
+    def result(self) -> BackupInfo | None:
+        self._thread.join()
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+        return self._info
+
+    def wait(self) -> None:
+        """Wait without raising (the caller is already failing): the error is logged."""
+        try:
+            self.result()
+        except Exception as exc:  # noqa: BLE001 - logged; the caller's own error wins
+            log.warning("backup not written: %s", exc)
+
+
+def start_backup(reason: str) -> PendingBackup | None:
+    """The automatic backup taken before a bulk change (an import), made from
+    a connection of its own on a second thread, so the change can go ahead
+    meanwhile: the copy is the database as last committed, whatever the
+    change has written so far. Call ``result()`` before committing the
+    change (a failed backup should refuse it). None where an automatic
+    backup is not made (PostgreSQL, a database in memory, an empty one)."""
+    database = db.obj
+    db_file = database_file(database)
+    if isinstance(database, pw.PostgresqlDatabase) or db_file is None:
+        return None
+    if not has_data(database.connection()):
+        return None
+    folder = backup_folder(db_file)  # read here: the settings live on this thread's connection
+
+    def work() -> BackupInfo:
+        from app.store.db import BUSY_TIMEOUT_S
+        try:
+            src = sqlite3.connect(db_file, timeout=BUSY_TIMEOUT_S)
+            try:
+                info = snapshot(src, None, stem=db_file.stem, reason=reason, folder=folder)
+            finally:
+                src.close()
+        except sqlite3.Error as exc:
+            raise BackupError(f"The backup {reason} could not be made ({exc}); "
+                              "nothing was changed.") from exc
+        log.info("backup written: %s (%s)", info.path, reason)
+        prune(folder, db_file.stem)
+        return info
+    return PendingBackup(work)
+
+
 def maybe_backup_on_open(max_age: dt.timedelta = MAX_AGE) -> BackupInfo | None:
     """The daily backup: when the open SQLite database's newest backup is
     older than ``max_age`` (or there is none) and it holds data. Set

@@ -125,27 +125,28 @@ def commit(path, kind: str | None = None, sheet: str | None = None,
     transaction back; Cancel does the same with Cancelled. Either way the
     database is exactly as it was."""
     table, kind, mapping = open_file(path, kind, sheet, mapping)
-    _backup_first(path)
+    from app import backup
     from app.services import history
     from app.services.base import transaction
-    with transaction():
-        done = _run(table, kind, mapping, update, skip_bad, custom, progress, write=True,
-                    by=by, cancelled=cancelled)
-        maps.remember(kind, table.headers, mapping)
-        history.record("import", 0, "import", new=f"{done.created} created, {done.updated} updated",
-                       note=f"{kind} from {Path(path).name}"
-                            f"{f' ({done.skipped} rows skipped)' if done.skipped else ''}", by=by)
-    return done
-
-
-def _backup_first(path) -> None:
+    # The copy from before the import is made beside it, from the last
+    # committed state, and must be on disk before the import commits.
+    pending = backup.start_backup(reason=f"before importing {Path(path).name}")
     try:
-        from app import backup
-    except ImportError:
-        return
-    make = getattr(backup, "make_backup", None)
-    if make:
-        make(reason=f"before importing {Path(path).name}")
+        with transaction():
+            done = _run(table, kind, mapping, update, skip_bad, custom, progress, write=True,
+                        by=by, cancelled=cancelled)
+            maps.remember(kind, table.headers, mapping)
+            history.record("import", 0, "import",
+                           new=f"{done.created} created, {done.updated} updated",
+                           note=f"{kind} from {Path(path).name}"
+                                f"{f' ({done.skipped} rows skipped)' if done.skipped else ''}", by=by)
+            if pending is not None:
+                pending, waiting = None, pending
+                waiting.result()  # a failed backup refuses the import (rolled back)
+    finally:
+        if pending is not None:  # the import failed first: its error is the one to show
+            pending.wait()
+    return done
 
 
 def _run(table, kind, mapping, update, skip_bad, custom, progress, write: bool,
