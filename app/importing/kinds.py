@@ -8,6 +8,7 @@ import contextlib
 import datetime as dt
 import functools
 import re
+import sys
 from decimal import Decimal
 
 from app.importing import Problem, column_of, looks_scientific
@@ -148,6 +149,8 @@ ASSET_COLUMNS = ("tag", "tag_key", "serial", "serial_key", "name", "model_id", "
 
 
 class AssetHandler(Handler):
+    PAGE = 2000  # rows inserted at a time; the second thread indexes and logs each page
+
     def __init__(self, *a):
         super().__init__(*a)
         from app.store.bulk import id_map
@@ -158,17 +161,19 @@ class AssetHandler(Handler):
                        .where(TagRecord.state == "voided").tuples()}
         self.seen: set[str] = set()
         self.batch: list = []
-        self.created_keys: list[str] = []
-        self.holders: list[tuple[str, int]] = []
         self.updates: list[tuple[int, dict]] = []
         self.new_rooms: dict[int, tuple[int, str]] = {}  # stand-in id → (site id, name)
         self.room_ids: dict[int, int] = {}  # stand-in id → the room's real id
         self._stack = contextlib.ExitStack()
+        self.bg = None  # the second thread that indexes and logs each page written
         if self.writing:
-            from app.store import search
-            self._stack.enter_context(search.bulk_mode())
-            self.now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+            from app.store import bulk, search
             from app.store.db import db
+            self.index_sql = self._stack.enter_context(search.inserts_indexed_by_caller())
+            self.bg = self._stack.enter_context(bulk.Background())
+            self.top = db.execute_sql("SELECT COALESCE(MAX(id), 0) FROM asset").fetchone()[0]
+            self.who = history.who(self.by)
+            self.now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
             import peewee as pw
             if isinstance(db.obj, pw.SqliteDatabase):
                 # The text sqlite3's (Python-level) adapters would make, made once a
@@ -394,6 +399,7 @@ class AssetHandler(Handler):
         if v.get("supplier"):
             supplier_id = self.cat.suppliers.get(_n(v["supplier"]))
             if supplier_id is None:
+                self._quiet()
                 supplier_id = catalog.ensure_supplier(v["supplier"]).id
                 self.cat.suppliers[_n(v["supplier"])] = supplier_id
         person_id = v.get("holder_id") or self._ensure_person(v.get("holder_new"))
@@ -402,6 +408,7 @@ class AssetHandler(Handler):
             return self._update(self.existing[key], v, site_id, room_id, model_id, supplier_id,
                                 person_id)
         if not key:
+            self._quiet()
             v["tag"] = tagsvc.next_tags(1)[0]
             key = tagsvc.normalize_tag(v["tag"])
         status = v.get("status") or ("deployed" if person_id else "ready")
@@ -420,11 +427,8 @@ class AssetHandler(Handler):
                            day(v.get("warranty_end")), day(v.get("last_audit_date")), v.get("notes"),
                            json.dumps(v["custom"], ensure_ascii=False, sort_keys=True) if v.get("custom") else None,
                            doc, self.now, self.now, 1))
-        self.created_keys.append(key)
-        if person_id:
-            self.holders.append((key, person_id))
         self.existing[key] = -1  # taken (id known after the flush)
-        if len(self.batch) >= 2000:
+        if len(self.batch) >= self.PAGE:
             self._flush()
 
     def _update(self, asset_id, v, site_id, room_id, model_id, supplier_id, person_id):
@@ -457,6 +461,7 @@ class AssetHandler(Handler):
         from app.services import assets
         if not self.updates:
             return
+        self._quiet()
         self._make_rooms()
         names = sorted({k for _, changes in self.updates for k in changes})
         fields = [getattr(Asset, self._UPDATE_COLUMNS.get(k, k)) for k in names]
@@ -470,13 +475,39 @@ class AssetHandler(Handler):
             assets.update(aid, changes, by=self.by, action="import")
         self.updates = []
 
+    def _quiet(self) -> None:
+        """Before this thread writes a row of its own: the second thread idle
+        (see bulk.Background)."""
+        if self.bg is not None:
+            self.bg.wait()
+
     def _flush(self) -> None:
+        """Insert the page; the second thread then indexes it, writes each new
+        asset's history entry and opens the loans of the rows naming who has it."""
         if not self.batch:
             return
         self._make_rooms()
         from app.store import bulk
+        from app.store.db import db
         bulk.insert_rows("asset", ASSET_COLUMNS, self.batch)
         self.batch = []
+        # The page's rows: the ids after the last page's, stamped with this
+        # import's time (on a shared database another workstation's new asset
+        # may take an id in between; it is not this import's to log).
+        lo, hi = self.top, db.execute_sql("SELECT MAX(id) FROM asset").fetchone()[0]
+        self.top = hi
+        p = bulk.param()
+        if self.index_sql:
+            self.bg.run(self.index_sql, (lo, hi))
+        self.bg.run(f"INSERT INTO history_entry (entity, entity_id, action, who, at, note) "
+                    f"SELECT 'asset', id, 'create', {p}, {p}, {p} FROM asset "
+                    f"WHERE id > {p} AND id <= {p} AND created_at = {p} ORDER BY id",
+                    (self.who, self.now, f"imported from {self.p.path.name}", lo, hi, self.now))
+        self.bg.run(f"INSERT INTO loan (asset_id, person_id, out_at, condition_out, language, "
+                    f"out_by, agreement_signed) SELECT id, assigned_person_id, {p}, 'good', 'en', "
+                    f"{p}, {p} FROM asset WHERE id > {p} AND id <= {p} AND created_at = {p} "
+                    f"AND assigned_person_id IS NOT NULL ORDER BY id",
+                    (self.now, self.who, False, lo, hi, self.now))
 
     def abandon(self, exc_type, exc, tb) -> None:
         # The search triggers come back; the index is not rebuilt (all is rolled back).
@@ -488,31 +519,23 @@ class AssetHandler(Handler):
         try:
             self._flush()
             self._flush_updates()
-            from app.models.common import utcnow
-            from app.store.bulk import id_map, insert_rows
-            ids = id_map("asset", "tag_key")
-            who = history.who(self.by)
-            now = utcnow()
-            insert_rows("history_entry", ("entity", "entity_id", "action", "field", "old", "new",
-                                          "old_id", "new_id", "who", "at", "note"),
-                        (("asset", ids[k], "create", None, None, None, None, None, who, now,
-                          f"imported from {self.p.path.name}") for k in self.created_keys))
-            if self.holders:  # the rows name who has it: each gets its open loan
-                insert_rows("loan", ("asset_id", "person_id", "out_at", "condition_out", "language",
-                                     "out_by", "agreement_signed"),
-                            [(ids[k], pid, now, "good", "en", who, False) for k, pid in self.holders])
-        finally:
-            self._stack.close()
+            self.bg.wait()
+        except BaseException:
+            self._stack.__exit__(*sys.exc_info())  # drops what is queued
+            raise
+        self._stack.close()
 
     def _ensure_place(self, v):
         site_id = room_id = None
         if v.get("site"):
             site_id = self.cat.sites.get(_n(v["site"]))
             if site_id is None:
+                self._quiet()
                 site_id = catalog.ensure_site(v["site"]).id
                 self.cat.sites[_n(v["site"])] = site_id
         if v.get("room"):
             if site_id is None:
+                self._quiet()
                 site_id = self.cat.sites.get("unassigned") or catalog.ensure_site("Unassigned").id
                 self.cat.sites["unassigned"] = site_id
             room_id = self.cat.rooms.get((site_id, _n(v["room"])))
@@ -529,6 +552,7 @@ class AssetHandler(Handler):
         todo = {k: v for k, v in self.new_rooms.items() if k not in self.room_ids}
         if not todo:
             return
+        self._quiet()
         made = catalog.add_rooms(list(todo.values()), by=self.by)
         for (stand_in, (site_id, name)), real in zip(todo.items(), made):
             self.room_ids[stand_in] = real
@@ -546,12 +570,14 @@ class AssetHandler(Handler):
         if v.get("manufacturer"):
             maker_id = self.cat.makers.get(_n(v["manufacturer"]))
             if maker_id is None:
+                self._quiet()
                 maker_id = catalog.ensure_manufacturer(v["manufacturer"]).id
                 self.cat.makers[_n(v["manufacturer"])] = maker_id
         cat_id = None
         if v.get("category"):
             cat_id = self.cat.categories.get(_n(v["category"]))
             if cat_id is None:
+                self._quiet()
                 cat_id = catalog.ensure_category(v["category"]).id
                 self.cat.categories[_n(v["category"])] = cat_id
         if not v.get("model"):
@@ -560,6 +586,7 @@ class AssetHandler(Handler):
         model_id = self.cat.models.get(key) or (self.cat.models.get((None, _n(v["model"])))
                                                 if maker_id is None else None)
         if model_id is None:
+            self._quiet()
             from app.models import Manufacturer
             maker = Manufacturer.get_by_id(maker_id) if maker_id else None
             m = catalog.ensure_model(v["model"], maker, category=cat_id, model_number=v.get("model_number"))
@@ -576,6 +603,7 @@ class AssetHandler(Handler):
             key = ("email", new["email"].lower())
         if key in self.cat.people:
             return self.cat.people[key]
+        self._quiet()
         from app.services import people
         from app.store.search import person_text
         values = {k: val for k, val in new.items() if val}

@@ -173,7 +173,10 @@ def _dialect(sample: str):
 
 def _csv_rows(path: Path) -> Iterator[list[str]]:
     enc = _encoding(path)
-    with path.open("r", encoding=enc, errors="replace", newline="") as f:
+    # A 1 MB buffer: each read from the disk lets go of Python's lock, and a
+    # thread waiting for that lock (the import's writer) is starved while the
+    # reading thread keeps taking it back every few milliseconds.
+    with path.open("r", encoding=enc, errors="replace", newline="", buffering=1 << 20) as f:
         sample = f.read(64 * 1024)
         f.seek(0)
         if enc == "utf-8-sig" or sample.startswith("\ufeff"):

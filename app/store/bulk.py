@@ -52,3 +52,111 @@ def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence], pa
 def id_map(table: str, key_column: str) -> dict:
     """{key: id} for a whole table (after a bulk insert)."""
     return dict(db.execute_sql(f'SELECT "{key_column}", id FROM "{table}"').fetchall())
+
+
+def param() -> str:
+    """The driver's placeholder: ``?`` for sqlite3, ``%s`` for psycopg2."""
+    return "%s" if isinstance(db.obj, pw.PostgresqlDatabase) else "?"
+
+
+class Background:
+    """Statements run in order on a second thread, on this thread's SQLite
+    connection — so inside its transaction. SQLite lets go of Python's lock
+    while a statement runs, so an INSERT … SELECT that indexes or logs the
+    page just written costs the caller nothing while it prepares the next
+    page (two cores: checking on one, writing on the other).
+
+        with Background() as bg:
+            bg.run("INSERT INTO … SELECT … WHERE id > ?", (lo,))
+            bg.wait()          # before this thread writes anything itself
+
+    The caller must ``wait()`` before it writes on its own: one connection
+    has one last-insert rowid, and a statement finishing on the other thread
+    between an INSERT and the read of its new id would hand back the wrong
+    id. Reads need no wait. An error on the second thread is raised by the
+    next ``run``/``wait`` (or leaving the block); leaving by an exception
+    drops what is queued and waits for the statement running, so a rollback
+    never races a write. On PostgreSQL (and connections tied to one thread)
+    statements simply run at once."""
+
+    def __init__(self, threaded: bool | None = None):
+        self.conn = db.connection()
+        if threaded is None:
+            # Only where SQLite serialises calls on one connection itself
+            # (threadsafety 3): the caller reads while this thread writes.
+            import sqlite3
+            threaded = (isinstance(db.obj, pw.SqliteDatabase)
+                        and db.obj.connect_params.get("check_same_thread") is False
+                        and sqlite3.threadsafety == 3)
+        self.error: BaseException | None = None
+        self._raised = False
+        self._dropped = False
+        self._queue = None
+        if threaded:
+            import queue
+            import threading
+            import sys
+            self._queue = queue.Queue()
+            # Python hands its lock to a waiting thread only after the holder
+            # has kept it for a whole switch interval (5 ms) without letting
+            # go; a reader letting go for a moment now and then resets that
+            # clock, and the writer starves (measured: each page's index
+            # waited 100–150 ms for the lock). 1 ms while this writer runs.
+            self._interval = sys.getswitchinterval()
+            sys.setswitchinterval(min(self._interval, 0.001))
+            self._thread = threading.Thread(target=self._work, name="qm-bulk-writer", daemon=True)
+            self._thread.start()
+
+    @property
+    def threaded(self) -> bool:
+        return self._queue is not None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        self.close(discard=exc_type is not None)
+        return False
+
+    def run(self, sql: str, params: Sequence = ()) -> None:
+        self._raise()
+        if self._queue is None:
+            self.conn.cursor().execute(sql, tuple(params))
+        else:
+            self._queue.put((sql, tuple(params)))
+
+    def wait(self) -> None:
+        """Until every statement queued so far has run; raises the first error."""
+        if self._queue is not None:
+            self._queue.join()
+        self._raise()
+
+    def close(self, discard: bool = False) -> None:
+        if self._queue is not None:
+            self._dropped = discard
+            self._queue.put(None)
+            self._thread.join()
+            self._queue = None
+            import sys
+            sys.setswitchinterval(self._interval)
+        if not discard:
+            self._raise()
+
+    def _raise(self) -> None:
+        if self.error is not None and not self._raised:
+            self._raised = True
+            raise self.error
+
+    def _work(self) -> None:
+        cur = self.conn.cursor()
+        while True:
+            job = self._queue.get()
+            try:
+                if job is None:
+                    return
+                if self.error is None and not self._dropped:
+                    cur.execute(*job)
+            except BaseException as exc:  # handed to the caller's thread
+                self.error = exc
+            finally:
+                self._queue.task_done()

