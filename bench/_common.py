@@ -34,6 +34,22 @@ def demo_db(assets: int, seed: int = 1, fresh_copy: bool = False) -> Path:
     return path
 
 
+def peak_mb() -> float:
+    """This process's own peak resident memory in MB. Linux's VmHWM belongs to
+    the process's own memory map; ru_maxrss also keeps the high-water mark of
+    the process it was forked from (the benchmark parent after it built a
+    demo district, say), so it overstates a child's peak."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def pct(values, p: float) -> float:
     values = sorted(values)
     if not values:

@@ -20,19 +20,23 @@ import time
 from _common import OUT, ROOT, demo_db
 
 CHILD = """
-import resource, sys, time
+import sys, time
+sys.path.insert(0, "bench")
+from _common import peak_mb
 from app.store.db import open_database
 from app import importing
 open_database(sys.argv[1])
 t = time.perf_counter()
 done = importing.commit(sys.argv[2])
 seconds = time.perf_counter() - t
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+peak = peak_mb()
 print(done.created, f"{seconds:.2f}", f"{peak:.0f}")
 """
 
 EXPORT = """
-import resource, sys, time
+import sys, time
+sys.path.insert(0, "bench")
+from _common import peak_mb
 from app.store.db import open_database
 from app import exporting
 open_database(sys.argv[1])
@@ -41,7 +45,7 @@ for target in sys.argv[2:]:
     t = time.perf_counter()
     exporting.export("assets", target)
     out.append(f"{time.perf_counter() - t:.2f}")
-print(*out, f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}")
+print(*out, f"{peak_mb():.0f}")
 """
 
 PEOPLE = """
