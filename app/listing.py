@@ -421,7 +421,10 @@ def query_ids(kind: str, filters: dict | None = None, sort: str | None = None,
     query = query.order_by(*order)
     if limit is not None:
         query = query.limit(limit)
-    return [r[0] for r in query.tuples().iterator()]
+    # The driver's rows, not peewee's: its per-row wrapping doubled a
+    # 100,000-id sort (tag 121 → 50 ms).
+    from app.store.db import db
+    return [r[0] for r in db.execute(query).fetchall()]
 
 
 def count(kind: str, filters: dict | None = None) -> int:
