@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import json
 import re
 import sys
 from decimal import Decimal
@@ -146,6 +147,10 @@ ASSET_COLUMNS = ("tag", "tag_key", "serial", "serial_key", "name", "model_id", "
                  "in_service_date", "warranty_end", "last_audit_date", "notes", "custom",
                  "search_text",
                  "created_at", "updated_at", "version")
+
+
+# One encoder for every row: json.dumps with options builds a new one per call.
+_custom_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 
 class AssetHandler(Handler):
@@ -417,7 +422,6 @@ class AssetHandler(Handler):
         doc = asset_doc(v["tag"], v.get("serial"), v.get("name"), maker, model, v.get("model_number"),
                         holder, holder_idn, v.get("room"), None, v.get("site"), v.get("order_number"),
                         v.get("erate_frn"), v.get("notes"))
-        import json
         day = self._day
         self.batch.append((v["tag"], key, v.get("serial"), (v.get("serial") or "").upper() or None,
                            v.get("name"), model_id, status, site_id, room_id, person_id,
@@ -425,7 +429,7 @@ class AssetHandler(Handler):
                            supplier_id, v.get("funding_type"), v.get("funding_name"),
                            v.get("erate_frn"), v.get("erate_funding_year"), day(v.get("in_service_date")),
                            day(v.get("warranty_end")), day(v.get("last_audit_date")), v.get("notes"),
-                           json.dumps(v["custom"], ensure_ascii=False, sort_keys=True) if v.get("custom") else None,
+                           _custom_json(v["custom"]) if v.get("custom") else None,
                            doc, self.now, self.now, 1))
         self.existing[key] = -1  # taken (id known after the flush)
         if len(self.batch) >= self.PAGE:
