@@ -63,8 +63,10 @@ def test_sort_search_and_filters(qtbot, window, reg):
     page = window.pages["assets"]
     model = page.list.model
     assert model.rowCount() == 30 and page.list.counts.text() == "30 assets"
+    before = model.queries
     window.pages["assets"].list.table.sortByColumn(model.column_index("tag"), Qt.DescendingOrder)
     assert model.index(0, 0).data() == "QM-000030"
+    assert model.queries - before == 3  # count, first ids, first rows: once, though Qt asks twice
     qtbot.keyClicks(page.list.search, "sn0002")
     qtbot.waitUntil(lambda: model.rowCount() == 10)  # SN00020–SN00029
     assert page.list.counts.text() == "10 of 30 assets"

@@ -266,8 +266,13 @@ class ListTableModel(QAbstractTableModel):
         col = self.columns[column]
         if col.sort is None:
             return
+        descending = order == Qt.DescendingOrder
+        if self.loaded and (col.key, descending) == (self.sort_key, self.descending):
+            # QTableView.sortByColumn asks twice (itself, then through the
+            # header's indicator): the rows are in this order already.
+            return
         self.sort_key = col.key
-        self.descending = order == Qt.DescendingOrder
+        self.descending = descending
         if self.loaded:
             self.reload()
 
