@@ -21,7 +21,8 @@ def register(sub) -> None:
                    help="what the rows are (default: guessed from the headers)")
     p.add_argument("--sheet", help="XLSX: the sheet to read (default: the first)")
     p.add_argument("--mapping", metavar="MAP.json",
-                   help='JSON object of column header → field, e.g. {"Tag #": "tag", "Room": "room"}')
+                   help='JSON object of column header → field, e.g. {"Tag #": "tag", "Room": "room"}; '
+                        'columns it does not name keep their suggested field; null leaves one out')
     p.add_argument("--dry-run", action="store_true", help="check and report; write nothing")
     p.add_argument("--update", action="store_true",
                    help="update assets whose tag already exists (otherwise a conflict)")
@@ -42,13 +43,23 @@ def _mapping(args):
         raise CommandError(f"cannot read the mapping {args.mapping}: {exc}") from exc
     if not isinstance(given, dict):
         raise CommandError("the mapping file is a JSON object of header → field")
-    table, _kind, _ = importing.open_file(args.file, args.kind, args.sheet, mapping={})
+    # The map changes the columns it names; the others keep the field their
+    # header suggests (or the one remembered for these headers).
+    table, _kind, out = importing.open_file(args.file, args.kind, args.sheet)
     index = {h.strip().lower(): i for i, h in enumerate(table.headers)}
-    out = {}
     for header, fieldname in given.items():
         i = index.get(str(header).strip().lower())
         if i is None:
             raise CommandError(f"the file has no column {header!r}")
+        if fieldname in (None, "", importing.IGNORE):
+            out[i] = importing.IGNORE  # the column is left out, not kept as a custom field
+            continue
+        if not isinstance(fieldname, str):
+            raise CommandError(f"the mapping gives {header!r} the field {fieldname!r}; "
+                               "a field is a name like \"tag\" or \"room\"")
+        for j, taken in list(out.items()):
+            if taken == fieldname and j != i:
+                del out[j]  # one column feeds a field: the one the map names
         out[i] = fieldname
     return out
 

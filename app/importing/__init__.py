@@ -23,6 +23,7 @@ from app.importing.reader import MAX_CELL, open_table, sheet_names, text_of
 from app.services.errors import DomainError, ValidationError
 
 KINDS = tuple(maps.FIELDS)
+IGNORE = "ignore"  # a column mapped to this is left out (neither a field nor a custom field)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _NEUTRALISED = ("=", "+", "-", "@", "\t", "\r")
 _SCIENTIFIC = re.compile(r"^-?\d(\.\d+)?[eE]\+\d{1,3}$")  # Excel writes 6.37702E+15
@@ -35,6 +36,10 @@ class Problem:
     reason: str
 
     def __str__(self) -> str:
+        if not self.row:  # about the whole file
+            return f"column {self.column}: {self.reason}" if self.column else self.reason
+        if not self.column:
+            return f"row {self.row}: {self.reason}"
         return f"row {self.row}, column {self.column}: {self.reason}"
 
 
@@ -99,7 +104,8 @@ def open_file(path, kind: str | None = None, sheet: str | None = None,
         raise ValidationError(f"Unknown kind {kind!r}; use one of: {', '.join(KINDS)}.")
     if mapping is None:
         mapping = maps.remembered(kind, table.headers) or maps.suggest(kind, table.headers)
-    bad = {f for f in mapping.values() if f not in maps.FIELDS[kind] and not _is_custom(f)}
+    bad = {f for f in mapping.values()
+           if f not in maps.FIELDS[kind] and not _is_custom(f) and f != IGNORE}
     if kind != "assets" and any(_is_custom(f) for f in mapping.values()):
         raise ValidationError("Only assets keep extra columns as custom fields.")
     if bad:
@@ -154,14 +160,22 @@ def _run(table, kind, mapping, update, skip_bad, custom, progress, write: bool,
     from app.importing import kinds
     p = Preview(kind, table.path, table.sheet, table.headers, mapping)
     chosen = [i for i, f in mapping.items() if _is_custom(f)]
-    fields = {i: f for i, f in mapping.items() if not _is_custom(f)}
+    fields = {i: f for i, f in mapping.items() if not _is_custom(f) and f != IGNORE}
     if chosen:  # the columns marked "custom field", and only those
         p.custom_columns = list(dict.fromkeys(table.headers[i] for i in sorted(chosen)
                                               if table.headers[i]))
     elif custom and kind == "assets":  # every column nothing else took
         p.custom_columns = list(dict.fromkeys(
             h for i, h in enumerate(table.headers)
-            if i not in fields and h and not maps.norm(h).startswith("unnamed")))
+            if i not in mapping and h and not maps.norm(h).startswith("unnamed")))
+    if not fields:
+        raise ValidationError(
+            f"None of the columns of {table.path.name} could be matched to {_ONE[kind]} field "
+            f"(its headers: {_headers_sample(table.headers)}). Choose what each column holds in "
+            "the mapping step (or give --mapping), or check that this is the right file and kind.")
+    if kind == "assets" and "tag" not in fields.values():
+        p.warnings.append(Problem(0, "", "no column gives the asset tag: each new asset gets the "
+                                         "next free tag (map the tag column if the file has one)"))
     plan = _Plan(table.headers, fields, p.custom_columns if (custom or chosen) else ())
     total = table.estimate_rows() if progress else 0
     verb = "Importing" if write else "Checking"
@@ -172,6 +186,10 @@ def _run(table, kind, mapping, update, skip_bad, custom, progress, write: bool,
                 raise Cancelled("Import cancelled; nothing was written.")
             if progress and n % 500 == 0:
                 progress(n, max(total, n), f"{verb} row {n:,}…")
+            if _is_totals_row(cells):
+                p.warnings.append(Problem(rownum, "", f"“{_first_text(cells)}” reads as a totals "
+                                                      "row, not a record; it is left out"))
+                continue
             p.rows += 1
             record, row_problems = plan.record(cells, rownum)
             if not row_problems:
@@ -190,10 +208,39 @@ def _run(table, kind, mapping, update, skip_bad, custom, progress, write: bool,
                     writing = skip_bad
         if write and p.problems and not skip_bad:
             raise ImportRefused(p)
+    if write and p.problems and not skip_bad:  # refused while the last rows were written
+        raise ImportRefused(p)
     p.skipped = len(p.bad_rows) if skip_bad else 0
     if progress:
         progress(p.rows, p.rows, f"{p.rows:,} rows")
     return p
+
+
+_TOTALS = re.compile(r"(grand\s*|sub\s*)?totals?\b[\s:]*", re.IGNORECASE)
+
+
+def _first_text(cells) -> str:
+    return next((str(c).strip() for c in cells if c not in ("", None) and str(c).strip()), "")
+
+
+def _is_totals_row(cells) -> bool:
+    """A footer a hand-kept sheet adds below its records ("Total", "Grand total:
+    $48,210", "TOTAL 312"): its first filled cell starts with the word, and at
+    most three cells are filled."""
+    first = _first_text(cells)
+    if not first or first[0] not in "TtGgSs" or not _TOTALS.match(first):
+        return False
+    return sum(1 for c in cells if c not in ("", None)) <= 3
+
+
+_ONE = {"assets": "an asset", "people": "a person", "locations": "a location", "models": "a model",
+        "licenses": "a license", "supplies": "a supply"}
+
+
+def _headers_sample(headers) -> str:
+    shown = [_CONTROL.sub("", h)[:40] for h in headers if h][:8]
+    return ", ".join(f"“{h}”" for h in shown) + (", …" if len(headers) > len(shown) else "") \
+        if shown else "none"
 
 
 def _is_custom(fieldname: str) -> bool:

@@ -9,7 +9,9 @@ import re
 FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
     "assets": {
         "tag": ("assettag", "tag", "tagno", "tagnumber", "tagnum", "assetno", "assetnumber",
-                "assetid", "inventorytag", "propertytag", "propertyno", "districttag", "barcode"),
+                "assetid", "inventorytag", "propertytag", "propertyno", "districttag", "barcode",
+                "assetcode", "inventoryno", "inventorynumber", "invno", "propertynumber", "tagid",
+                "assettagid", "districtno", "districtnumber"),
         "serial": ("serial", "serialnumber", "serialno", "sn", "servicetag", "serialnum"),
         "name": ("name", "assetname", "itemname", "item", "description", "devicename", "hostname"),
         "model": ("model", "modelname"),
@@ -17,22 +19,26 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         "model_number": ("modelnumber", "modelno", "partnumber", "mpn", "sku"),
         "category": ("category", "type", "devicetype", "assettype", "equipmenttype", "kind"),
         "status": ("status", "statuslabel", "state"),
-        "site": ("site", "school", "building", "campus", "sitename"),
-        "room": ("room", "roomnumber", "roomno", "area"),
+        "site": ("site", "school", "building", "campus", "sitename", "bldg", "buildingname",
+                 "schoolname", "facility", "campusname"),
+        "room": ("room", "roomnumber", "roomno", "area", "rm", "rmno", "roomname", "classroom"),
         "location": ("location", "locationname", "defaultlocation"),
         "site_room": ("siteroom", "siteandroom", "buildingroom", "schoolroom", "locationroom",
                       "siteslashroom", "campusroom"),
         "purchase_date": ("purchasedate", "dateacquired", "acquired", "acquisitiondate",
-                          "datepurchased", "purchased", "orderdate", "dateofpurchase"),
+                          "datepurchased", "purchased", "orderdate", "dateofpurchase", "podate",
+                          "invoicedate", "datereceived", "receiveddate", "purchdate"),
         "cost": ("purchasecost", "cost", "price", "unitcost", "unitprice", "value", "amount"),
         "order_number": ("ordernumber", "po", "ponumber", "purchaseorder", "pono", "order"),
         "supplier": ("supplier", "vendor", "seller", "reseller"),
         "funding": ("funding", "fundingsource", "fund", "source", "fundsource"),
         "erate_frn": ("frn", "eratefrn", "fundingrequestnumber"),
-        "erate_funding_year": ("fundingyear", "eratefundingyear", "eratefy", "erateyear"),
+        "erate_funding_year": ("fundingyear", "eratefundingyear", "eratefy", "erateyear",
+                               "fundingyr", "eratefundingyr"),
         "in_service_date": ("inservice", "inservicedate", "deploydate", "deployeddate"),
         "warranty_end": ("warrantyend", "warrantyexpires", "warrantyexpiration",
-                         "warrantyenddate", "warrantyexpirationdate"),
+                         "warrantyenddate", "warrantyexpirationdate", "warrantyexp",
+                         "warrantyexpires", "warrantydate", "warrantythrough", "warrantyuntil"),
         "warranty_months": ("warranty", "warrantymonths"),
         "notes": ("notes", "assetnotes", "comments", "comment", "note", "remarks"),
         "holder_username": ("checkedouttousername", "username", "assignedusername"),
@@ -40,9 +46,11 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         "holder_first": ("checkedouttofirstname", "firstname"),
         "holder_last": ("checkedouttolastname", "lastname"),
         "holder_name": ("fullname", "assignedto", "checkedoutto", "user", "employee", "student",
-                        "custodian", "holder", "borrower", "assignee", "issuedto"),
+                        "custodian", "holder", "borrower", "assignee", "issuedto", "assigneduser",
+                        "primaryuser", "currentuser", "assignedtouser", "teacher"),
         "holder_id": ("employeenumber", "employeeid", "studentid", "idnumber", "assignedid",
-                      "assignedtoid", "borrowerid", "staffid", "personid", "checkedouttoid"),
+                      "assignedtoid", "borrowerid", "staffid", "personid", "checkedouttoid",
+                      "employeeno", "studentno", "studentnumber", "staffno", "staffnumber"),
         "last_audit_date": ("lastaudit", "lastauditdate", "lastinventoried", "lastaudited",
                             "lastinventorydate"),
     },
@@ -51,7 +59,8 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         "last_name": ("lastname", "last", "surname", "familyname"),
         "full_name": ("fullname", "name", "displayname"),
         "id_number": ("employeenumber", "employeeid", "employeeno", "studentid", "studentnumber",
-                      "idnumber", "id", "personid", "staffid"),
+                      "idnumber", "id", "personid", "staffid", "studentno", "staffno",
+                      "staffnumber", "idno"),
         "username": ("username", "login"),
         "email": ("email", "emailaddress", "mail"),
         "phone": ("phone", "telephone", "phonenumber", "mobile"),
@@ -138,19 +147,32 @@ KIND_HINTS = {
 _NUMBER_WORDS = {"s", "no", "num", "nbr", "number", "1", "id", "code"}
 
 
+# Fields a number word after the header never feeds: "Item #" and "Site No"
+# are numbers, not a name or a site, so such a column stays a custom field.
+_NAMED_FIELDS = {"name", "holder_name", "full_name", "first_name", "last_name", "product",
+                 "category", "manufacturer", "vendor", "status", "notes", "supplier", "site",
+                 "kind", "model", "holder_first", "holder_last", "funding"}
+
+
 def norm(header: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", (header or "").lower())
+    """Lower-case letters and digits only; "#" reads as "no" ("Asset #" is "assetno")."""
+    return re.sub(r"[^a-z0-9]", "", (header or "").lower().replace("#", "no"))
+
+
+# Headers that name an asset's own tag or serial (a supply's barcode does not count).
+_ASSET_KEYS = (set(FIELDS["assets"]["tag"]) | set(FIELDS["assets"]["serial"])) - {"barcode"}
 
 
 def guess_kind(headers: list[str]) -> str:
     keys = {norm(h) for h in headers}
     scores = {k: sum(1 for h in hints if h in keys) for k, hints in KIND_HINTS.items()}
     # An asset list names a tag or a serial; other kinds win only on their own words.
-    if keys & {"assettag", "tag", "serial", "serialnumber"} and scores["licenses"] < 2 \
-            and scores["people"] < 2:
+    if keys & _ASSET_KEYS and scores["licenses"] < 2 and scores["people"] < 2:
         return "assets"
-    best = max(scores, key=scores.get)
-    return best if scores[best] else "assets"
+    # Without a tag or serial, a kind's own word wins a tie ("Model" and "EOL": models).
+    others = {k: n for k, n in scores.items() if k != "assets"}
+    best = max(others, key=others.get)
+    return best if others[best] and others[best] >= scores["assets"] else "assets"
 
 
 def suggest(kind: str, headers: list[str]) -> dict[int, str]:
@@ -176,7 +198,8 @@ def suggest(kind: str, headers: list[str]) -> dict[int, str]:
             # "Serial Nbr", "Tag No.", "Assets" — a known name with a number word after it.
             for n in sorted(lookup, key=len, reverse=True):
                 if len(n) >= 3 and key.startswith(n) and key[len(n):] in _NUMBER_WORDS:
-                    field = lookup[n]
+                    if lookup[n] not in _NAMED_FIELDS:
+                        field = lookup[n]
                     break
         if field and field not in used:
             out[i] = field
@@ -188,7 +211,9 @@ def suggest(kind: str, headers: list[str]) -> dict[int, str]:
 def header_key(kind: str, headers: list[str]) -> str:
     """A short key for a header set (a wide sheet's headers exceed a column's 255 characters)."""
     import hashlib
-    digest = hashlib.sha1("|".join(norm(h) for h in headers).encode()).hexdigest()
+    # The spelling key of mappings remembered before "#" read as "no": kept, so they still match.
+    digest = hashlib.sha1("|".join(re.sub(r"[^a-z0-9]", "", (h or "").lower())
+                                   for h in headers).encode()).hexdigest()
     return f"{kind}:{len(headers)}:{digest}"
 
 
