@@ -36,7 +36,8 @@ def status_of(text) -> str | None:
     word = _n(text)
     if word in STATUS_WORDS:
         return STATUS_WORDS[word]
-    for key, status in (("repair", "in_repair"), ("diagnos", "in_repair"), ("broken", "in_repair"),
+    # Google Admin's DEPROVISIONED: taken out of management, out of service here.
+    for key, status in (("deprovision", "retired"), ("repair", "in_repair"), ("diagnos", "in_repair"), ("broken", "in_repair"),
                         ("pend", "pending"), ("order", "pending"), ("deploy", "deployed"),
                         ("lost", "missing"), ("stolen", "missing"), ("missing", "missing"),
                         ("dispos", "disposed"), ("recycl", "disposed"), ("retire", "retired"),
@@ -151,6 +152,19 @@ ASSET_COLUMNS = ("tag", "tag_key", "serial", "serial_key", "name", "model_id", "
 
 # One encoder for every row: json.dumps with options builds a new one per call.
 _custom_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+
+
+# The longest text each asset field keeps (a longer cell is cut, with a note).
+_LIMITS = (("serial", 100), ("name", 255), ("order_number", 255), ("site", 255), ("room", 255),
+           ("manufacturer", 255), ("category", 255), ("model", 255), ("model_number", 255),
+           ("supplier", 255), ("notes", 100_000))
+
+
+def _same_custom(a: dict, b: dict) -> bool:
+    """Custom fields equal as text: a re-imported export reads 32 back as "32"."""
+    def text(d):
+        return {k: (str(v) if v is not None else "") for k, v in d.items() if v not in ("", None)}
+    return text(a) == text(b)
 
 
 class AssetHandler(Handler):
@@ -294,6 +308,10 @@ class AssetHandler(Handler):
             v["status"] = "deployed"
         if rec.get("custom"):
             v["custom"] = {**rec["custom"], **v.get("custom", {})}
+        for key, limit in _LIMITS:
+            x = rec.get(key)
+            if x.__class__ is str and len(x) > limit:
+                note(key, f"the cell holds {len(x):,} characters; the first {limit} are kept")
         return v
 
     def _funding(self, rec, v, bad):
@@ -376,6 +394,14 @@ class AssetHandler(Handler):
             who = c.get(("user", str(rec["holder_username"]).lower()))
         first, last = rec.get("holder_first"), rec.get("holder_last")
         full = rec.get("holder_name")
+        email = rec.get("holder_email")
+        if full and "@" in str(full) and " " not in str(full).strip():
+            # Google Admin's "User" column holds the sign-in address, not a name.
+            email, full = email or str(full).strip(), None
+            if who is None:
+                who = c.get(("email", email.lower()))
+            if not (first or last):
+                first, last = _name_from_email(email)
         if not (first or last) and full:
             parts = str(full).split(",", 1)
             if len(parts) == 2:
@@ -389,9 +415,11 @@ class AssetHandler(Handler):
             v["holder_id"] = who
         elif rec.get("holder_id") and not (first or last):
             v["holder_missing"] = str(rec["holder_id"])
-        elif first or last or rec.get("holder_email"):
+        elif first or last or email:
+            if not (first or last):
+                first, last = _name_from_email(str(email))
             v["holder_new"] = dict(first_name=str(first or "")[:100], last_name=str(last or "")[:100],
-                                   email=str(rec.get("holder_email") or "")[:255] or None,
+                                   email=str(email or "")[:255] or None,
                                    id_number=str(rec.get("holder_id") or "")[:100] or None)
             self.plan("people", f"{first or ''} {last or ''}".strip() or v["holder_new"]["email"] or "")
 
@@ -411,7 +439,7 @@ class AssetHandler(Handler):
         key = v.get("tag_key")
         if key and key in self.existing:
             return self._update(self.existing[key], v, site_id, room_id, model_id, supplier_id,
-                                person_id)
+                                person_id, row)
         if not key:
             self._quiet()
             v["tag"] = tagsvc.next_tags(1)[0]
@@ -435,8 +463,7 @@ class AssetHandler(Handler):
         if len(self.batch) >= self.PAGE:
             self._flush()
 
-    def _update(self, asset_id, v, site_id, room_id, model_id, supplier_id, person_id):
-        from app.services import assets
+    def _update(self, asset_id, v, site_id, room_id, model_id, supplier_id, person_id, row):
         changes = {k: v[k] for k in ("serial", "name", "purchase_date", "cost", "order_number",
                                      "funding_type", "funding_name", "erate_frn",
                                      "erate_funding_year", "in_service_date", "warranty_end",
@@ -451,7 +478,7 @@ class AssetHandler(Handler):
             changes["supplier_id"] = supplier_id
         if asset_id == -1:
             return
-        self.updates.append((asset_id, changes))
+        self.updates.append((asset_id, changes, person_id, row))
         if len(self.updates) >= 1000:
             self._flush_updates()
 
@@ -467,16 +494,46 @@ class AssetHandler(Handler):
             return
         self._quiet()
         self._make_rooms()
-        names = sorted({k for _, changes in self.updates for k in changes})
+        from app.services.errors import DomainError
+        from app.store.db import db
+        names = sorted({k for _, changes, _, _ in self.updates for k in changes} | {"custom"})
         fields = [getattr(Asset, self._UPDATE_COLUMNS.get(k, k)) for k in names]
-        ids = [aid for aid, _ in self.updates]
-        current = {row[0]: dict(zip(names, row[1:])) for row in
-                   Asset.select(Asset.id, *fields).where(Asset.id.in_(ids)).tuples()}
-        for aid, changes in self.updates:
-            now = current.get(aid)
-            if now is not None and all(now.get(k) == val for k, val in changes.items()):
+        ids = [aid for aid, _, _, _ in self.updates]
+        found = (Asset.select(Asset.id, Asset.assigned_person, *fields)
+                 .where(Asset.id.in_(ids)).tuples())
+        current, holders = {}, {}
+        for r in found:
+            current[r[0]], holders[r[0]] = dict(zip(names, r[2:])), r[1]
+        for aid, changes, person_id, row in self.updates:
+            now = current.get(aid, {})
+            if "custom" in changes:
+                # The file's custom columns join the asset's own (a field the file
+                # does not name stays); the same text is no change ("32" is 32).
+                merged = {**(now.get("custom") or {}), **changes["custom"]}
+                if _same_custom(merged, now.get("custom") or {}):
+                    changes = {k: x for k, x in changes.items() if k != "custom"}
+                else:
+                    changes = {**changes, "custom": merged}
+            if person_id and holders.get(aid) != person_id:
+                changes = {k: x for k, x in changes.items() if k != "status"}  # who has it wins
+            else:
+                person_id = None
+            changed = any(now.get(k) != val for k, val in changes.items())
+            if not changed and not person_id:
                 continue
-            assets.update(aid, changes, by=self.by, action="import")
+            try:
+                with db.atomic():  # the row whole, or (refused) not at all
+                    if changed:
+                        assets.update(aid, changes, by=self.by, action="import")
+                    if person_id:
+                        if holders.get(aid) is not None or assets.open_loan(aid) is not None:
+                            assets.check_in(aid, by=self.by, notes="reassigned by an import")
+                        assets.check_out(aid, person_id=person_id, by=self.by,
+                                         notes=f"imported from {self.p.path.name}")
+            except DomainError as exc:
+                self.p.problems.append(Problem(row, column_of({}, "holder_name")
+                                               if person_id else "", str(exc)))
+                self.p.bad_rows.add(row)
         self.updates = []
 
     def _quiet(self) -> None:
@@ -565,7 +622,7 @@ class AssetHandler(Handler):
         at = ASSET_COLUMNS.index("location_id")
         self.batch = [row if row[at] is None or row[at] > 0 else row[:at] + (fix[row[at]],) + row[at + 1:]
                       for row in self.batch]
-        for _, changes in self.updates:
+        for _, changes, _, _ in self.updates:
             if changes.get("location_id", 0) < 0:
                 changes["location_id"] = fix[changes["location_id"]]
 
@@ -617,6 +674,17 @@ class AssetHandler(Handler):
         self.cat.people[key] = person.id
         self.cat.names[person.id] = (person_text(person.first_name, person.last_name), person.id_number)
         return person.id
+
+
+def _name_from_email(email: str) -> tuple[str, str]:
+    """A name to file a person under when a sheet gives only their address:
+    maria.garcia@… is María… Garcia as far as we can tell (Maria, Garcia);
+    jdoe@… is just jdoe (the people import can name them properly later)."""
+    local = email.split("@", 1)[0].strip()
+    parts = [x for x in re.split(r"[._]", local) if x]
+    if len(parts) == 2 and all(x.isalpha() for x in parts):
+        return parts[0].capitalize(), parts[1].capitalize()
+    return "", local or email
 
 
 def _clamp_date(y, m, d):
@@ -839,8 +907,11 @@ class LocationHandler(ServiceHandler):
         if v["site"]:
             sid = self.cat.sites.get(_n(v["site"]))
             if sid is None:
-                sid = catalog.ensure_site(v["site"]).id
+                # A room row's address is its building's (rooms have none of their own).
+                sid = catalog.create_site(v["site"], address=v["address"], by=self.by).id
                 self.cat.sites[_n(v["site"])] = sid
+            elif v["address"]:
+                catalog.fill_site_address(sid, v["address"], by=self.by)
             loc = catalog.create_location(sid, v["name"], by=self.by)
             self.cat.rooms[(sid, _n(v["name"]))] = loc.id
         else:
@@ -904,12 +975,28 @@ class LicenseHandler(ServiceHandler):
         self.licenses = {(_n(p), _n(k)): i for i, p, k in
                          License.select(License.id, License.product, License.product_key).tuples()}
         self.in_file: dict = {}
+        self.free: dict = {}  # license key → seats still free as the rows are checked (None: no limit)
 
     def describe(self, v):
         return v["product"]
 
     def key_of(self, v):
         return (_n(v["product"]), _n(v.get("product_key")))
+
+    @staticmethod
+    def _capacity(v, existing):
+        """Free seats of the row's license: the database's for one that exists,
+        the row's own Seats for one this file creates; None when unlimited."""
+        if existing:
+            from app.models import License
+            from app.services import licenses
+            lic = License.get_by_id(existing)
+            if lic.site_license or lic.allow_over or lic.seats is None:
+                return None
+            return lic.seats - licenses.seats_used(lic.id)
+        if v.get("site_license"):
+            return None
+        return parse_int(v.get("seats", 1), "seats", 0, 10_000_000)
 
     def check(self, row, rec):
         try:
@@ -923,6 +1010,19 @@ class LicenseHandler(ServiceHandler):
             return [seat]
         first = self.in_file.get(key)
         existing = self.licenses.get(key)
+        refused = existing and first is None and not self.update  # reported below
+        if seat != (None, None, None) and not refused:  # the row takes a seat: is one left?
+            if key not in self.free:
+                self.free[key] = self._capacity(v, existing if first is None else None)
+            left = self.free[key]
+            if left is not None:
+                if left <= 0:
+                    col = next((f for f in ("seat_name", "seat_email", "seat_username", "seat_tag")
+                                if rec.get(f)), "seat_name")
+                    return [Problem(row, column_of(rec, col), f"license “{v['product']}” has no seat "
+                                    "left for this row (its seats are taken by earlier rows or "
+                                    "existing assignments); raise its seats or leave the row out")]
+                self.free[key] = left - 1
         if first is not None:
             action = "seat"  # the license comes from an earlier row of this file
         elif existing and not self.update:
@@ -952,17 +1052,21 @@ class LicenseHandler(ServiceHandler):
             if rec.get(key) and who is None:
                 who = self.cat.people.get((kind, str(rec[key]).lower()))
         name = str(rec.get("seat_name") or "").strip()
+        if "," in name:  # "García, María": last name first, as lists are kept
+            last, _, first = (x.strip() for x in name.partition(","))
+        else:
+            first, _, last = name.rpartition(" ") if " " in name else ("", "", name)
+            first, last = first.strip(), last.strip()
         if who is None and name:
-            who = self.cat.people.get(("name", _n(name)))
+            who = self.cat.people.get(("name", _n(f"{first}{last}")))
         if who is not None:
             return (who, None, None)
         if not (name or rec.get("seat_email")):
             return (None, None, None)
-        first, _, last = name.rpartition(" ") if " " in name else ("", "", name)
         email = str(rec.get("seat_email") or "").strip() or None
         new = {"first_name": first, "last_name": last or (email or "").split("@")[0],
                "email": email if email and "@" in email else None}
-        self.plan("people", name or email)
+        self.plan("people", f"{first} {last}".strip() or email)
         return (None, new, None)
 
     def convert(self, rec):
@@ -1020,6 +1124,7 @@ class SupplyHandler(ServiceHandler):
         super().__init__(*a)
         from app.models import Supply
         self.existing = {_n(n): i for i, n in Supply.select(Supply.id, Supply.name).tuples()}
+        self.cat = _Catalog()
 
     def describe(self, v):
         return v["name"]
@@ -1044,12 +1149,21 @@ class SupplyHandler(ServiceHandler):
         qty = parse_int(rec.get("quantity"), "quantity", 0, 10_000_000) if rec.get("quantity") not in (None, "") else 0
         v["_qty"] = qty
         v["_po"] = str(rec["order_number"]) if rec.get("order_number") else None
+        v["_supplier"] = str(rec["supplier"])[:255] if rec.get("supplier") else None
+        if v["_supplier"] and _n(v["_supplier"]) not in self.cat.suppliers:
+            self.plan("suppliers", v["_supplier"])
         return v, self.existing.get(_n(v["name"]))
 
     def save(self, v, existing):
         from app.services import stock
         v = dict(v)
-        qty, po = v.pop("_qty"), v.pop("_po")
+        qty, po, supplier = v.pop("_qty"), v.pop("_po"), v.pop("_supplier")
+        if supplier:
+            sid = self.cat.suppliers.get(_n(supplier))
+            if sid is None:
+                sid = catalog.ensure_supplier(supplier).id
+                self.cat.suppliers[_n(supplier)] = sid
+            v["supplier_id"] = sid
         if existing:
             stock.update(existing, v, by=self.by)
             if qty:

@@ -116,6 +116,19 @@ def rename_location(location_id: int, name: str, by: str | None = None) -> Locat
 
 
 @writes
+def fill_site_address(site_id: int, address: str | None, by: str | None = None) -> bool:
+    """Give a site the address it lacks (an import naming the building's
+    address on each room row); an address already there is kept."""
+    site = _get(Site, site_id, "site")
+    address = clean_text(address, "address", 500)
+    if not address or (site.address or "").strip():
+        return False
+    Site.update(address=address).where(Site.id == site.id).execute()
+    history.record("site", site.id, "update", field="address", old=None, new=address, by=by)
+    return True
+
+
+@writes
 def delete_location(location_id: int, by: str | None = None) -> None:
     loc = _get(Location, location_id, "room")
     in_use = Asset.select().where((Asset.location == loc) | (Asset.assigned_location == loc)).count()
