@@ -117,13 +117,31 @@ def _rows(table: Table):
 _NOT_CP1252 = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 
 
+# Control characters that text never holds (tab, line ends, the vertical tab
+# FileMaker writes for a line break inside a cell, and form feed aside).
+_CONTROL = re.compile(rb"[\x01-\x08\x0e-\x1f\x7f]")
+# More than this share of them in the first 64 KB is no hand-kept spreadsheet.
+_CONTROL_SHARE = 0.05
+
+
+def _refuse_binary(path: Path, head: bytes) -> None:
+    """A picture, a zip or an .exe renamed to .csv decodes as Windows-1252
+    into "columns" named by control characters: say what it is instead."""
+    if b"\0" in head or len(_CONTROL.findall(head)) > _CONTROL_SHARE * len(head):
+        raise ValidationError(
+            f"{path.name} is not a text spreadsheet (it holds binary data); open it in the "
+            "program it came from and save it as CSV or Excel workbook (.xlsx).")
+
+
 def _encoding(path: Path) -> str:
     with path.open("rb") as f:
-        head = f.read(4)
+        head = f.read(64 * 1024)
     if head.startswith(codecs.BOM_UTF8):
+        _refuse_binary(path, head[len(codecs.BOM_UTF8):])
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
+        return "utf-16"  # its NUL bytes are text: half of every Latin letter
+    _refuse_binary(path, head)
     decoder = codecs.getincrementaldecoder("utf-8")()
     mac = False
     lf = False
