@@ -7,6 +7,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import io
 import re
 import zipfile
 from dataclasses import dataclass
@@ -176,16 +177,46 @@ def repair_mojibake(text: str) -> str:
         return text
 
 
+# Lines looked at to tell the separator, from the first SAMPLE_CHARS of the file.
+DIALECT_SAMPLE_ROWS = 20
+SAMPLE_CHARS = 64 * 1024
+
+
 def _dialect(sample: str):
-    """Comma, semicolon or tab: whichever the header line holds most of (a
-    header rarely contains the separator; cells like "$1,234.50" often do)."""
-    first = re.split(r"\r\n|\r|\n", sample, maxsplit=1)[0] if sample else ""
-    unquoted = re.sub(r'"[^"]*"', "", first)
-    counts = {d: unquoted.count(d) for d in ",;\t"}
-    delim = max(counts, key=counts.get) if any(counts.values()) else ","
+    """Comma, semicolon or tab: whichever splits most of the first non-empty
+    lines into one same number of columns (more than one). A title line above
+    the header ("Inventory as of June 1, 2024") or a semicolon file's
+    unquoted "1.234,50" then cannot decide it; on a tie the separator giving
+    more columns wins. With no such separator, the one the first line holds
+    most of."""
+    # The sample may stop inside its last line: that line does not count.
+    cut = len(sample) >= SAMPLE_CHARS - 1 and not sample.endswith(("\r", "\n"))
+    best, best_score = None, (0, 0)
+    for delim in ",;\t":
+        widths = []
+        for row in csv.reader(io.StringIO(sample, newline=""), delimiter=delim):
+            if any(c.strip() for c in row):
+                widths.append(len(row))
+                if len(widths) > DIALECT_SAMPLE_ROWS:
+                    break
+        if len(widths) > DIALECT_SAMPLE_ROWS or (cut and len(widths) > 1):
+            widths.pop()
+        counts: dict[int, int] = {}
+        for w in widths:
+            if w > 1:
+                counts[w] = counts.get(w, 0) + 1
+        if counts:
+            width, rows = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
+            if (rows, width) > best_score:
+                best, best_score = delim, (rows, width)
+    if best is None:
+        first = re.split(r"\r\n|\r|\n", sample, maxsplit=1)[0] if sample else ""
+        unquoted = re.sub(r'"[^"]*"', "", first)
+        counts_1 = {d: unquoted.count(d) for d in ",;\t"}
+        best = max(counts_1, key=counts_1.get) if any(counts_1.values()) else ","
 
     class Dialect(csv.excel):
-        delimiter = delim
+        delimiter = best
     return Dialect
 
 
@@ -195,7 +226,7 @@ def _csv_rows(path: Path) -> Iterator[list[str]]:
     # thread waiting for that lock (the import's writer) is starved while the
     # reading thread keeps taking it back every few milliseconds.
     with path.open("r", encoding=enc, errors="replace", newline="", buffering=1 << 20) as f:
-        sample = f.read(64 * 1024)
+        sample = f.read(SAMPLE_CHARS)
         f.seek(0)
         if enc == "utf-8-sig" or sample.startswith("\ufeff"):
             sample = sample.lstrip("\ufeff")

@@ -52,3 +52,45 @@ def test_a_stray_control_character_is_not_binary(tmp_path):
     path.write_bytes(b"Asset Tag,Notes\r\nF-1,one\x0btwo\r\n\x1a")
     headers, rows = _rows(path)
     assert headers == ["Asset Tag", "Notes"] and rows[0] == (2, ["F-1", "one\x0btwo"])
+
+
+# --- B: the separator is chosen from several lines ----------------------------------
+
+def test_title_line_with_a_comma_above_a_semicolon_header(tmp_path):
+    path = tmp_path / "eu.csv"
+    path.write_bytes("Inventory as of June 1, 2024\r\n"
+                     "Asset Tag;Serial;Name;Cost\r\n"
+                     "EU-1;EUS1;Laptop;1.234,50\r\n"
+                     "EU-2;EUS2;Laptop;899,00\r\n".encode("cp1252"))
+    table = reader.open_table(path)
+    assert (table.headers, table.header_row) == (["Asset Tag", "Serial", "Name", "Cost"], 2)
+    assert list(table.rows()) == [(3, ["EU-1", "EUS1", "Laptop", "1.234,50"]),
+                                  (4, ["EU-2", "EUS2", "Laptop", "899,00"])]
+
+
+@pytest.mark.parametrize("delim", [",", ";", "\t"])
+@pytest.mark.parametrize("newline", ["\r\n", "\n", "\r"])
+def test_separator_survives_titles_quotes_and_line_ends(tmp_path, delim, newline):
+    others = "".join(d for d in ",;\t" if d != delim)
+    lines = [f"District{others[0]} technology{others[1]} list",  # the other separators
+             "",
+             delim.join(["Tag", "Notes", "Room"]),
+             delim.join(["T-1", f'"two{newline}lines{others}"', "101"]),
+             delim.join(["T-2", f'"a{delim}b"', "102"])]
+    path = tmp_path / "d.csv"
+    path.write_bytes(newline.join(lines).encode() + newline.encode())
+    table = reader.open_table(path)
+    assert table.headers == ["Tag", "Notes", "Room"]
+    assert list(table.rows()) == [(4, ["T-1", f"two{newline}lines{others}", "101"]),
+                                  (5, ["T-2", f"a{delim}b", "102"])]
+
+
+def test_one_column_file_and_a_sample_cut_mid_line(tmp_path):
+    one = tmp_path / "one.csv"
+    one.write_text("Asset Tag\nA-1\nA-2\n")
+    assert _rows(one) == (["Asset Tag"], [(2, ["A-1"]), (3, ["A-2"])])
+    # Long rows: the 64 KB sample ends inside a line, which must not vote.
+    big = tmp_path / "big.csv"
+    row = ";".join(["x" * 3000, "1,5", "y"])
+    big.write_text("Tag;Cost;Room\n" + "\n".join([row] * 30) + "\n")
+    assert reader.open_table(big).headers == ["Tag", "Cost", "Room"]
