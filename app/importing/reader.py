@@ -264,41 +264,57 @@ def _open_xlsx_openpyxl(path: Path, sheet: str | None) -> Table:
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - any unreadable workbook
-        raise ValidationError(f"{path.name} is not a readable Excel workbook ({exc}).") from exc
+        raise _unreadable(path, exc) from exc
     names = wb.sheetnames
     if sheet is None:
         sheet = names[0]
     elif sheet not in names:
         wb.close()
         raise ValidationError(f"{path.name} has no sheet {sheet!r}; its sheets are: {', '.join(names)}.")
-    found = pick_header(_first_rows(enumerate(
-        wb[sheet].iter_rows(max_row=4 * HEADER_SEARCH_ROWS, values_only=True), start=1)))
-    wb.close()
+    try:
+        found = pick_header(_first_rows(enumerate(
+            wb[sheet].iter_rows(max_row=4 * HEADER_SEARCH_ROWS, values_only=True), start=1)))
+    except Exception as exc:  # noqa: BLE001 - a sheet's XML cut short, a bad checksum, …
+        raise _unreadable(path, exc) from exc
+    finally:
+        wb.close()
     if found is None:
         raise ValidationError(f"The sheet {sheet!r} is empty.")
     return Table([_header(h) for h in found[1]], names, sheet, path, found[0])
 
 
+def _unreadable(path: Path, exc: Exception) -> ValidationError:
+    return ValidationError(f"{path.name} is not a readable Excel workbook "
+                           f"({type(exc).__name__}: {exc}).")
+
+
 def _xlsx_rows(path: Path, sheet: str, first: int = 2):
     from app.importing import xlsx
-    started = False
     try:
         for n, cells in xlsx.rows_of(path, sheet, min_row=first):
-            started = True
+            first = n + 1
             yield n, cells
         return
-    except xlsx.Unsupported as exc:
-        if started:
-            raise ValidationError(f"{path.name}: the sheet {sheet!r} could not be read to the end "
-                                  f"({exc}).") from exc
+    except xlsx.Unsupported:
+        pass  # openpyxl goes on from the row after the last one given, or says why not
     yield from _openpyxl_rows(path, sheet, first)
 
 
 def _openpyxl_rows(path: Path, sheet: str, first: int = 2):
     from openpyxl import load_workbook
-    wb = load_workbook(path, read_only=True, data_only=True)
     try:
-        for n, row in enumerate(wb[sheet].iter_rows(min_row=first, values_only=True), start=first):
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unreadable workbook
+        raise _unreadable(path, exc) from exc
+    try:
+        rows = enumerate(wb[sheet].iter_rows(min_row=first, values_only=True), start=first)
+        while True:
+            try:
+                n, row = next(rows)
+            except StopIteration:
+                return
+            except Exception as exc:  # noqa: BLE001 - a sheet's XML cut short, a bad checksum, …
+                raise _unreadable(path, exc) from exc
             cells = [_cell(v) for v in row]
             if any(c != "" for c in cells):
                 yield n, cells

@@ -12,7 +12,8 @@ import datetime as dt
 import posixpath
 import re
 import zipfile
-from xml.etree.ElementTree import iterparse
+import zlib
+from xml.etree.ElementTree import ParseError, iterparse
 
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -24,6 +25,11 @@ _DATE_CODE = re.compile(r"[dmyhs]", re.IGNORECASE)
 
 class Unsupported(Exception):
     """The workbook uses something this reader leaves to openpyxl."""
+
+
+# What a damaged part raises: XML cut short, a bad checksum, a broken stream.
+# openpyxl then gets its turn, and its refusal is the one the user reads.
+BROKEN = (ParseError, zipfile.BadZipFile, zlib.error, EOFError)
 
 
 def _sheet_path(z: zipfile.ZipFile, sheet: str) -> str:
@@ -108,7 +114,7 @@ def sheet_names(path) -> list[str]:
         try:
             return [el.get("name") for _ev, el in iterparse(z.open("xl/workbook.xml"))
                     if el.tag == NS + "sheet"]
-        except KeyError as exc:
+        except (KeyError, *BROKEN) as exc:
             raise Unsupported(str(exc)) from exc
 
 
@@ -182,7 +188,7 @@ def rows_of(path, sheet: str, min_row: int = 1):
                 cells = {}
                 if sheet_data is not None:
                     sheet_data.clear()  # finished rows go; memory stays flat
-    except (KeyError, ValueError, IndexError, AttributeError) as exc:
-        raise Unsupported(str(exc)) from exc
+    except (KeyError, ValueError, IndexError, AttributeError, *BROKEN) as exc:
+        raise Unsupported(f"{type(exc).__name__}: {exc}") from exc
     finally:
         z.close()

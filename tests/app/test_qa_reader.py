@@ -94,3 +94,61 @@ def test_one_column_file_and_a_sample_cut_mid_line(tmp_path):
     row = ";".join(["x" * 3000, "1,5", "y"])
     big.write_text("Tag;Cost;Room\n" + "\n".join([row] * 30) + "\n")
     assert reader.open_table(big).headers == ["Tag", "Cost", "Room"]
+
+
+# --- C: a damaged sheet inside a good zip -------------------------------------------
+
+def _workbook(path, rows, formats=None):
+    from openpyxl import Workbook
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    for r in rows:
+        ws.append(r)
+    for ref, fmt in (formats or {}).items():
+        ws[ref].number_format = fmt
+    wb.save(path)
+    return path
+
+
+def _cut_sheet(src, dst, keep):
+    """A copy of ``src`` whose first sheet's XML stops after ``keep`` (a
+    fraction) of its bytes, as a crashed save or a bad copy leaves it."""
+    with zipfile.ZipFile(src) as a, zipfile.ZipFile(dst, "w") as b:
+        for item in a.infolist():
+            data = a.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data[:int(len(data) * keep)]
+            b.writestr(item, data)
+    return dst
+
+
+def test_sheet_cut_short_before_the_header_is_refused_when_opening(tmp_path):
+    good = _workbook(tmp_path / "good.xlsx", [["Asset Tag", "Serial"], ["A-1", "S1"]])
+    bad = _cut_sheet(good, tmp_path / "X.xlsx", 0.5)
+    with pytest.raises(ValidationError, match=r"X\.xlsx is not a readable Excel workbook \(.*ParseError"):
+        reader.open_table(bad)
+
+
+def test_sheet_cut_short_midway_is_refused_while_reading(tmp_path):
+    good = _workbook(tmp_path / "good.xlsx",
+                     [["Asset Tag", "Serial", "Name"]] + [[f"A-{i}", f"S{i}", "Laptop"] for i in range(3000)])
+    bad = _cut_sheet(good, tmp_path / "X.xlsx", 0.7)
+    table = reader.open_table(bad)  # the top of the sheet is whole: the preview works
+    assert table.headers == ["Asset Tag", "Serial", "Name"]
+    got = []
+    with pytest.raises(ValidationError, match=r"X\.xlsx is not a readable Excel workbook \("):
+        for n, cells in table.rows():
+            got.append(n)
+    # Rows come once each, in order, up to where the sheet breaks off.
+    assert got == list(range(2, 2 + len(got))) and 100 < len(got) < 3000
+
+
+def test_qa_bad_sheet_file(tmp_path):
+    good = _workbook(tmp_path / "good.xlsx", [["Tag #", "Serial No"], ["QM-1", "S1"], ["QM-2", "S2"]])
+    with zipfile.ZipFile(good) as a, zipfile.ZipFile(tmp_path / "15g.xlsx", "w") as b:
+        for item in a.infolist():
+            data = a.read(item.filename)
+            b.writestr(item, data[:-200] if item.filename == "xl/worksheets/sheet1.xml" else data)
+    with pytest.raises(ValidationError, match="is not a readable Excel workbook"):
+        _rows(tmp_path / "15g.xlsx")
