@@ -62,16 +62,25 @@ def _shared_strings(z: zipfile.ZipFile) -> list[str]:
     return out
 
 
-def _date_styles(z: zipfile.ZipFile) -> tuple[set[int], bool]:
-    """Indexes of cell styles that show a date, and whether the 1904 epoch is used."""
+# A number format of zeros only ("000000"): Excel shows 103 as 000103. Such
+# cells hold IDs (student, employee, asset numbers) whose zeros are part of
+# them, so they are read as the text Excel shows.
+ZEROS = re.compile(r"0{2,}")
+
+
+def _styles(z: zipfile.ZipFile) -> tuple[set[int], dict[int, int], bool]:
+    """Indexes of cell styles that show a date; of those that pad a whole
+    number with zeros, each with its width; and whether the 1904 epoch is used."""
     epoch1904 = False
     for _ev, el in iterparse(z.open("xl/workbook.xml")):
         if el.tag == NS + "workbookPr":
             epoch1904 = el.get("date1904") in ("1", "true")
     if "xl/styles.xml" not in z.namelist():
-        return set(), epoch1904
+        return set(), {}, epoch1904
     custom: dict[int, str] = {}
+    padded_formats: dict[int, int] = {}
     dates: set[int] = set()
+    padded: dict[int, int] = {}
     in_xfs = False
     n = 0
     for ev, el in iterparse(z.open("xl/styles.xml"), events=("start", "end")):
@@ -80,16 +89,26 @@ def _date_styles(z: zipfile.ZipFile) -> tuple[set[int], bool]:
                 in_xfs = True
             continue
         if el.tag == NS + "numFmt":
-            code = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", el.get("formatCode", ""))
+            raw = el.get("formatCode", "")
+            code = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", raw)
             custom[int(el.get("numFmtId"))] = code
+            if ZEROS.fullmatch(raw):
+                padded_formats[int(el.get("numFmtId"))] = len(raw)
         elif el.tag == NS + "cellXfs":
             in_xfs = False
         elif el.tag == NS + "xf" and in_xfs:
             fmt = int(el.get("numFmtId", 0))
             if fmt in BUILTIN_DATES or (fmt in custom and _DATE_CODE.search(custom[fmt])):
                 dates.add(n)
+            elif fmt in padded_formats:
+                padded[n] = padded_formats[fmt]
             n += 1
-    return dates, epoch1904
+    return dates, padded, epoch1904
+
+
+def zero_padded(n: int, width: int) -> str:
+    """A whole number as a zeros-only format shows it: 103 in "000000" is "000103"."""
+    return "-" + str(-n).zfill(width) if n < 0 else str(n).zfill(width)
 
 
 _COLUMNS: dict[str, int] = {}
@@ -138,7 +157,7 @@ def rows_of(path, sheet: str, min_row: int = 1):
     try:
         part = _sheet_path(z, sheet)
         strings = _shared_strings(z)
-        dates, epoch1904 = _date_styles(z)
+        dates, padded, epoch1904 = _styles(z)
         c_tag, v_tag, row_tag, is_tag, t_tag = NS + "c", NS + "v", NS + "row", NS + "is", NS + "t"
         cells: dict[int, object] = {}
         next_row = 1
@@ -168,10 +187,13 @@ def rows_of(path, sheet: str, min_row: int = 1):
                     else:
                         number = float(text)
                         style = el.get("s")
-                        if style is not None and int(style) in dates:
+                        style = int(style) if style is not None else 0
+                        if style in dates:
                             value = _from_serial(number, epoch1904)
                         elif number.is_integer() and "." not in text and "E" not in text.upper():
                             value = int(text)
+                            if style in padded:
+                                value = zero_padded(value, padded[style])
                         else:
                             value = number
                 ref = el.get("r")

@@ -152,3 +152,49 @@ def test_qa_bad_sheet_file(tmp_path):
             b.writestr(item, data[:-200] if item.filename == "xl/worksheets/sheet1.xml" else data)
     with pytest.raises(ValidationError, match="is not a readable Excel workbook"):
         _rows(tmp_path / "15g.xlsx")
+
+
+# --- D: zeros kept by a zeros-only number format ------------------------------------
+
+def _padded_workbook(path):
+    return _workbook(path, [
+        ["Employee ID", "Asset", "Plain", "Cost", "When", "Seven"],
+        [1234, 103, 1234, 5, dt.date(2024, 8, 15), 42],
+        [45, 0, 7, 1.5, None, -3],
+        [123456, 1234567, 8, 2, None, 7.5],
+    ], {"A2": "000000", "A3": "000000", "A4": "000000", "B2": "00000", "B3": "00000", "B4": "00000",
+        "C2": "0", "C3": "#,##0", "D2": "0.00", "D3": "0.00", "F2": "0000000", "F3": "0000000",
+        "F4": "0000000", "E2": "m/d/yyyy"})
+
+
+PADDED = [(2, ["001234", "00103", 1234, 5, dt.date(2024, 8, 15), "0000042"]),
+          (3, ["000045", "00000", 7, 1.5, "", "-0000003"]),
+          (4, ["123456", "1234567", 8, 2, "", 7.5])]
+
+
+def test_zeros_only_format_keeps_leading_zeros(tmp_path):
+    from app.importing import xlsx
+    path = _padded_workbook(tmp_path / "ids.xlsx")
+    assert list(xlsx.rows_of(path, "Sheet1", min_row=2)) == PADDED
+    assert list(reader.open_table(path).rows()) == PADDED
+
+
+def test_openpyxl_fallback_keeps_the_same_zeros(tmp_path):
+    path = _padded_workbook(tmp_path / "ids.xlsx")
+
+    def trim(row):
+        while row and row[-1] == "":
+            row = row[:-1]
+        return row
+    slow = [(n, trim(r)) for n, r in reader._openpyxl_rows(path, "Sheet1")]
+    assert slow == [(n, trim(r)) for n, r in PADDED]
+
+
+def test_qa_staff_ids_match_people_after_import(db, tmp_path):
+    from app import importing
+    from app.models import Person
+    path = _workbook(tmp_path / "staff.xlsx", [["Employee ID", "Last Name", "First Name"],
+                                               [1234, "Smith", "John"], [45, "Lee", "Ann"]],
+                     {"A2": "000000", "A3": "000000"})
+    importing.commit(path, kind="people")
+    assert sorted(p.id_number for p in Person.select()) == ["000045", "001234"]
