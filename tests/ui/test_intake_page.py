@@ -83,6 +83,9 @@ def test_dialog_refuses_with_the_message_by_the_field(bench, qtbot):
     from ui.dialogs.intake_start import IntakeStartDialog
     dlg = IntakeStartDialog()
     qtbot.addWidget(dlg)
+    assert dlg.model.currentData() is None  # no model is chosen for the user
+    dlg.accept()
+    assert dlg.session is None and "Choose the model" in dlg.error.text()
     dlg.model.setCurrentIndex(dlg.model.findData(bench["hp"].id))
     dlg.accept()
     assert dlg.session is None and "purchase order" in dlg.error.text()
@@ -235,3 +238,34 @@ def test_preprinted_pairs_serial_then_tag_and_resumes(bench, qtbot):
     assert win2.current_page().session_id == s.id
     assert win2.current_page().count.text() == "1 of 2"
     win2.close()
+
+
+def test_a_partly_used_sheet_starts_where_its_labels_do(bench, qtbot, tmp_path):
+    """The first sheet prints when the labels left on it are queued, from the
+    label the technician names; the sheet after it starts at 1, and closing
+    prints the rest from there and says where the next sheet starts."""
+    from reports.labels.pdf import placements
+    from ui.main_window import MainWindow
+    from ui.pages.intake import PDF_FOLDER
+    win = MainWindow(start_page="intake")
+    qtbot.addWidget(win)
+    win.show()
+    page = win.current_page()
+    page.printer.setCurrentIndex(page.printer.findData(PDF_FOLDER))
+    page.folder.setText(str(tmp_path / "labels"))
+    start_from_dialog(page, bench, "avery-5160", 60)
+    assert page.start_at.isVisible() and page.start_at.maximum() == 30
+    page.start_at.setValue(21)  # labels 1–20 of the sheet in the printer are used
+    printed = []
+    real = page._print
+    page._print = lambda ids, t, start=1: printed.append((len(ids), start)) or real(ids, t, start)
+    for i in range(9):
+        page.handle_scan(f"5CD10{i:05d}")
+    assert printed == []  # 9 of the 10 labels left on the sheet
+    page.handle_scan("5CD1000009")
+    assert printed == [(10, 21)] and page.start_at.value() == 1
+    for i in range(10, 15):
+        page.handle_scan(f"5CD10{i:05d}")
+    page.print_queued(force=True)  # a partial sheet of 5
+    assert printed[-1] == (5, 1) and page.start_at.value() == 6
+    assert placements(page._template(), 10, 21)[0] == (0, 20)

@@ -40,6 +40,9 @@ class IntakeStartDialog(QDialog):
         q = (HardwareModel.select(HardwareModel.id, HardwareModel.name, Manufacturer.name)
              .join(Manufacturer, on=(HardwareModel.manufacturer == Manufacturer.id),
                    join_type=pw.JOIN.LEFT_OUTER).order_by(Manufacturer.name, HardwareModel.name).tuples())
+        # No model is chosen for the user: a delivery received as the wrong
+        # model means relabelling every device.
+        self.model.addItem("Choose the model…", None)
         for mid, name, maker in q:
             self.model.addItem(f"{maker} {name}" if maker else name, mid)
         self.model.addItem("New model…", NEW_MODEL)
@@ -224,6 +227,10 @@ class IntakeStartDialog(QDialog):
     def accept(self):
         for w in self._fields.values():
             w.setStyleSheet("")
+        if self.model.currentData() is None:
+            self._refuse(ValidationError("Choose the model of the devices being received "
+                                         "(or New model…).", field="model_id"))
+            return
         if self.model.currentData() == NEW_MODEL and not self.new_name.text().strip():
             self._refuse(ValidationError("Give the new model a name.", field="model_id"))
             return

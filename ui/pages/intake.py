@@ -20,7 +20,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, QSettings, QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit,
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QSpinBox,
                                QMessageBox, QPushButton, QStackedWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
@@ -189,14 +189,27 @@ class Page(QWidget):
         browse.clicked.connect(self._choose_folder)
         self.printer.currentIndexChanged.connect(self._printer_changed)
         self._folder_widgets = (self.folder, browse)
+        # A sheet already partly used: the next sheet printed starts at this
+        # label (then back to 1 — the sheets after it are fresh).
+        self.start_at = QSpinBox()
+        self.start_at.setObjectName("intake-start-at")
+        self.start_at.setRange(1, 1)
+        self.start_at.setPrefix("next sheet from label ")
+        self.start_at.setToolTip("Put a partly used label sheet in the printer? Say which label "
+                                 "is the first free one (counting across, then down).")
+        self.start_at.valueChanged.connect(lambda _v: self._update_print_button())
         buttons = QHBoxLayout()
         for b in (self.undo_button, self.print_button, close):
             buttons.addWidget(b)
         buttons.addStretch(1)
-        buttons.addWidget(QLabel("Labels to:"))
-        buttons.addWidget(self.printer)
-        buttons.addWidget(self.folder, 1)
-        buttons.addWidget(browse)
+        buttons.addWidget(self.start_at)
+        target = QHBoxLayout()  # where labels go, on a row of its own (a folder path is long)
+        target.addWidget(QLabel("Labels to:"))
+        target.addWidget(self.printer)
+        target.addWidget(self.folder, 1)
+        target.addWidget(browse)
+        self._target_stretch = QWidget()
+        target.addWidget(self._target_stretch, 1)
         self.table = small_table(ITEM_HEADERS)
         self.table.setObjectName("intake-items")
         lay = QVBoxLayout(w)
@@ -212,6 +225,7 @@ class Page(QWidget):
         lay.addLayout(row)
         lay.addWidget(self.entry)
         lay.addLayout(buttons)
+        lay.addLayout(target)
         lay.addWidget(self.table, 1)
         self._printer_changed()
         return w
@@ -245,8 +259,10 @@ class Page(QWidget):
                                   "padding: 12px; }")
 
     def _printer_changed(self, *_):
+        to_folder = self.printer.currentData() == PDF_FOLDER
         for wdg in self._folder_widgets:
-            wdg.setVisible(self.printer.currentData() == PDF_FOLDER)
+            wdg.setVisible(to_folder)
+        self._target_stretch.setVisible(not to_folder)
 
     def _choose_folder(self):
         path = QFileDialog.getExistingDirectory(self, "Folder for label PDFs", self.folder.text())
@@ -295,6 +311,10 @@ class Page(QWidget):
         self.reload_sessions()
         if self.info["status"] == "open":
             self.stack.setCurrentIndex(1)
+            t = self._template()
+            self.start_at.setRange(1, t.per_page if t.is_sheet else 1)
+            self.start_at.setValue(1)
+            self.start_at.setVisible(t.is_sheet)
             self._show_defaults()
             self.status.setText("Scan the first serial" if not self.info["received"] else
                                 "Ready — scan the next serial")
@@ -445,14 +465,15 @@ class Page(QWidget):
         t = self._template()
         if not queue:
             return 0
+        start = self.start_at.value() if t.is_sheet else 1
         if t.is_sheet and not force:
-            full = len(queue) // t.per_page * t.per_page
-            queue = queue[:full]
-            if not queue:
+            first = t.per_page - (start - 1)  # the labels left on the first sheet
+            if len(queue) < first:
                 return 0
+            queue = queue[:first + (len(queue) - first) // t.per_page * t.per_page]
         ids = [q["item_id"] for q in queue]
         try:
-            self._print([q["asset_id"] for q in queue], t)
+            self._print([q["asset_id"] for q in queue], t, start)
         except Exception as exc:  # noqa: BLE001 - any printer trouble: keep the labels queued
             msg = " ".join(str(exc).split()) or exc.__class__.__name__
             intake.label_failed(ids, msg)
@@ -462,6 +483,10 @@ class Page(QWidget):
             self._reload_items()
             return 0
         intake.mark_printed(ids)
+        if t.is_sheet:
+            # Where the next sheet starts: after the labels just used on a partly
+            # printed last sheet (closing prints one), else at 1.
+            self.start_at.setValue((start - 1 + len(ids)) % t.per_page + 1 if force else 1)
         self._queued -= len(ids)
         self._mark_rows({q["tag"] for q in queue}, "printed")
         self._update_print_button()
@@ -474,7 +499,7 @@ class Page(QWidget):
             if item is not None and item.text() in tags:
                 self.table.setItem(row, 3, QTableWidgetItem(state))
 
-    def _print(self, asset_ids: list[int], t) -> None:
+    def _print(self, asset_ids: list[int], t, start_at: int = 1) -> None:
         items = labels.items_for_assets(asset_ids)
         target = self.printer.currentData()
         if target == PDF_FOLDER:
@@ -482,7 +507,7 @@ class Page(QWidget):
             folder.mkdir(parents=True, exist_ok=True)
             stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
             path = folder / f"intake-{self.session_id}-{stamp}-{items[0].code}.pdf"
-            labels.render_pdf(items, path, template=t.name)
+            labels.render_pdf(items, path, template=t.name, start_at=start_at)
             self.printed_files.append(str(path))
             return
         if t.kind == "thermal" and t.name.startswith("zebra"):
@@ -491,7 +516,7 @@ class Page(QWidget):
         from PySide6.QtPrintSupport import QPrinter
         from ui.dialogs.labels import print_pdf, set_actual_size
         buf = io.BytesIO()
-        labels.render_pdf(items, buf, template=t.name, printer=target)
+        labels.render_pdf(items, buf, template=t.name, printer=target, start_at=start_at)
         printer = QPrinter(QPrinter.HighResolution)
         printer.setPrinterName(target)
         if not printer.isValid():
