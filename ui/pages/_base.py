@@ -64,6 +64,7 @@ class ListPage(QWidget):
             combo.addItem(text, value)
         combo.setMinimumContentsLength(8)
         combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        combo.setToolTip(label)  # the whole name when a narrow window cuts it short
         combo.currentIndexChanged.connect(lambda _i, k=key, c=combo: self._filter_changed(k, c))
         self.list.filter_bar.addWidget(combo)
         return combo

@@ -69,7 +69,7 @@ class Page(ListPage):
         self.add_filter("kind", "Everyone", [(v, k) for k, v in PERSON_KINDS.items()])
         self.add_filter("site_id", "Any site",
                         list(Site.select(Site.name, Site.id).order_by(Site.name).tuples()))
-        self.add_filter("active", "Active and inactive", [("Active", True), ("Inactive", False)])
+        self.add_filter("active", "Active or not", [("Active", True), ("Inactive", False)])
         self.add_filter("holding", "Holding or not", [("Holding equipment", True)])
         self.panel = PersonPanel()
         splitter = QSplitter(Qt.Horizontal)
