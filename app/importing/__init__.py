@@ -95,10 +95,23 @@ class Cancelled(DomainError):
     pass
 
 
+def check_file(path) -> Path:
+    """The file to import, or a ValidationError that says what is wrong with the path."""
+    import os
+    p = Path(path).expanduser()
+    if p.is_dir():
+        raise ValidationError(f"{p} is a folder; choose a .csv or .xlsx file in it.")
+    if not p.exists():
+        raise ValidationError(f"{p.name} does not exist (looked in {p.parent}).")
+    if not os.access(p, os.R_OK):
+        raise ValidationError(f"{p.name} cannot be read: permission denied.")
+    return p
+
+
 def open_file(path, kind: str | None = None, sheet: str | None = None,
               mapping: dict[int, str] | None = None):
     """The table, its kind and the column mapping (given, remembered or suggested)."""
-    table = open_table(path, sheet)
+    table = open_table(check_file(path), sheet)
     kind = kind or maps.guess_kind(table.headers)
     if kind not in maps.FIELDS:
         raise ValidationError(f"Unknown kind {kind!r}; use one of: {', '.join(KINDS)}.")

@@ -63,6 +63,31 @@ def test_wizard_cancel_writes_nothing(qtbot, sqlite_db, tmp_path, boxes, monkeyp
     assert Asset.select().count() == 0 and not boxes
 
 
+def test_wizard_follows_a_changed_path_and_names_bad_paths(qtbot, sqlite_db, tmp_path, boxes):
+    """Another file typed after a preview is loaded with its own columns
+    (Enter loads it); a folder or a missing file is said in words."""
+    from ui.dialogs.import_wizard import ImportWizard
+    first = _write(tmp_path / "assets.csv", [["Asset Tag", "Name", "Room", "Site", "Cost"],
+                                            ["A-1", "Laptop", "1", "HS", "10"]])
+    people = _write(tmp_path / "people.csv", [["First Name", "Last Name"], ["Ana", "Rivera"]])
+    w = ImportWizard(None, str(first))
+    qtbot.addWidget(w)
+    w.preview()
+    qtbot.waitUntil(lambda: w.done_preview is not None, timeout=10_000)
+    assert w.import_button.isEnabled()
+    w.path.setText(str(people))
+    assert not w.import_button.isEnabled() and w.columns.rowCount() == 0  # the old file is gone
+    qtbot.keyClick(w.path, "\r")
+    assert w.kind.currentData() == "people" and w.columns.rowCount() == 2
+    w.preview()
+    qtbot.waitUntil(lambda: w.done_preview is not None, timeout=10_000)
+    assert w.done_preview.kind == "people" and w.done_preview.created == 1 and not boxes
+    for bad, said in ((tmp_path, "is a folder"), (tmp_path / "nope.csv", "does not exist")):
+        w.path.setText(str(bad))
+        w.preview()
+        assert said in boxes[-1] and "Errno" not in boxes[-1]
+
+
 def test_export_dialog_writes_the_rows(qtbot, sqlite_db, tmp_path, monkeypatch):
     from app import importing
     from ui.dialogs.export import ExportDialog

@@ -59,10 +59,10 @@ class ImportWizard(QDialog):
         self.report.setPlaceholderText("Press Preview to see what will be created, and every problem.")
         self.problems = QTableWidget(0, 4)
         self.problems.setObjectName("import-problems")
-        self.problems.setHorizontalHeaderLabels(("Row", "Column", "", "Reason"))
+        self.problems.setHorizontalHeaderLabels(("Row", "Column", "Kind", "Reason"))
         self.problems.verticalHeader().setVisible(False)
         self.problems.setEditTriggers(QTableWidget.NoEditTriggers)
-        self.problems.setWordWrap(False)
+        self.problems.setWordWrap(True)  # a reason reads whole (rows grow to fit; see show_preview)
         head = self.problems.horizontalHeader()
         for c in range(3):
             head.setSectionResizeMode(c, QHeaderView.ResizeToContents)
@@ -93,6 +93,10 @@ class ImportWizard(QDialog):
         self.table = None
         self.done_preview = None
         self.sheet.currentIndexChanged.connect(lambda _i: self.load(keep_kind=True))
+        # Another file named: what was loaded (its columns, mapping, preview) is
+        # no longer what will be imported. Enter loads the new one.
+        self.path.textChanged.connect(lambda _t: self._forget())
+        self.path.returnPressed.connect(self.load)
         self.kind.currentIndexChanged.connect(lambda _i: self.fill_columns(guess=True))
         for box in (self.update_box, self.skip_box):
             box.toggled.connect(lambda _on: self.import_button.setEnabled(False))
@@ -105,11 +109,22 @@ class ImportWizard(QDialog):
             self.path.setText(path)
             self.load()
 
+    def _forget(self) -> None:
+        if self.table is None:
+            return
+        self.table = None
+        self.done_preview = None
+        self.columns.setRowCount(0)
+        self.problems.setRowCount(0)
+        self.report.clear()
+        self.import_button.setEnabled(False)
+
     def load(self, keep_kind: bool = False) -> None:
         path = self.path.text().strip()
         if not path:
             return
         try:
+            importing.check_file(path)
             if not keep_kind:
                 self.sheet.blockSignals(True)
                 self.sheet.clear()
@@ -199,6 +214,8 @@ class ImportWizard(QDialog):
                 if what == "problem":
                     item.setForeground(Qt.red)
                 self.problems.setItem(r, c, item)
+        if len(listed) <= 500:  # measuring thousands of rows would stall the dialog
+            self.problems.resizeRowsToContents()
         if len(listed) > self.SHOWN:
             self.report.appendPlainText(f"The table shows the first {self.SHOWN:,} of {len(listed):,}; "
                                         "`quartermaster import FILE --dry-run` lists them all.")
