@@ -25,7 +25,8 @@ class MainWindow(QMainWindow):
     def __init__(self, start_page: str | None = None):
         super().__init__()
         self.setObjectName("main-window")
-        self.setWindowTitle(f"Quartermaster — {describe(current_target())}")
+        # The platform adds " — Quartermaster" (the application's display name).
+        self.setWindowTitle(describe(current_target()))
         self.setWindowIcon(theme.icon("app"))
         self.specs: list[PageSpec] = discover()
         self.pages: dict[str, QWidget] = {}
@@ -438,9 +439,37 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geo)
         else:
             self.resize(1360, 860)
+        self._fit_screen()
         split = s.value("window/splitter")
         if isinstance(split, QByteArray) and not split.isEmpty():
             self.splitter.restoreState(split)
+
+    def _fit_screen(self) -> None:
+        """Within the screen it opens on: a size remembered on a larger monitor
+        (or the default) would put the toolbar's end and the status bar out
+        of reach on a 1024×700 one; a window left on a monitor since unplugged
+        comes back to the middle of the main one."""
+        from PySide6.QtGui import QGuiApplication
+        screens = QGuiApplication.screens()
+        if not screens or self.isMaximized() or self.isFullScreen():
+            return
+        frame = self.frameGeometry()
+        screen = next((sc for sc in screens if sc.availableGeometry().intersects(frame)), None)
+        avail = (screen or QGuiApplication.primaryScreen()).availableGeometry()
+        extra_w = frame.width() - self.width()  # the window manager's frame
+        extra_h = frame.height() - self.height()
+        w = min(self.width(), avail.width() - extra_w)
+        h = min(self.height(), avail.height() - extra_h)
+        if (w, h) != (self.width(), self.height()):
+            self.resize(max(w, 640), max(h, 480))
+        frame = self.frameGeometry()
+        if screen is None or not avail.contains(frame):
+            x = min(max(frame.x(), avail.x()), avail.right() - frame.width() + 1)
+            y = min(max(frame.y(), avail.y()), avail.bottom() - frame.height() + 1)
+            if screen is None:
+                x = avail.x() + (avail.width() - frame.width()) // 2
+                y = avail.y() + (avail.height() - frame.height()) // 2
+            self.move(max(x, avail.x()), max(y, avail.y()))
 
     def _status(self, text: str) -> None:
         self.statusBar().showMessage(text, 6000)

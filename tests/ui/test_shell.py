@@ -243,3 +243,17 @@ def test_supply_box_scanned_anywhere_opens_issue(qtbot, window, monkeypatch):
     bus.scanned.emit("779167641974")
     assert window.current_key() == "supplies"
     assert seen == [item.id]
+
+
+def test_the_window_fits_its_screen_and_names_the_app_once(qtbot, window):
+    from PySide6.QtGui import QGuiApplication
+    avail = QGuiApplication.primaryScreen().availableGeometry()  # offscreen: 800×800
+    least = window.minimumSizeHint()  # narrower than this the window cannot be
+    frame = window.frameGeometry()
+    assert frame.width() <= max(avail.width(), least.width() + 10)  # not the default 1360
+    assert frame.height() <= avail.height() + 10  # not the default 860
+    assert "Quartermaster" not in window.windowTitle()  # the platform appends the app's name
+    window.move(5000, 5000)  # left on a monitor since unplugged
+    window._fit_screen()
+    frame = window.frameGeometry()
+    assert avail.left() <= frame.left() < avail.right() and avail.top() <= frame.top() < avail.bottom()
