@@ -69,10 +69,20 @@ def _make(y: int, mo: int, d: int, text: str, field: str) -> dt.date:
 
 _PLAIN_MONEY = re.compile(r"\d{1,10}(?:\.\d{1,2})?")
 _CENT = Decimal("0.01")
+# A currency named before or after the amount: "$", "US$ 12", "12 USD", "€ 1.299", "12 EUR".
+_CURRENCY = re.compile(r"^(?:US\$|USD|EUR|\$|€|£)\s*|\s*(?:US\$|USD|EUR|\$|€|£)$", re.IGNORECASE)
+# Thousands separators that can never be a decimal mark: spaces (plain, no-break,
+# narrow no-break, thin) and apostrophes (Swiss "1'234.50").
+_SPACES = " \u00a0\u202f\u2009'’"
+_SHAPE = re.compile(rf"[0-9.,{_SPACES}]*[0-9]|[0-9.,{_SPACES}]*[0-9][.,]|[.,][0-9]+")
+_MINUS = ("-", "\u2212")
 
 
 def parse_money(value, field: str = "cost", allow_negative: bool = False) -> Decimal | None:
-    """$1,234.50, 1234.5, (12.00), 1.234,50 € — to Decimal cents; None for blank."""
+    """$1,234.50, 1234.5, (12.00), 1.234,50 €, 1 234,50, 1'234.50 — to Decimal
+    cents; None for blank. When both . and , occur the last is the decimal mark;
+    "2,500" is US thousands, "12,50" a decimal comma; "1.299" is refused, since
+    it could be either and guessing would store a wrong amount silently."""
     if value is None:
         return None
     if isinstance(value, Decimal):
@@ -87,25 +97,13 @@ def parse_money(value, field: str = "cost", allow_negative: bool = False) -> Dec
             return Decimal(text).quantize(_CENT)
         negative = text.startswith("(") and text.endswith(")")
         text = text.strip("()").strip()
-        if text.startswith("-"):
-            negative, text = True, text[1:].strip()
-        text = re.sub(r"^(USD|US\$|\$|€|£)\s*|\s*(USD|€|£)$", "", text).strip()
-        if text.startswith("-"):
-            negative, text = True, text[1:].strip()
-        if re.fullmatch(r"\d{1,3}(\.\d{3})+,\d{1,2}", text):  # 1.234,50
-            text = text.replace(".", "").replace(",", ".")
-        elif re.fullmatch(r"\d+,\d{1,2}", text):  # 12,50
-            text = text.replace(",", ".")
-        else:
-            text = text.replace(",", "").replace(" ", "")
-        try:
-            amount = Decimal(text)
-        except InvalidOperation:
-            raise ValidationError(f"{_label(field)}: “{_short(str(value))}” is not an amount of money.",
-                                  field=field) from None
-        if not amount.is_finite():
-            raise ValidationError(f"{_label(field)}: “{_short(str(value))}” is not an amount of money.",
-                                  field=field)
+        for _ in range(2):  # "-$12", "$-12", "12.00- €", "€ 12.00-"
+            if text.startswith(_MINUS):
+                negative, text = True, text[1:].strip()
+            if text.endswith(_MINUS):
+                negative, text = True, text[:-1].strip()
+            text = _CURRENCY.sub("", text).strip()
+        amount = Decimal(_plain_amount(text, str(value), field))
         if negative:
             amount = -amount
     if amount < 0 and not allow_negative:
@@ -113,6 +111,45 @@ def parse_money(value, field: str = "cost", allow_negative: bool = False) -> Dec
     if abs(amount) >= Decimal("10000000000"):
         raise ValidationError(f"{_label(field)} is too large.", field=field)
     return amount.quantize(Decimal("0.01"))
+
+
+def _plain_amount(text: str, original: str, field: str) -> str:
+    """Digits with separators ("1.234,50", "1 234", "2,500") as "1234.50"."""
+    def refuse():
+        return ValidationError(f"{_label(field)}: “{_short(original)}” is not an amount of money.",
+                               field=field)
+    if not _SHAPE.fullmatch(text):
+        raise refuse()
+    dot, comma = text.rfind("."), text.rfind(",")
+    if dot >= 0 and comma >= 0:  # the last one is the decimal mark
+        mark = max(dot, comma)
+        whole, frac, group = text[:mark], text[mark + 1:], "," if mark == dot else "."
+    elif dot >= 0 or comma >= 0:
+        sep = "." if dot >= 0 else ","
+        if text.count(sep) > 1:  # "1.234.567", "1,234,567"
+            whole, frac, group = text, "", sep
+        else:
+            whole, frac = text.split(sep)
+            group = ""
+            # One group of three after 1–3 digits: "2,500" (US thousands) or "1.299"
+            # (European thousands, or 1.30 with a typo): ambiguous either way.
+            if len(frac) == 3 and re.fullmatch(r"[1-9][0-9]{0,2}", whole):
+                if sep == ",":
+                    whole, frac = whole + frac, ""
+                else:
+                    as_decimal = Decimal(f"{whole}.{frac}").quantize(_CENT)
+                    raise ValidationError(
+                        f"{_label(field)}: “{_short(original)}” could be {whole},{frac} or "
+                        f"{as_decimal} — write it as {whole}{frac} or as {as_decimal}.", field=field)
+    else:
+        whole, frac, group = text, "", ""
+    if not frac.isdigit() and frac:
+        raise refuse()
+    seps = re.escape(group + _SPACES)
+    if whole and not (whole.isdigit() or re.fullmatch(rf"[0-9]{{1,3}}(?:[{seps}][0-9]{{3}})+", whole)):
+        raise refuse()
+    digits = re.sub(rf"[{seps}]", "", whole) or "0"
+    return f"{digits}.{frac}" if frac else digits
 
 
 def parse_int(value, field: str, minimum: int | None = None, maximum: int | None = None) -> int | None:

@@ -1,0 +1,96 @@
+"""What QA found in imports and exports: European and ambiguous amounts of
+money, formula-like column names in an export's header row, and the holder
+of an asset who has no ID number surviving export → import."""
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+
+import pytest
+
+from app import importing
+from app.services.errors import ValidationError
+from app.services.fields import parse_money
+from tests.app.test_import import _write
+
+
+# --- money ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, amount", [
+    ("1.234,50", "1234.50"),          # European: the last mark is the decimal one
+    ("1,234.50", "1234.50"),
+    ("1.234.567,89", "1234567.89"),
+    ("1,234,567.89", "1234567.89"),
+    ("1 234,50", "1234.50"),          # space as thousands separator
+    ("1\u00a0234,50", "1234.50"),     # no-break space (Excel in French)
+    ("1\u202f234,50", "1234.50"),     # narrow no-break space
+    ("1'234.50", "1234.50"),          # Swiss apostrophe
+    ("1’234.50", "1234.50"),
+    ("2,500", "2500.00"),             # US thousands, as US districts write it
+    ("$2,500", "2500.00"),
+    ("12,50", "12.50"),               # decimal comma
+    ("89,9", "89.90"),
+    ("1.234.567", "1234567.00"),      # several dot groups: thousands
+    ("1,234,567", "1234567.00"),
+    ("€ 1.234,50", "1234.50"),
+    ("1.234,50 €", "1234.50"),
+    ("US$ 12", "12.00"),
+    ("12 USD", "12.00"),
+    ("12,50 EUR", "12.50"),
+    ("eur 3,5", "3.50"),
+    ("£7", "7.00"),
+    ("1234.567", "1234.57"),          # four digits before the dot: not a thousands group
+    ("0,125", "0.12"),                # nor a leading zero
+    ("1.30", "1.30"),
+])
+def test_money_in_every_common_spelling(text, amount):
+    assert parse_money(text) == Decimal(amount)
+
+
+@pytest.mark.parametrize("text, thousand, decimal", [
+    ("1.299", "1299", "1.30"), ("2.500", "2500", "2.50"), ("€ 1.299", "1299", "1.30"),
+    ("999.999 €", "999999", "1000.00")])
+def test_a_dot_before_three_digits_is_refused_not_guessed(text, thousand, decimal):
+    with pytest.raises(ValidationError) as err:
+        parse_money(text, "cost")
+    message = str(err.value)
+    assert err.value.field == "cost" and message.startswith("Cost: ")
+    assert "could be" in message and thousand in message and decimal in message
+
+
+@pytest.mark.parametrize("text", ["(12.00)", "12.00-", "-$5", "$-5", "−5", "1.234,50-"])
+def test_negative_costs_are_still_refused(text):
+    with pytest.raises(ValidationError, match="Cost cannot be negative"):
+        parse_money(text, "cost")
+    assert parse_money(text, "cost", allow_negative=True) < 0
+
+
+@pytest.mark.parametrize("text", ["1,2,3", "1.2.3", "1 2 3", "1,234.567.89", "1e5", "NaN", "$", "12..5"])
+def test_malformed_money_is_named_not_read(text):
+    with pytest.raises(ValidationError, match="is not an amount of money"):
+        parse_money(text, "cost")
+
+
+def test_qa_cp1252_semicolon_file(db, tmp_path):
+    """The QA tester's Spanish-locale file: right amounts, and the ambiguous
+    "€ 1.299" named by its row and column instead of stored as 1.30."""
+    from app.models import Asset
+    rows = [["Asset Tag", "Serial", "Name", "Site", "Cost"],
+            ["ES-0001", "SN-A1", "Portátil docente", "Escuela Peña", "1.234,50"],
+            ["ES-0002", "SN-A2", "Impresora", "Escuela Peña", "89,90"],
+            ["ES-0003", "SN-A3", "Tablet", "Escuela Peña", "€ 1.299"],
+            ["ES-0004", "SN-A4", "Tablet", "Escuela Peña", "1 234,50"]]
+    path = tmp_path / "es.csv"
+    with path.open("w", encoding="cp1252", newline="") as f:
+        csv.writer(f, delimiter=";").writerows(rows)
+    with pytest.raises(importing.ImportRefused) as err:
+        importing.commit(path)
+    problems = err.value.preview.problems
+    assert [(p.row, p.column) for p in problems] == [(4, "Cost")]
+    assert "could be 1,299 or 1.30" in problems[0].reason
+    assert Asset.select().count() == 0
+    done = importing.commit(path, skip_bad=True)
+    costs = dict(Asset.select(Asset.tag, Asset.cost).tuples())
+    assert costs == {"ES-0001": Decimal("1234.50"), "ES-0002": Decimal("89.90"),
+                     "ES-0004": Decimal("1234.50")}
+    assert done.created == 3
