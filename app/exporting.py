@@ -223,7 +223,8 @@ def _write_csv(path, kind, headers, rows, progress) -> int:
     n = 0
     with path.open("w", encoding="utf-8-sig", newline="") as f:
         w = csv.writer(f)
-        w.writerow(headers)
+        # Column names come from people too (custom field names): guard them like cells.
+        w.writerow([safe_cell(str(h)) for h in headers])
         for row in rows:
             w.writerow([_csv_value(v) for v in row])
             n += 1
@@ -341,7 +342,7 @@ def _write_xlsx(path, kind, headers, rows, progress) -> int:
                        '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
                        'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews><sheetData>')
             out.append('<row r="1">' + "".join(
-                f'<c r="{letters[i]}1" s="{_STYLE_HEAD}" t="inlineStr"><is><t>{_xml_text(str(h))}</t></is></c>'
+                f'<c r="{letters[i]}1" s="{_STYLE_HEAD}" t="inlineStr"><is><t>{_xml_text(safe_cell(str(h)))}</t></is></c>'
                 for i, h in enumerate(headers)) + "</row>")
             for row in rows:
                 n += 1

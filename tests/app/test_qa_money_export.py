@@ -94,3 +94,42 @@ def test_qa_cp1252_semicolon_file(db, tmp_path):
     assert costs == {"ES-0001": Decimal("1234.50"), "ES-0002": Decimal("89.90"),
                      "ES-0004": Decimal("1234.50")}
     assert done.created == 3
+
+
+# --- formula-like column names -------------------------------------------------------
+
+EVIL = '=HYPERLINK("http://evil.example","Room")'
+
+
+def test_custom_field_names_cannot_run_as_formulas(tmp_path):
+    """A custom field is a column of the asset export, so its name lands in
+    the header row: it is neutralised there as a cell would be, in CSV and
+    XLSX alike, while our own column names stay as the importer knows them."""
+    from openpyxl import load_workbook
+
+    from app import exporting
+    from app.models import Asset
+    from app.store.db import close_database, open_database
+    from tests.app.factories import asset, district
+    open_database(tmp_path / "one.sqlite")
+    d = district()
+    asset(d, tag="F-1", name="Laptop", custom={EVIL: "x", "+Cart": "A7", "@slot": "3"})
+    exporting.export("assets", tmp_path / "1.csv")
+    exporting.export("assets", tmp_path / "1.xlsx")
+    close_database()
+    with (tmp_path / "1.csv").open(encoding="utf-8-sig", newline="") as f:
+        csv_head = next(csv.reader(f))
+    xlsx_head = list(next(load_workbook(tmp_path / "1.xlsx").active.iter_rows(values_only=True)))
+    for head in (csv_head, xlsx_head):
+        assert head[:len(exporting.ASSET_HEADERS)] == list(exporting.ASSET_HEADERS)
+        assert set(head[len(exporting.ASSET_HEADERS):]) == {"'" + EVIL, "'+Cart", "'@slot"}
+        assert not any(h.startswith(("=", "+", "@")) for h in head)
+    # Our own export still imports into an empty database, every value in place.
+    open_database(tmp_path / "two.sqlite")
+    done = importing.commit(tmp_path / "1.csv")
+    assert done.created == 1 and not done.problems
+    a = Asset.get(Asset.tag == "F-1")
+    assert a.name == "Laptop" and a.location.name == "Room 12"
+    assert sorted(v for v in a.custom.values()) == ["3", "A7", "x"]
+    assert any(name.endswith(EVIL) for name in a.custom)
+    close_database()
