@@ -43,9 +43,9 @@ def _is_number(text: str) -> bool:
 # --- what each kind exports -----------------------------------------------------------
 
 ASSET_HEADERS = ("Asset Tag", "Serial", "Name", "Manufacturer", "Model", "Model Number", "Category",
-                 "Status", "Site", "Room", "Assigned To ID", "Purchase Date", "Purchase Cost",
-                 "Order Number", "Supplier", "Funding", "FRN", "Funding Year", "In Service",
-                 "Warranty End", "Last Audit", "Notes")
+                 "Status", "Site", "Room", "Assigned To", "Assigned To ID", "Purchase Date",
+                 "Purchase Cost", "Order Number", "Supplier", "Funding", "FRN", "Funding Year",
+                 "In Service", "Warranty End", "Last Audit", "Notes")
 
 
 def _custom_names(ids: list[int] | None) -> tuple[str, ...]:
@@ -71,8 +71,9 @@ def _asset_rows(ids: list[int] | None, custom_names: tuple[str, ...] = ()):
     from app.models.common import ASSET_STATUSES
     q = (Asset.select(Asset.id, Asset.tag, Asset.serial, Asset.name, Manufacturer.name,
                       HardwareModel.name, HardwareModel.model_number, Category.name, Asset.status,
-                      Site.name, Room.name, Holder.id_number, Asset.purchase_date, Asset.cost,
-                      Asset.order_number, Supplier.name, Asset.funding_type, Asset.funding_name,
+                      Site.name, Room.name, Holder.first_name, Holder.last_name, Holder.id_number,
+                      Asset.purchase_date, Asset.cost, Asset.order_number, Supplier.name,
+                      Asset.funding_type, Asset.funding_name,
                       Asset.erate_frn, Asset.erate_funding_year, Asset.in_service_date,
                       Asset.warranty_end, Asset.last_audit_date, Asset.notes, Asset.custom)
          .join(HardwareModel, pw.JOIN.LEFT_OUTER, on=(Asset.model == HardwareModel.id))
@@ -85,17 +86,26 @@ def _asset_rows(ids: list[int] | None, custom_names: tuple[str, ...] = ()):
     money = Asset.cost.python_value
     for chunk in _chunks(ids, q, Asset):
         for r in chunk:
-            (_, tag, serial, name, maker, model, number, cat, status, site, room, holder, bought,
-             cost, po, supplier, ftype, fname, frn, fyear, inserv, warranty, audit, notes,
-             custom) = r
+            (_, tag, serial, name, maker, model, number, cat, status, site, room, first, last,
+             holder_id, bought, cost, po, supplier, ftype, fname, frn, fyear, inserv, warranty,
+             audit, notes, custom) = r
             funding = {"erate": "E-Rate", "general": "General fund"}.get(ftype, fname or ftype)
             row = (tag, serial, name, maker, model, number, cat, ASSET_STATUSES.get(status, status),
-                   site, room, holder, bought, money(cost), po, supplier, funding, frn, fyear,
-                   inserv, warranty, audit, notes)
+                   site, room, _holder_name(first, last), holder_id, bought, money(cost), po,
+                   supplier, funding, frn, fyear, inserv, warranty, audit, notes)
             if custom_names:
                 extra = custom or {}
                 row += tuple(extra.get(n) for n in custom_names)
             yield row
+
+
+def _holder_name(first, last) -> str | None:
+    """The holder as the asset list shows them ("Last, First"), which the
+    asset import reads back as a person's name: a person it created from a
+    name has no ID number, so without the name the assignment was lost."""
+    if last and first:
+        return f"{last}, {first}"
+    return last or first or None
 
 
 def _chunks(ids, query, model, size: int = 2000):

@@ -133,3 +133,48 @@ def test_custom_field_names_cannot_run_as_formulas(tmp_path):
     assert sorted(v for v in a.custom.values()) == ["3", "A7", "x"]
     assert any(name.endswith(EVIL) for name in a.custom)
     close_database()
+
+
+# --- who holds an asset --------------------------------------------------------------
+
+def test_a_holder_without_an_id_number_survives_export_and_import(tmp_path):
+    """The asset import makes people from names alone (no ID number); the
+    export names the holder, so importing it into an empty database gives the
+    same person the same asset — and the same file again."""
+    from app import exporting
+    from app.models import Asset, Person
+    from app.services import assets
+    from app.store.db import close_database, open_database
+    from tests.app.factories import asset, district
+    open_database(tmp_path / "one.sqlite")
+    src = _write(tmp_path / "src.csv", [["Asset Tag", "Name", "Site", "Room", "Assigned To"],
+                                        ["N-1", "Laptop", "Lincoln High", "214", "Nguyen, Bao"],
+                                        ["N-2", "Tablet", "Lincoln High", "214", "Bao Nguyen"]])
+    importing.commit(src)
+    bao = Person.get(Person.last_name == "Nguyen")
+    assert bao.id_number is None and bao.first_name == "Bao"
+    d = district()
+    with_id = asset(d, tag="N-3", name="Laptop")
+    assets.check_out(with_id.id, person_id=d["staff"].id)  # Ann O'Brien, E100
+    cart = asset(d, tag="N-4", name="Cart laptop")
+    assets.check_out(cart.id, location_id=d["r2"].id)  # held by a room, not a person
+    exporting.export("assets", tmp_path / "1.csv")
+    close_database()
+    with (tmp_path / "1.csv").open(encoding="utf-8-sig", newline="") as f:
+        got = {r["Asset Tag"]: (r["Assigned To"], r["Assigned To ID"]) for r in csv.DictReader(f)}
+    assert got == {"N-1": ("Nguyen, Bao", ""), "N-2": ("Nguyen, Bao", ""),
+                   "N-3": ("O'Brien, Ann", "E100"), "N-4": ("", "")}
+    head = exporting.ASSET_HEADERS
+    assert head.index("Assigned To") + 1 == head.index("Assigned To ID")
+
+    open_database(tmp_path / "two.sqlite")
+    done = importing.commit(tmp_path / "1.csv")
+    assert done.created == 4 and not done.problems
+    holders = {tag: (p.last_name, p.first_name, p.id_number) if p else None
+               for tag, p in ((a.tag, a.assigned_person) for a in Asset.select())}
+    assert holders == {"N-1": ("Nguyen", "Bao", None), "N-2": ("Nguyen", "Bao", None),
+                       "N-3": ("O'Brien", "Ann", "E100"), "N-4": None}
+    assert Person.select().count() == 2  # one Bao Nguyen holds both, not two
+    exporting.export("assets", tmp_path / "2.csv")
+    close_database()
+    assert (tmp_path / "1.csv").read_bytes() == (tmp_path / "2.csv").read_bytes()
