@@ -120,7 +120,7 @@ _NOT_CP1252 = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 
 # Control characters that text never holds (tab, line ends, the vertical tab
 # FileMaker writes for a line break inside a cell, and form feed aside).
-_CONTROL = re.compile(rb"[\x01-\x08\x0e-\x1f\x7f]")
+_CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1f\x7f]")
 # More than this share of them in the first 64 KB is no hand-kept spreadsheet.
 _CONTROL_SHARE = 0.05
 
@@ -128,7 +128,8 @@ _CONTROL_SHARE = 0.05
 def _refuse_binary(path: Path, head: bytes) -> None:
     """A picture, a zip or an .exe renamed to .csv decodes as Windows-1252
     into "columns" named by control characters: say what it is instead."""
-    if b"\0" in head or len(_CONTROL.findall(head)) > _CONTROL_SHARE * len(head):
+    # A share, not any: a text export can hold a stray NUL or two in a cell (cleaned later).
+    if len(_CONTROL.findall(head)) > _CONTROL_SHARE * len(head):
         raise ValidationError(
             f"{path.name} is not a text spreadsheet (it holds binary data); open it in the "
             "program it came from and save it as CSV or Excel workbook (.xlsx).")
