@@ -24,10 +24,9 @@ from PySide6.QtCore import QProcess, QPropertyAnimation, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QGraphicsOpacityEffect, QLabel, QWidget
 
 import resources
+from ui import theme
 
 LEVELS = ("ok", "attention", "error")
-COLOURS = {"ok": ("#1e7b34", "#ffffff"), "attention": ("#b26a00", "#ffffff"),
-           "error": ("#b3261e", "#ffffff")}
 SYMBOLS = {"ok": "✔", "attention": "⚠", "error": "✖"}
 RATE = 22050
 # (frequency Hz, duration ms) pieces; 0 Hz is a pause.
@@ -175,7 +174,7 @@ class StatusOverlay(QLabel):
 
     def show_status(self, level: str, text: str, ms: int = 1600) -> None:
         self.level = level
-        bg, fg = COLOURS.get(level, COLOURS["error"])
+        bg, fg = theme.banner_colours(level)
         self.setStyleSheet(f"QLabel#scan-feedback {{ background: {bg}; color: {fg}; "
                            "border-radius: 14px; padding: 18px 28px; font-size: 26pt; "
                            "font-weight: 600; }")

@@ -1,5 +1,7 @@
 """Light and dark palettes that follow the operating system, the style
-sheet, and icons tinted for the palette."""
+sheet, icons tinted for the palette, and the status colours (error, warning,
+ok) that stay readable on either palette — use ``colour("error")`` and
+friends instead of writing #c62828 or Qt.red into a widget."""
 from __future__ import annotations
 
 from functools import lru_cache
@@ -9,6 +11,15 @@ from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette, QPixmap
 from PySide6.QtWidgets import QApplication
 
 import resources
+
+
+# Text on the window background: the light palette's deep tones are too dim on
+# the dark one's #2a2f36, so the dark palette gets lighter tints of the same hues.
+_TEXT = {"error": ("#c62828", "#ff8a80"), "warning": ("#b26a00", "#ffb74d"),
+         "ok": ("#1e7b34", "#81c995"), "muted": ("#6b7280", "#9aa3ad")}
+# Filled banners with white text (scan verdicts): contrast holds on both palettes.
+_BANNER = {"ok": "#1e7b34", "attention": "#b26a00", "error": "#b3261e"}
+_LEVEL_TEXT = {"attention": "warning"}
 
 
 def is_dark() -> bool:
@@ -35,6 +46,36 @@ def dark_palette() -> QPalette:
     p.setColor(QPalette.Disabled, QPalette.Text, QColor("#777d86"))
     p.setColor(QPalette.Disabled, QPalette.ButtonText, QColor("#777d86"))
     return p
+
+
+def colour(kind: str) -> str:
+    """The text colour (hex) of ``error``, ``warning`` (or ``attention``), ``ok``
+    or ``muted`` for the palette in use."""
+    light, dark = _TEXT.get(_LEVEL_TEXT.get(kind, kind), _TEXT["error"])
+    return dark if is_dark() else light
+
+
+def error_colour() -> str:
+    return colour("error")
+
+
+def warning_colour() -> str:
+    return colour("warning")
+
+
+def qcolour(kind: str) -> QColor:
+    """``colour(kind)`` as a QColor (item foregrounds, brushes)."""
+    return QColor(colour(kind))
+
+
+def coloured(text: str, kind: str = "error") -> str:
+    """Rich text for a label: ``text`` in the status colour (text is not escaped)."""
+    return f"<span style='color:{colour(kind)}'>{text}</span>"
+
+
+def banner_colours(level: str | None) -> tuple[str, str]:
+    """(background, text) of a filled verdict banner for ok / attention / error."""
+    return _BANNER.get(level or "", _BANNER["error"]), "#ffffff"
 
 
 def light_palette() -> QPalette:
@@ -69,7 +110,12 @@ def icon(name: str) -> QIcon:
     except OSError:
         return QIcon()
     color = "#c9d1db" if is_dark() else "#4a5562"
-    svg = svg.replace("#5f6b7a", color)
-    pm = QPixmap()
-    pm.loadFromData(QByteArray(svg.encode()), "SVG")
-    return QIcon(pm)
+    result = QIcon()
+    # Selected mode: the strokes in the highlighted-text colour, so a selected
+    # sidebar item's icon is white on blue like its text, not grey on blue.
+    selected = QApplication.palette().color(QPalette.HighlightedText).name()
+    for mode, tint in ((QIcon.Normal, color), (QIcon.Selected, selected)):
+        pm = QPixmap()
+        pm.loadFromData(QByteArray(svg.replace("#5f6b7a", tint).encode()), "SVG")
+        result.addPixmap(pm, mode)
+    return result

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 from app.models import Location, Site
 from app.services import stocktake
 from app.services.errors import DomainError
-from ui import feedback
+from ui import feedback, theme
 from ui.bus import bus
 from ui.jobs import run_job, show_error
 from ui.widgets.tables import fill, small_table
@@ -27,7 +27,6 @@ PAGE_TITLE = "Stocktake"
 PAGE_ORDER = 90
 PAGE_ICON = "stocktake"
 
-VERDICT_STYLE = {"ok": "#1e7b34", "attention": "#b26a00", "error": "#b3261e"}
 REC_TABS = [("missing", "Missing"), ("misplaced", "Misplaced"), ("other_site", "Other site"),
             ("unknown", "Unknown"), ("inactive", "Retired/disposed"), ("verified", "Verified")]
 REC_HEADERS = ("Tag", "Name", "Expected", "Scanned in", "Scanned at", "Status now", "On loan to")
@@ -139,6 +138,11 @@ class Page(QWidget):
         f.setBold(True)
         self.room_line.setFont(f)
         self.totals = QLabel()
+        self.totals.setObjectName("stocktake-counts")
+        # Wraps rather than widening the page: at 1024 px its one long line made
+        # the page wider than the window beside a 190 px sidebar.
+        self.totals.setWordWrap(True)
+        self.totals.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
         self.entry = QLineEdit()
         self.entry.setObjectName("stocktake-entry")
         self.entry.setPlaceholderText("Scan anywhere — or type a tag or room label here and press Enter")
@@ -157,8 +161,7 @@ class Page(QWidget):
             b = QPushButton(text)
             b.clicked.connect(slot)
             buttons.addWidget(b)
-        buttons.addStretch(1)
-        buttons.addWidget(self.totals)
+        buttons.addWidget(self.totals, 1)
         split = QSplitter(Qt.Horizontal)
         left = QWidget()
         ll = QVBoxLayout(left)
@@ -227,8 +230,7 @@ class Page(QWidget):
         return w
 
     def _style_verdict(self, level: str | None) -> None:
-        bg = VERDICT_STYLE.get(level or "", "palette(mid)")
-        fg = "white" if level else "palette(text)"
+        bg, fg = theme.banner_colours(level) if level else ("palette(mid)", "palette(text)")
         self.verdict.setStyleSheet(f"QLabel#stocktake-verdict {{ background: {bg}; color: {fg}; "
                                    "font-size: 30pt; font-weight: 700; border-radius: 12px; "
                                    "padding: 12px; }")
