@@ -9,14 +9,17 @@ when that module is installed; PySide6-Essentials does not ship it, so
 otherwise through the platform's own player (winsound on Windows, afplay on
 macOS, paplay / pw-play / aplay on Linux), and as a last resort
 QApplication.beep() — one beep for every level. The ``scanner_sounds``
-setting mutes them.
+setting mutes them; ``scanner_volume`` (0-100 %) scales them (QSoundEffect's
+volume, or a quieter copy of the file for the platform player).
 """
 from __future__ import annotations
 
+import array
 import math
 import shutil
 import struct
 import sys
+import tempfile
 import wave
 from pathlib import Path
 
@@ -108,17 +111,53 @@ class _Player:
                 self.method = self.command
         self.paths = paths
 
-    def play(self, level: str) -> None:
+    def play(self, level: str, volume: int = 100) -> None:
+        if volume <= 0:
+            return
         if self.method == "qsoundeffect":
+            self.effects[level].setVolume(min(volume, 100) / 100)
             self.effects[level].play()
         elif self.method == "winsound":
             import winsound
-            winsound.PlaySound(str(self.paths[level]), winsound.SND_FILENAME | winsound.SND_ASYNC)
+            winsound.PlaySound(str(scaled_sound(self.paths[level], volume)),
+                               winsound.SND_FILENAME | winsound.SND_ASYNC)
         elif self.method != "beep" and self.paths[level].exists():
-            args = (["-q"] if self.method == "aplay" else []) + [str(self.paths[level])]
+            path = scaled_sound(self.paths[level], volume)
+            args = (["-q"] if self.method == "aplay" else []) + [str(path)]
             QProcess.startDetached(self.method, args)
         else:
             QApplication.beep()
+
+
+def scaled_sound(path: Path, volume: int) -> Path:
+    """``path`` at ``volume`` % (a copy in the temp folder, made once), for the
+    players that take no volume argument. The original when at 100 % or when
+    the file is not 16-bit PCM."""
+    if volume >= 100 or not path.exists():
+        return path
+    out = Path(tempfile.gettempdir()) / "quartermaster-sounds" / f"{path.stem}-{int(volume)}.wav"
+    if out.exists():
+        return out
+    try:
+        with wave.open(str(path), "rb") as r:
+            params, frames = r.getparams(), r.readframes(r.getnframes())
+        if params.sampwidth != 2:
+            return path
+        samples = array.array("h")
+        samples.frombytes(frames)
+        if sys.byteorder == "big":
+            samples.byteswap()
+        k = volume / 100
+        quiet = array.array("h", (int(x * k) for x in samples))
+        if sys.byteorder == "big":
+            quiet.byteswap()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with wave.open(str(out), "wb") as w:
+            w.setparams(params)
+            w.writeframes(quiet.tobytes())
+    except (OSError, wave.Error, EOFError):
+        return path
+    return out
 
 
 _player: _Player | None = None
@@ -134,12 +173,14 @@ def sound_method() -> str:
     return _player.method
 
 
-def play(level: str) -> None:
+def play(level: str, volume: int | None = None) -> None:
     global _player
     if _player is None:
         _player = _Player()
+    if volume is None:
+        volume = _volume()
     try:
-        _player.play(level)
+        _player.play(level, volume)
     except Exception:  # noqa: BLE001 - a sound must never break a scan
         QApplication.beep()
 
@@ -150,6 +191,14 @@ def _sounds_on() -> bool:
         return bool(settings.get("scanner_sounds"))
     except Exception:  # noqa: BLE001 - no database: sounds on
         return True
+
+
+def _volume() -> int:
+    from app.services import settings
+    try:
+        return int(settings.get("scanner_volume"))
+    except Exception:  # noqa: BLE001 - no database, or a hand-edited value: full volume
+        return 100
 
 
 class StatusOverlay(QLabel):

@@ -29,9 +29,12 @@ DEFAULTS = {
     "scanner_suffix": "",
     "scanner_repeat_ms": 2000,  # the same code again within this time is ignored
     "scanner_sounds": True,  # ok / attention / error sounds after a scan
+    "scanner_volume": 100,  # per cent of the bundled sounds' loudness
 }
 SCANNER_INT_KEYS = ("scanner_min_length", "scanner_max_avg_gap_ms", "scanner_silence_ms",
-                    "scanner_repeat_ms")
+                    "scanner_repeat_ms", "scanner_volume")
+SCANNER_KEYS = tuple(k for k in DEFAULTS if k.startswith("scanner_"))
+TERMINATOR_NAMES = ("enter", "tab")
 
 
 def get(key: str, default=None):
@@ -66,6 +69,13 @@ def _validate(key: str, value):
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 60_000:
             raise ValidationError("Scanner timings and lengths are whole numbers from 0 to 60000.",
                                   field=key)
+        if key == "scanner_volume" and value > 100:
+            raise ValidationError("The sound volume is 0 to 100 %.", field=key)
+    if key == "scanner_terminators":
+        names = [t.strip().lower() for t in str(value or "").split(",") if t.strip()]
+        if any(n not in TERMINATOR_NAMES for n in names):
+            raise ValidationError("A scan ends with Enter, Tab, or (none ticked) silence.", field=key)
+        return ",".join(n for n in TERMINATOR_NAMES if n in names)
     if key in ("capitalization_threshold", "inventory_threshold"):
         try:
             amount = Decimal(str(value))

@@ -1,17 +1,24 @@
 """Settings: the organisation (name and logo on labels and reports), tag
-numbering, fiscal year and thresholds, loans, the database in use, and the
-scanner test when the scanner module is installed."""
+numbering, fiscal year and thresholds, loans, the database in use, the
+scanner (what tells its bursts from typing, prefix/suffix, repeats, sounds)
+and the scanner test when the scanner module is installed.
+
+The page scrolls vertically only; Save stays in a bar below the scroll area
+so it is on screen at any window height."""
 from __future__ import annotations
 
+import html
 import importlib.util
 
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
-                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea, QSpinBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
+                               QFrame, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+                               QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 
 from app.services import settings
 from app.services.errors import DomainError, ValidationError
 from app.store.db import current_target, describe
+from ui import theme
 from ui.bus import bus
 from ui.jobs import show_error
 
@@ -60,6 +67,9 @@ class Page(QWidget):
         self.loan_days.setRange(1, 3650)
         self.loan_days.setSuffix(" days")
         self.template = QComboBox()
+        # Long stock names must not widen the page past a 1024 px window.
+        self.template.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.template.setMinimumContentsLength(18)
         try:
             from reports.labels import list_templates
             for t in list_templates():
@@ -73,6 +83,7 @@ class Page(QWidget):
         save.setObjectName("save-settings")
         save.setDefault(True)
         save.clicked.connect(self.save)
+        self.save_button = save
 
         org_box = QGroupBox("Organisation")
         f = QFormLayout(org_box)
@@ -138,7 +149,10 @@ class Page(QWidget):
         row.addStretch(1)
         d.addLayout(row)
 
+        scanner_box = self._build_scanner()
+
         body = QWidget()
+        body.setObjectName("settings-body")
         lay = QVBoxLayout(body)
         lay.setContentsMargins(12, 10, 12, 10)
         lay.addWidget(title)
@@ -148,27 +162,150 @@ class Page(QWidget):
             left.addWidget(w)
         for w in (other, db_box):
             right.addWidget(w)
-        if importlib.util.find_spec("ui.widgets.scanner_test"):
-            from ui.widgets.scanner_test import ScannerTestWidget
-            scan_box = QGroupBox("Scanner test")
-            QVBoxLayout(scan_box).addWidget(ScannerTestWidget(scan_box))
-            right.addWidget(scan_box)
         left.addStretch(1)
         right.addStretch(1)
         cols.addLayout(left, 1)
         cols.addLayout(right, 1)
         lay.addLayout(cols)
-        buttons = QHBoxLayout()
+        # The scanner settings and the test box span the width: the test's
+        # table needs it for its seven columns.
+        lay.addWidget(scanner_box)
+        self.scanner_test = None
+        if importlib.util.find_spec("ui.widgets.scanner_test"):
+            from ui.widgets.scanner_test import ScannerTestWidget
+            scan_box = QGroupBox("Scanner test")
+            self.scanner_test = ScannerTestWidget(scan_box)
+            QVBoxLayout(scan_box).addWidget(self.scanner_test)
+            lay.addWidget(scan_box)
+        lay.addStretch(1)
+        self.scroll = QScrollArea()
+        self.scroll.setObjectName("settings-scroll")
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.NoFrame)
+        # Vertical only: every row wraps or shrinks to the width it is given.
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.scroll.setWidget(body)
+        bar = QFrame()
+        bar.setObjectName("settings-bar")
+        bar.setFrameShape(QFrame.StyledPanel)
+        buttons = QHBoxLayout(bar)
+        buttons.setContentsMargins(12, 6, 12, 6)
         buttons.addWidget(self.message, 1)
         buttons.addWidget(save)
-        lay.addLayout(buttons)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(body)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        outer.setSpacing(0)
+        outer.addWidget(self.scroll, 1)
+        outer.addWidget(bar)
         self._ready = False
+
+    def _build_scanner(self) -> QGroupBox:
+        """The scanner's thresholds, affixes, repeat window and sounds."""
+        box = QGroupBox("Scanner")
+        box.setObjectName("scanner-settings")
+        self.scan_enabled = QCheckBox("Recognise scanner bursts in every window")
+        self.scan_enabled.setObjectName("scanner_enabled")
+        self.scan_min_length = _int_box(1, 64, " characters", "scanner_min_length",
+                                        "A shorter burst is a person typing (a tag has 4 or more).")
+        self.scan_max_gap = _int_box(5, 250, " ms", "scanner_max_avg_gap_ms",
+                                     "The average time between a scan's characters; scanners "
+                                     "send one every 1-20 ms, people every 80-300 ms.")
+        self.scan_silence = _int_box(20, 2000, " ms", "scanner_silence_ms",
+                                     "A pause this long ends a scan that sent no Enter or Tab.")
+        self.scan_repeat = _int_box(0, 10_000, " ms", "scanner_repeat_ms",
+                                    "The same code again within this time is ignored (0: never).")
+        self.scan_repeat.setSingleStep(250)
+        self.scan_enter = QCheckBox("Enter")
+        self.scan_enter.setObjectName("scanner_terminator_enter")
+        self.scan_tab = QCheckBox("Tab")
+        self.scan_tab.setObjectName("scanner_terminator_tab")
+        ends = QHBoxLayout()
+        ends.addWidget(self.scan_enter)
+        ends.addWidget(self.scan_tab)
+        ends.addStretch(1)
+        for w in (self.scan_enter, self.scan_tab):
+            w.setToolTip("The key the scanner sends after a code; with neither ticked, "
+                         "silence ends a scan.")
+        self.scan_prefix = QLineEdit()
+        self.scan_prefix.setObjectName("scanner_prefix")
+        self.scan_prefix.setPlaceholderText("none")
+        self.scan_suffix = QLineEdit()
+        self.scan_suffix.setObjectName("scanner_suffix")
+        self.scan_suffix.setPlaceholderText("none")
+        for w in (self.scan_prefix, self.scan_suffix):
+            w.setToolTip("Characters the scanner was programmed to add; removed from each code.")
+        self.scan_sounds = QCheckBox("Play a sound after each scan")
+        self.scan_sounds.setObjectName("scanner_sounds")
+        self.scan_volume = _int_box(0, 100, " %", "scanner_volume", "Loudness of the sounds.")
+        self.scan_volume.setSingleStep(10)
+        self.scan_sounds.toggled.connect(self.scan_volume.setEnabled)
+        restore = QPushButton("Restore defaults")
+        restore.setObjectName("scanner-defaults")
+        restore.setToolTip("Put the scanner's default values in these fields (then Save settings).")
+        restore.clicked.connect(self.restore_scanner_defaults)
+
+        left, right = QFormLayout(), QFormLayout()
+        left.addRow(self.scan_enabled)
+        left.addRow("Minimum length", self.scan_min_length)
+        left.addRow("Average gap at most", self.scan_max_gap)
+        left.addRow("Ended by", ends)
+        left.addRow("Silence ends a scan after", self.scan_silence)
+        right.addRow("Prefix to strip", self.scan_prefix)
+        right.addRow("Suffix to strip", self.scan_suffix)
+        right.addRow("Ignore a repeat within", self.scan_repeat)
+        right.addRow(self.scan_sounds)
+        right.addRow("Volume", self.scan_volume)
+        restore_row = QHBoxLayout()
+        restore_row.addStretch(1)
+        restore_row.addWidget(restore)
+        right.addRow(restore_row)
+        row = QHBoxLayout(box)
+        row.addLayout(left, 1)
+        row.addSpacing(12)
+        row.addLayout(right, 1)
+        return box
+
+    def _show_scanner(self, s: dict) -> None:
+        d = settings.DEFAULTS
+
+        def num(key):
+            try:
+                return int(s.get(key))
+            except (TypeError, ValueError):
+                return int(d[key])
+        self.scan_enabled.setChecked(bool(s.get("scanner_enabled", True)))
+        self.scan_min_length.setValue(num("scanner_min_length"))
+        self.scan_max_gap.setValue(num("scanner_max_avg_gap_ms"))
+        self.scan_silence.setValue(num("scanner_silence_ms"))
+        self.scan_repeat.setValue(num("scanner_repeat_ms"))
+        ends = {t.strip().lower() for t in str(s.get("scanner_terminators") or "").split(",")}
+        self.scan_enter.setChecked("enter" in ends)
+        self.scan_tab.setChecked("tab" in ends)
+        self.scan_prefix.setText(s.get("scanner_prefix") or "")
+        self.scan_suffix.setText(s.get("scanner_suffix") or "")
+        self.scan_sounds.setChecked(bool(s.get("scanner_sounds", True)))
+        self.scan_volume.setValue(num("scanner_volume"))
+        self.scan_volume.setEnabled(self.scan_sounds.isChecked())
+
+    def restore_scanner_defaults(self) -> None:
+        self._show_scanner(dict(settings.DEFAULTS))
+        self.message.setText("Scanner defaults restored in the fields — Save settings to use them.")
+
+    def scanner_values(self) -> dict:
+        ends = [name for name, box in (("enter", self.scan_enter), ("tab", self.scan_tab))
+                if box.isChecked()]
+        return {
+            "scanner_enabled": self.scan_enabled.isChecked(),
+            "scanner_min_length": self.scan_min_length.value(),
+            "scanner_max_avg_gap_ms": self.scan_max_gap.value(),
+            "scanner_silence_ms": self.scan_silence.value(),
+            "scanner_terminators": ",".join(ends),
+            "scanner_prefix": self.scan_prefix.text(),
+            "scanner_suffix": self.scan_suffix.text(),
+            "scanner_repeat_ms": self.scan_repeat.value(),
+            "scanner_sounds": self.scan_sounds.isChecked(),
+            "scanner_volume": self.scan_volume.value(),
+        }
 
     def showEvent(self, event):
         super().showEvent(event)
@@ -185,6 +322,7 @@ class Page(QWidget):
         self.capital.setValue(float(s.get("capitalization_threshold") or 0))
         self.inventory.setValue(float(s.get("inventory_threshold") or 0))
         self.loan_days.setValue(int(s.get("loan_days") or 180))
+        self._show_scanner(s)
         i = self.template.findData(s.get("default_label_template"))
         if i >= 0:
             self.template.setCurrentIndex(i)
@@ -227,7 +365,7 @@ class Page(QWidget):
         try:
             text = test_connection(self.db_target.text())
         except DatabaseOpenError as exc:
-            self.db_result.setText(f"<span style='color:#c62828'>{exc}</span>")
+            self.db_result.setText(theme.coloured(html.escape(str(exc))))
         else:
             self.db_result.setText(text)
         self.db_result.show()
@@ -252,6 +390,7 @@ class Page(QWidget):
             "inventory_threshold": f"{self.inventory.value():.2f}",
             "loan_days": self.loan_days.value(),
             "default_label_template": self.template.currentData(),
+            **self.scanner_values(),
         }
 
     def save(self) -> None:
@@ -259,23 +398,44 @@ class Page(QWidget):
         if values["org_logo"]:
             from pathlib import Path
             if not Path(values["org_logo"]).is_file():
-                self.message.setText(f"<span style='color:#c62828'>The logo file "
-                                     f"{values['org_logo']} does not exist.</span>")
+                self.message.setText(theme.coloured(
+                    f"The logo file {html.escape(values['org_logo'])} does not exist."))
                 return
+        if values["scanner_silence_ms"] <= values["scanner_max_avg_gap_ms"]:
+            # Otherwise every pause between a scan's characters would end it.
+            self.message.setText(theme.coloured(
+                "The silence that ends a scan must be longer than the average gap."))
+            self.scan_silence.setFocus()
+            return
         try:
             settings.update(values)
         except ValidationError as exc:
-            self.message.setText(f"<span style='color:#c62828'>{exc}</span>")
+            self.message.setText(theme.coloured(html.escape(str(exc))))
             return
         except DomainError as exc:
             show_error(self, "Settings", exc)
             return
         self.message.setText("Saved.")
-        bus.data_changed.emit("settings")
+        bus.data_changed.emit("settings")  # the scanner filter re-reads its settings
+        from ui.scanner import current_filter
+        filt = current_filter()
+        if filt is not None:
+            filt.reload_settings()  # in case nothing links it to the bus (tests, embedding)
+        if self.scanner_test is not None:
+            self.scanner_test.show_rules()
         bus.status_message.emit("Settings saved")
 
     def is_ready(self) -> bool:
         return self._ready
+
+
+def _int_box(low: int, high: int, suffix: str, name: str, tip: str) -> QSpinBox:
+    box = QSpinBox()
+    box.setRange(low, high)
+    box.setSuffix(suffix)
+    box.setObjectName(name)
+    box.setToolTip(tip)
+    return box
 
 
 def _money_box() -> QDoubleSpinBox:

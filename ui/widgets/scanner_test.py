@@ -1,7 +1,9 @@
 """Scanner test (embedded in the Settings page): scan into the box and see
 exactly what the scanner sends — each character, the gaps between them, the
 terminator — and whether Quartermaster recognised it as a scan, with the
-reason when not. Scans made here only show up here; they open nothing."""
+reason when not. Scans made here only show up here; they open nothing.
+The line above the box states the rules the running filter applies now
+(``show_rules``; Settings calls it after a save)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -33,8 +35,11 @@ class ScannerTestWidget(QWidget):
         self.box = QLineEdit()
         self.box.setObjectName("scanner-test-box")
         self.box.setPlaceholderText("Click here, then scan a label (or type, to compare)")
-        self.result = QLabel("—")
+        # Empty (hidden) until the first run: a lone placeholder dash reads as a stray mark.
+        self.result = QLabel()
         self.result.setObjectName("scanner-test-result")
+        self.result.setWordWrap(True)
+        self.result.hide()
         f = self.result.font()
         f.setPointSizeF(f.pointSizeF() * 1.4)
         f.setBold(True)
@@ -43,8 +48,13 @@ class ScannerTestWidget(QWidget):
         self.table.setHorizontalHeaderLabels(COLS)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.Interactive)
+        header.setStretchLastSection(True)
+        # Narrow enough that "Ended by" and the start of "Result" fit the
+        # Settings page at 1024 px; the Result column takes the rest.
+        for col, width in enumerate((64, 130, 50, 120, 64, 72)):
+            self.table.setColumnWidth(col, width)
         self.table.setMinimumHeight(140)
         sounds = QHBoxLayout()
         sounds.addWidget(QLabel("Sounds:"))
@@ -77,19 +87,32 @@ class ScannerTestWidget(QWidget):
             except (RuntimeError, TypeError):
                 pass
         self.filter = filt
+        if filt is not None:
+            filt.observed.connect(self.show_run)
+        self.show_rules()
+
+    def show_rules(self) -> None:
+        """State what the running filter counts as a scan (its current settings)."""
+        filt = self.filter
         if filt is None:
             self.status.setText("Scanner input is not active in this window "
                                 "(the scanner filter is not installed).")
+        elif not filt.enabled:
+            self.status.setText("Scanner recognition is switched off (Settings → Scanner): "
+                                "scans arrive as typing.")
         else:
             d = filt.detector
             affixes = ""
             if d.prefix or d.suffix:
                 affixes = f"; prefix {d.prefix!r}, suffix {d.suffix!r} removed"
+            ends = " or ".join(t.capitalize() for t in ("enter", "tab") if t in d.terminators)
+            ended = f"ended by {ends} or {d.silence_ms:.0f} ms of silence" if ends else \
+                f"ended by {d.silence_ms:.0f} ms of silence"
+            repeat = (f"; the same code again within {d.repeat_ms:.0f} ms is ignored"
+                      if d.repeat_ms > 0 else "")
             self.status.setText(
                 f"A scan is {d.min_length}+ characters, on average ≤ {d.max_avg_gap_ms:.0f} ms "
-                f"apart, ended by {' or '.join(sorted(d.terminators)) or 'silence'} or "
-                f"{d.silence_ms:.0f} ms of silence{affixes}.")
-            filt.observed.connect(self.show_run)
+                f"apart, {ended}{affixes}{repeat}.")
         self.method.setText(f"played by: {feedback.sound_method()}")
 
     def showEvent(self, event):  # noqa: N802 - Qt's name
@@ -108,6 +131,7 @@ class ScannerTestWidget(QWidget):
         else:
             text = f"Not a scan — typed by a person? {run.get('reason', '')}"
         self.result.setText(text)
+        self.result.show()
         row = 0
         self.table.insertRow(row)
         values = (dt.datetime.now().strftime("%H:%M:%S"), visible(run["raw"]), str(len(run["raw"])),
