@@ -11,6 +11,10 @@ macOS, paplay / pw-play / aplay on Linux), and as a last resort
 QApplication.beep() — one beep for every level. The ``scanner_sounds``
 setting mutes them; ``scanner_volume`` (0-100 %) scales them (QSoundEffect's
 volume, or a quieter copy of the file for the platform player).
+
+A page that already shows its own big verdict (Stocktake) asks for the
+sound only (``toast=False``): the banner over the window would cover its
+buttons and newest rows while repeating what the page says.
 """
 from __future__ import annotations
 
@@ -240,8 +244,10 @@ class StatusOverlay(QLabel):
         self._timer.start(ms if level == "ok" else int(ms * 1.6))
 
 
-def show_feedback(level: str, text: str, parent: QWidget | None = None, sound: bool | None = None) -> None:
-    """Sound and big status for a scan's result. ``level``: ok, attention or error."""
+def show_feedback(level: str, text: str, parent: QWidget | None = None, sound: bool | None = None,
+                  toast: bool = True) -> None:
+    """Sound and big status for a scan's result. ``level``: ok, attention or error.
+    ``toast=False``: the sound only (the caller shows the verdict itself)."""
     global _overlay, last_feedback
     level = level if level in LEVELS else "error"
     last_feedback = (level, text)
@@ -249,6 +255,8 @@ def show_feedback(level: str, text: str, parent: QWidget | None = None, sound: b
         sound = _sounds_on()
     if sound:
         play(level)
+    if not toast:
+        return
     window = parent.window() if parent is not None else QApplication.activeWindow()
     if window is None:
         tops = [w for w in QApplication.topLevelWidgets() if w.isVisible()]

@@ -308,7 +308,7 @@ class Page(QWidget):
         try:
             v = stocktake.record_scan(self.session_id, code, workstation=self.station)
         except DomainError as exc:
-            feedback.show_feedback("error", str(exc), self)
+            feedback.show_feedback("error", str(exc), self, toast=False)
             self.verdict.setText(str(exc))
             self._style_verdict("error")
             return None
@@ -324,7 +324,9 @@ class Page(QWidget):
             self.room_line.setText(f"Room: {v.room} — {v.room_verified} of {v.room_expected} verified")
             self._update_room_row(v)
         what = v.room if v.verdict == "room" else (v.tag or v.code)
-        feedback.show_feedback(v.level, f"{v.label}: {what}", self)
+        # The sound only: this page's own banner already says it in big letters,
+        # and a toast over the window would hide the buttons and newest rows.
+        feedback.show_feedback(v.level, f"{v.label}: {what}", self, toast=False)
         self._prepend_scan(v)
         self._status_timer.start()
 
