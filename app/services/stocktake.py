@@ -37,6 +37,10 @@ LEVELS = {
     "misplaced": "attention", "other_site": "attention", "duplicate": "attention",
     "unknown": "error", "inactive": "error", "not_asset": "error",
 }
+# A room label of another site, kept in the scan list (the session never loses
+# a scan) but changing nothing: not the room, not a count, not the reconciliation.
+OTHER_SITE_ROOM = "other_site_room"
+OTHER_SITE_ROOM_LABEL = "Room at another site"
 # Verdicts that mean "this asset was physically seen here".
 FOUND = ("verified", "misplaced", "other_site", "inactive")
 ACTIONS = {
@@ -63,6 +67,7 @@ class Verdict:
     room_verified: int = 0  # verified of expected, in the current room
     room_expected: int = 0
     scan_id: int | None = None
+    heading: str | None = None  # a more precise label than the verdict's
 
     @property
     def level(self) -> str:
@@ -70,7 +75,14 @@ class Verdict:
 
     @property
     def label(self) -> str:
-        return STOCKTAKE_VERDICTS.get(self.verdict, "Not an asset")
+        return self.heading or STOCKTAKE_VERDICTS.get(self.verdict, "Not an asset")
+
+
+def verdict_label(verdict: str) -> str:
+    """What a stored scan's verdict is called in the scan list."""
+    if verdict == OTHER_SITE_ROOM:
+        return OTHER_SITE_ROOM_LABEL
+    return STOCKTAKE_VERDICTS.get(verdict, verdict)
 
 
 def workstation_name() -> str:
@@ -282,8 +294,20 @@ def _room_scan(session_id, code, location_id, station, at, by) -> Verdict:
     site_id, rooms = _open_session(session_id)
     site_name, room_name, room_site = _place(location_id)
     if room_site != site_id:
-        return Verdict("not_asset", f"{code} is {room_name} at {site_name}, another site; "
-                       "the room was not changed.", code)
+        # Kept in the scan list (stored against the room this workstation is in),
+        # yet still "not an asset" to the caller: nothing is counted, and a
+        # scanner file lists the line among its problems.
+        here = current_room(session_id, station)
+        here_place = _place(here)
+        scan_id = StocktakeScan.insert(session=session_id, code=code, location=here,
+                                       verdict=OTHER_SITE_ROOM, scanned_at=at, by=who(by),
+                                       station=station).execute()
+        verified, expected = _room_progress(session_id, here)
+        return Verdict("not_asset", f"{code} is {site_name} / {room_name} — not in this "
+                       "stocktake's site (another site); the room was not changed.", code,
+                       name=f"{site_name} / {room_name}", room_id=here,
+                       room=here_place[1] if here_place else None, room_verified=verified,
+                       room_expected=expected, scan_id=scan_id, heading=OTHER_SITE_ROOM_LABEL)
     scan_id = StocktakeScan.insert(session=session_id, code=code, location=location_id,
                                    verdict="room", scanned_at=at, by=who(by),
                                    station=station).execute()
@@ -435,8 +459,16 @@ def recent_scans(session_id: int, limit: int = 200) -> list[dict]:
                 "ON a.id = s.asset_id WHERE s.session_id = ? ORDER BY s.id DESC LIMIT ?",
                 (session_id, limit))
     return [{"id": r[0], "code": r[1], "verdict": r[2], "room": place_text(r[3]),
-             "at": StocktakeScan.scanned_at.python_value(r[4]), "station": r[5], "tag": r[6], "name": r[7], "asset_id": r[8]}
+             "at": StocktakeScan.scanned_at.python_value(r[4]), "station": r[5], "tag": r[6],
+             "name": r[7] if r[2] != OTHER_SITE_ROOM else _label_place(r[1]), "asset_id": r[8],
+             "label": verdict_label(r[2])}
             for r in rows]
+
+
+def _label_place(code: str) -> str | None:
+    """Where a room label belongs ("Site / Room"), for the scan list."""
+    res = scanning.resolve(code)
+    return place_text(res.id) or None if res.kind == "location" else None
 
 
 # --- progress and reconciliation ---------------------------------------------------
@@ -458,8 +490,8 @@ def status(session_id: int) -> dict:
                  "s.asset_id = e.asset_id AND s.verdict IN ('verified', 'misplaced', "
                  "'other_site', 'inactive'))", (session_id,))[0]
     scanned_in = dict(_all("SELECT location_id, COUNT(*) FROM stocktake_scan WHERE session_id = ? "
-                           "AND verdict NOT IN ('room', 'duplicate') GROUP BY location_id",
-                           (session_id,)))
+                           "AND verdict NOT IN ('room', 'duplicate', ?) GROUP BY location_id",
+                           (session_id, OTHER_SITE_ROOM)))
     room_ids = set(expected) | set(scanned_in) | set(s.rooms or [])
     rooms = []
     for rid in room_ids:
@@ -533,7 +565,8 @@ def reconciliation(session_id: int) -> Reconciliation:
     scans = (StocktakeScan.select(StocktakeScan.code, StocktakeScan.asset, StocktakeScan.location,
                                   StocktakeScan.verdict, StocktakeScan.scanned_at,
                                   StocktakeScan.station, StocktakeScan.by)
-             .where((StocktakeScan.session == s.id) & (StocktakeScan.verdict != "room"))
+             .where((StocktakeScan.session == s.id)
+                    & StocktakeScan.verdict.not_in(("room", OTHER_SITE_ROOM)))
              .order_by(StocktakeScan.id).tuples())
     firsts: dict = {}
     duplicates = 0

@@ -153,7 +153,7 @@ class Page(QWidget):
         self.scans.setObjectName("stocktake-scans")
         for col, width in enumerate((170, 70, 70, 95, 60)):
             self.rooms.setColumnWidth(col, width)
-        for col, width in enumerate((70, 110, 120, 170, 230, 90)):
+        for col, width in enumerate((70, 110, 150, 170, 230, 90)):
             self.scans.setColumnWidth(col, width)
         buttons = QHBoxLayout()
         for text, slot in (("Load scanner file…", self.load_file), ("Refresh", self.refresh),
@@ -319,7 +319,7 @@ class Page(QWidget):
         head = v.label.upper()
         self.verdict.setText(f"{head}\n{v.tag or v.code}")
         self._style_verdict(v.level)
-        self.detail.setText(v.message + (f" — {v.name}" if v.name else ""))
+        self.detail.setText(v.message + (f" — {v.name}" if v.name and v.name not in v.message else ""))
         if v.room:
             self.room_line.setText(f"Room: {v.room} — {v.room_verified} of {v.room_expected} verified")
             self._update_room_row(v)
@@ -370,7 +370,7 @@ class Page(QWidget):
             rows.append((r["name"], r["verified"], r["expected"], r["scanned"], done))
         fill(self.rooms, rows)
         fill(self.scans, [(s["at"].strftime("%H:%M:%S") if s["at"] else "", s["code"],
-                           stocktake.STOCKTAKE_VERDICTS.get(s["verdict"], s["verdict"]),
+                           s.get("label") or stocktake.verdict_label(s["verdict"]),
                            s["name"] or "", s["room"], s["station"] or "") for s in scans])
         c = st["counts"]
         self.totals.setText(f"expected {st['expected']:,} · found {st['found']:,} · "
