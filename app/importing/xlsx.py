@@ -1,6 +1,6 @@
 """A lean streaming reader for one XLSX sheet: rows of values (text, int,
-float, bool, date or datetime), parsed with the C expat parser and cleared
-as it goes, so memory stays flat. openpyxl's read-only mode does the same
+float, bool, date or datetime), parsed by the C expat parser straight into
+callbacks, 64 KB of XML at a time, so memory stays flat. openpyxl's read-only mode does the same
 work with Python per cell and takes about twice as long on 100,000 rows;
 the reader falls back to it for anything this one does not understand.
 
@@ -14,6 +14,7 @@ import re
 import zipfile
 import zlib
 from xml.etree.ElementTree import ParseError, iterparse
+from xml.parsers import expat
 
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -151,66 +152,117 @@ def _from_serial(value: float, epoch1904: bool):
     return when.date() if when.time() == dt.time(0) else when
 
 
+# expat's names for the sheet's elements: namespace URI, a space, local name.
+_M = NS[1:-1] + " "
+_C, _V, _ROW, _IS, _T, _RPH = (_M + n for n in ("c", "v", "row", "is", "t", "rPh"))
+
+
+class _Sheet:
+    """expat callbacks that turn one sheet's XML into finished rows. Plain
+    callbacks rather than ElementTree's iterparse: no element objects are
+    built, kept or cleared, which about halves the time per cell."""
+
+    def __init__(self, strings, dates, padded, epoch1904, min_row):
+        self.strings, self.dates, self.padded = strings, dates, padded
+        self.epoch1904, self.min_row = epoch1904, min_row
+        self.done: list[tuple[int, list]] = []  # rows finished since the last chunk
+        self.cells: dict[int, object] = {}
+        self.row = 0
+        self.col = -1
+        self.attrs: dict[str, str] = {}
+        self.text: str | None = None
+        self.grab = False  # inside a <v>, or a <t> of the value: its text is the value
+        self.inline = False  # inside <is>: its <t> runs are the value
+        self.phonetic = 0  # inside <rPh>: a reading guide, not the value
+
+    def start(self, name, attrs):
+        if name == _C:
+            self.attrs = attrs
+            self.text = None
+        elif name == _V:
+            self.grab = True
+        elif name == _ROW:
+            r = attrs.get("r")
+            self.row = int(r) if r else self.row + 1  # a row without r follows the last
+            self.col = -1
+        elif name == _T:
+            self.grab = self.inline and not self.phonetic
+        elif name == _IS:
+            self.inline = True
+            self.text = ""
+        elif name == _RPH:
+            self.phonetic += 1
+
+    def chars(self, data):
+        if self.grab:
+            self.text = data if self.text is None else self.text + data
+
+    def end(self, name):
+        if name == _C:
+            attrs = self.attrs
+            ref = attrs.get("r")
+            # A cell without r stands right after the one before it.
+            col = self.col = _column(ref) if ref else self.col + 1
+            text = self.text
+            if text is None:
+                return
+            kind = attrs.get("t")
+            if kind is None or kind == "n":
+                number = float(text)
+                style = attrs.get("s")
+                style = int(style) if style is not None else 0
+                if style in self.dates:
+                    value = _from_serial(number, self.epoch1904)
+                elif number.is_integer() and "." not in text and "E" not in text.upper():
+                    value = int(text)
+                    if style in self.padded:
+                        value = zero_padded(value, self.padded[style])
+                else:
+                    value = number
+            elif kind == "s":
+                value = self.strings[int(text)]
+            elif kind == "inlineStr" or kind == "str" or kind == "e":
+                value = text
+            elif kind == "b":
+                value = text == "1"
+            else:
+                raise Unsupported(f"cell type {kind!r}")
+            if value != "":
+                self.cells[col] = value
+        elif name == _V or name == _T:
+            self.grab = False
+        elif name == _ROW:
+            cells = self.cells
+            if cells:
+                if self.row >= self.min_row:
+                    self.done.append((self.row, [cells.get(i, "") for i in range(max(cells) + 1)]))
+                self.cells = {}
+        elif name == _IS:
+            self.inline = False
+        elif name == _RPH:
+            self.phonetic -= 1
+
+
 def rows_of(path, sheet: str, min_row: int = 1):
     """(row number, cells) for each row with at least one value, from ``min_row``."""
     z = zipfile.ZipFile(path)
     try:
         part = _sheet_path(z, sheet)
-        strings = _shared_strings(z)
-        dates, padded, epoch1904 = _styles(z)
-        c_tag, v_tag, row_tag, is_tag, t_tag = NS + "c", NS + "v", NS + "row", NS + "is", NS + "t"
-        cells: dict[int, object] = {}
-        next_row = 1
-        sheet_data = None
-        for ev, el in iterparse(z.open(part), events=("start", "end")):
-            tag = el.tag
-            if ev == "start":
-                if tag == NS + "sheetData":
-                    sheet_data = el
-                continue
-            if tag == c_tag:
-                kind = el.get("t")
-                if kind == "inlineStr":
-                    box = el.find(is_tag)
-                    value = "".join(t.text or "" for t in box.iter(t_tag)) if box is not None else ""
-                else:
-                    v = el.find(v_tag)
-                    text = v.text if v is not None else None
-                    if text is None:
-                        value = None
-                    elif kind == "s":
-                        value = strings[int(text)]
-                    elif kind in ("str", "e"):
-                        value = text
-                    elif kind == "b":
-                        value = text == "1"
-                    else:
-                        number = float(text)
-                        style = el.get("s")
-                        style = int(style) if style is not None else 0
-                        if style in dates:
-                            value = _from_serial(number, epoch1904)
-                        elif number.is_integer() and "." not in text and "E" not in text.upper():
-                            value = int(text)
-                            if style in padded:
-                                value = zero_padded(value, padded[style])
-                        else:
-                            value = number
-                ref = el.get("r")
-                col = _column(ref) if ref else len(cells)
-                if value is not None and value != "":
-                    cells[col] = value
-            elif tag == row_tag:
-                r = el.get("r")
-                number = int(r) if r else next_row
-                next_row = number + 1
-                if cells and number >= min_row:
-                    width = max(cells) + 1
-                    yield number, [cells.get(i, "") for i in range(width)]
-                cells = {}
-                if sheet_data is not None:
-                    sheet_data.clear()  # finished rows go; memory stays flat
-    except (KeyError, ValueError, IndexError, AttributeError, *BROKEN) as exc:
+        s = _Sheet(_shared_strings(z), *_styles(z), min_row)
+        parser = expat.ParserCreate(namespace_separator=" ")
+        parser.buffer_text = True  # a cell's text in one call, mostly
+        parser.StartElementHandler, parser.EndElementHandler = s.start, s.end
+        parser.CharacterDataHandler = s.chars
+        with z.open(part) as f:
+            while True:
+                chunk = f.read(1 << 16)
+                parser.Parse(chunk, not chunk)
+                if s.done:  # 64 KB of XML at a time: memory stays flat
+                    done, s.done = s.done, []
+                    yield from done
+                if not chunk:
+                    break
+    except (KeyError, ValueError, IndexError, AttributeError, expat.ExpatError, *BROKEN) as exc:
         raise Unsupported(f"{type(exc).__name__}: {exc}") from exc
     finally:
         z.close()

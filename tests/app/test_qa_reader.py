@@ -198,3 +198,79 @@ def test_qa_staff_ids_match_people_after_import(db, tmp_path):
                      {"A2": "000000", "A3": "000000"})
     importing.commit(path, kind="people")
     assert sorted(p.id_number for p in Person.select()) == ["000045", "001234"]
+
+
+# --- E: the expat reader gives what the iterparse one gave ---------------------------
+
+_SHEET = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+          '<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+          '<x:sheetData>{}</x:sheetData></x:worksheet>')
+
+
+def _with_sheet(tmp_path, rows_xml, date1904=False):
+    """A workbook openpyxl made, its first sheet's XML replaced by ``rows_xml``
+    (prefixed names: the reader must go by namespace, not by spelling)."""
+    good = _workbook(tmp_path / "base.xlsx", [["x"]], {"A1": "yyyy-mm-dd"})
+    path = tmp_path / "hand.xlsx"
+    with zipfile.ZipFile(good) as a, zipfile.ZipFile(path, "w") as b:
+        for item in a.infolist():
+            data = a.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = _SHEET.format(rows_xml).encode()
+            elif item.filename == "xl/workbook.xml" and date1904:
+                data = data.replace(b"<workbookPr ", b'<workbookPr date1904="1" ', 1)
+            b.writestr(item, data)
+    return path
+
+
+def test_inline_strings_cells_and_rows_without_r_booleans_errors(tmp_path):
+    from app.importing import xlsx
+    path = _with_sheet(tmp_path, (
+        '<x:row r="1"><x:c r="A1" t="inlineStr"><x:is><x:r><x:t>東京</x:t></x:r><x:r><x:t>都</x:t></x:r>'
+        '<x:rPh sb="0" eb="2"><x:t>トウキョウ</x:t></x:rPh></x:is></x:c>'
+        '<x:c r="C1" t="b"><x:v>1</x:v></x:c><x:c r="D1" t="e"><x:v>#N/A</x:v></x:c></x:row>'
+        '<x:row><x:c><x:v>7</x:v></x:c><x:c/><x:c t="str"><x:f>A2</x:f><x:v>seven</x:v></x:c>'
+        '<x:c t="b"><x:v>0</x:v></x:c></x:row>'  # no r on the row, nor on its cells
+        '<x:row r="5"><x:c r="B5" s="1"><x:v>45901</x:v></x:c><x:c r="C5"><x:v>1.5E3</x:v></x:c>'
+        '<x:c r="D5"><x:v>-0.25</x:v></x:c></x:row>'
+        '<x:row r="6"><x:c r="A6" t="inlineStr"><x:is><x:t xml:space="preserve">  sp  </x:t></x:is></x:c></x:row>'))
+    assert list(xlsx.rows_of(path, "Sheet1")) == [
+        (1, ["東京都", "", True, "#N/A"]),
+        (2, [7, "", "seven", False]),
+        (5, ["", dt.date(2025, 9, 1), 1500.0, -0.25]),
+        (6, ["  sp  "])]
+    assert list(xlsx.rows_of(path, "Sheet1", min_row=3)) == [
+        (5, ["", dt.date(2025, 9, 1), 1500.0, -0.25]), (6, ["  sp  "])]
+
+
+def test_1904_epoch(tmp_path):
+    from app.importing import xlsx
+    path = _with_sheet(tmp_path, '<x:row r="1"><x:c r="A1" s="1"><x:v>0</x:v></x:c>'
+                                 '<x:c r="B1" s="1"><x:v>1.5</x:v></x:c></x:row>', date1904=True)
+    assert list(xlsx.rows_of(path, "Sheet1")) == [
+        (1, [dt.date(1904, 1, 1), dt.datetime(1904, 1, 2, 12, 0)])]
+
+
+def test_unknown_cell_type_midway_hands_over_to_openpyxl(tmp_path):
+    from app.importing import xlsx
+    rows = "".join(f'<x:row r="{i}"><x:c r="A{i}" t="inlineStr"><x:is><x:t>T-{i}</x:t></x:is></x:c></x:row>'
+                   for i in range(1, 3000))
+    odd = '<x:row r="3000"><x:c r="A3000" t="d"><x:v>2024-08-15T00:00:00</x:v></x:c></x:row>'
+    path = _with_sheet(tmp_path, rows + odd + '<x:row r="3001"><x:c r="A3001"><x:v>5</x:v></x:c></x:row>')
+    with pytest.raises(xlsx.Unsupported, match="cell type 'd'"):
+        list(xlsx.rows_of(path, "Sheet1"))
+    got = list(reader._xlsx_rows(path, "Sheet1", 2))
+    assert [n for n, _c in got] == list(range(2, 3002))  # each row once, none lost
+    assert got[0] == (2, ["T-2"]) and got[-1] == (3001, [5])
+    assert got[-2][1][0] in (dt.date(2024, 8, 15), dt.datetime(2024, 8, 15))
+
+
+def test_rows_come_while_the_sheet_is_read(tmp_path):
+    """Memory stays flat: the first rows arrive before the sheet's end is parsed."""
+    from app.importing import xlsx
+    rows = "".join(f'<x:row r="{i}"><x:c r="A{i}"><x:v>{i}</x:v></x:c></x:row>' for i in range(1, 20000))
+    path = _with_sheet(tmp_path, rows + '<x:row r="20000"><x:c r="A20000" t="zz"><x:v>1</x:v></x:c></x:row>')
+    it = xlsx.rows_of(path, "Sheet1")
+    assert next(it) == (1, [1])
+    with pytest.raises(xlsx.Unsupported):
+        list(it)
