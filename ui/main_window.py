@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QRect, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QLineEdit, QListWidget,
                                QListWidgetItem, QMainWindow, QMessageBox, QSizePolicy, QSplitter,
@@ -22,8 +22,11 @@ log = logging.getLogger(__name__)
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, start_page: str | None = None):
+    def __init__(self, start_page: str | None = None, size: tuple[int, int] | None = None):
+        """``size``: a window size asked for on the command line (``gui --size``);
+        it wins over the size remembered from the last session."""
         super().__init__()
+        self._asked_size = size
         self.setObjectName("main-window")
         # The platform adds " — Quartermaster" (the application's display name).
         self.setWindowTitle(describe(current_target()))
@@ -439,12 +442,17 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geo)
         else:
             self.resize(1360, 860)
-        self._fit_screen()
+        if self._asked_size:
+            self.resize(*self._asked_size)
+        # restoreGeometry() nudges a window left on an unplugged monitor just
+        # inside the nearest edge; where it was saved says whether it was.
+        saved = s.value("window/frame")
+        self._fit_screen(saved if isinstance(saved, QRect) and saved.isValid() else None)
         split = s.value("window/splitter")
         if isinstance(split, QByteArray) and not split.isEmpty():
             self.splitter.restoreState(split)
 
-    def _fit_screen(self) -> None:
+    def _fit_screen(self, saved: QRect | None = None) -> None:
         """Within the screen it opens on: a size remembered on a larger monitor
         (or the default) would put the toolbar's end and the status bar out
         of reach on a 1024×700 one; a window left on a monitor since unplugged
@@ -454,7 +462,8 @@ class MainWindow(QMainWindow):
         if not screens or self.isMaximized() or self.isFullScreen():
             return
         frame = self.frameGeometry()
-        screen = next((sc for sc in screens if sc.availableGeometry().intersects(frame)), None)
+        where = saved if saved is not None else frame
+        screen = next((sc for sc in screens if sc.availableGeometry().intersects(where)), None)
         avail = (screen or QGuiApplication.primaryScreen()).availableGeometry()
         extra_w = frame.width() - self.width()  # the window manager's frame
         extra_h = frame.height() - self.height()
@@ -485,6 +494,7 @@ class MainWindow(QMainWindow):
             self._change_timer.stop()
         s = QSettings()
         s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/frame", self.frameGeometry())
         s.setValue("window/splitter", self.splitter.saveState())
         for widget in self.pages.values():
             lst = getattr(widget, "list", None)
