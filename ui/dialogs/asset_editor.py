@@ -13,9 +13,10 @@ from decimal import Decimal
 
 import peewee as pw
 
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
-                               QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QPushButton, QTableWidget,
-                               QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QFrame, QHBoxLayout,
+                               QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QPushButton, QScrollArea,
+                               QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from app.models.common import ASSET_STATUSES, FUNDING_TYPES
 from app.services import assets as asset_svc
@@ -56,15 +57,21 @@ class AssetEditor(QDialog):
         self.asset_id = asset_id
         self.version: int | None = None
         self.setObjectName("asset-editor")
-        self.setMinimumSize(720, 560)
+        # Small enough for a 1024×700 screen; the form scrolls instead of
+        # squeezing its fields when the window is shorter than they need.
+        self.setMinimumSize(560, 420)
         self.widgets: dict[str, QWidget] = {}
         self.errors: dict[str, QLabel] = {}
         self.custom_widgets: dict[str, QLineEdit] = {}
+        self.custom_title: QLabel | None = None
+        self._boxes: dict[str, QVBoxLayout] = {}
 
         self.tabs = QTabWidget()
         details = QWidget()
+        details.setObjectName("editor-details")
         self.form = QFormLayout(details)
         self.form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+        self.form.setRowWrapPolicy(QFormLayout.DontWrapRows)
         for key, label, kind in FIELDS:
             w = self._make_widget(key, kind)
             self.widgets[key] = w
@@ -78,10 +85,14 @@ class AssetEditor(QDialog):
             box.setSpacing(1)
             box.addWidget(w)
             box.addWidget(err)
+            self._boxes[key] = box
             self.form.addRow(label, box)
-        self.custom_box = QFormLayout()
-        self.form.addRow(self.custom_box)
-        self.tabs.addTab(details, "Details")
+        self.details_scroll = QScrollArea()
+        self.details_scroll.setObjectName("editor-details-scroll")
+        self.details_scroll.setWidgetResizable(True)
+        self.details_scroll.setFrameShape(QFrame.NoFrame)
+        self.details_scroll.setWidget(details)
+        self.tabs.addTab(self.details_scroll, "Details")
         self.history_table = self._table(("When", "Who", "Action", "Field", "Old", "New"))
         self.loans_table = self._table(("Out", "Borrower", "Due", "Returned", "Condition"))
         self.repairs_table = self._table(("Reported", "Problem", "Vendor", "Ticket", "Status", "Cost"))
@@ -131,6 +142,28 @@ class AssetEditor(QDialog):
                 self.widgets["tag"].setPlaceholderText(f"next free tag: {peek_next_tag()}")
             for i in range(1, self.tabs.count()):
                 self.tabs.setTabEnabled(i, False)
+        self._restore_size()
+
+    # --- size -----------------------------------------------------------------------
+
+    GEOMETRY_KEY = "asset_editor/geometry"
+
+    def _restore_size(self) -> None:
+        """The size the technician left it at, within the screen it opens on
+        (a size kept from a big monitor would push Save off a 1024×700 one)."""
+        from PySide6.QtGui import QGuiApplication
+        geo = QSettings().value(self.GEOMETRY_KEY)
+        if not (isinstance(geo, QByteArray) and not geo.isEmpty() and self.restoreGeometry(geo)):
+            self.resize(780, 760)
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is not None:
+            avail = screen.availableGeometry()
+            self.resize(max(min(self.width(), avail.width() - 40), self.minimumWidth()),
+                        max(min(self.height(), avail.height() - 60), self.minimumHeight()))
+
+    def done(self, result: int) -> None:
+        QSettings().setValue(self.GEOMETRY_KEY, self.saveGeometry())
+        super().done(result)
 
     # --- widgets --------------------------------------------------------------------
 
@@ -142,7 +175,8 @@ class AssetEditor(QDialog):
             return w
         if kind == "notes":
             w = QPlainTextEdit()
-            w.setFixedHeight(70)
+            w.setMinimumHeight(80)  # four lines; the form scrolls rather than squeezing it
+            w.setTabChangesFocus(True)
             w.setObjectName(key)
             return w
         w = QLineEdit()
@@ -198,8 +232,11 @@ class AssetEditor(QDialog):
         from app.models import Category, HardwareModel
         values = {k: w.text() for k, w in self.custom_widgets.items()}
         values.update(getattr(self, "_custom_loaded", {}) or {})
-        while self.custom_box.rowCount():
-            self.custom_box.removeRow(0)
+        for w in self.custom_widgets.values():
+            self.form.removeRow(w)
+        if self.custom_title is not None:
+            self.form.removeRow(self.custom_title)
+            self.custom_title = None
         self.custom_widgets = {}
         model_id = self.widgets["model_id"].currentData()
         fields = []
@@ -212,11 +249,24 @@ class AssetEditor(QDialog):
                 fields = json.loads(fields)
         names = [f["name"] if isinstance(f, dict) else str(f) for f in fields]
         names += [k for k in values if k not in names and values.get(k) not in (None, "")]
-        for name in names:
+        kinds = {f["name"]: f.get("type") for f in fields if isinstance(f, dict)}
+        if not names:
+            return
+        # In the same form (one label column) before Notes, under a title that
+        # says where they come from.
+        row = self.form.getLayoutPosition(self._boxes["notes"])[0]
+        category = (Category.select(Category.name).join(
+            HardwareModel, on=(HardwareModel.category == Category.id))
+            .where(HardwareModel.id == model_id).scalar()) if model_id else None
+        self.custom_title = QLabel(f"<b>{category} fields</b>" if category else "<b>Custom fields</b>")
+        self.custom_title.setObjectName("custom-title")
+        self.form.insertRow(row, self.custom_title)
+        for i, name in enumerate(names, start=1):
             w = QLineEdit(display(values.get(name)))
             w.setObjectName(f"custom-{name}")
+            w.setPlaceholderText({"number": "a number", "date": "YYYY-MM-DD"}.get(kinds.get(name), ""))
             self.custom_widgets[name] = w
-            self.custom_box.addRow(name, w)
+            self.form.insertRow(row + i, name, w)
 
     # --- load / save ----------------------------------------------------------------
 
