@@ -21,6 +21,23 @@ from ui.pages import PageSpec, discover
 log = logging.getLogger(__name__)
 
 
+# Go → page shortcuts by page key, so a page added, or one that fails to load,
+# never moves another page's keys. Ctrl+0 is left to the Reports page (fit
+# width), so the pages after the ninth take Ctrl+Shift+digit.
+GO_SHORTCUTS = {"dashboard": "Ctrl+1", "assets": "Ctrl+2", "people": "Ctrl+3",
+                "locations": "Ctrl+4", "licenses": "Ctrl+5", "supplies": "Ctrl+6",
+                "loans": "Ctrl+7", "repairs": "Ctrl+8", "stocktake": "Ctrl+9",
+                "intake": "Ctrl+Shift+1", "reports": "Ctrl+Shift+2", "settings": "Ctrl+Shift+3"}
+
+
+def go_shortcuts(keys: list[str]) -> list[str | None]:
+    """The Go shortcut of each page key: its own, else the next free
+    Ctrl+Shift+digit (None once the digits run out)."""
+    taken = {GO_SHORTCUTS[k] for k in keys if k in GO_SHORTCUTS}
+    spare = [f"Ctrl+Shift+{d}" for d in "1234567890" if f"Ctrl+Shift+{d}" not in taken]
+    return [GO_SHORTCUTS.get(k) or (spare.pop(0) if spare else None) for k in keys]
+
+
 class MainWindow(QMainWindow):
     def __init__(self, start_page: str | None = None, size: tuple[int, int] | None = None):
         """``size``: a window size asked for on the command line (``gui --size``);
@@ -99,6 +116,7 @@ class MainWindow(QMainWindow):
             show_error(self, spec.title, exc)
             return None
         widget.setObjectName(f"page-{key}")
+        self._adopt_undo(widget)
         self.pages[key] = widget
         self.stack.addWidget(widget)
         return widget
@@ -129,6 +147,7 @@ class MainWindow(QMainWindow):
         if widget is None:
             return
         self.stack.setCurrentWidget(widget)
+        self._update_undo()
         if key in self.stale and hasattr(widget, "refresh"):
             self.stale.discard(key)
             widget.refresh()
@@ -152,6 +171,7 @@ class MainWindow(QMainWindow):
         self.sidebar.setCurrentRow(-1)
         self.sidebar.blockSignals(False)
         self.stack.setCurrentWidget(self.welcome)
+        self._update_undo()
 
     def is_ready(self) -> bool:
         w = self.stack.currentWidget()
@@ -178,10 +198,10 @@ class MainWindow(QMainWindow):
         self.act_new = tb.addAction("New asset", self.new_asset)
         self.act_new.setShortcut(QKeySequence("Ctrl+Shift+N"))
         tb.addAction("Check in…", self.check_in)
-        find = QAction(self)
-        find.setShortcut(QKeySequence.Find)
-        find.triggered.connect(self._focus_search)
-        self.addAction(find)
+        self.act_find = QAction("&Find", self)
+        self.act_find.setShortcut(QKeySequence.Find)
+        self.act_find.triggered.connect(self._focus_search)
+        self.addAction(self.act_find)
 
     def _focus_search(self) -> None:
         page = self.current_page()
@@ -204,16 +224,26 @@ class MainWindow(QMainWindow):
             file.addAction("&Backups…", self.backups)
         file.addSeparator()
         file.addAction("&Quit", self.close, QKeySequence.Quit)
-        go = mb.addMenu("&Go")
-        for i, spec in enumerate(self.specs):
+        edit = mb.addMenu("&Edit")
+        # The one Ctrl+Z of the window: it runs the current page's own undo
+        # (the last asset edit, the last intake device) and is greyed out where
+        # a page has none, instead of each page holding a competing shortcut.
+        self.act_undo = edit.addAction("&Undo", self.undo_current)
+        self.act_undo.setShortcut(QKeySequence.Undo)
+        self.act_undo.setEnabled(False)
+        edit.addSeparator()
+        edit.addAction(self.act_find)
+        self.go_menu = go = mb.addMenu("&Go")
+        for spec, keys in zip(self.specs, go_shortcuts([s.key for s in self.specs])):
             act = go.addAction(spec.title, lambda k=spec.key: self.show_page(k))
-            if i < 9:
-                act.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
+            act.setObjectName(f"go-{spec.key}")
+            if keys:
+                act.setShortcut(QKeySequence(keys))
         go.addSeparator()
         go.addAction("Refresh", self.refresh_current, QKeySequence.Refresh)
         help_menu = mb.addMenu("&Help")
-        help_menu.addAction("Keyboard shortcuts", self.show_shortcuts)
-        help_menu.addAction("About Quartermaster", self.about)
+        help_menu.addAction("&Keyboard shortcuts", self.show_shortcuts, QKeySequence.HelpContents)
+        help_menu.addAction("&About Quartermaster", self.about)
 
     # --- actions --------------------------------------------------------------------------
 
@@ -226,6 +256,35 @@ class MainWindow(QMainWindow):
     def check_in(self) -> None:
         from ui.dialogs.asset_actions import CheckInDialog
         CheckInDialog([], self).exec()
+
+    def _page_undo(self, page=None):
+        """The current page's undo action (pages offer one as ``undo_action``)."""
+        page = page if page is not None else self.current_page()
+        return getattr(page, "undo_action", None)
+
+    def _adopt_undo(self, widget) -> None:
+        """Take a page's own Ctrl+Z onto Edit → Undo (two live Ctrl+Z would be
+        ambiguous and neither would fire); the page's action keeps working
+        from its buttons and context menu."""
+        act = self._page_undo(widget)
+        if act is None:
+            return
+        act.setShortcut(QKeySequence())
+        act.changed.connect(self._update_undo)
+
+    def _update_undo(self) -> None:
+        act = self._page_undo()
+        if act is None:
+            self.act_undo.setText("&Undo")
+            self.act_undo.setEnabled(False)
+        else:
+            self.act_undo.setText(act.text())  # "Undo last edit", "Undo last device"
+            self.act_undo.setEnabled(act.isEnabled())
+
+    def undo_current(self) -> None:
+        act = self._page_undo()
+        if act is not None and act.isEnabled():
+            act.trigger()
 
     def refresh_current(self) -> None:
         page = self.current_page()
@@ -285,16 +344,62 @@ class MainWindow(QMainWindow):
         self._switching = True
         self.close()
 
+    def shortcut_rows(self) -> list[tuple[str, str, str]]:
+        """(where, what, keys) for every action with a shortcut: the menus,
+        then each page's actions, read from the actions themselves so the
+        list cannot drift from what the keys do."""
+        rows = []
+
+        def add(where, act):
+            keys = act.shortcut().toString(QKeySequence.NativeText)
+            text = act.text().replace("&", "").replace("…", "").strip()
+            if keys and text:
+                rows.append((where, text, keys))
+        for menu_action in self.menuBar().actions():
+            menu = menu_action.menu()
+            for act in menu.actions() if menu else []:
+                add(menu_action.text().replace("&", ""), act)
+        add("Toolbar", self.act_new)
+        for spec in self.specs:
+            page = self.pages.get(spec.key) or (self.page(spec.key) if spec.key == "assets" else None)
+            for act in getattr(page, "page_actions", []):
+                add(spec.title, act)
+            undo = self._page_undo(page)
+            if undo is not None:
+                rows.append((spec.title, undo.text(), self.act_undo.shortcut().toString(QKeySequence.NativeText)))
+        return rows
+
     def show_shortcuts(self) -> None:
-        QMessageBox.information(self, "Keyboard shortcuts", (
-            "Ctrl+F  search this list (or the scan box)\n"
-            "Ctrl+N  new asset            Enter  open\n"
-            "F2  edit                     Delete  retire\n"
-            "Ctrl+O  check out            Ctrl+I  check in\n"
-            "Ctrl+R  open a repair        Ctrl+P  print labels\n"
-            "Ctrl+E  export this list     Ctrl+Z  undo the last edit\n"
-            "Ctrl+1…9  go to a page       F5  refresh\n\n"
-            "Scan anywhere: the scanner does not need a text box."))
+        from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHeaderView, QTableWidget,
+                                       QTableWidgetItem, QVBoxLayout)
+        dlg = QDialog(self)
+        dlg.setObjectName("shortcuts-dialog")
+        dlg.setWindowTitle("Keyboard shortcuts")
+        rows = self.shortcut_rows()
+        table = QTableWidget(len(rows), 3, dlg)
+        table.setObjectName("shortcuts-table")
+        table.setHorizontalHeaderLabels(["Where", "Action", "Keys"])
+        table.verticalHeader().setVisible(False)
+        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
+        table.setEditTriggers(QTableWidget.NoEditTriggers)
+        table.setSelectionMode(QTableWidget.NoSelection)
+        for r, row in enumerate(rows):
+            for c, text in enumerate(row):
+                table.setItem(r, c, QTableWidgetItem(text))
+        table.resizeColumnsToContents()
+        table.horizontalHeader().setSectionResizeMode(1, QHeaderView.Stretch)
+        note = QLabel("Scan anywhere: the scanner does not need a text box. "
+                      "Enter opens the selected row.")
+        note.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.Close)
+        buttons.rejected.connect(dlg.reject)
+        lay = QVBoxLayout(dlg)
+        lay.addWidget(table, 1)
+        lay.addWidget(note)
+        lay.addWidget(buttons)
+        dlg.resize(560, 520)
+        self._shortcuts_dialog = dlg  # for tests
+        dlg.exec()
 
     def about(self) -> None:
         from app import __version__

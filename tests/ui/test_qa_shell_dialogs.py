@@ -95,3 +95,81 @@ def test_title_names_the_app_once(qtbot, reg):
         assert shown.count("Quartermaster") == 1, shown
     finally:
         app.setApplicationDisplayName(old)
+
+
+# --- 2. shortcuts, Edit and Help menus ---------------------------------------------------
+
+@pytest.fixture
+def window(qtbot, reg):
+    from ui.main_window import MainWindow
+    w = MainWindow(start_page="assets")
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(w.is_ready)
+    return w
+
+
+def _menu(window, title):
+    return next(a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == title)
+
+
+def test_every_go_page_has_a_unique_shortcut_and_the_first_nine_stay(qtbot, window):
+    go = [a for a in _menu(window, "Go").actions() if a.objectName().startswith("go-")]
+    assert [a.objectName()[3:] for a in go] == [s.key for s in window.specs]
+    keys = [a.shortcut().toString() for a in go]
+    assert all(keys), dict(zip([a.text() for a in go], keys))
+    everything = [a.shortcut().toString() for m in ("File", "Edit", "Go", "Help")
+                  for a in _menu(window, m).actions() if not a.shortcut().isEmpty()]
+    assert len(everything) == len(set(everything)), everything
+    first = {s.key: f"Ctrl+{i + 1}" for i, s in enumerate(window.specs[:9])}
+    assert {a.objectName()[3:]: a.shortcut().toString() for a in go[:9]} == first
+    for key in ("intake", "reports", "settings"):
+        act = next(a for a in go if a.objectName() == f"go-{key}")
+        act.trigger()
+        assert window.current_key() == key
+
+
+def test_go_shortcuts_do_not_move_when_a_page_is_missing():
+    from ui.main_window import go_shortcuts
+    assert go_shortcuts(["dashboard", "assets", "reports", "settings"]) == [
+        "Ctrl+1", "Ctrl+2", "Ctrl+Shift+2", "Ctrl+Shift+3"]
+    assert go_shortcuts(["assets", "newpage"]) == ["Ctrl+2", "Ctrl+Shift+1"]
+
+
+def test_edit_undo_follows_the_page_and_undoes_the_last_asset_edit(qtbot, window, reg):
+    from app.services import assets
+    d, made = reg
+    edit = _menu(window, "Edit")
+    undo = next(a for a in edit.actions() if a.shortcut() == QKeySequence(QKeySequence.Undo))
+    assert any(a.shortcut() == QKeySequence(QKeySequence.Find) for a in edit.actions())
+    page = window.pages["assets"]
+    assert page.undo_action.shortcut().isEmpty()  # one Ctrl+Z in the window, not two
+    assert not undo.isEnabled()  # nothing selected
+    assets.update(made[0].id, {"name": "Renamed"})
+    page.list.select_id(made[0].id)
+    qtbot.waitUntil(undo.isEnabled)
+    qtbot.keyClick(page.list.table, Qt.Key_Z, Qt.ControlModifier)
+    assert assets.get(made[0].id).name == "Chromebook 1"
+    window.show_page("people")
+    assert not undo.isEnabled()  # People has no undo
+    window.show_page("assets")
+    assert undo.isEnabled()
+
+
+def test_shortcuts_dialog_lists_the_real_shortcuts_and_about_names_the_database(
+        qtbot, window, monkeypatch):
+    from PySide6.QtWidgets import QDialog, QTableWidget
+
+    from app.store.db import current_target
+    monkeypatch.setattr(QDialog, "exec", lambda self: 0)
+    window.show_shortcuts()
+    rows = window.shortcut_rows()
+    keys = {k for _w, _t, k in rows}
+    assert {"Ctrl+Z", "Ctrl+F", "Ctrl+1", "Ctrl+Shift+1", "Ctrl+O", "Ctrl+I"} <= keys
+    table = window._shortcuts_dialog.findChild(QTableWidget, "shortcuts-table")
+    assert table.rowCount() == len(rows)
+    shown = []
+    monkeypatch.setattr(QMessageBox, "about", lambda parent, title, text: shown.append((title, text)))
+    window.about()
+    from app import __version__
+    assert shown and __version__ in shown[0][1] and str(current_target()) in shown[0][1]

@@ -57,7 +57,9 @@ class Page(ListPage):
                         tip="Give each selected computer a seat of a license")
         if importlib.util.find_spec("ui.dialogs.export"):
             self.add_action("Export", self.export, "Ctrl+E", needs="none")
-        self.add_action("Undo last edit", self.undo, "Ctrl+Z", needs="one", button=False)
+        # The main window moves its Ctrl+Z onto Edit → Undo (see MainWindow._adopt_undo).
+        self.undo_action = self.add_action("Undo last edit", self.undo, "Ctrl+Z", needs="one",
+                                           button=False)
         self.update_actions()
 
     def _fill_rooms(self) -> None:
