@@ -92,3 +92,41 @@ def test_editor_fits_a_small_screen_and_remembers_its_size(qtbot, laptop):
     again = AssetEditor(laptop.id)
     qtbot.addWidget(again)
     assert (again.width(), again.height()) == (700, 500)
+
+
+def _visible_in_scroll(dlg, w) -> bool:
+    view = dlg.details_scroll.viewport()
+    top = w.mapTo(view, w.rect().topLeft()).y()
+    return top >= 0 and top + w.height() <= view.height()
+
+
+@pytest.mark.parametrize("size", [(720, 480), (560, 420)])
+def test_validation_message_goes_under_its_field_and_leaves_it_whole(qtbot, laptop, size):
+    """'abc' in Cost and a bad date: each message wraps under its field, read
+    whole, and the field keeps its height (it used to shrink to ~4 px)."""
+    dlg = _editor(qtbot, laptop.id, size=size)
+    dlg.widgets["cost"].setText("abc")
+    dlg.widgets["purchase_date"].setText("1/2")
+    dlg.widgets["tag"].setText("")  # a third message, at the top of the form
+    dlg.save()
+    qtbot.wait(10)
+    details = dlg.details_scroll.widget()
+    for key in ("cost", "purchase_date"):
+        w, err = dlg.widgets[key], dlg.errors[key]
+        assert err.isVisible() and err.text(), key
+        assert w.height() >= w.sizeHint().height(), key
+        field, message = _rect(w, details), _rect(err, details)
+        assert message.top() >= field.bottom() and not message.intersects(field), key
+        assert err.height() >= err.heightForWidth(err.width()), key  # not clipped
+        assert message.left() == field.left() and message.width() <= field.width() + 1, key
+    assert assets.get(laptop.id).cost == laptop.cost  # nothing saved
+
+
+def test_a_message_far_down_the_form_is_scrolled_into_view(qtbot, laptop):
+    dlg = _editor(qtbot, laptop.id, size=(600, 420))
+    dlg.widgets["warranty_end"].setText("soon")
+    dlg.save()
+    qtbot.wait(10)
+    assert dlg.errors["warranty_end"].isVisible()
+    assert _visible_in_scroll(dlg, dlg.widgets["warranty_end"])
+    assert _visible_in_scroll(dlg, dlg.errors["warranty_end"])

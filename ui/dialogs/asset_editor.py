@@ -16,7 +16,7 @@ import peewee as pw
 from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QFrame, QHBoxLayout,
                                QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QPushButton, QScrollArea,
-                               QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
+                               QSizePolicy, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from app.models.common import ASSET_STATUSES, FUNDING_TYPES
 from app.services import assets as asset_svc
@@ -25,6 +25,7 @@ from app.services.errors import DomainError, StaleEdit, ValidationError
 from ui.bus import bus
 from ui.jobs import show_error
 from ui.models.table import display
+from ui.theme import error_colour
 from ui.widgets.tables import fill as _fill, small_table
 
 # (field, label, kind) in form order; kind: text, combo, date, money, int, notes
@@ -77,8 +78,11 @@ class AssetEditor(QDialog):
             self.widgets[key] = w
             err = QLabel()
             err.setObjectName(f"error-{key}")
-            err.setStyleSheet("color: #c62828;")
+            err.setStyleSheet(f"color: {error_colour()};")
+            # Under its field, wrapped: the row grows (the form scrolls) and
+            # the field keeps its own height.
             err.setWordWrap(True)
+            err.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Minimum)
             err.hide()
             self.errors[key] = err
             box = QVBoxLayout()
@@ -396,6 +400,11 @@ class AssetEditor(QDialog):
             self.tabs.setCurrentIndex(0)
             first = next(f for f in exc.errors if f in self.widgets)
             self.widgets[first].setFocus()
+            # The layout has to take the shown messages in before the field's
+            # place is known; then bring the field and its message into view.
+            self.details_scroll.widget().layout().activate()
+            self.details_scroll.ensureWidgetVisible(self.errors[first], 20, 20)
+            self.details_scroll.ensureWidgetVisible(self.widgets[first], 20, 20)
 
     def _resolve_stale(self, exc: StaleEdit) -> bool:
         """Show both versions; True = save mine over theirs, False = keep theirs."""
