@@ -173,3 +173,23 @@ def test_shortcuts_dialog_lists_the_real_shortcuts_and_about_names_the_database(
     window.about()
     from app import __version__
     assert shown and __version__ in shown[0][1] and str(current_target()) in shown[0][1]
+
+
+# --- 4. the Assets page counts follow data changes ----------------------------------------
+
+def test_assets_counts_follow_an_import(qtbot, window, reg):
+    from ui.bus import bus
+    d, made = reg
+    page = window.pages["assets"]
+    page.apply_filters({"search": "SN0002"})  # SN00020–SN00029
+    assert page.list.counts.text() == "10 of 30 assets"
+    page.list.select_id(made[24].id)
+    asset(d, tag="QM-000031", name="Projector", serial="PJ1")  # as an import would
+    asset(d, tag="QM-000032", name="Projector", serial="PJ2")
+    bus.data_changed.emit("asset")
+    qtbot.waitUntil(lambda: page.list.counts.text() == "10 of 32 assets")
+    assert window.count_label.text() == "32 assets"
+    asset(d, tag="QM-000033", name="Laptop", serial="SN00020X")  # one the search finds
+    bus.data_changed.emit("all")
+    qtbot.waitUntil(lambda: page.list.counts.text() == "11 of 33 assets")
+    assert page.list.selected_ids() == [made[24].id]  # the re-read kept the selection

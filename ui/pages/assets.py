@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import importlib.util
 
+from PySide6.QtCore import QItemSelectionModel, QTimer
 from PySide6.QtWidgets import QCheckBox
 
+from app import listing
 from app.models.common import ASSET_STATUSES, FUNDING_TYPES
 from app.services import assets as asset_svc
 from app.services.errors import DomainError
@@ -61,6 +63,40 @@ class Page(ListPage):
         self.undo_action = self.add_action("Undo last edit", self.undo, "Ctrl+Z", needs="one",
                                            button=False)
         self.update_actions()
+        # An import, an intake or another window adds or changes assets while
+        # this page shows: "28 of 2,000" must follow. Coalesced, since a batch
+        # can say so many times in a row.
+        self._recount = QTimer(self, singleShot=True, interval=0, timeout=self.refresh_counts)
+        bus.data_changed.connect(self._data_changed)
+
+    # Changes that can add, remove or re-filter assets (a check-out changes a
+    # status, a room rename what a search finds).
+    COUNTED_KINDS = ("asset", "all", "loan", "repair", "location", "person", "stocktake", "intake")
+
+    def _data_changed(self, kind: str) -> None:
+        if kind in self.COUNTED_KINDS and self.list.loaded and self.isVisible():
+            self._recount.start()
+
+    def refresh_counts(self) -> None:
+        """Re-count the list; re-read it (keeping the selection and scroll
+        position) only when the rows it shows changed in number."""
+        model = self.list.model
+        rows = listing.count("assets", model.filters)
+        total = listing.count_all("assets") if model.filters else rows
+        if rows != model.rows:
+            table = self.list.table
+            selected = self.list.selected_ids()
+            scroll = table.verticalScrollBar().value()
+            self.list.apply()
+            flags = QItemSelectionModel.Select | QItemSelectionModel.Rows
+            for record_id in selected:
+                row = model.row_of(record_id)
+                if row >= 0:
+                    table.selectionModel().select(model.index(row, 0), flags)
+            table.verticalScrollBar().setValue(scroll)
+        elif total != model.total:
+            model.total = total
+            model.countsChanged.emit(model.rows, total)
 
     def _fill_rooms(self) -> None:
         from app.models import Location
