@@ -130,3 +130,60 @@ def test_a_message_far_down_the_form_is_scrolled_into_view(qtbot, laptop):
     assert dlg.errors["warranty_end"].isVisible()
     assert _visible_in_scroll(dlg, dlg.widgets["warranty_end"])
     assert _visible_in_scroll(dlg, dlg.errors["warranty_end"])
+
+
+@pytest.fixture
+def answer(monkeypatch):
+    """Answer the editor's question box by the name of a button; record its text."""
+    asked, replies = [], []
+
+    def fake_exec(box):
+        asked.append(box.text())
+        reply = replies.pop(0)
+        next(b for b in box.buttons() if b.text() == reply).click()
+        return 0
+    monkeypatch.setattr(QMessageBox, "exec", fake_exec)
+    return asked, replies
+
+
+def test_escape_with_unsaved_changes_asks_first(qtbot, laptop, answer):
+    asked, replies = answer
+    dlg = _editor(qtbot, laptop.id)
+    dlg.widgets["name"].setText("Renamed")
+    dlg.custom_widgets["OS"].setText("Ubuntu")
+    replies.append("Keep editing")
+    qtbot.keyClick(dlg, Qt.Key_Escape)
+    assert asked == ["Discard your changes to QM-000001?"]
+    assert dlg.isVisible() and dlg.widgets["name"].text() == "Renamed"
+    replies.append("Discard")
+    dlg.close()  # the window's close button asks the same
+    assert len(asked) == 2 and not dlg.isVisible() and dlg.result() == QDialog.Rejected
+    assert assets.get(laptop.id).name == "Lab laptop"
+
+
+def test_escape_without_changes_closes_at_once(qtbot, laptop, answer):
+    asked, _replies = answer
+    dlg = _editor(qtbot, laptop.id)
+    dlg.widgets["name"].setText("Renamed")
+    dlg.widgets["name"].setText("Lab laptop")  # typed and put back: nothing to lose
+    qtbot.keyClick(dlg, Qt.Key_Escape)
+    assert not asked and not dlg.isVisible()
+    fresh = _editor(qtbot, None)  # a new asset, untouched
+    qtbot.keyClick(fresh, Qt.Key_Escape)
+    assert not asked and not fresh.isVisible()
+
+
+def test_a_new_asset_with_edits_asks_and_saving_does_not(qtbot, laptop, answer):
+    asked, replies = answer
+    dlg = _editor(qtbot, None)
+    dlg.widgets["name"].setText("Spare")
+    replies.append("Keep editing")
+    qtbot.keyClick(dlg, Qt.Key_Escape)
+    assert asked == ["Discard your changes to this new asset?"] and dlg.isVisible()
+    other = _editor(qtbot, laptop.id)
+    other.widgets["name"].setText("Saved name")
+    other.save()
+    assert other.result() == QDialog.Accepted and len(asked) == 1  # saved: nothing asked
+    replies.append("Discard")
+    qtbot.keyClick(dlg, Qt.Key_Escape)
+    assert not dlg.isVisible()

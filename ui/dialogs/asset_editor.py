@@ -65,6 +65,8 @@ class AssetEditor(QDialog):
         self.errors: dict[str, QLabel] = {}
         self.custom_widgets: dict[str, QLineEdit] = {}
         self.custom_title: QLabel | None = None
+        self.saved_tag: str | None = None
+        self._clean: dict = {}
         self._boxes: dict[str, QVBoxLayout] = {}
 
         self.tabs = QTabWidget()
@@ -146,6 +148,7 @@ class AssetEditor(QDialog):
                 self.widgets["tag"].setPlaceholderText(f"next free tag: {peek_next_tag()}")
             for i in range(1, self.tabs.count()):
                 self.tabs.setTabEnabled(i, False)
+            self._clean = self.values()
         self._restore_size()
 
     # --- size -----------------------------------------------------------------------
@@ -164,6 +167,29 @@ class AssetEditor(QDialog):
             avail = screen.availableGeometry()
             self.resize(max(min(self.width(), avail.width() - 40), self.minimumWidth()),
                         max(min(self.height(), avail.height() - 60), self.minimumHeight()))
+
+    # --- closing --------------------------------------------------------------------
+
+    def has_changes(self) -> bool:
+        return self.values() != self._clean
+
+    def reject(self) -> None:
+        """Esc, Cancel and the window's close button: edits are not thrown
+        away without asking; with none the editor closes at once."""
+        if self.isVisible() and self.has_changes() and not self._discard_ok():
+            return
+        super().reject()
+
+    def _discard_ok(self) -> bool:
+        what = self.saved_tag or "this new asset"
+        box = QMessageBox(QMessageBox.Question, "Unsaved changes", f"Discard your changes to {what}?",
+                          parent=self)
+        discard = box.addButton("Discard", QMessageBox.DestructiveRole)
+        keep = box.addButton("Keep editing", QMessageBox.RejectRole)
+        box.setDefaultButton(keep)  # Enter or a second Esc keeps the edits
+        box.setEscapeButton(keep)
+        box.exec()
+        return box.clickedButton() is discard
 
     def done(self, result: int) -> None:
         QSettings().setValue(self.GEOMETRY_KEY, self.saveGeometry())
@@ -277,6 +303,7 @@ class AssetEditor(QDialog):
     def load(self, asset_id: int) -> None:
         asset = asset_svc.get(asset_id)
         self.version = asset.version
+        self.saved_tag = asset.tag
         self.setWindowTitle(f"Asset {asset.tag}")
         values = asset_svc.values_of(asset)
         self._custom_loaded = values.get("custom") or {}
@@ -293,6 +320,7 @@ class AssetEditor(QDialog):
             notes.append(f"in repair: {d['open_repair']['problem']}")
         self.banner.setText(" · ".join(notes))
         self.banner.setVisible(bool(notes))
+        self._clean = self.values()  # what Esc compares with
 
     def _set_values(self, values: dict) -> None:
         for key, _label, kind in FIELDS:
