@@ -193,3 +193,61 @@ def test_assets_counts_follow_an_import(qtbot, window, reg):
     bus.data_changed.emit("all")
     qtbot.waitUntil(lambda: page.list.counts.text() == "11 of 33 assets")
     assert page.list.selected_ids() == [made[24].id]  # the re-read kept the selection
+
+
+# --- 5. check-out and check-in dialogs ----------------------------------------------------
+
+def _form_label(dialog, field):
+    from PySide6.QtWidgets import QFormLayout
+    form = dialog.findChild(QFormLayout) or dialog.layout().itemAt(0).layout()
+    label = form.labelForField(field)
+    return label.text() if label is not None else ""
+
+
+def test_check_out_starts_in_the_person_search_and_the_room_is_only_for_rooms(qtbot, window, reg):
+    from ui.dialogs.asset_actions import CheckOutDialog
+    d, made = reg
+    dlg = CheckOutDialog([made[0].id], window)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    assert dlg.focusWidget() is dlg.person.edit
+    assert _form_label(dlg, dlg.location) == "Room" and _form_label(dlg, dlg.person) == "Person"
+    assert not dlg.location.isEnabled() and dlg.location.currentIndex() == -1  # no room shown
+    assert "room" in dlg.location.placeholderText().lower()
+    dlg.to_location.setChecked(True)
+    assert dlg.location.isEnabled() and dlg.location.currentData() is not None
+    assert not dlg.person.isEnabled()
+    dlg.to_person.setChecked(True)
+    assert dlg.location.currentIndex() == -1
+    assert dlg.width() >= 700 and dlg.isSizeGripEnabled()
+    again = CheckOutDialog([made[0].id], window, person_id=d["staff"].id)
+    qtbot.addWidget(again)
+    again.show()
+    qtbot.waitExposed(again)
+    assert again.focusWidget() is again.person.edit and again.person.person_id == d["staff"].id
+
+
+def test_check_in_counts_in_words_keeps_its_instructions_and_reports_one_line_per_tag(
+        qtbot, window, reg, monkeypatch):
+    from app.services import assets
+    from ui.dialogs.asset_actions import CheckInDialog
+    d, made = reg
+    dlg = CheckInDialog(["QM-000001"], window)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    assert dlg.count.text() == "1 tag"
+    assert dlg.help.isVisible() and "one per line" in dlg.help.text()  # though the box is filled
+    dlg.handle_scan("QM-000002")
+    assert dlg.count.text() == "2 tags"
+    dlg.tags.setPlainText("")
+    assert dlg.count.text() == "0 tags"
+    assets.check_out(made[2].id, person_id=d["staff"].id)
+    dlg.tags.setPlainText("QM-000003\nQM-000001\nZZ-1")
+    warned = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: warned.append(text))
+    dlg.commit()
+    text = warned[0]
+    assert text.startswith("Checked in 1 asset.")
+    lines = text.split("Not done:\n")[1].splitlines()
+    assert sorted(lines) == ["QM-000001 \u2014 not checked out", "ZZ-1 \u2014 no asset has this tag"]

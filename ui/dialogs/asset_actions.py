@@ -8,6 +8,7 @@ from __future__ import annotations
 
 
 from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox,
                                QFileDialog, QFormLayout, QLabel, QLineEdit, QListWidget,
                                QListWidgetItem, QMessageBox, QPlainTextEdit, QRadioButton,
@@ -24,19 +25,40 @@ from ui.jobs import show_error
 CONDITIONS = ("new", "good", "fair", "poor", "damaged")
 
 
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """'1 tag', '3 tags', '1,200 tags'."""
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
+def _reason(tag: str, why: str) -> str:
+    """A refusal as it reads after the tag: the services say "Asset QM-000027
+    is not checked out." where the batch says "no asset has this tag", so
+    the tag is not repeated and every line reads the same way."""
+    import re
+    text = re.sub(rf"^(the )?asset {re.escape(tag)}\s+(is\s+)?", "", why.strip(), flags=re.I)
+    text = text.rstrip(".")
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
 def _tags_of(ids: list[int]) -> list[str]:
     from app.models import Asset
     return [t for (t,) in Asset.select(Asset.tag).where(Asset.id.in_(ids)).order_by(Asset.tag_key).tuples()]
 
 
+DONE = {"Check out": "Checked out", "Check in": "Checked in", "Dispose": "Disposed of",
+        "Retire": "Retired"}
+
+
 def _summary(parent, title: str, done: list[str], problems: list[tuple[str, str]]) -> None:
-    text = f"{len(done)} done." if done else "Nothing was changed."
+    verb = DONE.get(title)
+    text = ("Nothing was changed." if not done else f"{verb} {plural(len(done), 'asset')}." if verb
+            else f"{plural(len(done), 'asset')} done.")
     if problems:
-        lines = "\n".join(f"{tag}: {why}" for tag, why in problems[:40])
+        lines = "\n".join(f"{tag} \u2014 {_reason(tag, why)}" for tag, why in problems[:40])
         more = f"\n… and {len(problems) - 40} more" if len(problems) > 40 else ""
         QMessageBox.warning(parent, title, f"{text}\n\nNot done:\n{lines}{more}")
     else:
-        bus.status_message.emit(f"{title}: {text}")
+        bus.status_message.emit(text if verb else f"{title}: {text}")
 
 
 class PersonPicker(QWidget):
@@ -49,7 +71,7 @@ class PersonPicker(QWidget):
         self.edit.setObjectName("person-search")
         self.results = QListWidget()
         self.results.setObjectName("person-results")
-        self.results.setMaximumHeight(140)
+        self.results.setMinimumHeight(150)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.edit)
@@ -93,13 +115,13 @@ class CheckOutDialog(QDialog):
         self.person = PersonPicker()
         self.location = QComboBox()
         self.location.setObjectName("checkout-location")
+        self.location.setPlaceholderText("Only for a check-out to a room — choose Room / location above")
         from app.models import Location, Site
         for lid, site, room in (Location.select(Location.id, Site.name, Location.name)
                                 .join(Site).order_by(Site.name, Location.name).tuples()):
             self.location.addItem(f"{site} / {room}", lid)
-        self.location.setEnabled(False)
-        self.to_person.toggled.connect(lambda on: (self.person.setEnabled(on),
-                                                   self.location.setEnabled(not on)))
+        self._room_index = 0  # the room last chosen, back when Room is chosen again
+        self.to_person.toggled.connect(self._target_changed)
         self.due = QDateEdit(QDate.currentDate().addDays(int(settings.get("loan_days") or 180)))
         self.due.setCalendarPopup(True)
         self.due.setDisplayFormat("yyyy-MM-dd")
@@ -117,8 +139,8 @@ class CheckOutDialog(QDialog):
         who.addWidget(self.to_person)
         who.addWidget(self.to_location)
         form.addRow("Check out to", who)
-        form.addRow("", self.person)
-        form.addRow("", self.location)
+        form.addRow("Person", self.person)
+        form.addRow("Room", self.location)
         form.addRow("Due back", self.due)
         form.addRow("Condition", self.condition)
         form.addRow("", self.signed)
@@ -128,16 +150,34 @@ class CheckOutDialog(QDialog):
         buttons.accepted.connect(self.commit)
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
-        lay.addLayout(form)
+        lay.addLayout(form, 1)
         lay.addWidget(QLabel("Scan more tags to add them to this check-out."))
         lay.addWidget(buttons)
         self._show_assets()
+        self._target_changed(True)
         if person_id:
             from app.models import Person
             p = Person.get_by_id(person_id)
             self.person.edit.setText(p.id_number or p.full_name)
             self.person.refresh()
-        self.resize(520, 480)
+        # Typing a name is the first thing done here (a scan still adds tags).
+        self.person.edit.setFocus()
+        self.setSizeGripEnabled(True)
+        self.resize(720, 520)  # a result names the person, kind, ID and school
+
+    def _target_changed(self, to_person: bool) -> None:
+        """The room box shows a room only when the check-out is to a room, so
+        it never looks chosen beside a person."""
+        self.person.setEnabled(to_person)
+        self.location.setEnabled(not to_person)
+        if to_person:
+            if self.location.currentIndex() >= 0:
+                self._room_index = self.location.currentIndex()
+            self.location.setCurrentIndex(-1)  # the placeholder
+            self.person.edit.setFocus()
+        else:
+            self.location.setCurrentIndex(min(self._room_index, self.location.count() - 1))
+            self.location.setFocus()
 
     def _show_assets(self) -> None:
         tags = _tags_of(self.asset_ids)
@@ -220,8 +260,15 @@ class CheckInDialog(QDialog):
         self.setObjectName("checkin-dialog")
         self.tags = QPlainTextEdit("\n".join(tags or []))
         self.tags.setObjectName("checkin-tags")
-        self.tags.setPlaceholderText("Scan, type or paste tags — one per line (or separated by spaces/commas)")
+        self.tags.setPlaceholderText("QM-000123\nQM-000124\n…")
+        # Said above the box, not only as its placeholder, so it stays when
+        # the box starts filled with the selected assets' tags.
+        self.help = QLabel("Scan, type or paste tags \u2014 one per line (or separated by spaces "
+                           "or commas).")
+        self.help.setObjectName("checkin-help")
+        self.help.setWordWrap(True)
         self.count = QLabel()
+        self.count.setObjectName("checkin-count")
         self.tags.textChanged.connect(self._count)
         self.condition = QComboBox()
         self.condition.addItems(CONDITIONS)
@@ -233,12 +280,15 @@ class CheckInDialog(QDialog):
         buttons.accepted.connect(self.commit)
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
+        lay.addWidget(self.help)
         lay.addWidget(self.tags, 1)
         lay.addWidget(self.count)
         lay.addLayout(form)
         lay.addWidget(buttons)
         self.result_batch = None
         self._count()
+        self.tags.setFocus()
+        self.tags.moveCursor(QTextCursor.End)  # a scan or typing adds after the tags given
         self.resize(460, 520)
 
     def tag_list(self) -> list[str]:
@@ -251,7 +301,7 @@ class CheckInDialog(QDialog):
         return out
 
     def _count(self) -> None:
-        self.count.setText(f"{len(self.tag_list())} tags")
+        self.count.setText(plural(len(self.tag_list()), "tag"))
 
     def handle_scan(self, code: str) -> bool:
         text = self.tags.toPlainText()
@@ -315,7 +365,7 @@ class DisposeDialog(QDialog):
     def __init__(self, asset_ids: list[int], parent=None):
         super().__init__(parent)
         self.asset_ids = asset_ids
-        self.setWindowTitle(f"Dispose of {len(asset_ids)} asset(s)")
+        self.setWindowTitle(f"Dispose of {plural(len(asset_ids), 'asset')}")
         self.method = QComboBox()
         for key, label in DISPOSAL_METHODS.items():
             self.method.addItem(label, key)
@@ -357,13 +407,13 @@ def retire_assets(parent, asset_ids: list[int]) -> bool:
     tags = _tags_for_ids(asset_ids)
     seats = sum(asset_svc.seat_count(a) for a in asset_ids[:500])
     box = QMessageBox(QMessageBox.Question, "Retire",
-                      f"Retire {len(tags)} asset(s): {', '.join(tags[:6])}"
+                      f"Retire {plural(len(tags), 'asset')}: {', '.join(tags[:6])}"
                       f"{' …' if len(tags) > 6 else ''}?", parent=parent)
     box.addButton("Retire", QMessageBox.AcceptRole)
     box.addButton(QMessageBox.Cancel)
     release = None
     if seats:
-        release = QCheckBox(f"Release their {seats} license seat(s)")
+        release = QCheckBox(f"Release their {plural(seats, 'license seat')}")
         release.setChecked(True)
         box.setCheckBox(release)
     if box.exec() == QMessageBox.Cancel or box.clickedButton() is box.button(QMessageBox.Cancel):
