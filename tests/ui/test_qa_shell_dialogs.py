@@ -251,3 +251,24 @@ def test_check_in_counts_in_words_keeps_its_instructions_and_reports_one_line_pe
     assert text.startswith("Checked in 1 asset.")
     lines = text.split("Not done:\n")[1].splitlines()
     assert sorted(lines) == ["QM-000001 \u2014 not checked out", "ZZ-1 \u2014 no asset has this tag"]
+
+
+# --- 6. the label dialog --------------------------------------------------------------------
+
+def test_label_dialog_is_titled_for_labels_counts_in_words_and_blocks_its_window(
+        qtbot, window, reg, tmp_path, monkeypatch):
+    from reports.labels import templates
+    from ui.dialogs.labels import open_label_dialog
+    monkeypatch.setattr(templates, "user_dir", lambda: tmp_path / "cfg")
+    d, made = reg
+    one = open_label_dialog(window, "asset", [made[0].id])
+    qtbot.addWidget(one)
+    assert one.windowTitle() == "Print labels"
+    assert one.for_label.text() == "1 asset"
+    assert one.windowModality() == Qt.WindowModal and one.isModal()
+    assert QApplication.activeModalWidget() is one  # the main window behind is blocked
+    one.close()
+    three = open_label_dialog(window, "asset", [a.id for a in made[:3]])
+    qtbot.addWidget(three)
+    assert three.for_label.text() == "3 assets"
+    three.close()

@@ -28,6 +28,12 @@ from ui.jobs import run_job, show_error
 
 KINDS = {"asset": "assets", "location": "room labels", "supply": "supply bin labels",
          "new": "new tags"}
+# One of each, for "Labels for 1 asset".
+ONE = {"asset": "asset", "location": "room label", "supply": "supply bin label", "new": "new tag"}
+
+
+def count_text(kind: str, n: int) -> str:
+    return f"{n:,} {ONE[kind] if n == 1 else KINDS[kind]}"
 
 
 def render_page_image(pdf_bytes: bytes, index: int, dpi: float, smooth: bool = True) -> QImage:
@@ -209,7 +215,9 @@ class LabelDialog(QDialog):
             raise ValueError(kind)
         self.kind, self.ids = kind, list(ids) if ids is not None else None
         self.reserved = None  # new tags, once taken
-        self.setWindowTitle(f"Print {KINDS[kind]}")
+        # What is printed is labels, whatever they are for ("Print assets" read
+        # as printing the assets themselves).
+        self.setWindowTitle("Print labels")
         self.items = self._gather()
         self._build()
         self.timer = QTimer(self, singleShot=True, interval=150)
@@ -263,7 +271,9 @@ class LabelDialog(QDialog):
             note.setWordWrap(True)
             form.addRow(note)
         else:
-            form.addRow("Labels for", QLabel(f"{len(self.items)} {KINDS[self.kind]}"))
+            self.for_label = QLabel(count_text(self.kind, len(self.items)))
+            self.for_label.setObjectName("labels-for")
+            form.addRow("Labels for", self.for_label)
         self.template = QComboBox()
         self._fill_templates()
         self.template.currentIndexChanged.connect(self._template_changed)
@@ -624,5 +634,9 @@ def open_label_dialog(parent=None, kind: str = "asset", ids=None) -> LabelDialog
         show_error(parent, "Labels", exc)
         return None
     dlg.setAttribute(Qt.WA_DeleteOnClose)
+    # Modal to its window: left open it stayed over whatever page came next
+    # and still printed the selection it was opened with. Not exec(): the
+    # preview and the printing run while it shows.
+    dlg.setWindowModality(Qt.WindowModal)
     dlg.show()
     return dlg
