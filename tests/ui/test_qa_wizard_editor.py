@@ -187,3 +187,155 @@ def test_a_new_asset_with_edits_asks_and_saving_does_not(qtbot, laptop, answer):
     replies.append("Discard")
     qtbot.keyClick(dlg, Qt.Key_Escape)
     assert not dlg.isVisible()
+
+
+# --- the import wizard ------------------------------------------------------------------
+
+def _csv(path, rows):
+    from tests.app.test_import import _write
+    return str(_write(path, rows))
+
+
+def _wizard(qtbot, path=None):
+    from ui.dialogs.import_wizard import ImportWizard
+    w = ImportWizard(None, path)
+    qtbot.addWidget(w)
+    return w
+
+
+def _previewed(qtbot, w):
+    w.done_preview = None
+    w.preview()
+    qtbot.waitUntil(lambda: w.done_preview is not None, timeout=10_000)
+    return w.done_preview
+
+
+WIDE = [["Tag #", "Serial No", "Description", "Model", "Cost", "Colour"],
+        ["W-1", "SW1", "Cart laptop", "ProBook", "10", "grey"]]
+# Narrower, the columns in another order: the old mapping would take "Serial" for the tag.
+NARROW = [["Serial", "Asset Tag", "Name"], ["SN-9", "N-1", "Spare"]]
+
+
+def test_another_path_is_previewed_and_imported_with_its_own_columns(qtbot, sqlite_db, tmp_path,
+                                                                     isolated):
+    from app.models import Asset
+    from ui.jobs import wait_for_jobs
+    wide, narrow = _csv(tmp_path / "wide.csv", WIDE), _csv(tmp_path / "narrow.csv", NARROW)
+    w = _wizard(qtbot, wide)
+    assert _previewed(qtbot, w).created == 1 and w.import_button.isEnabled()
+    w.path.setText(narrow)  # typed over: the wide file's table and mapping are gone
+    assert w.table is None and w.columns.rowCount() == 0 and not w.import_button.isEnabled()
+    p = _previewed(qtbot, w)  # Preview loads the new file first (it used to raise IndexError)
+    assert not isolated, isolated
+    assert w.columns.rowCount() == 3 and p.created == 1 and not p.problems
+    assert [w.columns.item(i, 0).text() for i in range(3)] == ["Serial", "Asset Tag", "Name"]
+    assert w.mapping() == {0: "serial", 1: "tag", 2: "name"}
+    w.commit()
+    qtbot.waitUntil(lambda: bool(isolated), timeout=10_000)
+    wait_for_jobs()
+    assert [(a.tag, a.serial) for a in Asset.select()] == [("N-1", "SN-9")]
+    # ...and back to the wider file: all six of its columns, not the narrow three.
+    w2 = _wizard(qtbot, narrow)
+    w2.path.setText(wide)
+    _previewed(qtbot, w2)
+    assert w2.columns.rowCount() == 6 and w2.mapping()[0] == "tag"
+
+
+def test_enter_in_the_path_box_loads_the_file(qtbot, sqlite_db, tmp_path, isolated):
+    from app.models import Asset
+    w = _wizard(qtbot)
+    w.show()
+    qtbot.keyClicks(w.path, _csv(tmp_path / "narrow.csv", NARROW))
+    assert w.columns.rowCount() == 0
+    qtbot.keyClick(w.path, Qt.Key_Return)
+    assert w.columns.rowCount() == 3 and w.kind.currentData() == "assets" and not isolated
+    assert w.isVisible()
+    _previewed(qtbot, w)
+    assert w.import_button.isEnabled()
+    w.path.setFocus()
+    qtbot.keyClick(w.path, Qt.Key_Return)  # again, Import enabled: reloads, never imports
+    assert w.isVisible() and w.columns.rowCount() == 3 and not w.import_button.isEnabled()
+    assert Asset.select().count() == 0 and not isolated
+
+
+def test_a_kind_or_sheet_change_forgets_the_preview(qtbot, sqlite_db, tmp_path, isolated):
+    from openpyxl import Workbook
+    book = tmp_path / "two.xlsx"
+    wb = Workbook()
+    wb.active.title = "Assets"
+    for row in WIDE:
+        wb.active.append(row)
+    people = wb.create_sheet("Staff")
+    for row in (["First Name", "Last Name", "ID Number"], ["Ana", "Rivera", "E1"]):
+        people.append(row)
+    wb.save(book)
+    w = _wizard(qtbot, str(book))
+    assert [w.sheet.itemText(i) for i in range(w.sheet.count())] == ["Assets", "Staff"]
+    _previewed(qtbot, w)
+    assert w.import_button.isEnabled()
+    w.sheet.setCurrentIndex(1)  # the other sheet: its own columns
+    assert not w.import_button.isEnabled() and w.columns.rowCount() == 3
+    assert w.columns.item(0, 0).text() == "First Name"
+    w.kind.setCurrentIndex(w.kind.findData("people"))
+    p = _previewed(qtbot, w)
+    assert p.kind == "people" and p.created == 1 and not isolated
+    w.kind.setCurrentIndex(w.kind.findData("assets"))  # another kind: preview again first
+    assert not w.import_button.isEnabled()
+
+
+def test_a_sheet_that_will_not_load_leaves_nothing_of_the_last_one(qtbot, sqlite_db, tmp_path,
+                                                                    isolated, monkeypatch):
+    from openpyxl import Workbook
+
+    from app import importing
+    from app.services.errors import ValidationError
+    book = tmp_path / "two.xlsx"
+    wb = Workbook()
+    for row in WIDE:
+        wb.active.append(row)
+    wb.create_sheet("Broken").append(["x"])
+    wb.save(book)
+    w = _wizard(qtbot, str(book))
+    assert w.columns.rowCount() == 6
+    real = importing.open_file
+
+    def open_file(path, kind=None, sheet=None, mapping=None):
+        if sheet == "Broken":
+            raise ValidationError("The sheet Broken is damaged.")
+        return real(path, kind, sheet, mapping)
+    monkeypatch.setattr(importing, "open_file", open_file)
+    w.sheet.setCurrentIndex(1)
+    assert isolated == ["The sheet Broken is damaged."]
+    assert w.table is None and w.columns.rowCount() == 0 and not w.import_button.isEnabled()
+
+
+@pytest.mark.parametrize("case, said", [("folder", "is a folder; choose a .csv or .xlsx file"),
+                                        ("missing", "nope.csv does not exist"),
+                                        ("denied", "locked.csv cannot be read: permission denied")])
+def test_a_bad_path_is_said_in_words(qtbot, sqlite_db, tmp_path, isolated, monkeypatch, case, said):
+    import os
+    target = {"folder": tmp_path, "missing": tmp_path / "nope.csv"}.get(case)
+    if case == "denied":  # the tests may run as root, who may read anything
+        target = _csv(tmp_path / "locked.csv", NARROW)
+        real = os.access
+        monkeypatch.setattr(os, "access", lambda p, mode, **k: False if str(p) == target
+                            else real(p, mode, **k))
+    w = _wizard(qtbot)
+    w.path.setText(str(target))
+    qtbot.keyClick(w.path, Qt.Key_Return)
+    w.preview()
+    assert len(isolated) == 2, isolated  # once for Enter, once for Preview; no job started
+    for text in isolated:
+        assert said in text and "Errno" not in text and "failed" not in text
+    assert w.table is None and w.columns.rowCount() == 0
+
+
+def test_a_file_gone_after_loading_is_said_in_words(qtbot, sqlite_db, tmp_path, isolated):
+    import os
+    path = _csv(tmp_path / "narrow.csv", NARROW)
+    w = _wizard(qtbot, path)
+    os.remove(path)  # moved away in the file manager meanwhile
+    w.preview()
+    qtbot.waitUntil(lambda: bool(isolated), timeout=10_000)
+    assert "narrow.csv does not exist" in isolated[-1] and "Errno" not in isolated[-1]
+

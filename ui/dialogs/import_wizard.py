@@ -121,6 +121,9 @@ class ImportWizard(QDialog):
 
     def load(self, keep_kind: bool = False) -> None:
         path = self.path.text().strip()
+        # Another sheet (or a reload) that fails must not leave the last
+        # table's columns behind to be previewed against this one.
+        self._forget()
         if not path:
             return
         try:
