@@ -311,15 +311,24 @@ def test_a_sheet_that_will_not_load_leaves_nothing_of_the_last_one(qtbot, sqlite
 
 @pytest.mark.parametrize("case, said", [("folder", "is a folder; choose a .csv or .xlsx file"),
                                         ("missing", "nope.csv does not exist"),
-                                        ("denied", "locked.csv cannot be read: permission denied")])
+                                        ("denied", "locked.csv cannot be read: permission denied"),
+                                        ("denied-at-open", "odd.csv cannot be read: permission denied")])
 def test_a_bad_path_is_said_in_words(qtbot, sqlite_db, tmp_path, isolated, monkeypatch, case, said):
     import os
+
+    from app import importing
     target = {"folder": tmp_path, "missing": tmp_path / "nope.csv"}.get(case)
     if case == "denied":  # the tests may run as root, who may read anything
         target = _csv(tmp_path / "locked.csv", NARROW)
         real = os.access
         monkeypatch.setattr(os, "access", lambda p, mode, **k: False if str(p) == target
                             else real(p, mode, **k))
+    if case == "denied-at-open":  # allowed by its mode bits, refused when opened
+        target = _csv(tmp_path / "odd.csv", NARROW)
+
+        def refuse(path, *a, **k):
+            raise PermissionError(13, "Permission denied", str(path))
+        monkeypatch.setattr(importing, "open_table", refuse)
     w = _wizard(qtbot)
     w.path.setText(str(target))
     qtbot.keyClick(w.path, Qt.Key_Return)

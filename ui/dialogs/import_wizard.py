@@ -6,6 +6,9 @@ nothing — with progress and Cancel.
 """
 from __future__ import annotations
 
+import traceback
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
                                QFormLayout, QHBoxLayout, QHeaderView, QLineEdit, QMessageBox,
@@ -138,7 +141,7 @@ class ImportWizard(QDialog):
             table, kind, _m = importing.open_file(path, None if not keep_kind else self.kind.currentData(),
                                                   self.sheet.currentData())
         except (DomainError, OSError) as exc:
-            show_error(self, "Import", exc)
+            self._say_error("Import", path, exc)
             return
         self.table = table
         self.samples = next(iter(table.rows()), (0, []))[1]
@@ -194,7 +197,16 @@ class ImportWizard(QDialog):
         path, opts = self.path.text().strip(), self.options()
         run_job(self, "Checking the file",
                 lambda progress: importing.preview(path, progress=progress.update, **opts),
-                on_done=self.show_preview)
+                on_done=self.show_preview,
+                on_error=lambda exc: self._say_error("Checking the file", path, exc))
+
+    def _say_error(self, title: str, path: str, exc: BaseException) -> None:
+        """A file the system would not read, in words rather than '[Errno 13]'."""
+        if isinstance(exc, OSError):
+            exc = DomainError(_unreadable(path, exc))
+            show_error(self, title, exc)
+        else:
+            show_error(self, title, exc, "".join(traceback.format_exception(exc)))
 
     SHOWN = 5000  # rows of the problems table (the CLI prints them all)
 
@@ -244,8 +256,19 @@ class ImportWizard(QDialog):
             if isinstance(exc, importing.Cancelled):
                 self.report.appendPlainText("\nCancelled: nothing was imported.")
                 return
-            show_error(self, "Import", exc)
+            self._say_error("Import", path, exc)
         run_job(self, "Importing", work, on_done=done, on_error=failed)
+
+
+def _unreadable(path: str, exc: OSError) -> str:
+    p = Path(path).expanduser()
+    if isinstance(exc, IsADirectoryError):
+        return f"{p} is a folder; choose a .csv or .xlsx file in it."
+    if isinstance(exc, FileNotFoundError):
+        return f"{p.name} does not exist (looked in {p.parent})."
+    if isinstance(exc, PermissionError):
+        return f"{p.name} cannot be read: permission denied."
+    return f"{p.name} cannot be read: {(exc.strerror or str(exc)).lower()}."
 
 
 def open_import_wizard(parent, path: str | None = None) -> bool:
