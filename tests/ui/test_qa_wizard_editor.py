@@ -348,3 +348,27 @@ def test_a_file_gone_after_loading_is_said_in_words(qtbot, sqlite_db, tmp_path, 
     qtbot.waitUntil(lambda: bool(isolated), timeout=10_000)
     assert "narrow.csv does not exist" in isolated[-1] and "Errno" not in isolated[-1]
 
+
+def test_problems_table_names_its_columns_and_wraps_long_reasons(qtbot, sqlite_db, tmp_path):
+    rows = [["Tag #", "Serial No", "Date Acquired"],
+            ["L-1", "6.37702E+15", "13/45/2023"]]
+    w = _wizard(qtbot, _csv(tmp_path / "bad.csv", rows))
+    w.resize(980, 700)
+    w.show()
+    p = _previewed(qtbot, w)
+    assert p.problems
+    t = w.problems
+    assert [t.horizontalHeaderItem(c).text() for c in range(4)] == ["Row", "Column", "Kind", "Reason"]
+    assert t.horizontalHeader().stretchLastSection() and t.wordWrap()
+    long_row = max(range(t.rowCount()), key=lambda r: len(t.item(r, 3).text()))
+    reason = t.item(long_row, 3)
+    assert reason.toolTip() == reason.text() and t.item(long_row, 2).text() == "problem"
+    def whole():
+        return all(t.rowHeight(r) >= t.sizeHintForRow(r) for r in range(t.rowCount()))
+    assert whole()
+    wide_height = t.rowHeight(long_row)
+    w.resize(700, 600)  # a narrower window: the Reason column shrinks, its rows grow
+    qtbot.waitUntil(lambda: t.rowHeight(long_row) > wide_height, timeout=2_000)
+    assert whole()
+    w.resize(980, 700)  # and shrink back when there is room again
+    qtbot.waitUntil(lambda: t.rowHeight(long_row) == wide_height, timeout=2_000)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import traceback
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
                                QFormLayout, QHBoxLayout, QHeaderView, QLineEdit, QMessageBox,
                                QPlainTextEdit, QPushButton, QSplitter, QTableWidget,
@@ -70,6 +70,14 @@ class ImportWizard(QDialog):
         for c in range(3):
             head.setSectionResizeMode(c, QHeaderView.ResizeToContents)
         head.setStretchLastSection(True)
+        # The header tells of a new width before it has taken it (columnWidth()
+        # still gives the old one), and a splitter drag tells of many: fit the
+        # rows once, when the event loop is back.
+        self._refit = QTimer(self)
+        self._refit.setSingleShot(True)
+        self._refit.setInterval(0)
+        self._refit.timeout.connect(self._fit_problem_rows)
+        head.sectionResized.connect(lambda i, _old, _new: i == 3 and self._refit.start())
         below = QSplitter(Qt.Horizontal)
         below.addWidget(self.report)
         below.addWidget(self.problems)
@@ -229,12 +237,17 @@ class ImportWizard(QDialog):
                 if what == "problem":
                     item.setForeground(Qt.red)
                 self.problems.setItem(r, c, item)
-        if len(listed) <= 500:  # measuring thousands of rows would stall the dialog
-            self.problems.resizeRowsToContents()
+        self._fit_problem_rows()
         if len(listed) > self.SHOWN:
             self.report.appendPlainText(f"The table shows the first {self.SHOWN:,} of {len(listed):,}; "
                                         "`quartermaster import FILE --dry-run` lists them all.")
         self.import_button.setEnabled(bool(p.rows) and (not p.problems or self.skip_box.isChecked()))
+
+    def _fit_problem_rows(self) -> None:
+        """Rows as tall as their wrapped reason, again whenever the Reason
+        column's width changes (dialog or splitter resized)."""
+        if self.problems.rowCount() <= 500:  # measuring thousands would stall the dialog
+            self.problems.resizeRowsToContents()
 
     def commit(self) -> None:
         path, opts = self.path.text().strip(), self.options()
