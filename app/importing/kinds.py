@@ -139,6 +139,22 @@ class _Catalog:
                 self.people.setdefault(("user", email.split("@")[0].lower()), i)
             self.people.setdefault(("name", _n(f"{first}{last}")), i)
 
+    _MAKE = {"sites": lambda name: catalog.ensure_site(name).id,
+             "suppliers": lambda name: catalog.ensure_supplier(name).id,
+             "makers": lambda name: catalog.ensure_manufacturer(name).id,
+             "categories": lambda name: catalog.ensure_category(name).id}
+
+    def ensure(self, table: str, name: str, before_write=None) -> int:
+        """The id of the site, supplier, maker or category called ``name``,
+        made (and cached) when new; ``before_write`` runs first when it is."""
+        cache = getattr(self, table)
+        found = cache.get(_n(name))
+        if found is None:
+            if before_write is not None:
+                before_write()
+            found = cache[_n(name)] = self._MAKE[table](name)
+        return found
+
 
 # --- assets -------------------------------------------------------------------------
 
@@ -430,11 +446,7 @@ class AssetHandler(Handler):
         model_id, model, maker = self._ensure_model(v)
         supplier_id = None
         if v.get("supplier"):
-            supplier_id = self.cat.suppliers.get(_n(v["supplier"]))
-            if supplier_id is None:
-                self._quiet()
-                supplier_id = catalog.ensure_supplier(v["supplier"]).id
-                self.cat.suppliers[_n(v["supplier"])] = supplier_id
+            supplier_id = self.cat.ensure("suppliers", v["supplier"], self._quiet)
         person_id = v.get("holder_id") or self._ensure_person(v.get("holder_new"))
         key = v.get("tag_key")
         if key and key in self.existing:
@@ -589,16 +601,10 @@ class AssetHandler(Handler):
     def _ensure_place(self, v):
         site_id = room_id = None
         if v.get("site"):
-            site_id = self.cat.sites.get(_n(v["site"]))
-            if site_id is None:
-                self._quiet()
-                site_id = catalog.ensure_site(v["site"]).id
-                self.cat.sites[_n(v["site"])] = site_id
+            site_id = self.cat.ensure("sites", v["site"], self._quiet)
         if v.get("room"):
             if site_id is None:
-                self._quiet()
-                site_id = self.cat.sites.get("unassigned") or catalog.ensure_site("Unassigned").id
-                self.cat.sites["unassigned"] = site_id
+                site_id = self.cat.ensure("sites", "Unassigned", self._quiet)
             room_id = self.cat.rooms.get((site_id, _n(v["room"])))
             if room_id is None:
                 # A stand-in id until the next flush creates all new rooms at once.
@@ -629,18 +635,10 @@ class AssetHandler(Handler):
     def _ensure_model(self, v):
         maker_id = None
         if v.get("manufacturer"):
-            maker_id = self.cat.makers.get(_n(v["manufacturer"]))
-            if maker_id is None:
-                self._quiet()
-                maker_id = catalog.ensure_manufacturer(v["manufacturer"]).id
-                self.cat.makers[_n(v["manufacturer"])] = maker_id
+            maker_id = self.cat.ensure("makers", v["manufacturer"], self._quiet)
         cat_id = None
         if v.get("category"):
-            cat_id = self.cat.categories.get(_n(v["category"]))
-            if cat_id is None:
-                self._quiet()
-                cat_id = catalog.ensure_category(v["category"]).id
-                self.cat.categories[_n(v["category"])] = cat_id
+            cat_id = self.cat.ensure("categories", v["category"], self._quiet)
         if not v.get("model"):
             return None, None, v.get("manufacturer")
         key = (maker_id, _n(v["model"]))
@@ -837,11 +835,7 @@ class PeopleHandler(ServiceHandler):
         v = dict(v)
         site = v.pop("_site", None)
         if site:
-            sid = self.cat.sites.get(_n(site))
-            if sid is None:
-                sid = catalog.ensure_site(site).id
-                self.cat.sites[_n(site)] = sid
-            v["site_id"] = sid
+            v["site_id"] = self.cat.ensure("sites", site)
         if existing:
             people.update(existing, v, by=self.by)
             return
@@ -953,8 +947,7 @@ class ModelHandler(ServiceHandler):
             return
         cat_id = None
         if v["category"]:
-            cat_id = catalog.ensure_category(str(v["category"])).id
-            self.cat.categories[_n(v["category"])] = cat_id
+            cat_id = self.cat.ensure("categories", str(v["category"]))
         m = catalog.create_model(v["name"], manufacturer=v["manufacturer"], category_id=cat_id,
                                  model_number=v["model_number"], eol_months=v.get("eol_months"),
                                  by=self.by)
@@ -1159,11 +1152,7 @@ class SupplyHandler(ServiceHandler):
         v = dict(v)
         qty, po, supplier = v.pop("_qty"), v.pop("_po"), v.pop("_supplier")
         if supplier:
-            sid = self.cat.suppliers.get(_n(supplier))
-            if sid is None:
-                sid = catalog.ensure_supplier(supplier).id
-                self.cat.suppliers[_n(supplier)] = sid
-            v["supplier_id"] = sid
+            v["supplier_id"] = self.cat.ensure("suppliers", supplier)
         if existing:
             stock.update(existing, v, by=self.by)
             if qty:
