@@ -5,29 +5,15 @@ dialogs' focus, labels and plurals, and a modal label dialog."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QPoint, QRect, QSettings, Qt
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QKeySequence, QScreen
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from tests.app.factories import asset, district
+from tests.app.factories import asset
+
+from tests.ui.test_shell import isolated_settings, reg  # noqa: F401 - the shell tests' set-up
 
 SMALL = QRect(0, 0, 1024, 700)  # a 1024×700 laptop screen
-
-
-@pytest.fixture(autouse=True)
-def isolated_settings(tmp_path, monkeypatch):
-    QSettings.setDefaultFormat(QSettings.IniFormat)
-    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "qsettings"))
-    for name in ("warning", "critical", "information"):
-        monkeypatch.setattr(QMessageBox, name, lambda *a, **k: pytest.fail(f"message box: {a[1:3]}"))
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.No)
-
-
-@pytest.fixture
-def reg(sqlite_db):
-    d = district()
-    made = [asset(d, tag=f"QM-{n:06d}", name=f"Chromebook {n}", serial=f"SN{n:05d}") for n in range(1, 31)]
-    return d, made
 
 
 @pytest.fixture
