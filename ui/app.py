@@ -54,7 +54,10 @@ def run_gui(args) -> int:
         from ui.scanner import install_scanner
         app.setProperty("scanner", None)
         app._qm_scanner = install_scanner(app)
-    window = MainWindow(start_page=getattr(args, "page", None))
+    size = _size(getattr(args, "size", None))
+    if size is False:
+        return 2
+    window = MainWindow(start_page=getattr(args, "page", None), size=size)
     app._qm_window = window
     if getattr(args, "screenshot", None):
         return _screenshot(app, window, args)
@@ -83,16 +86,27 @@ def _daily_backup(window) -> None:
     window._qm_daily_backup = start_daily_backup(done)
 
 
+def _size(text):
+    """``--size WIDTHxHEIGHT`` as (width, height); None when not given, False
+    (after printing why) when it cannot be read."""
+    if not text:
+        return None
+    try:
+        w, h = (int(x) for x in str(text).lower().split("x"))
+        if w > 0 and h > 0:
+            return w, h
+    except ValueError:
+        pass
+    print(f"error: --size takes WIDTHxHEIGHT, not {text}", file=sys.stderr)
+    return False
+
+
 def _screenshot(app, window, args) -> int:
     """Show offscreen, wait until the page has painted its data, save, exit."""
     import time
 
     from PySide6.QtCore import QTimer
-    try:
-        w, h = (int(x) for x in str(args.size).lower().split("x"))
-    except ValueError:
-        print(f"error: --size takes WIDTHxHEIGHT, not {args.size}", file=sys.stderr)
-        return 2
+    w, h = _size(getattr(args, "size", None)) or (1440, 900)
     window.resize(w, h)
     window.show()
     deadline = time.monotonic() + 30

@@ -7,7 +7,8 @@ def register(sub) -> None:
     p.add_argument("--page", help="page to open first (assets, people, …)")
     p.add_argument("--screenshot", metavar="FILE.png",
                    help="render the window offscreen, save a PNG once the page has painted, and exit")
-    p.add_argument("--size", default="1440x900", help="window size WIDTHxHEIGHT (default 1440x900)")
+    p.add_argument("--size", help="window size WIDTHxHEIGHT (wins over the size remembered from "
+                                  "last time; a screenshot is 1440x900 unless given)")
     p.set_defaults(func=run, needs_db=False)
 
 

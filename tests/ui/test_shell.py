@@ -257,3 +257,9 @@ def test_the_window_fits_its_screen_and_names_the_app_once(qtbot, window):
     window._fit_screen()
     frame = window.frameGeometry()
     assert avail.left() <= frame.left() < avail.right() and avail.top() <= frame.top() < avail.bottom()
+
+
+def test_gui_size_is_read_or_refused(capsys):
+    from ui.app import _size
+    assert _size(None) is None and _size("1024x700") == (1024, 700)
+    assert _size("10") is False and "--size takes WIDTHxHEIGHT" in capsys.readouterr().err

@@ -169,7 +169,7 @@ class Page(QWidget):
         self.zoom_label.setAlignment(Qt.AlignCenter)
         self.zoom_in_button = self._tool("+", "Zoom in (Ctrl++)", self.zoom_in)
         self.fit_button = self._tool("Fit width", "Fit the page to the width (Ctrl+0)", self.fit_width)
-        self.fit_page_button = self._tool("Whole page", "Show the whole page (Ctrl+9)",
+        self.fit_page_button = self._tool("Whole page", "Show the whole page (Ctrl+Shift+9)",
                                           self.fit_page)
         self.save_buttons = {}
         for fmt in ("pdf", "xlsx", "csv"):
@@ -236,7 +236,7 @@ class Page(QWidget):
         self._shortcut("Ctrl+=", self.zoom_in)
         self._shortcut(QKeySequence.ZoomOut, self.zoom_out)
         self._shortcut("Ctrl+0", self.fit_width)
-        self._shortcut("Ctrl+9", self.fit_page)
+        self._shortcut("Ctrl+Shift+9", self.fit_page)  # Ctrl+9 is Go → Stocktake
 
         self._resize_timer = QTimer(self, singleShot=True, interval=60, timeout=self.show_page)
         self.report_list.currentItemChanged.connect(lambda *_: self._report_changed())
