@@ -136,7 +136,8 @@ LABELS = {  # how a field is named to people (mapping step, problems)
 # "Asset Tag" is an asset list, and so on).
 KIND_HINTS = {
     "assets": ("assettag", "tag", "serial", "serialnumber", "model"),
-    "people": ("firstname", "lastname", "employeenumber", "studentid"),
+    "people": ("firstname", "lastname", "employeenumber", "studentid", "first", "last",
+               "givenname", "surname", "idnumber", "employeeid", "studentnumber"),
     "licenses": ("seats", "productkey", "licensedtoname", "expirationdate"),
     "supplies": ("qty", "minamount", "reorderpoint", "quantity"),
     "models": ("eol", "fieldset", "modelnotes"),

@@ -189,3 +189,8 @@ def test_update_with_our_own_export_changes_nothing(db, tmp_path):
     assert HistoryEntry.select().count() == before + 1  # the import's own entry only
     importing.commit(_write(tmp_path / "b.csv", [["Asset Tag", "RAM (GB)"], ["X-1", "64"]]), update=True)
     assert Asset.get(Asset.tag == "X-1").custom == {"RAM (GB)": "64", "Other": "kept"}
+
+
+def test_a_people_list_with_short_headers_is_taken_for_people():
+    assert maps.guess_kind(["First", "Last", "ID Number", "Email"]) == "people"
+    assert maps.guess_kind(["Asset Tag", "Model", "Room"]) == "assets"
