@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 TEST_WORKERS ?= 2
 
-.PHONY: run test bench demo screenshots clean install
+.PHONY: run test lint bench demo screenshots clean install
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { echo "error: cannot create a virtual environment; on Debian: apt-get install python3-venv"; exit 1; }
@@ -21,7 +21,14 @@ install: $(STAMP)
 run: $(STAMP)
 	$(VENV)/bin/quartermaster gui
 
-test: $(STAMP)
+# ruff (lint), mypy (types, app/ and reports/) and the layering contracts
+# in .importlinter; `make test` runs it first.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check app ui reports tests bench
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+test: lint
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -n $(TEST_WORKERS) -q $(PYTEST_ARGS)
 
 demo: $(STAMP)
@@ -29,6 +36,18 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+# The README's screenshots, from a fresh demo district under Xvfb
+# (apt-get install xvfb); SHOT_ASSETS sets its size.
+SHOT_ASSETS ?= 2000
+SHOT_DB := build/screenshots.sqlite
+screenshots: $(STAMP)
+	rm -f $(SHOT_DB) && mkdir -p build docs/screenshots
+	$(VENV)/bin/quartermaster --db $(SHOT_DB) demo --assets $(SHOT_ASSETS)
+	for page in dashboard assets people stocktake licenses supplies intake reports; do \
+	    xvfb-run -a -s "-screen 0 1400x900x24" $(VENV)/bin/quartermaster --db $(SHOT_DB) \
+	        gui --page $$page --size 1280x800 --screenshot docs/screenshots/$$page.png || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

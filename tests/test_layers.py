@@ -75,3 +75,18 @@ def test_cli_starts_without_qt():
     code = ("import sys, app.cli; app.cli.build_parser(); "
             "sys.exit(1 if any(m.startswith('PySide6') for m in sys.modules) else 0)")
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
+
+
+def test_import_linter_contracts():
+    """The arrows in .importlinter (ui -> reports -> app, store below services,
+    no Qt in the core), checked by import-linter over the whole import graph,
+    indirect imports included."""
+    import shutil
+    import subprocess
+    import sys
+    exe = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
+    if exe is None:
+        import pytest
+        pytest.skip("import-linter is not installed (pip install -e '.[test]')")
+    run = subprocess.run([exe, "--no-cache"], cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
