@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 TEST_WORKERS ?= 2
 
-.PHONY: run test lint bench demo screenshots clean install
+.PHONY: run test lint bench demo screenshots dist smoke clean install
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { echo "error: cannot create a virtual environment; on Debian: apt-get install python3-venv"; exit 1; }
@@ -49,5 +49,23 @@ screenshots: $(STAMP)
 	        gui --page $$page --size 1280x800 --screenshot docs/screenshots/$$page.png || exit 1; \
 	done
 
+# The one-folder desktop app (dist/quartermaster/) and a Linux tarball with
+# the .desktop entry and icon; packaging/README.md has Windows and macOS.
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+dist: $(STAMP)
+	$(PY) -m pip install --quiet 'pyinstaller>=6.3'
+	rm -rf dist/quartermaster build/pyinstaller
+	$(VENV)/bin/pyinstaller --noconfirm --log-level WARN --distpath dist \
+	    --workpath build/pyinstaller packaging/quartermaster.spec
+	install -m 0644 packaging/quartermaster.desktop packaging/icons/quartermaster.png \
+	    packaging/install.sh dist/quartermaster/
+	chmod 0755 dist/quartermaster/install.sh
+	tar -C dist -czf dist/quartermaster-$(VERSION)-linux-$$(uname -m).tar.gz quartermaster
+	@echo "built dist/quartermaster/ and dist/quartermaster-$(VERSION)-linux-$$(uname -m).tar.gz"
+
+# The frozen build, run from outside the source tree (CI runs it after make test).
+smoke: dist
+	packaging/smoke.sh dist
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache
