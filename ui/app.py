@@ -16,6 +16,8 @@ def run_gui(args) -> int:
     app.setOrganizationName("Quartermaster")
     app.setApplicationName("Quartermaster")
     app.setApplicationDisplayName("Quartermaster")
+    from ui import crash
+    crash.install()  # a bug in a slot, timer or job: logged, a dialog, and the window carries on
     if getattr(args, "screenshot", None):
         # Screenshots never read or change the user's remembered layout.
         QSettings.setDefaultFormat(QSettings.IniFormat)
@@ -24,11 +26,16 @@ def run_gui(args) -> int:
     from ui import theme
     theme.apply(app)
 
-    from app.store.db import DatabaseOpenError, is_postgres_url, open_database, resolve_target
+    from app.store.db import (
+        DatabaseOpenError,
+        is_postgres_url,
+        open_database,
+        resolve_target,
+    )
     target = args.db or os.environ.get("QUARTERMASTER_DB") or QSettings().value("database/last") or None
     try:
         open_database(target)
-    except DatabaseOpenError as exc:
+    except DatabaseOpenError:
         remembered = target and not args.db and not os.environ.get("QUARTERMASTER_DB")
         missing = not is_postgres_url(str(target or "")) and target \
             and not os.path.exists(str(target))

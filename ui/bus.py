@@ -1,7 +1,7 @@
 """Application-wide signals, so pages and dialogs talk without importing each other.
 
     from ui.bus import bus
-    bus.data_changed.emit("asset")          # after a service call changed data
+    bus.data_changed.emit(Changes.ASSETS)   # what changed (ui.ops.Changes); run_op does this
     bus.open_record.emit("asset", 42)       # ask the main window to open a record
     bus.navigate.emit("assets", {"status": "deployed"})  # go to a page with filters
     bus.status_message.emit("Saved QM-000123")
@@ -13,7 +13,9 @@ from PySide6.QtCore import QObject, Signal
 
 
 class Bus(QObject):
-    data_changed = Signal(str)  # entity kind: asset, person, location, license, supply, loan, repair, stocktake, settings, all
+    # A ui.ops.Changes set: what an operation changed. run_op emits it after a
+    # service call; the main window after another workstation's change (ALL).
+    data_changed = Signal(object)
     open_record = Signal(str, int)  # kind, id
     navigate = Signal(str, dict)  # page key, filters
     status_message = Signal(str)

@@ -11,7 +11,8 @@ progress and Cancel in a dialog, results and errors back on the GUI thread.
 
 The worker gets its own database connection (peewee connections are per
 thread) and closes it when done. Never touch widgets from ``work``.
-Domain errors reach ``on_error`` (default: a message box) as the exception.
+Domain errors reach ``on_error`` (default: a message box) as the exception;
+anything else (a bug) goes to the GUI excepthook's dialog (``ui.crash``).
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ import traceback
 from typing import Callable
 
 import shiboken6
-from PySide6.QtCore import QThread, Qt, Signal
+from PySide6.QtCore import Qt, QThread, Signal
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
 
@@ -134,10 +135,9 @@ def show_error(parent, title: str, exc: BaseException, tb: str = "") -> None:
     from app.store.db import DatabaseOpenError
     if isinstance(exc, (DomainError, DatabaseOpenError)):
         QMessageBox.warning(parent, title, str(exc))
-    else:
-        import logging
-        logging.getLogger(__name__).error("%s failed:\n%s", title, tb)
-        QMessageBox.critical(parent, title, f"{title} failed: {exc}")
+    else:  # a bug: logged, and the excepthook's dialog says what to report
+        from ui import crash
+        crash.report(type(exc), exc, exc.__traceback__)
 
 
 def wait_for_jobs(timeout_ms: int = 30_000) -> None:

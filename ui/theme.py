@@ -12,7 +12,6 @@ from PySide6.QtWidgets import QApplication
 
 import resources
 
-
 # Text on the window background: the light palette's deep tones are too dim on
 # the dark one's #2a2f36, so the dark palette gets lighter tints of the same hues.
 _TEXT = {"error": ("#c62828", "#ff8a80"), "warning": ("#b26a00", "#ffb74d"),
@@ -66,6 +65,11 @@ def warning_colour() -> str:
 def qcolour(kind: str) -> QColor:
     """``colour(kind)`` as a QColor (item foregrounds, brushes)."""
     return QColor(colour(kind))
+
+
+def text_style(kind: str) -> str:
+    """A style sheet that sets a label's text to ``colour(kind)``."""
+    return f"color: {colour(kind)};"
 
 
 def coloured(text: str, kind: str = "error") -> str:

@@ -8,8 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.store.db import current_target, describe
-from ui.bus import bus
 from ui.jobs import run_job, show_error
+from ui.ops import Changes, announce
 
 
 class WelcomePage(QWidget):
@@ -58,7 +58,7 @@ class WelcomePage(QWidget):
         self.demo_button.setEnabled(False)
         run_job(self, "Loading demo data",
                 lambda progress: build_demo(assets=2000, progress=progress.update),
-                on_done=lambda _r: bus.data_changed.emit("all"), on_error=failed,
+                on_done=lambda _r: announce(Changes.ALL), on_error=failed,
                 cancellable=False)
 
     def is_ready(self) -> bool:

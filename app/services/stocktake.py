@@ -17,16 +17,27 @@ import datetime as dt
 import json
 import socket
 from collections import Counter
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from pathlib import Path
 
 import peewee as pw
 
 from app import scanning
-from app.models import (Asset, Location, Loan, Person, Site, StocktakeExpected, StocktakeScan,
-                        StocktakeSession)
+from app.models import (
+    Asset,
+    Loan,
+    Location,
+    Person,
+    Site,
+    StocktakeExpected,
+    StocktakeScan,
+    StocktakeSession,
+)
 from app.models.common import INACTIVE_STATUSES, STOCKTAKE_VERDICTS, utcnow
-from app.services import assets as assetsvc, catalog, history, tags as tagsvc
+from app.services import assets as assetsvc
+from app.services import catalog, history
+from app.services import tags as tagsvc
 from app.services.base import transaction, who, writes
 from app.services.errors import Conflict, NotFound, ValidationError
 from app.store.db import db
@@ -473,6 +484,24 @@ def _label_place(code: str) -> str | None:
 
 # --- progress and reconciliation ---------------------------------------------------
 
+def totals(session_id: int) -> dict:
+    """The session's totals line — expected, found, and scans by verdict —
+    cheap enough to re-read after every scan."""
+    counts = dict(_all("SELECT verdict, COUNT(*) FROM stocktake_scan WHERE session_id = ? "
+                       "GROUP BY verdict", (session_id,)))
+    expected = _one("SELECT COUNT(*) FROM stocktake_expected WHERE session_id = ?",
+                    (session_id,))[0]
+    return {"expected": expected, "found": _found(session_id),
+            "counts": {k: counts.get(k, 0) for k in STOCKTAKE_VERDICTS}}
+
+
+def _found(session_id: int) -> int:
+    return _one("SELECT COUNT(*) FROM stocktake_expected e WHERE e.session_id = ? AND EXISTS "
+                "(SELECT 1 FROM stocktake_scan s WHERE s.session_id = e.session_id AND "
+                "s.asset_id = e.asset_id AND s.verdict IN ('verified', 'misplaced', "
+                "'other_site', 'inactive'))", (session_id,))[0]
+
+
 def status(session_id: int) -> dict:
     """Counts by verdict and progress per room (verified of expected)."""
     s = get(session_id)
@@ -485,10 +514,7 @@ def status(session_id: int) -> dict:
         "EXISTS (SELECT 1 FROM stocktake_scan s WHERE s.session_id = e.session_id AND "
         "s.asset_id = e.asset_id AND s.verdict = 'verified') GROUP BY e.location_id",
         (session_id,)))
-    found = _one("SELECT COUNT(*) FROM stocktake_expected e WHERE e.session_id = ? AND EXISTS "
-                 "(SELECT 1 FROM stocktake_scan s WHERE s.session_id = e.session_id AND "
-                 "s.asset_id = e.asset_id AND s.verdict IN ('verified', 'misplaced', "
-                 "'other_site', 'inactive'))", (session_id,))[0]
+    found = _found(session_id)
     scanned_in = dict(_all("SELECT location_id, COUNT(*) FROM stocktake_scan WHERE session_id = ? "
                            "AND verdict NOT IN ('room', 'duplicate', ?) GROUP BY location_id",
                            (session_id, OTHER_SITE_ROOM)))
@@ -746,6 +772,17 @@ def apply(session_id: int, actions=(), by: str | None = None, progress=None) -> 
         StocktakeSession.id == s.id).execute()
     history.record("stocktake", s.id, "apply", new=", ".join(actions) or "audit dates",
                    note=result.summary(), by=by)
+    return result
+
+
+def preview_apply(session_id: int, actions=()) -> ApplyResult:
+    """What ``apply`` would do now, counted by ``apply`` itself: it runs in a
+    transaction that is rolled back, so the confirmation and the result count
+    exactly the same things (moves to the room an asset is already in, loans
+    that keep an asset from being marked missing, tags created already)."""
+    with db.atomic() as txn:
+        result = apply(session_id, actions)
+        txn.rollback()
     return result
 
 

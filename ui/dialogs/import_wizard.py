@@ -10,17 +10,32 @@ import traceback
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
-                               QFormLayout, QHBoxLayout, QHeaderView, QLineEdit, QMessageBox,
-                               QPlainTextEdit, QPushButton, QSplitter, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+)
 
 from app import importing
 from app.importing import mapping as maps
 from app.importing.reader import sheet_names, text_of
 from app.services.errors import DomainError
-from ui.bus import bus
+from ui import theme
 from ui.jobs import run_job, show_error
+from ui.ops import Changes, announce
 
 IGNORE, CUSTOM = "", "custom"
 
@@ -235,7 +250,7 @@ class ImportWizard(QDialog):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 if what == "problem":
-                    item.setForeground(Qt.red)
+                    item.setForeground(theme.qcolour("error"))
                 self.problems.setItem(r, c, item)
         self._fit_problem_rows()
         if len(listed) > self.SHOWN:
@@ -257,7 +272,7 @@ class ImportWizard(QDialog):
                                     cancelled=lambda: progress.cancelled, **opts)
 
         def done(result):
-            bus.data_changed.emit("all")
+            announce(Changes.ALL)
             QMessageBox.information(self, "Import", f"Imported {result.created:,} new and updated "
                                     f"{result.updated:,} {result.kind}"
                                     f"{f'; skipped {result.skipped:,} rows' if result.skipped else ''}.")

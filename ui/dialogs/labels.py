@@ -15,15 +15,38 @@ from __future__ import annotations
 
 import io
 
-from PySide6.QtCore import QRectF, QSizeF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QImage, QPageLayout, QPageSize, QPainter, QPen, QPixmap
-from PySide6.QtCore import QMarginsF
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox,
-                               QFileDialog, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout,
-                               QInputDialog, QLabel, QLineEdit, QPushButton, QScrollArea,
-                               QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtCore import QMarginsF, QRectF, QSizeF, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QColor,
+    QImage,
+    QPageLayout,
+    QPageSize,
+    QPainter,
+    QPen,
+    QPixmap,
+)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from reports import labels
+from ui.files import ask_save_path
 from ui.jobs import run_job, show_error
 
 KINDS = {"asset": "assets", "location": "room labels", "supply": "supply bin labels",
@@ -486,7 +509,7 @@ class LabelDialog(QDialog):
 
     def save_pdf(self, path: str | None = None):
         if not path:
-            path, _ = QFileDialog.getSaveFileName(self, "Save labels", "labels.pdf", "PDF (*.pdf)")
+            path = ask_save_path(self, "Save labels", ("labels",), "PDF (*.pdf)")
         if not path:
             return
         try:
@@ -510,7 +533,7 @@ class LabelDialog(QDialog):
 
     def save_zpl(self, path: str | None = None):
         if not path:
-            path, _ = QFileDialog.getSaveFileName(self, "Save ZPL", "labels.zpl", "ZPL (*.zpl)")
+            path = ask_save_path(self, "Save ZPL", ("labels",), "ZPL (*.zpl)")
         if not path:
             return
         try:

@@ -6,11 +6,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QInputDialog, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from app.services import catalog
-from app.services.errors import DomainError
 from ui.bus import bus
-from ui.jobs import show_error
+from ui.ops import Changes, run_op
 from ui.pages._base import ListPage
-from ui.widgets.tables import fill as _fill, small_table as _table
+from ui.widgets.tables import fill as _fill
+from ui.widgets.tables import small_table as _table
 
 PAGE_KEY = "locations"
 PAGE_TITLE = "Locations"
@@ -81,26 +81,24 @@ class Page(ListPage):
             name, ok = QInputDialog.getText(self, "New site", "There are no sites yet. Site name:")
             if not (ok and name.strip()):
                 return
-            try:
-                site = catalog.create_site(name.strip())
-            except DomainError as exc:
-                show_error(self, "New site", exc)
+            made: list = []
+            if not run_op(self, lambda: catalog.create_site(name.strip()),
+                          changes=Changes.LOCATIONS, success=made.append, title="New site"):
                 return
-            sites = [(site.name, site.id)]
+            sites = [(made[0].name, made[0].id)]
         site_name, ok = QInputDialog.getItem(self, "New room", "Site:", [s for s, _ in sites], 0, False)
         if not ok:
             return
         room, ok = QInputDialog.getText(self, "New room", f"Room at {site_name}:")
         if not (ok and room.strip()):
             return
-        try:
-            loc = catalog.create_location(dict(sites)[site_name], room.strip())
-        except DomainError as exc:
-            show_error(self, "New room", exc)
-            return
-        bus.data_changed.emit("location")
-        self.list.apply()
-        self.list.select_id(loc.id)
+
+        def made(loc) -> None:
+            self.list.apply()
+            self.list.select_id(loc.id)
+        site_id = dict(sites)[site_name]
+        run_op(self, lambda: catalog.create_location(site_id, room.strip()),
+               changes=Changes.LOCATIONS, success=made, title="New room")
 
     def rename(self) -> None:
         lid = self.list.current_id()
@@ -109,13 +107,9 @@ class Page(ListPage):
         name, ok = QInputDialog.getText(self, "Rename room", "Room name:", text=old)
         if not (ok and name.strip()) or name.strip() == old:
             return
-        try:
-            catalog.rename_location(lid, name.strip())
-        except DomainError as exc:
-            show_error(self, "Rename room", exc)
-            return
-        bus.data_changed.emit("location")
-        self.list.model.refresh_rows()
+        run_op(self, lambda: catalog.rename_location(lid, name.strip()),
+               changes=Changes.LOCATIONS, success=lambda _r: self.list.model.refresh_rows(),
+               title="Rename room")
 
     def print_labels(self) -> None:
         from ui.dialogs.labels import open_label_dialog

@@ -10,19 +10,36 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QLineEdit,
-                               QSplitter, QTableView, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSplitter,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.models.common import SUPPLY_CATEGORIES
 from app.services import history, stock
 from app.services.errors import DomainError
 from ui.bus import bus
-from ui.dialogs.stock_forms import RowsModel, setup_table as _table
-from ui.dialogs.stock_moves import (CountDialog, IssueDialog, ReceiveDialog, TransferDialog,
-                                    open_printer_supplies)
+from ui.dialogs.stock_forms import RowsModel
+from ui.dialogs.stock_forms import setup_table as _table
+from ui.dialogs.stock_moves import (
+    CountDialog,
+    IssueDialog,
+    ReceiveDialog,
+    TransferDialog,
+    open_printer_supplies,
+)
 from ui.dialogs.supply_editor import edit_supply
 from ui.jobs import show_error
 from ui.models.table import display
+from ui.ops import Changes
 
 PAGE_KEY = "supplies"
 PAGE_TITLE = "Supplies"
@@ -181,8 +198,10 @@ class Page(QWidget):
     def is_ready(self) -> bool:
         return self.loaded
 
-    def _data_changed(self, kind: str) -> None:
-        if kind in ("supply", "all"):
+    CHANGES = Changes.SUPPLIES
+
+    def _data_changed(self, changes: Changes) -> None:
+        if changes & self.CHANGES:
             if self.isVisible():
                 self.refresh()
             else:
