@@ -107,7 +107,7 @@ def run_op(parent: QWidget | None, fn: Callable[[], Any], *, changes: Changes,
     if slow:
         from ui.jobs import run_job
 
-        def on_error(exc: BaseException) -> None:
+        def job_failed(exc: BaseException) -> None:
             if isinstance(exc, (DomainError, OSError)):
                 refused(_readable(exc))
             else:  # a bug in the worker: the excepthook's dialog and the log
@@ -115,7 +115,7 @@ def run_op(parent: QWidget | None, fn: Callable[[], Any], *, changes: Changes,
                 crash.report(type(exc), exc, exc.__traceback__)
 
         run_job(parent, title or "Working", lambda _progress: fn(), on_done=done,
-                on_error=on_error, cancellable=False)
+                on_error=job_failed, cancellable=False)
         return None
     try:
         result = fn()

@@ -55,10 +55,11 @@ def _row(page, name):
 
 
 def test_list_low_rows_stand_out_and_filters(page, data):
+    from ui import theme
     from ui.pages import supplies as mod
     assert page.model.rowCount() == 3 and page.counts.text() == "3 items, 1 low"
     paper, toner = _row(page, "Copy paper"), _row(page, "HP 58A toner")
-    assert page.model.index(paper, 0).data(Qt.BackgroundRole) == mod.LOW_BG
+    assert page.model.index(paper, 0).data(Qt.BackgroundRole) == theme.tint("error")
     assert page.model.index(paper, mod.COL_TO_ORDER).data() == "17"
     assert page.model.index(toner, 0).data(Qt.BackgroundRole) is None
     assert page.model.index(toner, mod.COL_FITS).data() == "LaserJet M404"

@@ -44,10 +44,10 @@ from app.wording import (
     status_label,
     timestamp,
 )
+from ui import theme
 from ui.bus import bus
 from ui.models.table import display
 from ui.ops import Changes, run_op, show_op_error
-from ui.theme import error_colour
 from ui.widgets.tables import fill as _fill
 from ui.widgets.tables import small_table
 
@@ -111,7 +111,7 @@ class AssetEditor(QDialog):
             self.widgets[key] = w
             err = QLabel()
             err.setObjectName(f"error-{key}")
-            err.setStyleSheet(f"color: {error_colour()};")
+            err.setStyleSheet(theme.text_style("error"))
             # Under its field, wrapped: the row grows (the form scrolls) and
             # the field keeps its own height.
             err.setWordWrap(True)

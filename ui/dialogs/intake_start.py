@@ -172,7 +172,7 @@ class IntakeStartDialog(QDialog):
         self.error = QLabel()
         self.error.setObjectName("intake-start-error")
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #b3261e; font-weight: 600;")
+        self.error.setStyleSheet(f"{theme.text_style('error')} font-weight: 600;")
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         buttons.button(QDialogButtonBox.Ok).setText("Start receiving")
         buttons.accepted.connect(self.accept)

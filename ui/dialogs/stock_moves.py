@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QSpinBox
 
 from app.services import catalog, stock
 from app.services.errors import NotFound, ValidationError
+from ui import theme
 from ui.dialogs.stock_forms import FormDialog, LookupEdit, warn_style
 from ui.ops import Changes
 
@@ -146,7 +147,7 @@ class IssueDialog(_ItemDialog):
                                  + ("  · low" if r["low"] else ""))
             li.setData(Qt.UserRole, r["id"])
             if r["on_hand"] == 0:
-                li.setForeground(Qt.red)
+                li.setForeground(theme.brush("error"))
             self.fits.addItem(li)
         if len(rows) == 1 and self.item.resolved is None:
             self.item.setText(_item_text(rows[0]["id"]))

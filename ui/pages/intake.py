@@ -39,7 +39,7 @@ from app.services import intake
 from app.services.errors import DomainError
 from app.wording import plural, status_label
 from reports import labels
-from ui import feedback
+from ui import feedback, theme
 from ui.bus import bus
 from ui.jobs import show_error
 from ui.ops import Changes, announce, run_op
@@ -50,7 +50,6 @@ PAGE_TITLE = "Intake"
 PAGE_ORDER = 95
 PAGE_ICON = "intake"
 
-STYLE = {"ok": "#1e7b34", "attention": "#b26a00", "error": "#b3261e"}
 ITEM_HEADERS = ("Time", "Serial", "Tag", "Label", "Note")
 PDF_FOLDER = "__pdf_folder__"
 
@@ -265,11 +264,7 @@ class Page(QWidget):
         return w
 
     def _style(self, level: str | None) -> None:
-        bg = STYLE.get(level or "", "palette(mid)")
-        fg = "white" if level else "palette(text)"
-        self.status.setStyleSheet(f"QLabel#intake-status {{ background: {bg}; color: {fg}; "
-                                  "font-size: 34pt; font-weight: 700; border-radius: 12px; "
-                                  "padding: 12px; }")
+        self.status.setStyleSheet(theme.banner_style("intake-status", level, 34))
 
     def _printer_changed(self, *_):
         to_folder = self.printer.currentData() == PDF_FOLDER

@@ -249,10 +249,7 @@ class Page(QWidget):
         return w
 
     def _style_verdict(self, level: str | None) -> None:
-        bg, fg = theme.banner_colours(level) if level else ("palette(mid)", "palette(text)")
-        self.verdict.setStyleSheet(f"QLabel#stocktake-verdict {{ background: {bg}; color: {fg}; "
-                                   "font-size: 30pt; font-weight: 700; border-radius: 12px; "
-                                   "padding: 12px; }")
+        self.verdict.setStyleSheet(theme.banner_style("stocktake-verdict", level, 30))
 
     # --- sessions -----------------------------------------------------------------------
 
