@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app import wording
 from app.models.common import ASSET_STATUSES, REPAIR_STATUSES
@@ -98,3 +99,4 @@ def test_stocktake_totals_and_the_apply_dry_run(db):
     result = stocktake.apply(s.id, actions)
     assert plan.summary() == result.summary()
     assert (result.moved, result.marked_missing, result.created, len(result.problems)) == (1, 1, 1, 1)
+    assert assets.get(lost.id).status == "missing" and assets.get(lent.id).status != "missing"

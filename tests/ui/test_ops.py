@@ -12,7 +12,14 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, QTimer
-from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.services.errors import Conflict, ValidationError
 from tests.app.factories import asset, district
@@ -96,7 +103,10 @@ def test_a_file_that_cannot_be_written_is_a_readable_refusal(qtbot, sqlite_db, t
     page = _Inline()
     qtbot.addWidget(page)
     target = tmp_path / "no-such-folder" / "x.pdf"
-    assert run_op(page, lambda: open(target, "wb"), changes=Changes.NONE) is False
+
+    def write():
+        target.write_bytes(b"%PDF")
+    assert run_op(page, write, changes=Changes.NONE) is False
     assert "No such file or directory" in page.message.text() and str(target) in page.message.text()
 
 
