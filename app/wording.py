@@ -40,6 +40,14 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (many or word + 's')}"
 
 
+def count(n: int, kind: str) -> str:
+    """``n`` of a kind of record named by its plural, as the lists and exports
+    name them: count(1, "assets") → '1 asset', count(3, "people") → '3 people'."""
+    one = {"people": "person", "supplies": "supply", "boxes": "box"}.get(
+        kind, kind[:-1] if kind.endswith("s") else kind)
+    return plural(n, one, kind)
+
+
 def status_label(status: str | None, kind: str = "asset") -> str:
     """A stored status as people read it: 'deployed' → 'Deployed', 'in_repair'
     → 'In repair'. ``kind``: asset, repair or stocktake (verdicts); anything

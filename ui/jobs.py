@@ -11,8 +11,7 @@ progress and Cancel in a dialog, results and errors back on the GUI thread.
 
 The worker gets its own database connection (peewee connections are per
 thread) and closes it when done. Never touch widgets from ``work``.
-Domain errors reach ``on_error`` (default: a message box) as the exception;
-anything else (a bug) goes to the GUI excepthook's dialog (``ui.crash``).
+Domain errors reach ``on_error`` (default: a message box) as the exception.
 """
 from __future__ import annotations
 
@@ -21,7 +20,7 @@ import traceback
 from typing import Callable
 
 import shiboken6
-from PySide6.QtCore import Qt, QThread, Signal
+from PySide6.QtCore import QThread, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
 

@@ -7,24 +7,13 @@ import logging
 
 from PySide6.QtCore import QByteArray, QRect, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (
-    QApplication,
-    QFileDialog,
-    QLabel,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
-    QMainWindow,
-    QMessageBox,
-    QSizePolicy,
-    QSplitter,
-    QStackedWidget,
-    QToolBar,
-    QWidget,
-)
+from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QLineEdit, QListWidget,
+                               QListWidgetItem, QMainWindow, QMessageBox, QSizePolicy, QSplitter,
+                               QStackedWidget, QToolBar, QWidget)
 
 from app.services.errors import DomainError
 from app.store.db import current_target, describe
+from app.wording import plural
 from ui import theme
 from ui.bus import bus
 from ui.files import ask_save_path
@@ -524,7 +513,7 @@ class MainWindow(QMainWindow):
     def _update_counts(self) -> None:
         from app.models import Asset
         self._asset_count = Asset.select().count()
-        self.count_label.setText(f"{self._asset_count:,} assets")
+        self.count_label.setText(plural(self._asset_count, "asset"))
 
     def _watch_other_instances(self) -> None:
         """Another workstation or window changed data: refresh what is shown."""

@@ -16,21 +16,8 @@ from collections import defaultdict
 
 import peewee as pw
 
-from app.models import (
-    Asset,
-    Category,
-    HardwareModel,
-    HistoryEntry,
-    License,
-    Location,
-    Manufacturer,
-    Person,
-    Repair,
-    Site,
-    StocktakeSession,
-    Supplier,
-    Supply,
-)
+from app.models import (Asset, Category, HardwareModel, HistoryEntry, License, Location,
+                        Manufacturer, Person, Repair, Site, StocktakeSession, Supplier, Supply)
 from app.reporting import ReportParams, ReportSpec
 from app.reporting._ops import day, organisation
 from app.reporting.document import Chart, Column, ReportDocument, Section, Table

@@ -17,27 +17,16 @@ import datetime as dt
 import json
 import socket
 from collections import Counter
-from dataclasses import dataclass
-from dataclasses import field as dc_field
+from dataclasses import dataclass, field as dc_field
 from pathlib import Path
 
 import peewee as pw
 
 from app import scanning
-from app.models import (
-    Asset,
-    Loan,
-    Location,
-    Person,
-    Site,
-    StocktakeExpected,
-    StocktakeScan,
-    StocktakeSession,
-)
+from app.models import (Asset, Location, Loan, Person, Site, StocktakeExpected, StocktakeScan,
+                        StocktakeSession)
 from app.models.common import INACTIVE_STATUSES, STOCKTAKE_VERDICTS, utcnow
-from app.services import assets as assetsvc
-from app.services import catalog, history
-from app.services import tags as tagsvc
+from app.services import assets as assetsvc, catalog, history, tags as tagsvc
 from app.services.base import transaction, who, writes
 from app.services.errors import Conflict, NotFound, ValidationError
 from app.store.db import db

@@ -28,6 +28,12 @@ def test_plural_is_singular_only_for_one(n):
     assert text.endswith(" tag") == (n == 1) and text.replace(",", "").startswith(str(n))
 
 
+def test_counts_of_a_kind_of_record():
+    assert wording.count(1, "assets") == "1 asset" and wording.count(2, "assets") == "2 assets"
+    assert wording.count(1, "people") == "1 person" and wording.count(5, "people") == "5 people"
+    assert wording.count(1, "supplies") == "1 supply"
+
+
 def test_status_labels_read_the_same_everywhere():
     for key, label in ASSET_STATUSES.items():
         assert wording.status_label(key) == label

@@ -6,26 +6,13 @@ summary; scanning while a batch dialog is open adds the tag to the batch
 """
 from __future__ import annotations
 
+
 from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtGui import QTextCursor
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QDateEdit,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
-    QMessageBox,
-    QPlainTextEdit,
-    QRadioButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox,
+                               QFormLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
+                               QMessageBox, QPlainTextEdit, QRadioButton, QVBoxLayout,
+                               QHBoxLayout, QWidget)
 
 from app import listing
 from app.models.common import DISPOSAL_METHODS, LANGUAGES

@@ -11,45 +11,22 @@ from __future__ import annotations
 from decimal import Decimal
 
 import peewee as pw
+
 from PySide6.QtCore import QByteArray, QSettings
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QMessageBox,
-    QPlainTextEdit,
-    QPushButton,
-    QScrollArea,
-    QSizePolicy,
-    QTableWidget,
-    QTableWidgetItem,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QFrame, QHBoxLayout,
+                               QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QPushButton, QScrollArea,
+                               QSizePolicy, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from app.models.common import ASSET_STATUSES, FUNDING_TYPES
 from app.services import assets as asset_svc
 from app.services import history, licenses
 from app.services.errors import DomainError, StaleEdit, ValidationError
-from app.wording import (
-    action_label,
-    field_label,
-    history_value,
-    status_label,
-    timestamp,
-)
+from app.wording import action_label, field_label, history_value, status_label, timestamp
 from ui import theme
 from ui.bus import bus
 from ui.models.table import display
 from ui.ops import Changes, run_op, show_op_error
-from ui.widgets.tables import fill as _fill
-from ui.widgets.tables import small_table
+from ui.widgets.tables import fill as _fill, small_table
 
 # (field, label, kind) in form order; kind: text, combo, date, money, int, notes
 FIELDS = (

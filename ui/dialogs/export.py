@@ -9,17 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QLabel,
-    QVBoxLayout,
-)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout,
+                               QLabel, QVBoxLayout)
 
 from app import exporting
+from app.wording import count
 from ui.bus import bus
 from ui.files import ask_save_path
 from ui.jobs import run_job
@@ -72,7 +66,7 @@ class ExportDialog(QDialog):
         run_job(self.parent(), f"Exporting {kind}",
                 lambda progress: exporting.export(kind, path, ids=ids, include_keys=keys,
                                                   progress=progress.update),
-                on_done=lambda n: bus.status_message.emit(f"Exported {n:,} {kind} to {path}"))
+                on_done=lambda n: bus.status_message.emit(f"Exported {count(n, kind)} to {path}"))
         self.accept()
 
 

@@ -10,29 +10,16 @@ import traceback
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFileDialog,
-    QFormLayout,
-    QHBoxLayout,
-    QHeaderView,
-    QLineEdit,
-    QMessageBox,
-    QPlainTextEdit,
-    QPushButton,
-    QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
-    QVBoxLayout,
-)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
+                               QFormLayout, QHBoxLayout, QHeaderView, QLineEdit, QMessageBox,
+                               QPlainTextEdit, QPushButton, QSplitter, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout)
 
 from app import importing
 from app.importing import mapping as maps
 from app.importing.reader import sheet_names, text_of
 from app.services.errors import DomainError
+from app.wording import plural
 from ui import theme
 from ui.jobs import run_job, show_error
 from ui.ops import Changes, announce
@@ -239,7 +226,7 @@ class ImportWizard(QDialog):
         if p.problems:
             lines.append("\nNothing will be imported until the problems are fixed, unless you skip "
                          "those rows." if not self.skip_box.isChecked()
-                         else f"\nThe {len(p.bad_rows):,} row(s) with problems will be skipped.")
+                         else f"\nThe {plural(len(p.bad_rows), 'row')} with problems will be skipped.")
         elif p.rows:
             lines.append("\nNo problems: press Import.")
         self.report.setPlainText("\n".join(lines))
@@ -273,9 +260,9 @@ class ImportWizard(QDialog):
 
         def done(result):
             announce(Changes.ALL)
+            skipped = f"; skipped {plural(result.skipped, 'row')}" if result.skipped else ""
             QMessageBox.information(self, "Import", f"Imported {result.created:,} new and updated "
-                                    f"{result.updated:,} {result.kind}"
-                                    f"{f'; skipped {result.skipped:,} rows' if result.skipped else ''}.")
+                                    f"{result.updated:,} {result.kind}{skipped}.")
             self.accept()
 
         def failed(exc):

@@ -12,22 +12,11 @@ from __future__ import annotations
 import datetime as dt
 
 import peewee as pw
+
 from PySide6.QtGui import QIntValidator
-from PySide6.QtWidgets import (
-    QButtonGroup,
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QRadioButton,
-    QSpinBox,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import (QButtonGroup, QComboBox, QDialog, QDialogButtonBox, QFormLayout,
+                               QGroupBox, QHBoxLayout, QLabel, QLineEdit, QRadioButton, QSpinBox,
+                               QVBoxLayout, QWidget)
 
 from app.models import Category, HardwareModel, Location, Manufacturer, Site, Supplier
 from app.services import intake, settings

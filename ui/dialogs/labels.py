@@ -15,34 +15,13 @@ from __future__ import annotations
 
 import io
 
-from PySide6.QtCore import QMarginsF, QRectF, QSizeF, Qt, QTimer, Signal
-from PySide6.QtGui import (
-    QImage,
-    QPageLayout,
-    QPageSize,
-    QPainter,
-    QPen,
-    QPixmap,
-)
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QDoubleSpinBox,
-    QFormLayout,
-    QGridLayout,
-    QGroupBox,
-    QHBoxLayout,
-    QInputDialog,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QScrollArea,
-    QSpinBox,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QRectF, QSizeF, Qt, QTimer, Signal
+from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter, QPen, QPixmap
+from PySide6.QtCore import QMarginsF
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox,
+                               QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QInputDialog,
+                               QLabel, QLineEdit, QPushButton, QScrollArea, QSpinBox, QVBoxLayout,
+                               QWidget)
 
 from reports import labels
 from ui import theme

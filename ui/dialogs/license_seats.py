@@ -6,18 +6,8 @@
 """
 from __future__ import annotations
 
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QHBoxLayout,
-    QLabel,
-    QListWidget,
-    QListWidgetItem,
-    QMessageBox,
-    QPushButton,
-    QVBoxLayout,
-)
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QLabel, QListWidget,
+                               QListWidgetItem, QMessageBox, QPushButton, QVBoxLayout, QHBoxLayout)
 
 from app.services import licenses
 from app.wording import plural, status_label
@@ -42,10 +32,10 @@ def describe_holder(text: str) -> tuple[tuple[str, int] | None, str]:
 def seats_text(license_id: int) -> str:
     s = licenses.summary(license_id)
     if s["free"] is None:
-        return f"{s['used']:,} seats in use (site license)"
+        return f"{plural(s['used'], 'seat')} in use (site license)"
     if s["free"] < 0:
-        return f"{s['used']:,} of {s['seats']:,} seats in use — over by {-s['free']:,}"
-    return f"{s['used']:,} of {s['seats']:,} seats in use, {s['free']:,} free"
+        return f"{s['used']:,} of {plural(s['seats'], 'seat')} in use — over by {-s['free']:,}"
+    return f"{s['used']:,} of {plural(s['seats'], 'seat')} in use, {s['free']:,} free"
 
 
 class AssignSeatsDialog(QDialog):

@@ -8,14 +8,7 @@ from __future__ import annotations
 
 import peewee as pw
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QListWidget,
-    QListWidgetItem,
-    QPlainTextEdit,
-    QSpinBox,
-)
+from PySide6.QtWidgets import QCheckBox, QComboBox, QListWidget, QListWidgetItem, QPlainTextEdit, QSpinBox
 
 from app.models.common import SUPPLY_CATEGORIES
 from app.services import stock

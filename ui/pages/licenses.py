@@ -13,21 +13,9 @@ import datetime as dt
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QBrush
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QCheckBox,
-    QComboBox,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QMessageBox,
-    QPushButton,
-    QSplitter,
-    QTableView,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout,
+                               QLabel, QLineEdit, QMessageBox, QPushButton, QSplitter, QTableView,
+                               QToolButton, QVBoxLayout, QWidget)
 
 from app.services import licenses
 from app.services.errors import DomainError
@@ -36,8 +24,7 @@ from ui import theme
 from ui.bus import bus
 from ui.dialogs.license_editor import edit_license
 from ui.dialogs.license_seats import AssignSeatsDialog, MoveSeatDialog, seats_text
-from ui.dialogs.stock_forms import RowsModel
-from ui.dialogs.stock_forms import setup_table as _table
+from ui.dialogs.stock_forms import RowsModel, setup_table as _table
 from ui.models.table import display
 from ui.ops import Changes, run_op
 
@@ -322,8 +309,8 @@ class Page(QWidget):
         self.model.set_rows([r["id"] for r in rows], cells, foreground=fg,
                             bold={k for k, v in fg.items() if v is RED})
         total = len(self.all_rows)
-        self.counts.setText(f"{len(rows):,} of {total:,} licenses" if len(rows) != total
-                            else f"{total:,} licenses")
+        self.counts.setText(f"{len(rows):,} of {plural(total, 'license')}" if len(rows) != total
+                            else plural(total, "license"))
         row = self.model.row_of(keep) if keep else -1
         if row < 0 and rows:
             row = 0

@@ -6,11 +6,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QInputDialog, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from app.services import catalog
+from app.wording import plural
 from ui.bus import bus
 from ui.ops import Changes, run_op
 from ui.pages._base import ListPage
-from ui.widgets.tables import fill as _fill
-from ui.widgets.tables import small_table as _table
+from ui.widgets.tables import fill as _fill, small_table as _table
 
 PAGE_KEY = "locations"
 PAGE_TITLE = "Locations"
@@ -62,7 +62,7 @@ class Page(ListPage):
         ids = listing.query_ids("assets", {"location_id": lid, "status": "active"})
         rows = listing.fetch_rows("assets", ids[:1000])
         self.title.setText(f"<b>{catalog.location_path(lid)}</b> — {catalog.location_code(lid)}"
-                           f" · {len(ids)} active asset(s)")
+                           f" · {plural(len(ids), 'active asset')}")
         _fill(self.assets, [(r[0], r[1], r[4], r[7]) for r in (rows[i] for i in ids[:1000])])
 
     def open_record(self, location_id: int) -> None:

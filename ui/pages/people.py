@@ -7,14 +7,14 @@ from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from app.models.common import PERSON_KINDS
 from app.services import people as people_svc
+from app.wording import plural, status_label
 from ui.bus import bus
 from ui.dialogs import asset_actions
 from ui.files import agreement_name, ask_save_path
 from ui.models.table import display
 from ui.ops import Changes, run_op
 from ui.pages._base import ListPage
-from ui.widgets.tables import fill as _fill
-from ui.widgets.tables import small_table as _table
+from ui.widgets.tables import fill as _fill, small_table as _table
 
 PAGE_KEY = "people"
 PAGE_TITLE = "People"
@@ -53,8 +53,9 @@ class PersonPanel(QWidget):
         self.title.setText(f"<b>{p.full_name}</b> — {PERSON_KINDS.get(p.kind, p.kind)}"
                            f"{' · ' + p.id_number if p.id_number else ''}"
                            f"{' · ' + p.email if p.email else ''}"
-                           f"{'' if p.active else ' · inactive'}<br>{len(held)} item(s) held")
-        _fill(self.holding, [(h["tag"], h["name"] or "", h["status"], h["serial"] or "") for h in held])
+                           f"{'' if p.active else ' · inactive'}<br>{plural(len(held), 'item')} held")
+        _fill(self.holding, [(h["tag"], h["name"] or "", status_label(h["status"]), h["serial"] or "")
+                             for h in held])
         _fill(self.history, [(h["tag"], h["name"] or "", display(h["out_at"]), display(h["due"]),
                               display(h["returned_at"])) for h in people_svc.loan_history(person_id)])
 

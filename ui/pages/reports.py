@@ -20,25 +20,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QDate, QMarginsF, QSettings, QSizeF, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QPageLayout, QPageSize, QPixmap, QShortcut
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDateEdit,
-    QDialog,
-    QFormLayout,
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
-    QPushButton,
-    QScrollArea,
-    QSpinBox,
-    QSplitter,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import (QComboBox, QDateEdit, QDialog, QFormLayout, QFrame, QHBoxLayout,
+                               QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton,
+                               QScrollArea, QSpinBox, QSplitter, QToolButton, QVBoxLayout,
+                               QWidget)
 
 from app import reporting
 from app.models import Site

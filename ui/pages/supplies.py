@@ -9,33 +9,18 @@ printer with the supplies that fit it.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QComboBox,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QSplitter,
-    QTableView,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QLineEdit,
+                               QSplitter, QTableView, QToolButton, QVBoxLayout, QWidget)
 
 from app.models.common import SUPPLY_CATEGORIES
 from app.services import history, stock
 from app.services.errors import DomainError
+from app.wording import plural
 from ui import theme
 from ui.bus import bus
-from ui.dialogs.stock_forms import RowsModel
-from ui.dialogs.stock_forms import setup_table as _table
-from ui.dialogs.stock_moves import (
-    CountDialog,
-    IssueDialog,
-    ReceiveDialog,
-    TransferDialog,
-    open_printer_supplies,
-)
+from ui.dialogs.stock_forms import RowsModel, setup_table as _table
+from ui.dialogs.stock_moves import (CountDialog, IssueDialog, ReceiveDialog, TransferDialog,
+                                    open_printer_supplies)
 from ui.dialogs.supply_editor import edit_supply
 from ui.jobs import show_error
 from ui.models.table import display
@@ -178,7 +163,7 @@ class Page(QWidget):
         self.model.set_rows([r["id"] for r in rows], cells, foreground=fg, background=bg,
                             bold=bold)
         low = sum(1 for r in rows if r["low"])
-        self.counts.setText(f"{len(rows):,} items" + (f", {low:,} low" if low else ""))
+        self.counts.setText(plural(len(rows), "item") + (f", {low:,} low" if low else ""))
         sm = self.table.selectionModel()
         for sid in keep:
             row = self.model.row_of(sid)
