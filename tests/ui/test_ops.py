@@ -354,8 +354,13 @@ def stocktake_page(sqlite_db, qtbot, monkeypatch, tmp_path):
     win.setCentralWidget(page)
     qtbot.addWidget(win)
     win.show()
-    page._test_window = win  # keeps the window (and so the page) alive
-    return page
+    yield page
+    # Its status timer must not fire into a later test's database.
+    from ui.jobs import wait_for_jobs
+    page._status_timer.stop()
+    wait_for_jobs()
+    win.close()
+    win.deleteLater()
 
 
 def test_stocktake_totals_follow_every_scan(qtbot, stocktake_page):

@@ -70,8 +70,9 @@ class Page(ListPage):
 
     # Changes that can add, remove or re-filter assets (a check-out changes a
     # status, a room rename what a search finds).
+    # (A stocktake changes assets only when applied, which announces ASSETS.)
     CHANGES = (Changes.ASSETS | Changes.LOANS | Changes.REPAIRS | Changes.LOCATIONS
-               | Changes.PEOPLE | Changes.STOCKTAKE | Changes.INTAKE | Changes.CATALOG)
+               | Changes.PEOPLE | Changes.INTAKE | Changes.CATALOG)
 
     def _data_changed(self, changes: Changes) -> None:
         if changes & self.CHANGES and self.list.loaded and self.isVisible():

@@ -67,6 +67,9 @@ def default_pdf_folder() -> str:
 
 
 class Page(QWidget):
+    # Sessions, and the models, rooms and label stock they name.
+    CHANGES = Changes.INTAKE | Changes.CATALOG | Changes.LOCATIONS | Changes.SETTINGS
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.session_id: int | None = None

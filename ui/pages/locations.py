@@ -19,6 +19,7 @@ PAGE_ICON = "locations"
 
 
 class Page(ListPage):
+    CHANGES = Changes.LOCATIONS | Changes.ASSETS | Changes.LOANS  # rooms and what is in them
     KIND = "locations"
     TITLE = "Locations"
     SEARCH_HINT = "Search room, site, label code…"

@@ -61,6 +61,7 @@ class PersonPanel(QWidget):
 
 
 class Page(ListPage):
+    CHANGES = Changes.PEOPLE | Changes.LOANS | Changes.ASSETS  # who holds what
     KIND = "people"
     TITLE = "People"
     SEARCH_HINT = "Search name, ID number, email…"

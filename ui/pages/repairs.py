@@ -16,6 +16,7 @@ PAGE_ICON = "repairs"
 
 
 class Page(ListPage):
+    CHANGES = Changes.REPAIRS | Changes.ASSETS | Changes.CATALOG  # vendors are suppliers
     KIND = "repairs"
     TITLE = "Repairs"
     SEARCH_HINT = "Search tag, problem, vendor, ticket…"

@@ -32,6 +32,7 @@ from ui.bus import bus
 from ui.dialogs.labels import page_count, print_pdf, render_page_image
 from ui.files import ask_save_path
 from ui.jobs import run_job, show_error
+from ui.ops import Changes
 
 PAGE_KEY = "reports"
 PAGE_TITLE = "Reports"
@@ -103,6 +104,8 @@ def portrait_pdf(pdf_bytes: bytes) -> tuple[bytes, tuple[float, float]]:
 
 
 class Page(QWidget):
+    CHANGES = Changes.LOCATIONS  # refresh() re-lists the sites; reports are made on demand
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.specs = reporting.registry()

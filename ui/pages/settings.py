@@ -31,6 +31,8 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
 
 
 class Page(QWidget):
+    CHANGES = Changes.SETTINGS
+
     def __init__(self, parent=None):
         super().__init__(parent)
         title = QLabel("Settings")

@@ -81,6 +81,8 @@ class NewSessionDialog(QDialog):
 
 
 class Page(QWidget):
+    CHANGES = Changes.STOCKTAKE | Changes.ASSETS | Changes.LOCATIONS
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.session_id: int | None = None
