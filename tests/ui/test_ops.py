@@ -340,6 +340,9 @@ def test_the_history_tab_shows_field_labels_status_labels_and_whole_timestamps(q
     assert fields["Status"][5] == "Deployed" and fields["Status"][4] == "Ready to deploy"
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", row[0]) for row in rows), rows
     assert {row[2] for row in rows} <= {"Created", "Changed"}
+    # Shown whole, not elided.
+    fm = t.fontMetrics()
+    assert t.columnWidth(0) >= fm.horizontalAdvance(rows[0][0])
 
 
 @pytest.fixture

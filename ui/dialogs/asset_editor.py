@@ -369,6 +369,12 @@ class AssetEditor(QDialog):
                  history_value(h["field"], h["new"]))
                 for h in history.for_entity("asset", asset_id, limit=500)]
         _fill(self.history_table, rows)
+        # Wide enough for the whole timestamp and label; a long old value is
+        # elided (the New column stretches), not allowed to push the rest away.
+        for col in range(self.history_table.columnCount() - 1):
+            self.history_table.resizeColumnToContents(col)
+            if self.history_table.columnWidth(col) > 260:
+                self.history_table.setColumnWidth(col, 260)
         loans = (Loan.select(Loan.out_at, Person.first_name, Person.last_name, Location.name,
                              Loan.due, Loan.returned_at, Loan.condition_out)
                  .join(Person, pw.JOIN.LEFT_OUTER, on=(Loan.person == Person.id))
