@@ -412,3 +412,21 @@ def test_stocktake_apply_confirms_and_reports_the_same_counts(qtbot, stocktake_p
     done = re.search(r"Applied: (.*?)\.", told[-1]).group(1)
     assert planned == done == "1 audited, 0 moved, 1 marked missing, 0 created, 1 skipped"
     assert assets.get(lost.id).status == "missing" and assets.get(lent.id).status != "missing"
+
+
+def test_every_page_declares_the_changes_it_shows():
+    from ui.ops import Changes
+    from ui.pages import discover
+    for spec in discover():
+        changes = getattr(spec.factory, "CHANGES", None)
+        assert isinstance(changes, Changes) and changes, spec.key
+
+
+def test_only_run_op_and_announce_speak_on_the_bus():
+    """A change is announced by ui.ops (typed), never by hand with a string."""
+    root = Path(__file__).resolve().parents[2] / "ui"
+    by_hand = [f"{p.relative_to(root.parent)}:{n}" for p in sorted(root.rglob("*.py"))
+               if p.name not in ("ops.py", "bus.py")
+               for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+               if "data_changed.emit(" in line]
+    assert not by_hand, by_hand
