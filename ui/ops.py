@@ -77,7 +77,8 @@ def run_op(parent: QWidget | None, fn: Callable[[], Any], *, changes: Changes,
            success: Callable[[Any], None] | None = None,
            failure: Callable[[DomainError], None] | None = None,
            on_error: Callable[[DomainError], None] | None = None,
-           slow: bool = False, title: str = "") -> bool | None:
+           slow: bool = False, progress: bool = False, cancellable: bool = False,
+           title: str = "") -> bool | None:
     """Run ``fn()`` (a service call), announce ``changes`` when it succeeds and
     then call ``success(result)``. A ``DomainError`` is shown (see
     ``show_op_error``) and ``failure(exc)`` is called after, if given.
@@ -86,7 +87,9 @@ def run_op(parent: QWidget | None, fn: Callable[[], Any], *, changes: Changes,
 
     Synchronous (the default): True when it succeeded, False when refused.
     ``slow=True``: runs in the job thread with a progress dialog and returns
-    None; the callbacks run on the GUI thread when it ends."""
+    None; the callbacks run on the GUI thread when it ends. ``progress=True``
+    (slow only): ``fn`` takes the job's ``Progress`` to report to and, with
+    ``cancellable=True``, to check for Cancel."""
     if not isinstance(changes, Changes):
         raise TypeError(f"changes must be Changes, not {type(changes).__name__}")
     title = title or _title_of(parent)
@@ -114,8 +117,9 @@ def run_op(parent: QWidget | None, fn: Callable[[], Any], *, changes: Changes,
                 from ui import crash
                 crash.report(type(exc), exc, exc.__traceback__)
 
-        run_job(parent, title or "Working", lambda _progress: fn(), on_done=done,
-                on_error=job_failed, cancellable=False)
+        work = fn if progress else (lambda _progress: fn())
+        run_job(parent, title or "Working", work, on_done=done, on_error=job_failed,
+                cancellable=cancellable)
         return None
     try:
         result = fn()

@@ -430,3 +430,18 @@ def test_only_run_op_and_announce_speak_on_the_bus():
                for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
                if "data_changed.emit(" in line]
     assert not by_hand, by_hand
+
+
+def test_stocktake_status_reread_of_a_vanished_session_is_quiet(qtbot, stocktake_page,
+                                                               monkeypatch):
+    """Another database opened (or the session deleted elsewhere) while the
+    page's re-read was pending: no message box for a background convenience."""
+    from ui.jobs import wait_for_jobs
+    boxes = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: boxes.append(a[2]))
+    page = stocktake_page
+    page.session_id = 999
+    page.refresh_status()
+    wait_for_jobs()
+    qtbot.wait(50)
+    assert not boxes

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 
 from app.models import Location, Site
 from app.services import stocktake
-from app.services.errors import DomainError
-from app.wording import status_label
+from app.services.errors import DomainError, NotFound
+from app.wording import plural, status_label
 from ui import feedback, theme
 from ui.bus import bus
 from ui.files import ask_save_path
@@ -365,7 +365,14 @@ class Page(QWidget):
         sid = self.session_id
         run_job(self, "Counting", lambda progress: (stocktake.status(sid),
                                                     stocktake.recent_scans(sid, 300)),
-                on_done=self._show_status, cancellable=False, show_after_ms=3000)
+                on_done=self._show_status, on_error=self._status_failed, cancellable=False,
+                show_after_ms=3000)
+
+    def _status_failed(self, exc: BaseException) -> None:
+        """The re-read is a convenience: a session gone meanwhile (another
+        database opened, or deleted elsewhere) is not worth a message."""
+        if not isinstance(exc, NotFound):
+            show_error(self, "Stocktake", exc)
 
     def _show_status(self, result) -> None:
         st, scans = result
@@ -411,13 +418,14 @@ class Page(QWidget):
         def done(result):
             counts = ", ".join(f"{n} {stocktake.STOCKTAKE_VERDICTS.get(k, k).lower()}"
                                for k, n in result.counts.items()) or "nothing"
-            text = f"Loaded {sum(result.counts.values())} scans: {counts}."
+            text = f"Loaded {plural(sum(result.counts.values()), 'scan')}: {counts}."
             if result.problems:
                 text += "\n\nProblems:\n" + "\n".join(f"line {n}: {why}" for n, why in result.problems[:20])
             bus.status_message.emit(text.splitlines()[0])
             self.refresh_status()
             QMessageBox.information(self, "Scanner file", text)
-        run_job(self, "Loading scans", work, on_done=done)
+        run_op(self, work, changes=Changes.STOCKTAKE, success=done, slow=True, progress=True,
+               cancellable=True, title="Loading scans")
 
     def close_session(self) -> None:
         if self.session_id is None:
