@@ -12,7 +12,7 @@ from app.services.base import writes
 from app.services.errors import Conflict, NotFound, StaleEdit, ValidationError
 from app.services.fields import clean_text, parse_bool, parse_date, parse_int, parse_money
 from app.store.db import db
-from app.wording import plural
+from app.wording import plural, status_label
 
 FIELDS = ("product", "version", "vendor", "supplier_id", "product_key", "seats", "site_license",
           "allow_over", "purchase_date", "cost", "expiry_date", "order_number",
@@ -158,7 +158,7 @@ def _holder_check(lic: License, asset_id: int | None, person_id: int | None) -> 
         if asset is None:
             raise NotFound(f"No asset with id {asset_id}.")
         if asset.status in ("retired", "disposed"):
-            raise Conflict(f"Asset {asset.tag} is {asset.status}.")
+            raise Conflict(f"Asset {asset.tag} is {status_label(asset.status)}.")
         if Seat.select().where((Seat.license == lic) & (Seat.asset == asset)).exists():
             raise Conflict(f"{asset.tag} already has a seat of {lic}.")
         return asset.tag

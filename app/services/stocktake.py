@@ -30,6 +30,7 @@ from app.services import assets as assetsvc, catalog, history, tags as tagsvc
 from app.services.base import transaction, who, writes
 from app.services.errors import Conflict, NotFound, ValidationError
 from app.store.db import db
+from app.wording import status_label
 
 # What each verdict sounds and looks like: ok / attention / error.
 LEVELS = {
@@ -361,7 +362,7 @@ def record_scan(session_id: int, code: str, at=None, workstation: str | None = N
             verdict, message = "duplicate", f"{tag} was already scanned ({where})"
         elif status in INACTIVE_STATUSES:
             verdict = "inactive"
-            message = f"{tag} is {status} in the register — found here"
+            message = f"{tag} is {status_label(status)} in the register — found here"
         elif expected_row is None and asset_site != site_id:
             if asset_site:
                 verdict, message = "other_site", f"{tag} belongs to {expected_text}"
