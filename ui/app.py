@@ -26,16 +26,11 @@ def run_gui(args) -> int:
     from ui import theme
     theme.apply(app)
 
-    from app.store.db import (
-        DatabaseOpenError,
-        is_postgres_url,
-        open_database,
-        resolve_target,
-    )
+    from app.store.db import DatabaseOpenError, is_postgres_url, open_database, resolve_target
     target = args.db or os.environ.get("QUARTERMASTER_DB") or QSettings().value("database/last") or None
     try:
         open_database(target)
-    except DatabaseOpenError:
+    except DatabaseOpenError as exc:
         remembered = target and not args.db and not os.environ.get("QUARTERMASTER_DB")
         missing = not is_postgres_url(str(target or "")) and target \
             and not os.path.exists(str(target))

@@ -373,14 +373,8 @@ class MainWindow(QMainWindow):
         return rows
 
     def show_shortcuts(self) -> None:
-        from PySide6.QtWidgets import (
-            QDialog,
-            QDialogButtonBox,
-            QHeaderView,
-            QTableWidget,
-            QTableWidgetItem,
-            QVBoxLayout,
-        )
+        from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHeaderView, QTableWidget,
+                                       QTableWidgetItem, QVBoxLayout)
         dlg = QDialog(self)
         dlg.setObjectName("shortcuts-dialog")
         dlg.setWindowTitle("Keyboard shortcuts")
