@@ -77,8 +77,8 @@ def _show(exc_type, exc, details: str, where: str) -> None:
     from PySide6.QtWidgets import QApplication, QMessageBox
     _showing = True
     try:
-        box = QMessageBox(QMessageBox.Critical, "Unexpected error", text,
-                          QMessageBox.Ok, QApplication.activeWindow())
+        box = QMessageBox(QMessageBox.Icon.Critical, "Unexpected error", text,
+                          QMessageBox.StandardButton.Ok, QApplication.activeWindow())
         box.setObjectName("crash-dialog")
         box.setInformativeText(info)
         box.setDetailedText(details)  # a read-only box that can be selected and copied

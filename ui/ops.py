@@ -73,7 +73,7 @@ def show_op_error(parent: QWidget | None, title: str, exc: BaseException) -> Non
     show_error(parent, title, exc)
 
 
-def run_op(parent: QWidget | None, fn: Callable[[], Any], *, changes: Changes,
+def run_op(parent: QWidget | None, fn: Callable[..., Any], *, changes: Changes,
            success: Callable[[Any], None] | None = None,
            failure: Callable[[DomainError], None] | None = None,
            on_error: Callable[[DomainError], None] | None = None,
