@@ -6,6 +6,7 @@ import peewee as pw
 from app.models import Asset, License, Loan, Seat, StockMove, Supply
 from app.services.tags import normalize_tag
 from app.store.db import db
+from app.wording import status_label
 
 
 def run_checks() -> list[str]:
@@ -50,5 +51,5 @@ def run_checks() -> list[str]:
                         .where(Asset.status.in_(("retired", "disposed"))
                                & (Asset.assigned_person.is_null(False)
                                   | Asset.assigned_location.is_null(False))).limit(20).tuples()):
-        problems.append(f"assets: {tag} is {status} but still assigned to someone")
+        problems.append(f"assets: {tag} is {status_label(status)} but still assigned to someone")
     return problems

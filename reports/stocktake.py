@@ -21,6 +21,7 @@ from reportlab.pdfgen.canvas import Canvas
 from app.exporting import safe_cell
 from app.services import settings
 from app.services.stocktake import Line, Reconciliation
+from app.wording import status_label
 
 CSV_HEADERS = ["Tag", "Verdict", "Name", "Status now", "Expected location", "Scanned location",
                "Scanned at", "Workstation", "Scanned by", "On loan to"]
@@ -51,7 +52,8 @@ def write_csv(rec: Reconciliation, path: str | Path) -> Path:
         w = csv.writer(f)
         w.writerow(CSV_HEADERS)
         for ln in rec.lines:
-            w.writerow([_safe(v) for v in (ln.tag or ln.code, ln.label, ln.name, ln.status,
+            w.writerow([_safe(v) for v in (ln.tag or ln.code, ln.label, ln.name,
+                                            status_label(ln.status),
                                             ln.expected, ln.scanned, _local(ln.at), ln.station,
                                             ln.by, ln.holder)])
     return path
@@ -113,7 +115,7 @@ def write_pdf(rec: Reconciliation, path: str | Path, include_verified: bool = Fa
     org = settings.get("org_name") or ""
     p = _Pager(path, f"{org} — stocktake {s['id']}: {s['name']}")
     p.text(f"Physical inventory: {s['name']}", 16, bold=True)
-    p.text(f"{org}   ·   site {s['site'] or '—'}   ·   session {s['id']} ({s['status']})", 10)
+    p.text(f"{org}   ·   site {s['site'] or '—'}   ·   session {s['id']} ({status_label(s['status'])})", 10)
     when = f"started {_local(s['created_at'])} by {s['created_by'] or '—'}"
     if s.get("closed_at"):
         when += f"   ·   closed {_local(s['closed_at'])}"

@@ -16,6 +16,8 @@ def run_gui(args) -> int:
     app.setOrganizationName("Quartermaster")
     app.setApplicationName("Quartermaster")
     app.setApplicationDisplayName("Quartermaster")
+    from ui import crash
+    crash.install()  # a bug in a slot, timer or job: logged, a dialog, and the window carries on
     if getattr(args, "screenshot", None):
         # Screenshots never read or change the user's remembered layout.
         QSettings.setDefaultFormat(QSettings.IniFormat)

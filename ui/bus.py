@@ -13,7 +13,9 @@ from PySide6.QtCore import QObject, Signal
 
 
 class Bus(QObject):
-    data_changed = Signal(str)  # entity kind: asset, person, location, license, supply, loan, repair, stocktake, settings, all
+    # A ui.ops.Changes set: what an operation changed. run_op emits it after a
+    # service call; the main window after another workstation's change (ALL).
+    data_changed = Signal(object)
     open_record = Signal(str, int)  # kind, id
     navigate = Signal(str, dict)  # page key, filters
     status_message = Signal(str)

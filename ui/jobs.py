@@ -134,10 +134,9 @@ def show_error(parent, title: str, exc: BaseException, tb: str = "") -> None:
     from app.store.db import DatabaseOpenError
     if isinstance(exc, (DomainError, DatabaseOpenError)):
         QMessageBox.warning(parent, title, str(exc))
-    else:
-        import logging
-        logging.getLogger(__name__).error("%s failed:\n%s", title, tb)
-        QMessageBox.critical(parent, title, f"{title} failed: {exc}")
+    else:  # a bug: logged, and the excepthook's dialog says what to report
+        from ui import crash
+        crash.report(type(exc), exc, exc.__traceback__)
 
 
 def wait_for_jobs(timeout_ms: int = 30_000) -> None:

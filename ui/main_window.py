@@ -13,9 +13,12 @@ from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QLineEdit, QLi
 
 from app.services.errors import DomainError
 from app.store.db import current_target, describe
+from app.wording import plural
 from ui import theme
 from ui.bus import bus
+from ui.files import ask_save_path
 from ui.jobs import show_error
+from ui.ops import Changes, announce
 from ui.pages import PageSpec, discover
 
 log = logging.getLogger(__name__)
@@ -320,8 +323,8 @@ class MainWindow(QMainWindow):
             self.switch_database(path)
 
     def new_database_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "New database", "inventory.sqlite",
-                                              "Quartermaster database (*.sqlite)")
+        path = ask_save_path(self, "New database", "inventory.sqlite",
+                             "Quartermaster database (*.sqlite)")
         if path:
             self.switch_database(path)
 
@@ -474,12 +477,26 @@ class MainWindow(QMainWindow):
 
     # --- data changes -------------------------------------------------------------------------
 
-    def _data_changed(self, kind: str) -> None:
-        self.stale.update(k for k in self.pages if k != self.current_key())
-        self._update_counts()
+    def _data_changed(self, changes: Changes) -> None:
+        """Pages other than the one shown re-read when next shown, if the
+        change is one they show (their ``CHANGES``; every change when a page
+        does not say)."""
+        self.stale.update(k for k, page in self.pages.items() if k != self.current_key()
+                          and getattr(page, "CHANGES", Changes.ALL) & changes)
+        if changes & Changes.SETTINGS:
+            self._reload_scanner_settings()
+        if changes & (Changes.ASSETS | Changes.INTAKE):
+            self._update_counts()
         if self.welcome is not None and self.stack.currentWidget() is self.welcome \
                 and self._asset_count:
             self.show_page("dashboard" if self._spec("dashboard") else self.specs[0].key)
+
+    def _reload_scanner_settings(self) -> None:
+        """The scanner's timing and suffix are settings: a change takes effect at once."""
+        from ui.scanner import current_filter
+        filt = current_filter()
+        if filt is not None and hasattr(filt, "reload_settings"):
+            filt.reload_settings()
 
     def _refresh_visible(self) -> None:
         page = self.current_page()
@@ -490,7 +507,7 @@ class MainWindow(QMainWindow):
     def _update_counts(self) -> None:
         from app.models import Asset
         self._asset_count = Asset.select().count()
-        self.count_label.setText(f"{self._asset_count:,} assets")
+        self.count_label.setText(plural(self._asset_count, "asset"))
 
     def _watch_other_instances(self) -> None:
         """Another workstation or window changed data: refresh what is shown."""
@@ -510,7 +527,7 @@ class MainWindow(QMainWindow):
                 return
             if changed:
                 self.stale.update(self.pages)
-                bus.data_changed.emit("all")  # counts, and pages that listen for changes
+                announce(Changes.ALL)  # counts, and pages that listen for changes
                 page = self.current_page()
                 if page is not None and hasattr(page, "refresh") and QApplication.activeModalWidget() is None:
                     self.stale.discard(self.current_key())

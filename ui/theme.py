@@ -7,11 +7,10 @@ from __future__ import annotations
 from functools import lru_cache
 
 from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette, QPixmap
+from PySide6.QtGui import QBrush, QColor, QGuiApplication, QIcon, QPalette, QPixmap
 from PySide6.QtWidgets import QApplication
 
 import resources
-
 
 # Text on the window background: the light palette's deep tones are too dim on
 # the dark one's #2a2f36, so the dark palette gets lighter tints of the same hues.
@@ -19,6 +18,14 @@ _TEXT = {"error": ("#c62828", "#ff8a80"), "warning": ("#b26a00", "#ffb74d"),
          "ok": ("#1e7b34", "#81c995"), "muted": ("#6b7280", "#9aa3ad")}
 # Filled banners with white text (scan verdicts): contrast holds on both palettes.
 _BANNER = {"ok": "#1e7b34", "attention": "#b26a00", "error": "#b3261e"}
+# A table row's background tint (alpha over the base colour): reads on either palette.
+_TINT = {"error": (229, 57, 53, 40), "warning": (255, 160, 0, 40), "ok": (67, 160, 71, 40)}
+# The label-sheet preview draws paper, which is white whatever the palette.
+_PAPER = {"paper": "#ffffff", "edge": "#888888", "label_edge": "#999999",
+          "used": "#c8c8c8", "filled": "#dbe8ff", "filled_edge": "#2f6fde"}
+# An asset status that needs attention, by its label: the colour of its text in lists.
+_STATUS_KIND = {"Missing": "error", "In repair": "warning", "Retired": "muted",
+                "Disposed": "muted"}
 _LEVEL_TEXT = {"attention": "warning"}
 
 
@@ -66,6 +73,49 @@ def warning_colour() -> str:
 def qcolour(kind: str) -> QColor:
     """``colour(kind)`` as a QColor (item foregrounds, brushes)."""
     return QColor(colour(kind))
+
+
+@lru_cache(maxsize=64)
+def _brush(kind: str, dark: bool) -> QBrush:
+    light, dark_hex = _TEXT.get(_LEVEL_TEXT.get(kind, kind), _TEXT["error"])
+    return QBrush(QColor(dark_hex if dark else light))
+
+
+def brush(kind: str) -> QBrush:
+    """``colour(kind)`` as a QBrush for a model's ForegroundRole (cached per palette)."""
+    return _brush(kind, is_dark())
+
+
+@lru_cache(maxsize=16)
+def tint(kind: str = "error") -> QBrush:
+    """A translucent row background of ``kind`` (error, warning, ok)."""
+    return QBrush(QColor(*_TINT.get(kind, _TINT["error"])))
+
+
+def status_brush(label: str | None) -> QBrush | None:
+    """The text colour of an asset status in a list (by its label: "Missing"
+    red, "In repair" amber, retired and disposed muted); None for the rest."""
+    kind = _STATUS_KIND.get(label or "")
+    return brush(kind) if kind else None
+
+
+def paper(role: str) -> QColor:
+    """A colour of the label-sheet preview: paper, edge, label_edge, used
+    (labels already peeled off), filled (labels to print), filled_edge."""
+    return QColor(_PAPER[role])
+
+
+def banner_style(name: str, level: str | None, size_pt: int) -> str:
+    """The style sheet of a big verdict label (``QLabel#name``): filled in the
+    level's colour with white text, or in the palette's own colours when idle."""
+    bg, fg = banner_colours(level) if level else ("palette(mid)", "palette(text)")
+    return (f"QLabel#{name} {{ background: {bg}; color: {fg}; font-size: {size_pt}pt; "
+            "font-weight: 700; border-radius: 12px; padding: 12px; }")
+
+
+def text_style(kind: str) -> str:
+    """A style sheet that sets a label's text to ``colour(kind)``."""
+    return f"color: {colour(kind)};"
 
 
 def coloured(text: str, kind: str = "error") -> str:

@@ -8,8 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.store.db import current_target, describe
-from ui.bus import bus
-from ui.jobs import run_job, show_error
+from ui.ops import Changes, run_op
 
 
 class WelcomePage(QWidget):
@@ -51,15 +50,10 @@ class WelcomePage(QWidget):
     def load_demo(self) -> None:
         from app.demo import build_demo
 
-        def failed(exc):
-            self.demo_button.setEnabled(True)
-            show_error(self, "Demo data", exc)
-
         self.demo_button.setEnabled(False)
-        run_job(self, "Loading demo data",
-                lambda progress: build_demo(assets=2000, progress=progress.update),
-                on_done=lambda _r: bus.data_changed.emit("all"), on_error=failed,
-                cancellable=False)
+        run_op(self, lambda progress: build_demo(assets=2000, progress=progress.update),
+               changes=Changes.ALL, failure=lambda _exc: self.demo_button.setEnabled(True),
+               slow=True, progress=True, title="Loading demo data")
 
     def is_ready(self) -> bool:
         return self._ready

@@ -102,7 +102,8 @@ def run_status(args) -> int:
     if args.json:
         print_json(st)
         return 0
-    print(f"Stocktake {st['id']}: {st['name']} ({st['status']})")
+    from app.wording import status_label
+    print(f"Stocktake {st['id']}: {st['name']} ({status_label(st['status'])})")
     c = st["counts"]
     print(f"expected {st['expected']}, found {st['found']}, not yet found {st['not_yet_found']}; "
           f"verified {c['verified']}, misplaced {c['misplaced']}, other site {c['other_site']}, "
@@ -116,8 +117,9 @@ def run_status(args) -> int:
 def run_list(args) -> int:
     from app.cli.output import print_table
     from app.services import stocktake
+    from app.wording import status_label
     print_table(["Id", "Name", "Site", "Status", "Started"],
-                [[s["id"], s["name"], s["site"], s["status"],
+                [[s["id"], s["name"], s["site"], status_label(s["status"]),
                   s["created_at"].strftime("%Y-%m-%d %H:%M")] for s in stocktake.list_sessions()])
     return 0
 

@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 from app.services import settings
+from app.wording import plural  # noqa: F401 - the one plural, re-exported for reports
 
 
 def day(d: dt.date | None) -> str:
@@ -68,8 +69,6 @@ def as_money(v, _cent=Decimal("0.01")) -> Decimal | None:
     return None if v is None else Decimal(str(v)).quantize(_cent)
 
 
-def plural(n: int, word: str, many: str | None = None) -> str:
-    return f"{n:,} {word if n == 1 else (many or word + 's')}"
 
 
 # A signature block is a small table: per signer a blank row to write in, then

@@ -23,8 +23,8 @@ from app.reporting._ops import day, organisation
 from app.reporting.document import Chart, Column, ReportDocument, Section, Table
 from app.services.base import current_user
 from app.services.errors import ValidationError
-from app.services.fields import LABELS as FIELD_LABELS
 from app.services.history import SECRET_FIELDS
+from app.wording import ACTION_LABELS, action_label, field_label  # noqa: F401 - re-exported
 
 DEFAULT_DAYS = 30
 PAGE = 2_000
@@ -39,17 +39,6 @@ KIND_LABELS = {
 # Kinds that are one thing, not a record with an id worth showing.
 SINGLETONS = ("setting", "tags", "demo", "import")
 
-ACTION_LABELS = {
-    "create": "Created", "update": "Changed", "delete": "Deleted", "check_out": "Checked out",
-    "check_in": "Checked in", "retire": "Retired", "dispose": "Disposed",
-    "repair_open": "Repair opened", "repair_close": "Repair closed", "found": "Found",
-    "undo": "Edit undone", "audit": "Audited", "stocktake": "Stocktake",
-    "license_assign": "License assigned", "license_release": "License released",
-    "assign": "Seat assigned", "release": "Seat released", "move": "Seat moved",
-    "reveal_key": "Product key shown", "reserve": "Tags reserved", "void": "Tag voided",
-    "start": "Started", "close": "Closed", "reopen": "Reopened", "apply": "Applied",
-    "import": "Imported", "note": "Note",
-}
 
 COLUMNS = [
     Column("When", "datetime", width=1.3),
@@ -61,17 +50,6 @@ COLUMNS = [
     Column("New", width=1.8),
     Column("Note", width=1.6),
 ]
-
-
-def field_label(field: str | None) -> str:
-    """"warranty_end" → "Warranty end", the way the editors name fields."""
-    if not field:
-        return ""
-    return FIELD_LABELS.get(field) or field.replace("_", " ").capitalize()
-
-
-def action_label(action: str) -> str:
-    return ACTION_LABELS.get(action) or (action or "").replace("_", " ").capitalize()
 
 
 def utc_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:

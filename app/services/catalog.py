@@ -10,6 +10,7 @@ from app.services.base import writes
 from app.services.errors import Conflict, NotFound, ValidationError
 from app.services.fields import clean_text, parse_int
 from app.store import search
+from app.wording import plural
 
 
 def location_code(location_id: int) -> str:
@@ -133,7 +134,7 @@ def delete_location(location_id: int, by: str | None = None) -> None:
     loc = _get(Location, location_id, "room")
     in_use = Asset.select().where((Asset.location == loc) | (Asset.assigned_location == loc)).count()
     if in_use:
-        raise Conflict(f"{loc.name} still holds {in_use} asset(s); move them first.")
+        raise Conflict(f"{loc.name} still holds {plural(in_use, 'asset')}; move them first.")
     history.record("location", loc.id, "delete", old=loc.name, by=by)
     loc.delete_instance()
 

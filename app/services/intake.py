@@ -38,6 +38,7 @@ from app.services.base import transaction, who, writes
 from app.services.errors import Conflict, NotFound, ValidationError
 from app.services.fields import clean_text, parse_int
 from app.store.db import db
+from app.wording import plural
 
 # The same serial again within this window is the scanner (or a shaky hand)
 # repeating itself, not a second device: ignored without an error.
@@ -624,7 +625,7 @@ def close(session_id: int, by: str | None = None) -> CloseReport:
         IntakeSession.id == s.id).execute()
     note = rep.summary()
     if rep.unprinted:
-        note += f"; {len(rep.unprinted)} label(s) not printed"
+        note += f"; {plural(len(rep.unprinted), 'label')} not printed"
     if rep.voided:
         note += f"; voided {', '.join(rep.voided)}"
     history.record("intake", s.id, "close", new=f"{rep.received} received", by=by, note=note)

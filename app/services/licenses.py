@@ -12,6 +12,7 @@ from app.services.base import writes
 from app.services.errors import Conflict, NotFound, StaleEdit, ValidationError
 from app.services.fields import clean_text, parse_bool, parse_date, parse_int, parse_money
 from app.store.db import db
+from app.wording import plural, status_label
 
 FIELDS = ("product", "version", "vendor", "supplier_id", "product_key", "seats", "site_license",
           "allow_over", "purchase_date", "cost", "expiry_date", "order_number",
@@ -144,7 +145,7 @@ def _check_room(lic: License, adding: int = 1) -> None:
         if adding == 1:
             raise Conflict(f"{lic} has {lic.seats} seats and all are in use "
                            f"({used} assigned); release one or buy more.")
-        raise Conflict(f"{lic} has {free} free seat(s) of {lic.seats}; {adding} asked for. "
+        raise Conflict(f"{lic} has {plural(free, 'free seat')} of {lic.seats}; {adding} asked for. "
                        f"Release some or buy more.")
 
 
@@ -157,7 +158,7 @@ def _holder_check(lic: License, asset_id: int | None, person_id: int | None) -> 
         if asset is None:
             raise NotFound(f"No asset with id {asset_id}.")
         if asset.status in ("retired", "disposed"):
-            raise Conflict(f"Asset {asset.tag} is {asset.status}.")
+            raise Conflict(f"Asset {asset.tag} is {status_label(asset.status)}.")
         if Seat.select().where((Seat.license == lic) & (Seat.asset == asset)).exists():
             raise Conflict(f"{asset.tag} already has a seat of {lic}.")
         return asset.tag
@@ -432,7 +433,7 @@ def delete(license_id: int, by: str | None = None) -> None:
     lic = get(license_id)
     used = seats_used(lic.id)
     if used:
-        raise Conflict(f"{lic} still has {used} seat(s) assigned; release them first.")
+        raise Conflict(f"{lic} still has {plural(used, 'seat')} assigned; release them first.")
     history.record("license", lic.id, "delete", old=str(lic), by=by)
     lic.delete_instance()
 

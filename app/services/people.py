@@ -12,6 +12,7 @@ from app.services.base import writes
 from app.services.errors import Conflict, NotFound, StaleEdit, ValidationError
 from app.services.fields import clean_text
 from app.store import search
+from app.wording import plural
 
 FIELDS = ("kind", "first_name", "last_name", "id_number", "email", "phone", "site_id",
           "language", "active", "grade", "notes")
@@ -109,7 +110,7 @@ def deactivate(person_id: int, by: str | None = None) -> Person:
         raise NotFound(f"No person with id {person_id}.")
     held = Asset.select().where(Asset.assigned_person == person).count()
     if held:
-        raise Conflict(f"{person.full_name} still has {held} asset(s); check them in first.")
+        raise Conflict(f"{person.full_name} still has {plural(held, 'asset')}; check them in first.")
     Person.update(active=False, version=person.version + 1).where(Person.id == person.id).execute()
     history.record("person", person.id, "update", field="active", old=True, new=False, by=by)
     return Person.get_by_id(person.id)

@@ -10,6 +10,7 @@ from app.services.assets import get as get_asset
 from app.services.base import writes
 from app.services.errors import Conflict, NotFound, ValidationError
 from app.services.fields import clean_text, parse_date, parse_money
+from app.wording import status_label
 
 
 def open_repair_for(asset_id: int) -> Repair | None:
@@ -24,7 +25,8 @@ def open_repair(asset_id: int, problem: str, vendor_id: int | None = None,
     asset = get_asset(asset_id)
     problem = clean_text(problem, "problem", 10_000, required=True)
     if asset.status in INACTIVE_STATUSES:
-        raise Conflict(f"Asset {asset.tag} is {asset.status}; it cannot go in for repair.")
+        raise Conflict(f"Asset {asset.tag} is {status_label(asset.status)}; it cannot go in for "
+                       "repair.")
     if open_repair_for(asset.id):
         raise Conflict(f"Asset {asset.tag} already has an open repair.")
     if vendor_id and not Supplier.select().where(Supplier.id == vendor_id).exists():

@@ -30,6 +30,7 @@ from app.services import assets as assetsvc, catalog, history, tags as tagsvc
 from app.services.base import transaction, who, writes
 from app.services.errors import Conflict, NotFound, ValidationError
 from app.store.db import db
+from app.wording import status_label
 
 # What each verdict sounds and looks like: ok / attention / error.
 LEVELS = {
@@ -361,7 +362,7 @@ def record_scan(session_id: int, code: str, at=None, workstation: str | None = N
             verdict, message = "duplicate", f"{tag} was already scanned ({where})"
         elif status in INACTIVE_STATUSES:
             verdict = "inactive"
-            message = f"{tag} is {status} in the register — found here"
+            message = f"{tag} is {status_label(status)} in the register — found here"
         elif expected_row is None and asset_site != site_id:
             if asset_site:
                 verdict, message = "other_site", f"{tag} belongs to {expected_text}"
@@ -473,6 +474,24 @@ def _label_place(code: str) -> str | None:
 
 # --- progress and reconciliation ---------------------------------------------------
 
+def totals(session_id: int) -> dict:
+    """The session's totals line — expected, found, and scans by verdict —
+    cheap enough to re-read after every scan."""
+    counts = dict(_all("SELECT verdict, COUNT(*) FROM stocktake_scan WHERE session_id = ? "
+                       "GROUP BY verdict", (session_id,)))
+    expected = _one("SELECT COUNT(*) FROM stocktake_expected WHERE session_id = ?",
+                    (session_id,))[0]
+    return {"expected": expected, "found": _found(session_id),
+            "counts": {k: counts.get(k, 0) for k in STOCKTAKE_VERDICTS}}
+
+
+def _found(session_id: int) -> int:
+    return _one("SELECT COUNT(*) FROM stocktake_expected e WHERE e.session_id = ? AND EXISTS "
+                "(SELECT 1 FROM stocktake_scan s WHERE s.session_id = e.session_id AND "
+                "s.asset_id = e.asset_id AND s.verdict IN ('verified', 'misplaced', "
+                "'other_site', 'inactive'))", (session_id,))[0]
+
+
 def status(session_id: int) -> dict:
     """Counts by verdict and progress per room (verified of expected)."""
     s = get(session_id)
@@ -485,10 +504,7 @@ def status(session_id: int) -> dict:
         "EXISTS (SELECT 1 FROM stocktake_scan s WHERE s.session_id = e.session_id AND "
         "s.asset_id = e.asset_id AND s.verdict = 'verified') GROUP BY e.location_id",
         (session_id,)))
-    found = _one("SELECT COUNT(*) FROM stocktake_expected e WHERE e.session_id = ? AND EXISTS "
-                 "(SELECT 1 FROM stocktake_scan s WHERE s.session_id = e.session_id AND "
-                 "s.asset_id = e.asset_id AND s.verdict IN ('verified', 'misplaced', "
-                 "'other_site', 'inactive'))", (session_id,))[0]
+    found = _found(session_id)
     scanned_in = dict(_all("SELECT location_id, COUNT(*) FROM stocktake_scan WHERE session_id = ? "
                            "AND verdict NOT IN ('room', 'duplicate', ?) GROUP BY location_id",
                            (session_id, OTHER_SITE_ROOM)))
@@ -746,6 +762,17 @@ def apply(session_id: int, actions=(), by: str | None = None, progress=None) -> 
         StocktakeSession.id == s.id).execute()
     history.record("stocktake", s.id, "apply", new=", ".join(actions) or "audit dates",
                    note=result.summary(), by=by)
+    return result
+
+
+def preview_apply(session_id: int, actions=()) -> ApplyResult:
+    """What ``apply`` would do now, counted by ``apply`` itself: it runs in a
+    transaction that is rolled back, so the confirmation and the result count
+    exactly the same things (moves to the room an asset is already in, loans
+    that keep an asset from being marked missing, tags created already)."""
+    with db.atomic() as txn:
+        result = apply(session_id, actions)
+        txn.rollback()
     return result
 
 

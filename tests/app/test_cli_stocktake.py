@@ -62,7 +62,7 @@ def test_stocktake_commands(db, tmp_path, capsys):
     code, _, err = run(q + ["report", sid, "-o", str(tmp_path / "s.txt")], capsys)
     assert code == 1 and ".pdf or a .csv" in err
     code, out, _ = run(q + ["list"], capsys)
-    assert "Spring" in out and "applied" in out
+    assert "Spring" in out and "Applied" in out  # the status by its label
 
     open_database(target)
     assert assets.get(b.id).location_id == d["r1"].id and assets.get(c.id).status == "missing"

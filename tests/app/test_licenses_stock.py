@@ -56,7 +56,7 @@ def test_move_refusals(db):
         licenses.move(lic.id, from_person_id=d["staff"].id, to_asset_id=b.id)
     retired = asset(d)
     assets.retire(retired.id)
-    with pytest.raises(Conflict, match="retired"):
+    with pytest.raises(Conflict, match="is Retired"):
         licenses.move(lic.id, from_asset_id=a.id, to_asset_id=retired.id)
     assert licenses.seats_used(lic.id) == 2
 

@@ -38,7 +38,7 @@ def test_every_verdict_then_close_and_apply(db):
     v = stocktake.record_scan(s.id, "MYSTERY-1", workstation="A")
     assert v.verdict == "unknown" and v.level == "error" and v.scan_id
     v = stocktake.record_scan(s.id, gone.tag, workstation="A")
-    assert v.verdict == "inactive" and "retired" in v.message
+    assert v.verdict == "inactive" and "is Retired" in v.message  # the status by its label
     v = stocktake.record_scan(s.id, here.tag, workstation="A")
     assert v.verdict == "duplicate" and "Room 12" in v.message
     assert stocktake.record_scan(s.id, "mystery-1", workstation="A").verdict == "duplicate"

@@ -175,7 +175,7 @@ def test_fifty_devices_at_scanner_speed(bench, qtbot, tmp_path, monkeypatch):
     monkeypatch.setattr(QMessageBox, "question",
                         lambda *a, **k: asked.append(a[2]) or QMessageBox.Yes)
     page.findChild(QPushButton, "intake-close").click()  # asks first, then prints and closes
-    assert asked and "20 queued label(s) will be printed now" in asked[0]
+    assert asked and "20 queued labels will be printed now" in asked[0]
     rep = intake.report(s.id)
     assert rep.summary() == "PO PO-4471: received 50 of 50 — complete"
     assert page.stack.currentIndex() == 2 and "complete" in page.closed_title.text()

@@ -59,7 +59,11 @@ def _cell(page, row, col, role=Qt.DisplayRole):
 
 
 def test_table_shows_seats_site_license_and_colours(page, data):
+    from PySide6.QtGui import QBrush
+
+    from ui import theme
     from ui.pages import licenses as mod
+    RED, AMBER = QBrush(theme.qcolour("error")), QBrush(theme.qcolour("warning"))
     rows = {_cell(page, r, mod.COL_PRODUCT): r for r in range(page.model.rowCount())}
     assert list(rows) == ["Adobe CC", "Microsoft 365", "SketchUp"]
     adobe, site, sketch = rows["Adobe CC"], rows["Microsoft 365"], rows["SketchUp"]
@@ -67,11 +71,11 @@ def test_table_shows_seats_site_license_and_colours(page, data):
                                             mod.COL_COST)] == ["1", "1", "0", "900.00"]
     assert _cell(page, site, mod.COL_OWNED) == "site license" and _cell(page, site, mod.COL_FREE) == ""
     # expiry inside 60 days is amber, past expiry and over-allocation red
-    assert _cell(page, adobe, mod.COL_EXPIRES, Qt.ForegroundRole) == mod.AMBER
+    assert _cell(page, adobe, mod.COL_EXPIRES, Qt.ForegroundRole) == AMBER
     assert _cell(page, site, mod.COL_EXPIRES, Qt.ForegroundRole) is None
-    assert _cell(page, sketch, mod.COL_EXPIRES, Qt.ForegroundRole) == mod.RED
+    assert _cell(page, sketch, mod.COL_EXPIRES, Qt.ForegroundRole) == RED
     assert _cell(page, sketch, mod.COL_FREE) == "-1"
-    assert _cell(page, sketch, mod.COL_FREE, Qt.ForegroundRole) == mod.RED
+    assert _cell(page, sketch, mod.COL_FREE, Qt.ForegroundRole) == RED
     assert "over-allocated by 1" in _cell(page, sketch, mod.COL_PROBLEMS)
     page.show_combo.setCurrentIndex(page.show_combo.findData("over"))
     assert page.model.rowCount() == 1 and page.counts.text() == "1 of 3 licenses"

@@ -147,8 +147,13 @@ def stocktake_page(sqlite_db, qtbot):
     win.resize(834, 640)
     win.show()
     page.open_session(s.id)
-    page._test_window = win  # keep the window alive as long as the page is used
-    return page, d, a1, s
+    yield page, d, a1, s  # (the window stays alive as long as the page is used)
+    # Its status timer must not fire into a later test's database.
+    from ui.jobs import wait_for_jobs
+    page._status_timer.stop()
+    wait_for_jobs()
+    win.close()
+    win.deleteLater()
 
 
 def test_no_toast_covers_the_stocktake_controls(stocktake_page, qtbot, monkeypatch):

@@ -165,6 +165,7 @@ def test_shortcuts_dialog_lists_the_real_shortcuts_and_about_names_the_database(
 
 def test_assets_counts_follow_an_import(qtbot, window, reg):
     from ui.bus import bus
+    from ui.ops import Changes
     d, made = reg
     page = window.pages["assets"]
     page.apply_filters({"search": "SN0002"})  # SN00020–SN00029
@@ -172,11 +173,11 @@ def test_assets_counts_follow_an_import(qtbot, window, reg):
     page.list.select_id(made[24].id)
     asset(d, tag="QM-000031", name="Projector", serial="PJ1")  # as an import would
     asset(d, tag="QM-000032", name="Projector", serial="PJ2")
-    bus.data_changed.emit("asset")
+    bus.data_changed.emit(Changes.ASSETS)
     qtbot.waitUntil(lambda: page.list.counts.text() == "10 of 32 assets")
     assert window.count_label.text() == "32 assets"
     asset(d, tag="QM-000033", name="Laptop", serial="SN00020X")  # one the search finds
-    bus.data_changed.emit("all")
+    bus.data_changed.emit(Changes.ALL)
     qtbot.waitUntil(lambda: page.list.counts.text() == "11 of 33 assets")
     assert page.list.selected_ids() == [made[24].id]  # the re-read kept the selection
 

@@ -55,10 +55,11 @@ def _row(page, name):
 
 
 def test_list_low_rows_stand_out_and_filters(page, data):
+    from ui import theme
     from ui.pages import supplies as mod
     assert page.model.rowCount() == 3 and page.counts.text() == "3 items, 1 low"
     paper, toner = _row(page, "Copy paper"), _row(page, "HP 58A toner")
-    assert page.model.index(paper, 0).data(Qt.BackgroundRole) == mod.LOW_BG
+    assert page.model.index(paper, 0).data(Qt.BackgroundRole) == theme.tint("error")
     assert page.model.index(paper, mod.COL_TO_ORDER).data() == "17"
     assert page.model.index(toner, 0).data(Qt.BackgroundRole) is None
     assert page.model.index(toner, mod.COL_FITS).data() == "LaserJet M404"
@@ -125,7 +126,10 @@ def test_issue_to_a_printer_lists_what_fits_and_refuses_too_many(qtbot, data, bo
     dlg.widgets["qty"].setValue(9)
     dlg.submit()
     assert dlg.result() != QDialog.Accepted
-    assert boxes[-1] == "Only 5 of HP 58A toner on hand; cannot take 9."
+    # Said in the dialog itself (run_op: the form's own message spot), not in a box.
+    said = [dlg.banner.text()] * dlg.banner.isVisibleTo(dlg) + [
+        e.text() for e in dlg.errors.values() if e.isVisibleTo(dlg)]
+    assert said == ["Only 5 of HP 58A toner on hand; cannot take 9."] and not boxes
     assert stock.get(data["toner"].id).on_hand == 5
     dlg.widgets["qty"].setValue(2)
     dlg.submit()

@@ -10,24 +10,23 @@ from __future__ import annotations
 from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox,
-                               QFileDialog, QFormLayout, QLabel, QLineEdit, QListWidget,
-                               QListWidgetItem, QMessageBox, QPlainTextEdit, QRadioButton,
-                               QVBoxLayout, QHBoxLayout, QWidget)
+                               QFormLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
+                               QMessageBox, QPlainTextEdit, QRadioButton, QVBoxLayout,
+                               QHBoxLayout, QWidget)
 
 from app import listing
 from app.models.common import DISPOSAL_METHODS, LANGUAGES
 from app.services import assets as asset_svc
 from app.services import repairs, settings
 from app.services.errors import DomainError
+from app.wording import plural
 from ui.bus import bus
-from ui.jobs import show_error
+from ui.files import agreement_name, ask_save_path
+from ui.ops import Changes, announce, run_op
 
 CONDITIONS = ("new", "good", "fair", "poor", "damaged")
 
 
-def plural(n: int, word: str, many: str | None = None) -> str:
-    """'1 tag', '3 tags', '1,200 tags'."""
-    return f"{n:,} {word if n == 1 else (many or word + 's')}"
 
 
 def _reason(tag: str, why: str) -> str:
@@ -206,9 +205,7 @@ class CheckOutDialog(QDialog):
                                        agreement_signed=self.signed.isChecked(),
                                        language=self.language.currentData())
             self.loan_ids.append(loan.id)
-        done, problems = _apply(self.asset_ids, out)
-        if done:
-            bus.data_changed.emit("loan")
+        done, problems = _apply(self.asset_ids, out, Changes.ASSETS | Changes.LOANS)
         _summary(self, "Check out", done, problems)
         if done and person_id and QMessageBox.question(
                 self, "Loan agreement", "Save the loan agreement for signing now?",
@@ -218,23 +215,22 @@ class CheckOutDialog(QDialog):
             self.accept()
 
     def save_agreement(self, person_id: int) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save loan agreement", "loan-agreement.pdf",
-                                              "PDF (*.pdf)")
+        path = ask_save_path(self, "Save loan agreement", agreement_name(person_id), "PDF (*.pdf)")
         if not path:
             return
         from reports.loan_agreement import render_agreement
-        try:
-            render_agreement(person_id, path, language=self.language.currentData(),
-                             loan_ids=self.loan_ids)
-        except (DomainError, OSError) as exc:
-            show_error(self, "Loan agreement", exc)
-            return
-        bus.status_message.emit(f"Saved {path}")
+        language, loan_ids = self.language.currentData(), self.loan_ids
+        run_op(self, lambda: render_agreement(person_id, path, language=language,
+                                              loan_ids=loan_ids),
+               changes=Changes.NONE, success=lambda _r: bus.status_message.emit(f"Saved {path}"),
+               title="Loan agreement")
 
 
-def _apply(asset_ids: list[int], action) -> tuple[list[str], list[tuple[str, str]]]:
+def _apply(asset_ids: list[int], action, changes: Changes) -> tuple[list[str], list[tuple[str, str]]]:
     """Run ``action(asset_id)`` for each asset, each in its own transaction;
-    (tags done, (tag, reason) refused)."""
+    (tags done, (tag, reason) refused). A refusal is one line of the batch's
+    summary, not a message each (so not run_op's); ``changes`` is announced
+    once when any succeeded."""
     done, problems = [], []
     for asset_id, tag in zip(asset_ids, _tags_for_ids(asset_ids)):
         try:
@@ -242,6 +238,8 @@ def _apply(asset_ids: list[int], action) -> tuple[list[str], list[tuple[str, str
             done.append(tag)
         except DomainError as exc:
             problems.append((tag, str(exc)))
+    if done:
+        announce(changes)
     return done, problems
 
 
@@ -313,14 +311,12 @@ class CheckInDialog(QDialog):
         if not tags:
             QMessageBox.warning(self, "Check in", "Scan or type at least one tag.")
             return
-        try:
-            batch = asset_svc.check_in_many(tags, condition=self.condition.currentText())
-        except DomainError as exc:
-            show_error(self, "Check in", exc)
-            return
+        condition = self.condition.currentText()
+        run_op(self, lambda: asset_svc.check_in_many(tags, condition=condition),
+               changes=Changes.ASSETS | Changes.LOANS, success=self._checked_in, title="Check in")
+
+    def _checked_in(self, batch) -> None:
         self.result_batch = batch
-        if batch.done:
-            bus.data_changed.emit("loan")
         _summary(self, "Check in", batch.done, batch.problems)
         self.accept()
 
@@ -351,14 +347,12 @@ class RepairDialog(QDialog):
         lay.addWidget(buttons)
 
     def commit(self) -> None:
-        try:
-            repairs.open_repair(self.asset_id, self.problem.toPlainText(),
-                                vendor_id=self.vendor.currentData(), ticket=self.ticket.text())
-        except DomainError as exc:
-            show_error(self, "Open repair", exc)
-            return
-        bus.data_changed.emit("repair")
-        self.accept()
+        problem, vendor, ticket = (self.problem.toPlainText(), self.vendor.currentData(),
+                                   self.ticket.text())
+        run_op(self, lambda: repairs.open_repair(self.asset_id, problem, vendor_id=vendor,
+                                                 ticket=ticket),
+               changes=Changes.REPAIRS | Changes.ASSETS, success=lambda _r: self.accept(),
+               title="Open repair")
 
 
 class DisposeDialog(QDialog):
@@ -392,9 +386,8 @@ class DisposeDialog(QDialog):
     def commit(self) -> None:
         done, problems = _apply(self.asset_ids, lambda asset_id: asset_svc.dispose(
             asset_id, self.method.currentData(), self.date.date().toPython(),
-            proceeds=self.proceeds.text().strip() or None, note=self.note.text().strip() or None))
-        if done:
-            bus.data_changed.emit("asset")
+            proceeds=self.proceeds.text().strip() or None, note=self.note.text().strip() or None),
+            Changes.ASSETS)
         _summary(self, "Dispose", done, problems)
         if done:
             self.accept()
@@ -419,8 +412,7 @@ def retire_assets(parent, asset_ids: list[int]) -> bool:
     if box.exec() == QMessageBox.Cancel or box.clickedButton() is box.button(QMessageBox.Cancel):
         return False
     done, problems = _apply(asset_ids, lambda asset_id: asset_svc.retire(
-        asset_id, release_seats=bool(release and release.isChecked())))
-    if done:
-        bus.data_changed.emit("asset")
+        asset_id, release_seats=bool(release and release.isChecked())),
+        Changes.ASSETS | Changes.LICENSES)
     _summary(parent, "Retire", done, problems)
     return bool(done)

@@ -8,7 +8,6 @@ Licenses. Saving a record someone else changed meanwhile shows both versions.
 """
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 import peewee as pw
@@ -22,10 +21,11 @@ from app.models.common import ASSET_STATUSES, FUNDING_TYPES
 from app.services import assets as asset_svc
 from app.services import history, licenses
 from app.services.errors import DomainError, StaleEdit, ValidationError
+from app.wording import action_label, field_label, history_value, status_label, timestamp
+from ui import theme
 from ui.bus import bus
-from ui.jobs import show_error
 from ui.models.table import display
-from ui.theme import error_colour
+from ui.ops import Changes, run_op, show_op_error
 from ui.widgets.tables import fill as _fill, small_table
 
 # (field, label, kind) in form order; kind: text, combo, date, money, int, notes
@@ -50,6 +50,14 @@ FIELDS = (
     ("last_audit_date", "Last audit", "date"),
     ("notes", "Notes", "notes"),
 )
+# History names a field by its key, or a reference by its key without "_id".
+_HISTORY_LABELS = {**{k: label for k, label, _ in FIELDS},
+                   **{k[:-3]: label for k, label, _ in FIELDS if k.endswith("_id")}}
+
+
+def history_field_label(field: str | None) -> str:
+    """A history entry's field as this editor labels it ("Warranty end")."""
+    return _HISTORY_LABELS.get(field or "") or field_label(field)
 
 
 class AssetEditor(QDialog):
@@ -80,7 +88,7 @@ class AssetEditor(QDialog):
             self.widgets[key] = w
             err = QLabel()
             err.setObjectName(f"error-{key}")
-            err.setStyleSheet(f"color: {error_colour()};")
+            err.setStyleSheet(theme.text_style("error"))
             # Under its field, wrapped: the row grows (the form scrolls) and
             # the field keeps its own height.
             err.setWordWrap(True)
@@ -355,11 +363,18 @@ class AssetEditor(QDialog):
 
     def _fill_tabs(self, asset_id: int) -> None:
         from app.models import Loan, Location, Person, Repair, Supplier
-        rows = [(display(h["at"])[:16] if not isinstance(h["at"], dt.datetime)
-                 else h["at"].strftime("%Y-%m-%d %H:%M"), h["who"] or "", h["action"] or "",
-                 h["field"] or "", h["old"] or "", h["new"] or "")
+        # Whole local timestamps, and fields, actions and statuses by their labels.
+        rows = [(timestamp(h["at"]), h["who"] or "", action_label(h["action"]),
+                 history_field_label(h["field"]), history_value(h["field"], h["old"]),
+                 history_value(h["field"], h["new"]))
                 for h in history.for_entity("asset", asset_id, limit=500)]
         _fill(self.history_table, rows)
+        # Wide enough for the whole timestamp and label; a long old value is
+        # elided (the New column stretches), not allowed to push the rest away.
+        for col in range(self.history_table.columnCount() - 1):
+            self.history_table.resizeColumnToContents(col)
+            if self.history_table.columnWidth(col) > 260:
+                self.history_table.setColumnWidth(col, 260)
         loans = (Loan.select(Loan.out_at, Person.first_name, Person.last_name, Location.name,
                              Loan.due, Loan.returned_at, Loan.condition_out)
                  .join(Person, pw.JOIN.LEFT_OUTER, on=(Loan.person == Person.id))
@@ -371,7 +386,9 @@ class AssetEditor(QDialog):
                               Repair.status, Repair.cost)
                 .join(Supplier, pw.JOIN.LEFT_OUTER, on=(Repair.vendor == Supplier.id))
                 .where(Repair.asset == asset_id).order_by(Repair.reported.desc()).tuples())
-        _fill(self.repairs_table, [tuple(display(v) for v in r) for r in reps])
+        _fill(self.repairs_table, [(display(rep), display(problem), display(vendor),
+                                    display(ticket), status_label(st, "repair"), display(cost))
+                                   for rep, problem, vendor, ticket, st, cost in reps])
         from app.services import stock
         fits = stock.fitting(asset_id)
         _fill(self.supplies_table, [(f["name"], f["part_number"] or "", f["on_hand"],
@@ -386,33 +403,36 @@ class AssetEditor(QDialog):
     def _issue_supplies(self) -> None:
         from ui.dialogs.stock_moves import open_printer_supplies
         if self.asset_id and open_printer_supplies(self, self.asset_id):
-            bus.data_changed.emit("supply")
-            self._fill_tabs(self.asset_id)
+            self._fill_tabs(self.asset_id)  # the issue dialog announced the change
 
     def save(self) -> None:
         for err in self.errors.values():
             err.hide()
-        values = self.values()
-        try:
-            if self.asset_id:
-                asset = asset_svc.update(self.asset_id, values, expected_version=self.version)
-            else:
-                asset = asset_svc.create(values)
-                self.asset_id = asset.id
-        except StaleEdit as exc:
-            if self._resolve_stale(exc):
-                return self.save()
-            return None
-        except ValidationError as exc:
-            self._show_errors(exc)
-            return None
-        except DomainError as exc:
-            show_error(self, "Save asset", exc)
-            return None
+        values, asset_id, version = self.values(), self.asset_id, self.version
+
+        def write():
+            if asset_id:
+                return asset_svc.update(asset_id, values, expected_version=version)
+            return asset_svc.create(values)
+        run_op(self, write, changes=Changes.ASSETS, success=self._saved,
+               on_error=self._save_refused, title="Save asset")
+
+    def _saved(self, asset) -> None:
+        self.asset_id = asset.id
         self.version = asset.version
-        bus.data_changed.emit("asset")
         bus.status_message.emit(f"Saved {asset.tag}")
         self.accept()
+
+    def _save_refused(self, exc: DomainError) -> None:
+        """Someone else saved first: choose whose values win, then save again.
+        A field's problem: said under that field. Anything else: a box."""
+        if isinstance(exc, StaleEdit):
+            if self._resolve_stale(exc):
+                self.save()
+        elif isinstance(exc, ValidationError):
+            self._show_errors(exc)
+        else:
+            show_op_error(self, "Save asset", exc)
 
     def _show_errors(self, exc: ValidationError) -> None:
         shown = False
@@ -501,9 +521,9 @@ def _select(combo: QComboBox, value) -> None:
 
 def open_asset(parent, asset_id: int | None, **defaults) -> int | None:
     """Open the editor; returns the asset's id if it was saved."""
-    try:
-        dlg = AssetEditor(asset_id, parent, **defaults)
-    except DomainError as exc:
-        show_error(parent, "Open asset", exc)
+    made: list = []
+    if not run_op(parent, lambda: AssetEditor(asset_id, parent, **defaults), changes=Changes.NONE,
+                  success=made.append, title="Open asset"):
         return None
+    dlg = made[0]
     return dlg.asset_id if dlg.exec() == QDialog.Accepted else None

@@ -16,8 +16,11 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QFileDialog, QHBoxLay
 from app import backup
 from app.services.errors import DomainError
 from app.store.db import describe, is_sqlite
+from app.wording import plural
 from ui.bus import bus
-from ui.jobs import run_job, show_error
+from ui.files import ask_save_path
+from ui.jobs import run_job
+from ui.ops import Changes, run_op
 
 log = logging.getLogger(__name__)
 
@@ -123,8 +126,8 @@ class BackupsDialog(QDialog):
     def backup_now(self) -> None:
         output = None
         if not is_sqlite():
-            output, _ = QFileDialog.getSaveFileName(self, "Portable copy", "inventory.sqlite.gz",
-                                                    "Compressed SQLite (*.sqlite.gz)")
+            output = ask_save_path(self, "Portable copy", ("inventory",),
+                                   "Compressed SQLite (*.sqlite.gz)")
             if not output:
                 return
 
@@ -161,12 +164,9 @@ class BackupsDialog(QDialog):
         path = QFileDialog.getExistingDirectory(self, "Backup folder", str(self.folder))
         if not path:
             return
-        try:
-            backup.set_backup_folder(path)
-        except DomainError as exc:
-            show_error(self, "Backup folder", exc)
-            return
-        self.refresh()
+        # A setting the pages do not show; the dialog re-lists the new folder.
+        run_op(self, lambda: backup.set_backup_folder(path), changes=Changes.NONE,
+               success=lambda _r: self.refresh(), title="Backup folder")
 
 
 def restore_with_confirmation(parent, path: Path, when: str) -> bool:
@@ -178,15 +178,11 @@ def restore_with_confirmation(parent, path: Path, when: str) -> bool:
         QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
     if answer != QMessageBox.Yes:
         return False
-    try:
-        result = backup.restore(path)
-    except DomainError as exc:
-        show_error(parent, "Restore backup", exc)
-        return False
-    bus.data_changed.emit("all")
-    bus.status_message.emit(f"Restored {result.target.name} from {path.name} "
-                            f"({result.assets:,} assets)")
-    return True
+    def restored(result) -> None:
+        bus.status_message.emit(f"Restored {result.target.name} from {path.name} "
+                                f"({plural(result.assets, 'asset')})")
+    return bool(run_op(parent, lambda: backup.restore(path), changes=Changes.ALL,
+                       success=restored, title="Restore backup"))
 
 
 def open_backups_dialog(parent=None) -> None:
@@ -268,7 +264,7 @@ def recover_dialog(target: str, message: str, parent=None) -> str | None:
                 continue
             QMessageBox.information(parent, "Quartermaster",
                                     f"Restored {path.name} from {source.name} "
-                                    f"({result.assets:,} assets). The damaged file was kept in "
+                                    f"({plural(result.assets, 'asset')}). The damaged file was kept in "
                                     f"{backup.backup_folder(path)}.")
             return str(result.target)
         if clicked is other_btn:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
-                               QFormLayout, QLabel, QVBoxLayout)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout,
+                               QLabel, QVBoxLayout)
 
 from app import exporting
+from app.wording import count
 from ui.bus import bus
+from ui.files import ask_save_path
 from ui.jobs import run_job
 
 FORMATS = (("xlsx", "Excel workbook (.xlsx) — real dates and numbers"),
@@ -53,9 +55,8 @@ class ExportDialog(QDialog):
     def start(self) -> None:
         """Ask where to save, then write in the background and close."""
         fmt = self.format.currentData()
-        path, _ = QFileDialog.getSaveFileName(
-            self, f"Export {self.kind}", f"{self.kind}.{fmt}",
-            "Excel workbook (*.xlsx)" if fmt == "xlsx" else "CSV (*.csv)")
+        path = ask_save_path(self, f"Export {self.kind}", (self.kind,),
+                             "Excel workbook (*.xlsx)" if fmt == "xlsx" else "CSV (*.csv)")
         if not path:
             return
         if Path(path).suffix.lower() != f".{fmt}":
@@ -65,7 +66,7 @@ class ExportDialog(QDialog):
         run_job(self.parent(), f"Exporting {kind}",
                 lambda progress: exporting.export(kind, path, ids=ids, include_keys=keys,
                                                   progress=progress.update),
-                on_done=lambda n: bus.status_message.emit(f"Exported {n:,} {kind} to {path}"))
+                on_done=lambda n: bus.status_message.emit(f"Exported {count(n, kind)} to {path}"))
         self.accept()
 
 

@@ -19,8 +19,10 @@ from app import importing
 from app.importing import mapping as maps
 from app.importing.reader import sheet_names, text_of
 from app.services.errors import DomainError
-from ui.bus import bus
+from app.wording import plural
+from ui import theme
 from ui.jobs import run_job, show_error
+from ui.ops import Changes, announce
 
 IGNORE, CUSTOM = "", "custom"
 
@@ -224,7 +226,7 @@ class ImportWizard(QDialog):
         if p.problems:
             lines.append("\nNothing will be imported until the problems are fixed, unless you skip "
                          "those rows." if not self.skip_box.isChecked()
-                         else f"\nThe {len(p.bad_rows):,} row(s) with problems will be skipped.")
+                         else f"\nThe {plural(len(p.bad_rows), 'row')} with problems will be skipped.")
         elif p.rows:
             lines.append("\nNo problems: press Import.")
         self.report.setPlainText("\n".join(lines))
@@ -235,7 +237,7 @@ class ImportWizard(QDialog):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 if what == "problem":
-                    item.setForeground(Qt.red)
+                    item.setForeground(theme.qcolour("error"))
                 self.problems.setItem(r, c, item)
         self._fit_problem_rows()
         if len(listed) > self.SHOWN:
@@ -257,10 +259,10 @@ class ImportWizard(QDialog):
                                     cancelled=lambda: progress.cancelled, **opts)
 
         def done(result):
-            bus.data_changed.emit("all")
+            announce(Changes.ALL)
+            skipped = f"; skipped {plural(result.skipped, 'row')}" if result.skipped else ""
             QMessageBox.information(self, "Import", f"Imported {result.created:,} new and updated "
-                                    f"{result.updated:,} {result.kind}"
-                                    f"{f'; skipped {result.skipped:,} rows' if result.skipped else ''}.")
+                                    f"{result.updated:,} {result.kind}{skipped}.")
             self.accept()
 
         def failed(exc):

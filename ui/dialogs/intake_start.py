@@ -22,6 +22,8 @@ from app.models import Category, HardwareModel, Location, Manufacturer, Site, Su
 from app.services import intake, settings
 from app.services.errors import DomainError, ValidationError
 from reports import labels
+from ui import theme
+from ui.ops import Changes, run_op
 
 NEW_MODEL = -1
 FUNDING = [("General fund", "general"), ("E-Rate", "erate"), ("Grant", "grant"), ("Other", "other")]
@@ -159,7 +161,7 @@ class IntakeStartDialog(QDialog):
         self.error = QLabel()
         self.error.setObjectName("intake-start-error")
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #b3261e; font-weight: 600;")
+        self.error.setStyleSheet(f"{theme.text_style('error')} font-weight: 600;")
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         buttons.button(QDialogButtonBox.Ok).setText("Start receiving")
         buttons.accepted.connect(self.accept)
@@ -238,12 +240,17 @@ class IntakeStartDialog(QDialog):
             self._refuse(ValidationError(f"Pick the room at {self.site.currentText()} the devices "
                                          "go to (a storage room is fine).", field="location_id"))
             return
-        try:
-            self.session = intake.start(self.values())
-        except DomainError as exc:
-            self._refuse(exc)
-            return
-        super().accept()
+        values = self.values()
+
+        def started(session) -> None:
+            self.session = session
+            super(IntakeStartDialog, self).accept()
+        run_op(self, lambda: intake.start(values), changes=Changes.INTAKE, success=started,
+               title="New intake")
+
+    def show_op_error(self, exc: DomainError) -> bool:
+        self._refuse(exc)
+        return True
 
     def _refuse(self, exc: DomainError) -> None:
         self.error.setText(str(exc))
@@ -251,5 +258,5 @@ class IntakeStartDialog(QDialog):
         for key in fields or ([exc.field] if getattr(exc, "field", None) else []):
             w = self._fields.get(key)
             if w is not None:
-                w.setStyleSheet("border: 2px solid #b3261e;")
+                w.setStyleSheet(f"border: 2px solid {theme.colour('error')};")
                 w.setToolTip(fields.get(key, str(exc)))

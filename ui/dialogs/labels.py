@@ -16,14 +16,16 @@ from __future__ import annotations
 import io
 
 from PySide6.QtCore import QRectF, QSizeF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QImage, QPageLayout, QPageSize, QPainter, QPen, QPixmap
+from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter, QPen, QPixmap
 from PySide6.QtCore import QMarginsF
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox,
-                               QFileDialog, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout,
-                               QInputDialog, QLabel, QLineEdit, QPushButton, QScrollArea,
-                               QSpinBox, QVBoxLayout, QWidget)
+                               QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QInputDialog,
+                               QLabel, QLineEdit, QPushButton, QScrollArea, QSpinBox, QVBoxLayout,
+                               QWidget)
 
 from reports import labels
+from ui import theme
+from ui.files import ask_save_path
 from ui.jobs import run_job, show_error
 
 KINDS = {"asset": "assets", "location": "room labels", "supply": "supply bin labels",
@@ -111,22 +113,22 @@ class SheetPicker(QWidget):
         p = QPainter(self)
         p.setRenderHint(QPainter.Antialiasing)
         s, ox, oy = self._scale()
-        p.fillRect(QRectF(ox, oy, t.page_w * s, t.page_h * s), QColor("white"))
-        p.setPen(QPen(QColor("#888")))
+        p.fillRect(QRectF(ox, oy, t.page_w * s, t.page_h * s), theme.paper("paper"))
+        p.setPen(QPen(theme.paper("edge")))
         p.drawRect(QRectF(ox, oy, t.page_w * s, t.page_h * s))
         filled = range(self.start - 1, min(t.per_page, self.start - 1 + self.count))
         r = t.corner_radius * s
         for cell in range(t.per_page):
             rect = self.cell_rect(cell)
             if cell < self.start - 1:
-                p.setBrush(QColor("#c8c8c8"))
-                p.setPen(QPen(QColor("#999")))
+                p.setBrush(theme.paper("used"))
+                p.setPen(QPen(theme.paper("label_edge")))
             elif cell in filled:
-                p.setBrush(QColor("#dbe8ff"))
-                p.setPen(QPen(QColor("#2f6fde"), 1.2))
+                p.setBrush(theme.paper("filled"))
+                p.setPen(QPen(theme.paper("filled_edge"), 1.2))
             else:
-                p.setBrush(QColor("white"))
-                p.setPen(QPen(QColor("#999")))
+                p.setBrush(theme.paper("paper"))
+                p.setPen(QPen(theme.paper("label_edge")))
             p.drawRoundedRect(rect, r, r)
         p.end()
 
@@ -486,7 +488,7 @@ class LabelDialog(QDialog):
 
     def save_pdf(self, path: str | None = None):
         if not path:
-            path, _ = QFileDialog.getSaveFileName(self, "Save labels", "labels.pdf", "PDF (*.pdf)")
+            path = ask_save_path(self, "Save labels", ("labels",), "PDF (*.pdf)")
         if not path:
             return
         try:
@@ -510,7 +512,7 @@ class LabelDialog(QDialog):
 
     def save_zpl(self, path: str | None = None):
         if not path:
-            path, _ = QFileDialog.getSaveFileName(self, "Save ZPL", "labels.zpl", "ZPL (*.zpl)")
+            path = ask_save_path(self, "Save ZPL", ("labels",), "ZPL (*.zpl)")
         if not path:
             return
         try:

@@ -16,11 +16,12 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QPlainTextEdit, QSpinBox
 from app.services import licenses
 from ui.dialogs.stock_forms import FormDialog
 from ui.models.table import display
+from ui.ops import Changes
 
 
 class LicenseEditor(FormDialog):
     TITLE = "License"
-    KIND = "license"
+    CHANGES = Changes.LICENSES
 
     def __init__(self, license_id: int | None = None, parent=None):
         super().__init__(parent)

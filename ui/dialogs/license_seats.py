@@ -6,15 +6,15 @@
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QLabel, QListWidget,
                                QListWidgetItem, QMessageBox, QPushButton, QVBoxLayout, QHBoxLayout)
 
 from app.services import licenses
-from app.services.errors import DomainError
+from app.wording import plural, status_label
+from ui import theme
 from ui.bus import bus
 from ui.dialogs.stock_forms import FormDialog, LookupEdit
-from ui.jobs import show_error
+from ui.ops import Changes, run_op
 
 
 def describe_holder(text: str) -> tuple[tuple[str, int] | None, str]:
@@ -24,7 +24,7 @@ def describe_holder(text: str) -> tuple[tuple[str, int] | None, str]:
     if kind == "asset":
         tag, name, status = (Asset.select(Asset.tag, Asset.name, Asset.status)
                              .where(Asset.id == obj_id).tuples().first())
-        return (kind, obj_id), f"Computer {tag} {name or ''} ({status})".replace("  ", " ")
+        return (kind, obj_id), f"Computer {tag} {name or ''} ({status_label(status)})".replace("  ", " ")
     p = Person.get_by_id(obj_id)
     return (kind, obj_id), f"{p.full_name} ({p.kind}, {p.id_number or 'no ID'})"
 
@@ -32,10 +32,10 @@ def describe_holder(text: str) -> tuple[tuple[str, int] | None, str]:
 def seats_text(license_id: int) -> str:
     s = licenses.summary(license_id)
     if s["free"] is None:
-        return f"{s['used']:,} seats in use (site license)"
+        return f"{plural(s['used'], 'seat')} in use (site license)"
     if s["free"] < 0:
-        return f"{s['used']:,} of {s['seats']:,} seats in use — over by {-s['free']:,}"
-    return f"{s['used']:,} of {s['seats']:,} seats in use, {s['free']:,} free"
+        return f"{s['used']:,} of {plural(s['seats'], 'seat')} in use — over by {-s['free']:,}"
+    return f"{s['used']:,} of {plural(s['seats'], 'seat')} in use, {s['free']:,} free"
 
 
 class AssignSeatsDialog(QDialog):
@@ -82,22 +82,26 @@ class AssignSeatsDialog(QDialog):
         text = self.code.text().strip()
         if not text:
             return
-        try:
+        def give_one():
             kind, obj_id = licenses.find_holder(text)
-            licenses.assign(self.license_id, **{f"{kind}_id": obj_id})
-        except DomainError as exc:
-            item = QListWidgetItem(f"✗ {text}: {exc}")
-            item.setForeground(Qt.red)
-            self.log.insertItem(0, item)
-            show_error(self, "Give seat", exc)
-            self.code.selectAll()
-            return
-        self.given += 1
-        self.log.insertItem(0, QListWidgetItem(f"✓ {text}: {self.code.note.text()}"))
-        self.count.setText(seats_text(self.license_id))
-        self.code.clear()
-        bus.data_changed.emit("license")
-        bus.status_message.emit(f"Seat of {self.lic} given to {text}")
+            return licenses.assign(self.license_id, **{f"{kind}_id": obj_id})
+
+        def given(_seat) -> None:
+            self.given += 1
+            self.log.insertItem(0, QListWidgetItem(f"✓ {text}: {self.code.note.text()}"))
+            self.count.setText(seats_text(self.license_id))
+            self.code.clear()
+            bus.status_message.emit(f"Seat of {self.lic} given to {text}")
+        run_op(self, give_one, changes=Changes.LICENSES, success=given, title="Give seat")
+
+    def show_op_error(self, exc) -> bool:
+        """A refused seat goes to the top of the list of scans, in the error
+        colour, and in a box (the person scanning may not be looking)."""
+        item = QListWidgetItem(f"✗ {self.code.text().strip()}: {exc}")
+        item.setForeground(theme.qcolour("error"))
+        self.log.insertItem(0, item)
+        self.code.selectAll()
+        return False
 
     def reject(self) -> None:
         # Seats were given one by one as scanned: closing keeps them.
@@ -108,7 +112,7 @@ class MoveSeatDialog(FormDialog):
     """Move one seat to another computer or person."""
 
     TITLE = "Move seat"
-    KIND = "license"
+    CHANGES = Changes.LICENSES
 
     def __init__(self, license_id: int, seat: dict, parent=None):
         super().__init__(parent)
@@ -152,7 +156,7 @@ class LicenseChoiceDialog(QDialog):
             name = f"{r['product']} {r['version'] or ''}".strip()
             self.combo.addItem(f"{name} — {free}", r["id"])
         lay = QVBoxLayout(self)
-        lay.addWidget(QLabel(f"Give each of the {n_assets:,} selected computer(s) a seat of:"))
+        lay.addWidget(QLabel(f"Give each of the {plural(n_assets, 'selected computer')} a seat of:"))
         lay.addWidget(self.combo)
         note = QLabel("Computers that already have a seat keep it. If there are not enough "
                       "free seats, none are given.")
@@ -178,14 +182,13 @@ def assign_to_assets(parent, asset_ids: list[int]) -> bool:
     if not dlg.exec():
         return False
     license_id = dlg.combo.currentData()
-    try:
-        result = licenses.assign_many(license_id, asset_ids)
-    except DomainError as exc:
-        show_error(parent, "Give license seats", exc)
+    done: list = []
+    if not run_op(parent, lambda: licenses.assign_many(license_id, asset_ids),
+                  changes=Changes.LICENSES, success=done.append, title="Give license seats"):
         return False
-    bus.data_changed.emit("license")
+    result = done[0]
     lic = licenses.get(license_id)
-    msg = f"Gave {result['assigned']:,} seat(s) of {lic}"
+    msg = f"Gave {plural(result['assigned'], 'seat')} of {lic}"
     if result["skipped"]:
         msg += f"; {result['skipped']:,} already had one"
     bus.status_message.emit(msg)

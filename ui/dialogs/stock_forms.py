@@ -11,20 +11,26 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
                                QPlainTextEdit, QSpinBox, QTableView, QVBoxLayout, QWidget)
 
 from app.services.errors import DomainError, ValidationError
-from ui.bus import bus
-from ui.jobs import show_error
+from ui import theme
+from ui.ops import Changes, run_op
 
-ERROR_STYLE = "color: #c62828;"
-WARN_STYLE = "color: #b26a00;"
+
+def error_style() -> str:
+    """A label's style sheet for an error message, in the palette's error colour."""
+    return theme.text_style("error")
+
+
+def warn_style() -> str:
+    return theme.text_style("warning")
 
 
 class FormDialog(QDialog):
     """A dialog of named fields; ``submit()`` runs the subclass's ``apply()``
-    (the service call, returning its result) and shows a ValidationError next
-    to its field, any other refusal in a message box."""
+    (the service call, returning its result) through ``run_op``, and shows a
+    ValidationError next to its field, any other refusal in its banner."""
 
     TITLE = ""
-    KIND = "supply"  # what bus.data_changed says after a successful apply
+    CHANGES = Changes.SUPPLIES  # what a successful apply changed
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -36,7 +42,7 @@ class FormDialog(QDialog):
         self.banner = QLabel()
         self.banner.setObjectName("form-banner")
         self.banner.setWordWrap(True)
-        self.banner.setStyleSheet(ERROR_STYLE)
+        self.banner.setStyleSheet(error_style())
         self.banner.hide()
         self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         self.buttons.accepted.connect(self.submit)
@@ -55,7 +61,7 @@ class FormDialog(QDialog):
             w.setPlaceholderText(placeholder)
         err = QLabel()
         err.setObjectName(f"error-{key}")
-        err.setStyleSheet(ERROR_STYLE)
+        err.setStyleSheet(error_style())
         err.setWordWrap(True)
         err.hide()
         box = QVBoxLayout()
@@ -96,23 +102,21 @@ class FormDialog(QDialog):
                 shown = True
         return shown
 
+    def show_op_error(self, exc: DomainError) -> bool:
+        """A refusal next to the field it names, else in the banner above the buttons."""
+        if isinstance(exc, ValidationError) and self.show_field_error(exc):
+            return True
+        self.banner.setText(str(exc))
+        self.banner.show()
+        return True
+
     def submit(self) -> None:
         self.clear_errors()
-        try:
-            self.result_value = self.apply()
-        except ValidationError as exc:
-            if not self.show_field_error(exc):
-                self.banner.setText(str(exc))
-                self.banner.show()
-                show_error(self, self.TITLE, exc)
-            return
-        except DomainError as exc:
-            self.banner.setText(str(exc))
-            self.banner.show()
-            show_error(self, self.TITLE, exc)
-            return
-        bus.data_changed.emit(self.KIND)
-        self.accept()
+
+        def done(value) -> None:
+            self.result_value = value
+            self.accept()
+        run_op(self, self.apply, changes=self.CHANGES, success=done, title=self.TITLE)
 
 
 # A service names the field it refused by its own key; some forms call it otherwise.
@@ -143,7 +147,7 @@ class LookupEdit(QLineEdit):
             self.resolved, description = self._resolve(text)
         except DomainError as exc:
             self.resolved, description = None, str(exc)
-        self.note.setStyleSheet("" if self.resolved is not None else WARN_STYLE)
+        self.note.setStyleSheet("" if self.resolved is not None else warn_style())
         self.note.setText(description)
 
 

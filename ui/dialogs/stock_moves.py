@@ -18,7 +18,9 @@ from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QSpinBox
 
 from app.services import catalog, stock
 from app.services.errors import NotFound, ValidationError
-from ui.dialogs.stock_forms import WARN_STYLE, FormDialog, LookupEdit
+from ui import theme
+from ui.dialogs.stock_forms import FormDialog, LookupEdit, warn_style
+from ui.ops import Changes
 
 
 def describe_item(text: str) -> tuple[int, str]:
@@ -53,7 +55,7 @@ def _item_text(supply_id: int) -> str:
 
 
 class _ItemDialog(FormDialog):
-    KIND = "supply"
+    CHANGES = Changes.SUPPLIES
 
     def __init__(self, parent=None, supply_id: int | None = None):
         super().__init__(parent)
@@ -136,7 +138,7 @@ class IssueDialog(_ItemDialog):
         rows = stock.fitting(to["asset_id"])
         self.fits_title.setText("What this printer takes (click to choose):" if rows else
                                 "No supply item is recorded as fitting this printer's model.")
-        self.fits_title.setStyleSheet("" if rows else WARN_STYLE)
+        self.fits_title.setStyleSheet("" if rows else warn_style())
         self.fits_title.show()
         self.fits.setVisible(bool(rows))
         for r in rows:
@@ -145,7 +147,7 @@ class IssueDialog(_ItemDialog):
                                  + ("  · low" if r["low"] else ""))
             li.setData(Qt.UserRole, r["id"])
             if r["on_hand"] == 0:
-                li.setForeground(Qt.red)
+                li.setForeground(theme.brush("error"))
             self.fits.addItem(li)
         if len(rows) == 1 and self.item.resolved is None:
             self.item.setText(_item_text(rows[0]["id"]))
@@ -194,7 +196,7 @@ class CountDialog(_ItemDialog):
             return
         on_hand = stock.get(self.item.resolved).on_hand
         d = self.value("qty") - on_hand
-        self.diff.setStyleSheet(WARN_STYLE if d else "")
+        self.diff.setStyleSheet(warn_style() if d else "")
         self.diff.setText(f"{on_hand:,} on record — no difference" if not d else
                           f"{on_hand:,} on record — adjustment of {d:+,}")
 

@@ -14,6 +14,7 @@ from app.models.common import SUPPLY_CATEGORIES
 from app.services import stock
 from ui.dialogs.stock_forms import FormDialog
 from ui.models.table import display
+from ui.ops import Changes
 
 
 def printer_models(include: set[int]) -> list[tuple[int, str]]:
@@ -30,7 +31,7 @@ def printer_models(include: set[int]) -> list[tuple[int, str]]:
 
 class SupplyEditor(FormDialog):
     TITLE = "Supply item"
-    KIND = "supply"
+    CHANGES = Changes.SUPPLIES
 
     def __init__(self, supply_id: int | None = None, parent=None):
         super().__init__(parent)

@@ -16,9 +16,9 @@ from collections import OrderedDict
 from decimal import Decimal
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor
 
 from app import listing
+from ui import theme
 
 ID_ROLE = Qt.UserRole + 1
 SORT_ROLE = Qt.UserRole + 2
@@ -256,10 +256,11 @@ class ListTableModel(QAbstractTableModel):
     def _foreground(self, texts: tuple, column: int):
         key = self.columns[column].key
         text = texts[column]
+        # Colours from the theme, so they follow the light or dark palette.
         if key == "state" and text.startswith("Overdue"):
-            return _RED
+            return theme.brush("error")
         if key == "status":
-            return _STATUS_COLOURS.get(text)
+            return theme.status_brush(text)
         return None
 
     def sort(self, column: int, order=Qt.AscendingOrder) -> None:
@@ -281,9 +282,6 @@ _DISPLAY = int(Qt.DisplayRole)
 _ALIGNMENT = int(Qt.TextAlignmentRole)
 _FOREGROUND = int(Qt.ForegroundRole)
 _TOOLTIP = int(Qt.ToolTipRole)
-_RED = QBrush(QColor("#c62828"))
-_STATUS_COLOURS = {"Missing": _RED, "In repair": QBrush(QColor("#b26a00")),
-                   "Retired": QBrush(QColor("#888888")), "Disposed": QBrush(QColor("#888888"))}
 
 _ALIGN = {"left": int(Qt.AlignLeft | Qt.AlignVCenter),
           "right": int(Qt.AlignRight | Qt.AlignVCenter),

@@ -10,11 +10,10 @@ from PySide6.QtWidgets import QCheckBox
 from app import listing
 from app.models.common import ASSET_STATUSES, FUNDING_TYPES
 from app.services import assets as asset_svc
-from app.services.errors import DomainError
 from ui.bus import bus
 from ui.dialogs import asset_actions
 from ui.dialogs.asset_editor import open_asset
-from ui.jobs import show_error
+from ui.ops import Changes, run_op
 from ui.pages._base import ListPage
 
 PAGE_KEY = "assets"
@@ -71,10 +70,12 @@ class Page(ListPage):
 
     # Changes that can add, remove or re-filter assets (a check-out changes a
     # status, a room rename what a search finds).
-    COUNTED_KINDS = ("asset", "all", "loan", "repair", "location", "person", "stocktake", "intake")
+    # (A stocktake changes assets only when applied, which announces ASSETS.)
+    CHANGES = (Changes.ASSETS | Changes.LOANS | Changes.REPAIRS | Changes.LOCATIONS
+               | Changes.PEOPLE | Changes.INTAKE | Changes.CATALOG)
 
-    def _data_changed(self, kind: str) -> None:
-        if kind in self.COUNTED_KINDS and self.list.loaded and self.isVisible():
+    def _data_changed(self, changes: Changes) -> None:
+        if changes & self.CHANGES and self.list.loaded and self.isVisible():
             self._recount.start()
 
     def refresh_counts(self) -> None:
@@ -188,14 +189,12 @@ class Page(ListPage):
         asset_id = self.list.current_id()
         if not asset_id:
             return
-        try:
-            asset = asset_svc.undo_last_edit(asset_id)
-        except DomainError as exc:
-            show_error(self, "Undo", exc)
-            return
-        bus.data_changed.emit("asset")
-        bus.status_message.emit(f"Undid the last change to {asset.tag}")
-        self.list.model.refresh_rows()
+
+        def undone(asset) -> None:
+            bus.status_message.emit(f"Undid the last change to {asset.tag}")
+            self.list.model.refresh_rows()
+        run_op(self, lambda: asset_svc.undo_last_edit(asset_id), changes=Changes.ASSETS,
+               success=undone, title="Undo")
 
     def handle_scan(self, code: str) -> bool:
         return False  # the main window's default: open what the scan names

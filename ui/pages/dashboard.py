@@ -7,6 +7,7 @@ from PySide6.QtWidgets import (QFrame, QGridLayout, QLabel, QPushButton, QScroll
 
 from app.dashboard import summary
 from ui.bus import bus
+from ui.ops import Changes
 
 PAGE_KEY = "dashboard"
 PAGE_TITLE = "Dashboard"
@@ -82,6 +83,10 @@ class BarList(QWidget):
 
 
 class Page(QWidget):
+    # Counts by status, category and site; loans, repairs, warranties, audits; the fiscal year.
+    CHANGES = (Changes.ASSETS | Changes.LOANS | Changes.REPAIRS | Changes.LOCATIONS
+               | Changes.CATALOG | Changes.INTAKE | Changes.SETTINGS)
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self._ready = False

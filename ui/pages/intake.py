@@ -26,10 +26,12 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLin
 
 from app.services import intake
 from app.services.errors import DomainError
+from app.wording import plural, status_label
 from reports import labels
-from ui import feedback
+from ui import feedback, theme
 from ui.bus import bus
 from ui.jobs import show_error
+from ui.ops import Changes, announce, run_op
 from ui.widgets.tables import fill, small_table
 
 PAGE_KEY = "intake"
@@ -37,7 +39,6 @@ PAGE_TITLE = "Intake"
 PAGE_ORDER = 95
 PAGE_ICON = "intake"
 
-STYLE = {"ok": "#1e7b34", "attention": "#b26a00", "error": "#b3261e"}
 ITEM_HEADERS = ("Time", "Serial", "Tag", "Label", "Note")
 PDF_FOLDER = "__pdf_folder__"
 
@@ -66,6 +67,9 @@ def default_pdf_folder() -> str:
 
 
 class Page(QWidget):
+    # Sessions, and the models, rooms and label stock they name.
+    CHANGES = Changes.INTAKE | Changes.CATALOG | Changes.LOCATIONS | Changes.SETTINGS
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.session_id: int | None = None
@@ -115,7 +119,7 @@ class Page(QWidget):
         # The rest of the app hears about new assets once the scanning pauses
         # (its counts and lists), not on every scan.
         self._changed = QTimer(self, singleShot=True, interval=1500,
-                               timeout=lambda: bus.data_changed.emit("asset"))
+                               timeout=lambda: announce(Changes.ASSETS | Changes.INTAKE))
         self.reload_sessions()
         last = QSettings().value("intake/session")
         open_ones = [s["id"] for s in intake.list_sessions(include_closed=False)]
@@ -252,11 +256,7 @@ class Page(QWidget):
         return w
 
     def _style(self, level: str | None) -> None:
-        bg = STYLE.get(level or "", "palette(mid)")
-        fg = "white" if level else "palette(text)"
-        self.status.setStyleSheet(f"QLabel#intake-status {{ background: {bg}; color: {fg}; "
-                                  "font-size: 34pt; font-weight: 700; border-radius: 12px; "
-                                  "padding: 12px; }")
+        self.status.setStyleSheet(theme.banner_style("intake-status", level, 34))
 
     def _printer_changed(self, *_):
         to_folder = self.printer.currentData() == PDF_FOLDER
@@ -279,7 +279,7 @@ class Page(QWidget):
         for s in intake.list_sessions():
             exp = f"{s['received']} of {s['expected']}" if s["expected"] else f"{s['received']}"
             self.sessions.addItem(f"{s['id']}: PO {s['order_number']} — {s['model']} ({exp}, "
-                                  f"{s['status']})", s["id"])
+                                  f"{status_label(s['status'])})", s["id"])
         self.sessions.setCurrentIndex(max(self.sessions.findData(self.session_id), 0))
         self.sessions.blockSignals(False)
 
@@ -295,8 +295,7 @@ class Page(QWidget):
         from ui.dialogs.intake_start import IntakeStartDialog
         dlg = IntakeStartDialog(self)
         if dlg.exec() and dlg.session is not None:
-            bus.data_changed.emit("intake")
-            self.open_session(dlg.session.id)
+            self.open_session(dlg.session.id)  # the dialog announced the new intake
 
     def open_session(self, session_id: int, quiet: bool = False) -> None:
         try:
@@ -396,12 +395,14 @@ class Page(QWidget):
             self.record(code)
 
     def record(self, code: str) -> intake.Outcome | None:
-        try:
-            out = intake.scan(self.session_id, code, pending=self.pending)
-        except DomainError as exc:
-            self._show("error", "NOT RECEIVED", str(exc))
-            feedback.show_feedback("error", str(exc), self)
+        sid, pending, scanned = self.session_id, self.pending, []
+        # Changes.NONE here: the rest of the app hears of the new assets once
+        # the scanning pauses (self._changed), not on every scan.
+        run_op(self, lambda: intake.scan(sid, code, pending=pending), changes=Changes.NONE,
+               success=scanned.append, on_error=self._scan_refused)
+        if not scanned:
             return None
+        out = scanned[0]
         self.pending = out.pending if out.kind in ("pending", "tag_refused") else None
         self.existing_id = out.existing["id"] if out.existing else None
         self.open_existing.setVisible(self.existing_id is not None)
@@ -514,6 +515,7 @@ class Page(QWidget):
             labels.send_raw(labels.render_zpl(items, template=t.name), target)
             return
         from PySide6.QtPrintSupport import QPrinter
+
         from ui.dialogs.labels import print_pdf, set_actual_size
         buf = io.BytesIO()
         labels.render_pdf(items, buf, template=t.name, printer=target, start_at=start_at)
@@ -533,17 +535,23 @@ class Page(QWidget):
             self.pending = None
             self._show(None, "Ready — scan the next serial", "The pending serial was dropped.")
             return
-        try:
-            u = intake.undo_last(self.session_id)
-        except DomainError as exc:
-            self._show("error", "NOTHING UNDONE", str(exc))
-            feedback.show_feedback("error", str(exc), self)
-            return
+        run_op(self, lambda: intake.undo_last(self.session_id),
+               changes=Changes.ASSETS | Changes.INTAKE, success=self._undone,
+               on_error=lambda exc: self._refused("NOTHING UNDONE", exc))
+
+    def _undone(self, u) -> None:
         self._show("attention", f"UNDONE {u.tag}", u.message)
         feedback.show_feedback("attention", f"Undone: {u.tag}", self)
         self.count.setText(intake.count_text(u.received, u.expected))
         self._reload_items()
-        bus.data_changed.emit("asset")
+
+    def _scan_refused(self, exc) -> None:
+        self._refused("NOT RECEIVED", exc)
+
+    def _refused(self, head: str, exc) -> None:
+        """A refusal said in the page's big status line, with the error sound."""
+        self._show("error", head, str(exc))
+        feedback.show_feedback("error", str(exc), self)
 
     def close_session(self, ask: bool = True) -> intake.CloseReport | None:
         if self.session_id is None or self.info.get("status") != "open":
@@ -552,18 +560,18 @@ class Page(QWidget):
         if ask:
             text = r.summary() + ".\n"
             if r.unprinted:
-                text += f"{len(r.unprinted)} queued label(s) will be printed now.\n"
+                text += f"{plural(len(r.unprinted), 'queued label')} will be printed now.\n"
             answer = QMessageBox.question(self, "Close intake", text + "Close this intake?",
                                           QMessageBox.Yes | QMessageBox.No)
             if answer != QMessageBox.Yes:
                 return None
         self.print_queued(force=True)
-        try:
-            rep = intake.close(self.session_id)
-        except DomainError as exc:
-            show_error(self, "Intake", exc)
+        closed: list = []
+        sid = self.session_id
+        if not run_op(self, lambda: intake.close(sid), changes=Changes.ASSETS | Changes.INTAKE,
+                      success=closed.append, title="Intake"):
             return None
-        bus.data_changed.emit("asset")
+        rep = closed[0]
         self.info = intake.describe(self.session_id)
         self.reload_sessions()
         self.stack.setCurrentIndex(2)
@@ -576,7 +584,7 @@ class Page(QWidget):
         if rep.first_tag:
             lines.append(f"Tags {rep.first_tag} … {rep.last_tag}.")
         if rep.short:
-            lines.append(f"Short: {rep.short:,} device(s) on the PO did not arrive.")
+            lines.append(f"Short: {plural(rep.short, 'device')} on the PO did not arrive.")
         if rep.over:
             lines.append(f"Over: {rep.over:,} more than the PO's quantity.")
         if rep.unprinted:

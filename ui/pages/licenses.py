@@ -12,19 +12,21 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout,
                                QLabel, QLineEdit, QMessageBox, QPushButton, QSplitter, QTableView,
                                QToolButton, QVBoxLayout, QWidget)
 
 from app.services import licenses
 from app.services.errors import DomainError
+from app.wording import plural
+from ui import theme
 from ui.bus import bus
 from ui.dialogs.license_editor import edit_license
 from ui.dialogs.license_seats import AssignSeatsDialog, MoveSeatDialog, seats_text
 from ui.dialogs.stock_forms import RowsModel, setup_table as _table
-from ui.jobs import show_error
 from ui.models.table import display
+from ui.ops import Changes, run_op
 
 PAGE_KEY = "licenses"
 PAGE_TITLE = "Licenses"
@@ -35,8 +37,6 @@ WARN_DAYS = 60
 HEADERS = ("Product", "Version", "Vendor", "Owned", "Used", "Free", "Expires", "Cost", "Problems")
 COL_PRODUCT, COL_VERSION, COL_VENDOR, COL_OWNED, COL_USED, COL_FREE, COL_EXPIRES, COL_COST, \
     COL_PROBLEMS = range(len(HEADERS))
-RED = QBrush(QColor("#c62828"))
-AMBER = QBrush(QColor("#b26a00"))
 SHOWS = (("All licenses", None), ("With a problem", "problems"), ("Over-allocated", "over"),
          (f"Expiring within {WARN_DAYS} days", "expiring"))
 
@@ -262,10 +262,13 @@ class Page(QWidget):
     def is_ready(self) -> bool:
         return self.loaded
 
-    def _data_changed(self, kind: str) -> None:
-        if kind in ("license", "asset", "person", "all") and self.loaded and self.isVisible():
+    # Seats are held by computers and people: their names and tags show here.
+    CHANGES = Changes.LICENSES | Changes.ASSETS | Changes.PEOPLE
+
+    def _data_changed(self, changes: Changes) -> None:
+        if changes & self.CHANGES and self.loaded and self.isVisible():
             self.refresh()
-        elif kind in ("license", "all"):
+        elif changes & Changes.LICENSES:
             self.loaded = False  # re-read when next shown
 
     def show_rows(self, keep: int | None = None) -> None:
@@ -284,6 +287,8 @@ class Page(QWidget):
             if show == "expiring" and not (r["days_left"] is not None and r["days_left"] <= WARN_DAYS):
                 continue
             rows.append(r)
+        # Read per listing: the palette (light or dark) may have changed.
+        RED, AMBER = QBrush(theme.qcolour("error")), QBrush(theme.qcolour("warning"))
         fg, cells = {}, []
         for i, r in enumerate(rows):
             site = r["site_license"] or r["seats"] is None
@@ -304,8 +309,8 @@ class Page(QWidget):
         self.model.set_rows([r["id"] for r in rows], cells, foreground=fg,
                             bold={k for k, v in fg.items() if v is RED})
         total = len(self.all_rows)
-        self.counts.setText(f"{len(rows):,} of {total:,} licenses" if len(rows) != total
-                            else f"{total:,} licenses")
+        self.counts.setText(f"{len(rows):,} of {plural(total, 'license')}" if len(rows) != total
+                            else plural(total, "license"))
         row = self.model.row_of(keep) if keep else -1
         if row < 0 and rows:
             row = 0
@@ -381,15 +386,15 @@ class Page(QWidget):
             self.reveal_button.setText("Reveal")
             self.key_shown = False
             return
-        try:
-            key = licenses.reveal_key(lid)
-        except DomainError as exc:
-            show_error(self, "Reveal key", exc)
-            return
-        self.key_label.setText(key or "(none stored)")
-        self.reveal_button.setText("Hide")
-        self.key_shown = True
-        bus.status_message.emit("Product key shown; the reveal is in the license's history")
+
+        def shown(key) -> None:
+            self.key_label.setText(key or "(none stored)")
+            self.reveal_button.setText("Hide")
+            self.key_shown = True
+            bus.status_message.emit("Product key shown; the reveal is in the license's history")
+        # Only the license's history changes: no list shows it.
+        run_op(self, lambda: licenses.reveal_key(lid), changes=Changes.NONE, success=shown,
+               title="Reveal key")
 
     def new_license(self) -> None:
         new_id = edit_license(self, None)
@@ -410,13 +415,8 @@ class Page(QWidget):
         if QMessageBox.question(self, "Delete license", f"Delete the license {lic}?",
                                 QMessageBox.Yes | QMessageBox.No, QMessageBox.No) != QMessageBox.Yes:
             return
-        try:
-            licenses.delete(lid)
-        except DomainError as exc:
-            show_error(self, "Delete license", exc)
-            return
-        bus.data_changed.emit("license")
-        self.refresh()
+        run_op(self, lambda: licenses.delete(lid), changes=Changes.LICENSES,
+               success=lambda _r: self.refresh(), title="Delete license")
 
     def give_seats(self) -> None:
         lid = self.current_id()
@@ -435,17 +435,15 @@ class Page(QWidget):
             return
         names = ", ".join(s["holder"] for s in seats[:5]) + (" …" if len(seats) > 5 else "")
         if QMessageBox.question(self, "Release seats",
-                                f"Release {len(seats)} seat(s): {names}?",
+                                f"Release {plural(len(seats), 'seat')}: {names}?",
                                 QMessageBox.Yes | QMessageBox.No) != QMessageBox.Yes:
             return
-        try:
-            n = licenses.release_seats([s["seat_id"] for s in seats])
-        except DomainError as exc:
-            show_error(self, "Release seats", exc)
-            return
-        bus.data_changed.emit("license")
-        bus.status_message.emit(f"Released {n} seat(s)")
-        self.refresh()
+
+        def released(n) -> None:
+            bus.status_message.emit(f"Released {plural(n, 'seat')}")
+            self.refresh()
+        run_op(self, lambda: licenses.release_seats([s["seat_id"] for s in seats]),
+               changes=Changes.LICENSES, success=released, title="Release seats")
 
     def export(self) -> None:
         from ui.dialogs.export import open_export_dialog
@@ -487,12 +485,10 @@ class Page(QWidget):
             kind, obj_id = licenses.find_holder(code)
         except DomainError:
             return False
-        try:
-            licenses.assign(lid, **{f"{kind}_id": obj_id})
-        except DomainError as exc:
-            show_error(self, "Give seat", exc)
-            return True
-        bus.data_changed.emit("license")
-        bus.status_message.emit(f"Seat of {licenses.get(lid)} given to {code.strip()}")
-        self.refresh()
+
+        def given(_seat) -> None:
+            bus.status_message.emit(f"Seat of {licenses.get(lid)} given to {code.strip()}")
+            self.refresh()
+        run_op(self, lambda: licenses.assign(lid, **{f"{kind}_id": obj_id}),
+               changes=Changes.LICENSES, success=given, title="Give seat")
         return True

@@ -5,6 +5,7 @@ from app.models import Loan
 from ui.dialogs import asset_actions
 from ui.dialogs.asset_editor import open_asset
 from ui.pages._base import ListPage
+from ui.ops import Changes
 
 PAGE_KEY = "loans"
 PAGE_TITLE = "Loans"
@@ -13,6 +14,7 @@ PAGE_ICON = "loans"
 
 
 class Page(ListPage):
+    CHANGES = Changes.LOANS | Changes.ASSETS | Changes.PEOPLE | Changes.LOCATIONS
     KIND = "loans"
     TITLE = "Loans"
     SEARCH_HINT = "Search tag, borrower, ID number…"

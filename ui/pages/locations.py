@@ -6,9 +6,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QInputDialog, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from app.services import catalog
-from app.services.errors import DomainError
+from app.wording import plural
 from ui.bus import bus
-from ui.jobs import show_error
+from ui.ops import Changes, run_op
 from ui.pages._base import ListPage
 from ui.widgets.tables import fill as _fill, small_table as _table
 
@@ -19,6 +19,7 @@ PAGE_ICON = "locations"
 
 
 class Page(ListPage):
+    CHANGES = Changes.LOCATIONS | Changes.ASSETS | Changes.LOANS  # rooms and what is in them
     KIND = "locations"
     TITLE = "Locations"
     SEARCH_HINT = "Search room, site, label code…"
@@ -62,7 +63,7 @@ class Page(ListPage):
         ids = listing.query_ids("assets", {"location_id": lid, "status": "active"})
         rows = listing.fetch_rows("assets", ids[:1000])
         self.title.setText(f"<b>{catalog.location_path(lid)}</b> — {catalog.location_code(lid)}"
-                           f" · {len(ids)} active asset(s)")
+                           f" · {plural(len(ids), 'active asset')}")
         _fill(self.assets, [(r[0], r[1], r[4], r[7]) for r in (rows[i] for i in ids[:1000])])
 
     def open_record(self, location_id: int) -> None:
@@ -81,26 +82,24 @@ class Page(ListPage):
             name, ok = QInputDialog.getText(self, "New site", "There are no sites yet. Site name:")
             if not (ok and name.strip()):
                 return
-            try:
-                site = catalog.create_site(name.strip())
-            except DomainError as exc:
-                show_error(self, "New site", exc)
+            made: list = []
+            if not run_op(self, lambda: catalog.create_site(name.strip()),
+                          changes=Changes.LOCATIONS, success=made.append, title="New site"):
                 return
-            sites = [(site.name, site.id)]
+            sites = [(made[0].name, made[0].id)]
         site_name, ok = QInputDialog.getItem(self, "New room", "Site:", [s for s, _ in sites], 0, False)
         if not ok:
             return
         room, ok = QInputDialog.getText(self, "New room", f"Room at {site_name}:")
         if not (ok and room.strip()):
             return
-        try:
-            loc = catalog.create_location(dict(sites)[site_name], room.strip())
-        except DomainError as exc:
-            show_error(self, "New room", exc)
-            return
-        bus.data_changed.emit("location")
-        self.list.apply()
-        self.list.select_id(loc.id)
+
+        def made(loc) -> None:
+            self.list.apply()
+            self.list.select_id(loc.id)
+        site_id = dict(sites)[site_name]
+        run_op(self, lambda: catalog.create_location(site_id, room.strip()),
+               changes=Changes.LOCATIONS, success=made, title="New room")
 
     def rename(self) -> None:
         lid = self.list.current_id()
@@ -109,13 +108,9 @@ class Page(ListPage):
         name, ok = QInputDialog.getText(self, "Rename room", "Room name:", text=old)
         if not (ok and name.strip()) or name.strip() == old:
             return
-        try:
-            catalog.rename_location(lid, name.strip())
-        except DomainError as exc:
-            show_error(self, "Rename room", exc)
-            return
-        bus.data_changed.emit("location")
-        self.list.model.refresh_rows()
+        run_op(self, lambda: catalog.rename_location(lid, name.strip()),
+               changes=Changes.LOCATIONS, success=lambda _r: self.list.model.refresh_rows(),
+               title="Rename room")
 
     def print_labels(self) -> None:
         from ui.dialogs.labels import open_label_dialog

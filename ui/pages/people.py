@@ -3,15 +3,16 @@ their loan history — for staff leaving and students graduating."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from app.models.common import PERSON_KINDS
 from app.services import people as people_svc
-from app.services.errors import DomainError
+from app.wording import plural, status_label
 from ui.bus import bus
 from ui.dialogs import asset_actions
-from ui.jobs import show_error
+from ui.files import agreement_name, ask_save_path
 from ui.models.table import display
+from ui.ops import Changes, run_op
 from ui.pages._base import ListPage
 from ui.widgets.tables import fill as _fill, small_table as _table
 
@@ -52,13 +53,15 @@ class PersonPanel(QWidget):
         self.title.setText(f"<b>{p.full_name}</b> — {PERSON_KINDS.get(p.kind, p.kind)}"
                            f"{' · ' + p.id_number if p.id_number else ''}"
                            f"{' · ' + p.email if p.email else ''}"
-                           f"{'' if p.active else ' · inactive'}<br>{len(held)} item(s) held")
-        _fill(self.holding, [(h["tag"], h["name"] or "", h["status"], h["serial"] or "") for h in held])
+                           f"{'' if p.active else ' · inactive'}<br>{plural(len(held), 'item')} held")
+        _fill(self.holding, [(h["tag"], h["name"] or "", status_label(h["status"]), h["serial"] or "")
+                             for h in held])
         _fill(self.history, [(h["tag"], h["name"] or "", display(h["out_at"]), display(h["due"]),
                               display(h["returned_at"])) for h in people_svc.loan_history(person_id)])
 
 
 class Page(ListPage):
+    CHANGES = Changes.PEOPLE | Changes.LOANS | Changes.ASSETS  # who holds what
     KIND = "people"
     TITLE = "People"
     SEARCH_HINT = "Search name, ID number, email…"
@@ -111,23 +114,16 @@ class Page(ListPage):
 
     def agreement(self) -> None:
         pid = self.list.current_id()
-        path, _ = QFileDialog.getSaveFileName(self, "Save loan agreement", "loan-agreement.pdf",
-                                              "PDF (*.pdf)")
+        path = ask_save_path(self, "Save loan agreement", agreement_name(pid), "PDF (*.pdf)")
         if not path:
             return
         from reports.loan_agreement import render_agreement
-        try:
-            render_agreement(pid, path)
-        except (DomainError, OSError) as exc:
-            show_error(self, "Loan agreement", exc)
-            return
-        bus.status_message.emit(f"Saved {path}")
+        # Writes a file only: nothing a page shows changes.
+        run_op(self, lambda: render_agreement(pid, path), changes=Changes.NONE,
+               success=lambda _r: bus.status_message.emit(f"Saved {path}"),
+               title="Loan agreement")
 
     def deactivate(self) -> None:
-        try:
-            people_svc.deactivate(self.list.current_id())
-        except DomainError as exc:
-            show_error(self, "Deactivate", exc)
-            return
-        bus.data_changed.emit("person")
-        self.list.model.refresh_rows()
+        pid = self.list.current_id()
+        run_op(self, lambda: people_svc.deactivate(pid), changes=Changes.PEOPLE,
+               success=lambda _r: self.list.model.refresh_rows(), title="Deactivate")

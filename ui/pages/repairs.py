@@ -5,10 +5,8 @@ from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from app.models import Repair
 from app.services import repairs
-from app.services.errors import DomainError
-from ui.bus import bus
 from ui.dialogs.asset_editor import open_asset
-from ui.jobs import show_error
+from ui.ops import Changes, run_op
 from ui.pages._base import ListPage
 
 PAGE_KEY = "repairs"
@@ -18,6 +16,7 @@ PAGE_ICON = "repairs"
 
 
 class Page(ListPage):
+    CHANGES = Changes.REPAIRS | Changes.ASSETS | Changes.CATALOG  # vendors are suppliers
     KIND = "repairs"
     TITLE = "Repairs"
     SEARCH_HINT = "Search tag, problem, vendor, ticket…"
@@ -56,14 +55,11 @@ class Page(ListPage):
         cost, ok = QInputDialog.getText(self, "Close repair", "Repair cost (blank if none):")
         if not ok:
             return
-        try:
-            repairs.close_repair(rid, repaired=box.clickedButton() is fixed,
-                                 **({"cost": cost.strip()} if cost.strip() else {}))
-        except (DomainError, TypeError) as exc:
-            show_error(self, "Close repair", exc)
-            return
-        bus.data_changed.emit("repair")
-        self.list.apply()
+        repaired = box.clickedButton() is fixed
+        run_op(self, lambda: repairs.close_repair(rid, repaired=repaired,
+                                                  **({"cost": cost.strip()} if cost.strip() else {})),
+               changes=Changes.REPAIRS | Changes.ASSETS, success=lambda _r: self.list.apply(),
+               title="Close repair")
 
     def apply_filters(self, filters: dict) -> None:
         self.clear_filters()

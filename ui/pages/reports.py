@@ -20,17 +20,19 @@ from pathlib import Path
 
 from PySide6.QtCore import QDate, QMarginsF, QSettings, QSizeF, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QPageLayout, QPageSize, QPixmap, QShortcut
-from PySide6.QtWidgets import (QComboBox, QDateEdit, QDialog, QFileDialog, QFormLayout, QFrame,
-                               QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
-                               QPushButton, QScrollArea, QSizePolicy, QSpinBox, QSplitter,
-                               QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDateEdit, QDialog, QFormLayout, QFrame, QHBoxLayout,
+                               QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton,
+                               QScrollArea, QSpinBox, QSplitter, QToolButton, QVBoxLayout,
+                               QWidget)
 
 from app import reporting
 from app.models import Site
 from app.reporting import PARAMS, ReportParams, fiscal
 from ui.bus import bus
 from ui.dialogs.labels import page_count, print_pdf, render_page_image
+from ui.files import ask_save_path
 from ui.jobs import run_job, show_error
+from ui.ops import Changes
 
 PAGE_KEY = "reports"
 PAGE_TITLE = "Reports"
@@ -102,6 +104,8 @@ def portrait_pdf(pdf_bytes: bytes) -> tuple[bytes, tuple[float, float]]:
 
 
 class Page(QWidget):
+    CHANGES = Changes.LOCATIONS  # refresh() re-lists the sites; reports are made on demand
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.specs = reporting.registry()
@@ -587,20 +591,18 @@ class Page(QWidget):
         name, params = self.generated
         spec = self.specs[name]
         if path is None:
-            folder = QSettings().value("reports/folder") or str(Path.home())
-            suggested = str(Path(folder) / f"{name}-{dt.date.today().isoformat()}.{fmt}")
             filters = ";;".join(FORMAT_FILTERS[f] for f in spec.formats)
-            path, chosen = QFileDialog.getSaveFileName(self, f"Save {spec.title}", suggested,
-                                                       filters, FORMAT_FILTERS[fmt])
+            picked: list[str] = []
+            path = ask_save_path(self, f"Save {spec.title}", (name,), filters,
+                                 initial_filter=FORMAT_FILTERS[fmt], chosen_filter=picked)
             if not path:
                 return
-            fmt = next((f for f, flt in FORMAT_FILTERS.items() if flt == chosen), fmt)
+            fmt = next((f for f, flt in FORMAT_FILTERS.items() if picked and flt == picked[0]), fmt)
         target = Path(path)
         if target.suffix.lower().lstrip(".") in FORMAT_FILTERS:
             fmt = target.suffix.lower().lstrip(".")
         else:
             target = target.with_name(target.name + "." + fmt)
-        QSettings().setValue("reports/folder", str(target.parent))
         pdf_bytes = self.pdf
 
         def work(progress):

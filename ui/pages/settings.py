@@ -16,11 +16,10 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
                                QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 
 from app.services import settings
-from app.services.errors import DomainError, ValidationError
 from app.store.db import current_target, describe
 from ui import theme
 from ui.bus import bus
-from ui.jobs import show_error
+from ui.ops import Changes, run_op
 
 PAGE_KEY = "settings"
 PAGE_TITLE = "Settings"
@@ -32,6 +31,8 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
 
 
 class Page(QWidget):
+    CHANGES = Changes.SETTINGS
+
     def __init__(self, parent=None):
         super().__init__(parent)
         title = QLabel("Settings")
@@ -393,6 +394,11 @@ class Page(QWidget):
             **self.scanner_values(),
         }
 
+    def show_op_error(self, exc) -> bool:
+        """A refused save is said under the form, not in a box (see ui.ops)."""
+        self.message.setText(theme.coloured(html.escape(str(exc))))
+        return True
+
     def save(self) -> None:
         values = self.values()
         if values["org_logo"]:
@@ -407,16 +413,10 @@ class Page(QWidget):
                 "The silence that ends a scan must be longer than the average gap."))
             self.scan_silence.setFocus()
             return
-        try:
-            settings.update(values)
-        except ValidationError as exc:
-            self.message.setText(theme.coloured(html.escape(str(exc))))
-            return
-        except DomainError as exc:
-            show_error(self, "Settings", exc)
+        if not run_op(self, lambda: settings.update(values), changes=Changes.SETTINGS,
+                      title="Settings"):
             return
         self.message.setText("Saved.")
-        bus.data_changed.emit("settings")  # the scanner filter re-reads its settings
         from ui.scanner import current_filter
         filt = current_filter()
         if filt is not None:

@@ -16,10 +16,13 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 
 from app.models import Location, Site
 from app.services import stocktake
-from app.services.errors import DomainError
+from app.services.errors import DomainError, NotFound
+from app.wording import plural, status_label
 from ui import feedback, theme
 from ui.bus import bus
+from ui.files import ask_save_path
 from ui.jobs import run_job, show_error
+from ui.ops import Changes, run_op
 from ui.widgets.tables import fill, small_table
 
 PAGE_KEY = "stocktake"
@@ -78,6 +81,8 @@ class NewSessionDialog(QDialog):
 
 
 class Page(QWidget):
+    CHANGES = Changes.STOCKTAKE | Changes.ASSETS | Changes.LOCATIONS
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.session_id: int | None = None
@@ -230,10 +235,7 @@ class Page(QWidget):
         return w
 
     def _style_verdict(self, level: str | None) -> None:
-        bg, fg = theme.banner_colours(level) if level else ("palette(mid)", "palette(text)")
-        self.verdict.setStyleSheet(f"QLabel#stocktake-verdict {{ background: {bg}; color: {fg}; "
-                                   "font-size: 30pt; font-weight: 700; border-radius: 12px; "
-                                   "padding: 12px; }")
+        self.verdict.setStyleSheet(theme.banner_style("stocktake-verdict", level, 30))
 
     # --- sessions -----------------------------------------------------------------------
 
@@ -242,7 +244,7 @@ class Page(QWidget):
         self.sessions.clear()
         self.sessions.addItem("— choose —", None)
         for s in stocktake.list_sessions():
-            self.sessions.addItem(f"{s['id']}: {s['name']} ({s['status']})", s["id"])
+            self.sessions.addItem(f"{s['id']}: {s['name']} ({status_label(s['status'])})", s["id"])
         i = self.sessions.findData(self.session_id)
         self.sessions.setCurrentIndex(max(i, 0))
         self.sessions.blockSignals(False)
@@ -280,11 +282,10 @@ class Page(QWidget):
         if not dlg.exec():
             return
         values = dlg.values()
-        run_job(self, "Starting the stocktake", lambda progress: stocktake.start(**values).id,
-                on_done=self._started, cancellable=False)
+        run_op(self, lambda: stocktake.start(**values).id, changes=Changes.STOCKTAKE,
+               success=self._started, slow=True, title="Starting the stocktake")
 
     def _started(self, session_id: int) -> None:
-        bus.data_changed.emit("stocktake")
         self.open_session(session_id)
         self.verdict.setText("Scan a room label, then the assets in the room")
         self._style_verdict(None)
@@ -305,15 +306,19 @@ class Page(QWidget):
             self.record(code)
 
     def record(self, code: str) -> stocktake.Verdict | None:
-        try:
-            v = stocktake.record_scan(self.session_id, code, workstation=self.station)
-        except DomainError as exc:
-            feedback.show_feedback("error", str(exc), self, toast=False)
-            self.verdict.setText(str(exc))
-            self._style_verdict("error")
+        sid, station, recorded = self.session_id, self.station, []
+        run_op(self, lambda: stocktake.record_scan(sid, code, workstation=station),
+               changes=Changes.STOCKTAKE, success=recorded.append, on_error=self._scan_refused)
+        if not recorded:
             return None
-        self.show_verdict(v)
-        return v
+        self.show_verdict(recorded[0])
+        return recorded[0]
+
+    def _scan_refused(self, exc) -> None:
+        """A scan the session refused: said in the verdict banner, like any verdict."""
+        feedback.show_feedback("error", str(exc), self, toast=False)
+        self.verdict.setText(str(exc))
+        self._style_verdict("error")
 
     def show_verdict(self, v: stocktake.Verdict) -> None:
         head = v.label.upper()
@@ -328,11 +333,15 @@ class Page(QWidget):
         # and a toast over the window would hide the buttons and newest rows.
         feedback.show_feedback(v.level, f"{v.label}: {what}", self, toast=False)
         self._prepend_scan(v)
+        # The totals line follows every scan; the per-room table and the scan
+        # list are re-read together a moment after the last one.
+        self._show_totals(stocktake.totals(self.session_id))
         self._status_timer.start()
 
     def _prepend_scan(self, v: stocktake.Verdict) -> None:
-        from PySide6.QtWidgets import QTableWidgetItem
         import datetime as dt
+
+        from PySide6.QtWidgets import QTableWidgetItem
         self.scans.insertRow(0)
         for col, value in enumerate((dt.datetime.now().strftime("%H:%M:%S"), v.code, v.label,
                                      v.name or "", v.room or "", self.station)):
@@ -356,7 +365,14 @@ class Page(QWidget):
         sid = self.session_id
         run_job(self, "Counting", lambda progress: (stocktake.status(sid),
                                                     stocktake.recent_scans(sid, 300)),
-                on_done=self._show_status, cancellable=False, show_after_ms=3000)
+                on_done=self._show_status, on_error=self._status_failed, cancellable=False,
+                show_after_ms=3000)
+
+    def _status_failed(self, exc: BaseException) -> None:
+        """The re-read is a convenience: a session gone meanwhile (another
+        database opened, or deleted elsewhere) is not worth a message."""
+        if not isinstance(exc, NotFound):
+            show_error(self, "Stocktake", exc)
 
     def _show_status(self, result) -> None:
         st, scans = result
@@ -372,6 +388,10 @@ class Page(QWidget):
         fill(self.scans, [(s["at"].strftime("%H:%M:%S") if s["at"] else "", s["code"],
                            s.get("label") or stocktake.verdict_label(s["verdict"]),
                            s["name"] or "", s["room"], s["station"] or "") for s in scans])
+        self._show_totals(st)
+
+    def _show_totals(self, st: dict) -> None:
+        """``st``: stocktake.totals() or status() (both have these keys)."""
         c = st["counts"]
         self.totals.setText(f"expected {st['expected']:,} · found {st['found']:,} · "
                             f"misplaced {c['misplaced']:,} · other site {c['other_site']:,} · "
@@ -398,13 +418,14 @@ class Page(QWidget):
         def done(result):
             counts = ", ".join(f"{n} {stocktake.STOCKTAKE_VERDICTS.get(k, k).lower()}"
                                for k, n in result.counts.items()) or "nothing"
-            text = f"Loaded {sum(result.counts.values())} scans: {counts}."
+            text = f"Loaded {plural(sum(result.counts.values()), 'scan')}: {counts}."
             if result.problems:
                 text += "\n\nProblems:\n" + "\n".join(f"line {n}: {why}" for n, why in result.problems[:20])
             bus.status_message.emit(text.splitlines()[0])
             self.refresh_status()
             QMessageBox.information(self, "Scanner file", text)
-        run_job(self, "Loading scans", work, on_done=done)
+        run_op(self, work, changes=Changes.STOCKTAKE, success=done, slow=True, progress=True,
+               cancellable=True, title="Loading scans")
 
     def close_session(self) -> None:
         if self.session_id is None:
@@ -416,23 +437,19 @@ class Page(QWidget):
         if answer != QMessageBox.Yes:
             return
         sid = self.session_id
-        run_job(self, "Closing the stocktake", lambda progress: stocktake.close(sid),
-                on_done=self._closed, cancellable=False)
+        run_op(self, lambda: stocktake.close(sid), changes=Changes.STOCKTAKE,
+               success=self._closed, slow=True, title="Closing the stocktake")
 
     def _closed(self, rec) -> None:
         self.session_status = "closed"
-        bus.data_changed.emit("stocktake")
         self.reload_sessions()
         self.stack.setCurrentIndex(2)
         self.show_reconciliation(rec)
 
     def reopen_session(self) -> None:
-        try:
-            stocktake.reopen(self.session_id)
-        except DomainError as exc:
-            show_error(self, "Stocktake", exc)
-            return
-        self.open_session(self.session_id)
+        sid = self.session_id
+        run_op(self, lambda: stocktake.reopen(sid), changes=Changes.STOCKTAKE,
+               success=lambda _r: self.open_session(sid), title="Stocktake")
 
     def load_reconciliation(self) -> None:
         sid = self.session_id
@@ -443,7 +460,7 @@ class Page(QWidget):
         self.rec = rec
         s, c = rec.session, rec.counts
         self.rec_title.setText(
-            f"{s['name']} — {s['status']}: expected {s['expected']:,}, verified {c['verified']:,}, "
+            f"{s['name']} — {status_label(s['status'])}: expected {s['expected']:,}, verified {c['verified']:,}, "
             f"missing {c['missing']:,}, misplaced {c['misplaced']:,}, other site "
             f"{c['other_site']:,}, unknown {c['unknown']:,}, retired/disposed found "
             f"{c['inactive']:,}, duplicate scans {rec.duplicates:,}")
@@ -451,36 +468,35 @@ class Page(QWidget):
             lines = rec.of(key)
             fill(self.rec_tables[key], [(ln.tag or ln.code, ln.name or "", ln.expected, ln.scanned,
                                          ln.at.strftime("%Y-%m-%d %H:%M") if ln.at else "",
-                                         ln.status or "", ln.holder or "") for ln in lines[:5000]])
+                                         status_label(ln.status), ln.holder or "") for ln in lines[:5000]])
             self.rec_tabs.setTabText(i, f"{label} ({len(lines):,})")
         self.apply_button.setEnabled(s["status"] in ("closed", "applied"))
 
     def apply_actions(self) -> None:
+        """Ask first with what applying would do — counted by a dry run of the
+        same service call — then apply and say what it did, in the same words."""
         actions = [k for k, box in self.action_boxes.items() if box.isChecked()]
-        c = self.rec.counts
-        parts = [f"set the last-audit date of {c['verified']:,} verified assets"]
-        if "move-misplaced" in actions:
-            parts.append(f"move {c['misplaced']:,} misplaced assets")
-        if "move-other-site" in actions:
-            parts.append(f"move {c['other_site']:,} assets from other sites")
-        if "mark-missing" in actions:
-            parts.append(f"mark {c['missing']:,} assets missing")
-        if "create-unknown" in actions:
-            parts.append(f"create {c['unknown']:,} assets for unknown tags")
-        answer = QMessageBox.question(self, "Apply to the register",
-                                      "This will " + "; ".join(parts) + ".\nGo ahead?",
+        sid = self.session_id
+        run_op(self, lambda: stocktake.preview_apply(sid, actions), changes=Changes.NONE,
+               success=lambda plan: self._confirm_apply(sid, actions, plan), slow=True,
+               title="Apply to the register")
+
+    def _confirm_apply(self, sid: int, actions: list[str], plan) -> None:
+        text = f"Applying will give: {plan.summary()}."
+        if plan.problems:
+            text += "\n\nTo be skipped:\n" + "\n".join(f"{t}: {why}"
+                                                        for t, why in plan.problems[:30])
+        answer = QMessageBox.question(self, "Apply to the register", text + "\n\nGo ahead?",
                                       QMessageBox.Yes | QMessageBox.No)
         if answer != QMessageBox.Yes:
             return
-        sid = self.session_id
 
-        def work(progress):
+        def work():
             result = stocktake.apply(sid, actions)
             return result, stocktake.reconciliation(sid)
 
         def done(value):
             result, rec = value
-            bus.data_changed.emit("asset")
             self.session_status = "applied"
             self.reload_sessions()
             self.show_reconciliation(rec)
@@ -488,14 +504,15 @@ class Page(QWidget):
             if result.problems:
                 text += "\n\nSkipped:\n" + "\n".join(f"{t}: {why}" for t, why in result.problems[:30])
             QMessageBox.information(self, "Stocktake", text)
-        run_job(self, "Applying the stocktake", work, on_done=done, cancellable=False)
+        run_op(self, work, changes=Changes.ASSETS | Changes.STOCKTAKE, success=done, slow=True,
+               title="Applying the stocktake")
 
     def export_report(self) -> None:
         if self.session_id is None:
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Stocktake report",
-                                              f"stocktake-{self.session_id}.pdf",
-                                              "PDF (*.pdf);;CSV, every tag (*.csv)")
+        path = ask_save_path(self, "Stocktake report",
+                             ("stocktake", stocktake.get(self.session_id).name),
+                             "PDF (*.pdf);;CSV, every tag (*.csv)")
         if path:
             self.write_report(path)
 

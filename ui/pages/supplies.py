@@ -9,13 +9,14 @@ printer with the supplies that fit it.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QLineEdit,
                                QSplitter, QTableView, QToolButton, QVBoxLayout, QWidget)
 
 from app.models.common import SUPPLY_CATEGORIES
 from app.services import history, stock
 from app.services.errors import DomainError
+from app.wording import plural
+from ui import theme
 from ui.bus import bus
 from ui.dialogs.stock_forms import RowsModel, setup_table as _table
 from ui.dialogs.stock_moves import (CountDialog, IssueDialog, ReceiveDialog, TransferDialog,
@@ -23,6 +24,7 @@ from ui.dialogs.stock_moves import (CountDialog, IssueDialog, ReceiveDialog, Tra
 from ui.dialogs.supply_editor import edit_supply
 from ui.jobs import show_error
 from ui.models.table import display
+from ui.ops import Changes
 
 PAGE_KEY = "supplies"
 PAGE_TITLE = "Supplies"
@@ -35,8 +37,6 @@ COL_ITEM, COL_PART, COL_BARCODE, COL_CATEGORY, COL_ON_HAND, COL_REORDER, COL_TAR
     COL_TO_ORDER, COL_BIN, COL_FITS = range(len(HEADERS))
 WIDTHS = (220, 110, 120, 90, 70, 95, 60, 70, 90)
 MOVE_HEADERS = ("When", "Movement", "Qty", "Balance", "To / from", "Cost", "Reason", "By")
-LOW_BG = QBrush(QColor(229, 57, 53, 40))  # a red tint that reads on light and dark palettes
-RED = QBrush(QColor("#c62828"))
 KIND_LABELS = {"receive": "Received", "issue": "Issued", "count": "Counted",
                "adjust": "Adjusted", "transfer": "Moved bin"}
 
@@ -157,13 +157,13 @@ class Page(QWidget):
                           f"{r['target']:,}", f"{r['to_order']:,}" if r["to_order"] else "",
                           r["bin"] or "", ", ".join(r["fits"])))
             if r["low"]:
-                bg[i] = LOW_BG
-                fg[(i, COL_ON_HAND)] = RED
+                bg[i] = theme.tint("error")  # a red tint that reads on light and dark palettes
+                fg[(i, COL_ON_HAND)] = theme.brush("error")
                 bold.update({(i, COL_ON_HAND), (i, COL_TO_ORDER)})
         self.model.set_rows([r["id"] for r in rows], cells, foreground=fg, background=bg,
                             bold=bold)
         low = sum(1 for r in rows if r["low"])
-        self.counts.setText(f"{len(rows):,} items" + (f", {low:,} low" if low else ""))
+        self.counts.setText(plural(len(rows), "item") + (f", {low:,} low" if low else ""))
         sm = self.table.selectionModel()
         for sid in keep:
             row = self.model.row_of(sid)
@@ -181,8 +181,10 @@ class Page(QWidget):
     def is_ready(self) -> bool:
         return self.loaded
 
-    def _data_changed(self, kind: str) -> None:
-        if kind in ("supply", "all"):
+    CHANGES = Changes.SUPPLIES
+
+    def _data_changed(self, changes: Changes) -> None:
+        if changes & self.CHANGES:
             if self.isVisible():
                 self.refresh()
             else:
@@ -212,7 +214,7 @@ class Page(QWidget):
         bits = [f"<b>{item.name}</b>", f"{item.on_hand:,} on hand",
                 f"reorder at {item.reorder_point:,}, stock up to {item.target:,}"]
         if to_order:
-            bits.append(f"<span style='color:#c62828'>order {to_order:,}</span>")
+            bits.append(theme.coloured(f"order {to_order:,}", "error"))
         if item.unit_cost is not None:
             bits.append(f"${item.unit_cost:,.2f} each")
         if fits:

@@ -8,6 +8,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                QMenu, QTableView, QVBoxLayout, QWidget)
 
+from app.wording import count
 from ui.models.table import ID_ROLE, ListTableModel
 
 
@@ -136,9 +137,9 @@ class ListView(QWidget):
             self.activated.emit(record_id)
 
     def _show_counts(self, shown: int, total: int) -> None:
-        noun = self.kind if self.kind != "people" else "people"
-        self.counts.setText(f"{shown:,} of {total:,} {noun}" if shown != total
-                            else f"{total:,} {noun}")
+        # The list's kind is its plural (assets, people, loans): "1 asset", "3 of 30 assets".
+        self.counts.setText(f"{shown:,} of {count(total, self.kind)}" if shown != total
+                            else count(total, self.kind))
 
     # --- columns --------------------------------------------------------------------
 
