@@ -46,6 +46,10 @@ def storage_message(exc: Exception) -> str | None:
     if "disk is full" in text or "database or disk is full" in text or "no space" in text:
         return ("The disk is full: nothing from this action was saved. Free some space "
                 "(or move the database) and try again; everything saved before is intact.")
+    if "disk i/o error" in text or "input/output error" in text:
+        return ("The disk could not be written (an I/O error): nothing from this action was "
+                "saved. Check the disk or network share and try again; everything saved "
+                "before is intact.")
     if "readonly" in text or "read-only" in text or "permission denied" in text:
         return ("The database is read-only here (folder or file permissions, or a "
                 "read-only share): nothing from this action was saved.")
@@ -66,6 +70,7 @@ def storage_message(exc: Exception) -> str | None:
 def transaction():
     """One write transaction; storage failures become StorageError, and a
     unique-constraint violation that validation missed becomes Conflict."""
+    nested = db.in_transaction()
     try:
         with db.atomic():
             yield
@@ -82,6 +87,11 @@ def transaction():
             OSError) as exc:
         # Raw driver errors too: the bulk paths and the search index use the cursor directly.
         msg = storage_message(exc)
+        if msg and nested:
+            # Inside a larger action (an import's row, a stocktake's creation) a
+            # full disk is no refusal of that one row: the whole action fails,
+            # and the outermost transaction says so.
+            raise
         if msg:
             raise StorageError(msg) from exc
         raise

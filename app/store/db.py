@@ -13,6 +13,7 @@ import logging
 import os
 import random
 import sqlite3
+import threading
 import time
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -85,8 +86,80 @@ def _sqlite_path(target: str) -> str:
     return target
 
 
+class QMConnection(sqlite3.Connection):
+    """A sqlite3 connection that knows when its transaction ended behind the
+    caller's back.
+
+    On SQLITE_FULL, an I/O error or an interrupt SQLite rolls the whole
+    transaction back by itself; the next statement would then run in
+    autocommit and be saved at once, although the action goes on to fail
+    and says "nothing was saved". ``lock`` serialises the statements of the
+    threads that share this connection (the bulk writer), so each one can
+    first check that the transaction it belongs to is still there (see
+    ``guarded``); ``lost`` keeps what ended it, for the message.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.qm_lock = threading.RLock()
+        # The text only: an exception's traceback holds cursors, and a cursor
+        # alive keeps the file open after close (sqlite3_close_v2).
+        self.qm_lost: str | None = None
+
+
+def lost_transaction_error(conn) -> pw.OperationalError:
+    text = getattr(conn, "qm_lost", None) or "an earlier statement failed"
+    return pw.OperationalError(f"{text} (SQLite rolled the transaction back; nothing from "
+                               "this action was saved)")
+
+
+def transaction_lost(database: pw.Database | None = None) -> bool:
+    """True when the caller is inside ``atomic()`` but SQLite has already
+    rolled the transaction back (cleanup then has nothing to undo)."""
+    database = database or db.obj
+    if not isinstance(database, pw.SqliteDatabase) or database.is_closed():
+        return False
+    return database.in_transaction() and not database.connection().in_transaction
+
+
+class guarded:
+    """Around a write on ``conn`` by code that believes it is inside a
+    transaction (``in_transaction``): refuse when SQLite has already rolled
+    that transaction back, and remember what made it do so. (A class, not a
+    generator: a generator's frame caught in the traceback would keep the
+    write's cursor, and so the file, open after the connection is closed.)"""
+
+    __slots__ = ("conn", "lock", "in_transaction")
+
+    def __init__(self, conn, in_transaction: bool):
+        self.conn = conn
+        self.lock = getattr(conn, "qm_lock", None)  # None: PostgreSQL, whose errors abort the transaction
+        self.in_transaction = in_transaction
+
+    def __enter__(self):
+        if self.lock is None:
+            return self
+        self.lock.acquire()
+        if self.in_transaction and not self.conn.in_transaction:
+            self.lock.release()
+            raise lost_transaction_error(self.conn)
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if self.lock is None:
+            return False
+        try:
+            if exc is not None and self.in_transaction and not self.conn.in_transaction \
+                    and self.conn.qm_lost is None:
+                self.conn.qm_lost = str(exc).strip() or exc_type.__name__
+        finally:
+            self.lock.release()
+        return False
+
+
 class QMSqliteDatabase(pw.SqliteDatabase):
-    """SQLite that takes its write lock up front.
+    """SQLite that takes its write lock up front, and never writes outside a
+    transaction its caller is still inside (``QMConnection``).
 
     A deferred transaction that later tries to write can fail with
     SQLITE_BUSY without waiting when another connection holds the lock;
@@ -98,6 +171,14 @@ class QMSqliteDatabase(pw.SqliteDatabase):
         if not args and "lock_type" not in kwargs:
             kwargs["lock_type"] = "IMMEDIATE"
         return super().atomic(*args, **kwargs)
+
+    def execute_sql(self, sql, params=None):
+        conn = self.connection()
+        in_txn = bool(self._state.transactions)
+        if in_txn and not conn.in_transaction and sql.lstrip()[:8].upper() == "ROLLBACK":
+            return conn.cursor()  # a savepoint's rollback: SQLite undid it all already
+        with guarded(conn, in_txn):
+            return super().execute_sql(sql, params)
 
     def rollback(self):
         conn = self._state.conn
@@ -121,6 +202,8 @@ class QMSqliteDatabase(pw.SqliteDatabase):
         if lock_type.upper() == "DEFERRED":
             return super().begin(lock_type)
         conn = self.connection()
+        if hasattr(conn, "qm_lost"):
+            conn.qm_lost = None
         deadline = time.monotonic() + BUSY_TIMEOUT_S
         delay = 0.0005
         conn.execute("PRAGMA busy_timeout = 0")
@@ -154,7 +237,7 @@ def make_database(target: str) -> pw.Database:
     if path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     return QMSqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=BUSY_TIMEOUT_S,
-                            check_same_thread=False)
+                            check_same_thread=False, factory=QMConnection)
 
 
 def open_database(target: str | os.PathLike | None = None, *, migrate: bool = True,
