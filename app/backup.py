@@ -36,12 +36,12 @@ import os
 import re
 import shutil
 import sqlite3
-import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import peewee as pw
 
+from app import files
 from app.services.errors import DomainError
 from app.store.db import db, is_postgres_url
 
@@ -79,6 +79,7 @@ class RestoreResult:
     restored_from: Path
     safety_copy: Path | None
     assets: int
+    reset_settings: list[str] = field(default_factory=list)  # "the backup folder setting (…) was reset"
 
 
 # --- where backups go ---------------------------------------------------------------------
@@ -117,7 +118,7 @@ def set_backup_folder(folder: str | os.PathLike | None, by: str | None = None) -
     if folder:
         path = Path(folder).expanduser()
         try:
-            path.mkdir(parents=True, exist_ok=True)
+            files.private_dir(path)
             probe = path / ".quartermaster-write-test"
             probe.write_bytes(b"")
             probe.unlink()
@@ -271,7 +272,7 @@ def _storage(exc: OSError, where: Path) -> BackupError:
 
 
 def _write_compressed(plain: Path, dest: Path) -> None:
-    part = dest.with_name(dest.name + ".part")
+    part = files.temp_name(dest, "part")
     try:
         with plain.open("rb") as src, part.open("wb") as raw:
             with gzip.GzipFile(filename=dest.name[:-3], mode="wb", fileobj=raw,
@@ -293,7 +294,16 @@ def snapshot(src: sqlite3.Connection, dest: Path | None, *, stem: str, reason: s
     copy, and write it to ``dest`` (``.gz``: compressed; else a plain SQLite
     file) or, without ``dest``, under its own name into ``folder``."""
     taken = dt.datetime.now().replace(microsecond=0)
-    with tempfile.TemporaryDirectory(prefix="qm-backup-") as tmp:
+    where = Path(dest).parent if dest is not None else folder
+    assert where is not None
+    try:
+        files.private_dir(where)
+    except OSError as exc:
+        raise _storage(exc, where) from exc
+    # The plain copy is as private as the database and lives beside the
+    # backup, never in the shared temp folder; a killed run's is removed at
+    # the next start-up (files.clean_stale).
+    with files.private(), files.temporary_dir(where, "backup") as tmp:
         plain = Path(tmp) / "copy.sqlite"
         out = sqlite3.connect(plain)
         try:
@@ -309,20 +319,20 @@ def snapshot(src: sqlite3.Connection, dest: Path | None, *, stem: str, reason: s
                               "newest good backup.")
         if dest is None:
             assert folder is not None
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise _storage(exc, folder) from exc
             dest = _unique_path(folder, stem, taken, reason, assets)
         try:
             if dest.name.endswith(".gz"):
                 _write_compressed(plain, dest)
             else:
-                part = dest.with_name(dest.name + ".part")
-                shutil.copyfile(plain, part)
-                with part.open("rb+") as f:
-                    os.fsync(f.fileno())
-                os.replace(part, dest)
+                part = files.temp_name(dest, "part")
+                try:
+                    shutil.copyfile(plain, part)
+                    with part.open("rb+") as f:
+                        os.fsync(f.fileno())
+                    os.replace(part, dest)
+                finally:
+                    with contextlib.suppress(OSError):
+                        part.unlink()
         except OSError as exc:
             raise _storage(exc, dest.parent) from exc
     return BackupInfo(dest, taken, _slug(reason), assets, dest.stat().st_size)
@@ -473,12 +483,13 @@ def export_postgres(output: str | os.PathLike | None = None) -> BackupInfo:
     if output is None:
         folder = backup_folder(None)
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            files.private_dir(folder)
         except OSError as exc:
             raise _storage(exc, folder) from exc
     src_conn = pg.connection()
     source = transfer.summary(src_conn)
-    with tempfile.TemporaryDirectory(prefix="qm-export-") as tmp:
+    where = folder if folder is not None else Path(output).resolve().parent
+    with files.private(), files.temporary_dir(where, "export") as tmp:
         plain = Path(tmp) / f"{name}.sqlite"
         try:
             local = open_database(plain)
@@ -525,7 +536,7 @@ def _decompress_to(src: Path, dest: Path) -> None:
 def verify_file(path: Path) -> int:
     """Check that ``path`` is a sound Quartermaster database this version can
     open; returns its asset count."""
-    from app.store import migrations
+    from app.store import migrations, schema
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
@@ -536,6 +547,7 @@ def verify_file(path: Path) -> int:
                 version = conn.execute(
                     f"SELECT MAX(version) FROM {migrations.VERSION_TABLE}").fetchone()[0]
             assets = _asset_count(conn)
+            foreign = schema.foreign_objects(conn) if not problems else []
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
@@ -547,6 +559,10 @@ def verify_file(path: Path) -> int:
     if int(version) > migrations.LATEST:
         raise BackupError(f"That backup was made by a newer Quartermaster (schema {version}); "
                           "update Quartermaster to restore it.")
+    if foreign:
+        more = f" (and {len(foreign) - 1} more)" if len(foreign) > 1 else ""
+        raise BackupError(f"That backup holds a {foreign[0]}{more}; it was not restored. "
+                          "Restore a backup Quartermaster made.")
     return assets
 
 
@@ -555,20 +571,29 @@ def _keep_damaged(target: Path, folder: Path) -> Path | None:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     dest = folder / f"{target.stem}-{stamp}-unreadable{target.suffix or '.sqlite'}"
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(target, dest)
-        for extra in ("-wal", "-shm"):
-            side = Path(str(target) + extra)
-            if side.exists():
-                shutil.copyfile(side, Path(str(dest) + extra))
+        files.private_dir(folder)
+        with files.private():
+            shutil.copyfile(target, dest)
+            for extra in ("-wal", "-shm"):
+                side = Path(str(target) + extra)
+                if side.exists():
+                    shutil.copyfile(side, Path(str(dest) + extra))
     except OSError as exc:
         raise _storage(exc, folder) from exc
     return dest
 
 
-def restore(backup: str | os.PathLike, target: str | os.PathLike | None = None) -> RestoreResult:
-    """Replace the database file with ``backup`` (after verifying it and
-    backing up the current file), then re-open it if it was open."""
+def restore(backup: str | os.PathLike, target: str | os.PathLike | None = None, *,
+            force: bool = False, by: str | None = None) -> RestoreResult:
+    """Replace the database with ``backup`` (after verifying it and backing up
+    the current file), then re-open it if it was open.
+
+    Refused while another Quartermaster has the file open (named in the
+    message) unless ``force``; then those processes stop writing at their
+    next change and say why. A sound current file gets the backup's pages
+    written into it through SQLite (every process sees one file, never an
+    old unlinked one); a damaged one is replaced by a rename."""
+    from app.store import instances
     from app.store.db import close_database, open_database, resolve_target
     backup = Path(backup)
     if not backup.is_file():
@@ -582,43 +607,143 @@ def restore(backup: str | os.PathLike, target: str | os.PathLike | None = None) 
                           "`quartermaster --db FILE migrate-to postgresql://…` into an empty database.")
     target = Path(target).resolve()
     was_open = bound_file is not None and bound_file.resolve() == target
+    others = instances.others(target) if target.exists() else []
+    if others and not force:
+        raise BackupError(f"Quartermaster is using {target.name} on {instances.describe_all(others)}. "
+                          "Close it there first (or restore with --force: those programs then "
+                          "stop writing and must be re-opened).")
     folder = backup_folder(target) if not was_open else backup_folder(bound_file)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.restoring")
-    _decompress_to(backup, tmp)
-    try:
-        assets = verify_file(tmp)
-        safety = None
-        if target.exists():
-            try:
-                if was_open:
-                    conn = db.obj.connection()
-                    safety = snapshot(conn, None, stem=target.stem, reason="before-restore",
-                                      folder=folder).path
-                else:
-                    conn = sqlite3.connect(target, timeout=30)
-                    try:
+    files.private_dir(target.parent)
+    tmp = files.temp_name(target, "restoring")
+    with instances.doing(f"restoring {backup.name}"):
+        with files.private():
+            _decompress_to(backup, tmp)
+        try:
+            assets = verify_file(tmp)
+            reset = _neutralise(tmp, backup.name, by)
+            safety = None
+            sound = False
+            if target.exists():
+                try:
+                    if was_open:
+                        conn = db.obj.connection()
                         safety = snapshot(conn, None, stem=target.stem, reason="before-restore",
                                           folder=folder).path
-                    finally:
-                        conn.close()
-            except (BackupError, sqlite3.DatabaseError, pw.DatabaseError) as exc:
-                if isinstance(exc, BackupError) and "could not be written" in str(exc):
-                    raise
-                safety = _keep_damaged(target, folder)
-        if was_open:
-            close_database()
-        for extra in ("-wal", "-shm", "-journal"):
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(str(target) + extra)
-        os.replace(tmp, target)
-        _fsync_dir(target.parent)
-    except OSError as exc:
-        raise _storage(exc, target.parent) from exc
-    finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+                    else:
+                        conn = sqlite3.connect(target, timeout=30)
+                        try:
+                            safety = snapshot(conn, None, stem=target.stem, reason="before-restore",
+                                              folder=folder).path
+                        finally:
+                            conn.close()
+                    sound = True
+                except (BackupError, sqlite3.DatabaseError, pw.DatabaseError) as exc:
+                    if isinstance(exc, BackupError) and "could not be written" in str(exc):
+                        raise
+                    safety = _keep_damaged(target, folder)
+            if was_open:
+                close_database()
+            instances.note_restore(target, backup.name)
+            if not (sound and _write_into(tmp, target)):
+                for extra in ("-wal", "-shm", "-journal"):
+                    with contextlib.suppress(FileNotFoundError):
+                        os.remove(str(target) + extra)
+                os.replace(tmp, target)
+                _fsync_dir(target.parent)
+        except OSError as exc:
+            raise _storage(exc, target.parent) from exc
+        finally:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
     if was_open:
         open_database(target)
     log.info("restored %s from %s", target, backup)
-    return RestoreResult(target, backup, safety, assets)
+    return RestoreResult(target, backup, safety, assets, reset)
+
+
+def _write_into(src: Path, target: Path) -> bool:
+    """Write the verified copy's pages into the database file in place, through
+    SQLite's backup API under its write lock (waiting for a writer to finish):
+    processes that still have the file open keep one file, see the restored
+    data, and notice the new generation before they write. False when that
+    cannot be done (the page sizes differ): the caller swaps the file."""
+    from app.store.db import BUSY_TIMEOUT_S
+    source = sqlite3.connect(f"file:{src}?mode=ro", uri=True)
+    dest = sqlite3.connect(target, timeout=BUSY_TIMEOUT_S)
+    try:
+        if source.execute("PRAGMA page_size").fetchone() != dest.execute("PRAGMA page_size").fetchone():
+            return False
+        source.backup(dest)
+        with contextlib.suppress(sqlite3.Error):
+            dest.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return True
+    except sqlite3.Error as exc:
+        log.warning("restore in place failed (%s); replacing the file instead", exc)
+        return False
+    finally:
+        source.close()
+        dest.close()
+
+
+# Settings that point outside the database: a restored file must not choose
+# where later backups (all personal data, product keys) are written, or which
+# file is read as the logo. They go back to their defaults and the user is told.
+OUTSIDE_SETTINGS = {FOLDER_SETTING: "backup folder", "org_logo": "logo file"}
+
+
+def _neutralise(path: Path, source: str, by: str | None) -> list[str]:
+    """Reset the settings of ``OUTSIDE_SETTINGS`` in the verified copy, give
+    it a new generation (``PRAGMA user_version``: processes holding the old
+    file see the change), and note the restore in its history. Returns one
+    phrase per reset setting."""
+    import json
+    import random
+
+    from app.services.base import current_user
+    reset = []
+    conn = sqlite3.connect(path)
+    try:
+        with conn:
+            for key, label in OUTSIDE_SETTINGS.items():
+                row = conn.execute("SELECT value FROM setting WHERE key = ?", (key,)).fetchone()
+                value = json.loads(row[0]) if row and row[0] else None
+                if value in (None, ""):
+                    continue
+                conn.execute("DELETE FROM setting WHERE key = ?", (key,))
+                reset.append(f"the {label} setting ({value}) was reset")
+                _history(conn, "setting", "reset", key, str(value), None, by or current_user(),
+                         f"reset when restored from {source}: it pointed outside the database")
+            _history(conn, "database", "restore", None, None, source, by or current_user(),
+                     f"restored from {source}")
+        conn.execute(f"PRAGMA user_version = {random.randint(1, 2**31 - 1)}")
+    finally:
+        conn.close()
+    return reset
+
+
+def _history(conn, entity, action, field, old, new, who, note) -> None:
+    conn.execute("INSERT INTO history_entry (entity, entity_id, action, field, old, new, who, at, "
+                 "note) VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?)",
+                 (entity, action, field, old, new, who,
+                  dt.datetime.now(dt.timezone.utc).replace(tzinfo=None).isoformat(" "), note))
+
+
+def clean_leftovers() -> list[Path]:
+    """At start-up: what killed backups, restores and exports left behind
+    (plain copies, ``.part`` and ``.restoring`` files) beside the database, in
+    the backup folder and in the system temp folder (older versions put their
+    copies there). See ``files.clean_stale``."""
+    import tempfile
+    db_file = database_file()
+    folders: list[Path | None] = [Path(tempfile.gettempdir())]
+    if db_file is not None:
+        folders.append(db_file.resolve().parent)
+        with contextlib.suppress(Exception):
+            folders.append(backup_folder(db_file))
+    elif _is_open():
+        with contextlib.suppress(Exception):
+            folders.append(backup_folder(None))
+    removed = files.clean_stale(*folders)
+    for p in removed:
+        log.info("removed a leftover temporary copy: %s", p)
+    return removed

@@ -42,6 +42,9 @@ def who(by: str | None) -> str:
 
 
 def storage_message(exc: Exception) -> str | None:
+    from app.store.db import DatabaseReplaced
+    if isinstance(exc, DatabaseReplaced):
+        return str(exc)
     text = str(exc).lower()
     if "disk is full" in text or "database or disk is full" in text or "no space" in text:
         return ("The disk is full: nothing from this action was saved. Free some space "
@@ -57,6 +60,10 @@ def storage_message(exc: Exception) -> str | None:
         return ("The database file is damaged: nothing from this action was saved. Restore "
                 "the newest good backup (Settings → Backups, or `quartermaster restore FILE`).")
     if "database is locked" in text or "busy" in text:
+        holders = getattr(exc, "qm_holders", "")
+        if holders:
+            return (f"The database stayed busy for too long: Quartermaster on {holders}. "
+                    "Nothing from this action was saved; try again when that is done.")
         return ("Another Quartermaster kept the database busy for too long: nothing from "
                 "this action was saved. Try again in a moment.")
     if "could not connect" in text or "server closed the connection" in text \

@@ -86,6 +86,47 @@ def _sqlite_path(target: str) -> str:
     return target
 
 
+class DatabaseReplaced(pw.OperationalError):
+    """The database file was restored (replaced) under this process: it stops
+    writing rather than write into a file nobody will see again."""
+
+
+def file_identity(path: str, conn=None) -> tuple | None:
+    """(device, inode, generation) of the file at ``path``; the generation is
+    ``PRAGMA user_version`` as ``conn`` reads it, which a restore changes."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    generation = None
+    if conn is not None:
+        with contextlib.suppress(sqlite3.Error):
+            generation = conn.execute("PRAGMA user_version").fetchone()[0]
+    return (st.st_dev, st.st_ino, generation)
+
+
+def replaced_message(path: str) -> str:
+    from app.store import instances
+    note = instances.last_restore(Path(path)) or {}
+    by = ""
+    if note:
+        by = (f" by {note.get('user', '?')} on {note.get('workstation', '?')} at "
+              f"{str(note.get('at', '')).replace('T', ' ')}")
+    return (f"The database {Path(path).name} was restored from a backup{by}; this program "
+            "stopped writing to it so that nothing goes into the replaced copy. Nothing from "
+            "this action was saved: close and re-open Quartermaster to work on the restored data.")
+
+
+def who_is_busy(path: str) -> str:
+    """Who else has the file open and what they are doing, for a lock-wait message."""
+    from app.store import instances
+    with contextlib.suppress(Exception):
+        infos = instances.others(Path(path))
+        busy = [i for i in infos if i.get("activity")] or infos
+        return instances.describe_all(busy)
+    return ""
+
+
 class QMConnection(sqlite3.Connection):
     """A sqlite3 connection that knows when its transaction ended behind the
     caller's back.
@@ -172,6 +213,25 @@ class QMSqliteDatabase(pw.SqliteDatabase):
             kwargs["lock_type"] = "IMMEDIATE"
         return super().atomic(*args, **kwargs)
 
+    def _connect(self):
+        conn = super()._connect()
+        if self.database not in ("", ":memory:") and hasattr(conn, "qm_lost"):
+            conn.qm_identity = file_identity(self.database, conn)
+        return conn
+
+    def _check_same_file(self, conn) -> None:
+        """Inside the write lock: the file at our path is still the one this
+        connection has open, with the content it had (a restore swaps the file
+        or writes a new generation into it). Otherwise stop writing, and say why."""
+        expected = getattr(conn, "qm_identity", None)
+        if expected is None:
+            return
+        if file_identity(self.database, conn) == expected:
+            return
+        with contextlib.suppress(Exception):
+            conn.execute("ROLLBACK")
+        raise DatabaseReplaced(replaced_message(self.database))
+
     def execute_sql(self, sql, params=None):
         conn = self.connection()
         in_txn = bool(self._state.transactions)
@@ -210,11 +270,14 @@ class QMSqliteDatabase(pw.SqliteDatabase):
         try:
             while True:
                 try:
-                    return super().begin(lock_type)
+                    super().begin(lock_type)
+                    self._check_same_file(conn)
+                    return None
                 except pw.OperationalError as exc:
                     if "locked" not in str(exc) and "busy" not in str(exc):
                         raise
                     if time.monotonic() >= deadline:
+                        exc.qm_holders = who_is_busy(self.database)
                         raise
                 time.sleep(delay * (0.5 + random.random()))
                 delay = min(delay * 1.5, 0.004)
@@ -235,7 +298,8 @@ def make_database(target: str) -> pw.Database:
         )
     path = _sqlite_path(target)
     if path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        from app import files
+        files.private_dir(Path(path).parent)
     return QMSqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=BUSY_TIMEOUT_S,
                             check_same_thread=False, factory=QMConnection)
 
@@ -249,8 +313,10 @@ def open_database(target: str | os.PathLike | None = None, *, migrate: bool = Tr
     """
     target = resolve_target(target)
     database = make_database(target)
+    from app import files
     try:
-        database.connect(reuse_if_open=True)
+        with files.private():  # a new file (and its -wal, -shm) readable by its owner only
+            database.connect(reuse_if_open=True)
         checked = _verify_sqlite(database, target) if isinstance(database, pw.SqliteDatabase) \
             else False
     except DatabaseOpenError:
@@ -259,15 +325,45 @@ def open_database(target: str | os.PathLike | None = None, *, migrate: bool = Tr
     except (pw.OperationalError, pw.DatabaseError, sqlite3.DatabaseError) as exc:
         with contextlib.suppress(Exception):
             database.close()
-        raise DatabaseOpenError(_open_failure_message(target, exc)) from exc
+        database = _with_prompted_password(target, exc)
+        if database is None:
+            raise DatabaseOpenError(_open_failure_message(target, exc)) from exc
+        checked = False
     db.initialize(database)
     database.qm_target = target
+    if isinstance(database, pw.SqliteDatabase) and database.database not in ("", ":memory:"):
+        from app.store import instances
+        instances.register(Path(database.database))
     if migrate:
         from app.store import migrations
         migrations.migrate(database, target, backup=backup_before_migrate)
     if checked:
         _record_full_check(database)
     return database
+
+
+def _with_prompted_password(target: str, exc: Exception) -> pw.Database | None:
+    """The server wants a password the URL, PGPASSWORD and ~/.pgpass did not
+    give: ask (``secrets.set_prompt``) and connect with the answer, which is
+    kept in memory only. None when there is nobody to ask or it still fails."""
+    from app.store import secrets
+    if not is_postgres_url(target) or not secrets.needs_password(exc):
+        return None
+    for _attempt in range(3):
+        password = secrets.ask(describe(target))
+        if not password:
+            return None
+        database = make_database(target)
+        database.connect_params["password"] = password
+        try:
+            database.connect()
+            return database
+        except (pw.OperationalError, pw.DatabaseError) as again:
+            with contextlib.suppress(Exception):
+                database.close()
+            if not secrets.needs_password(again):
+                raise DatabaseOpenError(_open_failure_message(target, again)) from again
+    return None
 
 
 def _verify_sqlite(database: pw.SqliteDatabase, target: str, full: bool | None = None) -> bool:
@@ -311,7 +407,8 @@ def _last_full_check(database: pw.SqliteDatabase) -> str | None:
 
 
 def _open_failure_message(target: str, exc: Exception) -> str:
-    text = str(exc).strip() or exc.__class__.__name__
+    from app.store.secrets import redact
+    text = redact(str(exc).strip() or exc.__class__.__name__)
     if is_postgres_url(target):
         return (f"Cannot connect to {describe(target)}: {text.splitlines()[0]}. "
                 "Check the server address, the user name and that the database exists.")
@@ -364,6 +461,9 @@ def close_database() -> None:
     obj = db.obj
     if obj is not None and not obj.is_closed():
         obj.close()
+    if isinstance(obj, pw.SqliteDatabase) and obj.database not in ("", ":memory:"):
+        from app.store import instances
+        instances.unregister(Path(obj.database))
 
 
 def is_sqlite() -> bool:
