@@ -619,46 +619,71 @@ def restore(backup: str | os.PathLike, target: str | os.PathLike | None = None, 
         with files.private():
             _decompress_to(backup, tmp)
         try:
-            assets = verify_file(tmp)
-            reset = _neutralise(tmp, backup.name, by)
-            safety = None
-            sound = False
-            if target.exists():
-                try:
-                    if was_open:
-                        conn = db.obj.connection()
-                        safety = snapshot(conn, None, stem=target.stem, reason="before-restore",
-                                          folder=folder).path
-                    else:
-                        conn = sqlite3.connect(target, timeout=30)
-                        try:
+            try:
+                assets = verify_file(tmp)
+                reset = _neutralise(tmp, backup.name, by)
+                safety = None
+                sound = False
+                if target.exists():
+                    instances.note_restore(target, backup.name)
+                    try:
+                        # From here on, every other process refuses its next write
+                        # (a new generation in the file), so the copy taken next
+                        # holds everything they saved and nothing is lost after it.
+                        _fence(target)
+                        if was_open:
+                            conn = db.obj.connection()
                             safety = snapshot(conn, None, stem=target.stem, reason="before-restore",
                                               folder=folder).path
-                        finally:
-                            conn.close()
-                    sound = True
-                except (BackupError, sqlite3.DatabaseError, pw.DatabaseError) as exc:
-                    if isinstance(exc, BackupError) and "could not be written" in str(exc):
-                        raise
-                    safety = _keep_damaged(target, folder)
-            if was_open:
-                close_database()
-            instances.note_restore(target, backup.name)
-            if not (sound and _write_into(tmp, target)):
-                for extra in ("-wal", "-shm", "-journal"):
-                    with contextlib.suppress(FileNotFoundError):
-                        os.remove(str(target) + extra)
-                os.replace(tmp, target)
-                _fsync_dir(target.parent)
-        except OSError as exc:
-            raise _storage(exc, target.parent) from exc
-        finally:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
+                        else:
+                            conn = sqlite3.connect(target, timeout=30)
+                            try:
+                                safety = snapshot(conn, None, stem=target.stem, reason="before-restore",
+                                                  folder=folder).path
+                            finally:
+                                conn.close()
+                        sound = True
+                    except (BackupError, sqlite3.DatabaseError, pw.DatabaseError) as exc:
+                        if isinstance(exc, BackupError) and "could not be written" in str(exc):
+                            raise
+                        safety = _keep_damaged(target, folder)
+                if was_open:
+                    close_database()
+                if not (sound and _write_into(tmp, target)):
+                    for extra in ("-wal", "-shm", "-journal"):
+                        with contextlib.suppress(FileNotFoundError):
+                            os.remove(str(target) + extra)
+                    os.replace(tmp, target)
+                    _fsync_dir(target.parent)
+            except OSError as exc:
+                raise _storage(exc, target.parent) from exc
+            finally:
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+        except BaseException:
+            if was_open:  # the fence renewed the file's generation: this process re-opens it
+                with contextlib.suppress(Exception):
+                    close_database()
+                    open_database(target)
+            raise
     if was_open:
         open_database(target)
     log.info("restored %s from %s", target, backup)
     return RestoreResult(target, backup, safety, assets, reset)
+
+
+def _fence(target: Path) -> None:
+    """A new generation in the live file (``PRAGMA user_version``), written
+    under the write lock: another process's next transaction sees it and
+    stops (see ``db.file_identity``)."""
+    import random
+
+    from app.store.db import BUSY_TIMEOUT_S
+    conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_S)
+    try:
+        conn.execute(f"PRAGMA user_version = {random.randint(1, 2**31 - 1)}")
+    finally:
+        conn.close()
 
 
 def _write_into(src: Path, target: Path) -> bool:
