@@ -34,10 +34,10 @@ KIND_LABELS = {
     "location": "Room", "site": "Site", "model": "Model", "category": "Category",
     "manufacturer": "Maker", "supplier": "Supplier", "repair": "Repair",
     "stocktake": "Stocktake", "setting": "Settings", "tags": "Tags", "demo": "Demo data",
-    "import": "Import",
+    "import": "Import", "export": "Export", "database": "Database",
 }
 # Kinds that are one thing, not a record with an id worth showing.
-SINGLETONS = ("setting", "tags", "demo", "import")
+SINGLETONS = ("setting", "tags", "demo", "import", "export", "database")
 
 ACTION_LABELS = {
     "create": "Created", "update": "Changed", "delete": "Deleted", "check_out": "Checked out",
@@ -49,6 +49,8 @@ ACTION_LABELS = {
     "reveal_key": "Product key shown", "reserve": "Tags reserved", "void": "Tag voided",
     "start": "Started", "close": "Closed", "reopen": "Reopened", "apply": "Applied",
     "import": "Imported", "note": "Note",
+    "export_keys": "Product keys exported", "restore": "Restored from a backup",
+    "reset": "Reset",
 }
 
 COLUMNS = [

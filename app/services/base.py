@@ -41,6 +41,23 @@ def who(by: str | None) -> str:
     return by or current_user()
 
 
+# A search is what a person types or scans: a tag, a serial, a few words. Far
+# longer text (a whole file pasted into a search box) is refused with a
+# message, on both engines: SQLite gives up on a LIKE pattern over 50,000
+# characters ("pattern too complex"), and PostgreSQL would scan every row with it.
+MAX_SEARCH_CHARS = 1_000
+
+
+def search_text(text: str | None) -> str:
+    """``text`` as given, or ValidationError when it is longer than a search can be."""
+    text = text or ""
+    if len(text) > MAX_SEARCH_CHARS:
+        raise ValidationError(f"The search text is too long ({len(text):,} characters; at most "
+                              f"{MAX_SEARCH_CHARS:,}). Search for part of it: a tag, a serial "
+                              "number or a name.", field="search")
+    return text
+
+
 def storage_message(exc: Exception) -> str | None:
     from app.store.db import DatabaseReplaced
     if isinstance(exc, DatabaseReplaced):
