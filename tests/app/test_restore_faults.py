@@ -217,3 +217,39 @@ def test_a_swapped_file_is_noticed_before_the_next_write(inventory, tmp_path):
     con = sqlite3.connect(target)
     assert con.execute("SELECT COUNT(*) FROM asset WHERE name = 'Lost?'").fetchone()[0] == 0
     con.close()
+
+
+HOLDER = textwrap.dedent("""
+    import sys, time
+    from app.store.db import open_database, db
+    from app.store import instances
+    open_database(sys.argv[1])
+    with instances.doing("importing big.csv"):
+        with db.atomic():
+            print("holding", flush=True)
+            time.sleep(float(sys.argv[2]))
+""")
+
+
+def test_a_lock_wait_says_who_holds_the_lock_and_what_for(inventory, monkeypatch):
+    target, _good = inventory
+    proc = subprocess.Popen([sys.executable, "-c", HOLDER, str(target), "20"], cwd=ROOT,
+                            stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "QM_NO_AUTO_BACKUP": "1", "QM_USER": "importer"})
+    try:
+        assert proc.stdout.readline().strip() == "holding"
+        from app.store import db as store_db
+        monkeypatch.setattr(store_db, "BUSY_TIMEOUT_S", 1)
+        open_database(target)
+        from app.services import assets
+        from app.services.errors import StorageError
+        room = Asset.select().first().location_id
+        with pytest.raises(StorageError) as err:
+            assets.create({"name": "Waiting", "location_id": room})
+        message = str(err.value)
+        assert f"Quartermaster on {files.host()} (importer, importing big.csv since " in message
+        assert "Nothing from this action was saved" in message
+        close_database()
+    finally:
+        proc.kill()
+        proc.wait()
