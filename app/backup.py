@@ -60,6 +60,14 @@ class BackupError(DomainError):
     """A backup or restore could not be made; the message says why and what to do."""
 
 
+class BackupInUse(BackupError):
+    """Other Quartermaster processes have the file open (``others``: their descriptions)."""
+
+    def __init__(self, message: str, others: list[dict]):
+        super().__init__(message)
+        self.others = others
+
+
 @dataclass(frozen=True)
 class BackupInfo:
     path: Path
@@ -609,9 +617,9 @@ def restore(backup: str | os.PathLike, target: str | os.PathLike | None = None, 
     was_open = bound_file is not None and bound_file.resolve() == target
     others = instances.others(target) if target.exists() else []
     if others and not force:
-        raise BackupError(f"Quartermaster is using {target.name} on {instances.describe_all(others)}. "
+        raise BackupInUse(f"Quartermaster is using {target.name} on {instances.describe_all(others)}. "
                           "Close it there first (or restore with --force: those programs then "
-                          "stop writing and must be re-opened).")
+                          "stop writing and must be re-opened).", others)
     folder = backup_folder(target) if not was_open else backup_folder(bound_file)
     files.private_dir(target.parent)
     tmp = files.temp_name(target, "restoring")

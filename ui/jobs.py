@@ -132,12 +132,13 @@ def show_error(parent, title: str, exc: BaseException, tb: str = "") -> None:
     """A readable message for a domain error; a short note for anything else."""
     from app.services.errors import DomainError
     from app.store.db import DatabaseOpenError
+    from app.store.secrets import redact
     if isinstance(exc, (DomainError, DatabaseOpenError)):
-        QMessageBox.warning(parent, title, str(exc))
+        QMessageBox.warning(parent, title, redact(str(exc)))
     else:
         import logging
-        logging.getLogger(__name__).error("%s failed:\n%s", title, tb)
-        QMessageBox.critical(parent, title, f"{title} failed: {exc}")
+        logging.getLogger(__name__).error("%s failed:\n%s", title, redact(tb))
+        QMessageBox.critical(parent, title, f"{title} failed: {redact(str(exc))}")
 
 
 def wait_for_jobs(timeout_ms: int = 30_000) -> None:

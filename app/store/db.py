@@ -105,6 +105,17 @@ def file_identity(path: str, conn=None) -> tuple | None:
     return (st.st_dev, st.st_ino, generation)
 
 
+def file_replaced(database: pw.Database | None = None) -> bool:
+    """Whether the SQLite file this process has open was restored under it
+    (another inode at its path, or a new generation): time to re-open."""
+    database = database or db.obj
+    if not isinstance(database, QMSqliteDatabase) or database.is_closed():
+        return False
+    conn = database.connection()
+    expected = getattr(conn, "qm_identity", None)
+    return expected is not None and file_identity(database.database, conn) != expected
+
+
 def replaced_message(path: str) -> str:
     from app.store import instances
     note = instances.last_restore(Path(path)) or {}

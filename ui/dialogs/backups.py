@@ -179,13 +179,30 @@ def restore_with_confirmation(parent, path: Path, when: str) -> bool:
     if answer != QMessageBox.Yes:
         return False
     try:
-        result = backup.restore(path)
+        try:
+            result = backup.restore(path)
+        except backup.BackupInUse as exc:
+            again = QMessageBox.question(
+                parent, "Restore backup",
+                f"{exc}\n\nRestore anyway? Those programs stop writing at their next change "
+                "and must be re-opened; what they saved until now is in the copy taken first.",
+                QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+            if again != QMessageBox.Yes:
+                return False
+            result = backup.restore(path, force=True)
     except DomainError as exc:
         show_error(parent, "Restore backup", exc)
         return False
     bus.data_changed.emit("all")
     bus.status_message.emit(f"Restored {result.target.name} from {path.name} "
                             f"({result.assets:,} assets)")
+    if result.reset_settings:
+        QMessageBox.information(
+            parent, "Restore backup",
+            "The backup was restored. Settings that pointed outside the database were "
+            "reset, so that a restored file cannot choose where your data goes:\n\n"
+            + "\n".join(f"• {line[0].upper()}{line[1:]}." for line in result.reset_settings)
+            + "\n\nSet them again in Settings if they are still wanted.")
     return True
 
 
