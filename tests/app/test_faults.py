@@ -167,3 +167,22 @@ def test_an_io_error_in_the_background_writer_stops_both_threads(seeded, tmp_pat
 def test_insert_rows_refuses_to_run_outside_a_transaction(sqlite_db):
     with pytest.raises(RuntimeError):
         bulk.insert_rows("site", ("name",), [("Nowhere",)])
+
+
+@pytest.mark.parametrize("extra", [3, 40, 200])
+def test_disk_full_during_demo_data_leaves_the_file_as_it_was(tmp_path, monkeypatch, extra):
+    from app.demo import build_demo
+    monkeypatch.setenv("QM_NO_AUTO_BACKUP", "1")
+    path = tmp_path / "empty.sqlite"
+    open_database(path)
+    close_database()
+    _settle(path)
+    original = path.read_bytes()
+    database = open_database(path)
+    pages = database.execute_sql("PRAGMA page_count").fetchone()[0]
+    database.execute_sql(f"PRAGMA max_page_count = {pages + extra}")
+    with pytest.raises(StorageError, match="disk is full"):
+        build_demo(assets=1500)
+    close_database()
+    _settle(path)
+    assert path.read_bytes() == original
