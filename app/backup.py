@@ -758,7 +758,7 @@ def _history(conn, entity, action, field, old, new, who, note) -> None:
     conn.execute("INSERT INTO history_entry (entity, entity_id, action, field, old, new, who, at, "
                  "note) VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?)",
                  (entity, action, field, old, new, who,
-                  dt.datetime.now(dt.timezone.utc).replace(tzinfo=None).isoformat(" "), note))
+                  dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(" "), note))
 
 
 def clean_leftovers() -> list[Path]:

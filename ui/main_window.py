@@ -533,7 +533,7 @@ class MainWindow(QMainWindow):
             note = store_db.replaced_message(target).split(";")[0]
             store_db.close_database()
             store_db.open_database(target)
-        except Exception:  # noqa: BLE001 - the next write refuses with the reason anyway
+        except Exception:  # the next write refuses, with the reason, anyway
             log.exception("re-opening the restored database failed")
             return False
         from app.store import changes

@@ -181,7 +181,7 @@ class guarded:
     generator: a generator's frame caught in the traceback would keep the
     write's cursor, and so the file, open after the connection is closed.)"""
 
-    __slots__ = ("conn", "lock", "in_transaction")
+    __slots__ = ("conn", "in_transaction", "lock")
 
     def __init__(self, conn, in_transaction: bool):
         self.conn = conn

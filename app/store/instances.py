@@ -28,7 +28,7 @@ from app import files
 _LOCK_AT = 1 << 30  # lock a byte far past the text, so others can still read it (Windows)
 _mutex = threading.RLock()
 _program = "Quartermaster"
-_mine: dict[Path, "_Registration"] = {}
+_mine: dict[Path, _Registration] = {}
 
 
 def folder_for(db_file: Path) -> Path:

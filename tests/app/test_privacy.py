@@ -28,7 +28,7 @@ def _run(home: Path, *args, env=None, timeout=120):
            "XDG_CONFIG_HOME": str(home / "config"), **(env or {})}
     env.pop("QM_NO_AUTO_BACKUP", None)
     return subprocess.run([sys.executable, "-m", "app", *args], capture_output=True, text=True,
-                          cwd=ROOT, env=env, timeout=timeout)
+                          cwd=ROOT, env=env, timeout=timeout, check=False)
 
 
 def _everything(root: Path):

@@ -32,7 +32,8 @@ QM = [sys.executable, "-m", "app"]
 
 def qm(dbp, *args, timeout=120):
     return subprocess.run(QM + ["--db", str(dbp), *args], capture_output=True, text=True,
-                          cwd=ROOT, timeout=timeout, env={**os.environ, "QM_NO_AUTO_BACKUP": "1"})
+                          cwd=ROOT, timeout=timeout, env={**os.environ, "QM_NO_AUTO_BACKUP": "1"},
+                          check=False)
 
 
 @pytest.fixture
@@ -61,15 +62,15 @@ def _crafted(good: Path, tmp_path: Path, name: str, *sql: str) -> Path:
 
 
 @pytest.mark.parametrize("name, sql, reason", [
-    ("trigger", ["CREATE TRIGGER wipe AFTER INSERT ON history_entry BEGIN "
-                 "DELETE FROM history_entry WHERE id = new.id; END"],
+    ("trigger", [("CREATE TRIGGER wipe AFTER INSERT ON history_entry BEGIN "
+                  "DELETE FROM history_entry WHERE id = new.id; END")],
      "trigger wipe on history_entry, which Quartermaster does not make"),
     ("table", ["CREATE TABLE payload (x TEXT)"], "table payload, which Quartermaster does not make"),
     ("view", ["CREATE VIEW everyone AS SELECT * FROM person"],
      "view everyone, which Quartermaster does not make"),
     ("changed-trigger", ["DROP TRIGGER asset_fts_ai",
-                         "CREATE TRIGGER asset_fts_ai AFTER INSERT ON asset BEGIN "
-                         "DELETE FROM history_entry; END"],
+                         ("CREATE TRIGGER asset_fts_ai AFTER INSERT ON asset BEGIN "
+                          "DELETE FROM history_entry; END")],
      "trigger asset_fts_ai on asset defined differently"),
     ("column", ["ALTER TABLE person ADD COLUMN ssn TEXT"], "table person with column(s) ssn"),
     ("index", ["CREATE INDEX sneaky ON person (email)"], "index sneaky on person"),
@@ -174,7 +175,7 @@ def test_restore_while_another_process_writes_is_refused_then_forced(inventory, 
     saved += [ln.split()[1] for ln in lines if ln.startswith("saved")]
     # Every write the writer reported went into the file: the safety copy taken
     # before the restore holds each of them; the restored file holds none.
-    safety = sorted((target.parent / "backups").glob("inv-*-before-restore-*.sqlite.gz"))[-1]
+    safety = max((target.parent / "backups").glob("inv-*-before-restore-*.sqlite.gz"))
     plain = tmp_path / "safety.sqlite"
     import gzip
     plain.write_bytes(gzip.decompress(safety.read_bytes()))

@@ -178,9 +178,9 @@ def test_another_process_writing_refreshes_the_list_keeping_the_selection(qtbot,
 def test_a_restore_on_another_workstation_reopens_the_window_on_the_restored_data(qtbot, reg):
     """The window is registered, so a restore elsewhere is refused; forced, the
     window notices within its poll, re-opens the file and says why."""
-    from ui.main_window import MainWindow
     from app.store.db import current_target
-    d, made = reg
+    from ui.main_window import MainWindow
+    _d, made = reg
     info = backup.make_backup("manual")
     assets.update(made[0].id, {"name": "Changed after the backup"})
     w = MainWindow(start_page="assets")
@@ -193,10 +193,10 @@ def test_a_restore_on_another_workstation_reopens_the_window_on_the_restored_dat
     bus.status_message.connect(messages.append)
     qm = [sys.executable, "-m", "app", "--db", current_target(), "restore", str(info.path)]
     env = {**os.environ, "QM_NO_AUTO_BACKUP": "1"}
-    res = subprocess.run(qm, cwd=ROOT, capture_output=True, text=True, timeout=60, env=env)
+    res = subprocess.run(qm, cwd=ROOT, capture_output=True, text=True, timeout=60, env=env, check=False)
     assert res.returncode == 1 and "is using qm.sqlite on" in res.stderr
     res = subprocess.run(qm[:-1] + ["--force", qm[-1]], cwd=ROOT, capture_output=True, text=True,
-                         timeout=60, env=env)
+                         timeout=60, env=env, check=False)
     assert res.returncode == 0, res.stderr
     qtbot.waitUntil(lambda: any("restored from a backup" in m for m in messages), timeout=10_000)
     assert assets.get(made[0].id).name == "Laptop 1"  # the restored data, from the re-opened file
@@ -205,9 +205,8 @@ def test_a_restore_on_another_workstation_reopens_the_window_on_the_restored_dat
 
 
 def test_restore_in_use_asks_and_reset_settings_are_shown(qtbot, reg, tmp_path, monkeypatch):
-    from ui.dialogs.backups import restore_with_confirmation
     from app.services import settings
-    d, made = reg
+    from ui.dialogs.backups import restore_with_confirmation
     settings.update({"backup_folder": str(tmp_path / "elsewhere")})
     info = backup.make_backup("manual")
     settings.update({"backup_folder": None})
