@@ -654,6 +654,16 @@ def restore(backup: str | os.PathLike, target: str | os.PathLike | None = None, 
                     except (BackupError, sqlite3.DatabaseError, pw.DatabaseError) as exc:
                         if isinstance(exc, BackupError) and "could not be written" in str(exc):
                             raise
+                        text = str(exc).lower()
+                        if "locked" in text or "busy" in text:
+                            # A sound file another program keeps busy is no damaged file:
+                            # never swap it away under a writer.
+                            from app.store.db import who_is_busy
+                            holders = who_is_busy(str(target))
+                            raise BackupError(
+                                f"{target.name} stayed busy for too long"
+                                f"{': Quartermaster on ' + holders if holders else ''}. Nothing "
+                                "was restored; try again when that is done.") from exc
                         safety = _keep_damaged(target, folder)
                 if was_open:
                     close_database()

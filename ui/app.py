@@ -52,6 +52,8 @@ def run_gui(args) -> int:
             from app.store.db import describe
             QSettings().setValue("database/last", describe(opened))  # never a password
 
+    from app.backup import clean_leftovers
+    clean_leftovers()  # what killed backups and restores left behind
     from ui.main_window import MainWindow
     if importlib_find("ui.scanner"):
         from ui.scanner import install_scanner

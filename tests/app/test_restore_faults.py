@@ -254,3 +254,30 @@ def test_a_lock_wait_says_who_holds_the_lock_and_what_for(inventory, monkeypatch
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_a_restore_waiting_on_a_busy_file_never_swaps_it(inventory, monkeypatch):
+    """Another program holds the write lock for longer than the wait: the
+    restore is refused with who is busy, and the file is the same file."""
+    target, good = inventory
+    proc = subprocess.Popen([sys.executable, "-c", HOLDER, str(target), "20"], cwd=ROOT,
+                            stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "QM_NO_AUTO_BACKUP": "1", "QM_USER": "importer"})
+    try:
+        assert proc.stdout.readline().strip() == "holding"
+        inode = target.stat().st_ino
+        monkeypatch.setattr(sqlite3, "connect", _short_wait(sqlite3.connect))
+        with pytest.raises(BackupError, match="stayed busy for too long: Quartermaster on .*importing"):
+            backup.restore(good, target, force=True)
+        assert target.stat().st_ino == inode
+        assert not list(target.parent.glob("backups/*unreadable*"))
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def _short_wait(connect):
+    def quick(*args, **kwargs):
+        kwargs["timeout"] = min(kwargs.get("timeout", 5), 0.5)
+        return connect(*args, **kwargs)
+    return quick
