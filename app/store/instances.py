@@ -77,9 +77,18 @@ class _Registration:
         self.activity: str | None = None
         self.since = dt.datetime.now().replace(microsecond=0)
         self.started = self.since
+        # As visible as the database itself: private for a private file; on a
+        # team folder whose file others may open, theirs to read and lock too.
+        mode = _shared_mode(db_file)
         files.private_dir(self.folder)
+        if mode & 0o077:
+            with contextlib.suppress(OSError):
+                os.chmod(self.folder, 0o700 | (mode & 0o066) | ((mode & 0o044) >> 2))
         with files.private():
             self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        if mode & 0o077 and hasattr(os, "fchmod"):
+            with contextlib.suppress(OSError):
+                os.fchmod(self.fd, mode)
         if not _try_lock(self.fd):
             os.close(self.fd)
             raise OSError(f"cannot lock {self.path}")
@@ -107,6 +116,13 @@ class _Registration:
             os.close(self.fd)  # releases the lock
         with contextlib.suppress(OSError):
             self.folder.rmdir()  # the last one out removes the folder
+
+
+def _shared_mode(db_file: Path) -> int:
+    try:
+        return os.stat(db_file).st_mode & 0o666
+    except OSError:
+        return 0o600
 
 
 def register(db_file: Path) -> None:
@@ -180,8 +196,13 @@ def others(db_file: Path) -> list[dict]:
             continue
         try:
             fd = os.open(path, os.O_RDWR)
-        except OSError:
+        except PermissionError:
+            # Another user's, which this one may not lock: it cannot be shown to
+            # be gone, so it counts (a restore can still be forced).
+            out.append(_read(path) or {"workstation": path.stem.rsplit("-", 1)[0]})
             continue
+        except OSError:
+            continue  # gone meanwhile
         try:
             free = _try_lock(fd)
             if free:

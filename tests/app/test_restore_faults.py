@@ -281,3 +281,23 @@ def _short_wait(connect):
         kwargs["timeout"] = min(kwargs.get("timeout", 5), 0.5)
         return connect(*args, **kwargs)
     return quick
+
+
+def test_the_registry_is_as_private_as_the_database(tmp_path):
+    """A private file's registry is private; a file shared with a group (a team
+    folder) gets a registry the group can read and lock, so others are seen."""
+    private = tmp_path / "mine.sqlite"
+    open_database(private)
+    folder = instances.folder_for(private)
+    assert folder.stat().st_mode & 0o077 == 0
+    assert all(p.stat().st_mode & 0o077 == 0 for p in folder.iterdir())
+    close_database()
+    shared = tmp_path / "team.sqlite"
+    open_database(shared)
+    close_database()
+    shared.chmod(0o660)
+    open_database(shared)
+    folder = instances.folder_for(shared)
+    assert folder.stat().st_mode & 0o070 == 0o070
+    assert all(p.stat().st_mode & 0o066 == 0o060 for p in folder.iterdir())
+    close_database()
