@@ -186,3 +186,57 @@ def test_disk_full_during_demo_data_leaves_the_file_as_it_was(tmp_path, monkeypa
     close_database()
     _settle(path)
     assert path.read_bytes() == original
+
+
+def test_disk_full_while_applying_a_stocktake_leaves_the_file_as_it_was(tmp_path, monkeypatch):
+    """Applying moves, marks missing and creates the unknown tags (each in a
+    savepoint): a full disk in any of them fails the whole apply, not one row."""
+    from app.services import stocktake
+    monkeypatch.setenv("QM_NO_AUTO_BACKUP", "1")
+    path = tmp_path / "st.sqlite"
+    open_database(path)
+    d = district()
+    tags = [asset(d, location_id=d["r2"].id, notes="n" * 2000).tag for _ in range(60)]
+    s = stocktake.start("Riverside High School", name="Year end")
+    stocktake.record_scan(s.id, d["r1"].barcode)
+    for tag in tags:  # all found in the wrong room: every one is moved
+        stocktake.record_scan(s.id, tag)
+    for n in range(40):
+        stocktake.record_scan(s.id, f"UNKNOWN-{n:03d}")
+    stocktake.close(s.id)
+    close_database()
+    _settle(path)
+    original = path.read_bytes()
+    for extra in (1, 4, 12):
+        database = open_database(path)
+        pages = database.execute_sql("PRAGMA page_count").fetchone()[0]
+        database.execute_sql(f"PRAGMA max_page_count = {pages + extra}")
+        with pytest.raises(StorageError, match="disk is full"):
+            stocktake.apply(s.id, "move-misplaced,mark-missing,create-unknown")
+        close_database()
+        _settle(path)
+        assert path.read_bytes() == original, f"the file changed at +{extra} pages"
+
+
+def test_disk_full_in_an_update_import_row_fails_the_whole_import(seeded, tmp_path):
+    """Updates go row by row in savepoints that turn a refusal into that row's
+    problem; a full disk is no row's problem: the import fails whole."""
+    con = sqlite3.connect(seeded)
+    tags = [t for (t,) in con.execute("SELECT tag FROM asset ORDER BY id")]
+    con.close()
+    csv = tmp_path / "update.csv"
+    with csv.open("w", encoding="utf-8") as f:
+        f.write("Asset Tag,Name,Notes\n")
+        for i, tag in enumerate(tags):
+            f.write(f"{tag},Renamed {i},{'u' * 3000}\n")
+    original = seeded.read_bytes()
+    for extra in (1, 3, 6):
+        database = open_database(seeded)
+        pages = database.execute_sql("PRAGMA page_count").fetchone()[0]
+        database.execute_sql(f"PRAGMA max_page_count = {pages + extra}")
+        with pytest.raises(StorageError, match="disk is full") as err:
+            importing.commit(csv, update=True)
+        del err
+        close_database()
+        _settle(seeded)
+        assert seeded.read_bytes() == original, f"the file changed at +{extra} pages"
