@@ -142,3 +142,31 @@ def test_a_search_the_size_of_a_file_is_refused_with_a_message(db):
     with pytest.raises(ValidationError, match="too long"):
         licenses.holders(1, search=huge)
     assert listing.query_ids("assets", {"search": "findable"})  # a normal search still works
+
+
+def test_a_password_nobody_gave_is_asked_for_and_kept_in_memory(monkeypatch):
+    import peewee as pw
+
+    from app.store import db as store_db
+    asked = []
+    secrets.set_prompt(lambda where: asked.append(where) or "answer")
+    seen = []
+
+    def connect(self, reuse_if_open=False):
+        seen.append(self.connect_params.get("password"))
+        if self.connect_params.get("password") != "answer":
+            raise pw.OperationalError("fe_sendauth: no password supplied")
+        return True
+
+    monkeypatch.setattr(pw.PostgresqlDatabase, "connect", connect)
+    try:
+        target = "postgresql://tech@server:5432/inventory"
+        database = store_db._with_prompted_password(
+            target, pw.OperationalError("fe_sendauth: no password supplied"))
+    finally:
+        secrets.set_prompt(None)
+    assert database is not None and seen == ["answer"]
+    assert asked == ["postgresql://tech@server:5432/inventory"]
+    secrets.set_prompt(None)  # nobody to ask: the original error stands
+    assert store_db._with_prompted_password(
+        target, pw.OperationalError("fe_sendauth: no password supplied")) is None
