@@ -173,15 +173,16 @@ def test_read_only_database_is_a_clear_error_and_loses_nothing(sqlite_db, tmp_pa
 
 SLOW = """
 import sys, time
-from app import backup
+from app import backup, restoring
 from app.cli import main
 stage = sys.argv.pop(1)
-real = {"backup": backup._write_compressed, "restore": backup.verify_file}[stage]
+module, name = {"backup": (backup, "_write_compressed"), "restore": (restoring, "verify_file")}[stage]
+real = getattr(module, name)
 def slow(*args, **kwargs):
     print("copy on disk", flush=True)  # the plain copy is written: a slow disk from here
     time.sleep(60)
     return real(*args, **kwargs)
-setattr(backup, {"backup": "_write_compressed", "restore": "verify_file"}[stage], slow)
+setattr(module, name, slow)
 sys.exit(main())
 """
 
