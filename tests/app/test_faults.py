@@ -18,7 +18,7 @@ from app.store import bulk
 from app.store.db import close_database, open_database
 from tests.app.factories import asset, district
 
-ROWS = 5_000
+ROWS = 3_000
 
 
 def _people_and_assets(tmp_path) -> Path:
