@@ -16,10 +16,7 @@ every import and before a restore. The folder keeps the newest copy of each of
 the last 7 days, 4 weeks and 12 months that have one, and everything from the
 last 24 hours (``retain``); older copies are pruned after each new one.
 
-Restoring verifies the backup, backs up the current file first, writes the
-restored file beside the database, fsyncs it, moves it into place with
-``os.replace`` (the old -wal/-shm files removed first so SQLite cannot replay
-them onto it) and re-opens.
+Restoring one is ``app.restoring``'s job.
 
 On PostgreSQL the server's own backups are ``pg_dump``'s job; ``backup``
 there writes a portable copy instead: every table into a new SQLite file
@@ -36,14 +33,14 @@ import os
 import re
 import shutil
 import sqlite3
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import peewee as pw
 
+from app import files
 from app.services.errors import DomainError
-from app.store.db import db, is_postgres_url
+from app.store.db import db
 
 log = logging.getLogger(__name__)
 
@@ -71,14 +68,6 @@ class BackupInfo:
     @property
     def label(self) -> str:
         return self.reason.replace("-", " ")
-
-
-@dataclass
-class RestoreResult:
-    target: Path
-    restored_from: Path
-    safety_copy: Path | None
-    assets: int
 
 
 # --- where backups go ---------------------------------------------------------------------
@@ -117,7 +106,7 @@ def set_backup_folder(folder: str | os.PathLike | None, by: str | None = None) -
     if folder:
         path = Path(folder).expanduser()
         try:
-            path.mkdir(parents=True, exist_ok=True)
+            files.private_dir(path)
             probe = path / ".quartermaster-write-test"
             probe.write_bytes(b"")
             probe.unlink()
@@ -271,7 +260,7 @@ def _storage(exc: OSError, where: Path) -> BackupError:
 
 
 def _write_compressed(plain: Path, dest: Path) -> None:
-    part = dest.with_name(dest.name + ".part")
+    part = files.temp_name(dest, "part")
     try:
         with plain.open("rb") as src, part.open("wb") as raw:
             with gzip.GzipFile(filename=dest.name[:-3], mode="wb", fileobj=raw,
@@ -293,7 +282,16 @@ def snapshot(src: sqlite3.Connection, dest: Path | None, *, stem: str, reason: s
     copy, and write it to ``dest`` (``.gz``: compressed; else a plain SQLite
     file) or, without ``dest``, under its own name into ``folder``."""
     taken = dt.datetime.now().replace(microsecond=0)
-    with tempfile.TemporaryDirectory(prefix="qm-backup-") as tmp:
+    where = Path(dest).parent if dest is not None else folder
+    assert where is not None
+    try:
+        files.private_dir(where)
+    except OSError as exc:
+        raise _storage(exc, where) from exc
+    # The plain copy is as private as the database and lives beside the
+    # backup, never in the shared temp folder; a killed run's is removed at
+    # the next start-up (files.clean_stale).
+    with files.private(), files.temporary_dir(where, "backup") as tmp:
         plain = Path(tmp) / "copy.sqlite"
         out = sqlite3.connect(plain)
         try:
@@ -309,20 +307,20 @@ def snapshot(src: sqlite3.Connection, dest: Path | None, *, stem: str, reason: s
                               "newest good backup.")
         if dest is None:
             assert folder is not None
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise _storage(exc, folder) from exc
             dest = _unique_path(folder, stem, taken, reason, assets)
         try:
             if dest.name.endswith(".gz"):
                 _write_compressed(plain, dest)
             else:
-                part = dest.with_name(dest.name + ".part")
-                shutil.copyfile(plain, part)
-                with part.open("rb+") as f:
-                    os.fsync(f.fileno())
-                os.replace(part, dest)
+                part = files.temp_name(dest, "part")
+                try:
+                    shutil.copyfile(plain, part)
+                    with part.open("rb+") as f:
+                        os.fsync(f.fileno())
+                    os.replace(part, dest)
+                finally:
+                    with contextlib.suppress(OSError):
+                        part.unlink()
         except OSError as exc:
             raise _storage(exc, dest.parent) from exc
     return BackupInfo(dest, taken, _slug(reason), assets, dest.stat().st_size)
@@ -473,12 +471,13 @@ def export_postgres(output: str | os.PathLike | None = None) -> BackupInfo:
     if output is None:
         folder = backup_folder(None)
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            files.private_dir(folder)
         except OSError as exc:
             raise _storage(exc, folder) from exc
     src_conn = pg.connection()
     source = transfer.summary(src_conn)
-    with tempfile.TemporaryDirectory(prefix="qm-export-") as tmp:
+    where = folder if folder is not None else Path(output).resolve().parent
+    with files.private(), files.temporary_dir(where, "export") as tmp:
         plain = Path(tmp) / f"{name}.sqlite"
         try:
             local = open_database(plain)
@@ -499,126 +498,34 @@ def export_postgres(output: str | os.PathLike | None = None) -> BackupInfo:
     return BackupInfo(info.path, taken, "export", info.assets, info.size)
 
 
-# --- restoring ------------------------------------------------------------------------------
-
-def _decompress_to(src: Path, dest: Path) -> None:
-    with src.open("rb") as head:
-        magic = head.read(2)
-    try:
-        if magic == b"\x1f\x8b":
-            with gzip.open(src, "rb") as f, dest.open("wb") as out:
-                shutil.copyfileobj(f, out, 1 << 20)
-                out.flush()
-                os.fsync(out.fileno())
-        else:
-            shutil.copyfile(src, dest)
-            with dest.open("rb+") as out:
-                os.fsync(out.fileno())
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        with contextlib.suppress(OSError):
-            dest.unlink()
-        if isinstance(exc, OSError) and not isinstance(exc, gzip.BadGzipFile):
-            raise _storage(exc, dest.parent) from exc
-        raise BackupError(f"{src.name} is not a complete backup ({exc}); pick another.") from exc
+def clean_leftovers() -> list[Path]:
+    """At start-up: what killed backups, restores and exports left behind
+    (plain copies, ``.part`` and ``.restoring`` files) beside the database, in
+    the backup folder and in the system temp folder (older versions put their
+    copies there). See ``files.clean_stale``."""
+    import tempfile
+    db_file = database_file()
+    folders: list[Path | None] = [Path(tempfile.gettempdir())]
+    if db_file is not None:
+        folders.append(db_file.resolve().parent)
+        with contextlib.suppress(Exception):
+            folders.append(backup_folder(db_file))
+    elif _is_open():
+        with contextlib.suppress(Exception):
+            folders.append(backup_folder(None))
+    removed = files.clean_stale(*folders)
+    for p in removed:
+        log.info("removed a leftover temporary copy: %s", p)
+    return removed
 
 
-def verify_file(path: Path) -> int:
-    """Check that ``path`` is a sound Quartermaster database this version can
-    open; returns its asset count."""
-    from app.store import migrations
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            problems = _integrity(conn)
-            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-            version = None
-            if migrations.VERSION_TABLE in tables:
-                version = conn.execute(
-                    f"SELECT MAX(version) FROM {migrations.VERSION_TABLE}").fetchone()[0]
-            assets = _asset_count(conn)
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as exc:
-        raise BackupError(f"The backup is not a readable database ({exc}); pick another.") from exc
-    if problems:
-        raise BackupError(f"The backup is damaged ({'; '.join(problems)}); pick another.")
-    if "asset" not in tables or version is None:
-        raise BackupError("That file is not a Quartermaster database; pick a backup Quartermaster made.")
-    if int(version) > migrations.LATEST:
-        raise BackupError(f"That backup was made by a newer Quartermaster (schema {version}); "
-                          "update Quartermaster to restore it.")
-    return assets
+_RESTORING = ("restore", "verify_file", "BackupInUse", "RestoreResult")
 
 
-def _keep_damaged(target: Path, folder: Path) -> Path | None:
-    """The current file cannot be backed up properly: keep it as it is, WAL and all."""
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    dest = folder / f"{target.stem}-{stamp}-unreadable{target.suffix or '.sqlite'}"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(target, dest)
-        for extra in ("-wal", "-shm"):
-            side = Path(str(target) + extra)
-            if side.exists():
-                shutil.copyfile(side, Path(str(dest) + extra))
-    except OSError as exc:
-        raise _storage(exc, folder) from exc
-    return dest
-
-
-def restore(backup: str | os.PathLike, target: str | os.PathLike | None = None) -> RestoreResult:
-    """Replace the database file with ``backup`` (after verifying it and
-    backing up the current file), then re-open it if it was open."""
-    from app.store.db import close_database, open_database, resolve_target
-    backup = Path(backup)
-    if not backup.is_file():
-        raise BackupError(f"There is no backup file {backup}.")
-    bound_file = database_file() if _is_open() else None
-    if target is None:
-        target = str(bound_file) if bound_file else resolve_target(None)
-    if is_postgres_url(str(target)):
-        raise BackupError("Restore replaces a local SQLite file. To load a backup into a "
-                          "PostgreSQL server, restore it to a file and run "
-                          "`quartermaster --db FILE migrate-to postgresql://…` into an empty database.")
-    target = Path(target).resolve()
-    was_open = bound_file is not None and bound_file.resolve() == target
-    folder = backup_folder(target) if not was_open else backup_folder(bound_file)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.restoring")
-    _decompress_to(backup, tmp)
-    try:
-        assets = verify_file(tmp)
-        safety = None
-        if target.exists():
-            try:
-                if was_open:
-                    conn = db.obj.connection()
-                    safety = snapshot(conn, None, stem=target.stem, reason="before-restore",
-                                      folder=folder).path
-                else:
-                    conn = sqlite3.connect(target, timeout=30)
-                    try:
-                        safety = snapshot(conn, None, stem=target.stem, reason="before-restore",
-                                          folder=folder).path
-                    finally:
-                        conn.close()
-            except (BackupError, sqlite3.DatabaseError, pw.DatabaseError) as exc:
-                if isinstance(exc, BackupError) and "could not be written" in str(exc):
-                    raise
-                safety = _keep_damaged(target, folder)
-        if was_open:
-            close_database()
-        for extra in ("-wal", "-shm", "-journal"):
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(str(target) + extra)
-        os.replace(tmp, target)
-        _fsync_dir(target.parent)
-    except OSError as exc:
-        raise _storage(exc, target.parent) from exc
-    finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-    if was_open:
-        open_database(target)
-    log.info("restored %s from %s", target, backup)
-    return RestoreResult(target, backup, safety, assets)
+def __getattr__(name: str):
+    """Restoring lives in app/restoring.py (which builds on this module); its
+    names stay reachable from here: ``backup.restore(…)``."""
+    if name in _RESTORING:
+        from app import restoring
+        return getattr(restoring, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

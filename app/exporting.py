@@ -194,25 +194,52 @@ def headers_and_rows(kind: str, ids: list[int] | None = None, include_keys: bool
 
 
 def export(kind: str, path, ids: Iterable[int] | None = None, include_keys: bool = False,
-           progress: Callable | None = None) -> int:
+           progress: Callable | None = None, by: str | None = None) -> int:
     """Write the list to ``path`` (.csv or .xlsx by its suffix); returns rows written.
-    Written to a temporary file first, so a failure never leaves half a file."""
+    Written to a private temporary file beside it first, so a failure never
+    leaves half a file. Product keys written out are recorded in history (who,
+    when, how many, where), in the same transaction as the file is finished:
+    no keys leave without a trace."""
+    from app import files
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise ValidationError("Export to a .csv or .xlsx file.")
     ids = list(ids) if ids is not None else None
+    keys_out = include_keys and kind == "licenses"
     headers, rows = headers_and_rows(kind, ids, include_keys)
     if progress and ids is not None:
         given, total = progress, len(ids)
         progress = lambda n, _total, text: given(n, total, text)  # noqa: E731
-    tmp = path.with_name(path.name + ".part")
+    counted = {"keys": 0}
+    if keys_out:
+        rows = _counting_keys(rows, counted)
+    tmp = files.temp_name(path, "part")
     try:
-        n = (_write_xlsx if suffix == ".xlsx" else _write_csv)(tmp, kind, headers, rows, progress)
+        with files.private():
+            n = (_write_xlsx if suffix == ".xlsx" else _write_csv)(tmp, kind, headers, rows, progress)
+        if keys_out:
+            _record_keys_export(counted["keys"], n, path, by)
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
     return n
+
+
+def _counting_keys(rows, counted: dict):
+    for row in rows:
+        if row[-1]:
+            counted["keys"] += 1
+        yield row
+
+
+def _record_keys_export(keys: int, rows: int, path: Path, by: str | None) -> None:
+    from app.services import history
+    from app.services.base import transaction
+    with transaction():
+        history.record("export", 0, "export_keys", new=f"{keys} product keys",
+                       note=f"{keys} product key{'s' if keys != 1 else ''} of {rows} licenses "
+                            f"exported to {path.name}", by=by)
 
 
 def _csv_value(v):

@@ -28,6 +28,7 @@ from app.models import (Asset, Category, HardwareModel, Loan, Location, Person, 
 from app.models.common import (ASSET_STATUSES, FUNDING_TYPES, OPEN_REPAIR_STATUSES, PERSON_KINDS,
                                REPAIR_STATUSES)
 from app.services import settings
+from app.services.base import search_text
 from app.store import search
 
 PAGE_SIZE = 200
@@ -105,9 +106,15 @@ _ASSET_SORT_JOINS = {
 }
 
 
+def check_search(filters: dict | None) -> str:
+    """The search text of ``filters``, or ValidationError when it is too long
+    (see ``services.base.search_text``)."""
+    return search_text(str((filters or {}).get("search") or ""))
+
+
 def _asset_where(filters: dict) -> list:
     conds = []
-    text = (filters.get("search") or "").strip()
+    text = check_search(filters).strip()
     if text:
         expr = search.match_expression(Asset.id, Asset.search_text, text)
         if expr is not None:
@@ -188,7 +195,7 @@ PEOPLE_COLUMNS = (
 
 def _people_where(filters: dict) -> list:
     conds = []
-    for word in search.tokens(filters.get("search") or ""):
+    for word in search.tokens(check_search(filters)):
         conds.append(_ilike_any(word, Person.first_name, Person.last_name, Person.id_number,
                                 Person.email))
     if filters.get("kind"):
@@ -231,7 +238,7 @@ LOCATION_COLUMNS = (
 
 def _location_where(filters: dict) -> list:
     conds = []
-    for word in search.tokens(filters.get("search") or ""):
+    for word in search.tokens(check_search(filters)):
         conds.append(_ilike_any(word, Location.name, Location.barcode, Site.name))
     if filters.get("site_id"):
         conds.append(Location.site == int(filters["site_id"]))
@@ -281,7 +288,7 @@ def _loan_where(filters: dict) -> list:
         conds += [Loan.returned_at.is_null(), Loan.due.between(today, today + dt.timedelta(days=14))]
     elif state == "returned":
         conds.append(Loan.returned_at.is_null(False))
-    for word in search.tokens(filters.get("search") or ""):
+    for word in search.tokens(check_search(filters)):
         conds.append(_ilike_any(word, Asset.tag, Asset.name, Person.first_name,
                                 Person.last_name, Person.id_number, Location.name))
     if filters.get("person_id"):
@@ -338,7 +345,7 @@ def _repair_where(filters: dict) -> list:
         conds.append(Repair.status.not_in(list(OPEN_REPAIR_STATUSES)))
     if filters.get("vendor_id"):
         conds.append(Repair.vendor == int(filters["vendor_id"]))
-    for word in search.tokens(filters.get("search") or ""):
+    for word in search.tokens(check_search(filters)):
         conds.append(_ilike_any(word, Asset.tag, Asset.name, Repair.problem,
                                 Repair.ticket, Supplier.name))
     return conds

@@ -25,6 +25,8 @@ ACTION_LABELS = {
     "reveal_key": "Product key shown", "reserve": "Tags reserved", "void": "Tag voided",
     "start": "Started", "close": "Closed", "reopen": "Reopened", "apply": "Applied",
     "import": "Imported", "note": "Note",
+    "export_keys": "Product keys exported", "restore": "Restored from a backup",
+    "reset": "Reset",
 }
 
 # Field names the editors show differently from the stored column.

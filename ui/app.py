@@ -26,6 +26,8 @@ def run_gui(args) -> int:
     from ui import theme
     theme.apply(app)
 
+    from app.store import secrets
+    secrets.set_prompt(_password_dialog)
     from app.store.db import DatabaseOpenError, is_postgres_url, open_database, resolve_target
     target = args.db or os.environ.get("QUARTERMASTER_DB") or QSettings().value("database/last") or None
     try:
@@ -49,8 +51,11 @@ def run_gui(args) -> int:
             opened = recover_dialog(resolve_target(target), str(exc))
             if opened is None:
                 return 1
-            QSettings().setValue("database/last", opened)
+            from app.store.db import describe
+            QSettings().setValue("database/last", describe(opened))  # never a password
 
+    from app.backup import clean_leftovers
+    clean_leftovers()  # what killed backups and restores left behind
     from ui.main_window import MainWindow
     if importlib_find("ui.scanner"):
         from ui.scanner import install_scanner
@@ -66,6 +71,15 @@ def run_gui(args) -> int:
     _daily_backup(window)
     window.show()
     return app.exec()
+
+
+def _password_dialog(where: str) -> str | None:
+    """The server wants a password that ~/.pgpass and PGPASSWORD did not give:
+    ask (kept in memory only, never saved)."""
+    from PySide6.QtWidgets import QInputDialog, QLineEdit
+    text, ok = QInputDialog.getText(None, "Quartermaster", f"Password for {where}:",
+                                    QLineEdit.Password)
+    return text if ok and text else None
 
 
 def importlib_find(name: str) -> bool:

@@ -48,7 +48,9 @@ def _write_log(details: str) -> str:
 
 def report(exc_type, exc, tb) -> None:
     """Log the exception and, on the GUI thread, show what to report."""
-    details = "".join(traceback.format_exception(exc_type, exc, tb))
+    from app.store.secrets import redact
+    # A password in a database URL must not reach the log or the dialog.
+    details = redact("".join(traceback.format_exception(exc_type, exc, tb)))
     log.error("unexpected error:\n%s", details)
     where = _write_log(details)
     from PySide6.QtCore import QThread
@@ -68,7 +70,8 @@ def _show(exc_type, exc, details: str, where: str) -> None:
     if _showing or now - _recent.get(details, -REPEAT_QUIET_S) < REPEAT_QUIET_S:
         return
     _recent[details] = now
-    short = f"{exc_type.__name__}: {exc}" if str(exc) else exc_type.__name__
+    from app.store.secrets import redact
+    short = f"{exc_type.__name__}: {redact(str(exc))}" if str(exc) else exc_type.__name__
     text = ("Something went wrong inside Quartermaster. What you were doing may not have "
             "finished; your data is as the last successful step left it, and you can carry on.")
     info = (f"Please report this to whoever looks after Quartermaster, with what you were "

@@ -47,17 +47,25 @@ class _Worker(QThread):
     succeeded = Signal(object)
     failed = Signal(object, str)
 
-    def __init__(self, fn, parent=None):
+    def __init__(self, fn, parent=None, title: str = ""):
         super().__init__(parent)
         self.fn = fn
+        self.title = title
         self.progress = Progress(self.progressed)
 
     def run(self):
+        import contextlib
+
+        from app.store import instances
         from app.store.db import db
+        # Other workstations waiting for the write lock are told what this is.
+        doing = instances.doing(self.title[:1].lower() + self.title[1:]) if self.title \
+            else contextlib.nullcontext()
         try:
             if db.obj is not None:
                 db.connect(reuse_if_open=True)
-            result = self.fn(self.progress)
+            with doing:
+                result = self.fn(self.progress)
             self.succeeded.emit(result)
         except BaseException as exc:  # noqa: BLE001 - reported on the GUI thread
             self.failed.emit(exc, traceback.format_exc())
@@ -78,7 +86,7 @@ def run_job(parent: QWidget | None, title: str, fn: Callable[[Progress], object]
             cancellable: bool = True, show_after_ms: int = 200) -> _Worker:
     """Start ``fn(progress)`` in a worker thread. A progress dialog appears if
     the work takes longer than ``show_after_ms``."""
-    worker = _Worker(fn)
+    worker = _Worker(fn, title=title)
     dialog = QProgressDialog(title, "Cancel" if cancellable else None, 0, 0, parent)
     dialog.setWindowTitle(title)
     dialog.setWindowModality(Qt.WindowModal)
@@ -132,8 +140,9 @@ def show_error(parent, title: str, exc: BaseException, tb: str = "") -> None:
     """A readable message for a domain error; a short note for anything else."""
     from app.services.errors import DomainError
     from app.store.db import DatabaseOpenError
+    from app.store.secrets import redact
     if isinstance(exc, (DomainError, DatabaseOpenError)):
-        QMessageBox.warning(parent, title, str(exc))
+        QMessageBox.warning(parent, title, redact(str(exc)))
     else:  # a bug: logged, and the excepthook's dialog says what to report
         from ui import crash
         crash.report(type(exc), exc, exc.__traceback__)

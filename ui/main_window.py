@@ -338,7 +338,9 @@ class MainWindow(QMainWindow):
             show_error(self, "Open database", exc)
             open_database(old)
             return
-        QSettings().setValue("database/last", target)
+        # Remembered without a password (libpq finds it in ~/.pgpass or
+        # PGPASSWORD next time, or the app asks): no password is written.
+        QSettings().setValue("database/last", describe(target))
         replacement = MainWindow()
         replacement.resize(self.size())
         replacement.move(self.pos())
@@ -521,6 +523,8 @@ class MainWindow(QMainWindow):
             return
 
         def poll():
+            if self._reopen_if_restored():
+                return
             try:
                 changed, self._change_token = changes.changed_since(self._change_token)
             except Exception:  # noqa: BLE001
@@ -534,6 +538,31 @@ class MainWindow(QMainWindow):
                     self._refresh_keeping_place(page)
         self._change_timer = QTimer(self, interval=2000, timeout=poll)
         self._change_timer.start()
+
+    def _reopen_if_restored(self) -> bool:
+        """Another workstation restored a backup over this file: re-open it
+        (never keep writing to the old copy), show the restored data, and say so."""
+        from app.store import db as store_db
+        try:
+            if not store_db.file_replaced():
+                return False
+            target = store_db.current_target()
+            note = store_db.replaced_message(target).split(";")[0]
+            store_db.close_database()
+            store_db.open_database(target)
+        except Exception:  # the next write refuses, with the reason, anyway
+            log.exception("re-opening the restored database failed")
+            return False
+        from app.store import changes
+        self._change_token = changes.changed_since(None)[1]
+        self.stale.update(self.pages)
+        bus.data_changed.emit("all")
+        page = self.current_page()
+        if page is not None and hasattr(page, "refresh"):
+            self.stale.discard(self.current_key())
+            page.refresh()
+        bus.status_message.emit(f"{note}; Quartermaster re-opened it and shows the restored data.")
+        return True
 
     def _refresh_keeping_place(self, page) -> None:
         """Refresh a page for someone else's change without losing the

@@ -49,11 +49,18 @@ def _command_modules():
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    from app import files
+    from app.store import instances, secrets
+    files.set_private_umask()  # every file this process creates: its owner's only
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    secrets.install_log_filter()
+    secrets.set_prompt(secrets.terminal_prompt)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         args = parser.parse_args(argv + ["gui"])
+    instances.set_program("the desktop app" if args.command == "gui"
+                          else f"quartermaster {args.command}")
     if args.user:
         import os
         os.environ["QM_USER"] = args.user
@@ -63,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, "needs_db", True):
             from app.store.db import open_database
             open_database(args.db)
+            from app.backup import clean_leftovers
+            clean_leftovers()
             if getattr(args, "auto_backup", True):
                 from app.backup import daily_backup_or_warn
                 daily_backup_or_warn()
@@ -101,18 +110,23 @@ def _log_crash() -> str:
     from platformdirs import user_log_dir
     folder = Path(user_log_dir("Quartermaster", appauthor=False))
     try:
-        folder.mkdir(parents=True, exist_ok=True)
         path = folder / "quartermaster.log"
-        with path.open("a", encoding="utf-8") as f:
-            f.write(f"--- {dt.datetime.now().isoformat(timespec='seconds')} {sys.argv!r}\n")
-            f.write(traceback.format_exc())
+        from app import files
+        from app.store.secrets import redact
+        files.private_dir(folder)
+        with files.private(), path.open("a", encoding="utf-8") as f:
+            # Never a password: the command line may carry --db postgresql://user:pass@…
+            f.write(f"--- {dt.datetime.now().isoformat(timespec='seconds')} "
+                    f"{redact(repr(sys.argv))}\n")
+            f.write(redact(traceback.format_exc()))
         return str(path)
     except OSError:
         return "(log unavailable)"
 
 
 def _one_line(exc: Exception) -> str:
-    return " ".join(str(exc).split()) or exc.__class__.__name__
+    from app.store.secrets import redact
+    return redact(" ".join(str(exc).split())) or exc.__class__.__name__
 
 
 def add_common_output(p: argparse.ArgumentParser) -> None:

@@ -25,6 +25,7 @@ def run(args) -> int:
         if args.kind not in listing.KINDS:
             raise CommandError(f"--query works for {', '.join(listing.KINDS)}")
         ids = listing.query_ids(args.kind, {"search": args.query})
-    n = exporting.export(args.kind, args.output, ids=ids, include_keys=args.include_keys)
+    n = exporting.export(args.kind, args.output, ids=ids, include_keys=args.include_keys,
+                         by=args.user)
     print(f"wrote {n:,} {args.kind} to {args.output}")
     return 0

@@ -8,9 +8,15 @@ def register(sub) -> None:
                                    "schema this version knows), backs up the current database "
                                    "first (or keeps it as it is when it is unreadable), then "
                                    "replaces the file atomically and opens it. Works on a "
-                                   "damaged database too. Close other Quartermaster windows on "
-                                   "this file first.")
+                                   "damaged database too. Refused while another Quartermaster "
+                                   "has the file open (it names the workstations), unless "
+                                   "--force. Only a file holding Quartermaster's own schema is "
+                                   "accepted; settings that point outside the database (backup "
+                                   "folder, logo) are reset.")
     p.add_argument("file", metavar="FILE", help="a backup (.sqlite.gz or .sqlite)")
+    p.add_argument("--force", action="store_true",
+                   help="restore even while other Quartermaster programs have the file open "
+                        "(they stop writing and must be re-opened)")
     p.set_defaults(func=run, needs_db=False)
 
 
@@ -18,7 +24,9 @@ def run(args) -> int:
     from app import backup
     from app.store.db import close_database, open_database, resolve_target
     target = resolve_target(args.db)
-    result = backup.restore(args.file, target)
+    result = backup.restore(args.file, target, force=args.force)
+    for line in result.reset_settings:
+        print(f"note: {line}; set it again in Settings if it is still wanted")
     if result.safety_copy:
         print(f"the database as it was: {result.safety_copy}")
     print(f"restored {result.target} from {result.restored_from} ({result.assets:,} assets)")

@@ -34,10 +34,10 @@ KIND_LABELS = {
     "location": "Room", "site": "Site", "model": "Model", "category": "Category",
     "manufacturer": "Maker", "supplier": "Supplier", "repair": "Repair",
     "stocktake": "Stocktake", "setting": "Settings", "tags": "Tags", "demo": "Demo data",
-    "import": "Import",
+    "import": "Import", "export": "Export", "database": "Database",
 }
 # Kinds that are one thing, not a record with an id worth showing.
-SINGLETONS = ("setting", "tags", "demo", "import")
+SINGLETONS = ("setting", "tags", "demo", "import", "export", "database")
 
 
 COLUMNS = [

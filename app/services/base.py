@@ -41,11 +41,35 @@ def who(by: str | None) -> str:
     return by or current_user()
 
 
+# A search is what a person types or scans: a tag, a serial, a few words. Far
+# longer text (a whole file pasted into a search box) is refused with a
+# message, on both engines: SQLite gives up on a LIKE pattern over 50,000
+# characters ("pattern too complex"), and PostgreSQL would scan every row with it.
+MAX_SEARCH_CHARS = 1_000
+
+
+def search_text(text: str | None) -> str:
+    """``text`` as given, or ValidationError when it is longer than a search can be."""
+    text = text or ""
+    if len(text) > MAX_SEARCH_CHARS:
+        raise ValidationError(f"The search text is too long ({len(text):,} characters; at most "
+                              f"{MAX_SEARCH_CHARS:,}). Search for part of it: a tag, a serial "
+                              "number or a name.", field="search")
+    return text
+
+
 def storage_message(exc: Exception) -> str | None:
+    from app.store.db import DatabaseReplaced
+    if isinstance(exc, DatabaseReplaced):
+        return str(exc)
     text = str(exc).lower()
     if "disk is full" in text or "database or disk is full" in text or "no space" in text:
         return ("The disk is full: nothing from this action was saved. Free some space "
                 "(or move the database) and try again; everything saved before is intact.")
+    if "disk i/o error" in text or "input/output error" in text:
+        return ("The disk could not be written (an I/O error): nothing from this action was "
+                "saved. Check the disk or network share and try again; everything saved "
+                "before is intact.")
     if "readonly" in text or "read-only" in text or "permission denied" in text:
         return ("The database is read-only here (folder or file permissions, or a "
                 "read-only share): nothing from this action was saved.")
@@ -53,6 +77,10 @@ def storage_message(exc: Exception) -> str | None:
         return ("The database file is damaged: nothing from this action was saved. Restore "
                 "the newest good backup (Settings → Backups, or `quartermaster restore FILE`).")
     if "database is locked" in text or "busy" in text:
+        holders = getattr(exc, "qm_holders", "")
+        if holders:
+            return (f"The database stayed busy for too long: Quartermaster on {holders}. "
+                    "Nothing from this action was saved; try again when that is done.")
         return ("Another Quartermaster kept the database busy for too long: nothing from "
                 "this action was saved. Try again in a moment.")
     if "could not connect" in text or "server closed the connection" in text \
@@ -66,6 +94,7 @@ def storage_message(exc: Exception) -> str | None:
 def transaction():
     """One write transaction; storage failures become StorageError, and a
     unique-constraint violation that validation missed becomes Conflict."""
+    nested = db.in_transaction()
     try:
         with db.atomic():
             yield
@@ -82,6 +111,11 @@ def transaction():
             OSError) as exc:
         # Raw driver errors too: the bulk paths and the search index use the cursor directly.
         msg = storage_message(exc)
+        if msg and nested:
+            # Inside a larger action (an import's row, a stocktake's creation) a
+            # full disk is no refusal of that one row: the whole action fails,
+            # and the outermost transaction says so.
+            raise
         if msg:
             raise StorageError(msg) from exc
         raise

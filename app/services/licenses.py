@@ -8,7 +8,7 @@ import peewee as pw
 from app.models import Asset, License, Person, Seat
 from app.models.common import utcnow
 from app.services import history
-from app.services.base import writes
+from app.services.base import search_text, writes
 from app.services.errors import Conflict, NotFound, StaleEdit, ValidationError
 from app.services.fields import clean_text, parse_bool, parse_date, parse_int, parse_money
 from app.store.db import db
@@ -382,7 +382,7 @@ def _holders_query(license_id: int, search: str = ""):
          .join_from(Seat, Asset, pw.JOIN.LEFT_OUTER)
          .join_from(Seat, Person, pw.JOIN.LEFT_OUTER)
          .where(Seat.license == license_id))
-    for word in (search or "").split():
+    for word in search_text(search).split():
         like = f"%{word.lower()}%"
         q = q.where((pw.fn.LOWER(pw.fn.COALESCE(Asset.tag, "")) ** like)
                     | (pw.fn.LOWER(pw.fn.COALESCE(Asset.name, "")) ** like)

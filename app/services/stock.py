@@ -10,7 +10,7 @@ import peewee as pw
 from app.models import Asset, Location, Person, StockMove, Supply, SupplyFit
 from app.models.common import SUPPLY_CATEGORIES, utcnow
 from app.services import history
-from app.services.base import writes
+from app.services.base import search_text, writes
 from app.services.errors import Conflict, NotFound, ValidationError
 from app.services.fields import clean_text, parse_int, parse_money
 from app.store.db import db
@@ -272,7 +272,7 @@ def listing(low: bool = False, search: str = "", category: str | None = None,
         q = q.where(Supply.on_hand <= Supply.reorder_point)
     if category:
         q = q.where(Supply.category == category)
-    for word in (search or "").split():
+    for word in search_text(search).split():
         like = f"%{word.lower()}%"
         q = q.where((pw.fn.LOWER(Supply.name) ** like)
                     | (pw.fn.LOWER(pw.fn.COALESCE(Supply.part_number, "")) ** like)

@@ -3,7 +3,9 @@
 peewee builds a Python object per row; for 100,000 rows that costs seconds.
 Here rows go straight to the driver: ``executemany`` on SQLite, psycopg2's
 ``execute_values`` (one statement per page of rows) on PostgreSQL. Call inside
-a transaction.
+a transaction: every write here first checks that the transaction is still
+there (``db.guarded``), so a page never lands in autocommit after SQLite
+rolled the transaction back on its own (disk full, I/O error).
 """
 from __future__ import annotations
 
@@ -11,11 +13,13 @@ from typing import Iterable, Sequence
 
 import peewee as pw
 
-from app.store.db import db
+from app.store.db import db, guarded
 
 
 def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence], page: int = 2000) -> int:
     """Insert rows (tuples in ``columns`` order) into ``table``; returns the count."""
+    if not db.in_transaction():
+        raise RuntimeError("insert_rows writes inside the caller's transaction only")
     cols = ", ".join(f'"{c}"' for c in columns)
     conn = db.connection()
     cur = conn.cursor()
@@ -40,11 +44,13 @@ def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence], pa
     for row in rows:
         batch.append(tuple(row))
         if len(batch) >= page:
-            cur.executemany(sql, batch)
+            with guarded(conn, True):
+                cur.executemany(sql, batch)
             total += len(batch)
             batch = []
     if batch:
-        cur.executemany(sql, batch)
+        with guarded(conn, True):
+            cur.executemany(sql, batch)
         total += len(batch)
     return total
 
@@ -74,13 +80,17 @@ class Background:
     has one last-insert rowid, and a statement finishing on the other thread
     between an INSERT and the read of its new id would hand back the wrong
     id. Reads need no wait. An error on the second thread is raised by the
-    next ``run``/``wait`` (or leaving the block); leaving by an exception
-    drops what is queued and waits for the statement running, so a rollback
-    never races a write. On PostgreSQL (and connections tied to one thread)
-    statements simply run at once."""
+    next ``run``/``wait`` (or leaving the block), and the second thread runs
+    nothing more; leaving by an exception drops what is queued and waits for
+    the statement running, so a rollback never races a write. Each statement
+    runs under the connection's lock after checking that the transaction it
+    was queued in is still open: when SQLite ends it (disk full, I/O error on
+    either thread), neither thread writes another row. On PostgreSQL (and
+    connections tied to one thread) statements simply run at once."""
 
     def __init__(self, threaded: bool | None = None):
         self.conn = db.connection()
+        self.in_transaction = db.in_transaction()
         if threaded is None:
             # Only where SQLite serialises calls on one connection itself
             # (threadsafety 3): the caller reads while this thread writes.
@@ -121,7 +131,8 @@ class Background:
     def run(self, sql: str, params: Sequence = ()) -> None:
         self._raise()
         if self._queue is None:
-            self.conn.cursor().execute(sql, tuple(params))
+            with guarded(self.conn, self.in_transaction):
+                self.conn.cursor().execute(sql, tuple(params))
         else:
             self._queue.put((sql, tuple(params)))
 
@@ -155,7 +166,8 @@ class Background:
                 if job is None:
                     return
                 if self.error is None and not self._dropped:
-                    cur.execute(*job)
+                    with guarded(self.conn, self.in_transaction):
+                        cur.execute(*job)
             except BaseException as exc:  # handed to the caller's thread
                 self.error = exc
             finally:

@@ -22,6 +22,19 @@ from platformdirs import user_data_dir
 
 from app import APP_NAME
 
+# The write guards (app/store/guard.py); their names are part of this module's interface.
+from app.store.guard import (  # noqa: F401
+    DatabaseReplaced,
+    QMConnection,
+    file_identity,
+    file_replaced,
+    guarded,
+    lost_transaction_error,
+    replaced_message,
+    transaction_lost,
+    who_is_busy,
+)
+
 db = pw.DatabaseProxy()
 
 # peewee logs every statement with its parameters at DEBUG: product keys,
@@ -86,7 +99,8 @@ def _sqlite_path(target: str) -> str:
 
 
 class QMSqliteDatabase(pw.SqliteDatabase):
-    """SQLite that takes its write lock up front.
+    """SQLite that takes its write lock up front, and never writes outside a
+    transaction its caller is still inside (``QMConnection``).
 
     A deferred transaction that later tries to write can fail with
     SQLITE_BUSY without waiting when another connection holds the lock;
@@ -98,6 +112,33 @@ class QMSqliteDatabase(pw.SqliteDatabase):
         if not args and "lock_type" not in kwargs:
             kwargs["lock_type"] = "IMMEDIATE"
         return super().atomic(*args, **kwargs)
+
+    def _connect(self):
+        conn = super()._connect()
+        if self.database not in ("", ":memory:") and hasattr(conn, "qm_lost"):
+            conn.qm_identity = file_identity(self.database, conn)
+        return conn
+
+    def _check_same_file(self, conn) -> None:
+        """Inside the write lock: the file at our path is still the one this
+        connection has open, with the content it had (a restore swaps the file
+        or writes a new generation into it). Otherwise stop writing, and say why."""
+        expected = getattr(conn, "qm_identity", None)
+        if expected is None:
+            return
+        if file_identity(self.database, conn) == expected:
+            return
+        with contextlib.suppress(Exception):
+            conn.execute("ROLLBACK")
+        raise DatabaseReplaced(replaced_message(self.database))
+
+    def execute_sql(self, sql, params=None):
+        conn = self.connection()
+        in_txn = bool(self._state.transactions)
+        if in_txn and not conn.in_transaction and sql.lstrip()[:8].upper() == "ROLLBACK":
+            return conn.cursor()  # a savepoint's rollback: SQLite undid it all already
+        with guarded(conn, in_txn):
+            return super().execute_sql(sql, params)
 
     def rollback(self):
         conn = self._state.conn
@@ -121,17 +162,22 @@ class QMSqliteDatabase(pw.SqliteDatabase):
         if lock_type.upper() == "DEFERRED":
             return super().begin(lock_type)
         conn = self.connection()
+        if hasattr(conn, "qm_lost"):
+            conn.qm_lost = None
         deadline = time.monotonic() + BUSY_TIMEOUT_S
         delay = 0.0005
         conn.execute("PRAGMA busy_timeout = 0")
         try:
             while True:
                 try:
-                    return super().begin(lock_type)
+                    super().begin(lock_type)
+                    self._check_same_file(conn)
+                    return None
                 except pw.OperationalError as exc:
                     if "locked" not in str(exc) and "busy" not in str(exc):
                         raise
                     if time.monotonic() >= deadline:
+                        exc.qm_holders = who_is_busy(self.database)
                         raise
                 time.sleep(delay * (0.5 + random.random()))
                 delay = min(delay * 1.5, 0.004)
@@ -152,9 +198,10 @@ def make_database(target: str) -> pw.Database:
         )
     path = _sqlite_path(target)
     if path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        from app import files
+        files.private_dir(Path(path).parent)
     return QMSqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=BUSY_TIMEOUT_S,
-                            check_same_thread=False)
+                            check_same_thread=False, factory=QMConnection)
 
 
 def open_database(target: str | os.PathLike | None = None, *, migrate: bool = True,
@@ -166,8 +213,10 @@ def open_database(target: str | os.PathLike | None = None, *, migrate: bool = Tr
     """
     target = resolve_target(target)
     database = make_database(target)
+    from app import files
     try:
-        database.connect(reuse_if_open=True)
+        with files.private():  # a new file (and its -wal, -shm) readable by its owner only
+            database.connect(reuse_if_open=True)
         checked = _verify_sqlite(database, target) if isinstance(database, pw.SqliteDatabase) \
             else False
     except DatabaseOpenError:
@@ -176,15 +225,45 @@ def open_database(target: str | os.PathLike | None = None, *, migrate: bool = Tr
     except (pw.OperationalError, pw.DatabaseError, sqlite3.DatabaseError) as exc:
         with contextlib.suppress(Exception):
             database.close()
-        raise DatabaseOpenError(_open_failure_message(target, exc)) from exc
+        database = _with_prompted_password(target, exc)
+        if database is None:
+            raise DatabaseOpenError(_open_failure_message(target, exc)) from exc
+        checked = False
     db.initialize(database)
     database.qm_target = target
+    if isinstance(database, pw.SqliteDatabase) and database.database not in ("", ":memory:"):
+        from app.store import instances
+        instances.register(Path(database.database))
     if migrate:
         from app.store import migrations
         migrations.migrate(database, target, backup=backup_before_migrate)
     if checked:
         _record_full_check(database)
     return database
+
+
+def _with_prompted_password(target: str, exc: Exception) -> pw.Database | None:
+    """The server wants a password the URL, PGPASSWORD and ~/.pgpass did not
+    give: ask (``secrets.set_prompt``) and connect with the answer, which is
+    kept in memory only. None when there is nobody to ask or it still fails."""
+    from app.store import secrets
+    if not is_postgres_url(target) or not secrets.needs_password(exc):
+        return None
+    for _attempt in range(3):
+        password = secrets.ask(describe(target))
+        if not password:
+            return None
+        database = make_database(target)
+        database.connect_params["password"] = password
+        try:
+            database.connect()
+            return database
+        except (pw.OperationalError, pw.DatabaseError) as again:
+            with contextlib.suppress(Exception):
+                database.close()
+            if not secrets.needs_password(again):
+                raise DatabaseOpenError(_open_failure_message(target, again)) from again
+    return None
 
 
 def _verify_sqlite(database: pw.SqliteDatabase, target: str, full: bool | None = None) -> bool:
@@ -228,7 +307,8 @@ def _last_full_check(database: pw.SqliteDatabase) -> str | None:
 
 
 def _open_failure_message(target: str, exc: Exception) -> str:
-    text = str(exc).strip() or exc.__class__.__name__
+    from app.store.secrets import redact
+    text = redact(str(exc).strip() or exc.__class__.__name__)
     if is_postgres_url(target):
         return (f"Cannot connect to {describe(target)}: {text.splitlines()[0]}. "
                 "Check the server address, the user name and that the database exists.")
@@ -281,6 +361,9 @@ def close_database() -> None:
     obj = db.obj
     if obj is not None and not obj.is_closed():
         obj.close()
+    if isinstance(obj, pw.SqliteDatabase) and obj.database not in ("", ":memory:"):
+        from app.store import instances
+        instances.unregister(Path(obj.database))
 
 
 def is_sqlite() -> bool:

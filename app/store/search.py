@@ -14,7 +14,7 @@ import re
 import peewee as pw
 
 from app.store.bulk import param
-from app.store.db import db
+from app.store.db import db, transaction_lost
 
 FTS_TABLE = "asset_fts"
 
@@ -106,9 +106,11 @@ def _write_docs(rows) -> None:
         return
     p = param()
     params = [(_doc_from_row(r), r[0]) for r in rows]
+    from app.store.db import guarded
     conn = db.connection()
     cur = conn.cursor()
-    cur.executemany(f"UPDATE asset SET search_text = {p} WHERE id = {p}", params)
+    with guarded(conn, db.in_transaction()):
+        cur.executemany(f"UPDATE asset SET search_text = {p} WHERE id = {p}", params)
 
 
 # --- index installation -------------------------------------------------------
@@ -159,7 +161,8 @@ def bulk_mode():
     try:
         yield
     finally:
-        install(database)
+        if not transaction_lost(database):  # else SQLite's rollback put the triggers back
+            install(database)
     rebuild_index()
 
 
@@ -185,8 +188,9 @@ def inserts_indexed_by_caller():
         yield (f"INSERT INTO {FTS_TABLE}(rowid, search_text) "
                "SELECT id, search_text FROM asset WHERE id > ? AND id <= ?")
     finally:
-        _fts_config("automerge", 4)  # FTS5's default: merging resumes a little at each write
-        install(database)
+        if not transaction_lost(database):  # else SQLite's rollback undid all of this
+            _fts_config("automerge", 4)  # FTS5's default: merging resumes a little at each write
+            install(database)
 
 
 def _fts_config(name: str, value: int) -> None:

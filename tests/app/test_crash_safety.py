@@ -167,3 +167,69 @@ def test_read_only_database_is_a_clear_error_and_loses_nothing(sqlite_db, tmp_pa
             asset_svc.update(a.id, {"name": "Changed"})
         sqlite_db.execute_sql("PRAGMA query_only = 0")
     assert asset_svc.get(a.id).name == "Kept"
+
+
+# --- kills during backup and restore: no plain copy left anywhere ---------------------------
+
+SLOW = """
+import sys, time
+from app import backup, restoring
+from app.cli import main
+stage = sys.argv.pop(1)
+module, name = {"backup": (backup, "_write_compressed"), "restore": (restoring, "verify_file")}[stage]
+real = getattr(module, name)
+def slow(*args, **kwargs):
+    print("copy on disk", flush=True)  # the plain copy is written: a slow disk from here
+    time.sleep(60)
+    return real(*args, **kwargs)
+setattr(module, name, slow)
+sys.exit(main())
+"""
+
+
+def _temp_entries() -> set[str]:
+    import tempfile
+    return set(os.listdir(tempfile.gettempdir()))
+
+
+def _plain_copies(folder: Path) -> list[Path]:
+    """Any file under ``folder`` that is an uncompressed SQLite database and not
+    the inventory itself (or its WAL)."""
+    out = []
+    for p in folder.rglob("*"):
+        if p.is_file() and p.read_bytes()[:16] == b"SQLite format 3\x00" and p.name != "inv.sqlite":
+            out.append(p)
+    return out
+
+
+@pytest.mark.parametrize("stage", ["backup", "restore"])
+def test_killed_backup_or_restore_leaves_no_plain_copy(tmp_path, stage):
+    dbp = tmp_path / "inv.sqlite"
+    assert qm(dbp, "demo", "--assets", "200").returncode == 0
+    good = tmp_path / "good.sqlite.gz"
+    assert qm(dbp, "backup", "-o", str(good)).returncode == 0
+    temp_before = _temp_entries()
+    args = ["backup"] if stage == "backup" else ["restore", str(good)]
+    proc = subprocess.Popen([sys.executable, "-c", SLOW, stage, "--db", str(dbp), *args],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                            env={**os.environ, "QM_NO_AUTO_BACKUP": "1"})
+    try:
+        assert proc.stdout.readline().strip() == "copy on disk"
+        left = _plain_copies(tmp_path)
+        assert left, "the copy the run was making should be on disk now"
+        assert all(os.stat(p.parent).st_mode & 0o077 == 0 or os.stat(p).st_mode & 0o077 == 0
+                   for p in left)  # private while it exists
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    # The system temp folder never held a copy.
+    assert not {n for n in _temp_entries() - temp_before if n.startswith("qm-")}
+    res = qm(dbp, "check")  # the next start-up clears the dead run's leftovers
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert _plain_copies(tmp_path) == []
+    leftovers = [p.name for p in tmp_path.rglob("*")
+                 if p.name.endswith((".part", ".restoring")) or p.name.startswith(".qm-tmp-")]
+    assert leftovers == []
+    assert committed(dbp, "SELECT COUNT(*) FROM asset") == 200

@@ -173,3 +173,47 @@ def test_another_process_writing_refreshes_the_list_keeping_the_selection(qtbot,
                     timeout=10_000)
     assert page.list.selected_ids() == [made[3].id]
     w.close()
+
+
+def test_a_restore_on_another_workstation_reopens_the_window_on_the_restored_data(qtbot, reg):
+    """The window is registered, so a restore elsewhere is refused; forced, the
+    window notices within its poll, re-opens the file and says why."""
+    from app.store.db import current_target
+    from ui.main_window import MainWindow
+    _d, made = reg
+    info = backup.make_backup("manual")
+    assets.update(made[0].id, {"name": "Changed after the backup"})
+    w = MainWindow(start_page="assets")
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(w.is_ready)
+    w._change_timer.setInterval(100)
+    messages = []
+    from ui.bus import bus
+    bus.status_message.connect(messages.append)
+    qm = [sys.executable, "-m", "app", "--db", current_target(), "restore", str(info.path)]
+    env = {**os.environ, "QM_NO_AUTO_BACKUP": "1"}
+    res = subprocess.run(qm, cwd=ROOT, capture_output=True, text=True, timeout=60, env=env, check=False)
+    assert res.returncode == 1 and "is using qm.sqlite on" in res.stderr
+    res = subprocess.run(qm[:-1] + ["--force", qm[-1]], cwd=ROOT, capture_output=True, text=True,
+                         timeout=60, env=env, check=False)
+    assert res.returncode == 0, res.stderr
+    qtbot.waitUntil(lambda: any("restored from a backup" in m for m in messages), timeout=10_000)
+    assert assets.get(made[0].id).name == "Laptop 1"  # the restored data, from the re-opened file
+    assets.update(made[1].id, {"name": "Written after the restore"})  # and writable again
+    w.close()
+
+
+def test_restore_in_use_asks_and_reset_settings_are_shown(qtbot, reg, tmp_path, monkeypatch):
+    from app.services import settings
+    from ui.dialogs.backups import restore_with_confirmation
+    settings.update({"backup_folder": str(tmp_path / "elsewhere")})
+    info = backup.make_backup("manual")
+    settings.update({"backup_folder": None})
+    asked, told = [], []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.Yes)
+    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: told.append(a[2]))
+    assert restore_with_confirmation(None, info.path, "today")
+    assert len(asked) == 1 and not told[0].startswith("Restore anyway")
+    assert "backup folder setting" in told[0] and str(tmp_path / "elsewhere") in told[0]
+    assert settings.get("backup_folder") is None

@@ -20,7 +20,7 @@ from app.wording import plural
 from ui.bus import bus
 from ui.files import ask_save_path
 from ui.jobs import run_job
-from ui.ops import Changes, run_op
+from ui.ops import Changes, run_op, show_op_error
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +181,42 @@ def restore_with_confirmation(parent, path: Path, when: str) -> bool:
     def restored(result) -> None:
         bus.status_message.emit(f"Restored {result.target.name} from {path.name} "
                                 f"({plural(result.assets, 'asset')})")
-    return bool(run_op(parent, lambda: backup.restore(path), changes=Changes.ALL,
+        if result.reset_settings:
+            QMessageBox.information(
+                parent, "Restore backup",
+                "The backup was restored. Settings that pointed outside the database were "
+                "reset, so that a restored file cannot choose where your data goes:
+
+"
+                + "
+".join(f"• {line[0].upper()}{line[1:]}." for line in result.reset_settings)
+                + "
+
+Set them again in Settings if they are still wanted.")
+
+    in_use: list[backup.BackupInUse] = []
+
+    def refused(exc: DomainError) -> None:
+        if isinstance(exc, backup.BackupInUse):
+            in_use.append(exc)
+        else:
+            show_op_error(parent, "Restore backup", exc)
+
+    if run_op(parent, lambda: backup.restore(path), changes=Changes.ALL, success=restored,
+              on_error=refused, title="Restore backup"):
+        return True
+    if not in_use:
+        return False
+    again = QMessageBox.question(
+        parent, "Restore backup",
+        f"{in_use[0]}
+
+Restore anyway? Those programs stop writing at their next change "
+        "and must be re-opened; what they saved until now is in the copy taken first.",
+        QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+    if again != QMessageBox.Yes:
+        return False
+    return bool(run_op(parent, lambda: backup.restore(path, force=True), changes=Changes.ALL,
                        success=restored, title="Restore backup"))
 
 

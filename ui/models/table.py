@@ -58,6 +58,7 @@ class ListTableModel(QAbstractTableModel):
     # --- loading ------------------------------------------------------------------
 
     def set_filters(self, filters: dict) -> None:
+        listing.check_search(filters)  # refused before the model is touched
         self.filters = {k: v for k, v in filters.items() if v not in (None, "", False)}
         self.reload()
 

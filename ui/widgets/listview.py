@@ -8,6 +8,8 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                QMenu, QTableView, QVBoxLayout, QWidget)
 
+from app import listing
+from app.services.errors import DomainError
 from app.wording import count
 from ui.models.table import ID_ROLE, ListTableModel
 
@@ -96,7 +98,17 @@ class ListView(QWidget):
 
     def apply(self) -> None:
         self._search_timer.stop()
-        self.model.set_filters(self.filters())
+        filters = self.filters()
+        try:
+            listing.check_search(filters)
+        except DomainError as exc:  # a whole file pasted into the box: say so beside it
+            self.counts.setText("Search text too long")
+            self.counts.setToolTip(str(exc))
+            self.search.setToolTip(str(exc))
+            return
+        self.search.setToolTip("")
+        self.counts.setToolTip("")
+        self.model.set_filters(filters)
         self.loaded = True
 
     def _search_now(self) -> None:

@@ -1,0 +1,89 @@
+"""What Quartermaster's own schema is, and what in a database file is not part of it.
+
+A restored file is trusted with every later write, so it must hold only what
+the migrations make: a trigger or view of someone else's runs on our data (a
+trigger that deletes each new history entry switches the history off). The
+reference is a new database built in memory by the same migration steps,
+read from ``sqlite_master`` once per process. A file of an older schema
+version holds a subset of it (steps only add); the comparison is:
+
+- tables: the name is one of ours and every column is one of ours;
+- indexes, triggers, views and virtual tables: the name is one of ours and
+  the SQL is ours, word for word (whitespace aside).
+
+``RETIRED`` keeps objects an earlier version made that a later step dropped
+or redefined, so a backup from then is still accepted: a step that drops or
+changes an object adds the old one here.
+"""
+from __future__ import annotations
+
+import functools
+import re
+import sqlite3
+
+# (type, name, sql) of objects older versions made and a later step removed or changed.
+RETIRED: frozenset[tuple[str, str, str]] = frozenset()
+
+# SQLite's own bookkeeping (AUTOINCREMENT counters, ANALYZE statistics).
+_SQLITE_OWN = re.compile(r"^sqlite_(sequence|stat\d)$")
+
+
+def _norm(sql: str | None) -> str:
+    return " ".join((sql or "").split())
+
+
+@functools.lru_cache(maxsize=1)
+def reference() -> dict:
+    """{"objects": {(type, name): sql}, "columns": {table: {column, …}}} of a
+    new database of the current version (SQLite)."""
+    from app.store import migrations
+    from app.store.db import db, make_database
+    saved = db.obj
+    fresh = make_database(":memory:")
+    fresh.connect()
+    db.initialize(fresh)  # the steps write through the proxy (models, search index)
+    try:
+        migrations.migrate(fresh, backup=False)
+        conn = fresh.connection()
+        return _read(conn)
+    finally:
+        fresh.close()
+        db.initialize(saved)
+
+
+def _read(conn) -> dict:
+    objects, columns = {}, {}
+    for kind, name, sql in conn.execute("SELECT type, name, sql FROM sqlite_master"):
+        if name.startswith("sqlite_autoindex_") or _SQLITE_OWN.match(name):
+            continue
+        objects[(kind, name)] = _norm(sql)
+        if kind == "table":
+            columns[name] = {r[1] for r in conn.execute(f'PRAGMA table_xinfo("{name}")')}
+    return {"objects": objects, "columns": columns}
+
+
+def foreign_objects(conn: sqlite3.Connection) -> list[str]:
+    """What in the database behind ``conn`` Quartermaster's migrations do not
+    make, one phrase each ("trigger wipe_history on history_entry"); empty when
+    the file holds only our schema."""
+    ref = reference()
+    mine = _read(conn)
+    retired = {(k, n): s for k, n, s in RETIRED}
+    rows = {(k, n): t for k, n, t in conn.execute("SELECT type, name, tbl_name FROM sqlite_master")}
+    out = []
+    for (kind, name), sql in sorted(mine["objects"].items()):
+        on = rows.get((kind, name))
+        where = f" on {on}" if kind in ("trigger", "index") and on else ""
+        ours = ref["objects"].get((kind, name))
+        if ours is None and (kind, name) not in retired:
+            out.append(f"{kind} {name}{where}, which Quartermaster does not make")
+            continue
+        if kind == "table" and not sql.upper().startswith("CREATE VIRTUAL"):
+            extra = mine["columns"].get(name, set()) - ref["columns"].get(name, set())
+            if extra:
+                out.append(f"table {name} with column(s) {', '.join(sorted(extra))} "
+                           "Quartermaster does not make")
+            continue
+        if sql != ours and sql != _norm(retired.get((kind, name))):
+            out.append(f"{kind} {name}{where} defined differently from Quartermaster's")
+    return out
