@@ -178,6 +178,7 @@ def restore_with_confirmation(parent, path: Path, when: str) -> bool:
         QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
     if answer != QMessageBox.Yes:
         return False
+
     def restored(result) -> None:
         bus.status_message.emit(f"Restored {result.target.name} from {path.name} "
                                 f"({plural(result.assets, 'asset')})")
@@ -185,14 +186,9 @@ def restore_with_confirmation(parent, path: Path, when: str) -> bool:
             QMessageBox.information(
                 parent, "Restore backup",
                 "The backup was restored. Settings that pointed outside the database were "
-                "reset, so that a restored file cannot choose where your data goes:
-
-"
-                + "
-".join(f"• {line[0].upper()}{line[1:]}." for line in result.reset_settings)
-                + "
-
-Set them again in Settings if they are still wanted.")
+                "reset, so that a restored file cannot choose where your data goes:\n\n"
+                + "\n".join(f"• {line[0].upper()}{line[1:]}." for line in result.reset_settings)
+                + "\n\nSet them again in Settings if they are still wanted.")
 
     in_use: list[backup.BackupInUse] = []
 
@@ -209,9 +205,7 @@ Set them again in Settings if they are still wanted.")
         return False
     again = QMessageBox.question(
         parent, "Restore backup",
-        f"{in_use[0]}
-
-Restore anyway? Those programs stop writing at their next change "
+        f"{in_use[0]}\n\nRestore anyway? Those programs stop writing at their next change "
         "and must be re-opened; what they saved until now is in the copy taken first.",
         QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
     if again != QMessageBox.Yes:
