@@ -556,7 +556,7 @@ class MainWindow(QMainWindow):
         from app.store import changes
         self._change_token = changes.changed_since(None)[1]
         self.stale.update(self.pages)
-        bus.data_changed.emit("all")
+        announce(Changes.ALL)
         page = self.current_page()
         if page is not None and hasattr(page, "refresh"):
             self.stale.discard(self.current_key())
