@@ -1,7 +1,7 @@
 """Application-wide signals, so pages and dialogs talk without importing each other.
 
     from ui.bus import bus
-    bus.data_changed.emit("asset")          # after a service call changed data
+    # data_changed carries ui.ops.Changes; only ui.ops (run_op, announce) emits it
     bus.open_record.emit("asset", 42)       # ask the main window to open a record
     bus.navigate.emit("assets", {"status": "deployed"})  # go to a page with filters
     bus.status_message.emit("Saved QM-000123")
