@@ -8,7 +8,7 @@ import peewee as pw
 from app.models import Asset, License, Person, Seat
 from app.models.common import utcnow
 from app.services import history
-from app.services.base import writes
+from app.services.base import locked, writes
 from app.services.errors import Conflict, NotFound, StaleEdit, ValidationError
 from app.services.fields import clean_text, parse_bool, parse_date, parse_int, parse_money
 from app.store.db import db
@@ -90,11 +90,20 @@ def create(by: str | None = None, **values) -> License:
 @writes
 def update(license_id: int, changes: dict, expected_version: int | None = None,
            by: str | None = None) -> License:
-    lic = get(license_id)
+    lic = _lock(license_id)  # the seat count read below must hold until we write
     if expected_version is not None and lic.version_no != expected_version:
         raise StaleEdit(f"{lic} was changed by someone else meanwhile.")
     values = _clean(changes)
-    diff = {k: (getattr(lic, k), v) for k, v in values.items() if getattr(lic, k) != v}
+    diff = {k: (getattr(lic, k), v) for k, v in values.items()
+            if k != "product_key" and getattr(lic, k) != v}
+    if "product_key" in values and _is_pg():
+        # The key is not read back on PostgreSQL (nobody may read it unrecorded):
+        # history notes that a key was set or cleared, never its value.
+        stored = key_stored(lic.id)
+        if values["product_key"] or stored:
+            diff["product_key"] = ("••••" if stored else None, values["product_key"])
+    elif "product_key" in values and lic.product_key != values["product_key"]:
+        diff["product_key"] = (lic.product_key, values["product_key"])
     if not diff:
         return lic
     seats = values.get("seats", lic.seats)
@@ -116,13 +125,15 @@ def update(license_id: int, changes: dict, expected_version: int | None = None,
     return get(lic.id)
 
 
+def _is_pg() -> bool:
+    return isinstance(db.obj, pw.PostgresqlDatabase)
+
+
 def _lock(license_id: int) -> License:
     """Read the license holding its row lock (PostgreSQL), so two workstations
-    taking the last seat at once cannot both succeed; SQLite serialises writers."""
-    q = License.select().where(License.id == license_id)
-    if isinstance(db.obj, pw.PostgresqlDatabase):
-        q = q.for_update()
-    lic = q.first()
+    taking the last seat at once cannot both succeed; SQLite serialises writers.
+    (The database's seat trigger refuses over-allocation anyway.)"""
+    lic = locked(License.select().where(License.id == license_id)).first()
     if lic is None:
         raise NotFound(f"No license with id {license_id}.")
     return lic
@@ -268,7 +279,7 @@ def _seat_holder_name(seat: Seat) -> str:
 @writes
 def release(license_id: int, asset_id: int | None = None, person_id: int | None = None,
             by: str | None = None) -> None:
-    lic = get(license_id)
+    lic = _lock(license_id)
     seat = _seat_of(lic, asset_id, person_id)
     holder = _seat_holder_name(seat)
     seat.delete_instance()
@@ -316,13 +327,54 @@ def masked_key(key: str | None) -> str:
 
 @writes
 def reveal_key(license_id: int, by: str | None = None) -> str | None:
-    """The product key in clear, and a history entry saying who looked."""
+    """The product key in clear, and a history entry saying who looked. On
+    PostgreSQL the server reads the key and writes that entry itself
+    (``qm_product_key``), and only roles granted that function may call it."""
     lic = get(license_id)
+    if _is_pg():
+        return db.execute_sql("SELECT qm_product_key(%s, 'reveal')", (lic.id,)).fetchone()[0]
     if not lic.product_key:
         return None
     history.record("license", lic.id, "reveal_key", field="product_key", by=by,
                    note="product key shown")
     return lic.product_key
+
+
+def key_stored(license_id: int) -> bool:
+    """Whether a product key is stored (anyone may know that much)."""
+    if _is_pg():
+        return bool(db.execute_sql("SELECT qm_product_key_stored(%s)", (license_id,)).fetchone()[0])
+    return bool(License.select(License.product_key).where(License.id == license_id).scalar())
+
+
+def masked(license_id: int) -> str:
+    """The key as the screen shows it (``masked_key``), for any role."""
+    if _is_pg():
+        return db.execute_sql("SELECT qm_product_key_masked(%s)", (license_id,)).fetchone()[0] or ""
+    return masked_key(License.select(License.product_key)
+                      .where(License.id == license_id).scalar())
+
+
+@writes
+def export_keys(license_ids: list[int] | None = None, by: str | None = None) -> dict[int, str]:
+    """Product keys for an export, each one recorded in history as exported
+    (on PostgreSQL by the server; a role not granted keys is refused)."""
+    q = License.select(License.id).order_by(License.id)
+    if license_ids is not None:
+        q = q.where(License.id.in_(list(license_ids)))
+    ids = [i for (i,) in q.tuples()]
+    keys: dict[int, str] = {}
+    for lid in ids:
+        if _is_pg():
+            key = db.execute_sql("SELECT qm_product_key(%s, 'export')", (lid,)).fetchone()[0]
+        else:
+            key = License.select(License.product_key).where(License.id == lid).scalar()
+            if key:
+                history.record("license", lid, "export_key", field="product_key", by=by,
+                               note="product key exported")
+        if key:
+            keys[lid] = key
+    return keys
 
 
 # --- lists and counts ---------------------------------------------------------------

@@ -10,7 +10,7 @@ import peewee as pw
 from app.models import Asset, Location, Person, StockMove, Supply, SupplyFit
 from app.models.common import SUPPLY_CATEGORIES, utcnow
 from app.services import history
-from app.services.base import writes
+from app.services.base import locked, writes
 from app.services.errors import Conflict, NotFound, ValidationError
 from app.services.fields import clean_text, parse_int, parse_money
 from app.store.db import db
@@ -202,7 +202,9 @@ def count(supply_id: int, counted, reason: str | None = None, by: str | None = N
     counted = parse_int(counted, "counted quantity", 0, 10_000_000)
     if counted is None:
         raise ValidationError("Enter the counted quantity.", field="counted")
-    current = Supply.select(Supply.on_hand).where(Supply.id == item.id).scalar()
+    # Locked: the difference is worked out from what is read, and an issue
+    # committed meanwhile must not be counted over.
+    current = locked(Supply.select(Supply.on_hand).where(Supply.id == item.id)).scalar()
     return _move(item, "count", counted - current, by,
                  reason=clean_text(reason, "reason", 1000) or "stock count")
 

@@ -269,7 +269,14 @@ def _room_progress(session_id: int, room_id: int | None) -> tuple[int, int]:
 
 
 def _open_session(session_id: int) -> tuple[int, list | None]:
-    row = _one("SELECT status, site_id, rooms FROM stocktake_session WHERE id = ?", (session_id,))
+    """The session's site and rooms, refusing a closed one. On PostgreSQL the
+    session row stays locked until the scan's transaction ends: scans of one
+    stocktake from several workstations take turns (a few milliseconds each),
+    so two stations scanning the same asset cannot both count it, and no scan
+    lands after a close."""
+    lock = " FOR UPDATE" if isinstance(db.obj, pw.PostgresqlDatabase) else ""
+    row = _one("SELECT status, site_id, rooms FROM stocktake_session WHERE id = ?" + lock,
+               (session_id,))
     if row is None:
         raise NotFound(f"No stocktake session {session_id}.")
     if row[0] != "open":
