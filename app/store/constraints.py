@@ -90,8 +90,8 @@ def repair(database: pw.Database) -> list[str]:
       over-allocation, is marked as allowing it: no assignment is lost and the
       compliance report goes on showing it over-allocated until someone
       releases seats (and may then turn over-allocation off again).
-    - A supply below zero gets an adjustment back to zero (its movements then
-      add up to what is on hand).
+    - A supply below zero is set to what its movements add up to, with an
+      adjustment movement back to zero when they add up to less than zero.
     Each change is written to history with the note "schema step 8".
     """
     done: list[str] = []
@@ -157,17 +157,23 @@ def repair(database: pw.Database) -> list[str]:
              "then turn over-allocation off")
         done.append(f"license {product}: {used} seats assigned but {seats} owned; "
                     "marked as allowing over-allocation")
-    # Stock.
+    # Stock: the movements are the truth, on_hand their cached sum.
     for supply_id, name, on_hand in database.execute_sql(
             "SELECT id, name, on_hand FROM supply WHERE on_hand < 0 ORDER BY id").fetchall():
-        database.execute_sql(
-            f"INSERT INTO stock_move (supply_id, kind, qty, reason, balance, by, at) "
-            f"VALUES ({p}, 'adjust', {p}, {p}, 0, {p}, {p})",
-            (supply_id, -on_hand, "schema step 8: stock cannot be negative", "schema step 8", now))
-        database.execute_sql(f"UPDATE supply SET on_hand = 0 WHERE id = {p}", (supply_id,))
-        hist("supply", supply_id, "adjust", "on_hand", str(on_hand), "0",
+        total = int(database.execute_sql(
+            f"SELECT COALESCE(SUM(qty), 0) FROM stock_move WHERE supply_id = {p}",
+            (supply_id,)).fetchone()[0])
+        if total < 0:
+            database.execute_sql(
+                f'INSERT INTO stock_move (supply_id, kind, qty, reason, balance, "by", at) '
+                f"VALUES ({p}, 'adjust', {p}, {p}, 0, {p}, {p})",
+                (supply_id, -total, "schema step 8: stock cannot be negative", "schema step 8",
+                 now))
+            total = 0
+        database.execute_sql(f"UPDATE supply SET on_hand = {p} WHERE id = {p}", (total, supply_id))
+        hist("supply", supply_id, "adjust", "on_hand", str(on_hand), str(total),
              "schema step 8: stock cannot be negative")
-        done.append(f"supply {name}: on hand was {on_hand}; adjusted to 0")
+        done.append(f"supply {name}: on hand was {on_hand}; now {total}")
     for line in done:
         log.warning("schema step 8 repaired: %s", line)
     return done
