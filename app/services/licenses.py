@@ -392,7 +392,10 @@ def compliance(expiring_days: int = 60, over: bool = False,
     rows = []
     q = License.select(License.id, License.product, License.version, License.vendor,
                        License.seats, License.site_license, License.allow_over,
-                       License.expiry_date, License.cost, License.product_key)
+                       License.expiry_date, License.cost,
+                       # Whether a key is stored, without reading it (roles may not).
+                       (pw.fn.qm_product_key_stored(License.id) if _is_pg()
+                        else (pw.fn.COALESCE(License.product_key, "") != "")).alias("has_key"))
     if expiring is not None:
         q = q.where(License.expiry_date <= today + dt.timedelta(days=int(expiring)))
     for lic in q.order_by(License.product, License.version):
@@ -412,7 +415,7 @@ def compliance(expiring_days: int = 60, over: bool = False,
                      "vendor": lic.vendor, "seats": lic.seats, "site_license": lic.site_license,
                      "allow_over": lic.allow_over, "used": n, "free": free,
                      "expiry_date": lic.expiry_date, "days_left": days, "cost": lic.cost,
-                     "has_key": bool(lic.product_key), "problems": problems})
+                     "has_key": bool(lic.has_key), "problems": problems})
     return rows
 
 
