@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import re
 
 import peewee as pw
 
@@ -353,6 +355,27 @@ def masked(license_id: int) -> str:
         return db.execute_sql("SELECT qm_product_key_masked(%s)", (license_id,)).fetchone()[0] or ""
     return masked_key(License.select(License.product_key)
                       .where(License.id == license_id).scalar())
+
+
+def key_token(key: str | None) -> str:
+    """A key compared loosely (case, dashes and spaces ignored) and digested,
+    so an import can tell "same product, same key" without reading keys."""
+    text = _KEY_NOISE.sub("", str(key or "").lower())
+    return hashlib.md5(text.encode("utf-8")).hexdigest() if text else ""
+
+
+def key_tokens() -> list[tuple[int, str, str]]:
+    """(id, product, key_token) of every license. On PostgreSQL the server
+    digests the keys (``qm_product_key_tokens``), so a technician's import can
+    match licenses by key without the key column being readable."""
+    if _is_pg():
+        return [tuple(r) for r in db.execute_sql(
+            "SELECT id, product, token FROM qm_product_key_tokens()").fetchall()]
+    return [(i, p, key_token(k)) for i, p, k in
+            License.select(License.id, License.product, License.product_key).tuples()]
+
+
+_KEY_NOISE = re.compile(r"[\W_]+")
 
 
 @writes

@@ -114,6 +114,19 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 $$
 """
 
+# Keys digested for matching (an import's "same product and key?"), never shown.
+_KEY_TOKENS = """
+CREATE OR REPLACE FUNCTION qm_product_key_tokens()
+RETURNS TABLE (id integer, product text, token text)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    SELECT l.id, l.product::text,
+           CASE WHEN n = '' THEN '' ELSE md5(n) END
+    FROM license l,
+         LATERAL (SELECT regexp_replace(lower(COALESCE(l.product_key, '')), '[^[:alnum:]]', '',
+                                        'g') AS n) AS k
+$$
+"""
+
 
 def install_server_rules(database: pw.Database) -> None:
     """History's "who" set by the server; product keys read through a
@@ -126,6 +139,7 @@ def install_server_rules(database: pw.Database) -> None:
     database.execute_sql("REVOKE ALL ON FUNCTION qm_product_key(integer, text) FROM PUBLIC")
     database.execute_sql(_KEY_STORED)
     database.execute_sql(_KEY_MASKED)
+    database.execute_sql(_KEY_TOKENS)
 
 
 # --- team init and users --------------------------------------------------------------------
