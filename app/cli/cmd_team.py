@@ -114,8 +114,11 @@ def run_set_role(args) -> int:
 
 def run_remove(args) -> int:
     from app.services import team
-    team.remove_user(args.name, drop_login=not args.keep_login)
-    print(f"ok: {args.name} left the team" + ("" if args.keep_login else "; login dropped"))
+    kept = team.remove_user(args.name, drop_login=not args.keep_login)
+    if kept:
+        print(f"ok: {args.name} left the team; {kept}")
+    else:
+        print(f"ok: {args.name} left the team" + ("" if args.keep_login else "; login dropped"))
     return 0
 
 

@@ -97,11 +97,15 @@ def _need_pg() -> pw.PostgresqlDatabase:
 def _server_refusal(func, *args, **kwargs):
     """Run a role command; the server's refusal becomes a readable error."""
     from app.services.base import INSUFFICIENT_PRIVILEGE, _pgcode
-    from app.services.errors import PermissionDenied
+    from app.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
     database = _need_pg()
     try:
         with database.atomic():
             result = func(database, *args, **kwargs)
+    except roles.RoleError as exc:
+        if exc.kind == "invalid":
+            raise ValidationError(str(exc), field=exc.field) from None
+        raise (NotFound if exc.kind == "not_found" else Conflict)(str(exc)) from None
     except pw.DatabaseError as exc:
         if _pgcode(exc) == INSUFFICIENT_PRIVILEGE or "must be owner" in str(exc) \
                 or "permission denied" in str(exc):
@@ -133,7 +137,7 @@ def set_role(name: str, role: str) -> roles.Member:
     return _server_refusal(roles.set_role, name, role)
 
 
-def remove_user(name: str, drop_login: bool = True) -> None:
+def remove_user(name: str, drop_login: bool = True) -> str | None:
     return _server_refusal(roles.remove_user, name, drop_login)
 
 

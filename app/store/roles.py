@@ -44,16 +44,25 @@ COUNTER_KEYS = ("tag_next",)
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.@-]{0,62}$")
 
 
+class RoleError(Exception):
+    """A team command that cannot be done; ``kind`` is invalid, conflict or
+    not_found (the services turn it into their own errors)."""
+
+    def __init__(self, kind: str, message: str, field: str | None = None):
+        super().__init__(message)
+        self.kind = kind
+        self.field = field
+
+
 def _q(name: str) -> str:
     """A quoted identifier (names are checked before they get here)."""
     return '"' + name.replace('"', '""') + '"'
 
 
 def check_name(name: str, what: str = "user name") -> str:
-    from app.services.errors import ValidationError
     name = (name or "").strip()
     if not _NAME.match(name):
-        raise ValidationError(f"{name!r} is not a usable {what}: letters, digits, _ . @ - "
+        raise RoleError("invalid", f"{name!r} is not a usable {what}: letters, digits, _ . @ - "
                               "(up to 63, starting with a letter or _).")
     return name
 
@@ -221,33 +230,30 @@ class Member:
 
 
 def _require_team(database: pw.Database) -> str:
-    from app.services.errors import Conflict
     prefix = team_prefix(database)
     if prefix is None:
-        raise Conflict("Team mode is not set up on this database: run "
+        raise RoleError("conflict", "Team mode is not set up on this database: run "
                        "`quartermaster team init URL` first (as the database owner).")
     return prefix
 
 
 def _role_arg(role: str) -> str:
-    from app.services.errors import ValidationError
     role = (role or "").strip().lower()
     if role not in ROLES:
-        raise ValidationError(f"A role is one of {', '.join(ROLES)}.", field="role")
+        raise RoleError("invalid", f"A role is one of {', '.join(ROLES)}.", field="role")
     return role
 
 
 def add_user(database: pw.Database, name: str, role: str, password: str | None = None) -> Member:
     """A login for a person, in one group. An existing role (a login made for
     GSSAPI, say) is joined to the group rather than created."""
-    from app.services.errors import Conflict
     prefix = _require_team(database)
     name, role = check_name(name), _role_arg(role)
     if name.startswith(prefix + "_") and name[len(prefix) + 1:] in ROLES:
-        raise Conflict(f"{name} is one of the group roles, not a person.")
+        raise RoleError("conflict", f"{name} is one of the group roles, not a person.")
     exists = database.execute_sql("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone()
     if exists and membership(database, name) is not None:
-        raise Conflict(f"{name} is already a team member; use `team set-role` to change the role.")
+        raise RoleError("conflict", f"{name} is already a team member; use `team set-role` to change the role.")
     if not exists:
         database.execute_sql(f"CREATE ROLE {_q(name)} LOGIN")
     if password:
@@ -257,34 +263,33 @@ def add_user(database: pw.Database, name: str, role: str, password: str | None =
 
 
 def set_role(database: pw.Database, name: str, role: str) -> Member:
-    from app.services.errors import NotFound
     prefix = _require_team(database)
     name, role = check_name(name), _role_arg(role)
     if membership(database, name) is None:
-        raise NotFound(f"{name} is not a team member (`team list` shows who is).")
+        raise RoleError("not_found", f"{name} is not a team member (`team list` shows who is).")
     for r in ROLES:
         database.execute_sql(f"REVOKE {_q(group(prefix, r))} FROM {_q(name)}")
     database.execute_sql(f"GRANT {_q(group(prefix, role))} TO {_q(name)}")
     return Member(name, role, True)
 
 
-def remove_user(database: pw.Database, name: str, drop_login: bool = True) -> None:
+def remove_user(database: pw.Database, name: str, drop_login: bool = True) -> str | None:
     """Take a person out of the team; their login is dropped too unless it
-    owns something or ``drop_login`` is False (history keeps their name)."""
-    from app.services.errors import Conflict, NotFound
+    owns something or ``drop_login`` is False (history keeps their name).
+    Returns why the login was kept, if it was kept against the wish."""
     prefix = _require_team(database)
     name = check_name(name)
     if membership(database, name) is None:
-        raise NotFound(f"{name} is not a team member (`team list` shows who is).")
+        raise RoleError("not_found", f"{name} is not a team member (`team list` shows who is).")
     for r in ROLES:
         database.execute_sql(f"REVOKE {_q(group(prefix, r))} FROM {_q(name)}")
     if drop_login:
         try:
-            with database.atomic():
+            with database.atomic():  # a savepoint: leaving the team stands if this fails
                 database.execute_sql(f"DROP ROLE {_q(name)}")
         except pw.DatabaseError as exc:
-            raise Conflict(f"{name} left the team, but their login was kept: "
-                           f"{str(exc).splitlines()[0]}") from exc
+            return f"their login was kept: {str(exc).splitlines()[0]}"
+    return None
 
 
 def membership(database: pw.Database, name: str) -> str | None:
