@@ -403,7 +403,9 @@ def check_out(asset_id: int, person_id: int | None = None, location_id: int | No
         raise ValidationError("The due date is in the past.", field="due")
     person = location = None
     if person_id:
-        person = Person.get_or_none(Person.id == person_id)
+        # A shared lock: check-outs to one person run side by side, but not
+        # beside their deactivation (which reads their holdings, then writes).
+        person = locked(Person.select().where(Person.id == person_id), share=True).first()
         if person is None:
             raise NotFound(f"No person with id {person_id}.")
         if not person.active:

@@ -61,14 +61,14 @@ def session_user() -> str:
     return name
 
 
-def locked(query):
+def locked(query, share: bool = False):
     """``query`` reading rows this transaction is about to change, holding
     their row locks on PostgreSQL (SELECT … FOR UPDATE), so a second
     workstation waits and then reads what the first wrote; READ COMMITTED
     alone would let both read "free". SQLite's transactions take the write
     lock up front (``QMSqliteDatabase.begin``), so the plain query is enough."""
     if isinstance(db.obj, pw.PostgresqlDatabase):
-        return query.for_update()
+        return query.for_update("FOR SHARE" if share else True)
     return query
 
 
