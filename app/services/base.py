@@ -97,6 +97,9 @@ def privilege_message(exc: BaseException) -> str:
         role = team.current().role_label
     as_whom = f"{user} ({role})" if role else user
     detail = _first_line(exc).replace("permission denied for ", "no permission on ")
+    if "qm_product_key" in detail or "product_key" in detail:
+        return (f"Product keys are readable only by the roles given them at `team init` "
+                f"(admin unless chosen otherwise); the server refused {as_whom}.")
     return (f"The database server refused this for {as_whom}: {detail}. Nothing was saved. "
             "An admin can change your role (`quartermaster team set-role`).")
 

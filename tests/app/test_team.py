@@ -146,7 +146,7 @@ def test_a_technician_works_but_cannot_change_settings_or_history(team_db):
                             who="Superintendent Smith", note="forged?").execute()
     assert HistoryEntry.get(HistoryEntry.note == "forged?").who == tech
     # Product keys: not readable, not even through the recording function.
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="Product keys are readable only by the roles"):
         licenses.reveal_key(team_db["license"])
     with pytest.raises(pw.ProgrammingError, match="permission denied"):
         with db.atomic():
