@@ -204,7 +204,17 @@ def open_database(target: str | os.PathLike | None = None, *, migrate: bool = Tr
     database.qm_target = target
     if migrate:
         from app.store import migrations
-        migrations.migrate(database, target, backup=backup_before_migrate)
+        try:
+            migrations.migrate(database, target, backup=backup_before_migrate)
+        except pw.ProgrammingError as exc:
+            if not is_postgres_url(target) or "must be owner" not in str(exc) \
+                    and "permission denied" not in str(exc):
+                raise
+            database.close()
+            raise DatabaseOpenError(
+                f"{describe(target)} needs a schema upgrade that only the owner of its tables "
+                "may run (team mode). Ask an admin to open it once as the owner, e.g. "
+                "`quartermaster --db postgresql://OWNER@host/db check`.") from exc
     if checked:
         _record_full_check(database)
     return database

@@ -207,3 +207,20 @@ def test_team_commands_list_change_and_remove_people(team_db):
     assert res.returncode == 0 and users["technician"] in res.stdout and "viewer" in res.stdout
     res = _cli(team_db["url"], "team", "add-user", "bad name!", "--role", "viewer", "--no-password")
     assert res.returncode == 1 and "not a usable user name" in res.stderr
+
+
+def test_an_upgrade_waits_for_the_owner(team_db):
+    """A technician's workstation with a newer Quartermaster cannot change the
+    schema; it says who can instead of failing half-way."""
+    from app.store import migrations
+    from app.store.db import DatabaseOpenError
+    open_database(team_db["url"])
+    db.execute_sql("DELETE FROM qm_schema")
+    db.execute_sql("INSERT INTO qm_schema (version, description, applied_at) "
+                   "VALUES (6, 'old', '2026-01-01')")
+    close_database()
+    with pytest.raises(DatabaseOpenError, match="only the owner of its tables may run"):
+        open_database(_as(team_db["url"], team_db["users"]["admin"]))
+    database = open_database(team_db["url"])  # the owner upgrades
+    assert migrations.current_version(database) == migrations.LATEST
+    close_database()
