@@ -192,7 +192,6 @@ def install(database: pw.Database) -> None:
     database.execute_sql(f"CREATE UNIQUE INDEX IF NOT EXISTS {SCAN_INDEX} ON stocktake_scan "
                          f"(session_id, asset_id) WHERE asset_id IS NOT NULL AND verdict IN "
                          f"({_COUNTED_SQL})")
-    database.execute_sql("CREATE INDEX IF NOT EXISTS seat_license ON seat (license_id)")
     if _pg(database):
         _install_pg(database)
     else:
@@ -253,11 +252,41 @@ $$
 """
 
 
+# Inserting seats is checked once per statement (assigning 5,000 computers at
+# once counts each license once, not 5,000 times), over the licenses the
+# statement touched, locked in id order so two bulk inserts cannot deadlock.
+_PG_SEAT_STATEMENT_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION qm_{SEAT_RULE}_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    bad record;
+BEGIN
+    PERFORM 1 FROM license WHERE id IN (SELECT DISTINCT license_id FROM new_rows)
+        ORDER BY id FOR NO KEY UPDATE;
+    SELECT l.id, l.seats, count(s.id) AS used INTO bad
+        FROM license l JOIN seat s ON s.license_id = l.id
+        WHERE l.id IN (SELECT DISTINCT license_id FROM new_rows)
+          AND NOT (l.site_license OR l.allow_over) AND l.seats IS NOT NULL
+        GROUP BY l.id, l.seats HAVING count(s.id) > l.seats LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION '{SEAT_RULE}: license %% has %% seats and %% are assigned',
+            bad.id, bad.seats, bad.used
+            USING ERRCODE = 'check_violation', CONSTRAINT = '{SEAT_RULE}';
+    END IF;
+    RETURN NULL;
+END
+$$
+"""
+
+
 def _install_pg(database: pw.Database) -> None:
     # (%% is one % once the driver has filled in its (empty) parameters.)
     database.execute_sql(_PG_SEAT_FUNCTION)
+    database.execute_sql(_PG_SEAT_STATEMENT_FUNCTION)
     database.execute_sql(f"DROP TRIGGER IF EXISTS {SEAT_RULE} ON seat")
-    database.execute_sql(f"CREATE TRIGGER {SEAT_RULE} AFTER INSERT OR UPDATE OF license_id ON seat "
+    database.execute_sql(f"DROP TRIGGER IF EXISTS {SEAT_RULE}_move ON seat")
+    database.execute_sql(f"CREATE TRIGGER {SEAT_RULE} AFTER INSERT ON seat REFERENCING NEW TABLE "
+                         f"AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION qm_{SEAT_RULE}_insert()")
+    database.execute_sql(f"CREATE TRIGGER {SEAT_RULE}_move AFTER UPDATE OF license_id ON seat "
                          f"FOR EACH ROW EXECUTE FUNCTION qm_{SEAT_RULE}()")
     database.execute_sql(f"DROP TRIGGER IF EXISTS {SEAT_RULE} ON license")
     database.execute_sql(f"CREATE TRIGGER {SEAT_RULE} AFTER UPDATE OF seats, site_license, "

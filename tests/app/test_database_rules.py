@@ -32,6 +32,7 @@ def _drop_rules(database) -> None:
             ex(f"DROP TRIGGER IF EXISTS {name}")
     else:
         ex("DROP TRIGGER IF EXISTS seat_within_owned ON seat")
+        ex("DROP TRIGGER IF EXISTS seat_within_owned_move ON seat")
         ex("DROP TRIGGER IF EXISTS seat_within_owned ON license")
         ex("ALTER TABLE supply DROP CONSTRAINT IF EXISTS supply_on_hand_not_negative")
     ex("DELETE FROM qm_schema")
