@@ -97,7 +97,12 @@ def _need_pg() -> pw.PostgresqlDatabase:
 def _server_refusal(func, *args, **kwargs):
     """Run a role command; the server's refusal becomes a readable error."""
     from app.services.base import INSUFFICIENT_PRIVILEGE, _pgcode
-    from app.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
+    from app.services.errors import (
+        Conflict,
+        NotFound,
+        PermissionDenied,
+        ValidationError,
+    )
     database = _need_pg()
     try:
         with database.atomic():

@@ -43,13 +43,13 @@ STOCK_RULE = "supply_on_hand_not_negative"
 # index, or carries the trigger's own message (which starts with the rule name).
 CONSTRAINT_MESSAGES = (
     ((LOAN_INDEX, "loan.asset_id"),
-     "That asset is already checked out (another workstation checked it out at the "
-     "same moment); nothing was saved."),
+     ("That asset is already checked out (another workstation checked it out at the "
+      "same moment); nothing was saved.")),
     ((SCAN_INDEX, "stocktake_scan.session_id, stocktake_scan.asset_id"),
      "That asset was already counted in this stocktake; nothing was saved."),
     ((SEAT_RULE,),
-     "Every seat of that license is in use (over-allocation is not allowed); release "
-     "one or buy more. Nothing was saved."),
+     ("Every seat of that license is in use (over-allocation is not allowed); release "
+      "one or buy more. Nothing was saved.")),
     ((STOCK_RULE,),
      "There is not enough on hand: stock cannot go below zero. Nothing was saved."),
 )
@@ -72,7 +72,7 @@ def _p(database: pw.Database) -> str:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 # --- finding and repairing what breaks the rules -------------------------------------
@@ -199,7 +199,7 @@ def install(database: pw.Database) -> None:
 
 
 def _install_sqlite(database: pw.Database) -> None:
-    over = (f"(SELECT COUNT(*) FROM seat s WHERE s.license_id = l.id) > l.seats")
+    over = ("(SELECT COUNT(*) FROM seat s WHERE s.license_id = l.id) > l.seats")
     seat_when = (f"EXISTS (SELECT 1 FROM license l WHERE l.id = NEW.license_id AND NOT "
                  f"l.site_license AND NOT l.allow_over AND l.seats IS NOT NULL AND {over})")
     fail_seat = f"SELECT RAISE(ABORT, '{SEAT_RULE}: every seat of the license is in use');"

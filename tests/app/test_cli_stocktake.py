@@ -58,6 +58,7 @@ def test_stocktake_commands(db, tmp_path, capsys):
     assert rows[c.tag]["Verdict"] == "Missing" and rows["WHAT-1"]["Verdict"] == "Unknown tag"
     # --user names who did it on a local file; on PostgreSQL the login is recorded.
     from urllib.parse import urlparse
+
     from app.store.db import is_postgres_url
     by = urlparse(target).username if is_postgres_url(target) else "cli-tester"
     assert rows[a.tag]["Scanned by"] == by

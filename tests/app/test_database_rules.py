@@ -89,30 +89,25 @@ def test_the_database_refuses_a_writer_that_skips_the_checks(db):
     a = asset(d)
     pc1, pc2 = asset(d), asset(d)
     assets.check_out(a.id, person_id=d["staff"].id)
-    with pytest.raises(Conflict, match="already checked out"):
-        with transaction():
-            Loan.create(asset=a.id, person=d["student"].id)
+    with pytest.raises(Conflict, match="already checked out"), transaction():
+        Loan.create(asset=a.id, person=d["student"].id)
     session = stocktake.start(site_id=d["site"].id)
     stocktake.record_scan(session.id, a.tag, workstation="one")
-    with pytest.raises(Conflict, match="already counted in this stocktake"):
-        with transaction():
-            StocktakeScan.insert(session=session.id, code=a.tag, asset=a.id,
-                                 verdict="misplaced").execute()
+    with pytest.raises(Conflict, match="already counted in this stocktake"), transaction():
+        StocktakeScan.insert(session=session.id, code=a.tag, asset=a.id,
+                             verdict="misplaced").execute()
     lic = licenses.create(product="Office", seats=1)
     licenses.assign(lic.id, asset_id=pc1.id)
-    with pytest.raises(Conflict, match="Every seat of that license is in use"):
-        with transaction():
-            Seat.create(license=lic.id, asset=pc2.id)
+    with pytest.raises(Conflict, match="Every seat of that license is in use"), transaction():
+        Seat.create(license=lic.id, asset=pc2.id)
     with pytest.raises(Conflict, match="in use"):
         licenses.update(lic.id, {"seats": 0})
-    with pytest.raises(Conflict, match="Every seat of that license is in use"):
-        with transaction():  # lowering the count under the seats in use, behind the service
-            License.update(seats=0).where(License.id == lic.id).execute()
+    with pytest.raises(Conflict, match="Every seat of that license is in use"), transaction():  # lowering the count under the seats in use, behind the service
+        License.update(seats=0).where(License.id == lic.id).execute()
     item = stock.create(name="Toner", barcode="T-1")
     stock.receive(item.id, 2)
-    with pytest.raises(Conflict, match="stock cannot go below zero"):
-        with transaction():
-            Supply.update(on_hand=Supply.on_hand - 5).where(Supply.id == item.id).execute()
+    with pytest.raises(Conflict, match="stock cannot go below zero"), transaction():
+        Supply.update(on_hand=Supply.on_hand - 5).where(Supply.id == item.id).execute()
     # Nothing of the refused writes is there.
     assert run_checks() == []
     assert Seat.select().where(Seat.license == lic.id).count() == 1

@@ -29,7 +29,8 @@ def _window(qtbot, page="assets"):
 
 def test_a_local_file_shows_the_os_user_with_every_action(qtbot, sqlite_db):
     w = _window(qtbot)
-    assert w.identity_label.text() == "tester (local file)"
+    from app.services.base import current_user  # QM_USER, else the OS account
+    assert w.identity_label.text() == f"{current_user()} (local file)"
     assert w.act_new.isEnabled() and w.act_check_in.isEnabled()
     settings_page = w.show_page("settings")
     assert settings_page.findChild(QPushButton, "save-settings").isEnabled()
