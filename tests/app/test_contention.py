@@ -114,6 +114,9 @@ def test_three_processes_on_the_same_records_keep_every_rule(db):
     assigns = [tuple(x) for r in results for x in r["assign"]]
     releases = [x for r in results for x in r["release"]]
     issues = [x for r in results for x in r["issue"]]
+    print(f"\n{PROCS} processes x {SECONDS:g} s: {len(outs)} check-outs, {len(ins)} check-ins, "
+          f"{len(scans)} scans, {len(assigns)} seat assignments, {len(releases)} releases, "
+          f"{len(issues)} issues; {sum(r['refused'] for r in results)} refused")
     assert min(len(outs), len(ins), len(scans), len(assigns), len(issues)) > 0, results
     assert sum(r["refused"] for r in results) > 0  # they really did collide
 
