@@ -297,6 +297,8 @@ def release_seats(seat_ids: list[int], by: str | None = None) -> int:
     n = 0
     for start in range(0, len(seat_ids), 500):
         part = seat_ids[start:start + 500]
+        # Locked first: two workstations releasing the same seat release it once.
+        part = [i for (i,) in locked(Seat.select(Seat.id).where(Seat.id.in_(part))).tuples()]
         rows = list(Seat.select(Seat.id, Seat.license, Seat.asset, Asset.tag, Person.first_name,
                                 Person.last_name, License.product, License.version)
                     .join_from(Seat, License)

@@ -99,7 +99,7 @@ def update(supply_id: int, changes: dict, by: str | None = None,
            fits: list[int] | None = None) -> Supply:
     """Change an item's fields, and (when ``fits`` is given) the printer
     models it fits, in one transaction."""
-    item = get(supply_id)
+    item = locked(Supply.select().where(Supply.id == supply_id)).first() or get(supply_id)
     values = _clean(changes, supply_id)
     diff = {k: (getattr(item, k), v) for k, v in values.items() if getattr(item, k) != v}
     if diff:
