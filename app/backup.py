@@ -475,6 +475,13 @@ def export_postgres(output: str | os.PathLike | None = None) -> BackupInfo:
         except OSError as exc:
             raise _storage(exc, folder) from exc
     src_conn = pg.connection()
+    try:  # every column, product keys too: in team mode only the tables' owner may read them
+        with pg.atomic():
+            pg.execute_sql("SELECT product_key FROM license LIMIT 1")
+    except pw.ProgrammingError as exc:
+        raise BackupError("A copy of the whole server database includes the product keys, "
+                          "which in team mode only the tables' owner may read. Export as the "
+                          "owner, or back the server up with pg_dump (see the README).") from exc
     source = transfer.summary(src_conn)
     where = folder if folder is not None else Path(output).resolve().parent
     with files.private(), files.temporary_dir(where, "export") as tmp:

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import peewee as pw
 
-from app.models import Asset, License, Loan, Seat, StockMove, Supply
+from app.models import Asset, License, Loan, Seat, StockMove, StocktakeScan, Supply
 from app.services.tags import normalize_tag
+from app.store.constraints import COUNTED_VERDICTS
 from app.store.db import db
 from app.wording import status_label
 
@@ -42,6 +43,16 @@ def run_checks() -> list[str]:
                         .having(pw.fn.COUNT(Loan.id) > 1).tuples()):
         tag = Asset.select(Asset.tag).where(Asset.id == asset_id).scalar()
         problems.append(f"loans: asset {tag} has {n} open loans")
+    # One counted scan per asset per stocktake (the rest are duplicates).
+    counted = (StocktakeScan.select(StocktakeScan.session, StocktakeScan.asset,
+                                    pw.fn.COUNT(StocktakeScan.id))
+               .where(StocktakeScan.asset.is_null(False)
+                      & StocktakeScan.verdict.in_(COUNTED_VERDICTS))
+               .group_by(StocktakeScan.session, StocktakeScan.asset)
+               .having(pw.fn.COUNT(StocktakeScan.id) > 1))
+    for session_id, asset_id, n in counted.tuples():
+        tag = Asset.select(Asset.tag).where(Asset.id == asset_id).scalar()
+        problems.append(f"stocktake: asset {tag} is counted {n} times in stocktake {session_id}")
     # Tag keys are the normalised tags.
     for asset_id, tag, key in Asset.select(Asset.id, Asset.tag, Asset.tag_key).tuples().iterator():
         if normalize_tag(tag) != key:

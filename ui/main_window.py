@@ -83,6 +83,7 @@ class MainWindow(QMainWindow):
         self.count_label = QLabel()
         self.statusBar().addPermanentWidget(self.count_label)
         self.statusBar().addPermanentWidget(self.db_label)
+        self._show_identity()
 
         self._bus_links = [(bus.navigate, self.navigate), (bus.open_record, self.open_record),
                            (bus.status_message, self._status), (bus.scanned, self.route_scan),
@@ -200,11 +201,29 @@ class MainWindow(QMainWindow):
         tb.addWidget(spacer)
         self.act_new = tb.addAction("New asset", self.new_asset)
         self.act_new.setShortcut(QKeySequence("Ctrl+Shift+N"))
-        tb.addAction("Check in…", self.check_in)
+        self.act_check_in = tb.addAction("Check in…", self.check_in)
         self.act_find = QAction("&Find", self)
         self.act_find.setShortcut(QKeySequence.Find)
         self.act_find.triggered.connect(self._focus_search)
         self.addAction(self.act_find)
+
+    def _show_identity(self) -> None:
+        """Who is connected with what role (the server's answer on PostgreSQL),
+        and what that role may not do greyed out; the server refuses it anyway."""
+        from app.services import team
+        ident = team.current()
+        self.identity_label = QLabel(ident.text)
+        self.identity_label.setObjectName("team-identity")
+        may = ", ".join(a for a in team.ACTIONS if a in ident.can_do) or "read only"
+        self.identity_label.setToolTip(f"Connected as {ident.user}, role {ident.role_label}. "
+                                       f"May: {may}.")
+        self.statusBar().addPermanentWidget(self.identity_label)
+        writer = team.can("write")
+        for act in (self.act_new, self.act_check_in, getattr(self, "act_import", None)):
+            if act is not None:
+                act.setEnabled(writer)
+                if not writer:
+                    act.setToolTip(f"Your role ({ident.role_label}) may only look.")
 
     def _focus_search(self) -> None:
         page = self.current_page()
@@ -220,7 +239,8 @@ class MainWindow(QMainWindow):
         file.addAction("&New database…", self.new_database_dialog)
         file.addSeparator()
         if importlib.util.find_spec("ui.dialogs.import_wizard"):
-            file.addAction("&Import spreadsheet…", self.import_file, QKeySequence("Ctrl+Shift+I"))
+            self.act_import = file.addAction("&Import spreadsheet…", self.import_file,
+                                             QKeySequence("Ctrl+Shift+I"))
         if importlib.util.find_spec("ui.dialogs.export"):
             file.addAction("&Export this list…", self.export_list, QKeySequence("Ctrl+Shift+E"))
         if importlib.util.find_spec("ui.dialogs.backups"):

@@ -34,7 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="database file or postgresql://user@host/db URL "
                              "(default: $QUARTERMASTER_DB, else the local database)")
     parser.add_argument("--user", metavar="NAME",
-                        help="name recorded in history (default: the OS user)")
+                        help="name recorded in history on a local file (default: the OS "
+                             "user); on PostgreSQL history records the login")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for mod in _command_modules():
         mod.register(sub)
@@ -72,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
             open_database(args.db)
             from app.backup import clean_leftovers
             clean_leftovers()
+            _warn_user_ignored(args.user)
             if getattr(args, "auto_backup", True):
                 from app.backup import daily_backup_or_warn
                 daily_backup_or_warn()
@@ -99,6 +101,16 @@ def main(argv: list[str] | None = None) -> int:
             close_database()
         except Exception:
             pass
+
+
+def _warn_user_ignored(name: str | None) -> None:
+    """``--user`` names who history records on a local file only: on a server
+    history records the login, and the server writes it itself."""
+    from app.store.db import is_sqlite
+    if name and not is_sqlite():
+        from app.services.base import session_user
+        print(f"warning: --user is ignored on PostgreSQL; history records the login "
+              f"{session_user()}", file=sys.stderr)
 
 
 def _log_crash() -> str:

@@ -963,10 +963,10 @@ class LicenseHandler(ServiceHandler):
 
     def __init__(self, *a):
         super().__init__(*a)
-        from app.models import License
+        from app.services import licenses
         self.cat = _Catalog()
-        self.licenses = {(_n(p), _n(k)): i for i, p, k in
-                         License.select(License.id, License.product, License.product_key).tuples()}
+        # Keys compared as digests: in team mode the key column is not readable.
+        self.licenses = {(_n(p), t): i for i, p, t in licenses.key_tokens()}
         self.in_file: dict = {}
         self.free: dict = {}  # license key → seats still free as the rows are checked (None: no limit)
 
@@ -974,7 +974,8 @@ class LicenseHandler(ServiceHandler):
         return v["product"]
 
     def key_of(self, v):
-        return (_n(v["product"]), _n(v.get("product_key")))
+        from app.services.licenses import key_token
+        return (_n(v["product"]), key_token(v.get("product_key")))
 
     @staticmethod
     def _capacity(v, existing):

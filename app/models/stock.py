@@ -32,6 +32,17 @@ class License(BaseModel):
     def __str__(self) -> str:
         return f"{self.product} {self.version or ''}".strip()
 
+    @classmethod
+    def select(cls, *fields):
+        """On PostgreSQL a plain ``License.select()`` leaves the product key out:
+        team roles may not read that column (schema step 8, ``team init``); the
+        key is read through ``app.services.licenses``, which has the server
+        record each reading."""
+        if not fields and isinstance(cls._meta.database.obj, pw.PostgresqlDatabase):
+            kept = [f for f in cls._meta.sorted_fields if f.name != "product_key"]
+            return pw.ModelSelect(cls, kept, is_default=True)
+        return super().select(*fields)
+
 
 class Seat(BaseModel):
     license = pw.ForeignKeyField(License, backref="seat_rows", on_delete="CASCADE")

@@ -11,7 +11,7 @@ from app.models import (Asset, Category, HardwareModel, Loan, Location, Person, 
 from app.models.common import (ASSET_STATUSES, DISPOSAL_METHODS, FUNDING_TYPES,
                                INACTIVE_STATUSES, OPEN_REPAIR_STATUSES, utcnow)
 from app.services import history, tags as tagsvc
-from app.services.base import transaction, writes
+from app.services.base import locked, transaction, writes
 from app.services.errors import Conflict, NotFound, StaleEdit, ValidationError
 from app.services.fields import (check_frn, clean_text, parse_date, parse_int, parse_money)
 from app.store import search
@@ -64,6 +64,16 @@ def lookup_serial(text: str) -> list[int]:
 
 def get(asset_id: int) -> Asset:
     asset = Asset.get_or_none(Asset.id == asset_id)
+    if asset is None:
+        raise NotFound(f"No asset with id {asset_id}.")
+    return asset
+
+
+def lock(asset_id: int) -> Asset:
+    """Read an asset for a change that depends on what is read (its loan, its
+    status), holding its row lock on PostgreSQL until the transaction ends: a
+    second workstation checking out the same asset waits, then sees the loan."""
+    asset = locked(Asset.select().where(Asset.id == asset_id)).first()
     if asset is None:
         raise NotFound(f"No asset with id {asset_id}.")
     return asset
@@ -319,7 +329,7 @@ def _readable(diff: dict) -> dict:
 @writes
 def retire(asset_id: int, by: str | None = None, note: str | None = None,
            release_seats: bool = False, expected_version: int | None = None) -> Asset:
-    asset = get(asset_id)
+    asset = lock(asset_id)
     if asset.status == "disposed":
         raise Conflict(f"Asset {asset.tag} is already disposed of.")
     if asset.status == "retired":
@@ -351,7 +361,7 @@ def seat_count(asset_id: int) -> int:
 @writes
 def dispose(asset_id: int, method: str, date: dt.date | str | None = None,
             proceeds=None, by: str | None = None, note: str | None = None) -> Asset:
-    asset = get(asset_id)
+    asset = lock(asset_id)
     if asset.status == "disposed":
         raise Conflict(f"Asset {asset.tag} is already disposed of.")
     if open_loan(asset.id):
@@ -374,7 +384,7 @@ def check_out(asset_id: int, person_id: int | None = None, location_id: int | No
               agreement_signed: bool = False, language: str | None = None,
               notes: str | None = None, by: str | None = None) -> Loan:
     """Lend an asset to a person or a location (a cart, a lab)."""
-    asset = get(asset_id)
+    asset = lock(asset_id)
     if bool(person_id) == bool(location_id):
         raise ValidationError("Check out to a person or to a location.", field="person_id")
     if asset.status in INACTIVE_STATUSES:
@@ -393,7 +403,9 @@ def check_out(asset_id: int, person_id: int | None = None, location_id: int | No
         raise ValidationError("The due date is in the past.", field="due")
     person = location = None
     if person_id:
-        person = Person.get_or_none(Person.id == person_id)
+        # A shared lock: check-outs to one person run side by side, but not
+        # beside their deactivation (which reads their holdings, then writes).
+        person = locked(Person.select().where(Person.id == person_id), share=True).first()
         if person is None:
             raise NotFound(f"No person with id {person_id}.")
         if not person.active:
@@ -404,10 +416,19 @@ def check_out(asset_id: int, person_id: int | None = None, location_id: int | No
             raise NotFound(f"No location with id {location_id}.")
     language = language or (person.language if person else "en")
     now = utcnow()
-    loan = Loan.create(asset=asset, person=person, location=location, out_at=now, due=due,
-                       condition_out=clean_text(condition, "condition", 100),
-                       agreement_signed=bool(agreement_signed), language=language,
-                       notes=clean_text(notes, "notes", 10_000), out_by=history.who(by))
+    try:
+        with db.atomic():  # a savepoint: the refusal below can still read
+            loan = Loan.create(asset=asset, person=person, location=location, out_at=now,
+                               due=due, condition_out=clean_text(condition, "condition", 100),
+                               agreement_signed=bool(agreement_signed), language=language,
+                               notes=clean_text(notes, "notes", 10_000), out_by=history.who(by))
+    except pw.IntegrityError:
+        # The database's one-open-loan rule: a writer that did not lock got there first.
+        loan = open_loan(asset.id)
+        if loan is None:
+            raise
+        holder = loan.person.full_name if loan.person_id else loan.location.name
+        raise Conflict(f"Asset {asset.tag} is already checked out to {holder}.") from None
     Asset.update(assigned_person=person, assigned_location=location, status="deployed",
                  version=Asset.version + 1, updated_at=now).where(Asset.id == asset.id).execute()
     history.record("asset", asset.id, "check_out", field="holder", old=None,
@@ -425,7 +446,7 @@ def check_in(asset_id: int, condition: str | None = None, by: str | None = None,
              status: str = "ready", notes: str | None = None) -> Loan | None:
     """Take an asset back. Returns the closed loan (None if it had only an
     assignment without a loan record, e.g. from an import)."""
-    asset = get(asset_id)
+    asset = lock(asset_id)
     loan = open_loan(asset.id)
     if loan is None and not (asset.assigned_person_id or asset.assigned_location_id):
         if asset.status == "missing":

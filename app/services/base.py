@@ -12,8 +12,8 @@ import sqlite3
 
 import peewee as pw
 
-from app.services.errors import Conflict, StorageError, ValidationError
-from app.store import changes
+from app.services.errors import Conflict, PermissionDenied, StorageError, ValidationError
+from app.store import changes, constraints
 from app.store.db import db
 
 
@@ -26,8 +26,16 @@ except ImportError:  # SQLite only
     _DRIVER_ERRORS = _DRIVER_INTEGRITY = _DRIVER_DATA = ()
 
 
+INSUFFICIENT_PRIVILEGE = "42501"  # SQLSTATE: a privilege or row-level-security refusal
+
+
 def current_user() -> str:
-    """Who history records: ``QM_USER`` if set, else the OS account."""
+    """Who history records. On PostgreSQL the login connected (the server
+    writes it into history whatever the app says, so ``--user`` and
+    ``QM_USER`` change nothing there); on SQLite ``QM_USER`` if set, else the
+    OS account."""
+    if isinstance(db.obj, pw.PostgresqlDatabase):
+        return session_user()
     name = os.environ.get("QM_USER")
     if name:
         return name
@@ -38,6 +46,8 @@ def current_user() -> str:
 
 
 def who(by: str | None) -> str:
+    if isinstance(db.obj, pw.PostgresqlDatabase):
+        return session_user()  # the server records the login; a name given is not believed
     return by or current_user()
 
 
@@ -56,6 +66,57 @@ def search_text(text: str | None) -> str:
                               f"{MAX_SEARCH_CHARS:,}). Search for part of it: a tag, a serial "
                               "number or a name.", field="search")
     return text
+def session_user() -> str:
+    """The PostgreSQL login of this connection (asked once per database)."""
+    database = db.obj
+    name = getattr(database, "qm_session_user", None)
+    if name is None:
+        name = database.execute_sql("SELECT session_user").fetchone()[0]
+        database.qm_session_user = name
+    return name
+
+
+def locked(query, share: bool = False):
+    """``query`` reading rows this transaction is about to change, holding
+    their row locks on PostgreSQL (SELECT … FOR UPDATE), so a second
+    workstation waits and then reads what the first wrote; READ COMMITTED
+    alone would let both read "free". SQLite's transactions take the write
+    lock up front (``QMSqliteDatabase.begin``), so the plain query is enough."""
+    if isinstance(db.obj, pw.PostgresqlDatabase):
+        return query.for_update("FOR SHARE" if share else True)
+    return query
+
+
+def _pgcode(exc: BaseException | None) -> str | None:
+    """The SQLSTATE of a driver error, looking through peewee's wrapping."""
+    seen = 0
+    while exc is not None and seen < 6:
+        code = getattr(exc, "pgcode", None)
+        if code:
+            return code
+        inner = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else None
+        exc = inner or exc.__cause__ or exc.__context__
+        seen += 1
+    return None
+
+
+def privilege_message(exc: BaseException) -> str:
+    """What a refusal by the server's privileges means, for the person at the desk."""
+    try:
+        user = session_user()
+    except Exception:  # noqa: BLE001 - the connection may be gone; the sentence still helps
+        user = "this login"
+    role = ""
+    with contextlib.suppress(Exception):
+        from app.services import team
+        role = team.current().role_label
+    as_whom = f"{user} ({role})" if role else user
+    detail = _first_line(exc).replace("permission denied for ", "no permission on ")
+    if "qm_product_key" in detail or "product_key" in detail:
+        return (f"Product keys are readable only by the roles given them at `team init` "
+                f"(admin unless chosen otherwise); the server refused {as_whom}.")
+    return (f"The database server refused this for {as_whom}: {detail}. Nothing was saved. "
+            "An admin can change your role (`quartermaster team set-role`).")
 
 
 def storage_message(exc: Exception) -> str | None:
@@ -101,6 +162,9 @@ def transaction():
         if not db.in_transaction():
             changes.note_write()  # committed: tell the other workstations (PostgreSQL)
     except (pw.IntegrityError, sqlite3.IntegrityError, *_DRIVER_INTEGRITY) as exc:
+        rule = constraints.message_for(str(exc))
+        if rule:  # a rule the database keeps (another workstation got there first)
+            raise Conflict(rule) from exc
         raise Conflict(f"That would duplicate an existing record ({_first_line(exc)}).") from exc
     except (pw.DataError, *_DRIVER_DATA) as exc:
         # A value the validation let through but the column refuses (PostgreSQL
@@ -109,6 +173,8 @@ def transaction():
                               f"({_first_line(exc)}); nothing from this action was saved.") from exc
     except (pw.DatabaseError, pw.InterfaceError, sqlite3.DatabaseError, *_DRIVER_ERRORS,
             OSError) as exc:
+        if _pgcode(exc) == INSUFFICIENT_PRIVILEGE:
+            raise PermissionDenied(privilege_message(exc)) from exc
         # Raw driver errors too: the bulk paths and the search index use the cursor directly.
         msg = storage_message(exc)
         if msg and nested:

@@ -37,3 +37,7 @@ class StaleEdit(Conflict):
 
 class StorageError(DomainError):
     """The disk is full, the folder is read-only, or the database is locked too long."""
+
+
+class PermissionDenied(DomainError):
+    """The database server refused the action for this login's role (team mode)."""

@@ -249,8 +249,11 @@ _sessions: dict[tuple, IntakeSession] = {}
 def _open(session_id: int) -> IntakeSession:
     """The open session with what each scan shows and writes: the model's name
     and serial pattern, the supplier, site and room names."""
+    # Locked on PostgreSQL until the transaction ends: benches scanning into one
+    # intake take turns (a serial already received is seen; no scan after close).
+    lock = " FOR UPDATE" if not isinstance(db.obj, pw.SqliteDatabase) else ""
     row = db.execute_sql(_sql("SELECT status, order_number, created_at FROM intake_session "
-                              "WHERE id = ?"), (session_id,)).fetchone()
+                              "WHERE id = ?" + lock), (session_id,)).fetchone()
     if row is None:
         raise NotFound(f"No intake session {session_id}.")
     if row[0] != "open":

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import re
 
 import peewee as pw
 
 from app.models import Asset, License, Person, Seat
 from app.models.common import utcnow
 from app.services import history
-from app.services.base import search_text, writes
+from app.services.base import locked, search_text, writes
 from app.services.errors import Conflict, NotFound, StaleEdit, ValidationError
 from app.services.fields import clean_text, parse_bool, parse_date, parse_int, parse_money
 from app.store.db import db
@@ -91,11 +93,20 @@ def create(by: str | None = None, **values) -> License:
 @writes
 def update(license_id: int, changes: dict, expected_version: int | None = None,
            by: str | None = None) -> License:
-    lic = get(license_id)
+    lic = _lock(license_id)  # the seat count read below must hold until we write
     if expected_version is not None and lic.version_no != expected_version:
         raise StaleEdit(f"{lic} was changed by someone else meanwhile.")
     values = _clean(changes)
-    diff = {k: (getattr(lic, k), v) for k, v in values.items() if getattr(lic, k) != v}
+    diff = {k: (getattr(lic, k), v) for k, v in values.items()
+            if k != "product_key" and getattr(lic, k) != v}
+    if "product_key" in values and _is_pg():
+        # The key is not read back on PostgreSQL (nobody may read it unrecorded):
+        # history notes that a key was set or cleared, never its value.
+        stored = key_stored(lic.id)
+        if values["product_key"] or stored:
+            diff["product_key"] = ("••••" if stored else None, values["product_key"])
+    elif "product_key" in values and lic.product_key != values["product_key"]:
+        diff["product_key"] = (lic.product_key, values["product_key"])
     if not diff:
         return lic
     seats = values.get("seats", lic.seats)
@@ -117,13 +128,15 @@ def update(license_id: int, changes: dict, expected_version: int | None = None,
     return get(lic.id)
 
 
+def _is_pg() -> bool:
+    return isinstance(db.obj, pw.PostgresqlDatabase)
+
+
 def _lock(license_id: int) -> License:
     """Read the license holding its row lock (PostgreSQL), so two workstations
-    taking the last seat at once cannot both succeed; SQLite serialises writers."""
-    q = License.select().where(License.id == license_id)
-    if isinstance(db.obj, pw.PostgresqlDatabase):
-        q = q.for_update()
-    lic = q.first()
+    taking the last seat at once cannot both succeed; SQLite serialises writers.
+    (The database's seat trigger refuses over-allocation anyway.)"""
+    lic = locked(License.select().where(License.id == license_id)).first()
     if lic is None:
         raise NotFound(f"No license with id {license_id}.")
     return lic
@@ -269,7 +282,7 @@ def _seat_holder_name(seat: Seat) -> str:
 @writes
 def release(license_id: int, asset_id: int | None = None, person_id: int | None = None,
             by: str | None = None) -> None:
-    lic = get(license_id)
+    lic = _lock(license_id)
     seat = _seat_of(lic, asset_id, person_id)
     holder = _seat_holder_name(seat)
     seat.delete_instance()
@@ -285,6 +298,8 @@ def release_seats(seat_ids: list[int], by: str | None = None) -> int:
     n = 0
     for start in range(0, len(seat_ids), 500):
         part = seat_ids[start:start + 500]
+        # Locked first: two workstations releasing the same seat release it once.
+        part = [i for (i,) in locked(Seat.select(Seat.id).where(Seat.id.in_(part))).tuples()]
         rows = list(Seat.select(Seat.id, Seat.license, Seat.asset, Asset.tag, Person.first_name,
                                 Person.last_name, License.product, License.version)
                     .join_from(Seat, License)
@@ -317,13 +332,75 @@ def masked_key(key: str | None) -> str:
 
 @writes
 def reveal_key(license_id: int, by: str | None = None) -> str | None:
-    """The product key in clear, and a history entry saying who looked."""
+    """The product key in clear, and a history entry saying who looked. On
+    PostgreSQL the server reads the key and writes that entry itself
+    (``qm_product_key``), and only roles granted that function may call it."""
     lic = get(license_id)
+    if _is_pg():
+        return db.execute_sql("SELECT qm_product_key(%s, 'reveal')", (lic.id,)).fetchone()[0]
     if not lic.product_key:
         return None
     history.record("license", lic.id, "reveal_key", field="product_key", by=by,
                    note="product key shown")
     return lic.product_key
+
+
+def key_stored(license_id: int) -> bool:
+    """Whether a product key is stored (anyone may know that much)."""
+    if _is_pg():
+        return bool(db.execute_sql("SELECT qm_product_key_stored(%s)", (license_id,)).fetchone()[0])
+    return bool(License.select(License.product_key).where(License.id == license_id).scalar())
+
+
+def masked(license_id: int) -> str:
+    """The key as the screen shows it (``masked_key``), for any role."""
+    if _is_pg():
+        return db.execute_sql("SELECT qm_product_key_masked(%s)", (license_id,)).fetchone()[0] or ""
+    return masked_key(License.select(License.product_key)
+                      .where(License.id == license_id).scalar())
+
+
+def key_token(key: str | None) -> str:
+    """A key compared loosely (case, dashes and spaces ignored) and digested,
+    so an import can tell "same product, same key" without reading keys."""
+    text = _KEY_NOISE.sub("", str(key or "").lower())
+    return hashlib.md5(text.encode("utf-8")).hexdigest() if text else ""
+
+
+def key_tokens() -> list[tuple[int, str, str]]:
+    """(id, product, key_token) of every license. On PostgreSQL the server
+    digests the keys (``qm_product_key_tokens``), so a technician's import can
+    match licenses by key without the key column being readable."""
+    if _is_pg():
+        return [tuple(r) for r in db.execute_sql(
+            "SELECT id, product, token FROM qm_product_key_tokens()").fetchall()]
+    return [(i, p, key_token(k)) for i, p, k in
+            License.select(License.id, License.product, License.product_key).tuples()]
+
+
+_KEY_NOISE = re.compile(r"[\W_]+")
+
+
+@writes
+def export_keys(license_ids: list[int] | None = None, by: str | None = None) -> dict[int, str]:
+    """Product keys for an export, each one recorded in history as exported
+    (on PostgreSQL by the server; a role not granted keys is refused)."""
+    q = License.select(License.id).order_by(License.id)
+    if license_ids is not None:
+        q = q.where(License.id.in_(list(license_ids)))
+    ids = [i for (i,) in q.tuples()]
+    keys: dict[int, str] = {}
+    for lid in ids:
+        if _is_pg():
+            key = db.execute_sql("SELECT qm_product_key(%s, 'export')", (lid,)).fetchone()[0]
+        else:
+            key = License.select(License.product_key).where(License.id == lid).scalar()
+            if key:
+                history.record("license", lid, "export_key", field="product_key", by=by,
+                               note="product key exported")
+        if key:
+            keys[lid] = key
+    return keys
 
 
 # --- lists and counts ---------------------------------------------------------------
@@ -341,7 +418,10 @@ def compliance(expiring_days: int = 60, over: bool = False,
     rows = []
     q = License.select(License.id, License.product, License.version, License.vendor,
                        License.seats, License.site_license, License.allow_over,
-                       License.expiry_date, License.cost, License.product_key)
+                       License.expiry_date, License.cost,
+                       # Whether a key is stored, without reading it (roles may not).
+                       (pw.fn.qm_product_key_stored(License.id) if _is_pg()
+                        else (pw.fn.COALESCE(License.product_key, "") != "")).alias("has_key"))
     if expiring is not None:
         q = q.where(License.expiry_date <= today + dt.timedelta(days=int(expiring)))
     for lic in q.order_by(License.product, License.version):
@@ -361,7 +441,7 @@ def compliance(expiring_days: int = 60, over: bool = False,
                      "vendor": lic.vendor, "seats": lic.seats, "site_license": lic.site_license,
                      "allow_over": lic.allow_over, "used": n, "free": free,
                      "expiry_date": lic.expiry_date, "days_left": days, "cost": lic.cost,
-                     "has_key": bool(lic.product_key), "problems": problems})
+                     "has_key": bool(lic.has_key), "problems": problems})
     return rows
 
 

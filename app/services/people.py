@@ -8,7 +8,7 @@ import peewee as pw
 from app.models import Asset, Loan, Person
 from app.models.common import LANGUAGES, PERSON_KINDS, utcnow
 from app.services import history
-from app.services.base import writes
+from app.services.base import locked, writes
 from app.services.errors import Conflict, NotFound, StaleEdit, ValidationError
 from app.services.fields import clean_text
 from app.store import search
@@ -105,7 +105,8 @@ def update(person_id: int, changes: dict, expected_version: int | None = None,
 @writes
 def deactivate(person_id: int, by: str | None = None) -> Person:
     """A person leaves: they stay in history, but no longer appear for new loans."""
-    person = Person.get_or_none(Person.id == person_id)
+    # Locked: a check-out to them (which shares this lock) waits, or is refused after.
+    person = locked(Person.select().where(Person.id == person_id)).first()
     if person is None:
         raise NotFound(f"No person with id {person_id}.")
     held = Asset.select().where(Asset.assigned_person == person).count()

@@ -6,8 +6,8 @@ import datetime as dt
 from app.models import Asset, Repair, Supplier
 from app.models.common import INACTIVE_STATUSES, OPEN_REPAIR_STATUSES, REPAIR_STATUSES, utcnow
 from app.services import history
-from app.services.assets import get as get_asset
-from app.services.base import writes
+from app.services.assets import lock as lock_asset
+from app.services.base import locked, writes
 from app.services.errors import Conflict, NotFound, ValidationError
 from app.services.fields import clean_text, parse_date, parse_money
 from app.wording import status_label
@@ -18,11 +18,16 @@ def open_repair_for(asset_id: int) -> Repair | None:
                                   & Repair.status.in_(OPEN_REPAIR_STATUSES)).first())
 
 
+def _locked(repair_id: int) -> Repair | None:
+    """The repair, its row locked on PostgreSQL (it is read, then saved whole)."""
+    return locked(Repair.select().where(Repair.id == repair_id)).first()
+
+
 @writes
 def open_repair(asset_id: int, problem: str, vendor_id: int | None = None,
                 ticket: str | None = None, reported: dt.date | str | None = None,
                 by: str | None = None) -> Repair:
-    asset = get_asset(asset_id)
+    asset = lock_asset(asset_id)  # its status and open repair, read then changed
     problem = clean_text(problem, "problem", 10_000, required=True)
     if asset.status in INACTIVE_STATUSES:
         raise Conflict(f"Asset {asset.tag} is {status_label(asset.status)}; it cannot go in for "
@@ -44,7 +49,7 @@ def open_repair(asset_id: int, problem: str, vendor_id: int | None = None,
 
 @writes
 def update_repair(repair_id: int, by: str | None = None, **changes) -> Repair:
-    repair = Repair.get_or_none(Repair.id == repair_id)
+    repair = _locked(repair_id)
     if repair is None:
         raise NotFound(f"No repair with id {repair_id}.")
     diff = {}
@@ -75,7 +80,7 @@ def update_repair(repair_id: int, by: str | None = None, **changes) -> Repair:
 @writes
 def close_repair(repair_id: int, repaired: bool = True, returned: dt.date | str | None = None,
                  cost=None, resolution: str | None = None, by: str | None = None) -> Repair:
-    repair = Repair.get_or_none(Repair.id == repair_id)
+    repair = _locked(repair_id)
     if repair is None:
         raise NotFound(f"No repair with id {repair_id}.")
     if repair.status not in OPEN_REPAIR_STATUSES:

@@ -10,7 +10,7 @@ import peewee as pw
 from app.models import Asset, Location, Person, StockMove, Supply, SupplyFit
 from app.models.common import SUPPLY_CATEGORIES, utcnow
 from app.services import history
-from app.services.base import search_text, writes
+from app.services.base import locked, search_text, writes
 from app.services.errors import Conflict, NotFound, ValidationError
 from app.services.fields import clean_text, parse_int, parse_money
 from app.store.db import db
@@ -99,7 +99,7 @@ def update(supply_id: int, changes: dict, by: str | None = None,
            fits: list[int] | None = None) -> Supply:
     """Change an item's fields, and (when ``fits`` is given) the printer
     models it fits, in one transaction."""
-    item = get(supply_id)
+    item = locked(Supply.select().where(Supply.id == supply_id)).first() or get(supply_id)
     values = _clean(changes, supply_id)
     diff = {k: (getattr(item, k), v) for k, v in values.items() if getattr(item, k) != v}
     if diff:
@@ -202,7 +202,9 @@ def count(supply_id: int, counted, reason: str | None = None, by: str | None = N
     counted = parse_int(counted, "counted quantity", 0, 10_000_000)
     if counted is None:
         raise ValidationError("Enter the counted quantity.", field="counted")
-    current = Supply.select(Supply.on_hand).where(Supply.id == item.id).scalar()
+    # Locked: the difference is worked out from what is read, and an issue
+    # committed meanwhile must not be counted over.
+    current = locked(Supply.select(Supply.on_hand).where(Supply.id == item.id)).scalar()
     return _move(item, "count", counted - current, by,
                  reason=clean_text(reason, "reason", 1000) or "stock count")
 

@@ -27,7 +27,7 @@ from app.models import (Asset, Location, Loan, Person, Site, StocktakeExpected, 
                         StocktakeSession)
 from app.models.common import INACTIVE_STATUSES, STOCKTAKE_VERDICTS, utcnow
 from app.services import assets as assetsvc, catalog, history, tags as tagsvc
-from app.services.base import transaction, who, writes
+from app.services.base import locked, transaction, who, writes
 from app.services.errors import Conflict, NotFound, ValidationError
 from app.store.db import db
 from app.wording import status_label
@@ -218,6 +218,15 @@ def start(scope: str | None = None, name: str | None = None, site_id: int | None
     return session
 
 
+def _locked(session_id: int) -> StocktakeSession:
+    """The session, its row locked on PostgreSQL until the transaction ends
+    (closing, reopening and applying read its status, then change it)."""
+    s = locked(StocktakeSession.select().where(StocktakeSession.id == session_id)).first()
+    if s is None:
+        raise NotFound(f"No stocktake session {session_id}.")
+    return s
+
+
 def get(session_id: int) -> StocktakeSession:
     s = StocktakeSession.get_or_none(StocktakeSession.id == session_id)
     if s is None:
@@ -270,7 +279,14 @@ def _room_progress(session_id: int, room_id: int | None) -> tuple[int, int]:
 
 
 def _open_session(session_id: int) -> tuple[int, list | None]:
-    row = _one("SELECT status, site_id, rooms FROM stocktake_session WHERE id = ?", (session_id,))
+    """The session's site and rooms, refusing a closed one. On PostgreSQL the
+    session row stays locked until the scan's transaction ends: scans of one
+    stocktake from several workstations take turns (a few milliseconds each),
+    so two stations scanning the same asset cannot both count it, and no scan
+    lands after a close."""
+    lock = " FOR UPDATE" if isinstance(db.obj, pw.PostgresqlDatabase) else ""
+    row = _one("SELECT status, site_id, rooms FROM stocktake_session WHERE id = ?" + lock,
+               (session_id,))
     if row is None:
         raise NotFound(f"No stocktake session {session_id}.")
     if row[0] != "open":
@@ -643,7 +659,7 @@ def _holders(asset_ids: list[int]) -> dict[int, str]:
 @writes
 def close(session_id: int, by: str | None = None) -> Reconciliation:
     """Stop taking scans. The register is not touched (see ``apply``)."""
-    s = get(session_id)
+    s = _locked(session_id)
     if s.status == "open":
         StocktakeSession.update(status="closed", closed_at=utcnow()).where(
             StocktakeSession.id == s.id).execute()
@@ -653,7 +669,7 @@ def close(session_id: int, by: str | None = None) -> Reconciliation:
 
 @writes
 def reopen(session_id: int, by: str | None = None) -> StocktakeSession:
-    s = get(session_id)
+    s = _locked(session_id)
     if s.status == "applied":
         raise Conflict("This stocktake's actions were applied to the register; start a new one.")
     if s.status == "closed":
@@ -700,7 +716,7 @@ def apply(session_id: int, actions=(), by: str | None = None, progress=None) -> 
     last-audit date of every verified asset, plus the chosen ``ACTIONS``.
     Safe to run again (with more actions): what is already done is skipped."""
     actions = parse_actions(actions)
-    s = get(session_id)
+    s = _locked(session_id)  # two workstations applying at once: the second waits, then skips
     if s.status == "open":
         raise Conflict("Close the stocktake before applying its results.")
     rec = reconciliation(session_id)

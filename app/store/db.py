@@ -15,7 +15,7 @@ import random
 import sqlite3
 import time
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 import peewee as pw
 from platformdirs import user_data_dir
@@ -185,16 +185,39 @@ class QMSqliteDatabase(pw.SqliteDatabase):
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
 
 
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def default_sslmode(host: str | None) -> str | None:
+    """``require`` for a server across the network (a password or a student's
+    name never crosses it in clear); nothing (libpq's own default) for this
+    machine or a Unix socket. PGSSLMODE, or sslmode in the URL, wins."""
+    if os.environ.get("PGSSLMODE"):
+        return None
+    if not host or host.startswith("/") or host.lower() in LOCAL_HOSTS:
+        return None
+    return "require"
+
+
 def make_database(target: str) -> pw.Database:
     """A peewee database for ``target`` (not yet connected)."""
     if is_postgres_url(target):
         u = urlparse(target.replace("postgres://", "postgresql://", 1))
+        # No password in the URL: libpq reads ~/.pgpass and PGPASSWORD itself
+        # (or uses GSSAPI/peer). Options in the query (sslmode, sslrootcert,
+        # connect_timeout, …) go to libpq as given.
+        options = {k: v[-1] for k, v in parse_qs(u.query).items() if v}
+        host = unquote(u.hostname) if u.hostname else options.pop("host", None)
+        options.setdefault("sslmode", default_sslmode(host))
+        if options["sslmode"] is None:
+            del options["sslmode"]
         return pw.PostgresqlDatabase(
             (u.path or "/").lstrip("/") or "postgres",
             user=unquote(u.username) if u.username else None,
             password=unquote(u.password) if u.password else None,
-            host=u.hostname or None,
+            host=host or None,
             port=u.port or None,
+            **options,
         )
     path = _sqlite_path(target)
     if path != ":memory:":
@@ -236,7 +259,17 @@ def open_database(target: str | os.PathLike | None = None, *, migrate: bool = Tr
         instances.register(Path(database.database))
     if migrate:
         from app.store import migrations
-        migrations.migrate(database, target, backup=backup_before_migrate)
+        try:
+            migrations.migrate(database, target, backup=backup_before_migrate)
+        except pw.ProgrammingError as exc:
+            if not is_postgres_url(target) or "must be owner" not in str(exc) \
+                    and "permission denied" not in str(exc):
+                raise
+            database.close()
+            raise DatabaseOpenError(
+                f"{describe(target)} needs a schema upgrade that only the owner of its tables "
+                "may run (team mode). Ask an admin to open it once as the owner, e.g. "
+                "`quartermaster --db postgresql://OWNER@host/db check`.") from exc
     if checked:
         _record_full_check(database)
     return database

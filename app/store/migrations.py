@@ -82,6 +82,20 @@ def _step_6_intake_fields(database: pw.Database) -> None:
                          "ON intake_item (session_id, serial)")
 
 
+def _step_8_database_rules(database: pw.Database) -> None:
+    """The rules that must never break become constraints the database keeps
+    (one open loan per asset, one counted scan per asset per stocktake, seats
+    within owned, stock never negative), after what an older version let
+    through is repaired deterministically and noted in history; on
+    PostgreSQL, history's "who" is written by the server and product keys are
+    read only through a function that records each reading."""
+    from app.store import constraints, roles
+    constraints.repair(database)
+    constraints.install(database)
+    if isinstance(database, pw.PostgresqlDatabase):
+        roles.install_server_rules(database)
+
+
 STEPS = [
     (1, "tables", _step_1_tables),
     (2, "search index", _step_2_search),
@@ -89,6 +103,7 @@ STEPS = [
     (4, "stocktake room indexes", _step_4_stocktake_room_indexes),
     (5, "change counter", _step_5_change_counter),
     (6, "intake item warnings, voided tags, label errors, stations", _step_6_intake_fields),
+    (8, "database-kept rules: constraints, server-written history", _step_8_database_rules),
 ]
 LATEST = STEPS[-1][0]
 

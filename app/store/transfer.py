@@ -56,6 +56,11 @@ def copy_all(src_conn, src_is_postgres: bool, progress=None) -> dict[str, int]:
     dest_pg = isinstance(db.obj, pw.PostgresqlDatabase)
     copied: dict[str, int] = {}
     db.execute_sql('DELETE FROM "setting"')  # what opening the new file noted for itself
+    if dest_pg:
+        # Copied history keeps who did it then: the server's "who = login"
+        # trigger (schema step 8) is for new entries. Back on at the end of the
+        # same transaction.
+        db.execute_sql("ALTER TABLE history_entry DISABLE TRIGGER history_who")
     with search.bulk_mode():
         for model, table, fields in _tables():
             cols = [f.column_name for f in fields]
@@ -82,6 +87,7 @@ def copy_all(src_conn, src_is_postgres: bool, progress=None) -> dict[str, int]:
             copied[table] = total
     if dest_pg:
         reset_sequences()
+        db.execute_sql("ALTER TABLE history_entry ENABLE TRIGGER history_who")
     search.rebuild_all()
     return copied
 

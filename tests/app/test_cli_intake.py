@@ -61,7 +61,8 @@ def test_manifest_csv_with_labels(db, tmp_path, capsys):
     assert a.location.name == "Library" and a.supplier.name == "CDW-G"
     assert a.purchase_date.isoformat() == "2026-11-30" and a.warranty_end.year == 2029
     note = history.for_entity("asset", a.id)[-1]["note"]
-    assert "received on PO 4471 from CDW-G" in note and "by receiver" in note
+    from app.services.base import who  # --user on a file; the login on PostgreSQL
+    assert "received on PO 4471 from CDW-G" in note and f"by {who('receiver')}" in note
     session = intake.list_sessions()[0]
     assert session["status"] == "closed" and session["received"] == 3
     assert intake.queued(session["id"]) == []  # the labels file was written

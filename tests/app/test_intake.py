@@ -12,6 +12,7 @@ from app import scanning
 from app.models import Asset, HistoryEntry, IntakeItem, TagRecord
 from app.models.common import utcnow
 from app.services import assets, catalog, history, intake, tags
+from app.services.base import who
 from app.services.errors import Conflict, NotFound, ValidationError
 from tests.app.factories import asset, district
 
@@ -78,9 +79,9 @@ def _defaults_and_history_on_every_device(d):
     assert (a.funding_type, a.erate_frn, a.erate_funding_year) == ("erate", "2599012345", 2026)
     assert a.location_id == d["r1"].id and a.site_id == d["site"].id and a.status == "ready"
     h = history.for_entity("asset", a.id)
-    assert h[-1]["action"] == "create" and h[-1]["who"] == "ann"
+    assert h[-1]["action"] == "create" and h[-1]["who"] == who("ann")  # the login on PostgreSQL
     note = h[-1]["note"]
-    assert note.startswith("received on PO PO-4471 from CDW-G") and "by ann" in note
+    assert note.startswith("received on PO PO-4471 from CDW-G") and f"by {who('ann')}" in note
     assert "Riverside High School / Room 12" in note and " UTC" in note
     item = IntakeItem.get(IntakeItem.id == out.item_id)
     assert item.tag == a.tag and item.serial == "5CD0000001" and not item.label_printed
@@ -270,8 +271,8 @@ def _close_lists_short_and_over_and_records_it(d):
     assert rep.summary() == "PO PO-4471: received 2 of 3 — 1 short"
     assert len(rep.unprinted) == 2
     h = history.for_entity("intake", s.id)[0]
-    assert h["action"] == "close" and "1 short" in h["note"] and h["who"] == "ann"
-    assert intake.get(s.id).status == "closed" and intake.get(s.id).closed_by == "ann"
+    assert h["action"] == "close" and "1 short" in h["note"] and h["who"] == who("ann")
+    assert intake.get(s.id).status == "closed" and intake.get(s.id).closed_by == who("ann")
     with pytest.raises(Conflict):
         intake.scan(s.id, "5CD8000003")
     s2 = start(d, expected_qty=1)

@@ -70,9 +70,9 @@ class LicenseEditor(FormDialog):
         i = self.widgets["supplier_id"].findData(lic.supplier_id)
         self.widgets["supplier_id"].setCurrentIndex(max(i, 0))
         self.widgets["notes"].setPlainText(lic.notes or "")
-        if lic.product_key:
-            self.widgets["product_key"].setPlaceholderText(
-                f"{licenses.masked_key(lic.product_key)}  (type to replace)")
+        shape = licenses.masked(lic.id)
+        if shape:
+            self.widgets["product_key"].setPlaceholderText(f"{shape}  (type to replace)")
 
     def values(self) -> dict:
         v = {k: self.value(k) for k in ("product", "version", "vendor", "supplier_id",

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLay
                                QLabel, QLineEdit, QMessageBox, QPushButton, QSplitter, QTableView,
                                QToolButton, QVBoxLayout, QWidget)
 
-from app.services import licenses
+from app.services import licenses, team
 from app.services.errors import DomainError
 from app.wording import plural
 from ui import theme
@@ -354,9 +354,9 @@ class Page(QWidget):
         if lic.notes:
             bits.append(lic.notes.splitlines()[0][:120])
         self.detail_info.setText(" · ".join(bits))
-        self.key_label.setText(licenses.masked_key(lic.product_key) or "(none stored)")
+        self.key_label.setText(licenses.masked(lid) or "(none stored)")
         self.reveal_button.setText("Reveal")
-        self.reveal_button.setEnabled(bool(lic.product_key))
+        self.reveal_button.setEnabled(licenses.key_stored(lid) and team.can("reveal_key"))
         self.seat_count.setText(seats_text(lid))
         self.load_seats()
 
@@ -382,7 +382,7 @@ class Page(QWidget):
         if lid is None:
             return
         if self.key_shown:
-            self.key_label.setText(licenses.masked_key(licenses.get(lid).product_key))
+            self.key_label.setText(licenses.masked(lid))
             self.reveal_button.setText("Reveal")
             self.key_shown = False
             return

@@ -85,6 +85,11 @@ class Page(QWidget):
         save.setDefault(True)
         save.clicked.connect(self.save)
         self.save_button = save
+        from app.services import team
+        if not team.can("settings"):  # the server refuses it anyway; say so up front
+            save.setEnabled(False)
+            save.setToolTip(f"Only an admin may change settings (you are "
+                            f"{team.current().text}).")
 
         org_box = QGroupBox("Organisation")
         f = QFormLayout(org_box)

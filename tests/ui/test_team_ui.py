@@ -1,0 +1,54 @@
+"""The window says who is connected with what role, and greys out what that
+role may not do (the server refuses it anyway: see tests/app/test_team.py)."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QMessageBox, QPushButton
+
+from app.store.db import close_database, open_database
+from tests.app.test_team import _as, team_db  # noqa: F401 - the fixture
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path, monkeypatch):
+    QSettings.setDefaultFormat(QSettings.IniFormat)
+    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "qsettings"))
+    for name in ("warning", "critical", "information"):
+        monkeypatch.setattr(QMessageBox, name, lambda *a, **k: pytest.fail(f"message box: {a[1:3]}"))
+
+
+def _window(qtbot, page="assets"):
+    from ui.main_window import MainWindow
+    w = MainWindow(start_page=page)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(w.is_ready)
+    return w
+
+
+def test_a_local_file_shows_the_os_user_with_every_action(qtbot, sqlite_db):
+    w = _window(qtbot)
+    from app.services.base import current_user  # QM_USER, else the OS account
+    assert w.identity_label.text() == f"{current_user()} (local file)"
+    assert w.act_new.isEnabled() and w.act_check_in.isEnabled()
+    settings_page = w.show_page("settings")
+    assert settings_page.findChild(QPushButton, "save-settings").isEnabled()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("role", ["viewer", "technician", "admin"])
+def test_each_role_sees_its_name_and_only_what_it_may_do(qtbot, team_db, role):  # noqa: F811
+    user = team_db["users"][role]
+    open_database(_as(team_db["url"], user))
+    try:
+        w = _window(qtbot)
+        assert w.identity_label.text() == f"{user} ({role})"
+        assert w.act_new.isEnabled() == (role != "viewer")
+        assert w.act_check_in.isEnabled() == (role != "viewer")
+        save = w.show_page("settings").findChild(QPushButton, "save-settings")
+        assert save.isEnabled() == (role == "admin")
+        w.show_page("licenses")
+        w.close()
+    finally:
+        close_database()
