@@ -235,9 +235,10 @@ def _counting_keys(rows, counted: dict):
 def _record_keys_export(keys: int, rows: int, path: Path, by: str | None) -> None:
     from app.services import history
     from app.services.base import transaction
+    from app.wording import plural
     with transaction():
-        history.record("export", 0, "export_keys", new=f"{keys} product keys",
-                       note=f"{keys} product key{'s' if keys != 1 else ''} of {rows} licenses "
+        history.record("export", 0, "export_keys", new=plural(keys, "product key"),
+                       note=f"{plural(keys, 'product key')} of {plural(rows, 'license')} "
                             f"exported to {path.name}", by=by)
 
 

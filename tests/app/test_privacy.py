@@ -13,6 +13,7 @@ import pytest
 
 from app import exporting, listing
 from app.models import HistoryEntry
+from app.services.base import who
 from app.services import licenses
 from app.services.errors import ValidationError
 from app.store import secrets
@@ -126,7 +127,8 @@ def test_exporting_product_keys_is_recorded(db, tmp_path):
     assert "AAAAA-BBBBB-CCCCC" in rows[1] + rows[2]
     trace = list(HistoryEntry.select().where(HistoryEntry.action == "export_keys"))
     assert len(trace) == 1
-    assert trace[0].who == "alice" and trace[0].new == "1 product keys"
+    # On PostgreSQL the server records the login, whatever name is given.
+    assert trace[0].who == who("alice") and trace[0].new == "1 product key"
     assert "exported to keys.csv" in trace[0].note
     exporting.export("licenses", tmp_path / "plain.csv")  # without keys: no entry
     assert HistoryEntry.select().where(HistoryEntry.action == "export_keys").count() == 1
