@@ -23,6 +23,7 @@ from app.importing.reader import MAX_CELL, open_table, sheet_names, text_of
 from app.services.errors import DomainError, ValidationError
 
 KINDS = tuple(maps.FIELDS)
+SAMPLES = 500  # rows of holder matches and place splits a preview keeps to show
 IGNORE = "ignore"  # a column mapped to this is left out (neither a field nor a custom field)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _NEUTRALISED = ("=", "+", "-", "@", "\t", "\r")
@@ -59,6 +60,13 @@ class Preview:
     new_entries: dict[str, set[str]] = field(default_factory=dict)
     custom_columns: list[str] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    # Who holds the assets: rows matched by "ID number", "email", "username",
+    # "name", or people made "new"; and the first rows as (row, the file's
+    # text, the person, how) for the preview.
+    holder_matches: dict[str, int] = field(default_factory=dict)
+    holders: list[tuple[int, str, str, str]] = field(default_factory=list)
+    # A combined location column: its values as (text, site, room) (the first few).
+    places: list[tuple[str, str | None, str | None]] = field(default_factory=list)
 
     @property
     def refused(self) -> bool:
@@ -72,6 +80,12 @@ class Preview:
             if names:
                 sample = ", ".join(sorted(names)[:5])
                 lines.append(f"new {what}: {len(names):,} ({sample}{', …' if len(names) > 5 else ''})")
+        if self.holder_matches:
+            m = self.holder_matches
+            parts = [f"{m[k]:,} by {k}" for k in ("ID number", "email", "username", "name") if m.get(k)]
+            if m.get("new"):
+                parts.append(f"{m['new']:,} to {len(self.new_entries.get('people', ())):,} new people")
+            lines.append("holders: " + ", ".join(parts))
         if self.custom_columns:
             lines.append("custom fields from: " + ", ".join(self.custom_columns))
         if self.problems:

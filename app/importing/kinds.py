@@ -12,7 +12,8 @@ import re
 import sys
 from decimal import Decimal
 
-from app.importing import Problem, column_of, looks_scientific
+from app.importing import SAMPLES, Problem, column_of, looks_scientific
+from app.importing import mapping as maps
 from app.services import catalog, history
 from app.services import tags as tagsvc
 from app.services.errors import DomainError, ValidationError
@@ -103,6 +104,9 @@ class Handler:
         pass
 
 
+AMBIGUOUS = 0  # a name more than one person has
+
+
 class _Catalog:
     """Name → id caches over sites, rooms, models, categories, makers,
     suppliers and people, so 100,000 rows cost a dictionary lookup each."""
@@ -110,7 +114,6 @@ class _Catalog:
     def __init__(self):
         from app.models import (Category, HardwareModel, Location, Manufacturer, Person, Site,
                                 Supplier)
-        from app.store.search import person_text
         self.sites = {}
         for i, name, code in Site.select(Site.id, Site.name, Site.code).tuples():
             self.sites[_n(name)] = i
@@ -127,17 +130,43 @@ class _Catalog:
             self.models[(maker, _n(name))] = i
             self.models.setdefault((None, _n(name)), i)
         self.suppliers = {_n(n): i for i, n in Supplier.select(Supplier.id, Supplier.name).tuples()}
-        self.people = {}
+        # ("id", ID number), ("email", address), ("user", sign-in name) → person id;
+        # ("name", name) → person id, or AMBIGUOUS when two people share the name.
+        self.people: dict = {}
         self.names: dict[int, tuple[str, str | None]] = {}  # id → (full name, ID number) for search text
         for i, first, last, email, idn in Person.select(Person.id, Person.first_name, Person.last_name,
                                                         Person.email, Person.id_number).tuples():
-            self.names[i] = (person_text(first, last), idn)
-            if idn:
-                self.people[("id", idn.upper())] = i
-            if email:
-                self.people[("email", email.lower())] = i
-                self.people.setdefault(("user", email.split("@")[0].lower()), i)
-            self.people.setdefault(("name", _n(f"{first}{last}")), i)
+            self.add_person(i, first, last, email, idn)
+
+    def add_person(self, pid: int, first, last, email, idn) -> None:
+        from app.store.search import person_text
+        self.names[pid] = (person_text(first, last), idn)
+        if idn:
+            self.people[("id", idn.upper())] = pid
+        if email:
+            self.people[("email", email.lower())] = pid
+            self.people.setdefault(("user", email.split("@")[0].lower()), pid)
+        key = ("name", _n(f"{first or ''}{last or ''}"))
+        if key[1]:
+            self.people[key] = pid if self.people.get(key, pid) == pid else AMBIGUOUS
+
+    def find_person(self, idn=None, email=None, user=None, first=None, last=None):
+        """(person id, how) — by ID number, then email, then sign-in name, then the
+        name when one person has it; (AMBIGUOUS, "name") when several do; (None, None)."""
+        c = self.people
+        if idn and ("id", str(idn).upper()) in c:
+            return c[("id", str(idn).upper())], "ID number"
+        if email and ("email", str(email).lower()) in c:
+            return c[("email", str(email).lower())], "email"
+        if user and ("user", str(user).lower()) in c:
+            return c[("user", str(user).lower())], "username"
+        if first or last:
+            found = c.get(("name", _n(f"{first or ''}{last or ''}")))
+            if found is not None:
+                if idn and (found == AMBIGUOUS or self.names.get(found, (0, None))[1]):
+                    return None, None  # namesakes with other ID numbers: this is someone else
+                return found, "name"
+        return None, None
 
     _MAKE = {"sites": lambda name: catalog.ensure_site(name).id,
              "suppliers": lambda name: catalog.ensure_supplier(name).id,
@@ -195,6 +224,11 @@ class AssetHandler(Handler):
         self.voided = {k for (k,) in TagRecord.select(TagRecord.tag_key)
                        .where(TagRecord.state == "voided").tuples()}
         self.seen: set[str] = set()
+        self.planned = _Catalog.__new__(_Catalog)  # people this file brings in, by the same keys
+        self.planned.people, self.planned.names = {}, {}
+        self.new_people: list[dict] = []
+        self.pending_people: list[dict] = []
+        self.holder_kind = self._guess_holder_kind()
         self.batch: list = []
         self.updates: list[tuple[int, dict]] = []
         self.new_rooms: dict[int, tuple[int, str]] = {}  # stand-in id → (site id, name)
@@ -247,8 +281,22 @@ class AssetHandler(Handler):
             self.p.updated += 1
         else:
             self.p.created += 1
+        how = v.get("holder_how")
+        if how:
+            self.p.holder_matches[how] = self.p.holder_matches.get(how, 0) + 1
+            if len(self.p.holders) < SAMPLES:
+                self.p.holders.append((row, _holder_text(rec), self._holder_shown(v), how))
         rec["_values"] = v
         return []
+
+    def _holder_shown(self, v) -> str:
+        new = v.get("holder_new")
+        if new:
+            idn = f" ({new['id_number']})" if new.get("id_number") else ""
+            return f"{new['first_name']} {new['last_name']}".strip() + idn + \
+                f" — new {new['kind']}"
+        name, idn = self.cat.names.get(v["holder_id"], ("", None))
+        return name + (f" ({idn})" if idn else "")
 
     def values(self, rec: dict, bad, note=lambda *_a: None) -> dict:
         v: dict = {}
@@ -313,7 +361,7 @@ class AssetHandler(Handler):
             v["supplier"] = name
             if _n(name) not in self.cat.suppliers:
                 self.plan("suppliers", name)
-        self._holder(rec, v)
+        self._holder(rec, v, bad)
         if v.get("status") in ("retired", "disposed") and (v.get("holder_id") or v.get("holder_new")):
             # Someone still has it (Snipe-IT lets "Undeployable" assets stay checked out):
             # who has it wins, so the register never shows a retired asset on loan.
@@ -399,23 +447,18 @@ class AssetHandler(Handler):
         if not v.get("name"):
             v["name"] = v.get("model") or v.get("category")
 
-    def _holder(self, rec, v):
-        who = None
-        c = self.cat.people
-        if rec.get("holder_id"):
-            who = c.get(("id", str(rec["holder_id"]).upper()))
-        if who is None and rec.get("holder_email"):
-            who = c.get(("email", str(rec["holder_email"]).lower()))
-        if who is None and rec.get("holder_username"):
-            who = c.get(("user", str(rec["holder_username"]).lower()))
+    def _holder(self, rec, v, bad):
+        """Who holds the row's asset: a known person (by ID number, then email,
+        then sign-in name, then a name only one person has), a person an earlier
+        row of this file creates, or a new person of the kind the file suggests."""
         first, last = rec.get("holder_first"), rec.get("holder_last")
         full = rec.get("holder_name")
-        email = rec.get("holder_email")
+        email = str(rec["holder_email"]).strip() if rec.get("holder_email") else None
+        user = str(rec["holder_username"]).strip() if rec.get("holder_username") else None
+        idn = str(rec["holder_id"]).strip() if rec.get("holder_id") not in (None, "") else None
         if full and "@" in str(full) and " " not in str(full).strip():
             # Google Admin's "User" column holds the sign-in address, not a name.
             email, full = email or str(full).strip(), None
-            if who is None:
-                who = c.get(("email", email.lower()))
             if not (first or last):
                 first, last = _name_from_email(email)
         if not (first or last) and full:
@@ -425,19 +468,57 @@ class AssetHandler(Handler):
             else:
                 bits = str(full).split()
                 first, last = " ".join(bits[:-1]), bits[-1] if bits else ""
-        if who is None and (first or last):
-            who = c.get(("name", _n(f"{first or ''}{last or ''}")))
+        if not (first or last or email or user or idn):
+            return
+        first, last = str(first or "").strip(), str(last or "").strip()
+        who, how = self.cat.find_person(idn, email, user, first, last)
+        if who is None:  # a person an earlier row of this file brings in
+            who, how = self.planned.find_person(idn, email, user, first, last)
+            if who is not None and who != AMBIGUOUS:
+                v["holder_new"], v["holder_how"] = self.new_people[-who - 1], "new"
+                return
+        shown = f"{first} {last}".strip() or email or user or idn
+        if who == AMBIGUOUS:
+            bad("holder_name", f"more than one person is called {shown}; add an ID number or "
+                               "email column so the right one holds this asset")
+            return
         if who is not None:
-            v["holder_id"] = who
-        elif rec.get("holder_id") and not (first or last):
-            v["holder_missing"] = str(rec["holder_id"])
-        elif first or last or email:
-            if not (first or last):
-                first, last = _name_from_email(str(email))
-            v["holder_new"] = dict(first_name=str(first or "")[:100], last_name=str(last or "")[:100],
-                                   email=str(email or "")[:255] or None,
-                                   id_number=str(rec.get("holder_id") or "")[:100] or None)
-            self.plan("people", f"{first or ''} {last or ''}".strip() or v["holder_new"]["email"] or "")
+            v["holder_id"], v["holder_how"] = who, how
+            return
+        if idn and not (first or last or email):
+            v["holder_missing"] = idn
+            return
+        if not (first or last):
+            first, last = _name_from_email(str(email or user))
+        kind = _person_kind(rec.get("holder_kind")) or self.holder_kind
+        new = dict(first_name=first[:100], last_name=last[:100],
+                   email=email[:255] if email and "@" in email else None,
+                   id_number=idn[:100] if idn else None, kind=kind)
+        v["holder_new"], v["holder_how"] = new, "new"
+        self.plan("people", f"{first} {last}".strip() + (f" ({idn})" if idn else ""))
+        self.pending_people.append(new)
+
+    def keep_plans(self, keep: bool) -> None:
+        super().keep_plans(keep)
+        if keep:
+            for new in self.pending_people:
+                self.new_people.append(new)
+                self.planned.add_person(-len(self.new_people), new["first_name"],
+                                        new["last_name"], new["email"], new["id_number"])
+        self.pending_people = []
+
+    def _guess_holder_kind(self) -> str:
+        """The kind of the people a file brings in: a Grade column or a holder
+        column named for students means students."""
+        headers = {maps.norm(h) for h in self.p.headers}
+        holder = [maps.norm(self.p.headers[i]) for i, f in self.p.mapping.items()
+                  if f.startswith("holder_") and i < len(self.p.headers)]
+        if headers & {"grade", "gradelevel", "homeroom", "graduationyear", "gradyear", "yog"} \
+                or any("student" in h for h in holder):
+            return "student"
+        if any(w in h for h in holder for w in ("parent", "guardian", "family")):
+            return "family"
+        return "staff"
 
     # -- writing
     def write(self, row: int, rec: dict) -> None:
@@ -655,23 +736,36 @@ class AssetHandler(Handler):
         return model_id, v["model"], v.get("manufacturer")
 
     def _ensure_person(self, new: dict | None) -> int | None:
+        """The person a new-holder plan stands for, created by its first row."""
         if not new:
             return None
-        key = ("name", _n(f"{new['first_name']}{new['last_name']}"))
-        if new.get("email"):
-            key = ("email", new["email"].lower())
-        if key in self.cat.people:
-            return self.cat.people[key]
+        if new.get("_id"):
+            return new["_id"]
         self._quiet()
         from app.services import people
-        from app.store.search import person_text
-        values = {k: val for k, val in new.items() if val}
-        if "email" in values and "@" not in values["email"]:
-            values.pop("email")
-        person = people.create(by=self.by, kind="staff", **values)
-        self.cat.people[key] = person.id
-        self.cat.names[person.id] = (person_text(person.first_name, person.last_name), person.id_number)
+        person = people.create(by=self.by, **{k: val for k, val in new.items() if val})
+        new["_id"] = person.id
+        self.cat.add_person(person.id, person.first_name, person.last_name, person.email,
+                            person.id_number)
         return person.id
+
+
+def _person_kind(text) -> str | None:
+    word = _n(text)
+    if not word:
+        return None
+    if word.startswith(("stud", "pupil", "learner")):
+        return "student"
+    if word.startswith(("fam", "parent", "guard")):
+        return "family"
+    return "staff"
+
+
+def _holder_text(rec) -> str:
+    """What the file says about who holds the row's asset."""
+    parts = [str(rec[k]) for k in ("holder_name", "holder_first", "holder_last", "holder_email",
+                                   "holder_username", "holder_id") if rec.get(k) not in (None, "")]
+    return " · ".join(parts)
 
 
 def _name_from_email(email: str) -> tuple[str, str]:
@@ -793,9 +887,8 @@ class PeopleHandler(ServiceHandler):
             v["email"] = str(rec["email"])
         if rec.get("phone"):
             v["phone"] = str(rec["phone"])
-        kind = _n(rec.get("kind"))
-        v["kind"] = ("student" if kind.startswith("stud") else "family" if kind.startswith(
-            ("fam", "parent", "guard")) else "staff")
+        # No kind column: a grade means a student.
+        v["kind"] = _person_kind(rec.get("kind")) or ("student" if rec.get("grade") else "staff")
         if rec.get("language"):
             lang = _n(rec["language"])
             v["language"] = "es" if lang.startswith(("es", "sp")) else "en"
@@ -1040,18 +1133,17 @@ class LicenseHandler(ServiceHandler):
             if aid is None:
                 return Problem(row, column_of(rec, "seat_tag"), f"no asset has the tag {tag}")
             return (None, None, aid)
-        who = None
-        for kind, key in (("email", "seat_email"), ("user", "seat_username")):
-            if rec.get(key) and who is None:
-                who = self.cat.people.get((kind, str(rec[key]).lower()))
         name = str(rec.get("seat_name") or "").strip()
         if "," in name:  # "García, María": last name first, as lists are kept
             last, _, first = (x.strip() for x in name.partition(","))
         else:
             first, _, last = name.rpartition(" ") if " " in name else ("", "", name)
             first, last = first.strip(), last.strip()
-        if who is None and name:
-            who = self.cat.people.get(("name", _n(f"{first}{last}")))
+        who, _how = self.cat.find_person(None, rec.get("seat_email"), rec.get("seat_username"),
+                                         first, last)
+        if who == AMBIGUOUS:
+            return Problem(row, column_of(rec, "seat_name"), f"more than one person is called "
+                           f"{name}; add an email column so the right one gets the seat")
         if who is not None:
             return (who, None, None)
         if not (name or rec.get("seat_email")):
@@ -1100,9 +1192,9 @@ class LicenseHandler(ServiceHandler):
                 ("name", _n(f"{new['first_name']}{new['last_name']}"))
             person = self.cat.people.get(made_key)
             if person is None:
-                person = people.create(by=self.by, kind="staff",
-                                       **{k: x for k, x in new.items() if x}).id
-                self.cat.people[made_key] = person
+                made = people.create(by=self.by, kind="staff", **{k: x for k, x in new.items() if x})
+                person = made.id
+                self.cat.add_person(person, made.first_name, made.last_name, made.email, None)
         if person or asset:
             licenses.assign(lic_id, person_id=person, asset_id=asset, by=self.by)
 

@@ -47,7 +47,12 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         "holder_last": ("checkedouttolastname", "lastname"),
         "holder_name": ("fullname", "assignedto", "checkedoutto", "user", "employee", "student",
                         "custodian", "holder", "borrower", "assignee", "issuedto", "assigneduser",
-                        "primaryuser", "currentuser", "assignedtouser", "teacher"),
+                        "primaryuser", "currentuser", "assignedtouser", "teacher",
+                        "checkedouttofullname", "checkedouttoname", "assignedtoname",
+                        "staffmember", "studentname", "staffname", "employeename", "holdername",
+                        "borrowername", "custodianname", "assignedtofullname"),
+        "holder_kind": ("assignedtokind", "checkedouttokind", "holderkind", "assignedtotype",
+                        "checkedouttotype", "persontype", "personkind", "borrowertype"),
         "holder_id": ("employeenumber", "employeeid", "studentid", "idnumber", "assignedid",
                       "assignedtoid", "borrowerid", "staffid", "personid", "checkedouttoid",
                       "employeeno", "studentno", "studentnumber", "staffno", "staffnumber"),
@@ -130,6 +135,7 @@ LABELS = {  # how a field is named to people (mapping step, problems)
     "room": "Room", "location": "Location (a site; a room when a Site column is given)",
     "site_room": "Site / room (split at the /)", "cost": "Cost",
     "purchase_date": "Purchase date", "holder_name": "Assigned to (name)",
+    "holder_kind": "Assigned to: staff, student or family",
 }
 
 # Column-name hints that tell the kind of a file (a header set that matches
