@@ -23,6 +23,8 @@ from app.importing.reader import MAX_CELL, open_table, sheet_names, text_of
 from app.services.errors import DomainError, ValidationError
 
 KINDS = tuple(maps.FIELDS)
+MAX_CUSTOM_FIELDS = 200  # custom fields one file may bring in
+CUSTOM_LIMIT = 2000  # the characters a custom field keeps (validation.TEXT_LIMITS)
 SAMPLES = 500  # rows of holder matches and place splits a preview keeps to show
 IGNORE = "ignore"  # a column mapped to this is left out (neither a field nor a custom field)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -67,6 +69,7 @@ class Preview:
     holders: list[tuple[int, str, str, str]] = field(default_factory=list)
     # A combined location column: its values as (text, site, room) (the first few).
     places: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+    allow_duplicate_serials: bool = False
 
     @property
     def refused(self) -> bool:
@@ -143,15 +146,17 @@ def open_file(path, kind: str | None = None, sheet: str | None = None,
 def preview(path, kind: str | None = None, sheet: str | None = None,
             mapping: dict[int, str] | None = None, update: bool = False,
             skip_bad: bool = False, custom: bool = True,
-            progress: Callable | None = None) -> Preview:
+            progress: Callable | None = None, allow_duplicate_serials: bool = False) -> Preview:
     table, kind, mapping = open_file(path, kind, sheet, mapping)
-    return _run(table, kind, mapping, update, skip_bad, custom, progress, write=False)
+    return _run(table, kind, mapping, update, skip_bad, custom, progress, write=False,
+                allow_duplicate_serials=allow_duplicate_serials)
 
 
 def commit(path, kind: str | None = None, sheet: str | None = None,
            mapping: dict[int, str] | None = None, update: bool = False,
            skip_bad: bool = False, custom: bool = True, by: str | None = None,
-           progress: Callable | None = None, cancelled: Callable[[], bool] | None = None) -> Preview:
+           progress: Callable | None = None, cancelled: Callable[[], bool] | None = None,
+           allow_duplicate_serials: bool = False) -> Preview:
     """Check and write the file in one pass inside one transaction. A row with
     a problem stops the writing (unless ``skip_bad``), the rest is still
     checked so every problem is named, and then ImportRefused rolls the whole
@@ -167,7 +172,7 @@ def commit(path, kind: str | None = None, sheet: str | None = None,
     try:
         with transaction():
             done = _run(table, kind, mapping, update, skip_bad, custom, progress, write=True,
-                        by=by, cancelled=cancelled)
+                        by=by, cancelled=cancelled, allow_duplicate_serials=allow_duplicate_serials)
             maps.remember(kind, table.headers, mapping)
             history.record("import", 0, "import",
                            new=f"{done.created} created, {done.updated} updated",
@@ -183,9 +188,10 @@ def commit(path, kind: str | None = None, sheet: str | None = None,
 
 
 def _run(table, kind, mapping, update, skip_bad, custom, progress, write: bool,
-         by=None, cancelled=None) -> Preview:
+         by=None, cancelled=None, allow_duplicate_serials: bool = False) -> Preview:
     from app.importing import kinds
-    p = Preview(kind, table.path, table.sheet, table.headers, mapping)
+    p = Preview(kind, table.path, table.sheet, table.headers, mapping,
+                allow_duplicate_serials=allow_duplicate_serials)
     chosen = [i for i, f in mapping.items() if _is_custom(f)]
     fields = {i: f for i, f in mapping.items() if not _is_custom(f) and f != IGNORE}
     if chosen:  # the columns marked "custom field", and only those
@@ -203,6 +209,12 @@ def _run(table, kind, mapping, update, skip_bad, custom, progress, write: bool,
     if kind == "assets" and "tag" not in fields.values():
         p.warnings.append(Problem(0, "", "no column gives the asset tag: each new asset gets the "
                                          "next free tag (map the tag column if the file has one)"))
+    if len(p.custom_columns) > MAX_CUSTOM_FIELDS:
+        raise ValidationError(
+            f"{table.path.name} has {len(p.custom_columns):,} columns that no field takes; at most "
+            f"{MAX_CUSTOM_FIELDS} become custom fields from one file. Choose the columns to keep "
+            "(leave the others out in the mapping step, or --no-custom), or check that this is "
+            "the right file.")
     plan = _Plan(table.headers, fields, p.custom_columns if (custom or chosen) else ())
     total = table.estimate_rows() if progress else 0
     verb = "Importing" if write else "Checking"
@@ -219,6 +231,9 @@ def _run(table, kind, mapping, update, skip_bad, custom, progress, write: bool,
                 continue
             p.rows += 1
             record, row_problems = plan.record(cells, rownum)
+            if plan.notes:
+                p.warnings.extend(plan.notes)
+                plan.notes.clear()
             if not row_problems:
                 row_problems = handler.check(rownum, record)
             handler.keep_plans(not row_problems)  # a bad row creates nothing
@@ -282,6 +297,7 @@ class _Plan:
         self.columns = [(i, f, headers[i]) for i, f in sorted(mapping.items())]
         wanted = set(custom_columns)
         self.custom = [(i, h) for i, h in enumerate(headers) if i not in mapping and h in wanted]
+        self.notes: list[Problem] = []  # values changed on the way in (moved to the preview's notes)
 
     def record(self, cells, rownum):
         """The row's values by field (text trimmed), and problems found in the cells."""
@@ -307,8 +323,10 @@ class _Plan:
                     problems.append(Problem(rownum, header, f"the cell holds {len(value):,} "
                                             f"characters; at most {MAX_CELL:,} are accepted"))
                     continue
-                if dirty:
+                if dirty and _CONTROL.search(value):
                     value = _CONTROL.sub("", value)
+                    self.notes.append(Problem(rownum, header, "control characters (invisible "
+                                              "codes such as NUL) were left out of the cell"))
                 if value[0] == "'" and value[1:2] in _NEUTRALISED:
                     value = value[1:]  # our own export's guard against formulas
             elif value is None:
@@ -323,9 +341,22 @@ class _Plan:
                 if i < n:
                     v = cells[i]
                     if v not in ("", None) and h not in extra:
-                        text = text_of(v)[:2000]
+                        text = text_of(v)
+                        if len(text) > MAX_CELL:
+                            problems.append(Problem(rownum, h, f"the cell holds {len(text):,} "
+                                                    f"characters; at most {MAX_CELL:,} are accepted"))
+                            continue
+                        if dirty and _CONTROL.search(text):
+                            text = _CONTROL.sub("", text)
+                            self.notes.append(Problem(rownum, h, "control characters (invisible "
+                                                      "codes such as NUL) were left out of the cell"))
+                        if len(text) > CUSTOM_LIMIT:
+                            self.notes.append(Problem(rownum, h, f"the cell holds {len(text):,} "
+                                                      f"characters; a custom field keeps the first "
+                                                      f"{CUSTOM_LIMIT:,}"))
+                            text = text[:CUSTOM_LIMIT]
                         if text:
-                            extra[h] = _CONTROL.sub("", text) if dirty else text
+                            extra[h] = text
             if extra:
                 rec["custom"] = extra
         return rec, problems

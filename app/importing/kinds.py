@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from app.importing import SAMPLES, Problem, column_of, looks_scientific
 from app.importing import mapping as maps
-from app.services import catalog, history
+from app.services import catalog, history, validation
 from app.services import tags as tagsvc
 from app.services.errors import DomainError, ValidationError
 from app.services.fields import (check_frn, clean_text, parse_bool, parse_date, parse_int,
@@ -59,13 +59,17 @@ def _n(text) -> str:
 
 
 def _date(value, field):
-    """parse_date with a fast path for the ISO dates exports are full of."""
+    """The record's date rule (validation.date), with a fast path for the ISO
+    dates exports are full of."""
     if value.__class__ is str and len(value) == 10 and value[4] == "-":
         try:
-            return dt.date.fromisoformat(value)
+            d = dt.date.fromisoformat(value)
         except ValueError:
             pass
-    return parse_date(value, field)
+        else:
+            if validation.FIRST_DAY <= d <= validation.LAST_DAY:
+                return d
+    return validation.date(value, field)
 
 
 class Handler:
@@ -224,6 +228,11 @@ class AssetHandler(Handler):
         self.voided = {k for (k,) in TagRecord.select(TagRecord.tag_key)
                        .where(TagRecord.state == "voided").tuples()}
         self.seen: set[str] = set()
+        self.serials: dict[str, int] = {}  # serial key → the row of this file that has it
+        from app.store.db import db as _db
+        # serial key → the tag of the asset in the register that has it
+        self.register_serials = dict(_db.execute_sql(
+            "SELECT serial_key, tag_key FROM asset WHERE serial_key IS NOT NULL").fetchall())
         self.planned = _Catalog.__new__(_Catalog)  # people this file brings in, by the same keys
         self.planned.people, self.planned.names = {}, {}
         self.new_people: list[dict] = []
@@ -267,6 +276,18 @@ class AssetHandler(Handler):
             bad("holder_id", f"no person has the ID number {v['holder_missing']} — import the "
                              "people first, or add name columns so they are created")
         key = v.get("tag_key")
+        serial = v.get("serial")
+        if serial and not self.p.allow_duplicate_serials:
+            skey = serial.upper()
+            first = self.serials.get(skey)
+            if first is not None:
+                bad("serial", f"the serial {serial} appears twice in this file (first in row "
+                              f"{first}); use --allow-duplicate-serials if that is right")
+            else:
+                owner = self.register_serials.get(skey)
+                if owner is not None and owner != key:
+                    bad("serial", f"the serial {serial} is already on asset {owner}; use "
+                                  "--allow-duplicate-serials if that is right")
         if key:
             if key in self.seen:
                 bad("tag", f"the tag {v['tag']} appears twice in this file")
@@ -277,6 +298,8 @@ class AssetHandler(Handler):
             self.seen.add(key)
         if probs:
             return probs
+        if serial:
+            self.serials.setdefault(serial.upper(), row)
         if key and key in self.existing:
             self.p.updated += 1
         else:
@@ -305,8 +328,12 @@ class AssetHandler(Handler):
                 bad("tag", f"“{rec['tag']}” is a number Excel turned into scientific notation; "
                            "the real tag is lost — format the column as text and export again")
             try:
-                v["tag"] = tagsvc.clean_tag(str(rec["tag"]))
+                raw = str(rec["tag"])
+                v["tag"] = tagsvc.clean_tag(raw)
                 v["tag_key"] = tagsvc.normalize_tag(v["tag"])
+                if v["tag"] != raw.strip():
+                    note("tag", f"the tag “{raw.strip()}” is stored as “{v['tag']}” (characters "
+                                "that print alike made the same)")
             except ValidationError as exc:
                 bad("tag", str(exc))
         for key in ("tag", "serial"):
@@ -321,7 +348,13 @@ class AssetHandler(Handler):
             if looks_scientific(serial):
                 bad("serial", f"“{serial}” is a number Excel turned into scientific notation; "
                               "the real serial is lost — format the column as text and export again")
-            v["serial"] = serial[:100]
+            try:
+                v["serial"] = validation.identifier(serial, "serial")
+                if v["serial"] != serial:
+                    note("serial", f"the serial “{serial}” is stored as “{v['serial']}” "
+                                   "(characters that print alike made the same)")
+            except ValidationError as exc:
+                bad("serial", str(exc))
         for key in ("name", "order_number", "notes"):
             if key in rec:
                 v[key] = str(rec[key])[:100_000 if key == "notes" else 255]
@@ -333,7 +366,7 @@ class AssetHandler(Handler):
                     bad(key, str(exc))
         if "cost" in rec:
             try:
-                v["cost"] = parse_money(rec["cost"], "cost")
+                v["cost"] = validation.money(rec["cost"], "cost")
             except ValidationError as exc:
                 bad("cost", str(exc))
         if "warranty_months" in rec and "warranty_end" not in v:

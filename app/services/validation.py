@@ -104,9 +104,9 @@ def _exact(value) -> Decimal | None:
         return value
     if isinstance(value, int) and not isinstance(value, bool):
         return Decimal(value)
-    text = str(value or "").strip().lstrip("$").replace(",", "")
-    if re.fullmatch(r"-?\d+\.\d{3,}", text):
-        return Decimal(text)
+    text = str(value or "").strip().lstrip("$").strip()
+    if re.fullmatch(r"-?(?:\d+|\d{1,3}(?:,\d{3})+)\.\d{3,}", text):  # 0.001, 1,234.5678
+        return Decimal(text.replace(",", ""))
     return None
 
 
