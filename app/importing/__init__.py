@@ -70,6 +70,11 @@ class Preview:
     # A combined location column: its values as (text, site, room) (the first few).
     places: list[tuple[str, str | None, str | None]] = field(default_factory=list)
     allow_duplicate_serials: bool = False
+    # A combined location column: where to split it (None: decided from its
+    # values; "none": kept whole), the separator used, and its distinct values.
+    location_separator: str | None = None
+    split_at: str | None = None
+    location_values: list[str] = field(default_factory=list)
 
     @property
     def refused(self) -> bool:
@@ -83,6 +88,12 @@ class Preview:
             if names:
                 sample = ", ".join(sorted(names)[:5])
                 lines.append(f"new {what}: {len(names):,} ({sample}{', …' if len(names) > 5 else ''})")
+        if self.split_at:
+            lines.append(f"locations: split into site › room at “{self.split_at}”"
+                         + (f" (e.g. {self.places[0][0]} → {self.places[0][1]} › {self.places[0][2]})"
+                            if self.places and self.places[0][2] else ""))
+        elif self.places:
+            lines.append("locations: each kept whole (no consistent site / room separator)")
         if self.holder_matches:
             m = self.holder_matches
             parts = [f"{m[k]:,} by {k}" for k in ("ID number", "email", "username", "name") if m.get(k)]
@@ -146,17 +157,22 @@ def open_file(path, kind: str | None = None, sheet: str | None = None,
 def preview(path, kind: str | None = None, sheet: str | None = None,
             mapping: dict[int, str] | None = None, update: bool = False,
             skip_bad: bool = False, custom: bool = True,
-            progress: Callable | None = None, allow_duplicate_serials: bool = False) -> Preview:
+            progress: Callable | None = None, allow_duplicate_serials: bool = False,
+            location_separator: str | None = None) -> Preview:
+    """What an import would do (nothing is written). ``location_separator``:
+    where a combined Location column splits into site and room (None: decided
+    from the file; "none": the whole text is the site)."""
     table, kind, mapping = open_file(path, kind, sheet, mapping)
     return _run(table, kind, mapping, update, skip_bad, custom, progress, write=False,
-                allow_duplicate_serials=allow_duplicate_serials)
+                allow_duplicate_serials=allow_duplicate_serials,
+                location_separator=location_separator)
 
 
 def commit(path, kind: str | None = None, sheet: str | None = None,
            mapping: dict[int, str] | None = None, update: bool = False,
            skip_bad: bool = False, custom: bool = True, by: str | None = None,
            progress: Callable | None = None, cancelled: Callable[[], bool] | None = None,
-           allow_duplicate_serials: bool = False) -> Preview:
+           allow_duplicate_serials: bool = False, location_separator: str | None = None) -> Preview:
     """Check and write the file in one pass inside one transaction. A row with
     a problem stops the writing (unless ``skip_bad``), the rest is still
     checked so every problem is named, and then ImportRefused rolls the whole
@@ -172,7 +188,8 @@ def commit(path, kind: str | None = None, sheet: str | None = None,
     try:
         with transaction():
             done = _run(table, kind, mapping, update, skip_bad, custom, progress, write=True,
-                        by=by, cancelled=cancelled, allow_duplicate_serials=allow_duplicate_serials)
+                        by=by, cancelled=cancelled, allow_duplicate_serials=allow_duplicate_serials,
+                        location_separator=location_separator)
             maps.remember(kind, table.headers, mapping)
             history.record("import", 0, "import",
                            new=f"{done.created} created, {done.updated} updated",
@@ -188,10 +205,14 @@ def commit(path, kind: str | None = None, sheet: str | None = None,
 
 
 def _run(table, kind, mapping, update, skip_bad, custom, progress, write: bool,
-         by=None, cancelled=None, allow_duplicate_serials: bool = False) -> Preview:
+         by=None, cancelled=None, allow_duplicate_serials: bool = False,
+         location_separator: str | None = None) -> Preview:
     from app.importing import kinds
     p = Preview(kind, table.path, table.sheet, table.headers, mapping,
-                allow_duplicate_serials=allow_duplicate_serials)
+                allow_duplicate_serials=allow_duplicate_serials,
+                location_separator=location_separator)
+    if kind == "assets":
+        p.location_values = _location_values(table, mapping)
     chosen = [i for i, f in mapping.items() if _is_custom(f)]
     fields = {i: f for i, f in mapping.items() if not _is_custom(f) and f != IGNORE}
     if chosen:  # the columns marked "custom field", and only those
@@ -256,6 +277,26 @@ def _run(table, kind, mapping, update, skip_bad, custom, progress, write: bool,
     if progress:
         progress(p.rows, p.rows, f"{p.rows:,} rows")
     return p
+
+
+def _location_values(table, mapping) -> list[str]:
+    """The distinct values of a combined location column (one that is not
+    beside a Site column), read once before the rows so the split is decided
+    for the whole file; [] when there is none."""
+    from app.importing.places import MAX_VALUES
+    fields = set(mapping.values())
+    col = next((i for i, f in sorted(mapping.items()) if f == "site_room"), None)
+    if col is None and "site" not in fields:
+        col = next((i for i, f in sorted(mapping.items()) if f == "location"), None)
+    if col is None:
+        return []
+    seen: dict[str, None] = {}
+    for _n, cells in table.rows():
+        if col < len(cells) and len(seen) < MAX_VALUES:
+            text = text_of(cells[col])
+            if text:
+                seen[text] = None
+    return list(seen)
 
 
 _TOTALS = re.compile(r"(grand\s*|sub\s*)?totals?\b[\s:]*", re.IGNORECASE)

@@ -238,6 +238,8 @@ class AssetHandler(Handler):
         self.new_people: list[dict] = []
         self.pending_people: list[dict] = []
         self.holder_kind = self._guess_holder_kind()
+        self.splitter = self._make_splitter()
+        self._places_seen: set[str] = set()
         self.batch: list = []
         self.updates: list[tuple[int, dict]] = []
         self.new_rooms: dict[int, tuple[int, str]] = {}  # stand-in id → (site id, name)
@@ -433,19 +435,42 @@ class AssetHandler(Handler):
             except ValidationError as exc:
                 bad("erate_funding_year", str(exc))
 
+    def _make_splitter(self):
+        from app.importing.places import Splitter
+        from app.models import Location, Site
+        if not self.p.location_values and self.p.location_separator is None:
+            return None
+        rooms: dict = {}
+        for site, room in (Location.select(Site.name, Location.name)
+                           .join(Site, on=(Location.site == Site.id)).tuples()):
+            rooms[_n(room)] = (site, room) if _n(room) not in rooms else None
+        rooms = {k: x for k, x in rooms.items() if x}  # a room name only one site has
+        splitter = Splitter.for_values(self.p.location_values, self.cat.sites, rooms,
+                                       self.p.location_separator)
+        self.p.split_at = splitter.separator
+        return splitter
+
     def _place(self, rec, v):
         site, room = rec.get("site"), rec.get("room")
         loc = rec.get("location")
-        if loc:
-            if site:
-                room = room or str(loc)
-            else:
-                site = str(loc)
         both = rec.get("site_room")
-        if both:
-            # "Lincoln High / 214": split only when the column was chosen as site / room.
-            left, _, right = str(both).partition("/")
-            site, room = site or left.strip() or None, room or right.strip() or None
+        combined = both or (loc if not site else None)
+        if loc and site:
+            room = room or str(loc)
+        if combined:
+            text = str(combined).strip()
+            if self.splitter is not None:
+                s, r = self.splitter.split(text)
+            else:
+                s, r = text, None
+            if both and r is None and "/" in text:
+                # "Lincoln High / 214": a column chosen as site / room splits at the / at least.
+                left, _, right = text.partition("/")
+                s, r = left.strip() or None, right.strip() or None
+            site, room = site or s, room or r
+            if text not in self._places_seen and len(self.p.places) < SAMPLES:
+                self._places_seen.add(text)
+                self.p.places.append((text, s, r))
         if site:
             v["site"] = str(site)[:255]
             if _n(site) not in self.cat.sites:
