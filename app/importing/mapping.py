@@ -132,7 +132,10 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
 
 LABELS = {  # how a field is named to people (mapping step, problems)
     "tag": "Tag", "serial": "Serial", "name": "Name", "model": "Model", "site": "Site",
-    "room": "Room", "location": "Location (a site; a room when a Site column is given)",
+    "room": "Room", "location": "Location (site › room, split as chosen above)",
+    "holder_id": "Assigned to (ID number)", "holder_email": "Assigned to (email)",
+    "holder_username": "Assigned to (username)", "holder_first": "Assigned to (first name)",
+    "holder_last": "Assigned to (last name)",
     "site_room": "Site / room (split at the /)", "cost": "Cost",
     "purchase_date": "Purchase date", "holder_name": "Assigned to (name)",
     "holder_kind": "Assigned to: staff, student or family",
