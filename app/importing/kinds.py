@@ -17,8 +17,7 @@ from app.importing import mapping as maps
 from app.services import catalog, history, validation
 from app.services import tags as tagsvc
 from app.services.errors import DomainError, ValidationError
-from app.services.fields import (check_frn, clean_text, parse_bool, parse_date, parse_int,
-                                 parse_money)
+from app.services.fields import check_frn, clean_text, parse_bool, parse_int
 
 STATUS_WORDS = {
     "ready": "ready", "readytodeploy": "ready", "available": "ready", "instock": "ready",

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Iterator
 
 from app.services.errors import ValidationError
+from app.services.textfile import wide_encoding
 
 MAX_CELL = 32_767  # Excel's own limit: a longer cell is refused (the row named), never cut
 
@@ -157,38 +158,6 @@ def _refuse_binary(path: Path, head: bytes) -> None:
             "program it came from and save it as CSV or Excel workbook (.xlsx).")
 
 
-def _wide_encoding(head: bytes) -> str | None:
-    """UTF-16 or UTF-32 written without a byte-order mark: mostly Latin text
-    puts its NUL bytes in the same places of every 2- or 4-byte unit."""
-    sample = head[:4096]
-    n = len(sample) - len(sample) % 4
-    if n < 8 or b"\x00" not in sample:
-        return None
-
-    def zero_share(offset, step):
-        cells = sample[offset:n:step]
-        return cells.count(0) / max(len(cells), 1)
-    z4 = [zero_share(i, 4) for i in range(4)]
-    for enc, zero, nonzero in (("utf-32-le", (1, 2, 3), (0,)), ("utf-32-be", (0, 1, 2), (3,))):
-        if min(z4[i] for i in zero) > 0.95 and max(z4[i] for i in nonzero) < 0.5:
-            return _decodes(head, enc)
-    even, odd = zero_share(0, 2), zero_share(1, 2)
-    if odd > 0.6 and even < 0.2:
-        return _decodes(head, "utf-16-le")
-    if even > 0.6 and odd < 0.2:
-        return _decodes(head, "utf-16-be")
-    return None
-
-
-def _decodes(head: bytes, enc: str) -> str | None:
-    unit = 4 if "32" in enc else 2
-    try:
-        head[: len(head) - len(head) % unit].decode(enc)
-    except UnicodeDecodeError:
-        return None
-    return enc
-
-
 def _encoding(path: Path) -> str:
     with path.open("rb") as f:
         head = f.read(64 * 1024)
@@ -199,7 +168,7 @@ def _encoding(path: Path) -> str:
         return "utf-32"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"  # its NUL bytes are text: half of every Latin letter
-    wide = _wide_encoding(head)
+    wide = wide_encoding(head)
     if wide:
         return wide
     _refuse_binary(path, head)
