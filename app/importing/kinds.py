@@ -163,6 +163,8 @@ class _Catalog:
             return c[("email", str(email).lower())], "email"
         if user and ("user", str(user).lower()) in c:
             return c[("user", str(user).lower())], "username"
+        if user and ("id", str(user).upper()) in c:  # a people import keeps the username as ID
+            return c[("id", str(user).upper())], "username"
         if first or last:
             found = c.get(("name", _n(f"{first or ''}{last or ''}")))
             if found is not None:
