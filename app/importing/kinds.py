@@ -110,6 +110,12 @@ class Handler:
 AMBIGUOUS = 0  # a name more than one person has
 
 
+@functools.lru_cache(maxsize=1)
+def _person_text():
+    from app.store.search import person_text
+    return person_text
+
+
 class _Catalog:
     """Name → id caches over sites, rooms, models, categories, makers,
     suppliers and people, so 100,000 rows cost a dictionary lookup each."""
@@ -142,8 +148,7 @@ class _Catalog:
             self.add_person(i, first, last, email, idn)
 
     def add_person(self, pid: int, first, last, email, idn) -> None:
-        from app.store.search import person_text
-        self.names[pid] = (person_text(first, last), idn)
+        self.names[pid] = (_person_text()(first, last), idn)
         if idn:
             self.people[("id", idn.upper())] = pid
         if email:

@@ -37,6 +37,8 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 def invisible_characters(text: str) -> list[str]:
     """The invisible or direction-changing characters in ``text``, as U+XXXX names."""
+    if text.isascii():  # nearly every tag and serial: none there (ASCII has no format characters)
+        return []
     found = {m.group() for m in _INVISIBLE.finditer(text)}
     found |= {ch for ch in text if unicodedata.category(ch) == "Cf"}
     return [f"U+{ord(ch):04X} ({unicodedata.name(ch, 'unnamed')})" for ch in sorted(found)]
@@ -56,7 +58,11 @@ def identifier(value, field: str, required: bool = False) -> str | None:
             f"{_label(field)} “{_visible(text)}” holds {len(hidden)} invisible character"
             f"{'s' if len(hidden) != 1 else ''} ({', '.join(hidden[:3])}); it would read like a "
             "different one — type it again without them.", field=field)
-    text = _CONTROL.sub("", unicodedata.normalize("NFKC", text)).strip()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    if _CONTROL.search(text):
+        text = _CONTROL.sub("", text)
+    text = text.strip()
     limit = TEXT_LIMITS[field]
     if not text:
         if required:
