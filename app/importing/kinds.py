@@ -234,11 +234,15 @@ class AssetHandler(Handler):
         self.voided = {k for (k,) in TagRecord.select(TagRecord.tag_key)
                        .where(TagRecord.state == "voided").tuples()}
         self.seen: set[str] = set()
-        self.serials: dict[str, int] = {}  # serial key → the row of this file that has it
-        from app.store.db import db as _db
-        # serial key → the tag of the asset in the register that has it
-        self.register_serials = dict(_db.execute_sql(
-            "SELECT serial_key, tag_key FROM asset WHERE serial_key IS NOT NULL").fetchall())
+        # Serials seen, by the hash of their key (ints, not 100,000 strings, held in memory;
+        # two different serials sharing a 64-bit hash is a chance of about 1 in 10^9).
+        self.serials: dict[int, int] = {}  # → the row of this file that has it
+        self.register_serials: dict[int, int] = {}  # → the id of the asset that has it
+        if not self.p.allow_duplicate_serials:
+            from app.store.db import db as _db
+            for skey, aid in _db.execute_sql(
+                    "SELECT serial_key, id FROM asset WHERE serial_key IS NOT NULL").fetchall():
+                self.register_serials[hash(skey)] = aid
         self.planned = _Catalog.__new__(_Catalog)  # people this file brings in, by the same keys
         self.planned.people, self.planned.names = {}, {}
         self.new_people: list[dict] = []
@@ -286,15 +290,17 @@ class AssetHandler(Handler):
         key = v.get("tag_key")
         serial = v.get("serial")
         if serial and not self.p.allow_duplicate_serials:
-            skey = serial.upper()
+            skey = hash(serial.upper())
             first = self.serials.get(skey)
             if first is not None:
                 bad("serial", f"the serial {serial} appears twice in this file (first in row "
                               f"{first}); use --allow-duplicate-serials if that is right")
             else:
                 owner = self.register_serials.get(skey)
-                if owner is not None and owner != key:
-                    bad("serial", f"the serial {serial} is already on asset {owner}; use "
+                if owner is not None and owner != self.existing.get(key):
+                    from app.models import Asset
+                    tag = Asset.select(Asset.tag).where(Asset.id == owner).scalar()
+                    bad("serial", f"the serial {serial} is already on asset {tag}; use "
                                   "--allow-duplicate-serials if that is right")
         if key:
             if key in self.seen:
@@ -306,8 +312,8 @@ class AssetHandler(Handler):
             self.seen.add(key)
         if probs:
             return probs
-        if serial:
-            self.serials.setdefault(serial.upper(), row)
+        if serial and not self.p.allow_duplicate_serials:
+            self.serials.setdefault(hash(serial.upper()), row)
         if key and key in self.existing:
             self.p.updated += 1
         else:
