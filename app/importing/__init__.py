@@ -365,9 +365,11 @@ class _Plan:
                                             f"characters; at most {MAX_CELL:,} are accepted"))
                     continue
                 if dirty and _CONTROL.search(value):
-                    value = _CONTROL.sub("", value)
+                    value = _CONTROL.sub("", value).strip()
                     self.notes.append(Problem(rownum, header, "control characters (invisible "
                                               "codes such as NUL) were left out of the cell"))
+                    if not value:  # nothing but control characters
+                        continue
                 if value[0] == "'" and value[1:2] in _NEUTRALISED:
                     value = value[1:]  # our own export's guard against formulas
             elif value is None:
