@@ -412,3 +412,25 @@ def test_wizard_shows_the_site_room_split_and_the_holders(qtbot, sqlite_db, tmp_
     a = Asset.get(Asset.tag == "RS-1")
     assert (a.site.name, a.location.name, a.assigned_person_id) == ("Roseland Elementary", "Rm 101",
                                                                      ana.id)
+
+
+@pytest.mark.parametrize("field,typed,in_file,column", [
+    ("purchase_date", "1900-01-01", "1900-01-01", "Purchase Date"),
+    ("cost", "0.001", "0.001", "Purchase Cost"),
+    ("tag", "QM-00\u200b1021", "QM-00\u200b1021", "Asset Tag")])
+def test_editor_and_import_refuse_with_the_same_words(qtbot, sqlite_db, tmp_path, field, typed,
+                                                      in_file, column):
+    """Issue #20: one validation — what the editor refuses, the import refuses, in the same words."""
+    from app import importing
+    from ui.dialogs.asset_editor import AssetEditor
+    dlg = AssetEditor(None)
+    qtbot.addWidget(dlg)
+    dlg.widgets[field].setText(typed)
+    dlg.save()
+    shown = dlg.errors[field]
+    assert not shown.isHidden() and shown.text()
+    path = _csv(tmp_path / "one.csv", [["Asset Tag", column] if column != "Asset Tag" else [column],
+                                       ["QM-9", in_file] if column != "Asset Tag" else [in_file]])
+    with pytest.raises(importing.ImportRefused) as err:
+        importing.commit(path)
+    assert err.value.preview.problems[0].reason == shown.text()
