@@ -674,8 +674,7 @@ def parse_serial_file(text: str) -> list[tuple[int, str]]:
 
 def _is_serial_header(text: str) -> bool:
     key = _header_key(text.strip('"'))
-    return key in SERIAL_HEADERS or (key.startswith(("serial", "servicetag")) and
-                                     not any(ch.isdigit() for ch in key))
+    return key in SERIAL_HEADERS or key in ("serials", "serialnumbers", "servicetags")
 
 
 @dataclass
