@@ -25,6 +25,7 @@ from app.services.errors import DomainError, ValidationError
 KINDS = tuple(maps.FIELDS)
 MAX_CUSTOM_FIELDS = 200  # custom fields one file may bring in
 CUSTOM_LIMIT = 2000  # the characters a custom field keeps (validation.TEXT_LIMITS)
+CUSTOM_NAME_LIMIT = 100  # and its name
 SAMPLES = 500  # rows of holder matches and place splits a preview keeps to show
 IGNORE = "ignore"  # a column mapped to this is left out (neither a field nor a custom field)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -237,6 +238,11 @@ def _run(table, kind, mapping, update, skip_bad, custom, progress, write: bool,
             "(leave the others out in the mapping step, or --no-custom), or check that this is "
             "the right file.")
     plan = _Plan(table.headers, fields, p.custom_columns if (custom or chosen) else ())
+    for h in p.custom_columns:
+        if len(h) > CUSTOM_NAME_LIMIT:
+            p.warnings.append(Problem(0, h[:40] + "…", f"a custom field's name has at most "
+                                      f"{CUSTOM_NAME_LIMIT} characters; this column's is cut to "
+                                      f"“{h[:CUSTOM_NAME_LIMIT]}”"))
     total = table.estimate_rows() if progress else 0
     verb = "Importing" if write else "Checking"
     writing = write
@@ -337,7 +343,8 @@ class _Plan:
         self.headers = headers
         self.columns = [(i, f, headers[i]) for i, f in sorted(mapping.items())]
         wanted = set(custom_columns)
-        self.custom = [(i, h) for i, h in enumerate(headers) if i not in mapping and h in wanted]
+        self.custom = [(i, h[:CUSTOM_NAME_LIMIT]) for i, h in enumerate(headers)
+                       if i not in mapping and h in wanted]
         self.notes: list[Problem] = []  # values changed on the way in (moved to the preview's notes)
 
     def record(self, cells, rownum):

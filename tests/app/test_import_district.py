@@ -516,3 +516,17 @@ def test_dates_and_money_rules_are_shared():
     assert validation.money(329.1, "cost") == Decimal("329.10")
     with pytest.raises(ValidationError, match="fraction of a cent"):
         validation.money("0.001", "cost")
+
+
+def test_whatever_an_import_stores_the_editor_can_save(db, tmp_path):
+    """Cut values are noted, and the asset they land on saves again unchanged."""
+    long_header = "Remarks from the 2019 audit " * 6
+    rows = [["Asset Tag", "Name", long_header, "Colour"],
+            ["E-1", "n" * 300, "ok", "c" * 2100]]
+    p = importing.commit(_write(tmp_path / "e.csv", rows))
+    assert {x.column[:20] for x in p.warnings} >= {"Name", "Remarks from the 201", "Colour"}
+    a = Asset.get(Asset.tag == "E-1")
+    assert len(a.name) == 255 and set(map(len, a.custom)) == {100, 6}
+    values = assets.values_of(a)
+    saved = assets.update(a.id, values, expected_version=a.version)
+    assert saved.custom == a.custom and saved.name == a.name
