@@ -126,7 +126,7 @@ class AssetHandler(Handler):
             first = self.serials.get(skey)
             if first is not None:
                 bad("serial", f"the serial {serial} appears twice in this file (first in row "
-                              f"{first}); use --allow-duplicate-serials if that is right")
+                              f"{first}); accept repeated serials (--allow-duplicate-serials) if that is right")
             else:
                 owner = self.register_serials.get(skey)
                 if owner is not None and owner != self.existing.get(key):
@@ -134,6 +134,9 @@ class AssetHandler(Handler):
                     tag = Asset.select(Asset.tag).where(Asset.id == owner).scalar()
                     bad("serial", f"the serial {serial} is already on asset {tag}; use "
                                   "--allow-duplicate-serials if that is right")
+            # A row refused for another reason still has this serial in the file (as its tag
+            # counts for repeated tags): every repeat is named at once, not one per attempt.
+            self.serials.setdefault(skey, row)
         if key:
             if key in self.seen:
                 bad("tag", f"the tag {v['tag']} appears twice in this file")
@@ -144,8 +147,7 @@ class AssetHandler(Handler):
             self.seen.add(key)
         if probs:
             return probs
-        if serial and not self.p.allow_duplicate_serials:
-            self.serials.setdefault(hash(serial.upper()), row)
+
         if key and key in self.existing:
             self.p.updated += 1
         else:
