@@ -126,14 +126,15 @@ class AssetHandler(Handler):
             first = self.serials.get(skey)
             if first is not None:
                 bad("serial", f"the serial {serial} appears twice in this file (first in row "
-                              f"{first}); accept repeated serials (--allow-duplicate-serials) if that is right")
+                              f"{first}); accept repeated serials (--allow-duplicate-serials) "
+                              "if that is right")
             else:
                 owner = self.register_serials.get(skey)
                 if owner is not None and owner != self.existing.get(key):
                     from app.models import Asset
                     tag = Asset.select(Asset.tag).where(Asset.id == owner).scalar()
-                    bad("serial", f"the serial {serial} is already on asset {tag}; use "
-                                  "--allow-duplicate-serials if that is right")
+                    bad("serial", f"the serial {serial} is already on asset {tag}; accept "
+                                  "repeated serials (--allow-duplicate-serials) if that is right")
             # A row refused for another reason still has this serial in the file (as its tag
             # counts for repeated tags): every repeat is named at once, not one per attempt.
             self.serials.setdefault(skey, row)
