@@ -453,8 +453,9 @@ def load_file(session_id: int, path: str | Path | None = None, text: str | None 
             break
         hidden = validation.invisible_characters(code)
         if hidden or any(ord(ch) < 32 for ch in code):
-            result.problems.append((number, f"the code holds invisible or control characters "
-                                    f"({', '.join(hidden[:3] or ['control codes'])}); not counted"))
+            what = ", ".join(hidden[:3] or ["control codes"])
+            reason = f"the code holds invisible or control characters ({what}); not counted"
+            result.problems.append((number, reason))
             continue
         try:
             v = record_scan(session_id, code, at=stamp, workstation=station, by=by)
