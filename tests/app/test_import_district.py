@@ -530,3 +530,11 @@ def test_whatever_an_import_stores_the_editor_can_save(db, tmp_path):
     values = assets.values_of(a)
     saved = assets.update(a.id, values, expected_version=a.version)
     assert saved.custom == a.custom and saved.name == a.name
+
+
+def test_a_one_column_serial_list_takes_its_header_as_a_header(db, tmp_path):
+    path = tmp_path / "serials.csv"
+    path.write_text("Serial Number\n5CD1\n5CD2\n")
+    done = importing.commit(path)
+    assert done.created == 2
+    assert sorted(s for (s,) in Asset.select(Asset.serial).tuples()) == ["5CD1", "5CD2"]
