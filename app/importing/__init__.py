@@ -391,6 +391,9 @@ class _Plan:
                 if i < n:
                     v = cells[i]
                     if v not in ("", None) and h not in extra:
+                        if v.__class__ in (int, float):  # a workbook's number stays a number
+                            extra[h] = v
+                            continue
                         text = text_of(v)
                         if len(text) > MAX_CELL:
                             problems.append(Problem(rownum, h, f"the cell holds {len(text):,} "

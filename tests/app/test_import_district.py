@@ -538,3 +538,26 @@ def test_a_one_column_serial_list_takes_its_header_as_a_header(db, tmp_path):
     done = importing.commit(path)
     assert done.created == 2
     assert sorted(s for (s,) in Asset.select(Asset.serial).tuples()) == ["5CD1", "5CD2"]
+
+
+def test_the_demo_workbook_round_trips_too(tmp_path):
+    """The XLSX export: numbers in custom fields (RAM 16) stay numbers on the way back."""
+    from openpyxl import load_workbook
+
+    from app import demo
+    from app.store.db import close_database, open_database
+    open_database(tmp_path / "a.sqlite")
+    try:
+        demo.build_demo(400, seed=3)
+        exporting.export("assets", tmp_path / "a.xlsx")
+    finally:
+        close_database()
+    open_database(tmp_path / "b.sqlite")
+    try:
+        assert not importing.commit(tmp_path / "a.xlsx").problems
+        exporting.export("assets", tmp_path / "b.xlsx")
+    finally:
+        close_database()
+    a, b = (list(load_workbook(tmp_path / f"{x}.xlsx").active.iter_rows(values_only=True))
+            for x in "ab")
+    assert a == b
