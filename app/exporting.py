@@ -43,7 +43,8 @@ def _is_number(text: str) -> bool:
 # --- what each kind exports -----------------------------------------------------------
 
 ASSET_HEADERS = ("Asset Tag", "Serial", "Name", "Manufacturer", "Model", "Model Number", "Category",
-                 "Status", "Site", "Room", "Assigned To", "Assigned To ID", "Purchase Date",
+                 "Status", "Site", "Room", "Assigned To", "Assigned To ID", "Assigned To Kind",
+                 "Purchase Date",
                  "Purchase Cost", "Order Number", "Supplier", "Funding", "FRN", "Funding Year",
                  "In Service", "Warranty End", "Last Audit", "Notes")
 
@@ -68,10 +69,11 @@ def _asset_rows(ids: list[int] | None, custom_names: tuple[str, ...] = ()):
 
     from app.listing import Holder, Room
     from app.models import Asset, Category, HardwareModel, Manufacturer, Site, Supplier
-    from app.models.common import ASSET_STATUSES
+    from app.models.common import ASSET_STATUSES, PERSON_KINDS
     q = (Asset.select(Asset.id, Asset.tag, Asset.serial, Asset.name, Manufacturer.name,
                       HardwareModel.name, HardwareModel.model_number, Category.name, Asset.status,
                       Site.name, Room.name, Holder.first_name, Holder.last_name, Holder.id_number,
+                      Holder.kind,
                       Asset.purchase_date, Asset.cost, Asset.order_number, Supplier.name,
                       Asset.funding_type, Asset.funding_name,
                       Asset.erate_frn, Asset.erate_funding_year, Asset.in_service_date,
@@ -87,11 +89,12 @@ def _asset_rows(ids: list[int] | None, custom_names: tuple[str, ...] = ()):
     for chunk in _chunks(ids, q, Asset):
         for r in chunk:
             (_, tag, serial, name, maker, model, number, cat, status, site, room, first, last,
-             holder_id, bought, cost, po, supplier, ftype, fname, frn, fyear, inserv, warranty,
+             holder_id, holder_kind, bought, cost, po, supplier, ftype, fname, frn, fyear, inserv, warranty,
              audit, notes, custom) = r
             funding = {"erate": "E-Rate", "general": "General fund"}.get(ftype, fname or ftype)
             row = (tag, serial, name, maker, model, number, cat, ASSET_STATUSES.get(status, status),
-                   site, room, _holder_name(first, last), holder_id, bought, money(cost), po,
+                   site, room, _holder_name(first, last), holder_id,
+                   PERSON_KINDS.get(holder_kind, holder_kind), bought, money(cost), po,
                    supplier, funding, frn, fyear, inserv, warranty, audit, notes)
             if custom_names:
                 extra = custom or {}

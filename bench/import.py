@@ -27,7 +27,9 @@ from app.store.db import open_database
 from app import importing
 open_database(sys.argv[1])
 t = time.perf_counter()
-done = importing.commit(sys.argv[2])
+# The demo draws serials at random: at 100,000 assets two can collide, which the
+# import (rightly) calls a problem; the benchmark skips that row and times the rest.
+done = importing.commit(sys.argv[2], skip_bad=True)
 seconds = time.perf_counter() - t
 peak = peak_mb()
 print(done.created, f"{seconds:.2f}", f"{peak:.0f}")

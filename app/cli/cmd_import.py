@@ -27,6 +27,12 @@ def register(sub) -> None:
     p.add_argument("--update", action="store_true",
                    help="update assets whose tag already exists (otherwise a conflict)")
     p.add_argument("--skip-bad", action="store_true", help="import the good rows, skip rows with problems")
+    p.add_argument("--allow-duplicate-serials", action="store_true",
+                   help="accept a serial that appears twice in the file or is already on another "
+                        "asset (otherwise each is a problem)")
+    p.add_argument("--location-separator", metavar="SEP",
+                   help="split a combined Location column into site and room at SEP (e.g. ' / ' "
+                        "or ' - '); 'none' keeps the whole text as the site")
     p.add_argument("--no-custom", action="store_true",
                    help="ignore unmapped columns instead of keeping them as custom fields")
     p.set_defaults(func=run)
@@ -68,7 +74,9 @@ def run(args) -> int:
     from app import importing
     mapping = _mapping(args)
     opts = dict(kind=args.kind, sheet=args.sheet, mapping=mapping, update=args.update,
-                skip_bad=args.skip_bad, custom=not args.no_custom)
+                skip_bad=args.skip_bad, custom=not args.no_custom,
+                allow_duplicate_serials=args.allow_duplicate_serials,
+                location_separator=args.location_separator)
     if args.dry_run:
         p = importing.preview(args.file, **opts)
         _report(p)

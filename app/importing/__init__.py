@@ -23,6 +23,10 @@ from app.importing.reader import MAX_CELL, open_table, sheet_names, text_of
 from app.services.errors import DomainError, ValidationError
 
 KINDS = tuple(maps.FIELDS)
+MAX_CUSTOM_FIELDS = 200  # custom fields one file may bring in
+CUSTOM_LIMIT = 2000  # the characters a custom field keeps (validation.TEXT_LIMITS)
+CUSTOM_NAME_LIMIT = 100  # and its name
+SAMPLES = 500  # rows of holder matches and place splits a preview keeps to show
 IGNORE = "ignore"  # a column mapped to this is left out (neither a field nor a custom field)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _NEUTRALISED = ("=", "+", "-", "@", "\t", "\r")
@@ -59,6 +63,19 @@ class Preview:
     new_entries: dict[str, set[str]] = field(default_factory=dict)
     custom_columns: list[str] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    # Who holds the assets: rows matched by "ID number", "email", "username",
+    # "name", or people made "new"; and the first rows as (row, the file's
+    # text, the person, how) for the preview.
+    holder_matches: dict[str, int] = field(default_factory=dict)
+    holders: list[tuple[int, str, str, str]] = field(default_factory=list)
+    # A combined location column: its values as (text, site, room) (the first few).
+    places: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+    allow_duplicate_serials: bool = False
+    # A combined location column: where to split it (None: decided from its
+    # values; "none": kept whole), the separator used, and its distinct values.
+    location_separator: str | None = None
+    split_at: str | None = None
+    location_values: list[str] = field(default_factory=list)
 
     @property
     def refused(self) -> bool:
@@ -72,6 +89,18 @@ class Preview:
             if names:
                 sample = ", ".join(sorted(names)[:5])
                 lines.append(f"new {what}: {len(names):,} ({sample}{', …' if len(names) > 5 else ''})")
+        if self.split_at:
+            lines.append(f"locations: split into site › room at “{self.split_at}”"
+                         + (f" (e.g. {self.places[0][0]} → {self.places[0][1]} › {self.places[0][2]})"
+                            if self.places and self.places[0][2] else ""))
+        elif self.places:
+            lines.append("locations: each kept whole (no consistent site / room separator)")
+        if self.holder_matches:
+            m = self.holder_matches
+            parts = [f"{m[k]:,} by {k}" for k in ("ID number", "email", "username", "name") if m.get(k)]
+            if m.get("new"):
+                parts.append(f"{m['new']:,} to {len(self.new_entries.get('people', ())):,} new people")
+            lines.append("holders: " + ", ".join(parts))
         if self.custom_columns:
             lines.append("custom fields from: " + ", ".join(self.custom_columns))
         if self.problems:
@@ -129,15 +158,22 @@ def open_file(path, kind: str | None = None, sheet: str | None = None,
 def preview(path, kind: str | None = None, sheet: str | None = None,
             mapping: dict[int, str] | None = None, update: bool = False,
             skip_bad: bool = False, custom: bool = True,
-            progress: Callable | None = None) -> Preview:
+            progress: Callable | None = None, allow_duplicate_serials: bool = False,
+            location_separator: str | None = None) -> Preview:
+    """What an import would do (nothing is written). ``location_separator``:
+    where a combined Location column splits into site and room (None: decided
+    from the file; "none": the whole text is the site)."""
     table, kind, mapping = open_file(path, kind, sheet, mapping)
-    return _run(table, kind, mapping, update, skip_bad, custom, progress, write=False)
+    return _run(table, kind, mapping, update, skip_bad, custom, progress, write=False,
+                allow_duplicate_serials=allow_duplicate_serials,
+                location_separator=location_separator)
 
 
 def commit(path, kind: str | None = None, sheet: str | None = None,
            mapping: dict[int, str] | None = None, update: bool = False,
            skip_bad: bool = False, custom: bool = True, by: str | None = None,
-           progress: Callable | None = None, cancelled: Callable[[], bool] | None = None) -> Preview:
+           progress: Callable | None = None, cancelled: Callable[[], bool] | None = None,
+           allow_duplicate_serials: bool = False, location_separator: str | None = None) -> Preview:
     """Check and write the file in one pass inside one transaction. A row with
     a problem stops the writing (unless ``skip_bad``), the rest is still
     checked so every problem is named, and then ImportRefused rolls the whole
@@ -153,7 +189,8 @@ def commit(path, kind: str | None = None, sheet: str | None = None,
     try:
         with transaction():
             done = _run(table, kind, mapping, update, skip_bad, custom, progress, write=True,
-                        by=by, cancelled=cancelled)
+                        by=by, cancelled=cancelled, allow_duplicate_serials=allow_duplicate_serials,
+                        location_separator=location_separator)
             maps.remember(kind, table.headers, mapping)
             history.record("import", 0, "import",
                            new=f"{done.created} created, {done.updated} updated",
@@ -169,9 +206,14 @@ def commit(path, kind: str | None = None, sheet: str | None = None,
 
 
 def _run(table, kind, mapping, update, skip_bad, custom, progress, write: bool,
-         by=None, cancelled=None) -> Preview:
+         by=None, cancelled=None, allow_duplicate_serials: bool = False,
+         location_separator: str | None = None) -> Preview:
     from app.importing import kinds
-    p = Preview(kind, table.path, table.sheet, table.headers, mapping)
+    p = Preview(kind, table.path, table.sheet, table.headers, mapping,
+                allow_duplicate_serials=allow_duplicate_serials,
+                location_separator=location_separator)
+    if kind == "assets":
+        p.location_values = _location_values(table, mapping)
     chosen = [i for i, f in mapping.items() if _is_custom(f)]
     fields = {i: f for i, f in mapping.items() if not _is_custom(f) and f != IGNORE}
     if chosen:  # the columns marked "custom field", and only those
@@ -189,7 +231,18 @@ def _run(table, kind, mapping, update, skip_bad, custom, progress, write: bool,
     if kind == "assets" and "tag" not in fields.values():
         p.warnings.append(Problem(0, "", "no column gives the asset tag: each new asset gets the "
                                          "next free tag (map the tag column if the file has one)"))
+    if len(p.custom_columns) > MAX_CUSTOM_FIELDS:
+        raise ValidationError(
+            f"{table.path.name} has {len(p.custom_columns):,} columns that no field takes; at most "
+            f"{MAX_CUSTOM_FIELDS} become custom fields from one file. Choose the columns to keep "
+            "(leave the others out in the mapping step, or --no-custom), or check that this is "
+            "the right file.")
     plan = _Plan(table.headers, fields, p.custom_columns if (custom or chosen) else ())
+    for h in p.custom_columns:
+        if len(h) > CUSTOM_NAME_LIMIT:
+            p.warnings.append(Problem(0, h[:40] + "…", f"a custom field's name has at most "
+                                      f"{CUSTOM_NAME_LIMIT} characters; this column's is cut to "
+                                      f"“{h[:CUSTOM_NAME_LIMIT]}”"))
     total = table.estimate_rows() if progress else 0
     verb = "Importing" if write else "Checking"
     writing = write
@@ -205,6 +258,9 @@ def _run(table, kind, mapping, update, skip_bad, custom, progress, write: bool,
                 continue
             p.rows += 1
             record, row_problems = plan.record(cells, rownum)
+            if plan.notes:
+                p.warnings.extend(plan.notes)
+                plan.notes.clear()
             if not row_problems:
                 row_problems = handler.check(rownum, record)
             handler.keep_plans(not row_problems)  # a bad row creates nothing
@@ -227,6 +283,26 @@ def _run(table, kind, mapping, update, skip_bad, custom, progress, write: bool,
     if progress:
         progress(p.rows, p.rows, f"{p.rows:,} rows")
     return p
+
+
+def _location_values(table, mapping) -> list[str]:
+    """The distinct values of a combined location column (one that is not
+    beside a Site column), read once before the rows so the split is decided
+    for the whole file; [] when there is none."""
+    from app.importing.places import MAX_VALUES
+    fields = set(mapping.values())
+    col = next((i for i, f in sorted(mapping.items()) if f == "site_room"), None)
+    if col is None and "site" not in fields:
+        col = next((i for i, f in sorted(mapping.items()) if f == "location"), None)
+    if col is None:
+        return []
+    seen: dict[str, None] = {}
+    for _n, cells in table.rows():
+        if col < len(cells) and len(seen) < MAX_VALUES:
+            text = text_of(cells[col])
+            if text:
+                seen[text] = None
+    return list(seen)
 
 
 _TOTALS = re.compile(r"(grand\s*|sub\s*)?totals?\b[\s:]*", re.IGNORECASE)
@@ -267,7 +343,9 @@ class _Plan:
         self.headers = headers
         self.columns = [(i, f, headers[i]) for i, f in sorted(mapping.items())]
         wanted = set(custom_columns)
-        self.custom = [(i, h) for i, h in enumerate(headers) if i not in mapping and h in wanted]
+        self.custom = [(i, h[:CUSTOM_NAME_LIMIT]) for i, h in enumerate(headers)
+                       if i not in mapping and h in wanted]
+        self.notes: list[Problem] = []  # values changed on the way in (moved to the preview's notes)
 
     def record(self, cells, rownum):
         """The row's values by field (text trimmed), and problems found in the cells."""
@@ -293,8 +371,12 @@ class _Plan:
                     problems.append(Problem(rownum, header, f"the cell holds {len(value):,} "
                                             f"characters; at most {MAX_CELL:,} are accepted"))
                     continue
-                if dirty:
-                    value = _CONTROL.sub("", value)
+                if dirty and _CONTROL.search(value):
+                    value = _CONTROL.sub("", value).strip()
+                    self.notes.append(Problem(rownum, header, "control characters (invisible "
+                                              "codes such as NUL) were left out of the cell"))
+                    if not value:  # nothing but control characters
+                        continue
                 if value[0] == "'" and value[1:2] in _NEUTRALISED:
                     value = value[1:]  # our own export's guard against formulas
             elif value is None:
@@ -309,9 +391,25 @@ class _Plan:
                 if i < n:
                     v = cells[i]
                     if v not in ("", None) and h not in extra:
-                        text = text_of(v)[:2000]
+                        if v.__class__ in (int, float):  # a workbook's number stays a number
+                            extra[h] = v
+                            continue
+                        text = text_of(v)
+                        if len(text) > MAX_CELL:
+                            problems.append(Problem(rownum, h, f"the cell holds {len(text):,} "
+                                                    f"characters; at most {MAX_CELL:,} are accepted"))
+                            continue
+                        if dirty and _CONTROL.search(text):
+                            text = _CONTROL.sub("", text)
+                            self.notes.append(Problem(rownum, h, "control characters (invisible "
+                                                      "codes such as NUL) were left out of the cell"))
+                        if len(text) > CUSTOM_LIMIT:
+                            self.notes.append(Problem(rownum, h, f"the cell holds {len(text):,} "
+                                                      f"characters; a custom field keeps the first "
+                                                      f"{CUSTOM_LIMIT:,}"))
+                            text = text[:CUSTOM_LIMIT]
                         if text:
-                            extra[h] = _CONTROL.sub("", text) if dirty else text
+                            extra[h] = text
             if extra:
                 rec["custom"] = extra
         return rec, problems

@@ -41,13 +41,20 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
                          "warrantyexpires", "warrantydate", "warrantythrough", "warrantyuntil"),
         "warranty_months": ("warranty", "warrantymonths"),
         "notes": ("notes", "assetnotes", "comments", "comment", "note", "remarks"),
-        "holder_username": ("checkedouttousername", "username", "assignedusername"),
-        "holder_email": ("checkedouttoemail", "email", "assignedemail"),
+        "holder_username": ("checkedouttousername", "username", "assignedusername",
+                            "assignedtousername", "login", "userid"),
+        "holder_email": ("checkedouttoemail", "email", "assignedemail", "assignedtoemail",
+                         "holderemail", "useremail", "borroweremail", "emailaddress"),
         "holder_first": ("checkedouttofirstname", "firstname"),
         "holder_last": ("checkedouttolastname", "lastname"),
         "holder_name": ("fullname", "assignedto", "checkedoutto", "user", "employee", "student",
                         "custodian", "holder", "borrower", "assignee", "issuedto", "assigneduser",
-                        "primaryuser", "currentuser", "assignedtouser", "teacher"),
+                        "primaryuser", "currentuser", "assignedtouser", "teacher",
+                        "checkedouttofullname", "checkedouttoname", "assignedtoname",
+                        "staffmember", "studentname", "staffname", "employeename", "holdername",
+                        "borrowername", "custodianname", "assignedtofullname"),
+        "holder_kind": ("assignedtokind", "checkedouttokind", "holderkind", "assignedtotype",
+                        "checkedouttotype", "persontype", "personkind", "borrowertype"),
         "holder_id": ("employeenumber", "employeeid", "studentid", "idnumber", "assignedid",
                       "assignedtoid", "borrowerid", "staffid", "personid", "checkedouttoid",
                       "employeeno", "studentno", "studentnumber", "staffno", "staffnumber"),
@@ -127,9 +134,13 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
 
 LABELS = {  # how a field is named to people (mapping step, problems)
     "tag": "Tag", "serial": "Serial", "name": "Name", "model": "Model", "site": "Site",
-    "room": "Room", "location": "Location (a site; a room when a Site column is given)",
+    "room": "Room", "location": "Location (site › room, split as chosen above)",
+    "holder_id": "Assigned to (ID number)", "holder_email": "Assigned to (email)",
+    "holder_username": "Assigned to (username)", "holder_first": "Assigned to (first name)",
+    "holder_last": "Assigned to (last name)",
     "site_room": "Site / room (split at the /)", "cost": "Cost",
     "purchase_date": "Purchase date", "holder_name": "Assigned to (name)",
+    "holder_kind": "Assigned to: staff, student or family",
 }
 
 # Column-name hints that tell the kind of a file (a header set that matches

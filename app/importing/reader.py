@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Iterator
 
 from app.services.errors import ValidationError
+from app.services.textfile import wide_encoding
 
-MAX_CELL = 100_000  # a cell longer than this is cut and reported, never stored whole
+MAX_CELL = 32_767  # Excel's own limit: a longer cell is refused (the row named), never cut
 
 
 @dataclass
@@ -106,9 +107,31 @@ def _rows(table: Table):
     if table.sheet is not None:
         yield from _xlsx_rows(table.path, table.sheet, table.header_row + 1)
         return
-    for n, row in enumerate(_csv_rows(table.path), start=1):
+    width = len(table.headers)
+    for n, (line, end, row) in enumerate(_csv_records(table.path, width), start=1):
         if n > table.header_row and any(c.strip() for c in row):
+            if len(row) > width and any(c.strip() for c in row[width:]):
+                raise ValidationError(
+                    f"{table.path.name}, line {line}: the row has {len(row)} cells but the header "
+                    f"names {width} columns — a separator too many, or a quote left open above; "
+                    "nothing was imported. Fix that line and import again.")
             yield n, row
+
+
+def _refuse_swallowed(path: Path, line: int, row: list[str], width: int, delim: str) -> None:
+    """A quoted cell running over line ends is a note with line breaks, unless
+    a line inside it holds a whole row of the file (as many separators as the
+    header): then a quote was left open and the rows after it swallowed."""
+    if width < 3:
+        return
+    for cell in row:
+        if "\n" in cell or "\r" in cell:
+            for part in re.split(r"\r\n|\r|\n", cell)[1:]:
+                if part.count(delim) >= width - 1:
+                    raise ValidationError(
+                        f"{path.name}, line {line}: a quote opened on this line is not closed "
+                        "until a later line, so the rows between would be read as one cell; "
+                        "nothing was imported. Close the quote (or remove it) and import again.")
 
 
 # --- CSV ---------------------------------------------------------------------------
@@ -141,8 +164,13 @@ def _encoding(path: Path) -> str:
     if head.startswith(codecs.BOM_UTF8):
         _refuse_binary(path, head[len(codecs.BOM_UTF8):])
         return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"  # its NUL bytes are text: half of every Latin letter
+    wide = wide_encoding(head)
+    if wide:
+        return wide
     _refuse_binary(path, head)
     decoder = codecs.getincrementaldecoder("utf-8")()
     mac = False
@@ -222,6 +250,14 @@ def _dialect(sample: str):
 
 
 def _csv_rows(path: Path) -> Iterator[list[str]]:
+    for _line, _end, row in _csv_records(path):
+        yield row
+
+
+def _csv_records(path: Path, width: int = 0) -> Iterator[tuple[int, int, list[str]]]:
+    """(first line, last line, cells) of each record. Malformed quoting (a
+    quote never closed, text after a closing quote) is refused with its line,
+    never guessed at."""
     enc = _encoding(path)
     # A 1 MB buffer: each read from the disk lets go of Python's lock, and a
     # thread waiting for that lock (the import's writer) is starved while the
@@ -234,12 +270,29 @@ def _csv_rows(path: Path) -> Iterator[list[str]]:
         dialect = _dialect(sample)
         csv.field_size_limit(16 * 1024 * 1024)
         legacy = enc in ("cp1252", "mac_roman")
-        for row in csv.reader(f, dialect):
+        reader = csv.reader(f, dialect, strict=True)
+        line = 1
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                what = ("a quote opened here is never closed"
+                        if "end of data" in str(exc) or reader.line_num > line + 1 else
+                        "a quoted cell has text after its closing quote")
+                raise ValidationError(
+                    f"{path.name}, line {line}: {what} ({exc}); nothing was imported. Fix the "
+                    "quotes on that line and import again.") from None
+            end = reader.line_num
+            if end > line and width:
+                _refuse_swallowed(path, line, row, width, dialect.delimiter)
             if row and row[0].startswith("\ufeff"):
                 row[0] = row[0][1:]
             if legacy:
                 row = [repair_mojibake(c) for c in row]
-            yield row
+            yield line, end, row
+            line = end + 1
 
 
 # --- XLSX --------------------------------------------------------------------------

@@ -10,10 +10,10 @@ from app.models import (Asset, Category, HardwareModel, Loan, Location, Person, 
                         Site, Supplier)
 from app.models.common import (ASSET_STATUSES, DISPOSAL_METHODS, FUNDING_TYPES,
                                INACTIVE_STATUSES, OPEN_REPAIR_STATUSES, utcnow)
-from app.services import history, tags as tagsvc
+from app.services import history, tags as tagsvc, validation
 from app.services.base import locked, transaction, writes
 from app.services.errors import Conflict, NotFound, StaleEdit, ValidationError
-from app.services.fields import (check_frn, clean_text, parse_date, parse_int, parse_money)
+from app.services.fields import check_frn, clean_text, parse_date, parse_int
 from app.store import search
 from app.store.db import db
 
@@ -178,12 +178,9 @@ def _clean_one(key: str, value, asset_id: int | None):
             raise ValidationError(f"Tag {tag} was voided and cannot be used again.", field="tag")
         return tag
     if key in DATE_FIELDS:
-        d = parse_date(value, key)
-        if d and not (dt.date(1950, 1, 1) <= d <= dt.date(2100, 12, 31)):
-            raise ValidationError(f"{d.isoformat()} is outside the years 1950–2100.", field=key)
-        return d
+        return validation.date(value, key)
     if key in MONEY_FIELDS:
-        return parse_money(value, key)
+        return validation.money(value, key)
     if key in FK_FIELDS:
         if value in (None, "", 0):
             return None
@@ -215,18 +212,10 @@ def _clean_one(key: str, value, asset_id: int | None):
                                   field=key)
         return value
     if key == "custom":
-        if value in (None, ""):
-            return None
-        if not isinstance(value, dict):
-            raise ValidationError("Custom fields are a set of name → value.", field=key)
-        return {str(k)[:100]: (None if v in ("", None) else v if isinstance(v, (int, float)) else str(v)[:2000])
-                for k, v in value.items()}
-    if key == "notes":
-        return clean_text(value, key, 100_000)
+        return validation.custom(value)
     if key == "serial":
-        text = clean_text(value, key, 100)
-        return text
-    return clean_text(value, key)
+        return validation.identifier(value, key)
+    return validation.text(value, key)
 
 
 def _place(values: dict) -> None:

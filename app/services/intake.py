@@ -33,7 +33,7 @@ from app import scanning
 from app.models import (Asset, HardwareModel, IntakeItem, IntakeSession, Loan, Location, Repair,
                         Site, Supplier)
 from app.models.common import ASSET_STATUSES, utcnow
-from app.services import assets as assetsvc, catalog, history, tags as tagsvc
+from app.services import assets as assetsvc, catalog, history, tags as tagsvc, textfile, validation
 from app.services.base import transaction, who, writes
 from app.services.errors import Conflict, NotFound, ValidationError
 from app.services.fields import clean_text, parse_int
@@ -669,8 +669,16 @@ def parse_serial_file(text: str) -> list[tuple[int, str]]:
                 continue
             out.append((number, row[column].strip() if column < len(row) else ""))
         return out
-    return [(n, ln.strip()) for n, ln in enumerate(lines, 1) if ln.strip()
-            and not ln.strip().startswith("#")]
+    out = [(n, ln.strip()) for n, ln in enumerate(lines, 1) if ln.strip()
+           and not ln.strip().startswith("#")]
+    if out and _is_serial_header(out[0][1]):
+        out = out[1:]  # a one-column manifest's header ("Serial Number") is no device
+    return out
+
+
+def _is_serial_header(text: str) -> bool:
+    key = _header_key(text.strip('"'))
+    return key in SERIAL_HEADERS or key in ("serials", "serialnumbers", "servicetags")
 
 
 @dataclass
@@ -696,6 +704,12 @@ def check_serials(lines: list[tuple[int, str]], model_id: int | None) -> tuple[
     good, problems, warnings = [], [], []
     seen: dict[str, int] = {}
     for number, raw in lines:
+        hidden = validation.invisible_characters(raw)
+        if hidden or any(ord(ch) < 32 and ch != "\t" for ch in raw):
+            problems.append((number, "the serial holds invisible or control characters ("
+                             + ", ".join(hidden[:3] or ["control codes"]) + "); it would read "
+                             "like a different one"))
+            continue
         reading = scanning.read_serial(raw, patterns)
         serial = reading.serial
         if not serial:
@@ -727,11 +741,7 @@ def receive_file(values: dict, path: str | Path | None = None, text: str | None 
     a duplicate or an existing serial writes nothing (``problems``) unless
     ``skip_bad``, which receives the rest."""
     if text is None:
-        raw = Path(path).read_bytes()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = raw.decode("latin-1")
+        text = textfile.read_text(path, "serial")
     lines = parse_serial_file(text)
     result = BatchResult()
     if not lines:

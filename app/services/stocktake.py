@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import socket
 from collections import Counter
 from dataclasses import dataclass, field as dc_field
@@ -26,7 +27,7 @@ from app import scanning
 from app.models import (Asset, Location, Loan, Person, Site, StocktakeExpected, StocktakeScan,
                         StocktakeSession)
 from app.models.common import INACTIVE_STATUSES, STOCKTAKE_VERDICTS, utcnow
-from app.services import assets as assetsvc, catalog, history, tags as tagsvc
+from app.services import assets as assetsvc, catalog, history, tags as tagsvc, textfile, validation
 from app.services.base import locked, transaction, who, writes
 from app.services.errors import Conflict, NotFound, ValidationError
 from app.store.db import db
@@ -429,6 +430,8 @@ def parse_scan_lines(text: str) -> list[tuple[int, str, str | None]]:
         line = raw.strip().lstrip("\ufeff")
         if not line or line.startswith("#"):
             continue
+        if not out and _is_header_line(line):
+            continue  # "Barcode,Timestamp": the file's header, not a scan
         for sep in (",", ";", "\t"):
             if sep in line:
                 code, _, stamp = (p.strip().strip('"') for p in line.partition(sep))
@@ -439,6 +442,17 @@ def parse_scan_lines(text: str) -> list[tuple[int, str, str | None]]:
     return out
 
 
+_HEADER_WORDS = {"code", "codes", "barcode", "barcodes", "scan", "scans", "data", "tag", "tags",
+                 "assettag", "serial", "serialnumber", "value", "timestamp", "time", "date",
+                 "datetime", "scannedat", "scantime", "location", "room"}
+
+
+def _is_header_line(line: str) -> bool:
+    """A scanner export's first line naming its columns (Barcode, Timestamp…)."""
+    cells = [re.sub(r"[^a-z0-9]", "", c.lower()) for c in re.split(r"[,;\t]", line)]
+    return bool(cells) and all(c in _HEADER_WORDS for c in cells if c) and any(cells)
+
+
 def load_file(session_id: int, path: str | Path | None = None, text: str | None = None,
               workstation: str | None = None, by: str | None = None,
               progress=None) -> FileResult:
@@ -446,11 +460,7 @@ def load_file(session_id: int, path: str | Path | None = None, text: str | None 
     for the codes after them; each line is its own scan, so a bad line is
     reported and the rest still count. ``progress(done, total)`` if given."""
     if text is None:
-        raw = Path(path).read_bytes()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = raw.decode("latin-1")
+        text = textfile.read_text(path, "scanner")
     lines = parse_scan_lines(text)
     station = f"{workstation or workstation_name()} (file)"
     get(session_id)
@@ -458,6 +468,12 @@ def load_file(session_id: int, path: str | Path | None = None, text: str | None 
     for i, (number, code, stamp) in enumerate(lines):
         if progress and progress(i, len(lines)) is False:
             break
+        hidden = validation.invisible_characters(code)
+        if hidden or any(ord(ch) < 32 for ch in code):
+            what = ", ".join(hidden[:3] or ["control codes"])
+            reason = f"the code holds invisible or control characters ({what}); not counted"
+            result.problems.append((number, reason))
+            continue
         try:
             v = record_scan(session_id, code, at=stamp, workstation=station, by=by)
         except ValidationError as err:

@@ -28,14 +28,8 @@ def normalize_tag(text: str) -> str:
 
 def clean_tag(text: str) -> str:
     """The tag as it will be stored and printed; raises ValidationError if unusable."""
-    if text is None:
-        raise ValidationError("An asset needs a tag.", field="tag")
-    cleaned = _CONTROL.sub("", unicodedata.normalize("NFKC", str(text))).strip()
-    if not cleaned:
-        raise ValidationError("An asset needs a tag.", field="tag")
-    if len(cleaned) > MAX_TAG_LENGTH:
-        raise ValidationError(f"A tag has at most {MAX_TAG_LENGTH} characters.", field="tag")
-    return cleaned
+    from app.services import validation  # the rule the import and the editor share
+    return validation.identifier(text, "tag", required=True)
 
 
 def format_tag(number: int, prefix: str | None = None, digits: int | None = None) -> str:

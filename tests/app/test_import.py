@@ -18,7 +18,10 @@ from app import importing, listing
 from app.importing import mapping as maps
 from app.models import Asset, License, Location, Person, Site, Supply
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples" / "snipe-it"
+# ../shared/samples beside the repository (a worktree one folder deeper finds it too).
+SAMPLES = next((p / "shared" / "samples" / "snipe-it" for p in Path(__file__).resolve().parents[2:5]
+                if (p / "shared" / "samples" / "snipe-it").is_dir()),
+               Path(__file__).resolve().parents[3] / "shared" / "samples" / "snipe-it")
 
 
 def _sample(name):

@@ -108,7 +108,8 @@ def test_asset_round_trip_any_values(rows):
         lines = [["Asset Tag", "Serial", "Name", "Site", "Room", "Purchase Cost", "Purchase Date",
                   "Notes"]]
         for n, r in enumerate(rows):
-            lines.append([f"RT-{n}", r["serial"] or "", r["name"], r["site"], r["room"] or "",
+            # Serials made unique per row: a repeated serial is now a problem (issue #20).
+            lines.append([f"RT-{n}", f"{r['serial']}-{n}" if r["serial"] else "", r["name"], r["site"], r["room"] or "",
                           "" if r["cost"] is None else str(r["cost"]),
                           r["bought"].isoformat() if r["bought"] else "", r["notes"] or ""])
         _write(tmp / "src.csv", lines)
@@ -144,7 +145,7 @@ BAD_CELLS = [
     ("Funding Year", "1890", "at least 1998"),
     ("Warranty", "ten", "whole number"),
     ("Employee Number", "NOBODY-1", "no person has the ID number"),
-    ("Notes", "x" * 100_001, "at most 100,000"),
+    ("Notes", "x" * 32_768, "at most 32,767"),  # Excel's own cell limit (issue #20)
 ]
 
 

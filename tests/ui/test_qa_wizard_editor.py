@@ -372,3 +372,65 @@ def test_problems_table_names_its_columns_and_wraps_long_reasons(qtbot, sqlite_d
     assert whole()
     w.resize(980, 700)  # and shrink back when there is room again
     qtbot.waitUntil(lambda: t.rowHeight(long_row) == wide_height, timeout=2_000)
+
+
+# --- issue #20: the split and the holders, shown before anything is written -------------
+
+DISTRICT = [["Asset Tag", "Serial", "Location", "Checked Out To: Full Name", "Student ID", "Grade"],
+            ["RS-1", "5CD1", "Roseland Elementary / Rm 101", "Ana Lopez", "S1001", "3"],
+            ["RS-2", "5CD2", "Roseland Elementary / Rm 102", "Ben Hall", "S1002", "4"],
+            ["RS-3", "5CD3", "District Office", "", "", ""]]
+
+
+def test_wizard_shows_the_site_room_split_and_the_holders(qtbot, sqlite_db, tmp_path):
+    from app.models import Asset
+    from app.services import people
+    ana = people.create(first_name="Ana", last_name="Lopez", id_number="S1001", kind="student")
+    w = _wizard(qtbot, _csv(tmp_path / "district.csv", DISTRICT))
+    p = _previewed(qtbot, w)
+    assert not p.problems
+    places = [[w.places.item(r, c).text() for c in range(2)] for r in range(w.places.rowCount())]
+    assert places == [["Roseland Elementary / Rm 101", "Roseland Elementary › Rm 101"],
+                      ["Roseland Elementary / Rm 102", "Roseland Elementary › Rm 102"],
+                      ["District Office", "District Office (a site, no room)"]]
+    holders = [[w.holders.item(r, c).text() for c in range(4)] for r in range(w.holders.rowCount())]
+    assert holders == [["2", "Ana Lopez · S1001", "Ana Lopez (S1001)", "ID number"],
+                       ["3", "Ben Hall · S1002", "Ben Hall (S1002) — new student", "a new person"]]
+    assert w.tabs.tabText(1) == "Sites and rooms (3)" and w.tabs.tabText(2) == "Holders (2)"
+    # Turned off: each location stays whole, and the preview must be run again.
+    w.split_at.setCurrentIndex(w.split_at.findData("none"))
+    assert not w.import_button.isEnabled()
+    _previewed(qtbot, w)
+    assert w.places.item(0, 1).text() == "Roseland Elementary / Rm 101 (a site, no room)"
+    w.split_at.setCurrentIndex(0)
+    _previewed(qtbot, w)
+    with qtbot.waitSignal(w.finished, timeout=20_000):
+        with pytest.MonkeyPatch.context() as mp:
+            from PySide6.QtWidgets import QMessageBox
+            mp.setattr(QMessageBox, "information", lambda *a, **k: QMessageBox.Ok)
+            w.import_button.click()
+    a = Asset.get(Asset.tag == "RS-1")
+    assert (a.site.name, a.location.name, a.assigned_person_id) == ("Roseland Elementary", "Rm 101",
+                                                                     ana.id)
+
+
+@pytest.mark.parametrize("field,typed,in_file,column", [
+    ("purchase_date", "1900-01-01", "1900-01-01", "Purchase Date"),
+    ("cost", "0.001", "0.001", "Purchase Cost"),
+    ("tag", "QM-00\u200b1021", "QM-00\u200b1021", "Asset Tag")])
+def test_editor_and_import_refuse_with_the_same_words(qtbot, sqlite_db, tmp_path, field, typed,
+                                                      in_file, column):
+    """Issue #20: one validation — what the editor refuses, the import refuses, in the same words."""
+    from app import importing
+    from ui.dialogs.asset_editor import AssetEditor
+    dlg = AssetEditor(None)
+    qtbot.addWidget(dlg)
+    dlg.widgets[field].setText(typed)
+    dlg.save()
+    shown = dlg.errors[field]
+    assert not shown.isHidden() and shown.text()
+    path = _csv(tmp_path / "one.csv", [["Asset Tag", column] if column != "Asset Tag" else [column],
+                                       ["QM-9", in_file] if column != "Asset Tag" else [in_file]])
+    with pytest.raises(importing.ImportRefused) as err:
+        importing.commit(path)
+    assert err.value.preview.problems[0].reason == shown.text()

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
                                QFormLayout, QHBoxLayout, QHeaderView, QLineEdit, QMessageBox,
                                QPlainTextEdit, QPushButton, QSplitter, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout)
+                               QTableWidgetItem, QTabWidget, QVBoxLayout)
 
 from app import importing
 from app.importing import mapping as maps
@@ -50,8 +50,19 @@ class ImportWizard(QDialog):
         form.addRow("File", row)
         form.addRow("Sheet", self.sheet)
         form.addRow("The rows are", self.kind)
+        self.split_at = QComboBox()
+        self.split_at.setObjectName("import-split")
+        self.split_at.addItem("Site and room, where the file says so consistently", None)
+        for sep in (" / ", " › ", " - ", ": ", ", "):
+            self.split_at.addItem(f"Site and room, split at “{sep.strip()}”", sep)
+        self.split_at.addItem("Don't split: the whole text is the site", "none")
+        self.split_at.setToolTip("How a single Location column such as “Roseland Elementary / "
+                                 "Rm 101” becomes a site and a room")
+        self.dup_serials = QCheckBox("Accept serials that appear twice (in the file or the register)")
         form.addRow("", self.update_box)
         form.addRow("", self.skip_box)
+        form.addRow("", self.dup_serials)
+        form.addRow("A Location column means", self.split_at)
 
         self.columns = QTableWidget(0, 3)
         self.columns.setObjectName("import-columns")
@@ -80,9 +91,18 @@ class ImportWizard(QDialog):
         self._refit.setInterval(0)
         self._refit.timeout.connect(self._fit_problem_rows)
         head.sectionResized.connect(lambda i, _old, _new: i == 3 and self._refit.start())
+        # What the rows will become: each combined location's site and room,
+        # and who holds each asset (matched, or a new person).
+        self.places = _table("import-places", ("Location in the file", "Becomes: site › room"))
+        self.holders = _table("import-holders", ("Row", "In the file", "Holder", "Matched by"))
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("import-tabs")
+        self.tabs.addTab(self.problems, "Problems and notes")
+        self.tabs.addTab(self.places, "Sites and rooms")
+        self.tabs.addTab(self.holders, "Holders")
         below = QSplitter(Qt.Horizontal)
         below.addWidget(self.report)
-        below.addWidget(self.problems)
+        below.addWidget(self.tabs)
         below.setSizes([350, 630])
         split = QSplitter(Qt.Vertical)
         split.addWidget(self.columns)
@@ -111,8 +131,9 @@ class ImportWizard(QDialog):
         self.path.textChanged.connect(lambda _t: self._forget())
         self.path.returnPressed.connect(self.load)
         self.kind.currentIndexChanged.connect(lambda _i: self.fill_columns(guess=True))
-        for box in (self.update_box, self.skip_box):
+        for box in (self.update_box, self.skip_box, self.dup_serials):
             box.toggled.connect(lambda _on: self.import_button.setEnabled(False))
+        self.split_at.currentIndexChanged.connect(lambda _i: self.import_button.setEnabled(False))
         if path:
             self.load()
 
@@ -128,7 +149,8 @@ class ImportWizard(QDialog):
         self.table = None
         self.done_preview = None
         self.columns.setRowCount(0)
-        self.problems.setRowCount(0)
+        for t in (self.problems, self.places, self.holders):
+            t.setRowCount(0)
         self.report.clear()
         self.import_button.setEnabled(False)
 
@@ -197,7 +219,9 @@ class ImportWizard(QDialog):
     def options(self) -> dict:
         return dict(kind=self.kind.currentData(), sheet=self.sheet.currentData(),
                     mapping=self.mapping(), update=self.update_box.isChecked(),
-                    skip_bad=self.skip_box.isChecked(), custom=False)
+                    skip_bad=self.skip_box.isChecked(), custom=False,
+                    allow_duplicate_serials=self.dup_serials.isChecked(),
+                    location_separator=self.split_at.currentData())
 
     def preview(self) -> None:
         if self.table is None:
@@ -240,6 +264,13 @@ class ImportWizard(QDialog):
                     item.setForeground(theme.qcolour("error"))
                 self.problems.setItem(r, c, item)
         self._fit_problem_rows()
+        _fill(self.places, [(text, f"{site} › {room}" if room else f"{site or ''} (a site, no room)")
+                            for text, site, room in p.places])
+        _fill(self.holders, [(str(row), said, who, "a new person" if how == "new" else how)
+                             for row, said, who, how in p.holders])
+        self.tabs.setTabText(1, f"Sites and rooms ({len(p.places):,})" if p.places else "Sites and rooms")
+        self.tabs.setTabText(2, f"Holders ({sum(p.holder_matches.values()):,})"
+                             if p.holder_matches else "Holders")
         if len(listed) > self.SHOWN:
             self.report.appendPlainText(f"The table shows the first {self.SHOWN:,} of {len(listed):,}; "
                                         "`quartermaster import FILE --dry-run` lists them all.")
@@ -273,6 +304,28 @@ class ImportWizard(QDialog):
                 return
             self._say_error("Import", path, exc)
         run_job(self, "Importing", work, on_done=done, on_error=failed)
+
+
+def _table(name: str, headers: tuple[str, ...]) -> QTableWidget:
+    t = QTableWidget(0, len(headers))
+    t.setObjectName(name)
+    t.setHorizontalHeaderLabels(headers)
+    t.verticalHeader().setVisible(False)
+    t.setEditTriggers(QTableWidget.NoEditTriggers)
+    t.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
+    t.horizontalHeader().setStretchLastSection(True)
+    return t
+
+
+def _fill(table: QTableWidget, rows: list[tuple]) -> None:
+    table.setRowCount(len(rows))
+    for r, cells in enumerate(rows):
+        for c, text in enumerate(cells):
+            item = QTableWidgetItem(text)
+            item.setToolTip(text)
+            table.setItem(r, c, item)
+    if rows:
+        table.resizeColumnsToContents()
 
 
 def _unreadable(path: str, exc: OSError) -> str:

@@ -1,0 +1,656 @@
+"""Assets: checked row by row, written through the bulk path (executemany in
+pages, the search index and history written by a second thread)."""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import sys
+
+from app.importing import SAMPLES, Problem, column_of, looks_scientific
+from app.importing import mapping as maps
+from app.importing.kinds.common import (
+    AMBIGUOUS,
+    Handler,
+    _Catalog,
+    _clamp_date,
+    _date,
+    _holder_text,
+    _money,
+    _n,
+    _name_from_email,
+    _person_kind,
+    status_of,
+)
+from app.services import catalog, history, validation
+from app.services import tags as tagsvc
+from app.services.errors import DomainError, ValidationError
+from app.services.fields import check_frn, parse_int
+
+# --- assets -------------------------------------------------------------------------
+
+ASSET_COLUMNS = ("tag", "tag_key", "serial", "serial_key", "name", "model_id", "status", "site_id",
+                 "location_id", "assigned_person_id", "purchase_date", "cost", "order_number",
+                 "supplier_id", "funding_type", "funding_name", "erate_frn", "erate_funding_year",
+                 "in_service_date", "warranty_end", "last_audit_date", "notes", "custom",
+                 "search_text",
+                 "created_at", "updated_at", "version")
+
+
+# One encoder for every row: json.dumps with options builds a new one per call.
+_custom_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+
+
+# The longest text each asset field keeps (a longer cell is cut, with a note).
+_LIMITS = (("serial", 100), ("name", 255), ("order_number", 255), ("site", 255), ("room", 255),
+           ("manufacturer", 255), ("category", 255), ("model", 255), ("model_number", 255),
+           ("supplier", 255), ("notes", 100_000))
+
+
+def _same_custom(a: dict, b: dict) -> bool:
+    """Custom fields equal as text: a re-imported export reads 32 back as "32"."""
+    def text(d):
+        return {k: (str(v) if v is not None else "") for k, v in d.items() if v not in ("", None)}
+    return text(a) == text(b)
+
+
+class AssetHandler(Handler):
+    PAGE = 2000  # rows inserted at a time; the second thread indexes and logs each page
+
+    def __init__(self, *a):
+        super().__init__(*a)
+        from app.store.bulk import id_map
+        self.cat = _Catalog()
+        self.existing = id_map("asset", "tag_key")
+        from app.models import TagRecord
+        self.voided = {k for (k,) in TagRecord.select(TagRecord.tag_key)
+                       .where(TagRecord.state == "voided").tuples()}
+        self.seen: set[str] = set()
+        # Serials seen, by the hash of their key (ints, not 100,000 strings, held in memory;
+        # two different serials sharing a 64-bit hash is a chance of about 1 in 10^9).
+        self.serials: dict[int, int] = {}  # → the row of this file that has it
+        self.register_serials: dict[int, int] = {}  # → the id of the asset that has it
+        if not self.p.allow_duplicate_serials:
+            from app.store.db import db as _db
+            for skey, aid in _db.execute_sql(
+                    "SELECT serial_key, id FROM asset WHERE serial_key IS NOT NULL").fetchall():
+                self.register_serials[hash(skey)] = aid
+        self.planned = _Catalog.__new__(_Catalog)  # people this file brings in, by the same keys
+        self.planned.people, self.planned.names = {}, {}
+        self.new_people: list[dict] = []
+        self.pending_people: list[dict] = []
+        self.holder_kind = self._guess_holder_kind()
+        self.splitter = self._make_splitter()
+        self._places_seen: set[str] = set()
+        self.batch: list = []
+        self.updates: list[tuple[int, dict]] = []
+        self.new_rooms: dict[int, tuple[int, str]] = {}  # stand-in id → (site id, name)
+        self.room_ids: dict[int, int] = {}  # stand-in id → the room's real id
+        self._stack = contextlib.ExitStack()
+        self.bg = None  # the second thread that indexes and logs each page written
+        if self.writing:
+            from app.store import bulk, search
+            from app.store.db import db
+            self.index_sql = self._stack.enter_context(search.inserts_indexed_by_caller())
+            self.bg = self._stack.enter_context(bulk.Background())
+            self.top = db.execute_sql("SELECT COALESCE(MAX(id), 0) FROM asset").fetchone()[0]
+            self.who = history.who(self.by)
+            self.now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+            import peewee as pw
+            if isinstance(db.obj, pw.SqliteDatabase):
+                # The text sqlite3's (Python-level) adapters would make, made once a
+                # value: 500,000 adapter calls are a second of a 100,000-row import.
+                self.now = self.now.isoformat(" ")
+                self._day = lambda d: d.isoformat() if d is not None else None
+            else:
+                self._day = lambda d: d
+
+    # -- checking
+    def check(self, row: int, rec: dict) -> list[Problem]:
+        probs: list[Problem] = []
+
+        def bad(fieldname, reason):
+            probs.append(Problem(row, column_of(rec, fieldname), reason))
+
+        def note(fieldname, reason):
+            self.p.warnings.append(Problem(row, column_of(rec, fieldname), reason))
+
+        v = self.values(rec, bad, note)
+        if v.get("holder_missing"):
+            bad("holder_id", f"no person has the ID number {v['holder_missing']} — import the "
+                             "people first, or add name columns so they are created")
+        key = v.get("tag_key")
+        serial = v.get("serial")
+        if serial and not self.p.allow_duplicate_serials:
+            skey = hash(serial.upper())
+            first = self.serials.get(skey)
+            if first is not None:
+                bad("serial", f"the serial {serial} appears twice in this file (first in row "
+                              f"{first}); accept repeated serials (--allow-duplicate-serials) "
+                              "if that is right")
+            else:
+                owner = self.register_serials.get(skey)
+                if owner is not None and owner != self.existing.get(key):
+                    from app.models import Asset
+                    tag = Asset.select(Asset.tag).where(Asset.id == owner).scalar()
+                    bad("serial", f"the serial {serial} is already on asset {tag}; accept "
+                                  "repeated serials (--allow-duplicate-serials) if that is right")
+            # A row refused for another reason still has this serial in the file (as its tag
+            # counts for repeated tags): every repeat is named at once, not one per attempt.
+            self.serials.setdefault(skey, row)
+        if key:
+            if key in self.seen:
+                bad("tag", f"the tag {v['tag']} appears twice in this file")
+            elif key in self.existing and not self.update:
+                bad("tag", f"the tag {v['tag']} already exists (choose update to change existing assets)")
+            elif key in self.voided:
+                bad("tag", f"the tag {v['tag']} was voided and cannot be used again")
+            self.seen.add(key)
+        if probs:
+            return probs
+
+        if key and key in self.existing:
+            self.p.updated += 1
+        else:
+            self.p.created += 1
+        how = v.get("holder_how")
+        if how:
+            self.p.holder_matches[how] = self.p.holder_matches.get(how, 0) + 1
+            if len(self.p.holders) < SAMPLES:
+                self.p.holders.append((row, _holder_text(rec), self._holder_shown(v), how))
+        rec["_values"] = v
+        return []
+
+    def _holder_shown(self, v) -> str:
+        new = v.get("holder_new")
+        if new:
+            idn = f" ({new['id_number']})" if new.get("id_number") else ""
+            return f"{new['first_name']} {new['last_name']}".strip() + idn + \
+                f" — new {new['kind']}"
+        name, idn = self.cat.names.get(v["holder_id"], ("", None))
+        return name + (f" ({idn})" if idn else "")
+
+    def values(self, rec: dict, bad, note=lambda *_a: None) -> dict:
+        v: dict = {}
+        if "tag" in rec:
+            if looks_scientific(rec["tag"]):
+                bad("tag", f"“{rec['tag']}” is a number Excel turned into scientific notation; "
+                           "the real tag is lost — format the column as text and export again")
+            try:
+                raw = str(rec["tag"])
+                v["tag"] = tagsvc.clean_tag(raw)
+                v["tag_key"] = tagsvc.normalize_tag(v["tag"])
+                if v["tag"] != raw.strip():
+                    note("tag", f"the tag “{raw.strip()}” is stored as “{v['tag']}” (characters "
+                                "that print alike made the same)")
+            except ValidationError as exc:
+                bad("tag", str(exc))
+        for key in ("tag", "serial"):
+            x = rec.get(key)
+            if isinstance(x, float) or (isinstance(x, int) and abs(x) >= 10 ** 15):
+                # A workbook cell holding a number: Excel keeps 15 digits and drops the rest.
+                bad(key, f"{rec[key]:g} is a number in the workbook, not text; Excel keeps only "
+                         "15 digits, so the real value is lost — format the column as text and "
+                         "type it again")
+        if "serial" in rec:
+            serial = str(rec["serial"]).strip()
+            if looks_scientific(serial):
+                bad("serial", f"“{serial}” is a number Excel turned into scientific notation; "
+                              "the real serial is lost — format the column as text and export again")
+            try:
+                v["serial"] = validation.identifier(serial, "serial")
+                if v["serial"] != serial:
+                    note("serial", f"the serial “{serial}” is stored as “{v['serial']}” "
+                                   "(characters that print alike made the same)")
+            except ValidationError as exc:
+                bad("serial", str(exc))
+        for key in ("name", "order_number", "notes"):
+            if key in rec:
+                v[key] = str(rec[key])[:100_000 if key == "notes" else 255]
+        for key in ("purchase_date", "in_service_date", "warranty_end", "last_audit_date"):
+            if key in rec:
+                try:
+                    v[key] = _date(rec[key], key)
+                except ValidationError as exc:
+                    bad(key, str(exc))
+        if "cost" in rec:
+            try:
+                v["cost"] = validation.money(rec["cost"], "cost")
+            except ValidationError as exc:
+                bad("cost", str(exc))
+        if "warranty_months" in rec and "warranty_end" not in v:
+            try:
+                months = parse_int(rec["warranty_months"], "warranty", 0, 600)
+                if months and v.get("purchase_date"):
+                    d = v["purchase_date"]
+                    y, m = divmod(d.month - 1 + months, 12)
+                    v["warranty_end"] = _clamp_date(d.year + y, m + 1, d.day)
+            except ValidationError as exc:
+                bad("warranty_months", str(exc))
+        if "status" in rec:
+            status = status_of(rec["status"])
+            if status is None:
+                # Another system's own label ("Pending Diagnostics"): keep it, readable.
+                v.setdefault("custom", {})["Imported status"] = str(rec["status"])[:100]
+                note("status", f"“{rec['status']}” is not a status here; kept as the custom "
+                               "field “Imported status”")
+            v["status"] = status
+        self._funding(rec, v, bad)
+        self._place(rec, v)
+        self._model(rec, v, note)
+        if "supplier" in rec:
+            name = str(rec["supplier"])[:255]
+            v["supplier"] = name
+            if _n(name) not in self.cat.suppliers:
+                self.plan("suppliers", name)
+        self._holder(rec, v, bad)
+        if v.get("status") in ("retired", "disposed") and (v.get("holder_id") or v.get("holder_new")):
+            # Someone still has it (Snipe-IT lets "Undeployable" assets stay checked out):
+            # who has it wins, so the register never shows a retired asset on loan.
+            v.setdefault("custom", {})["Imported status"] = str(rec["status"])[:100]
+            note("status", f"“{rec['status']}” would be {v['status']} here, but the row names who "
+                           "has it: imported as deployed, the status kept as the custom field "
+                           "“Imported status”")
+            v["status"] = "deployed"
+        if rec.get("custom"):
+            v["custom"] = {**rec["custom"], **v.get("custom", {})}
+        for key, limit in _LIMITS:
+            x = rec.get(key)
+            if x.__class__ is str and len(x) > limit:
+                note(key, f"the cell holds {len(x):,} characters; the first {limit} are kept")
+        return v
+
+    def _funding(self, rec, v, bad):
+        if "funding" in rec:
+            word = _n(rec["funding"])
+            if word in ("erate", "eratefunded", "usf"):
+                v["funding_type"] = "erate"
+            elif word in ("general", "generalfund", "gf", "district"):
+                v["funding_type"] = "general"
+            else:
+                v["funding_type"], v["funding_name"] = "grant", str(rec["funding"])[:255]
+        if "erate_frn" in rec:
+            try:
+                v["erate_frn"] = check_frn(str(rec["erate_frn"]), "erate_frn")
+                v.setdefault("funding_type", "erate")
+            except ValidationError as exc:
+                bad("erate_frn", str(exc))
+        if "erate_funding_year" in rec:
+            try:
+                v["erate_funding_year"] = parse_int(rec["erate_funding_year"], "erate_funding_year",
+                                                    1998, 2100)
+            except ValidationError as exc:
+                bad("erate_funding_year", str(exc))
+
+    def _make_splitter(self):
+        from app.importing.places import Splitter
+        from app.models import Location, Site
+        if not self.p.location_values and self.p.location_separator is None:
+            return None
+        rooms: dict = {}
+        for site, room in (Location.select(Site.name, Location.name)
+                           .join(Site, on=(Location.site == Site.id)).tuples()):
+            rooms[_n(room)] = (site, room) if _n(room) not in rooms else None
+        rooms = {k: x for k, x in rooms.items() if x}  # a room name only one site has
+        splitter = Splitter.for_values(self.p.location_values, self.cat.sites, rooms,
+                                       self.p.location_separator)
+        self.p.split_at = splitter.separator
+        return splitter
+
+    def _place(self, rec, v):
+        site, room = rec.get("site"), rec.get("room")
+        loc = rec.get("location")
+        both = rec.get("site_room")
+        combined = both or (loc if not site else None)
+        if loc and site:
+            room = room or str(loc)
+        if combined:
+            text = str(combined).strip()
+            if self.splitter is not None:
+                s, r = self.splitter.split(text)
+            else:
+                s, r = text, None
+            if both and r is None and "/" in text:
+                # "Lincoln High / 214": a column chosen as site / room splits at the / at least.
+                left, _, right = text.partition("/")
+                s, r = left.strip() or None, right.strip() or None
+            site, room = site or s, room or r
+            if text not in self._places_seen and len(self.p.places) < SAMPLES:
+                self._places_seen.add(text)
+                self.p.places.append((text, s, r))
+        if site:
+            v["site"] = str(site)[:255]
+            if _n(site) not in self.cat.sites:
+                self.plan("sites", v["site"])
+        if room:
+            v["room"] = str(room)[:255]
+            sid = self.cat.sites.get(_n(site)) if site else None
+            if sid is None or (sid, _n(room)) not in self.cat.rooms:
+                self.plan("rooms", f"{site} / {room}" if site else str(room))
+
+    def _model(self, rec, v, note=lambda *_a: None):
+        if looks_scientific(rec.get("model_number")):
+            # Snipe-IT's own samples hold these: the model still imports, the lost number does not.
+            note("model_number", f"“{rec['model_number']}” is a number Excel turned into scientific "
+                                 "notation; the model number is left empty")
+            rec = {k: x for k, x in rec.items() if k != "model_number"}
+        model = rec.get("model") or (rec.get("model_number") if not rec.get("name") else None)
+        if rec.get("manufacturer"):
+            v["manufacturer"] = str(rec["manufacturer"])[:255]
+            if _n(v["manufacturer"]) not in self.cat.makers:
+                self.plan("manufacturers", v["manufacturer"])
+        if rec.get("category"):
+            v["category"] = str(rec["category"])[:255]
+            if _n(v["category"]) not in self.cat.categories:
+                self.plan("categories", v["category"])
+        if model:
+            v["model"] = str(model)[:255]
+            v["model_number"] = str(rec.get("model_number") or "")[:255] or None
+            maker = self.cat.makers.get(_n(v.get("manufacturer")))
+            if (maker, _n(model)) not in self.cat.models and (None, _n(model)) not in self.cat.models:
+                self.plan("models", v["model"])
+        if not v.get("name"):
+            v["name"] = v.get("model") or v.get("category")
+
+    def _holder(self, rec, v, bad):
+        """Who holds the row's asset: a known person (by ID number, then email,
+        then sign-in name, then a name only one person has), a person an earlier
+        row of this file creates, or a new person of the kind the file suggests."""
+        first, last = rec.get("holder_first"), rec.get("holder_last")
+        full = rec.get("holder_name")
+        email = str(rec["holder_email"]).strip() if rec.get("holder_email") else None
+        user = str(rec["holder_username"]).strip() if rec.get("holder_username") else None
+        idn = str(rec["holder_id"]).strip() if rec.get("holder_id") not in (None, "") else None
+        if full and "@" in str(full) and " " not in str(full).strip():
+            # Google Admin's "User" column holds the sign-in address, not a name.
+            email, full = email or str(full).strip(), None
+            if not (first or last):
+                first, last = _name_from_email(email)
+        if not (first or last) and full:
+            parts = str(full).split(",", 1)
+            if len(parts) == 2:
+                last, first = parts[0].strip(), parts[1].strip()
+            else:
+                bits = str(full).split()
+                first, last = " ".join(bits[:-1]), bits[-1] if bits else ""
+        if not (first or last or email or user or idn):
+            return
+        first, last = str(first or "").strip(), str(last or "").strip()
+        who, how = self.cat.find_person(idn, email, user, first, last)
+        if who is None:  # a person an earlier row of this file brings in
+            who, how = self.planned.find_person(idn, email, user, first, last)
+            if who is not None and who != AMBIGUOUS:
+                v["holder_new"], v["holder_how"] = self.new_people[-who - 1], "new"
+                return
+        shown = f"{first} {last}".strip() or email or user or idn
+        if who == AMBIGUOUS:
+            bad("holder_name", f"more than one person is called {shown}; add an ID number or "
+                               "email column so the right one holds this asset")
+            return
+        if who is not None:
+            v["holder_id"], v["holder_how"] = who, how
+            return
+        if idn and not (first or last or email):
+            v["holder_missing"] = idn
+            return
+        if not (first or last):
+            first, last = _name_from_email(str(email or user))
+        kind = _person_kind(rec.get("holder_kind")) or self.holder_kind
+        new = dict(first_name=first[:100], last_name=last[:100],
+                   email=email[:255] if email and "@" in email else None,
+                   id_number=idn[:100] if idn else None, kind=kind)
+        v["holder_new"], v["holder_how"] = new, "new"
+        self.plan("people", f"{first} {last}".strip() + (f" ({idn})" if idn else ""))
+        self.pending_people.append(new)
+
+    def keep_plans(self, keep: bool) -> None:
+        super().keep_plans(keep)
+        if keep:
+            for new in self.pending_people:
+                self.new_people.append(new)
+                self.planned.add_person(-len(self.new_people), new["first_name"],
+                                        new["last_name"], new["email"], new["id_number"])
+        self.pending_people = []
+
+    def _guess_holder_kind(self) -> str:
+        """The kind of the people a file brings in: a Grade column or a holder
+        column named for students means students."""
+        headers = {maps.norm(h) for h in self.p.headers}
+        holder = [maps.norm(self.p.headers[i]) for i, f in self.p.mapping.items()
+                  if f.startswith("holder_") and i < len(self.p.headers)]
+        if headers & {"grade", "gradelevel", "homeroom", "graduationyear", "gradyear", "yog"} \
+                or any("student" in h for h in holder):
+            return "student"
+        if any(w in h for h in holder for w in ("parent", "guardian", "family")):
+            return "family"
+        return "staff"
+
+    # -- writing
+    def write(self, row: int, rec: dict) -> None:
+        v = rec["_values"]
+        site_id, room_id = self._ensure_place(v)
+        model_id, model, maker = self._ensure_model(v)
+        supplier_id = None
+        if v.get("supplier"):
+            supplier_id = self.cat.ensure("suppliers", v["supplier"], self._quiet)
+        person_id = v.get("holder_id") or self._ensure_person(v.get("holder_new"))
+        key = v.get("tag_key")
+        if key and key in self.existing:
+            return self._update(self.existing[key], v, site_id, room_id, model_id, supplier_id,
+                                person_id, row)
+        if not key:
+            self._quiet()
+            v["tag"] = tagsvc.next_tags(1)[0]
+            key = tagsvc.normalize_tag(v["tag"])
+        status = v.get("status") or ("deployed" if person_id else "ready")
+        from app.store.search import asset_doc
+        holder, holder_idn = self.cat.names.get(person_id, (None, None)) if person_id else (None, None)
+        doc = asset_doc(v["tag"], v.get("serial"), v.get("name"), maker, model, v.get("model_number"),
+                        holder, holder_idn, v.get("room"), None, v.get("site"), v.get("order_number"),
+                        v.get("erate_frn"), v.get("notes"))
+        day = self._day
+        self.batch.append((v["tag"], key, v.get("serial"), (v.get("serial") or "").upper() or None,
+                           v.get("name"), model_id, status, site_id, room_id, person_id,
+                           day(v.get("purchase_date")), _money(v.get("cost")), v.get("order_number"),
+                           supplier_id, v.get("funding_type"), v.get("funding_name"),
+                           v.get("erate_frn"), v.get("erate_funding_year"), day(v.get("in_service_date")),
+                           day(v.get("warranty_end")), day(v.get("last_audit_date")), v.get("notes"),
+                           _custom_json(v["custom"]) if v.get("custom") else None,
+                           doc, self.now, self.now, 1))
+        self.existing[key] = -1  # taken (id known after the flush)
+        if len(self.batch) >= self.PAGE:
+            self._flush()
+
+    def _update(self, asset_id, v, site_id, room_id, model_id, supplier_id, person_id, row):
+        changes = {k: v[k] for k in ("serial", "name", "purchase_date", "cost", "order_number",
+                                     "funding_type", "funding_name", "erate_frn",
+                                     "erate_funding_year", "in_service_date", "warranty_end",
+                                     "last_audit_date", "notes", "custom", "status") if v.get(k) is not None}
+        if site_id:
+            changes["site_id"] = site_id
+        if room_id:
+            changes["location_id"] = room_id
+        if model_id:
+            changes["model_id"] = model_id
+        if supplier_id:
+            changes["supplier_id"] = supplier_id
+        if asset_id == -1:
+            return
+        self.updates.append((asset_id, changes, person_id, row))
+        if len(self.updates) >= 1000:
+            self._flush_updates()
+
+    _UPDATE_COLUMNS = {"site_id": "site", "location_id": "location", "model_id": "model",
+                       "supplier_id": "supplier"}
+
+    def _flush_updates(self) -> None:
+        """Rows that change nothing are left alone (re-importing a whole export
+        with update costs a read, not a write, per unchanged asset)."""
+        from app.models import Asset
+        from app.services import assets
+        if not self.updates:
+            return
+        self._quiet()
+        self._make_rooms()
+        from app.store.db import db
+        names = sorted({k for _, changes, _, _ in self.updates for k in changes} | {"custom"})
+        fields = [getattr(Asset, self._UPDATE_COLUMNS.get(k, k)) for k in names]
+        ids = [aid for aid, _, _, _ in self.updates]
+        found = (Asset.select(Asset.id, Asset.assigned_person, *fields)
+                 .where(Asset.id.in_(ids)).tuples())
+        current, holders = {}, {}
+        for r in found:
+            current[r[0]], holders[r[0]] = dict(zip(names, r[2:])), r[1]
+        for aid, changes, person_id, row in self.updates:
+            now = current.get(aid, {})
+            if "custom" in changes:
+                # The file's custom columns join the asset's own (a field the file
+                # does not name stays); the same text is no change ("32" is 32).
+                merged = {**(now.get("custom") or {}), **changes["custom"]}
+                if _same_custom(merged, now.get("custom") or {}):
+                    changes = {k: x for k, x in changes.items() if k != "custom"}
+                else:
+                    changes = {**changes, "custom": merged}
+            if person_id and holders.get(aid) != person_id:
+                changes = {k: x for k, x in changes.items() if k != "status"}  # who has it wins
+            else:
+                person_id = None
+            changed = any(now.get(k) != val for k, val in changes.items())
+            if not changed and not person_id:
+                continue
+            try:
+                with db.atomic():  # the row whole, or (refused) not at all
+                    if changed:
+                        assets.update(aid, changes, by=self.by, action="import")
+                    if person_id:
+                        if holders.get(aid) is not None or assets.open_loan(aid) is not None:
+                            assets.check_in(aid, by=self.by, notes="reassigned by an import")
+                        assets.check_out(aid, person_id=person_id, by=self.by,
+                                         notes=f"imported from {self.p.path.name}")
+            except DomainError as exc:
+                self.p.problems.append(Problem(row, column_of({}, "holder_name")
+                                               if person_id else "", str(exc)))
+                self.p.bad_rows.add(row)
+        self.updates = []
+
+    def _quiet(self) -> None:
+        """Before this thread writes a row of its own: the second thread idle
+        (see bulk.Background)."""
+        if self.bg is not None:
+            self.bg.wait()
+
+    def _flush(self) -> None:
+        """Insert the page; the second thread then indexes it, writes each new
+        asset's history entry and opens the loans of the rows naming who has it."""
+        if not self.batch:
+            return
+        self._make_rooms()
+        from app.store import bulk
+        from app.store.db import db
+        bulk.insert_rows("asset", ASSET_COLUMNS, self.batch)
+        self.batch = []
+        # The page's rows: the ids after the last page's, stamped with this
+        # import's time (on a shared database another workstation's new asset
+        # may take an id in between; it is not this import's to log).
+        lo, hi = self.top, db.execute_sql("SELECT MAX(id) FROM asset").fetchone()[0]
+        self.top = hi
+        p = bulk.param()
+        if self.index_sql:
+            self.bg.run(self.index_sql, (lo, hi))
+        self.bg.run(f"INSERT INTO history_entry (entity, entity_id, action, who, at, note) "
+                    f"SELECT 'asset', id, 'create', {p}, {p}, {p} FROM asset "
+                    f"WHERE id > {p} AND id <= {p} AND created_at = {p} ORDER BY id",
+                    (self.who, self.now, f"imported from {self.p.path.name}", lo, hi, self.now))
+        self.bg.run(f"INSERT INTO loan (asset_id, person_id, out_at, condition_out, language, "
+                    f"out_by, agreement_signed) SELECT id, assigned_person_id, {p}, 'good', 'en', "
+                    f"{p}, {p} FROM asset WHERE id > {p} AND id <= {p} AND created_at = {p} "
+                    f"AND assigned_person_id IS NOT NULL ORDER BY id",
+                    (self.now, self.who, False, lo, hi, self.now))
+
+    def abandon(self, exc_type, exc, tb) -> None:
+        # The search triggers come back; the index is not rebuilt (all is rolled back).
+        self._stack.__exit__(exc_type, exc, tb)
+
+    def finish(self) -> None:
+        if not self.writing:
+            return
+        try:
+            self._flush()
+            self._flush_updates()
+            self.bg.wait()
+        except BaseException:
+            self._stack.__exit__(*sys.exc_info())  # drops what is queued
+            raise
+        self._stack.close()
+
+    def _ensure_place(self, v):
+        site_id = room_id = None
+        if v.get("site"):
+            site_id = self.cat.ensure("sites", v["site"], self._quiet)
+        if v.get("room"):
+            if site_id is None:
+                site_id = self.cat.ensure("sites", "Unassigned", self._quiet)
+            room_id = self.cat.rooms.get((site_id, _n(v["room"])))
+            if room_id is None:
+                # A stand-in id until the next flush creates all new rooms at once.
+                room_id = -1 - len(self.new_rooms)
+                self.new_rooms[room_id] = (site_id, v["room"])
+                self.cat.rooms[(site_id, _n(v["room"]))] = room_id
+        return site_id, room_id
+
+    def _make_rooms(self) -> None:
+        """Create the rooms the rows so far named, and put their real ids in
+        place of the stand-ins in the pending inserts and updates."""
+        todo = {k: v for k, v in self.new_rooms.items() if k not in self.room_ids}
+        if not todo:
+            return
+        self._quiet()
+        made = catalog.add_rooms(list(todo.values()), by=self.by)
+        for (stand_in, (site_id, name)), real in zip(todo.items(), made):
+            self.room_ids[stand_in] = real
+            self.cat.rooms[(site_id, _n(name))] = real
+        fix = self.room_ids
+        at = ASSET_COLUMNS.index("location_id")
+        self.batch = [row if row[at] is None or row[at] > 0 else row[:at] + (fix[row[at]],) + row[at + 1:]
+                      for row in self.batch]
+        for _, changes, _, _ in self.updates:
+            if changes.get("location_id", 0) < 0:
+                changes["location_id"] = fix[changes["location_id"]]
+
+    def _ensure_model(self, v):
+        maker_id = None
+        if v.get("manufacturer"):
+            maker_id = self.cat.ensure("makers", v["manufacturer"], self._quiet)
+        cat_id = None
+        if v.get("category"):
+            cat_id = self.cat.ensure("categories", v["category"], self._quiet)
+        if not v.get("model"):
+            return None, None, v.get("manufacturer")
+        key = (maker_id, _n(v["model"]))
+        model_id = self.cat.models.get(key) or (self.cat.models.get((None, _n(v["model"])))
+                                                if maker_id is None else None)
+        if model_id is None:
+            self._quiet()
+            from app.models import Manufacturer
+            maker = Manufacturer.get_by_id(maker_id) if maker_id else None
+            m = catalog.ensure_model(v["model"], maker, category=cat_id, model_number=v.get("model_number"))
+            model_id = m.id
+            self.cat.models[key] = model_id
+            self.cat.models.setdefault((None, _n(v["model"])), model_id)
+        return model_id, v["model"], v.get("manufacturer")
+
+    def _ensure_person(self, new: dict | None) -> int | None:
+        """The person a new-holder plan stands for, created by its first row."""
+        if not new:
+            return None
+        if new.get("_id"):
+            return new["_id"]
+        self._quiet()
+        from app.services import people
+        person = people.create(by=self.by, **{k: val for k, val in new.items() if val})
+        new["_id"] = person.id
+        self.cat.add_person(person.id, person.first_name, person.last_name, person.email,
+                            person.id_number)
+        return person.id
+
+

@@ -1,0 +1,300 @@
+"""What every kind's import handler shares: the Handler protocol, the name →
+id caches over the register (sites, rooms, models, people…), loose name
+comparison and status words, and the ServiceHandler the smaller kinds build on."""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from decimal import Decimal
+
+from app.importing import Problem, column_of
+from app.services import catalog, validation
+from app.services.errors import DomainError, ValidationError
+
+STATUS_WORDS = {
+    "ready": "ready", "readytodeploy": "ready", "available": "ready", "instock": "ready",
+    "spare": "ready", "deployable": "ready", "new": "ready", "active": "deployed",
+    "deployed": "deployed", "inuse": "deployed", "assigned": "deployed", "checkedout": "deployed",
+    "pending": "pending", "ordered": "pending", "onorder": "pending",
+    "inrepair": "in_repair", "outforrepair": "in_repair", "broken": "in_repair", "repair": "in_repair",
+    "missing": "missing", "lost": "missing", "stolen": "missing", "loststolen": "missing",
+    "retired": "retired", "archived": "retired", "undeployable": "retired", "eol": "retired",
+    "disposed": "disposed", "recycled": "disposed", "sold": "disposed", "surplus": "disposed",
+}
+
+
+def status_of(text) -> str | None:
+    """Our status for another system's label: exact words first, then keywords."""
+    word = _n(text)
+    if word in STATUS_WORDS:
+        return STATUS_WORDS[word]
+    # Google Admin's DEPROVISIONED: taken out of management, out of service here.
+    for key, status in (("deprovision", "retired"), ("repair", "in_repair"), ("diagnos", "in_repair"), ("broken", "in_repair"),
+                        ("pend", "pending"), ("order", "pending"), ("deploy", "deployed"),
+                        ("lost", "missing"), ("stolen", "missing"), ("missing", "missing"),
+                        ("dispos", "disposed"), ("recycl", "disposed"), ("retire", "retired"),
+                        ("archiv", "retired"), ("ready", "ready"), ("stock", "ready")):
+        if key in word:
+            return status
+    return None
+
+
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
+@functools.lru_cache(maxsize=65536)
+def _n(text) -> str:
+    """A name compared loosely: lower case, letters and digits only (cached:
+    100,000 rows name the same few hundred sites, rooms and models)."""
+    return _NOT_ALNUM.sub("", str(text or "").lower())
+
+
+def _date(value, field):
+    """The record's date rule (validation.date), with a fast path for the ISO
+    dates exports are full of."""
+    if value.__class__ is str and len(value) == 10 and value[4] == "-":
+        try:
+            d = dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            if validation.FIRST_DAY <= d <= validation.LAST_DAY:
+                return d
+    return validation.date(value, field)
+
+
+class Handler:
+    """Used as ``with Handler(...) as h:`` — leaving normally finishes the
+    writes; leaving by an exception (refused, cancelled) abandons them, and
+    the import's transaction rolls everything back."""
+
+    def __init__(self, preview, update: bool, write: bool, by: str | None):
+        self.p, self.update, self.writing, self.by = preview, update, write, by
+        self.pending: list[tuple[str, str]] = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self.finish()
+        else:
+            self.abandon(exc_type, exc, tb)
+        return False
+
+    def abandon(self, exc_type, exc, tb) -> None:
+        pass
+
+    def plan(self, what: str, name: str) -> None:
+        """Note a catalog entry this row would create (kept only if the row is good)."""
+        self.pending.append((what, name))
+
+    def keep_plans(self, keep: bool) -> None:
+        if keep:
+            for what, name in self.pending:
+                self.p.new_entries.setdefault(what, set()).add(name)
+        self.pending = []
+
+    def finish(self) -> None:
+        pass
+
+
+AMBIGUOUS = 0  # a name more than one person has
+
+
+@functools.lru_cache(maxsize=1)
+def _person_text():
+    from app.store.search import person_text
+    return person_text
+
+
+class _Catalog:
+    """Name → id caches over sites, rooms, models, categories, makers,
+    suppliers and people, so 100,000 rows cost a dictionary lookup each."""
+
+    def __init__(self):
+        from app.models import (
+            Category,
+            HardwareModel,
+            Location,
+            Manufacturer,
+            Person,
+            Site,
+            Supplier,
+        )
+        self.sites = {}
+        for i, name, code in Site.select(Site.id, Site.name, Site.code).tuples():
+            self.sites[_n(name)] = i
+            if code:
+                self.sites.setdefault(_n(code), i)
+        self.rooms = {(s, _n(name)): i for i, s, name in
+                      Location.select(Location.id, Location.site, Location.name).tuples()}
+        self.makers = {_n(n): i for i, n in Manufacturer.select(Manufacturer.id, Manufacturer.name).tuples()}
+        self.categories = {_n(n): i for i, n in Category.select(Category.id, Category.name).tuples()}
+        self.models = {}
+        for i, name, maker, cat in HardwareModel.select(HardwareModel.id, HardwareModel.name,
+                                                        HardwareModel.manufacturer,
+                                                        HardwareModel.category).tuples():
+            self.models[(maker, _n(name))] = i
+            self.models.setdefault((None, _n(name)), i)
+        self.suppliers = {_n(n): i for i, n in Supplier.select(Supplier.id, Supplier.name).tuples()}
+        # ("id", ID number), ("email", address), ("user", sign-in name) → person id;
+        # ("name", name) → person id, or AMBIGUOUS when two people share the name.
+        self.people: dict = {}
+        self.names: dict[int, tuple[str, str | None]] = {}  # id → (full name, ID number) for search text
+        for i, first, last, email, idn in Person.select(Person.id, Person.first_name, Person.last_name,
+                                                        Person.email, Person.id_number).tuples():
+            self.add_person(i, first, last, email, idn)
+
+    def add_person(self, pid: int, first, last, email, idn) -> None:
+        self.names[pid] = (_person_text()(first, last), idn)
+        if idn:
+            self.people[("id", idn.upper())] = pid
+        if email:
+            self.people[("email", email.lower())] = pid
+            self.people.setdefault(("user", email.split("@")[0].lower()), pid)
+        key = ("name", _n(f"{first or ''}{last or ''}"))
+        if key[1]:
+            self.people[key] = pid if self.people.get(key, pid) == pid else AMBIGUOUS
+
+    def find_person(self, idn=None, email=None, user=None, first=None, last=None):
+        """(person id, how) — by ID number, then email, then sign-in name, then the
+        name when one person has it; (AMBIGUOUS, "name") when several do; (None, None)."""
+        c = self.people
+        if idn and ("id", str(idn).upper()) in c:
+            return c[("id", str(idn).upper())], "ID number"
+        if email and ("email", str(email).lower()) in c:
+            return c[("email", str(email).lower())], "email"
+        if user and ("user", str(user).lower()) in c:
+            return c[("user", str(user).lower())], "username"
+        if user and ("id", str(user).upper()) in c:  # a people import keeps the username as ID
+            return c[("id", str(user).upper())], "username"
+        if first or last:
+            found = c.get(("name", _n(f"{first or ''}{last or ''}")))
+            if found is not None:
+                if idn and (found == AMBIGUOUS or self.names.get(found, (0, None))[1]):
+                    return None, None  # namesakes with other ID numbers: this is someone else
+                return found, "name"
+        return None, None
+
+    _MAKE = {"sites": lambda name: catalog.ensure_site(name).id,
+             "suppliers": lambda name: catalog.ensure_supplier(name).id,
+             "makers": lambda name: catalog.ensure_manufacturer(name).id,
+             "categories": lambda name: catalog.ensure_category(name).id}
+
+    def ensure(self, table: str, name: str, before_write=None) -> int:
+        """The id of the site, supplier, maker or category called ``name``,
+        made (and cached) when new; ``before_write`` runs first when it is."""
+        cache = getattr(self, table)
+        found = cache.get(_n(name))
+        if found is None:
+            if before_write is not None:
+                before_write()
+            found = cache[_n(name)] = self._MAKE[table](name)
+        return found
+
+
+
+def _person_kind(text) -> str | None:
+    word = _n(text)
+    if not word:
+        return None
+    if word.startswith(("stud", "pupil", "learner")):
+        return "student"
+    if word.startswith(("fam", "parent", "guard")):
+        return "family"
+    return "staff"
+
+
+def _holder_text(rec) -> str:
+    """What the file says about who holds the row's asset."""
+    parts = [str(rec[k]) for k in ("holder_name", "holder_first", "holder_last", "holder_email",
+                                   "holder_username", "holder_id") if rec.get(k) not in (None, "")]
+    return " · ".join(parts)
+
+
+def _name_from_email(email: str) -> tuple[str, str]:
+    """A name to file a person under when a sheet gives only their address:
+    maria.garcia@… is María… Garcia as far as we can tell (Maria, Garcia);
+    jdoe@… is just jdoe (the people import can name them properly later)."""
+    local = email.split("@", 1)[0].strip()
+    parts = [x for x in re.split(r"[._]", local) if x]
+    if len(parts) == 2 and all(x.isalpha() for x in parts):
+        return parts[0].capitalize(), parts[1].capitalize()
+    return "", local or email
+
+
+def _clamp_date(y, m, d):
+    import calendar
+    return dt.date(y, m, min(d, calendar.monthrange(y, m)[1]))
+
+
+def _money(value):
+    return None if value is None else Decimal(value)
+
+
+
+# --- the smaller kinds, through their services ------------------------------------------
+
+class ServiceHandler(Handler):
+    """Check by converting; write by calling the service. ``key`` finds an
+    existing record (update or conflict)."""
+
+    repeat_ok = False  # a second row naming the same record: one record (True) or a problem
+
+    def key_of(self, values):
+        """What makes two rows the same record (None: every row is its own)."""
+        return None
+
+    def check(self, row, rec):
+        probs = []
+        if not hasattr(self, "in_file"):
+            self.in_file: dict = {}
+        try:
+            values, existing = self.convert(rec)
+        except ValidationError as exc:
+            f = exc.field if exc.field else next(iter(k for k in rec if not k.startswith("_")), "")
+            return [Problem(row, column_of(rec, self.field_of(f)), str(exc))]
+        key = self.key_of(values)
+        if key is not None:
+            first = self.in_file.setdefault(key, row)
+            if first != row:
+                if not self.repeat_ok:
+                    return [Problem(row, column_of(rec, self.key_field), f"{self.noun} "
+                                    f"“{self.describe(values)}” appears twice in this file "
+                                    f"(first in row {first})")]
+                self.p.warnings.append(Problem(row, column_of(rec, self.key_field), f"{self.noun} "
+                                       f"“{self.describe(values)}” is the same as row {first}; "
+                                       "imported once"))
+                rec["_values"], rec["_existing"] = None, None
+                return []
+        if existing and not self.update:
+            probs.append(Problem(row, column_of(rec, self.key_field), f"{self.noun} "
+                                 f"“{self.describe(values)}” already exists (choose update to change it)"))
+            return probs
+        if existing:
+            self.p.updated += 1
+        else:
+            self.p.created += 1
+        rec["_values"], rec["_existing"] = values, existing
+        return []
+
+    def field_of(self, f):
+        return f
+
+    def write(self, row, rec):
+        """A refusal from the service becomes the row's problem (its savepoint
+        is rolled back; the rest of the import goes on)."""
+        if rec["_values"] is None:  # a repeat of an earlier row
+            return None
+        try:
+            self.save(rec["_values"], rec["_existing"])
+        except DomainError as exc:
+            self.p.created -= not rec["_existing"]
+            self.p.updated -= bool(rec["_existing"])
+            return [Problem(row, column_of(rec, self.field_of(getattr(exc, "field", None)
+                                                              or self.key_field)), str(exc))]
+        return None
+
+
