@@ -210,12 +210,15 @@ def test_repairs_and_audits_fall_inside_the_assets_life(demo):
 
 
 def test_readme_tags_name_the_kind_of_thing_they_say(demo):
-    """The README's examples name QM-000004 as a computer and QM-000010 as a printer."""
+    """The README's examples name QM-000004 as a computer, QM-000010 as a
+    printer and LOC-00049 as Room 214 at Lincoln High."""
     database, today = demo
     kinds = dict(rows(database, """
         SELECT a.tag, c.name FROM asset a JOIN hardware_model m ON m.id = a.model_id
         JOIN category c ON c.id = m.category_id WHERE a.tag IN ('QM-000004', 'QM-000010')"""))
     assert kinds == {"QM-000004": "Laptops", "QM-000010": "Printers"}
+    assert rows(database, "SELECT s.code, l.name FROM location l JOIN site s ON s.id = l.site_id "
+                          "WHERE l.barcode = 'LOC-00049'") == [("LHS", "Room 214")]
 
 
 def test_same_seed_same_district(tmp_path):
