@@ -41,7 +41,7 @@ def run_checks() -> list[str]:
                         .having(pw.fn.COUNT(Loan.id) > 1).tuples()):
         tag = Asset.select(Asset.tag).where(Asset.id == asset_id).scalar()
         problems.append(f"loans: asset {tag} has {n} open loans")
-    # Tag keys are the normalised tags.
+    # Tag keys are the normalized tags.
     for asset_id, tag, key in Asset.select(Asset.id, Asset.tag, Asset.tag_key).tuples().iterator():
         if normalize_tag(tag) != key:
             problems.append(f"assets: tag {tag!r} has a stale matching key {key!r}")

@@ -205,7 +205,7 @@ def test_report_csv_and_pdf(db, tmp_path):
     assert by_tag[a.tag]["Scanned location"] == "Riverside High School / Room 12"
     assert by_tag[a.tag]["Scanned at"]
     assert by_tag[b.tag]["Verdict"] == "Missing" and by_tag[b.tag]["Expected location"].endswith("Room 12")
-    assert "'=HYPERLINK(1)" in by_tag  # a formula is neutralised
+    assert "'=HYPERLINK(1)" in by_tag  # a formula is neutralized
     pdf = pdfium.PdfDocument(str(write_report(rec, tmp_path / "r.pdf")))
     text = pdf[0].get_textpage().get_text_range()
     assert "Physical inventory" in text and b.tag in text and "Missing" in text

@@ -1,5 +1,5 @@
 """The writers every report shares: a document of every column kind comes back
-typed from the XLSX, formula-like text is neutralised in XLSX and CSV, the PDF
+typed from the XLSX, formula-like text is neutralized in XLSX and CSV, the PDF
 repeats the header row on each page, numbers its pages "Page N of M", cuts
 long text to its column, and the CSV starts with a BOM."""
 from __future__ import annotations
@@ -54,7 +54,7 @@ def test_xlsx_cells_are_typed_and_safe(tmp_path):
     first = rows[head + 1]
     assert first[:7] == ("QM-00000", 0, 1234.56, 1.5, 0.25, dt.datetime(2025, 7, 1),
                          dt.datetime(2026, 1, 2, 3, 4))
-    assert first[7] == "'=HYPERLINK(\"http://x\")"  # neutralised, not a formula
+    assert first[7] == "'=HYPERLINK(\"http://x\")"  # neutralized, not a formula
     cost = ws.cell(row=head + 2, column=3)
     assert cost.number_format == '"$"#,##0.00' and cost.data_type == "n"
     assert ws.cell(row=head + 2, column=6).is_date
