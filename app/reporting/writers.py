@@ -243,6 +243,29 @@ class _Sheet:
             self.buf = []
 
 
+# Print layout: Letter, half-inch margins. A sheet whose columns are wider than
+# a portrait page holds (in Excel's character units) prints landscape; either
+# way it is scaled to one page wide and as many pages long as it needs.
+PORTRAIT_MAX_CHARS = 100
+DEFAULT_COL_CHARS = 8.43
+
+
+def sheet_width(sheet: _Sheet) -> float:
+    """The printed width of the used columns, in characters."""
+    return sum(sheet.widths.get(i, DEFAULT_COL_CHARS) for i in range(sheet.cols))
+
+
+def _sheet_tail(sheet: _Sheet, title: str) -> str:
+    """After <sheetData>: margins, page set-up (orientation by width, fit to one
+    page wide) and a footer with the report's title and page numbers."""
+    orientation = "landscape" if sheet_width(sheet) > PORTRAIT_MAX_CHARS else "portrait"
+    footer = _xml_text(f"&L{title.replace('&', '&&')}&RPage &P of &N")
+    return ('</sheetData><printOptions horizontalCentered="1"/>'
+            '<pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>'
+            f'<pageSetup paperSize="1" orientation="{orientation}" fitToWidth="1" fitToHeight="0"/>'
+            f'<headerFooter><oddFooter>{footer}</oddFooter></headerFooter></worksheet>')
+
+
 def _sheet_head(freeze_row: int | None, sheet: _Sheet) -> str:
     widths = sheet.widths
     pane = ""
@@ -253,6 +276,7 @@ def _sheet_head(freeze_row: int | None, sheet: _Sheet) -> str:
                    for i, w in sorted(widths.items()))
     dim = f"A1:{_column_letters(sheet.cols - 1)}{max(sheet.r, 1)}"
     return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{_NS}">'
+            '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
             f'<dimension ref="{dim}"/><sheetViews><sheetView workbookViewId="0">{pane}</sheetView></sheetViews>'
             + (f"<cols>{cols}</cols>" if cols else "") + "<sheetData>")
 
@@ -359,23 +383,25 @@ def write_xlsx(doc: ReportDocument, path, progress: Callable | None = None) -> P
     try:
         with gc_paused(), zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
             parts = []
+            titles: list[int | None] = []  # the header row each sheet repeats on every page
             n = 0
             if doc.cover:
                 n += 1
                 parts.append(n)
+                titles.append(None)
                 _write_cover_sheet(z, n, doc)
             for section in doc.sections:
                 n += 1
                 parts.append(n)
-                _write_section_sheet(z, n, doc, section, progress, done)
-            _write_package(z, names, parts, doc)
+                titles.append(_write_section_sheet(z, n, doc, section, progress, done))
+            _write_package(z, names, parts, doc, titles)
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
     return path
 
 
-def _write_section_sheet(z, n: int, doc, section, progress, done) -> None:
+def _write_section_sheet(z, n: int, doc, section, progress, done) -> int | None:
     # The <cols> and frozen pane go before <sheetData>, but are known only after the
     # rows; so the rows stream to a temporary part and the sheet is assembled at the end.
     with tempfile.TemporaryFile() as body:
@@ -390,7 +416,10 @@ def _write_section_sheet(z, n: int, doc, section, progress, done) -> None:
                 if not chunk:
                     break
                 raw.write(chunk)
-            raw.write(b"</sheetData></worksheet>")
+            raw.write(_sheet_tail(sheet, doc.title).encode("utf-8"))
+    # The header to repeat on every printed page: the table's, when the sheet holds
+    # one table (a sheet of several would repeat the first table's over the others).
+    return freeze if len(section.tables) == 1 else None
 
 
 def _write_cover_sheet(z, n: int, doc: ReportDocument) -> None:
@@ -424,10 +453,11 @@ def _write_cover_sheet(z, n: int, doc: ReportDocument) -> None:
     with z.open(f"xl/worksheets/sheet{n}.xml", "w") as raw:
         raw.write(_sheet_head(None, sheet).encode("utf-8"))
         raw.write(body.getvalue())
-        raw.write(b"</sheetData></worksheet>")
+        raw.write(_sheet_tail(sheet, doc.title).encode("utf-8"))
 
 
-def _write_package(z, names: list[str], parts: list[int], doc: ReportDocument) -> None:
+def _write_package(z, names: list[str], parts: list[int], doc: ReportDocument,
+                   title_rows: list[int | None]) -> None:
     sheets_ct = "".join(
         f'<Override PartName="/xl/worksheets/sheet{n}.xml" '
         'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
@@ -465,10 +495,21 @@ def _write_package(z, names: list[str], parts: list[int], doc: ReportDocument) -
                f"{rels}</Relationships>")
     sheets = "".join(f'<sheet name="{_xml_text(name).replace(chr(34), "&quot;")}" sheetId="{i + 1}" '
                      f'r:id="rId{i + 1}"/>' for i, name in enumerate(names))
+    # Print titles: each sheet's table header repeats at the top of every printed page.
+    defined = "".join(
+        f'<definedName name="_xlnm.Print_Titles" localSheetId="{i}">'
+        f"{_xml_text(_quote_sheet(name))}!${row}:${row}</definedName>"
+        for i, (name, row) in enumerate(zip(names, title_rows)) if row)
     z.writestr("xl/workbook.xml",
                f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-               f'<workbook xmlns="{_NS}" xmlns:r="{_REL}"><sheets>{sheets}</sheets></workbook>')
+               f'<workbook xmlns="{_NS}" xmlns:r="{_REL}"><sheets>{sheets}</sheets>'
+               + (f"<definedNames>{defined}</definedNames>" if defined else "") + '</workbook>')
     z.writestr("xl/styles.xml", _STYLES)
+
+
+def _quote_sheet(name: str) -> str:
+    """A sheet name as a formula reference: 'Equipment register', quotes doubled."""
+    return "'" + name.replace("'", "''") + "'"
 
 
 # --- CSV ------------------------------------------------------------------------------

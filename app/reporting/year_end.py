@@ -500,4 +500,4 @@ SPEC = ReportSpec(
     description="For the business office: holdings by site and category as of the fiscal-year end, "
                 "the capital assets roll-forward with depreciation, the equipment register, "
                 "additions, disposals, items not verified and the E-Rate register.",
-    params=("fiscal_year", "site"), formats=("pdf", "xlsx"), build=build, order=5)
+    params=("fiscal_year", "site"), formats=("pdf", "xlsx", "csv"), build=build, order=5)

@@ -160,3 +160,29 @@ def test_gc_paused_nests_and_restores():
         with gc_paused():
             raise RuntimeError("a failed report")
     assert gc.isenabled()
+
+
+def test_xlsx_sheets_print_one_page_wide_with_repeated_headers(tmp_path):
+    """Each sheet prints fitted to one page wide (as many long as it takes),
+    landscape when its columns are wider than a portrait page, with the table's
+    header repeated on every page and the panes frozen under it."""
+    narrow = Table([Column("Tag"), Column("Cost", "money")], [(f"QM-{i:05d}", D("1.00")) for i in range(300)])
+    wide = Table([Column(f"Column {i}", width=2) for i in range(9)],
+                 [tuple(f"value {i}-{j}" for j in range(9)) for i in range(40)])
+    doc = ReportDocument(title="Print test", organisation="Test USD", cover=Cover("Print test"),
+                         sections=[Section("Narrow", "Narrow", tables=[narrow]),
+                                   Section("Wide", "Wide", intro="Every column.", tables=[wide]),
+                                   Section("Two", "Two tables", tables=[narrow, wide])])
+    wb = openpyxl.load_workbook(write(doc, tmp_path / "p.xlsx"))
+    cover, n, w, two = wb.worksheets
+    for ws in wb.worksheets:
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
+        assert "Page &P of &N" in ws.oddFooter.right.text
+    assert n.page_setup.orientation == "portrait" and w.page_setup.orientation == "landscape"
+    header = [r for r in range(1, 12) if n.cell(r, 1).value == "Tag"][0]
+    assert n.print_title_rows == f"${header}:${header}" and n.freeze_panes == f"A{header + 1}"
+    header = [r for r in range(1, 12) if w.cell(r, 1).value == "Column 0"][0]
+    assert w.print_title_rows == f"${header}:${header}" and w.freeze_panes == f"A{header + 1}"
+    assert two.print_title_rows is None  # the first table's header would sit over the second
+    assert cover.print_title_rows is None
