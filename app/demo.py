@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+import re
 from decimal import Decimal
 from typing import Callable
 
@@ -161,20 +162,34 @@ def _upc(first11: str) -> str:
     return first11 + str((10 - odd % 10) % 10)
 
 
+# A serial pattern's parts: a choice "(PHB|VNB)", a class "[A-Z0-9]{7}" or
+# "{10,12}", or a literal character.
+_PATTERN_PART = re.compile(r"\(([A-Z0-9|]+)\)|\[([^\]]+)\]\{(\d+)(?:,(\d+))?\}|([A-Z0-9-])")
+_ALNUM = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
+_parsed_patterns: dict[str, list] = {}
+
+
 def _serial(rng: random.Random, pattern: str | None, n: int) -> str:
-    alnum = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
-    if pattern and pattern.startswith("^5CD"):
-        return "5CD" + "".join(rng.choice(alnum) for _ in range(7))
-    if pattern and pattern.startswith("^PF"):
-        return "PF" + "".join(rng.choice(alnum) for _ in range(6))
-    if pattern and pattern[1:4] in ("FOC", "FCH"):
-        return pattern[1:4] + "".join(rng.choice(alnum) for _ in range(8))
-    if pattern and pattern.startswith("^[0-9]{15}"):  # a hotspot's IMEI
-        return "35" + "".join(rng.choice("0123456789") for _ in range(13))
-    if pattern and pattern.startswith("^Q"):
-        s = "".join(rng.choice(alnum) for _ in range(12))
+    """A serial that matches the model's pattern (so intake and the register
+    agree about what the maker's serials look like)."""
+    if not pattern:
+        return "".join(rng.choice(_ALNUM) for _ in range(7)) + f"{n % 1000:03d}"
+    if pattern.startswith("^Q"):  # Meraki: Q2XX-XXXX-XX
+        s = "".join(rng.choice(_ALNUM) for _ in range(12))
         return pattern[1:3] + f"{s[:4]}-{s[4:8]}-{s[8:12]}"[:12]
-    return "".join(rng.choice(alnum) for _ in range(7)) + f"{n % 1000:03d}"
+    parts = _parsed_patterns.get(pattern)
+    if parts is None:
+        parts = _parsed_patterns[pattern] = _PATTERN_PART.findall(pattern.strip("^$"))
+    out = []
+    for choice, cls, lo, hi, literal in parts:
+        if choice:
+            out.append(rng.choice(choice.split("|")))
+        elif cls:
+            chars = "0123456789" if cls == "0-9" else _ALNUM
+            out.append("".join(rng.choice(chars) for _ in range(rng.randint(int(lo), int(hi or lo)))))
+        else:
+            out.append(literal)
+    return "".join(out)
 
 
 def fiscal_year(d: dt.date) -> int:
@@ -322,7 +337,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
         # size, so that Chromebooks (bought by the hundred) end up about their
         # share of the register, not nine in ten.
         sizes = {"Chromebooks": (30, 400), "Laptops": (10, 60), "Desktops": (10, 40),
-                 "Tablets": (20, 120), "Hotspots": (10, 60)}
+                 "Tablets": (20, 120), "Hotspots": (10, 60), "Firewalls": (1, 2), "Servers": (1, 3)}
         weights = [m[5] / (sum(sizes.get(m[3], (1, 12))) / 2) for m in MODELS]
         start = today.replace(year=today.year - 8, day=min(today.day, 28))
         span = (today - start).days

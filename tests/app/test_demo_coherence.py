@@ -236,3 +236,13 @@ def test_same_seed_same_district(tmp_path):
             "SELECT asset_id, reported, problem, status, cost, returned FROM repair ORDER BY id")])
         close_database()
     assert dumps[0][0] and dumps[0] == dumps[1]
+
+
+def test_serials_match_their_models_patterns(demo):
+    import re
+    database, _ = demo
+    found = rows(database, "SELECT a.tag, a.serial, m.serial_pattern FROM asset a "
+                           "JOIN hardware_model m ON m.id = a.model_id WHERE m.serial_pattern IS NOT NULL")
+    assert len(found) > 1000
+    bad = [(tag, serial, pattern) for tag, serial, pattern in found if not re.match(pattern, serial)]
+    assert not bad, bad[:5]
