@@ -62,7 +62,7 @@ def gc_paused():
 
 # Cell styles (indexes into cellXfs below).
 S_NORMAL, S_BOLD, S_DATE, S_TIME, S_MONEY, S_MONEY_B, S_TITLE, S_PCT, S_INT, S_INT_B, \
-    S_NUM, S_NUM_B, S_PCT_B, S_SUB = range(14)
+    S_NUM, S_NUM_B, S_PCT_B, S_SUB, S_WRAP = range(15)
 _KIND_STYLE = {"money": (S_MONEY, S_MONEY_B), "int": (S_INT, S_INT_B), "number": (S_NUM, S_NUM_B),
                "percent": (S_PCT, S_PCT_B), "date": (S_DATE, S_DATE), "datetime": (S_TIME, S_TIME),
                "text": (S_NORMAL, S_BOLD)}
@@ -81,7 +81,7 @@ _STYLES = (
     '<fill><patternFill patternType="gray125"/></fill></fills>'
     '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="14">'
+    '<cellXfs count="15">'
     '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
     '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
     '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
@@ -96,6 +96,8 @@ _STYLES = (
     '<xf numFmtId="4" fontId="1" fillId="0" borderId="0" xfId="0" applyNumberFormat="1" applyFont="1"/>'
     '<xf numFmtId="10" fontId="1" fillId="0" borderId="0" xfId="0" applyNumberFormat="1" applyFont="1"/>'
     '<xf numFmtId="0" fontId="3" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+    '<xf numFmtId="0" fontId="3" fillId="0" borderId="0" xfId="0" applyFont="1" applyAlignment="1">'
+    '<alignment wrapText="1" vertical="top"/></xf>'
     '</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
     '</styleSheet>')
 _NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -216,12 +218,14 @@ class _Sheet:
         self.letters = [_column_letters(i) for i in range(width)]
         self.widths: dict[int, float] = {}
         self.cols = 1
+        self.merges: list[str] = []  # "A3:H3": a line of text across the table's width
 
-    def row(self, cells: list[str]) -> int:
+    def row(self, cells: list[str], height: float | None = None) -> int:
         self.r += 1
         if len(cells) > self.cols:
             self.cols = len(cells)
-        self.buf.append(f'<row r="{self.r}">{"".join(cells)}</row>')
+        ht = f' ht="{height:.1f}" customHeight="1"' if height else ""
+        self.buf.append(f'<row r="{self.r}"{ht}>{"".join(cells)}</row>')
         if len(self.buf) >= 1000:
             self.flush()
         return self.r
@@ -236,6 +240,15 @@ class _Sheet:
 
     def want(self, i: int, chars: float) -> None:
         self.widths[i] = max(self.widths.get(i, 0), min(chars, 60))
+
+    def text_across(self, text: str, span: int, chars: float) -> None:
+        """A line of prose (a subtitle, an intro) wrapped across the first ``span``
+        columns (about ``chars`` wide) rather than running off past the table, where
+        a spreadsheet would print it on pages of its own or shrink the sheet to fit."""
+        lines = max(1, -(-int(len(text) * 1.1) // max(int(chars), 1)))
+        r = self.row([_text_cell(self.ref(0), text, S_WRAP)], height=15.0 * lines + 2)
+        if span > 1:
+            self.merges.append(f"A{r}:{_column_letters(span - 1)}{r}")
 
     def flush(self) -> None:
         if self.buf:
@@ -260,7 +273,10 @@ def _sheet_tail(sheet: _Sheet, title: str) -> str:
     page wide) and a footer with the report's title and page numbers."""
     orientation = "landscape" if sheet_width(sheet) > PORTRAIT_MAX_CHARS else "portrait"
     footer = _xml_text(f"&L{title.replace('&', '&&')}&RPage &P of &N")
-    return ('</sheetData><printOptions horizontalCentered="1"/>'
+    merges = (f'<mergeCells count="{len(sheet.merges)}">'
+              + "".join(f'<mergeCell ref="{m}"/>' for m in sheet.merges) + "</mergeCells>"
+              if sheet.merges else "")
+    return ('</sheetData>' + merges + '<printOptions horizontalCentered="1"/>'
             '<pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>'
             f'<pageSetup paperSize="1" orientation="{orientation}" fitToWidth="1" fitToHeight="0"/>'
             f'<headerFooter><oddFooter>{footer}</oddFooter></headerFooter></worksheet>')
@@ -285,22 +301,27 @@ def _value_width(v) -> float:
     if v is None:
         return 0
     if isinstance(v, Decimal):
-        return len(f"{v:,.2f}") + 3
+        return len(f"{v:,.2f}") + 5
     if isinstance(v, dt.datetime):
         return 17
     if isinstance(v, dt.date):
-        return 11
-    return len(str(v)) + 1
+        return 12
+    # Spreadsheet fonts other than Calibri (LibreOffice's) run about a tenth wider.
+    return len(str(v)) * 1.1 + 2
 
 
 def _write_section(sheet: _Sheet, doc: ReportDocument, section: Section, progress, done: list) -> int | None:
     """Write one section's rows; returns the row to freeze panes under (or None)."""
     sheet.row([_text_cell(sheet.ref(0), section.title, S_TITLE)])
+    # Prose lines wrap across the first table's columns (or the figures' two).
+    first = list(section.tables[0].columns) if section.tables else []
+    span = max(len(first), 2)
+    chars = sum(max(len(c.title) + 2, c.width * 9) for c in first) if first else 60
     sub = " — ".join(p for p in (doc.organisation, doc.title, doc.subtitle) if p)
     if sub:
-        sheet.row([_text_cell(sheet.ref(0), sub, S_SUB)])
+        sheet.text_across(sub, span, chars)
     if section.intro:
-        sheet.row([_text_cell(sheet.ref(0), section.intro, S_SUB)])
+        sheet.text_across(section.intro, span, chars)
     freeze = None
     if section.figures:
         sheet.blank()
@@ -352,6 +373,10 @@ def _write_section(sheet: _Sheet, doc: ReportDocument, section: Section, progres
                 out.append(f'<c r="{letters[i]}{r}"{tail}')
             sheet.row(out)
             add(sums, row)
+            if n < 200:  # columns as wide as what they hold (the first rows tell)
+                for i, v in enumerate(row):
+                    if v is not None:
+                        sheet.want(i, _value_width(v))
             n += 1
             if progress and n % 5000 == 0:
                 done[0] += 5000
@@ -362,6 +387,8 @@ def _write_section(sheet: _Sheet, doc: ReportDocument, section: Section, progres
         if totals is not None:
             sheet.row([_cell(sheet.ref(i), v, kinds[i] if i < len(kinds) else "text", bold=True)
                        for i, v in enumerate(totals)])
+            for i, v in enumerate(totals):
+                sheet.want(i, _value_width(v) + 1)  # bold figures need a little more
     for chart in section.charts:
         sheet.blank()
         sheet.row([_text_cell(sheet.ref(0), chart.title, S_BOLD)])
