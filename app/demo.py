@@ -523,8 +523,14 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
                     person = queue.pop()
                     if cat == "Chromebooks":
                         room_id = rng.choice(rooms["classroom"])  # their homeroom
+                    elif cat == "Laptops":
+                        room_id = rng.choice(rooms["classroom"] + rooms["office"])  # where they work
+                    else:
+                        room_id = rooms["library"]  # lent from the library's desk
                 elif cat in ("Chromebooks", "Hotspots"):
                     room_id = rooms["library"]  # loaners
+                elif not deployed_to_room and cat != "Backup tapes":
+                    room_id = rooms["storage"]  # a spare, waiting to be deployed
             room = loc_name[room_id]
             held_by_room = room_id if deployed_to_room else None
             if person or held_by_room:
