@@ -633,14 +633,14 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
         aid_of = [0] * (n + 1)
         for tag, aid in tag_id.items():
             aid_of[int(tag[len(prefix):])] = aid
-        del rows
+        rows.clear()
 
         step("History and loans", 5)
         insert_rows("history_entry", ("entity", "entity_id", "action", "field", "old", "new", "old_id",
                                       "new_id", "who", "at", "note"),
                     (("asset", aid_of[h[0]], h[1], h[2], h[3], h[4], h[5], h[6], user, h[7], h[8])
                      for h in hist))
-        del hist
+        hist.clear()
         insert_rows("loan", ("asset_id", "person_id", "location_id", "out_at", "due", "condition_out",
                              "agreement_signed", "language", "out_by"),
                     ((aid_of[num], pid, lid, out, due, "good", signed, lang, user)

@@ -10,6 +10,7 @@ they went out.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections import Counter
 from decimal import Decimal
 
@@ -57,7 +58,7 @@ def test_the_inventory_rules_hold(demo):
 
 
 def test_erate_gear_is_bought_and_installed_within_its_funding_year(demo):
-    database, today = demo
+    database, _ = demo
     found = rows(database, "SELECT tag, purchase_date, in_service_date, erate_funding_year, erate_frn "
                            "FROM asset WHERE funding_type = 'erate'")
     assert len(found) >= 10
@@ -72,7 +73,7 @@ def test_erate_gear_is_bought_and_installed_within_its_funding_year(demo):
 
 
 def test_capital_items_in_service_are_deployed_in_network_rooms(demo):
-    database, today = demo
+    database, _ = demo
     found = rows(database, """
         SELECT a.tag, a.status, l.name, a.assigned_location_id, c.name
         FROM asset a JOIN location l ON l.id = a.location_id
@@ -125,7 +126,7 @@ def test_capital_additions_and_disposals_every_year(demo):
 
 
 def test_students_grades_fit_their_school(demo):
-    database, today = demo
+    database, _ = demo
     found = rows(database, "SELECT p.grade, s.code FROM person p JOIN site s ON s.id = p.site_id "
                            "WHERE p.kind = 'student'")
     assert found
@@ -135,7 +136,7 @@ def test_students_grades_fit_their_school(demo):
 
 
 def test_one_chromebook_per_student_plus_loaners(demo):
-    database, today = demo
+    database, _ = demo
     held = rows(database, """
         SELECT p.id, p.site_id, a.site_id, COUNT(*) FROM loan l
         JOIN person p ON p.id = l.person_id JOIN asset a ON a.id = l.asset_id
@@ -158,7 +159,7 @@ def test_one_chromebook_per_student_plus_loaners(demo):
 
 
 def test_hotspots_are_lent_to_families(demo):
-    database, today = demo
+    database, _ = demo
     lent = rows(database, """
         SELECT c.name, COUNT(*) FROM loan l JOIN person p ON p.id = l.person_id
         JOIN asset a ON a.id = l.asset_id JOIN hardware_model m ON m.id = a.model_id
@@ -193,7 +194,7 @@ def test_loans_fall_inside_the_assets_life(demo):
     for aid, out, back in rows(database, "SELECT asset_id, out_at, returned_at FROM loan ORDER BY out_at"):
         spans.setdefault(aid, []).append((as_datetime(out), as_datetime(back)))
     for aid, loans in spans.items():
-        for (o1, b1), (o2, _) in zip(loans, loans[1:]):
+        for (_, b1), (o2, _) in itertools.pairwise(loans):
             assert b1 is not None and b1 <= o2, (aid, loans)
 
 
@@ -212,7 +213,7 @@ def test_repairs_and_audits_fall_inside_the_assets_life(demo):
 def test_readme_tags_name_the_kind_of_thing_they_say(demo):
     """The README's examples name QM-000004 as a computer, QM-000010 as a
     printer and LOC-00049 as Room 214 at Lincoln High."""
-    database, today = demo
+    database, _ = demo
     kinds = dict(rows(database, """
         SELECT a.tag, c.name FROM asset a JOIN hardware_model m ON m.id = a.model_id
         JOIN category c ON c.id = m.category_id WHERE a.tag IN ('QM-000004', 'QM-000010')"""))
@@ -230,8 +231,8 @@ def test_same_seed_same_district(tmp_path):
         dumps.append([rows(database, sql) for sql in (
             "SELECT * FROM asset ORDER BY id",
             "SELECT * FROM loan ORDER BY id",
-            "SELECT entity_id, action, field, old, new, at FROM history_entry "
-            "WHERE entity = 'asset' ORDER BY id",
+            ("SELECT entity_id, action, field, old, new, at FROM history_entry "
+             "WHERE entity = 'asset' ORDER BY id"),
             "SELECT kind, first_name, last_name, id_number, site_id, grade FROM person ORDER BY id",
             "SELECT asset_id, reported, problem, status, cost, returned FROM repair ORDER BY id")])
         close_database()

@@ -19,10 +19,11 @@ def _district():
     model = catalog.create_model("Catalyst 9300-48P", manufacturer="Cisco", category_id=cat.id)
     made = []
     for n, serial in enumerate(["FOCTXYRT7SE", "FOC2233X0QZ", "FG200FTK22904113XYZQ"]):
-        made.append(assets.create(dict(model_id=model.id, location_id=mdf.id, cost="7495.00",
-                                       serial=serial, purchase_date=f"2025-0{n + 7}-15",
-                                       funding_type="erate", erate_frn=f"25990{n:05d}",
-                                       erate_funding_year=2025, in_service_date=f"2025-0{n + 7}-20")))
+        made.append(assets.create({"model_id": model.id, "location_id": mdf.id, "cost": "7495.00",
+                                   "serial": serial, "purchase_date": f"2025-0{n + 7}-15",
+                                   "funding_type": "erate", "erate_frn": f"25990{n:05d}",
+                                   "erate_funding_year": 2025,
+                                   "in_service_date": f"2025-0{n + 7}-20"}))
     return made
 
 
@@ -34,7 +35,8 @@ def test_register_as_csv_pdf_and_printable_xlsx(db, tmp_path, capsys):
     out = tmp_path / "ye.csv"
     assert main(["--db", target, "report", "year-end", "--fiscal-year", "2026", "--format", "csv",
                  "-o", str(out)]) == 0
-    rows = list(csv.DictReader(open(out, encoding="utf-8-sig")))
+    with open(out, encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
     assert sorted(r["Serial"] for r in rows) == sorted(a.serial for a in made)
     assert {r["Cost"] for r in rows} == {"7495.00"} and rows[0]["Tag"].startswith("QM-")
 
