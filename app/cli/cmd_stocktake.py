@@ -135,7 +135,9 @@ def run_close(args) -> int:
           f"retired/disposed found {c['inactive']}, duplicate scans {rec.duplicates}")
     for verdict in ("missing", "misplaced", "other_site", "unknown", "inactive", "on_loan"):
         for ln in rec.of(verdict):
-            extra = f" (on loan to {ln.holder})" if ln.holder else ""
+            # A missing asset with a holder is checked out to a room (where it should be).
+            lent = "checked out to" if ln.verdict == "missing" else "on loan to"
+            extra = f" ({lent} {ln.holder})" if ln.holder else ""
             where = f"expected {ln.expected or '—'}" + (f", scanned in {ln.scanned}" if ln.scanned else "")
             print(f"  {ln.label:<28} {ln.tag or ln.code:<14} {where}{extra}")
     if actions is None:
