@@ -139,7 +139,11 @@ def demo_folder(tmp_path_factory):
     folder = tmp_path_factory.mktemp("readme")
     db = str(folder / "demo.sqlite")
     # The examples run in the temporary folder, on this tree's code.
+    # User folders (label calibration offsets, custom templates) are the temporary
+    # folder's too, so an example never writes into the real user's settings.
     env = dict(os.environ, QUARTERMASTER_DB=db, QM_USER="readme",
+               XDG_CONFIG_HOME=str(folder / "config"), XDG_DATA_HOME=str(folder / "data"),
+               XDG_CACHE_HOME=str(folder / "cache"),
                PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     subprocess.run([sys.executable, "-m", "app", "demo"], cwd=folder, env=env, check=True,
                    capture_output=True, timeout=300)
@@ -171,4 +175,6 @@ def test_every_readme_example_runs(demo_folder):
             failures.append(f"{command}\n    exit {done.returncode}: "
                             f"{(done.stderr or done.stdout).strip()[-600:]}")
     assert ran > 30
+    # The calibration example wrote into the temporary user folder, not the real one.
+    assert list((folder / "config").rglob("*")), "labels --set-offset wrote outside the test folder"
     assert not failures, "README examples that fail on the demo:\n" + "\n".join(failures)
