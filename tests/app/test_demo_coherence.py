@@ -115,14 +115,17 @@ def test_capital_additions_and_disposals_every_year(demo):
         h = history[aid]
         assert set(h) >= {"status", "disposal_date", "disposal_method", "disposal_proceeds"}
         assert h["status"] == ("disposed", as_date(gone))
-    # And the year-end report of each completed year sees them.
-    ye_figures = {}
-    for fy in (years[0] + 1, years[-1]):
-        ye = compute(fy)
-        added = sum(r.additions for r in ye.roll)
-        removed = sum(r.disposals for r in ye.roll)
+    # And the year-end report of each completed year sees them, and the years tie:
+    # each year's ending balance is the next one's beginning.
+    ending = None
+    for fy in years:
+        roll = compute(fy).roll
+        begin, added, removed, end = (sum(getattr(r, f) for r in roll)
+                                      for f in ("beginning", "additions", "disposals", "ending"))
         assert added > 0 and removed > 0, (fy, added, removed)
-        ye_figures[fy] = (added, removed)
+        assert begin + added - removed == end, fy
+        assert ending is None or begin == ending, (fy, begin, ending)
+        ending = end
 
 
 def test_students_grades_fit_their_school(demo):
