@@ -297,10 +297,10 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
         people = []
         for i in range(n_staff):
             first, last = rng.choice(FIRST), rng.choice(LAST)
-            people.append(("staff", first, last, f"E{100 + i}",
+            people.append(("staff", first, last, f"E{10000 + i}",
                            f"{first[0].lower()}{last.lower().replace(chr(39), '')}{i}@riverside.k12.example",
                            None, rng.choice(list(site_ids.values())), "es" if rng.random() < 0.1 else "en",
-                           rng.random() > 0.03 or i == 0, None, now, now, 1))
+                           rng.random() > 0.03 or i < 2, None, now, now, 1))
         for i in range(n_students):
             first, last = rng.choice(FIRST), rng.choice(LAST)
             site_id = rng.choices(school_sites, school_weights)[0]
@@ -326,7 +326,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
             if r[1] == "student" and r[6]:
                 students_waiting.setdefault(r[5], []).append(r)
         families_waiting = [r for r in person_rows if r[1] == "family"]
-        staff_waiting = staff[1:]  # the first (E100) stays free for the README's examples
+        staff_waiting = staff[2:]  # the first two (E10000, E10001) stay free for the README's examples
         for queue in (*students_waiting.values(), families_waiting, staff_waiting):
             rng.shuffle(queue)
         counts["people"] = len(people)
@@ -744,7 +744,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
             seats.append((lic_ids["SketchUp Studio for Schools"], aid, None, now, user))
         for aid in by_cat.get("Servers", [])[:3]:
             seats.append((lic_ids["Veeam Backup & Replication"], aid, None, now, user))
-        for s in rng.sample(staff[1:], min(4, len(staff) - 1)):
+        for s in rng.sample(staff[2:], min(4, len(staff) - 2)):
             seats.append((lic_ids["Tableau Desktop"], None, s[0], now, user))
         insert_rows("seat", ("license_id", "asset_id", "person_id", "assigned_at", "by"), seats)
         counts["licenses"], counts["seats"] = len(licenses), len(seats)
