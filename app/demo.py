@@ -382,6 +382,8 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
             for model in MODELS:
                 order(model, 1, today - dt.timedelta(days=rng.randint(40, 700)))
             remaining -= len(MODELS)
+        if assets >= 400:
+            remaining -= 10  # the spares that become QM-000101…110 (below)
         # Capital equipment is bought every fiscal year (a switch refresh, a
         # firewall, a server), so every year-end has additions.
         fy_first, fy_last = fiscal_year(start), fiscal_year(today)
@@ -438,7 +440,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
             due = dt.date(day.year, 6, 12)
             return due if due > day else dt.date(day.year + 1, 6, 12)
 
-        def add(model, day, po, supplier, funding, fname, frn, fyear, site_id, gone=None):
+        def add(model, day, po, supplier, funding, fname, frn, fyear, site_id, gone=None, spare=False):
             nonlocal n
             mf, mname, mnum, cat, cost, _, pattern = model
             n += 1
@@ -483,7 +485,9 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
             disposal = (None, None, None)
             end = today
             age_years = (today - day).days / 365.25
-            if gone is not None:
+            if spare:
+                deployed_to_room = False
+            elif gone is not None:
                 status = "disposed"
             elif n > len(MODELS) and age_years > life[cat] + 1 and rng.random() < 0.7:
                 gone = day + dt.timedelta(days=int(365.25 * (life[cat] + rng.random())))
@@ -509,7 +513,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
                 deployed_to_room = False
             elif status == "missing":
                 deployed_to_room = False
-            elif in_service is not None:
+            elif in_service is not None and not spare:
                 # A person's device: one Chromebook per student, one hotspot per
                 # family, one laptop per staff member, while they last.
                 queue = None
@@ -605,12 +609,20 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
                           out.date() if out else end, "student" if cat in ("Chromebooks", "Tablets")
                           else "family" if cat == "Hotspots" else "staff"))
 
+        spares = next(m for m in MODELS if m[1] == "Chromebook 3110")
         for model, size, day, po, supplier, funding, fname, frn, fyear, dest in orders:
             spread = model[3] in ("Chromebooks", "Hotspots") and size > 1  # a district-wide order
             for _ in range(size):
                 if spread:
                     dest = rng.choices(school_sites, school_weights)[0]
                 add(model, day, po, supplier, funding, fname, frn, fyear, dest)
+                if n == 100 and assets >= 400:
+                    # QM-000101…110: spare Chromebooks in Lincoln High's storage, in
+                    # service and free, for the README's check-out, move and retire examples.
+                    bought = today - dt.timedelta(days=120)
+                    for _ in range(10):
+                        add(spares, bought, f"PO-{bought.year % 100:02d}-SPARE", "Dell Technologies",
+                            "general", None, None, None, site_ids["Lincoln High School"], spare=True)
         for model, bought, gone in legacy:
             funding, frn, fyear = "general", None, None
             if model[3] == "Network switches" and rng.random() < 0.7:

@@ -223,6 +223,13 @@ def test_readme_tags_name_the_kind_of_thing_they_say(demo):
     assert kinds == {"QM-000004": "Laptops", "QM-000010": "Printers"}
     assert rows(database, "SELECT s.code, l.name FROM location l JOIN site s ON s.id = l.site_id "
                           "WHERE l.barcode = 'LOC-00049'") == [("LHS", "Room 214")]
+    # QM-000101…110: spare Chromebooks in service at Lincoln High, free to lend.
+    spares = rows(database, """
+        SELECT a.status, a.assigned_person_id, a.assigned_location_id, s.code, a.in_service_date
+        FROM asset a JOIN site s ON s.id = a.site_id
+        WHERE a.tag BETWEEN 'QM-000101' AND 'QM-000110'""")
+    assert len(spares) == 10
+    assert all(r[:4] == ("ready", None, None, "LHS") and r[4] is not None for r in spares), spares
 
 
 def test_same_seed_same_district(tmp_path):
