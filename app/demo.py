@@ -10,7 +10,9 @@ through the driver's bulk path, so 100,000 assets take seconds.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
+import re
 from decimal import Decimal
 from typing import Callable
 
@@ -40,8 +42,8 @@ LAST = ["Garcia", "Smith", "Johnson", "Martinez", "Nguyen", "Brown", "Lopez", "W
 
 SITES = [
     ("District Office", "DO", "1200 Riverside Ave"),
-    ("Riverside High School", "RHS", "400 Eagle Way"),
-    ("Lincoln Middle School", "LMS", "88 Lincoln Blvd"),
+    ("Lincoln High School", "LHS", "400 Eagle Way"),
+    ("Riverside Middle School", "RMS", "88 Lincoln Blvd"),
     ("Jefferson Elementary", "JES", "15 Oak St"),
     ("Washington Elementary", "WES", "902 Pine Rd"),
     ("Roosevelt Elementary", "RES", "77 Lakeview Dr"),
@@ -50,6 +52,19 @@ SITES = [
 ]
 SPECIAL_ROOMS = ["Library", "Computer Lab A", "Computer Lab B", "Front Office", "MDF",
                  "IDF 1", "Gym", "Cafeteria", "Storage", "Staff Lounge"]
+OFFICE_ROOMS = ["Front Office", "MDF", "Storage", "Board Room", "IT Office"]
+# The grades each school teaches (site code → grades); the Adult Education
+# Center's students are adults.
+GRADES = {
+    "LHS": ["9", "10", "11", "12"],
+    "RMS": ["6", "7", "8"],
+    "JES": ["K", "1", "2", "3", "4", "5"],
+    "WES": ["K", "1", "2", "3", "4", "5"],
+    "RES": ["K", "1", "2", "3", "4", "5"],
+    "AEC": ["Adult"],
+}
+# Share of the district's students at each school.
+ENROLLMENT = {"LHS": 30, "RMS": 22, "JES": 14, "WES": 14, "RES": 14, "AEC": 6}
 
 # name, kind, life years, custom fields
 CATEGORIES = [
@@ -67,7 +82,12 @@ CATEGORIES = [
     ("Document cameras", "audio_visual", 5, None),
     ("Backup tapes", "backup_media", 5, None),
     ("Peripherals", "peripheral", 3, None),
+    ("Hotspots", "network", 3, [{"name": "Phone number", "type": "text"}]),
 ]
+# What E-Rate pays for in the demo (category 2 internal connections).
+ERATE_CATS = ("Network switches", "Wireless access points", "Firewalls")
+# What is lent to people (and so has past, returned loans).
+LENT_CATS = ("Chromebooks", "Tablets", "Laptops", "Hotspots", "Projectors", "Document cameras")
 
 # manufacturer, model, model number, category, cost, weight (share of assets), serial pattern
 MODELS = [
@@ -93,6 +113,16 @@ MODELS = [
     ("Quantum", "LTO-8 Data Cartridge", "MR-L8MQN-01", "Backup tapes", "69.95", 1.5, r"^[A-Z0-9]{6}L8$"),
     ("Logitech", "MK270 Keyboard and Mouse", "920-004536", "Peripherals", "24.99", 1, None),
     ("Dell", "WD19S Dock", "WD19S130W", "Peripherals", "189.00", 0.6, None),
+    ("Franklin Wireless", "T10 Mobile Hotspot", "T10", "Hotspots", "99.00", 2, r"^[0-9]{15}$"),
+]
+# Capital items bought every fiscal year (cost over the $5,000 threshold), by name.
+CAPITAL_MODELS = [m for name in ("Catalyst 9300-48P", "MS225-48FP", "FortiGate 200F", "PowerEdge R750")
+                  for m in MODELS if m[1] == name]
+# Capital gear bought before the demo's eight years and disposed of during them.
+LEGACY_MODELS = [
+    ("Cisco", "Catalyst 3850-48P", "WS-C3850-48P-S", "Network switches", "6995.00", 0, r"^FOC[0-9A-Z]{8}$"),
+    ("Dell", "PowerEdge R730", "R730", "Servers", "8450.00", 0, r"^[A-Z0-9]{7}$"),
+    ("Cisco", "ASA 5525-X", "ASA5525-K9", "Firewalls", "7250.00", 0, r"^FCH[0-9A-Z]{8}$"),
 ]
 
 SUPPLIERS = [
@@ -125,29 +155,72 @@ SUPPLIES = [
 ]
 
 
-def _upc(rng: random.Random) -> str:
-    """A valid UPC-A (12 digits with check digit)."""
-    digits = [rng.randrange(10) for _ in range(11)]
+def _upc(first11: str) -> str:
+    """A valid UPC-A: the 11 digits given and their check digit."""
+    digits = [int(c) for c in first11]
     odd = sum(digits[0::2]) * 3 + sum(digits[1::2])
-    return "".join(map(str, digits)) + str((10 - odd % 10) % 10)
+    return first11 + str((10 - odd % 10) % 10)
+
+
+# A serial pattern's parts: a choice "(PHB|VNB)", a class "[A-Z0-9]{7}" or
+# "{10,12}", or a literal character.
+_PATTERN_PART = re.compile(r"\(([A-Z0-9|]+)\)|\[([^\]]+)\]\{(\d+)(?:,(\d+))?\}|([A-Z0-9-])")
+_ALNUM = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
+_parsed_patterns: dict[str, list] = {}
 
 
 def _serial(rng: random.Random, pattern: str | None, n: int) -> str:
-    alnum = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
-    if pattern and pattern.startswith("^5CD"):
-        return "5CD" + "".join(rng.choice(alnum) for _ in range(7))
-    if pattern and pattern.startswith("^PF"):
-        return "PF" + "".join(rng.choice(alnum) for _ in range(6))
-    if pattern and pattern.startswith("^FOC"):
-        return "FOC" + "".join(rng.choice(alnum) for _ in range(8))
-    if pattern and pattern.startswith("^Q"):
-        s = "".join(rng.choice(alnum) for _ in range(12))
+    """A serial that matches the model's pattern (so intake and the register
+    agree about what the maker's serials look like)."""
+    if not pattern:
+        return "".join(rng.choice(_ALNUM) for _ in range(7)) + f"{n % 1000:03d}"
+    if pattern.startswith("^Q"):  # Meraki: Q2XX-XXXX-XX
+        s = "".join(rng.choice(_ALNUM) for _ in range(12))
         return pattern[1:3] + f"{s[:4]}-{s[4:8]}-{s[8:12]}"[:12]
-    return "".join(rng.choice(alnum) for _ in range(7)) + f"{n % 1000:03d}"
+    parts = _parsed_patterns.get(pattern)
+    if parts is None:
+        parts = _parsed_patterns[pattern] = _PATTERN_PART.findall(pattern.strip("^$"))
+    out = []
+    for choice, cls, lo, hi, literal in parts:
+        if choice:
+            out.append(rng.choice(choice.split("|")))
+        elif cls:
+            chars = "0123456789" if cls == "0-9" else _ALNUM
+            out.append("".join(rng.choice(chars) for _ in range(rng.randint(int(lo), int(hi or lo)))))
+        else:
+            out.append(literal)
+    return "".join(out)
 
 
-def _fy(d: dt.date) -> int:
+def fiscal_year(d: dt.date) -> int:
+    """The district's fiscal year a day falls in: FY2026 is July 2025 – June 2026."""
     return d.year + 1 if d.month >= 7 else d.year
+
+
+def erate_year(d: dt.date) -> int:
+    """The E-Rate funding year a day falls in: funding year 2025 is July 1, 2025 –
+    June 30, 2026 (named by the year it starts, unlike the district's fiscal year)."""
+    return d.year if d.month >= 7 else d.year - 1
+
+
+def _room_kinds(rooms: list[tuple[int, str]]) -> dict:
+    """A site's rooms by what goes in them."""
+    by_name = {name: loc_id for loc_id, name in rooms}
+    classrooms = [loc_id for loc_id, name in rooms if name.startswith("Room ")]
+    any_room = [loc_id for loc_id, _ in rooms]
+    pick = lambda *names: [by_name[n] for n in names if n in by_name]  # noqa: E731
+    office = pick("Front Office", "Library", "Staff Lounge", "IT Office")
+    return {
+        "MDF": by_name["MDF"],
+        "network": pick("MDF", "IDF 1"),
+        "classroom": classrooms or pick("Board Room", "IT Office", "Front Office"),
+        "common": pick("Library", "Gym", "Cafeteria", "Board Room"),
+        "lab": pick("Computer Lab A", "Computer Lab B", "Library") or pick("IT Office", "Front Office"),
+        "office": office or any_room,
+        "library": (pick("Library") or pick("IT Office", "Storage"))[0],
+        "storage": by_name["Storage"],
+        "IT": (pick("IT Office") or pick("Storage"))[0],
+    }
 
 
 def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = None,
@@ -175,12 +248,14 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
                          "tag_digits": 6})
         insert_rows("site", ("name", "code", "address"), SITES)
         site_ids = id_map("site", "name")
-        rooms_per_site = max(8, assets // 400)
+        rooms_per_site = assets // 400
         loc_rows = []
         for name, code, _ in SITES:
-            specials = SPECIAL_ROOMS if code not in ("DO", "WH") else ["Front Office", "MDF", "Storage", "Board Room", "IT Office"]
-            names = list(specials) + [f"Room {100 * (1 + i // 20) + i % 20 + 1}"
-                                      for i in range(max(0, rooms_per_site - len(specials)))]
+            school = code in GRADES
+            specials = SPECIAL_ROOMS if school else OFFICE_ROOMS
+            # A school has classrooms whatever the demo's size (Room 101…120, 201…).
+            numbered = max(40 if school else 0, rooms_per_site - len(specials))
+            names = list(specials) + [f"Room {100 * (1 + i // 20) + i % 20 + 1}" for i in range(numbered)]
             for room in names:
                 loc_rows.append((site_ids[name], room))
         insert_rows("location", ("site_id", "name"), loc_rows)
@@ -189,25 +264,24 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
             "UPDATE location SET barcode = %s WHERE id = %s" if _pg() else
             "UPDATE location SET barcode = ? WHERE id = ?",
             [(location_code(i), i) for i, _, _ in locs])
-        rooms_by_site: dict[int, list[tuple[int, str]]] = {}
-        for loc_id, site_id, room in locs:
-            rooms_by_site.setdefault(site_id, []).append((loc_id, room))
+        loc_name = {loc_id: room for loc_id, _, room in locs}
+        room_kinds = {site_id: _room_kinds([(loc_id, room) for loc_id, s_id, room in locs if s_id == site_id])
+                      for site_id in site_ids.values()}
         site_name = {v: k for k, v in site_ids.items()}
         counts["sites"], counts["rooms"] = len(SITES), len(locs)
 
         step("Catalog", 1)
-        import json
         insert_rows("category", ("name", "kind", "life_years", "custom_fields"),
                     [(n, k, y, json.dumps(c) if c else None) for n, k, y, c in CATEGORIES])
         cat_ids = id_map("category", "name")
         life = {n: y for n, _, y, _ in CATEGORIES}
-        mfrs = sorted({m[0] for m in MODELS})
+        mfrs = sorted({m[0] for m in MODELS + LEGACY_MODELS})
         insert_rows("manufacturer", ("name",), [(m,) for m in mfrs])
         mfr_ids = id_map("manufacturer", "name")
         insert_rows("hardware_model", ("name", "manufacturer_id", "category_id", "model_number",
                                        "eol_months", "serial_pattern"),
                     [(m, mfr_ids[mf], cat_ids[c], num, 12 * life[c], pat)
-                     for mf, m, num, c, _, _, pat in MODELS])
+                     for mf, m, num, c, _, _, pat in MODELS + LEGACY_MODELS])
         model_ids = id_map("hardware_model", "name")
         insert_rows("supplier", ("name", "contact", "phone", "email", "account_number", "created_at"),
                     [s + (now,) for s in SUPPLIERS])
@@ -215,26 +289,29 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
 
         step("People", 2)
         n_staff = max(30, assets // 12)
-        n_students = max(60, assets // 2)
+        n_students = max(60, assets // 3)
         n_families = max(10, n_students // 12)
-        school_sites = [site_ids[n] for n, c, _ in SITES if c not in ("DO", "WH")]
+        school_sites = [site_ids[n] for n, c, _ in SITES if c in GRADES]
+        school_weights = [ENROLLMENT[c] for n, c, _ in SITES if c in GRADES]
+        code_of = {site_ids[n]: c for n, c, _ in SITES}
         people = []
         for i in range(n_staff):
             first, last = rng.choice(FIRST), rng.choice(LAST)
             people.append(("staff", first, last, f"E{10000 + i}",
                            f"{first[0].lower()}{last.lower().replace(chr(39), '')}{i}@riverside.k12.example",
                            None, rng.choice(list(site_ids.values())), "es" if rng.random() < 0.1 else "en",
-                           rng.random() > 0.03, None, now, now, 1))
+                           rng.random() > 0.03 or i < 2, None, now, now, 1))
         for i in range(n_students):
             first, last = rng.choice(FIRST), rng.choice(LAST)
+            site_id = rng.choices(school_sites, school_weights)[0]
             people.append(("student", first, last, f"S{2000000 + i}", None, None,
-                           rng.choice(school_sites), "es" if rng.random() < 0.25 else "en",
-                           rng.random() > 0.02, str(rng.choice(["K", 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])),
-                           now, now, 1))
+                           site_id, "es" if rng.random() < 0.25 else "en",
+                           rng.random() > 0.02, rng.choice(GRADES[code_of[site_id]]), now, now, 1))
+        family_sites = [s for s in school_sites if code_of[s] != "AEC"]
         for i in range(n_families):
             first, last = rng.choice(FIRST), rng.choice(LAST)
             people.append(("family", first, last, f"F{300000 + i}", None,
-                           f"555-01{i % 100:02d}", rng.choice(school_sites),
+                           f"555-01{i % 100:02d}", rng.choice(family_sites),
                            "es" if rng.random() < 0.35 else "en", True, None, now, now, 1))
         insert_rows("person", ("kind", "first_name", "last_name", "id_number", "email", "phone",
                                "site_id", "language", "active", "grade", "created_at", "updated_at",
@@ -242,173 +319,368 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
         person_rows = db.execute_sql("SELECT id, kind, first_name, last_name, id_number, site_id, active "
                                      "FROM person ORDER BY id").fetchall()
         staff = [r for r in person_rows if r[1] == "staff" and r[6]]
-        students_by_site: dict[int, list] = {}
+        # Who is still waiting for a device: each student one Chromebook (at
+        # their own school), each family one hotspot, each staff member one laptop.
+        students_waiting: dict[int, list] = {}
         for r in person_rows:
             if r[1] == "student" and r[6]:
-                students_by_site.setdefault(r[5], []).append(r)
+                students_waiting.setdefault(r[5], []).append(r)
+        families_waiting = [r for r in person_rows if r[1] == "family"]
+        staff_waiting = staff[2:]  # the first two (E10000, E10001) stay free for the README's examples
+        for queue in (*students_waiting.values(), families_waiting, staff_waiting):
+            rng.shuffle(queue)
         counts["people"] = len(people)
 
         step("Purchases", 3)
-        weights = [m[5] for m in MODELS]
-        start = today.replace(year=today.year - 8)
+        this_school_year = dt.date(today.year if today.month >= 8 else today.year - 1, 8, 15)
+        # An order's model is picked by its share of assets over its usual order
+        # size, so that Chromebooks (bought by the hundred) end up about their
+        # share of the register, not nine in ten.
+        sizes = {"Chromebooks": (30, 400), "Laptops": (10, 60), "Desktops": (10, 40),
+                 "Tablets": (20, 120), "Hotspots": (10, 60), "Firewalls": (1, 2), "Servers": (1, 3)}
+        weights = [m[5] / (sum(sizes.get(m[3], (1, 12))) / 2) for m in MODELS]
+        start = today.replace(year=today.year - 8, day=min(today.day, 28))
         span = (today - start).days
-        # Orders: batches of one model bought on one PO.
         orders = []
         remaining = assets
         po_no = 0
-        # Every model is bought at least once, so even a small demo holds the
-        # district's infrastructure (E-Rate switches and access points, capital
-        # servers and displays) that the year-end and E-Rate reports are about.
-        firsts = list(MODELS) if assets >= 4 * len(MODELS) else []
-        while remaining > 0:
-            first_order = bool(firsts)
-            model = firsts.pop(0) if first_order else rng.choices(MODELS, weights)[0]
-            cat = model[3]
-            size = {"Chromebooks": rng.randint(30, 400), "Laptops": rng.randint(10, 60),
-                    "Desktops": rng.randint(10, 40), "Tablets": rng.randint(20, 120)}.get(cat, rng.randint(1, 12))
-            if first_order:
-                size = min(size, rng.randint(1, 4))
-            size = min(size, remaining)
-            remaining -= size
+
+        def order(model, size, day):
+            nonlocal po_no
             po_no += 1
-            day = start + dt.timedelta(days=rng.randrange(span))
+            cat = model[3]
             funding, fname, frn, fyear = "general", None, None, None
-            if cat in ("Network switches", "Wireless access points", "Firewalls") and rng.random() < 0.85:
-                fyear = _fy(day)
+            if cat in ERATE_CATS and rng.random() < 0.85:
+                fyear = erate_year(day)
                 funding, frn = "erate", f"{fyear % 100:02d}99{rng.randrange(10**6):06d}"
-            elif cat == "Chromebooks" and 2021 <= day.year <= 2023 and rng.random() < 0.6:
+            elif cat == "Chromebooks" and dt.date(2021, 3, 11) <= day <= dt.date(2024, 9, 30) \
+                    and rng.random() < 0.6:
                 funding, fname = "grant", "ESSER III"
+            elif cat == "Hotspots" and dt.date(2021, 7, 1) <= day <= dt.date(2024, 6, 30):
+                funding, fname = "grant", "Emergency Connectivity Fund"
             elif cat in ("Interactive displays", "Projectors") and rng.random() < 0.3:
                 funding, fname = "grant", "Title IV-A"
+            if cat in ("Servers", "Firewalls", "Backup tapes"):
+                dest = site_ids["District Office"]
+            elif cat == "Network switches":
+                dest = rng.choice([site_ids["District Office"]] + school_sites)
+            elif cat in ("Chromebooks", "Hotspots"):
+                dest = rng.choices(school_sites, school_weights)[0]
+            elif cat in ("Laptops", "Desktops", "Printers"):
+                dest = rng.choice([site_ids["District Office"]] + school_sites)
+            else:
+                dest = rng.choice(school_sites)
             supplier = rng.choice(["CDW-G", "SHI International", "Dell Technologies",
                                    "Howard Technology Solutions"])
             orders.append((model, size, day, f"PO-{day.year % 100:02d}-{po_no:05d}", supplier,
-                           funding, fname, frn, fyear))
+                           funding, fname, frn, fyear, dest))
+
+        # The first tags are one of each model, bought in the last two years and
+        # still in use, so the README's examples (QM-000004 a laptop,
+        # QM-000010 a printer) name the same kind of thing on every demo.
+        if assets >= 4 * len(MODELS):
+            for model in MODELS:
+                order(model, 1, today - dt.timedelta(days=rng.randint(40, 700)))
+            remaining -= len(MODELS)
+        if assets >= 400:
+            remaining -= 10  # the spares that become QM-000101…110 (below)
+        # Capital equipment is bought every fiscal year (a switch refresh, a
+        # firewall, a server), so every year-end has additions.
+        fy_first, fy_last = fiscal_year(start), fiscal_year(today)
+        if assets >= 200:
+            for fy in range(fy_first, fy_last + 1):
+                lo = max(dt.date(fy - 1, 7, 1), start)
+                hi = min(dt.date(fy, 6, 30), today - dt.timedelta(days=1))
+                if lo > hi:
+                    continue
+                model = rng.choices(CAPITAL_MODELS, [3, 2, 1, 1])[0]
+                size = min(remaining, rng.randint(1, 2 + assets // 10000))
+                if size > 0:
+                    order(model, size, lo + dt.timedelta(days=rng.randrange((hi - lo).days + 1)))
+                    remaining -= size
+        # Gear bought before the eight years, disposed of during them: the
+        # switches, servers and firewalls each year's refresh replaced.
+        legacy = []
+        if assets >= 200:
+            for fy in range(fy_first, fy_last + 1):
+                lo = max(dt.date(fy - 1, 7, 1), start)
+                hi = min(dt.date(fy, 6, 30), today - dt.timedelta(days=1))
+                if lo > hi:
+                    continue
+                for _ in range(min(remaining, 1 + assets // 20000 + rng.randint(0, 1))):
+                    model = rng.choice(LEGACY_MODELS)
+                    gone = lo + dt.timedelta(days=rng.randrange((hi - lo).days + 1))
+                    bought = gone - dt.timedelta(days=int(365.25 * (life[model[3]] + 0.5 + 2 * rng.random())))
+                    legacy.append((model, bought, gone))
+                    remaining -= 1
+        # This school year's hotspots for families without internet at home.
+        if assets >= 200:
+            size = min(remaining, max(5, assets // 100))
+            order(next(m for m in MODELS if m[3] == "Hotspots"), size,
+                  this_school_year - dt.timedelta(days=rng.randint(10, 60)))
+            remaining -= size
+        while remaining > 0:
+            model = rng.choices(MODELS, weights)[0]
+            cat = model[3]
+            size = rng.randint(*sizes.get(cat, (1, 12)))
+            size = min(size, remaining)
+            remaining -= size
+            order(model, size, start + dt.timedelta(days=rng.randrange(span)))
+        counts["assets"] = assets
 
         step("Assets", 4)
         prefix, digits = "QM-", 6
         rows = []
-        plans = []  # what happens to each asset after it lands
+        hist = []     # (tag number, action, field, old, new, old_id, new_id, at, note)
+        loans = []    # (tag number, person_id, location_id, out_at, due, agreement_signed, language)
+        plans = []    # (tag number, category, status, site_id, purchase day, in service, end of use, holder kind)
         n = 0
-        for model, size, day, po, supplier, funding, fname, frn, fyear in orders:
+
+        def june_after(day: dt.date) -> dt.date:
+            due = dt.date(day.year, 6, 12)
+            return due if due > day else dt.date(day.year + 1, 6, 12)
+
+        def add(model, day, po, supplier, funding, fname, frn, fyear, site_id, gone=None, spare=False):
+            nonlocal n
             mf, mname, mnum, cat, cost, _, pattern = model
-            dest_site = (rng.choice(school_sites) if cat not in ("Servers", "Firewalls", "Backup tapes")
-                         else site_ids["District Office"])
-            for _ in range(size):
-                n += 1
-                tag = format_tag(n, prefix, digits)
-                serial = _serial(rng, pattern, n)
-                site_id = dest_site if rng.random() < 0.9 else rng.choice(list(site_ids.values()))
-                room_id, room = rng.choice(rooms_by_site[site_id])
-                age_years = (today - day).days / 365.25
-                status = "ready"
-                disposal = (None, None, None)
-                if age_years > life[cat] + 1 and rng.random() < 0.7:
-                    if rng.random() < 0.6:
-                        status = "disposed"
-                        ddate = day + dt.timedelta(days=int(365.25 * (life[cat] + rng.random())))
-                        ddate = min(ddate, today - dt.timedelta(days=1))
-                        method = rng.choice(["recycled", "recycled", "sold", "donated", "traded_in"])
-                        proceeds = Decimal("0.00") if method in ("recycled", "donated") else \
-                            (Decimal(cost) * Decimal("0.05")).quantize(Decimal("0.01"))
-                        disposal = (ddate, method, proceeds)
+            n += 1
+            tag = format_tag(n, prefix, digits)
+            serial = _serial(rng, pattern, n)
+            rooms = room_kinds[site_id]
+            in_service = day + dt.timedelta(days=rng.randint(3, 30))
+            if fyear is not None:  # installed within its E-Rate funding year
+                in_service = min(in_service, dt.date(fyear + 1, 6, 30))
+            if in_service >= today:
+                in_service = None  # delivered, not yet installed
+            # Where it lives and who has it.
+            room_id = None
+            person = None
+            deployed_to_room = False
+            if cat in ("Network switches",):
+                room_id = rng.choice(rooms["network"])
+                deployed_to_room = True
+            elif cat in ("Servers", "Firewalls"):
+                room_id = rooms["MDF"]
+                deployed_to_room = True
+            elif cat == "Wireless access points":
+                room_id = rng.choice(rooms["classroom"] + rooms["common"])
+                deployed_to_room = True
+            elif cat in ("Projectors", "Interactive displays", "Document cameras"):
+                room_id = rng.choice(rooms["classroom"])
+                deployed_to_room = rng.random() < 0.92
+            elif cat in ("Desktops", "Peripherals"):
+                room_id = rng.choice(rooms["lab"])
+                deployed_to_room = rng.random() < 0.9
+            elif cat == "Printers":
+                room_id = rng.choice(rooms["office"])
+                deployed_to_room = True
+            elif cat == "Tablets":
+                room_id = rng.choice(rooms["classroom"])
+                deployed_to_room = code_of[site_id] in ("JES", "WES", "RES") and rng.random() < 0.85
+            elif cat == "Backup tapes":
+                room_id = rooms["IT"]
+            if room_id is None:
+                room_id = rooms["storage"]
+            status = "ready"
+            disposal = (None, None, None)
+            end = today
+            age_years = (today - day).days / 365.25
+            if spare:
+                deployed_to_room = False
+            elif gone is not None:
+                status = "disposed"
+            elif n > len(MODELS) and age_years > life[cat] + 1 and rng.random() < 0.7:
+                gone = day + dt.timedelta(days=int(365.25 * (life[cat] + rng.random())))
+                gone = min(gone, today - dt.timedelta(days=1))
+                status = "disposed" if rng.random() < 0.6 else "retired"
+            elif n > len(MODELS) and in_service and rng.random() < 0.004:
+                status = "missing"
+            if in_service is None:
+                deployed_to_room = False
+                room_id = room_kinds[site_ids["Technology Warehouse"]]["storage"]
+                site_id = site_ids["Technology Warehouse"]
+            if gone is not None:
+                gone = max(gone, (in_service or day) + dt.timedelta(days=30))
+                end = gone
+                if status == "disposed":
+                    method = rng.choice(["recycled", "recycled", "sold", "donated", "traded_in"])
+                    proceeds = Decimal("0.00") if method in ("recycled", "donated") else \
+                        (Decimal(cost) * Decimal("0.05")).quantize(Decimal("0.01"))
+                    disposal = (gone, method, proceeds)
+                else:
+                    room_id, site_id = room_kinds[site_ids["Technology Warehouse"]]["storage"], \
+                        site_ids["Technology Warehouse"]
+                deployed_to_room = False
+            elif status == "missing":
+                deployed_to_room = False
+            elif in_service is not None and not spare:
+                # A person's device: one Chromebook per student, one hotspot per
+                # family, one laptop per staff member, while they last.
+                queue = None
+                if cat == "Chromebooks" and rng.random() < 0.95:
+                    queue = students_waiting.get(site_id)
+                elif cat == "Hotspots" and rng.random() < 0.9:
+                    queue = families_waiting
+                elif cat == "Laptops" and rng.random() < 0.85:
+                    queue = staff_waiting
+                if queue:
+                    person = queue.pop()
+                    if cat == "Chromebooks":
+                        room_id = rng.choice(rooms["classroom"])  # their homeroom
+                    elif cat == "Laptops":
+                        room_id = rng.choice(rooms["classroom"] + rooms["office"])  # where they work
                     else:
-                        status = "retired"
-                elif rng.random() < 0.004:
-                    status = "missing"
-                in_service = day + dt.timedelta(days=rng.randint(3, 30))
-                audit = None
-                if status not in ("disposed",) and rng.random() < 0.75:
-                    audit = today - dt.timedelta(days=rng.randint(0, 500))
-                    audit = max(audit, in_service)
-                custom = None
-                if cat in ("Laptops", "Desktops"):
-                    custom = json.dumps({"OS": rng.choice(["Windows 11 Education", "Windows 10 Education"]),
-                                         "RAM (GB)": rng.choice([8, 16, 16, 32])}, sort_keys=True)
-                elif cat == "Chromebooks":
-                    custom = json.dumps({"Auto update expiration": f"{day.year + 8}-06-01"})
-                elif cat in ("Network switches", "Printers"):
-                    custom = json.dumps({"IP address": f"10.{20 + site_id}.{rng.randrange(1, 250)}.{rng.randrange(2, 250)}"})
-                created = dt.datetime.combine(day, dt.time(9, 0)) + dt.timedelta(minutes=n % 480)
-                name = f"{mname}" if cat not in ("Laptops", "Desktops") else f"{room} {cat[:-1].lower()}"
-                rows.append([tag, normalize_tag(tag), serial, serial.upper(), name, model_ids[mname], status,
-                             site_id, room_id, day, Decimal(cost), po, supplier_ids[supplier], funding, fname,
-                             frn, fyear, in_service,
-                             day + dt.timedelta(days=365 * (4 if cat == "Chromebooks" else 3)),
-                             disposal[0], disposal[1], disposal[2], audit, None, custom,
-                             search.asset_doc(tag, serial, name, mf, mname, mnum, room, site_name[site_id], po, frn),
-                             created, created, 1])
-                plans.append((n, cat, status, site_id, day))
+                        room_id = rooms["library"]  # lent from the library's desk
+                elif cat in ("Chromebooks", "Hotspots"):
+                    room_id = rooms["library"]  # loaners
+                elif not deployed_to_room and cat != "Backup tapes":
+                    room_id = rooms["storage"]  # a spare, waiting to be deployed
+            room = loc_name[room_id]
+            held_by_room = room_id if deployed_to_room else None
+            if person or held_by_room:
+                status = "deployed"
+            audit = None
+            if in_service and status != "disposed" and rng.random() < 0.75:
+                audit = max(today - dt.timedelta(days=rng.randint(0, 500)), in_service)
+                audit = min(audit, end)
+            custom = None
+            if cat in ("Laptops", "Desktops"):
+                custom = json.dumps({"OS": rng.choice(["Windows 11 Education", "Windows 10 Education"]),
+                                     "RAM (GB)": rng.choice([8, 16, 16, 32])}, sort_keys=True)
+            elif cat == "Chromebooks":
+                custom = json.dumps({"Auto update expiration": f"{day.year + 8}-06-01"})
+            elif cat in ("Network switches", "Printers"):
+                custom = json.dumps({"IP address": f"10.{20 + site_id}.{rng.randrange(1, 250)}.{rng.randrange(2, 250)}"})
+            elif cat == "Hotspots":
+                custom = json.dumps({"Phone number": f"916-555-{rng.randrange(10000):04d}"})
+            created = dt.datetime.combine(day, dt.time(9, 0)) + dt.timedelta(minutes=n % 480)
+            name = f"{room} desktop" if cat == "Desktops" else mname
+            doc = search.asset_doc(tag, serial, name, mf, mname, mnum,
+                                   f"{person[2]} {person[3]}" if person else None,
+                                   person[4] if person else None, room,
+                                   room if held_by_room else None, site_name[site_id], po, frn)
+            rows.append((tag, normalize_tag(tag), serial, serial.upper(), name, model_ids[mname], status,
+                         site_id, room_id, person[0] if person else None, held_by_room,
+                         day, Decimal(cost), po, supplier_ids[supplier], funding, fname,
+                         frn, fyear, in_service,
+                         day + dt.timedelta(days=365 * (4 if cat == "Chromebooks" else 3)),
+                         disposal[0], disposal[1], disposal[2], audit, None, custom, doc,
+                         created, created, 1))
+            hist.append((n, "create", None, None, tag, None, None,
+                         dt.datetime.combine(day, dt.time(9, 0)), "demo purchase"))
+            at_gone = dt.datetime.combine(gone, dt.time(14, 0)) if gone else None
+            if status == "disposed":  # what services.assets.dispose writes
+                for field, new in (("status", "disposed"), ("disposal_date", gone.isoformat()),
+                                   ("disposal_method", disposal[1]),
+                                   ("disposal_proceeds", f"{disposal[2]:.2f}")):
+                    hist.append((n, "dispose", field, "ready" if field == "status" else None, new,
+                                 None, None, at_gone, None))
+            elif status == "retired":
+                hist.append((n, "retire", "status", "ready", "retired", None, None, at_gone, None))
+            elif status == "missing":
+                hist.append((n, "update", "status", "ready", "missing", None, None,
+                             dt.datetime.combine(max(in_service, today - dt.timedelta(days=rng.randint(30, 300))),
+                                                 dt.time(11)), None))
+            out = None
+            if person:
+                if cat == "Chromebooks" or cat == "Hotspots":
+                    out_day = max(in_service, this_school_year + dt.timedelta(days=rng.randint(0, 20)))
+                else:
+                    out_day = in_service + dt.timedelta(days=rng.randint(0, 14))
+                out_day = min(out_day, today)
+                out = dt.datetime.combine(out_day, dt.time(8, 30)) + dt.timedelta(minutes=rng.randint(0, 400))
+                if cat == "Laptops":
+                    due = None  # a staff member's own laptop
+                elif rng.random() < 0.05 and today - dt.timedelta(days=7) > out_day + dt.timedelta(days=14):
+                    due = today - dt.timedelta(days=rng.randint(1, min(60, (today - out_day).days - 14)))
+                else:
+                    due = june_after(max(today, out_day))
+                loans.append((n, person[0], None, out, due, rng.random() < 0.93,
+                              "es" if rng.random() < 0.2 else "en"))
+                hist.append((n, "check_out", "holder", None, f"{person[2]} {person[3]}", None, person[0],
+                             out, f"due {due.isoformat()}" if due else None))
+                hist.append((n, "check_out", "status", "ready", "deployed", None, None, out, None))
+            elif held_by_room:
+                out = dt.datetime.combine(in_service, dt.time(10, 0))
+                loans.append((n, None, held_by_room, out, None, False, "en"))
+                hist.append((n, "check_out", "holder", None, room, None, held_by_room, out, None))
+                hist.append((n, "check_out", "status", "ready", "deployed", None, None, out, None))
+            plans.append((n, cat, status, site_id, day, in_service,
+                          out.date() if out else end, "student" if cat in ("Chromebooks", "Tablets")
+                          else "family" if cat == "Hotspots" else "staff"))
+
+        spares = next(m for m in MODELS if m[1] == "Chromebook 3110")
+        for model, size, day, po, supplier, funding, fname, frn, fyear, dest in orders:
+            spread = model[3] in ("Chromebooks", "Hotspots") and size > 1  # a district-wide order
+            for _ in range(size):
+                if spread:
+                    dest = rng.choices(school_sites, school_weights)[0]
+                add(model, day, po, supplier, funding, fname, frn, fyear, dest)
+                if n == 100 and assets >= 400:
+                    # QM-000101…110: spare Chromebooks in Lincoln High's storage, in
+                    # service and free, for the README's check-out, move and retire examples.
+                    bought = today - dt.timedelta(days=120)
+                    for _ in range(10):
+                        add(spares, bought, f"PO-{bought.year % 100:02d}-SPARE", "Dell Technologies",
+                            "general", None, None, None, site_ids["Lincoln High School"], spare=True)
+        for model, bought, gone in legacy:
+            funding, frn, fyear = "general", None, None
+            if model[3] == "Network switches" and rng.random() < 0.7:
+                fyear = erate_year(bought)
+                funding, frn = "erate", f"{fyear % 100:02d}99{rng.randrange(10**6):06d}"
+            site_id = site_ids["District Office"] if model[3] != "Network switches" else \
+                rng.choice([site_ids["District Office"]] + school_sites)
+            add(model, bought, f"PO-{bought.year % 100:02d}-{9000 + n % 1000:05d}",
+                rng.choice(["CDW-G", "SHI International"]), funding, None, frn, fyear, site_id, gone=gone)
         insert_rows("asset", ("tag", "tag_key", "serial", "serial_key", "name", "model_id", "status",
-                              "site_id", "location_id", "purchase_date", "cost", "order_number",
+                              "site_id", "location_id", "assigned_person_id", "assigned_location_id",
+                              "purchase_date", "cost", "order_number",
                               "supplier_id", "funding_type", "funding_name", "erate_frn",
                               "erate_funding_year", "in_service_date", "warranty_end",
                               "disposal_date", "disposal_method", "disposal_proceeds",
                               "last_audit_date", "notes", "custom", "search_text", "created_at",
                               "updated_at", "version"), rows)
         settings.set_raw("tag_next", n + 1)
-        counts["assets"] = n
         tag_id = id_map("asset", "tag")
-        del rows
+        aid_of = [0] * (n + 1)
+        for tag, aid in tag_id.items():
+            aid_of[int(tag[len(prefix):])] = aid
+        rows.clear()
 
-        step("History", 5)
-        hist = []
-        for i, (num, cat, status, site_id, day) in enumerate(plans):
-            tag = format_tag(num, prefix, digits)
-            at = dt.datetime.combine(day, dt.time(9, 0))
-            hist.append(("asset", tag_id[tag], "create", None, None, tag, None, None, user, at,
-                         "demo purchase"))
-            if status in ("retired", "disposed", "missing"):
-                hist.append(("asset", tag_id[tag], "update" if status == "missing" else
-                             ("retire" if status == "retired" else "dispose"), "status", "ready",
-                             status, None, None, user, at + dt.timedelta(days=365 * 4), None))
+        step("History and loans", 5)
         insert_rows("history_entry", ("entity", "entity_id", "action", "field", "old", "new", "old_id",
-                                      "new_id", "who", "at", "note"), hist)
-        del hist
-
-        step("Loans", 6)
-        loans, holders, loan_hist = [], [], []
-        this_june = dt.date(today.year if today.month <= 6 else today.year + 1, 6, 12)
-        for num, cat, status, site_id, day in plans:
-            if status != "ready":
-                continue
-            tag = format_tag(num, prefix, digits)
-            aid = tag_id[tag]
-            person = None
-            if cat in ("Chromebooks", "Tablets") and rng.random() < 0.72 and students_by_site.get(site_id):
-                person = rng.choice(students_by_site[site_id])
-            elif cat in ("Laptops",) and rng.random() < 0.85 and staff:
-                person = rng.choice(staff)
-            if person is None:
-                continue
-            out = dt.datetime.combine(max(day, today - dt.timedelta(days=rng.randint(20, 330))),
-                                      dt.time(8, 30)) + dt.timedelta(minutes=rng.randint(0, 400))
-            due = this_june if rng.random() > 0.05 else today - dt.timedelta(days=rng.randint(1, 60))
-            signed = rng.random() < 0.93
-            loans.append((aid, person[0], out, due, "good", signed, "en", user))
-            holders.append((person[0], aid))
-            loan_hist.append(("asset", aid, "check_out", "holder", None, f"{person[2]} {person[3]}",
-                              None, person[0], user, out, f"due {due.isoformat()}"))
-        insert_rows("loan", ("asset_id", "person_id", "out_at", "due", "condition_out",
-                             "agreement_signed", "language", "out_by"), loans)
-        cur = db.connection().cursor()
-        p = "%s" if _pg() else "?"
-        cur.executemany(f"UPDATE asset SET assigned_person_id = {p}, status = 'deployed' WHERE id = {p}",
-                        holders)
-        insert_rows("history_entry", ("entity", "entity_id", "action", "field", "old", "new", "old_id",
-                                      "new_id", "who", "at", "note"), loan_hist)
-        search.refresh_assets([aid for _, aid in holders])  # the holder's name is searchable
-        # Returned loans from past years.
+                                      "new_id", "who", "at", "note"),
+                    (("asset", aid_of[h[0]], h[1], h[2], h[3], h[4], h[5], h[6], user, h[7], h[8])
+                     for h in hist))
+        hist.clear()
+        insert_rows("loan", ("asset_id", "person_id", "location_id", "out_at", "due", "condition_out",
+                             "agreement_signed", "language", "out_by"),
+                    ((aid_of[num], pid, lid, out, due, "good", signed, lang, user)
+                     for num, pid, lid, out, due, signed, lang in loans))
+        # Returned loans from past years: inside the asset's years of use and
+        # before its present loan, to the kind of borrower it is for.
+        pools = {"student": [r for r in person_rows if r[1] == "student"],
+                 "family": families_waiting or [r for r in person_rows if r[1] == "family"],
+                 "staff": staff}
         past = []
-        for aid in rng.sample(list(tag_id.values()), min(len(tag_id), assets // 10)):
-            start_out = dt.datetime.combine(today - dt.timedelta(days=rng.randint(400, 1200)), dt.time(9))
-            back = start_out + dt.timedelta(days=rng.randint(30, 300))
-            person = rng.choice(staff)
-            past.append((aid, person[0], start_out, start_out.date() + dt.timedelta(days=300), back,
+        for num, cat, status, site_id, day, in_service, until, kind in rng.sample(plans, min(len(plans), assets // 10)):
+            if in_service is None or cat not in LENT_CATS:
+                continue
+            room_days = (until - in_service).days - 60
+            if room_days <= 0:
+                continue
+            out_day = in_service + dt.timedelta(days=rng.randrange(room_days))
+            back_day = min(out_day + dt.timedelta(days=rng.randint(30, 300)), until - dt.timedelta(days=1))
+            pool = pools[kind] or staff
+            person = rng.choice(pool)
+            past.append((aid_of[num], person[0], dt.datetime.combine(out_day, dt.time(9)),
+                         june_after(out_day), dt.datetime.combine(back_day, dt.time(15)),
                          "good", rng.choice(["good", "good", "fair", "damaged"]), True, "en", user, user))
         insert_rows("loan", ("asset_id", "person_id", "out_at", "due", "returned_at", "condition_out",
                              "condition_in", "agreement_signed", "language", "out_by", "in_by"), past)
         counts["loans"] = len(loans) + len(past)
+        cur = db.connection().cursor()
+        p = "%s" if _pg() else "?"
 
         step("Repairs", 7)
         repairs = []
@@ -416,18 +688,21 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
                     "Hinge broken", "Paper jam / fuser error", "No display output", "Port damaged",
                     "Liquid spill", "Fan noise / overheating"]
         vendor = supplier_ids["Vector Repair Depot"]
-        for num, cat, status, site_id, day in plans:
-            if status in ("disposed",) or cat in ("Backup tapes", "Peripherals"):
+        held = {num for num, *_ in loans}
+        open_ids = []
+        for num, cat, status, site_id, day, in_service, until, kind in plans:
+            if status == "disposed" or in_service is None or cat in ("Backup tapes", "Peripherals"):
                 continue
             r = rng.random()
-            aid = tag_id[format_tag(num, prefix, digits)]
-            if r < 0.01:
-                reported = today - dt.timedelta(days=rng.randint(1, 45))
+            aid = aid_of[num]
+            if r < 0.01 and status == "ready" and num not in held:
+                reported = max(in_service, today - dt.timedelta(days=rng.randint(1, 45)))
                 repairs.append((aid, reported, rng.choice(problems), vendor, f"RMA{rng.randrange(10**6):06d}",
                                 rng.choice(["open", "sent", "waiting_parts"]), None, None, None,
-                                status if status != "missing" else "ready", user, now))
-            elif r < 0.06:
-                reported = max(day, today - dt.timedelta(days=rng.randint(60, 1500)))
+                                "ready", user, now))
+                open_ids.append((aid,))
+            elif r < 0.06 and (today - in_service).days > 60:
+                reported = in_service + dt.timedelta(days=rng.randrange((today - in_service).days - 45))
                 back = reported + dt.timedelta(days=rng.randint(3, 40))
                 repairs.append((aid, reported, rng.choice(problems), vendor, f"RMA{rng.randrange(10**6):06d}",
                                 "closed" if rng.random() < 0.9 else "unrepairable",
@@ -437,11 +712,8 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
         insert_rows("repair", ("asset_id", "reported", "problem", "vendor_id", "ticket", "status",
                                "cost", "returned", "resolution", "prior_status", "by", "created_at"),
                     repairs)
-        open_ids = [(r[0],) for r in repairs if r[5] in ("open", "sent", "waiting_parts")]
-        cur.executemany(f"UPDATE asset SET status = 'in_repair' WHERE id = {p} AND assigned_person_id IS NULL",
-                        open_ids)
+        cur.executemany(f"UPDATE asset SET status = 'in_repair' WHERE id = {p}", open_ids)
         counts["repairs"] = len(repairs)
-
         step("Licenses", 8)
         exp = lambda days: today + dt.timedelta(days=days)  # noqa: E731
         licenses = [
@@ -466,14 +738,15 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
                     [row + (now, now, 1) for row in licenses])
         lic_ids = id_map("license", "product")
         by_cat: dict[str, list[int]] = {}
-        for num, cat, status, site_id, day in plans:
+        for num, cat, status, *_ in plans:
             if status not in ("disposed", "retired"):
-                by_cat.setdefault(cat, []).append(tag_id[format_tag(num, prefix, digits)])
+                by_cat.setdefault(cat, []).append(aid_of[num])
         seats = []
         computers = by_cat.get("Laptops", []) + by_cat.get("Desktops", [])
         for aid in computers[:]:
             seats.append((lic_ids["Microsoft 365 A3"], aid, None, now, user))
-        for aid in rng.sample(computers, min(55, len(computers))):
+        # The first laptop (QM-000004) has no Adobe seat yet: the README gives it one.
+        for aid in rng.sample(computers[1:], min(55, len(computers) - 1)):
             seats.append((lic_ids["Adobe Creative Cloud"], aid, None, now, user))
         for aid in by_cat.get("Chromebooks", [])[:20000]:
             seats.append((lic_ids["GoGuardian Admin"], aid, None, now, user))
@@ -483,7 +756,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
             seats.append((lic_ids["SketchUp Studio for Schools"], aid, None, now, user))
         for aid in by_cat.get("Servers", [])[:3]:
             seats.append((lic_ids["Veeam Backup & Replication"], aid, None, now, user))
-        for s in rng.sample(staff, min(4, len(staff))):
+        for s in rng.sample(staff[2:], min(4, len(staff) - 2)):
             seats.append((lic_ids["Tableau Desktop"], None, s[0], now, user))
         insert_rows("seat", ("license_id", "asset_id", "person_id", "assigned_at", "by"), seats)
         counts["licenses"], counts["seats"] = len(licenses), len(seats)
@@ -491,7 +764,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
         step("Supplies", 9)
         sup_rows = []
         for name, part, cat, cost, fits, rp, target in SUPPLIES:
-            sup_rows.append((name, part, _upc(rng), cat, "each", rp, target,
+            sup_rows.append((name, part, _upc(f"1925450{len(sup_rows):04d}"), cat, "each", rp, target,
                              f"Shelf {rng.choice('ABCD')}{rng.randint(1, 6)}", Decimal(cost),
                              supplier_ids["Staples Business Advantage"] if cat in ("paper", "toner", "drum")
                              else supplier_ids["CDW-G"], 0, True, now, now))
@@ -502,11 +775,11 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
         fits = [(sup_ids[part], model_ids[m]) for _, part, _, _, ms, _, _ in SUPPLIES for m in ms]
         insert_rows("supply_fit", ("supply_id", "model_id"), fits)
         printers_by_model: dict[int, list[int]] = {}
-        for num, cat, status, site_id, day in plans:
+        for num, cat, status, *_ in plans:
             if cat == "Printers" and status not in ("disposed", "retired"):
                 mid = db.execute_sql(f"SELECT model_id FROM asset WHERE id = {p}",
-                                     (tag_id[format_tag(num, prefix, digits)],)).fetchone()[0]
-                printers_by_model.setdefault(mid, []).append(tag_id[format_tag(num, prefix, digits)])
+                                     (aid_of[num],)).fetchone()[0]
+                printers_by_model.setdefault(mid, []).append(aid_of[num])
         moves, totals = [], {}
         for name, part, cat, cost, ms, rp, target in SUPPLIES:
             sid = sup_ids[part]

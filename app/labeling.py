@@ -77,9 +77,13 @@ def asset_rows(asset_ids: list[int]) -> list[dict]:
     return [found[i] for i in ids]
 
 
-def query_asset_ids(site=None, room=None, category=None, added_since=None, text=None) -> list[int]:
-    """Ids of the assets matching every given filter, ordered by tag."""
+def query_asset_ids(site=None, room=None, category=None, added_since=None, text=None,
+                    include_disposed: bool = False) -> list[int]:
+    """Ids of the assets matching every given filter, ordered by tag. Disposed
+    assets are gone from the district and get no labels unless asked for."""
     q = Asset.select(Asset.id)
+    if not include_disposed:
+        q = q.where(Asset.status != "disposed")
     if site:
         s = site if isinstance(site, int) else catalog.find_site(str(site))
         if s is None:

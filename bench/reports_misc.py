@@ -5,7 +5,7 @@ PDF, XLSX and CSV, with the rows and pages written.
     .venv/bin/python bench/reports_misc.py            # 2,000 and 100,000 assets
     .venv/bin/python bench/reports_misc.py 20000
 
-The demo holds few assets above the $5,000 capitalisation threshold, so the
+The demo holds few assets above the $5,000 capitalization threshold, so the
 depreciation schedule is also timed with the threshold at $500 (on a copy),
 where most computers and displays are on it. The activity log covers the
 whole history (every demo purchase, loan, retirement and disposal).

@@ -5,7 +5,9 @@ signature lines), then each section: its title, intro, key figures, tables
 and bar charts. Every page carries a running header (title and subtitle)
 and a footer ("Generated on …", "Page N of M"). Tables repeat their header
 row on every page, right-align numbers ("$1,234.56"), end with a bold total
-row, show grouped rows under sub-headings and cut text to its column.
+row and show grouped rows under sub-headings. A table cell never loses text:
+what is too long for its column shrinks a little, then wraps onto more lines
+(the row grows), so a serial or a room prints whole.
 
 Drawn on the canvas row by row (no platypus tables: a 100,000-row platypus
 table takes a minute). "Page N of M" needs the total before it is known, so
@@ -35,6 +37,8 @@ TOP = 0.8 * inch  # from the top edge to where the content starts
 BOTTOM = 0.75 * inch  # from the bottom edge to where the content ends
 ROW = 10.5  # table row height
 SIZE = 7.5  # table text size
+MIN_SIZE = 6.0  # a cell too long for its column shrinks down to this size, then wraps
+LINE = SIZE + 1.6  # line spacing inside a wrapped cell
 GREY = Color(0.42, 0.42, 0.42)
 RULE = Color(0.7, 0.7, 0.7)
 HEAD_FILL = Color(0.89, 0.91, 0.94)
@@ -114,6 +118,38 @@ class _Cells:
         self.widths = getFont(font).widths
         self.scale = size / 1000
         self.ellipsis = self.widths[0x85]
+
+    def units(self, b: bytes) -> int:
+        return sum(map(self.widths.__getitem__, b))
+
+    def wrap(self, b: bytes, limit: float) -> list[bytes]:
+        """``b`` in lines no wider than ``limit`` (font units): at spaces, and inside a
+        word only when the word alone is wider than the line (a long serial)."""
+        widths = self.widths
+        space = widths[32]
+        lines: list[bytes] = []
+        line, run = b"", 0
+        for word in b.split(b" "):
+            w = sum(map(widths.__getitem__, word))
+            if line and run + space + w <= limit:
+                line, run = line + b" " + word, run + space + w
+                continue
+            if line:
+                lines.append(line)
+            line, run = b"", 0
+            while w > limit and len(word) > 1:  # break the word itself
+                k, part = 0, 0
+                while k < len(word) and part + widths[word[k]] <= limit:
+                    part += widths[word[k]]
+                    k += 1
+                k = max(k, 1)
+                lines.append(word[:k])
+                word = word[k:]
+                w = sum(map(widths.__getitem__, word))
+            line, run = word, w
+        if line or not lines:
+            lines.append(line)
+        return lines
 
     def prepare(self, text: str, avail: float) -> tuple[str, float]:
         b = text.encode("cp1252", "replace")
@@ -338,7 +374,12 @@ class _Pdf:
         c = self.c
         pad = 3
 
-        labels = [fit(col.title, BOLD, SIZE, widths[i] - 2 * pad) for i, col in enumerate(cols)]
+        # Column titles wrap rather than lose words; the header row grows to fit.
+        bold = _Cells(BOLD, SIZE)
+        labels = [[ln.decode("latin-1") for ln in bold.wrap(col.title.encode("cp1252", "replace"),
+                                                            (widths[i] - 2 * pad) / bold.scale)]
+                  for i, col in enumerate(cols)]
+        head_h = ROW + (max(map(len, labels), default=1) - 1) * LINE
 
         def header(cont: bool = False) -> None:
             if t.title:
@@ -346,16 +387,16 @@ class _Pdf:
             elif cont:  # a new page names what it continues
                 self.text(f"{self.section_title} (continued)", 10, BOLD, gap=1.5)
             c.setFillColor(HEAD_FILL)
-            c.rect(MARGIN, self.y - ROW - 1, self.width, ROW + 1, stroke=0, fill=1)
+            c.rect(MARGIN, self.y - head_h - 1, self.width, head_h + 1, stroke=0, fill=1)
             c.setFillColor(black)
             base = self.y - ROW + 2.5
             self.raw_text(BOLD, SIZE, [
-                (xs[i] + widths[i] - pad if right[i] else xs[i] + pad, base, label, right[i])
-                for i, label in enumerate(labels)])
-            self.y -= ROW + 2
+                (xs[i] + widths[i] - pad if right[i] else xs[i] + pad, base - j * LINE, line, right[i])
+                for i, lines in enumerate(labels) for j, line in enumerate(lines)])
+            self.y -= head_h + 2
             c.setFont(FONT, SIZE)
 
-        self.need((18 if t.title else 0) + ROW * 3)
+        self.need((18 if t.title else 0) + head_h + ROW * 2)
         header()
         # Rows go straight into the page's content stream as text operators: reportlab's
         # drawString builds a text object per call, five times slower at 100,000 rows.
@@ -365,11 +406,31 @@ class _Pdf:
         font_ref = c._doc.getInternalFontName(FONT)
         columns = range(len(cols))
 
-        def cell_ops(i: int, v, cache: dict) -> tuple[str, str]:
-            """The cell's operators either side of its baseline, remembered by value."""
-            esc, w = cells.prepare(v if v.__class__ is str else format_value(v, kinds[i]), avail[i])
-            x = (xs[i] + widths[i] - pad - w) if right[i] else (xs[i] + pad)
-            hit = (f"1 0 0 1 {x:.2f} ", f" Tm ({esc}) Tj")
+        def cell_ops(i: int, v, cache: dict) -> tuple:
+            """The cell's operators either side of its baseline, remembered by value;
+            a cell that must wrap is (None, [(x, text) per line])."""
+            b = (v if v.__class__ is str else format_value(v, kinds[i])).encode("cp1252", "replace")
+            units = cells.units(b)
+            w = units * cells.scale
+            esc = escapePDF(b.decode("latin-1"))
+            hit: tuple
+            if w <= avail[i]:
+                x = (xs[i] + widths[i] - pad - w) if right[i] else (xs[i] + pad)
+                hit = (f"1 0 0 1 {x:.2f} ", f" Tm ({esc}) Tj")
+            elif right[i] or w * MIN_SIZE / SIZE <= avail[i]:
+                # a little smaller, on one line (a number is never broken, however small)
+                size = int(SIZE * avail[i] / w * 100) / 100
+                w = units * size / 1000
+                x = (xs[i] + widths[i] - pad - w) if right[i] else (xs[i] + pad)
+                hit = (f"{font_ref} {size:.2f} Tf 1 0 0 1 {x:.2f} ",
+                       f" Tm ({esc}) Tj {font_ref} {SIZE} Tf")
+            else:
+                parts = []
+                for line in cells.wrap(b, avail[i] / cells.scale):
+                    lw = cells.units(line) * cells.scale
+                    parts.append(((xs[i] + widths[i] - pad - lw) if right[i] else (xs[i] + pad),
+                                  escapePDF(line.decode("latin-1"))))
+                hit = (None, parts)
             if len(cache) < 50_000:
                 cache[v if v.__class__ is str else (v.__class__, v)] = hit
             return hit
@@ -390,22 +451,34 @@ class _Pdf:
                 c.setFont(FONT, SIZE)
                 self.y -= ROW + 1
                 continue
-            if self.y - ROW < bottom:
-                self.need(ROW)
-                c.setFillColor(black)
-            code = c._code
-            y = f"{self.y - ROW + 2.5:.2f}"
-            ops = []
+            hits = []
+            lines = 1
             for i, v, cache in zip(columns, row, caches):
                 if v is None:
                     continue
                 hit = cache.get(v if v.__class__ is str else (v.__class__, v))
                 if hit is None:
                     hit = cell_ops(i, v, cache)
-                ops.append(hit[0] + y + hit[1])
+                if hit[0] is None and len(hit[1]) > lines:
+                    lines = len(hit[1])
+                hits.append(hit)
+            height = ROW + (lines - 1) * LINE
+            if self.y - height < bottom:
+                self.need(height)
+                c.setFillColor(black)
+            code = c._code
+            base = self.y - ROW + 2.5
+            y = f"{base:.2f}"
+            ops = []
+            for hit in hits:
+                if hit[0] is None:
+                    ops += [f"1 0 0 1 {x:.2f} {base - j * LINE:.2f} Tm ({esc}) Tj"
+                            for j, (x, esc) in enumerate(hit[1])]
+                else:
+                    ops.append(hit[0] + y + hit[1])
             if ops:
                 code.append(f"BT {font_ref} {SIZE} Tf {' '.join(ops)} ET")
-            self.y -= ROW
+            self.y -= height
             add(sums, row)
             n += 1
             if self.progress and n % 5000 == 0:
@@ -429,7 +502,9 @@ class _Pdf:
             for i, v in enumerate(totals):
                 if v is None or v == "":
                     continue
-                s = fit(format_value(v, kinds[i]), BOLD, SIZE, widths[i] - 2 * pad)
+                s = format_value(v, kinds[i])  # a total is never cut: it shrinks to fit
+                w = stringWidth(s, BOLD, SIZE)
+                c.setFont(BOLD, min(SIZE, SIZE * (widths[i] - 2 * pad) / w) if w else SIZE)
                 if right[i]:
                     c.drawRightString(xs[i] + widths[i] - pad, base, s)
                 else:

@@ -31,6 +31,7 @@ SECTIONS = [
     ("other_site", "From another site"),
     ("unknown", "Unknown tags"),
     ("inactive", "Retired or disposed, but found"),
+    ("on_loan", "On loan — accounted for, with the borrower"),
     ("verified", "Verified"),
 ]
 
@@ -125,7 +126,8 @@ def write_pdf(rec: Reconciliation, path: str | Path, include_verified: bool = Fa
     p.y -= 6
     counts = rec.counts
     p.text(f"Expected {s['expected']:,}   ·   found {s['found']:,}   ·   verified "
-           f"{counts['verified']:,}   ·   missing {counts['missing']:,}   ·   misplaced "
+           f"{counts['verified']:,}   ·   missing {counts['missing']:,}   ·   on loan "
+           f"{counts['on_loan']:,}   ·   misplaced "
            f"{counts['misplaced']:,}   ·   other site {counts['other_site']:,}   ·   unknown "
            f"{counts['unknown']:,}   ·   retired/disposed found {counts['inactive']:,}   ·   "
            f"duplicate scans {rec.duplicates:,}", 10, bold=True)
@@ -148,7 +150,7 @@ def write_pdf(rec: Reconciliation, path: str | Path, include_verified: bool = Fa
         if not lines:
             p.text("None.", 9)
             continue
-        last = "On loan to" if verdict == "missing" else "By"
+        last = "On loan to" if verdict in ("missing", "on_loan") else "By"
         p.row(["Tag", "Name", "Expected location", "Scanned location", "Scanned at", last],
               widths, bold=True)
         for ln in lines:
@@ -158,7 +160,7 @@ def write_pdf(rec: Reconciliation, path: str | Path, include_verified: bool = Fa
 
 
 def _cells(ln: Line, verdict: str) -> list[str]:
-    last = ln.holder if verdict == "missing" else ln.by
+    last = ln.holder if verdict in ("missing", "on_loan") else ln.by
     return [ln.tag or ln.code, ln.name or "", ln.expected, ln.scanned, _local(ln.at)[:16],
             last or ""]
 

@@ -7,7 +7,7 @@ def register(sub) -> None:
     p = sub.add_parser("export", help="export a list to CSV or XLSX",
                        description="Every row of the list (or those matching --query, as typed "
                                    "in the search box) to .csv or .xlsx. Cells that a spreadsheet "
-                                   "would run as formulas are neutralised; product keys are left "
+                                   "would run as formulas are neutralized; product keys are left "
                                    "out unless --include-keys.")
     p.add_argument("--kind", required=True, choices=KINDS)
     p.add_argument("--query", help="only rows matching this search text (assets, people, "

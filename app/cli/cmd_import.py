@@ -12,7 +12,7 @@ def register(sub) -> None:
     p = sub.add_parser(
         "import", help="import a CSV or XLSX file (all rows or none)",
         description="Import assets, people, locations, models, licenses or supplies. Snipe-IT "
-                    "exports are recognised as they are; other sheets are mapped from their "
+                    "exports are recognized as they are; other sheets are mapped from their "
                     "headers (or --mapping). The whole file is checked first: if any row has a "
                     "problem nothing is written (unless --skip-bad), and every problem is "
                     "printed as 'row N, column C: reason'.")

@@ -12,9 +12,10 @@ what to label (one of):
   --query Q               assets matching Q: either filters joined by ";"
                             site=NAME|CODE;room=ROOM|"Site / Room"|LOC-code;
                             category=NAME;since=YYYY-MM-DD  (added on or after)
-                          e.g. --query "site=Lincoln High;since=2025-07-01",
+                          e.g. --query "site=LHS;since=2025-07-01",
                           or plain text as typed in the search box
-                          (e.g. --query "latitude 3440")
+                          (e.g. --query "latitude 3440"); disposed assets are
+                          left out unless --include-disposed
   --location L [L ...]    room labels for these rooms (label code, "Site / Room", id)
   --locations             room labels for every room
   --supplies [ID ...]     supply bin labels with the item's barcode (default: all)
@@ -23,7 +24,7 @@ what to label (one of):
 
 examples:
   quartermaster labels --tags QM-000101 QM-000102 -o labels.pdf
-  quartermaster labels --query "room=Lincoln High / 214" --start-at 7 -o room214.pdf
+  quartermaster labels --query "room=LHS/Room 214" --start-at 7 -o room214.pdf
   quartermaster labels --new 30 --template zebra-2x1-203 -o tags.zpl --send ZebraGK420
   quartermaster labels --calibrate --template avery-5160 -o calibrate.pdf
   quartermaster labels --set-offset 0.8 -0.5 --template avery-5160 --printer "Office HP"
@@ -57,6 +58,8 @@ def register(sub) -> None:
                       help="write the calibration page for --template (outlines and rulers)")
     what.add_argument("--set-offset", nargs=2, type=float, metavar=("DX", "DY"),
                       help="store the printer offset in mm for --template (+x right, +y down)")
+    p.add_argument("--include-disposed", action="store_true",
+                   help="with --query: label disposed assets too (left out by default)")
     p.add_argument("--template", metavar="NAME",
                    help="label stock (default: the setting, or zebra-2x1-203 for .zpl); "
                         "see --list-templates")
@@ -160,7 +163,8 @@ def _items(args, labels) -> list:
             raise CommandError(f"no asset has the tag {', '.join(unknown)}")
         return labels.items_for_assets(ids)
     if args.query:
-        return labels.items_for_query(**labeling.parse_query(args.query))
+        return labels.items_for_query(**labeling.parse_query(args.query),
+                                      include_disposed=args.include_disposed)
     if args.location:
         ids = []
         for text in args.location:

@@ -7,17 +7,18 @@ from app.cli import CommandError
 
 EPILOG = """\
 examples:
-  quartermaster stocktake start --scope "Lincoln High"            (prints the session id)
+  quartermaster stocktake start --scope "Lincoln High School"     (prints the session id)
   quartermaster stocktake start --scope "LHS/Room 214,Library" --name "Spring count"
-  quartermaster stocktake scan 3 LOC-00012 QM-000101 QM-000102    (room label, then assets)
-  quartermaster stocktake scan 3 --file scanner-memory.txt         (CODE or CODE,TIMESTAMP per line)
-  quartermaster stocktake status 3
-  quartermaster stocktake close 3 --apply move-misplaced,mark-missing
-  quartermaster stocktake report 3 -o stocktake-3.pdf              (or .csv: every tag)
+  quartermaster stocktake scan 2 LOC-00049 QM-000101 QM-000102    (room label, then assets)
+  quartermaster stocktake scan 2 --file scanner-memory.txt         (CODE or CODE,TIMESTAMP per line)
+  quartermaster stocktake status 2
+  quartermaster stocktake close 2 --apply move-misplaced,mark-missing
+  quartermaster stocktake report 2 -o stocktake-2.pdf              (or .csv: every tag)
 
-actions for --apply (the register changes only then; verified assets always
-get today's last-audit date): move-misplaced, move-other-site, mark-missing,
-create-unknown
+closing alone changes nothing in the register. --apply sets the last-audit
+date of every verified asset (the day it was scanned) and does the actions
+named: move-misplaced, move-other-site, mark-missing, create-unknown
+("--apply audit" sets only the last-audit dates)
 """
 
 
@@ -132,11 +133,13 @@ def run_close(args) -> int:
     rec = stocktake.close(args.id)
     c = rec.counts
     print(f"Stocktake {args.id} closed: verified {c['verified']}, missing {c['missing']}, "
-          f"misplaced {c['misplaced']}, other site {c['other_site']}, unknown {c['unknown']}, "
+          f"on loan (accounted for) {c['on_loan']}, misplaced {c['misplaced']}, other site {c['other_site']}, unknown {c['unknown']}, "
           f"retired/disposed found {c['inactive']}, duplicate scans {rec.duplicates}")
-    for verdict in ("missing", "misplaced", "other_site", "unknown", "inactive"):
+    for verdict in ("missing", "misplaced", "other_site", "unknown", "inactive", "on_loan"):
         for ln in rec.of(verdict):
-            extra = f" (on loan to {ln.holder})" if ln.holder else ""
+            # A missing asset with a holder is checked out to a room (where it should be).
+            lent = "checked out to" if ln.verdict == "missing" else "on loan to"
+            extra = f" ({lent} {ln.holder})" if ln.holder else ""
             where = f"expected {ln.expected or '—'}" + (f", scanned in {ln.scanned}" if ln.scanned else "")
             print(f"  {ln.label:<28} {ln.tag or ln.code:<14} {where}{extra}")
     if actions is None:

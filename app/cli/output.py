@@ -47,7 +47,7 @@ def print_table(headers: list[str], rows: list[list]) -> None:
 
 
 def write_csv(headers: list[str], rows, out=None) -> None:
-    from app.exporting import safe_cell  # formula neutralisation lives with exports
+    from app.exporting import safe_cell  # formula neutralization lives with exports
     w = csv.writer(out or sys.stdout, lineterminator="\n")
     w.writerow(headers)
     for row in rows:

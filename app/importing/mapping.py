@@ -1,11 +1,11 @@
 """Which column is which: the fields each kind takes, the header spellings we
-recognise (Snipe-IT's labels and alternatives, and what people type in their
+recognize (Snipe-IT's labels and alternatives, and what people type in their
 own sheets), and mappings remembered for the next file with the same headers."""
 from __future__ import annotations
 
 import re
 
-# kind -> field -> recognised header spellings (compared lower-case, letters and digits only)
+# kind -> field -> recognized header spellings (compared lower-case, letters and digits only)
 FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
     "assets": {
         "tag": ("assettag", "tag", "tagno", "tagnumber", "tagnum", "assetno", "assetnumber",

@@ -160,7 +160,7 @@ class ImportMapping(BaseModel):
     """A column mapping remembered for the next file with the same headers."""
 
     kind = pw.CharField()
-    header_key = pw.CharField()  # normalised, sorted headers joined
+    header_key = pw.CharField()  # normalized, sorted headers joined
     mapping = JSONField()
     updated_at = pw.DateTimeField(default=utcnow)
 

@@ -6,7 +6,7 @@ reports with the same parameters.
 A report module ``app/reporting/<name>.py`` defines::
 
     SPEC = ReportSpec(name="year-end", title="Year-end inventory", description="…",
-                      params=("fiscal_year", "site"), formats=("pdf", "xlsx"),
+                      params=("fiscal_year", "site"), formats=("pdf", "xlsx", "csv"),
                       build=build)
     def build(params: ReportParams, progress=None) -> ReportDocument: ...
 

@@ -62,7 +62,7 @@ def gc_paused():
 
 # Cell styles (indexes into cellXfs below).
 S_NORMAL, S_BOLD, S_DATE, S_TIME, S_MONEY, S_MONEY_B, S_TITLE, S_PCT, S_INT, S_INT_B, \
-    S_NUM, S_NUM_B, S_PCT_B, S_SUB = range(14)
+    S_NUM, S_NUM_B, S_PCT_B, S_SUB, S_WRAP = range(15)
 _KIND_STYLE = {"money": (S_MONEY, S_MONEY_B), "int": (S_INT, S_INT_B), "number": (S_NUM, S_NUM_B),
                "percent": (S_PCT, S_PCT_B), "date": (S_DATE, S_DATE), "datetime": (S_TIME, S_TIME),
                "text": (S_NORMAL, S_BOLD)}
@@ -81,7 +81,7 @@ _STYLES = (
     '<fill><patternFill patternType="gray125"/></fill></fills>'
     '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="14">'
+    '<cellXfs count="15">'
     '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
     '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
     '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
@@ -96,6 +96,8 @@ _STYLES = (
     '<xf numFmtId="4" fontId="1" fillId="0" borderId="0" xfId="0" applyNumberFormat="1" applyFont="1"/>'
     '<xf numFmtId="10" fontId="1" fillId="0" borderId="0" xfId="0" applyNumberFormat="1" applyFont="1"/>'
     '<xf numFmtId="0" fontId="3" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+    '<xf numFmtId="0" fontId="3" fillId="0" borderId="0" xfId="0" applyFont="1" applyAlignment="1">'
+    '<alignment wrapText="1" vertical="top"/></xf>'
     '</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
     '</styleSheet>')
 _NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -216,12 +218,14 @@ class _Sheet:
         self.letters = [_column_letters(i) for i in range(width)]
         self.widths: dict[int, float] = {}
         self.cols = 1
+        self.merges: list[str] = []  # "A3:H3": a line of text across the table's width
 
-    def row(self, cells: list[str]) -> int:
+    def row(self, cells: list[str], height: float | None = None) -> int:
         self.r += 1
         if len(cells) > self.cols:
             self.cols = len(cells)
-        self.buf.append(f'<row r="{self.r}">{"".join(cells)}</row>')
+        ht = f' ht="{height:.1f}" customHeight="1"' if height else ""
+        self.buf.append(f'<row r="{self.r}"{ht}>{"".join(cells)}</row>')
         if len(self.buf) >= 1000:
             self.flush()
         return self.r
@@ -237,10 +241,45 @@ class _Sheet:
     def want(self, i: int, chars: float) -> None:
         self.widths[i] = max(self.widths.get(i, 0), min(chars, 60))
 
+    def text_across(self, text: str, span: int, chars: float) -> None:
+        """A line of prose (a subtitle, an intro) wrapped across the first ``span``
+        columns (about ``chars`` wide) rather than running off past the table, where
+        a spreadsheet would print it on pages of its own or shrink the sheet to fit."""
+        lines = max(1, -(-int(len(text) * 1.1) // max(int(chars), 1)))
+        r = self.row([_text_cell(self.ref(0), text, S_WRAP)], height=15.0 * lines + 2)
+        if span > 1:
+            self.merges.append(f"A{r}:{_column_letters(span - 1)}{r}")
+
     def flush(self) -> None:
         if self.buf:
             self.raw.write("".join(self.buf).encode("utf-8"))
             self.buf = []
+
+
+# Print layout: Letter, half-inch margins. A sheet whose columns are wider than
+# a portrait page holds (in Excel's character units) prints landscape; either
+# way it is scaled to one page wide and as many pages long as it needs.
+PORTRAIT_MAX_CHARS = 100
+DEFAULT_COL_CHARS = 8.43
+
+
+def sheet_width(sheet: _Sheet) -> float:
+    """The printed width of the used columns, in characters."""
+    return sum(sheet.widths.get(i, DEFAULT_COL_CHARS) for i in range(sheet.cols))
+
+
+def _sheet_tail(sheet: _Sheet, title: str) -> str:
+    """After <sheetData>: margins, page set-up (orientation by width, fit to one
+    page wide) and a footer with the report's title and page numbers."""
+    orientation = "landscape" if sheet_width(sheet) > PORTRAIT_MAX_CHARS else "portrait"
+    footer = _xml_text(f"&L{title.replace('&', '&&')}&RPage &P of &N")
+    merges = (f'<mergeCells count="{len(sheet.merges)}">'
+              + "".join(f'<mergeCell ref="{m}"/>' for m in sheet.merges) + "</mergeCells>"
+              if sheet.merges else "")
+    return ('</sheetData>' + merges + '<printOptions horizontalCentered="1"/>'
+            '<pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>'
+            f'<pageSetup paperSize="1" orientation="{orientation}" fitToWidth="1" fitToHeight="0"/>'
+            f'<headerFooter><oddFooter>{footer}</oddFooter></headerFooter></worksheet>')
 
 
 def _sheet_head(freeze_row: int | None, sheet: _Sheet) -> str:
@@ -253,6 +292,7 @@ def _sheet_head(freeze_row: int | None, sheet: _Sheet) -> str:
                    for i, w in sorted(widths.items()))
     dim = f"A1:{_column_letters(sheet.cols - 1)}{max(sheet.r, 1)}"
     return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{_NS}">'
+            '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
             f'<dimension ref="{dim}"/><sheetViews><sheetView workbookViewId="0">{pane}</sheetView></sheetViews>'
             + (f"<cols>{cols}</cols>" if cols else "") + "<sheetData>")
 
@@ -261,22 +301,27 @@ def _value_width(v) -> float:
     if v is None:
         return 0
     if isinstance(v, Decimal):
-        return len(f"{v:,.2f}") + 3
+        return len(f"{v:,.2f}") + 5
     if isinstance(v, dt.datetime):
         return 17
     if isinstance(v, dt.date):
-        return 11
-    return len(str(v)) + 1
+        return 12
+    # Spreadsheet fonts other than Calibri (LibreOffice's) run about a tenth wider.
+    return len(str(v)) * 1.1 + 2
 
 
 def _write_section(sheet: _Sheet, doc: ReportDocument, section: Section, progress, done: list) -> int | None:
     """Write one section's rows; returns the row to freeze panes under (or None)."""
     sheet.row([_text_cell(sheet.ref(0), section.title, S_TITLE)])
+    # Prose lines wrap across the first table's columns (or the figures' two).
+    first = list(section.tables[0].columns) if section.tables else []
+    span = max(len(first), 2)
+    chars = sum(max(len(c.title) + 2, c.width * 9) for c in first) if first else 60
     sub = " — ".join(p for p in (doc.organisation, doc.title, doc.subtitle) if p)
     if sub:
-        sheet.row([_text_cell(sheet.ref(0), sub, S_SUB)])
+        sheet.text_across(sub, span, chars)
     if section.intro:
-        sheet.row([_text_cell(sheet.ref(0), section.intro, S_SUB)])
+        sheet.text_across(section.intro, span, chars)
     freeze = None
     if section.figures:
         sheet.blank()
@@ -328,6 +373,10 @@ def _write_section(sheet: _Sheet, doc: ReportDocument, section: Section, progres
                 out.append(f'<c r="{letters[i]}{r}"{tail}')
             sheet.row(out)
             add(sums, row)
+            if n < 200:  # columns as wide as what they hold (the first rows tell)
+                for i, v in enumerate(row):
+                    if v is not None:
+                        sheet.want(i, _value_width(v))
             n += 1
             if progress and n % 5000 == 0:
                 done[0] += 5000
@@ -338,6 +387,8 @@ def _write_section(sheet: _Sheet, doc: ReportDocument, section: Section, progres
         if totals is not None:
             sheet.row([_cell(sheet.ref(i), v, kinds[i] if i < len(kinds) else "text", bold=True)
                        for i, v in enumerate(totals)])
+            for i, v in enumerate(totals):
+                sheet.want(i, _value_width(v) + 1)  # bold figures need a little more
     for chart in section.charts:
         sheet.blank()
         sheet.row([_text_cell(sheet.ref(0), chart.title, S_BOLD)])
@@ -359,23 +410,25 @@ def write_xlsx(doc: ReportDocument, path, progress: Callable | None = None) -> P
     try:
         with gc_paused(), zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
             parts = []
+            titles: list[int | None] = []  # the header row each sheet repeats on every page
             n = 0
             if doc.cover:
                 n += 1
                 parts.append(n)
+                titles.append(None)
                 _write_cover_sheet(z, n, doc)
             for section in doc.sections:
                 n += 1
                 parts.append(n)
-                _write_section_sheet(z, n, doc, section, progress, done)
-            _write_package(z, names, parts, doc)
+                titles.append(_write_section_sheet(z, n, doc, section, progress, done))
+            _write_package(z, names, parts, doc, titles)
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
     return path
 
 
-def _write_section_sheet(z, n: int, doc, section, progress, done) -> None:
+def _write_section_sheet(z, n: int, doc, section, progress, done) -> int | None:
     # The <cols> and frozen pane go before <sheetData>, but are known only after the
     # rows; so the rows stream to a temporary part and the sheet is assembled at the end.
     with tempfile.TemporaryFile() as body:
@@ -390,7 +443,10 @@ def _write_section_sheet(z, n: int, doc, section, progress, done) -> None:
                 if not chunk:
                     break
                 raw.write(chunk)
-            raw.write(b"</sheetData></worksheet>")
+            raw.write(_sheet_tail(sheet, doc.title).encode("utf-8"))
+    # The header to repeat on every printed page: the table's, when the sheet holds
+    # one table (a sheet of several would repeat the first table's over the others).
+    return freeze if len(section.tables) == 1 else None
 
 
 def _write_cover_sheet(z, n: int, doc: ReportDocument) -> None:
@@ -424,10 +480,11 @@ def _write_cover_sheet(z, n: int, doc: ReportDocument) -> None:
     with z.open(f"xl/worksheets/sheet{n}.xml", "w") as raw:
         raw.write(_sheet_head(None, sheet).encode("utf-8"))
         raw.write(body.getvalue())
-        raw.write(b"</sheetData></worksheet>")
+        raw.write(_sheet_tail(sheet, doc.title).encode("utf-8"))
 
 
-def _write_package(z, names: list[str], parts: list[int], doc: ReportDocument) -> None:
+def _write_package(z, names: list[str], parts: list[int], doc: ReportDocument,
+                   title_rows: list[int | None]) -> None:
     sheets_ct = "".join(
         f'<Override PartName="/xl/worksheets/sheet{n}.xml" '
         'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
@@ -465,10 +522,21 @@ def _write_package(z, names: list[str], parts: list[int], doc: ReportDocument) -
                f"{rels}</Relationships>")
     sheets = "".join(f'<sheet name="{_xml_text(name).replace(chr(34), "&quot;")}" sheetId="{i + 1}" '
                      f'r:id="rId{i + 1}"/>' for i, name in enumerate(names))
+    # Print titles: each sheet's table header repeats at the top of every printed page.
+    defined = "".join(
+        f'<definedName name="_xlnm.Print_Titles" localSheetId="{i}">'
+        f"{_xml_text(_quote_sheet(name))}!${row}:${row}</definedName>"
+        for i, (name, row) in enumerate(zip(names, title_rows)) if row)
     z.writestr("xl/workbook.xml",
                f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-               f'<workbook xmlns="{_NS}" xmlns:r="{_REL}"><sheets>{sheets}</sheets></workbook>')
+               f'<workbook xmlns="{_NS}" xmlns:r="{_REL}"><sheets>{sheets}</sheets>'
+               + (f"<definedNames>{defined}</definedNames>" if defined else "") + '</workbook>')
     z.writestr("xl/styles.xml", _STYLES)
+
+
+def _quote_sheet(name: str) -> str:
+    """A sheet name as a formula reference: 'Equipment register', quotes doubled."""
+    return "'" + name.replace("'", "''") + "'"
 
 
 # --- CSV ------------------------------------------------------------------------------

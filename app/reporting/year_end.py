@@ -47,7 +47,7 @@ from app.services.base import current_user
 from app.services.errors import NotFound, ValidationError
 
 ZERO = Decimal("0.00")
-NO_MODEL = (None, ("Uncategorised", 0))
+NO_MODEL = (None, ("Uncategorized", 0))
 ERATE_RETENTION_YEARS = 10
 
 I_ID, I_TAG, I_NAME, I_SERIAL, I_MODEL, I_STATUS, I_SITE, I_LOC = (
@@ -137,7 +137,7 @@ def _lookups():
     models = {}
     for i, name, cat_id in HardwareModel.select(HardwareModel.id, HardwareModel.name,
                                                 HardwareModel.category).tuples():
-        models[i] = (name, cats.get(cat_id, ("Uncategorised", 0)))
+        models[i] = (name, cats.get(cat_id, ("Uncategorized", 0)))
     sites = dict(Site.select(Site.id, Site.name).tuples())
     rooms = dict(Location.select(Location.id, Location.name).tuples())
     return models, sites, rooms
@@ -500,4 +500,4 @@ SPEC = ReportSpec(
     description="For the business office: holdings by site and category as of the fiscal-year end, "
                 "the capital assets roll-forward with depreciation, the equipment register, "
                 "additions, disposals, items not verified and the E-Rate register.",
-    params=("fiscal_year", "site"), formats=("pdf", "xlsx"), build=build, order=5)
+    params=("fiscal_year", "site"), formats=("pdf", "xlsx", "csv"), build=build, order=5)

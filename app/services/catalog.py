@@ -169,7 +169,8 @@ def location_path(location_id: int | None) -> str:
 
 
 def find_location(text: str) -> Location | None:
-    """A room by label code, "Site / Room", "Site/Room", or a unique room name."""
+    """A room by label code, "Site / Room", "Site/Room" (the site by name or
+    code, as everywhere else), or a unique room name."""
     text = (text or "").strip()
     if not text:
         return None
@@ -182,9 +183,11 @@ def find_location(text: str) -> Location | None:
             return loc
     if "/" in text:
         site_name, _, room = (p.strip() for p in text.partition("/"))
-        return (Location.select().join(Site)
-                .where((pw.fn.LOWER(Site.name) == site_name.lower())
-                       & (pw.fn.LOWER(Location.name) == room.lower())).first())
+        site = find_site(site_name)
+        if site is None:
+            return None
+        return Location.get_or_none((Location.site == site.id)
+                                    & (pw.fn.LOWER(Location.name) == room.lower()))
     matches = list(Location.select().where(pw.fn.LOWER(Location.name) == text.lower()).limit(2))
     return matches[0] if len(matches) == 1 else None
 

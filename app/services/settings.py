@@ -1,4 +1,4 @@
-"""Organisation-wide settings stored in the database (shared by a team)."""
+"""Organization-wide settings stored in the database (shared by a team)."""
 from __future__ import annotations
 
 from decimal import Decimal

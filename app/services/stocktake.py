@@ -559,11 +559,17 @@ def status(session_id: int) -> dict:
             "counts": {k: counts.get(k, 0) for k in STOCKTAKE_VERDICTS}, "rooms": rooms}
 
 
+# What the reconciliation calls the expected assets nobody scanned: missing,
+# unless a person has it on loan (a student's Chromebook at home is accounted
+# for, with its borrower; a projector lent to a room should be in that room).
+UNSCANNED_LABELS = {"missing": "Missing", "on_loan": "On loan — accounted for"}
+
+
 @dataclass
 class Line:
     """One tag in the reconciliation."""
 
-    verdict: str  # a scan verdict, or "missing"
+    verdict: str  # a scan verdict, or "missing" / "on_loan" (expected, not scanned)
     code: str
     asset_id: int | None = None
     tag: str | None = None
@@ -576,12 +582,12 @@ class Line:
     at: dt.datetime | None = None
     station: str | None = None
     by: str | None = None
-    holder: str | None = None  # who has it on loan (missing assets)
+    holder: str | None = None  # who has it on loan (expected assets not scanned)
     register: str = ""  # where the register has it now
 
     @property
     def label(self) -> str:
-        return "Missing" if self.verdict == "missing" else STOCKTAKE_VERDICTS.get(self.verdict, self.verdict)
+        return UNSCANNED_LABELS.get(self.verdict) or STOCKTAKE_VERDICTS.get(self.verdict, self.verdict)
 
 
 @dataclass
@@ -597,12 +603,13 @@ class Reconciliation:
     def counts(self) -> dict[str, int]:
         c = Counter(ln.verdict for ln in self.lines)
         return {k: c.get(k, 0) for k in ("verified", "misplaced", "other_site", "unknown",
-                                         "inactive", "missing")}
+                                         "inactive", "missing", "on_loan")}
 
 
 def reconciliation(session_id: int) -> Reconciliation:
     """Every tag of the session: the first verdict of each scanned tag, then the
-    expected assets nobody scanned (missing)."""
+    expected assets nobody scanned — missing, or on loan to a person (accounted
+    for, with the borrower)."""
     s = get(session_id)
     places = {lid: f"{sn} / {ln}" for lid, sn, ln in
               Location.select(Location.id, Site.name, Location.name).join(Site).tuples()}
@@ -649,16 +656,18 @@ def reconciliation(session_id: int) -> Reconciliation:
         tag, name, status_, site_id, loc_id = info.get(aid, (None, None, None, None, None))
         if tag is None:
             continue  # deleted since the snapshot
-        lines.append(Line("missing", tag, aid, tag, name, status_, expected[aid],
-                          places.get(expected[aid]) or sites.get(s.site_id, ""),
-                          holder=holders.get(aid), register=places.get(loc_id, "")))
+        holder, to_person = holders.get(aid, (None, False))
+        lines.append(Line("on_loan" if to_person else "missing", tag, aid, tag, name, status_,
+                          expected[aid], places.get(expected[aid]) or sites.get(s.site_id, ""),
+                          holder=holder, register=places.get(loc_id, "")))
     order = {"missing": 0, "misplaced": 1, "other_site": 2, "unknown": 3, "inactive": 4,
-             "verified": 5}
+             "on_loan": 5, "verified": 6}
     lines.sort(key=lambda ln: (order.get(ln.verdict, 9), ln.expected, ln.tag or ln.code))
     return Reconciliation(status(session_id), lines, duplicates)
 
 
-def _holders(asset_ids: list[int]) -> dict[int, str]:
+def _holders(asset_ids: list[int]) -> dict[int, tuple[str, bool]]:
+    """Asset id → (who or which room has it on loan, whether that is a person)."""
     out = {}
     for i in range(0, len(asset_ids), 500):
         q = (Loan.select(Loan.asset, Person.first_name, Person.last_name, Location.name)
@@ -666,7 +675,8 @@ def _holders(asset_ids: list[int]) -> dict[int, str]:
              .join(Location, pw.JOIN.LEFT_OUTER, on=(Loan.location == Location.id))
              .where(Loan.asset.in_(asset_ids[i:i + 500]) & Loan.returned_at.is_null()).tuples())
         for aid, first, last, room in q:
-            out[aid] = f"{first} {last}".strip() if (first or last) else room
+            person = bool(first or last)
+            out[aid] = (f"{first or ''} {last or ''}".strip() if person else room, person)
     return out
 
 

@@ -1,4 +1,4 @@
-"""Asset tags: normalising, and handing out the next numbers, never twice."""
+"""Asset tags: normalizing, and handing out the next numbers, never twice."""
 from __future__ import annotations
 
 import re

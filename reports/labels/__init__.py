@@ -54,11 +54,12 @@ def items_for_assets(asset_ids: list[int]) -> list[LabelItem]:
     return _items(labeling.asset_rows(asset_ids))
 
 
-def items_for_query(site=None, room=None, category=None, added_since=None, text=None) -> list[LabelItem]:
+def items_for_query(site=None, room=None, category=None, added_since=None, text=None,
+                    include_disposed: bool = False) -> list[LabelItem]:
     """Assets by site, room, category and/or created on or after ``added_since``
-    (and free ``text`` as in the search box)."""
+    (and free ``text`` as in the search box); disposed ones only when asked."""
     from app import labeling
-    ids = labeling.query_asset_ids(site, room, category, added_since, text)
+    ids = labeling.query_asset_ids(site, room, category, added_since, text, include_disposed)
     return _items(labeling.asset_rows(ids))
 
 

@@ -1,5 +1,5 @@
 """Exports: every row of the filter, real dates and numbers in XLSX, formula
-cells neutralised, keys only when asked, and the asset round trip."""
+cells neutralized, keys only when asked, and the asset round trip."""
 from __future__ import annotations
 
 import csv

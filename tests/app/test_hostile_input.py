@@ -2,7 +2,7 @@
 spreadsheet formulas, control characters, NUL, right-to-left marks and a
 10 MB cell — through create, update, search, import, export, scan
 resolution and stocktake, on both backends. Nothing runs as SQL, search
-still finds what it should, exports neutralise formulas, the database
+still finds what it should, exports neutralize formulas, the database
 passes `check`. And personal data and product keys never reach a log."""
 from __future__ import annotations
 

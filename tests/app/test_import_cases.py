@@ -80,7 +80,7 @@ HEADER_SPELLINGS = {"tag": ["Asset Tag", "Tag #", "TAG NO.", "tag_number", "Asse
 
 @given(st.lists(st.sampled_from(sorted(HEADER_SPELLINGS)), min_size=1, max_size=6, unique=True),
        st.data())
-def test_header_spellings_are_recognised(fields, data):
+def test_header_spellings_are_recognized(fields, data):
     headers = [data.draw(st.sampled_from(HEADER_SPELLINGS[f])) for f in fields]
     headers = [data.draw(st.sampled_from([h, h.upper(), h.lower(), f" {h} "])) for h in headers]
     assert maps.suggest("assets", headers) == dict(enumerate(fields))

@@ -22,7 +22,7 @@ ODD = ["Asset #", "S/N", "Bldg", "Rm", "Assigned User", "PO Date", "Price", "War
        "E-Rate FRN", "Funding Yr", "Item #", "Model #"]
 
 
-def test_odd_header_spellings_are_recognised():
+def test_odd_header_spellings_are_recognized():
     got = {ODD[i]: f for i, f in maps.suggest("assets", ODD).items()}
     assert got == {"Asset #": "tag", "S/N": "serial", "Bldg": "site", "Rm": "room",
                    "Assigned User": "holder_name", "PO Date": "purchase_date", "Price": "cost",

@@ -103,7 +103,7 @@ EVIL = '=HYPERLINK("http://evil.example","Room")'
 
 def test_custom_field_names_cannot_run_as_formulas(tmp_path):
     """A custom field is a column of the asset export, so its name lands in
-    the header row: it is neutralised there as a cell would be, in CSV and
+    the header row: it is neutralized there as a cell would be, in CSV and
     XLSX alike, while our own column names stay as the importer knows them."""
     from openpyxl import load_workbook
 

@@ -1,4 +1,4 @@
-"""Tag normalisation and scanned-string resolution, as properties."""
+"""Tag normalization and scanned-string resolution, as properties."""
 from __future__ import annotations
 
 import string

@@ -18,7 +18,7 @@ def test_every_verdict_then_close_and_apply(db):
     here = asset(d)  # Room 12
     also_here = asset(d)  # Room 12, never scanned → missing
     lib = asset(d, location_id=d["r2"].id)  # Library, found in Room 12 → misplaced
-    lent = asset(d, location_id=d["r2"].id)  # Library, on loan, not found
+    lent = asset(d, location_id=d["r2"].id)  # Library, on loan to a person, not found
     assets.check_out(lent.id, person_id=d["staff"].id)
     away = asset(d, location_id=d["r3"].id)  # the other site
     gone = asset(d)
@@ -53,11 +53,14 @@ def test_every_verdict_then_close_and_apply(db):
     rec = stocktake.close(s.id)
     with pytest.raises(Conflict):
         stocktake.record_scan(s.id, also_here.tag)
+    # Issue 19: an asset on loan to a person is accounted for, with its
+    # borrower, not missing (it used to count as missing).
     assert rec.counts == {"verified": 1, "misplaced": 1, "other_site": 1, "unknown": 1,
-                          "inactive": 1, "missing": 2}
-    missing = {ln.tag: ln for ln in rec.of("missing")}
-    assert set(missing) == {also_here.tag, lent.tag}
-    assert missing[lent.tag].holder == "Ann O'Brien"
+                          "inactive": 1, "missing": 1, "on_loan": 1}
+    assert [ln.tag for ln in rec.of("missing")] == [also_here.tag]
+    on_loan = rec.of("on_loan")
+    assert [(ln.tag, ln.holder, ln.label) for ln in on_loan] == [
+        (lent.tag, "Ann O'Brien", "On loan — accounted for")]
     assert rec.duplicates == 2
     # Nothing in the register changed yet.
     assert assets.get(lib.id).location_id == d["r2"].id
@@ -66,7 +69,7 @@ def test_every_verdict_then_close_and_apply(db):
 
     result = stocktake.apply(s.id, "move-misplaced,mark-missing,create-unknown")
     assert (result.moved, result.marked_missing, result.created) == (1, 1, 1)
-    assert result.problems == [(lent.tag, "on loan to Ann O'Brien; not marked missing")]
+    assert result.problems == []
     assert assets.get(lib.id).location_id == d["r1"].id
     assert assets.get(also_here.id).status == "missing"
     assert assets.get(lent.id).status == "deployed"
@@ -202,7 +205,57 @@ def test_report_csv_and_pdf(db, tmp_path):
     assert by_tag[a.tag]["Scanned location"] == "Riverside High School / Room 12"
     assert by_tag[a.tag]["Scanned at"]
     assert by_tag[b.tag]["Verdict"] == "Missing" and by_tag[b.tag]["Expected location"].endswith("Room 12")
-    assert "'=HYPERLINK(1)" in by_tag  # a formula is neutralised
+    assert "'=HYPERLINK(1)" in by_tag  # a formula is neutralized
     pdf = pdfium.PdfDocument(str(write_report(rec, tmp_path / "r.pdf")))
     text = pdf[0].get_textpage().get_text_range()
     assert "Physical inventory" in text and b.tag in text and "Missing" in text
+
+
+def test_lent_to_a_room_and_not_found_is_missing_lent_to_a_person_is_not(db, tmp_path):
+    """A projector checked out to a room should be in that room: not found, it
+    is missing. A student's Chromebook at home is on loan — accounted for, and
+    the report and its CSV say so with the borrower."""
+    import csv
+
+    import pypdfium2 as pdfium
+
+    from reports.stocktake import write_report
+    d = district()
+    projector = asset(d, location_id=d["r2"].id)
+    assets.check_out(projector.id, location_id=d["r2"].id)
+    chromebook = asset(d)
+    assets.check_out(chromebook.id, person_id=d["student"].id)
+    s = stocktake.start("RHS")
+    rec = stocktake.close(s.id)
+    assert [ln.tag for ln in rec.of("missing")] == [projector.tag]
+    assert [(ln.tag, ln.holder) for ln in rec.of("on_loan")] == [
+        (chromebook.tag, d["student"].full_name)]
+    rows = {r["Tag"]: r for r in csv.DictReader(open(write_report(rec, tmp_path / "r.csv"),
+                                                     encoding="utf-8-sig"))}
+    assert rows[chromebook.tag]["Verdict"] == "On loan — accounted for"
+    assert rows[chromebook.tag]["On loan to"] == d["student"].full_name
+    assert rows[projector.tag]["Verdict"] == "Missing"
+    pdf = pdfium.PdfDocument(str(write_report(rec, tmp_path / "r.pdf")))
+    text = "".join(page.get_textpage().get_text_range() for page in pdf)
+    assert "On loan — accounted for" in text and d["student"].full_name in text
+    # Marking missing leaves the borrowed Chromebook alone.
+    result = stocktake.apply(s.id, "mark-missing")
+    assert assets.get(chromebook.id).status == "deployed"
+    assert result.problems == [(projector.tag, f"on loan to {d['r2'].name}; not marked missing")]
+
+
+def test_closing_alone_sets_no_audit_dates_applying_does(db):
+    """What the README says: closing changes nothing in the register, not even
+    last-audit dates; applying (any actions, or none) sets the last-audit date
+    of each verified asset to the day it was scanned."""
+    d = district()
+    a = asset(d)
+    s = stocktake.start("RHS")
+    stocktake.record_scan(s.id, d["r1"].barcode)
+    scan = stocktake.record_scan(s.id, a.tag)
+    assert scan.verdict == "verified"
+    stocktake.close(s.id)
+    assert assets.get(a.id).last_audit_date is None
+    stocktake.apply(s.id, [])
+    scanned_on = StocktakeScan.get(StocktakeScan.id == scan.scan_id).scanned_at
+    assert assets.get(a.id).last_audit_date == stocktake.local_date(scanned_on)

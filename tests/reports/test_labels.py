@@ -1,4 +1,4 @@
-"""Every template and symbology: render the PDF, rasterise it the way the
+"""Every template and symbology: render the PDF, rasterize it the way the
 printer would (sheets 300 dpi, thermal 203 dpi), crop each label cell and
 decode it with zxing-cpp; each label's own code must be there exactly once,
 in its own cell. Geometry is checked against the stock figures and against
@@ -32,7 +32,7 @@ def render_dpi(t):
     return 203 if t.kind == "thermal" else 300
 
 
-def rasterise(pdf_bytes, dpi):
+def rasterize(pdf_bytes, dpi):
     doc = pdfium.PdfDocument(pdf_bytes)
     return [doc[i].render(scale=dpi / 72).to_pil().convert("L") for i in range(len(doc))]
 
@@ -63,7 +63,7 @@ def test_every_label_scans_in_its_own_cell(name, symbology):
     items = make_items(n, start=7)
     buf = io.BytesIO()
     render_pdf(items, buf, template=name, symbology=symbology, start_at=start_at)
-    pages = rasterise(buf.getvalue(), dpi)
+    pages = rasterize(buf.getvalue(), dpi)
     if t.is_sheet:
         assert len(pages) == 1
         expected = {start_at - 1 + i: it.code for i, it in enumerate(items)}
@@ -85,7 +85,7 @@ def test_start_at_and_copies_fill_the_right_cells_across_pages():
     items = make_items(3)
     buf = io.BytesIO()
     render_pdf(items, buf, template="avery-5160", start_at=27, copies=2, symbology="qr")
-    pages = rasterise(buf.getvalue(), 150)  # QR decodes fine at 150 dpi; keeps this fast
+    pages = rasterize(buf.getvalue(), 150)  # QR decodes fine at 150 dpi; keeps this fast
     assert len(pages) == 2
     want = {(0, 26): "QM-000001", (0, 27): "QM-000001", (0, 28): "QM-000002",
             (0, 29): "QM-000002", (1, 0): "QM-000003", (1, 1): "QM-000003"}
@@ -136,7 +136,7 @@ def test_rendered_outlines_sit_where_the_template_says(name):
     dpi = 600
     buf = io.BytesIO()
     render_pdf(make_items(t.per_page), buf, template=name, outlines=True)
-    img = rasterise(buf.getvalue(), dpi)[0]
+    img = rasterize(buf.getvalue(), dpi)[0]
     for cell in (0, t.per_page - 1):
         x, y, w, h = t.cell_mm(cell)
         row_y = int((y + h / 2) / 25.4 * dpi)
@@ -244,7 +244,7 @@ corner_radius = 2
     assert not again.builtin and again.cols == 3 and abs(again.pitch_x - 66.0) < 1e-9
     buf = io.BytesIO()
     render_pdf(make_items(2), buf, template="district-asset-3x8", start_at=4)
-    page = rasterise(buf.getvalue(), 300)[0]
+    page = rasterize(buf.getvalue(), 300)[0]
     assert decode(cell_crop(page, again, 3, 300)) == ["QM-000001"]
     assert decode(cell_crop(page, again, 4, 300)) == ["QM-000002"]
     with pytest.raises(labels.pdf.ValidationError):
@@ -267,7 +267,7 @@ def test_calibration_offset_moves_every_label(user_folder):
     t = get_template("avery-5160")
     buf = io.BytesIO()
     render_pdf(make_items(1), buf, template="avery-5160", printer="Office HP", outlines=True)
-    img = rasterise(buf.getvalue(), 600)[0]
+    img = rasterize(buf.getvalue(), 600)[0]
     x, y, w, h = t.cell_mm(0)
     row_y = int((y - 1.0 + h / 2) / 25.4 * 600)
     c = (x + 1.5) / 25.4 * 600
@@ -328,7 +328,7 @@ def test_logo_sits_clear_of_code_and_text(name, symbology, tmp_path):
     buf = io.BytesIO()
     render_pdf(make_items(1), buf, template=name, symbology=symbology, layout=keys, logo=logo)
     t = get_template(name)
-    page = rasterise(buf.getvalue(), render_dpi(t))[0]
+    page = rasterize(buf.getvalue(), render_dpi(t))[0]
     assert decode(cell_crop(page, t, 0, render_dpi(t)) if t.is_sheet else page) == \
         ["QM-000001"] * per_label(symbology)
     assert b"/Subtype /Image" in buf.getvalue()
@@ -338,5 +338,5 @@ def test_missing_logo_file_does_not_stop_the_labels(tmp_path):
     buf = io.BytesIO()
     render_pdf(make_items(2), buf, template="avery-5163", layout=("logo", "org", "tag"),
                logo=tmp_path / "gone.png")
-    assert decode(cell_crop(rasterise(buf.getvalue(), 300)[0], get_template("avery-5163"), 0, 300)) \
+    assert decode(cell_crop(rasterize(buf.getvalue(), 300)[0], get_template("avery-5163"), 0, 300)) \
         == ["QM-000001"]

@@ -273,3 +273,25 @@ def test_asset_count_unchanged_by_labelling(district):
     before = Asset.select().count()
     labels.items_for_query(site="LHS")
     assert Asset.select().count() == before
+
+
+def test_query_leaves_out_disposed_assets_unless_asked(district, tmp_path, capsys):
+    from app.store.db import current_target
+
+    def codes(items):
+        return [i.code for i in items]
+    a1, _, a3 = district["a"]
+    assets.dispose(a3.id, "recycled", date="2026-01-15")
+    assert codes(labels.items_for_query(category="chromebooks")) == ["QM-000101"]
+    assert codes(labels.items_for_query(category="chromebooks", include_disposed=True)) == [
+        "QM-000101", "QM-000103"]
+    assert codes(labels.items_for_assets([a3.id])) == ["QM-000103"]  # named by tag: printed
+
+    def label_text(*extra):
+        out = tmp_path / f"l{len(extra)}.pdf"
+        assert main(["--db", current_target(), "labels", "--query", "category=Chromebooks",
+                     *extra, "-o", str(out)]) == 0
+        return "".join(p.get_textpage().get_text_range() for p in pdfium.PdfDocument(str(out)))
+    text = label_text()
+    assert "QM-000101" in text and "QM-000103" not in text
+    assert "QM-000103" in label_text("--include-disposed")

@@ -1,5 +1,5 @@
 """The writers every report shares: a document of every column kind comes back
-typed from the XLSX, formula-like text is neutralised in XLSX and CSV, the PDF
+typed from the XLSX, formula-like text is neutralized in XLSX and CSV, the PDF
 repeats the header row on each page, numbers its pages "Page N of M", cuts
 long text to its column, and the CSV starts with a BOM."""
 from __future__ import annotations
@@ -54,7 +54,7 @@ def test_xlsx_cells_are_typed_and_safe(tmp_path):
     first = rows[head + 1]
     assert first[:7] == ("QM-00000", 0, 1234.56, 1.5, 0.25, dt.datetime(2025, 7, 1),
                          dt.datetime(2026, 1, 2, 3, 4))
-    assert first[7] == "'=HYPERLINK(\"http://x\")"  # neutralised, not a formula
+    assert first[7] == "'=HYPERLINK(\"http://x\")"  # neutralized, not a formula
     cost = ws.cell(row=head + 2, column=3)
     assert cost.number_format == '"$"#,##0.00' and cost.data_type == "n"
     assert ws.cell(row=head + 2, column=6).is_date
@@ -116,12 +116,34 @@ def test_pdf_header_repeats_and_pages_are_numbered(tmp_path):
     assert "Room 1" in pages[-1] and "Room 2" in pages[-1]
 
 
-def test_pdf_cuts_long_text_to_its_column(tmp_path):
+def test_pdf_table_cells_never_lose_text(tmp_path):
+    """Issue 19: a register cell too long for its column used to be cut with "…"
+    (FOCTXYRT7SE printed as "FOCTXYRT7…"). Now it shrinks a little, then wraps
+    (the row grows); the whole text reads back from the PDF."""
     long = "Interactive display in the district office conference room " * 3
     rows = [("QM-1", 1, D("1.00"), 1.0, 0.1, dt.date(2026, 1, 1), dt.datetime(2026, 1, 1), long)]
     pages = _pages(write(_doc(rows=rows), tmp_path / "w.pdf"))
-    assert "Interactive display" in pages[1] and long.strip() not in pages[1] and "…" in pages[1]
-    assert fit(long, "Helvetica", 8, 100).endswith("…")
+    assert "…" not in pages[1]
+    assert "".join(long.split()) in "".join(pages[1].split())
+    assert fit(long, "Helvetica", 8, 100).endswith("…")  # running headers still fit their line
+    # A register: a serial a little too long shrinks; one far too long breaks
+    # inside the word; a long room wraps at its spaces; rows below still print.
+    cols = [Column("Tag", width=0.6), Column("Serial", width=0.45), Column("Room", width=0.5),
+            Column("Cost", "money", width=0.5, total=True)]
+    register = [("QM-000001", "FOCTXYRT7SE", "Room 214", D("7495.00")),
+                ("QM-000002", "FG200FTK22904113XYZQ", "Computer Lab B (north wing)", D("6795.00")),
+                ("QM-000003", "5CD1234XYZ", "MDF", D("1.00"))]
+    doc = ReportDocument(title="Register", organisation="Test USD",
+                         sections=[Section("Register", "Equipment register",
+                                           tables=[Table(cols, register * 40)])])
+    pages = _pages(write(doc, tmp_path / "r.pdf"))
+    text = " ".join(pages)
+    assert "…" not in text
+    assert text.count("FOCTXYRT7SE") == 40
+    squeezed = "".join(text.split())
+    assert squeezed.count("FG200FTK22904113XYZQ") == 40
+    assert squeezed.count("ComputerLabB(northwing)") == 40
+    assert squeezed.count("5CD1234XYZ") == 40 and "$571,640.00" in text
 
 
 def test_value_formats():
@@ -160,3 +182,29 @@ def test_gc_paused_nests_and_restores():
         with gc_paused():
             raise RuntimeError("a failed report")
     assert gc.isenabled()
+
+
+def test_xlsx_sheets_print_one_page_wide_with_repeated_headers(tmp_path):
+    """Each sheet prints fitted to one page wide (as many long as it takes),
+    landscape when its columns are wider than a portrait page, with the table's
+    header repeated on every page and the panes frozen under it."""
+    narrow = Table([Column("Tag"), Column("Cost", "money")], [(f"QM-{i:05d}", D("1.00")) for i in range(300)])
+    wide = Table([Column(f"Column {i}", width=2) for i in range(9)],
+                 [tuple(f"value {i}-{j}" for j in range(9)) for i in range(40)])
+    doc = ReportDocument(title="Print test", organisation="Test USD", cover=Cover("Print test"),
+                         sections=[Section("Narrow", "Narrow", tables=[narrow]),
+                                   Section("Wide", "Wide", intro="Every column.", tables=[wide]),
+                                   Section("Two", "Two tables", tables=[narrow, wide])])
+    wb = openpyxl.load_workbook(write(doc, tmp_path / "p.xlsx"))
+    cover, n, w, two = wb.worksheets
+    for ws in wb.worksheets:
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
+        assert "Page &P of &N" in ws.oddFooter.right.text
+    assert n.page_setup.orientation == "portrait" and w.page_setup.orientation == "landscape"
+    header = [r for r in range(1, 12) if n.cell(r, 1).value == "Tag"][0]
+    assert n.print_title_rows == f"${header}:${header}" and n.freeze_panes == f"A{header + 1}"
+    header = [r for r in range(1, 12) if w.cell(r, 1).value == "Column 0"][0]
+    assert w.print_title_rows == f"${header}:${header}" and w.freeze_panes == f"A{header + 1}"
+    assert two.print_title_rows is None  # the first table's header would sit over the second
+    assert cover.print_title_rows is None

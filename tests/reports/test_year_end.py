@@ -148,7 +148,7 @@ def _tags(a, keys):
 def test_registered_with_fiscal_year_and_site():
     spec = registry()["year-end"]
     assert spec.params == ("fiscal_year", "site")
-    assert spec.formats == ("pdf", "xlsx")
+    assert spec.formats == ("pdf", "xlsx", "csv")  # issue 19: the register as CSV
 
 
 def test_as_of_undoes_what_changed_after_the_day(district):

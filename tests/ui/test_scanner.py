@@ -203,7 +203,7 @@ def test_bus_gets_scans_but_the_scanner_test_keeps_its_own(qtbot, qapp):
         qtbot.waitUntil(lambda: QApplication.focusWidget() is tester.box)
         type_text(qtbot, tester.box, "QM-000043", SCANNER_MS)
         assert got == ["QM-000042"]  # scans in the test box open nothing
-        assert "Recognised as a scan: QM-000043" in tester.result.text()
+        assert "Recognized as a scan: QM-000043" in tester.result.text()
         assert tester.table.item(0, 1).text() == "QM-000043"
         assert tester.table.item(0, 5).text() == "enter"
         type_text(qtbot, tester.box, "hey", HUMAN_MS)

@@ -127,3 +127,32 @@ def test_page_joins_the_open_session_started_elsewhere(setup, qtbot):
     page.sessions.activated.emit(0)
     page.refresh()
     assert page.session_id is None and not page.handle_scan(a1.tag)
+
+
+def test_a_borrowed_asset_is_on_loan_not_missing(setup, qtbot):
+    """A student's Chromebook at home is listed on its own tab, "On loan —
+    accounted for", with the borrower; the Missing tab does not count it."""
+    from app.services import assets, stocktake
+    from ui.jobs import wait_for_jobs
+    from ui.pages.stocktake import REC_TABS, Page
+    d, a1, a2, a3 = setup
+    assets.check_out(a3.id, person_id=d["student"].id)
+    s = stocktake.start("RHS")
+    win = QMainWindow()
+    page = Page(win)
+    win.setCentralWidget(page)
+    qtbot.addWidget(win)
+    win.show()
+    page.open_session(s.id)
+    assert page.handle_scan(d["r1"].barcode) and page.handle_scan(a1.tag)
+    page.close_session()
+    wait_for_jobs()
+    qtbot.waitUntil(lambda: page.stack.currentIndex() == 2, timeout=5000)
+    tabs = {key: page.rec_tabs.tabText(i) for i, (key, _) in enumerate(REC_TABS)}
+    assert tabs["missing"] == "Missing (1)"  # a2, in the Library, not scanned
+    assert tabs["on_loan"] == "On loan — accounted for (1)"
+    table = page.rec_tables["on_loan"]
+    assert table.item(0, 0).text() == a3.tag
+    assert table.item(0, table.columnCount() - 1).text() == d["student"].full_name
+    assert page.rec_tables["missing"].item(0, 0).text() == a2.tag
+    assert "on loan 1" in page.rec_title.text()

@@ -5,7 +5,7 @@ to a Zebra queue, or print through Qt at actual size.
     from ui.dialogs.labels import open_label_dialog
     open_label_dialog(parent, kind="asset", ids=[1, 2, 3])   # asset/location/supply/new
 
-Printing rasterises each PDF page with pypdfium2 at the printer's own
+Printing rasterizes each PDF page with pypdfium2 at the printer's own
 resolution (no smoothing: bars already sit on the dot grid) and paints it
 1:1 onto a full-page QPrinter whose paper is the template's page, so nothing
 is scaled. Rendering the output runs in ui.jobs; the preview draws only the

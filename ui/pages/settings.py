@@ -91,7 +91,7 @@ class Page(QWidget):
             save.setToolTip(f"Only an admin may change settings (you are "
                             f"{team.current().text}).")
 
-        org_box = QGroupBox("Organisation")
+        org_box = QGroupBox("Organization")
         f = QFormLayout(org_box)
         f.addRow("Name", self.org)
         f.addRow("Logo", logo_row)
@@ -104,7 +104,7 @@ class Page(QWidget):
         money_box = QGroupBox("Fiscal year and reports")
         f = QFormLayout(money_box)
         f.addRow("Fiscal year starts", self.fy_month)
-        f.addRow("Capitalisation threshold", self.capital)
+        f.addRow("Capitalization threshold", self.capital)
         f.addRow("Inventory threshold", self.inventory)
         other = QGroupBox("Loans and labels")
         f = QFormLayout(other)
@@ -209,7 +209,7 @@ class Page(QWidget):
         """The scanner's thresholds, affixes, repeat window and sounds."""
         box = QGroupBox("Scanner")
         box.setObjectName("scanner-settings")
-        self.scan_enabled = QCheckBox("Recognise scanner bursts in every window")
+        self.scan_enabled = QCheckBox("Recognize scanner bursts in every window")
         self.scan_enabled.setObjectName("scanner_enabled")
         self.scan_min_length = _int_box(1, 64, " characters", "scanner_min_length",
                                         "A shorter burst is a person typing (a tag has 4 or more).")

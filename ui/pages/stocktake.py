@@ -31,7 +31,8 @@ PAGE_ORDER = 90
 PAGE_ICON = "stocktake"
 
 REC_TABS = [("missing", "Missing"), ("misplaced", "Misplaced"), ("other_site", "Other site"),
-            ("unknown", "Unknown"), ("inactive", "Retired/disposed"), ("verified", "Verified")]
+            ("unknown", "Unknown"), ("inactive", "Retired/disposed"),
+            ("on_loan", "On loan — accounted for"), ("verified", "Verified")]
 REC_HEADERS = ("Tag", "Name", "Expected", "Scanned in", "Scanned at", "Status now", "On loan to")
 
 
@@ -461,7 +462,7 @@ class Page(QWidget):
         s, c = rec.session, rec.counts
         self.rec_title.setText(
             f"{s['name']} — {status_label(s['status'])}: expected {s['expected']:,}, verified {c['verified']:,}, "
-            f"missing {c['missing']:,}, misplaced {c['misplaced']:,}, other site "
+            f"missing {c['missing']:,}, on loan {c['on_loan']:,}, misplaced {c['misplaced']:,}, other site "
             f"{c['other_site']:,}, unknown {c['unknown']:,}, retired/disposed found "
             f"{c['inactive']:,}, duplicate scans {rec.duplicates:,}")
         for i, (key, label) in enumerate(REC_TABS):

@@ -1,6 +1,6 @@
 """Scanner test (embedded in the Settings page): scan into the box and see
 exactly what the scanner sends — each character, the gaps between them, the
-terminator — and whether Quartermaster recognised it as a scan, with the
+terminator — and whether Quartermaster recognized it as a scan, with the
 reason when not. Scans made here only show up here; they open nothing.
 The line above the box states the rules the running filter applies now
 (``show_rules``; Settings calls it after a save)."""
@@ -125,9 +125,9 @@ class ScannerTestWidget(QWidget):
             return
         gaps = run.get("gaps") or []
         if run["kind"] == "scan":
-            text = f"Recognised as a scan: {run['code']}"
+            text = f"Recognized as a scan: {run['code']}"
         elif run["kind"] == "repeat":
-            text = f"Recognised (same code again within the repeat time, ignored): {run['code']}"
+            text = f"Recognized (same code again within the repeat time, ignored): {run['code']}"
         else:
             text = f"Not a scan — typed by a person? {run.get('reason', '')}"
         self.result.setText(text)
