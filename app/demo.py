@@ -746,7 +746,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
         for aid in computers[:]:
             seats.append((lic_ids["Microsoft 365 A3"], aid, None, now, user))
         # The first laptop (QM-000004) has no Adobe seat yet: the README gives it one.
-        for aid in rng.sample(computers[1:], min(55, len(computers) - 1)):
+        for aid in rng.sample(computers[1:], max(0, min(55, len(computers) - 1))):
             seats.append((lic_ids["Adobe Creative Cloud"], aid, None, now, user))
         for aid in by_cat.get("Chromebooks", [])[:20000]:
             seats.append((lic_ids["GoGuardian Admin"], aid, None, now, user))
@@ -756,7 +756,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
             seats.append((lic_ids["SketchUp Studio for Schools"], aid, None, now, user))
         for aid in by_cat.get("Servers", [])[:3]:
             seats.append((lic_ids["Veeam Backup & Replication"], aid, None, now, user))
-        for s in rng.sample(staff[2:], min(4, len(staff) - 2)):
+        for s in rng.sample(staff[2:], max(0, min(4, len(staff) - 2))):
             seats.append((lic_ids["Tableau Desktop"], None, s[0], now, user))
         insert_rows("seat", ("license_id", "asset_id", "person_id", "assigned_at", "by"), seats)
         counts["licenses"], counts["seats"] = len(licenses), len(seats)

@@ -26,6 +26,7 @@ def run(args) -> int:
     counts = build_demo(assets=args.assets, seed=args.seed, progress=progress)
     if tty:
         print(file=sys.stderr)
-    summary = ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in counts.items())
+    from app.wording import count
+    summary = ", ".join(count(v, k.replace("_", " ")) for k, v in counts.items())
     print(f"demo data: {summary} ({time.perf_counter() - t0:.1f} s)")
     return 0

@@ -36,6 +36,14 @@ SKIPPED = {
     "quartermaster restore ": "names an example backup file; restore is tested in tests/app/test_backup.py",
     "quartermaster migrate-to postgresql://": "needs a PostgreSQL server at that address; "
                                               "tested in tests/app/test_migrate_to.py",
+    "quartermaster team ": "needs a PostgreSQL server and an owner login; tested in tests/app/test_team.py",
+    "quartermaster --db postgresql://": "needs a PostgreSQL server at that address",
+    # Team mode's backup steps run PostgreSQL's own tools on the server.
+    "pg_dump ": "PostgreSQL's own backup tool, run on the server",
+    "pg_dumpall ": "PostgreSQL's own backup tool, run on the server",
+    "pg_restore ": "PostgreSQL's own restore tool, run on the server",
+    "psql ": "PostgreSQL's own client, run on the server",
+    "createdb ": "PostgreSQL's own tool, run on the server",
 }
 # An option that needs hardware is dropped, the rest of the example still runs.
 DROPPED_OPTIONS = {
