@@ -345,6 +345,7 @@ def update(asset_id: int, changes: dict, expected_version: int | None = None,
         old = getattr(asset, key if key not in FK_FIELDS else key)
         if old != new:
             diff[key] = (old, new)
+    diff.update(_restated(asset, values, diff, day))
     if not diff:
         return asset
     row = _row({k: v for k, (_, v) in diff.items()})
@@ -359,6 +360,20 @@ def update(asset_id: int, changes: dict, expected_version: int | None = None,
     if SEARCH_FIELDS & diff.keys():
         search.refresh_assets([asset.id])
     return get(asset.id)
+
+
+def _restated(asset: Asset, values: dict, diff: dict, day: dt.date) -> dict:
+    """Back-dated values equal to today's that still say something: a change to
+    the field took effect after ``day``, so "it was already X from ``day``" restates
+    the days between (recorded as X → X, effective ``day``)."""
+    same = {_attr(k): k for k in values if k not in diff}
+    if not same or day >= history.today():
+        return {}
+    from app.models import HistoryEntry as H
+    later = {f for (f,) in H.select(H.field).where(
+        (H.entity == "asset") & (H.entity_id == asset.id) & H.field.in_(list(same))
+        & (H.effective > day)).tuples()}
+    return {same[f]: (values[same[f]], values[same[f]]) for f in later}
 
 
 def _readable(diff: dict) -> dict:
