@@ -249,7 +249,8 @@ def run_move(args) -> int:
         before = catalog.location_path(asset.location_id) or "no room"
         if asset.location_id == room.id:
             return f"{asset.tag} is already in {where}"
-        assets.update(asset.id, {"location_id": room.id}, action="move", effective=day)
+        assets.update(asset.id, {"location_id": room.id, "site_id": room.site_id}, action="move",
+                      effective=day)
         return f"moved {asset.tag} from {before} to {where}{_when(day)}"
     return _report(_batch(items, one), day)
 
@@ -311,6 +312,8 @@ def parse_assignments(values: list[str]) -> dict:
             if ref is None:
                 raise CommandError(f"no {field} {value!r}")
             changes[key] = ref.id
+            if key == "location_id":  # a room at another site moves the asset there
+                changes.setdefault("site_id", ref.site_id)
         elif field in assets.EDITABLE and field not in ("custom", "tag"):
             changes[field] = value or None
         else:

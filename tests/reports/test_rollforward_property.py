@@ -225,7 +225,8 @@ def _run(ops, monkeypatch):
                 room = rooms[o[2]].id
                 if room == current.location_id:
                     continue
-                assets.update(asset_id, {"location_id": room}, effective=eff)
+                site = next(r.site_id for r in rooms if r.id == room)
+                assets.update(asset_id, {"location_id": room, "site_id": site}, effective=eff)
                 m.change(asset_id, eff, room=room)
             elif kind == "cost":
                 cost = COSTS[o[2]]
