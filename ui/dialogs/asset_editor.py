@@ -43,10 +43,13 @@ FIELDS = (
     ("supplier_id", "Supplier", "combo"),
     ("funding_type", "Funding", "combo"),
     ("funding_name", "Grant / program", "text"),
+    ("federal_award_id", "Federal award / FAIN", "text"),
+    ("federal_share", "Federal share (%)", "text"),
     ("erate_frn", "E-Rate FRN", "text"),
     ("erate_funding_year", "E-Rate funding year", "int"),
     ("in_service_date", "In service", "date"),
     ("warranty_end", "Warranty end", "date"),
+    ("condition", "Condition", "text"),
     ("last_audit_date", "Last audit", "date"),
     ("notes", "Notes", "notes"),
 )
