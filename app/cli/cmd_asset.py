@@ -137,7 +137,7 @@ def _assets(tags: list[str]):
             seen.add(asset_id)
             found.append(assets.get(asset_id))
     if unknown:
-        raise CommandError(f"no asset has the tag {', '.join(unknown)}; nothing was changed")
+        raise CommandError(f"no asset has the tag {', '.join(unknown)} — nothing was changed")
     return found
 
 
@@ -152,9 +152,10 @@ def _batch(items, action) -> list[str]:
             try:
                 lines.append(action(asset))
             except DomainError as err:
-                done = "" if len(items) == 1 else "; nothing was changed"
                 text = str(err) if asset.tag in str(err) else f"{asset.tag}: {err}"
-                raise type(err)(f"{text}{done}") from err
+                if len(items) > 1:
+                    text = f"{text.rstrip('.')} — nothing was changed"
+                raise type(err)(text) from err
     return lines
 
 

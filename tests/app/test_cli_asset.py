@@ -112,13 +112,13 @@ def test_a_refused_tag_changes_nothing_in_the_batch(cli):
     before = HistoryEntry.select().count()
     code, out, err = cli("asset", "checkout", a1.tag, a2.tag, "--to", "E100")
     assert code == 1 and out == ""
-    assert err.strip() == (f"error: Asset {a2.tag} is retired; it cannot be checked out.; "
-                           "nothing was changed")
+    assert err.strip() == (f"error: Asset {a2.tag} is retired; it cannot be checked out "
+                           "— nothing was changed")
     assert Loan.select().count() == 0 and HistoryEntry.select().count() == before
 
     code, _, err = cli("asset", "dispose", a1.tag, "QM-NOPE", "--date", "2026-03-15",
                        "--method", "recycled")
-    assert code == 1 and err.strip() == "error: no asset has the tag QM-NOPE; nothing was changed"
+    assert code == 1 and err.strip() == "error: no asset has the tag QM-NOPE — nothing was changed"
     assert Asset.get_by_id(a1.id).status != "disposed"
 
     tomorrow = (history.today() + dt.timedelta(days=1)).isoformat()
