@@ -64,9 +64,12 @@ DISPOSED_COLUMNS = [
 ]
 
 
-def capital_lines(fy: int, threshold: Decimal, site_id: int | None) -> list:
-    """The year's capital assets (``app.reporting.capital.CapitalLine``), by category then tag."""
+def capital_lines(fy: int, threshold: Decimal, site_id: int | None,
+                  today: dt.date | None = None) -> list:
+    """The year's capital assets (``app.reporting.capital.CapitalLine``), by category then
+    tag; a year still running as it stands today, as the year-end report takes it."""
     first, last = fiscal.fiscal_year_bounds(fy)
+    last = min(last, today or dt.date.today())
     with gc_paused():
         lines, _ = capital_year(first, last, assets_as_of(first - dt.timedelta(days=1)),
                                 assets_as_of(last), threshold, site_id, lookups())

@@ -156,6 +156,8 @@ def _compute(fiscal_year, site_id, site_name, progress, today) -> YearEnd:
                  as_of=min(last, today), provisional=last >= today)
     if progress:
         progress(0, 4, "Reading history")
+    # A year still running is reported as it stands today (no depreciation in advance).
+    last = ye.as_of
     rows = assets_as_of(last)
     rows_begin = assets_as_of(first - dt.timedelta(days=1))
     look = lookups()
@@ -237,12 +239,12 @@ def _add_old_erate(ye: YearEnd, rows, site_id, look: Lookups) -> None:
             continue
         if site_id is not None and r[I_SITE] != site_id:
             continue
-        if erate_retain_until(r[I_FYEAR]) < ye.last:
+        if erate_retain_until(r[I_FYEAR]) < ye.as_of:
             continue
         acquired = acquired_on(r)
-        if acquired is None or acquired > ye.last:
+        if acquired is None or acquired > ye.as_of:
             continue
-        disposed = disposed_on(r, acquired, ye.last)
+        disposed = disposed_on(r, acquired, ye.as_of)
         if disposed is None or disposed >= ye.first:
             continue  # handled with the year's own rows
         model_name, cat_name, life = look.category(r[I_MODEL])
@@ -294,7 +296,7 @@ def _summary(ye: YearEnd) -> Section:
                           Column("Cost", "money", width=1.4, total=True)]
     return Section(
         "Summary", "Summary by site and category",
-        intro=(f"Everything held on {day(ye.last)}, at any cost, by the site it was at on that day "
+        intro=(f"Everything held on {day(ye.as_of)}, at any cost, by the site it was at on that day "
                "and its category. Values are rebuilt from the history as of year end."),
         figures=figures,
         tables=[Table(cols("Site"), ye.by_site, title="By site"),
@@ -308,24 +310,24 @@ def _largest_first(rows) -> list[tuple[str, Decimal]]:
 
 
 ROLL_COLUMNS = [
-    Column("Category", width=2.0), Column("Life (years)", "int", width=0.7),
-    Column("Beginning balance", "money", width=1.25, total=True),
-    Column("Additions", "money", width=1.15, total=True),
-    Column("Disposals", "money", width=1.15, total=True),
-    Column("Adjustments", "money", width=1.1, total=True),
-    Column("Ending balance", "money", width=1.25, total=True),
-    Column("Accumulated depreciation", "money", width=1.6, total=True),
-    Column("Net book value", "money", width=1.25, total=True),
-    Column("Items held", "int", width=0.7, total=True),
+    Column("Category", width=1.45), Column("Life (years)", "int", width=0.85),
+    Column("Beginning balance", "money", width=1.3, total=True),
+    Column("Additions", "money", width=1.0, total=True),
+    Column("Disposals", "money", width=1.0, total=True),
+    Column("Adjustments", "money", width=1.05, total=True),
+    Column("Ending balance", "money", width=1.2, total=True),
+    Column("Accumulated depreciation", "money", width=1.8, total=True),
+    Column("Net book value", "money", width=1.2, total=True),
+    Column("Items held", "int", width=0.85, total=True),
 ]
 DEPRECIATION_ROLL_COLUMNS = [
-    Column("Category", width=2.2),
-    Column("Beginning accumulated", "money", width=1.4, total=True),
-    Column("Depreciation for the year", "money", width=1.4, total=True),
-    Column("Accumulated on disposals", "money", width=1.4, total=True),
-    Column("Adjustments", "money", width=1.1, total=True),
-    Column("Ending accumulated", "money", width=1.4, total=True),
-    Column("Net book value", "money", width=1.3, total=True),
+    Column("Category", width=1.45),
+    Column("Beginning accumulated", "money", width=1.6, total=True),
+    Column("Depreciation for the year", "money", width=1.75, total=True),
+    Column("Accumulated on disposals", "money", width=1.75, total=True),
+    Column("Adjustments", "money", width=1.05, total=True),
+    Column("Ending accumulated", "money", width=1.45, total=True),
+    Column("Net book value", "money", width=1.2, total=True),
 ]
 
 
@@ -395,7 +397,7 @@ def _additions(ye: YearEnd) -> Section:
     return Section(
         "Additions", "Additions during the year", landscape=True,
         intro=(f"Items costing {_money_text(ye.inventory_threshold)} or more acquired from "
-               f"{day(ye.first)} to {day(ye.last)}, including any disposed of within the year."),
+               f"{day(ye.first)} to {day(ye.as_of)}, including any disposed of within the year."),
         figures=[("Items", len(ye.additions)), ("Cost", sum((i.cost for i in ye.additions), ZERO)),
                  ("Capital items", len(cap)), ("Capital cost", sum((i.cost for i in cap), ZERO))],
         tables=[Table(cols, rows, empty_text="No additions.")])
@@ -413,7 +415,7 @@ def _disposals(ye: YearEnd) -> Section:
     return Section(
         "Disposals", "Disposals during the year", landscape=True,
         intro=(f"Items costing {_money_text(ye.inventory_threshold)} or more disposed of from "
-               f"{day(ye.first)} to {day(ye.last)}."),
+               f"{day(ye.first)} to {day(ye.as_of)}."),
         figures=[("Items", len(ye.disposals)), ("Cost", sum((i.cost for i in ye.disposals), ZERO)),
                  ("Proceeds", sum((i.proceeds or ZERO for i in ye.disposals), ZERO)),
                  ("Capital cost", sum((i.cost for i in cap), ZERO))],
@@ -427,13 +429,13 @@ def _unverified(ye: YearEnd) -> Section:
     # An audit date after year end (entered without history, e.g. by an import) is not
     # what stood on the day: left blank.
     rows = [(i.tag, i.description, i.site, i.room, i.status,
-             i.last_audit if i.last_audit and i.last_audit <= ye.last else None, i.cost)
+             i.last_audit if i.last_audit and i.last_audit <= ye.as_of else None, i.cost)
             for i in ye.unverified]
     missing = sum(1 for i in ye.unverified if i.status == ASSET_STATUSES["missing"])
     return Section(
         "Not verified", "Missing or not verified this year", landscape=True,
         intro=("Register items marked missing, or with no audit or stocktake scan between "
-               f"{day(ye.first)} and {day(ye.last)}."),
+               f"{day(ye.first)} and {day(ye.as_of)}."),
         figures=[("Items", len(ye.unverified)), ("Marked missing", missing),
                  ("Cost", sum((i.cost for i in ye.unverified), ZERO))],
         tables=[Table(cols, rows, empty_text="Every register item was verified this year.")])
@@ -459,9 +461,9 @@ def _erate(ye: YearEnd) -> Section:
 
 
 def _federal(ye: YearEnd) -> Section:
-    cols = [Column("Source", width=1.6), Column("Award / FAIN", width=1.3),
-            Column("Federal share", "percent", width=0.8), Column("Tag", width=0.85),
-            Column("Description", width=1.8), Column("Serial", width=1.0),
+    cols = [Column("Source", width=1.5), Column("Award / FAIN", width=1.2),
+            Column("Federal share", "percent", width=1.05), Column("Tag", width=0.85),
+            Column("Description", width=1.7), Column("Serial", width=1.0),
             Column("Acquired", "date", width=0.8), Column("Cost", "money", width=0.9, total=True),
             Column("Site / room", width=1.6), Column("Condition", width=0.8),
             Column("Disposed", "date", width=0.8), Column("Proceeds", "money", width=0.85)]
@@ -500,6 +502,10 @@ def _prior_period(ye: YearEnd) -> Section:
             return ASSET_STATUSES.get(value, value)
         if value and field == "disposal_method":
             return DISPOSAL_METHODS.get(value, value)
+        if value and field == "funding_type":
+            return FUNDING_TYPES.get(value, value)
+        if value and field == "federal_share":
+            return f"{value} %"
         return value or ""
 
     rows = [(c["label"], c["tag"], FIELD_NAMES.get(c["field"], c["field"]),
@@ -536,14 +542,16 @@ def provisional_text(ye: YearEnd) -> str | None:
     """"Provisional, as of today (…)" while the fiscal year has not ended."""
     if not ye.provisional:
         return None
-    return (f"Provisional, as of today ({day(ye.as_of)}): the fiscal year ends "
-            f"{day(ye.last)}")
+    return f"Provisional, as of today ({day(ye.as_of)})"
 
 
 def build(params: ReportParams, progress=None) -> ReportDocument:
     fy = params.fiscal_year or last_completed_fiscal_year()
     if not 1990 <= fy <= 2200:
         raise ValidationError("The fiscal year is a year such as 2026.", field="fiscal_year")
+    if fiscal_year_bounds(fy)[0] > dt.date.today():
+        raise ValidationError(f"{fiscal_year_label(fy)} has not begun yet: there is nothing to "
+                              "report.", field="fiscal_year")
     site = None
     if params.site:
         site = catalog.find_site(params.site)
@@ -575,7 +583,7 @@ def build(params: ReportParams, progress=None) -> ReportDocument:
         title=f"Year-end inventory {label}", organisation=organisation(), sections=sections,
         cover=cover, subtitle=(site.name + " · " if site else "") + span
         + (" · provisional" if status else ""), generated_by=user, csv_table=(2, 0))
-    doc.notice = status
+    doc.notice = status and f"{status}: the fiscal year ends {day(ye.last)}"
     return doc
 
 
