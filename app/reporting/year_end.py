@@ -137,7 +137,9 @@ def _verified_ids(first: dt.date, last: dt.date) -> set[int]:
     H = HistoryEntry
     for entity_id, new in (H.select(H.entity_id, H.new)
                            .where((H.entity == "asset") & (H.field == "last_audit_date")
-                                  & (H.effective >= first) & (H.effective <= last)).tuples()):
+                                  & (((H.effective >= first) & (H.effective <= last))
+                                     | (H.effective.is_null() & (H.at >= start)
+                                        & (H.at < end)))).tuples()):
         if new and first.isoformat() <= new[:10] <= last.isoformat():
             ids.add(entity_id)
     return ids

@@ -215,7 +215,9 @@ def test_activity_log_names_records_and_never_shows_keys(db, tmp_path, monkeypat
     assert len(first) == expected == dict(doc.sections[0].figures)["Entries"]
     assert [r[0] for r in first] == sorted(r[0] for r in first)
     serial = next(r for r in first if r[4] == "Serial")
-    assert serial[1:] == ("alice", f"Asset {a.tag}", "Changed", "Serial", "SER-1", "SER-2", "")
+    # The last column, Effective, is blank: the change took effect the day it was entered.
+    assert serial[1:] == ("alice", f"Asset {a.tag}", "Changed", "Serial", "SER-1", "SER-2", "",
+                          None)
     key = next(r for r in first if r[4] == "Product key")
     assert key[2] == "License Office 365" and key[5] == key[6] == "\u2022\u2022\u2022\u2022"
     email = next(r for r in first if r[4] == "Email")
@@ -243,6 +245,16 @@ def test_activity_log_names_records_and_never_shows_keys(db, tmp_path, monkeypat
 
 
 # --- depreciation -------------------------------------------------------------------------
+
+def test_activity_log_shows_the_effective_day_of_a_back_dated_change(db):
+    d = district()
+    a = asset(d)
+    assets.dispose(a.id, "recycled", date="2025-03-15")
+    today = dt.date.today()
+    doc = get("activity").build(ReportParams(date_from=today, date_to=today))
+    rows = [r for r in doc.sections[0].tables[0].rows if r[4] == "Status"]
+    assert [r[-1] for r in rows] == [dt.date(2025, 3, 15)]
+
 
 def test_depreciation_schedule(db, tmp_path):
     d = district()

@@ -55,6 +55,17 @@ FIELDS = (
 )
 
 
+def _action(h: dict) -> str:
+    """The action, with the day it took effect when that is not the day it was entered
+    ("dispose, effective 2026-03-15")."""
+    from app.services.history import local_day
+    action = h["action"] or ""
+    eff, at = h.get("effective"), h.get("at")
+    if eff and isinstance(at, dt.datetime) and eff != local_day(at):
+        return f"{action}, effective {eff.isoformat()}"
+    return action
+
+
 class AssetEditor(QDialog):
     def __init__(self, asset_id: int | None = None, parent=None, **defaults):
         super().__init__(parent)
@@ -359,7 +370,7 @@ class AssetEditor(QDialog):
     def _fill_tabs(self, asset_id: int) -> None:
         from app.models import Loan, Location, Person, Repair, Supplier
         rows = [(display(h["at"])[:16] if not isinstance(h["at"], dt.datetime)
-                 else h["at"].strftime("%Y-%m-%d %H:%M"), h["who"] or "", h["action"] or "",
+                 else h["at"].strftime("%Y-%m-%d %H:%M"), h["who"] or "", _action(h),
                  h["field"] or "", h["old"] or "", h["new"] or "")
                 for h in history.for_entity("asset", asset_id, limit=500)]
         _fill(self.history_table, rows)
