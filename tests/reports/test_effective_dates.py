@@ -222,3 +222,17 @@ def test_register_has_custodian_condition_and_federal_award(district, tmp_path):
     assert (row["Source"], row["Award / FAIN"], row["Tag"]) == ("ESSER III", "S425U210042",
                                                                 a["P2"].tag)
     assert row["Federal share"] == 1  # 100 %, a real percentage cell
+
+
+def test_loans_report_as_of_a_past_day_uses_the_days_loans_went_out_and_came_back(district):
+    clock, d, a = district
+    clock.at(2026, 12, 6)
+    assets.check_out(a["P1"].id, person_id=d["teacher"].id, due="2026-03-01",
+                     effective="2026-02-02")
+    assets.check_in(a["P1"].id, effective="2026-05-10")  # typed in December
+    doc = get("loans").build(ReportParams(as_of=dt.date(2026, 4, 1)))
+    assert [r[4] for r in doc.sections[0].tables[0].rows] == [a["P1"].tag]  # overdue then
+    assert list(get("loans").build(ReportParams(as_of=dt.date(2026, 6, 1)))
+                .sections[0].tables[0].rows) == []
+    assert list(get("loans").build(ReportParams(as_of=dt.date(2026, 1, 15)))
+                .sections[0].tables[0].rows) == []  # not out yet
