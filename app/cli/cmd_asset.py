@@ -183,9 +183,10 @@ def _when(day) -> str:
 
 def find_room(text: str):
     """A room by label code, "Site/Room" with the site's name or code, or a unique name."""
+    import peewee as pw
+
     from app.models import Location
     from app.services import catalog
-    import peewee as pw
     loc = catalog.find_location(text)
     if loc is None and "/" in text:
         site_text, _, room = (p.strip() for p in text.partition("/"))
@@ -287,9 +288,10 @@ def run_retire(args) -> int:
 
 def parse_assignments(values: list[str]) -> dict:
     """FIELD=VALUE pairs → the service's change set (reference names resolved)."""
-    from app.services import assets, catalog
-    from app.models import HardwareModel, Supplier
     import peewee as pw
+
+    from app.models import HardwareModel, Supplier
+    from app.services import assets, catalog
     changes: dict = {}
     for pair in values:
         field, eq, value = pair.partition("=")
@@ -352,10 +354,11 @@ def _show(value, key: str) -> str:
 
 
 def run_repair_open(args) -> int:
+    import peewee as pw
+
     from app.models import Supplier
     from app.services import repairs
     from app.services.fields import parse_date
-    import peewee as pw
     items = _assets(args.tags)
     vendor = None
     if args.vendor:

@@ -128,7 +128,7 @@ def changes_effective_after(day: dt.date) -> dict[int, list[tuple]]:
 
 
 def _local_day(at: dt.datetime) -> dt.date:
-    return at.replace(tzinfo=dt.timezone.utc).astimezone().date()
+    return at.replace(tzinfo=dt.UTC).astimezone().date()
 
 
 def rebuild(row: list, changes: list[tuple], day: dt.date) -> list:

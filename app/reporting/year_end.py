@@ -107,7 +107,7 @@ class YearEnd:
     site: str | None
     capital_threshold: Decimal
     inventory_threshold: Decimal
-    as_of: dt.date | None = None  # values as of (the last day, or today while the year runs)
+    as_of: dt.date  # values as of: the last day, or today while the year runs
     provisional: bool = False  # the year has not ended
     held_count: int = 0  # every item held at year end, at any cost
     held_cost: Decimal = ZERO
@@ -536,7 +536,7 @@ def _as_time(v):
 def _local_time(v):
     """A stored (naive UTC) timestamp as local wall-clock time, to the minute."""
     at = _as_time(v)
-    return at.replace(tzinfo=dt.timezone.utc).astimezone().replace(tzinfo=None, second=0,
+    return at.replace(tzinfo=dt.UTC).astimezone().replace(tzinfo=None, second=0,
                                                                    microsecond=0)
 
 

@@ -565,7 +565,7 @@ def _moment(day: dt.date, now: dt.datetime) -> dt.datetime:
     if day == history.local_day(now):
         return now
     local_midnight = dt.datetime.combine(day, dt.time.min).astimezone()
-    return local_midnight.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return local_midnight.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 @dataclass

@@ -15,7 +15,7 @@ SECRET_FIELDS = {"product_key"}
 
 def local_day(at: dt.datetime) -> dt.date:
     """A stored (naive UTC) timestamp as the local calendar day."""
-    return at.replace(tzinfo=dt.timezone.utc).astimezone().date()
+    return at.replace(tzinfo=dt.UTC).astimezone().date()
 
 
 def today() -> dt.date:

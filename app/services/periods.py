@@ -32,7 +32,7 @@ def record_year_end(fiscal_year: int, provisional: bool, by: str | None = None) 
 def produced_at(fiscal_year: int) -> dt.datetime | None:
     """When the first final (not provisional) report of the year was produced."""
     return (YearEndRun.select(YearEndRun.produced_at)
-            .where((YearEndRun.fiscal_year == fiscal_year) & (YearEndRun.provisional == False))  # noqa: E712
+            .where((YearEndRun.fiscal_year == fiscal_year) & (YearEndRun.provisional == False))
             .order_by(YearEndRun.produced_at).scalar())
 
 
@@ -53,7 +53,7 @@ def prior_period_changes(fiscal_year: int) -> list[dict]:
     runs: dict[int, dt.datetime] = {}
     for fy, at in (YearEndRun.select(YearEndRun.fiscal_year, YearEndRun.produced_at)
                    .where((YearEndRun.fiscal_year < fiscal_year)
-                          & (YearEndRun.provisional == False))  # noqa: E712
+                          & (YearEndRun.provisional == False))
                    .tuples()):
         at = at if isinstance(at, dt.datetime) else dt.datetime.fromisoformat(str(at))
         if fy not in runs or at < runs[fy]:

@@ -94,7 +94,9 @@ def _step_7_effective_dates(database: pw.Database) -> None:
     on the audit date, and a corrected purchase, in-service or disposal date
     from the earlier of its old and new values. The local day uses the
     machine's current UTC offset (an hour off across a DST change, at most)."""
-    from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate as run
+    from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
+    from playhouse.migrate import migrate as run
+
     from app.models import Asset, HistoryEntry, YearEndRun
     pg = isinstance(database, pw.PostgresqlDatabase)
     migrator = PostgresqlMigrator(database) if pg else SqliteMigrator(database)

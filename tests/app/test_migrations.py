@@ -86,12 +86,12 @@ def test_step_7_backfills_effective_dates_on_both_engines(db, monkeypatch):
     room = catalog.create_location(site.id, "MDF")
     cat = catalog.create_category("Switches", life_years=10)
     model = catalog.create_model("Catalyst 9300", manufacturer="Cisco", category_id=cat.id)
-    a = assets.create(dict(model_id=model.id, location_id=room.id, cost="7495.00",
-                           purchase_date="2022-05-06"))
+    a = assets.create({"model_id": model.id, "location_id": room.id, "cost": "7495.00",
+                       "purchase_date": "2022-05-06"})
     assets.dispose(a.id, "recycled", date="2026-03-15")
     assets.mark_audited([a.id], date=dt.date(2026, 2, 1))
-    b = assets.create(dict(model_id=model.id, location_id=room.id, cost="6000.00",
-                           purchase_date="2021-01-04"))
+    b = assets.create({"model_id": model.id, "location_id": room.id, "cost": "6000.00",
+                       "purchase_date": "2021-01-04"})
     assets.update(b.id, {"cost": "5800.00"})
     sql = db.execute_sql
     sql("DROP INDEX IF EXISTS history_entry_entity_effective")

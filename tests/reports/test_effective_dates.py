@@ -17,7 +17,6 @@ import pytest
 
 from app.models import HistoryEntry, Loan
 from app.reporting import ReportParams, get
-from app.reporting.depreciation import capital_lines
 from app.reporting.year_end import compute
 from app.services import assets, catalog, people, periods
 from app.services.errors import ValidationError
@@ -59,7 +58,7 @@ def district(db, monkeypatch):
     buy("P2", panel, "9000.00", "2025-09-02", room=lib)
     # Bought in FY2026, put in service only after year end: capital, no depreciation yet.
     buy("P3", panel, "9805.00", "2026-05-01", room=lib, in_service_date="2026-08-01")
-    return clock, dict(mdf=mdf, idf=idf, lib=lib, teacher=teacher), a
+    return clock, {"mdf": mdf, "idf": idf, "lib": lib, "teacher": teacher}, a
 
 
 def totals(fy):
@@ -68,7 +67,7 @@ def totals(fy):
 
 
 def test_a_disposal_typed_late_is_gone_on_its_own_day(district):
-    clock, d, a = district
+    clock, _d, a = district
     ye, _ = totals(2026)
     assert ye.roll_total("ending") == D("80495.00")  # before the disposal is known
     clock.at(2026, 12, 6)
@@ -153,7 +152,7 @@ def test_effective_dates_are_refused_in_the_future_or_before_the_purchase(distri
 
 
 def test_back_dated_change_into_a_reported_year_is_listed_next_year(district):
-    clock, d, a = district
+    clock, _d, a = district
     clock.at(2026, 7, 20)
     assets.update(a["S1"].id, {"cost": "9700.00"}, effective="2026-06-01")  # before the report
     clock.at(2026, 8, 1, 15)
@@ -180,7 +179,6 @@ def test_back_dated_change_into_a_reported_year_is_listed_next_year(district):
 
 
 def test_a_year_not_ended_is_provisional(district, tmp_path):
-    clock, d, a = district
     ye = compute(2027, today=dt.date(2026, 12, 6))
     assert ye.provisional and ye.as_of == dt.date(2026, 12, 6)
     assert not compute(2026, today=dt.date(2026, 12, 6)).provisional

@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from decimal import ROUND_HALF_UP, Decimal as D
+from decimal import ROUND_HALF_UP
+from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from app.reporting.asof import COL, assets_as_of
 from app.reporting.depreciation import capital_lines
@@ -207,8 +210,9 @@ def _run(ops, monkeypatch):
                 _, offset, cost_i, model_i, room_i, late = o
                 bought = _day(offset)
                 clock.enter(bought, late)
-                a = assets.create(dict(model_id=models[model_i], location_id=rooms[room_i].id,
-                                       cost=COSTS[cost_i], purchase_date=bought))
+                a = assets.create({"model_id": models[model_i],
+                                   "location_id": rooms[room_i].id, "cost": COSTS[cost_i],
+                                   "purchase_date": bought})
                 owned.append(a.id)
                 m.buy(a.id, bought, COSTS[cost_i], models[model_i], rooms[room_i].id)
                 continue
