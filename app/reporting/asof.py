@@ -119,11 +119,23 @@ def changes_effective_after(day: dt.date) -> dict[int, list[tuple]]:
                 & ((H.action == "create") | H.field.in_(list(REVERTIBLE))))
          .order_by(H.entity_id, H.at, H.id))
     out: dict[int, list[tuple]] = {}
-    for entity_id, action, field, old, new, old_id, new_id, eff, at in q.tuples():
-        at = _raw_datetime(at)
-        eff = _raw_date(eff) if eff is not None else _local_day(at)
-        out.setdefault(entity_id, []).append(
-            (action, field, old, new, old_id, new_id, eff, at >= cutoff))
+    # The driver's own values (peewee's per-cell conversion was most of the time
+    # at 100,000 assets): dates are text on SQLite, converted here.
+    cursor = H._meta.database.execute(q)
+    while True:
+        chunk = cursor.fetchmany(5000)
+        if not chunk:
+            break
+        for entity_id, action, field, old, new, old_id, new_id, eff, at in chunk:
+            later_entered = False
+            if eff is None or action == "create":
+                at = _raw_datetime(at)
+                later_entered = at >= cutoff
+            eff = _raw_date(eff) if eff is not None else _local_day(at)
+            got = out.get(entity_id)
+            if got is None:
+                got = out[entity_id] = []
+            got.append((action, field, old, new, old_id, new_id, eff, later_entered))
     return out
 
 
@@ -181,9 +193,10 @@ _CONVERT = {"purchase_date": _raw_date, "in_service_date": _raw_date, "disposal_
 def holder_names() -> tuple[dict[int, str], dict[int, str]]:
     """Person id → full name and room id → name: how history writes a holder."""
     from app.models import Location, Person
+    run = Person._meta.database.execute
     people = {i: f"{f} {l}".strip() for i, f, l in
-              Person.select(Person.id, Person.first_name, Person.last_name).tuples()}
-    rooms = dict(Location.select(Location.id, Location.name).tuples())
+              run(Person.select(Person.id, Person.first_name, Person.last_name)).fetchall()}
+    rooms = dict(run(Location.select(Location.id, Location.name)).fetchall())
     return people, rooms
 
 
