@@ -46,7 +46,8 @@ ASSET_HEADERS = ("Asset Tag", "Serial", "Name", "Manufacturer", "Model", "Model 
                  "Status", "Site", "Room", "Assigned To", "Assigned To ID", "Assigned To Kind",
                  "Purchase Date",
                  "Purchase Cost", "Order Number", "Supplier", "Funding", "FRN", "Funding Year",
-                 "In Service", "Warranty End", "Last Audit", "Notes")
+                 "Federal Award", "Federal Share", "In Service", "Warranty End", "Last Audit",
+                 "Condition", "Notes")
 
 
 def _custom_names(ids: list[int] | None) -> tuple[str, ...]:
@@ -76,8 +77,9 @@ def _asset_rows(ids: list[int] | None, custom_names: tuple[str, ...] = ()):
                       Holder.kind,
                       Asset.purchase_date, Asset.cost, Asset.order_number, Supplier.name,
                       Asset.funding_type, Asset.funding_name,
-                      Asset.erate_frn, Asset.erate_funding_year, Asset.in_service_date,
-                      Asset.warranty_end, Asset.last_audit_date, Asset.notes, Asset.custom)
+                      Asset.erate_frn, Asset.erate_funding_year, Asset.federal_award_id,
+                      Asset.federal_share, Asset.in_service_date, Asset.warranty_end,
+                      Asset.last_audit_date, Asset.condition, Asset.notes, Asset.custom)
          .join(HardwareModel, pw.JOIN.LEFT_OUTER, on=(Asset.model == HardwareModel.id))
          .join(Manufacturer, pw.JOIN.LEFT_OUTER, on=(HardwareModel.manufacturer == Manufacturer.id))
          .join_from(HardwareModel, Category, pw.JOIN.LEFT_OUTER, on=(HardwareModel.category == Category.id))
@@ -89,13 +91,14 @@ def _asset_rows(ids: list[int] | None, custom_names: tuple[str, ...] = ()):
     for chunk in _chunks(ids, q, Asset):
         for r in chunk:
             (_, tag, serial, name, maker, model, number, cat, status, site, room, first, last,
-             holder_id, holder_kind, bought, cost, po, supplier, ftype, fname, frn, fyear, inserv, warranty,
-             audit, notes, custom) = r
+             holder_id, holder_kind, bought, cost, po, supplier, ftype, fname, frn, fyear, award,
+             share, inserv, warranty, audit, condition, notes, custom) = r
             funding = {"erate": "E-Rate", "general": "General fund"}.get(ftype, fname or ftype)
             row = (tag, serial, name, maker, model, number, cat, ASSET_STATUSES.get(status, status),
                    site, room, _holder_name(first, last), holder_id,
                    PERSON_KINDS.get(holder_kind, holder_kind), bought, money(cost), po,
-                   supplier, funding, frn, fyear, inserv, warranty, audit, notes)
+                   supplier, funding, frn, fyear, award, money(share), inserv, warranty, audit,
+                   condition, notes)
             if custom_names:
                 extra = custom or {}
                 row += tuple(extra.get(n) for n in custom_names)

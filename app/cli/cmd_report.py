@@ -74,6 +74,8 @@ def run(args) -> int:
     from reports.render import write
     path = write(doc, args.output, fmt)
     print(f"wrote {path} ({describe_output(path, fmt, counter, doc)})")
+    if doc.notice:  # e.g. a year-end report for a year still running: provisional
+        print(doc.notice[0].lower() + doc.notice[1:])
     return 0
 
 

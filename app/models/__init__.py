@@ -1,7 +1,7 @@
 """All peewee models. Import from here: ``from app.models import Asset``."""
 from app.models.activity import (HistoryEntry, ImportMapping, IntakeItem, IntakeSession, Loan,
                                  Repair, Setting, StocktakeExpected, StocktakeScan,
-                                 StocktakeSession)
+                                 StocktakeSession, YearEndRun)
 from app.models.assets import Asset, TagRecord
 from app.models.people import Person
 from app.models.places import Category, HardwareModel, Location, Manufacturer, Site, Supplier
@@ -12,7 +12,7 @@ ALL_MODELS = [
     Site, Location, Category, Manufacturer, HardwareModel, Supplier, Person,
     Asset, TagRecord, License, Seat, Supply, SupplyFit, StockMove,
     Loan, Repair, StocktakeSession, StocktakeExpected, StocktakeScan,
-    IntakeSession, IntakeItem, HistoryEntry, Setting, ImportMapping,
+    IntakeSession, IntakeItem, HistoryEntry, YearEndRun, Setting, ImportMapping,
 ]
 
 __all__ = [m.__name__ for m in ALL_MODELS] + ["ALL_MODELS"]

@@ -143,12 +143,31 @@ class HistoryEntry(BaseModel):
     old_id = pw.IntegerField(null=True)
     new_id = pw.IntegerField(null=True)
     who = pw.CharField(null=True)
-    at = pw.DateTimeField(default=utcnow, index=True)
+    at = pw.DateTimeField(default=utcnow, index=True)  # when it was entered
     note = pw.TextField(null=True)
+    # Schema step 7: the day the change took effect in the world (a disposal
+    # dated March 15 typed in December is effective March 15). "As of"
+    # reports reconstruct by this date; ``at`` stays when it was typed.
+    effective = pw.DateField(null=True)
 
     class Meta:
         table_name = "history_entry"
-        indexes = ((("entity", "entity_id"), False),)
+        indexes = ((("entity", "entity_id"), False),
+                   (("entity", "effective"), False))
+
+
+class YearEndRun(BaseModel):
+    """A year-end report produced (schema step 7). A change entered later and
+    effective inside a fiscal year whose final report exists is a prior-period
+    change: the next year's report lists it."""
+
+    fiscal_year = pw.IntegerField(index=True)
+    produced_at = pw.DateTimeField(default=utcnow)
+    by = pw.CharField(null=True)
+    provisional = pw.BooleanField(default=False)  # run before the year ended
+
+    class Meta:
+        table_name = "year_end_run"
 
 
 class Setting(BaseModel):

@@ -32,6 +32,14 @@ class Asset(BaseModel):
     funding_name = pw.CharField(null=True)  # grant or program name
     erate_frn = pw.CharField(null=True, index=True)
     erate_funding_year = pw.IntegerField(null=True)
+    # Schema step 7: federally funded equipment (2 CFR 200.313(d)(1)): the
+    # award's identifier (FAIN or award number) and the federal share of its
+    # cost, in per cent. The source is funding_name.
+    federal_award_id = pw.CharField(null=True)
+    federal_share = pw.DecimalField(max_digits=5, decimal_places=2, null=True, auto_round=True)
+    # Schema step 7: the condition last recorded (good, fair, poor, …): set by
+    # the editor and by a check-in that notes one.
+    condition = pw.CharField(null=True)
     in_service_date = pw.DateField(null=True)
     warranty_end = pw.DateField(null=True, index=True)
     disposal_date = pw.DateField(null=True)

@@ -19,7 +19,7 @@ import peewee as pw
 from app.models import (Asset, Category, HardwareModel, HistoryEntry, License, Location,
                         Manufacturer, Person, Repair, Site, StocktakeSession, Supplier, Supply)
 from app.reporting import ReportParams, ReportSpec
-from app.reporting._ops import day, organisation
+from app.reporting._ops import as_date, day, organisation
 from app.reporting.document import Chart, Column, ReportDocument, Section, Table
 from app.services.base import current_user
 from app.services.errors import ValidationError
@@ -49,6 +49,9 @@ COLUMNS = [
     Column("Old", width=1.8),
     Column("New", width=1.8),
     Column("Note", width=1.6),
+    # The day the change took effect in the world, when that is not the day it was
+    # entered (a disposal dated March 15 typed in December).
+    Column("Effective", "date", width=0.9),
 ]
 
 
@@ -166,7 +169,7 @@ class LogRows:
         local = _LocalTime()
         while True:
             q = (H.select(H.id, H.at, H.who, H.entity, H.entity_id, H.action, H.field, H.old,
-                          H.new, H.note)
+                          H.new, H.note, H.effective)
                  .where((H.at >= self.lo) & (H.at < self.hi)))
             if last is not None:
                 q = q.where((H.at >= last[0]) & ((H.at > last[0]) | (H.id > last[1])))
@@ -184,12 +187,14 @@ class LogRows:
             for kind, ids in wanted.items():
                 for i, name in _names(kind, sorted(ids)).items():
                     names[(kind, i)] = name
-            for _id, at, who, kind, entity_id, action, field, old, new, note in page:
+            for _id, at, who, kind, entity_id, action, field, old, new, note, eff in page:
                 if field in SECRET_FIELDS:
                     old, new = _secret(old), _secret(new)
-                yield (local(at), who or "", _record(kind, entity_id, names),
+                when = local(at)
+                eff = as_date(eff)
+                yield (when, who or "", _record(kind, entity_id, names),
                        action_label(action), field_label(field), old or "", new or "",
-                       note or "")
+                       note or "", eff if eff and eff != when.date() else None)
             done += len(page)
             if self.progress is not None:
                 self.progress(done, self.total, f"Activity log: {done:,} of {self.total:,}")

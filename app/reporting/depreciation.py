@@ -1,34 +1,33 @@
 """Depreciation schedule for the business office: capital assets at or above
-the capitalisation threshold (setting ``capitalization_threshold``), each
+the capitalization threshold (setting ``capitalization_threshold``), each
 with cost, in-service date, useful life (its category's ``life_years``),
 annual depreciation, this year's expense, accumulated depreciation at the
-fiscal year's end and net book value; then the totals per category.
+fiscal year's end and net book value; then the totals per category, and the
+capital assets disposed of during the year with their depreciation to the
+disposal date.
 
-The figures come from ``app.reporting.fiscal.straight_line`` (full-month
-convention, no salvage value), the same rule the year-end report uses. An
-asset is on the schedule when it was in service by the year's last day
-(its in-service date, else its purchase date) and not disposed of by then.
-One joined query over the assets above the threshold; the arithmetic is
-Python ``Decimal``, exact to the cent.
+Which assets, and every figure, come from ``app.reporting.capital`` — the
+same selection the year-end report's roll-forward uses, from the register as
+it stood at the ends of the year by effective date — so the two reports list
+the same assets: capital on the year's last day, including any not yet in
+service (no depreciation yet). This year's expense here, held plus disposed,
+is the roll-forward's depreciation for the year.
 """
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
-import peewee as pw
-
-from app.models import Asset, Category, HardwareModel, Site
 from app.reporting import ReportParams, ReportSpec, fiscal
 from app.reporting._ops import day, organisation
+from app.reporting.asof import assets_as_of
+from app.reporting.capital import DEFAULT_LIFE, NO_CATEGORY, capital_year, lookups  # noqa: F401
 from app.reporting.document import Column, Cover, ReportDocument, Section, Table, money
 from app.reporting.warranties import find_site
+from app.reporting.writers import gc_paused
 from app.services import settings
 from app.services.base import current_user
 from app.services.errors import ValidationError
-
-DEFAULT_LIFE = 5  # years, for an asset with no category
-NO_CATEGORY = "(no category)"
 
 ASSET_COLUMNS = [
     Column("Category", width=1.4),
@@ -56,36 +55,38 @@ CATEGORY_COLUMNS = [
 ]
 
 
-def schedule(fy: int, threshold: Decimal, site_id: int | None, progress=None) -> list[tuple]:
+DISPOSED_COLUMNS = [
+    Column("Category", width=1.4), Column("Tag", width=0.95), Column("Description", width=2.1),
+    Column("Site", width=1.5), Column("Cost", "money", width=1.0, total=True),
+    Column("In service", "date", width=0.9), Column("Disposed", "date", width=0.9),
+    Column("This year", "money", width=0.95, total=True),
+    Column("Accumulated", "money", width=1.05, total=True),
+]
+
+
+def capital_lines(fy: int, threshold: Decimal, site_id: int | None,
+                  today: dt.date | None = None) -> list:
+    """The year's capital assets (``app.reporting.capital.CapitalLine``), by category then
+    tag; a year still running as it stands today, as the year-end report takes it."""
+    first, last = fiscal.fiscal_year_bounds(fy)
+    last = min(last, today or dt.date.today())
+    with gc_paused():
+        lines, _ = capital_year(first, last, assets_as_of(first - dt.timedelta(days=1)),
+                                assets_as_of(last), threshold, site_id, lookups())
+    return sorted(lines, key=lambda x: (x.category.lower(), x.tag))
+
+
+def schedule(fy: int, threshold: Decimal, site_id: int | None, progress=None,
+             lines: list | None = None) -> list[tuple]:
     """(category, tag, description, site, cost, in service, life, annual, this
     year, accumulated, net book value) for each capital asset held at the end
     of fiscal year ``fy``, by category then tag."""
-    first, last = fiscal.fiscal_year_bounds(fy)
-    before = first - dt.timedelta(days=1)
-    in_service = pw.fn.COALESCE(Asset.in_service_date, Asset.purchase_date)
-    q = (Asset.select(Category.name, Category.life_years, Asset.tag, Asset.name, HardwareModel.name,
-                      Site.name, Asset.cost, Asset.in_service_date, Asset.purchase_date)
-         .join_from(Asset, HardwareModel, pw.JOIN.LEFT_OUTER, on=(Asset.model == HardwareModel.id))
-         .join_from(HardwareModel, Category, pw.JOIN.LEFT_OUTER,
-                    on=(HardwareModel.category == Category.id))
-         .join_from(Asset, Site, pw.JOIN.LEFT_OUTER, on=(Asset.site == Site.id))
-         .where((Asset.cost >= threshold) & in_service.is_null(False) & (in_service <= last)
-                & ((Asset.disposal_date > last)
-                   | (Asset.disposal_date.is_null() & (Asset.status != "disposed")))))
-    if site_id:
-        q = q.where(Asset.site == site_id)
-    q = q.order_by(pw.fn.COALESCE(Category.name, ""), Asset.tag)
+    if lines is None:
+        lines = capital_lines(fy, threshold, site_id)
     out = []
-    for n, (cat, life, tag, name, model, site, cost, isd, bought) in enumerate(q.tuples()):
-        start = isd or bought
-        life = DEFAULT_LIFE if cat is None else life
-        annual, accumulated, nbv = fiscal.straight_line(cost, start, life, last)
-        _a, accumulated_before, _n = fiscal.straight_line(cost, start, life, before)
-        description = name or model or ""
-        if name and model and model not in name:
-            description = f"{name} ({model})"
-        out.append((cat or NO_CATEGORY, tag, description, site or "", money(cost), start, life,
-                    annual, accumulated - accumulated_before, accumulated, nbv))
+    for n, x in enumerate(line for line in lines if line.held_at_end):
+        out.append((x.category, x.tag, x.description, x.site, money(x.cost), x.start, x.life,
+                    x.annual, x.depreciation, x.accumulated, x.cost - x.accumulated))
         if progress is not None and n % 5_000 == 4_999:
             progress(n + 1, 0, f"Depreciation: {n + 1:,} assets")
     return out
@@ -104,7 +105,10 @@ def build(params: ReportParams, progress=None) -> ReportDocument:
     label = fiscal.fiscal_year_label(fy)
     threshold = settings.money("capitalization_threshold")
     site = find_site(params.site)
-    rows = schedule(fy, threshold, site.id if site else None, progress)
+    lines = capital_lines(fy, threshold, site.id if site else None)
+    rows = schedule(fy, threshold, site.id if site else None, progress, lines)
+    gone = [(x.category, x.tag, x.description, x.site, x.cost, x.start, x.disposed,
+             x.depreciation, x.accumulated) for x in lines if x.disposed]
 
     groups: dict[str, list[tuple]] = {}
     for r in rows:
@@ -119,12 +123,13 @@ def build(params: ReportParams, progress=None) -> ReportDocument:
     totals = ["Total", None, None, None, cost, None, None, annual, expense, accumulated, nbv]
     scope = f" \u2014 {site.name}" if site else ""
     span = f"{day(first)} to {day(last)}"
+    gone_expense = _sum(gone, 7)
     figures = [("Capital assets", len(rows)), ("Cost", cost),
-               (f"Depreciation {label}", expense), ("Net book value", nbv)]
+               (f"Depreciation {label}", expense + gone_expense), ("Net book value", nbv)]
     sections = [
         Section(key="By category", title=f"Depreciation by category, {label}" + scope,
-                intro=f"Capital assets (cost ${threshold:,.2f} or more) held on {day(last)}. "
-                      "Straight line over the category's useful life in whole months, the month "
+                intro=f"Capital assets (cost ${threshold:,.2f} or more) held on {day(last)}, "
+                      "as the register stood that day. Straight line over the category's useful life in whole months, the month "
                       "an asset goes into service counting in full, no salvage value.",
                 figures=figures,
                 tables=[Table(CATEGORY_COLUMNS, by_category,
@@ -137,9 +142,18 @@ def build(params: ReportParams, progress=None) -> ReportDocument:
                       f"{span}; accumulated and net book value are on {day(last)}.",
                 tables=[Table(ASSET_COLUMNS, rows, totals=totals, empty_text="No capital assets.")],
                 landscape=True),
+        Section(key="Disposed", title=f"Capital assets disposed of, {label}" + scope,
+                intro=f"Capital assets disposed of from {span}: their depreciation this year "
+                      "and accumulated depreciation run to the disposal date (the month of "
+                      "disposal counted in full). With the schedule's, this year's depreciation "
+                      "is the year-end roll-forward's depreciation for the year.",
+                figures=[("Disposed of", len(gone)),
+                         (f"Depreciation {label}, disposed", gone_expense),
+                         (f"Depreciation {label}, all", expense + gone_expense)],
+                tables=[Table(DISPOSED_COLUMNS, gone, empty_text="None.")], landscape=True),
     ]
     cover = Cover(title="Depreciation schedule", subtitle=label + scope,
-                  lines=[("Fiscal year", span), ("Capitalisation threshold", f"${threshold:,.2f}"),
+                  lines=[("Fiscal year", span), ("Capitalization threshold", f"${threshold:,.2f}"),
                          ("Capital assets", f"{len(rows):,}"), ("Net book value", f"${nbv:,.2f}")],
                   signatures=("Prepared by", "Reviewed by (business office)"))
     doc = ReportDocument(title="Depreciation schedule", organisation=organisation(),
@@ -151,7 +165,7 @@ def build(params: ReportParams, progress=None) -> ReportDocument:
 
 SPEC = ReportSpec(
     name="depreciation", title="Depreciation schedule",
-    description="Capital assets at or above the capitalisation threshold: cost, in-service "
+    description="Capital assets at or above the capitalization threshold: cost, in-service "
                 "date, life, annual depreciation, accumulated at the fiscal year's end, net "
                 "book value, and the totals per category.",
     params=("fiscal_year", "site"), formats=("pdf", "xlsx", "csv"), build=build, order=80)

@@ -86,6 +86,9 @@ class ReportDocument:
     generated_by: str | None = None
     # The section/table a CSV holds: (section index, table index).
     csv_table: tuple[int, int] = (0, 0)
+    # One line the command line prints with the file it wrote (e.g. that a
+    # year-end report is provisional); the cover says it in the document.
+    notice: str | None = None
 
 
 def money(value) -> Decimal:

@@ -1,7 +1,8 @@
 """Loans overdue and due soon: who to chase this week.
 
-Open loans (not yet returned) with a due date: those past due on the as-of
-date, then those due within the next N days (a loan due on the as-of date
+Loans open on the as-of date (out by the end of that day and not yet back —
+by the days they went out and came back, so a check-in typed late still
+counts on its own day) with a due date: those past due on the as-of date, then those due within the next N days (a loan due on the as-of date
 itself is due soon, not overdue — the dashboard counts it the same way).
 One query with its joins for each list; loans to a room or cart show the
 room as the borrower.
@@ -40,7 +41,7 @@ def _columns(last: str) -> list[Column]:
     ]
 
 
-def _query(where, site_id: int | None):
+def _query(where, site_id: int | None, as_of: dt.date):
     room = Location.alias("room")
     room_site = Site.alias("room_site")
     q = (Loan.select(Loan.id, Loan.out_at, Loan.due, Person.first_name, Person.last_name,
@@ -52,11 +53,18 @@ def _query(where, site_id: int | None):
          .join_from(Person, Site, pw.JOIN.LEFT_OUTER, on=(Person.site == Site.id))
          .join_from(Loan, room, pw.JOIN.LEFT_OUTER, on=(Loan.location == room.id))
          .join_from(room, room_site, pw.JOIN.LEFT_OUTER, on=(room.site == room_site.id))
-         .where(Loan.returned_at.is_null() & Loan.due.is_null(False) & where))
+         .where(open_on(as_of) & Loan.due.is_null(False) & where))
     if site_id:
         # The device's site, the borrower's school, or the room it went to.
         q = q.where((Asset.site == site_id) | (Person.site == site_id) | (room.site == site_id))
     return raw_rows(q.order_by(Loan.due, Person.last_name, Person.first_name, Asset.tag))
+
+
+def open_on(as_of: dt.date):
+    """Loans out at the end of ``as_of``: gone out by then, not back by then."""
+    from app.reporting.asof import end_of_day_utc
+    cut = end_of_day_utc(as_of)
+    return (Loan.out_at < cut) & (Loan.returned_at.is_null() | (Loan.returned_at >= cut))
 
 
 def _rows(q, as_of: dt.date, overdue: bool) -> list[tuple]:
@@ -90,8 +98,8 @@ def build(params: ReportParams, progress=None) -> ReportDocument:
         if site is None:
             raise NotFound(f"No site called {params.site!r}.")
     site_id = site.id if site else None
-    overdue = _rows(_query(Loan.due < as_of, site_id), as_of, True)
-    soon = _rows(_query(Loan.due.between(as_of, as_of + dt.timedelta(days=days)), site_id),
+    overdue = _rows(_query(Loan.due < as_of, site_id, as_of), as_of, True)
+    soon = _rows(_query(Loan.due.between(as_of, as_of + dt.timedelta(days=days)), site_id, as_of),
                  as_of, False)
     borrowers = len({(r[0], r[1]) for r in overdue})
     value = money(sum((r[9] for r in overdue if r[9] is not None), Decimal("0")))

@@ -2,30 +2,28 @@
 
 Values are as of the last day of the fiscal year (``fiscal_year=2026`` is the
 year ending June 30, 2026 with the default July start), rebuilt from history
-(``app.reporting.asof``): an asset moved, re-costed or disposed of after year
-end appears as it stood on that day.
+by the day each change took effect (``app.reporting.asof``): an asset moved,
+re-costed or disposed of after year end appears as it stood on that day, and
+one disposed of before it is gone even if the disposal was typed months later.
+A year that has not ended yet is reported as it stands today, marked
+provisional on the cover.
 
-Who counts as held at year end: acquired on or before the last day (purchase
-date, else in-service date, else the day its record was created) and not
-disposed of by then. A record entered after year end counts when its purchase
-date is inside the year or earlier — the district owned it on June 30, it was
-only entered late. Retired items are still owned until disposed of, so they
-are held (and listed with their status).
+Who counts as held at year end (``app.reporting.capital``): acquired on or
+before the last day (purchase date, else in-service date, else the day its
+record was created) and not disposed of by then. Retired items are still
+owned until disposed of, so they are held (and listed with their status).
 
 Sections: summary by site and category (with charts); the capital assets
-roll-forward per category for items at or above the capitalization threshold
-(beginning + additions − disposals = ending, checked to the cent), with
-straight-line accumulated depreciation (``app.reporting.fiscal``) and net book
-value; the equipment register (held items at or above the inventory
-threshold); additions and disposals during the year (register items, capital
-ones flagged); register items missing or not verified this year; the E-Rate
-register with its ten-year retention date. Thresholds are inclusive; both the
-first and the last day belong to the year. Every amount is a ``Decimal``.
-
-The roll-forward values each asset at its cost on the last day of the year, so
-a re-cost during the year moves its beginning balance too and the identity
-holds by construction. An item whose disposal date is before its acquisition
-date (bad data) is treated as disposed of on the day it was acquired.
+roll-forward per category (``app.reporting.capital``: cost and accumulated
+depreciation, beginning + additions − disposals ± adjustments = ending, to the
+cent, the beginning always the previous year's ending) and net book value;
+the equipment register (held items at or above the inventory threshold, with
+custodian and condition); additions and disposals during the year; register
+items missing or not verified this year; the E-Rate register with its
+ten-year retention date; federally funded equipment (2 CFR 200.313); and the
+prior-period changes — entered after an earlier year's report was produced,
+effective inside that year. Thresholds are inclusive; both the first and the
+last day belong to the year. Every amount is a ``Decimal``.
 """
 from __future__ import annotations
 
@@ -33,21 +31,22 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from app.models import Category, HardwareModel, HistoryEntry, Location, Site, StocktakeScan
+from app.models import HistoryEntry, StocktakeScan
 from app.models.common import ASSET_STATUSES, DISPOSAL_METHODS, FUNDING_TYPES
 from app.reporting import ReportParams, ReportSpec
 from app.reporting._ops import day, local_date, organisation, plural
 from app.reporting.asof import COL, assets_as_of, end_of_day_utc, start_of_day_utc
+from app.reporting.capital import (CategoryRoll, Lookups, acquired_on, capital_year, describe,
+                                   disposed_on, lookups)
 from app.reporting.document import Chart, Column, Cover, ReportDocument, Section, Table
 from app.reporting.fiscal import (fiscal_year_bounds, fiscal_year_label,
-                                  last_completed_fiscal_year, straight_line)
+                                  last_completed_fiscal_year)
 from app.reporting.writers import gc_paused
-from app.services import catalog, settings
+from app.services import catalog, periods, settings
 from app.services.base import current_user
 from app.services.errors import NotFound, ValidationError
 
 ZERO = Decimal("0.00")
-NO_MODEL = (None, ("Uncategorized", 0))
 ERATE_RETENTION_YEARS = 10
 
 I_ID, I_TAG, I_NAME, I_SERIAL, I_MODEL, I_STATUS, I_SITE, I_LOC = (
@@ -59,6 +58,8 @@ I_BOUGHT, I_COST, I_FTYPE, I_FNAME, I_FRN, I_FYEAR, I_INSERV = (
 I_DDATE, I_DMETHOD, I_DPROCEEDS, I_AUDIT, I_CREATED = (
     COL["disposal_date"], COL["disposal_method"], COL["disposal_proceeds"], COL["last_audit_date"],
     COL["created_at"])
+I_AWARD, I_SHARE, I_CONDITION, I_HOLDER = (
+    COL["federal_award_id"], COL["federal_share"], COL["condition"], COL["holder"])
 
 
 def erate_retain_until(funding_year: int) -> dt.date:
@@ -90,22 +91,12 @@ class Item:
     proceeds: Decimal | None
     last_audit: dt.date | None
     created_later: bool
-
-
-@dataclass
-class CategoryRoll:
-    category: str
-    life_years: int
-    beginning: Decimal = ZERO
-    additions: Decimal = ZERO
-    disposals: Decimal = ZERO
-    ending: Decimal = ZERO
-    accumulated: Decimal = ZERO
-    items: int = 0
-
-    @property
-    def net_book_value(self) -> Decimal:
-        return self.ending - self.accumulated
+    holder: str = ""  # custodian: the person or cart/lab it was checked out to
+    condition: str = ""
+    grant: bool = False  # funded by a grant (2 CFR 200.313 records)
+    funding_source: str = ""  # the grant or program name
+    award_id: str = ""  # FAIN or award number
+    federal_share: Decimal | None = None  # per cent
 
 
 @dataclass
@@ -116,6 +107,8 @@ class YearEnd:
     site: str | None
     capital_threshold: Decimal
     inventory_threshold: Decimal
+    as_of: dt.date  # values as of: the last day, or today while the year runs
+    provisional: bool = False  # the year has not ended
     held_count: int = 0  # every item held at year end, at any cost
     held_cost: Decimal = ZERO
     register: list[Item] = field(default_factory=list)  # held, cost ≥ inventory threshold
@@ -123,24 +116,15 @@ class YearEnd:
     disposals: list[Item] = field(default_factory=list)  # register-level, disposed in the year
     unverified: list[Item] = field(default_factory=list)
     erate: list[Item] = field(default_factory=list)
+    federal: list[Item] = field(default_factory=list)  # grant-funded register items, held or disposed
     roll: list[CategoryRoll] = field(default_factory=list)
+    capital: list = field(default_factory=list)  # CapitalLine per asset (app.reporting.capital)
     by_site: list[tuple[str, int, Decimal]] = field(default_factory=list)
     by_category: list[tuple[str, int, Decimal]] = field(default_factory=list)
+    prior_period: list[dict] = field(default_factory=list)
 
     def roll_total(self, name: str) -> Decimal:
         return sum((getattr(r, name) for r in self.roll), ZERO)
-
-
-def _lookups():
-    cats = {i: (n, life) for i, n, life in
-            Category.select(Category.id, Category.name, Category.life_years).tuples()}
-    models = {}
-    for i, name, cat_id in HardwareModel.select(HardwareModel.id, HardwareModel.name,
-                                                HardwareModel.category).tuples():
-        models[i] = (name, cats.get(cat_id, ("Uncategorized", 0)))
-    sites = dict(Site.select(Site.id, Site.name).tuples())
-    rooms = dict(Location.select(Location.id, Location.name).tuples())
-    return models, sites, rooms
 
 
 def _verified_ids(first: dt.date, last: dt.date) -> set[int]:
@@ -153,80 +137,65 @@ def _verified_ids(first: dt.date, last: dt.date) -> set[int]:
     H = HistoryEntry
     for entity_id, new in (H.select(H.entity_id, H.new)
                            .where((H.entity == "asset") & (H.field == "last_audit_date")
-                                  & (H.at >= start) & (H.at < end)).tuples()):
+                                  & (((H.effective >= first) & (H.effective <= last))
+                                     | (H.effective.is_null() & (H.at >= start)
+                                        & (H.at < end)))).tuples()):
         if new and first.isoformat() <= new[:10] <= last.isoformat():
             ids.add(entity_id)
     return ids
 
 
 def compute(fiscal_year: int, site_id: int | None = None, site_name: str | None = None,
-            progress=None) -> YearEnd:
+            progress=None, today: dt.date | None = None) -> YearEnd:
     with gc_paused():
-        return _compute(fiscal_year, site_id, site_name, progress)
+        return _compute(fiscal_year, site_id, site_name, progress, today or dt.date.today())
 
 
-def _compute(fiscal_year, site_id, site_name, progress) -> YearEnd:
+def _compute(fiscal_year, site_id, site_name, progress, today) -> YearEnd:
     first, last = fiscal_year_bounds(fiscal_year)
     ye = YearEnd(fiscal_year, first, last, site_name,
-                 settings.money("capitalization_threshold"), settings.money("inventory_threshold"))
+                 settings.money("capitalization_threshold"), settings.money("inventory_threshold"),
+                 as_of=min(last, today), provisional=last >= today)
     if progress:
         progress(0, 4, "Reading history")
+    # A year still running is reported as it stands today (no depreciation in advance).
+    last = ye.as_of
     rows = assets_as_of(last)
-    models, sites, rooms = _lookups()
+    rows_begin = assets_as_of(first - dt.timedelta(days=1))
+    look = lookups()
     if progress:
         progress(1, 4, "Rebuilding the register at year end")
     cap, inv = ye.capital_threshold, ye.inventory_threshold
-    rolls: dict[str, CategoryRoll] = {}
     site_tot: dict[str, list] = {}
     cat_tot: dict[str, list] = {}
     verified = None
     for r in rows:
         if site_id is not None and r[I_SITE] != site_id:
             continue
-        acquired = r[I_BOUGHT] or r[I_INSERV] or (local_date(r[I_CREATED]) if r[I_CREATED] else None)
-        if r[I_CREATED] is not None and r[I_BOUGHT] is None and r[-1]:
-            acquired = None  # entered after year end with no purchase date: not known to be owned
+        acquired = acquired_on(r)
         if acquired is None or acquired > last:
             continue
-        status = r[I_STATUS]
-        disposed = None
-        if status == "disposed":
-            disposed = max(r[I_DDATE] or dt.date.min, acquired)
-            if disposed > last:  # a disposal dated after year end: still held on the day
-                disposed = None
+        disposed = disposed_on(r, acquired, last)
         if disposed is not None and disposed < first:
             continue  # gone before the year began
+        status = r[I_STATUS]
         cost = r[I_COST] if r[I_COST] is not None else ZERO
-        model_name, (cat_name, life) = models.get(r[I_MODEL], NO_MODEL)
+        model_name, cat_name, life = look.category(r[I_MODEL])
         # A full Item only for what is listed; the rest only add to the totals.
         item = None
-        if cost >= inv or cost >= cap or r[I_FRN]:
-            item = _item(r, acquired, disposed, cost, model_name, cat_name, life, sites, rooms)
+        if cost >= inv or r[I_FRN]:
+            item = _item(r, acquired, disposed, cost, model_name, cat_name, life, look)
         in_year = acquired >= first
         held = disposed is None
         if held:
             ye.held_count += 1
             ye.held_cost += cost
-            t = site_tot.setdefault(sites.get(r[I_SITE]) or "(no site)", [0, ZERO])
+            t = site_tot.setdefault(look.sites.get(r[I_SITE]) or "(no site)", [0, ZERO])
             t[0] += 1
             t[1] += cost
             t = cat_tot.setdefault(cat_name, [0, ZERO])
             t[0] += 1
             t[1] += cost
-        if cost >= cap:
-            roll = rolls.get(cat_name)
-            if roll is None:
-                roll = rolls[cat_name] = CategoryRoll(cat_name, life or 0)
-            if in_year:
-                roll.additions += cost
-            else:
-                roll.beginning += cost
-            if held:
-                roll.ending += cost
-                roll.items += 1
-                roll.accumulated += straight_line(cost, r[I_INSERV] or acquired, life, last)[1]
-            else:
-                roll.disposals += cost
         if cost >= inv:
             if held:
                 ye.register.append(item)
@@ -239,15 +208,17 @@ def _compute(fiscal_year, site_id, site_name, progress) -> YearEnd:
                 ye.disposals.append(item)
             if in_year:
                 ye.additions.append(item)
+            if item.grant:
+                ye.federal.append(item)
         if item and item.frn and (held or (item.funding_year and erate_retain_until(item.funding_year) >= last)):
             ye.erate.append(item)
     # Items disposed of before the year are skipped above, but E-Rate records outlive them.
-    _add_old_erate(ye, rows, site_id, models, sites, rooms)
+    _add_old_erate(ye, rows, site_id, look)
     if progress:
         progress(2, 4, "Totals")
+    ye.capital, rolls = capital_year(first, last, rows_begin, rows, cap, site_id, look)
     for roll in rolls.values():
-        assert roll.beginning + roll.additions - roll.disposals == roll.ending, \
-            f"roll-forward for {roll.category} does not balance"
+        assert roll.balances(), f"roll-forward for {roll.category} does not balance"
     ye.roll = sorted(rolls.values(), key=lambda x: x.category.lower())
     ye.by_site = sorted(((k, v[0], v[1]) for k, v in site_tot.items()), key=lambda x: x[0].lower())
     ye.by_category = sorted(((k, v[0], v[1]) for k, v in cat_tot.items()), key=lambda x: x[0].lower())
@@ -257,10 +228,12 @@ def _compute(fiscal_year, site_id, site_name, progress) -> YearEnd:
     ye.additions.sort(key=lambda i: (i.acquired, i.tag))
     ye.disposals.sort(key=lambda i: (i.disposed, i.tag))
     ye.erate.sort(key=lambda i: (i.funding_year or 0, i.frn or "", i.tag))
+    ye.federal.sort(key=lambda i: (i.funding_source.lower(), i.award_id, i.tag))
+    ye.prior_period = periods.prior_period_changes(fiscal_year)
     return ye
 
 
-def _add_old_erate(ye: YearEnd, rows, site_id, models, sites, rooms) -> None:
+def _add_old_erate(ye: YearEnd, rows, site_id, look: Lookups) -> None:
     """E-Rate items disposed of before the year whose retention runs past year end."""
     have = {i.id for i in ye.erate}
     for r in rows:
@@ -268,33 +241,35 @@ def _add_old_erate(ye: YearEnd, rows, site_id, models, sites, rooms) -> None:
             continue
         if site_id is not None and r[I_SITE] != site_id:
             continue
-        if erate_retain_until(r[I_FYEAR]) < ye.last:
+        if erate_retain_until(r[I_FYEAR]) < ye.as_of:
             continue
-        acquired = r[I_BOUGHT] or r[I_INSERV] or local_date(r[I_CREATED])
-        if acquired is None or acquired > ye.last or (r[-1] and r[I_BOUGHT] is None):
+        acquired = acquired_on(r)
+        if acquired is None or acquired > ye.as_of:
             continue
-        disposed = max(r[I_DDATE] or dt.date.min, acquired)
-        if disposed >= ye.first:
+        disposed = disposed_on(r, acquired, ye.as_of)
+        if disposed is None or disposed >= ye.first:
             continue  # handled with the year's own rows
-        model_name, (cat_name, life) = models.get(r[I_MODEL], NO_MODEL)
+        model_name, cat_name, life = look.category(r[I_MODEL])
         ye.erate.append(_item(r, acquired, disposed, r[I_COST] or ZERO, model_name, cat_name, life,
-                              sites, rooms))
+                              look))
 
 
-def _item(r, acquired, disposed, cost, model_name, cat_name, life, sites, rooms) -> Item:
-    name = r[I_NAME] or model_name or ""
-    if r[I_NAME] and model_name and model_name not in r[I_NAME]:
-        name = f"{r[I_NAME]} ({model_name})"
+def _item(r, acquired, disposed, cost, model_name, cat_name, life, look: Lookups) -> Item:
     ftype = r[I_FTYPE]
     funding = FUNDING_TYPES.get(ftype, ftype or "")
     if r[I_FNAME]:
         funding = f"{funding}: {r[I_FNAME]}" if ftype == "grant" else r[I_FNAME]
+    grant = ftype == "grant"
+    if grant and r[I_AWARD]:
+        funding += f" (FAIN {r[I_AWARD]})"
     status = r[I_STATUS]
-    return Item(r[I_ID], r[I_TAG], name, r[I_SERIAL] or "", cat_name, life or 0,
-                ASSET_STATUSES.get(status, status), sites.get(r[I_SITE], ""),
-                rooms.get(r[I_LOC], ""), acquired, r[I_INSERV], cost, funding, r[I_FRN],
+    return Item(r[I_ID], r[I_TAG], describe(r[I_NAME], model_name), r[I_SERIAL] or "", cat_name,
+                life or 0, ASSET_STATUSES.get(status, status), look.sites.get(r[I_SITE], ""),
+                look.rooms.get(r[I_LOC], ""), acquired, r[I_INSERV], cost, funding, r[I_FRN],
                 r[I_FYEAR], disposed, DISPOSAL_METHODS.get(r[I_DMETHOD], r[I_DMETHOD] or ""),
-                r[I_DPROCEEDS], r[I_AUDIT], r[-1])
+                r[I_DPROCEEDS], r[I_AUDIT], r[-1], holder=r[I_HOLDER] or "",
+                condition=r[I_CONDITION] or "", grant=grant, funding_source=r[I_FNAME] or "",
+                award_id=r[I_AWARD] or "", federal_share=r[I_SHARE])
 
 
 # --- the document ---------------------------------------------------------------------
@@ -312,6 +287,7 @@ def _summary(ye: YearEnd) -> Section:
         ("Items held at year end", ye.held_count),
         ("Their cost", ye.held_cost),
         ("Capital assets held", sum(r.items for r in ye.roll)),
+        ("Capital assets net book value", ye.roll_total("net_book_value")),
         ("Capital assets cost", ye.roll_total("ending")),
         ("In the equipment register", len(ye.register)),
         ("Register cost", sum((i.cost for i in ye.register), ZERO)),
@@ -322,7 +298,7 @@ def _summary(ye: YearEnd) -> Section:
                           Column("Cost", "money", width=1.4, total=True)]
     return Section(
         "Summary", "Summary by site and category",
-        intro=(f"Everything held on {day(ye.last)}, at any cost, by the site it was at on that day "
+        intro=(f"Everything held on {day(ye.as_of)}, at any cost, by the site it was at on that day "
                "and its category. Values are rebuilt from the history as of year end."),
         figures=figures,
         tables=[Table(cols("Site"), ye.by_site, title="By site"),
@@ -336,41 +312,62 @@ def _largest_first(rows) -> list[tuple[str, Decimal]]:
 
 
 ROLL_COLUMNS = [
-    Column("Category", width=2.2), Column("Life (years)", "int", width=0.8),
+    Column("Category", width=1.45), Column("Life (years)", "int", width=0.85),
     Column("Beginning balance", "money", width=1.3, total=True),
-    Column("Additions", "money", width=1.2, total=True),
-    Column("Disposals", "money", width=1.2, total=True),
-    Column("Ending balance", "money", width=1.3, total=True),
-    Column("Accumulated depreciation", "money", width=1.75, total=True),
-    Column("Net book value", "money", width=1.3, total=True),
-    Column("Items held", "int", width=0.8, total=True),
+    Column("Additions", "money", width=1.0, total=True),
+    Column("Disposals", "money", width=1.0, total=True),
+    Column("Adjustments", "money", width=1.05, total=True),
+    Column("Ending balance", "money", width=1.2, total=True),
+    Column("Accumulated depreciation", "money", width=1.8, total=True),
+    Column("Net book value", "money", width=1.2, total=True),
+    Column("Items held", "int", width=0.85, total=True),
+]
+DEPRECIATION_ROLL_COLUMNS = [
+    Column("Category", width=1.45),
+    Column("Beginning accumulated", "money", width=1.6, total=True),
+    Column("Depreciation for the year", "money", width=1.75, total=True),
+    Column("Accumulated on disposals", "money", width=1.75, total=True),
+    Column("Adjustments", "money", width=1.05, total=True),
+    Column("Ending accumulated", "money", width=1.45, total=True),
+    Column("Net book value", "money", width=1.2, total=True),
 ]
 
 
 def _roll(ye: YearEnd) -> Section:
-    rows = [(r.category, r.life_years, r.beginning, r.additions, r.disposals, r.ending,
-             r.accumulated, r.net_book_value, r.items) for r in ye.roll]
+    rows = [(r.category, r.life_years, r.beginning, r.additions, r.disposals, r.adjustments,
+             r.ending, r.ad_ending, r.net_book_value, r.items) for r in ye.roll]
+    ad_rows = [(r.category, r.ad_beginning, r.ad_depreciation, r.ad_disposals, r.ad_adjustments,
+                r.ad_ending, r.net_book_value) for r in ye.roll]
+    before = ye.first - dt.timedelta(days=1)
     return Section(
         "Capital assets", "Capital assets roll-forward", landscape=True,
         intro=(f"Items costing {_money_text(ye.capital_threshold)} or more. Beginning balance: held on "
-               f"{day(ye.first)}; additions: acquired during the year; disposals: disposed of during "
-               f"the year; ending balance: held on {day(ye.last)}. Accumulated depreciation is straight "
-               "line over the category's life from the in-service date (else the purchase date), the "
-               "first month counted in full, no salvage value."),
+               f"{day(before)}, the previous year's ending balance; additions: acquired during the "
+               f"year; disposals: disposed of during the year; adjustments: costs corrected, items "
+               f"moved between categories or across the threshold during the year; ending balance: "
+               f"held on {day(ye.as_of)}. Accumulated depreciation is straight line over the "
+               "category's life from the in-service date (else the purchase date), the first month "
+               "counted in full, no salvage value; it rolls forward the same way, disposals "
+               "carrying their depreciation to the disposal date. Dates are the days changes took "
+               "effect, whenever they were entered."),
         figures=[("Beginning balance", ye.roll_total("beginning")),
                  ("Additions", ye.roll_total("additions")),
                  ("Disposals", ye.roll_total("disposals")),
+                 ("Adjustments", ye.roll_total("adjustments")),
                  ("Ending balance", ye.roll_total("ending")),
-                 ("Accumulated depreciation", ye.roll_total("accumulated")),
-                 ("Net book value", ye.roll_total("ending") - ye.roll_total("accumulated"))],
-        tables=[Table(ROLL_COLUMNS, rows, empty_text="No capital assets.")])
+                 ("Accumulated depreciation", ye.roll_total("ad_ending")),
+                 ("Net book value", ye.roll_total("ending") - ye.roll_total("ad_ending"))],
+        tables=[Table(ROLL_COLUMNS, rows, title="Cost", empty_text="No capital assets."),
+                Table(DEPRECIATION_ROLL_COLUMNS, ad_rows, title="Accumulated depreciation",
+                      empty_text="No capital assets.")])
 
 
 REGISTER_COLUMNS = [
-    Column("Tag", width=0.9), Column("Description", width=1.9), Column("Serial", width=1.0),
-    Column("Category", width=1.3), Column("Acquired", "date", width=0.8),
-    Column("Cost", "money", width=0.95, total=True), Column("Site", width=1.65),
-    Column("Room", width=1.15), Column("Funding", width=1.2), Column("Status", width=1.1),
+    Column("Tag", width=0.85), Column("Description", width=1.7), Column("Serial", width=1.0),
+    Column("Category", width=1.1), Column("Acquired", "date", width=0.8),
+    Column("Cost", "money", width=0.9, total=True), Column("Site", width=1.4),
+    Column("Room", width=1.0), Column("Custodian", width=1.15), Column("Condition", width=0.75),
+    Column("Funding", width=1.2), Column("Status", width=0.9),
 ]
 
 
@@ -378,11 +375,12 @@ def _register(ye: YearEnd) -> Section:
     def rows():
         for i in ye.register:
             yield (i.tag, i.description, i.serial, i.category, i.acquired, i.cost, i.site, i.room,
-                   i.funding, i.status)
+                   i.holder, i.condition, i.funding, i.status)
     return Section(
         "Register", "Equipment register", landscape=True,
-        intro=(f"Every item held on {day(ye.last)} costing {_money_text(ye.inventory_threshold)} or "
-               "more, by site and room."),
+        intro=(f"Every item held on {day(ye.as_of)} costing {_money_text(ye.inventory_threshold)} or "
+               "more, by site and room, with who had it checked out (custodian) and its last "
+               "recorded condition."),
         figures=[("Items", len(ye.register)), ("Cost", sum((i.cost for i in ye.register), ZERO))],
         tables=[Table(REGISTER_COLUMNS, rows(), empty_text="No items at or above the threshold.")])
 
@@ -401,7 +399,7 @@ def _additions(ye: YearEnd) -> Section:
     return Section(
         "Additions", "Additions during the year", landscape=True,
         intro=(f"Items costing {_money_text(ye.inventory_threshold)} or more acquired from "
-               f"{day(ye.first)} to {day(ye.last)}, including any disposed of within the year."),
+               f"{day(ye.first)} to {day(ye.as_of)}, including any disposed of within the year."),
         figures=[("Items", len(ye.additions)), ("Cost", sum((i.cost for i in ye.additions), ZERO)),
                  ("Capital items", len(cap)), ("Capital cost", sum((i.cost for i in cap), ZERO))],
         tables=[Table(cols, rows, empty_text="No additions.")])
@@ -419,7 +417,7 @@ def _disposals(ye: YearEnd) -> Section:
     return Section(
         "Disposals", "Disposals during the year", landscape=True,
         intro=(f"Items costing {_money_text(ye.inventory_threshold)} or more disposed of from "
-               f"{day(ye.first)} to {day(ye.last)}."),
+               f"{day(ye.first)} to {day(ye.as_of)}."),
         figures=[("Items", len(ye.disposals)), ("Cost", sum((i.cost for i in ye.disposals), ZERO)),
                  ("Proceeds", sum((i.proceeds or ZERO for i in ye.disposals), ZERO)),
                  ("Capital cost", sum((i.cost for i in cap), ZERO))],
@@ -433,13 +431,13 @@ def _unverified(ye: YearEnd) -> Section:
     # An audit date after year end (entered without history, e.g. by an import) is not
     # what stood on the day: left blank.
     rows = [(i.tag, i.description, i.site, i.room, i.status,
-             i.last_audit if i.last_audit and i.last_audit <= ye.last else None, i.cost)
+             i.last_audit if i.last_audit and i.last_audit <= ye.as_of else None, i.cost)
             for i in ye.unverified]
     missing = sum(1 for i in ye.unverified if i.status == ASSET_STATUSES["missing"])
     return Section(
         "Not verified", "Missing or not verified this year", landscape=True,
         intro=("Register items marked missing, or with no audit or stocktake scan between "
-               f"{day(ye.first)} and {day(ye.last)}."),
+               f"{day(ye.first)} and {day(ye.as_of)}."),
         figures=[("Items", len(ye.unverified)), ("Marked missing", missing),
                  ("Cost", sum((i.cost for i in ye.unverified), ZERO))],
         tables=[Table(cols, rows, empty_text="Every register item was verified this year.")])
@@ -464,10 +462,98 @@ def _erate(ye: YearEnd) -> Section:
         tables=[Table(cols, rows, empty_text="No E-Rate equipment.")])
 
 
+def _federal(ye: YearEnd) -> Section:
+    cols = [Column("Source", width=1.5), Column("Award / FAIN", width=1.2),
+            Column("Federal share", "percent", width=1.05), Column("Tag", width=0.85),
+            Column("Description", width=1.7), Column("Serial", width=1.0),
+            Column("Acquired", "date", width=0.8), Column("Cost", "money", width=0.9, total=True),
+            Column("Site / room", width=1.6), Column("Condition", width=0.8),
+            Column("Disposed", "date", width=0.8), Column("Proceeds", "money", width=0.85)]
+    rows = [(i.funding_source, i.award_id, i.federal_share / 100 if i.federal_share is not None
+             else None, i.tag, i.description, i.serial, i.acquired, i.cost, _place(i),
+             i.condition, i.disposed, i.proceeds) for i in ye.federal]
+    return Section(
+        "Federal awards", "Equipment bought with federal awards", landscape=True,
+        intro=("Register items funded by a grant, held at year end or disposed of during the "
+               "year, with the records 2 CFR 200.313(d)(1) asks for: the source of funding and "
+               "its federal award identification number (FAIN), the federal share of the cost, "
+               "acquisition date and cost, location, condition and disposal."),
+        figures=[("Items", len(ye.federal)), ("Cost", sum((i.cost for i in ye.federal), ZERO)),
+                 ("Awards", len({i.award_id for i in ye.federal if i.award_id}))],
+        tables=[Table(cols, rows, empty_text="No grant-funded equipment.")])
+
+
+FIELD_NAMES = {"status": "Status", "cost": "Cost", "site": "Site", "location": "Room",
+               "model": "Model", "purchase_date": "Purchase date",
+               "in_service_date": "In-service date", "disposal_date": "Disposal date",
+               "disposal_method": "Disposal method", "disposal_proceeds": "Proceeds",
+               "funding_type": "Funding", "funding_name": "Funding source",
+               "federal_award_id": "Award / FAIN", "federal_share": "Federal share",
+               "erate_frn": "E-Rate FRN", "erate_funding_year": "E-Rate funding year",
+               "holder": "Custodian"}
+
+
+def _prior_period(ye: YearEnd) -> Section:
+    cols = [Column("Fiscal year", width=0.9), Column("Tag", width=0.9),
+            Column("Change", width=1.2), Column("From", width=1.4), Column("To", width=1.4),
+            Column("Effective", "date", width=0.85), Column("Entered", "datetime", width=1.25),
+            Column("By", width=1.0), Column("Report produced", "date", width=0.95)]
+
+    def shown(field, value):
+        if value and field == "status":
+            return ASSET_STATUSES.get(value, value)
+        if value and field == "disposal_method":
+            return DISPOSAL_METHODS.get(value, value)
+        if value and field == "funding_type":
+            return FUNDING_TYPES.get(value, value)
+        if value and field == "federal_share":
+            return f"{value} %"
+        return value or ""
+
+    rows = [(c["label"], c["tag"], FIELD_NAMES.get(c["field"], c["field"]),
+             shown(c["field"], c["old"]), shown(c["field"], c["new"]), _as_date(c["effective"]),
+             _local_time(c["entered"]), c["who"] or "", local_date(_as_time(c["produced"])))
+            for c in ye.prior_period]
+    years = sorted({c["label"] for c in ye.prior_period})
+    return Section(
+        "Prior-period changes", "Prior-period changes", landscape=True,
+        intro=("Changes entered after an earlier fiscal year's year-end report was produced that "
+               "take effect inside that year, so that report did not include them: what changed, "
+               "from and to what, the day it took effect, when it was entered and by whom. The "
+               "beginning balances of this report include them."),
+        figures=[("Changes", len(rows)), ("Fiscal years affected", ", ".join(years) or "none")],
+        tables=[Table(cols, rows, empty_text="No prior-period changes.")])
+
+
+def _as_date(v):
+    return v if v is None or isinstance(v, dt.date) else dt.date.fromisoformat(str(v)[:10])
+
+
+def _as_time(v):
+    return v if v is None or isinstance(v, dt.datetime) else dt.datetime.fromisoformat(str(v))
+
+
+def _local_time(v):
+    """A stored (naive UTC) timestamp as local wall-clock time, to the minute."""
+    at = _as_time(v)
+    return at.replace(tzinfo=dt.UTC).astimezone().replace(tzinfo=None, second=0,
+                                                                   microsecond=0)
+
+
+def provisional_text(ye: YearEnd) -> str | None:
+    """"Provisional, as of today (…)" while the fiscal year has not ended."""
+    if not ye.provisional:
+        return None
+    return f"Provisional, as of today ({day(ye.as_of)})"
+
+
 def build(params: ReportParams, progress=None) -> ReportDocument:
     fy = params.fiscal_year or last_completed_fiscal_year()
     if not 1990 <= fy <= 2200:
         raise ValidationError("The fiscal year is a year such as 2026.", field="fiscal_year")
+    if fiscal_year_bounds(fy)[0] > dt.date.today():
+        raise ValidationError(f"{fiscal_year_label(fy)} has not begun yet: there is nothing to "
+                              "report.", field="fiscal_year")
     site = None
     if params.site:
         site = catalog.find_site(params.site)
@@ -477,22 +563,30 @@ def build(params: ReportParams, progress=None) -> ReportDocument:
     label = fiscal_year_label(fy)
     span = f"{day(ye.first)} – {day(ye.last)}"
     user = current_user()
+    status = provisional_text(ye)
     cover = Cover(
-        "Year-end inventory report", subtitle=label,
+        "Year-end inventory report",
+        subtitle=label + (" — PROVISIONAL" if status else ""),
         lines=[("Fiscal year", span), ("Site", site.name if site else "All sites"),
-               ("Values as of", day(ye.last)),
+               *([("Status", status)] if status else []),
+               ("Values as of", day(ye.as_of)),
                ("Capitalization threshold", _money_text(ye.capital_threshold)),
                ("Inventory threshold", _money_text(ye.inventory_threshold)),
-               ("Items held", plural(ye.held_count, "item"))],
+               ("Items held", plural(ye.held_count, "item")),
+               ("Prior-period changes", str(len(ye.prior_period)))],
         signatures=["Prepared by", "Reviewed by (Business Office)"])
     sections = [_summary(ye), _roll(ye), _register(ye), _additions(ye), _disposals(ye),
-                _unverified(ye), _erate(ye)]
+                _unverified(ye), _erate(ye), _federal(ye), _prior_period(ye)]
     if progress:
         progress(3, 4, "Writing")
-    return ReportDocument(
+    if not site:  # what the business office receives: later back-dated changes are prior-period
+        periods.record_year_end(fy, provisional=ye.provisional)
+    doc = ReportDocument(
         title=f"Year-end inventory {label}", organisation=organisation(), sections=sections,
-        cover=cover, subtitle=(site.name + " · " if site else "") + span, generated_by=user,
-        csv_table=(2, 0))
+        cover=cover, subtitle=(site.name + " · " if site else "") + span
+        + (" · provisional" if status else ""), generated_by=user, csv_table=(2, 0))
+    doc.notice = status and f"{status}: the fiscal year ends {day(ye.last)}"
+    return doc
 
 
 SPEC = ReportSpec(

@@ -25,12 +25,15 @@ EDITABLE = (
     "purchase_date", "cost", "order_number", "supplier_id", "funding_type", "funding_name",
     "erate_frn", "erate_funding_year", "in_service_date", "warranty_end",
     "disposal_date", "disposal_method", "disposal_proceeds", "last_audit_date",
-    "notes", "custom",
+    "notes", "custom", "federal_award_id", "federal_share", "condition",
 )
 DATE_FIELDS = ("purchase_date", "in_service_date", "warranty_end", "disposal_date", "last_audit_date")
 MONEY_FIELDS = ("cost", "disposal_proceeds")
 FK_FIELDS = {"model_id": HardwareModel, "site_id": Site, "location_id": Location,
              "supplier_id": Supplier}
+# Dates a correction restates from the earlier of the old and new day: a purchase
+# date moved back to May was owned from May, whenever it was typed.
+SELF_DATED = ("purchase_date", "in_service_date", "disposal_date")
 SEARCH_FIELDS = {"tag", "serial", "name", "model_id", "site_id", "location_id", "notes",
                  "order_number", "erate_frn"}
 
@@ -138,6 +141,44 @@ def values_of(asset: Asset) -> dict:
     return {f: getattr(asset, f) for f in EDITABLE}
 
 
+# --- effective dates ----------------------------------------------------------------
+
+def effective_day(value=None, asset: Asset | None = None, what: str = "change") -> dt.date:
+    """The day a change took effect in the world: today when not given. A day
+    after today, or before the asset was bought (else put in service), is
+    refused — nothing can have happened to it then."""
+    day = parse_date(value, "effective") if value not in (None, "") else None
+    today = history.today()
+    if day is None:
+        return today
+    if day > today:
+        raise ValidationError(f"The {what} cannot take effect on {day.isoformat()}: that is "
+                              f"after today ({today.isoformat()}).", field="effective")
+    acquired = (asset.purchase_date or asset.in_service_date) if asset is not None else None
+    if acquired and day < acquired:
+        raise ValidationError(f"The {what} cannot take effect on {day.isoformat()}: asset "
+                              f"{asset.tag} was bought on {acquired.isoformat()}.",
+                              field="effective")
+    return day
+
+
+def _field_days(diff: dict, day: dt.date, new_values: dict, asset: Asset) -> dict:
+    """The effective day of each changed field: ``day``, except the record's own
+    dates (the earlier of old, new and ``day``) and a disposal (its disposal date)."""
+    days = {}
+    for key, (old, new) in diff.items():
+        d = day
+        if key in SELF_DATED:
+            d = min([x for x in (old, new) if x] + [day])
+        days[_attr(key)] = d
+    disposed_on = new_values.get("disposal_date", asset.disposal_date)
+    if diff.get("status", (None, None))[1] == "disposed" and disposed_on:
+        for key in ("status", "disposal_date", "disposal_method", "disposal_proceeds"):
+            if key in diff:
+                days[key] = disposed_on
+    return days
+
+
 # --- validation -------------------------------------------------------------------
 
 def clean(values: dict, asset_id: int | None = None) -> dict:
@@ -158,6 +199,10 @@ def clean(values: dict, asset_id: int | None = None) -> dict:
     if "erate_frn" in out and out.get("erate_frn") and "funding_type" in out \
             and out["funding_type"] not in (None, "erate"):
         errors["funding_type"] = "An asset with an E-Rate FRN is funded by E-Rate."
+    if (out.get("federal_award_id") or out.get("federal_share") is not None) \
+            and "funding_type" in out and out["funding_type"] not in (None, "grant"):
+        errors["federal_award_id"] = ("An asset with a federal award (FAIN) or federal share "
+                                      "is funded by a grant.")
     if errors:
         field = next(iter(errors))
         raise ValidationError(errors[field] if len(errors) == 1 else
@@ -205,6 +250,15 @@ def _clean_one(key: str, value, asset_id: int | None):
         return check_frn(value, key)
     if key == "erate_funding_year":
         return parse_int(value, key, 1998, 2100)
+    if key == "federal_share":
+        share = parse_money(value, key)
+        if share is not None and not (0 <= share <= 100):
+            raise ValidationError("The federal share is a percentage from 0 to 100.", field=key)
+        return share
+    if key == "federal_award_id":
+        return clean_text(value, key, 60)
+    if key == "condition":
+        return clean_text(value, key, 100)
     if key == "disposal_method":
         value = clean_text(value, key, 40)
         if value and value not in DISPOSAL_METHODS:
@@ -264,10 +318,13 @@ def create(values: dict | None = None, by: str | None = None, note: str | None =
 
 @writes
 def update(asset_id: int, changes: dict, expected_version: int | None = None,
-           by: str | None = None, action: str = "update") -> Asset:
+           by: str | None = None, action: str = "update", effective=None) -> Asset:
     """Change fields of one asset. With ``expected_version`` (what the editor
-    loaded), a record someone else saved meanwhile is refused with StaleEdit."""
+    loaded), a record someone else saved meanwhile is refused with StaleEdit.
+    ``effective`` is the day the change took effect (a move last Friday, a cost
+    corrected from July 1): default today."""
     asset = get(asset_id)
+    day = effective_day(effective, asset)
     if expected_version is not None and asset.version != expected_version:
         raise StaleEdit(
             f"Asset {asset.tag} was changed by someone else since you opened it.",
@@ -287,6 +344,7 @@ def update(asset_id: int, changes: dict, expected_version: int | None = None,
         old = getattr(asset, key if key not in FK_FIELDS else key)
         if old != new:
             diff[key] = (old, new)
+    diff.update(_restated(asset, values, diff, day))
     if not diff:
         return asset
     row = _row({k: v for k, (_, v) in diff.items()})
@@ -296,10 +354,25 @@ def update(asset_id: int, changes: dict, expected_version: int | None = None,
     if n != 1:
         raise StaleEdit(f"Asset {asset.tag} was changed by someone else since you opened it.",
                         current=values_of(get(asset.id)), mine=changes)
-    history.record_changes("asset", asset.id, _readable(diff), by=by, action=action)
+    history.record_changes("asset", asset.id, _readable(diff), by=by, action=action,
+                           effective=_field_days(diff, day, values, asset))
     if SEARCH_FIELDS & diff.keys():
         search.refresh_assets([asset.id])
     return get(asset.id)
+
+
+def _restated(asset: Asset, values: dict, diff: dict, day: dt.date) -> dict:
+    """Back-dated values equal to today's that still say something: a change to
+    the field took effect after ``day``, so "it was already X from ``day``" restates
+    the days between (recorded as X → X, effective ``day``)."""
+    same = {_attr(k): k for k in values if k not in diff}
+    if not same or day >= history.today():
+        return {}
+    from app.models import HistoryEntry as H
+    later = {f for (f,) in H.select(H.field).where(
+        (H.entity == "asset") & (H.entity_id == asset.id) & H.field.in_(list(same))
+        & (H.effective > day)).tuples()}
+    return {same[f]: (values[same[f]], values[same[f]]) for f in later}
 
 
 def _readable(diff: dict) -> dict:
@@ -317,8 +390,10 @@ def _readable(diff: dict) -> dict:
 
 @writes
 def retire(asset_id: int, by: str | None = None, note: str | None = None,
-           release_seats: bool = False, expected_version: int | None = None) -> Asset:
+           release_seats: bool = False, expected_version: int | None = None,
+           effective=None) -> Asset:
     asset = lock(asset_id)
+    day = effective_day(effective, asset, "retirement")
     if asset.status == "disposed":
         raise Conflict(f"Asset {asset.tag} is already disposed of.")
     if asset.status == "retired":
@@ -328,7 +403,7 @@ def retire(asset_id: int, by: str | None = None, note: str | None = None,
     if release_seats:
         _release_seats(asset, by)
     asset = update(asset.id, {"status": "retired"}, expected_version=expected_version,
-                   by=by, action="retire")
+                   by=by, action="retire", effective=day)
     if note:
         history.record("asset", asset.id, "note", note=note, by=by)
     return asset
@@ -355,11 +430,11 @@ def dispose(asset_id: int, method: str, date: dt.date | str | None = None,
         raise Conflict(f"Asset {asset.tag} is already disposed of.")
     if open_loan(asset.id):
         raise Conflict(f"Asset {asset.tag} is checked out; check it in before disposing of it.")
-    date = parse_date(date, "disposal_date") or dt.date.today()
+    date = effective_day(parse_date(date, "disposal_date"), asset, "disposal")
     _release_seats(asset, by)
     asset = update(asset.id, {"status": "disposed", "disposal_date": date,
                               "disposal_method": method, "disposal_proceeds": proceeds},
-                   by=by, action="dispose")
+                   by=by, action="dispose", effective=date)
     if note:
         history.record("asset", asset.id, "note", note=note, by=by)
     return asset
@@ -371,9 +446,11 @@ def dispose(asset_id: int, method: str, date: dt.date | str | None = None,
 def check_out(asset_id: int, person_id: int | None = None, location_id: int | None = None,
               due: dt.date | str | None = None, condition: str | None = None,
               agreement_signed: bool = False, language: str | None = None,
-              notes: str | None = None, by: str | None = None) -> Loan:
-    """Lend an asset to a person or a location (a cart, a lab)."""
+              notes: str | None = None, by: str | None = None, effective=None) -> Loan:
+    """Lend an asset to a person or a location (a cart, a lab). ``effective``:
+    the day it went out (default today); the loan starts that day."""
     asset = lock(asset_id)
+    day = effective_day(effective, asset, "check-out")
     if bool(person_id) == bool(location_id):
         raise ValidationError("Check out to a person or to a location.", field="person_id")
     if asset.status in INACTIVE_STATUSES:
@@ -388,8 +465,17 @@ def check_out(asset_id: int, person_id: int | None = None, location_id: int | No
         holder = loan.person.full_name if loan.person_id else loan.location.name
         raise Conflict(f"Asset {asset.tag} is already checked out to {holder}.")
     due = parse_date(due, "due")
-    if due and due < dt.date.today() - dt.timedelta(days=1):
+    today = history.today()
+    if due and day == today and due < today - dt.timedelta(days=1):
         raise ValidationError("The due date is in the past.", field="due")
+    if due and due < day - dt.timedelta(days=1):
+        raise ValidationError(f"The due date {due.isoformat()} is before the day it went out "
+                              f"({day.isoformat()}).", field="due")
+    last_back = (Loan.select(pw.fn.MAX(Loan.returned_at)).where(Loan.asset == asset.id).scalar())
+    if last_back is not None and day < history.local_day(_as_datetime(last_back)):
+        raise ValidationError(f"Asset {asset.tag} was checked in on "
+                              f"{history.local_day(_as_datetime(last_back)).isoformat()}; it cannot "
+                              f"have gone out again on {day.isoformat()}.", field="effective")
     person = location = None
     if person_id:
         # A shared lock: check-outs to one person run side by side, but not
@@ -407,7 +493,7 @@ def check_out(asset_id: int, person_id: int | None = None, location_id: int | No
     now = utcnow()
     try:
         with db.atomic():  # a savepoint: the refusal below can still read
-            loan = Loan.create(asset=asset, person=person, location=location, out_at=now,
+            loan = Loan.create(asset=asset, person=person, location=location, out_at=_moment(day, now),
                                due=due, condition_out=clean_text(condition, "condition", 100),
                                agreement_signed=bool(agreement_signed), language=language,
                                notes=clean_text(notes, "notes", 10_000), out_by=history.who(by))
@@ -422,47 +508,73 @@ def check_out(asset_id: int, person_id: int | None = None, location_id: int | No
                  version=Asset.version + 1, updated_at=now).where(Asset.id == asset.id).execute()
     history.record("asset", asset.id, "check_out", field="holder", old=None,
                    new=person or location, by=by,
-                   note=f"due {due.isoformat()}" if due else None, at=now)
+                   note=f"due {due.isoformat()}" if due else None, at=now, effective=day)
     if asset.status != "deployed":  # so a report as of a past date knows its status then
         history.record("asset", asset.id, "check_out", field="status", old=asset.status,
-                       new="deployed", by=by, at=now)
+                       new="deployed", by=by, at=now, effective=day)
     search.refresh_assets([asset.id])
     return loan
 
 
 @writes
 def check_in(asset_id: int, condition: str | None = None, by: str | None = None,
-             status: str = "ready", notes: str | None = None) -> Loan | None:
+             status: str = "ready", notes: str | None = None, effective=None) -> Loan | None:
     """Take an asset back. Returns the closed loan (None if it had only an
-    assignment without a loan record, e.g. from an import)."""
+    assignment without a loan record, e.g. from an import). ``effective``: the
+    day it came back (default today); a condition noted becomes the asset's."""
     asset = lock(asset_id)
+    day = effective_day(effective, asset, "check-in")
     loan = open_loan(asset.id)
+    if loan is not None and day < history.local_day(_as_datetime(loan.out_at)):
+        raise ValidationError(f"Asset {asset.tag} went out on "
+                              f"{history.local_day(_as_datetime(loan.out_at)).isoformat()}; it "
+                              f"cannot have come back on {day.isoformat()}.", field="effective")
     if loan is None and not (asset.assigned_person_id or asset.assigned_location_id):
         if asset.status == "missing":
             # A missing asset turning up is a check-in too.
-            update(asset.id, {"status": status}, by=by, action="found")
+            update(asset.id, {"status": status}, by=by, action="found", effective=day)
             return None
         raise Conflict(f"Asset {asset.tag} is not checked out.")
     if status not in ASSET_STATUSES or status in ("deployed", "disposed"):
         raise ValidationError("After check-in an asset is ready, pending, in repair or retired.",
                               field="status")
     now = utcnow()
+    condition = clean_text(condition, "condition", 100)
     holder = (asset.assigned_person if asset.assigned_person_id else
               asset.assigned_location if asset.assigned_location_id else None)
     if loan:
-        Loan.update(returned_at=now, condition_in=clean_text(condition, "condition", 100),
+        Loan.update(returned_at=_moment(day, now), condition_in=condition,
                     in_by=history.who(by),
                     notes=(loan.notes + "\n" + notes) if (loan.notes and notes) else (notes or loan.notes)
                     ).where(Loan.id == loan.id).execute()
-    Asset.update(assigned_person=None, assigned_location=None, status=status,
-                 version=Asset.version + 1, updated_at=now).where(Asset.id == asset.id).execute()
+    changed = {"assigned_person": None, "assigned_location": None, "status": status}
+    if condition and condition != asset.condition:
+        changed["condition"] = condition
+    Asset.update(**changed, version=Asset.version + 1, updated_at=now) \
+        .where(Asset.id == asset.id).execute()
     history.record("asset", asset.id, "check_in", field="holder", old=holder, new=None, by=by,
-                   note=condition, at=now)
+                   note=condition, at=now, effective=day)
     if asset.status != status:
         history.record("asset", asset.id, "check_in", field="status", old=asset.status,
-                       new=status, by=by, at=now)
+                       new=status, by=by, at=now, effective=day)
+    if "condition" in changed:
+        history.record("asset", asset.id, "check_in", field="condition", old=asset.condition,
+                       new=condition, by=by, at=now, effective=day)
     search.refresh_assets([asset.id])
     return Loan.get_by_id(loan.id) if loan else None
+
+
+def _as_datetime(v) -> dt.datetime:
+    return v if isinstance(v, dt.datetime) else dt.datetime.fromisoformat(str(v))
+
+
+def _moment(day: dt.date, now: dt.datetime) -> dt.datetime:
+    """The stored timestamp of something that happened on ``day``: now when
+    that is today, else the start of that local day (naive UTC)."""
+    if day == history.local_day(now):
+        return now
+    local_midnight = dt.datetime.combine(day, dt.time.min).astimezone()
+    return local_midnight.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 @dataclass
@@ -506,7 +618,7 @@ def check_in_many(tags: list[str], condition: str | None = None, by: str | None 
 
 @writes
 def mark_audited(asset_ids: list[int], date: dt.date | None = None, by: str | None = None) -> int:
-    date = date or dt.date.today()
+    date = date or history.today()
     n = 0
     for start in range(0, len(asset_ids), 500):
         chunk = asset_ids[start:start + 500]
@@ -518,7 +630,8 @@ def mark_audited(asset_ids: list[int], date: dt.date | None = None, by: str | No
         for asset_id in chunk:
             if asset_id in before:
                 history.record("asset", asset_id, "audit", field="last_audit_date",
-                               old=before[asset_id], new=date, by=by)
+                               old=before[asset_id], new=date, by=by,
+                               effective=min(date, history.today()))
     return n
 
 

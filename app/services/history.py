@@ -13,15 +13,29 @@ from app.services.base import fmt, who
 SECRET_FIELDS = {"product_key"}
 
 
+def local_day(at: dt.datetime) -> dt.date:
+    """A stored (naive UTC) timestamp as the local calendar day."""
+    return at.replace(tzinfo=dt.UTC).astimezone().date()
+
+
+def today() -> dt.date:
+    """The local day now, by the same clock history stamps entries with."""
+    return local_day(utcnow())
+
+
 def record(entity: str, entity_id: int, action: str, *, field: str | None = None,
            old=None, new=None, by: str | None = None, note: str | None = None,
-           at: dt.datetime | None = None) -> None:
+           at: dt.datetime | None = None, effective: dt.date | None = None) -> None:
+    """One entry. ``effective`` is the day the change took effect in the world
+    (default: the day it is entered)."""
     if field in SECRET_FIELDS:
         old = "••••" if old else None
         new = "••••" if new else None
+    at = at or utcnow()
     HistoryEntry.insert(entity=entity, entity_id=entity_id, action=action, field=field,
                         old=fmt(old), new=fmt(new), old_id=_ref(old), new_id=_ref(new),
-                        who=who(by), note=note, at=at or utcnow()).execute()
+                        who=who(by), note=note, at=at,
+                        effective=effective or local_day(at)).execute()
 
 
 def _ref(value) -> int | None:
@@ -29,17 +43,21 @@ def _ref(value) -> int | None:
 
 
 def record_changes(entity: str, entity_id: int, changes: dict[str, tuple], *,
-                   by: str | None = None, action: str = "update", at=None) -> None:
-    """One entry per changed field: changes = {field: (old, new)}."""
+                   by: str | None = None, action: str = "update", at=None,
+                   effective: dt.date | dict | None = None) -> None:
+    """One entry per changed field: changes = {field: (old, new)}. ``effective``
+    is one day for all, or {field: day} (a field not named: the day entered)."""
     rows = []
     when = at or utcnow()
     user = who(by)
+    entered = local_day(when)
     for field, (old, new) in changes.items():
         if field in SECRET_FIELDS:
             old, new = ("••••" if old else None), ("••••" if new else None)
+        day = effective.get(field) if isinstance(effective, dict) else effective
         rows.append(dict(entity=entity, entity_id=entity_id, action=action, field=field,
                          old=fmt(old), new=fmt(new), old_id=_ref(old), new_id=_ref(new),
-                         who=user, at=when))
+                         who=user, at=when, effective=day or entered))
     if rows:
         HistoryEntry.insert_many(rows).execute()
 
@@ -48,7 +66,7 @@ def for_entity(entity: str, entity_id: int, limit: int | None = None) -> list[di
     """Newest first, as plain dicts (what the history tab and reports show)."""
     q = (HistoryEntry.select(HistoryEntry.action, HistoryEntry.field, HistoryEntry.old,
                              HistoryEntry.new, HistoryEntry.who, HistoryEntry.at,
-                             HistoryEntry.note)
+                             HistoryEntry.note, HistoryEntry.effective)
          .where((HistoryEntry.entity == entity) & (HistoryEntry.entity_id == entity_id))
          .order_by(HistoryEntry.at.desc(), HistoryEntry.id.desc()))
     if limit:

@@ -6,7 +6,7 @@ import datetime as dt
 from app.models import Asset, Repair, Supplier
 from app.models.common import INACTIVE_STATUSES, OPEN_REPAIR_STATUSES, REPAIR_STATUSES, utcnow
 from app.services import history
-from app.services.assets import lock as lock_asset
+from app.services.assets import effective_day, get as get_asset, lock as lock_asset
 from app.services.base import locked, writes
 from app.services.errors import Conflict, NotFound, ValidationError
 from app.services.fields import clean_text, parse_date, parse_money
@@ -36,14 +36,15 @@ def open_repair(asset_id: int, problem: str, vendor_id: int | None = None,
         raise Conflict(f"Asset {asset.tag} already has an open repair.")
     if vendor_id and not Supplier.select().where(Supplier.id == vendor_id).exists():
         raise ValidationError("That vendor does not exist.", field="vendor_id")
+    reported = effective_day(parse_date(reported, "reported"), asset, "repair")
     repair = Repair.create(asset=asset, problem=problem, vendor=vendor_id or None,
                            ticket=clean_text(ticket, "ticket", 100),
-                           reported=parse_date(reported, "reported") or dt.date.today(),
+                           reported=reported,
                            status="open", prior_status=asset.status, by=history.who(by))
     Asset.update(status="in_repair", version=Asset.version + 1, updated_at=utcnow()) \
         .where(Asset.id == asset.id).execute()
     history.record("asset", asset.id, "repair_open", field="status", old=asset.status,
-                   new="in_repair", by=by, note=problem)
+                   new="in_repair", by=by, note=problem, effective=reported)
     return repair
 
 
@@ -86,7 +87,7 @@ def close_repair(repair_id: int, repaired: bool = True, returned: dt.date | str 
     if repair.status not in OPEN_REPAIR_STATUSES:
         raise Conflict("That repair is already closed.")
     repair.status = "closed" if repaired else "unrepairable"
-    repair.returned = parse_date(returned, "returned") or dt.date.today()
+    repair.returned = effective_day(parse_date(returned, "returned"), None, "return from repair")
     if repair.returned < repair.reported:
         raise ValidationError("The return date is before the date it was reported.", field="returned")
     if cost not in (None, ""):
@@ -99,7 +100,7 @@ def close_repair(repair_id: int, repaired: bool = True, returned: dt.date | str 
         Asset.update(status=back_to, version=Asset.version + 1, updated_at=utcnow()) \
             .where(Asset.id == asset.id).execute()
     history.record("asset", asset.id, "repair_close", field="status", old="in_repair",
-                   new=back_to, by=by, note=repair.resolution)
+                   new=back_to, by=by, note=repair.resolution, effective=repair.returned)
     return repair
 
 

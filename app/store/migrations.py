@@ -82,6 +82,65 @@ def _step_6_intake_fields(database: pw.Database) -> None:
                          "ON intake_item (session_id, serial)")
 
 
+def _step_7_effective_dates(database: pw.Database) -> None:
+    """Every change carries the day it took effect in the world as well as when
+    it was typed (history_entry.effective, indexed for "as of" reports), year-end
+    reports produced are recorded (prior-period changes), and assets get the
+    federal-award fields of 2 CFR 200.313 and a condition.
+
+    Existing history is backfilled: a change is effective the local day it was
+    entered, except where the record carries its own date — a creation on the
+    purchase (else in-service) date, a disposal on its disposal date, an audit
+    on the audit date, and a corrected purchase, in-service or disposal date
+    from the earlier of its old and new values. The local day uses the
+    machine's current UTC offset (an hour off across a DST change, at most)."""
+    from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
+    from playhouse.migrate import migrate as run
+
+    from app.models import Asset, HistoryEntry, YearEndRun
+    pg = isinstance(database, pw.PostgresqlDatabase)
+    migrator = PostgresqlMigrator(database) if pg else SqliteMigrator(database)
+    wanted = [("history_entry", "effective", HistoryEntry.effective),
+              ("asset", "federal_award_id", Asset.federal_award_id),
+              ("asset", "federal_share", Asset.federal_share),
+              ("asset", "condition", Asset.condition)]
+    ops = []
+    for table, column, field in wanted:
+        if column not in {c.name for c in database.get_columns(table)}:
+            ops.append(migrator.add_column(table, column, field))
+    if ops:
+        run(*ops)
+    database.create_tables([YearEndRun], safe=True)
+    database.execute_sql("CREATE INDEX IF NOT EXISTS history_entry_entity_effective "
+                         "ON history_entry (entity, effective)")
+    offset = dt.datetime.now().astimezone().utcoffset() or dt.timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    if pg:
+        local_day = f"CAST(at + INTERVAL '{minutes} minutes' AS DATE)"
+        text_day = "CAST(SUBSTR({0}, 1, 10) AS DATE)"
+    else:
+        local_day = f"DATE(at, '{minutes:+d} minutes')"
+        text_day = "SUBSTR({0}, 1, 10)"
+    sql = database.execute_sql
+    sql(f"UPDATE history_entry SET effective = {local_day} WHERE effective IS NULL")
+    sql("UPDATE history_entry SET effective = (SELECT COALESCE(a.purchase_date, a.in_service_date,"
+        " history_entry.effective) FROM asset a WHERE a.id = history_entry.entity_id) "
+        "WHERE entity = 'asset' AND action = 'create' "
+        "AND EXISTS (SELECT 1 FROM asset a WHERE a.id = history_entry.entity_id)")
+    sql("UPDATE history_entry SET effective = (SELECT a.disposal_date FROM asset a "
+        "WHERE a.id = history_entry.entity_id) WHERE entity = 'asset' "
+        "AND (action = 'dispose' OR (field = 'status' AND new = 'disposed')) "
+        "AND EXISTS (SELECT 1 FROM asset a WHERE a.id = history_entry.entity_id "
+        "AND a.disposal_date IS NOT NULL)")
+    sql(f"UPDATE history_entry SET effective = {text_day.format('new')} WHERE entity = 'asset' "
+        "AND action = 'audit' AND new IS NOT NULL AND new <> ''")
+    for column in ("new", "old"):
+        day = text_day.format(column)
+        sql(f"UPDATE history_entry SET effective = {day} WHERE entity = 'asset' "
+            "AND field IN ('purchase_date', 'in_service_date', 'disposal_date') "
+            f"AND {column} IS NOT NULL AND {column} <> '' AND {day} < effective")
+
+
 def _step_8_database_rules(database: pw.Database) -> None:
     """The rules that must never break become constraints the database keeps
     (one open loan per asset, one counted scan per asset per stocktake, seats
@@ -103,6 +162,7 @@ STEPS = [
     (4, "stocktake room indexes", _step_4_stocktake_room_indexes),
     (5, "change counter", _step_5_change_counter),
     (6, "intake item warnings, voided tags, label errors, stations", _step_6_intake_fields),
+    (7, "effective dates, year-end runs, federal-award fields", _step_7_effective_dates),
     (8, "database-kept rules: constraints, server-written history", _step_8_database_rules),
 ]
 LATEST = STEPS[-1][0]

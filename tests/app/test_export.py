@@ -65,6 +65,28 @@ def test_asset_round_trip(tmp_path):
     assert (tmp_path / "1.csv").read_bytes() == (tmp_path / "2.csv").read_bytes()
 
 
+def test_federal_award_and_condition_round_trip(tmp_path):
+    """The 2 CFR 200.313 fields and the condition leave in an export and come back."""
+    from decimal import Decimal
+
+    from app.models import Asset
+    from app.store.db import close_database, open_database
+    open_database(tmp_path / "one.sqlite")
+    d = district()
+    asset(d, tag="G-1", name="Display", cost="6400.00", funding_type="grant", funding_name="ESSER III",
+          federal_award_id="S425U210042", federal_share="87.5", condition="good")
+    exporting.export("assets", tmp_path / "1.csv")
+    close_database()
+    open_database(tmp_path / "two.sqlite")
+    importing.commit(tmp_path / "1.csv")
+    got = Asset.get(Asset.tag == "G-1")
+    assert (got.funding_type, got.funding_name, got.federal_award_id, got.federal_share,
+            got.condition) == ("grant", "ESSER III", "S425U210042", Decimal("87.50"), "good")
+    exporting.export("assets", tmp_path / "2.csv")
+    close_database()
+    assert (tmp_path / "1.csv").read_bytes() == (tmp_path / "2.csv").read_bytes()
+
+
 def test_cli_export(tmp_path):
     dbp = tmp_path / "c.sqlite"
     run = lambda *a: subprocess.run([sys.executable, "-m", "app", "--db", str(dbp), *a],

@@ -65,3 +65,60 @@ def test_fresh_database_is_at_latest(tmp_path):
     assert database.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
     assert database.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
     close_database()
+
+
+def test_step_7_backfills_effective_dates_on_both_engines(db, monkeypatch):
+    """A database made before step 7 (history without effective dates, no award
+    fields, no year-end runs) migrates: a change is effective the day it was
+    entered, except a creation (its purchase date), a disposal (its disposal
+    date) and an audit (the audit date); and a year-end report then counts the
+    disposal typed late in the year it took effect."""
+    import datetime as dt
+
+    from app.models import HistoryEntry
+    from app.reporting.year_end import compute
+    from app.services import assets, catalog, history
+    from app.store.db import current_target
+    now = {"t": dt.datetime(2026, 12, 6, 15)}
+    monkeypatch.setattr(history, "utcnow", lambda: now["t"])
+    monkeypatch.setattr(assets, "utcnow", lambda: now["t"])
+    site = catalog.create_site("Riverside High School")
+    room = catalog.create_location(site.id, "MDF")
+    cat = catalog.create_category("Switches", life_years=10)
+    model = catalog.create_model("Catalyst 9300", manufacturer="Cisco", category_id=cat.id)
+    a = assets.create({"model_id": model.id, "location_id": room.id, "cost": "7495.00",
+                       "purchase_date": "2022-05-06"})
+    assets.dispose(a.id, "recycled", date="2026-03-15")
+    assets.mark_audited([a.id], date=dt.date(2026, 2, 1))
+    b = assets.create({"model_id": model.id, "location_id": room.id, "cost": "6000.00",
+                       "purchase_date": "2021-01-04"})
+    assets.update(b.id, {"cost": "5800.00"})
+    sql = db.execute_sql
+    sql("DROP INDEX IF EXISTS history_entry_entity_effective")
+    for table, column in (("history_entry", "effective"), ("asset", "federal_award_id"),
+                          ("asset", "federal_share"), ("asset", "condition")):
+        sql(f"ALTER TABLE {table} DROP COLUMN {column}")
+    sql("DROP TABLE year_end_run")
+    sql(f"DELETE FROM {migrations.VERSION_TABLE}")
+    sql(f"INSERT INTO {migrations.VERSION_TABLE} (version, description) VALUES (6, 'old')")
+    target = current_target()
+    close_database()
+    database = open_database(target)
+    assert migrations.current_version(database) == migrations.LATEST
+    columns = {c.name for c in database.get_columns("asset")}
+    assert {"federal_award_id", "federal_share", "condition"} <= columns
+    assert "year_end_run" in database.get_tables()
+    indexes = {i.name for i in database.get_indexes("history_entry")}
+    assert "history_entry_entity_effective" in indexes
+    H = HistoryEntry
+    eff = {(e.entity_id, e.action, e.field): e.effective for e in H.select()}
+    assert eff[(a.id, "create", None)] == dt.date(2022, 5, 6)
+    assert eff[(a.id, "dispose", "status")] == dt.date(2026, 3, 15)
+    assert eff[(a.id, "dispose", "disposal_date")] == dt.date(2026, 3, 15)
+    assert eff[(a.id, "audit", "last_audit_date")] == dt.date(2026, 2, 1)
+    assert eff[(b.id, "update", "cost")] == history.local_day(now["t"])
+    ye = compute(2026)
+    assert [i.tag for i in ye.disposals] == [a.tag]
+    from decimal import Decimal
+    assert ye.roll_total("disposals") == Decimal("7495.00")
+    assert ye.roll_total("ending") == Decimal("6000.00")  # re-costed after year end

@@ -216,7 +216,9 @@ def test_activity_log_names_records_and_never_shows_keys(db, tmp_path, monkeypat
     assert [r[0] for r in first] == sorted(r[0] for r in first)
     serial = next(r for r in first if r[4] == "Serial")
     from app.services.base import who  # "alice" on a file; the login on PostgreSQL
-    assert serial[1:] == (who("alice"), f"Asset {a.tag}", "Changed", "Serial", "SER-1", "SER-2", "")
+    # The last column, Effective, is blank: the change took effect the day it was entered.
+    assert serial[1:] == (who("alice"), f"Asset {a.tag}", "Changed", "Serial", "SER-1", "SER-2", "",
+                          None)
     key = next(r for r in first if r[4] == "Product key")
     assert key[2] == "License Office 365" and key[5] == key[6] == "\u2022\u2022\u2022\u2022"
     email = next(r for r in first if r[4] == "Email")
@@ -245,6 +247,16 @@ def test_activity_log_names_records_and_never_shows_keys(db, tmp_path, monkeypat
 
 # --- depreciation -------------------------------------------------------------------------
 
+def test_activity_log_shows_the_effective_day_of_a_back_dated_change(db):
+    d = district()
+    a = asset(d)
+    assets.dispose(a.id, "recycled", date="2025-03-15")
+    today = dt.date.today()
+    doc = get("activity").build(ReportParams(date_from=today, date_to=today))
+    rows = [r for r in doc.sections[0].tables[0].rows if r[4] == "Status"]
+    assert [r[-1] for r in rows] == [dt.date(2025, 3, 15)]
+
+
 def test_depreciation_schedule(db, tmp_path):
     d = district()
     settings.update({"capitalization_threshold": "1000.00"})
@@ -257,7 +269,10 @@ def test_depreciation_schedule(db, tmp_path):
     asset(d, model_id=server.id, cost="999.99", in_service_date="2024-01-01")  # below threshold
     gone = asset(d, model_id=server.id, cost="5000.00", in_service_date="2022-01-01")
     assets.dispose(gone.id, "recycled", date="2025-12-01")
-    asset(d, model_id=server.id, cost="3000.00", in_service_date="2026-08-01")  # next year
+    # Bought in FY2024, in service only next year: a capital asset held on June 30 with no
+    # depreciation yet — listed, as the year-end roll-forward counts it (issue 19: the two
+    # reports list the same assets).
+    later = asset(d, model_id=server.id, cost="3000.00", in_service_date="2026-08-01")
     far = asset(d, model_id=server.id, cost="1500.00", in_service_date="2024-07-01",
                 location_id=d["r3"].id)
     cb = asset(d, cost="1000.00", in_service_date="2024-07-01")  # Chromebooks: 4 years
@@ -265,7 +280,8 @@ def test_depreciation_schedule(db, tmp_path):
     doc = build("depreciation", fiscal_year=2026)
     schedule = doc.sections[1].tables[0]
     by_tag = {r[1]: r for r in schedule.rows}
-    assert set(by_tag) == {s1.tag, s2.tag, loose.tag, far.tag, cb.tag}
+    assert set(by_tag) == {s1.tag, s2.tag, loose.tag, far.tag, cb.tag, later.tag}
+    assert by_tag[later.tag][8:] == (Decimal("0.00"), Decimal("0.00"), Decimal("3000.00"))
     #            cost      life annual   this year accumulated  nbv
     assert by_tag[s1.tag][4:] == (Decimal("6000.00"), dt.date(2023, 7, 15), 5, Decimal("1200.00"),
                                   Decimal("1200.00"), Decimal("3600.00"), Decimal("2400.00"))
@@ -276,13 +292,17 @@ def test_depreciation_schedule(db, tmp_path):
     assert by_tag[cb.tag][6:] == (4, Decimal("250.00"), Decimal("250.00"), Decimal("500.00"),
                                   Decimal("500.00"))
     cats = {r[0]: r for r in doc.sections[0].tables[0].rows}
-    # Servers: s1, s2 and far (1500 from 2024-07: 24 months → 600 accumulated).
-    assert cats["Servers"] == ("Servers", 5, 3, Decimal("8700.00"), Decimal("1740.00"),
-                               Decimal("1620.00"), Decimal("4320.00"), Decimal("4380.00"))
+    # Servers: s1, s2, far (1500 from 2024-07: 24 months → 600 accumulated) and later.
+    assert cats["Servers"] == ("Servers", 5, 4, Decimal("11700.00"), Decimal("2340.00"),
+                               Decimal("1620.00"), Decimal("4320.00"), Decimal("7380.00"))
     assert cats["Chromebooks"][2:4] == (1, Decimal("1000.00"))
     totals = doc.sections[0].tables[0].totals
-    assert list(totals) == ["Total", None, 5, Decimal("11700.00"), Decimal("2390.00"),
-                            Decimal("2270.00"), Decimal("5220.00"), Decimal("6480.00")]
+    assert list(totals) == ["Total", None, 6, Decimal("14700.00"), Decimal("2990.00"),
+                            Decimal("2270.00"), Decimal("5220.00"), Decimal("9480.00")]
+    # The server disposed of on 2025-12-01: 5000 from 2022-01, 42 → 48 months of 60.
+    assert [r[1:] for r in doc.sections[2].tables[0].rows] == [
+        (gone.tag, "PowerEdge R660", "Riverside High School", Decimal("5000.00"),
+         dt.date(2022, 1, 1), dt.date(2025, 12, 1), Decimal("500.00"), Decimal("4000.00"))]
 
     doc = build("depreciation", fiscal_year=2026, site="LMS")
     assert [r[1] for r in doc.sections[1].tables[0].rows] == [far.tag]
@@ -292,12 +312,12 @@ def test_depreciation_schedule(db, tmp_path):
     doc = get("depreciation").build(ReportParams(fiscal_year=2026))
     p = write(doc, tmp_path / "dep.xlsx", "xlsx")
     tot = total_row(sheet_rows(p, "By category"))
-    assert tot[3:8] == (11700, 2390, 2270, 5220, 6480)
+    assert tot[3:8] == (14700, 2990, 2270, 5220, 9480)
     tot = total_row(sheet_rows(p, "Schedule"))
-    assert tot[4] == 11700 and tot[10] == 6480
+    assert tot[4] == 14700 and tot[10] == 9480
     doc = get("depreciation").build(ReportParams(fiscal_year=2026))
     text = pdf_text(write(doc, tmp_path / "dep.pdf", "pdf"))
-    assert "FY 2025" in text and s1.tag in text and "$6,480.00" in text
+    assert "FY 2025" in text and s1.tag in text and "$9,480.00" in text
     assert "$1,000.00" in text  # the threshold on the cover
     doc = get("depreciation").build(ReportParams(fiscal_year=2026))
     with open(write(doc, tmp_path / "dep.csv", "csv"), encoding="utf-8-sig") as f:

@@ -251,7 +251,8 @@ def test_xlsx_carries_every_total(district, tmp_path):
     out = write(get("year-end").build(ReportParams(fiscal_year=FY)), tmp_path / "ye.xlsx")
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == ["Cover", "Summary", "Capital assets", "Register", "Additions",
-                             "Disposals", "Not verified", "E-Rate"]
+                             "Disposals", "Not verified", "E-Rate", "Federal awards",
+                             "Prior-period changes"]
     rows, total = _sheet_table(wb["Capital assets"], "Category")
     assert _dec(total["Beginning balance"]) == BEGINNING
     assert _dec(total["Additions"]) == ADDITIONS

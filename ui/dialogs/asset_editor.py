@@ -8,6 +8,7 @@ Licenses. Saving a record someone else changed meanwhile shows both versions.
 """
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import peewee as pw
@@ -43,10 +44,13 @@ FIELDS = (
     ("supplier_id", "Supplier", "combo"),
     ("funding_type", "Funding", "combo"),
     ("funding_name", "Grant / program", "text"),
+    ("federal_award_id", "Federal award / FAIN", "text"),
+    ("federal_share", "Federal share (%)", "text"),
     ("erate_frn", "E-Rate FRN", "text"),
     ("erate_funding_year", "E-Rate funding year", "int"),
     ("in_service_date", "In service", "date"),
     ("warranty_end", "Warranty end", "date"),
+    ("condition", "Condition", "text"),
     ("last_audit_date", "Last audit", "date"),
     ("notes", "Notes", "notes"),
 )
@@ -58,6 +62,17 @@ _HISTORY_LABELS = {**{k: label for k, label, _ in FIELDS},
 def history_field_label(field: str | None) -> str:
     """A history entry's field as this editor labels it ("Warranty end")."""
     return _HISTORY_LABELS.get(field or "") or field_label(field)
+
+
+def _action(h: dict) -> str:
+    """The action's label, with the day it took effect when that is not the day it
+    was entered ("Disposed, effective 2026-03-15")."""
+    from app.services.history import local_day
+    action = action_label(h["action"])
+    eff, at = h.get("effective"), h.get("at")
+    if eff and isinstance(at, dt.datetime) and eff != local_day(at):
+        return f"{action}, effective {eff.isoformat()}"
+    return action
 
 
 class AssetEditor(QDialog):
@@ -364,7 +379,7 @@ class AssetEditor(QDialog):
     def _fill_tabs(self, asset_id: int) -> None:
         from app.models import Loan, Location, Person, Repair, Supplier
         # Whole local timestamps, and fields, actions and statuses by their labels.
-        rows = [(timestamp(h["at"]), h["who"] or "", action_label(h["action"]),
+        rows = [(timestamp(h["at"]), h["who"] or "", _action(h),
                  history_field_label(h["field"]), history_value(h["field"], h["old"]),
                  history_value(h["field"], h["new"]))
                 for h in history.for_entity("asset", asset_id, limit=500)]

@@ -33,7 +33,7 @@ ASSET_COLUMNS = ("tag", "tag_key", "serial", "serial_key", "name", "model_id", "
                  "location_id", "assigned_person_id", "purchase_date", "cost", "order_number",
                  "supplier_id", "funding_type", "funding_name", "erate_frn", "erate_funding_year",
                  "in_service_date", "warranty_end", "last_audit_date", "notes", "custom",
-                 "search_text",
+                 "federal_award_id", "federal_share", "condition", "search_text",
                  "created_at", "updated_at", "version")
 
 
@@ -281,6 +281,21 @@ class AssetHandler(Handler):
                                                     1998, 2100)
             except ValidationError as exc:
                 bad("erate_funding_year", str(exc))
+        # Federal awards (2 CFR 200.313): the award's FAIN and the federal share, the
+        # asset editor's rule (a grant), and its condition.
+        from app.services.assets import _clean_one
+        for key in ("federal_award_id", "federal_share", "condition"):
+            if key in rec:
+                try:
+                    v[key] = _clean_one(key, rec[key], None)
+                except ValidationError as exc:
+                    bad(key, str(exc))
+        if (v.get("federal_award_id") or v.get("federal_share") is not None):
+            if v.get("funding_type") in (None, "grant"):
+                v["funding_type"] = "grant"
+            else:
+                bad("federal_award_id", "An asset with a federal award (FAIN) or federal share "
+                                        "is funded by a grant.")
 
     def _make_splitter(self):
         from app.importing.places import Splitter
@@ -456,7 +471,8 @@ class AssetHandler(Handler):
                            v.get("erate_frn"), v.get("erate_funding_year"), day(v.get("in_service_date")),
                            day(v.get("warranty_end")), day(v.get("last_audit_date")), v.get("notes"),
                            _custom_json(v["custom"]) if v.get("custom") else None,
-                           doc, self.now, self.now, 1))
+                           v.get("federal_award_id"), _money(v.get("federal_share")),
+                           v.get("condition"), doc, self.now, self.now, 1))
         self.existing[key] = -1  # taken (id known after the flush)
         if len(self.batch) >= self.PAGE:
             self._flush()
@@ -465,7 +481,9 @@ class AssetHandler(Handler):
         changes = {k: v[k] for k in ("serial", "name", "purchase_date", "cost", "order_number",
                                      "funding_type", "funding_name", "erate_frn",
                                      "erate_funding_year", "in_service_date", "warranty_end",
-                                     "last_audit_date", "notes", "custom", "status") if v.get(k) is not None}
+                                     "last_audit_date", "notes", "custom", "status",
+                                     "federal_award_id", "federal_share", "condition")
+                   if v.get(k) is not None}
         if site_id:
             changes["site_id"] = site_id
         if room_id:
