@@ -32,7 +32,8 @@ def run_gui(args) -> int:
     target = args.db or os.environ.get("QUARTERMASTER_DB") or QSettings().value("database/last") or None
     try:
         open_database(target)
-    except DatabaseOpenError as exc:
+    except DatabaseOpenError as first:
+        failure: DatabaseOpenError | None = first
         remembered = target and not args.db and not os.environ.get("QUARTERMASTER_DB")
         missing = not is_postgres_url(str(target or "")) and target \
             and not os.path.exists(str(target))
@@ -41,14 +42,14 @@ def run_gui(args) -> int:
             target = None
             try:
                 open_database(None)
-                exc = None
-            except DatabaseOpenError as exc2:
-                exc = exc2
-        if exc is not None:
+                failure = None
+            except DatabaseOpenError as again:
+                failure = again
+        if failure is not None:
             # Damaged, unreadable or unreachable: the ways out, never a traceback; nothing
             # is written to a database that could not be verified.
             from ui.dialogs.backups import recover_dialog
-            opened = recover_dialog(resolve_target(target), str(exc))
+            opened = recover_dialog(resolve_target(target), str(failure))
             if opened is None:
                 return 1
             from app.store.db import describe

@@ -251,7 +251,7 @@ def _clean_one(key: str, value, asset_id: int | None):
     if key == "erate_funding_year":
         return parse_int(value, key, 1998, 2100)
     if key == "federal_share":
-        share = parse_money(value, key)
+        share = validation.money(value, key)
         if share is not None and not (0 <= share <= 100):
             raise ValidationError("The federal share is a percentage from 0 to 100.", field=key)
         return share

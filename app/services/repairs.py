@@ -6,7 +6,7 @@ import datetime as dt
 from app.models import Asset, Repair, Supplier
 from app.models.common import INACTIVE_STATUSES, OPEN_REPAIR_STATUSES, REPAIR_STATUSES, utcnow
 from app.services import history
-from app.services.assets import effective_day, get as get_asset, lock as lock_asset
+from app.services.assets import effective_day, lock as lock_asset
 from app.services.base import locked, writes
 from app.services.errors import Conflict, NotFound, ValidationError
 from app.services.fields import clean_text, parse_date, parse_money

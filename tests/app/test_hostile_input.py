@@ -146,7 +146,7 @@ def test_keys_and_personal_data_never_reach_a_log(db, tmp_path, caplog):
     a = asset(d)
     assets.check_out(a.id, person_id=p.id)
     src = tmp_path / "people.csv"
-    src.write_text(f"First Name,Last Name,Email,ID Number\nYara,Quell,yara@example.org,S5550001\n",
+    src.write_text("First Name,Last Name,Email,ID Number\nYara,Quell,yara@example.org,S5550001\n",
                    encoding="utf-8")
     importing.commit(src, kind="people")
     with pytest.raises(DomainError):
