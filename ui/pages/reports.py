@@ -4,7 +4,7 @@ The list and the options come from the report registry (``app.reporting``),
 so a new report appears here and in ``quartermaster report --list`` alike,
 with only the options it takes. Generate builds the document and writes its
 PDF in a background job (ui.jobs); the preview renders that PDF's pages with
-pypdfium2 (ui.dialogs.labels.render_page_image), so what is shown is exactly
+pypdfium2 (ui.printing.render_page_image), so what is shown is exactly
 what is saved and printed. Save as PDF writes those bytes; XLSX and CSV
 rebuild the report with the same options (its rows are streamed, never
 kept). The last report and each report's options are remembered (its dates
@@ -18,9 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QMarginsF, QSettings, QSizeF, Qt, QTimer
-from PySide6.QtGui import QKeySequence, QPageLayout, QPageSize, QPixmap, QShortcut
-from PySide6.QtWidgets import (QComboBox, QDateEdit, QDialog, QFileDialog, QFormLayout, QFrame,
+from PySide6.QtCore import QDate, QSettings, Qt, QTimer
+from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
+from PySide6.QtWidgets import (QComboBox, QDateEdit, QFileDialog, QFormLayout, QFrame,
                                QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
                                QPushButton, QScrollArea, QSizePolicy, QSpinBox, QSplitter,
                                QToolButton, QVBoxLayout, QWidget)
@@ -29,7 +29,8 @@ from app import reporting
 from app.models import Site
 from app.reporting import PARAMS, ReportParams, fiscal
 from ui.bus import bus
-from ui.dialogs.labels import page_count, print_pdf, render_page_image
+from ui import printing
+from ui.printing import page_count, render_page_image
 from ui.jobs import run_job, show_error
 
 PAGE_KEY = "reports"
@@ -620,27 +621,27 @@ class Page(QWidget):
         run_job(self, f"Saving {spec.title.lower()}", work, on_done=done,
                 on_error=lambda exc: self._failed(spec.title, exc))
 
-    def print_report(self, printer=None) -> None:
+    def print_report(self) -> None:
+        """Print… and Ctrl+P: the system print dialog, then print_report_to."""
         if self.pdf is None:
             return
-        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+        printer = printing.choose_printer(self, remember_as="report",
+                                          doc_name=self.specs[self.generated[0]].title)
+        if printer is not None:
+            self.print_report_to(printer)
+
+    def print_report_to(self, printer) -> None:
+        if self.pdf is None:
+            return
         pdf_bytes, (w, h) = portrait_pdf(self.pdf)
-        if printer is None:
-            printer = QPrinter(QPrinter.HighResolution)
-            printer.setDocName(self.specs[self.generated[0]].title)
-            dialog = QPrintDialog(printer, self)
-            if dialog.exec() != QDialog.Accepted:
-                return
         # The page as the PDF drew it, edge to edge: print_pdf paints 1:1.
-        printer.setFullPage(True)
-        printer.setPageLayout(QPageLayout(QPageSize(QSizeF(w, h), QPageSize.Point, "",
-                                                    QPageSize.FuzzyMatch),
-                                          QPageLayout.Portrait, QMarginsF(0, 0, 0, 0)))
+        printing.set_page_pt(printer, w, h)
 
         def done(n):
             self.status.setText(f"Sent {n} page{'s' if n != 1 else ''} to the printer.")
 
-        run_job(self, "Printing report", lambda progress: print_pdf(pdf_bytes, printer, progress),
+        run_job(self, "Printing report", lambda progress: printing.print_pdf(pdf_bytes, printer,
+                                                                             progress=progress),
                 on_done=done, on_error=lambda exc: show_error(self, "Printing", exc))
 
     # --- page contract --------------------------------------------------------------------
