@@ -18,9 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QSettings, Qt, QTimer
+from PySide6.QtCore import QDate, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
-from PySide6.QtWidgets import (QComboBox, QDateEdit, QFileDialog, QFormLayout, QFrame,
+from PySide6.QtWidgets import (QComboBox, QDateEdit, QFileDialog, QFormLayout, QFrame, QGridLayout,
                                QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
                                QPushButton, QScrollArea, QSizePolicy, QSpinBox, QSplitter,
                                QToolButton, QVBoxLayout, QWidget)
@@ -102,6 +102,51 @@ def portrait_pdf(pdf_bytes: bytes) -> tuple[bytes, tuple[float, float]]:
         pdf.close()
 
 
+class WrapRow(QWidget):
+    """Two groups of controls side by side, or the second under the first when
+    the row is too narrow for both: on a 1024-pixel screen the preview's
+    page/zoom controls and its Save/Print buttons together made the window
+    wider than the screen."""
+
+    def __init__(self, first: QWidget, second: QWidget, parent=None):
+        super().__init__(parent)
+        self.first, self.second = first, second
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setVerticalSpacing(4)
+        self.wide: bool | None = None
+        self._place(True)
+
+    def _needed(self) -> int:
+        return (self.first.sizeHint().width() + self.second.sizeHint().width()
+                + self.grid.horizontalSpacing())
+
+    def _place(self, wide: bool) -> None:
+        if wide == self.wide:
+            return
+        self.wide = wide
+        self.grid.removeWidget(self.first)
+        self.grid.removeWidget(self.second)
+        self.grid.addWidget(self.first, 0, 0)
+        self.grid.addWidget(self.second, 0, 1) if wide else self.grid.addWidget(self.second, 1, 0)
+        self.updateGeometry()
+
+    def minimumSizeHint(self):
+        a, b = self.first.minimumSizeHint(), self.second.minimumSizeHint()
+        h = max(a.height(), b.height()) if self.wide else a.height() + b.height() + 4
+        return QSize(max(a.width(), b.width()), h)
+
+    def sizeHint(self):
+        a, b = self.first.sizeHint(), self.second.sizeHint()
+        if self.wide:
+            return QSize(self._needed(), max(a.height(), b.height()))
+        return QSize(max(a.width(), b.width()), a.height() + b.height() + 4)
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._place(event.size().width() >= self._needed())
+
+
 class Page(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -181,17 +226,24 @@ class Page(QWidget):
         self.print_button = QPushButton("Print\u2026")
         self.print_button.setToolTip("Print the report shown (Ctrl+P)")
         self.print_button.clicked.connect(self.print_report)
-        bar = QHBoxLayout()
+        view_group = QWidget()
+        views = QHBoxLayout(view_group)
+        views.setContentsMargins(0, 0, 0, 0)
         for w in (self.prev_button, self.page_label, self.next_button):
-            bar.addWidget(w)
-        bar.addSpacing(12)
+            views.addWidget(w)
+        views.addSpacing(12)
         for w in (self.zoom_out_button, self.zoom_label, self.zoom_in_button, self.fit_button,
                   self.fit_page_button):
-            bar.addWidget(w)
-        bar.addStretch(1)
+            views.addWidget(w)
+        views.addStretch(1)
+        out_group = QWidget()
+        outs = QHBoxLayout(out_group)
+        outs.setContentsMargins(0, 0, 0, 0)
+        outs.addStretch(1)
         for b in self.save_buttons.values():
-            bar.addWidget(b)
-        bar.addWidget(self.print_button)
+            outs.addWidget(b)
+        outs.addWidget(self.print_button)
+        self.bar = WrapRow(view_group, out_group)
 
         self.preview = QLabel()
         self.preview.setObjectName("report-preview")
@@ -208,7 +260,7 @@ class Page(QWidget):
         right = QWidget()
         rv = QVBoxLayout(right)
         rv.setContentsMargins(6, 0, 0, 0)
-        rv.addLayout(bar)
+        rv.addWidget(self.bar)
         rv.addWidget(self.scroll, 1)
         rv.addWidget(self.status)
 
