@@ -74,23 +74,26 @@ def main() -> int:
         app.processEvents()
 
     print(f"{listing.count_all('assets'):,} assets; keystroke → repainted table "
-          f"(median of {args.runs}):")
+          f"(median of {args.runs}; "
+          f"the GUI thread's CPU time beside it is what a busy machine does not inflate):")
     print(f"  {'term':<16}{'rows':>9}{'total ms':>10}{'count':>8}{'ids':>7}{'rows':>7}"
           f"{'paint':>7}   full id list after (worker)")
     worst = 0.0
     for term in TERMS:
-        totals, parts, full = [], [], []
+        totals, parts, full, cpu = [], [], [], []
         for _ in range(args.runs):
             lst.search.setText("")
             lst.apply()
             settle()
             lst.search.setText(term)
             spent.clear()
+            c0 = time.thread_time()
             t0 = time.perf_counter()
             lst.apply()  # what the delay timer calls
             t1 = time.perf_counter()
             lst.table.viewport().repaint()
             t2 = time.perf_counter()
+            cpu.append(time.thread_time() - c0)
             totals.append(t2 - t0)
             parts.append((spent.get("count", 0) + spent.get("count_all", 0),
                           spent.get("query_ids", 0), spent.get("fetch_rows", 0), t2 - t1))
@@ -102,7 +105,8 @@ def main() -> int:
         worst = max(worst, totals[i])
         print(f"  {term!r:<16}{model.rowCount():>9,}{totals[i] * 1000:>10.0f}{c * 1000:>8.0f}"
               f"{q * 1000:>7.0f}{r * 1000:>7.0f}{p * 1000:>7.0f}   "
-              f"{statistics.median(full) * 1000:.0f} ms")
+              f"{statistics.median(full) * 1000:.0f} ms   "
+              f"(GUI thread CPU {statistics.median(cpu) * 1000:.0f} ms)")
     print(f"  worst median {worst * 1000:.0f} ms  (target < 100 ms)")
     w.close()
     return 0
