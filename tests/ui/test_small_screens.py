@@ -120,3 +120,14 @@ def test_assets_list_keeps_the_columns_that_matter_in_view(qtbot, demo, monkeypa
         assert not table.isColumnHidden(col), key
         assert 0 <= x and x + table.columnWidth(col) <= viewport, \
             f"{key} is at {x}..{x + table.columnWidth(col)} of a {viewport}px wide list"
+
+
+def test_label_dialog_fits_a_700_pixel_screen_with_its_title_bar(qtbot, demo):
+    """The tallest label dialog (new tags: one more row) leaves room for a
+    window manager's title bar on a 1024×700 screen."""
+    from ui.dialogs.labels import LabelDialog
+    for kind, ids in (("asset", [1, 2]), ("new", None)):
+        dlg = LabelDialog(None, kind, ids)
+        qtbot.addWidget(dlg)
+        hint = dlg.minimumSizeHint()
+        assert hint.width() <= 1024 and hint.height() <= 700 - 40, (kind, hint)

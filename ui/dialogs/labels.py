@@ -47,7 +47,7 @@ class SheetPicker(QWidget):
         self.template = None
         self.start = 1
         self.count = 0
-        self.setMinimumSize(170, 220)
+        self.setMinimumSize(150, 160)  # a 700-pixel-high screen still shows the whole dialog
         self.setCursor(Qt.PointingHandCursor)
         self.setToolTip("Click the first free label on your sheet")
 
@@ -330,7 +330,7 @@ class LabelDialog(QDialog):
         outer.addLayout(right, 1)
         self.preview = QLabel("Preview")
         self.preview.setAlignment(Qt.AlignCenter)
-        self.preview.setMinimumSize(420, 480)
+        self.preview.setMinimumSize(380, 360)
         scroll = QScrollArea()
         scroll.setWidget(self.preview)
         scroll.setWidgetResizable(True)
