@@ -112,11 +112,11 @@ def check_search(filters: dict | None) -> str:
     return search_text(str((filters or {}).get("search") or ""))
 
 
-def _asset_where(filters: dict) -> list:
+def _asset_where(filters: dict, scan: bool = False) -> list:
     conds = []
     text = check_search(filters).strip()
     if text:
-        expr = search.match_expression(Asset.id, Asset.search_text, text)
+        expr = search.match_expression(Asset.id, Asset.search_text, text, scan=scan)
         if expr is not None:
             conds.append(expr)
     status = filters.get("status")
@@ -398,10 +398,24 @@ def columns(kind: str) -> tuple[Column, ...]:
     return KINDS[kind].columns
 
 
+# Asset sorts an index serves, so the first rows in that order are read
+# without sorting the rest (see query_ids' ``hits``).
+_INDEXED_ASSET_SORTS = {"tag", "serial", "warranty_end", "last_audit_date"}
+# "Most rows match": at least one row in this many, so walking the sort order
+# finds a page of matches within ~20 pages of rows.
+_DENSE = 20
+
+
 def query_ids(kind: str, filters: dict | None = None, sort: str | None = None,
-              descending: bool = False, limit: int | None = None) -> list[int]:
+              descending: bool = False, limit: int | None = None,
+              hits: int | None = None, total: int | None = None) -> list[int]:
     """The ids of every row matching ``filters``, in display order (the first
-    ``limit`` only, when given: what a table paints first)."""
+    ``limit`` only, when given: what a table paints first).
+
+    ``hits`` and ``total`` (from count() and count_all(), when the caller has
+    them): with a ``limit``, an indexed sort and a search most assets match,
+    the page is found by walking the sort order and testing each row's text,
+    not by gathering every match from the search index first."""
     spec = KINDS[kind]
     model = spec.model
     filters = filters or {}
@@ -415,7 +429,9 @@ def query_ids(kind: str, filters: dict | None = None, sort: str | None = None,
             query = query.join_from(Asset, table, pw.JOIN.LEFT_OUTER, on=on)
     else:
         query = spec.base(query)
-    conds = spec.where(filters)
+    dense = (kind == "assets" and limit is not None and hits is not None and total
+             and col.key in _INDEXED_ASSET_SORTS and hits * _DENSE >= total)
+    conds = _asset_where(filters, scan=True) if dense else spec.where(filters)
     if conds:
         query = query.where(*conds)
     expr = col.sort()
@@ -437,6 +453,10 @@ def query_ids(kind: str, filters: dict | None = None, sort: str | None = None,
 def count(kind: str, filters: dict | None = None) -> int:
     """How many rows match ``filters`` (no sorting, no ids: cheap)."""
     spec = KINDS[kind]
+    if kind == "assets" and set(filters or {}) == {"search"}:
+        n = search.count_matches(filters["search"])  # the index alone, when it can
+        if n is not None:
+            return n
     query = spec.model.select(spec.model.id)
     if kind != "assets":
         query = spec.base(query)

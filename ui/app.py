@@ -124,6 +124,7 @@ def _screenshot(app, window, args) -> int:
 
     from PySide6.QtCore import QTimer
     w, h = _size(getattr(args, "size", None)) or (1440, 900)
+    window.fit_to_screen = False
     window.resize(w, h)
     window.show()
     deadline = time.monotonic() + 30

@@ -42,6 +42,7 @@ def go_shortcuts(keys: list[str]) -> list[str | None]:
 
 
 class MainWindow(QMainWindow):
+    fit_to_screen = True  # screenshots turn it off: their size is exact, whatever the screen
     def __init__(self, start_page: str | None = None, size: tuple[int, int] | None = None):
         """``size``: a window size asked for on the command line (``gui --size``);
         it wins over the size remembered from the last session."""
@@ -650,6 +651,15 @@ class MainWindow(QMainWindow):
                 x = avail.x() + (avail.width() - frame.width()) // 2
                 y = avail.y() + (avail.height() - frame.height()) // 2
             self.move(max(x, avail.x()), max(y, avail.y()))
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        if self.fit_to_screen and not getattr(self, "_fitted_shown", False):
+            # Fitted once more now that the window manager's frame (title bar,
+            # borders) is known: fitted before, the frame hung off a small screen.
+            self._fitted_shown = True
+            self._fit_screen()
+            QTimer.singleShot(0, self._fit_screen)
 
     def _status(self, text: str) -> None:
         self.statusBar().showMessage(text, 6000)

@@ -73,7 +73,7 @@ def register(sub) -> None:
                    help="comma-separated lines to show, in order: logo,org,title,name,tag,"
                         "serial,place,funding (default: the template's)")
     p.add_argument("--printer", metavar="NAME",
-                   help="apply this printer's calibration offset")
+                   help="apply this printer's calibration offset (with --send: the queue's)")
     p.add_argument("--send", metavar="QUEUE",
                    help="ZPL: also send it raw to this CUPS printer queue (lp -o raw)")
     p.add_argument("-o", "--output", metavar="FILE.pdf|FILE.zpl", help="file to write")
@@ -117,12 +117,15 @@ def run(args) -> int:
         if template.kind != "thermal":
             raise CommandError(f"ZPL is for Zebra thermal templates; {template.name} is a "
                                f"{template.kind} template (write a .pdf)")
+        # Sent to a queue, the labels carry that queue's calibration (the one
+        # the GUI saved for it) unless --printer names another.
         text = labels.render_zpl(items, template, args.symbology, copies=args.copies, layout=layout,
-                                 offset=labels.get_offset(template.name, args.printer))
+                                 offset=labels.get_offset(template.name, args.printer or args.send))
         out.write_text(text, encoding="utf-8")
         print(f"wrote {len(items) * args.copies} labels to {out}")
         if args.send:
-            reply = labels.send_raw(text, args.send)
+            from app import printers
+            reply = printers.send_raw(text, args.send)
             print(f"sent to {args.send}" + (f": {reply}" if reply else ""))
         return 0
     if args.send:

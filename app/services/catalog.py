@@ -304,8 +304,13 @@ def update_category(category_id: int, by: str | None = None, **changes) -> Categ
 @writes
 def create_model(name: str, manufacturer: str | None = None, category_id: int | None = None,
                  model_number: str | None = None, eol_months: int | None = None,
-                 serial_pattern: str | None = None, by: str | None = None) -> HardwareModel:
+                 serial_pattern: str | None = None, by: str | None = None,
+                 category: str | None = None) -> HardwareModel:
+    """A new model. ``category``: a category by name, created if new (in the
+    same transaction), as the asset editor's "New…" offers on an empty database."""
     name = clean_text(name, "name", required=True)
+    if category and category_id is None:
+        category_id = ensure_category(category).id
     mfr = ensure_manufacturer(manufacturer)
     q = HardwareModel.select().where(pw.fn.LOWER(HardwareModel.name) == name.lower())
     q = q.where(HardwareModel.manufacturer == mfr) if mfr else q.where(HardwareModel.manufacturer.is_null())

@@ -225,11 +225,18 @@ def tokens(query: str) -> list[str]:
     return [t for t in words if t]
 
 
-def match_expression(asset_id_column, search_text_column, query: str):
+def match_expression(asset_id_column, search_text_column, query: str, *, scan: bool = False):
     """A WHERE expression that keeps assets matching every word of ``query``.
 
     Works for any query text: quotes, apostrophes (O'Brien), dashes (5CD-12)
     and FTS operators are matched literally, never parsed.
+
+    ``scan``: test each row's text instead of asking the index — for a word
+    most assets contain, when only the first rows in an indexed order are
+    wanted: walking that order and testing each row stops after a few hundred
+    rows, where the index would first gather (and re-read) every match
+    ("chromebook": 92,000 of 100,000 assets, ~100 ms in the index, 0.1 ms
+    walking the tag order).
     """
     words = tokens(query)
     if not words:
@@ -237,7 +244,7 @@ def match_expression(asset_id_column, search_text_column, query: str):
     expr = None
     long_words = [w for w in words if len(w) >= 3]
     short_words = [w for w in words if len(w) < 3]
-    if long_words and isinstance(db.obj, pw.SqliteDatabase) and has_fts():
+    if long_words and not scan and isinstance(db.obj, pw.SqliteDatabase) and has_fts():
         # Each word a quoted phrase: trigram FTS treats it as a substring.
         fts_query = " AND ".join('"' + w.replace('"', '""') + '"' for w in long_words)
         expr = asset_id_column.in_(
@@ -252,3 +259,19 @@ def match_expression(asset_id_column, search_text_column, query: str):
                             pw.SQL(f"{op} {param} ESCAPE '\\'", [f"%{_like_escape(w)}%"])))
         expr = cond if expr is None else (expr & cond)
     return expr
+
+
+def count_matches(query: str) -> int | None:
+    """How many assets match every word of ``query``, counted in the index
+    alone (no asset row is read: 92,000 matches of 100,000 in ~40 ms, a third
+    of counting through the asset table). None where the index cannot answer
+    by itself (no FTS index, PostgreSQL, or a word shorter than a trigram)."""
+    words = tokens(query)
+    if not words or any(len(w) < 3 for w in words):
+        return None
+    if not (isinstance(db.obj, pw.SqliteDatabase) and has_fts()):
+        return None
+    fts_query = " AND ".join('"' + w.replace('"', '""') + '"' for w in words)
+    row = db.execute_sql(f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?",
+                         (fts_query,)).fetchone()
+    return int(row[0])

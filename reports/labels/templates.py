@@ -8,16 +8,13 @@ label per page, the page being the label laid out as it is read.
 from __future__ import annotations
 
 import json
-import math
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from platformdirs import user_config_dir
-
 import resources
-from app import APP_NAME
+from app import APP_NAME, printers
 from app.services.errors import NotFound, ValidationError
 
 MM = 72 / 25.4  # points per millimetre
@@ -32,7 +29,7 @@ _UNITS = {"mm": 1.0, "in": 25.4, "pt": 25.4 / 72}
 
 def user_dir() -> Path:
     """Where custom templates and calibration offsets live (resources/ stays read-only)."""
-    return Path(user_config_dir(APP_NAME, appauthor=False)) / "labels"
+    return printers.config_dir()
 
 
 @dataclass(frozen=True)
@@ -265,29 +262,11 @@ def _offsets_file() -> Path:
     return user_dir() / "offsets.json"
 
 
-def _read_offsets() -> dict:
-    try:
-        return json.loads(_offsets_file().read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
 def get_offset(template: str, printer: str | None = None) -> tuple[float, float]:
-    """The x/y shift in mm (+x right, +y down) measured for this printer and template."""
-    entry = _read_offsets().get(printer or "default", {}).get(get_template(template).name)
-    if not entry:
-        return 0.0, 0.0
-    return float(entry[0]), float(entry[1])
+    """The x/y shift in mm (+x right, +y down) measured for this printer and
+    template (app.printers keeps them; this names the template canonically)."""
+    return printers.get_offset(printer, get_template(template).name, path=_offsets_file())
 
 
 def set_offset(template: str, dx: float, dy: float, printer: str | None = None) -> None:
-    for v in (dx, dy):
-        if not math.isfinite(v) or abs(v) > 10:
-            raise ValidationError("A calibration offset is at most 10 mm either way.")
-    data = _read_offsets()
-    data.setdefault(printer or "default", {})[get_template(template).name] = [round(dx, 2), round(dy, 2)]
-    path = _offsets_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True), encoding="utf-8")
-    tmp.replace(path)
+    printers.set_offset(printer, dx, dy, get_template(template).name, path=_offsets_file())

@@ -9,9 +9,7 @@ printer's condensed font, so a line that fits here fits on the label.
 """
 from __future__ import annotations
 
-import shutil
-import subprocess
-
+from app.printers import send_raw  # noqa: F401 - re-exported: labels.send_raw
 from app.services.errors import ValidationError
 from reports.labels.layout import ASCENT, layout_label
 from reports.labels.symbols import check_symbology
@@ -97,25 +95,3 @@ def render_zpl(items, template="zebra-2x1-203", symbology="code128", copies=1, l
         cmds.append("^XZ")
         out.append("\n".join(cmds))
     return "\n".join(out) + "\n"
-
-
-def send_raw(data: str | bytes, queue: str, timeout: float = 30) -> str:
-    """Send printer-ready data (ZPL) to a CUPS/LPD queue unchanged (``lp -o raw``).
-    Returns lp's reply (the job id line); raises ValidationError with lp's words."""
-    queue = (queue or "").strip()
-    if not queue or queue.startswith("-"):
-        raise ValidationError("Name the printer queue to send the labels to.")
-    lp = shutil.which("lp") or "lp"
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    try:
-        res = subprocess.run([lp, "-d", queue, "-o", "raw"], input=payload,
-                             capture_output=True, timeout=timeout)
-    except FileNotFoundError:
-        raise ValidationError("The lp command was not found: install CUPS (cups-client) "
-                              "or save the ZPL to a file.") from None
-    except subprocess.TimeoutExpired:
-        raise ValidationError(f"The print queue {queue} did not answer in {timeout:.0f} s.") from None
-    if res.returncode != 0:
-        msg = (res.stderr or res.stdout or b"").decode("utf-8", "replace").strip()
-        raise ValidationError(f"Printing to {queue} failed: {msg or f'lp exited {res.returncode}'}")
-    return (res.stdout or b"").decode("utf-8", "replace").strip()

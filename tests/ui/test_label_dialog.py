@@ -67,7 +67,7 @@ def test_preview_click_start_and_save_pdf(qtbot, three_assets, tmp_path, user_fo
     assert dlg.preview.pixmap() is not None and not dlg.preview.pixmap().isNull()
     assert "3 labels on 1 sheet" in dlg.summary.text()
     out = tmp_path / "a.pdf"
-    dlg.save_pdf(str(out))
+    dlg.save_pdf_to(str(out))
     wait_jobs(qtbot)
     assert cells(out, labels.get_template("avery-5160")) == {
         7: ["QM-000101"], 8: ["QM-000102"], 9: ["QM-000103"]}
@@ -83,7 +83,7 @@ def test_layout_lines_and_symbology_reach_the_pdf(qtbot, three_assets, tmp_path,
     dlg.line_checks["place"].setChecked(True)
     assert not dlg.start.isEnabled()
     out = tmp_path / "d.pdf"
-    dlg.save_pdf(str(out))
+    dlg.save_pdf_to(str(out))
     wait_jobs(qtbot)
     page = pdfium.PdfDocument(out)[0]
     text = page.get_textpage().get_text_range()
@@ -101,11 +101,11 @@ def test_zpl_save_and_send(qtbot, three_assets, tmp_path, monkeypatch, user_fold
     dlg.template.setCurrentIndex(dlg.template.findData("zebra-2x1-203"))
     assert dlg.save_zpl_btn.isEnabled()
     out = tmp_path / "z.zpl"
-    dlg.save_zpl(str(out))
+    dlg.save_zpl_to(str(out))
     assert out.read_text().count("^XA") == 3 and "^PW406" in out.read_text()
     sent = []
-    monkeypatch.setattr(labels, "send_raw", lambda data, queue: sent.append((queue, data)) or "ok")
-    dlg.send_zpl("Zebra1")
+    monkeypatch.setattr("app.printers.send_raw", lambda data, queue: sent.append((queue, data)) or "ok")
+    dlg.send_zpl_to("Zebra1")
     assert sent and sent[0][0] == "Zebra1" and "QM-000102" in sent[0][1]
 
 
@@ -121,7 +121,7 @@ def test_print_at_actual_size_through_qt(qtbot, three_assets, tmp_path, user_fol
     printer.setOutputFormat(QPrinter.PdfFormat)
     out = tmp_path / "printed.pdf"
     printer.setOutputFileName(str(out))
-    dlg.print_labels(printer)
+    dlg.print_to(printer)
     wait_jobs(qtbot)
     doc = pdfium.PdfDocument(out)
     w, h = doc[0].get_size()
@@ -141,7 +141,7 @@ def test_thermal_print_page_is_the_label(qtbot, three_assets, tmp_path, user_fol
     printer.setOutputFormat(QPrinter.PdfFormat)
     out = tmp_path / "z.pdf"
     printer.setOutputFileName(str(out))
-    dlg.print_labels(printer)
+    dlg.print_to(printer)
     wait_jobs(qtbot)
     page = pdfium.PdfDocument(out)[0]
     w, h = page.get_size()
@@ -169,7 +169,7 @@ def test_calibration_offsets_and_page(qtbot, three_assets, tmp_path, user_folder
     printer.setOutputFormat(QPrinter.PdfFormat)
     out = tmp_path / "cal.pdf"
     printer.setOutputFileName(str(out))
-    dlg.print_calibration(printer)
+    dlg.print_calibration_to(printer)
     wait_jobs(qtbot)
     assert out.exists() and len(pdfium.PdfDocument(out)) == 1
 
@@ -212,10 +212,10 @@ def test_new_tags_reserved_only_for_output(qtbot, sqlite_db, tmp_path, user_fold
     dlg.refresh_preview()
     assert TagRecord.select().count() == 0
     out = tmp_path / "n.pdf"
-    dlg.save_pdf(str(out))
+    dlg.save_pdf_to(str(out))
     wait_jobs(qtbot)
     assert TagRecord.select().count() == 4
-    dlg.save_pdf(str(tmp_path / "again.pdf"))  # the same reserved tags, not four more
+    dlg.save_pdf_to(str(tmp_path / "again.pdf"))  # the same reserved tags, not four more
     wait_jobs(qtbot)
     assert TagRecord.select().count() == 4
     found = cells(out, labels.get_template("avery-5167"))

@@ -21,6 +21,9 @@ def isolated(tmp_path, monkeypatch):
     seen = []
     for name in ("warning", "critical", "information"):
         monkeypatch.setattr(QMessageBox, name, lambda *a, **k: seen.append(a[2]))
+    # An editor left edited is closed at teardown and asks to discard: no
+    # answer is "keep editing" (a test that wants answers patches exec itself).
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: 0)
     return seen
 
 

@@ -142,7 +142,7 @@ def test_generate_preview_save_print(setup, qtbot, tmp_path, monkeypatch):
     printer.setOutputFormat(QPrinter.PdfFormat)
     printer.setOutputFileName(str(tmp_path / "printed.pdf"))
     printer.setResolution(150)
-    page.print_report(printer)
+    page.print_report_to(printer)
     wait_for_jobs()
     qtbot.waitUntil(lambda: "printer" in page.status.text(), timeout=15_000)
     printed = pdfium.PdfDocument(str(tmp_path / "printed.pdf"))

@@ -75,6 +75,11 @@ def _action(h: dict) -> str:
     return action
 
 
+NEW_BUTTONS = {"model_id": "Add a model (and its manufacturer and category)",
+               "site_id": "Add a site", "location_id": "Add a room at the site chosen",
+               "supplier_id": "Add a supplier"}
+
+
 class AssetEditor(QDialog):
     def __init__(self, asset_id: int | None = None, parent=None, **defaults):
         super().__init__(parent)
@@ -91,6 +96,7 @@ class AssetEditor(QDialog):
         self.saved_tag: str | None = None
         self._clean: dict = {}
         self._boxes: dict[str, QVBoxLayout] = {}
+        self.new_buttons: dict[str, QPushButton] = {}
 
         self.tabs = QTabWidget()
         details = QWidget()
@@ -112,7 +118,20 @@ class AssetEditor(QDialog):
             self.errors[key] = err
             box = QVBoxLayout()
             box.setSpacing(1)
-            box.addWidget(w)
+            if key in NEW_BUTTONS:
+                # "New…" beside the list: on an empty database there is no
+                # site, room, model or supplier to choose yet.
+                row = QHBoxLayout()
+                row.addWidget(w, 1)
+                new = QPushButton("New…")
+                new.setObjectName(f"new-{key}")
+                new.setToolTip(NEW_BUTTONS[key])
+                new.clicked.connect(lambda _c=False, k=key: self._new_choice(k))
+                row.addWidget(new)
+                self.new_buttons[key] = new
+                box.addLayout(row)
+            else:
+                box.addWidget(w)
             box.addWidget(err)
             self._boxes[key] = box
             self.form.addRow(label, box)
@@ -159,6 +178,7 @@ class AssetEditor(QDialog):
         lay.addWidget(buttons)
 
         self.widgets["site_id"].currentIndexChanged.connect(self._fill_rooms)
+        self.widgets["site_id"].currentIndexChanged.connect(self._room_button)
         self.widgets["model_id"].currentIndexChanged.connect(self._show_custom_fields)
         self._fill_choices()
         if asset_id:
@@ -244,29 +264,60 @@ class AssetEditor(QDialog):
         return small_table(headers)
 
     def _fill_choices(self) -> None:
-        from app.models import HardwareModel, Manufacturer, Site, Supplier
-        m = self.widgets["model_id"]
-        m.addItem("", None)
-        q = (HardwareModel.select(HardwareModel.id, HardwareModel.name, Manufacturer.name)
-             .join(Manufacturer, on=(HardwareModel.manufacturer == Manufacturer.id), join_type=pw.JOIN.LEFT_OUTER)
-             .order_by(Manufacturer.name, HardwareModel.name).tuples())
-        for mid, name, maker in q:
-            m.addItem(f"{maker} {name}" if maker else name, mid)
+        for key in ("model_id", "site_id", "supplier_id"):
+            combo = self.widgets[key]
+            combo.addItem("", None)
+            for value, text in _choices(key):
+                combo.addItem(text, value)
         s = self.widgets["status"]
         for key, label in ASSET_STATUSES.items():
             s.addItem(label, key)
-        site = self.widgets["site_id"]
-        site.addItem("", None)
-        for sid, name in Site.select(Site.id, Site.name).order_by(Site.name).tuples():
-            site.addItem(name, sid)
-        sup = self.widgets["supplier_id"]
-        sup.addItem("", None)
-        for sid, name in Supplier.select(Supplier.id, Supplier.name).order_by(Supplier.name).tuples():
-            sup.addItem(name, sid)
+        self._room_button()
         f = self.widgets["funding_type"]
         f.addItem("", None)
         for key, label in FUNDING_TYPES.items():
             f.addItem(label, key)
+
+    def _room_button(self) -> None:
+        has_site = bool(self.widgets["site_id"].currentData())
+        self.new_buttons["location_id"].setEnabled(has_site)
+        self.new_buttons["location_id"].setToolTip(
+            NEW_BUTTONS["location_id"] if has_site else "Choose the site first (or add one)")
+
+    def _new_choice(self, key: str) -> None:
+        """Create a record in place through its service and choose it."""
+        from ui.dialogs import quick_create
+        if key == "site_id":
+            new_id = quick_create.new_site(self)
+        elif key == "location_id":
+            site = self.widgets["site_id"]
+            if not site.currentData():
+                return
+            new_id = quick_create.new_room(self, site.currentData(), site.currentText())
+        elif key == "model_id":
+            new_id = quick_create.new_model(self)
+        else:
+            new_id = quick_create.new_supplier(self)
+        if new_id is None:
+            return
+        if key == "location_id":
+            self._fill_rooms()
+        else:
+            self._refill(key)
+        _select(self.widgets[key], new_id)
+        self.errors[key].hide()
+
+    def _refill(self, key: str) -> None:
+        """The list ``key`` read again (with what was just added), the choice kept."""
+        combo = self.widgets[key]
+        keep = combo.currentData()
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItem("", None)
+        for value, text in _choices(key):
+            combo.addItem(text, value)
+        _select(combo, keep)
+        combo.blockSignals(False)
 
     def _fill_rooms(self) -> None:
         from app.models import Location
@@ -527,6 +578,19 @@ def _norm(v):
         return f"{Decimal(str(v)):.2f}" if isinstance(v, str) and v.replace(".", "", 1).isdigit() else str(v)
     except Exception:  # noqa: BLE001
         return str(v)
+
+
+def _choices(key: str) -> list[tuple[int, str]]:
+    """(id, text) for the model, site and supplier lists, in display order."""
+    from app.models import HardwareModel, Manufacturer, Site, Supplier
+    if key == "model_id":
+        q = (HardwareModel.select(HardwareModel.id, HardwareModel.name, Manufacturer.name)
+             .join(Manufacturer, on=(HardwareModel.manufacturer == Manufacturer.id),
+                   join_type=pw.JOIN.LEFT_OUTER)
+             .order_by(Manufacturer.name, HardwareModel.name).tuples())
+        return [(mid, f"{maker} {name}" if maker else name) for mid, name, maker in q]
+    model = Site if key == "site_id" else Supplier
+    return list(model.select(model.id, model.name).order_by(model.name).tuples())
 
 
 def _select(combo: QComboBox, value) -> None:

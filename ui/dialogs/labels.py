@@ -1,32 +1,31 @@
 """The label dialog: choose stock, code and lines, click the first free label on
 a drawing of the sheet, preview the real PDF, then save (PDF/ZPL), send ZPL
-to a Zebra queue, or print through Qt at actual size.
+to a Zebra queue, or print at actual size (all printing goes through ui.printing).
 
     from ui.dialogs.labels import open_label_dialog
     open_label_dialog(parent, kind="asset", ids=[1, 2, 3])   # asset/location/supply/new
 
-Printing rasterizes each PDF page with pypdfium2 at the printer's own
-resolution (no smoothing: bars already sit on the dot grid) and paints it
-1:1 onto a full-page QPrinter whose paper is the template's page, so nothing
-is scaled. Rendering the output runs in ui.jobs; the preview draws only the
-first page and is quick enough to run on the GUI thread.
+The offset shown is the one used: choosing another printer to print or send
+to switches the calibration box to that printer's stored offset first.
+Rendering the output runs in ui.jobs; the preview draws only the first page
+and is quick enough to run on the GUI thread.
 """
 from __future__ import annotations
 
 import io
 
-from PySide6.QtCore import QRectF, QSizeF, Qt, QTimer, Signal
-from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter, QPen, QPixmap
-from PySide6.QtCore import QMarginsF
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox,
                                QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QInputDialog,
                                QLabel, QLineEdit, QPushButton, QScrollArea, QSpinBox, QVBoxLayout,
                                QWidget)
 
 from reports import labels
-from ui import theme
+from ui import printing, theme
 from ui.files import ask_save_path
 from ui.jobs import run_job, show_error
+from ui.printing import render_page_image
 
 KINDS = {"asset": "assets", "location": "room labels", "supply": "supply bin labels",
          "new": "new tags"}
@@ -36,23 +35,6 @@ ONE = {"asset": "asset", "location": "room label", "supply": "supply bin label",
 
 def count_text(kind: str, n: int) -> str:
     return f"{n:,} {ONE[kind] if n == 1 else KINDS[kind]}"
-
-
-def render_page_image(pdf_bytes: bytes, index: int, dpi: float, smooth: bool = True) -> QImage:
-    """One PDF page as a grayscale QImage at ``dpi``."""
-    import pypdfium2 as pdfium
-    doc = pdfium.PdfDocument(pdf_bytes)
-    page = doc[index]
-    bitmap = page.render(scale=dpi / 72, grayscale=True, no_smoothpath=not smooth,
-                         no_smoothtext=False)
-    img = bitmap.to_pil().convert("L")
-    qimg = QImage(img.tobytes(), img.width, img.height, img.width, QImage.Format_Grayscale8)
-    return qimg.copy()  # own the pixels: the bytes object goes away
-
-
-def page_count(pdf_bytes: bytes) -> int:
-    import pypdfium2 as pdfium
-    return len(pdfium.PdfDocument(pdf_bytes))
 
 
 class SheetPicker(QWidget):
@@ -66,7 +48,7 @@ class SheetPicker(QWidget):
         self.template = None
         self.start = 1
         self.count = 0
-        self.setMinimumSize(170, 220)
+        self.setMinimumSize(150, 160)  # a 700-pixel-high screen still shows the whole dialog
         self.setCursor(Qt.PointingHandCursor)
         self.setToolTip("Click the first free label on your sheet")
 
@@ -315,7 +297,7 @@ class LabelDialog(QDialog):
         cform = QFormLayout(cal)
         self.printer_name = QComboBox()
         self.printer_name.setEditable(True)
-        self.printer_name.addItems(["default"] + self._printers())
+        self.printer_name.addItems(["default"] + printing.printer_names())
         self.printer_name.currentTextChanged.connect(self._load_offset)
         cform.addRow("Printer", self.printer_name)
         self.dx, self.dy = QDoubleSpinBox(), QDoubleSpinBox()
@@ -349,7 +331,7 @@ class LabelDialog(QDialog):
         outer.addLayout(right, 1)
         self.preview = QLabel("Preview")
         self.preview.setAlignment(Qt.AlignCenter)
-        self.preview.setMinimumSize(420, 480)
+        self.preview.setMinimumSize(380, 360)
         scroll = QScrollArea()
         scroll.setWidget(self.preview)
         scroll.setWidgetResizable(True)
@@ -382,14 +364,6 @@ class LabelDialog(QDialog):
         i = self.template.findData(want)
         self.template.setCurrentIndex(max(i, 0))
         self.template.blockSignals(False)
-
-    @staticmethod
-    def _printers() -> list[str]:
-        try:
-            from PySide6.QtPrintSupport import QPrinterInfo
-            return list(QPrinterInfo.availablePrinterNames())
-        except ImportError:
-            return []
 
     # --- state -----------------------------------------------------------------------
     def tpl(self):
@@ -486,11 +460,14 @@ class LabelDialog(QDialog):
     def _run(self, title, work, done):
         run_job(self, title, work, on_done=done)
 
-    def save_pdf(self, path: str | None = None):
-        if not path:
-            path = ask_save_path(self, "Save labels", ("labels",), "PDF (*.pdf)")
-        if not path:
-            return
+    # Buttons call the methods without arguments (clicked(bool) must never
+    # land in a path or printer parameter); the *_to methods do the work.
+    def save_pdf(self) -> None:
+        path = ask_save_path(self, "Save labels", ("labels",), "PDF (*.pdf)")
+        if path:
+            self.save_pdf_to(path)
+
+    def save_pdf_to(self, path: str) -> None:
         try:
             items, opts = self.current_items(for_output=True), self.options()
         except Exception as exc:  # noqa: BLE001
@@ -510,11 +487,12 @@ class LabelDialog(QDialog):
         return labels.render_zpl(self.current_items(for_output=True), o["template"], o["symbology"],
                                  copies=o["copies"], layout=o["layout"], offset=o["offset"])
 
-    def save_zpl(self, path: str | None = None):
-        if not path:
-            path = ask_save_path(self, "Save ZPL", ("labels",), "ZPL (*.zpl)")
-        if not path:
-            return
+    def save_zpl(self) -> None:
+        path = ask_save_path(self, "Save ZPL", ("labels",), "ZPL (*.zpl)")
+        if path:
+            self.save_zpl_to(path)
+
+    def save_zpl_to(self, path: str) -> None:
         try:
             text = self._zpl()
             with open(path, "w", encoding="utf-8") as fh:
@@ -524,20 +502,30 @@ class LabelDialog(QDialog):
             return
         self.summary.setText(f"Saved {path}")
 
-    def send_zpl(self, queue: str | None = None):
-        if not queue:
+    def send_zpl(self) -> None:
+        queues = printing.zebra_queues()
+        current = self.printer_key() or printing.remembered(self.tpl().name) or ""
+        if queues:
+            i = queues.index(current) if current in queues else 0
+            queue, ok = QInputDialog.getItem(self, "Send to Zebra", "Printer queue (CUPS name):",
+                                             queues, i, True)
+        else:
             queue, ok = QInputDialog.getText(self, "Send to Zebra", "Printer queue (CUPS name):",
-                                             text=self.printer_key() or "")
-            if not ok or not queue.strip():
-                return
+                                             text=current)
+        if ok and queue.strip():
+            self.send_zpl_to(queue.strip())
+
+    def send_zpl_to(self, queue: str) -> None:
+        self._use_printer(queue)
         try:
-            reply = labels.send_raw(self._zpl(), queue.strip())
+            reply = printing.send_zpl(self._zpl(), queue)
         except Exception as exc:  # noqa: BLE001
             show_error(self, "Labels", exc)
             return
-        self.summary.setText(f"Sent to {queue}. {reply}")
+        printing.remember(self.tpl().name, queue)
+        self.summary.setText(f"Sent to {queue}. {reply}".strip())
 
-    def save_offset(self):
+    def save_offset(self) -> None:
         try:
             labels.set_offset(self.tpl().name, self.dx.value(), self.dy.value(), self.printer_key())
         except Exception as exc:  # noqa: BLE001
@@ -545,43 +533,50 @@ class LabelDialog(QDialog):
             return
         self.summary.setText(f"Offset saved for {self.printer_name.currentText()}.")
 
-    def _printer(self, printer=None):
-        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
-        t = self.tpl()
-        if printer is None:
-            printer = QPrinter(QPrinter.HighResolution)
-            if self.printer_key():
-                printer.setPrinterName(self.printer_key())
-            dialog = QPrintDialog(printer, self)
-            if dialog.exec() != QDialog.Accepted:
-                return None
-        set_actual_size(printer, t)
+    def _use_printer(self, name: str | None) -> None:
+        """Show (and so use) the calibration of the printer about to be used."""
+        want = name or "default"
+        if self.printer_name.currentText().strip() != want:
+            self.printer_name.setEditText(want)  # loads that printer's stored offset
+
+    def _choose(self):
+        printer = printing.choose_printer(self, remember_as=self.tpl().name,
+                                          preferred=self.printer_key(), doc_name="labels")
+        if printer is not None:
+            self._use_printer(printing.printer_name(printer))
         return printer
 
-    def print_labels(self, printer=None):
-        printer = self._printer(printer)
-        if printer is None:
-            return
+    def print_labels(self) -> None:
+        printer = self._choose()
+        if printer is not None:
+            self.print_to(printer)
+
+    def print_to(self, printer) -> None:
+        """Print the labels on ``printer`` at actual size with the offset shown."""
         try:
             items, opts = self.current_items(for_output=True), self.options()
         except Exception as exc:  # noqa: BLE001
             show_error(self, "Labels", exc)
             return
+        offset = opts.pop("offset")
+        template = opts.pop("template")
 
         def work(progress):
-            buf = io.BytesIO()
-            labels.render_pdf(items, buf, **opts)
-            return print_pdf(buf.getvalue(), printer, progress)
+            return printing.print_labels(printer, items, template, offset=offset,
+                                         progress=progress, **opts)
         self._run("Printing labels", work,
                   lambda n: self.summary.setText(f"Sent {n} page{'s' if n != 1 else ''} to the printer."))
 
-    def print_calibration(self, printer=None):
-        printer = self._printer(printer)
-        if printer is None:
-            return
-        buf = io.BytesIO()
-        labels.calibration_pdf(self.tpl(), buf, offset=(self.dx.value(), self.dy.value()))
-        self._run("Printing calibration page", lambda progress: print_pdf(buf.getvalue(), printer, progress),
+    def print_calibration(self) -> None:
+        printer = self._choose()
+        if printer is not None:
+            self.print_calibration_to(printer)
+
+    def print_calibration_to(self, printer) -> None:
+        template, offset = self.tpl().name, (self.dx.value(), self.dy.value())
+        self._run("Printing calibration page",
+                  lambda progress: printing.print_calibration(printer, template, offset=offset,
+                                                              progress=progress),
                   lambda n: self.summary.setText("Calibration page sent: measure, set the offset, save."))
 
     def edit_custom(self):
@@ -589,43 +584,6 @@ class LabelDialog(QDialog):
         if dlg.exec() == QDialog.Accepted and dlg.saved:
             self._fill_templates(select=dlg.template().name)
             self._template_changed()
-
-
-def set_actual_size(printer, t) -> None:
-    """Paper = the template's page, no margins, full page, no scaling."""
-    w, h = t.page_w, t.page_h
-    size = QPageSize(QSizeF(min(w, h), max(w, h)), QPageSize.Millimeter, t.title,
-                     QPageSize.ExactMatch)
-    orientation = QPageLayout.Landscape if w > h else QPageLayout.Portrait
-    printer.setFullPage(True)
-    printer.setPageLayout(QPageLayout(size, orientation, QMarginsF(0, 0, 0, 0), QPageLayout.Millimeter))
-
-
-def print_pdf(pdf_bytes: bytes, printer, progress=None) -> int:
-    """Paint each page, rendered at the printer's resolution, 1:1 onto the paper.
-    Runs in a worker (QPainter may paint on a QPrinter outside the GUI thread)."""
-    res = printer.resolution()
-    # Above 600 dpi render at an integer fraction and let the printer repeat
-    # dots: edges stay on its grid and a Letter page stays ~35 MB, not 140.
-    factor = -(-res // 600)
-    dpi = res / factor
-    n = page_count(pdf_bytes)
-    painter = QPainter()
-    if not painter.begin(printer):
-        raise RuntimeError("The printer could not be opened.")
-    try:
-        for i in range(n):
-            if progress is not None:
-                if progress.cancelled:
-                    break
-                progress.update(i, n, f"Page {i + 1} of {n}")
-            if i:
-                printer.newPage()
-            img = render_page_image(pdf_bytes, i, dpi, smooth=False)
-            painter.drawImage(QRectF(0, 0, img.width() * factor, img.height() * factor), img)
-    finally:
-        painter.end()
-    return n
 
 
 def open_label_dialog(parent=None, kind: str = "asset", ids=None) -> LabelDialog:

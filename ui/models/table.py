@@ -71,10 +71,12 @@ class ListTableModel(QAbstractTableModel):
         self.loaded = True
         self.beginResetModel()
         self.rows = listing.count(self.kind, self.filters)
-        self.ids = listing.query_ids(self.kind, self.filters, self.sort_key, self.descending,
-                                     limit=listing.PAGE_SIZE)
-        self.complete = len(self.ids) >= self.rows
         self.total = listing.count_all(self.kind) if self.filters else self.rows
+        # With the counts known, a search most rows match finds its first page
+        # by walking the sort order (listing.query_ids' hits/total).
+        self.ids = listing.query_ids(self.kind, self.filters, self.sort_key, self.descending,
+                                     limit=listing.PAGE_SIZE, hits=self.rows, total=self.total)
+        self.complete = len(self.ids) >= self.rows
         self.queries += 3 if self.filters else 2
         self._pages.clear()
         self._text_cache.clear()

@@ -8,14 +8,13 @@ label scanned next. Undo (Ctrl+Z) removes the last device. Sessions persist:
 reopening the app carries on with the last one.
 
 Where labels go is this workstation's choice (remembered in QSettings): a
-printer through Qt at actual size (ui.dialogs.labels.print_pdf), a Zebra
-queue as raw ZPL for thermal templates, or PDF files in a folder. A printing
+printer at actual size with its calibration, a Zebra queue as raw ZPL for
+thermal templates (both through ui.printing), or PDF files in a folder. A printing
 failure keeps the labels queued with the reason; nothing is lost.
 """
 from __future__ import annotations
 
 import datetime as dt
-import io
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QSettings, QStandardPaths, Qt, QTimer
@@ -28,7 +27,7 @@ from app.services import intake
 from app.services.errors import DomainError
 from app.wording import plural, status_label
 from reports import labels
-from ui import feedback, theme
+from ui import feedback, printing, theme
 from ui.bus import bus
 from ui.jobs import show_error
 from ui.ops import Changes, announce, run_op
@@ -51,14 +50,6 @@ class ScanEntry(QLineEdit):
             e.ignore()
             return True
         return super().event(e)
-
-
-def printer_names() -> list[str]:
-    try:
-        from PySide6.QtPrintSupport import QPrinterInfo
-        return list(QPrinterInfo.availablePrinterNames())
-    except ImportError:
-        return []
 
 
 def default_pdf_folder() -> str:
@@ -176,7 +167,7 @@ class Page(QWidget):
         self.printer = QComboBox()
         self.printer.setObjectName("intake-printer")
         self.printer.setMinimumContentsLength(22)
-        for name in printer_names():
+        for name in printing.printer_names():
             self.printer.addItem(name, name)
         self.printer.addItem("PDF files in a folder", PDF_FOLDER)
         saved = QSettings().value("intake/printer")
@@ -326,11 +317,16 @@ class Page(QWidget):
             self.show_report(intake.report(session_id))
 
     def _template(self):
-        try:
-            return labels.get_template(self.info.get("label_template")
-                                       or "avery-5160")
-        except DomainError:
-            return labels.get_template("avery-5160")
+        """The session's stock; else (none chosen, or a custom one since deleted)
+        the default_label_template setting, as intake's start dialog offers."""
+        from app.services import settings
+        for name in (self.info.get("label_template"), settings.get("default_label_template")):
+            if name:
+                try:
+                    return labels.get_template(name)
+                except DomainError:
+                    continue
+        return labels.get_template(settings.DEFAULTS["default_label_template"])
 
     def _show_defaults(self) -> None:
         i = self.info
@@ -512,19 +508,9 @@ class Page(QWidget):
             self.printed_files.append(str(path))
             return
         if t.kind == "thermal" and t.name.startswith("zebra"):
-            labels.send_raw(labels.render_zpl(items, template=t.name), target)
+            printing.send_labels_zpl(target, items, t.name)
             return
-        from PySide6.QtPrintSupport import QPrinter
-
-        from ui.dialogs.labels import print_pdf, set_actual_size
-        buf = io.BytesIO()
-        labels.render_pdf(items, buf, template=t.name, printer=target, start_at=start_at)
-        printer = QPrinter(QPrinter.HighResolution)
-        printer.setPrinterName(target)
-        if not printer.isValid():
-            raise RuntimeError(f"the printer {target} is not available")
-        set_actual_size(printer, t)
-        print_pdf(buf.getvalue(), printer)
+        printing.print_labels(printing.named_printer(target), items, t.name, start_at=start_at)
 
     # --- undo and close -----------------------------------------------------------------
 

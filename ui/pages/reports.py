@@ -4,7 +4,7 @@ The list and the options come from the report registry (``app.reporting``),
 so a new report appears here and in ``quartermaster report --list`` alike,
 with only the options it takes. Generate builds the document and writes its
 PDF in a background job (ui.jobs); the preview renders that PDF's pages with
-pypdfium2 (ui.dialogs.labels.render_page_image), so what is shown is exactly
+pypdfium2 (ui.printing.render_page_image), so what is shown is exactly
 what is saved and printed. Save as PDF writes those bytes; XLSX and CSV
 rebuild the report with the same options (its rows are streamed, never
 kept). The last report and each report's options are remembered (its dates
@@ -18,19 +18,22 @@ import tempfile
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QMarginsF, QSettings, QSizeF, Qt, QTimer
-from PySide6.QtGui import QKeySequence, QPageLayout, QPageSize, QPixmap, QShortcut
-from PySide6.QtWidgets import (QComboBox, QDateEdit, QDialog, QFormLayout, QFrame, QHBoxLayout,
+from PySide6.QtCore import QDate, QSettings, Qt, QTimer
+from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
+from PySide6.QtWidgets import (QComboBox, QDateEdit, QFormLayout, QFrame, QHBoxLayout,
                                QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton,
                                QScrollArea, QSpinBox, QSplitter, QToolButton, QVBoxLayout,
                                QWidget)
+from PySide6.QtCore import QSize
+from PySide6.QtWidgets import (QGridLayout)
 
 from app import reporting
 from app.models import Site
 from app.reporting import PARAMS, ReportParams, fiscal
 from ui.bus import bus
-from ui.dialogs.labels import page_count, print_pdf, render_page_image
+from ui import printing
 from ui.files import ask_save_path
+from ui.printing import page_count, render_page_image
 from ui.jobs import run_job, show_error
 from ui.ops import Changes
 
@@ -101,6 +104,51 @@ def portrait_pdf(pdf_bytes: bytes) -> tuple[bytes, tuple[float, float]]:
         return buf.getvalue(), size
     finally:
         pdf.close()
+
+
+class WrapRow(QWidget):
+    """Two groups of controls side by side, or the second under the first when
+    the row is too narrow for both: on a 1024-pixel screen the preview's
+    page/zoom controls and its Save/Print buttons together made the window
+    wider than the screen."""
+
+    def __init__(self, first: QWidget, second: QWidget, parent=None):
+        super().__init__(parent)
+        self.first, self.second = first, second
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setVerticalSpacing(4)
+        self.wide: bool | None = None
+        self._place(True)
+
+    def _needed(self) -> int:
+        return (self.first.sizeHint().width() + self.second.sizeHint().width()
+                + self.grid.horizontalSpacing())
+
+    def _place(self, wide: bool) -> None:
+        if wide == self.wide:
+            return
+        self.wide = wide
+        self.grid.removeWidget(self.first)
+        self.grid.removeWidget(self.second)
+        self.grid.addWidget(self.first, 0, 0)
+        self.grid.addWidget(self.second, 0, 1) if wide else self.grid.addWidget(self.second, 1, 0)
+        self.updateGeometry()
+
+    def minimumSizeHint(self):
+        a, b = self.first.minimumSizeHint(), self.second.minimumSizeHint()
+        h = max(a.height(), b.height()) if self.wide else a.height() + b.height() + 4
+        return QSize(max(a.width(), b.width()), h)
+
+    def sizeHint(self):
+        a, b = self.first.sizeHint(), self.second.sizeHint()
+        if self.wide:
+            return QSize(self._needed(), max(a.height(), b.height()))
+        return QSize(max(a.width(), b.width()), a.height() + b.height() + 4)
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._place(event.size().width() >= self._needed())
 
 
 class Page(QWidget):
@@ -184,17 +232,24 @@ class Page(QWidget):
         self.print_button = QPushButton("Print\u2026")
         self.print_button.setToolTip("Print the report shown (Ctrl+P)")
         self.print_button.clicked.connect(self.print_report)
-        bar = QHBoxLayout()
+        view_group = QWidget()
+        views = QHBoxLayout(view_group)
+        views.setContentsMargins(0, 0, 0, 0)
         for w in (self.prev_button, self.page_label, self.next_button):
-            bar.addWidget(w)
-        bar.addSpacing(12)
+            views.addWidget(w)
+        views.addSpacing(12)
         for w in (self.zoom_out_button, self.zoom_label, self.zoom_in_button, self.fit_button,
                   self.fit_page_button):
-            bar.addWidget(w)
-        bar.addStretch(1)
+            views.addWidget(w)
+        views.addStretch(1)
+        out_group = QWidget()
+        outs = QHBoxLayout(out_group)
+        outs.setContentsMargins(0, 0, 0, 0)
+        outs.addStretch(1)
         for b in self.save_buttons.values():
-            bar.addWidget(b)
-        bar.addWidget(self.print_button)
+            outs.addWidget(b)
+        outs.addWidget(self.print_button)
+        self.bar = WrapRow(view_group, out_group)
 
         self.preview = QLabel()
         self.preview.setObjectName("report-preview")
@@ -211,7 +266,7 @@ class Page(QWidget):
         right = QWidget()
         rv = QVBoxLayout(right)
         rv.setContentsMargins(6, 0, 0, 0)
-        rv.addLayout(bar)
+        rv.addWidget(self.bar)
         rv.addWidget(self.scroll, 1)
         rv.addWidget(self.status)
 
@@ -622,27 +677,27 @@ class Page(QWidget):
         run_job(self, f"Saving {spec.title.lower()}", work, on_done=done,
                 on_error=lambda exc: self._failed(spec.title, exc))
 
-    def print_report(self, printer=None) -> None:
+    def print_report(self) -> None:
+        """Print… and Ctrl+P: the system print dialog, then print_report_to."""
         if self.pdf is None:
             return
-        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+        printer = printing.choose_printer(self, remember_as="report",
+                                          doc_name=self.specs[self.generated[0]].title)
+        if printer is not None:
+            self.print_report_to(printer)
+
+    def print_report_to(self, printer) -> None:
+        if self.pdf is None:
+            return
         pdf_bytes, (w, h) = portrait_pdf(self.pdf)
-        if printer is None:
-            printer = QPrinter(QPrinter.HighResolution)
-            printer.setDocName(self.specs[self.generated[0]].title)
-            dialog = QPrintDialog(printer, self)
-            if dialog.exec() != QDialog.Accepted:
-                return
         # The page as the PDF drew it, edge to edge: print_pdf paints 1:1.
-        printer.setFullPage(True)
-        printer.setPageLayout(QPageLayout(QPageSize(QSizeF(w, h), QPageSize.Point, "",
-                                                    QPageSize.FuzzyMatch),
-                                          QPageLayout.Portrait, QMarginsF(0, 0, 0, 0)))
+        printing.set_page_pt(printer, w, h)
 
         def done(n):
             self.status.setText(f"Sent {n} page{'s' if n != 1 else ''} to the printer.")
 
-        run_job(self, "Printing report", lambda progress: print_pdf(pdf_bytes, printer, progress),
+        run_job(self, "Printing report", lambda progress: printing.print_pdf(pdf_bytes, printer,
+                                                                             progress=progress),
                 on_done=done, on_error=lambda exc: show_error(self, "Printing", exc))
 
     # --- page contract --------------------------------------------------------------------

@@ -13,6 +13,10 @@ from app.services.errors import DomainError
 from app.wording import count
 from ui.models.table import ID_ROLE, ListTableModel
 
+# Columns shown first by default, in this order, so a 1024-pixel-wide window
+# still shows them without scrolling; the rest follow in their declared order.
+LEADING = {"assets": ("tag", "name", "status", "room", "holder")}
+
 
 class ListView(QWidget):
     """A searchable, sortable list of one kind; emits ``activated(id)`` on
@@ -70,9 +74,7 @@ class ListView(QWidget):
         hh.setHighlightSections(False)
         hh.setContextMenuPolicy(Qt.CustomContextMenu)
         hh.customContextMenuRequested.connect(self._column_menu)
-        for i, col in enumerate(self.model.columns):
-            self.table.setColumnWidth(i, col.width)
-            self.table.setColumnHidden(i, col.hidden)
+        self._default_columns()
         self.table.doubleClicked.connect(lambda idx: self._activate(idx.row()))
         self.table.selectionModel().selectionChanged.connect(lambda *_: self.selectionChanged.emit())
         self.model.countsChanged.connect(self._show_counts)
@@ -167,12 +169,19 @@ class ListView(QWidget):
         menu.addAction("Reset columns", self.reset_columns)
         menu.exec(self.table.horizontalHeader().mapToGlobal(pos))
 
-    def reset_columns(self) -> None:
+    def _default_columns(self) -> None:
         hh = self.table.horizontalHeader()
+        keys = [c.key for c in self.model.columns]
+        lead = [keys.index(k) for k in LEADING.get(self.kind, ()) if k in keys]
+        order = lead + [i for i in range(len(keys)) if i not in lead]
+        for visual, logical in enumerate(order):
+            hh.moveSection(hh.visualIndex(logical), visual)
         for i, col in enumerate(self.model.columns):
-            hh.moveSection(hh.visualIndex(i), i)
             self.table.setColumnWidth(i, col.width)
             self.table.setColumnHidden(i, col.hidden)
+
+    def reset_columns(self) -> None:
+        self._default_columns()
         self.save_header()
 
     def _settings_key(self) -> str:
