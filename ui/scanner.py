@@ -33,7 +33,8 @@ and again whenever settings change (``bus.data_changed("settings")``).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 
 from app.scanning import clean_scan, strip_affixes
 
@@ -194,9 +195,9 @@ class BurstDetector:
 
 # --- Qt ------------------------------------------------------------------------------
 
-from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer, Signal  # noqa: E402
-from PySide6.QtGui import QKeyEvent  # noqa: E402
-from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QWidget
 
 _MODIFIER_KEYS = {Qt.Key_Shift, Qt.Key_Control, Qt.Key_Alt, Qt.Key_Meta, Qt.Key_AltGr,
                   Qt.Key_CapsLock, Qt.Key_NumLock, Qt.Key_Super_L, Qt.Key_Super_R}
@@ -278,7 +279,7 @@ class ScannerFilter(QObject):
 
     # --- the filter ----------------------------------------------------------------------
 
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, obj, event) -> bool:
         etype = event.type()
         if etype not in _KEY_EVENTS or self._replaying or not self.enabled:
             return False
