@@ -138,7 +138,9 @@ class Probe(QObject):
                 "text": box.text() if box is not None else "",
                 "widgets": {w.objectName(): widget_state(w) for w in modal.findChildren(QWidget)
                             if isinstance(w, _INPUTS) and w.objectName()
-                            and not w.objectName().startswith("qt_")}},
+                            and not w.objectName().startswith("qt_")},
+                "labels": {w.objectName(): w.text() for w in modal.findChildren(QLabel)
+                           if w.objectName() and not w.objectName().startswith("qt_")}},
             "windows": sorted(w.windowTitle() for w in tops),
             "feedback": list(feedback.last_feedback or ()),
             "status": win.statusBar().currentMessage(),

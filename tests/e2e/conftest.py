@@ -163,7 +163,9 @@ class App:
 
     def show_page(self, key: str, reset: bool = True) -> dict:
         self.command(f"{'reset' if reset else 'page'} {key}")
-        return self.wait_state(lambda s: s["page"] == key and s["modal"] is None, f"page {key}")
+        self.wait_state(lambda s: s["page"] == key and s["modal"] is None, f"page {key}")
+        self.activate_main()
+        return self.state()
 
     def focus(self, name: str, row: int | None = None) -> dict:
         if self.state()["modal"] is None:

@@ -109,6 +109,7 @@ class CheckOutDialog(QDialog):
         self.asset_ids = list(asset_ids)
         self.loan_ids: list[int] = []
         self.assets_label = QLabel()
+        self.assets_label.setObjectName("checkout-assets")
         self.to_person = QRadioButton("Person")
         self.to_location = QRadioButton("Room / location")
         self.to_person.setChecked(True)
