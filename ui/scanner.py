@@ -195,6 +195,7 @@ class BurstDetector:
 
 # --- Qt ------------------------------------------------------------------------------
 
+import shiboken6
 from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QWidget
@@ -257,7 +258,8 @@ class ScannerFilter(QObject):
         self.detector = detector or detector_from_settings()
         self.enabled = bool(_read_settings().get("scanner_enabled", True)) if detector is None else True
         self.emit_bus = emit_bus
-        self._replaying = False
+        self._replaying: set[int] = set()  # addresses of the events being replayed
+        self._replay_override: tuple | None = None  # (key, text) of the one being replayed
         self._verdict: tuple | None = None  # (signature, swallow) judged at ShortcutOverride
         self._run_local = False  # the run started in the scanner test
         self._source = ""  # which clock the current times come from: "event" or "wall"
@@ -281,7 +283,13 @@ class ScannerFilter(QObject):
 
     def eventFilter(self, obj, event) -> bool:
         etype = event.type()
-        if etype not in _KEY_EVENTS or self._replaying or not self.enabled:
+        if etype not in _KEY_EVENTS or not self.enabled:
+            return False
+        if self._replaying and shiboken6.getCppPointer(event)[0] in self._replaying:
+            return False
+        if etype == QEvent.ShortcutOverride and self._replay_override is not None \
+                and self._replay_override == (event.key(), event.text()):
+            self._replay_override = None
             return False
         if not isinstance(obj, QWidget) or not self._first_receiver(obj):
             return False
@@ -397,20 +405,29 @@ class ScannerFilter(QObject):
                 QTimer.singleShot(0, self, lambda code=outcome.code: _announce(code))
 
     def _replay(self, held: list) -> None:
-        """Give a person's held-back keystrokes to where they are typing."""
-        if not held:
-            return
-        self._replaying = True
-        try:
-            for key, mods, text, target in held:
-                receiver = QApplication.focusWidget() or target
+        """Give a person's held-back keystrokes to where they are typing.
+
+        The replayed events themselves are let through (by identity, not by a
+        flag: a replayed Space can press a button that opens a dialog, whose own
+        event loop then runs inside this call, and keys typed there must still
+        be judged)."""
+        for key, mods, text, target in held:
+            receiver = QApplication.focusWidget() or target
+            for etype in (QEvent.KeyPress, QEvent.KeyRelease):
+                event = QKeyEvent(etype, key, mods, text)
+                address = shiboken6.getCppPointer(event)[0]
+                self._replaying.add(address)
+                if etype == QEvent.KeyPress:
+                    # Qt first offers a sent KeyPress to the shortcuts, as a
+                    # ShortcutOverride of its own: that one is this key too.
+                    self._replay_override = (key, text)
                 try:
-                    QApplication.sendEvent(receiver, QKeyEvent(QEvent.KeyPress, key, mods, text))
-                    QApplication.sendEvent(receiver, QKeyEvent(QEvent.KeyRelease, key, mods, text))
+                    QApplication.sendEvent(receiver, event)
                 except RuntimeError:  # the widget is gone
-                    continue
-        finally:
-            self._replaying = False
+                    break
+                finally:
+                    self._replaying.discard(address)
+                    self._replay_override = None
 
 
 def _announce(code: str) -> None:

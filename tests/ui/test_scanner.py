@@ -214,3 +214,33 @@ def test_bus_gets_scans_but_the_scanner_test_keeps_its_own(qtbot, qapp):
         bus.scanned.disconnect(got.append)
         qapp.removeEventFilter(filt)
         del qapp._qm_scanner_filter
+
+
+def test_a_replayed_key_that_opens_a_dialog_leaves_the_scanner_on(qtbot, scans):
+    """A person's Space is held, then replayed to the button; the dialog it
+    opens runs its own event loop inside that replay, and scans there are
+    still told from typing."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QPushButton
+    top = QWidget()
+    button = QPushButton("Open", top)
+    seen = []
+
+    def open_dialog():
+        dlg = QDialog(top)
+        field = QLineEdit(dlg)
+
+        def scan_then_close():
+            dlg.activateWindow()
+            field.setFocus()
+            qtbot.waitUntil(lambda: QApplication.focusWidget() is field)
+            type_text(qtbot, field, "QM-000321", SCANNER_MS)
+            seen.append(field.text())
+            dlg.accept()
+        QTimer.singleShot(0, scan_then_close)
+        dlg.exec()
+    button.clicked.connect(open_dialog)
+    show_focused(qtbot, top, button)
+    key(qtbot, button, Qt.Key_Space, HUMAN_MS)
+    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+    assert seen == [""] and scans == ["QM-000321"]
