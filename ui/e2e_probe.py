@@ -142,6 +142,8 @@ class Probe(QObject):
                 "labels": {w.objectName(): w.text() for w in modal.findChildren(QLabel)
                            if w.objectName() and not w.objectName().startswith("qt_")}},
             "windows": sorted(w.windowTitle() for w in tops),
+            "active": (QApplication.activeWindow().windowTitle()
+                       if QApplication.activeWindow() is not None else None),
             "feedback": list(feedback.last_feedback or ()),
             "status": win.statusBar().currentMessage(),
             "announced": list(self.announced),

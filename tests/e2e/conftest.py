@@ -199,8 +199,8 @@ class App:
 
     def close_modal(self, title_part: str = "") -> None:
         """Escape the open modal window (a dialog, or No on a question)."""
-        self.wait_state(lambda s: s["modal"] and title_part in s["modal"]["title"] + s["modal"]["text"],
-                        f"a window {title_part!r}")
+        self.wait_state(lambda s: s["modal"] and title_part in s["modal"]["title"] + s["modal"]["text"]
+                        and s["active"] == s["modal"]["title"], f"a window {title_part!r}, active")
         self.key("Escape")
         self.wait_state(lambda s: s["modal"] is None, "the window to close")
         self.activate_main()

@@ -143,3 +143,23 @@ def test_scan_terminated_by_tab_or_by_silence(start_app, codes):  # noqa: F811
         after = app.focus("assets-search")
         assert after["focus"] == before["focus"] and after["filters"] == before["filters"]
         app.x.xdotool("sleep", "2.1")  # past the repeat window: the same code counts again
+
+
+def test_editable_drop_downs_in_a_dialog_keep_their_text(start_app, codes):  # noqa: F811
+    """New intake: editable drop-downs (supplier), plain ones and text fields;
+    the dialog takes no scans, says so, and nothing is typed into it."""
+    app = start_app("intake")
+    app.focus("intake-new")
+    app.key("space")  # a person presses the button (the held Space, replayed)
+    app.wait_state(lambda s: s["modal"] and s["modal"]["title"].startswith("New intake"), "New intake")
+    for focus in ("intake-supplier", "intake-model", "intake-funding", "intake-po", "intake-date"):
+        before = app.focus(focus)
+        before = app.wait_idle()
+        for kind in ("known", "unknown", "room", "person", "supply"):
+            app.scan_and_wait(codes[kind])
+            _not_used(app, codes[kind])
+            after = app.wait_idle()
+            assert after["modal"]["widgets"] == before["modal"]["widgets"], f"intake / {focus} / {kind}"
+            assert after["focus"] == before["focus"]
+            app.x.xdotool("sleep", "0.01")
+    app.close_modal()
