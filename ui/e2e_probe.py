@@ -106,8 +106,12 @@ class Probe(QObject):
         # dialog (its own event loop) before a later slot would hear of the scan.
         from ui.scanner import current_filter
         filt = current_filter()
+        self.runs: list[dict] = []  # the filter's judgement of every run (diagnosis)
         if filt is not None:
             filt.scanned.connect(self.announced.append)
+            filt.observed.connect(lambda run: self.runs.append(
+                {k: run[k] for k in ("kind", "raw", "terminator", "reason")}
+                | {"gaps": [round(g) for g in run["gaps"]]}))
         self.timer = QTimer(self, interval=100, timeout=self.tick)
         self.timer.start()
 
@@ -147,6 +151,7 @@ class Probe(QObject):
             "feedback": list(feedback.last_feedback or ()),
             "status": win.statusBar().currentMessage(),
             "announced": list(self.announced),
+            "runs": self.runs[-3:],
             "today": QDate.currentDate().toString("yyyy-MM-dd"),
         }
 
