@@ -46,8 +46,9 @@ def widget_state(w: QWidget | None) -> dict | None:
     out: dict = {"class": type(w).__name__, "name": w.objectName()}
     if isinstance(w, QComboBox):
         out.update(index=w.currentIndex(), text=w.currentText())
-        if w.isEditable():
-            out["edit"] = w.lineEdit().text()
+        line = w.lineEdit() if w.isEditable() else None
+        if line is not None:
+            out["edit"] = line.text()
     elif isinstance(w, QDateEdit):
         out.update(value=w.date().toString("yyyy-MM-dd"), text=w.text())
     elif isinstance(w, (QAbstractSpinBox, QLineEdit)):
@@ -112,7 +113,9 @@ class Probe(QObject):
             filt.observed.connect(lambda run: self.runs.append(
                 {k: run[k] for k in ("kind", "raw", "terminator", "reason")}
                 | {"gaps": [round(g) for g in run["gaps"]]}))
-        self.timer = QTimer(self, interval=100, timeout=self.tick)
+        self.timer = QTimer(self)
+        self.timer.setInterval(100)
+        self.timer.timeout.connect(self.tick)
         self.timer.start()
 
     def tick(self) -> None:
@@ -132,6 +135,7 @@ class Probe(QObject):
         modal = QApplication.activeModalWidget()
         box = modal if isinstance(modal, QMessageBox) else None
         tops = [w for w in QApplication.topLevelWidgets() if w.isVisible() and w.windowTitle()]
+        active = QApplication.activeWindow()
         return {
             "page": win.current_key() if page is not None else None,
             "focus": widget_state(QApplication.focusWidget()),
@@ -146,8 +150,7 @@ class Probe(QObject):
                 "labels": {w.objectName(): w.text() for w in modal.findChildren(QLabel)
                            if w.objectName() and not w.objectName().startswith("qt_")}},
             "windows": sorted(w.windowTitle() for w in tops),
-            "active": (QApplication.activeWindow().windowTitle()
-                       if QApplication.activeWindow() is not None else None),
+            "active": active.windowTitle() if active is not None else None,
             "feedback": list(feedback.last_feedback or ()),
             "status": win.statusBar().currentMessage(),
             "announced": list(self.announced),

@@ -75,7 +75,7 @@ class XServer:
 
     def xdotool(self, *args: str, check: bool = True) -> str:
         res = subprocess.run(["xdotool", *args], env=dict(os.environ, DISPLAY=self.display),
-                             capture_output=True, text=True, timeout=60)
+                             capture_output=True, text=True, timeout=60, check=False)
         if check and res.returncode != 0:
             raise AssertionError(f"xdotool {' '.join(args)}: {res.stderr.strip()}")
         return res.stdout
@@ -102,7 +102,7 @@ class App:
                    XDG_CACHE_HOME=str(home / ".cache"), QM_E2E_STATE=str(self.state_path),
                    QT_ACCESSIBILITY="0", NO_AT_BRIDGE="1", QM_USER="e2e")
         env.pop("QUARTERMASTER_DB", None)
-        self.log = open(tmp / "app.log", "w")
+        self.log = open(tmp / "app.log", "w")  # noqa: SIM115 - open while the app runs
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "app", "--db", str(db), "gui", "--page", page, "--size", "1400x860"],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
@@ -114,6 +114,8 @@ class App:
 
     def alive(self) -> bool:
         if self.proc.poll() is not None:
+            if "platform plugin" in self.log_text() and not self.state_path.exists():
+                pytest.skip("Qt's xcb platform plugin cannot start here (its X libraries are missing)")
             raise AssertionError(f"the app exited ({self.proc.returncode}):\n{self.log_text()}")
         return True
 
@@ -252,7 +254,7 @@ def demo_db(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("e2e-demo") / "demo.sqlite"
     res = subprocess.run([sys.executable, "-m", "app", "--db", str(path), "demo", "--assets", "300"],
                          cwd=ROOT, capture_output=True, text=True, timeout=300,
-                         env=dict(os.environ, QM_USER="e2e"))
+                         env=dict(os.environ, QM_USER="e2e"), check=False)
     assert res.returncode == 0, res.stderr
     return path
 

@@ -149,7 +149,7 @@ def test_licenses_scans_give_seats_of_the_selected_license(start_app, codes):
     for _ in range(2):
         app.key("space")
         ticked = not ticked
-        app.wait_state(lambda s: s["filters"]["scan-gives-seats"]["checked"] is ticked,
+        app.wait_state(lambda s, t=ticked: s["filters"]["scan-gives-seats"]["checked"] is t,
                        "Space to toggle Scans give seats")
     if not ticked:
         app.key("space")
@@ -180,16 +180,16 @@ def test_licenses_scans_give_seats_of_the_selected_license(start_app, codes):
             if kind == "known":
                 tag = next(tags)
                 app.scan_and_wait(tag)
-                wait_for(lambda: app.query(
+                wait_for(lambda t=tag: app.query(
                     "SELECT 1 FROM seat JOIN asset ON asset.id = seat.asset_id "
-                    "WHERE seat.license_id = ? AND asset.tag = ?", license_id, tag),
+                    "WHERE seat.license_id = ? AND asset.tag = ?", license_id, t),
                     what=f"{where}: a seat of the selected license for {tag}")
                 moved = False
             elif kind == "person":
                 pid, badge = next(people)
                 app.scan_and_wait(badge)
-                wait_for(lambda: app.query("SELECT 1 FROM seat WHERE license_id = ? AND person_id = ?",
-                                           license_id, pid),
+                wait_for(lambda p=pid: app.query("SELECT 1 FROM seat WHERE license_id = ? "
+                                                 "AND person_id = ?", license_id, p),
                          what=f"{where}: a seat of the selected license for {badge}")
                 moved = False
             else:
@@ -217,10 +217,11 @@ def test_stocktake_records_every_scan(start_app, codes):
     def prepare(db):
         import subprocess
         import sys
+
         from tests.e2e.conftest import ROOT
         res = subprocess.run([sys.executable, "-m", "app", "--db", str(db), "stocktake", "start",
                               "--scope", codes["site_name"], "--name", "e2e count"],
-                             cwd=ROOT, capture_output=True, text=True, timeout=120)
+                             cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
         assert res.returncode == 0, res.stderr
     app = start_app("stocktake", prepare)
     app.wait_state(lambda s: s["page"] == "stocktake")
@@ -233,13 +234,13 @@ def test_stocktake_records_every_scan(start_app, codes):
             before = app.wait_idle()
             app.scan_and_wait(codes[kind])
             said = codes["room_name"] if kind == "room" else codes[kind]
-            after = app.wait_state(lambda s: said in (s["feedback"] or ["", ""])[1],
+            after = app.wait_state(lambda s, w=said: w in (s["feedback"] or ["", ""])[1],
                                    f"stocktake / {label} / {kind}: the verdict")
             if kind in ("person", "supply"):  # said, and not recorded
                 assert after["feedback"][0] != "ok"
             else:
                 n += 1
-            wait_for(lambda: app.query("SELECT COUNT(*) FROM stocktake_scan")[0][0] == n,
+            wait_for(lambda k=n: app.query("SELECT COUNT(*) FROM stocktake_scan")[0][0] == k,
                      what=f"stocktake / {label} / {kind}: {n} scans recorded")
             code = app.query("SELECT code FROM stocktake_scan ORDER BY id DESC LIMIT 1")[0][0]
             assert code == codes[kind] or kind in ("person", "supply")
