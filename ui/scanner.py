@@ -260,6 +260,7 @@ class ScannerFilter(QObject):
         self.emit_bus = emit_bus
         self._replaying: set[int] = set()  # addresses of the events being replayed
         self._replay_override: tuple | None = None  # (key, text) of the one being replayed
+        self._popup_last: tuple | None = None  # the last key judged inside a popup, and where
         self._verdict: tuple | None = None  # (signature, swallow) judged at ShortcutOverride
         self._run_local = False  # the run started in the scanner test
         self._source = ""  # which clock the current times come from: "event" or "wall"
@@ -291,7 +292,7 @@ class ScannerFilter(QObject):
                 and self._replay_override == (event.key(), event.text()):
             self._replay_override = None
             return False
-        if not isinstance(obj, QWidget) or not self._first_receiver(obj):
+        if not isinstance(obj, QWidget) or not self._first_receiver(obj, event):
             return False
         if etype == QEvent.ShortcutOverride:
             swallow = self._judge(obj, event)
@@ -305,11 +306,24 @@ class ScannerFilter(QObject):
             return verdict[1]  # judged a moment ago, at its ShortcutOverride
         return self._judge(obj, event)
 
-    def _first_receiver(self, obj: QWidget) -> bool:
+    def _first_receiver(self, obj: QWidget, event) -> bool:
         """Key events propagate to parents: judge each keystroke once, where it
-        first arrives (the focus widget, or the window when nothing has focus)."""
-        if QApplication.activePopupWidget() is not None:
-            return False
+        first arrives (the focus widget, or the window when nothing has focus;
+        with a popup open — a drop-down's list, a completer — the popup's
+        focus widget, or the popup itself)."""
+        popup = QApplication.activePopupWidget()
+        if popup is not None:
+            # Keys go to the popup (a drop-down's list, a completer) and climb
+            # its parents: judge each one at the first widget inside it.
+            if not (obj is popup or popup.isAncestorOf(obj)):
+                return False
+            sig = (shiboken6.getCppPointer(event)[0], event.type(), event.key(), event.text(),
+                   event.timestamp())
+            last, self._popup_last = self._popup_last, (sig, obj)
+            try:
+                return not (last is not None and last[0] == sig and obj.isAncestorOf(last[1]))
+            except RuntimeError:  # the previous receiver is gone
+                return True
         focus = QApplication.focusWidget()
         return obj is focus if focus is not None else obj.isWindow()
 
