@@ -136,6 +136,7 @@ class Probe(QObject):
         box = modal if isinstance(modal, QMessageBox) else None
         tops = [w for w in QApplication.topLevelWidgets() if w.isVisible() and w.windowTitle()]
         active = QApplication.activeWindow()
+        popup = QApplication.activePopupWidget()
         return {
             "page": win.current_key() if page is not None else None,
             "focus": widget_state(QApplication.focusWidget()),
@@ -151,6 +152,7 @@ class Probe(QObject):
                            if w.objectName() and not w.objectName().startswith("qt_")}},
             "windows": sorted(w.windowTitle() for w in tops),
             "active": active.windowTitle() if active is not None else None,
+            "popup": type(popup).__name__ if popup is not None else None,
             "feedback": list(feedback.last_feedback or ()),
             "status": win.statusBar().currentMessage(),
             "announced": list(self.announced),

@@ -165,3 +165,33 @@ def test_editable_drop_downs_in_a_dialog_keep_their_text(start_app, codes):  # n
             assert after["focus"] == before["focus"]
             app.x.xdotool("sleep", "0.01")
     app.close_modal()
+
+
+def test_a_scan_into_an_open_drop_down_list(start_app, codes):  # noqa: F811
+    """The drop-down's list is open (a popup): the scan is still a scan, and
+    the drop-down keeps its value — no type-ahead picks an entry."""
+    app = start_app("assets")
+    for kind in ("known", "room", "person"):
+        app.show_page("assets")
+        before = app.focus("filter-category_id")
+        app.key("F4")
+        app.wait_state(lambda s: s["popup"] is not None, "the drop-down's list open")
+        app.scan_and_wait(codes[kind])
+        if kind == "known":
+            app.close_modal(f"Asset {codes['known']}")
+            after = app.focus("filter-category_id")
+            assert after["focus"] == before["focus"]
+            assert after["filters"] == before["filters"]
+        elif kind == "room":
+            s = app.wait_state(lambda s: s["filters"]["filter-location_id"]["text"] == codes["room_name"],
+                               "the room's filter shown")
+            assert s["filters"]["filter-category_id"] == before["filters"]["filter-category_id"]
+        else:
+            app.wait_state(lambda s: s["page"] == "people" and s["current_id"] == codes["person_id"],
+                           "the person")
+            app.show_page("assets", reset=False)
+            after = app.focus("filter-category_id")
+            assert after["focus"] == before["focus"]
+        if app.state()["popup"]:  # (a scan that stays on the page leaves the list open)
+            app.key("Escape")
+            app.wait_state(lambda s: s["popup"] is None, "the list closed")
