@@ -252,3 +252,27 @@ def test_a_replayed_key_that_opens_a_dialog_leaves_the_scanner_on(qtbot, scans):
     key(qtbot, button, Qt.Key_Space, HUMAN_MS)
     qtbot.waitUntil(lambda: bool(seen), timeout=5000)
     assert seen == [""] and scans == ["QM-000321"]
+
+
+def test_a_tables_enter_shortcut_does_not_fire_for_a_scan(qtbot, scans):
+    """Like every list page: Enter is a QAction shortcut on the table. Qt
+    offers a key to the shortcuts (ShortcutOverride) before the KeyPress, so
+    the burst's Enter must be claimed there; a person's Enter still opens."""
+    from PySide6.QtGui import QAction, QKeySequence
+    table = QTableWidget(3, 1)
+    for row, text in enumerate(("alpha", "bravo", "charlie")):
+        table.setItem(row, 0, QTableWidgetItem(text))
+    table.setEditTriggers(QTableWidget.NoEditTriggers)
+    opened = []
+    act = QAction(table)
+    act.setShortcuts([QKeySequence(Qt.Key_Return), QKeySequence(Qt.Key_Enter)])
+    act.setShortcutContext(Qt.WidgetShortcut)
+    act.triggered.connect(lambda: opened.append(table.currentRow()))
+    table.addAction(act)
+    show_focused(qtbot, table, table)
+    table.setCurrentCell(1, 0)
+    type_text(qtbot, table, "QM-000123", SCANNER_MS)
+    assert scans == ["QM-000123"] and opened == [] and table.currentRow() == 1
+    qtbot.wait(350)
+    key(qtbot, table, Qt.Key_Return, HUMAN_MS)
+    assert opened == [1]
