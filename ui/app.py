@@ -67,6 +67,9 @@ def run_gui(args) -> int:
         return 2
     window = MainWindow(start_page=getattr(args, "page", None), size=size)
     app._qm_window = window
+    if os.environ.get("QM_E2E_STATE"):  # the end-to-end tests' probe (tests/e2e/)
+        from ui import e2e_probe
+        window._qm_e2e_probe = e2e_probe.install(window)
     if getattr(args, "screenshot", None):
         return _screenshot(app, window, args)
     _daily_backup(window)

@@ -445,15 +445,25 @@ class MainWindow(QMainWindow):
         """A scan goes to an open dialog that takes scans, then the current page,
         then the default: open what it names."""
         modal = QApplication.activeModalWidget()
-        if modal is not None and hasattr(modal, "handle_scan"):
-            if modal.handle_scan(code):
-                return
-        elif modal is not None:
-            return  # a dialog that does not take scans: never act behind it
+        if modal is not None:
+            # A dialog takes the scan for what it is for (a batch, a seat list),
+            # or says so; nothing ever acts behind it.
+            if not (hasattr(modal, "handle_scan") and modal.handle_scan(code)):
+                self.scan_not_used(code, modal)
+            return
         page = self.current_page()
         if page is not None and hasattr(page, "handle_scan") and page.handle_scan(code):
             return
         self.open_scanned(code, typed=typed)
+
+    def scan_not_used(self, code: str, modal: QWidget) -> None:
+        """A scan the open dialog cannot use: said over that dialog (with the
+        attention sound), never silently dropped, never acted on behind it."""
+        from ui import feedback
+        title = modal.windowTitle() or "this window"
+        text = f"Scan {code} not used here: close “{title}” first"
+        feedback.show_feedback("attention", text, modal)
+        self.statusBar().showMessage(text, 8000)
 
     def open_scanned(self, code: str, typed: bool = False) -> None:
         from app import scanning

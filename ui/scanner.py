@@ -5,16 +5,27 @@ then Enter or Tab. ``BurstDetector`` is the decision, pure and clock-free
 (fed ``(character, time)``), so it is property-tested without Qt;
 ``ScannerFilter`` is the application-wide event filter around it:
 
-* the first character of a run goes where the focus is (nobody can know yet);
-  every character that follows within the silence window is held back;
+* every printable keystroke of a possible burst is held back — the first one
+  too — before any widget, shortcut or type-ahead sees it. For real key
+  events Qt first sends a ``ShortcutOverride`` (a table's Enter action, a
+  combo box's type-ahead, a spin box's digits all act on what follows), so
+  the filter judges the key there, at the application level, and claims it;
+  the ``KeyPress`` that follows gets the same verdict;
 * when the run turns out to be a burst (≥ min length, average gap ≤ limit,
   ended by Enter/Tab or by silence) the held characters and the terminator are
-  swallowed, the first character is taken back out of the field (or the
-  table's current row restored, or the editor it opened cancelled), and
-  ``bus.scanned(code)`` is emitted once (the same code again within the
-  repeat window is ignored);
+  swallowed — the focused widget's value, selection and the page's filters
+  stay exactly as they were — and ``bus.scanned(code)`` is emitted once, after
+  the key event has been delivered (the same code again within the repeat
+  window is ignored);
 * otherwise the held characters are replayed, in order, to where the person
-  is typing: a fast typist's rollover arrives a few tens of ms late, intact.
+  is typing: a person's key arrives a silence window late (a fast typist's
+  rollover a few tens of ms late), intact, and a person's Enter still reaches
+  the widget's shortcuts.
+
+Gaps are measured with the window system's key timestamps when there are
+any (a busy GUI thread that handles queued keys late must not make a person's
+typing look like a burst, nor split a scanner's), else with the monotonic
+clock (synthetic test events carry no timestamp).
 
 Settings (``app.services.settings``, keys ``scanner_*``) are read at install
 and again whenever settings change (``bus.data_changed("settings")``).
@@ -22,7 +33,8 @@ and again whenever settings change (``bus.data_changed("settings")``).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 
 from app.scanning import clean_scan, strip_affixes
 
@@ -44,7 +56,6 @@ class Outcome:
     gaps: list[float] = dc_field(default_factory=list)  # ms between characters
     terminator: str = ""  # enter, tab, silence, key (another key interrupted)
     held: list = dc_field(default_factory=list)  # payloads to replay (release)
-    passed: int = 0  # characters that went through to the widget before holding began
     reason: str = ""  # why a run was not a scan
 
     @property
@@ -93,7 +104,8 @@ class BurstDetector:
 
     def feed_char(self, ch: str, t: float, payload=None) -> tuple[str, list[Outcome]]:
         """A printable character at time ``t``. Returns ("pass" | "hold", outcomes
-        of a run that silence ended before this character)."""
+        of a run that silence ended before this character). Every character of a
+        run is held (the first too) until the run is known to be a person's."""
         ended = []
         if self._chars and t - self._times[-1] > self.silence_ms:
             ended.append(self.end(self._times[-1] + self.silence_ms, "silence"))
@@ -101,14 +113,17 @@ class BurstDetector:
         self._times.append(t)
         if len(self._chars) == 1:
             self._human = False
-            return "pass", [o for o in ended if o]
-        if not self._human and (t - self._times[0]) / (len(self._times) - 1) \
+        elif not self._human and (t - self._times[0]) / (len(self._times) - 1) \
                 > self.max_avg_gap_ms * EARLY_FACTOR:
-            # Far too slow for a scanner already: give back what was held, and let
-            # the rest of this run through as it comes (a fast typist sees no lag).
+            # Far too slow for a scanner already: give back what was held with this
+            # character (replayed together, they reach wherever the first one moved
+            # the focus, e.g. a cell editor), and let the rest of this run through
+            # as it comes.
             self._human = True
-            ended.append(Outcome("early", raw="".join(self._chars), held=self._held, passed=1))
+            held = self._held + [ch if payload is None else payload]
+            ended.append(Outcome("early", raw="".join(self._chars), held=held))
             self._held = []
+            return "hold", [o for o in ended if o]
         if self._human:
             return "pass", [o for o in ended if o]
         self._held.append(ch if payload is None else payload)
@@ -139,6 +154,10 @@ class BurstDetector:
             return self.end(self._times[-1] + self.silence_ms, "silence")
         return self.end(t, "key", allow_scan=False)
 
+    def forget_last(self) -> None:
+        """The clock changed (test events after real ones): no repeat across it."""
+        self._last_code, self._last_code_at = "", -1e18
+
     def end(self, t: float, terminator: str, allow_scan: bool = True) -> Outcome | None:
         """Close the current run and judge it."""
         if not self._chars:
@@ -147,7 +166,7 @@ class BurstDetector:
         gaps = [b - a for a, b in zip(self._times, self._times[1:])]
         held = list(self._held)
         self._reset()
-        out = Outcome("rejected", raw=raw, gaps=gaps, terminator=terminator, held=held, passed=1)
+        out = Outcome("rejected", raw=raw, gaps=gaps, terminator=terminator, held=held)
         human, self._human = self._human, False
         if not allow_scan:
             out.kind, out.reason = "rejected", "interrupted by another key"
@@ -176,15 +195,15 @@ class BurstDetector:
 
 # --- Qt ------------------------------------------------------------------------------
 
-import shiboken6  # noqa: E402
-from PySide6.QtCore import QEvent, QObject, QPersistentModelIndex, Qt, QTimer, Signal  # noqa: E402
-from PySide6.QtGui import QKeyEvent  # noqa: E402
-from PySide6.QtWidgets import (QAbstractItemView, QAbstractSpinBox, QApplication,  # noqa: E402
-                               QComboBox, QLineEdit, QPlainTextEdit, QTextEdit, QWidget)
+import shiboken6
+from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QWidget
 
 _MODIFIER_KEYS = {Qt.Key_Shift, Qt.Key_Control, Qt.Key_Alt, Qt.Key_Meta, Qt.Key_AltGr,
                   Qt.Key_CapsLock, Qt.Key_NumLock, Qt.Key_Super_L, Qt.Key_Super_R}
 _TERMINATOR_KEYS = {Qt.Key_Return: "enter", Qt.Key_Enter: "enter", Qt.Key_Tab: "tab"}
+_KEY_EVENTS = (QEvent.KeyPress, QEvent.ShortcutOverride)
 
 
 def detector_from_settings(values: dict | None = None) -> BurstDetector:
@@ -207,87 +226,27 @@ def _read_settings() -> dict:
         return dict(settings.DEFAULTS)
 
 
-class _Snapshot:
-    """Where the first character of a run went, to take it back out."""
-
-    def __init__(self, widget: QWidget | None):
-        self.widget = widget
-        self.kind = "other"
-        self.local = _in_scanner_test(widget)
-        self.line = _line_edit(widget)
-        if self.line is not None:
-            self.kind = "line"
-            self.text = self.line.text()
-            self.pos = self.line.cursorPosition()
-        elif isinstance(widget, (QTextEdit, QPlainTextEdit)):
-            self.kind = "text"
-            self.text = widget.toPlainText()
-        elif isinstance(widget, QAbstractItemView):
-            self.kind = "view"
-            self.index = QPersistentModelIndex(widget.currentIndex())
-
-    def undo(self) -> None:
-        w = self.widget
-        if w is None:
-            return
-        try:
-            if self.kind == "line":
-                if self.line.text() != self.text:
-                    self.line.setText(self.text)
-                    self.line.setCursorPosition(self.pos)
-            elif self.kind == "text":
-                if w.toPlainText() != self.text:
-                    w.textCursor().deletePreviousChar()
-            elif self.kind == "view":
-                # After the terminator's delivery: it may be on its way to the editor.
-                QTimer.singleShot(0, self._undo_view)
-        except RuntimeError:  # the widget was deleted meanwhile
-            pass
-
-    def _undo_view(self) -> None:
-        w = self.widget
-        try:
-            editor = QApplication.focusWidget()
-            if editor is not None and editor is not w and w.isAncestorOf(editor):
-                # The first character opened a cell editor: cancel it unsaved.
-                QApplication.sendEvent(editor, QKeyEvent(QEvent.KeyPress, Qt.Key_Escape,
-                                                         Qt.NoModifier))
-                w.setFocus()
-            w.keyboardSearch("")  # forget the first character's type-ahead
-            if self.index.isValid():
-                w.setCurrentIndex(w.model().index(self.index.row(), self.index.column(),
-                                                  self.index.parent()))
-        except RuntimeError:  # the widget was deleted meanwhile
-            pass
-
-
-def _address(event) -> int:
-    return shiboken6.getCppPointer(event)[0]
-
-
 def _in_scanner_test(widget) -> bool:
     """Scans typed into the scanner test stay there (they open nothing)."""
-    while widget is not None:
-        if widget.property("scanner_test"):
-            return True
-        widget = widget.parentWidget()
+    try:
+        while widget is not None:
+            if widget.property("scanner_test"):
+                return True
+            widget = widget.parentWidget()
+    except RuntimeError:  # deleted meanwhile
+        return False
     return False
 
 
-def _line_edit(widget) -> QLineEdit | None:
-    if isinstance(widget, QLineEdit):
-        return widget
-    if isinstance(widget, QComboBox) and widget.isEditable():
-        return widget.lineEdit()
-    if isinstance(widget, QAbstractSpinBox):
-        return widget.findChild(QLineEdit)
-    return None
+def _signature(event) -> tuple:
+    """What a ShortcutOverride and the KeyPress that follows it share."""
+    return (event.key(), event.text(), int(event.modifiers().value), event.timestamp())
 
 
 class ScannerFilter(QObject):
     """The application-wide event filter. ``scanned(code)`` is also emitted on
-    ``ui.bus.bus.scanned``; ``observed(dict)`` reports every run (scan or not)
-    for the scanner test."""
+    ``ui.bus.bus.scanned`` (queued: after the key event, never inside it);
+    ``observed(dict)`` reports every run (scan or not) for the scanner test."""
 
     scanned = Signal(str)
     observed = Signal(dict)
@@ -299,9 +258,13 @@ class ScannerFilter(QObject):
         self.detector = detector or detector_from_settings()
         self.enabled = bool(_read_settings().get("scanner_enabled", True)) if detector is None else True
         self.emit_bus = emit_bus
-        self._replaying = False
-        self._forward = None
-        self._snapshot: _Snapshot | None = None
+        self._replaying: set[int] = set()  # addresses of the events being replayed
+        self._replay_override: tuple | None = None  # (key, text) of the one being replayed
+        self._popup_last: tuple | None = None  # the last key judged inside a popup, and where
+        self._verdict: tuple | None = None  # (signature, swallow) judged at ShortcutOverride
+        self._run_local = False  # the run started in the scanner test
+        self._source = ""  # which clock the current times come from: "event" or "wall"
+        self._in_silence = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._silence)
@@ -319,56 +282,87 @@ class ScannerFilter(QObject):
 
     # --- the filter ----------------------------------------------------------------------
 
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
-        if event.type() != QEvent.KeyPress or self._replaying or not self.enabled:
+    def eventFilter(self, obj, event) -> bool:
+        etype = event.type()
+        if etype not in _KEY_EVENTS or not self.enabled:
             return False
-        if not isinstance(obj, QWidget) or not self._first_receiver(obj):
+        if self._replaying and shiboken6.getCppPointer(event)[0] in self._replaying:
             return False
-        if self._is_forwarded(obj, event):
+        if etype == QEvent.ShortcutOverride and self._replay_override is not None \
+                and self._replay_override == (event.key(), event.text()):
+            self._replay_override = None
             return False
+        if not isinstance(obj, QWidget) or not self._first_receiver(obj, event):
+            return False
+        if etype == QEvent.ShortcutOverride:
+            swallow = self._judge(obj, event)
+            self._verdict = (_signature(event), swallow)
+            if swallow:
+                # Claimed: no shortcut acts on it, and the KeyPress comes to us.
+                event.accept()
+            return swallow
+        verdict, self._verdict = self._verdict, None
+        if verdict is not None and verdict[0] == _signature(event):
+            return verdict[1]  # judged a moment ago, at its ShortcutOverride
+        return self._judge(obj, event)
+
+    def _first_receiver(self, obj: QWidget, event) -> bool:
+        """Key events propagate to parents: judge each keystroke once, where it
+        first arrives (the focus widget, or the window when nothing has focus;
+        with a popup open — a drop-down's list, a completer — the popup's
+        focus widget, or the popup itself)."""
+        popup = QApplication.activePopupWidget()
+        if popup is not None:
+            # Keys go to the popup (a drop-down's list, a completer) and climb
+            # its parents: judge each one at the first widget inside it.
+            if not (obj is popup or popup.isAncestorOf(obj)):
+                return False
+            sig = (shiboken6.getCppPointer(event)[0], event.type(), event.key(), event.text(),
+                   event.timestamp())
+            last, self._popup_last = self._popup_last, (sig, obj)
+            try:
+                return not (last is not None and last[0] == sig and obj.isAncestorOf(last[1]))
+            except RuntimeError:  # the previous receiver is gone
+                return True
+        focus = QApplication.focusWidget()
+        return obj is focus if focus is not None else obj.isWindow()
+
+    def _time(self, event) -> float:
+        """The key's time in ms, and a change of clock ends the run before it."""
+        stamp = event.timestamp() if self._clock is None else 0
+        source, t = ("event", float(stamp)) if stamp else ("wall", self.now())
+        if source != self._source:
+            if self.detector.pending:
+                last = self.detector.last_time or 0.0
+                self._finish(self.detector.end(last + self.detector.silence_ms, "silence"))
+            self.detector.forget_last()
+            self._source = source
+        return t
+
+    def _judge(self, obj: QWidget, event) -> bool:
+        """Feed one keystroke to the detector; True = swallow it."""
         key = event.key()
         if key in _MODIFIER_KEYS:
             return False
-        t = self.now()
+        t = self._time(event)
         mods = event.modifiers() & ~(Qt.ShiftModifier | Qt.KeypadModifier)
         text = event.text()
+        if event.isAutoRepeat():  # a key held down: a person
+            self._finish(self.detector.interrupt(t))
+            return False
         if key in _TERMINATOR_KEYS and not mods:
             return self._terminator(_TERMINATOR_KEYS[key], t)
         if mods or not text or not text.isprintable():
             self._finish(self.detector.interrupt(t))
             return False
-        payload = (key, event.modifiers(), text, obj)
-        action, ended = self.detector.feed_char(text, t, payload)
+        starts_run = not self.detector.pending
+        action, ended = self.detector.feed_char(text, t, (key, event.modifiers(), text, obj))
         for outcome in ended:
             self._finish(outcome)
-        if action == "pass":
-            self._snapshot = _Snapshot(obj)
-            self._forward = (_address(event), key, text, obj)
-            self._timer.start(int(self.detector.silence_ms) + 1)
-            return False
+        if starts_run or ended:
+            self._run_local = _in_scanner_test(obj)
         self._timer.start(int(self.detector.silence_ms) + 1)
-        return True
-
-    def _is_forwarded(self, obj: QWidget, event) -> bool:
-        """The key that went through to a widget, handed on by it to a child it
-        just opened (a table's cell editor): the same keystroke, not a new one."""
-        marker, self._forward = self._forward, None
-        if marker is None:
-            return False
-        address, key, text, widget = marker
-        try:
-            return (address == _address(event) and key == event.key() and text == event.text()
-                    and widget is not obj and widget.isAncestorOf(obj))
-        except RuntimeError:
-            return False
-
-    def _first_receiver(self, obj: QWidget) -> bool:
-        """Key events propagate to parents: judge each keystroke once, where it
-        first arrives (the focus widget, or the window when nothing has focus)."""
-        if QApplication.activePopupWidget() is not None:
-            return False
-        focus = QApplication.focusWidget()
-        return obj is focus if focus is not None else obj.isWindow()
+        return action == "hold"
 
     def _terminator(self, name: str, t: float) -> bool:
         outcome = self.detector.feed_terminator(name, t)
@@ -381,15 +375,30 @@ class ScannerFilter(QObject):
         return outcome.is_scan
 
     def _silence(self) -> None:
-        if self.detector.pending:
-            last = self.detector.last_time or self.now()
-            self._finish(self.detector.end(max(self.now(), last + self.detector.silence_ms),
-                                           "silence"))
+        if not self.detector.pending or self._in_silence:
+            return
+        # Keys a busy GUI thread has not handled yet belong to this run: let them
+        # in before judging it (a scanner's burst is not split by a stall).
+        self._in_silence = True
+        try:
+            QApplication.processEvents(QEventLoop.AllEvents, 20)
+        finally:
+            self._in_silence = False
+        if not self.detector.pending:
+            return
+        last = self.detector.last_time
+        if self._source == "wall" and last is not None \
+                and self.now() - last < self.detector.silence_ms:
+            self._timer.start(int(self.detector.silence_ms - (self.now() - last)) + 1)
+            return
+        self._finish(self.detector.end((last or 0.0) + self.detector.silence_ms, "silence"))
 
     def flush(self) -> None:
         """End a pending run now (tests; before the window closes)."""
         self._timer.stop()
-        self._silence()
+        if self.detector.pending:
+            last = self.detector.last_time or 0.0
+            self._finish(self.detector.end(last + self.detector.silence_ms, "silence"))
 
     def _finish(self, outcome: Outcome | None) -> None:
         if outcome is None:
@@ -397,36 +406,47 @@ class ScannerFilter(QObject):
         if outcome.kind == "early":
             self._replay(outcome.held)
             return
-        snapshot, self._snapshot = self._snapshot, None
-        if outcome.is_scan:
-            if snapshot is not None:
-                snapshot.undo()
-        else:
+        if not outcome.is_scan:
             self._replay(outcome.held)
         self.observed.emit({"kind": outcome.kind, "code": outcome.code, "raw": outcome.raw,
                             "gaps": list(outcome.gaps), "terminator": outcome.terminator,
                             "reason": outcome.reason, "avg_gap": outcome.avg_gap})
         if outcome.kind == "scan":
             self.scanned.emit(outcome.code)
-            if self.emit_bus and not (snapshot is not None and snapshot.local):
-                from ui.bus import bus
-                bus.scanned.emit(outcome.code)
+            if self.emit_bus and not self._run_local:
+                # After the key event is delivered: what a scan opens (a dialog with
+                # its own event loop) must not run inside Qt's key handling.
+                QTimer.singleShot(0, self, lambda code=outcome.code: _announce(code))
 
     def _replay(self, held: list) -> None:
-        """Give a person's held-back keystrokes to where they are typing."""
-        if not held:
-            return
-        self._replaying = True
-        try:
-            for key, mods, text, target in held:
-                receiver = QApplication.focusWidget() or target
+        """Give a person's held-back keystrokes to where they are typing.
+
+        The replayed events themselves are let through (by identity, not by a
+        flag: a replayed Space can press a button that opens a dialog, whose own
+        event loop then runs inside this call, and keys typed there must still
+        be judged)."""
+        for key, mods, text, target in held:
+            receiver = QApplication.focusWidget() or target
+            for etype in (QEvent.KeyPress, QEvent.KeyRelease):
+                event = QKeyEvent(etype, key, mods, text)
+                address = shiboken6.getCppPointer(event)[0]
+                self._replaying.add(address)
+                if etype == QEvent.KeyPress:
+                    # Qt first offers a sent KeyPress to the shortcuts, as a
+                    # ShortcutOverride of its own: that one is this key too.
+                    self._replay_override = (key, text)
                 try:
-                    QApplication.sendEvent(receiver, QKeyEvent(QEvent.KeyPress, key, mods, text))
-                    QApplication.sendEvent(receiver, QKeyEvent(QEvent.KeyRelease, key, mods, text))
+                    QApplication.sendEvent(receiver, event)
                 except RuntimeError:  # the widget is gone
-                    continue
-        finally:
-            self._replaying = False
+                    break
+                finally:
+                    self._replaying.discard(address)
+                    self._replay_override = None
+
+
+def _announce(code: str) -> None:
+    from ui.bus import bus
+    bus.scanned.emit(code)
 
 
 def install_scanner(app: QApplication | None = None, emit_bus: bool = True) -> ScannerFilter:

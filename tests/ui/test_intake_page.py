@@ -46,6 +46,7 @@ def burst(qtbot, text):
         w = QApplication.focusWidget()
         qtbot.keyPress(w, ch, Qt.NoModifier, delay=1)
         qtbot.keyRelease(QApplication.focusWidget(), ch, Qt.NoModifier)
+    QApplication.processEvents()  # the scan is announced just after its Enter is delivered
 
 
 def decode_pdfs(paths) -> list[str]:

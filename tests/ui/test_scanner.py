@@ -6,8 +6,16 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QLineEdit, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QLineEdit,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ui.scanner import BurstDetector, ScannerFilter
 
@@ -124,7 +132,9 @@ def test_read_only_table_keeps_its_row(qtbot, scans):
     assert scans == ["QM-000123"]
     qtbot.waitUntil(lambda: table.currentRow() == 0, timeout=1000)  # the type-ahead jump undone
     type_text(qtbot, table, "b", HUMAN_MS, end=None)
-    assert table.currentRow() == 1 and scans == ["QM-000123"]  # a person's key still searches
+    # A person's key still searches (once the silence window says it was a person).
+    qtbot.waitUntil(lambda: table.currentRow() == 1, timeout=1000)
+    assert scans == ["QM-000123"]
 
 
 def test_editable_table_cell_gets_only_typing(qtbot, scans):
@@ -198,7 +208,7 @@ def test_bus_gets_scans_but_the_scanner_test_keeps_its_own(qtbot, qapp):
         lay.addWidget(tester)
         show_focused(qtbot, top, field)
         type_text(qtbot, field, "QM-000042", SCANNER_MS)
-        assert got == ["QM-000042"]
+        qtbot.waitUntil(lambda: got == ["QM-000042"], timeout=1000)  # announced after the key event
         tester.box.setFocus()
         qtbot.waitUntil(lambda: QApplication.focusWidget() is tester.box)
         type_text(qtbot, tester.box, "QM-000043", SCANNER_MS)
@@ -212,3 +222,57 @@ def test_bus_gets_scans_but_the_scanner_test_keeps_its_own(qtbot, qapp):
         bus.scanned.disconnect(got.append)
         qapp.removeEventFilter(filt)
         del qapp._qm_scanner_filter
+
+
+def test_a_replayed_key_that_opens_a_dialog_leaves_the_scanner_on(qtbot, scans):
+    """A person's Space is held, then replayed to the button; the dialog it
+    opens runs its own event loop inside that replay, and scans there are
+    still told from typing."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QPushButton
+    top = QWidget()
+    button = QPushButton("Open", top)
+    seen = []
+
+    def open_dialog():
+        dlg = QDialog(top)
+        field = QLineEdit(dlg)
+
+        def scan_then_close():
+            dlg.activateWindow()
+            field.setFocus()
+            qtbot.waitUntil(lambda: QApplication.focusWidget() is field)
+            type_text(qtbot, field, "QM-000321", SCANNER_MS)
+            seen.append(field.text())
+            dlg.accept()
+        QTimer.singleShot(0, scan_then_close)
+        dlg.exec()
+    button.clicked.connect(open_dialog)
+    show_focused(qtbot, top, button)
+    key(qtbot, button, Qt.Key_Space, HUMAN_MS)
+    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+    assert seen == [""] and scans == ["QM-000321"]
+
+
+def test_a_tables_enter_shortcut_does_not_fire_for_a_scan(qtbot, scans):
+    """Like every list page: Enter is a QAction shortcut on the table. Qt
+    offers a key to the shortcuts (ShortcutOverride) before the KeyPress, so
+    the burst's Enter must be claimed there; a person's Enter still opens."""
+    from PySide6.QtGui import QAction, QKeySequence
+    table = QTableWidget(3, 1)
+    for row, text in enumerate(("alpha", "bravo", "charlie")):
+        table.setItem(row, 0, QTableWidgetItem(text))
+    table.setEditTriggers(QTableWidget.NoEditTriggers)
+    opened = []
+    act = QAction(table)
+    act.setShortcuts([QKeySequence(Qt.Key_Return), QKeySequence(Qt.Key_Enter)])
+    act.setShortcutContext(Qt.WidgetShortcut)
+    act.triggered.connect(lambda: opened.append(table.currentRow()))
+    table.addAction(act)
+    show_focused(qtbot, table, table)
+    table.setCurrentCell(1, 0)
+    type_text(qtbot, table, "QM-000123", SCANNER_MS)
+    assert scans == ["QM-000123"] and opened == [] and table.currentRow() == 1
+    qtbot.wait(350)
+    key(qtbot, table, Qt.Key_Return, HUMAN_MS)
+    assert opened == [1]

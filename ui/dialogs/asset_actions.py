@@ -108,6 +108,7 @@ class CheckOutDialog(QDialog):
         self.asset_ids = list(asset_ids)
         self.loan_ids: list[int] = []
         self.assets_label = QLabel()
+        self.assets_label.setObjectName("checkout-assets")
         self.to_person = QRadioButton("Person")
         self.to_location = QRadioButton("Room / location")
         self.to_person.setChecked(True)
@@ -122,12 +123,14 @@ class CheckOutDialog(QDialog):
         self._room_index = 0  # the room last chosen, back when Room is chosen again
         self.to_person.toggled.connect(self._target_changed)
         self.due = QDateEdit(QDate.currentDate().addDays(int(settings.get("loan_days") or 180)))
+        self.due.setObjectName("checkout-due")
         self.due.setCalendarPopup(True)
         self.due.setDisplayFormat("yyyy-MM-dd")
         self.condition = QComboBox()
         self.condition.addItems(CONDITIONS)
         self.condition.setCurrentText("good")
         self.signed = QCheckBox("Loan agreement signed")
+        self.signed.setObjectName("checkout-signed")
         self.language = QComboBox()
         self.language.addItem("(the borrower's language)", None)
         for key, label in LANGUAGES.items():
@@ -183,8 +186,26 @@ class CheckOutDialog(QDialog):
         self.assets_label.setText(", ".join(tags[:8]) + (f" and {len(tags) - 8} more" if len(tags) > 8 else ""))
 
     def handle_scan(self, code: str) -> bool:
+        """A tag joins the check-out, a badge chooses the borrower, a room label
+        the room; a supply box is not used here (the main window says so)."""
+        from app import scanning
         asset_id = asset_svc.lookup_tag(code)
         if asset_id is None:
+            try:
+                res = scanning.resolve(code)
+            except DomainError:
+                res = None
+            if res is not None and res.kind == "person" and res.id:
+                self.to_person.setChecked(True)
+                self.person.edit.setText(code)
+                self.person.refresh()
+                return True
+            if res is not None and res.kind == "location" and res.id:
+                self.to_location.setChecked(True)
+                self.location.setCurrentIndex(max(0, self.location.findData(res.id)))
+                return True
+            if res is not None and res.kind == "supply":
+                return False
             QMessageBox.warning(self, "Check out", f"No asset has the tag {code}.")
         elif asset_id not in self.asset_ids:
             self.asset_ids.append(asset_id)
@@ -269,6 +290,7 @@ class CheckInDialog(QDialog):
         self.count.setObjectName("checkin-count")
         self.tags.textChanged.connect(self._count)
         self.condition = QComboBox()
+        self.condition.setObjectName("checkin-condition")
         self.condition.addItems(CONDITIONS)
         self.condition.setCurrentText("good")
         form = QFormLayout()
@@ -302,8 +324,18 @@ class CheckInDialog(QDialog):
         self.count.setText(plural(len(self.tag_list()), "tag"))
 
     def handle_scan(self, code: str) -> bool:
+        """A tag joins the list (an unknown one too: Check in then says why it is
+        refused); a room label, a badge or a supply box is no tag to check in."""
+        from app import scanning
+        try:
+            kind = scanning.resolve(code).kind
+        except DomainError:
+            kind = "unknown"
+        if kind not in ("asset", "unknown"):
+            return False
         text = self.tags.toPlainText()
         self.tags.setPlainText((text.rstrip("\n") + "\n" if text.strip() else "") + code)
+        self.tags.moveCursor(QTextCursor.End)
         return True
 
     def commit(self) -> None:

@@ -117,6 +117,13 @@ class Page(ListPage):
         self.list.apply()
 
     def apply_filters(self, filters: dict) -> None:
+        if filters.get("location_id") and not filters.get("site_id"):
+            # A scanned room label: show the room's site and the room in the
+            # filters, so the list never looks unfiltered while it is.
+            from app.models import Location
+            room = Location.get_or_none(Location.id == filters["location_id"])
+            if room is not None:
+                filters = dict(filters, site_id=room.site_id)
         self.clear_filters()
         self.not_audited.blockSignals(True)
         self.not_audited.setChecked(bool(filters.get("not_audited")))
