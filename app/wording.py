@@ -8,7 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from app.models.common import ASSET_STATUSES, REPAIR_STATUSES, STOCKTAKE_VERDICTS
+from app.models.common import (ASSET_STATUSES, REPAIR_STATUSES, STOCKTAKE_VERDICTS,
+                               WORK_ORDER_STATUSES)
 from app.services.fields import LABELS as FIELD_LABELS
 
 # Stocktake sessions and loans have statuses that are not in a vocabulary table.
@@ -24,7 +25,7 @@ ACTION_LABELS = {
     "assign": "Seat assigned", "release": "Seat released", "move": "Seat moved",
     "reveal_key": "Product key shown", "reserve": "Tags reserved", "void": "Tag voided",
     "start": "Started", "close": "Closed", "reopen": "Reopened", "apply": "Applied",
-    "import": "Imported", "note": "Note",
+    "import": "Imported", "note": "Note", "work_order": "Work order",
 }
 
 # Field names the editors show differently from the stored column.
@@ -50,11 +51,12 @@ def count(n: int, kind: str) -> str:
 
 def status_label(status: str | None, kind: str = "asset") -> str:
     """A stored status as people read it: 'deployed' → 'Deployed', 'in_repair'
-    → 'In repair'. ``kind``: asset, repair or stocktake (verdicts); anything
+    → 'In repair'. ``kind``: asset, repair, work_order or stocktake (verdicts); anything
     unknown is given a capital and spaces, never shown raw."""
     if not status:
         return ""
-    table = {"repair": REPAIR_STATUSES, "stocktake": STOCKTAKE_VERDICTS}.get(kind, ASSET_STATUSES)
+    table = {"repair": REPAIR_STATUSES, "stocktake": STOCKTAKE_VERDICTS,
+             "work_order": WORK_ORDER_STATUSES}.get(kind, ASSET_STATUSES)
     label = table.get(status) or ASSET_STATUSES.get(status) or _OTHER_STATUSES.get(status)
     if label:
         return label

@@ -82,6 +82,12 @@ def _step_6_intake_fields(database: pw.Database) -> None:
                          "ON intake_item (session_id, serial)")
 
 
+def _step_12_work_orders(database: pw.Database) -> None:
+    """Work orders and their notes thread (a new database has them from step 1)."""
+    from app.models import WorkOrder, WorkOrderNote
+    database.create_tables([WorkOrder, WorkOrderNote], safe=True)
+
+
 STEPS = [
     (1, "tables", _step_1_tables),
     (2, "search index", _step_2_search),
@@ -89,6 +95,7 @@ STEPS = [
     (4, "stocktake room indexes", _step_4_stocktake_room_indexes),
     (5, "change counter", _step_5_change_counter),
     (6, "intake item warnings, voided tags, label errors, stations", _step_6_intake_fields),
+    (12, "work orders", _step_12_work_orders),
 ]
 LATEST = STEPS[-1][0]
 
