@@ -1,0 +1,71 @@
+"""`quartermaster wo`: new prints the number, list/--open/--csv, show, note, close, errors."""
+from __future__ import annotations
+
+import csv
+import io
+
+from app.cli import main
+
+
+def run(args, capsys):
+    code = main(args)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_work_order_round_trip(tmp_path, capsys):
+    dbp = str(tmp_path / "d.sqlite")
+    assert run(["--db", dbp, "demo", "--assets", "60", "--seed", "3"], capsys)[0] == 0
+    code, out, err = run(["--db", dbp, "wo", "new", "--asset", "qm-000005", "--requester",
+                          "E10000", "--category", "repair", "--summary", "No video"], capsys)
+    assert code == 0, err
+    first = int(out.strip())
+    code, out, _ = run(["--db", dbp, "wo", "new", "--requester-name", "Maria Lopez", "--contact",
+                        "555-0142", "--category", "Account", "--summary", "Portal password",
+                        "--priority", "high"], capsys)
+    second = int(out.strip())
+    assert second == first + 1
+    code, out, _ = run(["--db", dbp, "wo", "note", str(first), "Reseated cable", "--minutes",
+                        "25"], capsys)
+    assert code == 0 and "25 min in all" in out and "In progress" in out
+    code, out, _ = run(["--db", dbp, "wo", "close", str(second), "--resolution", "Reset it",
+                        "--minutes", "10"], capsys)
+    assert code == 0 and out.strip() == f"closed #{second}"
+    code, out, _ = run(["--db", dbp, "wo", "list", "--open"], capsys)
+    lines = out.strip().splitlines()
+    assert code == 0 and len(lines) == 2 and lines[1].split()[0] == str(first)
+    code, out, _ = run(["--db", dbp, "wo", "list", "--csv"], capsys)
+    rows = list(csv.DictReader(io.StringIO(out)))
+    by_number = {int(r["Number"]): r for r in rows}
+    assert by_number[first]["Asset"] == "QM-000005" and by_number[first]["Minutes"] == "25"
+    assert by_number[second]["Status"] == "Closed" and by_number[second]["Priority"] == "High"
+    assert by_number[second]["Requester"] == "Maria Lopez (555-0142)"
+    code, out, _ = run(["--db", dbp, "wo", "show", f"#{first}"], capsys)
+    assert code == 0 and "QM-000005" in out and "Reseated cable" in out and "25 min" in out
+
+
+def test_wo_refusals_are_one_line(tmp_path, capsys):
+    dbp = str(tmp_path / "d.sqlite")
+    run(["--db", dbp, "demo", "--assets", "30", "--seed", "3"], capsys)
+    cases = [
+        (["wo", "new", "--requester", "E10000", "--category", "plumbing", "--summary", "x"],
+         "Unknown category"),
+        (["wo", "new", "--requester", "NOBODY", "--category", "repair", "--summary", "x"],
+         "No person matches"),
+        (["wo", "new", "--asset", "QM-999999", "--requester", "E10000", "--category", "repair",
+          "--summary", "x"], "No asset has the tag"),
+        (["wo", "new", "--category", "repair", "--summary", "x"], "Who asked"),
+        (["wo", "show", "42"], "No work order #42"),
+        (["wo", "note", "42", "x"], "No work order #42"),
+        (["wo", "close", "42", "--resolution", "x"], "No work order #42"),
+    ]
+    for args, message in cases:
+        code, out, err = run(["--db", dbp, *args], capsys)
+        assert code == 1 and err.startswith("error: ") and message in err, (args, err)
+        assert len(err.strip().splitlines()) == 1
+    code, out, _ = run(["--db", dbp, "wo", "list"], capsys)
+    assert out.strip() == "no work orders"
+    code, out, err = run(["--db", dbp, "wo", "new", "--requester", "E10000", "--category",
+                          "repair", "--summary", "ok", "--follow-up", "2027-02-30"], capsys)
+    assert code == 1 and "error:" in err
+    assert run(["--db", dbp, "wo", "list"], capsys)[1].strip() == "no work orders"
