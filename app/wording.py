@@ -44,6 +44,7 @@ def plural(n: int, word: str, many: str | None = None) -> str:
 def count(n: int, kind: str) -> str:
     """``n`` of a kind of record named by its plural, as the lists and exports
     name them: count(1, "assets") → '1 asset', count(3, "people") → '3 people'."""
+    kind = {"workorders": "work orders"}.get(kind, kind)  # the list kind's key
     one = {"people": "person", "supplies": "supply", "boxes": "box"}.get(
         kind, kind[:-1] if kind.endswith("s") else kind)
     return plural(n, one, kind)

@@ -70,6 +70,7 @@ def select(page, number) -> None:
 
 def test_views_by_state_site_and_follow_up(page, data):
     assert sorted(shown(page)) == [data["mine"].id, data["other"].id]  # open by default
+    assert page.list.counts.text() == "2 of 3 work orders"
     view = page.view
     view.setCurrentIndex(view.findData("mine"))
     assert shown(page) == [data["mine"].id]
