@@ -3,6 +3,7 @@ from app.models.activity import (HistoryEntry, ImportMapping, IntakeItem, Intake
                                  Repair, Setting, StocktakeExpected, StocktakeScan,
                                  StocktakeSession)
 from app.models.assets import Asset, TagRecord
+from app.models.media import BackupMedia
 from app.models.people import Person
 from app.models.places import Category, HardwareModel, Location, Manufacturer, Site, Supplier
 from app.models.stock import License, Seat, StockMove, Supply, SupplyFit
@@ -14,6 +15,7 @@ ALL_MODELS = [
     Asset, TagRecord, License, Seat, Supply, SupplyFit, StockMove,
     Loan, Repair, StocktakeSession, StocktakeExpected, StocktakeScan,
     IntakeSession, IntakeItem, HistoryEntry, Setting, ImportMapping, WorkOrder, WorkOrderNote,
+    BackupMedia,
 ]
 
 __all__ = [m.__name__ for m in ALL_MODELS] + ["ALL_MODELS"]

@@ -143,3 +143,10 @@ WORK_ORDER_STATUSES = {
 # Statuses of a work order still on someone's list.
 OPEN_WORK_ORDER_STATUSES = ("new", "in_progress", "waiting_vendor", "waiting_parts",
                             "waiting_user")
+
+MEDIA_ROTATIONS = {"daily": "Daily (son)", "weekly": "Weekly (father)",
+                   "monthly": "Monthly (grandfather)"}
+# How long each rotation keeps what was written, by default (days).
+MEDIA_RETENTION_DAYS = {"daily": 7, "weekly": 35, "monthly": 365}
+MEDIA_LOCATIONS = {"drive": "In the drive", "onsite_safe": "On-site safe",
+                   "offsite_vault": "Off-site vault"}

@@ -83,9 +83,10 @@ def _step_6_intake_fields(database: pw.Database) -> None:
 
 
 def _step_12_work_orders(database: pw.Database) -> None:
-    """Work orders and their notes thread (a new database has them from step 1)."""
-    from app.models import WorkOrder, WorkOrderNote
-    database.create_tables([WorkOrder, WorkOrderNote], safe=True)
+    """Work orders and their notes thread, and backup media (a new database
+    has them from step 1)."""
+    from app.models import BackupMedia, WorkOrder, WorkOrderNote
+    database.create_tables([WorkOrder, WorkOrderNote, BackupMedia], safe=True)
 
 
 STEPS = [
@@ -95,7 +96,7 @@ STEPS = [
     (4, "stocktake room indexes", _step_4_stocktake_room_indexes),
     (5, "change counter", _step_5_change_counter),
     (6, "intake item warnings, voided tags, label errors, stations", _step_6_intake_fields),
-    (12, "work orders", _step_12_work_orders),
+    (12, "work orders and backup media", _step_12_work_orders),
 ]
 LATEST = STEPS[-1][0]
 
