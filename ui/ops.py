@@ -45,9 +45,11 @@ class Changes(enum.Flag):
     CATALOG = enum.auto()     # makers, models, categories, suppliers
     SETTINGS = enum.auto()
     WORKORDERS = enum.auto()  # work orders and their notes
+    MEDIA = enum.auto()       # backup cartridges
     # Anything at all (a restore, an import, another workstation's change).
     ALL = (ASSETS | PEOPLE | LOCATIONS | LICENSES | SUPPLIES | LOANS | REPAIRS | STOCKTAKE
-           | INTAKE | CATALOG | SETTINGS | WORKORDERS)
+           | INTAKE | CATALOG | SETTINGS | WORKORDERS
+           | MEDIA)
 
 
 def announce(changes: Changes) -> None:
