@@ -97,6 +97,7 @@ class Page(QWidget):
         self.due_model = RowsModel(DUE_HEADERS, self)
         self.due_table = setup_table(QTableView())
         self.due_table.setModel(self.due_model)
+        self.due_table.setColumnWidth(1, 210)
         self.due_title = QLabel()
         lay = QVBoxLayout(self)
         lay.setContentsMargins(12, 10, 12, 6)
