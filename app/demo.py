@@ -569,8 +569,8 @@ WO_SUMMARIES = {
               "Question about the device agreement"],
 }
 WO_NOTES = ["Called the requester; will visit after lunch", "Reseated the cables and tested",
-            "Ordered the part from the vendor", "Reimaged and re-enrolled", "Waiting for the teacher "
-            "to be out of class", "Tested with the requester; working", "Replaced the power adapter",
+            "Ordered the part from the vendor", "Reimaged and re-enrolled",
+            "Waiting for the teacher to be out of class", "Tested with the requester; working", "Replaced the power adapter",
             "Updated firmware and drivers"]
 
 

@@ -151,7 +151,7 @@ def preview(today: dt.date | None = None) -> list[Due]:
                  .where(Loan.person.is_null(False)).group_by(Loan.person).alias("ll"))
     q = (Person.select(Person.id, Person.first_name, Person.last_name, Person.kind)
          .join(last_loan, pw.JOIN.LEFT_OUTER, on=(last_loan.c.pid == Person.id))
-         .where((Person.active == False)  # noqa: E712 - SQL, not Python
+         .where((Person.active == False)  # SQL, not Python
                 & (pw.fn.COALESCE(last_loan.c.open_loans, 0) == 0)
                 & (pw.fn.COALESCE(last_loan.c.last, Person.updated_at) < cutoff_at)
                 & ~(Person.id_number.is_null() & (Person.first_name == "former")))

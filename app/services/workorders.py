@@ -192,7 +192,7 @@ def clean(values: dict, current: WorkOrder | None = None) -> dict:
             .where(Asset.id == asset_id).tuples().get()
         if room and not final("location_id"):
             out["location_id"] = room
-    if "requester_id" in out and out["requester_id"]:
+    if out.get("requester_id"):
         out.setdefault("requester_name", None)
         out.setdefault("requester_contact", None)
     if current is None and not (out.get("requester_id") or out.get("requester_name")):
@@ -222,7 +222,7 @@ def create(values: dict, by: str | None = None) -> WorkOrder:
 
 
 def _column(key: str) -> str:
-    return key[:-3] if key.endswith("_id") else key
+    return key.removesuffix("_id")
 
 
 @writes

@@ -32,8 +32,8 @@ def test_work_order_round_trip(tmp_path, capsys):
                         "--minutes", "10"], capsys)
     assert code == 0 and out.strip() == f"closed #{second}"
     code, out, _ = run(["--db", dbp, "wo", "list", "--open"], capsys)
-    lines = out.strip().splitlines()
-    assert code == 0 and len(lines) == 2 and lines[1].split()[0] == str(first)
+    listed = [line.split()[0] for line in out.strip().splitlines()[1:]]
+    assert code == 0 and str(first) in listed and str(second) not in listed
     code, out, _ = run(["--db", dbp, "wo", "list", "--csv"], capsys)
     rows = list(csv.DictReader(io.StringIO(out)))
     by_number = {int(r["Number"]): r for r in rows}
@@ -47,6 +47,7 @@ def test_work_order_round_trip(tmp_path, capsys):
 def test_wo_refusals_are_one_line(tmp_path, capsys):
     dbp = str(tmp_path / "d.sqlite")
     run(["--db", dbp, "demo", "--assets", "30", "--seed", "3"], capsys)
+    before = run(["--db", dbp, "wo", "list", "--csv"], capsys)[1]
     cases = [
         (["wo", "new", "--requester", "E10000", "--category", "plumbing", "--summary", "x"],
          "Unknown category"),
@@ -55,17 +56,35 @@ def test_wo_refusals_are_one_line(tmp_path, capsys):
         (["wo", "new", "--asset", "QM-999999", "--requester", "E10000", "--category", "repair",
           "--summary", "x"], "No asset has the tag"),
         (["wo", "new", "--category", "repair", "--summary", "x"], "Who asked"),
-        (["wo", "show", "42"], "No work order #42"),
-        (["wo", "note", "42", "x"], "No work order #42"),
-        (["wo", "close", "42", "--resolution", "x"], "No work order #42"),
+        (["wo", "show", "4242"], "No work order #4242"),
+        (["wo", "note", "4242", "x"], "No work order #4242"),
+        (["wo", "close", "4242", "--resolution", "x"], "No work order #4242"),
     ]
     for args, message in cases:
         code, out, err = run(["--db", dbp, *args], capsys)
         assert code == 1 and err.startswith("error: ") and message in err, (args, err)
         assert len(err.strip().splitlines()) == 1
-    code, out, _ = run(["--db", dbp, "wo", "list"], capsys)
-    assert out.strip() == "no work orders"
     code, out, err = run(["--db", dbp, "wo", "new", "--requester", "E10000", "--category",
                           "repair", "--summary", "ok", "--follow-up", "2027-02-30"], capsys)
     assert code == 1 and "error:" in err
+    assert run(["--db", dbp, "wo", "list", "--csv"], capsys)[1] == before  # nothing written
+
+
+def test_empty_list_says_so(tmp_path, capsys):
+    dbp = str(tmp_path / "d.sqlite")
     assert run(["--db", dbp, "wo", "list"], capsys)[1].strip() == "no work orders"
+    assert run(["--db", dbp, "wo", "list", "--open"], capsys)[1].strip() == "no open work orders"
+
+
+def test_demo_has_a_year_of_work_orders(tmp_path, capsys):
+    import datetime as dt
+    dbp = str(tmp_path / "d.sqlite")
+    run(["--db", dbp, "demo", "--assets", "700", "--seed", "5"], capsys)
+    rows = list(csv.DictReader(io.StringIO(run(["--db", dbp, "wo", "list", "--csv"], capsys)[1])))
+    assert len(rows) >= 100
+    opened = sorted(dt.date.fromisoformat(r["Opened"]) for r in rows)
+    assert (opened[-1] - opened[0]).days > 250
+    assert {r["Category"] for r in rows} == {"Repair", "Install", "Move", "Account", "Other"}
+    assert sum(int(r["Minutes"]) for r in rows) > 0
+    assert any(r["Status"] == "Closed" for r in rows) and any(r["Status"] != "Closed" for r in rows)
+    assert rows[-1]["Number"] == "1" and rows[-1]["Status"] != "Closed"  # README notes #1

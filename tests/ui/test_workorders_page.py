@@ -185,3 +185,14 @@ def test_open_asset_and_asset_page_context_action(qtbot, page, data, monkeypatch
     assert act.isEnabled()
     act.trigger()
     assert seen == [(data["asset"].id, "tester")]
+
+
+def test_asset_editor_lists_its_work_orders(qtbot, data):
+    from ui.dialogs.asset_editor import AssetEditor
+    ed = AssetEditor(data["asset"].id)
+    qtbot.addWidget(ed)
+    t = ed.work_orders_table
+    rows = [[t.item(r, c).text() if t.item(r, c) else "" for c in range(t.columnCount())]
+            for r in range(t.rowCount())]
+    assert rows == [[f"#{data['mine'].id}", dt.date.today().isoformat(), "New", "Repair",
+                     "Keyboard sticks", ""]]
