@@ -94,12 +94,12 @@ def erate_retain_until(funding_year: int, n: int | None = None) -> dt.date:
     return dt.date(funding_year + 1 + (n or years("erate")), 6, 30)
 
 
-def _erate_held(today: dt.date):
+def erate_held(today: dt.date):
     """Assets whose E-Rate records are still kept (an expression on Asset)."""
-    # retain until June 30 of FY + 1 + N >= today  <=>  FY >= today.year - 1 - N
-    # (and, before July, one more year still counts).
+    # Kept while June 30 of FY + 1 + N is today or later: through June 30
+    # that is FY >= year - 1 - N, after it FY >= year - N.
     n = years("erate")
-    oldest_kept = today.year - 1 - n - (1 if today <= dt.date(today.year, 6, 30) else 0)
+    oldest_kept = today.year - n - (1 if today <= dt.date(today.year, 6, 30) else 0)
     return Asset.erate_funding_year.is_null(False) & (Asset.erate_funding_year >= oldest_kept)
 
 
@@ -129,7 +129,7 @@ def preview(today: dt.date | None = None) -> list[Due]:
     old = (Asset.select(Asset.id, Asset.tag, Asset.erate_funding_year)
            .where((Asset.status == "disposed") & Asset.disposal_date.is_null(False)
                   & (Asset.disposal_date < cutoff)).order_by(Asset.tag_key))
-    held_ids = {i for (i,) in Asset.select(Asset.id).where(_erate_held(today)).tuples()}
+    held_ids = {i for (i,) in Asset.select(Asset.id).where(erate_held(today)).tuples()}
     for aid, tag, fy in old.tuples():
         if aid in held_ids:
             due.held.append(f"{tag} (E-Rate FY{fy}: kept until "
@@ -178,7 +178,7 @@ def preview(today: dt.date | None = None) -> list[Due]:
     n = years("history")
     due = Due("history", RULE_BY_KEY["history"].title, RULE_BY_KEY["history"].reason, n)
     cutoff_at = dt.datetime.combine(_years_before(today, n), dt.time.min)
-    kept = Asset.select(Asset.id).where(_erate_held(today))
+    kept = Asset.select(Asset.id).where(erate_held(today))
     due.ids = [i for (i,) in HistoryEntry.select(HistoryEntry.id).where(
         (HistoryEntry.at < cutoff_at)
         & ~((HistoryEntry.entity == "asset") & HistoryEntry.entity_id.in_(kept))).tuples()]

@@ -122,3 +122,17 @@ def test_cli_preview_and_purge_writes_certificate_and_backup(tmp_path, capsys, m
                            (s["old"].id,)).fetchone()[0] == 1
     finally:
         con.close()
+
+
+@pytest.mark.parametrize("today, fy, held", [
+    (dt.date(2026, 12, 6), 2016, True),    # kept until 2027-06-30
+    (dt.date(2026, 12, 6), 2015, False),   # kept until 2026-06-30: past
+    (dt.date(2026, 6, 30), 2015, True),    # its last day
+    (dt.date(2026, 7, 1), 2015, False),
+])
+def test_erate_retention_boundary(db, today, fy, held):
+    d = district()
+    a = asset(d, funding_type="erate", erate_frn="2599012345", erate_funding_year=fy)
+    assert (retention.erate_retain_until(fy) >= today) is held
+    found = Asset.select().where(retention.erate_held(today) & (Asset.id == a.id)).exists()
+    assert found is held

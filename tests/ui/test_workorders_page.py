@@ -196,3 +196,13 @@ def test_asset_editor_lists_its_work_orders(qtbot, data):
             for r in range(t.rowCount())]
     assert rows == [[f"#{data['mine'].id}", dt.date.today().isoformat(), "New", "Repair",
                      "Keyboard sticks", ""]]
+
+
+def test_scanning_a_tag_opens_a_work_order_for_it(page, data, monkeypatch):
+    from ui.dialogs import work_orders as dialogs
+    seen = []
+    monkeypatch.setattr(dialogs.WorkOrderDialog, "exec",
+                        lambda self: seen.append(self.asset.resolved) or QDialog.Rejected)
+    assert page.handle_scan(data["asset"].tag.lower())
+    assert seen == [data["asset"].id]
+    assert not page.handle_scan("NOT-A-TAG")

@@ -80,6 +80,16 @@ class Page(ListPage):
                          .where(WorkOrder.id == number).scalar())
         self.open_asset_action.setEnabled(has_asset)
 
+    def handle_scan(self, code: str) -> bool:
+        """An asset's tag scanned here opens a new work order for it."""
+        from app.services import assets as asset_svc
+        asset_id = asset_svc.lookup_tag(code)
+        if asset_id is None:
+            return False
+        if WorkOrderDialog(None, self, asset_id=asset_id).exec():
+            self.list.apply()
+        return True
+
     def apply_filters(self, filters: dict) -> None:
         self.clear_filters()
         self.list.set_filter("assignee", current_user())
