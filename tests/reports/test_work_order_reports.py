@@ -116,7 +116,7 @@ def test_utilization_loans_days_out_and_idle(db, tmp_path):
     devices = {r[0]: r for r in doc.sections[1].tables[0].rows}
     assert devices[busy.tag][4:6] == (2, 10 + 5)
     assert abs(devices[busy.tag][6] - 15 / 365) < 0.001
-    idle_tags = column(doc.sections[2].tables[0], "Tag")
+    idle_tags = column(doc.sections[3].tables[0], "Tag")
     assert idle.tag in idle_tags and fresh.tag not in idle_tags and held.tag not in idle_tags
     assert busy.tag not in idle_tags
     files = write_all("utilization", tmp_path)
@@ -124,6 +124,18 @@ def test_utilization_loans_days_out_and_idle(db, tmp_path):
     rows = list(csv.DictReader(files["csv"].open(encoding="utf-8-sig")))
     assert {r["Tag"]: r["Days out"] for r in rows}[busy.tag] == "15"
     assert get("utilization").build(ReportParams(site=d["other"].name)).sections[1].tables[0].rows == []
+
+
+def test_utilization_lab_and_cart_use(db):
+    d = district()
+    a, b = asset(d), asset(d)
+    for x in (a, b):
+        assets.check_out(x.id, location_id=d["r2"].id)
+    Loan.update(out_at=_at(9)).where(Loan.asset == a.id).execute()
+    Loan.update(out_at=_at(4)).where(Loan.asset == b.id).execute()
+    doc = build("utilization")
+    rooms = doc.sections[2].tables[0].rows
+    assert rooms == [(d["site"].name, d["r2"].name, 2, 2, 10 + 5)]
 
 
 def test_days_covered_counts_overlaps_once():
