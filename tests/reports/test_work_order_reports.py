@@ -74,7 +74,8 @@ def test_work_in_progress_by_age_and_status(db, tmp_path):
     assert [int(r["No."]) for r in rows] == [w["old"].id, w["mid"].id, w["new"].id]
 
 
-def test_time_spent_by_category_site_and_technician(db, tmp_path):
+def test_time_spent_by_category_site_and_technician(db, tmp_path, monkeypatch):
+    monkeypatch.setenv("QM_USER", "tester")  # the technician the notes record
     d = district()
     _work(d)
     doc = build("time-spent")

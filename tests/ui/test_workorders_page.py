@@ -17,6 +17,7 @@ from tests.app.factories import asset, district
 
 @pytest.fixture(autouse=True)
 def boxes(tmp_path, monkeypatch):
+    monkeypatch.setenv("QM_USER", "tester")  # "My open" is the current user's
     QSettings.setDefaultFormat(QSettings.IniFormat)
     QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "qsettings"))
     shown = []
