@@ -207,3 +207,15 @@ def test_scanning_a_tag_opens_a_work_order_for_it(page, data, monkeypatch):
     assert page.handle_scan(data["asset"].tag.lower())
     assert seen == [data["asset"].id]
     assert not page.handle_scan("NOT-A-TAG")
+
+
+def test_people_panel_lists_what_they_asked_for(qtbot, data):
+    from ui.pages.people import PersonPanel
+    panel = PersonPanel()
+    qtbot.addWidget(panel)
+    panel.show_person(data["d"]["staff"].id)
+    t = panel.work_orders
+    assert [t.item(r, 0).text() for r in range(t.rowCount())] == [f"#{data['mine'].id}"]
+    assert t.item(0, 2).text() == "New" and t.item(0, 3).text() == "Keyboard sticks"
+    panel.show_person(None)
+    assert t.rowCount() == 0
