@@ -17,6 +17,7 @@ examples:
   quartermaster wo list --open
   quartermaster wo list --csv > workorders.csv
   quartermaster wo note 12 "Reseated the RAM" --minutes 20
+  quartermaster wo repair 12 --vendor "Vector Repair Depot" --ticket RMA-5521
   quartermaster wo close 12 --resolution "Replaced the display cable"
 """
 
@@ -60,6 +61,12 @@ def register(sub) -> None:
                    help="new status (in_progress, waiting_vendor, waiting_parts, "
                         "waiting_user, resolved)")
     t.set_defaults(func=run_note)
+
+    r = ss.add_parser("repair", help="send its asset to a vendor: a repair opened and linked")
+    r.add_argument("number", metavar="N")
+    r.add_argument("--vendor", metavar="NAME", help="the vendor (a supplier's name)")
+    r.add_argument("--ticket", metavar="T", help="RMA or ticket number")
+    r.set_defaults(func=run_repair)
 
     c = ss.add_parser("close", help="close with what was done")
     c.add_argument("number", metavar="N")
@@ -139,6 +146,23 @@ def run_note(args) -> int:
     wo = workorders.get(args.number)
     print(f"noted on #{wo.id}; {workorders.minutes_spent(wo.id)} min in all; "
           f"status {workorders.details(wo.id)['status']}")
+    return 0
+
+
+def run_repair(args) -> int:
+    import peewee as pw
+
+    from app.models import Supplier
+    from app.services import workorders
+    from app.services.errors import NotFound
+    vendor_id = None
+    if args.vendor:
+        vendor = Supplier.get_or_none(pw.fn.LOWER(Supplier.name) == args.vendor.strip().lower())
+        if vendor is None:
+            raise NotFound(f"No supplier called {args.vendor.strip()!r}.")
+        vendor_id = vendor.id
+    repair = workorders.send_to_repair(args.number, vendor_id=vendor_id, ticket=args.ticket)
+    print(f"repair {repair.id} opened for #{workorders.get(args.number).id}; waiting on vendor")
     return 0
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 import peewee as pw
 
 from app.models import Asset, Location, Person, Repair, Site, WorkOrder, WorkOrderNote
-from app.models.common import (OPEN_WORK_ORDER_STATUSES, WORK_ORDER_CATEGORIES,
-                               WORK_ORDER_PRIORITIES, WORK_ORDER_STATUSES, utcnow)
+from app.models.common import (OPEN_REPAIR_STATUSES, OPEN_WORK_ORDER_STATUSES,
+                               WORK_ORDER_CATEGORIES, WORK_ORDER_PRIORITIES, WORK_ORDER_STATUSES,
+                               utcnow)
 from app.services import history
 from app.services.base import who, writes
 from app.services.errors import Conflict, NotFound, StaleEdit, ValidationError
@@ -314,6 +315,26 @@ def add_note(number: int, text: str, minutes=0, status: str | None = None,
         wo.updated_at = utcnow()
         wo.save()
     return note
+
+
+@writes
+def send_to_repair(number: int, vendor_id: int | None = None, ticket: str | None = None,
+                   by: str | None = None) -> Repair:
+    """The work order's asset goes to a vendor: a repair opened (as on the
+    Repairs page) and linked, the work order waiting on the vendor — together."""
+    from app.services import repairs
+    wo = _locked(number)
+    if not is_open(wo):
+        raise Conflict(f"Work order #{wo.id} is closed; reopen it first.")
+    if not wo.asset_id:
+        raise ValidationError(f"Work order #{wo.id} names no asset to send for repair.",
+                              field="asset_id")
+    if wo.repair_id and Repair.get_by_id(wo.repair_id).status in OPEN_REPAIR_STATUSES:
+        raise Conflict(f"Work order #{wo.id} already has an open repair.")
+    problem = wo.summary + (f"\n{wo.description}" if wo.description else "")
+    repair = repairs.open_repair(wo.asset_id, problem, vendor_id=vendor_id, ticket=ticket, by=by)
+    update(wo.id, {"repair_id": repair.id, "status": "waiting_vendor"}, by=by)
+    return repair
 
 
 @writes

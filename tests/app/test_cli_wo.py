@@ -16,7 +16,12 @@ def run(args, capsys):
 def test_work_order_round_trip(tmp_path, capsys):
     dbp = str(tmp_path / "d.sqlite")
     assert run(["--db", dbp, "demo", "--assets", "60", "--seed", "3"], capsys)[0] == 0
-    code, out, err = run(["--db", dbp, "wo", "new", "--asset", "qm-000005", "--requester",
+    import sqlite3
+    con = sqlite3.connect(dbp)
+    tag = con.execute("SELECT tag FROM asset WHERE status IN ('ready', 'deployed') "
+                      "ORDER BY id LIMIT 1").fetchone()[0]
+    con.close()
+    code, out, err = run(["--db", dbp, "wo", "new", "--asset", tag.lower(), "--requester",
                           "E10000", "--category", "repair", "--summary", "No video"], capsys)
     assert code == 0, err
     first = int(out.strip())
@@ -37,11 +42,18 @@ def test_work_order_round_trip(tmp_path, capsys):
     code, out, _ = run(["--db", dbp, "wo", "list", "--csv"], capsys)
     rows = list(csv.DictReader(io.StringIO(out)))
     by_number = {int(r["Number"]): r for r in rows}
-    assert by_number[first]["Asset"] == "QM-000005" and by_number[first]["Minutes"] == "25"
+    assert by_number[first]["Asset"] == tag and by_number[first]["Minutes"] == "25"
     assert by_number[second]["Status"] == "Closed" and by_number[second]["Priority"] == "High"
     assert by_number[second]["Requester"] == "Maria Lopez (555-0142)"
+    code, out, err = run(["--db", dbp, "wo", "repair", str(first), "--vendor",
+                          "vector repair depot", "--ticket", "RMA-1"], capsys)
+    assert code == 0 and "waiting on vendor" in out, err
+    code, out, err = run(["--db", dbp, "wo", "repair", str(first), "--vendor", "Nobody Inc"],
+                         capsys)
+    assert code == 1 and "No supplier called 'Nobody Inc'" in err
     code, out, _ = run(["--db", dbp, "wo", "show", f"#{first}"], capsys)
-    assert code == 0 and "QM-000005" in out and "Reseated cable" in out and "25 min" in out
+    assert code == 0 and tag in out and "Reseated cable" in out and "25 min" in out
+    assert "Waiting on vendor" in out and "Repair" in out
 
 
 def test_wo_refusals_are_one_line(tmp_path, capsys):

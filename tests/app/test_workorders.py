@@ -116,3 +116,31 @@ def test_unknown_numbers(db):
         workorders.get(99)
     with pytest.raises(NotFound, match="not a work order number"):
         workorders.get("abc")
+
+
+def test_send_to_repair_opens_and_links_a_repair_in_one_go(db):
+    from app.models import Repair
+    from app.services import assets, catalog
+    d = district()
+    a = asset(d)
+    vendor = catalog.create_supplier("Vector Repair Depot")
+    wo = workorders.create({"asset_id": a.id, "requester_id": d["staff"].id,
+                            "summary": "Screen dead", "category": "repair"})
+    r = workorders.send_to_repair(wo.id, vendor_id=vendor.id, ticket="RMA77")
+    got = workorders.get(wo.id)
+    assert (got.repair_id, got.status) == (r.id, "waiting_vendor")
+    assert (r.vendor_id, r.ticket, r.problem) == (vendor.id, "RMA77", "Screen dead")
+    assert assets.get(a.id).status == "in_repair"
+    with pytest.raises(Conflict, match="already has an open repair"):
+        workorders.send_to_repair(wo.id)
+    no_asset = workorders.create({"requester_id": d["staff"].id, "summary": "Password"})
+    with pytest.raises(ValidationError, match="names no asset"):
+        workorders.send_to_repair(no_asset.id)
+    # A refusal from the repair side leaves the work order as it was.
+    retired = asset(d)
+    assets.retire(retired.id)
+    wo2 = workorders.create({"asset_id": retired.id, "requester_id": d["staff"].id,
+                             "summary": "Old one"})
+    with pytest.raises(Conflict, match="cannot go in for repair"):
+        workorders.send_to_repair(wo2.id)
+    assert workorders.get(wo2.id).status == "new" and Repair.select().count() == 1

@@ -219,3 +219,23 @@ def test_people_panel_lists_what_they_asked_for(qtbot, data):
     assert t.item(0, 2).text() == "New" and t.item(0, 3).text() == "Keyboard sticks"
     panel.show_person(None)
     assert t.rowCount() == 0
+
+
+def test_send_to_vendor_from_the_context_menu(page, data, monkeypatch):
+    from app.services import catalog
+    from ui.dialogs import work_orders as dialogs
+    vendor = catalog.create_supplier("Vector Repair Depot")
+
+    def send_exec(self):
+        self.widgets["vendor_id"].setCurrentIndex(self.widgets["vendor_id"].findData(vendor.id))
+        self.widgets["ticket"].setText("RMA5")
+        self.submit()
+        return self.result()
+    monkeypatch.setattr(dialogs.SendToRepairDialog, "exec", send_exec)
+    select(page, data["other"].id)
+    assert not page.repair_action.isEnabled()  # no asset
+    select(page, data["mine"].id)
+    assert page.repair_action.isEnabled()
+    page.repair_action.trigger()
+    got = workorders.details(data["mine"].id)
+    assert got["status_key"] == "waiting_vendor" and got["repair_id"]

@@ -194,3 +194,25 @@ class CloseDialog(FormDialog):
     def apply(self):
         return workorders.close(self.number, self.value("resolution"),
                                 minutes=self.value("minutes"))
+
+
+class SendToRepairDialog(FormDialog):
+    """The work order's asset to a vendor: a repair opened and linked."""
+
+    CHANGES = Changes.WORKORDERS | Changes.REPAIRS | Changes.ASSETS
+
+    def __init__(self, number: int, parent: QWidget | None = None):
+        self.TITLE = f"Send work order #{number} to a vendor"
+        super().__init__(parent)
+        self.number = number
+        from app.models import Supplier
+        vendor = QComboBox()
+        vendor.addItem("(no vendor yet)", None)
+        for name, sid in Supplier.select(Supplier.name, Supplier.id).order_by(Supplier.name).tuples():
+            vendor.addItem(name, sid)
+        self.add_field("vendor_id", "Vendor", vendor)
+        self.add_field("ticket", "RMA / ticket")
+
+    def apply(self):
+        return workorders.send_to_repair(self.number, vendor_id=self.value("vendor_id"),
+                                         ticket=self.value("ticket"))

@@ -6,7 +6,8 @@ from app.models import Site, WorkOrder
 from app.models.common import WORK_ORDER_CATEGORIES
 from app.services.base import current_user
 from ui.dialogs.asset_editor import open_asset
-from ui.dialogs.work_orders import CloseDialog, NoteDialog, WorkOrderDialog
+from ui.dialogs.work_orders import (CloseDialog, NoteDialog, SendToRepairDialog,
+                                    WorkOrderDialog)
 from ui.ops import Changes
 from ui.pages._base import ListPage
 
@@ -20,7 +21,8 @@ VIEWS = [("My open", "mine"), ("Open", "open"), ("Overdue follow-ups", "overdue"
 
 
 class Page(ListPage):
-    CHANGES = Changes.WORKORDERS | Changes.ASSETS | Changes.PEOPLE | Changes.LOCATIONS
+    CHANGES = (Changes.WORKORDERS | Changes.ASSETS | Changes.PEOPLE | Changes.LOCATIONS
+               | Changes.REPAIRS)
     KIND = "workorders"
     TITLE = "Work orders"
     SEARCH_HINT = "Search summary, requester, tag, site, assignee…"
@@ -38,6 +40,9 @@ class Page(ListPage):
         self.add_action("Edit", self.edit, "F2", needs="one")
         self.add_action("Add note", self.add_note, "Ctrl+M", needs="one")
         self.add_action("Close", self.close_work_order, None, needs="one")
+        self.repair_action = self.add_action("Send to vendor…", self.send_to_repair, None,
+                                             needs="one", button=False,
+                                             tip="Open a vendor repair for its asset, linked")
         self.open_asset_action = self.add_action("Open asset", self.open_asset, None, needs="one")
         self.update_actions()
 
@@ -64,6 +69,11 @@ class Page(ListPage):
         if number and CloseDialog(number, self).exec():
             self.list.apply()
 
+    def send_to_repair(self) -> None:
+        number = self.list.current_id()
+        if number and SendToRepairDialog(number, self).exec():
+            self.list.apply()
+
     def open_asset(self) -> None:
         number = self.list.current_id()
         asset_id = WorkOrder.select(WorkOrder.asset).where(WorkOrder.id == number).scalar() \
@@ -79,6 +89,7 @@ class Page(ListPage):
         has_asset = bool(number and WorkOrder.select(WorkOrder.asset)
                          .where(WorkOrder.id == number).scalar())
         self.open_asset_action.setEnabled(has_asset)
+        self.repair_action.setEnabled(has_asset)
 
     def handle_scan(self, code: str) -> bool:
         """An asset's tag scanned here opens a new work order for it."""
