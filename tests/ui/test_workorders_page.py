@@ -65,8 +65,16 @@ def button(page, text) -> QToolButton:
 
 
 def select(page, number) -> None:
+    """Select one row once the list has settled (its pages of rows arrive on
+    the next event-loop turns), and check it took."""
+    from PySide6.QtWidgets import QApplication
+    QApplication.processEvents()
+    # selectRow extends the selection when Qt believes Ctrl is held (a key
+    # state another test's synthetic events can leave behind).
+    page.list.table.clearSelection()
     page.list.select_id(number)
     page.update_actions()
+    assert page.list.selected_ids() == [number]
 
 
 def test_views_by_state_site_and_follow_up(page, data):

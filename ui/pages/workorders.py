@@ -85,7 +85,8 @@ class Page(ListPage):
         super().update_actions()
         if getattr(self, "open_asset_action", None) is None:  # still building
             return
-        number = self.list.current_id() if len(self.list.selected_ids()) == 1 else None
+        ids = self.list.selected_ids()
+        number = ids[0] if len(ids) == 1 else None
         has_asset = bool(number and WorkOrder.select(WorkOrder.asset)
                          .where(WorkOrder.id == number).scalar())
         self.open_asset_action.setEnabled(has_asset)
