@@ -818,9 +818,100 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
         cur.executemany(f"UPDATE supply SET on_hand = {p} WHERE id = {p}",
                         [(v, k) for k, v in totals.items()])
         counts["supplies"], counts["stock_moves"] = len(SUPPLIES), len(moves)
+        step("Work orders", 9)
+        counts["work_orders"] = _work_orders(random.Random(seed * 7919 + 1), today, user, plans,
+                                             tag_id, prefix, digits, staff, students_by_site,
+                                             site_ids, assets)
         history.record("demo", 0, "create", new=f"{assets} assets, seed {seed}", by=user)
         step("Done", 10)
     return counts
+
+
+WO_SUMMARIES = {
+    "repair": ["Chromebook will not charge", "Cracked screen", "Projector shows no picture",
+               "Printer jams on every page", "Keyboard keys missing", "Document camera flickers",
+               "Laptop overheats and shuts down", "No sound from classroom speakers"],
+    "install": ["Install GeoGebra on the math lab", "Set up new interactive display",
+                "Install testing browser on the cart", "Add a printer to the front office",
+                "Image 30 new Chromebooks"],
+    "move": ["Move teacher's computer to Room 214", "Move the library cart to the gym",
+             "Relocate printer for the counselling office"],
+    "account": ["Parent portal password reset", "Student cannot sign in to Google",
+                "New staff account and email", "Reset voicemail PIN"],
+    "other": ["Wi-Fi slow in the portables", "Request for a loaner hotspot",
+              "Question about the device agreement"],
+}
+WO_NOTES = ["Called the requester; will visit after lunch", "Reseated the cables and tested",
+            "Ordered the part from the vendor", "Reimaged and re-enrolled",
+            "Waiting for the teacher to be out of class", "Tested with the requester; working", "Replaced the power adapter",
+            "Updated firmware and drivers"]
+
+
+def _work_orders(rng: random.Random, today: dt.date, user: str, plans, tag_id, prefix, digits,
+                 staff, students_by_site, site_ids, n_assets: int) -> int:
+    """A year of work orders: mostly repairs and accounts, notes with time
+    spent, the old ones closed. #1 is a long-running project still open."""
+    from app.services.tags import format_tag
+    if not staff:
+        return 0
+    by_site: dict[int, list[int]] = {}
+    for num, _cat, status, site_id, _day in plans:
+        if status not in ("disposed", "retired") and site_id:
+            by_site.setdefault(site_id, []).append(tag_id[format_tag(num, prefix, digits)])
+    weights = [("repair", 45), ("account", 20), ("install", 15), ("move", 10), ("other", 10)]
+    cats = [c for c, w in weights for _ in range(w)]
+    n = max(20, n_assets // 7)
+    orders, notes = [], []
+    first_site = next(iter(site_ids.values()))
+    opened_first = dt.datetime.combine(today - dt.timedelta(days=200), dt.time(9, 30))
+    orders.append(("Replace the Wi-Fi access points in the gym", "repair", "normal",
+                   "waiting_vendor", staff[0][0], None, None, first_site, None, user,
+                   today + dt.timedelta(days=5), None, opened_first, None, user, opened_first, 1))
+    notes.append((0, "Quote requested from the network vendor", 30, user,
+                  opened_first + dt.timedelta(days=1)))
+    for _ in range(n):
+        cat = rng.choice(cats)
+        age = int(rng.triangular(0, 365, 20))
+        opened = dt.datetime.combine(today - dt.timedelta(days=age),
+                                     dt.time(rng.randint(7, 16), rng.choice((0, 15, 30, 45))))
+        parent = cat == "account" and rng.random() < 0.4
+        person = rng.choice(staff)
+        if not parent and cat in ("repair", "account") and rng.random() < 0.3:
+            pool = students_by_site.get(person[5]) or []
+            person = rng.choice(pool) if pool else person
+        site = person[5]
+        asset = rng.choice(by_site[site]) if cat == "repair" and by_site.get(site) else None
+        if age > 30 or (age > 3 and rng.random() < 0.7):
+            status = "closed"
+        else:
+            status = rng.choice(["new", "in_progress", "in_progress", "waiting_parts",
+                                 "waiting_user", "waiting_vendor", "resolved"])
+        idx = len(orders)
+        visits = rng.randint(1, 3) if status != "new" else 0
+        at = opened
+        for _v in range(visits):
+            at = at + dt.timedelta(hours=rng.randint(2, 72))
+            notes.append((idx, rng.choice(WO_NOTES), rng.choice((10, 15, 20, 30, 45, 60, 90)), user,
+                          min(at, dt.datetime.combine(today, dt.time(17)))))
+        closed = min(at + dt.timedelta(hours=rng.randint(1, 48)),
+                     dt.datetime.combine(today, dt.time(17))) if status == "closed" else None
+        follow = (today + dt.timedelta(days=rng.randint(-5, 10))) if status not in (
+            "closed", "resolved") and rng.random() < 0.6 else None
+        orders.append((rng.choice(WO_SUMMARIES[cat]), cat,
+                       rng.choice(["low", "normal", "normal", "normal", "high", "urgent"]), status,
+                       None if parent else person[0],
+                       f"{rng.choice(FIRST)} {rng.choice(LAST)}" if parent else None,
+                       f"555-01{rng.randrange(100):02d}" if parent else None, site, asset, user,
+                       follow, "Fixed and tested with the requester" if closed else None, opened,
+                       closed, user, closed or at, 1))
+    insert_rows("work_order", ("summary", "category", "priority", "status", "requester_id",
+                               "requester_name", "requester_contact", "site_id", "asset_id",
+                               "assignee", "follow_up", "resolution", "opened_at", "closed_at",
+                               "created_by", "updated_at", "version"), orders)
+    ids = [r[0] for r in db.execute_sql("SELECT id FROM work_order ORDER BY id").fetchall()]
+    insert_rows("work_order_note", ("work_order_id", "text", "minutes", "by", "at"),
+                [(ids[i], text, mins, by, at) for i, text, mins, by, at in notes])
+    return len(orders)
 
 
 def _pg() -> bool:

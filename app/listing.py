@@ -1,6 +1,6 @@
 """Lists for the desktop's tables, sorted and filtered in SQL.
 
-A list is a kind (assets, people, locations, loans, repairs) with declared
+A list is a kind (assets, people, locations, loans, repairs, workorders) with declared
 columns. ``query_ids`` returns the ordered ids for a filter and a sort — the
 only thing a table keeps for all rows — and ``fetch_rows`` returns display
 rows for a page of ids. Both are lean ``.tuples()`` queries: at 100,000 assets
@@ -24,9 +24,10 @@ from typing import Callable
 import peewee as pw
 
 from app.models import (Asset, Category, HardwareModel, Loan, Location, Person, Repair, Site,
-                        Supplier)
-from app.models.common import (ASSET_STATUSES, FUNDING_TYPES, OPEN_REPAIR_STATUSES, PERSON_KINDS,
-                               REPAIR_STATUSES)
+                        Supplier, WorkOrder, WorkOrderNote)
+from app.models.common import (ASSET_STATUSES, FUNDING_TYPES, OPEN_REPAIR_STATUSES,
+                               OPEN_WORK_ORDER_STATUSES, PERSON_KINDS, REPAIR_STATUSES,
+                               WORK_ORDER_CATEGORIES, WORK_ORDER_PRIORITIES, WORK_ORDER_STATUSES)
 from app.services import settings
 from app.services.base import search_text
 from app.store import search
@@ -367,6 +368,86 @@ def _repair_rows(ids):
     return out
 
 
+# --- work orders ------------------------------------------------------------------
+
+# Urgent first when sorting by priority (the stored keys do not sort that way).
+_PRIORITY_RANK = pw.Case(WorkOrder.priority, [("urgent", 0), ("high", 1), ("normal", 2)], 3)
+
+WORK_ORDER_COLUMNS = (
+    Column("number", "No.", lambda: WorkOrder.id, 60, "right"),
+    Column("summary", "Summary", lambda: WorkOrder.summary, 240),
+    Column("category", "Category", lambda: WorkOrder.category, 90),
+    Column("priority", "Priority", lambda: _PRIORITY_RANK, 75),
+    Column("status", "Status", lambda: WorkOrder.status, 120),
+    Column("requester", "Requester",
+           lambda: pw.fn.COALESCE(Person.last_name, WorkOrder.requester_name), 160),
+    Column("site", "Site", lambda: Site.name, 150),
+    Column("asset", "Asset", lambda: Asset.tag_key, 100),
+    Column("assignee", "Assignee", lambda: WorkOrder.assignee, 100),
+    Column("opened", "Opened", lambda: WorkOrder.opened_at, 95),
+    Column("age", "Age (days)", lambda: WorkOrder.opened_at.desc(), 75, "right"),
+    Column("follow_up", "Follow-up", lambda: WorkOrder.follow_up, 95),
+    Column("minutes", "Time (min)", None, 80, "right", hidden=True),
+)
+
+
+def _work_order_join(query):
+    return (query.join(Person, pw.JOIN.LEFT_OUTER, on=(WorkOrder.requester == Person.id))
+            .join_from(WorkOrder, Site, pw.JOIN.LEFT_OUTER, on=(WorkOrder.site == Site.id))
+            .join_from(WorkOrder, Asset, pw.JOIN.LEFT_OUTER, on=(WorkOrder.asset == Asset.id)))
+
+
+def _work_order_where(filters: dict) -> list:
+    """``wo_state``: open, mine (open, assigned to ``assignee``), overdue
+    (open, follow-up date passed), closed (resolved or closed); absent = all."""
+    conds = []
+    state = filters.get("wo_state")
+    open_ = WorkOrder.status.in_(list(OPEN_WORK_ORDER_STATUSES))
+    if state in ("open", "mine", "overdue"):
+        conds.append(open_)
+    elif state == "closed":
+        conds.append(~open_)
+    if state == "mine":
+        conds.append(WorkOrder.assignee == (filters.get("assignee") or ""))
+    if state == "overdue":
+        conds.append(WorkOrder.follow_up < (filters.get("today") or dt.date.today()))
+    if filters.get("site_id"):
+        conds.append(WorkOrder.site == int(filters["site_id"]))
+    if filters.get("category"):
+        conds.append(WorkOrder.category == filters["category"])
+    if filters.get("asset_id"):
+        conds.append(WorkOrder.asset == int(filters["asset_id"]))
+    if filters.get("person_id"):
+        conds.append(WorkOrder.requester == int(filters["person_id"]))
+    for word in search.tokens(filters.get("search") or ""):
+        conds.append(_ilike_any(word, WorkOrder.summary, WorkOrder.requester_name,
+                                Person.last_name, Person.first_name, Asset.tag, Site.name,
+                                WorkOrder.assignee))
+    return conds
+
+
+def _work_order_rows(ids):
+    q = _work_order_join(WorkOrder.select(
+        WorkOrder.id, WorkOrder.summary, WorkOrder.category, WorkOrder.priority, WorkOrder.status,
+        Person.first_name, Person.last_name, WorkOrder.requester_name, Site.name, Asset.tag,
+        WorkOrder.assignee, WorkOrder.opened_at, WorkOrder.closed_at, WorkOrder.follow_up)
+    ).where(WorkOrder.id.in_(ids))
+    spent = dict(WorkOrderNote.select(WorkOrderNote.work_order, pw.fn.SUM(WorkOrderNote.minutes))
+                 .where(WorkOrderNote.work_order.in_(ids)).group_by(WorkOrderNote.work_order)
+                 .tuples())
+    today = dt.date.today()
+    out = {}
+    for (i, summary, cat, prio, status, first, last, rname, site, tag, assignee, opened, closed,
+         follow) in q.tuples():
+        end = _as_date(closed) if closed else today
+        out[i] = (i, (summary or "").replace("\n", " "), WORK_ORDER_CATEGORIES.get(cat, cat),
+                  WORK_ORDER_PRIORITIES.get(prio, prio), WORK_ORDER_STATUSES.get(status, status),
+                  f"{last}, {first}" if last else (rname or ""), site or "", tag or "",
+                  assignee or "", _date(opened), (end - _as_date(opened)).days if opened else None,
+                  _date(follow), int(spent.get(i) or 0))
+    return out
+
+
 # --- the table of kinds -----------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -391,6 +472,8 @@ KINDS = {
     "loans": Kind("loans", Loan, LOAN_COLUMNS, _loan_join, _loan_where, _loan_rows, "due"),
     "repairs": Kind("repairs", Repair, REPAIR_COLUMNS, _repair_join, _repair_where, _repair_rows,
                     "reported"),
+    "workorders": Kind("workorders", WorkOrder, WORK_ORDER_COLUMNS, _work_order_join,
+                       _work_order_where, _work_order_rows, "number"),
 }
 
 

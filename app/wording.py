@@ -8,7 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from app.models.common import ASSET_STATUSES, REPAIR_STATUSES, STOCKTAKE_VERDICTS
+from app.models.common import (ASSET_STATUSES, REPAIR_STATUSES, STOCKTAKE_VERDICTS,
+                               WORK_ORDER_STATUSES)
 from app.services.fields import LABELS as FIELD_LABELS
 
 # Stocktake sessions and loans have statuses that are not in a vocabulary table.
@@ -24,7 +25,7 @@ ACTION_LABELS = {
     "assign": "Seat assigned", "release": "Seat released", "move": "Seat moved",
     "reveal_key": "Product key shown", "reserve": "Tags reserved", "void": "Tag voided",
     "start": "Started", "close": "Closed", "reopen": "Reopened", "apply": "Applied",
-    "import": "Imported", "note": "Note",
+    "import": "Imported", "note": "Note", "work_order": "Work order",
     "export_keys": "Product keys exported", "restore": "Restored from a backup",
     "reset": "Reset",
 }
@@ -45,6 +46,7 @@ def plural(n: int, word: str, many: str | None = None) -> str:
 def count(n: int, kind: str) -> str:
     """``n`` of a kind of record named by its plural, as the lists and exports
     name them: count(1, "assets") → '1 asset', count(3, "people") → '3 people'."""
+    kind = {"workorders": "work orders"}.get(kind, kind)  # the list kind's key
     one = {"people": "person", "supplies": "supply", "boxes": "box"}.get(
         kind, kind[:-1] if kind.endswith("s") else kind)
     return plural(n, one, kind)
@@ -52,11 +54,12 @@ def count(n: int, kind: str) -> str:
 
 def status_label(status: str | None, kind: str = "asset") -> str:
     """A stored status as people read it: 'deployed' → 'Deployed', 'in_repair'
-    → 'In repair'. ``kind``: asset, repair or stocktake (verdicts); anything
+    → 'In repair'. ``kind``: asset, repair, work_order or stocktake (verdicts); anything
     unknown is given a capital and spaces, never shown raw."""
     if not status:
         return ""
-    table = {"repair": REPAIR_STATUSES, "stocktake": STOCKTAKE_VERDICTS}.get(kind, ASSET_STATUSES)
+    table = {"repair": REPAIR_STATUSES, "stocktake": STOCKTAKE_VERDICTS,
+             "work_order": WORK_ORDER_STATUSES}.get(kind, ASSET_STATUSES)
     label = table.get(status) or ASSET_STATUSES.get(status) or _OTHER_STATUSES.get(status)
     if label:
         return label

@@ -44,9 +44,12 @@ class Changes(enum.Flag):
     INTAKE = enum.auto()
     CATALOG = enum.auto()     # makers, models, categories, suppliers
     SETTINGS = enum.auto()
+    WORKORDERS = enum.auto()  # work orders and their notes
+    MEDIA = enum.auto()       # backup cartridges
     # Anything at all (a restore, an import, another workstation's change).
     ALL = (ASSETS | PEOPLE | LOCATIONS | LICENSES | SUPPLIES | LOANS | REPAIRS | STOCKTAKE
-           | INTAKE | CATALOG | SETTINGS)
+           | INTAKE | CATALOG | SETTINGS | WORKORDERS
+           | MEDIA)
 
 
 def announce(changes: Changes) -> None:

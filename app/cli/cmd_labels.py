@@ -21,21 +21,24 @@ what to label (one of):
   --supplies [ID ...]     supply bin labels with the item's barcode (default: all)
   --new N                 N blank labels with the next tag numbers, reserved so
                           nothing else takes them
+  --lto B [B ...]         LTO cartridge labels for these barcodes (e.g. A00120L8):
+                          Code 39 on LTO label stock unless told otherwise
 
 examples:
   quartermaster labels --tags QM-000101 QM-000102 -o labels.pdf
   quartermaster labels --query "room=LHS/Room 214" --start-at 7 -o room214.pdf
   quartermaster labels --new 30 --template zebra-2x1-203 -o tags.zpl --send ZebraGK420
   quartermaster labels --calibrate --template avery-5160 -o calibrate.pdf
+  quartermaster labels --lto A00120L8 A00121L8 A00122L8 -o lto.pdf
   quartermaster labels --set-offset 0.8 -0.5 --template avery-5160 --printer "Office HP"
 """
 
 
 def register(sub) -> None:
     p = sub.add_parser(
-        "labels", help="print asset, room, supply and blank-tag labels (PDF or ZPL)",
+        "labels", help="print asset, room, supply, blank-tag and LTO labels (PDF or ZPL)",
         usage="quartermaster labels (--tags T… | --query Q | --location L… | --locations |\n"
-              "                            --supplies [ID…] | --new N) [--template NAME]\n"
+              "                            --supplies [ID…] | --new N | --lto B…) [--template NAME]\n"
               "                            [--symbology code128|code39|qr|datamatrix|code128+qr] [--start-at N]\n"
               "                            [--copies C] [--lines KEYS] [--printer NAME]\n"
               "                            -o FILE.pdf|FILE.zpl [--send QUEUE]\n"
@@ -52,6 +55,7 @@ def register(sub) -> None:
     what.add_argument("--locations", action="store_true", help=argparse.SUPPRESS)
     what.add_argument("--supplies", nargs="*", metavar="ID", type=int, help=argparse.SUPPRESS)
     what.add_argument("--new", type=int, metavar="N", help=argparse.SUPPRESS)
+    what.add_argument("--lto", nargs="+", metavar="BARCODE", help=argparse.SUPPRESS)
     what.add_argument("--list-templates", action="store_true",
                       help="list the label templates (built-in and custom) and stop")
     what.add_argument("--calibrate", action="store_true",
@@ -63,9 +67,10 @@ def register(sub) -> None:
     p.add_argument("--template", metavar="NAME",
                    help="label stock (default: the setting, or zebra-2x1-203 for .zpl); "
                         "see --list-templates")
-    p.add_argument("--symbology", default="code128",
+    p.add_argument("--symbology", default=None,
                    choices=["code128", "code39", "qr", "datamatrix", "code128+qr"],
-                   help="barcode type (default code128; code128+qr puts both on each label)")
+                   help="barcode type (default code128, code39 for --lto; code128+qr puts "
+                        "both on each label)")
     p.add_argument("--start-at", type=int, default=1, metavar="N",
                    help="first free label on a partly used sheet, counted row by row from 1")
     p.add_argument("--copies", type=int, default=1, metavar="C", help="copies of each label")
@@ -98,7 +103,9 @@ def run(args) -> int:
     zpl = out.suffix.lower() == ".zpl"
     if out.suffix.lower() not in (".pdf", ".zpl"):
         raise CommandError("the output file ends in .pdf or .zpl")
-    template = labels.get_template(args.template or _default_template(zpl))
+    args.symbology = args.symbology or ("code39" if args.lto else "code128")
+    template = labels.get_template(args.template or
+                                   ("lto-ultrium" if args.lto and not zpl else _default_template(zpl)))
     if args.calibrate:
         if zpl:
             raise CommandError("the calibration page is a PDF")
@@ -144,6 +151,8 @@ def _kind(args) -> str:
         return "location"
     if args.supplies is not None:
         return "supply"
+    if args.lto:
+        return "lto"
     return "new" if args.new is not None else "asset"
 
 
@@ -182,8 +191,12 @@ def _items(args, labels) -> list:
         return labels.items_for_supplies(args.supplies or None)
     if args.new is not None:
         return labels.items_for_new_tags(args.new)
+    if args.lto:
+        from app.services import media
+        return [labels.LabelItem(code, {"tag": code})
+                for code in (media.check_barcode(b) for b in args.lto)]
     raise CommandError("say what to label: --tags, --query, --location, --locations, "
-                       "--supplies or --new (see --help)")
+                       "--supplies, --new or --lto (see --help)")
 
 
 def _list(labels) -> int:

@@ -3,16 +3,19 @@ from app.models.activity import (HistoryEntry, ImportMapping, IntakeItem, Intake
                                  Repair, Setting, StocktakeExpected, StocktakeScan,
                                  StocktakeSession, YearEndRun)
 from app.models.assets import Asset, TagRecord
+from app.models.media import BackupMedia
 from app.models.people import Person
 from app.models.places import Category, HardwareModel, Location, Manufacturer, Site, Supplier
 from app.models.stock import License, Seat, StockMove, Supply, SupplyFit
+from app.models.workorders import WorkOrder, WorkOrderNote
 
 # In dependency order: create_tables walks it forward, drops walk it back.
 ALL_MODELS = [
     Site, Location, Category, Manufacturer, HardwareModel, Supplier, Person,
     Asset, TagRecord, License, Seat, Supply, SupplyFit, StockMove,
     Loan, Repair, StocktakeSession, StocktakeExpected, StocktakeScan,
-    IntakeSession, IntakeItem, HistoryEntry, YearEndRun, Setting, ImportMapping,
+    IntakeSession, IntakeItem, HistoryEntry, YearEndRun, Setting, ImportMapping, WorkOrder,
+    WorkOrderNote, BackupMedia,
 ]
 
 __all__ = [m.__name__ for m in ALL_MODELS] + ["ALL_MODELS"]

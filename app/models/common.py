@@ -122,3 +122,31 @@ STOCKTAKE_VERDICTS = {
     "duplicate": "Duplicate scan",
     "room": "Room label",
 }
+
+WORK_ORDER_CATEGORIES = {
+    "repair": "Repair",
+    "install": "Install",
+    "move": "Move",
+    "account": "Account",
+    "other": "Other",
+}
+WORK_ORDER_PRIORITIES = {"low": "Low", "normal": "Normal", "high": "High", "urgent": "Urgent"}
+WORK_ORDER_STATUSES = {
+    "new": "New",
+    "in_progress": "In progress",
+    "waiting_vendor": "Waiting on vendor",
+    "waiting_parts": "Waiting on parts",
+    "waiting_user": "Waiting on user",
+    "resolved": "Resolved",
+    "closed": "Closed",
+}
+# Statuses of a work order still on someone's list.
+OPEN_WORK_ORDER_STATUSES = ("new", "in_progress", "waiting_vendor", "waiting_parts",
+                            "waiting_user")
+
+MEDIA_ROTATIONS = {"daily": "Daily (son)", "weekly": "Weekly (father)",
+                   "monthly": "Monthly (grandfather)"}
+# How long each rotation keeps what was written, by default (days).
+MEDIA_RETENTION_DAYS = {"daily": 7, "weekly": 35, "monthly": 365}
+MEDIA_LOCATIONS = {"drive": "In the drive", "onsite_safe": "On-site safe",
+                   "offsite_vault": "Off-site vault"}

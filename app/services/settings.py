@@ -30,6 +30,12 @@ DEFAULTS = {
     "scanner_repeat_ms": 2000,  # the same code again within this time is ignored
     "scanner_sounds": True,  # ok / attention / error sounds after a scan
     "scanner_volume": 100,  # per cent of the bundled sounds' loudness
+    # Records retention, in years (app.services.retention says why for each).
+    "retention_erate_years": 10,
+    "retention_disposed_assets_years": 5,
+    "retention_inactive_people_years": 3,
+    "retention_work_orders_years": 5,
+    "retention_history_years": 10,
 }
 SCANNER_INT_KEYS = ("scanner_min_length", "scanner_max_avg_gap_ms", "scanner_silence_ms",
                     "scanner_repeat_ms", "scanner_volume")
@@ -76,6 +82,9 @@ def _validate(key: str, value):
         if any(n not in TERMINATOR_NAMES for n in names):
             raise ValidationError("A scan ends with Enter, Tab, or (none ticked) silence.", field=key)
         return ",".join(n for n in TERMINATOR_NAMES if n in names)
+    if key.startswith("retention_") and key.endswith("_years"):
+        from app.services import retention
+        return retention.check_years(key[len("retention_"):-len("_years")], value)
     if key in ("capitalization_threshold", "inventory_threshold"):
         try:
             amount = Decimal(str(value))

@@ -155,6 +155,11 @@ def _step_8_database_rules(database: pw.Database) -> None:
     constraints.install(database)
     if isinstance(database, pw.PostgresqlDatabase):
         roles.install_server_rules(database)
+def _step_9_work_orders(database: pw.Database) -> None:
+    """Work orders and their notes thread, and backup media (a new database
+    has them from step 1)."""
+    from app.models import BackupMedia, WorkOrder, WorkOrderNote
+    database.create_tables([WorkOrder, WorkOrderNote, BackupMedia], safe=True)
 
 
 STEPS = [
@@ -166,6 +171,7 @@ STEPS = [
     (6, "intake item warnings, voided tags, label errors, stations", _step_6_intake_fields),
     (7, "effective dates, year-end runs, federal-award fields", _step_7_effective_dates),
     (8, "database-kept rules: constraints, server-written history", _step_8_database_rules),
+    (9, "work orders and backup media", _step_9_work_orders),
 ]
 LATEST = STEPS[-1][0]
 

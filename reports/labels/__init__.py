@@ -35,7 +35,7 @@ def default_lines(template, kind: str = "asset") -> tuple[str, ...]:
     """The lines shown by default: the template's for assets; room, supply-bin and
     blank-tag labels show their own (room name and site, item name and bin, org)."""
     t = get_template(template)
-    if kind == "asset":
+    if kind in ("asset", "lto"):  # an LTO label shows its barcode's text, as the drive reads it
         return t.lines
     small = t.label_h < 15 or (t.label_h < 22 and t.label_w < 40)
     if kind == "location":

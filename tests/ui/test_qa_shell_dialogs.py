@@ -107,8 +107,14 @@ def test_every_go_page_has_a_unique_shortcut_and_the_first_nine_stay(qtbot, wind
     everything = [a.shortcut().toString() for m in ("File", "Edit", "Go", "Help")
                   for a in _menu(window, m).actions() if not a.shortcut().isEmpty()]
     assert len(everything) == len(set(everything)), everything
-    first = {s.key: f"Ctrl+{i + 1}" for i, s in enumerate(window.specs[:9])}
-    assert {a.objectName()[3:]: a.shortcut().toString() for a in go[:9]} == first
+    # The nine pages that own Ctrl+1…9 keep them when a page is added between
+    # them (Work orders sits at order 85, before Stocktake: it takes a spare
+    # Ctrl+Shift digit and Stocktake stays on Ctrl+9).
+    from ui.main_window import GO_SHORTCUTS
+    first = {k: v for k, v in GO_SHORTCUTS.items() if "Shift" not in v}
+    assert len(first) == 9
+    have = {a.objectName()[3:]: a.shortcut().toString() for a in go}
+    assert {k: have[k] for k in first} == first
     for key in ("intake", "reports", "settings"):
         act = next(a for a in go if a.objectName() == f"go-{key}")
         act.trigger()

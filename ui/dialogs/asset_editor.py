@@ -145,8 +145,11 @@ class AssetEditor(QDialog):
         self.loans_table = self._table(("Out", "Borrower", "Due", "Returned", "Condition"))
         self.repairs_table = self._table(("Reported", "Problem", "Vendor", "Ticket", "Status", "Cost"))
         self.licenses_table = self._table(("Product", "Version", "Vendor", "Assigned"))
+        self.work_orders_table = self._table(("No.", "Opened", "Status", "Category", "Summary",
+                                              "Closed"))
         for title, table in (("History", self.history_table), ("Loans", self.loans_table),
-                             ("Repairs", self.repairs_table), ("Licenses", self.licenses_table)):
+                             ("Repairs", self.repairs_table), ("Licenses", self.licenses_table),
+                             ("Work orders", self.work_orders_table)):
             self.tabs.addTab(table, title)
         # A printer's page answers "what does it take, and how many do we have?"
         self.supplies_tab = QWidget()
@@ -461,6 +464,12 @@ class AssetEditor(QDialog):
                                      f["reorder_point"], f["to_order"] or "", f["bin"] or "")
                                     for f in fits])
         self.tabs.setTabVisible(self.supplies_index, bool(fits))
+        from app.services import workorders
+        _fill(self.work_orders_table, [(f"#{w.id}", display(w.opened_at.date()),
+                                        status_label(w.status, "work_order"),
+                                        w.category.capitalize(), w.summary,
+                                        display(w.closed_at.date() if w.closed_at else None))
+                                       for w in workorders.for_asset(asset_id)])
         lic = licenses.for_asset(asset_id)
         _fill(self.licenses_table, [(x.get("product", ""), x.get("version") or "",
                                      x.get("vendor") or "", display(x.get("assigned_at")))

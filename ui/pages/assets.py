@@ -51,6 +51,8 @@ class Page(ListPage):
         self.add_action("Check out", self.check_out, "Ctrl+O")
         self.add_action("Check in", self.check_in, "Ctrl+I", needs="none")
         self.add_action("Repair", self.open_repair, "Ctrl+R", needs="one")
+        self.add_action("New work order…", self.new_work_order, None, needs="one", button=False,
+                        tip="Open a work order for this asset")
         self.add_action("Retire", self.retire, "Delete")
         self.add_action("Dispose", self.dispose, None)
         self.add_action("Print labels", self.print_labels, "Ctrl+P")
@@ -167,6 +169,12 @@ class Page(ListPage):
         asset_id = self.list.current_id()
         if asset_id and asset_actions.RepairDialog(asset_id, self).exec():
             self.list.model.refresh_rows()
+
+    def new_work_order(self) -> None:
+        from ui.dialogs.work_orders import WorkOrderDialog
+        asset_id = self.list.current_id()
+        if asset_id:
+            WorkOrderDialog(None, self, asset_id=asset_id).exec()
 
     def retire(self) -> None:
         if asset_actions.retire_assets(self, self.selected_ids()):

@@ -33,6 +33,8 @@ class PersonPanel(QWidget):
         self.holding = _table(("Tag", "Name", "Status", "Serial"))
         self.holding.setObjectName("person-holdings")
         self.history = _table(("Tag", "Name", "Out", "Due", "Returned"))
+        self.work_orders = _table(("No.", "Opened", "Status", "Summary"))
+        self.work_orders.setObjectName("person-work-orders")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 0, 0, 0)
         lay.addWidget(self.title)
@@ -40,12 +42,15 @@ class PersonPanel(QWidget):
         lay.addWidget(self.holding, 1)
         lay.addWidget(QLabel("Loan history"))
         lay.addWidget(self.history, 1)
+        lay.addWidget(QLabel("Work orders they asked for"))
+        lay.addWidget(self.work_orders, 1)
 
     def show_person(self, person_id: int | None) -> None:
         if not person_id:
             self.title.setText("Select a person to see what they hold.")
             self.holding.setRowCount(0)
             self.history.setRowCount(0)
+            self.work_orders.setRowCount(0)
             return
         from app.models import Person
         p = Person.get_by_id(person_id)
@@ -58,10 +63,15 @@ class PersonPanel(QWidget):
                              for h in held])
         _fill(self.history, [(h["tag"], h["name"] or "", display(h["out_at"]), display(h["due"]),
                               display(h["returned_at"])) for h in people_svc.loan_history(person_id)])
+        from app.services import workorders
+        _fill(self.work_orders, [(f"#{w.id}", display(w.opened_at),
+                                  status_label(w.status, "work_order"), w.summary)
+                                 for w in workorders.for_person(person_id)])
 
 
 class Page(ListPage):
-    CHANGES = Changes.PEOPLE | Changes.LOANS | Changes.ASSETS  # who holds what
+    CHANGES = (Changes.PEOPLE | Changes.LOANS | Changes.ASSETS  # who holds what
+               | Changes.WORKORDERS)  # and what they asked for
     KIND = "people"
     TITLE = "People"
     SEARCH_HINT = "Search name, ID number, email…"

@@ -152,6 +152,10 @@ class Page(QWidget):
             backups.setObjectName("open-backups")
             backups.clicked.connect(self._backups)
             row.addWidget(backups)
+        purge = QPushButton("Retention and purge…")
+        purge.setObjectName("open-purge")
+        purge.clicked.connect(self._purge)
+        row.addWidget(purge)
         row.addStretch(1)
         d.addLayout(row)
 
@@ -352,6 +356,11 @@ class Page(QWidget):
     def _backups(self) -> None:
         from ui.dialogs.backups import open_backups_dialog
         open_backups_dialog(self)
+        self._show_backups()
+
+    def _purge(self) -> None:
+        from ui.dialogs.purge import open_purge_dialog
+        open_purge_dialog(self)
         self._show_backups()
 
     def _show_backups(self) -> None:

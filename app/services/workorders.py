@@ -1,0 +1,360 @@
+"""Work orders: open, change, note (with time spent), resolve and close a request.
+
+Every write is one transaction and leaves history on the work order (and, for
+an asset it names, a line on the asset's history too). ``clean`` is the one
+validation the dialog, the CLI and demo data go through.
+"""
+from __future__ import annotations
+
+import peewee as pw
+
+from app.models import Asset, Location, Person, Repair, Site, WorkOrder, WorkOrderNote
+from app.models.common import (OPEN_REPAIR_STATUSES, OPEN_WORK_ORDER_STATUSES,
+                               WORK_ORDER_CATEGORIES, WORK_ORDER_PRIORITIES, WORK_ORDER_STATUSES,
+                               utcnow)
+from app.services import history
+from app.services.base import who, writes
+from app.services.errors import Conflict, NotFound, StaleEdit, ValidationError
+from app.services.fields import clean_text, parse_date, parse_int
+from app.wording import status_label
+
+ENTITY = "work_order"
+# The fields ``create``/``update`` take; references by id.
+FIELDS = ("summary", "description", "category", "priority", "status", "requester_id",
+          "requester_name", "requester_contact", "site_id", "location_id", "asset_id",
+          "repair_id", "assignee", "follow_up")
+MAX_MINUTES = 24 * 60  # one note records at most a day's work
+
+
+# --- reading ----------------------------------------------------------------------
+
+def get(number: int | str) -> WorkOrder:
+    try:
+        n = int(str(number).strip().lstrip("#"))
+    except ValueError:
+        raise NotFound(f"{str(number).strip()!r} is not a work order number.") from None
+    wo = WorkOrder.get_or_none(WorkOrder.id == n)
+    if wo is None:
+        raise NotFound(f"No work order #{n}.")
+    return wo
+
+
+def is_open(wo: WorkOrder) -> bool:
+    return wo.status in OPEN_WORK_ORDER_STATUSES
+
+
+def notes(number: int) -> list[dict]:
+    """The thread, oldest first."""
+    return list(WorkOrderNote.select(WorkOrderNote.id, WorkOrderNote.text, WorkOrderNote.minutes,
+                                     WorkOrderNote.by, WorkOrderNote.at)
+                .where(WorkOrderNote.work_order == int(number))
+                .order_by(WorkOrderNote.at, WorkOrderNote.id).dicts())
+
+
+def minutes_spent(number: int) -> int:
+    return int(WorkOrderNote.select(pw.fn.COALESCE(pw.fn.SUM(WorkOrderNote.minutes), 0))
+               .where(WorkOrderNote.work_order == int(number)).scalar() or 0)
+
+
+def requester_text(wo: WorkOrder) -> str:
+    if wo.requester_id:
+        p = wo.requester
+        return f"{p.full_name} ({p.id_number})" if p.id_number else p.full_name
+    parts = [wo.requester_name or "", f"({wo.requester_contact})" if wo.requester_contact else ""]
+    return " ".join(x for x in parts if x)
+
+
+def details(number: int) -> dict:
+    """One work order as people read it (names, labels), with its thread."""
+    wo = get(number)
+    return {
+        "number": wo.id, "summary": wo.summary, "description": wo.description,
+        "category": WORK_ORDER_CATEGORIES.get(wo.category, wo.category),
+        "priority": WORK_ORDER_PRIORITIES.get(wo.priority, wo.priority),
+        "status": status_label(wo.status, "work_order"), "status_key": wo.status,
+        "requester": requester_text(wo),
+        "site": wo.site.name if wo.site_id else None,
+        "room": wo.location.name if wo.location_id else None,
+        "asset": f"{wo.asset.tag} {wo.asset.name or ''}".strip() if wo.asset_id else None,
+        "asset_tag": wo.asset.tag if wo.asset_id else None,
+        "repair_id": wo.repair_id, "assignee": wo.assignee, "follow_up": wo.follow_up,
+        "opened_at": wo.opened_at, "closed_at": wo.closed_at, "created_by": wo.created_by,
+        "resolution": wo.resolution, "minutes": minutes_spent(wo.id), "notes": notes(wo.id),
+    }
+
+
+def rows(open_only: bool = False) -> list[dict]:
+    """Every work order (newest first) for the CLI list and CSV."""
+    q = (WorkOrder.select(WorkOrder, Person, Site, Asset)
+         .join_from(WorkOrder, Person, pw.JOIN.LEFT_OUTER, on=(WorkOrder.requester == Person.id))
+         .join_from(WorkOrder, Site, pw.JOIN.LEFT_OUTER, on=(WorkOrder.site == Site.id))
+         .join_from(WorkOrder, Asset, pw.JOIN.LEFT_OUTER, on=(WorkOrder.asset == Asset.id))
+         .order_by(WorkOrder.id.desc()))
+    if open_only:
+        q = q.where(WorkOrder.status.in_(list(OPEN_WORK_ORDER_STATUSES)))
+    spent = dict(WorkOrderNote.select(WorkOrderNote.work_order, pw.fn.SUM(WorkOrderNote.minutes))
+                 .group_by(WorkOrderNote.work_order).tuples())
+    out = []
+    for wo in q:
+        out.append({
+            "number": wo.id, "opened": wo.opened_at.date() if wo.opened_at else None,
+            "status": status_label(wo.status, "work_order"),
+            "priority": WORK_ORDER_PRIORITIES.get(wo.priority, wo.priority),
+            "category": WORK_ORDER_CATEGORIES.get(wo.category, wo.category),
+            "summary": wo.summary, "requester": requester_text(wo),
+            "site": wo.site.name if wo.site_id else "",
+            "asset": wo.asset.tag if wo.asset_id else "", "assignee": wo.assignee or "",
+            "follow_up": wo.follow_up, "minutes": int(spent.get(wo.id) or 0),
+            "closed": wo.closed_at.date() if wo.closed_at else None,
+        })
+    return out
+
+
+def for_asset(asset_id: int) -> list[WorkOrder]:
+    return list(WorkOrder.select().where(WorkOrder.asset == asset_id).order_by(WorkOrder.id.desc()))
+
+
+def for_person(person_id: int) -> list[WorkOrder]:
+    return list(WorkOrder.select().where(WorkOrder.requester == person_id)
+                .order_by(WorkOrder.id.desc()))
+
+
+# --- validation -------------------------------------------------------------------
+
+def _choice(value, field: str, vocabulary: dict) -> str:
+    key = str(value or "").strip().lower().replace(" ", "_")
+    if key in vocabulary:
+        return key
+    for k, label in vocabulary.items():  # "In progress" as well as in_progress
+        if label.lower().replace(" ", "_") == key:
+            return k
+    raise ValidationError(f"Unknown {field.replace('_', ' ')} {str(value).strip()!r}: use one of "
+                          f"{', '.join(vocabulary)}.", field=field)
+
+
+def _ref(model, value, field: str, what: str) -> int | None:
+    if value in (None, "", 0):
+        return None
+    ident = parse_int(value, field, minimum=1)
+    if not model.select().where(model.id == ident).exists():
+        raise ValidationError(f"That {what} does not exist.", field=field)
+    return ident
+
+
+def clean(values: dict, current: WorkOrder | None = None) -> dict:
+    """Checked, normalised values (only the keys given). Every problem is
+    reported at once; the requester, site and room must agree with each other
+    and with the asset when the caller leaves them out."""
+    errors: dict[str, str] = {}
+    out: dict = {}
+    checks = {
+        "summary": lambda v: clean_text(v, "summary", 200, required=True),
+        "description": lambda v: clean_text(v, "description", 10_000),
+        "category": lambda v: _choice(v, "category", WORK_ORDER_CATEGORIES),
+        "priority": lambda v: _choice(v, "priority", WORK_ORDER_PRIORITIES),
+        "status": lambda v: _choice(v, "status", WORK_ORDER_STATUSES),
+        "requester_id": lambda v: _ref(Person, v, "requester_id", "person"),
+        "requester_name": lambda v: clean_text(v, "requester_name", 120),
+        "requester_contact": lambda v: clean_text(v, "requester_contact", 200),
+        "site_id": lambda v: _ref(Site, v, "site_id", "site"),
+        "location_id": lambda v: _ref(Location, v, "location_id", "room"),
+        "asset_id": lambda v: _ref(Asset, v, "asset_id", "asset"),
+        "repair_id": lambda v: _ref(Repair, v, "repair_id", "repair"),
+        "assignee": lambda v: clean_text(v, "assignee", 100),
+        "follow_up": lambda v: parse_date(v, "follow_up"),
+    }
+    for key, value in values.items():
+        if key not in checks:
+            raise ValidationError(f"Unknown work order field {key!r}.")
+        try:
+            out[key] = checks[key](value)
+        except ValidationError as exc:
+            errors[exc.field or key] = str(exc)
+    if errors:
+        first = next(iter(errors.values()))
+        raise ValidationError(first if len(errors) == 1 else
+                              f"{first} (and {len(errors) - 1} more)", errors=errors)
+
+    def final(key):
+        return out[key] if key in out else (getattr(current, key) if current else None)
+
+    # A room belongs to a site: fill the site in, or refuse a mismatch.
+    loc_id = final("location_id")
+    if loc_id:
+        loc_site = Location.select(Location.site).where(Location.id == loc_id).scalar()
+        if "site_id" in out and out["site_id"] and out["site_id"] != loc_site:
+            raise ValidationError("That room is not at that site.", field="location_id")
+        if not final("site_id"):
+            out["site_id"] = loc_site
+    # An asset's work order is where the asset is, unless told otherwise.
+    asset_id = out.get("asset_id")
+    if asset_id and not final("site_id"):
+        out["site_id"], room = Asset.select(Asset.site, Asset.location) \
+            .where(Asset.id == asset_id).tuples().get()
+        if room and not final("location_id"):
+            out["location_id"] = room
+    if out.get("requester_id"):
+        out.setdefault("requester_name", None)
+        out.setdefault("requester_contact", None)
+    if current is None and not (out.get("requester_id") or out.get("requester_name")):
+        raise ValidationError("Who asked? Give a person from the register, or a name and a "
+                              "way to reach them.", field="requester_name")
+    return out
+
+
+# --- writing ----------------------------------------------------------------------
+
+@writes
+def create(values: dict, by: str | None = None) -> WorkOrder:
+    values = dict(values)
+    values.setdefault("category", "other")
+    values.setdefault("priority", "normal")
+    values.setdefault("status", "new")
+    row = clean(values)
+    if row["status"] not in OPEN_WORK_ORDER_STATUSES:
+        raise ValidationError("A new work order is open: close it with a resolution.",
+                              field="status")
+    wo = WorkOrder.create(**{_column(k): v for k, v in row.items()}, created_by=who(by))
+    history.record(ENTITY, wo.id, "create", new=wo.summary, by=by)
+    if wo.asset_id:
+        history.record("asset", wo.asset_id, "work_order", new=f"#{wo.id}", by=by,
+                       note=wo.summary)
+    return wo
+
+
+def _column(key: str) -> str:
+    return key.removesuffix("_id")
+
+
+@writes
+def update(number: int, changes: dict, expected_version: int | None = None,
+           by: str | None = None) -> WorkOrder:
+    """Change fields. Closing goes through ``close`` (it needs a resolution);
+    a closed work order is reopened by setting an open status."""
+    wo = _locked(number)
+    if expected_version is not None and wo.version != expected_version:
+        raise StaleEdit(f"Work order #{wo.id} was changed by someone else since you opened it.",
+                        current={k: getattr(wo, k) for k in FIELDS}, mine=changes)
+    row = clean(changes, current=wo)
+    if row.get("status") == "closed" and wo.status != "closed":
+        raise ValidationError("Close a work order with its resolution (Close…).", field="status")
+    diff = {}
+    for key, value in row.items():
+        old = getattr(wo, key)
+        if old != value:
+            diff[key] = (old, value)
+            setattr(wo, _column(key), value)
+    if not diff:
+        return wo
+    if "status" in diff:
+        reopened = diff["status"][1] in OPEN_WORK_ORDER_STATUSES
+        wo.closed_at = None if reopened else (wo.closed_at or utcnow())
+    wo.version += 1
+    wo.updated_at = utcnow()
+    wo.save()
+    history.record_changes(ENTITY, wo.id, _readable(diff), by=by)
+    if "asset_id" in diff and wo.asset_id:
+        history.record("asset", wo.asset_id, "work_order", new=f"#{wo.id}", by=by,
+                       note=wo.summary)
+    return wo
+
+
+def _readable(diff: dict) -> dict:
+    """History shows names and labels, not ids and keys."""
+    refs = {"requester_id": Person, "site_id": Site, "location_id": Location, "asset_id": Asset}
+    vocab = {"category": WORK_ORDER_CATEGORIES, "priority": WORK_ORDER_PRIORITIES,
+             "status": WORK_ORDER_STATUSES}
+    out = {}
+    for key, (old, new) in diff.items():
+        if key in refs:
+            model = refs[key]
+            old = model.get_or_none(model.id == old) if old else None
+            new = model.get_or_none(model.id == new) if new else None
+            out[_column(key)] = (old, new)
+        elif key in vocab:
+            out[key] = (vocab[key].get(old, old), vocab[key].get(new, new))
+        else:
+            out[key] = (old, new)
+    return out
+
+
+def _locked(number: int) -> WorkOrder:
+    """The work order, locked for this transaction on PostgreSQL (two
+    technicians noting the same ticket must not lose a status change)."""
+    wo = get(number)
+    from app.store.db import db
+    if isinstance(db.obj, pw.PostgresqlDatabase):
+        wo = WorkOrder.select().where(WorkOrder.id == wo.id).for_update().get()
+    return wo
+
+
+@writes
+def add_note(number: int, text: str, minutes=0, status: str | None = None,
+             by: str | None = None) -> WorkOrderNote:
+    """A line in the thread with the time it took; a new work order that
+    gets worked on moves to In progress (or to ``status`` when given)."""
+    wo = _locked(number)
+    text = clean_text(text, "note", 10_000, required=True)
+    spent = parse_int(minutes if minutes not in (None, "") else 0, "minutes", minimum=0,
+                      maximum=MAX_MINUTES) or 0
+    if wo.status == "closed":
+        raise Conflict(f"Work order #{wo.id} is closed; reopen it to add notes.")
+    note = WorkOrderNote.create(work_order=wo, text=text, minutes=spent, by=who(by))
+    history.record(ENTITY, wo.id, "note", new=f"{spent} min" if spent else None, by=by,
+                   note=text)
+    new_status = _choice(status, "status", WORK_ORDER_STATUSES) if status else (
+        "in_progress" if wo.status == "new" else None)
+    if new_status == "closed":
+        raise ValidationError("Close a work order with its resolution (Close…).", field="status")
+    if new_status and new_status != wo.status:
+        history.record_changes(ENTITY, wo.id, _readable({"status": (wo.status, new_status)}),
+                               by=by)
+        wo.status = new_status
+        wo.closed_at = None if new_status in OPEN_WORK_ORDER_STATUSES else utcnow()
+        wo.version += 1
+        wo.updated_at = utcnow()
+        wo.save()
+    return note
+
+
+@writes
+def send_to_repair(number: int, vendor_id: int | None = None, ticket: str | None = None,
+                   by: str | None = None) -> Repair:
+    """The work order's asset goes to a vendor: a repair opened (as on the
+    Repairs page) and linked, the work order waiting on the vendor — together."""
+    from app.services import repairs
+    wo = _locked(number)
+    if not is_open(wo):
+        raise Conflict(f"Work order #{wo.id} is closed; reopen it first.")
+    if not wo.asset_id:
+        raise ValidationError(f"Work order #{wo.id} names no asset to send for repair.",
+                              field="asset_id")
+    if wo.repair_id and Repair.get_by_id(wo.repair_id).status in OPEN_REPAIR_STATUSES:
+        raise Conflict(f"Work order #{wo.id} already has an open repair.")
+    problem = wo.summary + (f"\n{wo.description}" if wo.description else "")
+    repair = repairs.open_repair(wo.asset_id, problem, vendor_id=vendor_id, ticket=ticket, by=by)
+    update(wo.id, {"repair_id": repair.id, "status": "waiting_vendor"}, by=by)
+    return repair
+
+
+@writes
+def close(number: int, resolution: str, minutes=0, by: str | None = None) -> WorkOrder:
+    """Closed, with what was done. Time for the last visit can go with it."""
+    wo = _locked(number)
+    if wo.status == "closed":
+        raise Conflict(f"Work order #{wo.id} is already closed.")
+    resolution = clean_text(resolution, "resolution", 10_000, required=True)
+    spent = parse_int(minutes if minutes not in (None, "") else 0, "minutes", minimum=0,
+                      maximum=MAX_MINUTES) or 0
+    if spent:
+        WorkOrderNote.create(work_order=wo, text=resolution, minutes=spent, by=who(by))
+    history.record_changes(ENTITY, wo.id, _readable({"status": (wo.status, "closed"),
+                                                     "resolution": (wo.resolution, resolution)}),
+                           by=by, action="close")
+    wo.status = "closed"
+    wo.resolution = resolution
+    wo.closed_at = utcnow()
+    wo.version += 1
+    wo.updated_at = utcnow()
+    wo.save()
+    return wo
