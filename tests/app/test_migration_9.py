@@ -35,8 +35,8 @@ def test_postgres_before_step_9_gets_it(pg_url):
     database.execute_sql("DROP TABLE work_order_note")
     database.execute_sql("DROP TABLE work_order")
     database.execute_sql("DROP TABLE backup_media")
-    database.execute_sql("DELETE FROM qm_schema WHERE version > 6")
-    database.execute_sql("INSERT INTO qm_schema (version, description) VALUES (6, 'older')")
+    database.execute_sql("DELETE FROM qm_schema WHERE version > 8")
+    database.execute_sql("INSERT INTO qm_schema (version, description) VALUES (8, 'older')")
     close_database()
     database = open_database(pg_url)
     try:
