@@ -819,6 +819,10 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
                         [(v, k) for k, v in totals.items()])
         counts["supplies"], counts["stock_moves"] = len(SUPPLIES), len(moves)
         step("Work orders", 9)
+        students_by_site: dict[int, list] = {}
+        for r in person_rows:
+            if r[1] == "student" and r[6]:
+                students_by_site.setdefault(r[5], []).append(r)
         counts["work_orders"] = _work_orders(random.Random(seed * 7919 + 1), today, user, plans,
                                              tag_id, prefix, digits, staff, students_by_site,
                                              site_ids, assets)
@@ -855,7 +859,7 @@ def _work_orders(rng: random.Random, today: dt.date, user: str, plans, tag_id, p
     if not staff:
         return 0
     by_site: dict[int, list[int]] = {}
-    for num, _cat, status, site_id, _day in plans:
+    for num, _cat, status, site_id, *_ in plans:
         if status not in ("disposed", "retired") and site_id:
             by_site.setdefault(site_id, []).append(tag_id[format_tag(num, prefix, digits)])
     weights = [("repair", 45), ("account", 20), ("install", 15), ("move", 10), ("other", 10)]

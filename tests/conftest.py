@@ -115,3 +115,21 @@ def pg_url():
         _close_all()
     finally:
         _pg_drop(name)
+
+
+@pytest.fixture(autouse=True)
+def _unexpected_errors_fail_the_test(request, monkeypatch):
+    """An unexpected exception in the desktop (a slot, a job) would open the
+    crash dialog, which is modal: the test run would hang on it. Here it is
+    recorded instead, and the test fails with the traceback. Tests of the
+    dialog itself (the ``crash_hook`` fixture) keep the real one."""
+    if "crash_hook" in request.fixturenames:
+        yield
+        return
+    from ui import crash  # Qt is imported only when a dialog is shown
+    seen: list[str] = []
+    monkeypatch.setattr(crash, "_show", lambda exc_type, exc, details, where: seen.append(details))
+    yield
+    if seen:
+        pytest.fail("an unexpected error reached the crash dialog:\n" + "\n".join(seen),
+                    pytrace=False)
