@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from app.services.base import who
 from app.models import HistoryEntry, WorkOrder, WorkOrderNote
 from app.services import history, repairs, workorders
 from app.services.errors import Conflict, NotFound, StaleEdit, ValidationError
@@ -20,7 +21,7 @@ def test_open_from_an_asset_takes_its_place_and_leaves_history(db):
     wo = workorders.get(wo.id)
     assert (wo.site_id, wo.location_id, wo.status, wo.priority) == (d["site"].id, d["r2"].id,
                                                                     "new", "normal")
-    assert wo.created_by == "kim"
+    assert wo.created_by == who("kim")  # the login on PostgreSQL
     on_asset = HistoryEntry.get((HistoryEntry.entity == "asset") & (HistoryEntry.entity_id == a.id)
                                 & (HistoryEntry.action == "work_order"))
     assert on_asset.new == f"#{wo.id}" and on_asset.note == "Hinge cracked"

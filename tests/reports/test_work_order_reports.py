@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 
+from app.services.base import who
 from app.models import Loan, WorkOrder, WorkOrderNote
 from app.reporting import ReportParams, get, registry
 from app.reporting.utilization import _days_covered
@@ -86,7 +87,7 @@ def test_time_spent_by_category_site_and_technician(db, tmp_path, monkeypatch):
     assert by_site == {d["site"].name: 30 + 15 + 60, d["other"].name: 45}
     crossed = {r[0]: r for r in doc.sections[1].tables[1].rows}
     assert crossed[d["site"].name][-1] == 1.8  # 105 minutes
-    assert {r[0]: r[2] for r in doc.sections[2].tables[0].rows} == {"tester": 150}
+    assert {r[0]: r[2] for r in doc.sections[2].tables[0].rows} == {who("tester"): 150}  # the login on PostgreSQL
     longer = build("time-spent", date_from=TODAY - dt.timedelta(days=900), date_to=TODAY)
     assert sum(r[2] for r in longer.sections[0].tables[0].rows) == 650
     files = write_all("time-spent", tmp_path)
