@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import peewee as pw
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app import listing
 from app.reporting import year_end
@@ -19,6 +21,12 @@ TAGS = ["QM-1000000", "QM-999999", "SPARE", "QM-1000001", "hs 00123", "LIB-7", "
 # The tag's length first, then the tag: one prefix's numbers sort as numbers.
 ASCENDING = ["ZZ-1", "LIB-7", "SPARE", "hs 00123", "QM-999998", "QM-999999", "AB-0000001",
              "QM-1000000", "QM-1000001"]
+
+
+@given(st.text(max_size=20))
+def test_sort_key_is_the_matching_key_s_length_then_the_key(text):
+    key = tags.normalize_tag(text)  # the fast path for ASCII gives the same
+    assert tags.sort_key(text) == (len(key), key)
 
 
 @pytest.fixture
