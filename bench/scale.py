@@ -48,7 +48,10 @@ runpy.run_module('app', run_name='__main__', alter_sys=True)
 def run(args: list[str], label: str) -> tuple[float, float, str]:
     """(seconds, peak MB, stdout) of ``python -m app ARGS`` in a child process."""
     hwm = Path(tempfile.mkstemp(prefix="qm-hwm-")[1])
-    env = dict(os.environ, QM_BENCH_HWM=str(hwm), QT_QPA_PLATFORM="offscreen")
+    # No daily backup on open: it would copy and verify the 1.7 GB file inside
+    # whichever command came first (it made a 6 s stocktake start take 142 s).
+    env = dict(os.environ, QM_BENCH_HWM=str(hwm), QT_QPA_PLATFORM="offscreen",
+               QM_NO_AUTO_BACKUP="1")
     t0 = time.perf_counter()
     r = subprocess.run([sys.executable, "-c", _CHILD, *args], cwd=ROOT, env=env,
                        capture_output=True, text=True)
