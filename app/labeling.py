@@ -107,7 +107,7 @@ def query_asset_ids(site=None, room=None, category=None, added_since=None, text=
         expr = search.match_expression(Asset.id, Asset.search_text, text)
         if expr is not None:
             q = q.where(expr)
-    return [r[0] for r in q.order_by(Asset.tag_key).tuples()]
+    return [r[0] for r in q.order_by(*tags.order_by(Asset.tag_key)).tuples()]
 
 
 def parse_query(text: str) -> dict:

@@ -28,7 +28,7 @@ from app.models import (Asset, Category, HardwareModel, Loan, Location, Person, 
 from app.models.common import (ASSET_STATUSES, FUNDING_TYPES, OPEN_REPAIR_STATUSES,
                                OPEN_WORK_ORDER_STATUSES, PERSON_KINDS, REPAIR_STATUSES,
                                WORK_ORDER_CATEGORIES, WORK_ORDER_PRIORITIES, WORK_ORDER_STATUSES)
-from app.services import settings
+from app.services import settings, tags
 from app.services.base import search_text
 from app.store import search
 
@@ -39,7 +39,8 @@ PAGE_SIZE = 200
 class Column:
     key: str
     header: str
-    sort: Callable[[], object] | None  # the ORDER BY expression, None = not sortable
+    # The ORDER BY expression (or a tuple of them), None = not sortable.
+    sort: Callable[[], object] | None
     width: int = 120
     align: str = "left"  # left / right / center
     hidden: bool = False  # hidden by default (the column chooser shows it)
@@ -66,7 +67,7 @@ def _person_name(p):
 # --- assets -----------------------------------------------------------------------
 
 ASSET_COLUMNS = (
-    Column("tag", "Tag", lambda: Asset.tag_key, 110),
+    Column("tag", "Tag", lambda: tags.order_by(Asset.tag_key), 110),
     Column("name", "Name", lambda: Asset.name, 200),
     Column("model", "Model", lambda: HardwareModel.name, 170),
     Column("category", "Category", lambda: Category.name, 110),
@@ -259,7 +260,7 @@ def _location_rows(ids):
 # --- loans ------------------------------------------------------------------------
 
 LOAN_COLUMNS = (
-    Column("tag", "Tag", lambda: Asset.tag_key, 110),
+    Column("tag", "Tag", lambda: tags.order_by(Asset.tag_key), 110),
     Column("asset", "Asset", lambda: Asset.name, 200),
     Column("borrower", "Borrower", lambda: pw.fn.COALESCE(Person.last_name, Location.name), 200),
     Column("id_number", "ID number", lambda: Person.id_number, 100),
@@ -320,7 +321,7 @@ def _loan_rows(ids):
 # --- repairs ----------------------------------------------------------------------
 
 REPAIR_COLUMNS = (
-    Column("tag", "Tag", lambda: Asset.tag_key, 110),
+    Column("tag", "Tag", lambda: tags.order_by(Asset.tag_key), 110),
     Column("asset", "Asset", lambda: Asset.name, 190),
     Column("problem", "Problem", lambda: Repair.problem, 240),
     Column("vendor", "Vendor", lambda: Supplier.name, 150),
@@ -382,7 +383,7 @@ WORK_ORDER_COLUMNS = (
     Column("requester", "Requester",
            lambda: pw.fn.COALESCE(Person.last_name, WorkOrder.requester_name), 160),
     Column("site", "Site", lambda: Site.name, 150),
-    Column("asset", "Asset", lambda: Asset.tag_key, 100),
+    Column("asset", "Asset", lambda: tags.order_by(Asset.tag_key), 100),
     Column("assignee", "Assignee", lambda: WorkOrder.assignee, 100),
     Column("opened", "Opened", lambda: WorkOrder.opened_at, 95),
     Column("age", "Age (days)", lambda: WorkOrder.opened_at.desc(), 75, "right"),
@@ -522,8 +523,13 @@ def query_ids(kind: str, filters: dict | None = None, sort: str | None = None,
         expr = expr.node if not descending else expr.node.asc()
         order = [expr.desc() if not descending else expr, model.id]
     else:
-        order = [expr.desc(nulls="LAST") if descending else expr.asc(nulls="LAST"),
-                 model.id.desc() if descending else model.id]
+        if isinstance(expr, tuple):
+            # Several terms (the tag's length, then the tag): never NULL, so
+            # no NULLS clause, which SQLite's index for them could not serve.
+            order = [t.desc() if descending else t.asc() for t in expr]
+        else:
+            order = [expr.desc(nulls="LAST") if descending else expr.asc(nulls="LAST")]
+        order.append(model.id.desc() if descending else model.id)
     query = query.order_by(*order)
     if limit is not None:
         query = query.limit(limit)

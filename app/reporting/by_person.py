@@ -19,7 +19,7 @@ from app.reporting import ReportParams, ReportSpec
 from app.reporting._ops import (as_date, as_money, day, local_date, organisation, plural,
                                 raw_rows, sign_table)
 from app.reporting.document import Column, ReportDocument, Section, Table, money
-from app.services import catalog, people
+from app.services import catalog, people, tags
 from app.services.base import current_user
 from app.services.errors import NotFound
 
@@ -63,7 +63,8 @@ def holdings(person_id: int | None = None, site_id: int | None = None) -> list[d
         q = q.where(Asset.assigned_person == person_id)
     if site_id:
         q = q.where(Person.site == site_id)
-    q = q.order_by(Person.last_name, Person.first_name, Person.id, Asset.tag)
+    q = q.order_by(Person.last_name, Person.first_name, Person.id,
+                   *tags.order_by(Asset.tag_key))
     out = []
     for (pid, first, last, idn, kind, grade, active, site, tag, name, model, serial, status, cost,
          out_at, due) in raw_rows(q):

@@ -25,7 +25,7 @@ from app.reporting.capital import DEFAULT_LIFE, NO_CATEGORY, capital_year, looku
 from app.reporting.document import Column, Cover, ReportDocument, Section, Table, money
 from app.reporting.warranties import find_site
 from app.reporting.writers import gc_paused
-from app.services import settings
+from app.services import settings, tags
 from app.services.base import current_user
 from app.services.errors import ValidationError
 
@@ -73,7 +73,7 @@ def capital_lines(fy: int, threshold: Decimal, site_id: int | None,
     with gc_paused():
         lines, _ = capital_year(first, last, assets_as_of(first - dt.timedelta(days=1)),
                                 assets_as_of(last), threshold, site_id, lookups())
-    return sorted(lines, key=lambda x: (x.category.lower(), x.tag))
+    return sorted(lines, key=lambda x: (x.category.lower(), tags.sort_key(x.tag)))
 
 
 def schedule(fy: int, threshold: Decimal, site_id: int | None, progress=None,

@@ -18,7 +18,7 @@ from app.models import Asset, HardwareModel, Loan, Location, Person, Site
 from app.reporting import ReportParams, ReportSpec
 from app.reporting._ops import as_date, as_money, day, local_date, organisation, plural, raw_rows
 from app.reporting.document import Column, ReportDocument, Section, Table, money
-from app.services import catalog
+from app.services import catalog, tags
 from app.services.base import current_user
 from app.services.errors import NotFound, ValidationError
 
@@ -57,7 +57,8 @@ def _query(where, site_id: int | None, as_of: dt.date):
     if site_id:
         # The device's site, the borrower's school, or the room it went to.
         q = q.where((Asset.site == site_id) | (Person.site == site_id) | (room.site == site_id))
-    return raw_rows(q.order_by(Loan.due, Person.last_name, Person.first_name, Asset.tag))
+    return raw_rows(q.order_by(Loan.due, Person.last_name, Person.first_name,
+                              *tags.order_by(Asset.tag_key)))
 
 
 def open_on(as_of: dt.date):

@@ -21,6 +21,7 @@ from app.reporting import ReportParams, ReportSpec
 from app.reporting._ops import day, organisation
 from app.reporting.document import Chart, Column, ReportDocument, Section, Table, money
 from app.reporting.warranties import find_site
+from app.services import tags
 from app.services.base import current_user
 from app.services.errors import ValidationError
 
@@ -79,7 +80,7 @@ def repair_rows(start: dt.date, end: dt.date, site_id: int | None) -> list[tuple
     return [(tag, model or name or "", reported, _short(problem), vendor or "",
              REPAIR_STATUSES.get(status, status), cost, returned)
             for tag, model, name, reported, problem, vendor, status, cost, returned
-            in q.order_by(Repair.reported, Asset.tag).tuples()]
+            in q.order_by(Repair.reported, *tags.order_by(Asset.tag_key)).tuples()]
 
 
 def failure_rates(start: dt.date, end: dt.date, site_id: int | None) -> list[tuple]:

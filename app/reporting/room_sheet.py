@@ -19,7 +19,7 @@ from app.models.common import ASSET_STATUSES, INACTIVE_STATUSES
 from app.reporting import ReportParams, ReportSpec
 from app.reporting._ops import day, organisation, plural, raw_rows, sign_table
 from app.reporting.document import Column, ReportDocument, Section, Table
-from app.services import catalog
+from app.services import catalog, tags
 from app.services.base import current_user
 from app.services.errors import NotFound, ValidationError
 
@@ -83,7 +83,7 @@ def assets_by_room(site_id: int | None = None, room_id: int | None = None) -> di
             .where(Location.site == site_id)
     out: dict[int, list] = {}
     for loc, tag, name, model, serial, status, first, last, cart in \
-            raw_rows(q.order_by(Asset.location, Asset.tag)):
+            raw_rows(q.order_by(Asset.location, *tags.order_by(Asset.tag_key))):
         item = name or model or ""
         if name and model and model not in name:
             item = f"{name} ({model})"

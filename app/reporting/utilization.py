@@ -21,6 +21,7 @@ from app.reporting._ops import as_date, day, local_date, organisation, raw_rows
 from app.reporting.document import Chart, Column, ReportDocument, Section, Table
 from app.reporting.repairs import date_range
 from app.reporting.warranties import find_site
+from app.services import tags
 from app.services.base import current_user
 
 DEVICE_COLUMNS = [
@@ -158,7 +159,7 @@ def idle_rows(today: dt.date, site_id: int | None, idle_days: int = 365) -> list
     if site_id:
         q = q.where(Asset.site == site_id)
     rows = []
-    for tag, model, cat, site, room, status, last_out, bought in raw_rows(q.order_by(Asset.tag_key)):
+    for tag, model, cat, site, room, status, last_out, bought in raw_rows(q.order_by(*tags.order_by(Asset.tag_key))):
         lent = local_date(last_out) if last_out else None
         since_day = lent or as_date(bought)
         rows.append((tag, model or "", cat or "", " / ".join(x for x in (site, room) if x),

@@ -42,7 +42,7 @@ from app.reporting.document import Chart, Column, Cover, ReportDocument, Section
 from app.reporting.fiscal import (fiscal_year_bounds, fiscal_year_label,
                                   last_completed_fiscal_year)
 from app.reporting.writers import gc_paused
-from app.services import catalog, periods, settings
+from app.services import catalog, periods, settings, tags
 from app.services.base import current_user
 from app.services.errors import NotFound, ValidationError
 
@@ -222,13 +222,14 @@ def _compute(fiscal_year, site_id, site_name, progress, today) -> YearEnd:
     ye.roll = sorted(rolls.values(), key=lambda x: x.category.lower())
     ye.by_site = sorted(((k, v[0], v[1]) for k, v in site_tot.items()), key=lambda x: x[0].lower())
     ye.by_category = sorted(((k, v[0], v[1]) for k, v in cat_tot.items()), key=lambda x: x[0].lower())
-    place = lambda i: (i.site.lower(), i.room.lower(), i.tag)  # noqa: E731
+    place = lambda i: (i.site.lower(), i.room.lower(), tags.sort_key(i.tag))  # noqa: E731
     ye.register.sort(key=place)
     ye.unverified.sort(key=place)
-    ye.additions.sort(key=lambda i: (i.acquired, i.tag))
-    ye.disposals.sort(key=lambda i: (i.disposed, i.tag))
-    ye.erate.sort(key=lambda i: (i.funding_year or 0, i.frn or "", i.tag))
-    ye.federal.sort(key=lambda i: (i.funding_source.lower(), i.award_id, i.tag))
+    ye.additions.sort(key=lambda i: (i.acquired, tags.sort_key(i.tag)))
+    ye.disposals.sort(key=lambda i: (i.disposed, tags.sort_key(i.tag)))
+    ye.erate.sort(key=lambda i: (i.funding_year or 0, i.frn or "", tags.sort_key(i.tag)))
+    ye.federal.sort(key=lambda i: (i.funding_source.lower(), i.award_id,
+                                  tags.sort_key(i.tag)))
     ye.prior_period = periods.prior_period_changes(fiscal_year)
     return ye
 

@@ -28,7 +28,7 @@ import peewee as pw
 
 from app.models import Asset, HistoryEntry, Loan, Person, Seat, WorkOrder
 from app.models.common import PERSON_KINDS, utcnow
-from app.services import settings
+from app.services import settings, tags
 from app.services.base import who, writes
 from app.services.errors import Conflict, ValidationError
 
@@ -128,7 +128,7 @@ def preview(today: dt.date | None = None) -> list[Due]:
               RULE_BY_KEY["disposed_assets"].reason, n)
     old = (Asset.select(Asset.id, Asset.tag, Asset.erate_funding_year)
            .where((Asset.status == "disposed") & Asset.disposal_date.is_null(False)
-                  & (Asset.disposal_date < cutoff)).order_by(Asset.tag_key))
+                  & (Asset.disposal_date < cutoff)).order_by(*tags.order_by(Asset.tag_key)))
     held_ids = {i for (i,) in Asset.select(Asset.id).where(erate_held(today)).tuples()}
     for aid, tag, fy in old.tuples():
         if aid in held_ids:
