@@ -822,10 +822,6 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
                         [(v, k) for k, v in totals.items()])
         counts["supplies"], counts["stock_moves"] = len(SUPPLIES), len(moves)
         step("Work orders", 9)
-        students_by_site: dict[int, list] = {}
-        for r in person_rows:
-            if r[1] == "student" and r[6]:
-                students_by_site.setdefault(r[5], []).append(r)
         counts["work_orders"] = _work_orders(random.Random(seed * 7919 + 1), today, user, plans,
                                              tag_id, prefix, digits, staff, students_by_site,
                                              site_ids, assets)
