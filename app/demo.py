@@ -325,6 +325,9 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
         for r in person_rows:
             if r[1] == "student" and r[6]:
                 students_waiting.setdefault(r[5], []).append(r)
+        # Every active student by school, for work orders; the waiting queues
+        # above are used up as devices are handed out.
+        students_by_site = {site: list(rows) for site, rows in students_waiting.items()}
         families_waiting = [r for r in person_rows if r[1] == "family"]
         staff_waiting = staff[2:]  # the first two (E10000, E10001) stay free for the README's examples
         for queue in (*students_waiting.values(), families_waiting, staff_waiting):
@@ -855,7 +858,7 @@ def _work_orders(rng: random.Random, today: dt.date, user: str, plans, tag_id, p
     if not staff:
         return 0
     by_site: dict[int, list[int]] = {}
-    for num, _cat, status, site_id, _day in plans:
+    for num, _cat, status, site_id, *_ in plans:
         if status not in ("disposed", "retired") and site_id:
             by_site.setdefault(site_id, []).append(tag_id[format_tag(num, prefix, digits)])
     weights = [("repair", 45), ("account", 20), ("install", 15), ("move", 10), ("other", 10)]
