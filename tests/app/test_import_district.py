@@ -561,3 +561,23 @@ def test_the_demo_workbook_round_trips_too(tmp_path):
     a, b = (list(load_workbook(tmp_path / f"{x}.xlsx").active.iter_rows(values_only=True))
             for x in "ab")
     assert a == b
+
+
+def test_a_gam_chrome_device_export_keeps_tag_place_and_user(db, tmp_path):
+    # `gam print cros` (how most districts pull Chromebooks out of Google
+    # Admin) heads its columns annotatedAssetId, annotatedLocation and
+    # annotatedUser: each became a custom field, the assets got new tags and
+    # nobody held anything.
+    rows = [["deviceId", "serialNumber", "status", "annotatedUser", "annotatedLocation",
+             "annotatedAssetId", "model", "orgUnitPath"],
+            ["a1", "5CD1234ABC", "ACTIVE", "jdoe@riverside.k12.example",
+             "Lincoln High School / Room 204", "LHS-9001", "Chromebook 3110", "/Students/LHS"],
+            ["a2", "5CD1234ABD", "ACTIVE", "", "Lincoln High School / Room 210", "LHS-9002",
+             "Chromebook 3110", "/Students/LHS"]]
+    importing.commit(_write(tmp_path / "gam.csv", rows))
+    got = _placed()
+    assert set(got) == {"LHS-9001", "LHS-9002"}
+    assert got["LHS-9001"][:2] == ("Lincoln High School", "Room 204")
+    assert got["LHS-9002"][:2] == ("Lincoln High School", "Room 210")
+    holder = Asset.get(Asset.tag == "LHS-9001").assigned_person
+    assert holder is not None and holder.email == "jdoe@riverside.k12.example"
