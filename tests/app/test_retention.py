@@ -88,6 +88,17 @@ def test_retention_settings_validated(db):
     assert retention.years("disposed_assets") == 7
 
 
+def test_a_stored_retention_that_is_no_number_keeps_the_default(db):
+    # A restored or hand-edited database can hold anything in a setting; the
+    # purge preview crashed with "invalid literal for int()" instead of
+    # keeping records for the rule's default years.
+    from app.models import Setting
+    Setting.insert(key="retention_disposed_assets_years", value="abc").execute()
+    Setting.insert(key="retention_history_years", value=None).execute()
+    assert retention.years("disposed_assets") == 5
+    assert retention.years("history") == 10
+
+
 def test_cli_preview_and_purge_writes_certificate_and_backup(tmp_path, capsys, monkeypatch):
     from app.cli import main
     from app.store.db import close_database, open_database
