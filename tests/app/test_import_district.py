@@ -428,6 +428,27 @@ def test_cli_separator_and_duplicate_serials(tmp_path):
     assert "imported: 2 created" in r.stdout
 
 
+def test_cli_counts_read_in_english(tmp_path):
+    # "1 problem(s) in 1 row(s)", "1 note(s)", "1 rows skipped": the first
+    # thing a district reads about its own spreadsheet.
+    db_path = tmp_path / "e.sqlite"
+    path = _write(tmp_path / "e.csv", [["Asset Tag", "Serial", "Purchase Date", "Model Number"],
+                                       ["E-1", "S1", "2023.08.15", ""],
+                                       ["E-2", "S2", "2023-08-15", "3.53758E+15"]])
+
+    def run(*extra):
+        return subprocess.run([sys.executable, "-m", "app", "--db", str(db_path), "import",
+                               str(path), *extra], capture_output=True, text=True)
+    dry, refused, skipped = run("--dry-run"), run(), run("--skip-bad")
+    for r in (dry, refused, skipped):
+        out = r.stdout + r.stderr
+        assert "(s)" not in out and "1 rows" not in out, out
+    assert "1 problem in 1 row\n1 note:" in dry.stdout
+    assert "error: 1 problem; nothing would be imported" in dry.stderr
+    assert "Nothing was imported: 1 problem in 1 row." in refused.stderr
+    assert "imported: 1 created, 0 updated, 1 row skipped" in skipped.stdout
+
+
 # --- any text cell: unchanged through import → export, or reported ----------------------
 
 CELL = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=30)
