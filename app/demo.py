@@ -825,9 +825,44 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
         counts["work_orders"] = _work_orders(random.Random(seed * 7919 + 1), today, user, plans,
                                              tag_id, prefix, digits, staff, students_by_site,
                                              site_ids, assets)
+        counts["cartridges"] = _backup_media(today, user)
         history.record("demo", 0, "create", new=f"{assets} assets, seed {seed}", by=user)
         step("Done", 10)
     return counts
+
+
+def _backup_media(today: dt.date, user: str) -> int:
+    """The district's LTO cartridges (the demo's backup-tape assets, whose
+    serial is the label's barcode) in a grandfather-father-son rotation in
+    progress: five daily tapes written this week, weekly tapes in the vault
+    with the newest still on site (due to go), the oldest weekly due back,
+    and monthly tapes for the last months in the vault."""
+    from app.services import media
+    codes = [c for (c,) in db.execute_sql(
+        "SELECT a.serial FROM asset a JOIN hardware_model m ON m.id = a.model_id "
+        "WHERE m.name = 'LTO-8 Data Cartridge' AND a.status NOT IN ('disposed', 'retired') "
+        "ORDER BY a.id").fetchall() if c]
+    codes = [c for c in codes if media.check_barcode(c) == c]
+    k = max(1, min(5, len(codes) // 3))  # a small district has fewer of each
+    daily, weekly, monthly = codes[:k], codes[k:2 * k], codes[2 * k:2 * k + 6]
+    friday = today - dt.timedelta(days=(today.weekday() - 4) % 7 or 7)
+    for group, rotation, name in ((daily, "daily", "Nightly"), (weekly, "weekly", "Weekly"),
+                                  (monthly, "monthly", "Monthly")):
+        if group:
+            media.add(group, media_set=name, rotation=rotation, by=user)
+    for i, code in enumerate(reversed(daily)):  # the newest stays in the drive
+        media.record_write(code, today - dt.timedelta(days=i + 1), by=user)
+        if i:
+            media.move([code], "onsite_safe", by=user)
+    for i, code in enumerate(reversed(weekly)):
+        media.record_write(code, friday - dt.timedelta(weeks=i), by=user)
+        media.move([code], "onsite_safe" if i == 0 else "offsite_vault", by=user)
+    for i, code in enumerate(reversed(monthly)):
+        months = today.year * 12 + today.month - 1 - i
+        first = dt.date(months // 12, months % 12 + 1, 1)
+        media.record_write(code, first, by=user)
+        media.move([code], "offsite_vault", by=user)
+    return len(daily) + len(weekly) + len(monthly)
 
 
 WO_SUMMARIES = {

@@ -19,6 +19,15 @@ os.environ.pop("QUARTERMASTER_DB", None)
 PG_URL = os.environ.get("QM_TEST_PG_URL")
 
 
+@pytest.fixture(autouse=True)
+def _who_is_tester(monkeypatch):
+    """Every test starts as "tester": the CLI run in-process with ``--user X``
+    sets QM_USER for the rest of the process, and a later test on the same
+    worker then recorded X in history (test_effective_dates failed after
+    test_cli_intake)."""
+    monkeypatch.setenv("QM_USER", "tester")
+
+
 def _backends():
     yield "sqlite"
     if PG_URL or os.environ.get("QM_REQUIRE_PG"):

@@ -228,15 +228,25 @@ class StatusOverlay(QLabel):
     def show_status(self, level: str, text: str, ms: int = 1600) -> None:
         self.level = level
         bg, fg = theme.banner_colours(level)
-        self.setStyleSheet(f"QLabel#scan-feedback {{ background: {bg}; color: {fg}; "
-                           "border-radius: 14px; padding: 18px 28px; font-size: 26pt; "
-                           "font-weight: 600; }")
         self.setText(f"{SYMBOLS.get(level, '')}  {text}")
         p = self.parentWidget()
-        width = max(320, min(p.width() - 80, 900))
+        # Over a small window (a message box) the banner shrinks to fit inside
+        # it: cut off by the window's edges it cannot be read.
+        width = max(min(320, p.width() - 16), min(p.width() - 80, 900))
         self.setFixedWidth(width)
-        self.adjustSize()
-        self.move((p.width() - width) // 2, max(20, (p.height() - self.height()) // 2))
+        for pt, pad in ((26, (18, 28)), (20, (14, 22)), (16, (10, 16)), (13, (6, 12)),
+                        (11, (4, 8)), (9, (2, 6))):
+            self.setStyleSheet(f"QLabel#scan-feedback {{ background: {bg}; color: {fg}; "
+                               f"border-radius: 14px; padding: {pad[0]}px {pad[1]}px; "
+                               f"font-size: {pt}pt; font-weight: 600; }}")
+            self.ensurePolished()
+            if self.heightForWidth(width) <= p.height() - 16:
+                break
+        height = self.heightForWidth(width)
+        self.setFixedHeight(max(1, min(height if height > 0 else self.sizeHint().height(),
+                                       p.height() - 8)))
+        mid = (p.height() - self.height()) // 2
+        self.move((p.width() - width) // 2, max(20, mid) if mid >= 20 else max(0, mid))
         self._fade.stop()
         self._effect.setOpacity(1.0)
         self.show()

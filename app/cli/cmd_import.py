@@ -6,6 +6,7 @@ import json
 import sys
 
 from app.cli import CommandError
+from app.wording import plural
 
 
 def register(sub) -> None:
@@ -81,7 +82,7 @@ def run(args) -> int:
         p = importing.preview(args.file, **opts)
         _report(p)
         if p.problems and not args.skip_bad:
-            print(f"error: {len(p.problems)} problem(s); nothing would be imported "
+            print(f"error: {plural(len(p.problems), 'problem')}; nothing would be imported "
                   "(fix the file, or use --skip-bad)", file=sys.stderr)
             return 1
         print("dry run: nothing was written")
@@ -92,7 +93,7 @@ def run(args) -> int:
         _report(exc.preview)
         raise CommandError(str(exc)) from None
     _report(done)
-    print(f"imported: {done.created:,} created, {done.updated:,} updated, {done.skipped:,} rows skipped")
+    print(f"imported: {done.created:,} created, {done.updated:,} updated, {plural(done.skipped, 'row')} skipped")
     return 0
 
 

@@ -21,6 +21,7 @@ from typing import Callable
 from app.importing import mapping as maps
 from app.importing.reader import MAX_CELL, open_table, sheet_names, text_of
 from app.services.errors import DomainError, ValidationError
+from app.wording import plural
 
 KINDS = tuple(maps.FIELDS)
 MAX_CUSTOM_FIELDS = 200  # custom fields one file may bring in
@@ -104,9 +105,9 @@ class Preview:
         if self.custom_columns:
             lines.append("custom fields from: " + ", ".join(self.custom_columns))
         if self.problems:
-            lines.append(f"{len(self.problems):,} problem(s) in {len(self.bad_rows):,} row(s)")
+            lines.append(f"{plural(len(self.problems), 'problem')} in {plural(len(self.bad_rows), 'row')}")
         if self.warnings:
-            lines.append(f"{len(self.warnings):,} note(s): values changed or left out")
+            lines.append(f"{plural(len(self.warnings), 'note')}: values changed or left out")
         return "\n".join(lines)
 
 
@@ -115,8 +116,8 @@ class ImportRefused(DomainError):
 
     def __init__(self, preview: Preview):
         n = len(preview.problems)
-        super().__init__(f"Nothing was imported: {n} problem{'s' if n != 1 else ''} in "
-                         f"{len(preview.bad_rows)} row(s). Fix the file, or skip those rows.")
+        super().__init__(f"Nothing was imported: {plural(n, 'problem')} in "
+                         f"{plural(len(preview.bad_rows), 'row')}. Fix the file, or skip those rows.")
         self.preview = preview
 
 

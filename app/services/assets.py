@@ -347,6 +347,7 @@ def update(asset_id: int, changes: dict, expected_version: int | None = None,
     diff.update(_restated(asset, values, diff, day))
     if not diff:
         return asset
+    _check_status_change(asset, diff, values)
     row = _row({k: v for k, (_, v) in diff.items()})
     row.update(version=asset.version + 1, updated_at=utcnow())
     n = (Asset.update(**row)
@@ -359,6 +360,19 @@ def update(asset_id: int, changes: dict, expected_version: int | None = None,
     if SEARCH_FIELDS & diff.keys():
         search.refresh_assets([asset.id])
     return get(asset.id)
+
+
+def _check_status_change(asset: Asset, diff: dict, values: dict) -> None:
+    """A field edit (the editor's Status list, `asset set status=…`) keeps the
+    rules dispose() and retire() keep: nothing checked out is disposed of or
+    retired, and a disposal has its date."""
+    new = diff.get("status", (None, None))[1]
+    if new in ("disposed", "retired") and open_loan(asset.id):
+        verb = "disposing of" if new == "disposed" else "retiring"
+        raise Conflict(f"Asset {asset.tag} is checked out; check it in before {verb} it.")
+    if new == "disposed" and not values.get("disposal_date", asset.disposal_date):
+        raise ValidationError(f"Give the disposal date (and method) to dispose of {asset.tag}: "
+                              "Dispose…, or `quartermaster asset dispose`.", field="disposal_date")
 
 
 def _restated(asset: Asset, values: dict, diff: dict, day: dt.date) -> dict:

@@ -66,7 +66,13 @@ def setting_key(rule: str) -> str:
 def years(rule: str) -> int:
     r = RULE_BY_KEY[rule]
     value = settings.get(setting_key(rule))
-    return max(int(value if value not in (None, "") else r.default_years), r.minimum_years)
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        # Only a restored or hand-edited database holds a non-number here (the
+        # settings page refuses one): keep records the rule's default years.
+        n = r.default_years
+    return max(n, r.minimum_years)
 
 
 def check_years(rule: str, value) -> int:

@@ -194,3 +194,22 @@ def test_status_and_audit_changes_by_loans_and_stocktakes_are_in_history(db):
     assert ("status", "ready", "deployed") in rows
     assert ("status", "deployed", "retired") in rows
     assert ("last_audit_date", "2025-09-01", "2026-09-02") in rows
+
+
+def test_a_field_edit_cannot_dispose_or_retire_around_the_rules(db):
+    # `asset set TAG status=disposed` (and the editor's Status list) went
+    # through update(): a checked-out Chromebook became "Disposed but still
+    # assigned" (`check` flagged it) and a disposal had no date or method.
+    d = district()
+    a = asset(d)
+    assets.check_out(a.id, person_id=d["student"].id)
+    for status, verb in (("disposed", "disposing of"), ("retired", "retiring")):
+        with pytest.raises(Conflict, match=f"checked out; check it in before {verb} it"):
+            assets.update(a.id, {"status": status})
+    assets.check_in(a.id)
+    with pytest.raises(ValidationError, match="disposal date"):
+        assets.update(a.id, {"status": "disposed"})
+    assert Asset.get_by_id(a.id).status == "ready"
+    done = assets.update(a.id, {"status": "disposed", "disposal_date": dt.date.today(),
+                                "disposal_method": "recycled"})
+    assert done.status == "disposed" and done.disposal_date == dt.date.today()

@@ -257,3 +257,24 @@ def test_serials_match_their_models_patterns(demo):
     assert len(found) > 1000
     bad = [(tag, serial, pattern) for tag, serial, pattern in found if not re.match(pattern, serial)]
     assert not bad, bad[:5]
+
+
+def test_a_tape_rotation_is_in_progress(demo):
+    # Issue #24: the demo's LTO cartridges are tracked as backup media in a
+    # grandfather-father-son rotation, not only listed as assets (the Backup
+    # media page was empty).
+    from app.services import media
+    database, today = demo
+    listed = media.rows()
+    lto = {s for (s,) in rows(database, "SELECT a.serial FROM asset a JOIN hardware_model m "
+                                        "ON m.id = a.model_id WHERE m.name = 'LTO-8 Data Cartridge'")}
+    assert len(listed) >= 5 and {m["barcode"] for m in listed} <= lto
+    rotations = Counter(m["rotation"] for m in listed)
+    assert set(rotations) == {"Daily (son)", "Weekly (father)", "Monthly (grandfather)"}
+    places = Counter(m["location"] for m in listed)
+    assert places["In the drive"] == 1 and places["Off-site vault"] and places["On-site safe"]
+    assert all(m["written_on"] and m["written_on"] < today for m in listed if m["rotation"] != "Monthly (grandfather)")
+    monthly = sorted(m["written_on"] for m in listed if m["rotation"] == "Monthly (grandfather)")
+    assert len({(d.year, d.month) for d in monthly}) == len(monthly)  # one tape a month
+    due = media.due(today=today, days=7)
+    assert "Send to the vault" in {d["action"] for d in due}

@@ -194,3 +194,11 @@ def test_update_with_our_own_export_changes_nothing(db, tmp_path):
 def test_a_people_list_with_short_headers_is_taken_for_people():
     assert maps.guess_kind(["First", "Last", "ID Number", "Email"]) == "people"
     assert maps.guess_kind(["Asset Tag", "Model", "Room"]) == "assets"
+
+
+def test_device_and_equipment_columns_are_the_name(tmp_path):
+    # District sheets head the device's own name "Device" or "Equipment";
+    # taken as a custom field, every imported asset had a blank name.
+    for header in ("Device", "Equipment", "Item Description", "Asset Description"):
+        got = maps.suggest("assets", ["Asset Tag", header, "Device Type"])
+        assert got == {0: "tag", 1: "name", 2: "category"}, header

@@ -10,6 +10,7 @@ import pytest
 from app.services.base import who
 from app.models import Asset, HistoryEntry, Loan, Person, WorkOrder
 from app.services import assets, people, retention, settings, workorders
+from app.services.base import who
 from app.services.errors import Conflict, ValidationError
 from tests.app.factories import asset, district
 
@@ -87,6 +88,17 @@ def test_retention_settings_validated(db):
         settings.update({"retention_erate_years": 5})
     settings.update({"retention_disposed_assets_years": 7})
     assert retention.years("disposed_assets") == 7
+
+
+def test_a_stored_retention_that_is_no_number_keeps_the_default(db):
+    # A restored or hand-edited database can hold anything in a setting; the
+    # purge preview crashed with "invalid literal for int()" instead of
+    # keeping records for the rule's default years.
+    from app.models import Setting
+    Setting.insert(key="retention_disposed_assets_years", value="abc").execute()
+    Setting.insert(key="retention_history_years", value=None).execute()
+    assert retention.years("disposed_assets") == 5
+    assert retention.years("history") == 10
 
 
 def test_cli_preview_and_purge_writes_certificate_and_backup(tmp_path, capsys, monkeypatch):

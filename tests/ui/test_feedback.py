@@ -60,3 +60,23 @@ def test_status_overlay_over_the_window(qtbot, monkeypatch):
     assert "Misplaced: QM-000123" in overlay.text() and "#b26a00" in overlay.styleSheet()
     assert feedback.last_feedback == ("attention", "Misplaced: QM-000123")
     qtbot.waitUntil(lambda: not overlay.isVisible(), timeout=5000)  # fades away
+
+
+def test_status_over_a_small_dialog_fits_inside_it(qtbot, monkeypatch):
+    # A scan while a message box is open is said over that box; at 26 pt the
+    # banner wrapped to four lines and was cut off by the box's own edges
+    # ("Scan QM-000026 not…"), so the technician could not read it.
+    from PySide6.QtCore import QRect
+    from PySide6.QtWidgets import QDialog
+    monkeypatch.setattr(feedback, "play", lambda level: None)
+    box = QDialog()
+    box.resize(480, 110)
+    qtbot.addWidget(box)
+    box.show()
+    text = "Scan QM-000026 not used here: close “Give seat” first"
+    feedback.show_feedback("attention", text, box, sound=False)
+    overlay = feedback.current_overlay()
+    assert overlay.parentWidget() is box and overlay.isVisible()
+    assert QRect(0, 0, box.width(), box.height()).contains(overlay.geometry()), overlay.geometry()
+    # The whole text fits in the banner at the width it was given.
+    assert overlay.heightForWidth(overlay.width()) <= overlay.height()
