@@ -89,9 +89,9 @@ def add_rooms(rooms, by: str | None = None) -> list[int]:
                                          & Location.barcode.is_null()).tuples()):
         if (site_id, name.lower()) in wanted:
             ids[(site_id, name.lower())] = loc_id
-    from app.store.db import db
+    from app.store.db import db, param
     cur = db.connection().cursor()
-    mark = "%s" if isinstance(db.obj, pw.PostgresqlDatabase) else "?"
+    mark = param()
     cur.executemany(f"UPDATE location SET barcode = {mark} WHERE id = {mark}",
                     [(location_code(i), i) for i in ids.values()])
     user, now = history.who(by), utcnow()

@@ -60,6 +60,18 @@ class BaseModel(pw.Model):
         legacy_table_names = False
 
 
+def param(database: pw.Database | None = None) -> str:
+    """The driver's placeholder for raw SQL: ``?`` for sqlite3, ``%s`` for
+    psycopg2. The one place the dialect of a placeholder is decided."""
+    return (database or db.obj).param
+
+
+def sql(text: str, database: pw.Database | None = None) -> str:
+    """Raw SQL written with ``?`` placeholders, in the driver's dialect."""
+    mark = param(database)
+    return text if mark == "?" else text.replace("?", mark)
+
+
 class DatabaseOpenError(Exception):
     """The database cannot be opened or verified; the message says the way out."""
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import peewee as pw
 
 from app.store import search
+from app.store.db import param
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +189,7 @@ def current_version(database: pw.Database) -> int:
 
 
 def _stamp(database: pw.Database, version: int, description: str) -> None:
-    p = "%s" if isinstance(database, pw.PostgresqlDatabase) else "?"
+    p = param(database)
     database.execute_sql(
         f"INSERT INTO {VERSION_TABLE} (version, description, applied_at) VALUES ({p}, {p}, {p})",
         (version, description, dt.datetime.now().isoformat(timespec="seconds")))
