@@ -72,6 +72,21 @@ def sql(text: str, database: pw.Database | None = None) -> str:
     return text if mark == "?" else text.replace("?", mark)
 
 
+@contextlib.contextmanager
+def worker_connection():
+    """A worker thread's own connection (peewee keeps one per thread): opened
+    on entry when a database is bound, closed on exit whatever happened, so a
+    finished job never leaves a connection (or an SQLite read lock) behind."""
+    if db.obj is not None:
+        db.connect(reuse_if_open=True)
+    try:
+        yield db
+    finally:
+        with contextlib.suppress(Exception):
+            if db.obj is not None and not db.is_closed():
+                db.close()
+
+
 class DatabaseOpenError(Exception):
     """The database cannot be opened or verified; the message says the way out."""
 
