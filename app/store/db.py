@@ -255,8 +255,11 @@ def make_database(target: str) -> pw.Database:
 
 
 def open_database(target: str | os.PathLike | None = None, *, migrate: bool = True,
-                  backup_before_migrate: bool = True) -> pw.Database:
+                  before_migration=None) -> pw.Database:
     """Open (creating if needed) the database at ``target`` and bind ``db`` to it.
+
+    ``before_migration(database, version)`` runs before schema steps upgrade an
+    existing database: the front doors pass app.backup.copy_before_migration.
 
     Raises DatabaseOpenError with a sentence a technician can act on when the
     file is not a database, is damaged, or the server cannot be reached.
@@ -287,7 +290,7 @@ def open_database(target: str | os.PathLike | None = None, *, migrate: bool = Tr
     if migrate:
         from app.store import migrations
         try:
-            migrations.migrate(database, target, backup=backup_before_migrate)
+            migrations.migrate(database, target, before_steps=before_migration)
         except pw.ProgrammingError as exc:
             if not is_postgres_url(target) or "must be owner" not in str(exc) \
                     and "permission denied" not in str(exc):

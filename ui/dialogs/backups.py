@@ -281,7 +281,7 @@ def recover_dialog(target: str, message: str, parent=None) -> str | None:
                 source = newest.path
             try:
                 result = backup.restore(source, path)
-                open_database(result.target)
+                open_database(result.target, before_migration=backup.copy_before_migration)
             except (DomainError, DatabaseOpenError) as exc:
                 message = str(exc)
                 continue
@@ -296,7 +296,7 @@ def recover_dialog(target: str, message: str, parent=None) -> str | None:
             if not chosen:
                 continue
             try:
-                open_database(chosen)
+                open_database(chosen, before_migration=backup.copy_before_migration)
             except DatabaseOpenError as exc:
                 target, message = chosen, str(exc)
                 continue
