@@ -326,6 +326,16 @@ def snapshot(src: sqlite3.Connection, dest: Path | None, *, stem: str, reason: s
     return BackupInfo(dest, taken, _slug(reason), assets, dest.stat().st_size)
 
 
+def copy_before_migration(database: pw.Database, version: int) -> Path | None:
+    """A consistent copy of the SQLite file, taken before any schema step runs
+    (what the front doors pass to open_database as ``before_migration``)."""
+    if not isinstance(database, pw.SqliteDatabase) or database.database in ("", ":memory:"):
+        return None
+    info = make_backup(reason=f"before migration from v{version}", database=database,
+                       automatic=False)
+    return info.path if info else None
+
+
 def has_data(conn) -> bool:
     """Whether the database holds anything worth a copy (an empty new file does not)."""
     for table in ("asset", "person", "location", "supply", "license", "site"):

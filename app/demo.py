@@ -25,7 +25,7 @@ from app.services.errors import Conflict, ValidationError
 from app.services.tags import format_tag, normalize_tag
 from app.store import search
 from app.store.bulk import id_map, insert_rows
-from app.store.db import db
+from app.store.db import db, param
 
 FIRST = ["Maria", "James", "Sofia", "Liam", "Olivia", "Noah", "Emma", "Mateo", "Ava", "Elijah",
          "Isabella", "Lucas", "Mia", "Benjamin", "Camila", "Henry", "Luna", "Daniel", "Aria",
@@ -683,7 +683,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
                              "condition_in", "agreement_signed", "language", "out_by", "in_by"), past)
         counts["loans"] = len(loans) + len(past)
         cur = db.connection().cursor()
-        p = "%s" if _pg() else "?"
+        p = param()
 
         step("Repairs", 7)
         repairs = []

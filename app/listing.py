@@ -582,12 +582,12 @@ def _ilike_any(word: str, *fields):
 
 
 def _like(field, word: str):
-    from app.store.db import db
+    from app.store.db import db, param
     word = re.sub(r"[\x00-\x1f\x7f]", "", word)  # never stored; PostgreSQL refuses a NUL
     escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     sqlite = isinstance(db.obj, pw.SqliteDatabase)
-    op, param = ("LIKE", "?") if sqlite else ("ILIKE", "%s")
-    return pw.NodeList((field, pw.SQL(f"{op} {param} ESCAPE '\\'", [f"%{escaped}%"])))
+    op = "LIKE" if sqlite else "ILIKE"
+    return pw.NodeList((field, pw.SQL(f"{op} {param()} ESCAPE '\\'", [f"%{escaped}%"])))
 
 
 def _as_date(value) -> dt.date:

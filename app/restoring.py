@@ -32,6 +32,7 @@ from app.backup import (
     _is_open,
     _storage,
     backup_folder,
+    copy_before_migration,
     database_file,
     snapshot,
 )
@@ -219,10 +220,10 @@ def restore(backup: str | os.PathLike, target: str | os.PathLike | None = None, 
             if was_open:  # the fence renewed the file's generation: this process re-opens it
                 with contextlib.suppress(Exception):
                     close_database()
-                    open_database(target)
+                    open_database(target, before_migration=copy_before_migration)
             raise
     if was_open:
-        open_database(target)
+        open_database(target, before_migration=copy_before_migration)
     log.info("restored %s from %s", target, backup)
     return RestoreResult(target, backup, safety, assets, reset)
 

@@ -11,10 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import peewee as pw
-
 from app.services.tags import normalize_tag
-from app.store.db import db
+from app.store.db import db, param
 
 KINDS = ("asset", "location", "supply", "person", "unknown")
 
@@ -117,7 +115,7 @@ def read_serial(text: str, patterns=()) -> SerialReading:
 
 
 def _p() -> str:
-    return "%s" if isinstance(db.obj, pw.PostgresqlDatabase) else "?"
+    return param()
 
 
 def resolve(text: str) -> Resolution:

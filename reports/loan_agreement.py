@@ -9,13 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import peewee as pw
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.units import inch
 from reportlab.pdfgen.canvas import Canvas
 
-from app.models import Asset, HardwareModel, Loan, Person
-from app.services import settings
+from app.reporting.agreement import Agreement, gather
 
 TEXT = {
     "en": {
@@ -67,30 +65,17 @@ TEXT = {
 }
 
 
-def agreement_rows(person_id: int, loan_ids: list[int] | None = None) -> list[tuple]:
-    """(tag, device, serial, condition, due) of the person's open loans (or the given loans)."""
-    q = (Loan.select(Asset.tag, Asset.name, HardwareModel.name, Asset.serial, Loan.condition_out,
-                     Loan.due)
-         .join(Asset).join(HardwareModel, pw.JOIN.LEFT_OUTER,
-                           on=(Asset.model == HardwareModel.id))
-         .where(Loan.person == person_id))
-    q = q.where(Loan.id.in_(loan_ids)) if loan_ids else q.where(Loan.returned_at.is_null())
-    rows = []
-    for tag, name, model, serial, cond, due in q.order_by(Asset.tag).tuples():
-        device = model if not name or name == model else f"{name} ({model})" if model else name
-        rows.append((tag, device or "", serial or "", cond or "", due.isoformat() if due else ""))
-    return rows
-
-
 def render_agreement(person_id: int, out, language: str | None = None,
                      loan_ids: list[int] | None = None, today: dt.date | None = None) -> Path | None:
-    person = Person.get_by_id(person_id)
-    lang = (language or person.language or "en") if (language or person.language) in TEXT else "en"
-    t = TEXT[lang]
-    org = settings.get("org_name")
-    rows = agreement_rows(person_id, loan_ids)
+    """Draw the agreement that app.reporting.agreement gathers for the person."""
+    return draw_agreement(gather(person_id, language, loan_ids), out, today)
+
+
+def draw_agreement(a: Agreement, out, today: dt.date | None = None) -> Path | None:
+    t = TEXT[a.language if a.language in TEXT else "en"]
+    org, rows = a.org, a.rows
     c = Canvas(str(out) if isinstance(out, (str, Path)) else out, pagesize=LETTER)
-    c.setTitle(f"{t['title']} — {person.full_name}")
+    c.setTitle(f"{t['title']} — {a.borrower}")
     c.setAuthor(org)
     width, height = LETTER
     left, right = 0.75 * inch, width - 0.75 * inch
@@ -102,8 +87,7 @@ def render_agreement(person_id: int, out, language: str | None = None,
     c.drawString(left, y, t["title"])
     y -= 0.4 * inch
     c.setFont("Helvetica", 10)
-    fields = [(t["borrower"], person.full_name), (t["id"], person.id_number or ""),
-              (t["site"], person.site.name if person.site_id else ""),
+    fields = [(t["borrower"], a.borrower), (t["id"], a.id_number), (t["site"], a.site),
               (t["date"], (today or dt.date.today()).isoformat())]
     for i, (label, value) in enumerate(fields):
         x = left + (i % 2) * (right - left) / 2
@@ -149,7 +133,7 @@ def render_agreement(person_id: int, out, language: str | None = None,
         y -= 3
     y = max(y - 0.3 * inch, 2.3 * inch)
     signers = [t["sign_borrower"]]
-    if person.kind in ("student", "family"):
+    if a.kind in ("student", "family"):
         signers.append(t["sign_guardian"])
     signers.append(t["sign_staff"])
     for label in signers:

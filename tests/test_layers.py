@@ -56,6 +56,13 @@ def test_reports_never_import_ui():
     assert not bad, "\n".join(bad)
 
 
+def test_reports_never_query_the_database():
+    """reports/ draws what app/ gathers: no models, store or peewee of its own."""
+    bad = [f"{f.relative_to(ROOT)} imports {n}" for f in _files("reports") for n in _imports(f)
+           if n.split(".")[0] == "peewee" or n.startswith(("app.models", "app.store"))]
+    assert not bad, "\n".join(bad)
+
+
 def test_ui_never_writes_sql_or_saves_models():
     bad = []
     for f in _files("ui"):

@@ -30,8 +30,9 @@ def run_gui(args) -> int:
     secrets.set_prompt(_password_dialog)
     from app.store.db import DatabaseOpenError, is_postgres_url, open_database, resolve_target
     target = args.db or os.environ.get("QUARTERMASTER_DB") or QSettings().value("database/last") or None
+    from app.backup import copy_before_migration
     try:
-        open_database(target)
+        open_database(target, before_migration=copy_before_migration)
     except DatabaseOpenError as first:
         failure: DatabaseOpenError | None = first
         remembered = target and not args.db and not os.environ.get("QUARTERMASTER_DB")
@@ -41,7 +42,7 @@ def run_gui(args) -> int:
             QSettings().remove("database/last")  # the last file is gone: fall back to the default
             target = None
             try:
-                open_database(None)
+                open_database(None, before_migration=copy_before_migration)
                 failure = None
             except DatabaseOpenError as again:
                 failure = again

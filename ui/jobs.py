@@ -57,24 +57,16 @@ class _Worker(QThread):
         import contextlib
 
         from app.store import instances
-        from app.store.db import db
+        from app.store.db import worker_connection
         # Other workstations waiting for the write lock are told what this is.
         doing = instances.doing(self.title[:1].lower() + self.title[1:]) if self.title \
             else contextlib.nullcontext()
         try:
-            if db.obj is not None:
-                db.connect(reuse_if_open=True)
-            with doing:
+            with worker_connection(), doing:
                 result = self.fn(self.progress)
             self.succeeded.emit(result)
         except BaseException as exc:  # noqa: BLE001 - reported on the GUI thread
             self.failed.emit(exc, traceback.format_exc())
-        finally:
-            try:
-                if db.obj is not None and not db.is_closed():
-                    db.close()
-            except Exception:
-                pass
 
 
 _running: set = set()

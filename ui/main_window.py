@@ -350,11 +350,12 @@ class MainWindow(QMainWindow):
             self.switch_database(path)
 
     def switch_database(self, target: str) -> None:
+        from app.backup import copy_before_migration
         from app.store.db import DatabaseOpenError, close_database, open_database
         old = current_target()
         close_database()
         try:
-            open_database(target)
+            open_database(target, before_migration=copy_before_migration)
         except DatabaseOpenError as exc:
             show_error(self, "Open database", exc)
             open_database(old)
@@ -573,6 +574,7 @@ class MainWindow(QMainWindow):
     def _reopen_if_restored(self) -> bool:
         """Another workstation restored a backup over this file: re-open it
         (never keep writing to the old copy), show the restored data, and say so."""
+        from app import backup
         from app.store import db as store_db
         try:
             if not store_db.file_replaced():
@@ -580,7 +582,7 @@ class MainWindow(QMainWindow):
             target = store_db.current_target()
             note = store_db.replaced_message(target).split(";")[0]
             store_db.close_database()
-            store_db.open_database(target)
+            store_db.open_database(target, before_migration=backup.copy_before_migration)
         except Exception:  # the next write refuses, with the reason, anyway
             log.exception("re-opening the restored database failed")
             return False

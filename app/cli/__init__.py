@@ -69,8 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     from app.store.db import DatabaseOpenError
     try:
         if getattr(args, "needs_db", True):
+            from app.backup import copy_before_migration
             from app.store.db import open_database
-            open_database(args.db)
+            open_database(args.db, before_migration=copy_before_migration)
             from app.backup import clean_leftovers
             clean_leftovers()
             _warn_user_ignored(args.user)

@@ -28,7 +28,8 @@ def run(args) -> int:
         if not holder:
             raise CommandError(f"asset {args.who.strip()} is not lent to a person")
         person = people.Person.get_by_id(holder)
-    from reports.loan_agreement import agreement_rows, render_agreement
+    from app.reporting.agreement import agreement_rows
+    from reports.loan_agreement import render_agreement
     if not agreement_rows(person.id):
         raise CommandError(f"{person.full_name} has no devices on loan")
     render_agreement(person.id, args.output, language=args.language)

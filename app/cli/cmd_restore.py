@@ -30,7 +30,8 @@ def run(args) -> int:
     if result.safety_copy:
         print(f"the database as it was: {result.safety_copy}")
     print(f"restored {result.target} from {result.restored_from} ({result.assets:,} assets)")
-    open_database(result.target)  # proves it opens, and brings an older schema up to date
+    # Proves it opens, and brings an older schema up to date (copied first).
+    open_database(result.target, before_migration=backup.copy_before_migration)
     close_database()
     print("ok: the restored database opens and passes its integrity check")
     return 0

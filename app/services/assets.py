@@ -15,7 +15,7 @@ from app.services.base import locked, transaction, writes
 from app.services.errors import Conflict, NotFound, StaleEdit, ValidationError
 from app.services.fields import check_frn, clean_text, parse_date, parse_int
 from app.store import search
-from app.store.db import db
+from app.store.db import db, param
 
 # Fields a person (or an import) may set directly. Status changes that have
 # their own meaning (check-out, repair, disposal) go through their verbs, but
@@ -51,7 +51,7 @@ def lookup_tag(text: str) -> int | None:
     key = tagsvc.normalize_tag(text)
     if not key:
         return None
-    p = "%s" if not isinstance(db.obj, pw.SqliteDatabase) else "?"
+    p = param()
     row = db.execute_sql(f"SELECT id FROM asset WHERE tag_key = {p}", (key,)).fetchone()
     return row[0] if row else None
 
@@ -60,7 +60,7 @@ def lookup_serial(text: str) -> list[int]:
     key = (text or "").strip().upper()
     if not key:
         return []
-    p = "%s" if not isinstance(db.obj, pw.SqliteDatabase) else "?"
+    p = param()
     return [r[0] for r in db.execute_sql(f"SELECT id FROM asset WHERE serial_key = {p} LIMIT 10",
                                          (key,)).fetchall()]
 

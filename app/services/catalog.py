@@ -89,9 +89,9 @@ def add_rooms(rooms, by: str | None = None) -> list[int]:
                                          & Location.barcode.is_null()).tuples()):
         if (site_id, name.lower()) in wanted:
             ids[(site_id, name.lower())] = loc_id
-    from app.store.db import db
+    from app.store.db import db, param
     cur = db.connection().cursor()
-    mark = "%s" if isinstance(db.obj, pw.PostgresqlDatabase) else "?"
+    mark = param()
     cur.executemany(f"UPDATE location SET barcode = {mark} WHERE id = {mark}",
                     [(location_code(i), i) for i in ids.values()])
     user, now = history.who(by), utcnow()
@@ -190,6 +190,48 @@ def find_location(text: str) -> Location | None:
                                     & (pw.fn.LOWER(Location.name) == room.lower()))
     matches = list(Location.select().where(pw.fn.LOWER(Location.name) == text.lower()).limit(2))
     return matches[0] if len(matches) == 1 else None
+
+
+def site_choices() -> list[tuple[int, str]]:
+    """Every site as (id, name), by name: what a site drop-down lists."""
+    return list(Site.select(Site.id, Site.name).order_by(Site.name).tuples())
+
+
+def site_labels() -> list[tuple[str, str]]:
+    """Every site as (name, "Name (CODE)"), by name: for a drop-down that
+    passes the site's name on (report parameters)."""
+    return [(name, f"{name} ({code})" if code else name) for name, code in
+            Site.select(Site.name, Site.code).order_by(Site.name).tuples()]
+
+
+def room_choices(site_id: int | None) -> list[tuple[int, str]]:
+    """The rooms of one site as (id, name), by name (none without a site)."""
+    if not site_id:
+        return []
+    return list(Location.select(Location.id, Location.name)
+                .where(Location.site == site_id).order_by(Location.name).tuples())
+
+
+def all_room_choices() -> list[tuple[int, str]]:
+    """Every room as (id, "Site / Room"), by site then room."""
+    return [(lid, f"{site} / {room}") for lid, site, room in
+            Location.select(Location.id, Site.name, Location.name)
+            .join(Site).order_by(Site.name, Location.name).tuples()]
+
+
+def category_choices() -> list[tuple[int, str]]:
+    """Every category as (id, name), by name."""
+    return list(Category.select(Category.id, Category.name).order_by(Category.name).tuples())
+
+
+def maker_names() -> list[str]:
+    """Every manufacturer's name, sorted: what a maker drop-down offers."""
+    return [m for (m,) in Manufacturer.select(Manufacturer.name).order_by(Manufacturer.name).tuples()]
+
+
+def category_names() -> list[str]:
+    """Every category's name, sorted."""
+    return [name for _, name in category_choices()]
 
 
 def find_site(text: str) -> Site | None:

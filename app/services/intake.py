@@ -37,7 +37,7 @@ from app.services import assets as assetsvc, catalog, history, tags as tagsvc, t
 from app.services.base import transaction, who, writes
 from app.services.errors import Conflict, NotFound, ValidationError
 from app.services.fields import clean_text, parse_int
-from app.store.db import db
+from app.store.db import db, sql
 from app.wording import plural
 
 # The same serial again within this window is the scanner (or a shaky hand)
@@ -287,7 +287,7 @@ def _received(session_id: int) -> int:
 
 
 def _sql(text: str) -> str:
-    return text.replace("?", "%s") if isinstance(db.obj, pw.PostgresqlDatabase) else text
+    return sql(text)
 
 
 def serial_patterns(model_id: int | None) -> list[str]:

@@ -13,7 +13,7 @@ from app.services import history
 from app.services.base import locked, search_text, writes
 from app.services.errors import Conflict, NotFound, ValidationError
 from app.services.fields import clean_text, parse_int, parse_money
-from app.store.db import db
+from app.store.db import db, param
 
 FIELDS = ("name", "part_number", "barcode", "category", "unit", "reorder_point", "target",
           "bin", "unit_cost", "supplier_id", "notes", "active")
@@ -30,7 +30,7 @@ def lookup_barcode(code: str) -> int | None:
     code = (code or "").strip()
     if not code:
         return None
-    p = "%s" if not isinstance(db.obj, pw.SqliteDatabase) else "?"
+    p = param()
     row = db.execute_sql(f"SELECT id FROM supply WHERE UPPER(barcode) = UPPER({p})", (code,)).fetchone()
     return row[0] if row else None
 

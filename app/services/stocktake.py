@@ -30,7 +30,7 @@ from app.models.common import INACTIVE_STATUSES, STOCKTAKE_VERDICTS, utcnow
 from app.services import assets as assetsvc, catalog, history, tags as tagsvc, textfile, validation
 from app.services.base import locked, transaction, who, writes
 from app.services.errors import Conflict, NotFound, ValidationError
-from app.store.db import db
+from app.store.db import db, sql
 from app.wording import status_label
 
 # What each verdict sounds and looks like: ok / attention / error.
@@ -95,7 +95,7 @@ def workstation_name() -> str:
 
 
 def _sql(text: str) -> str:
-    return text.replace("?", "%s") if isinstance(db.obj, pw.PostgresqlDatabase) else text
+    return sql(text)
 
 
 def _one(text: str, params=()):

@@ -13,7 +13,7 @@ from typing import Iterable, Sequence
 
 import peewee as pw
 
-from app.store.db import db, guarded
+from app.store.db import db, guarded, param  # noqa: F401 (bulk.param for importers)
 
 
 def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence], page: int = 2000) -> int:
@@ -58,11 +58,6 @@ def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence], pa
 def id_map(table: str, key_column: str) -> dict:
     """{key: id} for a whole table (after a bulk insert)."""
     return dict(db.execute_sql(f'SELECT "{key_column}", id FROM "{table}"').fetchall())
-
-
-def param() -> str:
-    """The driver's placeholder: ``?`` for sqlite3, ``%s`` for psycopg2."""
-    return "%s" if isinstance(db.obj, pw.PostgresqlDatabase) else "?"
 
 
 class Background:

@@ -28,6 +28,8 @@ import logging
 
 import peewee as pw
 
+from app.store.db import param
+
 log = logging.getLogger(__name__)
 
 COUNTED_VERDICTS = ("verified", "misplaced", "other_site", "inactive")
@@ -68,7 +70,7 @@ def _pg(database: pw.Database) -> bool:
 
 
 def _p(database: pw.Database) -> str:
-    return "%s" if _pg(database) else "?"
+    return param(database)
 
 
 def _now() -> dt.datetime:

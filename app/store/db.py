@@ -60,6 +60,33 @@ class BaseModel(pw.Model):
         legacy_table_names = False
 
 
+def param(database: pw.Database | None = None) -> str:
+    """The driver's placeholder for raw SQL: ``?`` for sqlite3, ``%s`` for
+    psycopg2. The one place the dialect of a placeholder is decided."""
+    return (database or db.obj).param
+
+
+def sql(text: str, database: pw.Database | None = None) -> str:
+    """Raw SQL written with ``?`` placeholders, in the driver's dialect."""
+    mark = param(database)
+    return text if mark == "?" else text.replace("?", mark)
+
+
+@contextlib.contextmanager
+def worker_connection():
+    """A worker thread's own connection (peewee keeps one per thread): opened
+    on entry when a database is bound, closed on exit whatever happened, so a
+    finished job never leaves a connection (or an SQLite read lock) behind."""
+    if db.obj is not None:
+        db.connect(reuse_if_open=True)
+    try:
+        yield db
+    finally:
+        with contextlib.suppress(Exception):
+            if db.obj is not None and not db.is_closed():
+                db.close()
+
+
 class DatabaseOpenError(Exception):
     """The database cannot be opened or verified; the message says the way out."""
 
@@ -228,8 +255,11 @@ def make_database(target: str) -> pw.Database:
 
 
 def open_database(target: str | os.PathLike | None = None, *, migrate: bool = True,
-                  backup_before_migrate: bool = True) -> pw.Database:
+                  before_migration=None) -> pw.Database:
     """Open (creating if needed) the database at ``target`` and bind ``db`` to it.
+
+    ``before_migration(database, version)`` runs before schema steps upgrade an
+    existing database: the front doors pass app.backup.copy_before_migration.
 
     Raises DatabaseOpenError with a sentence a technician can act on when the
     file is not a database, is damaged, or the server cannot be reached.
@@ -260,7 +290,7 @@ def open_database(target: str | os.PathLike | None = None, *, migrate: bool = Tr
     if migrate:
         from app.store import migrations
         try:
-            migrations.migrate(database, target, backup=backup_before_migrate)
+            migrations.migrate(database, target, before_steps=before_migration)
         except pw.ProgrammingError as exc:
             if not is_postgres_url(target) or "must be owner" not in str(exc) \
                     and "permission denied" not in str(exc):

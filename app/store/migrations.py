@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from pathlib import Path
+from collections.abc import Callable
 
 import peewee as pw
 
 from app.store import search
+from app.store.db import param
 
 log = logging.getLogger(__name__)
 
@@ -202,7 +203,7 @@ def current_version(database: pw.Database) -> int:
 
 
 def _stamp(database: pw.Database, version: int, description: str) -> None:
-    p = "%s" if isinstance(database, pw.PostgresqlDatabase) else "?"
+    p = param(database)
     database.execute_sql(
         f"INSERT INTO {VERSION_TABLE} (version, description, applied_at) VALUES ({p}, {p}, {p})",
         (version, description, dt.datetime.now().isoformat(timespec="seconds")))
@@ -214,9 +215,14 @@ def _ensure_version_table(database: pw.Database) -> None:
         "description TEXT, applied_at TEXT)")
 
 
-def migrate(database: pw.Database, target: str = "", backup: bool = True,
+def migrate(database: pw.Database, target: str = "",
+            before_steps: Callable[[pw.Database, int], object] | None = None,
             upto: int | None = None) -> list[int]:
-    """Bring the schema to ``upto`` (default: latest). Returns the steps applied."""
+    """Bring the schema to ``upto`` (default: latest). Returns the steps applied.
+
+    ``before_steps(database, version)`` runs once before the first step on an
+    existing database: the application passes app.backup.copy_before_migration,
+    so the store never reaches up to backups (and their folder setting)."""
     from app.store.db import DatabaseOpenError
     upto = LATEST if upto is None else upto
     version = current_version(database)
@@ -234,8 +240,8 @@ def migrate(database: pw.Database, target: str = "", backup: bool = True,
                 step(database)
             _stamp(database, LATEST, "new database")
         return [n for n, _, _ in STEPS]
-    if backup and version > 0:
-        copy_before_migration(database, version)
+    if before_steps is not None and version > 0:
+        before_steps(database, version)
     applied = []
     for number, description, step in STEPS:
         if version < number <= upto:
@@ -247,12 +253,3 @@ def migrate(database: pw.Database, target: str = "", backup: bool = True,
             applied.append(number)
     return applied
 
-
-def copy_before_migration(database: pw.Database, version: int) -> Path | None:
-    """A consistent copy of the SQLite file, taken before any step runs."""
-    if not isinstance(database, pw.SqliteDatabase) or database.database in ("", ":memory:"):
-        return None
-    from app import backup as backup_mod
-    info = backup_mod.make_backup(reason=f"before migration from v{version}", database=database,
-                                  automatic=False)
-    return info.path if info else None

@@ -43,7 +43,7 @@ def reference() -> dict:
     fresh.connect()
     db.initialize(fresh)  # the steps write through the proxy (models, search index)
     try:
-        migrations.migrate(fresh, backup=False)
+        migrations.migrate(fresh)
         conn = fresh.connection()
         return _read(conn)
     finally:

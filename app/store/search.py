@@ -13,8 +13,7 @@ import re
 
 import peewee as pw
 
-from app.store.bulk import param
-from app.store.db import db, transaction_lost
+from app.store.db import db, param, transaction_lost
 
 FTS_TABLE = "asset_fts"
 
@@ -254,9 +253,8 @@ def match_expression(asset_id_column, search_text_column, query: str, *, scan: b
     for w in short_words:
         # NodeList, not Expression: peewee maps the LIKE operator to GLOB on SQLite.
         op = "LIKE" if isinstance(db.obj, pw.SqliteDatabase) else "ILIKE"
-        param = "?" if isinstance(db.obj, pw.SqliteDatabase) else "%s"
         cond = pw.NodeList((search_text_column,
-                            pw.SQL(f"{op} {param} ESCAPE '\\'", [f"%{_like_escape(w)}%"])))
+                            pw.SQL(f"{op} {param()} ESCAPE '\\'", [f"%{_like_escape(w)}%"])))
         expr = cond if expr is None else (expr & cond)
     return expr
 

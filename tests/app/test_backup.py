@@ -152,7 +152,7 @@ def test_backup_before_import_and_before_migration(sqlite_db, tmp_path):
     from tests.app.test_migrations import make_v1
     old = tmp_path / "old.sqlite"
     make_v1(old)
-    open_database(old)
+    open_database(old, before_migration=backup.copy_before_migration)
     close_database()
     before = [b for b in backup.list_backups(tmp_path / "backups", "old")]
     assert [b.reason for b in before] == ["before-migration-from-v1"]

@@ -22,7 +22,8 @@ def make_v1(path: Path) -> None:
 def test_v1_database_migrates_with_data_intact(tmp_path):
     path = tmp_path / "old.sqlite"
     make_v1(path)
-    database = open_database(path)
+    from app.backup import copy_before_migration
+    database = open_database(path, before_migration=copy_before_migration)
     try:
         assert migrations.current_version(database) == migrations.LATEST
         from app.models import Asset, Loan, Person
@@ -39,6 +40,26 @@ def test_v1_database_migrates_with_data_intact(tmp_path):
     copies = [p for p in tmp_path.rglob("*") if p.is_file() and p.name != "old.sqlite"
               and not p.name.startswith("old.sqlite-")]
     assert copies, "a copy of the file is taken before migrating"
+
+
+def test_the_front_door_copies_the_file_before_migrating(tmp_path, capsys):
+    """The store takes no copy itself (it sits below app.backup); the command
+    line passes app.backup's copy, so an upgrade by any command is undoable."""
+    from app import backup
+    from app.cli import main
+    plain = tmp_path / "plain" / "old.sqlite"
+    plain.parent.mkdir()
+    make_v1(plain)
+    open_database(plain)
+    close_database()
+    assert not list(backup.list_backups(plain.parent / "backups", "old"))
+    old = tmp_path / "cli" / "old.sqlite"
+    old.parent.mkdir()
+    make_v1(old)
+    assert main(["--db", str(old), "check"]) == 0
+    close_database()
+    found = backup.list_backups(old.parent / "backups", "old")
+    assert [b.reason for b in found] == ["before-migration-from-v1"]
 
 
 def test_newer_schema_is_refused(tmp_path):

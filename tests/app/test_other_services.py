@@ -89,3 +89,25 @@ def test_location_codes_resolve(db):
     res = scanning.resolve(d["r1"].barcode.lower())
     assert (res.kind, res.id) == ("location", d["r1"].id)
     assert catalog.find_location("Riverside High School / room 12").id == d["r1"].id
+
+
+def test_drop_down_choices_come_from_the_catalog(db):
+    """The lists the GUI's site/room/maker/category drop-downs show."""
+    north = catalog.create_site("North Elementary", code="NE")
+    south = catalog.create_site("Annex")
+    catalog.create_location(north.id, "Room 2")
+    r1 = catalog.create_location(north.id, "Library")
+    catalog.ensure_manufacturer("Zebra")
+    catalog.ensure_manufacturer("Dell")
+    catalog.ensure_category("Laptop")
+    choices = catalog.site_choices()
+    assert [name for _, name in choices] == ["Annex", "North Elementary"]
+    assert dict(choices)[north.id] == "North Elementary"
+    assert catalog.site_labels() == [("Annex", "Annex"), ("North Elementary", "North Elementary (NE)")]
+    assert [name for _, name in catalog.room_choices(north.id)] == ["Library", "Room 2"]
+    assert catalog.room_choices(north.id)[0][0] == r1.id
+    assert catalog.room_choices(south.id) == [] and catalog.room_choices(None) == []
+    assert (r1.id, "North Elementary / Library") in catalog.all_room_choices()
+    assert catalog.maker_names() == ["Dell", "Zebra"]
+    assert "Laptop" in catalog.category_names()
+    assert [n for _, n in catalog.category_choices()] == catalog.category_names()

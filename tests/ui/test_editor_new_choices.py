@@ -4,16 +4,12 @@ catalog services, and the first asset saves with all four."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QComboBox, QDialog, QMessageBox
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QDialog
 
 
 @pytest.fixture
-def empty(sqlite_db, tmp_path, monkeypatch):
-    QSettings.setDefaultFormat(QSettings.IniFormat)
-    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "ini"))
-    for name in ("warning", "critical", "information"):
-        monkeypatch.setattr(QMessageBox, name, lambda *a, **k: pytest.fail(f"message box: {a[1:3]}"))
+def empty(sqlite_db, tmp_path, monkeypatch, failing_boxes):
     return sqlite_db
 
 

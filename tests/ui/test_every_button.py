@@ -9,7 +9,6 @@ import sys
 import traceback
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QAbstractButton, QApplication, QDialog, QFileDialog, QInputDialog,
                                QMenu, QMessageBox, QPushButton, QToolButton, QWidget)
@@ -41,13 +40,11 @@ def demo(sqlite_db):
 
 
 @pytest.fixture
-def answered(tmp_path, monkeypatch):
+def answered(tmp_path, monkeypatch, isolated_qsettings):
     """Every modal question answered: message boxes Yes/OK, file dialogs a path
     in tmp_path (open dialogs: cancelled), input dialogs cancelled, print
     dialogs a PDF file, menus closed, QDialog.exec exercised and rejected."""
     from PySide6.QtPrintSupport import QPrintDialog, QPrinter
-    QSettings.setDefaultFormat(QSettings.IniFormat)
-    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "ini"))
     monkeypatch.setattr("reports.labels.templates.user_dir", lambda: tmp_path / "labels")
     monkeypatch.setattr("app.printers.config_dir", lambda: tmp_path / "labels")
     seen: list[str] = []

@@ -10,7 +10,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 import zxingcpp
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 
 from tests.app.factories import asset, district
@@ -19,14 +19,10 @@ HP = r"^5CD[A-Z0-9]{7}$"
 
 
 @pytest.fixture
-def bench(sqlite_db, qtbot, qapp, tmp_path, monkeypatch):
+def bench(sqlite_db, qtbot, qapp, tmp_path, monkeypatch, failing_boxes):
     from app.services import catalog
     from ui.scanner import BurstDetector, ScannerFilter
-    QSettings.setDefaultFormat(QSettings.IniFormat)
-    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "ini"))
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
-    for name in ("warning", "critical", "information"):
-        monkeypatch.setattr(QMessageBox, name, lambda *a, **k: pytest.fail(f"message box: {a[1:3]}"))
     d = district()
     d["hp"] = catalog.create_model("Chromebook 11 G9 EE", manufacturer="HP",
                                    category_id=d["cat"].id, serial_pattern=HP)

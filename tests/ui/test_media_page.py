@@ -7,20 +7,14 @@ import datetime as dt
 import pypdfium2 as pdfium
 import pytest
 import zxingcpp
-from PySide6.QtCore import QItemSelectionModel, QSettings
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import QItemSelectionModel
 
 from app.services import media
 
 
 @pytest.fixture(autouse=True)
-def boxes(tmp_path, monkeypatch):
-    QSettings.setDefaultFormat(QSettings.IniFormat)
-    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "qsettings"))
-    shown = []
-    for name in ("warning", "critical", "information"):
-        monkeypatch.setattr(QMessageBox, name, lambda *a, **k: shown.append(a[2]))
-    return shown
+def boxes(recorded_boxes):
+    return recorded_boxes
 
 
 @pytest.fixture

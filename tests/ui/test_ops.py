@@ -264,9 +264,7 @@ def test_theme_colours_follow_the_palette(monkeypatch):
 # --- the save-dialog helper -------------------------------------------------------------------
 
 @pytest.fixture
-def save_dialog(monkeypatch, tmp_path):
-    QSettings.setDefaultFormat(QSettings.IniFormat)
-    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "qsettings"))
+def save_dialog(monkeypatch, tmp_path, isolated_qsettings):
     asked, answers = [], []
 
     def fake(parent, title, start, filters, *rest):
@@ -339,9 +337,7 @@ def test_the_history_tab_shows_field_labels_status_labels_and_whole_timestamps(q
 
 
 @pytest.fixture
-def stocktake_page(sqlite_db, qtbot, monkeypatch, tmp_path):
-    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "ini"))
-    QSettings.setDefaultFormat(QSettings.IniFormat)
+def stocktake_page(sqlite_db, qtbot, monkeypatch, tmp_path, isolated_qsettings):
     from PySide6.QtWidgets import QMainWindow
 
     from ui.pages.stocktake import Page

@@ -14,8 +14,8 @@ import sys
 import pypdfium2 as pdfium
 import pytest
 import zxingcpp
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QDialog, QMessageBox
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog
 
 from app.services import assets, catalog, settings
 from reports import labels
@@ -23,15 +23,11 @@ from ui import printing
 
 
 @pytest.fixture(autouse=True)
-def isolated(tmp_path, monkeypatch):
+def isolated(tmp_path, monkeypatch, failing_boxes):
     """Offsets and custom templates in tmp_path; message boxes fail the test."""
     from reports.labels import templates
     monkeypatch.setattr(templates, "user_dir", lambda: tmp_path / "cfg")
     monkeypatch.setattr("app.printers.config_dir", lambda: tmp_path / "cfg")
-    QSettings.setDefaultFormat(QSettings.IniFormat)
-    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "ini"))
-    for name in ("warning", "critical", "information"):
-        monkeypatch.setattr(QMessageBox, name, lambda *a, **k: pytest.fail(f"message box: {a[1:3]}"))
 
 
 @pytest.fixture

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pypdfium2 as pdfium
 import pytest
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QMessageBox, QPushButton
+from PySide6.QtWidgets import QPushButton
 
 from app.models import Asset, Person
 from app.services import retention
@@ -15,14 +14,8 @@ from tests.app.test_retention import _scene
 
 
 @pytest.fixture(autouse=True)
-def boxes(tmp_path, monkeypatch):
-    QSettings.setDefaultFormat(QSettings.IniFormat)
-    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "qsettings"))
-    shown = []
-    for name in ("warning", "critical", "information"):
-        monkeypatch.setattr(QMessageBox, name, lambda *a, **k: shown.append(a[2]))
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
-    return shown
+def boxes(recorded_boxes):
+    return recorded_boxes
 
 
 def test_purge_dialog_from_settings(qtbot, sqlite_db, tmp_path, monkeypatch, boxes):

@@ -13,14 +13,10 @@ from tests.app.factories import district
 
 
 @pytest.fixture(autouse=True)
-def isolated(tmp_path, monkeypatch):
+def isolated(recorded_boxes, monkeypatch):
     """Settings under tmp_path; every message box recorded, none left to block."""
-    QSettings.setDefaultFormat(QSettings.IniFormat)
-    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "qsettings"))
     QSettings().clear()
-    seen = []
-    for name in ("warning", "critical", "information"):
-        monkeypatch.setattr(QMessageBox, name, lambda *a, **k: seen.append(a[2]))
+    seen = recorded_boxes
     # An editor left edited is closed at teardown and asks to discard: no
     # answer is "keep editing" (a test that wants answers patches exec itself).
     monkeypatch.setattr(QMessageBox, "exec", lambda box: 0)

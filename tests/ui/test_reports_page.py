@@ -16,10 +16,8 @@ SOON = dt.date.today() + dt.timedelta(days=10)
 
 
 @pytest.fixture
-def setup(sqlite_db, qtbot, monkeypatch, tmp_path):
+def setup(sqlite_db, qtbot, monkeypatch, tmp_path, isolated_qsettings):
     from PySide6.QtCore import QSettings
-    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "ini"))
-    QSettings.setDefaultFormat(QSettings.IniFormat)
     QSettings().clear()
     warnings = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: warnings.append(a[2]))

@@ -5,22 +5,18 @@ shows Tag, Name, Status, Room and Assigned to without scrolling."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QRect, QSettings
+from PySide6.QtCore import QRect
 from PySide6.QtGui import QScreen
-from PySide6.QtWidgets import QAbstractButton, QApplication, QMessageBox, QTableView, QToolBar
+from PySide6.QtWidgets import QAbstractButton, QApplication, QTableView, QToolBar
 
 SIZES = [(1024, 700), (1366, 768)]
 
 
 @pytest.fixture
-def demo(sqlite_db, tmp_path, monkeypatch):
+def demo(sqlite_db, tmp_path, monkeypatch, failing_boxes):
     import datetime as dt
 
     from app.demo import build_demo
-    QSettings.setDefaultFormat(QSettings.IniFormat)
-    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "ini"))
-    for name in ("warning", "critical", "information"):
-        monkeypatch.setattr(QMessageBox, name, lambda *a, **k: pytest.fail(f"message box: {a[1:3]}"))
     build_demo(assets=120, seed=7, today=dt.date(2026, 11, 20))
     return sqlite_db
 

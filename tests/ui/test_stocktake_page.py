@@ -10,10 +10,7 @@ from tests.app.factories import asset, district
 
 
 @pytest.fixture
-def setup(sqlite_db, qtbot, monkeypatch, tmp_path):
-    from PySide6.QtCore import QSettings
-    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "ini"))
-    QSettings.setDefaultFormat(QSettings.IniFormat)
+def setup(sqlite_db, qtbot, monkeypatch, tmp_path, isolated_qsettings):
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
     monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: QMessageBox.Ok)
     d = district()

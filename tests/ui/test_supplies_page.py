@@ -4,22 +4,16 @@ bins, the item's history, scans on the page, and refusals shown."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QDialog, QMessageBox
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog
 
 from app.services import catalog, stock
 from tests.app.factories import asset, district
 
 
 @pytest.fixture(autouse=True)
-def boxes(tmp_path, monkeypatch):
-    QSettings.setDefaultFormat(QSettings.IniFormat)
-    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "qsettings"))
-    shown = []
-    for name in ("warning", "critical", "information"):
-        monkeypatch.setattr(QMessageBox, name, lambda *a, **k: shown.append(a[2]))
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
-    return shown
+def boxes(recorded_boxes):
+    return recorded_boxes
 
 
 @pytest.fixture

@@ -3,19 +3,15 @@ role may not do (the server refuses it anyway: see tests/app/test_team.py)."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QMessageBox, QPushButton
+from PySide6.QtWidgets import QPushButton
 
 from app.store.db import close_database, open_database
 from tests.app.test_team import _as, team_db  # noqa: F401 - the fixture
 
 
 @pytest.fixture(autouse=True)
-def isolated_settings(tmp_path, monkeypatch):
-    QSettings.setDefaultFormat(QSettings.IniFormat)
-    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "qsettings"))
-    for name in ("warning", "critical", "information"):
-        monkeypatch.setattr(QMessageBox, name, lambda *a, **k: pytest.fail(f"message box: {a[1:3]}"))
+def isolated_settings(failing_boxes):
+    pass
 
 
 def _window(qtbot, page="assets"):

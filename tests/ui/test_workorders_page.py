@@ -7,8 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QDialog, QMessageBox, QToolButton
+from PySide6.QtWidgets import QDialog, QToolButton
 
 from app.models import WorkOrder
 from app.services import workorders
@@ -16,14 +15,9 @@ from tests.app.factories import asset, district
 
 
 @pytest.fixture(autouse=True)
-def boxes(tmp_path, monkeypatch):
+def boxes(recorded_boxes, monkeypatch):
     monkeypatch.setenv("QM_USER", "tester")  # "My open" is the current user's
-    QSettings.setDefaultFormat(QSettings.IniFormat)
-    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "qsettings"))
-    shown = []
-    for name in ("warning", "critical", "information"):
-        monkeypatch.setattr(QMessageBox, name, lambda *a, **k: shown.append(a[2]))
-    return shown
+    return recorded_boxes
 
 
 @pytest.fixture

@@ -116,10 +116,9 @@ class CheckOutDialog(QDialog):
         self.location = QComboBox()
         self.location.setObjectName("checkout-location")
         self.location.setPlaceholderText("Only for a check-out to a room — choose Room / location above")
-        from app.models import Location, Site
-        for lid, site, room in (Location.select(Location.id, Site.name, Location.name)
-                                .join(Site).order_by(Site.name, Location.name).tuples()):
-            self.location.addItem(f"{site} / {room}", lid)
+        from app.services import catalog
+        for lid, label in catalog.all_room_choices():
+            self.location.addItem(label, lid)
         self._room_index = 0  # the room last chosen, back when Room is chosen again
         self.to_person.toggled.connect(self._target_changed)
         self.due = QDateEdit(QDate.currentDate().addDays(int(settings.get("loan_days") or 180)))

@@ -323,15 +323,14 @@ class AssetEditor(QDialog):
         combo.blockSignals(False)
 
     def _fill_rooms(self) -> None:
-        from app.models import Location
+        from app.services import catalog
         rooms = self.widgets["location_id"]
         keep = rooms.currentData()
         rooms.clear()
         rooms.addItem("", None)
         site_id = self.widgets["site_id"].currentData()
         if site_id:
-            for lid, name in (Location.select(Location.id, Location.name)
-                              .where(Location.site == site_id).order_by(Location.name).tuples()):
+            for lid, name in catalog.room_choices(site_id):
                 rooms.addItem(name, lid)
         _select(rooms, keep)
 

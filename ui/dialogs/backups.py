@@ -232,20 +232,14 @@ def start_daily_backup(on_done=None) -> threading.Thread:
         relay.finished.connect(on_done, Qt.QueuedConnection)
 
     def work():
-        from app.store.db import db
+        from app.store.db import worker_connection
         info, error = None, ""
         try:
-            db.connect(reuse_if_open=True)
-            info = backup.maybe_backup_on_open()
+            with worker_connection():
+                info = backup.maybe_backup_on_open()
         except Exception as exc:  # noqa: BLE001 - reported in the status bar, never fatal
             log.warning("daily backup failed: %s", exc)
             error = str(exc)
-        finally:
-            try:
-                if not db.is_closed():
-                    db.close()
-            except Exception:  # noqa: BLE001
-                pass
         relay.finished.emit(info, error)
     thread = threading.Thread(target=work, name="daily-backup", daemon=True)
     thread._qm_relay = relay  # keep the relay alive until the thread ends
@@ -287,7 +281,7 @@ def recover_dialog(target: str, message: str, parent=None) -> str | None:
                 source = newest.path
             try:
                 result = backup.restore(source, path)
-                open_database(result.target)
+                open_database(result.target, before_migration=backup.copy_before_migration)
             except (DomainError, DatabaseOpenError) as exc:
                 message = str(exc)
                 continue
@@ -302,7 +296,7 @@ def recover_dialog(target: str, message: str, parent=None) -> str | None:
             if not chosen:
                 continue
             try:
-                open_database(chosen)
+                open_database(chosen, before_migration=backup.copy_before_migration)
             except DatabaseOpenError as exc:
                 target, message = chosen, str(exc)
                 continue

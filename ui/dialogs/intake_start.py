@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (QButtonGroup, QComboBox, QDialog, QDialogButtonBo
                                QGroupBox, QHBoxLayout, QLabel, QLineEdit, QRadioButton, QSpinBox,
                                QVBoxLayout, QWidget)
 
-from app.models import Category, HardwareModel, Location, Manufacturer, Site, Supplier
-from app.services import intake, settings
+from app.models import HardwareModel, Manufacturer, Supplier
+from app.services import catalog, intake, settings
 from app.services.errors import DomainError, ValidationError
 from reports import labels
 from ui import theme
@@ -53,12 +53,10 @@ class IntakeStartDialog(QDialog):
         self.new_name.setObjectName("intake-new-model")
         self.new_maker = QComboBox()
         self.new_maker.setEditable(True)
-        self.new_maker.addItems([""] + [m for (m,) in Manufacturer.select(Manufacturer.name)
-                                        .order_by(Manufacturer.name).tuples()])
+        self.new_maker.addItems([""] + catalog.maker_names())
         self.new_category = QComboBox()
         self.new_category.setEditable(True)
-        self.new_category.addItems([c for (c,) in Category.select(Category.name)
-                                    .order_by(Category.name).tuples()])
+        self.new_category.addItems(catalog.category_names())
         self.new_number = QLineEdit()
         self.new_pattern = QLineEdit()
         self.new_pattern.setPlaceholderText(r"optional, e.g. ^5CD[A-Z0-9]{7}$")
@@ -109,7 +107,7 @@ class IntakeStartDialog(QDialog):
         self.site = QComboBox()
         self.site.setObjectName("intake-site")
         self.site.addItem("—", None)
-        for sid, name in Site.select(Site.id, Site.name).order_by(Site.name).tuples():
+        for sid, name in catalog.site_choices():
             self.site.addItem(name, sid)
         self.room = QComboBox()
         self.room.setObjectName("intake-room")
@@ -195,8 +193,7 @@ class IntakeStartDialog(QDialog):
         self.room.addItem("—" if sid is None else "(no room)", None)
         if sid is None:
             return
-        for lid, name in (Location.select(Location.id, Location.name)
-                          .where(Location.site == sid).order_by(Location.name).tuples()):
+        for lid, name in catalog.room_choices(sid):
             self.room.addItem(name, lid)
 
     def values(self) -> dict:

@@ -98,14 +98,12 @@ def new_room(parent, site_id: int, site_name: str) -> int | None:
 
 
 def new_model(parent) -> int | None:
-    from app.models import Category, Manufacturer
     name, number = QLineEdit(), QLineEdit()
     maker, category = QComboBox(), QComboBox()
-    for box, rows in ((maker, Manufacturer.select(Manufacturer.name).order_by(Manufacturer.name)),
-                      (category, Category.select(Category.name).order_by(Category.name))):
+    for box, names in ((maker, catalog.maker_names()), (category, catalog.category_names())):
         box.setEditable(True)
         box.addItem("")
-        box.addItems([r.name for r in rows])
+        box.addItems(names)
         box.lineEdit().setPlaceholderText("choose or type a new one")
     number.setPlaceholderText("optional")
     dlg = QuickCreateDialog(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QLabel, QPlainTextEdit, QSpinBox, QWidget
 
-from app.models import Person, Site
+from app.models import Person
 from app.models.common import (OPEN_WORK_ORDER_STATUSES, WORK_ORDER_CATEGORIES,
                                WORK_ORDER_PRIORITIES, WORK_ORDER_STATUSES)
 from app.services import assets as asset_svc
@@ -70,7 +70,8 @@ class WorkOrderDialog(FormDialog):
         self.add_field("requester_contact", "Contact", placeholder="Phone or email")
         site = QComboBox()
         site.addItem("(where the asset is)", None)
-        for name, sid in Site.select(Site.name, Site.id).order_by(Site.name).tuples():
+        from app.services import catalog
+        for sid, name in catalog.site_choices():
             site.addItem(name, sid)
         self.add_field("site_id", "Site", site)
         self.asset = LookupEdit(describe_asset)

@@ -95,15 +95,12 @@ class ListTableModel(QAbstractTableModel):
         args = (self._generation, self.kind, dict(self.filters), self.sort_key, self.descending)
 
         def work():
-            from app.store.db import db
+            from app.store.db import worker_connection
             try:
-                result = listing.query_ids(*args[1:])
+                with worker_connection():
+                    result = listing.query_ids(*args[1:])
             except Exception as exc:  # noqa: BLE001 - the GUI thread retries on demand
                 result = exc
-            finally:
-                with contextlib.suppress(Exception):
-                    if db.obj is not None and not db.is_closed():
-                        db.close()
             with contextlib.suppress(RuntimeError):  # the model is gone
                 self._ids_ready.emit(args[0], result)
         threading.Thread(target=work, name="ids", daemon=True).start()

@@ -29,14 +29,14 @@ class Page(ListPage):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        from app.models import Category, Site
+        from app.services import catalog
         self.add_filter("status", "Any status",
                         [("Active (not retired/disposed)", "active")]
                         + [(label, key) for key, label in ASSET_STATUSES.items()])
         self.add_filter("category_id", "Any category",
-                        list(Category.select(Category.name, Category.id).order_by(Category.name).tuples()))
+                        [(name, cid) for cid, name in catalog.category_choices()])
         self.site_combo = self.add_filter(
-            "site_id", "Any site", list(Site.select(Site.name, Site.id).order_by(Site.name).tuples()))
+            "site_id", "Any site", [(name, sid) for sid, name in catalog.site_choices()])
         self.room_combo = self.add_filter("location_id", "Any room", [])
         self.site_combo.currentIndexChanged.connect(self._fill_rooms)
         self.add_filter("funding_type", "Any funding", [(v, k) for k, v in FUNDING_TYPES.items()])
@@ -102,14 +102,13 @@ class Page(ListPage):
             model.countsChanged.emit(model.rows, total)
 
     def _fill_rooms(self) -> None:
-        from app.models import Location
+        from app.services import catalog
         site_id = self.site_combo.currentData()
         self.room_combo.blockSignals(True)
         self.room_combo.clear()
         self.room_combo.addItem("Any room", None)
         if site_id:
-            for lid, name in (Location.select(Location.id, Location.name)
-                              .where(Location.site == site_id).order_by(Location.name).tuples()):
+            for lid, name in catalog.room_choices(site_id):
                 self.room_combo.addItem(name, lid)
         self.room_combo.blockSignals(False)
         self.list.set_filter("location_id", None)

@@ -26,9 +26,8 @@ class Page(ListPage):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        from app.models import Site
         self.add_filter("site_id", "Any site",
-                        list(Site.select(Site.name, Site.id).order_by(Site.name).tuples()))
+                        [(name, sid) for sid, name in catalog.site_choices()])
         panel = QWidget()
         self.title = QLabel()
         self.title.setObjectName("panel-title")
@@ -76,8 +75,7 @@ class Page(ListPage):
             bus.navigate.emit("assets", {"location_id": lid})
 
     def new_room(self) -> None:
-        from app.models import Site
-        sites = list(Site.select(Site.name, Site.id).order_by(Site.name).tuples())
+        sites = [(name, sid) for sid, name in catalog.site_choices()]
         if not sites:
             name, ok = QInputDialog.getText(self, "New site", "There are no sites yet. Site name:")
             if not (ok and name.strip()):

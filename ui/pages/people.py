@@ -78,10 +78,10 @@ class Page(ListPage):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        from app.models import Site
+        from app.services import catalog
         self.add_filter("kind", "Everyone", [(v, k) for k, v in PERSON_KINDS.items()])
         self.add_filter("site_id", "Any site",
-                        list(Site.select(Site.name, Site.id).order_by(Site.name).tuples()))
+                        [(name, sid) for sid, name in catalog.site_choices()])
         self.add_filter("active", "Active or not", [("Active", True), ("Inactive", False)])
         self.add_filter("holding", "Holding or not", [("Holding equipment", True)])
         self.panel = PersonPanel()

@@ -28,8 +28,8 @@ from PySide6.QtCore import QSize
 from PySide6.QtWidgets import (QGridLayout)
 
 from app import reporting
-from app.models import Site
 from app.reporting import PARAMS, ReportParams, fiscal
+from app.services import catalog
 from ui.bus import bus
 from ui import printing
 from ui.files import ask_save_path
@@ -375,8 +375,8 @@ class Page(QWidget):
         combo.blockSignals(True)
         combo.clear()
         combo.addItem("All sites", None)
-        for name, code in Site.select(Site.name, Site.code).order_by(Site.name).tuples():
-            combo.addItem(f"{name} ({code})" if code else name, name)
+        for name, label in catalog.site_labels():
+            combo.addItem(label, name)
         i = combo.findData(current)
         combo.setCurrentIndex(i if i >= 0 else 0)
         combo.blockSignals(False)

@@ -14,8 +14,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QListWidgetItem, QMessageBox, QPushButton, QSplitter,
                                QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
 
-from app.models import Location, Site
-from app.services import stocktake
+from app.services import catalog, stocktake
 from app.services.errors import DomainError, NotFound
 from app.wording import plural, status_label
 from ui import feedback, theme
@@ -43,7 +42,7 @@ class NewSessionDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("New stocktake")
         self.site = QComboBox()
-        for sid, name in Site.select(Site.id, Site.name).order_by(Site.name).tuples():
+        for sid, name in catalog.site_choices():
             self.site.addItem(name, sid)
         self.rooms = QListWidget()
         self.rooms.setMinimumHeight(180)
@@ -66,8 +65,7 @@ class NewSessionDialog(QDialog):
         sid = self.site.currentData()
         if sid is None:
             return
-        for lid, name in (Location.select(Location.id, Location.name)
-                          .where(Location.site == sid).order_by(Location.name).tuples()):
+        for lid, name in catalog.room_choices(sid):
             item = QListWidgetItem(name)
             item.setData(Qt.UserRole, lid)
             item.setFlags(item.flags() | Qt.ItemIsUserCheckable)

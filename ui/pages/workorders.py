@@ -2,7 +2,8 @@
 edit, note (with time spent) and close."""
 from __future__ import annotations
 
-from app.models import Site, WorkOrder
+from app.models import WorkOrder
+from app.services import catalog
 from app.models.common import WORK_ORDER_CATEGORIES
 from app.services.base import current_user
 from ui.dialogs.asset_editor import open_asset
@@ -33,7 +34,7 @@ class Page(ListPage):
         self.view = self.add_filter("wo_state", "All work orders", VIEWS)
         self.view.setCurrentIndex(self.view.findData("open"))
         self.site = self.add_filter(
-            "site_id", "Any site", list(Site.select(Site.name, Site.id).order_by(Site.name).tuples()))
+            "site_id", "Any site", [(name, sid) for sid, name in catalog.site_choices()])
         self.add_filter("category", "Any category",
                         [(label, key) for key, label in WORK_ORDER_CATEGORIES.items()])
         self.add_action("New", self.new_work_order, "Ctrl+N", needs="none")

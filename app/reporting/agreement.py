@@ -1,0 +1,50 @@
+"""What a device loan agreement says about its borrower and devices.
+
+Gathered here from the database; reports/loan_agreement.py only draws it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import peewee as pw
+
+from app.models import Asset, HardwareModel, Loan, Person
+from app.services import settings
+
+
+@dataclass
+class Agreement:
+    """One borrower's agreement: who, for whom, and the devices lent."""
+    borrower: str
+    id_number: str
+    site: str
+    kind: str                 # the person's kind (a guardian signs for students and families)
+    language: str             # asked for, else the person's own; "" for none
+    org: str                  # the district's name, as printed on the page
+    rows: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+
+
+def agreement_rows(person_id: int, loan_ids: list[int] | None = None) -> list[tuple]:
+    """(tag, device, serial, condition, due) of the person's open loans (or the given loans)."""
+    q = (Loan.select(Asset.tag, Asset.name, HardwareModel.name, Asset.serial, Loan.condition_out,
+                     Loan.due)
+         .join(Asset).join(HardwareModel, pw.JOIN.LEFT_OUTER,
+                           on=(Asset.model == HardwareModel.id))
+         .where(Loan.person == person_id))
+    q = q.where(Loan.id.in_(loan_ids)) if loan_ids else q.where(Loan.returned_at.is_null())
+    rows = []
+    for tag, name, model, serial, cond, due in q.order_by(Asset.tag).tuples():
+        device = model if not name or name == model else f"{name} ({model})" if model else name
+        rows.append((tag, device or "", serial or "", cond or "", due.isoformat() if due else ""))
+    return rows
+
+
+def gather(person_id: int, language: str | None = None,
+           loan_ids: list[int] | None = None) -> Agreement:
+    """The agreement of one person: their open loans, or the given loans."""
+    person = Person.get_by_id(person_id)
+    return Agreement(
+        borrower=person.full_name, id_number=person.id_number or "",
+        site=person.site.name if person.site_id else "", kind=person.kind or "",
+        language=language or person.language or "", org=settings.get("org_name"),
+        rows=agreement_rows(person_id, loan_ids))
