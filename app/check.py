@@ -54,7 +54,7 @@ def run_checks() -> list[str]:
         tag = Asset.select(Asset.tag).where(Asset.id == asset_id).scalar()
         problems.append(f"stocktake: asset {tag} is counted {n} times in stocktake {session_id}")
     # Tag keys are the normalized tags.
-    for asset_id, tag, key in Asset.select(Asset.id, Asset.tag, Asset.tag_key).tuples().iterator():
+    for _asset_id, tag, key in Asset.select(Asset.id, Asset.tag, Asset.tag_key).tuples().iterator():
         if normalize_tag(tag) != key:
             problems.append(f"assets: tag {tag!r} has a stale matching key {key!r}")
     # Inactive assets hold nothing.

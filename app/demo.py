@@ -14,7 +14,7 @@ import json
 import random
 import re
 from decimal import Decimal
-from typing import Callable
+from collections.abc import Callable
 
 from app.models import Asset
 from app.models.common import utcnow
@@ -666,7 +666,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
                  "family": families_waiting or [r for r in person_rows if r[1] == "family"],
                  "staff": staff}
         past = []
-        for num, cat, status, site_id, day, in_service, until, kind in rng.sample(plans, min(len(plans), assets // 10)):
+        for num, cat, _status, _site_id, _day, in_service, until, kind in rng.sample(plans, min(len(plans), assets // 10)):
             if in_service is None or cat not in LENT_CATS:
                 continue
             room_days = (until - in_service).days - 60
@@ -693,7 +693,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
         vendor = supplier_ids["Vector Repair Depot"]
         held = {num for num, *_ in loans}
         open_ids = []
-        for num, cat, status, site_id, day, in_service, until, kind in plans:
+        for num, cat, status, _site_id, _day, in_service, _until, _kind in plans:
             if status == "disposed" or in_service is None or cat in ("Backup tapes", "Peripherals"):
                 continue
             r = rng.random()
@@ -766,7 +766,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
 
         step("Supplies", 9)
         sup_rows = []
-        for name, part, cat, cost, fits, rp, target in SUPPLIES:
+        for name, part, cat, cost, _fits, rp, target in SUPPLIES:
             sup_rows.append((name, part, _upc(f"1925450{len(sup_rows):04d}"), cat, "each", rp, target,
                              f"Shelf {rng.choice('ABCD')}{rng.randint(1, 6)}", Decimal(cost),
                              supplier_ids["Staples Business Advantage"] if cat in ("paper", "toner", "drum")
@@ -784,7 +784,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
                                      (aid_of[num],)).fetchone()[0]
                 printers_by_model.setdefault(mid, []).append(aid_of[num])
         moves, totals = [], {}
-        for name, part, cat, cost, ms, rp, target in SUPPLIES:
+        for _name, part, _cat, cost, ms, rp, target in SUPPLIES:
             sid = sup_ids[part]
             bal = 0
             t = dt.datetime.combine(today - dt.timedelta(days=400), dt.time(10))

@@ -31,7 +31,7 @@ def walk(site_id: int, rng: random.Random, scans: int) -> list[str]:
     from app.models import Asset, Location
     rooms = list(Location.select(Location.id, Location.barcode).where(Location.site == site_id).tuples())
     by_room = defaultdict(list)
-    for aid, tag, loc in Asset.select(Asset.id, Asset.tag, Asset.location).where(
+    for _aid, tag, loc in Asset.select(Asset.id, Asset.tag, Asset.location).where(
             Asset.site == site_id).tuples():
         by_room[loc].append(tag)
     elsewhere = [t for (t,) in Asset.select(Asset.tag).where(Asset.site != site_id).limit(500).tuples()]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 from reportlab.lib.colors import Color, black
 from reportlab.lib.pagesizes import LETTER, landscape
@@ -158,7 +158,7 @@ class _Cells:
         if units > limit:
             limit -= self.ellipsis
             run, k = 0, 0
-            for k, ch in enumerate(b):
+            for k, ch in enumerate(b):  # noqa: B007 - k is where the cut falls, read below
                 run += self.widths[ch]
                 if run > limit:
                     break

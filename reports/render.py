@@ -7,7 +7,7 @@ CSV (``app.reporting.writers``), the format given or read from the suffix.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 from app.reporting.document import ReportDocument
 from app.services.errors import ValidationError

@@ -39,7 +39,7 @@ SECTIONS = [
 def _local(at: dt.datetime | None) -> str:
     if at is None:
         return ""
-    return at.replace(tzinfo=dt.timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    return at.replace(tzinfo=dt.UTC).astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _safe(value) -> str:

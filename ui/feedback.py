@@ -165,7 +165,7 @@ def scaled_sound(path: Path, volume: int) -> Path:
 
 
 _player: _Player | None = None
-_overlay: "StatusOverlay | None" = None
+_overlay: StatusOverlay | None = None
 last_feedback: tuple[str, str] | None = None  # (level, text): tests and the scanner test read it
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 from app.importing import mapping as maps
 from app.importing.reader import MAX_CELL, open_table, sheet_names, text_of

@@ -12,7 +12,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 from app.services.errors import ValidationError
 from app.services.textfile import wide_encoding
@@ -108,7 +108,7 @@ def _rows(table: Table):
         yield from _xlsx_rows(table.path, table.sheet, table.header_row + 1)
         return
     width = len(table.headers)
-    for n, (line, end, row) in enumerate(_csv_records(table.path, width), start=1):
+    for n, (line, _end, row) in enumerate(_csv_records(table.path, width), start=1):
         if n > table.header_row and any(c.strip() for c in row):
             if len(row) > width and any(c.strip() for c in row[width:]):
                 raise ValidationError(

@@ -10,7 +10,7 @@ import peewee as pw
 
 def utcnow() -> dt.datetime:
     """Naive UTC timestamp, the form every timestamp column stores."""
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 CENT = decimal.Decimal("0.01")

@@ -18,7 +18,7 @@ import datetime as dt
 import importlib
 import pkgutil
 from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable
 
 # Parameters a report may take; the CLI and the page offer only these.
 PARAMS = {

@@ -35,7 +35,7 @@ def local_date(at: dt.datetime | None) -> dt.date | None:
     key = (at.year, at.month, at.day, at.hour)
     off = _OFFSETS.get(key)
     if off is None:
-        hour = at.replace(minute=0, second=0, microsecond=0, tzinfo=dt.timezone.utc)
+        hour = at.replace(minute=0, second=0, microsecond=0, tzinfo=dt.UTC)
         off = _OFFSETS[key] = hour.astimezone().utcoffset()
         if len(_OFFSETS) > 100_000:
             _OFFSETS.clear()

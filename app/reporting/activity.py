@@ -60,7 +60,7 @@ def utc_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
     day after ``end``: the range [lo, hi) covers both whole local days."""
     def utc(d: dt.date) -> dt.datetime:
         local = dt.datetime.combine(d, dt.time()).astimezone()
-        return local.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return local.astimezone(dt.UTC).replace(tzinfo=None)
     return utc(start), utc(end + dt.timedelta(days=1))
 
 
@@ -90,7 +90,7 @@ class _LocalTime:
         key = (at.year, at.month, at.day, at.hour)
         offset = self.offsets.get(key)
         if offset is None:
-            offset = at.replace(tzinfo=dt.timezone.utc).astimezone().utcoffset()
+            offset = at.replace(tzinfo=dt.UTC).astimezone().utcoffset()
             self.offsets[key] = offset
         return at + offset
 

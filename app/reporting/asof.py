@@ -95,7 +95,7 @@ REVERTIBLE = {
 def end_of_day_utc(day: dt.date) -> dt.datetime:
     """The first instant after ``day`` in local time, as the naive UTC stored timestamps use."""
     local_midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min)
-    return local_midnight.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return local_midnight.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def start_of_day_utc(day: dt.date) -> dt.datetime:
@@ -194,7 +194,7 @@ def holder_names() -> tuple[dict[int, str], dict[int, str]]:
     """Person id → full name and room id → name: how history writes a holder."""
     from app.models import Location, Person
     run = Person._meta.database.execute
-    people = {i: f"{f} {l}".strip() for i, f, l in
+    people = {i: f"{f} {last}".strip() for i, f, last in
               run(Person.select(Person.id, Person.first_name, Person.last_name)).fetchall()}
     rooms = dict(run(Location.select(Location.id, Location.name)).fetchall())
     return people, rooms

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 # Column kinds: how a value is formatted in a PDF and typed in a spreadsheet.
 KINDS = ("text", "int", "number", "money", "percent", "date", "datetime")

@@ -27,7 +27,7 @@ import threading
 import zipfile
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from app.exporting import _EPOCH, _column_letters, _xml_text, safe_cell
 from app.reporting.document import ReportDocument, Section, Table

@@ -425,7 +425,7 @@ def retire(asset_id: int, by: str | None = None, note: str | None = None,
 
 def _release_seats(asset: Asset, by: str | None) -> int:
     rows = list(Seat.select(Seat.id, Seat.license).where(Seat.asset == asset.id).tuples())
-    for seat_id, license_id in rows:
+    for _seat_id, license_id in rows:
         history.record("license", license_id, "release", old=asset.tag, by=by,
                        note="asset retired")
     Seat.delete().where(Seat.asset == asset.id).execute()

@@ -163,7 +163,7 @@ def preview(today: dt.date | None = None) -> list[Due]:
                 & ~(Person.id_number.is_null() & (Person.first_name == "former")))
          .where(~pw.fn.EXISTS(Asset.select(Asset.id).where(Asset.assigned_person == Person.id)))
          .order_by(Person.id))
-    for pid, first, last, kind in q.tuples():
+    for pid, first, last, _kind in q.tuples():
         due.ids.append(pid)
         if len(due.samples) < 5:
             due.samples.append(f"{first} {last}".strip())

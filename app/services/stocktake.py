@@ -114,7 +114,7 @@ def to_utc(at) -> dt.datetime:
     if isinstance(at, str):
         text = at.strip()
         if text.replace(".", "", 1).isdigit() and len(text) >= 9:
-            return dt.datetime.fromtimestamp(float(text), dt.timezone.utc).replace(tzinfo=None)
+            return dt.datetime.fromtimestamp(float(text), dt.UTC).replace(tzinfo=None)
         try:
             parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
@@ -122,14 +122,14 @@ def to_utc(at) -> dt.datetime:
                                   field="at") from None
         if parsed.tzinfo is None:
             parsed = parsed.astimezone()  # local time
-        return parsed.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return parsed.astimezone(dt.UTC).replace(tzinfo=None)
     if at.tzinfo is not None:
-        return at.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return at.astimezone(dt.UTC).replace(tzinfo=None)
     return at
 
 
 def local_date(at: dt.datetime) -> dt.date:
-    return at.replace(tzinfo=dt.timezone.utc).astimezone().date()
+    return at.replace(tzinfo=dt.UTC).astimezone().date()
 
 
 # --- location names (rooms are few and rarely renamed: cached per process) --------

@@ -9,7 +9,7 @@ rolled the transaction back on its own (disk full, I/O error).
 """
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import peewee as pw
 

@@ -118,7 +118,7 @@ def repair(database: pw.Database) -> list[str]:
             "AND returned_at IS NULL ORDER BY id", (asset_id,)).fetchall()
         keep = next((ln for ln in reversed(loans)
                      if (ln[1], ln[2]) == (holder[1], holder[2])), loans[-1])
-        for loan_id, _person, _loc, out_at in loans:
+        for loan_id, _person, _loc, _out_at in loans:
             if loan_id == keep[0]:
                 continue
             database.execute_sql(

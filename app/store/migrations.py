@@ -236,7 +236,7 @@ def migrate(database: pw.Database, target: str = "",
     if fresh and upto == LATEST:
         with database.atomic():
             _ensure_version_table(database)
-            for number, description, step in STEPS:
+            for _number, _description, step in STEPS:
                 step(database)
             _stamp(database, LATEST, "new database")
         return [n for n, _, _ in STEPS]

@@ -161,7 +161,7 @@ def datamatrix_matrix(data: str) -> list[list[int]]:
         words = _dm_ascii(data)
     except UnicodeEncodeError:
         raise ValidationError(f"DataMatrix labels hold Latin-1 text; {data!r} has other characters.") from None
-    for size, regions, n_data, n_ecc in _DM_SIZES:
+    for size, regions, n_data, n_ecc in _DM_SIZES:  # noqa: B007 - the size chosen is read below
         if len(words) <= n_data:
             break
     else:

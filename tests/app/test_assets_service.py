@@ -60,7 +60,7 @@ def test_update_writes_history_with_names_and_ids(db):
     rows = {h["field"]: h for h in history.for_entity("asset", a.id) if h["action"] == "update"}
     assert rows["location"]["old"] == "Room 12" and rows["location"]["new"] == "Library"
     assert rows["cost"]["old"] == "299.00" and rows["cost"]["new"] == "310.00"
-    entry = HistoryEntry.get((HistoryEntry.field == "location"))
+    entry = HistoryEntry.get(HistoryEntry.field == "location")
     assert (entry.old_id, entry.new_id) == (d["r1"].id, d["r2"].id)
 
 

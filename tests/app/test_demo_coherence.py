@@ -179,7 +179,7 @@ def test_loans_fall_inside_the_assets_life(demo):
         FROM loan l JOIN asset a ON a.id = l.asset_id""")
     assert len(found) > 500
     overdue = 0
-    for tag, bought, installed, gone, out, due, back, person in found:
+    for tag, bought, installed, gone, out, due, back, _person in found:
         out, back = as_datetime(out), as_datetime(back)
         start = as_date(installed) or as_date(bought)
         assert out.date() >= start, (tag, out, start)
@@ -203,7 +203,7 @@ def test_loans_fall_inside_the_assets_life(demo):
 
 def test_repairs_and_audits_fall_inside_the_assets_life(demo):
     database, today = demo
-    for tag, bought, installed, reported, returned in rows(database, """
+    for tag, bought, installed, reported, _returned in rows(database, """
             SELECT a.tag, a.purchase_date, a.in_service_date, r.reported, r.returned
             FROM repair r JOIN asset a ON a.id = r.asset_id"""):
         assert as_date(reported) >= as_date(installed or bought), tag

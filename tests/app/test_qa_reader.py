@@ -138,7 +138,7 @@ def test_sheet_cut_short_midway_is_refused_while_reading(tmp_path):
     assert table.headers == ["Asset Tag", "Serial", "Name"]
     got = []
     with pytest.raises(ValidationError, match=r"X\.xlsx is not a readable Excel workbook \("):
-        for n, cells in table.rows():
+        for n, _cells in table.rows():
             got.append(n)
     # Rows come once each, in order, up to where the sheet breaks off.
     assert got == list(range(2, 2 + len(got))) and 100 < len(got) < 3000

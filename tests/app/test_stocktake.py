@@ -131,7 +131,7 @@ def test_scanner_file_with_rooms_and_timestamps(db, tmp_path):
                    f"{a.tag};2025-06-12T09:02:00Z\r\n"
                    "\r\n"
                    f"{a.tag},not a time\r\n"
-                   "UNKNOWN-77\r\n").encode("utf-8"))
+                   "UNKNOWN-77\r\n").encode())
     result = stocktake.load_file(s.id, f, workstation="W")
     assert result.counts == {"room": 2, "verified": 2, "unknown": 1}
     assert len(result.problems) == 1 and result.problems[0][0] == 7

@@ -448,8 +448,8 @@ class AssetEditor(QDialog):
                  .join(Person, pw.JOIN.LEFT_OUTER, on=(Loan.person == Person.id))
                  .join_from(Loan, Location, pw.JOIN.LEFT_OUTER, on=(Loan.location == Location.id))
                  .where(Loan.asset == asset_id).order_by(Loan.out_at.desc()).tuples())
-        _fill(self.loans_table, [(display(o), f"{l}, {f}" if l else (r or ""), display(d),
-                                  display(ret), c or "") for o, f, l, r, d, ret, c in loans])
+        _fill(self.loans_table, [(display(o), f"{last}, {f}" if last else (r or ""), display(d),
+                                  display(ret), c or "") for o, f, last, r, d, ret, c in loans])
         reps = (Repair.select(Repair.reported, Repair.problem, Supplier.name, Repair.ticket,
                               Repair.status, Repair.cost)
                 .join(Supplier, pw.JOIN.LEFT_OUTER, on=(Repair.vendor == Supplier.id))

@@ -9,7 +9,7 @@ editor. Each returns the new record's id (None when cancelled); a refusal
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel,
                                QLineEdit, QWidget)

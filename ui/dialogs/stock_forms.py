@@ -3,7 +3,7 @@ their validation message, a scan-or-type box that says what it found, and a
 read-only small-table model for lists that load lazily."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,

@@ -153,7 +153,7 @@ class ListTableModel(QAbstractTableModel):
         ids = self.ids[start:start + listing.PAGE_SIZE]
         self._pages[page] = listing.fetch_rows(self.kind, ids) if ids else {}
         self.queries += 1
-        for rid, values in self._pages[page].items():
+        for rid, _values in self._pages[page].items():
             self._text_cache.pop(rid, None)  # refetched: format again
         while len(self._pages) > self.MAX_PAGES:
             _old, dropped = self._pages.popitem(last=False)

@@ -357,7 +357,7 @@ class Page(QWidget):
 
     @staticmethod
     def _row(r: dict) -> tuple:
-        return (r["at"].replace(tzinfo=dt.timezone.utc).astimezone().strftime("%H:%M:%S"),
+        return (r["at"].replace(tzinfo=dt.UTC).astimezone().strftime("%H:%M:%S"),
                 r["serial"], r["tag"], r["label"], r["warning"] or "")
 
     def _update_print_button(self, count: bool = False) -> None:

@@ -95,7 +95,7 @@ class AssetHandler(Handler):
             self.bg = self._stack.enter_context(bulk.Background())
             self.top = db.execute_sql("SELECT COALESCE(MAX(id), 0) FROM asset").fetchone()[0]
             self.who = history.who(self.by)
-            self.now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+            self.now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
             import peewee as pw
             if isinstance(db.obj, pw.SqliteDatabase):
                 # The text sqlite3's (Python-level) adapters would make, made once a

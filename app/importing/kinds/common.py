@@ -133,7 +133,7 @@ class _Catalog:
         self.makers = {_n(n): i for i, n in Manufacturer.select(Manufacturer.id, Manufacturer.name).tuples()}
         self.categories = {_n(n): i for i, n in Category.select(Category.id, Category.name).tuples()}
         self.models = {}
-        for i, name, maker, cat in HardwareModel.select(HardwareModel.id, HardwareModel.name,
+        for i, name, maker, _cat in HardwareModel.select(HardwareModel.id, HardwareModel.name,
                                                         HardwareModel.manufacturer,
                                                         HardwareModel.category).tuples():
             self.models[(maker, _n(name))] = i
