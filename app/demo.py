@@ -174,7 +174,7 @@ def _serial(rng: random.Random, pattern: str | None, n: int) -> str:
     agree about what the maker's serials look like)."""
     if not pattern:
         return "".join(rng.choice(_ALNUM) for _ in range(7)) + f"{n % 1000:03d}"
-    if pattern.startswith("^Q"):  # Meraki: Q2XX-XXXX-XX
+    if pattern.startswith("^Q"):  # Meraki serials: Q2 then three groups of four
         s = "".join(rng.choice(_ALNUM) for _ in range(12))
         return pattern[1:3] + f"{s[:4]}-{s[4:8]}-{s[8:12]}"[:12]
     parts = _parsed_patterns.get(pattern)

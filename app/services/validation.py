@@ -36,7 +36,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def invisible_characters(text: str) -> list[str]:
-    """The invisible or direction-changing characters in ``text``, as U+XXXX names."""
+    """The invisible or direction-changing characters in ``text``, as code-point names (U+200B, U+202E …)."""
     if text.isascii():  # nearly every tag and serial: none there (ASCII has no format characters)
         return []
     found = {m.group() for m in _INVISIBLE.finditer(text)}
