@@ -49,7 +49,11 @@ SHOT_DB := build/screenshots.sqlite
 screenshots: $(STAMP)
 	rm -f $(SHOT_DB) && mkdir -p build docs/screenshots
 	$(VENV)/bin/quartermaster --db $(SHOT_DB) demo --assets $(SHOT_ASSETS)
-	for page in dashboard assets people stocktake licenses supplies intake reports; do \
+	$(VENV)/bin/quartermaster --db $(SHOT_DB) stocktake start --scope "LHS/Room 214,Library" \
+	    --name "Year-end 2026" >/dev/null
+	$(VENV)/bin/quartermaster --db $(SHOT_DB) stocktake scan 1 LOC-00049 QM-000001 QM-000002 \
+	    QM-000005 QM-000023 QM-999999 >/dev/null
+	for page in dashboard assets people stocktake licenses supplies intake reports workorders; do \
 	    xvfb-run -a -s "-screen 0 1400x900x24" $(VENV)/bin/quartermaster --db $(SHOT_DB) \
 	        gui --page $$page --size 1280x800 --screenshot docs/screenshots/$$page.png || exit 1; \
 	done
