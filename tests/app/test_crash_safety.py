@@ -58,7 +58,7 @@ def kill_when(proc: subprocess.Popen, ready, timeout: float = 60) -> bool:
 def test_import_killed_midway_is_all_or_nothing(tmp_path):
     dbp = tmp_path / "inv.sqlite"
     assert qm(dbp, "demo", "--assets", "50").returncode == 0
-    rows = 4_000
+    rows = 20_000  # long enough to be caught writing on a quiet, fast machine
     csv = tmp_path / "big.csv"
     with csv.open("w", encoding="utf-8") as f:
         f.write("Asset Tag,Name,Serial,Cost,Notes\n")
