@@ -7,7 +7,9 @@ from app.models.media import BackupMedia
 from app.models.people import Person
 from app.models.places import Category, HardwareModel, Location, Manufacturer, Site, Supplier
 from app.models.stock import License, Seat, StockMove, Supply, SupplyFit
-from app.models.workorders import WorkOrder, WorkOrderNote
+from app.models.program import (EventScan, Fee, FeePayment, KitPart, LoanerSwap, LoanPart,
+                                PriceItem, ProgramEvent)
+from app.models.workorders import WorkOrder, WorkOrderAsset, WorkOrderNote
 
 # In dependency order: create_tables walks it forward, drops walk it back.
 ALL_MODELS = [
@@ -15,7 +17,8 @@ ALL_MODELS = [
     Asset, TagRecord, License, Seat, Supply, SupplyFit, StockMove,
     Loan, Repair, StocktakeSession, StocktakeExpected, StocktakeScan,
     IntakeSession, IntakeItem, HistoryEntry, YearEndRun, Setting, ImportMapping, WorkOrder,
-    WorkOrderNote, BackupMedia,
+    WorkOrderNote, BackupMedia, WorkOrderAsset, KitPart, LoanPart, ProgramEvent, EventScan,
+    PriceItem, Fee, FeePayment, LoanerSwap,
 ]
 
 __all__ = [m.__name__ for m in ALL_MODELS] + ["ALL_MODELS"]

@@ -20,6 +20,11 @@ class Loan(BaseModel):
     condition_out = pw.CharField(null=True)
     condition_in = pw.CharField(null=True)
     agreement_signed = pw.BooleanField(default=False)
+    # Schema step 11: signed / waiver (waiver on file) / refused (the family
+    # refused to sign; districts must record it); damage found at check-in:
+    # ["screen", "hinge", ...].
+    agreement_status = pw.CharField(null=True)
+    damage = JSONField(null=True)
     language = pw.CharField(default="en")
     notes = pw.TextField(null=True)
     out_by = pw.CharField(null=True)

@@ -40,6 +40,20 @@ class Asset(BaseModel):
     # Schema step 7: the condition last recorded (good, fair, poor, …): set by
     # the editor and by a check-in that notes one.
     condition = pw.CharField(null=True)
+    # Schema step 11: the E-Rate filing (FCC Form 471 number and FRN line
+    # item; the BEN is the site's, the SPIN the supplier's); what Google
+    # Admin's device export says of a Chromebook (Auto Update Expiration,
+    # org unit, last sync, the annotated user and asset id); and the loaner
+    # pool of the 1:1 program.
+    erate_form471 = pw.CharField(null=True)
+    erate_frn_line = pw.CharField(null=True)
+    aue_date = pw.DateField(null=True)
+    org_unit = pw.CharField(null=True)
+    last_sync = pw.DateTimeField(null=True)
+    annotated_user = pw.CharField(null=True)
+    annotated_asset_id = pw.CharField(null=True)
+    # A database default too: bulk inserts name only the columns they fill.
+    loaner = pw.BooleanField(default=False, constraints=[pw.SQL("DEFAULT FALSE")])
     in_service_date = pw.DateField(null=True)
     warranty_end = pw.DateField(null=True, index=True)
     disposal_date = pw.DateField(null=True)

@@ -20,6 +20,20 @@ class Person(BaseModel):
     language = pw.CharField(default="en")  # loan agreement language: en / es
     active = pw.BooleanField(default=True, index=True)
     grade = pw.CharField(null=True)  # students
+    # Schema step 11, the 1:1 device program (students, from the SIS roster):
+    # homeroom or teacher, the guardian letters go to, the household that
+    # keeps siblings in one letter, the mailing address, whether the student
+    # is still enrolled (a full roster import marks the missing ones
+    # withdrawn) and the day device insurance runs to.
+    homeroom = pw.CharField(null=True)
+    guardian_name = pw.CharField(null=True)
+    guardian_email = pw.CharField(null=True)
+    guardian_phone = pw.CharField(null=True)
+    household = pw.CharField(null=True, index=True)
+    address = pw.TextField(null=True)
+    enrolment = pw.CharField(null=True, index=True)  # enrolled / withdrawn
+    withdrawn_on = pw.DateField(null=True)
+    insured_through = pw.DateField(null=True)
     notes = pw.TextField(null=True)
     created_at = pw.DateTimeField(default=utcnow)
     updated_at = pw.DateTimeField(default=utcnow)

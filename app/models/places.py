@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import peewee as pw
 
-from app.models.common import CATEGORY_KINDS, JSONField, utcnow
+from app.models.common import CATEGORY_KINDS, JSONField, MoneyField, utcnow
 from app.store.db import BaseModel
 
 
@@ -12,6 +12,8 @@ class Site(BaseModel):
     code = pw.CharField(null=True, unique=True)  # short code, e.g. "LHS"
     address = pw.TextField(null=True)
     notes = pw.TextField(null=True)
+    # Schema step 11: the E-Rate Billed Entity Number.
+    ben = pw.CharField(null=True)
 
     def __str__(self) -> str:
         return self.name
@@ -63,6 +65,9 @@ class HardwareModel(BaseModel):
     # A regular expression the model's serials usually match (intake warns otherwise).
     serial_pattern = pw.CharField(null=True)
     notes = pw.TextField(null=True)
+    # Schema step 11: what a new one costs today (lost-device fees, the
+    # refresh plan's budget).
+    replacement_cost = MoneyField(null=True)
 
     class Meta:
         table_name = "hardware_model"
@@ -81,6 +86,8 @@ class Supplier(BaseModel):
     email = pw.CharField(null=True)
     account_number = pw.CharField(null=True)
     notes = pw.TextField(null=True)
+    # Schema step 11: the E-Rate service provider's SPIN (498 ID).
+    spin = pw.CharField(null=True)
     created_at = pw.DateTimeField(default=utcnow)
 
     def __str__(self) -> str:

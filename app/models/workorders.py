@@ -57,3 +57,15 @@ class WorkOrderNote(BaseModel):
     class Meta:
         table_name = "work_order_note"
         constraints = [pw.SQL("CHECK (minutes >= 0)")]
+
+
+class WorkOrderAsset(BaseModel):
+    """Schema step 11: the assets a work order is about, when there are
+    several (``WorkOrder.asset`` stays the first, for the lists)."""
+
+    work_order = pw.ForeignKeyField(WorkOrder, backref="assets", on_delete="CASCADE")
+    asset = pw.ForeignKeyField(Asset, backref="work_order_links", on_delete="CASCADE")
+
+    class Meta:
+        table_name = "work_order_asset"
+        indexes = ((("work_order", "asset"), True),)

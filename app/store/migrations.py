@@ -60,25 +60,47 @@ def _step_5_change_counter(database: pw.Database) -> None:
     changes.install(database)
 
 
+def _add_columns(database: pw.Database, fields: list[pw.Field]) -> None:
+    """Add the model fields whose columns the table lacks (a database made by
+    step 1 of a later version has them already). On SQLite a NOT NULL column
+    with a default is added in one ALTER TABLE with that default: peewee's
+    migrator would rebuild the table, and dropping the old copy cascades
+    through the foreign keys (every loan of the asset table, for one)."""
+    from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
+    from playhouse.migrate import migrate as run
+    pg = isinstance(database, pw.PostgresqlDatabase)
+    migrator = PostgresqlMigrator(database) if pg else SqliteMigrator(database)
+    have: dict[str, set[str]] = {}
+    ops = []
+    for field in fields:
+        table = field.model._meta.table_name
+        if table not in have:
+            have[table] = {c.name for c in database.get_columns(table)}
+        if field.column_name in have[table]:
+            continue
+        if not pg and not field.null and field.default is not None and not callable(field.default):
+            ctx = database.get_sql_context()
+            ddl = ctx.sql(field.ddl(ctx)).query()[0]
+            default = field.db_value(field.default)
+            literal = f"'{default}'" if isinstance(default, str) else str(int(default)
+                                                                          if isinstance(default, bool)
+                                                                          else default)
+            if " DEFAULT " not in ddl.upper():
+                ddl += f" DEFAULT {literal}"
+            database.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN {ddl}')
+        else:
+            ops.append(migrator.add_column(table, field.column_name, field))
+    if ops:
+        run(*ops)
+
+
 def _step_6_intake_fields(database: pw.Database) -> None:
     """Receiving a shipment keeps, per device, the serial-pattern warning, whether
     undo voided its tag, the last label-printing failure and the workstation
     that scanned it, and who closed the session. A database made by step 1 of this version has the columns already."""
-    from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate as run
     from app.models import IntakeItem, IntakeSession
-    migrator = (PostgresqlMigrator(database) if isinstance(database, pw.PostgresqlDatabase)
-                else SqliteMigrator(database))
-    wanted = [("intake_item", "warning", IntakeItem.warning),
-              ("intake_item", "tag_voided", IntakeItem.tag_voided),
-              ("intake_item", "label_error", IntakeItem.label_error),
-              ("intake_item", "station", IntakeItem.station),
-              ("intake_session", "closed_by", IntakeSession.closed_by)]
-    ops = []
-    for table, column, field in wanted:
-        if column not in {c.name for c in database.get_columns(table)}:
-            ops.append(migrator.add_column(table, column, field))
-    if ops:
-        run(*ops)
+    _add_columns(database, [IntakeItem.warning, IntakeItem.tag_voided, IntakeItem.label_error,
+                            IntakeItem.station, IntakeSession.closed_by])
     database.execute_sql("CREATE INDEX IF NOT EXISTS intake_item_session_serial "
                          "ON intake_item (session_id, serial)")
 
@@ -95,22 +117,10 @@ def _step_7_effective_dates(database: pw.Database) -> None:
     on the audit date, and a corrected purchase, in-service or disposal date
     from the earlier of its old and new values. The local day uses the
     machine's current UTC offset (an hour off across a DST change, at most)."""
-    from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
-    from playhouse.migrate import migrate as run
-
     from app.models import Asset, HistoryEntry, YearEndRun
     pg = isinstance(database, pw.PostgresqlDatabase)
-    migrator = PostgresqlMigrator(database) if pg else SqliteMigrator(database)
-    wanted = [("history_entry", "effective", HistoryEntry.effective),
-              ("asset", "federal_award_id", Asset.federal_award_id),
-              ("asset", "federal_share", Asset.federal_share),
-              ("asset", "condition", Asset.condition)]
-    ops = []
-    for table, column, field in wanted:
-        if column not in {c.name for c in database.get_columns(table)}:
-            ops.append(migrator.add_column(table, column, field))
-    if ops:
-        run(*ops)
+    _add_columns(database, [HistoryEntry.effective, Asset.federal_award_id, Asset.federal_share,
+                            Asset.condition])
     database.create_tables([YearEndRun], safe=True)
     # Word for word what a new database gets from the model (Meta.indexes), so a
     # backup of an upgraded file passes the restore's schema check.
@@ -176,6 +186,33 @@ def _step_10_list_indexes(database: pw.Database) -> None:
                          "ON asset (funding_type)")
 
 
+def _step_11_device_program(database: pw.Database) -> None:
+    """The 1:1 device program (student roster fields, kits, distribution and
+    collection days, damage fees and payments, loaner swaps, Chromebook
+    fields from Google Admin), the E-Rate filing fields (BEN, SPIN, Form
+    471, FRN line item) and several assets per work order."""
+    from app.models import (Asset, EventScan, Fee, FeePayment, HardwareModel, KitPart, Loan,
+                            LoanerSwap, LoanPart, Person, PriceItem, ProgramEvent, Site,
+                            Supplier, WorkOrderAsset)
+    _add_columns(database, [
+        Person.homeroom, Person.guardian_name, Person.guardian_email, Person.guardian_phone,
+        Person.household, Person.address, Person.enrolment, Person.withdrawn_on,
+        Person.insured_through,
+        Asset.erate_form471, Asset.erate_frn_line, Asset.aue_date, Asset.org_unit,
+        Asset.last_sync, Asset.annotated_user, Asset.annotated_asset_id, Asset.loaner,
+        Site.ben, Supplier.spin, HardwareModel.replacement_cost,
+        Loan.agreement_status, Loan.damage])
+    for field in (Person.household, Person.enrolment):
+        name = f"{field.model._meta.table_name}_{field.column_name}"
+        database.execute_sql(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{field.model._meta.table_name}" '
+                             f'("{field.column_name}")')
+    database.create_tables([KitPart, LoanPart, ProgramEvent, EventScan, PriceItem, Fee,
+                            FeePayment, LoanerSwap, WorkOrderAsset], safe=True)
+    if isinstance(database, pw.PostgresqlDatabase):
+        from app.store import roles
+        roles.grant_new_tables(database)
+
+
 STEPS = [
     (1, "tables", _step_1_tables),
     (2, "search index", _step_2_search),
@@ -187,6 +224,7 @@ STEPS = [
     (8, "database-kept rules: constraints, server-written history", _step_8_database_rules),
     (9, "work orders and backup media", _step_9_work_orders),
     (10, "assets list indexes: tag order, funding", _step_10_list_indexes),
+    (11, "1:1 device program, E-Rate filing fields, work order assets", _step_11_device_program),
 ]
 LATEST = STEPS[-1][0]
 

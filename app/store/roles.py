@@ -37,7 +37,9 @@ _TECHNICIAN_TABLES = (
     "site", "location", "category", "manufacturer", "hardware_model", "supplier", "person",
     "asset", "tag_record", "license", "seat", "supply", "supply_fit", "stock_move", "loan",
     "repair", "stocktake_session", "stocktake_expected", "stocktake_scan", "intake_session",
-    "intake_item", "import_mapping",
+    "intake_item", "import_mapping", "work_order", "work_order_note", "backup_media",
+    "year_end_run", "work_order_asset", "kit_part", "loan_part", "program_event", "event_scan",
+    "price_item", "fee", "fee_payment", "loaner_swap",
 )
 # Settings kept by the machine while working (not by a person in Settings).
 COUNTER_KEYS = ("tag_next",)
@@ -220,6 +222,22 @@ def init(database: pw.Database, prefix: str = DEFAULT_PREFIX,
     for r in key_readers:
         ex(f"GRANT EXECUTE ON FUNCTION qm_product_key(integer, text) TO {_q(group(prefix, r))}")
     return [viewer, tech, admin]
+
+
+def grant_new_tables(database: pw.Database) -> None:
+    """After a schema step adds tables to a team database: the groups get
+    them as ``init`` grants them (read for viewers, inventory work for
+    technicians). Nothing to do when team mode is not set up."""
+    prefix = team_prefix(database)
+    if prefix is None:
+        return
+    viewer, tech, _admin = (group(prefix, r) for r in ROLES)
+    tables = set(database.get_tables())
+    for t in _TECHNICIAN_TABLES:
+        if t in tables:
+            database.execute_sql(f"GRANT SELECT ON TABLE {_q(t)} TO {_q(viewer)}")
+            database.execute_sql(f"GRANT INSERT, UPDATE, DELETE ON TABLE {_q(t)} TO {_q(tech)}")
+    database.execute_sql(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {_q(tech)}")
 
 
 @dataclass

@@ -32,6 +32,7 @@ def test_v1_sqlite_gets_step_9(tmp_path):
 @pytest.mark.postgres
 def test_postgres_before_step_9_gets_it(pg_url):
     database = open_database(pg_url)
+    database.execute_sql("DROP TABLE work_order_asset")
     database.execute_sql("DROP TABLE work_order_note")
     database.execute_sql("DROP TABLE work_order")
     database.execute_sql("DROP TABLE backup_media")
