@@ -682,7 +682,7 @@ def _is_serial_header(text: str) -> bool:
 
 
 @dataclass
-class BatchResult:
+class FileBatchResult:
     session_id: int | None = None
     tags: list[str] = dc_field(default_factory=list)
     asset_ids: list[int] = dc_field(default_factory=list)
@@ -736,14 +736,14 @@ def check_serials(lines: list[tuple[int, str]], model_id: int | None) -> tuple[
 
 
 def receive_file(values: dict, path: str | Path | None = None, text: str | None = None,
-                 skip_bad: bool = False, by: str | None = None) -> BatchResult:
+                 skip_bad: bool = False, by: str | None = None) -> FileBatchResult:
     """Receive every serial of a file into a new, closed intake — all or nothing:
     a duplicate or an existing serial writes nothing (``problems``) unless
     ``skip_bad``, which receives the rest."""
     if text is None:
         text = textfile.read_text(path, "serial")
     lines = parse_serial_file(text)
-    result = BatchResult()
+    result = FileBatchResult()
     if not lines:
         raise ValidationError("The file holds no serials.")
     model_id = values.get("model_id")
@@ -773,4 +773,4 @@ def receive_file(values: dict, path: str | Path | None = None, text: str | None 
 __all__ = ["start", "get", "describe", "list_sessions", "scan", "undo_last", "close", "report",
            "queued", "mark_printed", "label_failed", "items", "parse_serial_file",
            "check_serials", "receive_file", "resolve_model", "resolve_location", "Outcome",
-           "Undone", "CloseReport", "BatchResult", "REPEAT_S"]
+           "Undone", "CloseReport", "FileBatchResult", "REPEAT_S"]
