@@ -70,7 +70,7 @@ def _asset_rows(ids: list[int] | None, custom_names: tuple[str, ...] = ()):
 
     from app.listing import Holder, Room
     from app.models import Asset, Category, HardwareModel, Manufacturer, Site, Supplier
-    from app.models.common import ASSET_STATUSES, PERSON_KINDS
+    from app.models.common import ASSET_STATUSES, FUNDING_TYPES, PERSON_KINDS
     q = (Asset.select(Asset.id, Asset.tag, Asset.serial, Asset.name, Manufacturer.name,
                       HardwareModel.name, HardwareModel.model_number, Category.name, Asset.status,
                       Site.name, Room.name, Holder.first_name, Holder.last_name, Holder.id_number,
@@ -93,7 +93,7 @@ def _asset_rows(ids: list[int] | None, custom_names: tuple[str, ...] = ()):
             (_, tag, serial, name, maker, model, number, cat, status, site, room, first, last,
              holder_id, holder_kind, bought, cost, po, supplier, ftype, fname, frn, fyear, award,
              share, inserv, warranty, audit, condition, notes, custom) = r
-            funding = {"erate": "E-Rate", "general": "General fund"}.get(ftype, fname or ftype)
+            funding = FUNDING_TYPES[ftype] if ftype in ("erate", "general") else fname or ftype
             row = (tag, serial, name, maker, model, number, cat, ASSET_STATUSES.get(status, status),
                    site, room, _holder_name(first, last), holder_id,
                    PERSON_KINDS.get(holder_kind, holder_kind), bought, money(cost), po,

@@ -32,7 +32,7 @@ import peewee as pw
 from app import scanning
 from app.models import (Asset, HardwareModel, IntakeItem, IntakeSession, Loan, Location, Repair,
                         Site, Supplier)
-from app.models.common import ASSET_STATUSES, utcnow
+from app.models.common import ASSET_STATUSES, FUNDING_TYPES, utcnow
 from app.services import assets as assetsvc, catalog, history, tags as tagsvc, textfile, validation
 from app.services.base import transaction, who, writes
 from app.services.errors import Conflict, NotFound, ValidationError
@@ -206,7 +206,7 @@ def describe(session_id: int) -> dict:
     from app import labeling
     funding = labeling.funding_line(s.funding_type, s.funding_name, s.erate_frn,
                                     s.erate_funding_year) or \
-        {"general": "General fund", "other": "Other"}.get(s.funding_type or "", "")
+        FUNDING_TYPES.get(s.funding_type or "", "")
     received = _received(s.id)
     queued = (IntakeItem.select().where((IntakeItem.session == s.id) & (IntakeItem.undone == False)  # noqa: E712
                                         & (IntakeItem.label_printed == False)).count())  # noqa: E712
