@@ -365,11 +365,11 @@ def test_stocktake_totals_follow_every_scan(qtbot, stocktake_page):
     page._status_timer.stop()
     page.handle_scan(d["r1"].barcode)
     page.handle_scan(a1.tag)
-    assert "found 1" in page.totals.text()  # at once, not when the timer re-reads
+    assert "found 1" in page.totals_line.text()  # at once, not when the timer re-reads
     page.handle_scan(a2.tag)
-    assert "found 2" in page.totals.text() and "misplaced 1" in page.totals.text()
+    assert "found 2" in page.totals_line.text() and "misplaced 1" in page.totals_line.text()
     page.handle_scan("NOPE-0001")
-    assert "unknown 1" in page.totals.text()
+    assert "unknown 1" in page.totals_line.text()
 
 
 def test_stocktake_apply_confirms_and_reports_the_same_counts(qtbot, stocktake_page,

@@ -38,13 +38,13 @@ def test_scan_close_apply(setup, qtbot, tmp_path):
     assert page.handle_scan(d["r1"].barcode)
     assert "Room 12" in page.room_line.text() and "0 of 2" in page.room_line.text()
     assert page.handle_scan(a1.tag)
-    assert page.verdict.text().startswith("VERIFIED") and "1 of 2" in page.room_line.text()
+    assert page.banner.text().startswith("VERIFIED") and "1 of 2" in page.room_line.text()
     assert feedback.last_feedback[0] == "ok"
     assert page.handle_scan(a2.tag)
-    assert page.verdict.text().startswith("MISPLACED") and "Library" in page.detail.text()
+    assert page.banner.text().startswith("MISPLACED") and "Library" in page.banner.detail()
     assert feedback.last_feedback[0] == "attention"
     assert page.handle_scan("NOPE-1234")
-    assert page.verdict.text().startswith("UNKNOWN TAG") and feedback.last_feedback[0] == "error"
+    assert page.banner.text().startswith("UNKNOWN TAG") and feedback.last_feedback[0] == "error"
     assert page.scans.rowCount() == 4 and page.scans.item(0, 1).text() == "NOPE-1234"
 
     f = tmp_path / "mem.txt"
@@ -93,7 +93,7 @@ def test_page_resumes_the_last_session_and_the_shell_routes_scans(setup, qtbot):
     page.open_session(s.id)
     qtbot.waitUntil(lambda: page.rooms.rowCount() == 1, timeout=5000)
     bus.scanned.emit(a3.tag)  # as the scanner filter does
-    assert page.verdict.text().startswith("VERIFIED")
+    assert page.banner.text().startswith("VERIFIED")
     assert "2 of 2" in page.room_line.text()  # one-room session: already in the room
     win.close()
     # Reopening: a new page picks the remembered session up again.

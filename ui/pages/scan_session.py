@@ -330,6 +330,14 @@ class ScanSessionPage(PageBase):
         if sid is not None:
             self.open_session(sid, quiet=True)
 
+    def mark_closed(self, status: str = "closed") -> None:
+        """The shown session was just closed (or applied) by the page: no more
+        scans, the closed panel (the page fills it with what closing returned)."""
+        self.session_status = status
+        self.close_button.setEnabled(False)
+        self.reload_sessions()
+        self.stack.setCurrentIndex(CLOSED)
+
     def forget_session(self) -> None:
         """The shown session is gone (deleted, another database): show none."""
         self.session_id, self.session_status = None, ""
