@@ -266,3 +266,34 @@ def test_a_partly_used_sheet_starts_where_its_labels_do(bench, qtbot, tmp_path):
     page.print_queued(force=True)  # a partial sheet of 5
     assert printed[-1] == (5, 1) and page.start_at.value() == 6
     assert placements(page._template(), 10, 21)[0] == (0, 20)
+
+
+def test_inactive_assets_are_named_by_their_status_label(bench, qtbot):
+    """A serial or tag of a disposed asset reads "Disposed", a retired one
+    "Retired" (app.wording's labels), on the banner and in what the sound says."""
+    from app.services import assets, intake, tags
+    from app.wording import status_label
+    from ui import feedback
+    from ui.main_window import MainWindow
+    d = bench
+    gone = asset(d, serial="5CD7777777")
+    shelved = asset(d, serial="5CD8888888")
+    assets.dispose(gone.id, "recycled")
+    assets.retire(shelved.id)
+    intake.start({"model_id": d["hp"].id, "order_number": "PO-9", "expected_qty": 2})
+    win = MainWindow(start_page="intake")
+    qtbot.addWidget(win)
+    win.show()
+    page = win.current_page()
+    for a, status in ((gone, "disposed"), (shelved, "retired")):
+        assert page.handle_scan(a.serial)
+        assert page.banner.text() == "ALREADY IN THE REGISTER" and page.banner.tone == "error"
+        assert f"({status_label(status)}, " in page.banner.detail()
+        assert feedback.last_feedback == ("error", f"Already {a.tag} ({status_label(status)})")
+    assert "Retired" not in intake.scan(page.session_id, gone.serial).message
+    reserved = tags.reserve(1, reason="pre-printed")
+    pre = intake.start({"model_id": d["hp"].id, "order_number": "PO-10", "preprinted_tags": True})
+    out = intake.scan(pre.id, "5CD9000001")
+    out = intake.scan(pre.id, gone.tag, pending=out.pending)
+    assert out.kind == "tag_refused" and "(Disposed, " in out.message and reserved
+    win.close()

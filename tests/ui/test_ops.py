@@ -422,6 +422,17 @@ def test_only_run_op_and_announce_speak_on_the_bus():
     assert not by_hand, by_hand
 
 
+def test_refusals_are_caught_in_one_place():
+    """A DomainError is caught by run_op / lookup (ui/ops.py); a block that
+    must stay says why on its own line ("stays: …")."""
+    root = Path(__file__).resolve().parents[2] / "ui"
+    by_hand = [f"{p.relative_to(root.parent)}:{n}" for p in sorted(root.rglob("*.py"))
+               if p.name != "ops.py"
+               for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+               if "except DomainError" in line and "# stays:" not in line]
+    assert not by_hand, by_hand
+
+
 def test_stocktake_status_reread_of_a_vanished_session_is_quiet(qtbot, stocktake_page,
                                                                monkeypatch):
     """Another database opened (or the session deleted elsewhere) while the

@@ -23,12 +23,11 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLin
                                QMessageBox, QPushButton, QVBoxLayout, QWidget)
 
 from app.services import intake
-from app.services.errors import DomainError
 from app.wording import plural, status_label
 from reports import labels
 from ui import feedback, printing
 from ui.bus import bus
-from ui.ops import Changes, announce, run_op
+from ui.ops import Changes, announce, lookup, run_op
 from ui.pages.scan_session import ScanResult, ScanSessionPage, SessionChoice
 from ui.widgets.tables import fill, small_table
 
@@ -246,11 +245,9 @@ class Page(ScanSessionPage):
         the default_label_template setting, as intake's start dialog offers."""
         from app.services import settings
         for name in (self.info.get("label_template"), settings.get("default_label_template")):
-            if name:
-                try:
-                    return labels.get_template(name)
-                except DomainError:  # a fallback chain, not a refusal: nothing to show
-                    continue
+            t = lookup(lambda n=name: labels.get_template(n)) if name else None
+            if t is not None:
+                return t
         return labels.get_template(settings.DEFAULTS["default_label_template"])
     def _show_defaults(self) -> None:
         i = self.info
