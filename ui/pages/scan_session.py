@@ -132,6 +132,7 @@ class ScanSessionPage(PageBase):
         self.session_id: int | None = None
         self.session_status = ""
         self._chose_none = False  # the user picked "— choose —": do not join a session behind it
+        self.scans_shown = 0  # scans shown since the page opened: a re-read older than one is stale
 
         self.sessions = QComboBox()
         self.sessions.setObjectName(f"{self.KEY}-sessions")
@@ -375,6 +376,7 @@ class ScanSessionPage(PageBase):
         return got[0].value
 
     def show_result(self, r: ScanResult) -> None:
+        self.scans_shown += 1
         if r.text:
             self.banner.show(r.tone, r.text, r.detail, sound=r.sound)
         else:

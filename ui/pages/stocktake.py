@@ -251,11 +251,11 @@ class Page(ScanSessionPage):
     def refresh_status(self) -> None:
         if self.session_id is None:
             return
-        sid = self.session_id
+        sid, seen = self.session_id, self.scans_shown
         run_job(self, "Counting", lambda progress: (stocktake.status(sid),
                                                     stocktake.recent_scans(sid, 300)),
-                on_done=self._show_status, on_error=self._status_failed, cancellable=False,
-                show_after_ms=3000)
+                on_done=lambda result: self._show_status(result, seen),
+                on_error=self._status_failed, cancellable=False, show_after_ms=3000)
 
     def _status_failed(self, exc: BaseException) -> None:
         """The re-read is a convenience: a session gone meanwhile (another
@@ -263,9 +263,14 @@ class Page(ScanSessionPage):
         if not isinstance(exc, NotFound):
             show_error(self, "Stocktake", exc)
 
-    def _show_status(self, result) -> None:
+    def _show_status(self, result, seen: int | None = None) -> None:
         st, scans = result
         if st["id"] != self.session_id:
+            return
+        if seen is not None and seen != self.scans_shown:
+            # Read before the latest scans: it would wipe their rows off the
+            # list. The timer re-reads once the scanning pauses.
+            self._status_timer.start()
             return
         rows = []
         self._room_rows = {}
