@@ -32,13 +32,13 @@ import peewee as pw
 from app import scanning
 from app.models import (Asset, HardwareModel, IntakeItem, IntakeSession, Loan, Location, Repair,
                         Site, Supplier)
-from app.models.common import utcnow
+from app.models.common import ASSET_STATUSES, utcnow
 from app.services import assets as assetsvc, catalog, history, tags as tagsvc, textfile, validation
 from app.services.base import transaction, who, writes
 from app.services.errors import Conflict, NotFound, ValidationError
 from app.services.fields import clean_text, parse_int
 from app.store.db import db, sql
-from app.wording import plural, status_label
+from app.wording import plural
 
 # The same serial again within this window is the scanner (or a shaky hand)
 # repeating itself, not a second device: ignored without an error.
@@ -318,7 +318,7 @@ def _existing(asset_id: int) -> dict:
     place = catalog.location_path(loc) if loc else (
         Site.select(Site.name).where(Site.id == site).scalar() if site else "")
     return {"id": aid, "tag": tag, "status": status,
-            "status_label": status_label(status), "place": place or "no room",
+            "status_label": ASSET_STATUSES.get(status, status), "place": place or "no room",
             "order_number": po}
 
 
