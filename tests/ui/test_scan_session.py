@@ -76,7 +76,6 @@ def make_page(qtbot):
     win = QMainWindow()
     WINDOWS.append(win)
     page = FakePage(win)
-    page.start()
     win.setCentralWidget(page)
     qtbot.addWidget(win)
     win.show()
