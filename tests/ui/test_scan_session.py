@@ -76,6 +76,7 @@ def make_page(qtbot):
     win = QMainWindow()
     WINDOWS.append(win)
     page = FakePage(win)
+    page.start()
     win.setCentralWidget(page)
     qtbot.addWidget(win)
     win.show()

@@ -98,6 +98,7 @@ class Page(ScanSessionPage):
         self._changed = QTimer(self, singleShot=True, interval=1500,
                                timeout=lambda: announce(Changes.ASSETS | Changes.INTAKE))
         self._printer_changed()
+        self.start()
 
     # --- building -----------------------------------------------------------------------
 

@@ -100,10 +100,6 @@ class ScanResult:
 
 
 class ScanSessionPage(PageBase):
-    """The scanning page's frame; see the module docstring. A subclass's
-    ``__init__`` sets what its hooks read *before* ``super().__init__()``,
-    which builds the page (calling the layout hooks) and resumes a session."""
-
     KEY = ""                     # QSettings "<KEY>/session"; object names "<KEY>-…"
     SESSION_LABEL = "Session:"
     NEW_TEXT = "New…"
@@ -179,8 +175,6 @@ class ScanSessionPage(PageBase):
         self.stack.addWidget(self._build_scanning())
         self.stack.addWidget(self.build_closed())
         self.body.addWidget(self.stack, 1)
-        self.reload_sessions()
-        self.resume()
 
     # --- what a subclass supplies (all of them: see REQUIRED) ---------------------------------------------------------------
 
@@ -440,6 +434,11 @@ class ScanSessionPage(PageBase):
         return item.text() if item is not None else ""
 
     # --- page contract ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Call at the end of a subclass's ``__init__``: the picker, then resume."""
+        self.reload_sessions()
+        self.resume()
 
     def refresh(self) -> None:
         self.reload_sessions()

@@ -97,12 +97,12 @@ class Page(ScanSessionPage):
         self.station = stocktake.workstation_name()
         self._room_rows: dict[int, int] = {}
         super().__init__(parent)
+        self._status_timer = QTimer(self, singleShot=True, interval=2500, timeout=self.refresh_status)
+        self.start()
 
     # --- building -----------------------------------------------------------------------
 
     def under_banner(self) -> list:
-        # The per-room table and the scan list are re-read a moment after the last scan.
-        self._status_timer = QTimer(self, singleShot=True, interval=2500, timeout=self.refresh_status)
         self.room_line = QLabel("No room yet")
         self.room_line.setObjectName("stocktake-room")
         f = self.room_line.font()
