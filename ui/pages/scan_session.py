@@ -37,6 +37,11 @@ A third page plugs in like this (the Events page, say)::
         CHANGES = Changes.ASSETS | Changes.LOANS | Changes.PEOPLE   # what it re-reads on
         SCAN_CHANGES = Changes.ASSETS | Changes.LOANS              # what one scan changes
 
+        def __init__(self, parent=None):
+            self.station = …                # what the hooks read, first
+            super().__init__(parent)        # builds the page through the layout hooks
+            self.start()                    # the session picker, then resume
+
         def list_sessions(self):        # newest first
             return [SessionChoice(e.id, f"{e.id}: {e.name}", e.status == "open") for e in …]
         def load_session(self, sid):    # its status ("open" or not); DomainError if gone
@@ -100,6 +105,11 @@ class ScanResult:
 
 
 class ScanSessionPage(PageBase):
+    """The scanning page's frame; see the module docstring. A subclass's
+    ``__init__`` sets what its hooks read, calls ``super().__init__()`` (which
+    builds the page through the layout hooks), then ``self.start()`` (the
+    session picker, then resume)."""
+
     KEY = ""                     # QSettings "<KEY>/session"; object names "<KEY>-…"
     SESSION_LABEL = "Session:"
     NEW_TEXT = "New…"
