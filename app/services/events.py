@@ -322,7 +322,7 @@ def scan(event_id: int, code: str, *, station: str | None = None, agreement: str
         raise ValidationError("Nothing was scanned.", field="code")
     station = (station or workstation_name())[:100]
     agreement = _agreement(agreement) if agreement else None
-    damage = _check_list(damage, DAMAGE_KINDS, "damage")
+    damage = assetsvc.clean_damage(damage)
     missing = _check_list(missing_parts, None, "missing part")
     condition = (condition or "").strip().lower() or None
     if condition and condition not in CONDITIONS:
@@ -403,8 +403,7 @@ def _distribute(event_id, code, res, station, by, site_id, grade, homeroom, due,
 
 def _check_out(asset_id: int, person_id: int, due, agreement: str, by) -> Loan:
     return assetsvc.check_out(asset_id, person_id=person_id, due=due,
-                              agreement_signed=agreement == "signed",
-                              notes=f"Agreement: {AGREEMENT_STATES[agreement].lower()}", by=by)
+                              agreement_status=agreement, by=by)
 
 
 def _kit_names(loan_id: int) -> list[str]:
@@ -500,12 +499,8 @@ def _collect(event_id, code, res, station, by, site_id, damage, missing, conditi
 
 
 def _check_in(asset_id: int, condition: str, damage: list, missing: list, by) -> Loan | None:
-    notes = None
-    if damage or missing:
-        notes = "; ".join(x for x in (
-            "damage: " + ", ".join(damage) if damage else "",
-            "missing: " + ", ".join(missing) if missing else "") if x)
-    return assetsvc.check_in(asset_id, condition=condition, notes=notes, by=by)
+    return assetsvc.check_in(asset_id, condition=condition, damage=damage or None,
+                             missing_parts=missing or None, by=by)
 
 
 def _charge(loan_id: int, event_id: int, by) -> list[tuple]:

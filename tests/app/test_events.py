@@ -7,7 +7,7 @@ import pytest
 
 from app.models import HistoryEntry, Loan, Person
 from app.models.program import EventScan
-from app.services import assets, events, people
+from app.services import assets, events, kits, people
 from app.services.errors import Conflict, ValidationError
 from tests.app.factories import asset, district
 
@@ -28,6 +28,7 @@ def day(db):
     d["far"] = student(d, "S9", "Far", "Away", "Room 5", site="other")
     d["gone"] = student(d, "S4", "Gil", "Left", "Room 12", enrolment="withdrawn",
                         withdrawn_on=dt.date(2026, 3, 1))
+    kits.set_parts(d["model"].id, [("Charger", 1, "35.00"), ("Case", 1, "25.00")])
     d["devices"] = [asset(d) for _ in range(5)]
     return d
 
@@ -44,8 +45,10 @@ def test_a_whole_distribution(day):
     assert (r.verdict, r.tone) == ("lent", "ok")
     loan = Loan.get_by_id(r.loan_id)
     assert loan.person_id == day["ana"].id and loan.asset_id == a1.id and loan.due == due
-    assert loan.returned_at is None and loan.agreement_signed
-    assert "agreement: signed" in r.detail
+    assert loan.returned_at is None and loan.agreement_signed and loan.agreement_status == "signed"
+    assert "agreement: signed" in r.detail and "with Charger, Case" in r.detail
+    assert [(p.name, p.state) for p in kits.loan_parts(loan.id)] == [("Charger", "out"),
+                                                                     ("Case", "out")]
 
     # Two stations, each with its own student.
     assert events.scan(ev.id, "S2", station="A").verdict == "student"
@@ -53,6 +56,7 @@ def test_a_whole_distribution(day):
     r = events.scan(ev.id, a2.tag, station="B", agreement="refused")
     assert r.verdict == "lent_refused" and r.tone == "warn" and r.person_id == day["cai"].id
     assert not Loan.get_by_id(r.loan_id).agreement_signed
+    assert Loan.get_by_id(r.loan_id).agreement_status == "refused"
     assert EventScan.get_by_id(r.scan_id).agreement == "refused"  # the refusal is recorded
     assert events.scan(ev.id, a3.tag, station="A").person_id == day["ben"].id
 
@@ -146,7 +150,15 @@ def test_collection_withdrawn_first(day):
     s = EventScan.get_by_id(r.scan_id)
     assert s.condition == "damaged" and s.damage == ["screen", "hinge"]
     assert Loan.get_by_id(r.loan_id).condition_in == "damaged"
+    assert Loan.get_by_id(r.loan_id).damage == ["screen", "hinge"]
+    # A part that did not go out: refused with the loan's own parts named, nothing written.
+    r = events.scan(ev.id, a3.tag, missing_parts=["stylus"])
+    assert r.verdict == "refused" and "Charger, Case" in r.detail and not r.written
+    r = events.scan(ev.id, a3.tag, missing_parts="charger")
+    assert r.verdict == "returned_damaged" and "missing: charger" in r.detail
+    assert {p.name: p.state for p in kits.loan_parts(r.loan_id)} == {"Charger": "missing",
+                                                                     "Case": "returned"}
     st = events.status(ev.id)
-    assert st["totals"]["returned"] == 2 and st["totals"]["damaged"] == 1
-    assert st["totals"]["outstanding"] == 2 and st["totals"]["withdrawn"] == 1
-    assert [r["tag"] for r in st["outstanding"]] == [a4.tag, a3.tag]
+    assert st["totals"]["returned"] == 3 and st["totals"]["damaged"] == 2
+    assert st["totals"]["outstanding"] == 1 and st["totals"]["withdrawn"] == 1
+    assert [r["tag"] for r in st["outstanding"]] == [a4.tag]
