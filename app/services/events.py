@@ -468,6 +468,9 @@ def _collect(event_id, code, res, station, by, site_id, damage, missing, conditi
     try:
         with db.atomic():
             closed = _check_in(a["id"], cond, damage, missing, by)
+            if missing:  # as the kit names them, whatever the case typed
+                missing = [n for (n,) in _all("SELECT name FROM loan_part WHERE loan_id = ? AND "
+                                               "state = 'missing' ORDER BY id", (loan_id,))]
             fees = _charge(closed.id if closed else loan_id, event_id, by) if damaged else []
     except DomainError as exc:
         _refuse("refused", f"{a['tag']} not taken back", str(exc), code=code, asset_id=a["id"],
@@ -592,7 +595,7 @@ def _distribution_status(event: ProgramEvent) -> dict:
         students.append({"person_id": pid, "name": f"{first} {last}".strip(), "id_number": idn,
                          "grade": grade, "homeroom": room, "state": state, "tag": tag,
                          "agreement": lent[pid][1] if pid in lent else None,
-                         "at": lent[pid][2] if pid in lent else None})
+                         "at": _as_dt(lent[pid][2]) if pid in lent else None})
     rows = sorted(groups.values(), key=lambda g: g["homeroom"])
     total = {k: sum(g[k] for g in rows) for k in ("students", "received", "had_device", "not_yet")}
     agreements = {k: 0 for k in AGREEMENT_STATES}
@@ -605,17 +608,23 @@ def _distribution_status(event: ProgramEvent) -> dict:
 def _collection_status(event: ProgramEvent) -> dict:
     where, params = _scope_where(event)
     marks = ", ".join("?" for _ in DEVICE_KINDS)
+    charged = {loan_id: amount for loan_id, amount in _all(
+        "SELECT loan_id, SUM(amount) FROM fee WHERE event_id = ? AND status <> 'waived' "
+        "GROUP BY loan_id", (event.id,))}
     returned = []
-    for pid, first, last, idn, grade, homeroom, school, tag, cond, damage, missing, at in _all(
+    for (pid, first, last, idn, grade, homeroom, school, tag, cond, damage, missing, at,
+         loan_id) in _all(
             "SELECT p.id, p.first_name, p.last_name, p.id_number, p.grade, p.homeroom, st.name, "
-            "a.tag, s.condition, s.damage, s.missing_parts, s.scanned_at FROM event_scan s "
+            "a.tag, s.condition, s.damage, s.missing_parts, s.scanned_at, s.loan_id "
+            "FROM event_scan s "
             "JOIN asset a ON a.id = s.asset_id LEFT JOIN person p ON p.id = s.person_id "
             "LEFT JOIN site st ON st.id = p.site_id WHERE s.event_id = ? AND s.verdict IN "
             "('returned', 'returned_damaged', 'returned_elsewhere') ORDER BY s.id", (event.id,)):
         returned.append({"person_id": pid, "name": f"{first or ''} {last or ''}".strip(),
                          "id_number": idn, "grade": grade, "homeroom": homeroom or "—",
                          "school": school or "—", "tag": tag, "condition": cond,
-                         "damage": _json_list(damage), "missing": _json_list(missing), "at": at})
+                         "damage": _json_list(damage), "missing": _json_list(missing),
+                         "at": _as_dt(at), "fee": charged.get(loan_id)})
     outstanding = []
     for pid, first, last, idn, grade, homeroom, enrolment, active, school, tag, out_at, due in _all(
             "SELECT p.id, p.first_name, p.last_name, p.id_number, p.grade, p.homeroom, "
@@ -628,7 +637,7 @@ def _collection_status(event: ProgramEvent) -> dict:
         outstanding.append({"person_id": pid, "name": f"{first} {last}".strip(), "id_number": idn,
                             "grade": grade, "homeroom": homeroom or "—", "school": school or "—",
                             "withdrawn": _withdrawn(enrolment, active), "tag": tag,
-                            "out_at": out_at, "due": _as_date(due)})
+                            "out_at": _as_dt(out_at), "due": _as_date(due)})
     outstanding.sort(key=lambda r: (not r["withdrawn"], r["school"], _grade_key(r["grade"]),
                                     r["homeroom"], r["name"].lower(), r["tag"]))
     groups: dict[tuple, dict] = {}
@@ -669,6 +678,13 @@ def _json_list(value) -> list:
     return out if isinstance(out, list) else []
 
 
+def _as_dt(value):
+    """A timestamp as the driver gave it (text on SQLite) as a naive UTC datetime."""
+    if isinstance(value, str) and value:
+        return dt.datetime.fromisoformat(value)
+    return value
+
+
 def _as_date(value):
     if isinstance(value, str) and value:
         return dt.date.fromisoformat(value[:10])
@@ -686,7 +702,7 @@ def scans(event_id: int, limit: int | None = None) -> list[dict]:
     out = []
     for (sid, at, code, verdict, agreement, cond, damage, missing, station, by, first, last, idn,
          tag) in _all(q, (event_id,)):
-        out.append({"id": sid, "at": at, "code": code, "verdict": verdict,
+        out.append({"id": sid, "at": _as_dt(at), "code": code, "verdict": verdict,
                     "label": VERDICTS.get(verdict, (verdict,))[0], "agreement": agreement,
                     "condition": cond, "damage": _json_list(damage),
                     "missing": _json_list(missing), "station": station, "by": by,

@@ -155,7 +155,7 @@ def test_collection_withdrawn_first(day):
     r = events.scan(ev.id, a3.tag, missing_parts=["stylus"])
     assert r.verdict == "refused" and "Charger, Case" in r.detail and not r.written
     r = events.scan(ev.id, a3.tag, missing_parts="charger")
-    assert r.verdict == "returned_damaged" and "missing: charger" in r.detail
+    assert r.verdict == "returned_damaged" and "missing: Charger" in r.detail
     assert {p.name: p.state for p in kits.loan_parts(r.loan_id)} == {"Charger": "missing",
                                                                      "Case": "returned"}
     st = events.status(ev.id)
