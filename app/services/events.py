@@ -727,3 +727,66 @@ def students(event_id: int, search: str = "") -> list[dict]:
                 "SELECT p.id, p.first_name, p.last_name, p.id_number, p.grade, p.homeroom, "
                 f"p.enrolment, p.active FROM person p WHERE {where} "
                 "ORDER BY p.last_name, p.first_name, p.id LIMIT 500", params)]
+
+
+def totals(event_id: int) -> dict:
+    """The few counts a scanning station shows after every scan (a handful
+    of COUNT queries; ``status`` lists everyone)."""
+    event = get(event_id)
+    where, params = _scope_where(event)
+    marks = ", ".join("?" for _ in DEVICE_KINDS)
+    counts = dict(_all("SELECT verdict, COUNT(*) FROM event_scan WHERE event_id = ? "
+                       "GROUP BY verdict", (event.id,)))
+    if event.kind == "distribution":
+        students = _one(f"SELECT COUNT(*) FROM person p WHERE {where} AND p.active = ? AND "
+                        "(p.enrolment IS NULL OR p.enrolment <> 'withdrawn')",
+                        (*params, True))[0]
+        holding = _one(
+            "SELECT COUNT(DISTINCT l.person_id) FROM loan l JOIN asset a ON a.id = l.asset_id "
+            "JOIN hardware_model m ON m.id = a.model_id JOIN category c ON c.id = m.category_id "
+            f"JOIN person p ON p.id = l.person_id WHERE l.returned_at IS NULL AND c.kind IN ({marks}) "
+            f"AND {where}", (*DEVICE_KINDS, *params))[0]
+        received = sum(counts.get(v, 0) for v in LENT)
+        return {"kind": event.kind, "students": students, "received": received,
+                "refused": counts.get("lent_refused", 0),
+                "not_yet": max(0, students - holding)}
+    outstanding = _one(
+        "SELECT COUNT(*) FROM loan l JOIN asset a ON a.id = l.asset_id "
+        "JOIN hardware_model m ON m.id = a.model_id JOIN category c ON c.id = m.category_id "
+        f"JOIN person p ON p.id = l.person_id WHERE l.returned_at IS NULL AND c.kind IN ({marks}) "
+        f"AND {where}", (*DEVICE_KINDS, *params))[0]
+    return {"kind": event.kind, "returned": sum(counts.get(v, 0) for v in RETURNED),
+            "damaged": counts.get("returned_damaged", 0), "outstanding": outstanding}
+
+
+def totals_text(event_id: int) -> str:
+    t = totals(event_id)
+    if t["kind"] == "distribution":
+        return (f"{t['received']:,} received · {t['not_yet']:,} not yet of {t['students']:,} "
+                f"students · {t['refused']:,} families refused")
+    return (f"{t['returned']:,} returned · {t['damaged']:,} damaged · "
+            f"{t['outstanding']:,} outstanding")
+
+
+def kit_part_names() -> list[str]:
+    """Every kit part name in use (what a collection can mark missing)."""
+    return [n for (n,) in _all("SELECT DISTINCT name FROM kit_part ORDER BY name")]
+
+
+def scope_choices(site_id: int) -> dict:
+    """The grades and homerooms of a school's students (the new-event dialog's lists)."""
+    rows = _all("SELECT DISTINCT grade, homeroom FROM person WHERE kind = 'student' AND "
+                "site_id = ?", (site_id,))
+    grades = sorted({g for g, _h in rows if g}, key=_grade_key)
+    rooms = sorted({h for _g, h in rows if h}, key=str.lower)
+    return {"grades": grades, "homerooms": rooms}
+
+
+def students_by_id(ids) -> dict[int, str]:
+    """"Name (ID number)" of each person id given."""
+    out = {}
+    for pid in ids:
+        p = _person(pid)
+        if p is not None:
+            out[pid] = p["label"]
+    return out
