@@ -741,15 +741,16 @@ def totals(event_id: int) -> dict:
         students = _one(f"SELECT COUNT(*) FROM person p WHERE {where} AND p.active = ? AND "
                         "(p.enrolment IS NULL OR p.enrolment <> 'withdrawn')",
                         (*params, True))[0]
-        holding = _one(
-            "SELECT COUNT(DISTINCT l.person_id) FROM loan l JOIN asset a ON a.id = l.asset_id "
-            "JOIN hardware_model m ON m.id = a.model_id JOIN category c ON c.id = m.category_id "
-            f"JOIN person p ON p.id = l.person_id WHERE l.returned_at IS NULL AND c.kind IN ({marks}) "
-            f"AND {where}", (*DEVICE_KINDS, *params))[0]
+        # From the school's students, each looked up by the loan's person index.
+        not_yet = _one(
+            f"SELECT COUNT(*) FROM person p WHERE {where} AND p.active = ? AND "
+            "(p.enrolment IS NULL OR p.enrolment <> 'withdrawn') AND NOT EXISTS (SELECT 1 FROM "
+            "loan l JOIN asset a ON a.id = l.asset_id JOIN hardware_model m ON m.id = a.model_id "
+            "JOIN category c ON c.id = m.category_id WHERE l.person_id = p.id AND "
+            f"l.returned_at IS NULL AND c.kind IN ({marks}))", (*params, True, *DEVICE_KINDS))[0]
         received = sum(counts.get(v, 0) for v in LENT)
         return {"kind": event.kind, "students": students, "received": received,
-                "refused": counts.get("lent_refused", 0),
-                "not_yet": max(0, students - holding)}
+                "refused": counts.get("lent_refused", 0), "not_yet": not_yet}
     outstanding = _one(
         "SELECT COUNT(*) FROM loan l JOIN asset a ON a.id = l.asset_id "
         "JOIN hardware_model m ON m.id = a.model_id JOIN category c ON c.id = m.category_id "

@@ -250,6 +250,10 @@ class Page(ScanSessionPage):
         self.groups.setObjectName("events-groups")
         self.people = small_table(("Homeroom", "Student", "ID", "State", "Device"))
         self.people.setObjectName("events-people")
+        for table, widths in ((self.groups, (150, 70, 70, 70, 70)),
+                              (self.people, (90, 150, 80, 80, 90))):
+            for col, width in enumerate(widths):
+                table.setColumnWidth(col, width)
         self.tabs.addTab(self.groups, "By homeroom")
         self.tabs.addTab(self.people, "Not yet")
         right = QWidget()
@@ -372,16 +376,22 @@ class Page(ScanSessionPage):
                       damage=damage, missing_parts=missing)
         r = events.scan(session_id, code, station=self.station, person_id=picked, **kw)
         tone = TONE[r.tone]
+        # Only a device lent or taken back moves the counts: other scans keep
+        # the line as it is (no counting queries between a card and its device).
+        moved = r.verdict in events.LENT + events.RETURNED
         return ScanResult(tone, f"{r.label.upper()}\n{r.text}", r.detail,
                           sound=f"{r.label}: {r.text}",
                           row=(None, r.code or "(picked)", r.label, r.person or "", r.tag or ""),
-                          value=r)
+                          totals=None if moved else self.totals_line.text() or None, value=r)
 
     def after_scan(self, result):
         r = result.value
         if self.kind == "collection" and r.asset_id is not None and r.written:
             self._reset_condition()  # the next device is good unless said otherwise
-        self._show_waiting()
+        if r.verdict in events.STUDENT_VERDICTS:
+            self._set_waiting(r.text)
+        elif r.verdict in events.LENT:
+            self._set_waiting(None)
         self._status_timer.start()
 
     def totals(self, session_id):
@@ -412,13 +422,15 @@ class Page(ScanSessionPage):
         if self.kind != "distribution" or not self.is_open:
             return
         pid = events.waiting_student(self.session_id, self.station)
-        if pid is None:
+        self._set_waiting(events.students_by_id([pid]).get(pid) if pid else None)
+
+    def _set_waiting(self, student: str | None):
+        if student is None:
             self.waiting.setText("No student waiting — scan a student's ID card first")
             self.waiting.setStyleSheet("")
-            return
-        p = events.students_by_id([pid]).get(pid)
-        self.waiting.setText(f"Waiting for a device: {p}")
-        self.waiting.setStyleSheet(theme.text_style("warning"))
+        else:
+            self.waiting.setText(f"Waiting for a device: {student}")
+            self.waiting.setStyleSheet(theme.text_style("warning"))
 
     # --- collection condition --------------------------------------------------------------
 
