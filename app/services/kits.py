@@ -22,7 +22,7 @@ PART_STATES = {"out": "Out", "returned": "Returned", "missing": "Missing"}
 RESERVED_NAMES = ("device",)
 
 
-def _model(model_id: int) -> HardwareModel:
+def get_model(model_id: int) -> HardwareModel:
     model = HardwareModel.get_or_none(HardwareModel.id == model_id)
     if model is None:
         raise NotFound(f"No model with id {model_id}.")
@@ -78,7 +78,7 @@ def set_parts(model_id: int, parts, by: str | None = None) -> list[KitPart]:
     """Replace the kit of a model with ``parts`` ([(name, qty, cost)], an empty
     list removes the kit). History on the model names what changed. Loans
     already out keep the parts they went out with."""
-    model = _model(model_id)
+    model = get_model(model_id)
     wanted = clean_parts(parts)
     current = {p.name.lower(): p for p in parts_of(model.id)}
     keep = {name.lower() for name, _q, _c in wanted}
@@ -105,13 +105,13 @@ def set_parts(model_id: int, parts, by: str | None = None) -> list[KitPart]:
 def set_replacement_cost(model_id: int, amount, by: str | None = None) -> HardwareModel:
     """What a new device of the model costs today (a lost device's fee, the
     refresh plan's budget). Empty clears it."""
-    model = _model(model_id)
+    model = get_model(model_id)
     value = parse_money(amount, "replacement_cost") if amount not in (None, "") else None
     if value != model.replacement_cost:
         HardwareModel.update(replacement_cost=value).where(HardwareModel.id == model.id).execute()
         history.record("model", model.id, "update", field="replacement_cost",
                        old=model.replacement_cost, new=value, by=by)
-    return _model(model.id)
+    return get_model(model.id)
 
 
 def _describe(part: KitPart) -> str:

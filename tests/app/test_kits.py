@@ -126,6 +126,6 @@ def test_kit_parts_go_with_the_model(db):
     catalog_ids = {p.model_id for p in KitPart.select()}
     assert catalog_ids == {d["model"].id}
     kits.set_replacement_cost(d["model"].id, "$300")
-    assert kits._model(d["model"].id).replacement_cost == Decimal("300.00")
+    assert kits.get_model(d["model"].id).replacement_cost == Decimal("300.00")
     with pytest.raises(ValidationError):
         kits.set_replacement_cost(d["model"].id, "-1")
