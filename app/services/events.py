@@ -490,7 +490,7 @@ def _collect(event_id, code, res, station, by, site_id, damage, missing, conditi
         bits.append("missing: " + ", ".join(missing))
     if fees:
         total = sum(f[2] for f in fees if f[3] == "owed")
-        bits.append(f"fee {total:,.2f} owed" if total else "fee waived")
+        bits.append(f"fee ${total:,.2f} owed" if total else "fees waived")
     if verdict == "returned_elsewhere":
         bits.append("a student of another school")
     if p and p["enrolment"] == "withdrawn":
@@ -508,10 +508,7 @@ def _check_in(asset_id: int, condition: str, damage: list, missing: list, by) ->
 
 def _charge(loan_id: int, event_id: int, by) -> list[tuple]:
     """The fees a damaged return costs, as (kind, part, amount, status)."""
-    try:
-        from app.services import fees
-    except ImportError:  # the price list is not part of this build
-        return []
+    from app.services import fees
     return [(f.kind, f.part, f.amount, f.status)
             for f in fees.charge_for_return(loan_id, event_id=event_id, by=by)]
 
@@ -626,14 +623,15 @@ def _collection_status(event: ProgramEvent) -> dict:
                          "damage": _json_list(damage), "missing": _json_list(missing),
                          "at": _as_dt(at), "fee": charged.get(loan_id)})
     outstanding = []
+    out_where, out_params = _outstanding_where(event)
     for pid, first, last, idn, grade, homeroom, enrolment, active, school, tag, out_at, due in _all(
             "SELECT p.id, p.first_name, p.last_name, p.id_number, p.grade, p.homeroom, "
             "p.enrolment, p.active, st.name, a.tag, l.out_at, l.due FROM loan l "
             "JOIN asset a ON a.id = l.asset_id JOIN hardware_model m ON m.id = a.model_id "
             "JOIN category c ON c.id = m.category_id JOIN person p ON p.id = l.person_id "
             "LEFT JOIN site st ON st.id = p.site_id "
-            f"WHERE l.returned_at IS NULL AND c.kind IN ({marks}) AND {where}",
-            (*DEVICE_KINDS, *params)):
+            f"WHERE {out_where} AND c.kind IN ({marks}) AND {where}",
+            (*out_params, *DEVICE_KINDS, *params)):
         outstanding.append({"person_id": pid, "name": f"{first} {last}".strip(), "id_number": idn,
                             "grade": grade, "homeroom": homeroom or "—", "school": school or "—",
                             "withdrawn": _withdrawn(enrolment, active), "tag": tag,
@@ -658,6 +656,16 @@ def _collection_status(event: ProgramEvent) -> dict:
                 "GROUP BY f.status", (event.id,))
     return {"groups": rows, "returned": returned, "outstanding": outstanding, "totals": total,
             "fees": {s: {"count": n, "amount": amt} for s, n, amt in fees}}
+
+
+def _outstanding_where(event: ProgramEvent) -> tuple[str, list]:
+    """The loans a collection still waits for: out before it started, and
+    not back when it closed (still out, while it is open). A device lent after
+    the collection began (next year's) is not one of them."""
+    if event.closed_at is None:
+        return "l.out_at < ? AND l.returned_at IS NULL", [event.created_at]
+    return ("l.out_at < ? AND (l.returned_at IS NULL OR l.returned_at > ?)",
+            [event.created_at, event.closed_at])
 
 
 def _grade_key(grade) -> tuple:
@@ -751,11 +759,12 @@ def totals(event_id: int) -> dict:
         received = sum(counts.get(v, 0) for v in LENT)
         return {"kind": event.kind, "students": students, "received": received,
                 "refused": counts.get("lent_refused", 0), "not_yet": not_yet}
+    out_where, out_params = _outstanding_where(event)
     outstanding = _one(
         "SELECT COUNT(*) FROM loan l JOIN asset a ON a.id = l.asset_id "
         "JOIN hardware_model m ON m.id = a.model_id JOIN category c ON c.id = m.category_id "
-        f"JOIN person p ON p.id = l.person_id WHERE l.returned_at IS NULL AND c.kind IN ({marks}) "
-        f"AND {where}", (*DEVICE_KINDS, *params))[0]
+        f"JOIN person p ON p.id = l.person_id WHERE {out_where} AND c.kind IN ({marks}) "
+        f"AND {where}", (*out_params, *DEVICE_KINDS, *params))[0]
     return {"kind": event.kind, "returned": sum(counts.get(v, 0) for v in RETURNED),
             "damaged": counts.get("returned_damaged", 0), "outstanding": outstanding}
 

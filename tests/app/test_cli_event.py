@@ -8,7 +8,7 @@ import pypdfium2 as pdfium
 
 from app.cli import main
 from app.models import Loan, Person
-from app.services import assets, kits, people
+from app.services import assets, kits, people, prices
 from tests.app.factories import asset, district
 
 
@@ -115,6 +115,7 @@ def test_collection_from_the_command_line(db, tmp_path, capsys):
     devs = [asset(d) for _ in range(3)]
     for dev, idn in zip(devs, ("S1", "S2", "S4")):
         assets.check_out(dev.id, person_id=kids[idn].id)
+    prices.set_price("screen", "80.00")  # the hinge has no price: no fee for it
     target = current_target()
     close_database()
     q = ["--db", target, "event"]
@@ -128,14 +129,15 @@ def test_collection_from_the_command_line(db, tmp_path, capsys):
                               "charger"], capsys)
     assert code == 0 and out.startswith("RETURNED DAMAGED")
     assert "damage: screen, hinge" in out and "missing: Charger" in out
+    assert "fee $115.00 owed" in out  # screen 80.00 + the charger's kit cost 35.00
     code, out, _ = run(q + ["status", eid], capsys)
-    assert "returned 2 (damaged 1), outstanding 1 (withdrawn students 1)" in out
+    assert "returned 2 (damaged 1), outstanding 1 (withdrawn students 1); fees owed 115.00" in out
     outstanding = out.split("Outstanding (withdrawn students first):")[1]
     assert devs[2].tag in outstanding and "Gil Left" in outstanding
     code, out, _ = run(q + ["report", eid, "-o", str(tmp_path / "c.csv")], capsys)
     rows = {r["Device"]: r for r in csv.DictReader(open(tmp_path / "c.csv", encoding="utf-8-sig"))}
     assert rows[devs[1].tag]["Damage"] == "Screen, Hinge"
-    assert rows[devs[1].tag]["Missing parts"] == "Charger"
+    assert rows[devs[1].tag]["Missing parts"] == "Charger" and rows[devs[1].tag]["Fee"] == "115.00"
     assert rows[devs[2].tag]["State"] == "Withdrawn — outstanding"
     code, out, _ = run(q + ["report", eid, "-o", str(tmp_path / "c.pdf")], capsys)
     text = pdf_text(tmp_path / "c.pdf")

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
 from app.models import HistoryEntry, Loan, Person
 from app.models.program import EventScan
-from app.services import assets, events, kits, people
+from app.services import assets, events, fees, kits, people, prices
 from app.services.errors import Conflict, ValidationError
 from tests.app.factories import asset, district
 
@@ -144,9 +145,15 @@ def test_collection_withdrawn_first(day):
     assert r.verdict == "not_out"
     r = events.scan(ev.id, "S2")
     assert r.verdict == "not_device" and a2.tag in r.detail
+    prices.set_price("screen", "80.00")
+    prices.set_price("hinge", "40.00")
     r = events.scan(ev.id, a2.tag, damage="screen,hinge")
     assert r.verdict == "returned_damaged" and r.tone == "warn"
-    assert "screen, hinge" in r.detail
+    assert "screen, hinge" in r.detail and "fee $120.00 owed" in r.detail
+    charged = fees.for_loan(r.loan_id)
+    assert sorted((f.part, f.amount, f.status, f.event_id) for f in charged) == [
+        ("hinge", Decimal("40.00"), "owed", ev.id), ("screen", Decimal("80.00"), "owed", ev.id)]
+    assert all(f.person_id == day["ben"].id for f in charged)
     s = EventScan.get_by_id(r.scan_id)
     assert s.condition == "damaged" and s.damage == ["screen", "hinge"]
     assert Loan.get_by_id(r.loan_id).condition_in == "damaged"
@@ -158,7 +165,24 @@ def test_collection_withdrawn_first(day):
     assert r.verdict == "returned_damaged" and "missing: Charger" in r.detail
     assert {p.name: p.state for p in kits.loan_parts(r.loan_id)} == {"Charger": "missing",
                                                                      "Case": "returned"}
+    assert [(f.kind, f.part, f.amount) for f in fees.for_loan(r.loan_id)] == [
+        ("missing_part", "Charger", Decimal("35.00"))]  # the kit part's own cost
+    st = events.status(ev.id)
+    assert st["fees"]["owed"]["count"] == 3
     st = events.status(ev.id)
     assert st["totals"]["returned"] == 3 and st["totals"]["damaged"] == 2
     assert st["totals"]["outstanding"] == 1 and st["totals"]["withdrawn"] == 1
     assert [r["tag"] for r in st["outstanding"]] == [a4.tag]
+
+
+def test_a_closed_collection_keeps_what_was_outstanding(day):
+    a1, a2, *_ = day["devices"]
+    assets.check_out(a1.id, person_id=day["ana"].id)
+    ev = events.start("collection", "RHS")
+    assets.check_out(a2.id, person_id=day["ben"].id)  # lent after the collection began
+    assert [r["tag"] for r in events.status(ev.id)["outstanding"]] == [a1.tag]
+    events.close(ev.id)
+    assets.check_in(a1.id)  # brought back to the office in July
+    st = events.status(ev.id)
+    assert [r["tag"] for r in st["outstanding"]] == [a1.tag]  # still what the day missed
+    assert events.totals(ev.id)["outstanding"] == 1
