@@ -867,6 +867,16 @@ def _program_events(rng: random.Random, today: dt.date, user: str) -> int:
         cur.executemany(f"UPDATE person SET homeroom = {p} WHERE id = {p}",
                         [(where.get(pid) if (where.get(pid) or "").startswith("Room ")
                           else rng.choice(classrooms), pid) for (pid,) in todo])
+    # Three students who enrolled at Lincoln High after its distribution, still
+    # waiting for a device (S3100001…3: the README's distribution examples).
+    now = utcnow()
+    insert_rows("person", ("kind", "first_name", "last_name", "id_number", "site_id", "language",
+                           "active", "grade", "homeroom", "enrolment", "created_at", "updated_at",
+                           "version"),
+                [("student", rng.choice(FIRST), rng.choice(LAST), f"S{3100001 + i}", lhs,
+                  "es" if i == 1 else "en", True, grade, room, "enrolled", now, now, 1)
+                 for i, (grade, room) in enumerate((("9", "Room 104"), ("9", "Room 104"),
+                                                    ("11", "Room 212")))])
     made = 0
 
     # This August's distribution at Lincoln High School.

@@ -34,6 +34,7 @@ from app.services.base import locked, transaction, who, writes
 from app.services.errors import Conflict, DomainError, NotFound, ValidationError
 from app.services.fields import clean_text, parse_date
 from app.store.db import db, sql
+from app.wording import plural
 
 # A student's device: what the 1:1 program lends (a hotspot or a projector is not one).
 DEVICE_KINDS = ("chromebook", "computer", "tablet")
@@ -772,8 +773,9 @@ def totals(event_id: int) -> dict:
 def totals_text(event_id: int) -> str:
     t = totals(event_id)
     if t["kind"] == "distribution":
-        return (f"{t['received']:,} received · {t['not_yet']:,} not yet of {t['students']:,} "
-                f"students · {t['refused']:,} families refused")
+        return (f"{t['received']:,} received · {t['not_yet']:,} not yet of "
+                f"{plural(t['students'], 'student')} · "
+                f"{plural(t['refused'], 'family', 'families')} refused")
     return (f"{t['returned']:,} returned · {t['damaged']:,} damaged · "
             f"{t['outstanding']:,} outstanding")
 

@@ -97,7 +97,7 @@ def test_distribution_on_the_page(window, world, qtbot, monkeypatch):
     wait_for_jobs()
     qtbot.waitUntil(lambda: page.groups.rowCount() == 1, timeout=5000)
     assert [page.groups.item(0, c).text() for c in range(5)] == ["Room 12", "2", "2", "0", "0"]
-    assert "2 received · 0 not yet of 2 students · 1 families refused" in page.totals_line.text()
+    assert "2 received · 0 not yet of 2 students · 1 family refused" in page.totals_line.text()
 
     page.close_button.click()  # the question is answered Yes
     assert page.stack.currentIndex() == 2 and "closed" in page.closed_text.text()

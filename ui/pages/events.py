@@ -168,7 +168,7 @@ class Page(ScanSessionPage):
     IDLE_TEXT = "Scan a student's ID card, then their device"
     ENTRY_HINT = "Scan anywhere — or type a student ID or device tag here and press Enter"
     SCAN_HEADERS = ("Time", "Code", "Verdict", "Student", "Device")
-    SCAN_COLUMN_WIDTHS = (70, 110, 170, 170, 100)
+    SCAN_COLUMN_WIDTHS = (70, 100, 150, 140, 90)
     CHANGES = Changes.ASSETS | Changes.LOANS | Changes.PEOPLE
     SCAN_CHANGES = Changes.ASSETS | Changes.LOANS
 
