@@ -840,7 +840,7 @@ def _program_events(rng: random.Random, today: dt.date, user: str) -> int:
     School (the Chromebooks its students hold went out that week; the
     families' agreement signed, on a waiver, or refused). Students of both
     schools without a homeroom get the classroom their Chromebook sits in."""
-    from app.models.program import EventScan, ProgramEvent
+    from app.models.program import ProgramEvent
     from app.services import fees, prices
     p = param()
     cur = db.connection().cursor()

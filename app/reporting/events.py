@@ -28,6 +28,11 @@ def _local(at: dt.datetime | None) -> dt.datetime | None:
     return at.replace(tzinfo=dt.UTC).astimezone().replace(tzinfo=None, microsecond=0)
 
 
+def _day(at: dt.datetime | None) -> str:
+    local = _local(at)
+    return day(local.date()) if local else ""
+
+
 def _scope(st: dict) -> str:
     return ", ".join(x for x in (st["site"], f"grade {st['grade']}" if st["grade"] else "",
                                  f"homeroom {st['homeroom']}" if st["homeroom"] else "") if x)
@@ -37,9 +42,9 @@ def event_report(event_id: int) -> ReportDocument:
     st = events.status(event_id)
     cover = Cover(title=st["name"], subtitle=f"{st['kind_label']} — {_scope(st)}",
                   lines=[("Event", str(st["id"])),
-                         ("Started", day(_local(st["created_at"]).date())
+                         ("Started", _day(st["created_at"])
                           + (f" by {st['created_by']}" if st["created_by"] else "")),
-                         ("Status", "closed " + day(_local(st["closed_at"]).date())
+                         ("Status", "closed " + _day(st["closed_at"])
                           if st["closed_at"] else st["status"])]
                   + ([("Due back", day(st["due"]))] if st.get("due") else []),
                   signatures=("Prepared by",))

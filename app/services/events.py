@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import datetime as dt
 import socket
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
+from typing import NoReturn
 
 import peewee as pw
 
 from app import scanning
-from app.models import Asset, Loan, Person, Site
+from app.models import Loan, Site
 from app.models.common import utcnow
 from app.models.program import AGREEMENT_STATES, DAMAGE_KINDS, EVENT_KINDS, EventScan, ProgramEvent
 from app.services import assets as assetsvc, catalog, history
@@ -103,7 +104,7 @@ def _result(verdict: str, text: str, detail: str = "", **kw) -> ScanResult:
     return ScanResult(verdict, VERDICTS[verdict][1], text, detail, **kw)
 
 
-def _refuse(verdict: str, text: str, detail: str = "", **kw) -> None:
+def _refuse(verdict: str, text: str, detail: str = "", **kw) -> NoReturn:
     raise _Refusal(_result(verdict, text, detail, **kw))
 
 
@@ -334,6 +335,7 @@ def scan(event_id: int, code: str, *, station: str | None = None, agreement: str
     try:
         with transaction():
             kind, site_id, grade, homeroom, due = _open_event(event_id)
+            res: tuple[str, int | None]
             if person_id:
                 res = ("person", int(person_id))
             else:
@@ -348,7 +350,7 @@ def scan(event_id: int, code: str, *, station: str | None = None, agreement: str
         return refusal.result
 
 
-def _not_here(kind: str, code: str, res_kind: str) -> None:
+def _not_here(kind: str, code: str, res_kind: str) -> NoReturn:
     if res_kind == "unknown":
         _refuse("unknown", f"Nothing has the code {code}", code=code)
     what = {"location": "a room label", "supply": "a supply item's barcode"}.get(res_kind, "")
@@ -361,9 +363,9 @@ def _distribute(event_id, code, res, station, by, site_id, grade, homeroom, due,
     res_kind, res_id = res
     if res_kind == "person":
         return _student(event_id, code, res_id, station, by, site_id, grade, homeroom)
-    if res_kind != "asset":
+    a = _asset(res_id) if res_kind == "asset" and res_id else None
+    if a is None:
         _not_here("distribution", code, res_kind)
-    a = _asset(res_id)
     student_id = waiting_student(event_id, station)
     loan = _one("SELECT l.person_id, l.location_id FROM loan l WHERE l.asset_id = ? AND "
                 "l.returned_at IS NULL", (a["id"],))
@@ -382,6 +384,10 @@ def _distribute(event_id, code, res, station, by, site_id, grade, homeroom, due,
                 f"{a['model'] or a['name'] or 'It'} is not a Chromebook, laptop or tablet.",
                 code=code, asset_id=a["id"], tag=a["tag"])
     p = _person(student_id)
+    if p is None:  # the student's record was deleted meanwhile
+        _refuse("no_student", f"{a['tag']}: no student is waiting",
+                "Scan the student's ID card first, then the device.", code=code,
+                asset_id=a["id"], tag=a["tag"])
     try:
         with db.atomic():
             loan_obj = _check_out(a["id"], student_id, due, agreement, by)
@@ -446,9 +452,9 @@ def _collect(event_id, code, res, station, by, site_id, damage, missing, conditi
         _refuse("not_device", f"{p['label'] if p else code}: scan the device's tag",
                 f"They hold {held[0]}." if held else "They hold no device.", code=code,
                 person_id=res_id)
-    if res_kind != "asset":
+    a = _asset(res_id) if res_kind == "asset" and res_id else None
+    if a is None:
         _not_here("collection", code, res_kind)
-    a = _asset(res_id)
     loan = _one("SELECT id, person_id FROM loan WHERE asset_id = ? AND returned_at IS NULL",
                 (a["id"],))
     if loan is None:
