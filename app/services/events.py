@@ -753,16 +753,19 @@ def totals(event_id: int) -> dict:
     counts = dict(_all("SELECT verdict, COUNT(*) FROM event_scan WHERE event_id = ? "
                        "GROUP BY verdict", (event.id,)))
     if event.kind == "distribution":
-        students = _one(f"SELECT COUNT(*) FROM person p WHERE {where} AND p.active = ? AND "
-                        "(p.enrolment IS NULL OR p.enrolment <> 'withdrawn')",
-                        (*params, True))[0]
-        # From the school's students, each looked up by the loan's person index.
-        not_yet = _one(
-            f"SELECT COUNT(*) FROM person p WHERE {where} AND p.active = ? AND "
-            "(p.enrolment IS NULL OR p.enrolment <> 'withdrawn') AND NOT EXISTS (SELECT 1 FROM "
-            "loan l JOIN asset a ON a.id = l.asset_id JOIN hardware_model m ON m.id = a.model_id "
-            "JOIN category c ON c.id = m.category_id WHERE l.person_id = p.id AND "
-            f"l.returned_at IS NULL AND c.kind IN ({marks}))", (*params, True, *DEVICE_KINDS))[0]
+        # One pass over the school's students; each one's loans looked up by
+        # the loan's person index, the device models known beforehand.
+        models = [m for (m,) in _all(
+            "SELECT m.id FROM hardware_model m JOIN category c ON c.id = m.category_id "
+            f"WHERE c.kind IN ({marks})", DEVICE_KINDS)] or [0]
+        held = ", ".join("?" for _ in models)
+        students, not_yet = _one(
+            "SELECT COUNT(*), SUM(CASE WHEN NOT EXISTS (SELECT 1 FROM loan l JOIN asset a ON "
+            "a.id = l.asset_id WHERE l.person_id = p.id AND l.returned_at IS NULL AND "
+            f"a.model_id IN ({held})) THEN 1 ELSE 0 END) FROM person p WHERE {where} AND "
+            "p.active = ? AND (p.enrolment IS NULL OR p.enrolment <> 'withdrawn')",
+            (*models, *params, True))
+        not_yet = int(not_yet or 0)
         received = sum(counts.get(v, 0) for v in LENT)
         return {"kind": event.kind, "students": students, "received": received,
                 "refused": counts.get("lent_refused", 0), "not_yet": not_yet}

@@ -107,6 +107,10 @@ def test_picked_student_and_not_yet(day):
     ev = events.start("distribution", day["site"].id, homeroom="room 12")
     st = events.status(ev.id)
     assert st["totals"] == {"students": 2, "received": 0, "had_device": 0, "not_yet": 2}
+    assets.check_out(day["devices"][0].id, person_id=day["ben"].id)  # had one already
+    assert events.totals(ev.id) == {"kind": "distribution", "students": 2, "received": 0,
+                                    "refused": 0, "not_yet": 1}
+    assert events.status(ev.id)["totals"]["had_device"] == 1
     r = events.scan(ev.id, "", person_id=day["cai"].id, station="X")
     assert r.verdict == "student_elsewhere" and "homeroom Library" in r.detail
     picks = events.students(ev.id, "lop")
