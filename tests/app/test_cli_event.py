@@ -94,6 +94,11 @@ def test_distribution_from_the_command_line(db, tmp_path, capsys):
     # Bad input: one line, non-zero.
     for args, words in ((["scan", eid, "S2"], "closed"),
                         (["scan", eid], "give codes"),
+                        (["scan", eid, "S2", "--damaged", "screen"], "for a collection"),
+                        (["start", "distribution", "--site", "RHS", "--due", "2020-01-01"],
+                         "in the past"),
+                        (["start", "collection", "--site", "RHS", "--due", "2030-01-01"],
+                         "Only a distribution"),
                         (["start", "distribution", "--site", "Hogwarts"], "No site"),
                         (["report", eid, "-o", str(tmp_path / "d.txt")], ".pdf or a .csv"),
                         (["status", "999"], "No event 999")):
