@@ -40,8 +40,6 @@ def register(sub) -> None:
     s.add_argument("--grade", metavar="G")
     s.add_argument("--homeroom", metavar="H", help="homeroom or teacher")
     s.add_argument("--due", metavar="YYYY-MM-DD", help="distribution: when the devices come back")
-    s.add_argument("--agreement", choices=("signed", "waiver", "refused"),
-                   help="distribution: the agreement state by default (else signed)")
     s.add_argument("--name", help="the event's name (default: kind, school and date)")
     s.set_defaults(func=run_start)
 
@@ -50,7 +48,8 @@ def register(sub) -> None:
     s.add_argument("codes", nargs="*", metavar="CODE")
     s.add_argument("--file", metavar="F", help="a scanner memory file: CODE or CODE,TIMESTAMP per line")
     s.add_argument("--agreement", choices=("signed", "waiver", "refused"),
-                   help="distribution: the agreement of the devices lent by this command")
+                   help="distribution: the agreement of the devices lent by this command "
+                        "(default signed)")
     s.add_argument("--damaged", metavar="KINDS",
                    help="collection: damage found, e.g. screen,hinge (screen, keyboard, hinge, "
                         "port, other)")
@@ -81,7 +80,7 @@ def register(sub) -> None:
 def run_start(args) -> int:
     from app.services import events
     event = events.start(args.kind, args.site, grade=args.grade, homeroom=args.homeroom,
-                         due=args.due, name=args.name, agreement=args.agreement)
+                         due=args.due, name=args.name)
     print(event.id)
     return 0
 

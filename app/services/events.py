@@ -141,12 +141,10 @@ def _site(site_id) -> Site:
 
 @writes
 def start(kind: str, site_id, grade: str | None = None, homeroom: str | None = None,
-          due=None, name: str | None = None, by: str | None = None,
-          agreement: str | None = None) -> ProgramEvent:
+          due=None, name: str | None = None, by: str | None = None) -> ProgramEvent:
     """Open a distribution or collection day for a school (by id, name or
     code), maybe one grade or homeroom. ``due``: when devices lent at a
-    distribution come back. ``agreement``: the default agreement state of its
-    check-outs (else "signed")."""
+    distribution come back."""
     kind = (kind or "").strip().lower()
     if kind not in EVENT_KINDS:
         raise ValidationError("An event is a distribution or a collection.", field="kind")
@@ -158,7 +156,6 @@ def start(kind: str, site_id, grade: str | None = None, homeroom: str | None = N
         raise ValidationError("Only a distribution has a due date.", field="due")
     if due and due < history.today():
         raise ValidationError(f"The due date {due.isoformat()} is in the past.", field="due")
-    agreement = _agreement(agreement) if agreement else None
     if not name:
         scope = " ".join(x for x in (f"grade {grade}" if grade else "",
                                      f"homeroom {homeroom}" if homeroom else "") if x)
@@ -167,9 +164,6 @@ def start(kind: str, site_id, grade: str | None = None, homeroom: str | None = N
     event = ProgramEvent.create(kind=kind, name=clean_text(name, "name", 200), site=site,
                                 grade=grade, homeroom=homeroom, due=due, status="open",
                                 created_by=who(by))
-    if agreement:
-        from app.services import settings
-        settings.set_raw(f"event_agreement_{event.id}", agreement)
     history.record("program_event", event.id, "start", new=event.name, by=by,
                    note=f"{kind} at {site.name}")
     return event
@@ -214,11 +208,6 @@ def _agreement(value: str | None) -> str:
         raise ValidationError("The agreement is signed, waiver (on file) or refused.",
                               field="agreement")
     return value
-
-
-def default_agreement(event_id: int) -> str:
-    from app.services import settings
-    return settings.get(f"event_agreement_{event_id}") or "signed"
 
 
 def _open_event(event_id: int) -> tuple:
@@ -343,8 +332,7 @@ def scan(event_id: int, code: str, *, station: str | None = None, agreement: str
                 res = (r.kind, r.id)
             args = (event_id, code, res, station, by)
             if kind == "distribution":
-                return _distribute(*args, site_id, grade, homeroom, due,
-                                   agreement or default_agreement(event_id))
+                return _distribute(*args, site_id, grade, homeroom, due, agreement or "signed")
             return _collect(*args, site_id, damage, missing, condition)
     except _Refusal as refusal:
         return refusal.result
@@ -543,8 +531,7 @@ def _event_info(event: ProgramEvent) -> dict:
             "name": event.name, "site": event.site.name, "site_id": event.site_id,
             "grade": event.grade, "homeroom": event.homeroom, "due": event.due,
             "status": event.status, "created_at": event.created_at,
-            "created_by": event.created_by, "closed_at": event.closed_at,
-            "agreement": default_agreement(event.id) if event.kind == "distribution" else None}
+            "created_by": event.created_by, "closed_at": event.closed_at}
 
 
 def status(event_id: int) -> dict:

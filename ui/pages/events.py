@@ -40,7 +40,7 @@ STATE_TEXT = {"received": "Received", "had_device": "Had one already", "not_yet"
 
 
 class NewEventDialog(QDialog):
-    """Kind, school, optionally a grade or homeroom, the due date, the agreement."""
+    """Kind, school, optionally a grade or homeroom, and the due date."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -64,10 +64,6 @@ class NewEventDialog(QDialog):
         today = dt.date.today()
         june = dt.date(today.year + (1 if today.month >= 6 else 0), 6, 10)
         self.due.setDate(QDate(june.year, june.month, june.day))
-        self.agreement = QComboBox()
-        self.agreement.setObjectName("event-agreement")
-        for key, label in AGREEMENT_STATES.items():
-            self.agreement.addItem(label, key)
         self.name = QLineEdit()
         self.name.setPlaceholderText("default: kind, school and today's date")
         form = QFormLayout(self)
@@ -76,7 +72,6 @@ class NewEventDialog(QDialog):
         form.addRow("Grade", self.grade)
         form.addRow("Homeroom", self.homeroom)
         form.addRow("Devices due back", self.due)
-        form.addRow("Agreement by default", self.agreement)
         form.addRow("Name", self.name)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         buttons.button(QDialogButtonBox.Ok).setText("Start")
@@ -101,14 +96,12 @@ class NewEventDialog(QDialog):
     def _kind_changed(self) -> None:
         distribution = self.kind.currentData() == "distribution"
         self.due.setEnabled(distribution)
-        self.agreement.setEnabled(distribution)
 
     def values(self) -> dict:
         distribution = self.kind.currentData() == "distribution"
         return {"kind": self.kind.currentData(), "site_id": self.site.currentData(),
                 "grade": self.grade.currentData(), "homeroom": self.homeroom.currentData(),
                 "due": self.due.date().toPython() if distribution else None,
-                "agreement": self.agreement.currentData() if distribution else None,
                 "name": self.name.text().strip() or None}
 
 
@@ -295,15 +288,13 @@ class Page(ScanSessionPage):
     def load_session(self, session_id):
         event = events.get(session_id)
         self.kind = event.kind
-        self.default_agreement = events.default_agreement(event.id)
         return event.status
 
     def session_changed(self):
         distribution = self.kind == "distribution"
         self.banner.set_idle_text("Scan a student's ID card, then their device" if distribution
                                   else "Scan each device as it comes back")
-        self.agreement_buttons.get(getattr(self, "default_agreement", "signed"),
-                                   self.agreement_buttons["signed"]).setChecked(True)
+        self.agreement_buttons["signed"].setChecked(True)
         self._reset_condition()
 
     def session_shown(self):
