@@ -154,7 +154,7 @@ def run_status(args) -> int:
     fees = st["fees"]
     owed = fees.get("owed", {}).get("amount") or 0
     print(f"returned {t['returned']} (damaged {t['damaged']}), outstanding {t['outstanding']} "
-          f"(withdrawn students {t['withdrawn']}); fees owed {owed:,.2f}")
+          f"(withdrawn students {t['withdrawn']}); fees owed ${owed:,.2f}")
     print()
     print_table(["School", "Grade", "Homeroom", "Returned", "Damaged", "Outstanding", "Withdrawn"],
                 [[g["school"], g["grade"], g["homeroom"], g["returned"], g["damaged"],

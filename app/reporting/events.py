@@ -14,7 +14,7 @@ import datetime as dt
 from decimal import Decimal
 
 from app.models.program import AGREEMENT_STATES, DAMAGE_KINDS
-from app.reporting._ops import day, organisation
+from app.reporting._ops import day, organisation, plural
 from app.reporting.document import Column, Cover, ReportDocument, Section, Table, money
 from app.services import events
 from app.services.base import current_user
@@ -75,7 +75,8 @@ def _distribution(st: dict) -> list[Section]:
     for s in left:
         groups.setdefault(s["homeroom"], []).append((s["name"], s["id_number"], s["grade"]))
     not_yet = Section("Not yet", "Not yet received", intro=(
-        f"{len(left)} students of this event have no device yet." if left else
+        f"{plural(len(left), 'student')} of this event {'has' if len(left) == 1 else 'have'} "
+        "no device yet." if left else
         "Every student of this event has a device."),
         tables=[Table([Column("Student", width=2.2), Column("ID"), Column("Grade", width=0.6)],
                       [], groups=list(groups.items()), empty_text="Nobody.")])

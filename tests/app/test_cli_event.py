@@ -136,7 +136,7 @@ def test_collection_from_the_command_line(db, tmp_path, capsys):
     assert "damage: screen, hinge" in out and "missing: Charger" in out
     assert "fee $115.00 owed" in out  # screen 80.00 + the charger's kit cost 35.00
     code, out, _ = run(q + ["status", eid], capsys)
-    assert "returned 2 (damaged 1), outstanding 1 (withdrawn students 1); fees owed 115.00" in out
+    assert "returned 2 (damaged 1), outstanding 1 (withdrawn students 1); fees owed $115.00" in out
     outstanding = out.split("Outstanding (withdrawn students first):")[1]
     assert devs[2].tag in outstanding and "Gil Left" in outstanding
     code, out, _ = run(q + ["report", eid, "-o", str(tmp_path / "c.csv")], capsys)
