@@ -37,6 +37,11 @@ A third page plugs in like this (the Events page, say)::
         CHANGES = Changes.ASSETS | Changes.LOANS | Changes.PEOPLE   # what it re-reads on
         SCAN_CHANGES = Changes.ASSETS | Changes.LOANS              # what one scan changes
 
+        def __init__(self, parent=None):
+            self.station = …                # what the hooks read, first
+            super().__init__(parent)        # builds the page through the layout hooks
+            self.start()                    # the session picker, then resume
+
         def list_sessions(self):        # newest first
             return [SessionChoice(e.id, f"{e.id}: {e.name}", e.status == "open") for e in …]
         def load_session(self, sid):    # its status ("open" or not); DomainError if gone
@@ -100,6 +105,11 @@ class ScanResult:
 
 
 class ScanSessionPage(PageBase):
+    """The scanning page's frame; see the module docstring. A subclass's
+    ``__init__`` sets what its hooks read, calls ``super().__init__()`` (which
+    builds the page through the layout hooks), then ``self.start()`` (the
+    session picker, then resume)."""
+
     KEY = ""                     # QSettings "<KEY>/session"; object names "<KEY>-…"
     SESSION_LABEL = "Session:"
     NEW_TEXT = "New…"
@@ -132,6 +142,7 @@ class ScanSessionPage(PageBase):
         self.session_id: int | None = None
         self.session_status = ""
         self._chose_none = False  # the user picked "— choose —": do not join a session behind it
+        self.scans_shown = 0  # scans shown since the page opened: a re-read older than one is stale
 
         self.sessions = QComboBox()
         self.sessions.setObjectName(f"{self.KEY}-sessions")
@@ -330,6 +341,14 @@ class ScanSessionPage(PageBase):
         if sid is not None:
             self.open_session(sid, quiet=True)
 
+    def mark_closed(self, status: str = "closed") -> None:
+        """The shown session was just closed (or applied) by the page: no more
+        scans, the closed panel (the page fills it with what closing returned)."""
+        self.session_status = status
+        self.close_button.setEnabled(False)
+        self.reload_sessions()
+        self.stack.setCurrentIndex(CLOSED)
+
     def forget_session(self) -> None:
         """The shown session is gone (deleted, another database): show none."""
         self.session_id, self.session_status = None, ""
@@ -367,6 +386,7 @@ class ScanSessionPage(PageBase):
         return got[0].value
 
     def show_result(self, r: ScanResult) -> None:
+        self.scans_shown += 1
         if r.text:
             self.banner.show(r.tone, r.text, r.detail, sound=r.sound)
         else:
