@@ -472,7 +472,7 @@ def row_of(fee: Fee, paid: Decimal) -> dict:
     return {
         "id": fee.id, "incurred_on": fee.incurred_on, "student": person.full_name,
         "student_id": person.id_number or "", "grade": person.grade or "",
-        "site": fee.person.site.name if person.site_id else "",
+        "site": school_of(fee),
         "asset": fee.asset.tag if fee.asset_id else "",
         "kind": FEE_KINDS.get(fee.kind, fee.kind), "part": fee.part or "",
         "description": fee.description or "", "list_amount": fee.list_amount,
@@ -481,6 +481,15 @@ def row_of(fee: Fee, paid: Decimal) -> dict:
         "status": FEE_STATUSES.get(fee.status, fee.status), "status_key": fee.status,
         "reason": fee.waived_reason or "", "forgiven": fee.forgiven, "insured": fee.insured,
     }
+
+
+def school_of(fee: Fee) -> str:
+    """The student's school, else the device's site (as the Fees page shows it)."""
+    if fee.person.site_id:
+        return fee.person.site.name
+    if fee.asset_id and fee.asset.site_id:
+        return fee.asset.site.name
+    return ""
 
 
 def receipt(number: str) -> dict:
@@ -504,7 +513,7 @@ def receipt(number: str) -> dict:
         "fee_amount": fee.amount, "paid_to_date": paid_to_date,
         "balance": max(fee.amount - paid_to_date, ZERO),
         "student": person.full_name, "student_id": person.id_number,
-        "grade": person.grade, "school": person.site.name if person.site_id else None,
+        "grade": person.grade, "school": school_of(fee) or None,
         "guardian": person.guardian_name,
         "asset": fee.asset.tag if fee.asset_id else None,
         "asset_name": (fee.asset.name or (fee.asset.model.name if fee.asset.model_id else None))
