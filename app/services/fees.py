@@ -271,6 +271,21 @@ def charge_for_return(loan_id: int, *, event_id: int | None = None,
     return created
 
 
+@writes
+def check_in_and_charge(asset_id: int, *, condition: str | None = None,
+                        damage: list[str] | None = None, missing_parts: list[str] | None = None,
+                        charge: bool = True, event_id: int | None = None,
+                        by: str | None = None) -> tuple[Loan | None, list[Fee]]:
+    """Check a device in with the damage found and the kit parts not returned,
+    and (``charge``) create the fees that return costs — one transaction, so
+    a refused fee leaves the device out, as it was."""
+    from app.services import assets
+    loan = assets.check_in(asset_id, condition=condition, damage=damage,
+                           missing_parts=missing_parts, by=by)
+    made = charge_for_return(loan.id, event_id=event_id, by=by) if (loan and charge) else []
+    return loan, made
+
+
 def kind_of_part(part: str, model_id: int | None) -> tuple[str, str]:
     """(fee kind, the part as stored) for a part named by a person: "device"
     is a lost device, a damage kind (key or label) is damage, a kit part of the

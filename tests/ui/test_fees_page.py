@@ -175,3 +175,54 @@ def test_charge_by_tag_with_the_price_list(page, data, monkeypatch):
     monkeypatch.setattr(dialogs.ChargeDialog, "exec", nobody)
     button(page, "Charge…").click()
     assert Fee.select().count() == before + 1
+
+
+def test_check_in_dialog_shows_the_fee_before_charging_it(qtbot, data, monkeypatch):
+    """One device back: damage ticked, the charger not returned; the dialog
+    shows what it costs before Check in, and Check in records the return and
+    its fees in one go."""
+    from app.services import settings
+    from ui.dialogs.asset_actions import CheckInDialog
+    settings.update({"fees_forgive_first": True})  # the student already has fees this year
+    prices.set_price("hinge", "25")
+    tag = data["asset"].tag
+    dlg = CheckInDialog([tag])
+    qtbot.addWidget(dlg)
+    dlg.show()
+    ret = dlg.device_return
+    assert ret.isVisibleTo(dlg) and set(ret.part_boxes) == {"Charger"}
+    assert ret.proposal.text() == "None."
+    ret.damage_boxes["hinge"].setChecked(True)
+    assert dlg.condition.currentText() == "damaged"
+    ret.part_boxes["Charger"].setChecked(False)
+    text = ret.proposal.text()
+    assert "Hinge damage: <b>25.00</b>" in text and "Missing Charger: <b>25.00</b>" in text
+    assert "Owed: 50.00" in text
+    dlg.commit()
+    assert assets.get_by_tag(tag).status == "ready"
+    made = {f.part: f for f in dlg.result_fees}
+    assert (made["hinge"].amount, made["Charger"].amount) == (Decimal("25.00"), Decimal("25.00"))
+    back = kits.loan_parts(made["hinge"].loan_id)
+    assert [(p.name, p.state) for p in back] == [("Charger", "missing")]
+    # Several tags: no per-device return box; a device not on loan neither.
+    many = CheckInDialog([tag, "QM-000999"])
+    qtbot.addWidget(many)
+    assert not many.device_return.isVisibleTo(many)
+    single = CheckInDialog([tag])
+    qtbot.addWidget(single)
+    assert not single.device_return.isVisibleTo(single)  # checked in already
+
+
+def test_check_in_without_charging_records_damage_only(qtbot, data):
+    from ui.dialogs.asset_actions import CheckInDialog
+    dlg = CheckInDialog([data["asset"].tag])
+    qtbot.addWidget(dlg)
+    dlg.show()
+    dlg.device_return.damage_boxes["screen"].setChecked(True)
+    assert "45.00" in dlg.device_return.proposal.text()
+    dlg.device_return.charge.setChecked(False)
+    before = Fee.select().count()
+    dlg.commit()
+    assert Fee.select().count() == before and dlg.result_fees == []
+    from app.models import Loan
+    assert Loan.select().where(Loan.asset == data["asset"].id).get().damage == ["screen"]
