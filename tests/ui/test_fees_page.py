@@ -226,3 +226,56 @@ def test_check_in_without_charging_records_damage_only(qtbot, data):
     assert Fee.select().count() == before and dlg.result_fees == []
     from app.models import Loan
     assert Loan.select().where(Loan.asset == data["asset"].id).get().damage == ["screen"]
+
+
+def test_fee_settings_rules_price_list_and_kits(qtbot, data):
+    """Settings → Fees, prices and kits: every change lands through the services."""
+    from app.services import settings
+    from ui.dialogs.fee_settings import FeeSettingsDialog
+    dlg = FeeSettingsDialog()
+    qtbot.addWidget(dlg)
+    dlg.show()
+    dlg.forgive.setChecked(True)
+    dlg.scope.setCurrentIndex(dlg.scope.findData("ever"))
+    dlg.insurance.setCurrentIndex(dlg.insurance.findData("full"))
+    dlg.deductible.setValue(40)
+    dlg.save_rules()
+    r = fees.rules()
+    assert (r["forgive_first"], r["forgive_scope"], r["insurance"], r["deductible"]) == (
+        True, "ever", "full", Decimal("40.00"))
+    assert settings.get("fees_insurance_deductible") == "40.00"
+    # The price list: set for every model, then for one model; refusals said in the dialog.
+    dlg.price_part.setCurrentIndex(dlg.price_part.findData("hinge"))
+    dlg.price_amount.setText("")
+    dlg.set_price()
+    assert "Give the amount" in dlg.message.text()
+    dlg.price_amount.setText("-3")
+    dlg.set_price()
+    assert "negative" in dlg.message.text()
+    dlg.price_amount.setText("25")
+    dlg.set_price()
+    model = data["d"]["model"]
+    dlg.price_model.setCurrentIndex(dlg.price_model.findData(model.id))
+    dlg.price_amount.setText("29.50")
+    dlg.set_price()
+    assert prices.price_for("hinge", model.id) == Decimal("29.50")
+    assert prices.price_for("hinge", None) == Decimal("25.00")
+    row = next(i for i, r in enumerate(dlg.price_rows) if r["part"] == "hinge" and r["model_id"])
+    dlg.price_table.selectRow(row)
+    assert dlg.remove_price_btn.isEnabled() and dlg.price_amount.text() == "29.50"
+    dlg.remove_price()
+    assert prices.price_for("hinge", model.id) == Decimal("25.00")
+    # The kit: shown for the model, edited, saved with the replacement cost.
+    dlg.kit_model.setCurrentIndex(dlg.kit_model.findData(model.id))
+    assert dlg.kit_rows() == [("Charger", "1", "25.00")]
+    dlg.add_part_row("Case", 1, Decimal("20"))
+    dlg.replacement.setText("310")
+    dlg.save_kit()
+    assert [(p.name, p.cost) for p in kits.parts_of(model.id)] == [
+        ("Charger", Decimal("25.00")), ("Case", Decimal("20.00"))]
+    assert kits.get_model(model.id).replacement_cost == Decimal("310.00")
+    dlg.add_part_row("charger", 1, None)  # a second charger: refused, nothing saved
+    dlg.replacement.setText("999")
+    dlg.save_kit()
+    assert "twice" in dlg.message.text()
+    assert kits.get_model(model.id).replacement_cost == Decimal("310.00")
