@@ -846,12 +846,12 @@ def _program_kits_fees(rng: random.Random, today: dt.date, user: str, model_ids:
     (one in part), some waived or forgiven."""
     from app.services import fees, kits, prices
     cat_of = {m[1]: m[3] for m in MODELS + LEGACY_MODELS}
+    price_of = {m[1]: m[4] for m in MODELS}
     for name, model_id in model_ids.items():
         parts = KITS.get(cat_of.get(name))
         if parts:
-            kits.set_parts(model_id, parts, by=user)
-            if cat_of[name] == "Hotspots":
-                kits.set_replacement_cost(model_id, "89.00", by=user)
+            # What a new one costs today: the model's current price.
+            kits.save_kit(model_id, parts, price_of.get(name), by=user)
     for part, amount in PRICE_LIST:
         prices.set_price(part, amount, by=user)
     settings.update({"fees_forgive_first": False, "fees_forgive_scope": "school_year",
@@ -872,6 +872,9 @@ def _program_kits_fees(rng: random.Random, today: dt.date, user: str, model_ids:
         "JOIN person s ON s.id = l.person_id JOIN kit_part k ON k.model_id = a.model_id "
         "WHERE l.returned_at IS NOT NULL AND s.kind = 'student' AND k.name = 'Charger' "
         "ORDER BY l.returned_at, l.id").fetchall()
+    # The README's example student (S2000001) starts owing nothing.
+    readme = db.execute_sql("SELECT id FROM person WHERE id_number = 'S2000001'").fetchone()
+    returned = [r for r in returned if not readme or r[1] != readme[0]]
     damaged = rng.sample(returned, min(len(returned), 30))
     damaged.sort(key=lambda r: (str(r[2]), r[0]))
     # A few families bought the district's device insurance for that school year.

@@ -338,7 +338,8 @@ def charge(person_id: int, part: str, amount=None, *, asset_id: int | None = Non
                               "amount (--amount), or set a price (fees price set).",
                               field="amount")
     else:
-        _apply_rules(person, day, [p], loan_id)
+        # A fee charged by hand is an incident of its own, even on a loan still out.
+        _apply_rules(person, day, [p], None)
     p.description = clean_text(description, "description", 500) or p.description
     return _create(person.id, p, asset_id=asset.id if asset else None, loan_id=loan_id,
                    event_id=None, day=day, by=by)
@@ -436,13 +437,35 @@ def resolve_target(text: str) -> tuple[Person, Asset | None, Loan | None]:
         if loan and loan.person_id != person_id:
             loan = None
         return Person.get_by_id(person_id), a, loan
-    person = Person.get_or_none(Person.id_number == text) if text else None
+    from app.services import people
+    person = people.find(text) if text else None  # ID number (any case), email, "First Last"
     if person is None:
         raise NotFound(f"“{text}” is neither an asset tag nor a student ID.")
     out = list(Loan.select().where((Loan.person == person.id) & Loan.returned_at.is_null()))
     if len(out) == 1:
         return person, Asset.get_by_id(out[0].asset_id), out[0]
     return person, None, None
+
+
+def find_owed(text: str) -> Fee:
+    """A fee by its number (``12`` or ``#12``), or by a student ID or device tag
+    that owes exactly one fee (the office scans the student's card)."""
+    text = (text or "").strip()
+    if text.lstrip("#").isdigit():
+        return get(text)
+    person, asset, _loan = resolve_target(text)
+    q = Fee.select().where((Fee.person == person.id) & (Fee.status == "owed"))
+    if asset is not None and text.upper() != (person.id_number or "").upper():
+        q = q.where(Fee.asset == asset.id)
+    owed = list(q.order_by(Fee.id))
+    if not owed:
+        raise NotFound(f"{person.full_name} owes no fee" + (f" for {asset.tag}." if asset and
+                       text.upper() != (person.id_number or "").upper() else "."))
+    if len(owed) > 1:
+        raise ValidationError(f"{person.full_name} owes {len(owed)} fees "
+                              f"({', '.join('#' + str(f.id) for f in owed)}): give the fee number.",
+                              field="fee")
+    return owed[0]
 
 
 # --- lists ----------------------------------------------------------------------------

@@ -239,3 +239,33 @@ def test_settings_are_validated(db):
         settings.update({"fees_insurance_deductible": "-4"})
     settings.update({"fees_insurance_deductible": "$50"})
     assert settings.get("fees_insurance_deductible") == "50.00"
+
+
+def test_find_owed_by_number_student_or_tag(db):
+    d = program()
+    a = asset(d)
+    assets.check_out(a.id, d["student"].id)
+    with pytest.raises(NotFound, match="owes no fee"):
+        fees.find_owed("S2000001")
+    screen = fees.charge(d["student"].id, "screen", asset_id=a.id)
+    assert fees.find_owed("s2000001").id == screen.id
+    assert fees.find_owed(a.tag).id == screen.id
+    assert fees.find_owed(f"#{screen.id}").id == screen.id
+    other = fees.charge(d["student"].id, "Stylus", amount="12")  # not on the device
+    assert fees.find_owed(a.tag).id == screen.id
+    with pytest.raises(ValidationError, match=f"#{screen.id}, #{other.id}"):
+        fees.find_owed("S2000001")
+    with pytest.raises(NotFound):
+        fees.find_owed("999")
+
+
+def test_check_in_and_charge_is_one_transaction(db):
+    d = program()
+    a = asset(d)
+    loan = assets.check_out(a.id, d["student"].id)
+    with pytest.raises(ValidationError):
+        fees.check_in_and_charge(a.id, damage=["screen"], missing_parts=["Stylus"])
+    assert assets.open_loan(a.id).id == loan.id and Fee.select().count() == 0
+    back, made = fees.check_in_and_charge(a.id, damage=["screen"], missing_parts=["Case"])
+    assert back.id == loan.id and sorted(f.part for f in made) == ["Case", "screen"]
+    assert assets.open_loan(a.id) is None
