@@ -23,7 +23,7 @@ from decimal import Decimal
 
 import peewee as pw
 
-from app.models import Asset, Fee, FeePayment, Loan, LoanPart, Person, ProgramEvent, Setting, Site
+from app.models import Asset, Fee, FeePayment, Loan, Person, ProgramEvent, Setting, Site
 from app.models.program import DAMAGE_KINDS, FEE_KINDS, FEE_STATUSES
 from app.reporting.fiscal import fiscal_year_bounds, fiscal_year_of
 from app.services import history, prices, settings
