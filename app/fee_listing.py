@@ -30,20 +30,20 @@ def columns():
     from app.listing import Column
     from app.services import tags
     return (
-        Column("number", "Fee", lambda: Fee.id, 60, "right"),
-        Column("incurred", "Incurred", lambda: Fee.incurred_on, 95),
-        Column("student", "Student", lambda: (Person.last_name, Person.first_name), 170),
-        Column("student_id", "Student ID", lambda: Person.id_number, 95),
+        Column("number", "Fee", lambda: Fee.id, 50, "right"),
+        Column("incurred", "Incurred", lambda: Fee.incurred_on, 85),
+        Column("student", "Student", lambda: (Person.last_name, Person.first_name), 140),
+        Column("student_id", "Student ID", lambda: Person.id_number, 80),
         Column("grade", "Grade", lambda: Person.grade, 55, hidden=True),
-        Column("site", "School", lambda: Site.name, 160),
-        Column("asset", "Asset", lambda: tags.order_by(Asset.tag_key), 100),
-        Column("kind", "Kind", lambda: Fee.kind, 100),
-        Column("description", "For", lambda: Fee.description, 180),
+        Column("site", "School", lambda: Site.name, 140),
+        Column("asset", "Asset", lambda: tags.order_by(Asset.tag_key), 85),
+        Column("kind", "Kind", lambda: Fee.kind, 100, hidden=True),
+        Column("description", "For", lambda: Fee.description, 150),
         Column("list_amount", "List price", lambda: Fee.list_amount, 80, "right", hidden=True),
-        Column("amount", "Amount", lambda: Fee.amount, 80, "right"),
-        Column("paid", "Paid", _paid_expr, 80, "right"),
-        Column("balance", "Balance", _balance_expr, 80, "right"),
-        Column("status", "Status", lambda: Fee.status, 75),
+        Column("amount", "Amount", lambda: Fee.amount, 70, "right"),
+        Column("paid", "Paid", _paid_expr, 70, "right"),
+        Column("balance", "Balance", _balance_expr, 70, "right"),
+        Column("status", "Status", lambda: Fee.status, 70),
         Column("reason", "Reason", lambda: Fee.waived_reason, 200),
     )
 

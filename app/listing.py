@@ -606,7 +606,7 @@ def _date(value) -> dt.date | None:
 def _register_fees() -> None:
     from app import fee_listing
     KINDS["fees"] = Kind("fees", fee_listing.Fee, fee_listing.columns(), fee_listing.base,
-                         fee_listing.where, fee_listing.rows, "incurred")
+                         fee_listing.where, fee_listing.rows, "number")
 
 
 _register_fees()

@@ -51,7 +51,7 @@ class Proposal:
     description: str
     list_amount: Decimal | None  # the price list's amount (None: no price set)
     amount: Decimal | None  # what is charged after forgiveness and insurance
-    status: str  # owed / waived / "unpriced" (no fee can be made)
+    status: str  # owed / waived; "unpriced" (no fee can be made), "charged" (already a fee)
     forgiven: bool = False
     insured: bool = False
     reason: str | None = None  # why it is waived or reduced
@@ -215,13 +215,21 @@ def propose(loan_id: int, damage: list[str] | None = None,
         missing = kits.match_missing(loan.id, missing_parts)
     else:
         missing = [p.name for p in kits.loan_parts(loan.id) if p.state == "missing"]
-    done = {(f.kind, (f.part or "").lower()) for f in for_loan(loan.id)}
+    done = {(f.kind, (f.part or "").lower()): f.id for f in for_loan(loan.id)}
     model_id = Asset.select(Asset.model).where(Asset.id == loan.asset_id).scalar()
-    items = [_item("damage", k, model_id) for k in damage if ("damage", k) not in done]
-    items += [_item("missing_part", name, model_id, parts.get(name, 1)) for name in missing
-              if ("missing_part", name.lower()) not in done]
+    wanted = [("damage", k, 1) for k in damage]
+    wanted += [("missing_part", name, parts.get(name, 1)) for name in missing]
+    items, charged = [], []
+    for kind, part, qty in wanted:
+        item = _item(kind, part, model_id, qty)
+        fee_id = done.get((kind, part.lower()))
+        if fee_id is None:
+            items.append(item)
+        else:  # shown, not charged twice
+            item.status, item.amount, item.reason = "charged", None, f"already charged (fee #{fee_id})"
+            charged.append(item)
     _apply_rules(loan.person, _incident_day(loan), items, loan.id)
-    return items
+    return items + charged
 
 
 # --- writing ------------------------------------------------------------------------
@@ -264,7 +272,7 @@ def charge_for_return(loan_id: int, *, event_id: int | None = None,
     day = _incident_day(loan)
     created = []
     for p in propose(loan.id):
-        if p.status == "unpriced":
+        if p.status in ("unpriced", "charged"):
             continue
         created.append(_create(loan.person_id, p, asset_id=loan.asset_id, loan_id=loan.id,
                                event_id=event_id, day=day, by=by))

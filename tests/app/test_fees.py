@@ -269,3 +269,15 @@ def test_check_in_and_charge_is_one_transaction(db):
     back, made = fees.check_in_and_charge(a.id, damage=["screen"], missing_parts=["Case"])
     assert back.id == loan.id and sorted(f.part for f in made) == ["Case", "screen"]
     assert assets.open_loan(a.id) is None
+
+
+def test_proposal_says_what_this_loan_was_already_charged(db):
+    d = program()
+    a = asset(d)
+    loan = assets.check_out(a.id, d["student"].id)
+    hinge = fees.charge(d["student"].id, "hinge", asset_id=a.id, loan_id=loan.id)
+    items = fees.propose(loan.id, damage=["hinge", "screen"], missing_parts=[])
+    assert [(p.part, p.status) for p in items] == [("screen", "owed"), ("hinge", "charged")]
+    assert items[1].reason == f"already charged (fee #{hinge.id})"
+    _loan, made = fees.check_in_and_charge(a.id, damage=["hinge", "screen"])
+    assert [f.part for f in made] == ["screen"]

@@ -482,14 +482,15 @@ class ReturnBox(QGroupBox):
         except DomainError as exc:
             self.proposal.setText(theme.coloured(html.escape(str(exc))))
             return
+        self.charge.setEnabled(any(p.status in ("owed", "waived") for p in items))
         if not items:
             self.proposal.setText("None.")
-            self.charge.setEnabled(False)
             return
-        self.charge.setEnabled(True)
         lines = []
         for p in items:
-            if p.status == "unpriced":
+            if p.status == "charged":
+                lines.append(f"{html.escape(p.description)}: {html.escape(p.reason or '')}")
+            elif p.status == "unpriced":
                 lines.append(theme.coloured(f"{html.escape(p.description)}: no price on the "
                                             "price list (charge it on the Fees page)", "warning"))
             elif p.status == "waived":

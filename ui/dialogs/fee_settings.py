@@ -87,7 +87,10 @@ class FeeSettingsDialog(QDialog):
         f.addRow("Insurance", self.insurance)
         f.addRow("Deductible", self.deductible)
         f.addRow(note)
-        f.addRow("", save)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(save)
+        f.addRow(row)
         return box
 
     def load_rules(self) -> None:
@@ -119,6 +122,7 @@ class FeeSettingsDialog(QDialog):
         self.price_table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.price_table.setSelectionMode(QAbstractItemView.SingleSelection)
         self.price_table.verticalHeader().setVisible(False)
+        self.price_table.verticalHeader().setDefaultSectionSize(24)
         self.price_table.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
         self.price_table.horizontalHeader().setStretchLastSection(True)
         self.price_table.setColumnWidth(0, 200)
@@ -233,6 +237,9 @@ class FeeSettingsDialog(QDialog):
         self.kit_model.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
         for mid, label in self.models:
             self.kit_model.addItem(label, mid)
+        with_kit = next((mid for mid, _l in self.models if kits.has_kit(mid)), None)
+        if with_kit:  # start on a model that has a kit: what there is to see
+            self.kit_model.setCurrentIndex(self.kit_model.findData(with_kit))
         self.kit_model.currentIndexChanged.connect(self.load_kit)
         self.replacement = QLineEdit()
         self.replacement.setObjectName("kit-replacement-cost")
@@ -244,6 +251,7 @@ class FeeSettingsDialog(QDialog):
         self.kit_table.setObjectName("kit-table")
         self.kit_table.setHorizontalHeaderLabels(["Part", "Qty", "Cost if missing"])
         self.kit_table.verticalHeader().setVisible(False)
+        self.kit_table.verticalHeader().setDefaultSectionSize(24)
         self.kit_table.horizontalHeader().setStretchLastSection(True)
         self.kit_table.setColumnWidth(0, 160)
         self.kit_table.setColumnWidth(1, 50)
