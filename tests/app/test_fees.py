@@ -281,3 +281,51 @@ def test_proposal_says_what_this_loan_was_already_charged(db):
     assert items[1].reason == f"already charged (fee #{hinge.id})"
     _loan, made = fees.check_in_and_charge(a.id, damage=["hinge", "screen"])
     assert [f.part for f in made] == ["screen"]
+
+
+def test_receipts_stay_sequential_with_two_desks_paying_at_once(db):
+    """Two processes (two office workstations) pay fees at the same moment:
+    every receipt number is taken once, and the numbers run 1…N with no gap."""
+    import subprocess
+    import sys
+    import textwrap
+    from pathlib import Path
+
+    from app.store.db import close_database, current_target
+    d = program()
+    ids = [fees.charge(d["student"].id, "hinge", amount="25").id for _ in range(16)]
+    target = current_target()
+    close_database()
+    root = Path(__file__).resolve().parents[2]
+    script = textwrap.dedent("""
+        import sys
+        from app.store.db import open_database
+        open_database(sys.argv[1])
+        from app.services import fees
+        for fee_id in sys.argv[2].split(","):
+            fees.pay(int(fee_id), "25")
+    """)
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(target),
+                               ",".join(str(i) for i in ids[k::2])], cwd=root,
+                              stderr=subprocess.PIPE, text=True) for k in range(2)]
+    for p in procs:
+        _out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+    from app.store.db import open_database
+    open_database(target)
+    year = history.today().year
+    got = sorted(p.receipt for p in FeePayment.select())
+    assert got == [f"R-{year}-{n:06d}" for n in range(1, 17)]
+    assert {f.status for f in Fee.select().where(Fee.id.in_(ids))} == {"paid"}
+
+
+def test_a_collection_event_is_kept_on_its_fees(db):
+    from app.models import ProgramEvent
+    d = program()
+    event = ProgramEvent.create(kind="collection", name="June collection", site=d["site"].id)
+    loan = returned(d, damage=["port"])
+    with pytest.raises(NotFound, match="No event"):
+        fees.charge_for_return(loan.id, event_id=event.id + 99)
+    made = fees.charge_for_return(loan.id, event_id=event.id, by="kim")
+    assert [(f.event_id, f.part, f.amount) for f in made] == [(event.id, "port", D("30.00"))]
+    assert Fee.get_by_id(made[0].id).created_by  # who charged it
