@@ -329,3 +329,29 @@ def test_a_collection_event_is_kept_on_its_fees(db):
     made = fees.charge_for_return(loan.id, event_id=event.id, by="kim")
     assert [(f.event_id, f.part, f.amount) for f in made] == [(event.id, "port", D("30.00"))]
     assert Fee.get_by_id(made[0].id).created_by  # who charged it
+
+
+def test_fees_list_sorts_and_filters_in_sql(db):
+    from app import listing
+    d = program()
+    Person.update(site=d["site"].id).where(Person.id == d["student"].id).execute()
+    a = asset(d)
+    owed = fees.charge(d["student"].id, "screen", asset_id=a.id)  # 45 owed
+    part = fees.charge(d["student"].id, "hinge")  # 25, 20 paid: 5 left
+    fees.pay(part.id, "20")
+    waived = fees.charge(d["staff"].id, "port")
+    fees.waive(waived.id, "Warranty")
+    for col in listing.columns("fees"):
+        if col.sort is not None:
+            up = listing.query_ids("fees", {}, col.key, False)
+            assert sorted(up) == sorted(listing.query_ids("fees", {}, col.key, True))
+    assert listing.query_ids("fees", {}, "balance", True) == [owed.id, part.id, waived.id]
+    assert listing.query_ids("fees", {}, "paid", True)[0] == part.id
+    assert listing.query_ids("fees", {"fee_state": "owed"}) == [owed.id, part.id]
+    assert listing.query_ids("fees", {"site_id": d["site"].id}) == [owed.id, part.id]
+    assert listing.query_ids("fees", {"search": a.tag}) == [owed.id]
+    assert listing.query_ids("fees", {"person_id": d["staff"].id}) == [waived.id]
+    assert listing.count("fees", {"fee_state": "waived"}) == 1
+    row = dict(zip([c.key for c in listing.columns("fees")], listing.fetch_rows("fees", [part.id])[part.id]))
+    assert (row["paid"], row["balance"], row["status"], row["site"]) == (
+        D("20.00"), D("5.00"), "Owed", "Riverside High School")
