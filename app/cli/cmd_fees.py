@@ -18,6 +18,7 @@ examples:
   quartermaster fees charge QM-000412 --part screen
   quartermaster fees charge S2000001 --part charger --amount 25
   quartermaster fees pay 12 20.00 --method check --reference 1042 --receipt receipt.pdf
+  quartermaster fees pay S2000001 25    (the one fee that student owes)
   quartermaster fees waive 12 --why "Family hardship, approved by the principal"
   quartermaster fees prices
   quartermaster fees price set screen 45
@@ -49,7 +50,8 @@ def register(sub) -> None:
     c.set_defaults(func=run_charge)
 
     pay = ss.add_parser("pay", help="record a payment; prints the receipt number")
-    pay.add_argument("fee", metavar="ID")
+    pay.add_argument("fee", metavar="ID",
+                     help="the fee number, or a student ID or tag that owes one fee")
     pay.add_argument("amount", metavar="AMOUNT")
     pay.add_argument("--method", default="cash", metavar="M",
                      help="cash, check, card, online or other (default cash)")
@@ -59,7 +61,8 @@ def register(sub) -> None:
     pay.set_defaults(func=run_pay)
 
     w = ss.add_parser("waive", help="waive what is left of a fee (a reason is required)")
-    w.add_argument("fee", metavar="ID")
+    w.add_argument("fee", metavar="ID",
+                   help="the fee number, or a student ID or tag that owes one fee")
     w.add_argument("--why", required=True, metavar="W")
     w.set_defaults(func=run_waive)
 
@@ -125,7 +128,7 @@ def run_pay(args) -> int:
     from app.services import fees
     if args.receipt and not args.receipt.lower().endswith(".pdf"):
         raise CommandError("the receipt is written as a PDF: give a FILE.pdf")
-    payment = fees.pay(args.fee, args.amount, method=args.method, reference=args.reference,
+    payment = fees.pay(fees.find_owed(args.fee).id, args.amount, method=args.method, reference=args.reference,
                        paid_on=args.date)
     print(payment.receipt)
     fee = fees.get(payment.fee_id)
@@ -153,7 +156,7 @@ def run_receipt(args) -> int:
 
 def run_waive(args) -> int:
     from app.services import fees
-    fee = fees.waive(args.fee, args.why)
+    fee = fees.waive(fees.find_owed(args.fee).id, args.why)
     print(f"fee #{fee.id} waived: {fee.waived_reason}")
     return 0
 

@@ -38,18 +38,14 @@ def register(sub) -> None:
 def run_set(args) -> int:
     from app.cli import CommandError
     from app.services import kits, prices
-    from app.services.base import transaction
     model = prices.find_model(args.model)
     if args.none and args.parts:
         raise CommandError("give parts or --none, not both")
     if not (args.none or args.parts or args.replacement_cost is not None):
         raise CommandError("give the parts (PART[:QTY[:COST]] …), --none or --replacement-cost")
     parts = [kits.parse_spec(text) for text in args.parts]
-    with transaction():  # the kit and the cost together, or neither
-        if args.parts or args.none:
-            kits.set_parts(model.id, parts)
-        if args.replacement_cost is not None:
-            kits.set_replacement_cost(model.id, args.replacement_cost)
+    cost = args.replacement_cost if args.replacement_cost is not None else kits.KEEP
+    kits.save_kit(model.id, parts if (args.parts or args.none) else None, cost)
     _show(model.id)
     return 0
 

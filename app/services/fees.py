@@ -23,7 +23,7 @@ from decimal import Decimal
 
 import peewee as pw
 
-from app.models import Asset, Fee, FeePayment, Loan, LoanPart, Person, ProgramEvent, Setting, Site
+from app.models import Asset, Fee, FeePayment, Loan, Person, ProgramEvent, Setting, Site
 from app.models.program import DAMAGE_KINDS, FEE_KINDS, FEE_STATUSES
 from app.reporting.fiscal import fiscal_year_bounds, fiscal_year_of
 from app.services import history, prices, settings
@@ -51,7 +51,7 @@ class Proposal:
     description: str
     list_amount: Decimal | None  # the price list's amount (None: no price set)
     amount: Decimal | None  # what is charged after forgiveness and insurance
-    status: str  # owed / waived / "unpriced" (no fee can be made)
+    status: str  # owed / waived; "unpriced" (no fee can be made), "charged" (already a fee)
     forgiven: bool = False
     insured: bool = False
     reason: str | None = None  # why it is waived or reduced
@@ -215,13 +215,21 @@ def propose(loan_id: int, damage: list[str] | None = None,
         missing = kits.match_missing(loan.id, missing_parts)
     else:
         missing = [p.name for p in kits.loan_parts(loan.id) if p.state == "missing"]
-    done = {(f.kind, (f.part or "").lower()) for f in for_loan(loan.id)}
+    done = {(f.kind, (f.part or "").lower()): f.id for f in for_loan(loan.id)}
     model_id = Asset.select(Asset.model).where(Asset.id == loan.asset_id).scalar()
-    items = [_item("damage", k, model_id) for k in damage if ("damage", k) not in done]
-    items += [_item("missing_part", name, model_id, parts.get(name, 1)) for name in missing
-              if ("missing_part", name.lower()) not in done]
+    wanted = [("damage", k, 1) for k in damage]
+    wanted += [("missing_part", name, parts.get(name, 1)) for name in missing]
+    items, charged = [], []
+    for kind, part, qty in wanted:
+        item = _item(kind, part, model_id, qty)
+        fee_id = done.get((kind, part.lower()))
+        if fee_id is None:
+            items.append(item)
+        else:  # shown, not charged twice
+            item.status, item.amount, item.reason = "charged", None, f"already charged (fee #{fee_id})"
+            charged.append(item)
     _apply_rules(loan.person, _incident_day(loan), items, loan.id)
-    return items
+    return items + charged
 
 
 # --- writing ------------------------------------------------------------------------
@@ -264,11 +272,26 @@ def charge_for_return(loan_id: int, *, event_id: int | None = None,
     day = _incident_day(loan)
     created = []
     for p in propose(loan.id):
-        if p.status == "unpriced":
+        if p.status in ("unpriced", "charged"):
             continue
         created.append(_create(loan.person_id, p, asset_id=loan.asset_id, loan_id=loan.id,
                                event_id=event_id, day=day, by=by))
     return created
+
+
+@writes
+def check_in_and_charge(asset_id: int, *, condition: str | None = None,
+                        damage: list[str] | None = None, missing_parts: list[str] | None = None,
+                        charge: bool = True, event_id: int | None = None,
+                        by: str | None = None) -> tuple[Loan | None, list[Fee]]:
+    """Check a device in with the damage found and the kit parts not returned,
+    and (``charge``) create the fees that return costs — one transaction, so
+    a refused fee leaves the device out, as it was."""
+    from app.services import assets
+    loan = assets.check_in(asset_id, condition=condition, damage=damage,
+                           missing_parts=missing_parts, by=by)
+    made = charge_for_return(loan.id, event_id=event_id, by=by) if (loan and charge) else []
+    return loan, made
 
 
 def kind_of_part(part: str, model_id: int | None) -> tuple[str, str]:
@@ -323,7 +346,8 @@ def charge(person_id: int, part: str, amount=None, *, asset_id: int | None = Non
                               "amount (--amount), or set a price (fees price set).",
                               field="amount")
     else:
-        _apply_rules(person, day, [p], loan_id)
+        # A fee charged by hand is an incident of its own, even on a loan still out.
+        _apply_rules(person, day, [p], None)
     p.description = clean_text(description, "description", 500) or p.description
     return _create(person.id, p, asset_id=asset.id if asset else None, loan_id=loan_id,
                    event_id=None, day=day, by=by)
@@ -421,13 +445,35 @@ def resolve_target(text: str) -> tuple[Person, Asset | None, Loan | None]:
         if loan and loan.person_id != person_id:
             loan = None
         return Person.get_by_id(person_id), a, loan
-    person = Person.get_or_none(Person.id_number == text) if text else None
+    from app.services import people
+    person = people.find(text) if text else None  # ID number (any case), email, "First Last"
     if person is None:
         raise NotFound(f"“{text}” is neither an asset tag nor a student ID.")
     out = list(Loan.select().where((Loan.person == person.id) & Loan.returned_at.is_null()))
     if len(out) == 1:
         return person, Asset.get_by_id(out[0].asset_id), out[0]
     return person, None, None
+
+
+def find_owed(text: str) -> Fee:
+    """A fee by its number (``12`` or ``#12``), or by a student ID or device tag
+    that owes exactly one fee (the office scans the student's card)."""
+    text = (text or "").strip()
+    if text.lstrip("#").isdigit():
+        return get(text)
+    person, asset, _loan = resolve_target(text)
+    q = Fee.select().where((Fee.person == person.id) & (Fee.status == "owed"))
+    if asset is not None and text.upper() != (person.id_number or "").upper():
+        q = q.where(Fee.asset == asset.id)
+    owed = list(q.order_by(Fee.id))
+    if not owed:
+        raise NotFound(f"{person.full_name} owes no fee" + (f" for {asset.tag}." if asset and
+                       text.upper() != (person.id_number or "").upper() else "."))
+    if len(owed) > 1:
+        raise ValidationError(f"{person.full_name} owes {len(owed)} fees "
+                              f"({', '.join('#' + str(f.id) for f in owed)}): give the fee number.",
+                              field="fee")
+    return owed[0]
 
 
 # --- lists ----------------------------------------------------------------------------
@@ -472,7 +518,7 @@ def row_of(fee: Fee, paid: Decimal) -> dict:
     return {
         "id": fee.id, "incurred_on": fee.incurred_on, "student": person.full_name,
         "student_id": person.id_number or "", "grade": person.grade or "",
-        "site": fee.person.site.name if person.site_id else "",
+        "site": school_of(fee),
         "asset": fee.asset.tag if fee.asset_id else "",
         "kind": FEE_KINDS.get(fee.kind, fee.kind), "part": fee.part or "",
         "description": fee.description or "", "list_amount": fee.list_amount,
@@ -481,6 +527,15 @@ def row_of(fee: Fee, paid: Decimal) -> dict:
         "status": FEE_STATUSES.get(fee.status, fee.status), "status_key": fee.status,
         "reason": fee.waived_reason or "", "forgiven": fee.forgiven, "insured": fee.insured,
     }
+
+
+def school_of(fee: Fee) -> str:
+    """The student's school, else the device's site (as the Fees page shows it)."""
+    if fee.person.site_id:
+        return fee.person.site.name
+    if fee.asset_id and fee.asset.site_id:
+        return fee.asset.site.name
+    return ""
 
 
 def receipt(number: str) -> dict:
@@ -504,7 +559,7 @@ def receipt(number: str) -> dict:
         "fee_amount": fee.amount, "paid_to_date": paid_to_date,
         "balance": max(fee.amount - paid_to_date, ZERO),
         "student": person.full_name, "student_id": person.id_number,
-        "grade": person.grade, "school": person.site.name if person.site_id else None,
+        "grade": person.grade, "school": school_of(fee) or None,
         "guardian": person.guardian_name,
         "asset": fee.asset.tag if fee.asset_id else None,
         "asset_name": (fee.asset.name or (fee.asset.model.name if fee.asset.model_id else None))

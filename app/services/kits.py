@@ -114,6 +114,20 @@ def set_replacement_cost(model_id: int, amount, by: str | None = None) -> Hardwa
     return get_model(model.id)
 
 
+KEEP = object()  # save_kit: leave the replacement cost as it is
+
+
+@writes
+def save_kit(model_id: int, parts=None, replacement_cost=KEEP, by: str | None = None) -> list[KitPart]:
+    """A model's kit (``parts`` None: unchanged) and its replacement cost
+    together, or neither (the model editor's Save, `kit set`)."""
+    if parts is not None:
+        set_parts(model_id, parts, by=by)
+    if replacement_cost is not KEEP:
+        set_replacement_cost(model_id, replacement_cost, by=by)
+    return parts_of(model_id)
+
+
 def _describe(part: KitPart) -> str:
     text = part.name if part.quantity == 1 else f"{part.name} ×{part.quantity}"
     return f"{text} ({part.cost:.2f})" if part.cost is not None else text

@@ -108,6 +108,14 @@ def model_label(model: HardwareModel) -> str:
     return f"{maker} {model.name}".strip()
 
 
+def model_choices() -> list[tuple[int, str]]:
+    """(id, "Maker Name") of every model, by maker and name, for pickers."""
+    q = (HardwareModel.select(HardwareModel, Manufacturer)
+         .join(Manufacturer, pw.JOIN.LEFT_OUTER, on=(HardwareModel.manufacturer == Manufacturer.id))
+         .order_by(Manufacturer.name, HardwareModel.name))
+    return [(m.id, model_label(m)) for m in q]
+
+
 def find_model(text: str) -> HardwareModel:
     """A model by id, name, or "maker name" (case-insensitive)."""
     text = (text or "").strip()

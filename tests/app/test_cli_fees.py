@@ -115,7 +115,8 @@ def test_kit_prices_charge_pay_waive_round_trip(target, capsys, tmp_path):
     (["fees", "charge", "NOPE-1", "--part", "screen"], "neither an asset tag"),
     (["fees", "charge", "S2000001", "--part", "stylus"], "give the amount"),
     (["fees", "pay", "999", "5"], "No fee #999"),
-    (["fees", "pay", "abc", "5"], "not a fee number"),
+    (["fees", "pay", "abc", "5"], "neither an asset tag nor a student ID"),
+    (["fees", "pay", "S2000002", "5"], "owes no fee"),
     (["fees", "waive", "1", "--why", "  "], "reason is required"),
     (["fees", "list", "--site", "Nowhere"], "No site"),
     (["fees", "list", "--status", "late"], "Unknown fee status"),
@@ -178,3 +179,31 @@ def test_collection_return_charged_once_with_forgiveness(target, capsys):
     code, out, _ = run(["--db", url, "fees", "list", "--owed", "--csv"], capsys)
     owed = sorted((r["Part"], r["Amount"]) for r in csv.DictReader(io.StringIO(out)))
     assert owed == [("Charger", "25.00"), ("hinge", "25.00")]
+
+
+def test_asset_checkin_with_damage_and_a_missing_charger_charges_the_return(target, capsys):
+    url, tag, other_tag = target
+    assert run(["--db", url, "kit", "set", "Chromebook 3110", "charger:1:25", "case:1:20"],
+               capsys)[0] == 0
+    # The loans went out before the kit was set: a loan carries the parts it went out with.
+    code, _, err = run(["--db", url, "asset", "checkin", tag, "--missing", "charger"], capsys)
+    assert code == 1 and "did not go out" in err
+    assert run(["--db", url, "asset", "checkin", tag], capsys)[0] == 0
+    code, out, err = run(["--db", url, "asset", "checkout", tag, "--to", "S2000001"], capsys)
+    assert code == 0, err
+    run(["--db", url, "fees", "price", "set", "hinge", "25"], capsys)
+    code, out, err = run(["--db", url, "asset", "checkin", tag, "--damage", "hinge,melted"], capsys)
+    assert code == 1 and "Unknown damage 'melted'" in err
+    code, out, err = run(["--db", url, "asset", "checkin", tag, "--damage", "hinge",
+                          "--missing", "Charger"], capsys)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0].startswith(f"checked in {tag}")
+    assert "Hinge damage 25.00 → 25.00 owed" in lines[1]
+    assert "Missing charger 25.00 → 25.00 owed" in lines[2]
+    code, out, _ = run(["--db", url, "fees", "list", "--owed", "--csv"], capsys)
+    assert sorted(r["Part"] for r in csv.DictReader(io.StringIO(out))) == ["charger", "hinge"]
+    code, out, err = run(["--db", url, "asset", "checkout", tag, "--to", "S2000001"], capsys)
+    code, out, err = run(["--db", url, "asset", "checkin", tag, "--damage", "screen",
+                          "--no-charge"], capsys)
+    assert code == 0 and out.strip() == f"checked in {tag} from Luis Garcia"

@@ -239,3 +239,119 @@ def test_settings_are_validated(db):
         settings.update({"fees_insurance_deductible": "-4"})
     settings.update({"fees_insurance_deductible": "$50"})
     assert settings.get("fees_insurance_deductible") == "50.00"
+
+
+def test_find_owed_by_number_student_or_tag(db):
+    d = program()
+    a = asset(d)
+    assets.check_out(a.id, d["student"].id)
+    with pytest.raises(NotFound, match="owes no fee"):
+        fees.find_owed("S2000001")
+    screen = fees.charge(d["student"].id, "screen", asset_id=a.id)
+    assert fees.find_owed("s2000001").id == screen.id
+    assert fees.find_owed(a.tag).id == screen.id
+    assert fees.find_owed(f"#{screen.id}").id == screen.id
+    other = fees.charge(d["student"].id, "Stylus", amount="12")  # not on the device
+    assert fees.find_owed(a.tag).id == screen.id
+    with pytest.raises(ValidationError, match=f"#{screen.id}, #{other.id}"):
+        fees.find_owed("S2000001")
+    with pytest.raises(NotFound):
+        fees.find_owed("999")
+
+
+def test_check_in_and_charge_is_one_transaction(db):
+    d = program()
+    a = asset(d)
+    loan = assets.check_out(a.id, d["student"].id)
+    with pytest.raises(ValidationError):
+        fees.check_in_and_charge(a.id, damage=["screen"], missing_parts=["Stylus"])
+    assert assets.open_loan(a.id).id == loan.id and Fee.select().count() == 0
+    back, made = fees.check_in_and_charge(a.id, damage=["screen"], missing_parts=["Case"])
+    assert back.id == loan.id and sorted(f.part for f in made) == ["Case", "screen"]
+    assert assets.open_loan(a.id) is None
+
+
+def test_proposal_says_what_this_loan_was_already_charged(db):
+    d = program()
+    a = asset(d)
+    loan = assets.check_out(a.id, d["student"].id)
+    hinge = fees.charge(d["student"].id, "hinge", asset_id=a.id, loan_id=loan.id)
+    items = fees.propose(loan.id, damage=["hinge", "screen"], missing_parts=[])
+    assert [(p.part, p.status) for p in items] == [("screen", "owed"), ("hinge", "charged")]
+    assert items[1].reason == f"already charged (fee #{hinge.id})"
+    _loan, made = fees.check_in_and_charge(a.id, damage=["hinge", "screen"])
+    assert [f.part for f in made] == ["screen"]
+
+
+def test_receipts_stay_sequential_with_two_desks_paying_at_once(db):
+    """Two processes (two office workstations) pay fees at the same moment:
+    every receipt number is taken once, and the numbers run 1…N with no gap."""
+    import subprocess
+    import sys
+    import textwrap
+    from pathlib import Path
+
+    from app.store.db import close_database, current_target
+    d = program()
+    ids = [fees.charge(d["student"].id, "hinge", amount="25").id for _ in range(16)]
+    target = current_target()
+    close_database()
+    root = Path(__file__).resolve().parents[2]
+    script = textwrap.dedent("""
+        import sys
+        from app.store.db import open_database
+        open_database(sys.argv[1])
+        from app.services import fees
+        for fee_id in sys.argv[2].split(","):
+            fees.pay(int(fee_id), "25")
+    """)
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(target),
+                               ",".join(str(i) for i in ids[k::2])], cwd=root,
+                              stderr=subprocess.PIPE, text=True) for k in range(2)]
+    for p in procs:
+        _out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+    from app.store.db import open_database
+    open_database(target)
+    year = history.today().year
+    got = sorted(p.receipt for p in FeePayment.select())
+    assert got == [f"R-{year}-{n:06d}" for n in range(1, 17)]
+    assert {f.status for f in Fee.select().where(Fee.id.in_(ids))} == {"paid"}
+
+
+def test_a_collection_event_is_kept_on_its_fees(db):
+    from app.models import ProgramEvent
+    d = program()
+    event = ProgramEvent.create(kind="collection", name="June collection", site=d["site"].id)
+    loan = returned(d, damage=["port"])
+    with pytest.raises(NotFound, match="No event"):
+        fees.charge_for_return(loan.id, event_id=event.id + 99)
+    made = fees.charge_for_return(loan.id, event_id=event.id, by="kim")
+    assert [(f.event_id, f.part, f.amount) for f in made] == [(event.id, "port", D("30.00"))]
+    assert Fee.get_by_id(made[0].id).created_by  # who charged it
+
+
+def test_fees_list_sorts_and_filters_in_sql(db):
+    from app import listing
+    d = program()
+    Person.update(site=d["site"].id).where(Person.id == d["student"].id).execute()
+    a = asset(d)
+    owed = fees.charge(d["student"].id, "screen", asset_id=a.id)  # 45 owed
+    part = fees.charge(d["student"].id, "hinge")  # 25, 20 paid: 5 left
+    fees.pay(part.id, "20")
+    waived = fees.charge(d["staff"].id, "port")
+    fees.waive(waived.id, "Warranty")
+    for col in listing.columns("fees"):
+        if col.sort is not None:
+            up = listing.query_ids("fees", {}, col.key, False)
+            assert sorted(up) == sorted(listing.query_ids("fees", {}, col.key, True))
+    assert listing.query_ids("fees", {}, "balance", True) == [owed.id, part.id, waived.id]
+    assert listing.query_ids("fees", {}, "paid", True)[0] == part.id
+    assert listing.query_ids("fees", {"fee_state": "owed"}) == [owed.id, part.id]
+    assert listing.query_ids("fees", {"site_id": d["site"].id}) == [owed.id, part.id]
+    assert listing.query_ids("fees", {"search": a.tag}) == [owed.id]
+    assert listing.query_ids("fees", {"person_id": d["staff"].id}) == [waived.id]
+    assert listing.count("fees", {"fee_state": "waived"}) == 1
+    row = dict(zip([c.key for c in listing.columns("fees")], listing.fetch_rows("fees", [part.id])[part.id]))
+    assert (row["paid"], row["balance"], row["status"], row["site"]) == (
+        D("20.00"), D("5.00"), "Owed", "Riverside High School")
