@@ -53,7 +53,12 @@ screenshots: $(STAMP)
 	    --name "Year-end 2026" >/dev/null
 	$(VENV)/bin/quartermaster --db $(SHOT_DB) stocktake scan 1 LOC-00049 QM-000001 QM-000002 \
 	    QM-000005 QM-000023 QM-999999 >/dev/null
-	for page in dashboard assets people stocktake licenses supplies intake reports workorders; do \
+	$(VENV)/bin/quartermaster --db $(SHOT_DB) event start distribution --site LHS \
+	    --due 2027-06-11 >/dev/null
+	$(VENV)/bin/quartermaster --db $(SHOT_DB) event scan 3 S3100001 QM-000107 QM-000109 >/dev/null
+	$(VENV)/bin/quartermaster --db $(SHOT_DB) event scan 3 S3100002 QM-000108 S3100003 \
+	    --agreement refused >/dev/null
+	for page in dashboard assets people stocktake events licenses supplies intake reports workorders; do \
 	    xvfb-run -a -s "-screen 0 1400x900x24" $(VENV)/bin/quartermaster --db $(SHOT_DB) \
 	        gui --page $$page --size 1280x800 --screenshot docs/screenshots/$$page.png || exit 1; \
 	done

@@ -826,9 +826,278 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
                                              tag_id, prefix, digits, staff, students_by_site,
                                              site_ids, assets)
         counts["cartridges"] = _backup_media(today, user)
+        counts.update(_program_kits_fees(random.Random(seed * 104729 + 3), today, user, model_ids))
+        counts["program_events"] = _program_events(random.Random(seed * 104729 + 5), today, user)
         history.record("demo", 0, "create", new=f"{assets} assets, seed {seed}", by=user)
         step("Done", 10)
     return counts
+
+
+def _program_events(rng: random.Random, today: dt.date, user: str) -> int:
+    """The 1:1 program's days: last June's collection at Riverside Middle
+    School (its 7th and 8th graders' devices back, some damaged and charged by
+    the price list, a few brought back late in July, so the closed day still
+    lists them outstanding) and this August's distribution at Lincoln High
+    School (the Chromebooks its students hold went out that week; the
+    families' agreement signed, on a waiver, or refused). Students of both
+    schools without a homeroom get the classroom their Chromebook sits in."""
+    from app.models.program import ProgramEvent
+    from app.services import fees
+    p = param()
+    cur = db.connection().cursor()
+    sites = dict(db.execute_sql("SELECT code, id FROM site").fetchall())
+    lhs, rms = sites.get("LHS"), sites.get("RMS")
+    if not lhs or not rms:
+        return 0
+    school_start = dt.date(today.year if today.month >= 8 else today.year - 1, 8, 15)
+    chromebook = ("SELECT l.id, l.asset_id, l.person_id, l.out_at, l.due, l.agreement_signed, "
+                  "a.location_id, a.in_service_date, a.purchase_date, p.grade FROM loan l "
+                  "JOIN asset a ON a.id = l.asset_id JOIN hardware_model m ON m.id = a.model_id "
+                  "JOIN category c ON c.id = m.category_id JOIN person p ON p.id = l.person_id "
+                  f"WHERE l.returned_at IS NULL AND c.kind = 'chromebook' AND p.kind = 'student' "
+                  f"AND p.site_id = {p} ORDER BY l.out_at, l.id")
+    rooms = {lid: name for lid, name in db.execute_sql("SELECT id, name FROM location").fetchall()}
+    for site_id in (lhs, rms):
+        classrooms = [name for (name,) in db.execute_sql(
+            f"SELECT name FROM location WHERE site_id = {p} AND name LIKE {p} ORDER BY id",
+            (site_id, "Room %")).fetchall()] or ["Room 101"]
+        where = {row[2]: rooms.get(row[6])  # the student → the room of their Chromebook
+                 for row in db.execute_sql(chromebook, (site_id,)).fetchall()}
+        todo = db.execute_sql(f"SELECT id FROM person WHERE kind = 'student' AND site_id = {p} "
+                              "AND homeroom IS NULL ORDER BY id", (site_id,)).fetchall()
+        cur.executemany(f"UPDATE person SET homeroom = {p} WHERE id = {p}",
+                        [(where.get(pid) if (where.get(pid) or "").startswith("Room ")
+                          else rng.choice(classrooms), pid) for (pid,) in todo])
+    # Three students who enrolled at Lincoln High after its distribution, still
+    # waiting for a device (S3100001…3: the README's distribution examples).
+    now = utcnow()
+    insert_rows("person", ("kind", "first_name", "last_name", "id_number", "site_id", "language",
+                           "active", "grade", "homeroom", "enrolment", "created_at", "updated_at",
+                           "version"),
+                [("student", rng.choice(FIRST), rng.choice(LAST), f"S{3100001 + i}", lhs,
+                  "es" if i == 1 else "en", True, grade, room, "enrolled", now, now, 1)
+                 for i, (grade, room) in enumerate((("9", "Room 104"), ("9", "Room 104"),
+                                                    ("11", "Room 212")))])
+    made = 0
+
+    # This August's distribution at Lincoln High School.
+    held = db.execute_sql(chromebook, (lhs,)).fetchall()
+    week = [r for r in held if _when(r[3]).date() <= school_start + dt.timedelta(days=21)
+            and _when(r[3]).date() >= school_start]
+    if week:
+        first, last = _when(week[0][3]), _when(week[-1][3])
+        dues = [r[4] for r in week if r[4]]
+        due = max(set(dues), key=dues.count) if dues else None
+        ev = ProgramEvent.insert(kind="distribution", site=lhs, due=_day_of(due) if due else None,
+                                 name=f"Distribution — Lincoln High School — {first.date().isoformat()}",
+                                 status="closed", created_at=first - dt.timedelta(minutes=30),
+                                 created_by=user, closed_at=last + dt.timedelta(hours=1),
+                                 closed_by=user).execute()
+        scans, states = [], []
+        for loan_id, asset_id, pid, out, *_rest in week:
+            signed = _rest[1]
+            agreement = "signed" if signed else rng.choice(["waiver", "waiver", "refused"])
+            states.append((agreement, bool(signed or agreement == "signed"), loan_id))
+            out = _when(out)
+            station = rng.choice(["Library desk 1", "Library desk 2"])
+            scans.append((ev, "", pid, None, None, "student", None, out - dt.timedelta(seconds=20),
+                          user, station))
+            scans.append((ev, "", pid, asset_id, loan_id,
+                          "lent_refused" if agreement == "refused" else "lent", agreement, out,
+                          user, station))
+        cur.executemany(f"UPDATE loan SET agreement_status = {p}, agreement_signed = {p} "
+                        f"WHERE id = {p}", states)
+        insert_rows("event_scan", ("event_id", "code", "person_id", "asset_id", "loan_id",
+                                   "verdict", "agreement", "scanned_at", "by", "station"), scans)
+        db.execute_sql(f"UPDATE event_scan SET code = (SELECT id_number FROM person WHERE "
+                       f"person.id = event_scan.person_id) WHERE event_id = {p} AND asset_id IS NULL",
+                       (ev,))
+        db.execute_sql(f"UPDATE event_scan SET code = (SELECT tag FROM asset WHERE "
+                       f"asset.id = event_scan.asset_id) WHERE event_id = {p} AND asset_id IS NOT NULL",
+                       (ev,))
+        history.record("program_event", ev, "start", new="distribution", by=user,
+                       at=first - dt.timedelta(minutes=30))
+        made += 1
+
+    # Last June's collection at Riverside Middle School: last year's devices of
+    # this year's 7th and 8th graders (at this school last year too).
+    day = dt.date(school_start.year, 6, 10)
+    opened = dt.datetime.combine(day, dt.time(7, 45))
+    closed = dt.datetime.combine(day, dt.time(15, 30))
+    year_out = school_start - dt.timedelta(days=365)
+    held = [r for r in db.execute_sql(chromebook, (rms,)).fetchall() if r[9] in ("7", "8")]
+    busy = {}
+    for aid, out, back in db.execute_sql("SELECT asset_id, out_at, returned_at FROM loan "
+                                         "WHERE returned_at IS NOT NULL").fetchall():
+        busy.setdefault(aid, []).append((_when(out), _when(back)))
+    kit = {}
+    for model_id, name, qty in db.execute_sql("SELECT model_id, name, quantity FROM kit_part "
+                                              "ORDER BY id").fetchall():
+        kit.setdefault(model_id, []).append((name, qty))
+    model_of = dict(db.execute_sql("SELECT id, model_id FROM asset").fetchall())
+    rows, plan = [], []
+    for _lid, aid, pid, _out, _due, _s, _loc, installed, bought, _grade in held:
+        out = dt.datetime.combine(year_out + dt.timedelta(days=rng.randint(0, 12)), dt.time(8, 30)) \
+            + dt.timedelta(minutes=rng.randint(0, 300))
+        start = _day_of(installed) or _day_of(bought)
+        late = rng.random() < 0.06
+        back = (dt.datetime.combine(day + dt.timedelta(days=rng.randint(21, 45)), dt.time(11))
+                if late else opened + dt.timedelta(seconds=25 * len(plan) + rng.randint(0, 20)))
+        if start is None or start > out.date() or back.date() >= today or back >= closed + \
+                dt.timedelta(days=60) or any(o < back + dt.timedelta(days=1) and b > out
+                                             for o, b in busy.get(aid, [])):
+            continue
+        r = rng.random()
+        chosen = rng.sample(["screen", "keyboard", "hinge", "port"], rng.choice([1, 1, 2]))
+        damage = [k for k in ("screen", "keyboard", "hinge", "port") if k in chosen] \
+            if r < 0.12 and not late else []  # in the vocabulary's order, as check-in stores it
+        parts = kit.get(model_of.get(aid), [])
+        missing = [parts[0][0]] if parts and 0.12 <= r < 0.16 and not late else []
+        rows.append((aid, pid, out, dt.date(day.year, 6, 12), back, "good",
+                     "damaged" if damage or missing else "good", True, "signed",
+                     json.dumps(damage) if damage else None, "en", user, user))
+        plan.append((aid, pid, out, back, late, damage, missing, parts))
+    if not rows:
+        return made
+    insert_rows("loan", ("asset_id", "person_id", "out_at", "due", "returned_at", "condition_out",
+                         "condition_in", "agreement_signed", "agreement_status", "damage",
+                         "language", "out_by", "in_by"), rows)
+    ev = ProgramEvent.insert(kind="collection", site=rms, status="closed", created_at=opened,
+                             created_by=user, closed_at=closed, closed_by=user,
+                             name=f"Collection — Riverside Middle School — {day.isoformat()}").execute()
+    loan_of = {(aid, _when(out)): lid for lid, aid, out in db.execute_sql(
+        f"SELECT id, asset_id, out_at FROM loan WHERE out_at < {p} AND returned_at IS NOT NULL",
+        (opened,)).fetchall()}
+    tags = dict(db.execute_sql("SELECT id, tag FROM asset").fetchall())
+    scans, loan_parts, damaged = [], [], []
+    for aid, pid, out, back, late, damage, missing, parts in plan:
+        lid = loan_of.get((aid, out))
+        if lid is None:
+            continue
+        for name, qty in parts:
+            loan_parts.append((lid, name, qty, "missing" if name in missing else "returned"))
+        if late:
+            continue
+        verdict = "returned_damaged" if damage or missing else "returned"
+        scans.append((ev, tags[aid], pid, aid, lid, verdict, "damaged" if damage or missing
+                      else "good", json.dumps(damage) if damage else None,
+                      json.dumps(missing) if missing else None, back, user,
+                      rng.choice(["Gym table 1", "Gym table 2"])))
+        if damage or missing:
+            damaged.append(lid)
+    insert_rows("loan_part", ("loan_id", "name", "quantity", "state"), loan_parts)
+    insert_rows("event_scan", ("event_id", "code", "person_id", "asset_id", "loan_id", "verdict",
+                               "condition", "damage", "missing_parts", "scanned_at", "by",
+                               "station"), scans)
+    history.record("program_event", ev, "start", new="collection", by=user, at=opened)
+    # Charged by the price list (_program_kits_fees), as the collection desk did
+    # that day; the fees' history is dated that day too.
+    first_entry = db.execute_sql("SELECT COALESCE(MAX(id), 0) FROM history_entry").fetchone()[0]
+    for lid in damaged:
+        fees.charge_for_return(lid, event_id=ev, by=user)
+    db.execute_sql(f"UPDATE history_entry SET at = {p} WHERE id > {p}", (closed, first_entry))
+    return made + 1
+
+
+def _when(v) -> dt.datetime:
+    return v if isinstance(v, dt.datetime) else dt.datetime.fromisoformat(str(v))
+
+
+def _day_of(v) -> dt.date | None:
+    if v is None or (isinstance(v, dt.date) and not isinstance(v, dt.datetime)):
+        return v
+    return dt.date.fromisoformat(str(v)[:10])
+
+
+# The 1:1 program's kits and damage price list (a district's typical amounts).
+KITS = {"Chromebooks": [("Charger", 1, "25.00"), ("Case", 1, "20.00")],
+        "Hotspots": [("USB-C cable", 1, "10.00")]}
+PRICE_LIST = (("screen", "45.00"), ("keyboard", "35.00"), ("hinge", "25.00"), ("port", "30.00"),
+              ("Charger", "25.00"), ("Case", "20.00"), ("device", "300.00"))
+
+
+def _program_kits_fees(rng: random.Random, today: dt.date, user: str, model_ids: dict) -> dict:
+    """Kits on the Chromebook and hotspot models (their parts recorded on every
+    loan of them, out or returned), the damage price list and fee rules, and
+    the fees of damaged returns from past collections: some owed, some paid
+    (one in part), some waived or forgiven."""
+    from app.services import fees, kits, prices
+    cat_of = {m[1]: m[3] for m in MODELS + LEGACY_MODELS}
+    price_of = {m[1]: m[4] for m in MODELS}
+    for name, model_id in model_ids.items():
+        parts = KITS.get(cat_of.get(name))
+        if parts:
+            # What a new one costs today: the model's current price.
+            kits.save_kit(model_id, parts, price_of.get(name), by=user)
+    for part, amount in PRICE_LIST:
+        prices.set_price(part, amount, by=user)
+    settings.update({"fees_forgive_first": False, "fees_forgive_scope": "school_year",
+                     "fees_insurance": "deductible", "fees_insurance_deductible": "25.00"},
+                    by=user)
+    # The board adopted first-incident forgiveness with last school year.
+    adopted = dt.date(fiscal_year(today) - 2, 7, 1)
+    # Every loan of a kit model took its kit: out while the loan is, else back.
+    db.execute_sql(
+        "INSERT INTO loan_part (loan_id, name, quantity, state) "
+        "SELECT l.id, k.name, k.quantity, "
+        "CASE WHEN l.returned_at IS NULL THEN 'out' ELSE 'returned' END "
+        "FROM loan l JOIN asset a ON a.id = l.asset_id JOIN kit_part k ON k.model_id = a.model_id")
+    # Damaged returns from past collections, charged as the collection desk would.
+    p = param()
+    returned = db.execute_sql(
+        "SELECT l.id, l.person_id, l.returned_at FROM loan l JOIN asset a ON a.id = l.asset_id "
+        "JOIN person s ON s.id = l.person_id JOIN kit_part k ON k.model_id = a.model_id "
+        "WHERE l.returned_at IS NOT NULL AND s.kind = 'student' AND k.name = 'Charger' "
+        "ORDER BY l.returned_at, l.id").fetchall()
+    # The README's example student (S2000001) starts owing nothing.
+    readme = db.execute_sql("SELECT id FROM person WHERE id_number = 'S2000001'").fetchone()
+    returned = [r for r in returned if not readme or r[1] != readme[0]]
+    damaged = rng.sample(returned, min(len(returned), 30))
+    damaged.sort(key=lambda r: (str(r[2]), r[0]))
+    # A few families bought the district's device insurance for that school year.
+    for _loan_id, person_id, back in damaged[::5]:
+        back_day = _day(back)
+        db.execute_sql(f"UPDATE person SET insured_through = {p} WHERE id = {p}",
+                       (dt.date(fiscal_year(back_day), 6, 30), person_id))
+    first_entry = db.execute_sql("SELECT COALESCE(MAX(id), 0) FROM history_entry").fetchone()[0]
+    made = []
+    forgiving = False
+    for i, (loan_id, _person_id, back) in enumerate(damaged):
+        if not forgiving and str(back)[:10] >= adopted.isoformat():
+            settings.update({"fees_forgive_first": True}, by=user)
+            forgiving = True
+        damage = rng.sample(["screen", "screen", "keyboard", "hinge", "port"], rng.choice([1, 1, 2]))
+        missing = i % 4 == 0
+        db.execute_sql(f"UPDATE loan SET damage = {p}, condition_in = 'damaged' WHERE id = {p}",
+                       (json.dumps(sorted(set(damage))), loan_id))
+        if missing:
+            db.execute_sql(f"UPDATE loan_part SET state = 'missing' WHERE loan_id = {p} "
+                           f"AND name = 'Charger'", (loan_id,))
+        made += fees.charge_for_return(loan_id, by=user)
+    if not forgiving:
+        settings.update({"fees_forgive_first": True}, by=user)
+    owed = [f for f in made if f.status == "owed"]
+    for n, fee in enumerate(owed):
+        paid_on = min(today, fee.incurred_on + dt.timedelta(days=rng.randint(3, 40)))
+        if n % 3 == 0:
+            fees.pay(fee.id, fee.amount, method=rng.choice(["cash", "check"]),
+                     reference=f"{rng.randint(1000, 9999)}", paid_on=paid_on, by=user)
+        elif n % 5 == 1:
+            fees.pay(fee.id, (fee.amount / 2).quantize(Decimal("0.01")), method="cash",
+                     paid_on=paid_on, by=user)
+        elif n % 7 == 2:
+            fees.waive(fee.id, "Family hardship, approved by the principal", by=user)
+    # Entered when it happened (the demo's past), like the rest of its history.
+    moments = db.execute_sql(f"SELECT id, effective FROM history_entry WHERE id > {p}",
+                             (first_entry,)).fetchall()
+    db.connection().cursor().executemany(
+        f"UPDATE history_entry SET at = {p} WHERE id = {p}",
+        [(dt.datetime.combine(_day(eff), dt.time(15)), hid) for hid, eff in moments])
+    return {"fees": len(made)}
+
+
+def _day(value) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
 def _backup_media(today: dt.date, user: str) -> int:

@@ -21,6 +21,7 @@ examples:
   quartermaster asset checkout QM-000412 QM-000413 --to S20417 --due 2027-06-11
   quartermaster asset checkout QM-000300 --to "Lincoln High/Library Cart A"
   quartermaster asset checkin QM-000412 QM-000413 --condition "good"
+  quartermaster asset checkin QM-000412 --damage screen,hinge --missing charger
   quartermaster asset move QM-000300 --to LHS/214 --effective 2026-11-02
   quartermaster asset dispose QM-000120 QM-000121 --date 2026-03-15 --method recycled
   quartermaster asset dispose QM-000077 --date 2026-05-01 --method sold --proceeds 250
@@ -68,6 +69,11 @@ def register(sub) -> None:
     i = ss.add_parser("checkin", help="take assets back")
     i.add_argument("tags", nargs="+", metavar="TAG")
     i.add_argument("--condition", metavar="TEXT", help="condition as it comes back")
+    i.add_argument("--damage", metavar="KIND[,KIND]",
+                   help="damage found: screen, keyboard, hinge, port, other")
+    i.add_argument("--missing", metavar="PART[,PART]", help="kit parts not returned (charger, …)")
+    i.add_argument("--no-charge", action="store_true",
+                   help="record the damage and missing parts without charging fees")
     effective(i)
     i.set_defaults(func=run_checkin)
 
@@ -232,11 +238,22 @@ def run_checkin(args) -> int:
     items = _assets(args.tags)
     day = _day(args.effective)
 
+    damage = [d for d in (args.damage or "").split(",") if d.strip()] or None
+    missing = [m.strip() for m in (args.missing or "").split(",") if m.strip()] or None
+
     def one(asset):
         holder = assets.details(asset.id)["holder"]
-        assets.check_in(asset.id, condition=args.condition, effective=day)
+        loan = assets.check_in(asset.id, condition=args.condition, effective=day, damage=damage,
+                               missing_parts=missing)
         who = f" from {holder['name']}" if holder else ""
-        return f"checked in {asset.tag}{who}{_when(day)}"
+        line = f"checked in {asset.tag}{who}{_when(day)}"
+        if loan is not None and (damage or missing) and not args.no_charge:
+            from app.services import fees
+            for fee in fees.charge_for_return(loan.id):
+                line += (f"\n  fee #{fee.id}: {fee.description} {fee.list_amount:.2f} "
+                         + (f"waived ({fee.waived_reason})" if fee.status == "waived" else
+                            f"→ {fee.amount:.2f} owed"))
+        return line
     return _report(_batch(items, one), day)
 
 

@@ -206,7 +206,7 @@ def exec_exercised(monkeypatch):
 
 
 def _open_sessions() -> dict:
-    """A stocktake and an intake in progress, so their pages show their
+    """A stocktake, an intake and a distribution day in progress, so their pages show their
     session buttons (the start dialogs are answered by rejecting them)."""
     from app.models import HardwareModel, Location, Site
     from app.services import intake, stocktake
@@ -216,7 +216,9 @@ def _open_sessions() -> dict:
     count = stocktake.start(site_id=site.id, location_ids=[room.id])
     receive = intake.start({"model_id": model.id, "order_number": "PO-EVERY", "expected_qty": 3,
                             "location_id": room.id, "label_template": "avery-5160"})
-    return {"stocktake": count.id, "intake": receive.id}
+    from app.services import events
+    day = events.start("distribution", site.id)
+    return {"stocktake": count.id, "intake": receive.id, "events": day.id}
 
 
 def _every_report(clicker, page, qtbot):

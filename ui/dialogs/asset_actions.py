@@ -7,19 +7,24 @@ summary; scanning while a batch dialog is open adds the tag to the batch
 from __future__ import annotations
 
 
-from PySide6.QtCore import QDate, Qt, QTimer
+import html
+from decimal import Decimal
+
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox,
-                               QFormLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
+                               QFormLayout, QGroupBox, QLabel, QLineEdit, QListWidget, QListWidgetItem,
                                QMessageBox, QPlainTextEdit, QRadioButton, QVBoxLayout,
                                QHBoxLayout, QWidget)
 
 from app import listing
 from app.models.common import DISPOSAL_METHODS, LANGUAGES
+from app.models.program import DAMAGE_KINDS
 from app.services import assets as asset_svc
 from app.services import repairs, settings
 from app.services.errors import DomainError
 from app.wording import plural
+from ui import theme
 from ui.bus import bus
 from ui.files import agreement_name, ask_save_path
 from ui.ops import Changes, announce, lookup, run_op
@@ -291,6 +296,10 @@ class CheckInDialog(QDialog):
         self.condition.setCurrentText("good")
         form = QFormLayout()
         form.addRow("Condition", self.condition)
+        # One device back: its damage, its kit parts and the fees they cost.
+        self.device_return = ReturnBox(self)
+        self.device_return.damage_ticked.connect(
+            lambda: self.condition.setCurrentText("damaged"))
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         buttons.button(QDialogButtonBox.Ok).setText("Check in")
         buttons.accepted.connect(self.commit)
@@ -300,8 +309,10 @@ class CheckInDialog(QDialog):
         lay.addWidget(self.tags, 1)
         lay.addWidget(self.count)
         lay.addLayout(form)
+        lay.addWidget(self.device_return)
         lay.addWidget(buttons)
         self.result_batch = None
+        self.result_fees: list = []
         self._count()
         self.tags.setFocus()
         self.tags.moveCursor(QTextCursor.End)  # a scan or typing adds after the tags given
@@ -317,7 +328,9 @@ class CheckInDialog(QDialog):
         return out
 
     def _count(self) -> None:
-        self.count.setText(plural(len(self.tag_list()), "tag"))
+        tags = self.tag_list()
+        self.count.setText(plural(len(tags), "tag"))
+        self.device_return.show_for(tags[0] if len(tags) == 1 else None)
 
     def handle_scan(self, code: str) -> bool:
         """A tag joins the list (an unknown one too: Check in then says why it is
@@ -338,13 +351,152 @@ class CheckInDialog(QDialog):
             QMessageBox.warning(self, "Check in", "Scan or type at least one tag.")
             return
         condition = self.condition.currentText()
+        ret = self.device_return
+        if ret.loan_id is not None and len(tags) == 1:
+            from app.services import fees
+            asset_id, damage, missing, charge = ret.asset_id, ret.damage(), ret.missing(), \
+                ret.charge.isChecked()
+            run_op(self, lambda: fees.check_in_and_charge(
+                       asset_id, condition=condition, damage=damage, missing_parts=missing,
+                       charge=charge),
+                   changes=Changes.ASSETS | Changes.LOANS | Changes.FEES,
+                   success=self._returned, title="Check in")
+            return
         run_op(self, lambda: asset_svc.check_in_many(tags, condition=condition),
                changes=Changes.ASSETS | Changes.LOANS, success=self._checked_in, title="Check in")
+
+    def _returned(self, result) -> None:
+        _loan, made = result
+        self.result_fees = made
+        owed = sum((f.amount for f in made if f.status == "owed"), start=Decimal("0.00"))
+        text = f"Checked in {self.tag_list()[0]}."
+        if made:
+            text += (f" {plural(len(made), 'fee')} recorded: {owed:,.2f} owed"
+                     + (", the rest waived" if any(f.status == "waived" for f in made) else "")
+                     + " (Fees page).")
+        bus.status_message.emit(text)
+        self.accept()
 
     def _checked_in(self, batch) -> None:
         self.result_batch = batch
         _summary(self, "Check in", batch.done, batch.problems)
         self.accept()
+
+
+class ReturnBox(QGroupBox):
+    """One device coming back: damage found (check boxes), its kit parts
+    (ticked = returned), and the fees that return would cost, shown before
+    Check in is pressed. Hidden unless the check-in is one device on loan."""
+
+    damage_ticked = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__("This device's return", parent)
+        self.setObjectName("checkin-return")
+        self.asset_id: int | None = None
+        self.loan_id: int | None = None
+        self._tag: str | None = None
+        self.damage_boxes: dict[str, QCheckBox] = {}
+        self.part_boxes: dict[str, QCheckBox] = {}
+        lay = QFormLayout(self)
+        row = QHBoxLayout()
+        for key, label in DAMAGE_KINDS.items():
+            box = QCheckBox(label)
+            box.setObjectName(f"damage-{key}")
+            box.toggled.connect(self._damage_toggled)
+            self.damage_boxes[key] = box
+            row.addWidget(box)
+        row.addStretch(1)
+        lay.addRow("Damage", row)
+        self.parts_row = QHBoxLayout()
+        self.parts_label = QLabel("Kit returned")
+        lay.addRow(self.parts_label, self.parts_row)
+        self.proposal = QLabel()
+        self.proposal.setObjectName("checkin-fees")
+        self.proposal.setWordWrap(True)
+        self.proposal.setTextFormat(Qt.RichText)
+        lay.addRow("Fees", self.proposal)
+        self.charge = QCheckBox("Charge these fees when checking in")
+        self.charge.setObjectName("checkin-charge")
+        self.charge.setChecked(True)
+        lay.addRow("", self.charge)
+        self.hide()
+
+    def show_for(self, tag: str | None) -> None:
+        """Fill the box for the one tag being checked in (or hide it)."""
+        if tag == self._tag:
+            return
+        self._tag = tag
+        from app.services import kits
+        asset_id = asset_svc.lookup_tag(tag) if tag else None
+        loan = asset_svc.open_loan(asset_id) if asset_id else None
+        self.asset_id, self.loan_id = asset_id, (loan.id if loan else None)
+        for box in self.damage_boxes.values():
+            box.blockSignals(True)
+            box.setChecked(False)
+            box.blockSignals(False)
+        while self.parts_row.count():
+            item = self.parts_row.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        self.part_boxes = {}
+        if loan is None or not loan.person_id:
+            self.hide()
+            return
+        for part in kits.loan_parts(loan.id):
+            box = QCheckBox(part.name if part.quantity == 1 else f"{part.name} ×{part.quantity}")
+            box.setObjectName(f"part-{part.name}")
+            box.setChecked(True)
+            box.toggled.connect(self.show_proposal)
+            self.part_boxes[part.name] = box
+            self.parts_row.addWidget(box)
+        self.parts_row.addStretch(1)
+        self.parts_label.setVisible(bool(self.part_boxes))
+        self.show()
+        self.show_proposal()
+
+    def damage(self) -> list[str]:
+        return [k for k, box in self.damage_boxes.items() if box.isChecked()]
+
+    def missing(self) -> list[str]:
+        return [name for name, box in self.part_boxes.items() if not box.isChecked()]
+
+    def _damage_toggled(self, on: bool) -> None:
+        if on:
+            self.damage_ticked.emit()
+        self.show_proposal()
+
+    def show_proposal(self, *_args) -> None:
+        """What the return costs with the boxes as ticked (price list,
+        forgiveness, insurance), read from the fees service."""
+        if self.loan_id is None:
+            return
+        from app.services import fees
+        try:
+            items = fees.propose(self.loan_id, damage=self.damage(), missing_parts=self.missing())
+        except DomainError as exc:
+            self.proposal.setText(theme.coloured(html.escape(str(exc))))
+            return
+        self.charge.setEnabled(any(p.status in ("owed", "waived") for p in items))
+        if not items:
+            self.proposal.setText("None.")
+            return
+        lines = []
+        for p in items:
+            if p.status == "charged":
+                lines.append(f"{html.escape(p.description)}: {html.escape(p.reason or '')}")
+            elif p.status == "unpriced":
+                lines.append(theme.coloured(f"{html.escape(p.description)}: no price on the "
+                                            "price list (charge it on the Fees page)", "warning"))
+            elif p.status == "waived":
+                lines.append(f"{html.escape(p.description)}: {p.list_amount:,.2f} — waived "
+                             f"({html.escape(p.reason or '')})")
+            else:
+                extra = f" ({html.escape(p.reason)})" if p.reason else ""
+                lines.append(f"{html.escape(p.description)}: <b>{p.amount:,.2f}</b>{extra}")
+        owed = sum((p.amount for p in items if p.status == "owed"), start=Decimal("0.00"))
+        lines.append(f"<b>Owed: {owed:,.2f}</b>")
+        self.proposal.setText("<br>".join(lines))
 
 
 class RepairDialog(QDialog):

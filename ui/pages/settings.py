@@ -110,6 +110,12 @@ class Page(QWidget):
         f = QFormLayout(other)
         f.addRow("Default loan length", self.loan_days)
         f.addRow("Default label stock", self.template)
+        fees_btn = QPushButton("Fees, prices and kits…")
+        fees_btn.setObjectName("open-fee-settings")
+        fees_btn.setToolTip("Damage price list, first-incident forgiveness, insurance, and each "
+                            "model's kit and replacement cost")
+        fees_btn.clicked.connect(self._fee_settings)
+        f.addRow("Device fees", fees_btn)
 
         db_box = QGroupBox("Database")
         self.db_label = QLabel()
@@ -352,6 +358,10 @@ class Page(QWidget):
         path, _ = QFileDialog.getOpenFileName(self, "Logo", "", "Images (*.png *.jpg *.jpeg *.gif *.bmp)")
         if path:
             self.logo.setText(path)
+
+    def _fee_settings(self) -> None:
+        from ui.dialogs.fee_settings import open_fee_settings
+        open_fee_settings(self)
 
     def _backups(self) -> None:
         from ui.dialogs.backups import open_backups_dialog
