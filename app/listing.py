@@ -209,6 +209,9 @@ def _people_where(filters: dict) -> list:
     if filters.get("holding"):
         conds.append(Person.id.in_(Asset.select(Asset.assigned_person)
                                    .where(Asset.assigned_person.is_null(False))))
+    if filters.get("withdrawn_holding"):  # the to-recover list's students
+        from app.services.people import withdrawn_holding
+        conds.append(Person.id.in_(withdrawn_holding()))
     return conds
 
 
