@@ -52,8 +52,16 @@ FIELDS = (
     ("warranty_end", "Warranty end", "date"),
     ("condition", "Condition", "text"),
     ("last_audit_date", "Last audit", "date"),
+    ("aue_date", "Auto Update Expiration", "date"),
+    ("org_unit", "Org unit", "text"),
+    ("annotated_user", "Annotated user", "text"),
+    ("annotated_asset_id", "Annotated asset ID", "text"),
+    ("last_sync", "Last sync", "readonly"),
     ("notes", "Notes", "notes"),
 )
+# The Chromebook group: what Google Admin's device export says (import --kind
+# chromebooks fills it); shown for a Chromebook model or while it holds a value.
+CHROMEBOOK_FIELDS = ("aue_date", "org_unit", "annotated_user", "annotated_asset_id", "last_sync")
 # History names a field by its key, or a reference by its key without "_id".
 _HISTORY_LABELS = {**{k: label for k, label, _ in FIELDS},
                    **{k[:-3]: label for k, label, _ in FIELDS if k.endswith("_id")}}
@@ -135,6 +143,7 @@ class AssetEditor(QDialog):
             box.addWidget(err)
             self._boxes[key] = box
             self.form.addRow(label, box)
+        self._add_chromebook_group()
         self.details_scroll = QScrollArea()
         self.details_scroll.setObjectName("editor-details-scroll")
         self.details_scroll.setWidgetResizable(True)
@@ -183,6 +192,7 @@ class AssetEditor(QDialog):
         self.widgets["site_id"].currentIndexChanged.connect(self._fill_rooms)
         self.widgets["site_id"].currentIndexChanged.connect(self._room_button)
         self.widgets["model_id"].currentIndexChanged.connect(self._show_custom_fields)
+        self.widgets["model_id"].currentIndexChanged.connect(self._show_chromebook)
         self._fill_choices()
         if asset_id:
             self.load(asset_id)
@@ -257,6 +267,8 @@ class AssetEditor(QDialog):
             return w
         w = QLineEdit()
         w.setObjectName(key)
+        if kind == "readonly":
+            w.setReadOnly(True)
         if kind == "date":
             w.setPlaceholderText("YYYY-MM-DD or 1/23/2025")
         elif kind == "money":
@@ -280,6 +292,32 @@ class AssetEditor(QDialog):
         f.addItem("", None)
         for key, label in FUNDING_TYPES.items():
             f.addItem(label, key)
+
+    # --- the Chromebook group ------------------------------------------------------------
+
+    def _add_chromebook_group(self) -> None:
+        first = self.form.getLayoutPosition(self._boxes["aue_date"])[0]
+        self.chromebook_title = QLabel("<b>Chromebook</b> — from Google Admin's device export")
+        self.chromebook_title.setObjectName("chromebook-title")
+        self.form.insertRow(first, self.chromebook_title)
+        tip = ("Set by `import --kind chromebooks` from Google Admin's export; the next "
+               "import writes Google's value again.")
+        for key in CHROMEBOOK_FIELDS:
+            self.widgets[key].setToolTip(tip)
+
+    def chromebook_shown(self) -> bool:
+        return self.form.isRowVisible(self.chromebook_title)
+
+    def _show_chromebook(self) -> None:
+        """Shown for a Chromebook model, or while a field holds a value."""
+        from app.models import Category, HardwareModel
+        model = self.widgets["model_id"].currentData()
+        kind = (Category.select(Category.kind).join(HardwareModel, on=(HardwareModel.category == Category.id))
+                .where(HardwareModel.id == model).scalar()) if model else None
+        shown = kind == "chromebook" or any(self.widgets[k].text().strip() for k in CHROMEBOOK_FIELDS)
+        self.form.setRowVisible(self.chromebook_title, shown)
+        for key in CHROMEBOOK_FIELDS:
+            self.form.setRowVisible(self._boxes[key], shown)
 
     def _room_button(self) -> None:
         has_site = bool(self.widgets["site_id"].currentData())
@@ -412,11 +450,14 @@ class AssetEditor(QDialog):
             else:
                 w.setText(display(v) if not isinstance(v, Decimal) else f"{v:.2f}")
         self._show_custom_fields()
+        self._show_chromebook()
 
     def values(self) -> dict:
         out = {}
         for key, _label, kind in FIELDS:
             w = self.widgets[key]
+            if kind == "readonly":
+                continue  # shown, never written back (the last sync is Google's)
             if kind == "combo":
                 out[key] = w.currentData()
             elif kind == "notes":

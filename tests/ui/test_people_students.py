@@ -1,0 +1,127 @@
+"""Students in the GUI: the person editor shows and saves the roster fields
+(through the people service), the People page filters withdrawn students
+still holding devices, and the asset editor shows the Chromebook group."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from PySide6.QtWidgets import QDialog
+
+from app.models import Asset, HistoryEntry, Person
+from app.services import assets, catalog, people
+
+
+@pytest.fixture(autouse=True)
+def boxes(recorded_boxes):
+    return recorded_boxes
+
+
+@pytest.fixture
+def data(sqlite_db):
+    site = catalog.create_site("Jefferson Elementary", code="101")
+    cat = catalog.create_category("Chromebooks", "chromebook", life_years=4)
+    model = catalog.create_model("Chromebook 3110", manufacturer="Dell", category_id=cat.id)
+    ana = people.create(first_name="Ana", last_name="Ruiz", kind="student", id_number="S1",
+                        site_id=site.id, grade="5", language="es", enrolment="enrolled")
+    ben = people.create(first_name="Ben", last_name="Cole", kind="student", id_number="S2",
+                        site_id=site.id, grade="7")
+    staff = people.create(first_name="Eve", last_name="Ng", kind="staff", id_number="E1")
+    cb = assets.create(dict(model_id=model.id, site_id=site.id, serial="5CD1", aue_date="2029-06-30",
+                            org_unit="/Students/Jefferson"))
+    other = assets.create(dict(model_id=model.id, site_id=site.id, serial="5CD2"))
+    return dict(site=site, model=model, ana=ana, ben=ben, staff=staff, cb=cb, other=other)
+
+
+def test_person_editor_saves_student_fields(qtbot, data):
+    from ui.dialogs.person_editor import PersonEditor
+    dlg = PersonEditor(data["ana"].id)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    assert dlg.student_header.isVisible() and dlg.widgets["guardian_name"].isVisible()
+    assert not dlg.widgets["withdrawn_on"].isVisible()  # enrolled: no withdrawal day
+    dlg.widgets["homeroom"].setText("5B — Ms. Rivera")
+    dlg.widgets["guardian_name"].setText("Rosa Ruiz")
+    dlg.widgets["guardian_email"].setText("rosa@example.org")
+    dlg.widgets["guardian_phone"].setText("(559) 555-0101")
+    dlg.widgets["address"].setPlainText("1 Oak St\nFresno, CA 93701")
+    enrol = dlg.widgets["enrolment"]
+    enrol.setCurrentIndex(enrol.findData("withdrawn"))
+    assert dlg.widgets["withdrawn_on"].isVisible()
+    dlg.submit()
+    assert dlg.result() == QDialog.Accepted
+    ana = Person.get_by_id(data["ana"].id)
+    assert (ana.homeroom, ana.guardian_name, ana.guardian_email, ana.guardian_phone) == (
+        "5B — Ms. Rivera", "Rosa Ruiz", "rosa@example.org", "(559) 555-0101")
+    assert ana.address == "1 Oak St\nFresno, CA 93701"
+    assert (ana.enrolment, ana.withdrawn_on, ana.language) == ("withdrawn", dt.date.today(), "es")
+    assert HistoryEntry.select().where((HistoryEntry.entity == "person")
+                                       & (HistoryEntry.entity_id == ana.id)
+                                       & (HistoryEntry.field == "guardian_name")).exists()
+
+
+def test_person_editor_refuses_a_bad_guardian_email_beside_it(qtbot, data):
+    from ui.dialogs.person_editor import PersonEditor
+    dlg = PersonEditor(data["ben"].id)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    dlg.widgets["guardian_email"].setText("not an address")
+    dlg.submit()
+    assert dlg.result() != QDialog.Accepted
+    assert dlg.errors["guardian_email"].isVisible()
+    assert "email address" in dlg.errors["guardian_email"].text()
+    assert Person.get_by_id(data["ben"].id).guardian_email is None
+
+
+def test_person_editor_hides_student_fields_for_staff_and_creates(qtbot, data):
+    from ui.dialogs.person_editor import PersonEditor
+    dlg = PersonEditor(data["staff"].id)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    assert not dlg.student_header.isVisible() and not dlg.widgets["guardian_name"].isVisible()
+    new = PersonEditor(None)
+    qtbot.addWidget(new)
+    new.show()
+    new.widgets["kind"].setCurrentIndex(new.widgets["kind"].findData("student"))
+    new.widgets["first_name"].setText("Leo")
+    new.widgets["last_name"].setText("Park")
+    new.widgets["id_number"].setText("S9")
+    new.widgets["grade"].setText("K")
+    new.widgets["homeroom"].setText("K-1")
+    new.submit()
+    leo = Person.get(Person.id_number == "S9")
+    assert (leo.kind, leo.grade, leo.homeroom) == ("student", "K", "K-1")
+
+
+def test_people_page_withdrawn_with_devices(qtbot, data):
+    assets.check_out(data["cb"].id, data["ben"].id)
+    people.withdraw([data["ben"].id, data["ana"].id])
+    from ui.pages.people import Page
+    page = Page()
+    qtbot.addWidget(page)
+    page.resize(1200, 700)
+    page.show()
+    page.refresh()
+    page.apply_filters({"withdrawn_holding": True})
+    qtbot.waitUntil(lambda: page.list.model.rowCount() == 1)
+    page.list.select_id(data["ben"].id)
+    page.panel.show_person(data["ben"].id)
+    text = page.panel.title.text()
+    assert "Withdrawn" in text and "grade 7" in text
+
+
+def test_asset_editor_chromebook_group(qtbot, data):
+    from ui.dialogs.asset_editor import AssetEditor
+    dlg = AssetEditor(data["cb"].id)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    assert dlg.chromebook_shown()
+    assert dlg.widgets["aue_date"].text() == "2029-06-30"
+    assert dlg.widgets["last_sync"].isReadOnly()
+    dlg.widgets["aue_date"].setText("Jun 30 2030")
+    dlg.widgets["annotated_user"].setText("ben.cole@students.example.org")
+    dlg.save()
+    qtbot.waitUntil(lambda: Asset.get_by_id(data["cb"].id).aue_date == dt.date(2030, 6, 30))
+    a = Asset.get_by_id(data["cb"].id)
+    assert a.annotated_user == "ben.cole@students.example.org"
+    assert a.org_unit == "/Students/Jefferson" and a.last_sync is None
