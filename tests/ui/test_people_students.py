@@ -125,3 +125,38 @@ def test_asset_editor_chromebook_group(qtbot, data):
     a = Asset.get_by_id(data["cb"].id)
     assert a.annotated_user == "ben.cole@students.example.org"
     assert a.org_unit == "/Students/Jefferson" and a.last_sync is None
+
+
+def test_import_wizard_whole_roster_lists_then_asks(qtbot, data, monkeypatch):
+    """The wizard's "whole roster" box: Preview lists who would be withdrawn
+    (nothing changes); Import asks, and No writes nothing."""
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from ui.dialogs.import_wizard import ImportWizard
+    catalog.create_site("Roosevelt Middle", code="102")
+    roster = Path(__file__).parents[1] / "app" / "data" / "students_aeries.csv"
+    w = ImportWizard(None, str(roster))
+    qtbot.addWidget(w)
+    w.kind.setCurrentIndex(w.kind.findData("students"))
+    assert w.full_box.isEnabled()
+    w.full_box.setChecked(True)
+    w.preview()
+    qtbot.waitUntil(lambda: w.done_preview is not None, timeout=10_000)
+    listed = {w.listed.item(r, 0).text() for r in range(w.listed.rowCount())}
+    assert listed == {"S1", "S2"}  # the two students of Jefferson the roster leaves out
+    assert w.tabs.tabText(3) == "To withdraw (2)"
+    assert Person.get(Person.id_number == "S1").enrolment == "enrolled"
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.No)
+    w.commit()
+    assert asked and "Mark 2 students withdrawn" in asked[0]
+    assert not Person.select().where(Person.id_number == "99400001").exists()
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
+    w.commit()
+    qtbot.waitUntil(lambda: Person.get(Person.id_number == "S1").enrolment == "withdrawn",
+                    timeout=10_000)
+    assert Person.select().where(Person.id_number == "99400001").exists()
+    w.kind.setCurrentIndex(w.kind.findData("chromebooks"))
+    assert not w.full_box.isEnabled() and not w.full_box.isChecked()
