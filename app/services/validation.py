@@ -119,7 +119,7 @@ def moment(value, field: str) -> dt.datetime | None:
             d = parse_date(text_, field)  # a date alone, or its readable refusal
             moment_ = dt.datetime.combine(d, dt.time())
     if moment_.tzinfo is not None:
-        moment_ = moment_.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        moment_ = moment_.astimezone(dt.UTC).replace(tzinfo=None)
     if not (FIRST_DAY <= moment_.date() <= LAST_DAY):
         raise ValidationError(f"{_label(field)}: {moment_.date().isoformat()} is outside the years "
                               f"{FIRST_DAY.year}–{LAST_DAY.year}.", field=field)
