@@ -113,6 +113,7 @@ def test_unknown_school_refuses_the_whole_file(db, tmp_path):
 def test_reimport_updates_by_student_id(db, tmp_path):
     _schools()
     importing.commit(AERIES, kind="students")
+    anh_version = _student("99400004").version
     rows = list(csv.reader(AERIES.open(encoding="utf-8-sig")))
     rows[1][4], rows[1][6] = "4", "Mr. Chen"  # Sofía moved up a grade
     rows[6][15] = ""  # Tyler is back
@@ -126,6 +127,7 @@ def test_reimport_updates_by_student_id(db, tmp_path):
     assert (tyler.enrolment, tyler.withdrawn_on) == ("enrolled", None)
     assert HistoryEntry.select().where((HistoryEntry.entity_id == sofia.id)
                                        & (HistoryEntry.field == "grade")).count() == 1
+    assert _student("99400004").version == anh_version  # unchanged: not written at all
 
 
 def test_full_roster_previews_then_withdraws(db, tmp_path):

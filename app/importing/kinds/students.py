@@ -113,6 +113,14 @@ def household_of(guardian: str | None, address: str | None) -> str | None:
     return "H-" + hashlib.sha1(key.encode()).hexdigest()[:10].upper()
 
 
+# A new student's row (the bulk insert's columns, in order) and the values
+# of the columns a row may leave out.
+_NEW_COLUMNS = ("kind", "first_name", "last_name", "id_number", "email", "site_id", "language",
+                "grade", "homeroom", "guardian_name", "guardian_email", "guardian_phone",
+                "household", "address", "enrolment", "withdrawn_on")
+_NEW_DEFAULTS = {"kind": "student", "first_name": "", "last_name": "", "language": "en"}
+
+
 def _plain(text) -> str:
     """Loosely compared and without accents: "María García" is "Maria Garcia"."""
     import unicodedata
@@ -130,6 +138,8 @@ class StudentHandler(ServiceHandler):
         self.in_file_ids: set[str] = set()  # every ID the file names, good row or bad
         self.file_sites: set[int] = set()
         self.other_languages: dict[str, int] = {}
+        self.new_rows: list[tuple] = []
+        self._known: dict[int, dict] | None = None
 
     def describe(self, v):
         return v.get("id_number") or f"{v.get('first_name')} {v.get('last_name')}"
@@ -218,15 +228,60 @@ class StudentHandler(ServiceHandler):
         return cleaned, existing
 
     def save(self, v, existing):
+        """A known student: the people service updates what changed (next
+        month's roster mostly changes nothing, and then nothing is written).
+        A new one (checked above with the service's own rules) waits for
+        the bulk insert at the end, with its history, as the asset import does."""
         from app.services import people
         if existing:
-            people.update(existing, v, by=self.by)
-        else:
-            person = people.create(by=self.by, **v)
-            self.cat.people[("id", person.id_number.upper())] = person.id
+            current = self._current().get(existing)
+            changed = {k: x for k, x in v.items() if current is None or current.get(k) != x}
+            if changed:
+                people.update(existing, changed, by=self.by)
+            return
+        row = people._enrolment_dates(dict(v))
+        self.new_rows.append(tuple(row.get(c, _NEW_DEFAULTS.get(c)) for c in _NEW_COLUMNS))
+        # Known from here on (the file's own repeats are refused by key_of).
+        self.cat.people[("id", row["id_number"].upper())] = -1
+
+    def _insert_new(self) -> None:
+        """The new students in one bulk insert, then their history."""
+        from app.models.common import utcnow
+        from app.services import history
+        from app.store.bulk import insert_rows
+        from app.store.db import db
+        now = utcnow()
+        insert_rows("person", (*_NEW_COLUMNS, "active", "created_at", "updated_at", "version"),
+                    (row + (True, now, now, 1) for row in self.new_rows))
+        wanted = {row[_NEW_COLUMNS.index("id_number")].upper() for row in self.new_rows}
+        ids = [(pid, f"{first} {last}".strip()) for pid, idn, first, last in db.execute_sql(
+            "SELECT id, id_number, first_name, last_name FROM person "
+            "WHERE id_number IS NOT NULL").fetchall() if idn.upper() in wanted]
+        who = history.who(self.by)
+        insert_rows("history_entry", ("entity", "entity_id", "action", "new", "who", "at",
+                                      "effective", "note"),
+                    (("person", pid, "create", name, who, now, history.local_day(now),
+                      f"imported from {self.p.path.name}") for pid, name in ids))
+
+    _CURRENT = ("kind", "first_name", "last_name", "id_number", "email", "site_id", "language",
+                "grade", "homeroom", "guardian_name", "guardian_email", "guardian_phone",
+                "household", "address", "enrolment", "withdrawn_on")
+
+    def _current(self) -> dict[int, dict]:
+        """Every person with an ID number as stored, read once (building a
+        query per row costs more than the row's own work)."""
+        if self._known is None:
+            from app.models import Person
+            cols = [getattr(Person, "site" if k == "site_id" else k) for k in self._CURRENT]
+            self._known = {row[0]: dict(zip(self._CURRENT, row[1:])) for row in
+                           Person.select(Person.id, *cols)
+                           .where(Person.id_number.is_null(False)).tuples().iterator()}
+        return self._known
 
     def finish(self) -> None:
         self._note_languages()
+        if self.writing and self.new_rows:
+            self._insert_new()
         if self.p.full:
             self._withdraw_missing()
 
