@@ -160,3 +160,35 @@ def test_import_wizard_whole_roster_lists_then_asks(qtbot, data, monkeypatch):
     assert Person.select().where(Person.id_number == "99400001").exists()
     w.kind.setCurrentIndex(w.kind.findData("chromebooks"))
     assert not w.full_box.isEnabled() and not w.full_box.isChecked()
+
+
+def test_reports_page_refresh_plan_years(qtbot, data, isolated_qsettings, tmp_path, monkeypatch):
+    """The Reports page offers the refresh plan with its years (default 5) and
+    the to-recover list with a site; both generate."""
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QMainWindow
+
+    from ui.jobs import wait_for_jobs
+    from ui.pages.reports import Page
+    QSettings().clear()
+    win = QMainWindow()
+    page = Page(win)
+    win.setCentralWidget(page)
+    win.resize(1300, 850)
+    qtbot.addWidget(win)
+    win.show()
+    page.select_report("refresh-plan")
+    shown = {k for k, label in page.labels.items() if label.isVisibleTo(page)}
+    assert shown == {"years", "site"}
+    assert page.fields["years"].value() == 5
+    page.fields["years"].setValue(4)
+    assert page.params().years == 4
+    page.generate()
+    wait_for_jobs()
+    qtbot.waitUntil(lambda: page.pdf is not None, timeout=15_000)
+    page.select_report("to-recover")
+    assert {k for k, label in page.labels.items() if label.isVisibleTo(page)} == {"site"}
+    before = page.pdf
+    page.generate()
+    wait_for_jobs()
+    qtbot.waitUntil(lambda: page.pdf is not before, timeout=15_000)
