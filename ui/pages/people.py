@@ -105,8 +105,11 @@ class Page(ListPage):
                         [(name, sid) for sid, name in catalog.site_choices()])
         self.add_filter("active", "Active or not", [("Active", True), ("Inactive", False)])
         self.add_filter("holding", "Holding or not", [("Holding equipment", True)])
-        self.add_filter("withdrawn_holding", "Any enrolment",
-                        [("Withdrawn with devices", True)])
+        withdrawn = self.add_filter("withdrawn_holding", "Any enrolment",
+                                    [("Withdrawn with devices", True)])
+        withdrawn.setMinimumContentsLength(22)  # "Withdrawn with devices" whole
+        withdrawn.setToolTip("Withdrawn with devices: students who left (a whole-roster import "
+                             "or the editor) and still hold a device — the to-recover list")
         self.panel = PersonPanel()
         splitter = QSplitter(Qt.Horizontal)
         splitter.setObjectName("people-splitter")
