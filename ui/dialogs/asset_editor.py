@@ -59,9 +59,6 @@ FIELDS = (
     ("last_sync", "Last sync", "readonly"),
     ("notes", "Notes", "notes"),
 )
-# The Chromebook group: what Google Admin's device export says (import --kind
-# chromebooks fills it); shown for a Chromebook model or while it holds a value.
-CHROMEBOOK_FIELDS = ("aue_date", "org_unit", "annotated_user", "annotated_asset_id", "last_sync")
 # History names a field by its key, or a reference by its key without "_id".
 _HISTORY_LABELS = {**{k: label for k, label, _ in FIELDS},
                    **{k[:-3]: label for k, label, _ in FIELDS if k.endswith("_id")}}
@@ -86,6 +83,9 @@ def _action(h: dict) -> str:
 NEW_BUTTONS = {"model_id": "Add a model (and its manufacturer and category)",
                "site_id": "Add a site", "location_id": "Add a room at the site chosen",
                "supplier_id": "Add a supplier"}
+# The Chromebook group: what Google Admin's device export says (import --kind
+# chromebooks fills it); shown for a Chromebook model or while it holds a value.
+CHROMEBOOK_FIELDS = ("aue_date", "org_unit", "annotated_user", "annotated_asset_id", "last_sync")
 
 
 class AssetEditor(QDialog):
@@ -143,7 +143,6 @@ class AssetEditor(QDialog):
             box.addWidget(err)
             self._boxes[key] = box
             self.form.addRow(label, box)
-        self._add_chromebook_group()
         self.details_scroll = QScrollArea()
         self.details_scroll.setObjectName("editor-details-scroll")
         self.details_scroll.setWidgetResizable(True)
@@ -192,8 +191,8 @@ class AssetEditor(QDialog):
         self.widgets["site_id"].currentIndexChanged.connect(self._fill_rooms)
         self.widgets["site_id"].currentIndexChanged.connect(self._room_button)
         self.widgets["model_id"].currentIndexChanged.connect(self._show_custom_fields)
-        self.widgets["model_id"].currentIndexChanged.connect(self._show_chromebook)
         self._fill_choices()
+        self._add_chromebook_group()
         if asset_id:
             self.load(asset_id)
         else:
@@ -292,32 +291,6 @@ class AssetEditor(QDialog):
         f.addItem("", None)
         for key, label in FUNDING_TYPES.items():
             f.addItem(label, key)
-
-    # --- the Chromebook group ------------------------------------------------------------
-
-    def _add_chromebook_group(self) -> None:
-        first = self.form.getLayoutPosition(self._boxes["aue_date"])[0]
-        self.chromebook_title = QLabel("<b>Chromebook</b> — from Google Admin's device export")
-        self.chromebook_title.setObjectName("chromebook-title")
-        self.form.insertRow(first, self.chromebook_title)
-        tip = ("Set by `import --kind chromebooks` from Google Admin's export; the next "
-               "import writes Google's value again.")
-        for key in CHROMEBOOK_FIELDS:
-            self.widgets[key].setToolTip(tip)
-
-    def chromebook_shown(self) -> bool:
-        return self.form.isRowVisible(self.chromebook_title)
-
-    def _show_chromebook(self) -> None:
-        """Shown for a Chromebook model, or while a field holds a value."""
-        from app.models import Category, HardwareModel
-        model = self.widgets["model_id"].currentData()
-        kind = (Category.select(Category.kind).join(HardwareModel, on=(HardwareModel.category == Category.id))
-                .where(HardwareModel.id == model).scalar()) if model else None
-        shown = kind == "chromebook" or any(self.widgets[k].text().strip() for k in CHROMEBOOK_FIELDS)
-        self.form.setRowVisible(self.chromebook_title, shown)
-        for key in CHROMEBOOK_FIELDS:
-            self.form.setRowVisible(self._boxes[key], shown)
 
     def _room_button(self) -> None:
         has_site = bool(self.widgets["site_id"].currentData())
@@ -423,6 +396,7 @@ class AssetEditor(QDialog):
         self._custom_loaded = values.get("custom") or {}
         self._set_values(values)
         self._custom_loaded = {}
+        self._show_chromebook()
         self._fill_tabs(asset_id)
         d = asset_svc.details(asset_id)
         notes = []
@@ -450,7 +424,6 @@ class AssetEditor(QDialog):
             else:
                 w.setText(display(v) if not isinstance(v, Decimal) else f"{v:.2f}")
         self._show_custom_fields()
-        self._show_chromebook()
 
     def values(self) -> dict:
         out = {}
@@ -519,6 +492,37 @@ class AssetEditor(QDialog):
         from ui.dialogs.stock_moves import open_printer_supplies
         if self.asset_id and open_printer_supplies(self, self.asset_id):
             self._fill_tabs(self.asset_id)  # the issue dialog announced the change
+
+    # --- the Chromebook group ------------------------------------------------------------
+
+    def _add_chromebook_group(self) -> None:
+        first = self.form.getLayoutPosition(self._boxes["aue_date"])[0]
+        self.chromebook_title = QLabel("<b>Chromebook</b> — from Google Admin's device export")
+        self.chromebook_title.setObjectName("chromebook-title")
+        self.form.insertRow(first, self.chromebook_title)
+        tip = ("Set by `import --kind chromebooks` from Google Admin's export; the next "
+               "import writes Google's value again.")
+        for key in CHROMEBOOK_FIELDS:
+            self.widgets[key].setToolTip(tip)
+        self.widgets["model_id"].currentIndexChanged.connect(self._show_chromebook)
+        self._show_chromebook()
+
+    def chromebook_shown(self) -> bool:
+        return self.form.isRowVisible(self.chromebook_title)
+
+    def _show_chromebook(self) -> None:
+        """Shown for a Chromebook model, or while a field holds a value."""
+        from app.models import Category, HardwareModel
+        model = self.widgets["model_id"].currentData()
+        kind = (Category.select(Category.kind).join(HardwareModel, on=(HardwareModel.category == Category.id))
+                .where(HardwareModel.id == model).scalar()) if model else None
+        shown = kind == "chromebook" or any(self.widgets[k].text().strip() for k in CHROMEBOOK_FIELDS)
+        self.form.setRowVisible(self.chromebook_title, shown)
+        for key in CHROMEBOOK_FIELDS:
+            # Showing a row shows every widget in it: its error line stays as it was.
+            had_error = not self.errors[key].isHidden()
+            self.form.setRowVisible(self._boxes[key], shown)
+            self.errors[key].setVisible(shown and had_error)
 
     def save(self) -> None:
         for err in self.errors.values():

@@ -81,7 +81,10 @@ class PersonEditor(FormDialog):
         for key in keys:
             row = self._row_of(key)
             if row >= 0:
+                # Showing a row shows every widget in it: its error line stays as it was.
+                had_error = not self.errors[key].isHidden()
                 self.form.setRowVisible(row, visible)
+                self.errors[key].setVisible(visible and had_error)
 
     def _row_of(self, key: str) -> int:
         """The form row holding the field (each field sits in its own box with its error)."""
