@@ -204,19 +204,42 @@ def withdrawn_holding():
 @writes
 def withdraw(person_ids, on: dt.date | None = None, by: str | None = None) -> int:
     """Students leave the district: enrolment withdrawn from ``on`` (today).
-    They stay active until their devices are back (a check-out to them is
-    still a loan to recover). Returns how many were changed."""
+    One who still holds a device stays active (a check-in from them is a
+    device to recover); one who holds nothing is made inactive as well.
+    Returns how many were changed."""
     on = on or dt.date.today()
     ids = list(person_ids)
-    rows = list(locked(Person.select(Person.id, Person.enrolment, Person.version)
+    rows = list(locked(Person.select(Person.id, Person.enrolment, Person.active, Person.version)
                        .where(Person.id.in_(ids) & ((Person.enrolment != "withdrawn")
                                                     | Person.enrolment.is_null()))))
+    held = _devices_held([p.id for p in rows]) if rows else {}
     for p in rows:
-        Person.update(enrolment="withdrawn", withdrawn_on=on, version=p.version + 1,
-                      updated_at=utcnow()).where(Person.id == p.id).execute()
+        active = p.active and bool(held.get(p.id))
+        Person.update(enrolment="withdrawn", withdrawn_on=on, active=active,
+                      version=p.version + 1, updated_at=utcnow()).where(Person.id == p.id).execute()
         history.record("person", p.id, "update", field="enrolment", old=p.enrolment,
                        new="withdrawn", note=f"withdrawn on {on.isoformat()}", by=by)
+        if active != p.active:
+            history.record("person", p.id, "update", field="active", old=p.active, new=active,
+                           note="withdrawn, holding nothing", by=by)
     return len(rows)
+
+
+@writes
+def settle_withdrawn(by: str | None = None) -> int:
+    """Withdrawn students still active whose devices are all back: made
+    inactive (a whole-roster import does this each time). Returns how many."""
+    q = (Person.select(Person.id, Person.version)
+         .where((Person.enrolment == "withdrawn") & (Person.active == True)  # noqa: E712
+                & Person.id.not_in(withdrawn_holding())))
+    done = 0
+    for p in locked(q):
+        Person.update(active=False, version=p.version + 1, updated_at=utcnow()) \
+            .where(Person.id == p.id).execute()
+        history.record("person", p.id, "update", field="active", old=True, new=False,
+                       note="withdrawn, every device back", by=by)
+        done += 1
+    return done
 
 
 def to_recover(site_id: int | None = None) -> list[dict]:

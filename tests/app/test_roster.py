@@ -155,6 +155,8 @@ def test_full_roster_previews_then_withdraws(db, tmp_path):
     assert len(done.withdraw) == 4
     diego = _student("20231001")
     assert (diego.enrolment, diego.withdrawn_on, diego.active) == ("withdrawn", dt.date.today(), True)
+    camila = _student("20231002")  # holding nothing: inactive as well
+    assert (camila.enrolment, camila.active) == ("withdrawn", False)
     assert _student("99400001").enrolment == "enrolled"
     # The to-recover list: the student and the device; the People filter finds him.
     rows = people.to_recover()
@@ -162,9 +164,12 @@ def test_full_roster_previews_then_withdraws(db, tmp_path):
         ("20231001", device.tag, "Jefferson Elementary")]
     assert listing.query_ids("people", {"withdrawn_holding": True}) == [diego.id]
     assert people.to_recover(roos.id) == []
-    # Once the device is back, he is off the list.
+    # Once the device is back, he is off the list; the next whole roster makes him inactive.
     assets.check_in(device.id)
     assert people.to_recover() == [] and listing.query_ids("people", {"withdrawn_holding": True}) == []
+    assert _student("20231001").active
+    importing.commit(AERIES, kind="students", full=True)
+    assert not _student("20231001").active
 
 
 def test_full_roster_only_for_students(db):

@@ -311,5 +311,7 @@ class StudentHandler(ServiceHandler):
         self.p.withdraw = sorted(
             ((r[1], f"{r[3]}, {r[2]}".strip(", "), r[5] or "", r[4] or "", held.get(r[0], 0))
              for r in missing), key=lambda w: (w[2], w[1].lower()))
-        if self.writing and missing:
-            people.withdraw([r[0] for r in missing], by=self.by)
+        if self.writing:
+            if missing:
+                people.withdraw([r[0] for r in missing], by=self.by)
+            people.settle_withdrawn(by=self.by)
