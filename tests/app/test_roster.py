@@ -163,6 +163,7 @@ def test_full_roster_previews_then_withdraws(db, tmp_path):
     assert [(r["id_number"], r["tag"], r["site"]) for r in rows] == [
         ("20231001", device.tag, "Jefferson Elementary")]
     assert listing.query_ids("people", {"withdrawn_holding": True}) == [diego.id]
+    assert listing.query_ids("people", {"holding": "withdrawn"}) == [diego.id]  # the page's filter
     assert people.to_recover(roos.id) == []
     # Once the device is back, he is off the list; the next whole roster makes him inactive.
     assets.check_in(device.id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QComboBox, QDialog
 
 from app.models import Asset, HistoryEntry, Person
 from app.services import assets, catalog, people
@@ -102,7 +102,8 @@ def test_people_page_withdrawn_with_devices(qtbot, data):
     page.resize(1200, 700)
     page.show()
     page.refresh()
-    page.apply_filters({"withdrawn_holding": True})
+    combo = page.findChild(QComboBox, "filter-holding")
+    combo.setCurrentIndex(combo.findData("withdrawn"))  # "Withdrawn with devices"
     qtbot.waitUntil(lambda: page.list.model.rowCount() == 1)
     page.list.select_id(data["ben"].id)
     page.panel.show_person(data["ben"].id)

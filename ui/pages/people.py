@@ -104,12 +104,10 @@ class Page(ListPage):
         self.add_filter("site_id", "Any site",
                         [(name, sid) for sid, name in catalog.site_choices()])
         self.add_filter("active", "Active or not", [("Active", True), ("Inactive", False)])
-        self.add_filter("holding", "Holding or not", [("Holding equipment", True)])
-        withdrawn = self.add_filter("withdrawn_holding", "Any enrolment",
-                                    [("Withdrawn with devices", True)])
-        withdrawn.setMinimumContentsLength(22)  # "Withdrawn with devices" whole
-        withdrawn.setToolTip("Withdrawn with devices: students who left (a whole-roster import "
-                             "or the editor) and still hold a device — the to-recover list")
+        # "Withdrawn with devices": students who left (a whole-roster import or
+        # the editor) and still hold a device — the to-recover list.
+        self.add_filter("holding", "Holding or not", [("Holding equipment", True),
+                                                      ("Withdrawn with devices", "withdrawn")])
         self.panel = PersonPanel()
         splitter = QSplitter(Qt.Horizontal)
         splitter.setObjectName("people-splitter")
