@@ -826,7 +826,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
                                              tag_id, prefix, digits, staff, students_by_site,
                                              site_ids, assets)
         counts["cartridges"] = _backup_media(today, user)
-        counts.update(_program_roster(random.Random(seed * 104729 + 3), today, now))
+        counts.update(_program_roster(random.Random(seed * 104729 + 3), today))
         history.record("demo", 0, "create", new=f"{assets} assets, seed {seed}", by=user)
         step("Done", 10)
     return counts
@@ -843,7 +843,7 @@ HISPANIC = {"Garcia", "Martinez", "Lopez", "Hernandez", "Gonzalez", "Rodriguez",
             "Ortiz", "Gutierrez", "Chavez", "Ramos", "Castillo", "Vasquez"}
 
 
-def _program_roster(rng: random.Random, today: dt.date, now: dt.datetime) -> dict:
+def _program_roster(rng: random.Random, today: dt.date) -> dict:
     """The roster a SIS would give (what ``import --kind students`` brings):
     every student's homeroom and enrolment, families of one to three
     siblings sharing a household, a guardian, an address and a home language
@@ -918,12 +918,14 @@ def _program_roster(rng: random.Random, today: dt.date, now: dt.datetime) -> dic
         "WHERE c.kind = 'chromebook' AND a.status NOT IN ('disposed', 'retired') "
         "AND a.in_service_date IS NOT NULL ORDER BY a.id").fetchall()
     rows = []
+    # Synced this morning at the latest: the same seed and day, the same demo.
+    morning = dt.datetime.combine(today, dt.time(7, 0))
     for aid, tag, bought, site_id, status, idn, kind in books:
         bought = bought if isinstance(bought, dt.date) else dt.date.fromisoformat(str(bought)[:10])
         code = code_of.get(site_id) or "WH"
         student = kind == "student"
-        synced = now - (dt.timedelta(hours=rng.randint(1, 72)) if status == "deployed"
-                        else dt.timedelta(days=rng.randint(10, 90)))
+        synced = morning - (dt.timedelta(minutes=rng.randint(1, 72 * 60)) if status == "deployed"
+                            else dt.timedelta(days=rng.randint(10, 90)))
         months = bought.year * 12 + bought.month - 1 + rng.randint(42, 84)
         aue = dt.date(months // 12, months % 12 + 1, 1)
         aue = dt.date(aue.year, aue.month, calendar.monthrange(aue.year, aue.month)[1])
