@@ -826,6 +826,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
                                              tag_id, prefix, digits, staff, students_by_site,
                                              site_ids, assets)
         counts["cartridges"] = _backup_media(today, user)
+        counts.update(_program_roster(random.Random(seed * 104729 + 3), today))
         counts.update(_program_kits_fees(random.Random(seed * 104729 + 3), today, user, model_ids))
         counts["program_events"] = _program_events(random.Random(seed * 104729 + 5), today, user)
         history.record("demo", 0, "create", new=f"{assets} assets, seed {seed}", by=user)
@@ -1098,6 +1099,128 @@ def _program_kits_fees(rng: random.Random, today: dt.date, user: str, model_ids:
 
 def _day(value) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+# The 1:1 program's roster: streets and ZIP codes of the families' addresses,
+# and the surnames whose families more often speak Spanish at home.
+STREETS = ["Magnolia Ave", "Arlington Ave", "Victoria Ave", "Central Ave", "Tyler St",
+           "La Sierra Ave", "Van Buren Blvd", "Jurupa Ave", "Indiana Ave", "Mission Inn Ave",
+           "Brockton Ave", "Streeter Ave", "Cypress Ave", "Palm Ave", "Rancho Dr"]
+ZIPS = ["92501", "92503", "92504", "92505", "92506", "92507", "92508"]
+HISPANIC = {"Garcia", "Martinez", "Lopez", "Hernandez", "Gonzalez", "Rodriguez", "Perez",
+            "Sanchez", "Ramirez", "Torres", "Flores", "Rivera", "Cruz", "Reyes", "Morales",
+            "Ortiz", "Gutierrez", "Chavez", "Ramos", "Castillo", "Vasquez"}
+
+
+def _program_roster(rng: random.Random, today: dt.date) -> dict:
+    """The roster a SIS would give (what ``import --kind students`` brings):
+    every student's homeroom and enrolment, families of one to three
+    siblings sharing a household, a guardian, an address and a home language
+    (Spanish in about four families in ten), a few students withdrawn while
+    still holding their Chromebook (the to-recover list); and what Google
+    Admin says of each Chromebook in service (Auto Update Expiration, org
+    unit, annotated user and asset ID, last sync)."""
+    import calendar
+    from collections import defaultdict
+    students = db.execute_sql("SELECT id, last_name, site_id, grade, active FROM person "
+                              "WHERE kind = 'student' ORDER BY id").fetchall()
+    if not students:
+        return {}
+    code_of = dict(db.execute_sql("SELECT id, code FROM site").fetchall())
+    by_last: dict[str, list] = defaultdict(list)
+    for row in students:
+        by_last[row[1]].append(row)
+    teachers: dict[tuple, list[str]] = {}
+    values: dict[int, list] = {}
+    families = spanish = 0
+    for last in sorted(by_last):
+        group = by_last[last]
+        rng.shuffle(group)
+        i = 0
+        while i < len(group):
+            size = rng.choices((1, 2, 3), (50, 32, 18))[0]
+            members, i = group[i:i + size], i + size
+            families += 1
+            first = rng.choice(FIRST)
+            plain = re.sub(r"[^a-z.]", "", f"{first}.{last}".lower())
+            guardian = (f"{first} {last}", f"{plain}{families}@example.net",
+                        f"(951) 555-{families % 10000:04d}",
+                        f"{rng.randint(100, 9899)} {rng.choice(STREETS)}\nRiverside, CA "
+                        f"{rng.choice(ZIPS)}")
+            lang = "es" if rng.random() < (0.7 if last in HISPANIC else 0.2) else "en"
+            spanish += lang == "es"
+            for pid, _last, site_id, grade, active in members:
+                key = (site_id, grade)
+                if key not in teachers:
+                    teachers[key] = [f"{rng.choice(('Ms.', 'Mr.', 'Mrs.'))} {rng.choice(LAST)}"
+                                     for _ in range(rng.randint(2, 3))]
+                withdrawn = None if active else today - dt.timedelta(days=rng.randint(20, 200))
+                # An adult learner is their own contact: no guardian.
+                contact = guardian if grade != "Adult" else (None, None, None, guardian[3])
+                values[pid] = [rng.choice(teachers[key]), *contact, f"F{500000 + families}",
+                               lang, "withdrawn" if withdrawn else "enrolled", withdrawn]
+    # A few students left the district this year without bringing their
+    # Chromebook back (never the first two, whom examples and tests name).
+    holders = [r[0] for r in db.execute_sql(
+        "SELECT DISTINCT a.assigned_person_id FROM asset a JOIN person p ON p.id = "
+        "a.assigned_person_id WHERE p.kind = 'student' AND p.active = " + ("TRUE" if _pg() else "1")
+        + " ORDER BY a.assigned_person_id").fetchall()][2:]
+    gone = rng.sample(holders, min(len(holders), max(3, len(students) // 150)))
+    for pid in gone:
+        values[pid][7] = "withdrawn"
+        values[pid][8] = today - dt.timedelta(days=rng.randint(3, 45))
+    _update_from("person", ("homeroom TEXT", "guardian_name TEXT", "guardian_email TEXT",
+                            "guardian_phone TEXT", "address TEXT", "household TEXT",
+                            "language TEXT", "enrolment TEXT", "withdrawn_on DATE"),
+                 ((pid, *v) for pid, v in values.items()))
+
+    # Google Admin's view of the Chromebooks in service: the Auto Update
+    # Expiration (the end of a month three and a half to seven years after
+    # purchase, before the end of their four-year life for some; their
+    # custom field says the same day), the org unit of their school, the
+    # student signed in.
+    books = db.execute_sql(
+        "SELECT a.id, a.tag, a.purchase_date, a.site_id, a.status, p.id_number, p.kind "
+        "FROM asset a JOIN hardware_model m ON m.id = a.model_id "
+        "JOIN category c ON c.id = m.category_id "
+        "LEFT JOIN person p ON p.id = a.assigned_person_id "
+        "WHERE c.kind = 'chromebook' AND a.status NOT IN ('disposed', 'retired') "
+        "AND a.in_service_date IS NOT NULL ORDER BY a.id").fetchall()
+    rows = []
+    # Synced this morning at the latest: the same seed and day, the same demo.
+    morning = dt.datetime.combine(today, dt.time(7, 0))
+    for aid, tag, bought, site_id, status, idn, kind in books:
+        bought = bought if isinstance(bought, dt.date) else dt.date.fromisoformat(str(bought)[:10])
+        code = code_of.get(site_id) or "WH"
+        student = kind == "student"
+        synced = morning - (dt.timedelta(minutes=rng.randint(1, 72 * 60)) if status == "deployed"
+                            else dt.timedelta(days=rng.randint(10, 90)))
+        months = bought.year * 12 + bought.month - 1 + rng.randint(42, 84)
+        aue = dt.date(months // 12, months % 12 + 1, 1)
+        aue = dt.date(aue.year, aue.month, calendar.monthrange(aue.year, aue.month)[1])
+        rows.append((aid, aue, json.dumps({"Auto update expiration": aue.isoformat()}),
+                     f"/Students/{code}" if student else f"/Devices/{code}/Loaners",
+                     f"{idn.lower()}@students.riverside.k12.example" if student and idn else None,
+                     tag, synced.replace(microsecond=0)))
+    _update_from("asset", ("aue_date DATE", "custom TEXT", "org_unit TEXT", "annotated_user TEXT",
+                           "annotated_asset_id TEXT", "last_sync TIMESTAMP"), rows)
+    return {"households": families, "spanish_households": spanish, "withdrawn_holding": len(gone),
+            "chromebooks_synced": len(rows)}
+
+
+def _update_from(table: str, columns: tuple[str, ...], rows) -> None:
+    """Set ``columns`` (name and type) of ``table`` for many rows, given as
+    (id, value…): through a temporary table and one UPDATE … FROM (both
+    engines), so 300,000 students take one statement, not 300,000."""
+    names = [c.split()[0] for c in columns]
+    scratch = f"qm_demo_{table}"
+    db.execute_sql(f"CREATE TEMPORARY TABLE {scratch} (id INTEGER PRIMARY KEY, {', '.join(columns)})")
+    try:
+        insert_rows(scratch, ("id", *names), rows)
+        sets = ", ".join(f"{n} = s.{n}" for n in names)
+        db.execute_sql(f"UPDATE {table} SET {sets} FROM {scratch} AS s WHERE {table}.id = s.id")
+    finally:
+        db.execute_sql(f"DROP TABLE {scratch}")
 
 
 def _backup_media(today: dt.date, user: str) -> int:

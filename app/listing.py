@@ -206,9 +206,13 @@ def _people_where(filters: dict) -> list:
         conds.append(Person.site == int(filters["site_id"]))
     if filters.get("active") is not None:
         conds.append(Person.active == bool(filters["active"]))
-    if filters.get("holding"):
+    if filters.get("holding") and filters["holding"] != "withdrawn":
         conds.append(Person.id.in_(Asset.select(Asset.assigned_person)
                                    .where(Asset.assigned_person.is_null(False))))
+    if filters.get("withdrawn_holding") or filters.get("holding") == "withdrawn":
+        # The to-recover list's students: withdrawn, still holding a device.
+        from app.services.people import withdrawn_holding
+        conds.append(Person.id.in_(withdrawn_holding()))
     return conds
 
 

@@ -18,13 +18,20 @@ def register(sub) -> None:
                     "problem nothing is written (unless --skip-bad), and every problem is "
                     "printed as 'row N, column C: reason'.")
     p.add_argument("file", help="a .csv or .xlsx file")
-    p.add_argument("--kind", choices=("assets", "people", "locations", "models", "licenses", "supplies"),
-                   help="what the rows are (default: guessed from the headers)")
+    p.add_argument("--kind", choices=("assets", "people", "locations", "models", "licenses", "supplies",
+                                      "students", "chromebooks"),
+                   help="what the rows are (default: guessed from the headers); students: a SIS "
+                        "roster (Aeries, PowerSchool, Synergy), updated by student ID; "
+                        "chromebooks: Google Admin's Chrome device export, matched by serial")
     p.add_argument("--sheet", help="XLSX: the sheet to read (default: the first)")
     p.add_argument("--mapping", metavar="MAP.json",
                    help='JSON object of column header → field, e.g. {"Tag #": "tag", "Room": "room"}; '
                         'columns it does not name keep their suggested field; null leaves one out')
-    p.add_argument("--dry-run", action="store_true", help="check and report; write nothing")
+    p.add_argument("--dry-run", "--preview", dest="dry_run", action="store_true",
+                   help="check and report (with --full: who would be withdrawn); write nothing")
+    p.add_argument("--full", action="store_true",
+                   help="students: this is the whole roster of its schools; students of those "
+                        "schools missing from it are marked withdrawn (preview first)")
     p.add_argument("--update", action="store_true",
                    help="update assets whose tag already exists (otherwise a conflict)")
     p.add_argument("--skip-bad", action="store_true", help="import the good rows, skip rows with problems")
@@ -77,7 +84,7 @@ def run(args) -> int:
     opts = dict(kind=args.kind, sheet=args.sheet, mapping=mapping, update=args.update,
                 skip_bad=args.skip_bad, custom=not args.no_custom,
                 allow_duplicate_serials=args.allow_duplicate_serials,
-                location_separator=args.location_separator)
+                location_separator=args.location_separator, full=args.full)
     if args.dry_run:
         p = importing.preview(args.file, **opts)
         _report(p)
@@ -93,7 +100,9 @@ def run(args) -> int:
         _report(exc.preview)
         raise CommandError(str(exc)) from None
     _report(done)
-    print(f"imported: {done.created:,} created, {done.updated:,} updated, {plural(done.skipped, 'row')} skipped")
+    print(f"imported: {done.created:,} created, {done.updated:,} updated, {plural(done.skipped, 'row')} skipped"
+          + (f", {plural(len(done.withdraw), 'student')} withdrawn" if done.full else "")
+          + (f", {plural(len(done.unknown), 'unknown serial')} listed" if done.unknown else ""))
     return 0
 
 
@@ -105,3 +114,11 @@ def _report(p) -> None:
         print(f"  {problem}")
     for note in p.warnings:
         print(f"  note: {note}")
+    if p.full:
+        for idn, name, site, grade, held in p.withdraw:
+            devices = f", holds {plural(held, 'device')}" if held else ""
+            print(f"  withdraw: {idn} {name} ({site or 'no school'}"
+                  f"{', grade ' + grade if grade else ''}{devices})")
+    for row, serial, model, user in p.unknown:
+        print(f"  unknown serial: row {row}: {serial}"
+              + "".join(f" · {x}" for x in (model, user) if x))

@@ -13,6 +13,8 @@ examples:
   quartermaster report repairs --from 2025-07-01 --to 2026-06-30 -o repairs.csv
   quartermaster report activity --from 2026-11-01 --to 2026-11-30 --format csv -o nov.txt
   quartermaster report depreciation --fiscal-year 2026 -o depreciation.pdf
+  quartermaster report refresh-plan --years 5 -o refresh.pdf
+  quartermaster report to-recover --site LHS -o to-recover.csv
 
 The format comes from --format, else from the file's suffix. Each report
 takes only the options `report --list` shows for it.
@@ -28,6 +30,7 @@ OPTIONS = {
     "days": ("--days", "days"),
     "person": ("--person", "person"),
     "room": ("--room", "room"),
+    "years": ("--years", "years"),
 }
 DATE_PARAMS = ("as_of", "date_from", "date_to")
 
@@ -48,6 +51,7 @@ def register(sub) -> None:
     p.add_argument("--days", type=int, metavar="N", help="within N days")
     p.add_argument("--person", metavar="ID", help="person's ID number")
     p.add_argument("--room", metavar="R", help='room: "SITE/ROOM" or its label code')
+    p.add_argument("--years", type=int, metavar="N", help="fiscal years ahead (refresh-plan)")
     p.add_argument("--format", choices=("pdf", "xlsx", "csv"),
                    help="output format (default: from the file's suffix)")
     p.add_argument("-o", "--output", metavar="FILE", help="file to write")

@@ -77,6 +77,13 @@ class Preview:
     location_separator: str | None = None
     split_at: str | None = None
     location_values: list[str] = field(default_factory=list)
+    # A student roster given as the whole roster (``full``): the students of
+    # its schools missing from it, to be marked withdrawn, as (ID number,
+    # name, school, grade, devices held). A Chromebook export: the rows whose
+    # serial no asset has, as (row, serial, model, annotated user).
+    full: bool = False
+    withdraw: list[tuple[str, str, str, str, int]] = field(default_factory=list)
+    unknown: list[tuple[int, str, str, str]] = field(default_factory=list)
 
     @property
     def refused(self) -> bool:
@@ -104,6 +111,13 @@ class Preview:
             lines.append("holders: " + ", ".join(parts))
         if self.custom_columns:
             lines.append("custom fields from: " + ", ".join(self.custom_columns))
+        if self.full:
+            held = sum(1 for w in self.withdraw if w[4])
+            lines.append(f"whole roster: {plural(len(self.withdraw), 'student')} missing from it "
+                         f"to mark withdrawn" + (f" ({held:,} still holding devices)" if held else ""))
+        if self.unknown:
+            lines.append(f"unknown serials: {len(self.unknown):,} (no asset has them; "
+                         "nothing is created for them)")
         if self.problems:
             lines.append(f"{plural(len(self.problems), 'problem')} in {plural(len(self.bad_rows), 'row')}")
         if self.warnings:
@@ -160,21 +174,22 @@ def preview(path, kind: str | None = None, sheet: str | None = None,
             mapping: dict[int, str] | None = None, update: bool = False,
             skip_bad: bool = False, custom: bool = True,
             progress: Callable | None = None, allow_duplicate_serials: bool = False,
-            location_separator: str | None = None) -> Preview:
+            location_separator: str | None = None, full: bool = False) -> Preview:
     """What an import would do (nothing is written). ``location_separator``:
     where a combined Location column splits into site and room (None: decided
     from the file; "none": the whole text is the site)."""
     table, kind, mapping = open_file(path, kind, sheet, mapping)
     return _run(table, kind, mapping, update, skip_bad, custom, progress, write=False,
                 allow_duplicate_serials=allow_duplicate_serials,
-                location_separator=location_separator)
+                location_separator=location_separator, full=full)
 
 
 def commit(path, kind: str | None = None, sheet: str | None = None,
            mapping: dict[int, str] | None = None, update: bool = False,
            skip_bad: bool = False, custom: bool = True, by: str | None = None,
            progress: Callable | None = None, cancelled: Callable[[], bool] | None = None,
-           allow_duplicate_serials: bool = False, location_separator: str | None = None) -> Preview:
+           allow_duplicate_serials: bool = False, location_separator: str | None = None,
+           full: bool = False) -> Preview:
     """Check and write the file in one pass inside one transaction. A row with
     a problem stops the writing (unless ``skip_bad``), the rest is still
     checked so every problem is named, and then ImportRefused rolls the whole
@@ -191,7 +206,7 @@ def commit(path, kind: str | None = None, sheet: str | None = None,
         with transaction():
             done = _run(table, kind, mapping, update, skip_bad, custom, progress, write=True,
                         by=by, cancelled=cancelled, allow_duplicate_serials=allow_duplicate_serials,
-                        location_separator=location_separator)
+                        location_separator=location_separator, full=full)
             maps.remember(kind, table.headers, mapping)
             history.record("import", 0, "import",
                            new=f"{done.created} created, {done.updated} updated",
@@ -208,11 +223,13 @@ def commit(path, kind: str | None = None, sheet: str | None = None,
 
 def _run(table, kind, mapping, update, skip_bad, custom, progress, write: bool,
          by=None, cancelled=None, allow_duplicate_serials: bool = False,
-         location_separator: str | None = None) -> Preview:
+         location_separator: str | None = None, full: bool = False) -> Preview:
     from app.importing import kinds
+    if full and kind != "students":
+        raise ValidationError("Only a student roster can be the whole roster (--full).")
     p = Preview(kind, table.path, table.sheet, table.headers, mapping,
                 allow_duplicate_serials=allow_duplicate_serials,
-                location_separator=location_separator)
+                location_separator=location_separator, full=full)
     if kind == "assets":
         p.location_values = _location_values(table, mapping)
     chosen = [i for i, f in mapping.items() if _is_custom(f)]
@@ -324,7 +341,8 @@ def _is_totals_row(cells) -> bool:
 
 
 _ONE = {"assets": "an asset", "people": "a person", "locations": "a location", "models": "a model",
-        "licenses": "a license", "supplies": "a supply"}
+        "licenses": "a license", "supplies": "a supply", "students": "a student",
+        "chromebooks": "a Chromebook"}
 
 
 def _headers_sample(headers) -> str:

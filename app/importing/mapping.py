@@ -136,6 +136,67 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         "manufacturer": ("manufacturer",),
         "notes": ("notes",),
     },
+    # A student roster from the SIS: Aeries ("Student ID", "Perm ID", "Grade",
+    # "School", "Teacher", "Parent/Guardian", "Mail Addr", "Home Language"),
+    # PowerSchool ("Student_Number", "Last_Name", "Grade_Level", "SchoolID",
+    # "Home_Room", "Guardian", "GuardianEmail", "Home_Phone",
+    # "Mailing_Street", "Enroll_Status", "Family_Ident") and Synergy ("Perm
+    # ID", "School Name", "Homeroom Teacher", "Parent Name", "Mail Address").
+    "students": {
+        "id_number": ("studentid", "permid", "permanentid", "stuid", "districtstudentid",
+                      "districtid", "idnumber", "studentidnumber", "permanentidnumber"),
+        # PowerSchool's district number; Aeries's school-based number (used
+        # only when no column gives the district ID).
+        "student_number": ("studentnumber", "studentno", "studentnum", "localid"),
+        "last_name": ("lastname", "last", "surname", "studentlastname", "lastnamelegal"),
+        "first_name": ("firstname", "first", "givenname", "studentfirstname", "firstnamelegal"),
+        "full_name": ("lastfirst", "studentname", "name", "fullname", "student"),
+        "grade": ("grade", "gradelevel", "gr", "grd", "currentgrade"),
+        "site": ("school", "schoolid", "schoolname", "schoolcode", "schoolnumber", "schoolno",
+                 "site", "campus", "building", "sc", "schoolnum", "homeschool"),
+        "homeroom": ("homeroom", "homeroomteacher", "teacher", "tchr", "teachername", "hr",
+                     "homeroomnumber", "advisory", "homeroomtchr", "classroom"),
+        "guardian_name": ("parentguardian", "parentguardianname", "guardian", "guardianname",
+                          "parentname", "parent", "pg", "contactname", "primarycontact",
+                          "mothername", "fathername", "parentsname"),
+        "guardian_email": ("guardianemail", "parentemail", "parentemailaddress", "pem",
+                           "contactemail", "parentguardianemail", "familyemail",
+                           "guardianemailaddress", "motheremail", "fatheremail"),
+        "guardian_phone": ("homephone", "phone", "telephone", "guardianphone", "parentphone",
+                           "contactphone", "primaryphone", "tl", "homephonenumber",
+                           "guardianphonenumber", "parentphonenumber"),
+        "email": ("studentemail", "studentemailaddress", "email", "emailaddress",
+                  "studentpersonalemailaddress"),
+        "street": ("mailaddr", "mailingaddress", "mailingstreet", "mailaddress", "mailstreet",
+                   "address", "street", "homeaddress", "residenceaddress", "ma", "mailingaddr"),
+        "city": ("mailcity", "mailingcity", "city", "mc"),
+        "state": ("mailstate", "mailingstate", "state", "ms", "mailst"),
+        "zip": ("mailzip", "mailingzip", "zip", "zipcode", "postalcode", "mailzipcode",
+                "mailingzipcode", "mz"),
+        "correspondence_language": ("correspondencelanguage", "correspondencelanguagecode",
+                                    "cl", "parentlanguage", "languageforcorrespondence"),
+        "language": ("homelanguage", "homelanguagecode", "language", "primarylanguage",
+                     "hl", "langcode", "languagecode", "preferredlanguage"),
+        "enrolment": ("status", "enrollstatus", "enrollmentstatus", "enrolmentstatus",
+                      "inactivestatus", "inactivestatuscode", "studentstatus", "tg", "active"),
+        "withdrawn_on": ("leavedate", "exitdate", "withdrawaldate", "withdrawdate", "leftdate",
+                         "ld", "enddate"),
+        "household": ("familyid", "familyident", "familynumber", "familyno", "household",
+                      "householdid", "famid", "family", "familycode"),
+    },
+    # Google Admin console › Devices › Chrome › Download (CSV).
+    "chromebooks": {
+        "serial": ("serialnumber", "serial", "sn", "serialno"),
+        "aue_date": ("autoupdateexpiration", "aue", "autoupdateexpirationdate", "aueexpiration",
+                     "autoupdateexpiry", "aueexpirationdate", "autoupdateexpirationmonth",
+                     "aiesupportenddate", "supportenddate", "autoupdateexpirationaue"),
+        "annotated_user": ("annotateduser", "user", "assigneduser"),
+        "annotated_asset_id": ("annotatedassetid", "assetid"),
+        "org_unit": ("orgunitpath", "orgunit", "ou", "organizationalunit", "orgunitpathname"),
+        "last_sync": ("lastsync", "lastpolicysync", "lastsynctime", "lastsyncdate"),
+        "model": ("model", "modelname"),
+        "status": ("status", "devicestatus"),
+    },
 }
 
 LABELS = {  # how a field is named to people (mapping step, problems)
@@ -147,6 +208,8 @@ LABELS = {  # how a field is named to people (mapping step, problems)
     "site_room": "Site / room (split at the /)", "cost": "Cost",
     "purchase_date": "Purchase date", "holder_name": "Assigned to (name)",
     "holder_kind": "Assigned to: staff, student or family",
+    "student_number": "Student number", "guardian_name": "Guardian", "aue_date":
+    "Auto Update Expiration", "enrolment": "Enrolment status",
 }
 
 # Column-name hints that tell the kind of a file (a header set that matches

@@ -30,6 +30,7 @@ PARAMS = {
     "days": "Within days",
     "person": "Person (ID number)",
     "room": "Room",
+    "years": "Years ahead",
 }
 
 
@@ -43,6 +44,7 @@ class ReportParams:
     days: int | None = None
     person: str | None = None
     room: str | None = None  # "SITE/ROOM" or a room label code
+    years: int | None = None  # fiscal years ahead (the refresh plan)
     extra: dict = field(default_factory=dict)
 
 

@@ -28,6 +28,9 @@ EDITABLE = (
     "disposal_date", "disposal_method", "disposal_proceeds", "last_audit_date",
     "notes", "custom", "federal_award_id", "federal_share", "condition",
 )
+# What Google Admin says of a Chromebook (the chromebooks import; read-mostly in the editor).
+CHROMEBOOK_FIELDS = ("aue_date", "org_unit", "last_sync", "annotated_user", "annotated_asset_id")
+EDITABLE = EDITABLE + CHROMEBOOK_FIELDS
 DATE_FIELDS = ("purchase_date", "in_service_date", "warranty_end", "disposal_date", "last_audit_date")
 MONEY_FIELDS = ("cost", "disposal_proceeds")
 FK_FIELDS = {"model_id": HardwareModel, "site_id": Site, "location_id": Location,
@@ -223,8 +226,10 @@ def _clean_one(key: str, value, asset_id: int | None):
         if tagsvc.is_voided(tag):
             raise ValidationError(f"Tag {tag} was voided and cannot be used again.", field="tag")
         return tag
-    if key in DATE_FIELDS:
+    if key in DATE_FIELDS or key == "aue_date":
         return validation.date(value, key)
+    if key == "last_sync":
+        return validation.moment(value, key)
     if key in MONEY_FIELDS:
         return validation.money(value, key)
     if key in FK_FIELDS:

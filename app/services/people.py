@@ -1,6 +1,7 @@
 """Staff, students and families: the people who hold devices."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import peewee as pw
@@ -10,12 +11,16 @@ from app.models.common import LANGUAGES, PERSON_KINDS, utcnow
 from app.services import history
 from app.services.base import locked, writes
 from app.services.errors import Conflict, NotFound, StaleEdit, ValidationError
-from app.services.fields import clean_text
+from app.services.fields import clean_text, parse_date
 from app.store import search
 from app.wording import plural
 
 FIELDS = ("kind", "first_name", "last_name", "id_number", "email", "phone", "site_id",
-          "language", "active", "grade", "notes")
+          "language", "active", "grade", "notes",
+          # students, from the SIS roster (schema step 11)
+          "homeroom", "guardian_name", "guardian_email", "guardian_phone", "household",
+          "address", "enrolment", "withdrawn_on")
+ENROLMENTS = {"enrolled": "Enrolled", "withdrawn": "Withdrawn"}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -37,7 +42,7 @@ def _clean(values: dict, person_id: int | None = None) -> dict:
                 value = bool(value)
             elif key == "site_id":
                 value = value or None
-            elif key == "email":
+            elif key in ("email", "guardian_email"):
                 value = clean_text(value, key)
                 if value and not _EMAIL.match(value):
                     raise ValidationError(f"“{value}” is not an email address.", field=key)
@@ -45,6 +50,14 @@ def _clean(values: dict, person_id: int | None = None) -> dict:
                 value = clean_text(value, key, 100) or ""
             elif key == "notes":
                 value = clean_text(value, key, 10_000)
+            elif key == "address":
+                value = clean_text(value, key, 1_000)
+            elif key == "enrolment":
+                value = (str(value).strip().lower() or None) if value is not None else None
+                if value is not None and value not in ENROLMENTS:
+                    raise ValidationError("Enrolment is enrolled or withdrawn.", field=key)
+            elif key == "withdrawn_on":
+                value = parse_date(value, key) if value not in (None, "") else None
             else:
                 value = clean_text(value, key, 100)
             if key == "id_number" and value:
@@ -65,7 +78,7 @@ def _clean(values: dict, person_id: int | None = None) -> dict:
 
 @writes
 def create(by: str | None = None, **values) -> Person:
-    values = _clean(values)
+    values = _enrolment_dates(_clean(values))
     if not (values.get("first_name") or values.get("last_name")):
         raise ValidationError("A person needs a name.", field="last_name")
     site = values.pop("site_id", None)
@@ -83,7 +96,7 @@ def update(person_id: int, changes: dict, expected_version: int | None = None,
     if expected_version is not None and person.version != expected_version:
         raise StaleEdit(f"{person.full_name} was changed by someone else meanwhile.",
                         current={f: getattr(person, f) for f in FIELDS}, mine=changes)
-    values = _clean(changes, person_id)
+    values = _enrolment_dates(_clean(changes, person_id), person)
     diff = {}
     for key, new in values.items():
         old = getattr(person, key)
@@ -150,3 +163,129 @@ def loan_history(person_id: int) -> list[dict]:
                             Loan.returned_at, Loan.condition_out, Loan.condition_in)
                 .join(Asset).where(Loan.person == person_id)
                 .order_by(Loan.out_at.desc()).dicts())
+
+
+def _enrolment_dates(values: dict, person: Person | None = None) -> dict:
+    """A student marked withdrawn is withdrawn from today unless a day is
+    given; one enrolled again has no withdrawal day."""
+    if "enrolment" not in values:
+        return values
+    if values["enrolment"] == "withdrawn":
+        if not values.get("withdrawn_on"):
+            before = person.withdrawn_on if person is not None and person.enrolment == "withdrawn" else None
+            values["withdrawn_on"] = before or dt.date.today()
+    else:
+        values["withdrawn_on"] = None
+    return values
+
+
+def _devices_held(person_ids) -> dict[int, int]:
+    """person id → how many devices they hold (assigned to them, or out on
+    an open loan to them), for the people given (a list or a subquery)."""
+    held: dict[int, set[int]] = {}
+    for pid, aid in (Asset.select(Asset.assigned_person, Asset.id)
+                     .where(Asset.assigned_person.in_(person_ids)).tuples()):
+        held.setdefault(pid, set()).add(aid)
+    for pid, aid in (Loan.select(Loan.person, Loan.asset)
+                     .where(Loan.person.in_(person_ids) & Loan.returned_at.is_null()).tuples()):
+        held.setdefault(pid, set()).add(aid)
+    return {pid: len(a) for pid, a in held.items()}
+
+
+def withdrawn_holding():
+    """A query of the ids of withdrawn students who still hold a device (the
+    to-recover list, the People page's "Withdrawn with devices" filter)."""
+    holders = (Asset.select(Asset.assigned_person).where(Asset.assigned_person.is_null(False))
+               | Loan.select(Loan.person).where(Loan.returned_at.is_null() & Loan.person.is_null(False)))
+    return (Person.select(Person.id)
+            .where((Person.enrolment == "withdrawn") & Person.id.in_(holders)))
+
+
+@writes
+def withdraw(person_ids, on: dt.date | None = None, by: str | None = None) -> int:
+    """Students leave the district: enrolment withdrawn from ``on`` (today).
+    One who still holds a device stays active (a check-in from them is a
+    device to recover); one who holds nothing is made inactive as well.
+    Returns how many were changed."""
+    on = on or dt.date.today()
+    ids = list(person_ids)
+    rows = list(locked(Person.select(Person.id, Person.enrolment, Person.active, Person.version)
+                       .where(Person.id.in_(ids) & ((Person.enrolment != "withdrawn")
+                                                    | Person.enrolment.is_null()))))
+    held = _devices_held([p.id for p in rows]) if rows else {}
+    for p in rows:
+        active = p.active and bool(held.get(p.id))
+        Person.update(enrolment="withdrawn", withdrawn_on=on, active=active,
+                      version=p.version + 1, updated_at=utcnow()).where(Person.id == p.id).execute()
+        history.record("person", p.id, "update", field="enrolment", old=p.enrolment,
+                       new="withdrawn", note=f"withdrawn on {on.isoformat()}", by=by)
+        if active != p.active:
+            history.record("person", p.id, "update", field="active", old=p.active, new=active,
+                           note="withdrawn, holding nothing", by=by)
+    return len(rows)
+
+
+@writes
+def settle_withdrawn(by: str | None = None) -> int:
+    """Withdrawn students still active whose devices are all back: made
+    inactive (a whole-roster import does this each time). Returns how many."""
+    q = (Person.select(Person.id, Person.version)
+         .where((Person.enrolment == "withdrawn") & (Person.active == True)  # noqa: E712
+                & Person.id.not_in(withdrawn_holding())))
+    done = 0
+    for p in locked(q):
+        Person.update(active=False, version=p.version + 1, updated_at=utcnow()) \
+            .where(Person.id == p.id).execute()
+        history.record("person", p.id, "update", field="active", old=True, new=False,
+                       note="withdrawn, every device back", by=by)
+        done += 1
+    return done
+
+
+def to_recover(site_id: int | None = None) -> list[dict]:
+    """Devices withdrawn students still hold, one row per device: the student
+    (ID number, name, grade, homeroom, school, withdrawn on, guardian and
+    phone) and the device (tag, name or model, serial, out since)."""
+    from app.models import HardwareModel, Site
+    students = (Person.select(Person.id, Person.id_number, Person.first_name, Person.last_name,
+                              Person.grade, Person.homeroom, Person.withdrawn_on,
+                              Person.guardian_name, Person.guardian_phone, Person.guardian_email,
+                              Person.household, Person.language, Site.name.alias("site"))
+                .join_from(Person, Site, pw.JOIN.LEFT_OUTER, on=(Person.site == Site.id))
+                .where(Person.id.in_(withdrawn_holding())))
+    if site_id:
+        students = students.where(Person.site == site_id)
+    people = {r["id"]: r for r in students.dicts()}
+    if not people:
+        return []
+    devices: dict[tuple[int, int], dict] = {}
+    base = (Asset.select(Asset.id, Asset.tag, Asset.name, Asset.serial, Asset.assigned_person,
+                         HardwareModel.name.alias("model"))
+            .join_from(Asset, HardwareModel, pw.JOIN.LEFT_OUTER, on=(Asset.model == HardwareModel.id)))
+    for a in base.where(Asset.assigned_person.in_(list(people))).dicts():
+        devices[(a["assigned_person"], a["id"])] = {**a, "out_at": None}
+    loans = (Loan.select(Loan.person, Loan.asset, Loan.out_at)
+             .where(Loan.person.in_(list(people)) & Loan.returned_at.is_null()).tuples())
+    missing = []
+    for pid, aid, out_at in loans:
+        if (pid, aid) in devices:
+            devices[(pid, aid)]["out_at"] = out_at
+        else:
+            missing.append((pid, aid, out_at))
+    if missing:
+        found = {a["id"]: a for a in base.where(Asset.id.in_([m[1] for m in missing])).dicts()}
+        for pid, aid, out_at in missing:
+            devices[(pid, aid)] = {**found[aid], "out_at": out_at}
+    out = []
+    for (pid, _aid), a in devices.items():
+        p = people[pid]
+        out.append({"person_id": pid, "id_number": p["id_number"],
+                    "name": f"{p['last_name']}, {p['first_name']}".strip(", "),
+                    "grade": p["grade"], "homeroom": p["homeroom"], "site": p["site"],
+                    "withdrawn_on": p["withdrawn_on"], "guardian": p["guardian_name"],
+                    "phone": p["guardian_phone"], "email": p["guardian_email"],
+                    "household": p["household"], "language": p["language"],
+                    "tag": a["tag"], "device": a["model"] or a["name"] or "",
+                    "serial": a["serial"], "out_at": a["out_at"]})
+    out.sort(key=lambda r: (r["site"] or "", r["name"].lower(), r["tag"]))
+    return out

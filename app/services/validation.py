@@ -88,6 +88,44 @@ def date(value, field: str) -> dt.date | None:
     return d
 
 
+def moment(value, field: str) -> dt.datetime | None:
+    """A time something happened, stored naive in UTC as every timestamp is:
+    a datetime (an aware one converted), ISO 8601 text with or without a
+    zone ("2026-11-30T14:22:05.000Z"), or a US date and time
+    ("11/30/2026 2:22 PM"); a plain date is its midnight."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        moment_ = value
+    elif isinstance(value, dt.date):
+        moment_ = dt.datetime.combine(value, dt.time())
+    else:
+        text_ = str(value).strip()
+        moment_ = None
+        iso = text_.replace("Z", "+00:00").replace("z", "+00:00")
+        try:
+            moment_ = dt.datetime.fromisoformat(iso)
+        except ValueError:
+            for fmt in ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M %p",
+                        "%m/%d/%Y %I:%M:%S %p", "%b %d, %Y, %I:%M:%S %p", "%b %d, %Y %I:%M %p",
+                        "%b %d, %Y, %I:%M %p", "%b %d, %Y %H:%M"):
+                try:
+                    moment_ = dt.datetime.strptime(text_.upper() if "%p" in fmt and "%b" not in fmt
+                                                   else text_, fmt)
+                    break
+                except ValueError:
+                    continue
+        if moment_ is None:
+            d = parse_date(text_, field)  # a date alone, or its readable refusal
+            moment_ = dt.datetime.combine(d, dt.time())
+    if moment_.tzinfo is not None:
+        moment_ = moment_.astimezone(dt.UTC).replace(tzinfo=None)
+    if not (FIRST_DAY <= moment_.date() <= LAST_DAY):
+        raise ValidationError(f"{_label(field)}: {moment_.date().isoformat()} is outside the years "
+                              f"{FIRST_DAY.year}–{LAST_DAY.year}.", field=field)
+    return moment_.replace(microsecond=0)
+
+
 _CENT = Decimal("0.01")
 
 

@@ -140,6 +140,42 @@ def make_inputs(folder: Path, db: str) -> None:
         w.writerow(["HK-0100", "HKS0000100", "Label printer", "Jefferson Elementary / Library"])
         w.writerow(["HK-0101", "HKS0000101", "Label printer", "Nowhere Elementary / Attic"])
     (folder / "columns.json").write_text(json.dumps({"What": "name", "Where": "location"}))
+    _roster_inputs(folder, db)
+
+
+def _roster_inputs(folder: Path, db: str) -> None:
+    """An Aeries export of the Adult Education Center's students (all but
+    one: the whole-roster example withdraws that one), and Google Admin's
+    export of two demo Chromebooks and a serial the register lacks."""
+    import sqlite3
+    con = sqlite3.connect(db)
+    try:
+        students = con.execute(
+            "SELECT p.id_number, p.last_name, p.first_name, p.grade FROM person p "
+            "JOIN site s ON s.id = p.site_id WHERE s.code = 'AEC' AND p.kind = 'student' "
+            "ORDER BY p.id").fetchall()
+        books = con.execute(
+            "SELECT a.serial, a.tag FROM asset a JOIN hardware_model m ON m.id = a.model_id "
+            "JOIN category c ON c.id = m.category_id WHERE c.kind = 'chromebook' "
+            "AND a.serial IS NOT NULL ORDER BY a.id LIMIT 2").fetchall()
+    finally:
+        con.close()
+    with open(folder / "aeries-roster.csv", "w", newline="", encoding="utf-8-sig") as f:
+        w = csv.writer(f)
+        w.writerow(["Student ID", "Last Name", "First Name", "Grade", "School", "Teacher",
+                    "Parent/Guardian", "Home Phone", "Mail Addr", "Mail City", "Mail ZIP",
+                    "Home Language"])
+        for idn, last, first, grade in students[1:]:
+            w.writerow([idn, last, first, grade, "AEC", "Mr. Okafor", "", "(951) 555-0100",
+                        "300 Mill St", "Riverside", "92501", "01" if last.endswith("z") else "00"])
+    with open(folder / "chrome-devices.csv", "w", newline="", encoding="utf-8-sig") as f:
+        w = csv.writer(f)
+        w.writerow(["Serial Number", "Status", "Last Sync", "Annotated User", "Annotated Asset ID",
+                    "Org Unit Path", "Model", "Auto Update Expiration"])
+        for serial, tag in books:
+            w.writerow([serial.lower(), "ACTIVE", "2026-11-30T14:22:05.000Z", "", tag,
+                        "/Students/JES", "Dell Chromebook 3110", "Jun 2029"])
+        w.writerow(["NOTOURS0001", "ACTIVE", "", "", "", "/Students", "Lenovo 100e", "Aug 2030"])
 
 
 @pytest.fixture(scope="module")

@@ -52,6 +52,11 @@ FIELDS = (
     ("warranty_end", "Warranty end", "date"),
     ("condition", "Condition", "text"),
     ("last_audit_date", "Last audit", "date"),
+    ("aue_date", "Auto Update Expiration", "date"),
+    ("org_unit", "Org unit", "text"),
+    ("annotated_user", "Annotated user", "text"),
+    ("annotated_asset_id", "Annotated asset ID", "text"),
+    ("last_sync", "Last sync", "readonly"),
     ("notes", "Notes", "notes"),
 )
 # History names a field by its key, or a reference by its key without "_id".
@@ -78,6 +83,9 @@ def _action(h: dict) -> str:
 NEW_BUTTONS = {"model_id": "Add a model (and its manufacturer and category)",
                "site_id": "Add a site", "location_id": "Add a room at the site chosen",
                "supplier_id": "Add a supplier"}
+# The Chromebook group: what Google Admin's device export says (import --kind
+# chromebooks fills it); shown for a Chromebook model or while it holds a value.
+CHROMEBOOK_FIELDS = ("aue_date", "org_unit", "annotated_user", "annotated_asset_id", "last_sync")
 
 
 class AssetEditor(QDialog):
@@ -184,6 +192,7 @@ class AssetEditor(QDialog):
         self.widgets["site_id"].currentIndexChanged.connect(self._room_button)
         self.widgets["model_id"].currentIndexChanged.connect(self._show_custom_fields)
         self._fill_choices()
+        self._add_chromebook_group()
         if asset_id:
             self.load(asset_id)
         else:
@@ -257,6 +266,8 @@ class AssetEditor(QDialog):
             return w
         w = QLineEdit()
         w.setObjectName(key)
+        if kind == "readonly":
+            w.setReadOnly(True)
         if kind == "date":
             w.setPlaceholderText("YYYY-MM-DD or 1/23/2025")
         elif kind == "money":
@@ -385,6 +396,7 @@ class AssetEditor(QDialog):
         self._custom_loaded = values.get("custom") or {}
         self._set_values(values)
         self._custom_loaded = {}
+        self._show_chromebook()
         self._fill_tabs(asset_id)
         d = asset_svc.details(asset_id)
         notes = []
@@ -417,6 +429,8 @@ class AssetEditor(QDialog):
         out = {}
         for key, _label, kind in FIELDS:
             w = self.widgets[key]
+            if kind == "readonly":
+                continue  # shown, never written back (the last sync is Google's)
             if kind == "combo":
                 out[key] = w.currentData()
             elif kind == "notes":
@@ -478,6 +492,37 @@ class AssetEditor(QDialog):
         from ui.dialogs.stock_moves import open_printer_supplies
         if self.asset_id and open_printer_supplies(self, self.asset_id):
             self._fill_tabs(self.asset_id)  # the issue dialog announced the change
+
+    # --- the Chromebook group ------------------------------------------------------------
+
+    def _add_chromebook_group(self) -> None:
+        first = self.form.getLayoutPosition(self._boxes["aue_date"])[0]
+        self.chromebook_title = QLabel("<b>Chromebook</b> — from Google Admin's device export")
+        self.chromebook_title.setObjectName("chromebook-title")
+        self.form.insertRow(first, self.chromebook_title)
+        tip = ("Set by `import --kind chromebooks` from Google Admin's export; the next "
+               "import writes Google's value again.")
+        for key in CHROMEBOOK_FIELDS:
+            self.widgets[key].setToolTip(tip)
+        self.widgets["model_id"].currentIndexChanged.connect(self._show_chromebook)
+        self._show_chromebook()
+
+    def chromebook_shown(self) -> bool:
+        return self.form.isRowVisible(self.chromebook_title)
+
+    def _show_chromebook(self) -> None:
+        """Shown for a Chromebook model, or while a field holds a value."""
+        from app.models import Category, HardwareModel
+        model = self.widgets["model_id"].currentData()
+        kind = (Category.select(Category.kind).join(HardwareModel, on=(HardwareModel.category == Category.id))
+                .where(HardwareModel.id == model).scalar()) if model else None
+        shown = kind == "chromebook" or any(self.widgets[k].text().strip() for k in CHROMEBOOK_FIELDS)
+        self.form.setRowVisible(self.chromebook_title, shown)
+        for key in CHROMEBOOK_FIELDS:
+            # Showing a row shows every widget in it: its error line stays as it was.
+            had_error = not self.errors[key].isHidden()
+            self.form.setRowVisible(self._boxes[key], shown)
+            self.errors[key].setVisible(shown and had_error)
 
     def save(self) -> None:
         for err in self.errors.values():

@@ -60,9 +60,14 @@ class ImportWizard(QDialog):
         self.split_at.setToolTip("How a single Location column such as “Roseland Elementary / "
                                  "Rm 101” becomes a site and a room")
         self.dup_serials = QCheckBox("Accept serials that appear twice (in the file or the register)")
+        self.full_box = QCheckBox("This is the whole roster: students of its schools missing from "
+                                  "it are marked withdrawn (listed by Preview first)")
+        self.full_box.setObjectName("import-full")
+        self.full_box.setEnabled(False)
         form.addRow("", self.update_box)
         form.addRow("", self.skip_box)
         form.addRow("", self.dup_serials)
+        form.addRow("", self.full_box)
         form.addRow("A Location column means", self.split_at)
 
         self.columns = QTableWidget(0, 3)
@@ -101,6 +106,11 @@ class ImportWizard(QDialog):
         self.tabs.addTab(self.problems, "Problems and notes")
         self.tabs.addTab(self.places, "Sites and rooms")
         self.tabs.addTab(self.holders, "Holders")
+        # A whole roster: the students it would withdraw; a Chromebook export:
+        # the serials no asset has.
+        self.listed = _table("import-listed", ("ID / row", "Who / serial", "School / model",
+                                               "Grade / user", "Devices"))
+        self.tabs.addTab(self.listed, "Withdrawn / unknown")
         below = QSplitter(Qt.Horizontal)
         below.addWidget(self.report)
         below.addWidget(self.tabs)
@@ -132,7 +142,8 @@ class ImportWizard(QDialog):
         self.path.textChanged.connect(lambda _t: self._forget())
         self.path.returnPressed.connect(self.load)
         self.kind.currentIndexChanged.connect(lambda _i: self.fill_columns(guess=True))
-        for box in (self.update_box, self.skip_box, self.dup_serials):
+        self.kind.currentIndexChanged.connect(lambda _i: self._kind_options())
+        for box in (self.update_box, self.skip_box, self.dup_serials, self.full_box):
             box.toggled.connect(lambda _on: self.import_button.setEnabled(False))
         self.split_at.currentIndexChanged.connect(lambda _i: self.import_button.setEnabled(False))
         if path:
@@ -150,7 +161,7 @@ class ImportWizard(QDialog):
         self.table = None
         self.done_preview = None
         self.columns.setRowCount(0)
-        for t in (self.problems, self.places, self.holders):
+        for t in (self.problems, self.places, self.holders, self.listed):
             t.setRowCount(0)
         self.report.clear()
         self.import_button.setEnabled(False)
@@ -181,7 +192,14 @@ class ImportWizard(QDialog):
         self.kind.blockSignals(True)
         self.kind.setCurrentIndex(self.kind.findData(kind))
         self.kind.blockSignals(False)
+        self._kind_options()
         self.fill_columns(guess=True)
+
+    def _kind_options(self) -> None:
+        students = self.kind.currentData() == "students"
+        self.full_box.setEnabled(students)
+        if not students:
+            self.full_box.setChecked(False)
 
     def fill_columns(self, guess: bool = False) -> None:
         if self.table is None:
@@ -222,7 +240,8 @@ class ImportWizard(QDialog):
                     mapping=self.mapping(), update=self.update_box.isChecked(),
                     skip_bad=self.skip_box.isChecked(), custom=False,
                     allow_duplicate_serials=self.dup_serials.isChecked(),
-                    location_separator=self.split_at.currentData())
+                    location_separator=self.split_at.currentData(),
+                    full=self.full_box.isChecked() and self.kind.currentData() == "students")
 
     def preview(self) -> None:
         if self.table is None:
@@ -272,6 +291,17 @@ class ImportWizard(QDialog):
         self.tabs.setTabText(1, f"Sites and rooms ({len(p.places):,})" if p.places else "Sites and rooms")
         self.tabs.setTabText(2, f"Holders ({sum(p.holder_matches.values()):,})"
                              if p.holder_matches else "Holders")
+        if p.full:
+            _fill(self.listed, [(idn, name, site, grade, str(held) if held else "")
+                                for idn, name, site, grade, held in p.withdraw])
+            self.tabs.setTabText(3, f"To withdraw ({len(p.withdraw):,})")
+        else:
+            _fill(self.listed, [(f"row {row}", serial, model, user, "")
+                                for row, serial, model, user in p.unknown])
+            self.tabs.setTabText(3, f"Unknown serials ({len(p.unknown):,})" if p.unknown
+                                 else "Withdrawn / unknown")
+        if p.withdraw or p.unknown:
+            self.tabs.setCurrentIndex(3)
         if len(listed) > self.SHOWN:
             self.report.appendPlainText(f"The table shows the first {self.SHOWN:,} of {len(listed):,}; "
                                         "`quartermaster import FILE --dry-run` lists them all.")
@@ -285,6 +315,16 @@ class ImportWizard(QDialog):
 
     def commit(self) -> None:
         path, opts = self.path.text().strip(), self.options()
+        p = self.done_preview
+        if opts.get("full") and p is not None and p.withdraw:
+            held = sum(1 for w in p.withdraw if w[4])
+            answer = QMessageBox.question(
+                self, "Whole roster",
+                f"Mark {plural(len(p.withdraw), 'student')} withdrawn (the list under “To "
+                f"withdraw”)?" + (f" {plural(held, 'student')} still hold devices: they go on "
+                                  "the to-recover list." if held else ""))
+            if answer != QMessageBox.Yes:
+                return
 
         def work(progress):
             return importing.commit(path, progress=progress.update,
@@ -293,8 +333,14 @@ class ImportWizard(QDialog):
         def done(result):
             announce(Changes.ALL)
             skipped = f"; skipped {plural(result.skipped, 'row')}" if result.skipped else ""
+            extra = ""
+            if result.full:
+                extra += f" Marked {plural(len(result.withdraw), 'student')} withdrawn."
+            if result.unknown:
+                extra += (f" {plural(len(result.unknown), 'serial')} in the file match no asset "
+                          "(nothing was created for them).")
             QMessageBox.information(self, "Import", f"Imported {result.created:,} new and updated "
-                                    f"{result.updated:,} {result.kind}{skipped}.")
+                                    f"{result.updated:,} {result.kind}{skipped}.{extra}")
             self.accept()
 
         def failed(exc):

@@ -2,6 +2,8 @@
 their loan history — for staff leaving and students graduating."""
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
@@ -55,10 +57,11 @@ class PersonPanel(QWidget):
         from app.models import Person
         p = Person.get_by_id(person_id)
         held = people_svc.holdings(person_id)
-        self.title.setText(f"<b>{p.full_name}</b> — {PERSON_KINDS.get(p.kind, p.kind)}"
-                           f"{' · ' + p.id_number if p.id_number else ''}"
-                           f"{' · ' + p.email if p.email else ''}"
-                           f"{'' if p.active else ' · inactive'}<br>{plural(len(held), 'item')} held")
+        self.title.setText(f"<b>{escape(p.full_name)}</b> — {PERSON_KINDS.get(p.kind, p.kind)}"
+                           f"{' · ' + escape(p.id_number) if p.id_number else ''}"
+                           f"{' · ' + escape(p.email) if p.email else ''}"
+                           f"{'' if p.active else ' · inactive'}{student_line(p)}"
+                           f"<br>{plural(len(held), 'item')} held")
         _fill(self.holding, [(h["tag"], h["name"] or "", status_label(h["status"]), h["serial"] or "")
                              for h in held])
         _fill(self.history, [(h["tag"], h["name"] or "", display(h["out_at"]), display(h["due"]),
@@ -67,6 +70,24 @@ class PersonPanel(QWidget):
         _fill(self.work_orders, [(f"#{w.id}", display(w.opened_at),
                                   status_label(w.status, "work_order"), w.summary)
                                  for w in workorders.for_person(person_id)])
+
+
+def student_line(p) -> str:
+    """A student's roster details under their name: grade, homeroom, the
+    guardian and how to reach them, and a withdrawal (in bold: their devices
+    are to recover)."""
+    if p.kind != "student":
+        return ""
+    bits = [f"grade {escape(p.grade)}" if p.grade else "",
+            f"homeroom {escape(p.homeroom)}" if p.homeroom else "",
+            "letters in Spanish" if p.language == "es" else ""]
+    guardian = " ".join(escape(x) for x in (p.guardian_name, p.guardian_phone, p.guardian_email) if x)
+    line = " · ".join(b for b in bits if b)
+    if guardian:
+        line += ("<br>" if line else "") + f"Guardian: {guardian}"
+    if p.enrolment == "withdrawn":
+        line += f"<br><b>Withdrawn {display(p.withdrawn_on)}</b>"
+    return "<br>" + line if line else ""
 
 
 class Page(ListPage):
@@ -83,7 +104,10 @@ class Page(ListPage):
         self.add_filter("site_id", "Any site",
                         [(name, sid) for sid, name in catalog.site_choices()])
         self.add_filter("active", "Active or not", [("Active", True), ("Inactive", False)])
-        self.add_filter("holding", "Holding or not", [("Holding equipment", True)])
+        # "Withdrawn with devices": students who left (a whole-roster import or
+        # the editor) and still hold a device — the to-recover list.
+        self.add_filter("holding", "Holding or not", [("Holding equipment", True),
+                                                      ("Withdrawn with devices", "withdrawn")])
         self.panel = PersonPanel()
         splitter = QSplitter(Qt.Horizontal)
         splitter.setObjectName("people-splitter")
@@ -94,6 +118,8 @@ class Page(ListPage):
         splitter.setStretchFactor(1, 2)
         self.layout().addWidget(splitter, 1)
         self.list.selectionChanged.connect(lambda: self.panel.show_person(self.list.current_id()))
+        self.add_action("New person…", self.new_person, None, needs="none")
+        self.add_action("Edit…", self.edit, None, needs="one")
         self.add_action("Check out to…", self.check_out, None, needs="one")
         self.add_action("Check in all they hold", self.check_in_all, None, needs="one")
         self.add_action("Loan agreement", self.agreement, None, needs="one")
@@ -104,6 +130,20 @@ class Page(ListPage):
     def open_record(self, person_id: int) -> None:
         self.list.select_id(person_id)
         self.panel.show_person(person_id)
+
+    def new_person(self) -> None:
+        from ui.dialogs.person_editor import edit_person
+        pid = edit_person(self, None)
+        if pid:
+            self.list.model.refresh_rows()
+            self.open_record(pid)
+
+    def edit(self) -> None:
+        from ui.dialogs.person_editor import edit_person
+        pid = self.list.current_id()
+        if edit_person(self, pid):
+            self.list.model.refresh_rows()
+            self.panel.show_person(pid)
 
     def check_out(self) -> None:
         pid = self.list.current_id()

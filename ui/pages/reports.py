@@ -346,7 +346,11 @@ class Page(QWidget):
         days.setRange(0, 3660)
         days.setSuffix(" days")
         self.fields["days"] = rows["days"] = days
-        for key in ("fiscal_year", "as_of", "date_from", "date_to", "days"):
+        years = QSpinBox()
+        years.setRange(1, 10)
+        years.setSuffix(" fiscal years")
+        self.fields["years"] = rows["years"] = years
+        for key in ("fiscal_year", "as_of", "date_from", "date_to", "days", "years"):
             self.fields[key].setMaximumWidth(150)
         person = QLineEdit()
         person.setPlaceholderText("ID number, e.g. E100 or S2000001")
@@ -437,7 +441,7 @@ class Page(QWidget):
         defaults = {"fiscal_year": fiscal.last_completed_fiscal_year(), "as_of": dt.date.today(),
                     "date_from": start, "date_to": end, "site": None,
                     "days": default_days(spec) if "days" in spec.params else None,
-                    "person": "", "room": ""}
+                    "person": "", "room": "", "years": 5}
         # Dates and the fiscal year are kept for the day they were chosen on: the
         # next day's "To" should not be yesterday, nor next July's year last year's.
         fresh = s.value(base + "saved_on") == dt.date.today().isoformat()
@@ -450,7 +454,7 @@ class Page(QWidget):
 
     def _set_field(self, key: str, value) -> None:
         w = self.fields[key]
-        if key in ("fiscal_year", "days"):
+        if key in ("fiscal_year", "days", "years"):
             try:
                 w.setValue(int(value))
             except (TypeError, ValueError):
@@ -475,7 +479,7 @@ class Page(QWidget):
         values = {}
         for key in spec.params:
             w = self.fields[key]
-            if key in ("fiscal_year", "days"):
+            if key in ("fiscal_year", "days", "years"):
                 values[key] = w.value()
             elif key in ("as_of", "date_from", "date_to"):
                 values[key] = _pydate(w.date())
@@ -711,7 +715,8 @@ class Page(QWidget):
 
 def _short_label(key: str) -> str:
     return {"fiscal_year": "Fiscal year", "as_of": "As of", "site": "Site", "date_from": "From",
-            "date_to": "To", "days": "Within", "person": "Person (ID)", "room": "Room"}[key]
+            "date_to": "To", "days": "Within", "person": "Person (ID)", "room": "Room",
+            "years": "Years ahead"}[key]
 
 
 def _reporter(progress):

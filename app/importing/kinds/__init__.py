@@ -9,16 +9,19 @@ smaller kinds through their services.
 from __future__ import annotations
 
 from app.importing.kinds.assets import AssetHandler
+from app.importing.kinds.chromebooks import ChromebookHandler
 from app.importing.kinds.common import Handler, ServiceHandler, status_of
 from app.importing.kinds.licenses import LicenseHandler
 from app.importing.kinds.locations import LocationHandler
 from app.importing.kinds.models import ModelHandler
 from app.importing.kinds.people import PeopleHandler
+from app.importing.kinds.students import StudentHandler
 from app.importing.kinds.supplies import SupplyHandler
 
 HANDLERS: dict[str, type[Handler]] = {
     "assets": AssetHandler, "people": PeopleHandler, "locations": LocationHandler,
-    "models": ModelHandler, "licenses": LicenseHandler, "supplies": SupplyHandler}
+    "models": ModelHandler, "licenses": LicenseHandler, "supplies": SupplyHandler,
+    "students": StudentHandler, "chromebooks": ChromebookHandler}
 
 __all__ = ["HANDLERS", "AssetHandler", "Handler", "LicenseHandler", "LocationHandler",
            "ModelHandler", "PeopleHandler", "ServiceHandler", "SupplyHandler", "status_of"]
