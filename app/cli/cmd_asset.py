@@ -28,6 +28,7 @@ examples:
   quartermaster asset set QM-000300 cost=7000 --effective 2025-07-01
   quartermaster asset set QM-000300 funding_type=grant funding_name="Title IV-A" \\
       federal_award_id=S424A250001 federal_share=75
+  quartermaster asset loaner QM-000901 QM-000902      (--off takes them out of the pool)
   quartermaster asset repair open QM-000412 --problem "cracked screen" --vendor "Dell"
   quartermaster asset repair close QM-000412 --cost 89 --resolution "screen replaced"
 
@@ -99,6 +100,11 @@ def register(sub) -> None:
     s.add_argument("values", nargs="+", metavar="FIELD=VALUE")
     effective(s)
     s.set_defaults(func=run_set)
+
+    ln = ss.add_parser("loaner", help="put assets in the loaner pool (or --off: take them out)")
+    ln.add_argument("tags", nargs="+", metavar="TAG")
+    ln.add_argument("--off", action="store_true", help="take them out of the loaner pool")
+    ln.set_defaults(func=run_loaner)
 
     rp = ss.add_parser("repair", help="open or close a repair")
     rs = rp.add_subparsers(dest="repair_command", metavar="open|close", required=True)
@@ -351,6 +357,16 @@ def _show(value, key: str) -> str:
         ref = FK_FIELDS[key].get_or_none(FK_FIELDS[key].id == value)
         return str(ref) if ref else str(value)
     return fmt(value)
+
+
+def run_loaner(args) -> int:
+    from app.services import loaners
+    items = _assets(args.tags)
+    changed = set(loaners.set_loaner([a.id for a in items], on=not args.off))
+    verb = "taken out of" if args.off else "put in"
+    return _report([f"{a.tag} {verb} the loaner pool" if a.tag in changed else
+                    f"{a.tag} is {'not ' if args.off else 'already '}in the loaner pool"
+                    for a in items])
 
 
 def run_repair_open(args) -> int:
