@@ -14,7 +14,7 @@ from decimal import Decimal
 import peewee as pw
 
 from PySide6.QtCore import QByteArray, QSettings
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QFrame, QHBoxLayout,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QFrame, QHBoxLayout,
                                QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QPushButton, QScrollArea,
                                QSizePolicy, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
@@ -51,6 +51,7 @@ FIELDS = (
     ("in_service_date", "In service", "date"),
     ("warranty_end", "Warranty end", "date"),
     ("condition", "Condition", "text"),
+    ("loaner", "Loaner", "check"),
     ("last_audit_date", "Last audit", "date"),
     ("notes", "Notes", "notes"),
 )
@@ -244,6 +245,10 @@ class AssetEditor(QDialog):
     # --- widgets --------------------------------------------------------------------
 
     def _make_widget(self, key: str, kind: str) -> QWidget:
+        if kind == "check":
+            w = QCheckBox("In the loaner pool (its labels print LOANER)")
+            w.setObjectName(key)
+            return w
         if kind == "combo":
             w = QComboBox()
             w.setObjectName(key)
@@ -394,6 +399,12 @@ class AssetEditor(QDialog):
             notes.append(f"due back {d['open_loan']['due']}")
         if d["open_repair"]:
             notes.append(f"in repair: {d['open_repair']['problem']}")
+        from app.services import loaners
+        for r in loaners.list_swaps(open_only=True, asset_id=asset_id)[:1]:
+            notes.append(f"loaner swap {r['id']}: loaner {r['loaner']} lent to {r['student']}"
+                         if r["device"] == asset.tag else
+                         f"lent to {r['student']} in loaner swap {r['id']} while {r['device']} "
+                         "is in repair")
         self.banner.setText(" · ".join(notes))
         self.banner.setVisible(bool(notes))
         self._clean = self.values()  # what Esc compares with
@@ -409,6 +420,8 @@ class AssetEditor(QDialog):
                 _select(w, v)
             elif kind == "notes":
                 w.setPlainText(v or "")
+            elif kind == "check":
+                w.setChecked(bool(v))
             else:
                 w.setText(display(v) if not isinstance(v, Decimal) else f"{v:.2f}")
         self._show_custom_fields()
@@ -421,6 +434,8 @@ class AssetEditor(QDialog):
                 out[key] = w.currentData()
             elif kind == "notes":
                 out[key] = w.toPlainText()
+            elif kind == "check":
+                out[key] = w.isChecked()
             else:
                 out[key] = w.text().strip()
         if out["tag"] == "" and not self.asset_id:

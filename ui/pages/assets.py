@@ -40,6 +40,7 @@ class Page(ListPage):
         self.room_combo = self.add_filter("location_id", "Any room", [])
         self.site_combo.currentIndexChanged.connect(self._fill_rooms)
         self.add_filter("funding_type", "Any funding", [(v, k) for k, v in FUNDING_TYPES.items()])
+        self.add_filter("loaner", "Loaners or not", [(v, k) for k, v in listing.LOANER_FILTERS.items()])
         self.not_audited = QCheckBox("Not audited this FY")
         self.not_audited.setObjectName("filter-not_audited")
         self.not_audited.toggled.connect(self._audit_toggled)
@@ -53,6 +54,14 @@ class Page(ListPage):
         self.add_action("Repair", self.open_repair, "Ctrl+R", needs="one")
         self.add_action("New work order…", self.new_work_order, None, needs="one", button=False,
                         tip="Open a work order for this asset")
+        self.add_action("Swap for loaner…", self.swap_for_loaner, None, needs="one", button=False,
+                        tip="Send this student's device to repair and lend a loaner meanwhile")
+        self.add_action("Return from repair / end swap", self.end_swap, None, needs="one",
+                        button=False, tip="End this device's (or loaner's) loaner swap")
+        self.add_action("Mark as loaner", self.mark_loaners, None, button=False,
+                        tip="Put the selected assets in the loaner pool")
+        self.add_action("Not a loaner", self.unmark_loaners, None, button=False,
+                        tip="Take the selected assets out of the loaner pool")
         self.add_action("Retire", self.retire, "Delete")
         self.add_action("Dispose", self.dispose, None)
         self.add_action("Print labels", self.print_labels, "Ctrl+P")
@@ -174,6 +183,29 @@ class Page(ListPage):
         asset_id = self.list.current_id()
         if asset_id:
             WorkOrderDialog(None, self, asset_id=asset_id).exec()
+
+    def swap_for_loaner(self) -> None:
+        from ui.dialogs.loaner_swap import swap_for
+        asset_id = self.list.current_id()
+        if asset_id and swap_for(self, asset_id):
+            self.list.model.refresh_rows()
+
+    def end_swap(self) -> None:
+        from ui.dialogs.loaner_swap import end_swap
+        asset_id = self.list.current_id()
+        if asset_id and end_swap(self, asset_id=asset_id):
+            self.list.model.refresh_rows()
+
+    def mark_loaners(self) -> None:
+        self._set_loaners(True)
+
+    def unmark_loaners(self) -> None:
+        self._set_loaners(False)
+
+    def _set_loaners(self, on: bool) -> None:
+        from ui.dialogs.loaner_swap import mark_loaners
+        if mark_loaners(self, self.selected_ids(), on=on):
+            self.list.model.refresh_rows()
 
     def retire(self) -> None:
         if asset_actions.retire_assets(self, self.selected_ids()):
