@@ -850,40 +850,47 @@ def _program_loaners(rng: random.Random, today: dt.date, user: str) -> tuple[int
     site_ids = [i for (i,) in Site.select(Site.id).where(Site.code.in_(secondary)).tuples()]
     chromebooks = (HardwareModel.select(HardwareModel.id).join(Category)
                    .where(Category.name == "Chromebooks"))
-    marked = []
+    marked, lend = [], {}
     for site_id in site_ids:
         spare = (Asset.select(Asset.id)
                  .where((Asset.site == site_id) & (Asset.status == "ready")
                         & Asset.model.in_(chromebooks) & Asset.assigned_person.is_null()
                         & Asset.assigned_location.is_null())
-                 .order_by(Asset.id).limit(rng.randint(5, 10)))
-        marked += [i for (i,) in spare.tuples()]
+                 .order_by(Asset.id.desc()).limit(rng.randint(5, 10)))
+        # The newest spares: the README's examples use the first ones
+        # (QM-000101…) and expect them free to lend.
+        ids = [i for (i,) in spare.tuples()]
+        marked += ids
+        lend[site_id] = ids
     if marked:
         Asset.update(loaner=True).where(Asset.id.in_(marked)).execute()
         for asset_id in marked:
             history.record("asset", asset_id, "update", field="loaner", old=False, new=True,
                            by=user, effective=today)
     vendor = Supplier.get_or_none(Supplier.name == "Vector Repair Depot")
-    held = (Loan.select(Loan.asset).join(Person, on=(Loan.person == Person.id))
+    held = (Loan.select(Loan.asset, Asset.site).join(Person, on=(Loan.person == Person.id))
             .switch(Loan).join(Asset, on=(Loan.asset == Asset.id))
             .where(Loan.returned_at.is_null() & (Person.kind == "student")
                    & Asset.site.in_(site_ids) & Asset.model.in_(chromebooks)
                    & (Asset.loaner == False)  # noqa: E712
                    & (Loan.out_at < dt.datetime.combine(today - dt.timedelta(days=30), dt.time())))
             .order_by(Loan.id).limit(60))
-    candidates = [i for (i,) in held.tuples()]
+    candidates = list(held.tuples())
     rng.shuffle(candidates)
     swaps, want = 0, rng.choice([2, 3])
-    for device_id in candidates:
+    for device_id, site_id in candidates:
         if swaps >= want:
             break
+        if len(lend.get(site_id, ())) < 2:
+            continue  # a school keeps at least one loaner free
         day = min(today, history.today()) - dt.timedelta(days=rng.randint(2, 12))
         try:
-            loaners.swap(device_id, problem=rng.choice(LOANER_PROBLEMS),
+            loaners.swap(device_id, loaner_id=lend[site_id][0], problem=rng.choice(LOANER_PROBLEMS),
                          vendor_id=vendor.id if vendor else None, by=user,
                          ticket=f"RMA-{rng.randint(100000, 999999)}", effective=day)
         except DomainError:
-            continue  # no free loaner left at that school, or the loan is younger: the next
+            continue  # the loan is younger than that day, or bought after: the next one
+        lend[site_id].pop(0)
         swaps += 1
     return len(marked), swaps
 

@@ -90,6 +90,15 @@ def _when(day) -> str:
     return f" (effective {day.isoformat()})" if day and day != history.today() else ""
 
 
+def _period_note(day) -> None:
+    """As `asset`: a back-dated change into a year already reported says so."""
+    if day is not None:
+        from app.services import periods
+        note = periods.closed_year_note(day)
+        if note:
+            print(f"note: {note}")
+
+
 def run_swap(args) -> int:
     import peewee as pw
 
@@ -110,6 +119,7 @@ def run_swap(args) -> int:
     who = person.full_name + (f" ({person.id_number})" if person.id_number else "")
     print(f"swap {sw.id}: loaner {sw.loaner.tag} lent to {who}; {sw.device.tag} in repair "
           f"{sw.repair_id}{' with ' + vendor.name if vendor else ''}{_when(day)}")
+    _period_note(day)
     return 0
 
 
@@ -123,6 +133,7 @@ def run_return(args) -> int:
             else f"{done.device.tag} was not lent back (it could not be repaired, or is "
                  "not available)")
     print(f"swap {done.id} ended: loaner {done.loaner.tag} checked in, {back}{_when(day)}")
+    _period_note(day)
     return 0
 
 

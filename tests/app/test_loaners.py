@@ -223,3 +223,40 @@ def test_asset_filter_loaners(setup):
     loaners.swap(d["device"].id, problem="screen")
     assert set(listing.query_ids("assets", {"loaner": "out"})) == {d["pool"][0].id}
     assert d["pool"][0].id not in listing.query_ids("assets", {"loaner": "free"})
+
+
+def test_two_desks_swapping_at_once_lend_two_different_loaners(setup):
+    """Another workstation's swap is still open (its transaction holds the
+    first free loaner): this one takes the next free loaner rather than
+    waiting for a row it then cannot use (PostgreSQL) or reads after it
+    (SQLite waits for the writer)."""
+    import subprocess
+    import sys
+    import textwrap
+    from pathlib import Path
+
+    from app.store.db import current_target
+    d = setup
+    second = asset(d)
+    other = people.create(first_name="Ana", last_name="Ruiz", id_number="S2000002", kind="student")
+    assets.check_out(second.id, person_id=other.id, effective="2026-08-20")
+    root = Path(__file__).resolve().parents[2]
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sys, time
+        from app.store.db import open_database, db
+        from app.services import loaners
+        open_database(sys.argv[1])
+        with db.atomic():
+            sw = loaners.swap({d["device"].id}, problem="screen")
+            print(sw.loaner_id, flush=True)
+            time.sleep(1.5)
+        """), current_target()], stdout=subprocess.PIPE, text=True, cwd=root)
+    try:
+        first_loaner = int(holder.stdout.readline())
+        mine = loaners.swap(second.id, problem="keyboard")
+    finally:
+        holder.wait(timeout=30)
+    assert holder.returncode == 0
+    assert first_loaner == d["pool"][0].id
+    assert mine.loaner_id == d["pool"][1].id
+    assert LoanerSwap.select().count() == 2

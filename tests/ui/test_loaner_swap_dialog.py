@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QDialogButtonBox
+from PySide6.QtWidgets import QApplication, QComboBox, QDialogButtonBox
 
 from app.models import Asset, Loan, LoanerSwap
 from app.services import assets, loaners
@@ -121,4 +121,15 @@ def test_assets_page_marks_loaners_and_filters_them(qtbot, program, recorded_box
     page.apply_filters({"loaner": "free"})
     ids = set(page.list.model.all_ids())
     assert ids == {a.id for a in d["pool"]} | {extra.id}
+    status = page.findChild(QComboBox, "filter-status")
+    assert status.currentText() == "Loaners free"
+    # Chosen in the status list: the pool, then its loaners out, then any status again.
+    loaners.swap(d["device"].id, problem="screen")
+    page.list.apply()
+    status.setCurrentIndex(status.findData("loaner:out"))
+    assert set(page.list.model.all_ids()) == {d["pool"][0].id}
+    status.setCurrentIndex(status.findData("loaner:all"))
+    assert set(page.list.model.all_ids()) == {a.id for a in d["pool"]} | {extra.id}
+    status.setCurrentIndex(0)
+    assert len(page.list.model.all_ids()) == Asset.select().count()
     w.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 
 from PySide6.QtCore import QItemSelectionModel, QTimer
-from PySide6.QtWidgets import QCheckBox
+from PySide6.QtWidgets import QCheckBox, QComboBox
 
 from app import listing
 from app.models.common import ASSET_STATUSES, FUNDING_TYPES
@@ -20,6 +20,8 @@ PAGE_KEY = "assets"
 PAGE_TITLE = "Assets"
 PAGE_ORDER = 20
 PAGE_ICON = "assets"
+# Status-list entries that filter the loaner pool instead (listing's "loaner" filter).
+LOANER_PREFIX = "loaner:"
 
 
 class Page(ListPage):
@@ -32,7 +34,9 @@ class Page(ListPage):
         from app.services import catalog
         self.add_filter("status", "Any status",
                         [("Active (not retired/disposed)", "active")]
-                        + [(label, key) for key, label in ASSET_STATUSES.items()])
+                        + [(label, key) for key, label in ASSET_STATUSES.items()]
+                        + [(label, f"{LOANER_PREFIX}{key}")
+                           for key, label in listing.LOANER_FILTERS.items()])
         self.add_filter("category_id", "Any category",
                         [(name, cid) for cid, name in catalog.category_choices()])
         self.site_combo = self.add_filter(
@@ -40,7 +44,6 @@ class Page(ListPage):
         self.room_combo = self.add_filter("location_id", "Any room", [])
         self.site_combo.currentIndexChanged.connect(self._fill_rooms)
         self.add_filter("funding_type", "Any funding", [(v, k) for k, v in FUNDING_TYPES.items()])
-        self.add_filter("loaner", "Loaners or not", [(v, k) for k, v in listing.LOANER_FILTERS.items()])
         self.not_audited = QCheckBox("Not audited this FY")
         self.not_audited.setObjectName("filter-not_audited")
         self.not_audited.toggled.connect(self._audit_toggled)
@@ -122,6 +125,18 @@ class Page(ListPage):
         self.room_combo.blockSignals(False)
         self.list.set_filter("location_id", None)
 
+    def _filter_changed(self, key: str, combo) -> None:
+        """The status list also offers the loaner pool (all, free, out): one
+        more list would not fit a 1024-pixel screen."""
+        value = combo.currentData()
+        if key == "status":
+            pool = value[len(LOANER_PREFIX):] if str(value).startswith(LOANER_PREFIX) else None
+            self.list.set_filter("loaner", pool)
+            if pool:
+                value = None
+        self.list.set_filter(key, value)
+        self.list.apply()
+
     def _audit_toggled(self, on: bool) -> None:
         self.list.set_filter("not_audited", on)
         self.list.apply()
@@ -144,6 +159,15 @@ class Page(ListPage):
             self.site_combo.setCurrentIndex(max(i, 0))
             self.site_combo.blockSignals(False)
             self._fill_rooms()
+        pool = filters.get("loaner")
+        if pool:  # shown in the status list (see _filter_changed)
+            pool = "all" if pool is True else pool
+            filters = {k: v for k, v in filters.items() if k not in ("loaner", "status")}
+            combo = self.findChild(QComboBox, "filter-status")
+            combo.blockSignals(True)
+            combo.setCurrentIndex(max(0, combo.findData(f"{LOANER_PREFIX}{pool}")))
+            combo.blockSignals(False)
+            self.list.set_filter("loaner", pool)
         super().apply_filters(filters)
 
     # --- actions ------------------------------------------------------------------------
