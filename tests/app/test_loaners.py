@@ -196,7 +196,7 @@ def test_back_dated_swap_and_return(setup):
     from app.services.history import local_day
     assert local_day(lent.out_at) == day
     assert local_day(Loan.get_by_id(d["loan"].id).returned_at) == day
-    entries = HistoryEntry.select().where((HistoryEntry.action == "loaner_swap"))
+    entries = HistoryEntry.select().where(HistoryEntry.action == "loaner_swap")
     assert {h.effective for h in entries} == {day}
     # It cannot end before it began.
     before = snapshot()
