@@ -260,3 +260,23 @@ def test_two_desks_swapping_at_once_lend_two_different_loaners(setup):
     assert first_loaner == d["pool"][0].id
     assert mine.loaner_id == d["pool"][1].id
     assert LoanerSwap.select().count() == 2
+
+
+def test_the_loaner_goes_out_with_its_kit_and_comes_back_with_it(setup):
+    """With kits (branch n-kits-fees): the loaner's kit parts go out on its
+    loan, the device's come back, and the reversal turns both around."""
+    kits = pytest.importorskip("app.services.kits")
+    d = setup
+    kits.set_parts(d["model"].id, [("Charger", 1, "25.00"), ("Case", 1, "18.00")])
+    device_loan = assets.check_out(asset(d).id, person_id=d["staff"].id)  # a kit on a loan
+    assert {p.state for p in kits.loan_parts(device_loan.id)} == {"out"}
+    assets.check_in(d["device"].id)
+    first = assets.check_out(d["device"].id, person_id=d["student"].id)
+    sw = loaners.swap(d["device"].id, problem="screen")
+    parts = lambda loan_id: sorted((p.name, p.state) for p in kits.loan_parts(loan_id))  # noqa: E731
+    assert parts(first.id) == [("Case", "returned"), ("Charger", "returned")]
+    assert parts(sw.loaner_loan_id) == [("Case", "out"), ("Charger", "out")]
+    loaners.reverse(sw.id)
+    assert parts(sw.loaner_loan_id) == [("Case", "returned"), ("Charger", "returned")]
+    again = _open_loan(d["device"].id)
+    assert parts(again.id) == [("Case", "out"), ("Charger", "out")]
