@@ -133,3 +133,34 @@ def test_assets_page_marks_loaners_and_filters_them(qtbot, program, recorded_box
     status.setCurrentIndex(0)
     assert len(page.list.model.all_ids()) == Asset.select().count()
     w.close()
+
+
+def test_the_asset_editor_offers_the_swap_and_its_end(qtbot, program, recorded_boxes):
+    from ui.dialogs.asset_editor import AssetEditor
+    from ui.dialogs.loaner_swap import SwapDialog
+    d = program
+    ed = AssetEditor(d["device"].id)
+    qtbot.addWidget(ed)
+    assert ed.swap_button.isVisibleTo(ed) and not ed.end_swap_button.isVisibleTo(ed)
+    assert not ed.widgets["loaner"].isChecked()
+
+    def steps(dlg):
+        assert isinstance(dlg, SwapDialog)
+        dlg.problem.setPlainText("hinge")
+        dlg.findChild(QDialogButtonBox).button(QDialogButtonBox.Ok).click()
+    ran = _in_modal(qtbot, steps)
+    ed.swap_button.click()
+    assert ran == ["ok"], recorded_boxes
+    sw = LoanerSwap.get()
+    assert "loaner swap" in ed.banner.text() and d["pool"][0].tag in ed.banner.text()
+    assert ed.end_swap_button.isVisibleTo(ed) and not ed.swap_button.isVisibleTo(ed)
+    ed.end_swap_button.click()  # confirmed (question → Yes)
+    assert LoanerSwap.get_by_id(sw.id).status == "reversed"
+    assert ed.swap_button.isVisibleTo(ed)
+    # The loaner's own editor: its check box is ticked, and saving it off takes it out of the pool.
+    ed2 = AssetEditor(d["pool"][0].id)
+    qtbot.addWidget(ed2)
+    assert ed2.widgets["loaner"].isChecked()
+    ed2.widgets["loaner"].setChecked(False)
+    ed2.save()
+    assert not Asset.get_by_id(d["pool"][0].id).loaner

@@ -176,6 +176,17 @@ class AssetEditor(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
+        # The 1:1 program's loaner swap, shown when it applies (see load()).
+        self.swap_button = buttons.addButton("Swap for loaner…", QDialogButtonBox.ActionRole)
+        self.swap_button.setObjectName("editor-swap")
+        self.swap_button.setToolTip("Send this student's device to repair and lend a loaner")
+        self.swap_button.clicked.connect(self._swap_for_loaner)
+        self.end_swap_button = buttons.addButton("Return from repair / end swap",
+                                                 QDialogButtonBox.ActionRole)
+        self.end_swap_button.setObjectName("editor-end-swap")
+        self.end_swap_button.clicked.connect(self._end_swap)
+        self.swap_button.hide()
+        self.end_swap_button.hide()
         lay = QVBoxLayout(self)
         lay.addWidget(self.banner)
         lay.addWidget(self.tabs, 1)
@@ -400,11 +411,15 @@ class AssetEditor(QDialog):
         if d["open_repair"]:
             notes.append(f"in repair: {d['open_repair']['problem']}")
         from app.services import loaners
-        for r in loaners.list_swaps(open_only=True, asset_id=asset_id)[:1]:
+        swaps = loaners.list_swaps(open_only=True, asset_id=asset_id)[:1]
+        for r in swaps:
             notes.append(f"loaner swap {r['id']}: loaner {r['loaner']} lent to {r['student']}"
                          if r["device"] == asset.tag else
                          f"lent to {r['student']} in loaner swap {r['id']} while {r['device']} "
                          "is in repair")
+        self.end_swap_button.setVisible(bool(swaps))
+        self.swap_button.setVisible(not swaps and bool(d["open_loan"])
+                                    and bool(d["holder"]) and d["holder"].get("type") == "person")
         self.banner.setText(" · ".join(notes))
         self.banner.setVisible(bool(notes))
         self._clean = self.values()  # what Esc compares with
@@ -488,6 +503,27 @@ class AssetEditor(QDialog):
         _fill(self.licenses_table, [(x.get("product", ""), x.get("version") or "",
                                      x.get("vendor") or "", display(x.get("assigned_at")))
                                     for x in lic])
+
+    def _swap_for_loaner(self) -> None:
+        self._loaner_step("swap")
+
+    def _end_swap(self) -> None:
+        self._loaner_step("end")
+
+    def _loaner_step(self, which: str) -> None:
+        """Swap or end the swap, then show the record as it now is (edits
+        not saved first would be lost, so they are asked for first)."""
+        from ui.dialogs.loaner_swap import end_swap, swap_for
+        if not self.asset_id:
+            return
+        if self.has_changes():
+            QMessageBox.information(self, "Loaner swap", "Save or undo your changes to "
+                                    f"{self.saved_tag} first.")
+            return
+        done = (swap_for(self, self.asset_id) if which == "swap"
+                else end_swap(self, asset_id=self.asset_id))
+        if done:
+            self.load(self.asset_id)
 
     def _issue_supplies(self) -> None:
         from ui.dialogs.stock_moves import open_printer_supplies
