@@ -209,10 +209,13 @@ def swap(device_id: int, loaner_id: int | None = None, problem: str | None = Non
     day = assets.effective_day(effective, device, "loaner swap")
     loaner = _choose_loaner(device, person, loaner_id)
 
+    # A repair already opened while the student kept the device is the swap's repair.
+    existing = repairs.open_repair_for(device.id)
     back = assets.check_in(device.id, by=by, effective=day,
+                           status="in_repair" if existing else "ready",
                            notes=f"Loaner swap: to repair, loaner {loaner.tag} lent meanwhile")
-    repair = repairs.open_repair(device.id, problem, vendor_id=vendor_id, ticket=ticket,
-                                 reported=day, by=by)
+    repair = existing or repairs.open_repair(device.id, problem, vendor_id=vendor_id,
+                                             ticket=ticket, reported=day, by=by)
     due = loan.due if loan.due and loan.due >= day else None
     lent = assets.check_out(loaner.id, person_id=person.id, due=due,
                             agreement_signed=bool(loan.agreement_signed), language=loan.language,

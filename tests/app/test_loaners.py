@@ -280,3 +280,15 @@ def test_the_loaner_goes_out_with_its_kit_and_comes_back_with_it(setup):
     assert parts(sw.loaner_loan_id) == [("Case", "returned"), ("Charger", "returned")]
     again = _open_loan(d["device"].id)
     assert parts(again.id) == [("Case", "out"), ("Charger", "out")]
+
+
+def test_a_repair_already_open_becomes_the_swaps_repair(setup):
+    d = setup
+    rep = repairs.open_repair(d["device"].id, "flickering screen")  # the student kept it meanwhile
+    sw = loaners.swap(d["device"].id, problem="flickering screen, worse")
+    assert sw.repair_id == rep.id and Repair.select().count() == 1
+    assert Asset.get_by_id(d["device"].id).status == "in_repair"
+    repairs.close_repair(rep.id)
+    assert LoanerSwap.get_by_id(sw.id).status == "reversed"
+    assert _open_loan(d["device"].id).person_id == d["student"].id
+    assert Asset.get_by_id(d["device"].id).status == "deployed"
