@@ -81,14 +81,17 @@ class SwapDialog(QDialog):
         buttons.button(QDialogButtonBox.Ok).setText("Swap")
         buttons.accepted.connect(self.commit)
         buttons.rejected.connect(self.reject)
+        intro = QLabel("The device is checked in and goes to repair; the loaner is checked "
+                       "out to the same student. Scan the loaner (or the device).")
+        intro.setWordWrap(True)
         lay = QVBoxLayout(self)
-        lay.addWidget(QLabel("The device is checked in and goes to repair; the loaner is checked "
-                             "out to the same student. Scan the loaner (or the device)."))
+        lay.addWidget(intro)
         lay.addLayout(form)
+        lay.addStretch(1)  # a taller window leaves the space below the form, not between rows
         lay.addWidget(buttons)
         self._show_holder()
         self.problem.setFocus()
-        self.resize(560, 420)
+        self.resize(560, 380)
 
     # --- what the form shows --------------------------------------------------------
 

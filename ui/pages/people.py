@@ -67,8 +67,9 @@ class PersonPanel(QWidget):
                            f"{' · ' + p.id_number if p.id_number else ''}"
                            f"{' · ' + p.email if p.email else ''}"
                            f"{'' if p.active else ' · inactive'}<br>{plural(len(held), 'item')} held")
-        _fill(self.holding, [(h["tag"], h["name"] or "", status_label(h["status"]), h["serial"] or "")
-                             for h in held])
+        _fill(self.holding, [(h["tag"], h["name"] or "",
+                              status_label(h["status"]) + (" · loaner" if h.get("loaner") else ""),
+                              h["serial"] or "") for h in held])
         _fill(self.history, [(h["tag"], h["name"] or "", display(h["out_at"]), display(h["due"]),
                               display(h["returned_at"])) for h in people_svc.loan_history(person_id)])
         from app.services import workorders
