@@ -402,8 +402,16 @@ def run_repair_close(args) -> int:
         rep = repairs.open_repair_for(asset.id)
         if rep is None:
             raise Conflict("it has no open repair")
+        from app.services import loaners
+        swap = loaners.open_swap_for_repair(rep.id)
         done = repairs.close_repair(rep.id, repaired=not args.unrepairable, returned=date,
                                     cost=args.cost, resolution=args.resolution)
         how = "not repairable" if args.unrepairable else "repaired"
-        return f"closed repair {done.id} for {asset.tag} ({how}) on {done.returned.isoformat()}"
+        ended = ""
+        if swap is not None and loaners.get(swap.id).status != "open":
+            ended = f"; loaner swap {swap.id} ended, loaner {swap.loaner.tag} checked in"
+        elif swap is not None:
+            ended = f"; loaner {swap.loaner.tag} stays out (end the swap: loaner return {swap.id})"
+        return (f"closed repair {done.id} for {asset.tag} ({how}) on "
+                f"{done.returned.isoformat()}{ended}")
     return _report(_batch(items, one), date)

@@ -117,6 +117,7 @@ def test_closing_the_repair_from_the_cli_ends_the_swap(cli, program):
     code, out, err = cli("asset", "repair", "close", d["device"].tag, "--cost", "40")
     assert code == 0, err
     sw = LoanerSwap.get()
+    assert out.strip().endswith(f"; loaner swap {sw.id} ended, loaner {d['pool'][1].tag} checked in")
     assert sw.status == "reversed"
     assert sw.closed_at is not None
     assert Asset.get_by_id(d["device"].id).status == "deployed"
