@@ -38,7 +38,8 @@ a room is its label code or SITE/ROOM, the site by name or code. Dates are
 asset was bought. `asset set` takes the editor's fields: name, serial, status,
 cost, purchase_date, in_service_date, warranty_end, order_number, funding_type,
 funding_name, erate_frn, erate_funding_year, federal_award_id, federal_share,
-condition, notes, model, site, room, supplier (a blank value clears a field).
+condition, loaner (yes/no), notes, model, site, room, supplier (a blank value
+clears a field).
 """
 
 # `asset set` names for reference fields → (service field, how it is found).
