@@ -829,6 +829,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
         counts.update(_program_roster(random.Random(seed * 104729 + 3), today))
         counts.update(_program_kits_fees(random.Random(seed * 104729 + 3), today, user, model_ids))
         counts["program_events"] = _program_events(random.Random(seed * 104729 + 5), today, user)
+        counts["loaners"], counts["loaner_swaps"] = _program_loaners(random.Random(seed * 31 + 7), today, user)
         history.record("demo", 0, "create", new=f"{assets} assets, seed {seed}", by=user)
         step("Done", 10)
     return counts
@@ -1221,6 +1222,69 @@ def _update_from(table: str, columns: tuple[str, ...], rows) -> None:
         db.execute_sql(f"UPDATE {table} SET {sets} FROM {scratch} AS s WHERE {table}.id = s.id")
     finally:
         db.execute_sql(f"DROP TABLE {scratch}")
+
+
+# What sends a student's Chromebook to the repair vendor.
+LOANER_PROBLEMS = ["Cracked screen", "Keyboard keys missing", "Will not charge", "Hinge broken",
+                   "Liquid spill", "Trackpad not responding"]
+
+
+def _program_loaners(rng: random.Random, today: dt.date, user: str) -> tuple[int, int]:
+    """The 1:1 program's loaner pool: 5–10 spare Chromebooks from the library
+    of each middle and high school flagged loaner, and two or three open swaps
+    (a student's Chromebook at the repair vendor, a loaner lent meanwhile),
+    made through the swap service so loans, repairs and history agree."""
+    from app.models import Category, HardwareModel, Loan, Person, Site, Supplier
+    from app.services import loaners
+    from app.services.errors import DomainError
+    secondary = [code for code, grades in GRADES.items()
+                 if set(grades) & {"6", "7", "8", "9", "10", "11", "12"}]
+    site_ids = [i for (i,) in Site.select(Site.id).where(Site.code.in_(secondary)).tuples()]
+    chromebooks = (HardwareModel.select(HardwareModel.id).join(Category)
+                   .where(Category.name == "Chromebooks"))
+    marked, lend = [], {}
+    for site_id in site_ids:
+        spare = (Asset.select(Asset.id)
+                 .where((Asset.site == site_id) & (Asset.status == "ready")
+                        & Asset.model.in_(chromebooks) & Asset.assigned_person.is_null()
+                        & Asset.assigned_location.is_null())
+                 .order_by(Asset.id.desc()).limit(rng.randint(5, 10)))
+        # The newest spares: the README's examples use the first ones
+        # (QM-000101…) and expect them free to lend.
+        ids = [i for (i,) in spare.tuples()]
+        marked += ids
+        lend[site_id] = ids
+    if marked:
+        Asset.update(loaner=True).where(Asset.id.in_(marked)).execute()
+        for asset_id in marked:
+            history.record("asset", asset_id, "update", field="loaner", old=False, new=True,
+                           by=user, effective=today)
+    vendor = Supplier.get_or_none(Supplier.name == "Vector Repair Depot")
+    held = (Loan.select(Loan.asset, Asset.site).join(Person, on=(Loan.person == Person.id))
+            .switch(Loan).join(Asset, on=(Loan.asset == Asset.id))
+            .where(Loan.returned_at.is_null() & (Person.kind == "student")
+                   & Asset.site.in_(site_ids) & Asset.model.in_(chromebooks)
+                   & (Asset.loaner == False)  # noqa: E712
+                   & (Loan.out_at < dt.datetime.combine(today - dt.timedelta(days=30), dt.time())))
+            .order_by(Loan.id).limit(60))
+    candidates = list(held.tuples())
+    rng.shuffle(candidates)
+    swaps, want = 0, rng.choice([2, 3])
+    for device_id, site_id in candidates:
+        if swaps >= want:
+            break
+        if len(lend.get(site_id, ())) < 2:
+            continue  # a school keeps at least one loaner free
+        day = min(today, history.today()) - dt.timedelta(days=rng.randint(2, 12))
+        try:
+            loaners.swap(device_id, loaner_id=lend[site_id][0], problem=rng.choice(LOANER_PROBLEMS),
+                         vendor_id=vendor.id if vendor else None, by=user,
+                         ticket=f"RMA-{rng.randint(100000, 999999)}", effective=day)
+        except DomainError:
+            continue  # the loan is younger than that day, or bought after: the next one
+        lend[site_id].pop(0)
+        swaps += 1
+    return len(marked), swaps
 
 
 def _backup_media(today: dt.date, user: str) -> int:

@@ -4,7 +4,7 @@ The domain side of label printing (reports/labels draws them). Each gatherer
 returns plain ``{"code": …, "lines": {…}}`` dicts in a stable order: ``code``
 is exactly what the barcode holds (the tag, the room's label code, the
 supply's barcode), and ``lines`` the texts a layout may show (org, title,
-name, tag, serial, place, funding). One query per call, read as tuples.
+name, tag, serial, place, funding, flag). One query per call, read as tuples.
 """
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ from app.services.fields import parse_date
 from app.store import search
 
 QUERY_KEYS = ("site", "room", "category", "since")
+# The flag line of a loaner's label, so a loaner is never kept as a student's own.
+LOANER_FLAG = "LOANER"
 
 
 def org_line() -> str:
@@ -53,13 +55,15 @@ def asset_rows(asset_ids: list[int]) -> list[dict]:
         chunk = ids[start:start + 900]
         q = (Asset.select(Asset.id, Asset.tag, Asset.name, Asset.serial, HardwareModel.name,
                           Manufacturer.name, Site.name, Room.name, Asset.funding_type,
-                          Asset.funding_name, Asset.erate_frn, Asset.erate_funding_year)
+                          Asset.funding_name, Asset.erate_frn, Asset.erate_funding_year,
+                          Asset.loaner)
              .join(HardwareModel, pw.JOIN.LEFT_OUTER, on=(Asset.model == HardwareModel.id))
              .join(Manufacturer, pw.JOIN.LEFT_OUTER, on=(HardwareModel.manufacturer == Manufacturer.id))
              .switch(Asset).join(Site, pw.JOIN.LEFT_OUTER, on=(Asset.site == Site.id))
              .switch(Asset).join(Room, pw.JOIN.LEFT_OUTER, on=(Asset.location == Room.id))
              .where(Asset.id.in_(chunk)).tuples())
-        for (aid, tag, name, serial, model, maker, site, room, fkind, fname, frn, year) in q:
+        for (aid, tag, name, serial, model, maker, site, room, fkind, fname, frn, year,
+             loaner) in q:
             model_text = model or ""
             if maker and model and not model.lower().startswith(maker.lower()):
                 model_text = f"{maker} {model}"
@@ -70,6 +74,7 @@ def asset_rows(asset_ids: list[int]) -> list[dict]:
                 "serial": f"S/N {serial}" if serial else "",
                 "place": " · ".join(p for p in (site, room) if p),
                 "funding": funding_line(fkind, fname, frn, year),
+                "flag": LOANER_FLAG if loaner else "",
             }}
     missing = [i for i in ids if i not in found]
     if missing:

@@ -12,7 +12,7 @@ exports pass around::
     {"search": "5CD-12", "status": "deployed", "category_id": 3, "site_id": 1,
      "location_id": 7, "funding_type": "erate", "not_audited": True,
      "person_id": 12, "warranty_days": 90, "loan_state": "overdue",
-     "repair_state": "open", "active": True, "kind": "student"}
+     "repair_state": "open", "active": True, "kind": "student", "loaner": "free"}
 """
 from __future__ import annotations
 
@@ -114,6 +114,24 @@ def check_search(filters: dict | None) -> str:
     return search_text(str((filters or {}).get("search") or ""))
 
 
+# The Assets page's loaner filter: the pool, its free loaners, those lent.
+LOANER_FILTERS = {"all": "Loaners", "free": "Loaners free", "out": "Loaners out"}
+
+
+def _loaner_conds(which) -> list:
+    """``which``: "all" (or True), "free" or "out" (see app.services.loaners)."""
+    conds = [Asset.loaner == True]  # noqa: E712 - SQL, not Python truth
+    lent = pw.fn.EXISTS(Loan.select(Loan.id).where((Loan.asset == Asset.id)
+                                                  & Loan.returned_at.is_null()))
+    if which == "free":
+        conds += [Asset.status == "ready", ~lent]
+    elif which == "out":
+        conds.append(lent)
+    elif which not in (True, "all"):
+        raise ValueError(f"unknown loaner filter {which!r}")
+    return conds
+
+
 def _asset_where(filters: dict, scan: bool = False) -> list:
     conds = []
     text = check_search(filters).strip()
@@ -143,6 +161,8 @@ def _asset_where(filters: dict, scan: bool = False) -> list:
         conds.append(Asset.assigned_person == int(filters["person_id"]))
     if filters.get("funding_type"):
         conds.append(Asset.funding_type == filters["funding_type"])
+    if filters.get("loaner"):
+        conds.extend(_loaner_conds(filters["loaner"]))
     if filters.get("not_audited"):
         start = fiscal_year_start()
         conds.append(Asset.status.not_in(["retired", "disposed"]))

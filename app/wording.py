@@ -28,6 +28,7 @@ ACTION_LABELS = {
     "import": "Imported", "note": "Note", "work_order": "Work order",
     "export_keys": "Product keys exported", "restore": "Restored from a backup",
     "reset": "Reset",
+    "loaner_swap": "Loaner swap", "loaner_return": "Loaner swap ended",
 }
 
 # Field names the editors show differently from the stored column.
@@ -35,7 +36,7 @@ _MORE_FIELD_LABELS = {"location": "Room", "location_id": "Room", "site_id": "Sit
                       "model_id": "Model", "supplier_id": "Supplier", "person": "Assigned to",
                       "person_id": "Assigned to", "category_id": "Category",
                       "funding_type": "Funding", "notes": "Notes", "custom": "Custom fields",
-                      "status": "Status", "condition": "Condition"}
+                      "status": "Status", "condition": "Condition", "loaner": "Loaner"}
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:

@@ -29,6 +29,7 @@ examples:
   quartermaster asset set QM-000300 cost=7000 --effective 2025-07-01
   quartermaster asset set QM-000300 funding_type=grant funding_name="Title IV-A" \\
       federal_award_id=S424A250001 federal_share=75
+  quartermaster asset loaner QM-000901 QM-000902      (--off takes them out of the pool)
   quartermaster asset repair open QM-000412 --problem "cracked screen" --vendor "Dell"
   quartermaster asset repair close QM-000412 --cost 89 --resolution "screen replaced"
 
@@ -38,7 +39,8 @@ a room is its label code or SITE/ROOM, the site by name or code. Dates are
 asset was bought. `asset set` takes the editor's fields: name, serial, status,
 cost, purchase_date, in_service_date, warranty_end, order_number, funding_type,
 funding_name, erate_frn, erate_funding_year, federal_award_id, federal_share,
-condition, notes, model, site, room, supplier (a blank value clears a field).
+condition, loaner (yes/no), notes, model, site, room, supplier (a blank value
+clears a field).
 """
 
 # `asset set` names for reference fields → (service field, how it is found).
@@ -105,6 +107,11 @@ def register(sub) -> None:
     s.add_argument("values", nargs="+", metavar="FIELD=VALUE")
     effective(s)
     s.set_defaults(func=run_set)
+
+    ln = ss.add_parser("loaner", help="put assets in the loaner pool (or --off: take them out)")
+    ln.add_argument("tags", nargs="+", metavar="TAG")
+    ln.add_argument("--off", action="store_true", help="take them out of the loaner pool")
+    ln.set_defaults(func=run_loaner)
 
     rp = ss.add_parser("repair", help="open or close a repair")
     rs = rp.add_subparsers(dest="repair_command", metavar="open|close", required=True)
@@ -370,6 +377,16 @@ def _show(value, key: str) -> str:
     return fmt(value)
 
 
+def run_loaner(args) -> int:
+    from app.services import loaners
+    items = _assets(args.tags)
+    changed = set(loaners.set_loaner([a.id for a in items], on=not args.off))
+    verb = "taken out of" if args.off else "put in"
+    return _report([f"{a.tag} {verb} the loaner pool" if a.tag in changed else
+                    f"{a.tag} is {'not ' if args.off else 'already '}in the loaner pool"
+                    for a in items])
+
+
 def run_repair_open(args) -> int:
     import peewee as pw
 
@@ -403,8 +420,16 @@ def run_repair_close(args) -> int:
         rep = repairs.open_repair_for(asset.id)
         if rep is None:
             raise Conflict("it has no open repair")
+        from app.services import loaners
+        swap = loaners.open_swap_for_repair(rep.id)
         done = repairs.close_repair(rep.id, repaired=not args.unrepairable, returned=date,
                                     cost=args.cost, resolution=args.resolution)
         how = "not repairable" if args.unrepairable else "repaired"
-        return f"closed repair {done.id} for {asset.tag} ({how}) on {done.returned.isoformat()}"
+        ended = ""
+        if swap is not None and loaners.get(swap.id).status != "open":
+            ended = f"; loaner swap {swap.id} ended, loaner {swap.loaner.tag} checked in"
+        elif swap is not None:
+            ended = f"; loaner {swap.loaner.tag} stays out (end the swap: loaner return {swap.id})"
+        return (f"closed repair {done.id} for {asset.tag} ({how}) on "
+                f"{done.returned.isoformat()}{ended}")
     return _report(_batch(items, one), date)

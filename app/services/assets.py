@@ -14,7 +14,7 @@ from app.models.program import AGREEMENT_STATES, DAMAGE_KINDS
 from app.services import history, kits, tags as tagsvc, validation
 from app.services.base import locked, transaction, writes
 from app.services.errors import Conflict, NotFound, StaleEdit, ValidationError
-from app.services.fields import check_frn, clean_text, parse_date, parse_int
+from app.services.fields import check_frn, clean_text, parse_bool, parse_date, parse_int
 from app.store import search
 from app.store.db import db, param
 
@@ -27,6 +27,7 @@ EDITABLE = (
     "erate_frn", "erate_funding_year", "in_service_date", "warranty_end",
     "disposal_date", "disposal_method", "disposal_proceeds", "last_audit_date",
     "notes", "custom", "federal_award_id", "federal_share", "condition",
+    "loaner",  # in the 1:1 program's loaner pool (app.services.loaners)
 )
 # What Google Admin says of a Chromebook (the chromebooks import; read-mostly in the editor).
 CHROMEBOOK_FIELDS = ("aue_date", "org_unit", "last_sync", "annotated_user", "annotated_asset_id")
@@ -265,6 +266,8 @@ def _clean_one(key: str, value, asset_id: int | None):
         return clean_text(value, key, 60)
     if key == "condition":
         return clean_text(value, key, 100)
+    if key == "loaner":
+        return bool(parse_bool(value, key))
     if key == "disposal_method":
         value = clean_text(value, key, 40)
         if value and value not in DISPOSAL_METHODS:

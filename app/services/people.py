@@ -154,7 +154,8 @@ def find(text: str) -> Person | None:
 
 def holdings(person_id: int) -> list[dict]:
     """What a person has now."""
-    return list(Asset.select(Asset.id, Asset.tag, Asset.name, Asset.status, Asset.serial)
+    return list(Asset.select(Asset.id, Asset.tag, Asset.name, Asset.status, Asset.serial,
+                             Asset.loaner)
                 .where(Asset.assigned_person == person_id).order_by(Asset.tag).dicts())
 
 

@@ -101,6 +101,10 @@ def close_repair(repair_id: int, repaired: bool = True, returned: dt.date | str 
             .where(Asset.id == asset.id).execute()
     history.record("asset", asset.id, "repair_close", field="status", old="in_repair",
                    new=back_to, by=by, note=repair.resolution, effective=repair.returned)
+    # A student's device back from repair ends the loaner swap that covered it
+    # (imported here: loaners builds on this module).
+    from app.services import loaners
+    loaners.repair_returned(repair, by=by)
     return repair
 
 

@@ -26,7 +26,7 @@ ASCENT, DESCENT = 0.72, 0.21  # Helvetica, as fractions of the size
 LEADING = 1.12
 # Lines give way in this order when the label is too small for all of them.
 DROP_ORDER = ("funding", "place", "serial", "org", "name", "title")
-ABOVE_CODE = ("org", "title", "name")
+ABOVE_CODE = ("flag", "org", "title", "name")
 MAX_MODULE_1D = 0.5 * MM
 MAX_MODULE_2D = 1.2 * MM
 MIN_MODULE = 0.165 * MM  # 6.5 mil (2 dots at 300 dpi): the floor for office laser and inkjet output
@@ -130,6 +130,11 @@ def layout_label(t: Template, lines: dict, code: str, symbology: str,
     want = [k for k in keys if k != "logo" and (lines.get(k) or "").strip()]
     if "tag" not in want:
         want.append("tag")  # the human-readable code is never left out
+    if t.flag and (lines.get("flag") or "").strip():
+        if "flag" not in want:
+            want.insert(0, "flag")  # LOANER on every label of a loaner, first unless placed
+    elif "flag" in want:
+        want.remove("flag")
     texts = {k: (str(lines.get(k) or code) if k == "tag" else " ".join(str(lines[k]).split()))
              for k in want}
     if texts.get("tag") and sym.kind == "code39":
@@ -149,7 +154,8 @@ def _sizes(t: Template, h_content: float) -> dict[str, tuple[str, float]]:
     """Font and preferred size per line, scaled to the label's height."""
     tag = max(6.5, min(20.0, h_content * 0.19))
     small = max(MIN_SIZE, min(12.0, tag * 0.66))
-    return {"tag": (BOLD, tag), "title": (BOLD, tag * 1.15), "name": (FONT, small * 1.08),
+    return {"tag": (BOLD, tag), "title": (BOLD, tag * 1.15), "flag": (BOLD, tag),
+            "name": (FONT, small * 1.08),
             "org": (FONT, small), "serial": (FONT, small), "place": (FONT, small),
             "funding": (FONT, small)}
 

@@ -23,7 +23,9 @@ MM = 72 / 25.4  # points per millimetre
 BUILTIN_DIR = (resources.path("labels") if hasattr(resources, "path")
                else Path(__file__).resolve().parents[2] / "resources" / "labels")
 KINDS = ("sheet", "roll", "thermal")
-LINE_KEYS = ("logo", "org", "title", "name", "tag", "serial", "place", "funding")
+# "flag" is a word the item itself asks for (LOANER): printed on every template
+# that does not turn it off, where the template's lines put it (default first).
+LINE_KEYS = ("logo", "flag", "org", "title", "name", "tag", "serial", "place", "funding")
 _UNITS = {"mm": 1.0, "in": 25.4, "pt": 25.4 / 72}
 
 
@@ -53,6 +55,7 @@ class Template:
     printable_w: float | None = None  # printers that cannot print to the edge
     printable_h: float | None = None
     lines: tuple[str, ...] = ("org", "name", "tag", "serial")
+    flag: bool = True  # print an item's flag line (LOANER); `flag = false` in the TOML: never
     aliases: tuple[str, ...] = ()
     builtin: bool = True
     path: str | None = field(default=None, compare=False)
@@ -112,6 +115,8 @@ class Template:
             out.append(f"printable = [{num(self.printable_w)}, {num(self.printable_h)}]")
         out += [f"corner_radius = {num(self.corner_radius)}", f"padding = {num(self.padding)}",
                 f"dpi = {self.dpi}", f"lines = {json.dumps(list(self.lines))}"]
+        if not self.flag:
+            out.append("flag = false")
         return "\n".join(out) + "\n"
 
 
@@ -144,6 +149,7 @@ def parse_template(text: str, builtin: bool, path: str | None = None) -> Templat
               padding=float(d.get("padding", 1.5 / unit)) * unit,
               dpi=int(d.get("dpi", 300)),
               lines=tuple(d.get("lines", Template.lines)),
+              flag=bool(d.get("flag", True)),
               aliases=tuple(d.get("aliases", ())), builtin=builtin, path=path)
     if kind == "sheet":
         page, grid = pair("page"), d.get("grid")

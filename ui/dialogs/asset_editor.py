@@ -14,7 +14,7 @@ from decimal import Decimal
 import peewee as pw
 
 from PySide6.QtCore import QByteArray, QSettings
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QFrame, QHBoxLayout,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QFrame, QHBoxLayout,
                                QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QPushButton, QScrollArea,
                                QSizePolicy, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
@@ -51,6 +51,7 @@ FIELDS = (
     ("in_service_date", "In service", "date"),
     ("warranty_end", "Warranty end", "date"),
     ("condition", "Condition", "text"),
+    ("loaner", "Loaner", "check"),
     ("last_audit_date", "Last audit", "date"),
     ("aue_date", "Auto Update Expiration", "date"),
     ("org_unit", "Org unit", "text"),
@@ -183,6 +184,17 @@ class AssetEditor(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
+        # The 1:1 program's loaner swap, shown when it applies (see load()).
+        self.swap_button = buttons.addButton("Swap for loaner…", QDialogButtonBox.ActionRole)
+        self.swap_button.setObjectName("editor-swap")
+        self.swap_button.setToolTip("Send this student's device to repair and lend a loaner")
+        self.swap_button.clicked.connect(self._swap_for_loaner)
+        self.end_swap_button = buttons.addButton("Return from repair / end swap",
+                                                 QDialogButtonBox.ActionRole)
+        self.end_swap_button.setObjectName("editor-end-swap")
+        self.end_swap_button.clicked.connect(self._end_swap)
+        self.swap_button.hide()
+        self.end_swap_button.hide()
         lay = QVBoxLayout(self)
         lay.addWidget(self.banner)
         lay.addWidget(self.tabs, 1)
@@ -253,6 +265,10 @@ class AssetEditor(QDialog):
     # --- widgets --------------------------------------------------------------------
 
     def _make_widget(self, key: str, kind: str) -> QWidget:
+        if kind == "check":
+            w = QCheckBox("In the loaner pool (its labels print LOANER)")
+            w.setObjectName(key)
+            return w
         if kind == "combo":
             w = QComboBox()
             w.setObjectName(key)
@@ -406,6 +422,16 @@ class AssetEditor(QDialog):
             notes.append(f"due back {d['open_loan']['due']}")
         if d["open_repair"]:
             notes.append(f"in repair: {d['open_repair']['problem']}")
+        from app.services import loaners
+        swaps = loaners.list_swaps(open_only=True, asset_id=asset_id)[:1]
+        for r in swaps:
+            notes.append(f"loaner swap {r['id']}: loaner {r['loaner']} lent to {r['student']}"
+                         if r["device"] == asset.tag else
+                         f"lent to {r['student']} in loaner swap {r['id']} while {r['device']} "
+                         "is in repair")
+        self.end_swap_button.setVisible(bool(swaps))
+        self.swap_button.setVisible(not swaps and bool(d["open_loan"])
+                                    and bool(d["holder"]) and d["holder"].get("type") == "person")
         self.banner.setText(" · ".join(notes))
         self.banner.setVisible(bool(notes))
         self._clean = self.values()  # what Esc compares with
@@ -421,6 +447,8 @@ class AssetEditor(QDialog):
                 _select(w, v)
             elif kind == "notes":
                 w.setPlainText(v or "")
+            elif kind == "check":
+                w.setChecked(bool(v))
             else:
                 w.setText(display(v) if not isinstance(v, Decimal) else f"{v:.2f}")
         self._show_custom_fields()
@@ -435,6 +463,8 @@ class AssetEditor(QDialog):
                 out[key] = w.currentData()
             elif kind == "notes":
                 out[key] = w.toPlainText()
+            elif kind == "check":
+                out[key] = w.isChecked()
             else:
                 out[key] = w.text().strip()
         if out["tag"] == "" and not self.asset_id:
@@ -487,6 +517,27 @@ class AssetEditor(QDialog):
         _fill(self.licenses_table, [(x.get("product", ""), x.get("version") or "",
                                      x.get("vendor") or "", display(x.get("assigned_at")))
                                     for x in lic])
+
+    def _swap_for_loaner(self) -> None:
+        self._loaner_step("swap")
+
+    def _end_swap(self) -> None:
+        self._loaner_step("end")
+
+    def _loaner_step(self, which: str) -> None:
+        """Swap or end the swap, then show the record as it now is (edits
+        not saved first would be lost, so they are asked for first)."""
+        from ui.dialogs.loaner_swap import end_swap, swap_for
+        if not self.asset_id:
+            return
+        if self.has_changes():
+            QMessageBox.information(self, "Loaner swap", "Save or undo your changes to "
+                                    f"{self.saved_tag} first.")
+            return
+        done = (swap_for(self, self.asset_id) if which == "swap"
+                else end_swap(self, asset_id=self.asset_id))
+        if done:
+            self.load(self.asset_id)
 
     def _issue_supplies(self) -> None:
         from ui.dialogs.stock_moves import open_printer_supplies

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 
 from PySide6.QtCore import QItemSelectionModel, QTimer
-from PySide6.QtWidgets import QCheckBox
+from PySide6.QtWidgets import QCheckBox, QComboBox
 
 from app import listing
 from app.models.common import ASSET_STATUSES, FUNDING_TYPES
@@ -20,6 +20,8 @@ PAGE_KEY = "assets"
 PAGE_TITLE = "Assets"
 PAGE_ORDER = 20
 PAGE_ICON = "assets"
+# Status-list entries that filter the loaner pool instead (listing's "loaner" filter).
+LOANER_PREFIX = "loaner:"
 
 
 class Page(ListPage):
@@ -32,7 +34,9 @@ class Page(ListPage):
         from app.services import catalog
         self.add_filter("status", "Any status",
                         [("Active (not retired/disposed)", "active")]
-                        + [(label, key) for key, label in ASSET_STATUSES.items()])
+                        + [(label, key) for key, label in ASSET_STATUSES.items()]
+                        + [(label, f"{LOANER_PREFIX}{key}")
+                           for key, label in listing.LOANER_FILTERS.items()])
         self.add_filter("category_id", "Any category",
                         [(name, cid) for cid, name in catalog.category_choices()])
         self.site_combo = self.add_filter(
@@ -53,6 +57,14 @@ class Page(ListPage):
         self.add_action("Repair", self.open_repair, "Ctrl+R", needs="one")
         self.add_action("New work order…", self.new_work_order, None, needs="one", button=False,
                         tip="Open a work order for this asset")
+        self.add_action("Swap for loaner…", self.swap_for_loaner, None, needs="one", button=False,
+                        tip="Send this student's device to repair and lend a loaner meanwhile")
+        self.add_action("Return from repair / end swap", self.end_swap, None, needs="one",
+                        button=False, tip="End this device's (or loaner's) loaner swap")
+        self.add_action("Mark as loaner", self.mark_loaners, None, button=False,
+                        tip="Put the selected assets in the loaner pool")
+        self.add_action("Not a loaner", self.unmark_loaners, None, button=False,
+                        tip="Take the selected assets out of the loaner pool")
         self.add_action("Retire", self.retire, "Delete")
         self.add_action("Dispose", self.dispose, None)
         self.add_action("Print labels", self.print_labels, "Ctrl+P")
@@ -113,6 +125,18 @@ class Page(ListPage):
         self.room_combo.blockSignals(False)
         self.list.set_filter("location_id", None)
 
+    def _filter_changed(self, key: str, combo) -> None:
+        """The status list also offers the loaner pool (all, free, out): one
+        more list would not fit a 1024-pixel screen."""
+        value = combo.currentData()
+        if key == "status":
+            pool = value[len(LOANER_PREFIX):] if str(value).startswith(LOANER_PREFIX) else None
+            self.list.set_filter("loaner", pool)
+            if pool:
+                value = None
+        self.list.set_filter(key, value)
+        self.list.apply()
+
     def _audit_toggled(self, on: bool) -> None:
         self.list.set_filter("not_audited", on)
         self.list.apply()
@@ -135,6 +159,15 @@ class Page(ListPage):
             self.site_combo.setCurrentIndex(max(i, 0))
             self.site_combo.blockSignals(False)
             self._fill_rooms()
+        pool = filters.get("loaner")
+        if pool:  # shown in the status list (see _filter_changed)
+            pool = "all" if pool is True else pool
+            filters = {k: v for k, v in filters.items() if k not in ("loaner", "status")}
+            combo = self.findChild(QComboBox, "filter-status")
+            combo.blockSignals(True)
+            combo.setCurrentIndex(max(0, combo.findData(f"{LOANER_PREFIX}{pool}")))
+            combo.blockSignals(False)
+            self.list.set_filter("loaner", pool)
         super().apply_filters(filters)
 
     # --- actions ------------------------------------------------------------------------
@@ -174,6 +207,29 @@ class Page(ListPage):
         asset_id = self.list.current_id()
         if asset_id:
             WorkOrderDialog(None, self, asset_id=asset_id).exec()
+
+    def swap_for_loaner(self) -> None:
+        from ui.dialogs.loaner_swap import swap_for
+        asset_id = self.list.current_id()
+        if asset_id and swap_for(self, asset_id):
+            self.list.model.refresh_rows()
+
+    def end_swap(self) -> None:
+        from ui.dialogs.loaner_swap import end_swap
+        asset_id = self.list.current_id()
+        if asset_id and end_swap(self, asset_id=asset_id):
+            self.list.model.refresh_rows()
+
+    def mark_loaners(self) -> None:
+        self._set_loaners(True)
+
+    def unmark_loaners(self) -> None:
+        self._set_loaners(False)
+
+    def _set_loaners(self, on: bool) -> None:
+        from ui.dialogs.loaner_swap import mark_loaners
+        if mark_loaners(self, self.selected_ids(), on=on):
+            self.list.model.refresh_rows()
 
     def retire(self) -> None:
         if asset_actions.retire_assets(self, self.selected_ids()):

@@ -37,6 +37,9 @@ class PersonPanel(QWidget):
         self.history = _table(("Tag", "Name", "Out", "Due", "Returned"))
         self.work_orders = _table(("No.", "Opened", "Status", "Summary"))
         self.work_orders.setObjectName("person-work-orders")
+        self.swaps = _table(("Swap", "Since", "Device in repair", "Loaner", "Problem"))
+        self.swaps.setObjectName("person-loaner-swaps")
+        self.swaps_title = QLabel("Loaner swaps open")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 0, 0, 0)
         lay.addWidget(self.title)
@@ -46,6 +49,8 @@ class PersonPanel(QWidget):
         lay.addWidget(self.history, 1)
         lay.addWidget(QLabel("Work orders they asked for"))
         lay.addWidget(self.work_orders, 1)
+        lay.addWidget(self.swaps_title)
+        lay.addWidget(self.swaps, 1)
 
     def show_person(self, person_id: int | None) -> None:
         if not person_id:
@@ -53,6 +58,9 @@ class PersonPanel(QWidget):
             self.holding.setRowCount(0)
             self.history.setRowCount(0)
             self.work_orders.setRowCount(0)
+            self.swaps.setRowCount(0)
+            self.swaps_title.hide()
+            self.swaps.hide()
             return
         from app.models import Person
         p = Person.get_by_id(person_id)
@@ -62,14 +70,22 @@ class PersonPanel(QWidget):
                            f"{' · ' + escape(p.email) if p.email else ''}"
                            f"{'' if p.active else ' · inactive'}{student_line(p)}"
                            f"<br>{plural(len(held), 'item')} held")
-        _fill(self.holding, [(h["tag"], h["name"] or "", status_label(h["status"]), h["serial"] or "")
-                             for h in held])
+        _fill(self.holding, [(h["tag"], h["name"] or "",
+                              status_label(h["status"]) + (" · loaner" if h.get("loaner") else ""),
+                              h["serial"] or "") for h in held])
         _fill(self.history, [(h["tag"], h["name"] or "", display(h["out_at"]), display(h["due"]),
                               display(h["returned_at"])) for h in people_svc.loan_history(person_id)])
         from app.services import workorders
         _fill(self.work_orders, [(f"#{w.id}", display(w.opened_at),
                                   status_label(w.status, "work_order"), w.summary)
                                  for w in workorders.for_person(person_id)])
+        from app.services import loaners
+        swaps = loaners.list_swaps(open_only=True, person_id=person_id)
+        _fill(self.swaps, [(f"#{r['id']}", display(r["opened"]), r["device"], r["loaner"],
+                            r["problem"] or "") for r in swaps])
+        # Only students with a device in repair have one: the panel stays short otherwise.
+        self.swaps_title.setVisible(bool(swaps))
+        self.swaps.setVisible(bool(swaps))
 
 
 def student_line(p) -> str:
@@ -122,6 +138,10 @@ class Page(ListPage):
         self.add_action("Edit…", self.edit, None, needs="one")
         self.add_action("Check out to…", self.check_out, None, needs="one")
         self.add_action("Check in all they hold", self.check_in_all, None, needs="one")
+        self.add_action("Swap for loaner…", self.swap_for_loaner, None, needs="one",
+                        tip="Send their device to repair and lend a loaner meanwhile")
+        self.add_action("Return from repair / end swap", self.end_swap, None, needs="one",
+                        button=False, tip="End their open loaner swap")
         self.add_action("Loan agreement", self.agreement, None, needs="one")
         self.add_action("Deactivate", self.deactivate, None, needs="one")
         self.panel.show_person(None)
@@ -161,6 +181,18 @@ class Page(ListPage):
         if asset_actions.CheckInDialog(tags, self).exec():
             self.panel.show_person(pid)
             self.list.model.refresh_rows()
+
+    def swap_for_loaner(self) -> None:
+        from ui.dialogs.loaner_swap import swap_for
+        pid = self.list.current_id()
+        if pid and swap_for(self, person_id=pid):
+            self.panel.show_person(pid)
+
+    def end_swap(self) -> None:
+        from ui.dialogs.loaner_swap import end_swap
+        pid = self.list.current_id()
+        if pid and end_swap(self, person_id=pid):
+            self.panel.show_person(pid)
 
     def agreement(self) -> None:
         pid = self.list.current_id()

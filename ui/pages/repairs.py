@@ -58,8 +58,9 @@ class Page(ListPage):
         repaired = box.clickedButton() is fixed
         run_op(self, lambda: repairs.close_repair(rid, repaired=repaired,
                                                   **({"cost": cost.strip()} if cost.strip() else {})),
-               changes=Changes.REPAIRS | Changes.ASSETS, success=lambda _r: self.list.apply(),
-               title="Close repair")
+               # A repaired student device ends its loaner swap: loans change too.
+               changes=Changes.REPAIRS | Changes.ASSETS | Changes.LOANS | Changes.PEOPLE,
+               success=lambda _r: self.list.apply(), title="Close repair")
 
     def apply_filters(self, filters: dict) -> None:
         self.clear_filters()
