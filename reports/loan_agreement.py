@@ -13,7 +13,7 @@ from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.units import inch
 from reportlab.pdfgen.canvas import Canvas
 
-from app.reporting.agreement import Agreement, gather
+from app.reporting.agreement import Agreement, agreement_terms, gather
 from app.translations import LANGUAGES, words
 
 def agreement_text(lang: str) -> dict:
@@ -33,16 +33,6 @@ def agreement_text(lang: str) -> dict:
         "sign_guardian": t("agreement_sign_guardian"), "sign_staff": t("agreement_sign_staff"),
         "printed": t("agreement_printed"), "sign_date": t("agreement_sign_date"),
     }
-
-
-def agreement_terms(lang: str) -> list[str]:
-    """The numbered terms ({org} still to fill in), in the file's order."""
-    t = words(lang)
-    terms, n = [], 1
-    while t.has(f"agreement_term_{n}"):
-        terms.append(t(f"agreement_term_{n}"))
-        n += 1
-    return terms
 
 
 TEXT = {lang: agreement_text(lang) for lang in LANGUAGES}
