@@ -77,6 +77,7 @@ CSV_COLUMNS = (
     ("school", "the school the letter is from"),
     ("devices", "each device as 'TAG model (serial)', separated by '; '"),
     ("device_count", "how many devices the letter lists"),
+    ("charges", "fees letters: each charge as 'what TAG: balance', separated by '; '"),
     ("total_value", "the devices' replacement value, e.g. 45.00"),
     ("amount_due", "fees owed less payments, e.g. 45.00"),
     ("respond_by", "the day to return, pay or sign by, in the letter's language"),
@@ -541,6 +542,8 @@ def csv_row(letter: Letter, school: str) -> dict[str, str]:
         "devices": "; ".join(f"{d.tag} {d.model}" + (f" ({d.serial})" if d.serial else "")
                              for d in devices),
         "device_count": str(len(devices)),
+        "charges": "; ".join(f"{ch.what} {ch.tag}: {money(ch.balance)}".replace(" :", ":")
+                             for c in letter.children for ch in c.charges),
         "total_value": f"{letter.total_value:.2f}",
         "amount_due": f"{letter.amount_due:.2f}",
         "respond_by": letter.respond_by,
