@@ -26,7 +26,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from app.reporting.letters import KINDS, Batch, Letter, Table
+from app.reporting.letters import KINDS, Batch, Letter, Table, write_csv
+from app.services.errors import ValidationError
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "resources" / "fonts"
 SANS, BOLD = "QM-DejaVuSans", "QM-DejaVuSans-Bold"
@@ -51,6 +52,17 @@ def register_fonts() -> None:
         return
     pdfmetrics.registerFont(TTFont(SANS, str(FONT_DIR / "DejaVuSans.ttf")))
     pdfmetrics.registerFont(TTFont(BOLD, str(FONT_DIR / "DejaVuSans-Bold.ttf")))
+
+
+def write(batch: Batch, path, progress: Callable[[int, int, str], None] | None = None) -> Path:
+    """The batch as the file's suffix says: .pdf to print, .csv for a mail merge."""
+    fmt = Path(path).suffix.lower().lstrip(".")
+    if fmt == "csv":
+        return write_csv(batch, path)
+    if fmt != "pdf":
+        raise ValidationError("Write the letters to a .pdf file (to print) or a .csv file "
+                              "(for a mail merge).", field="output")
+    return write_letters(batch, path, progress)
 
 
 def write_letters(batch: Batch, path, progress: Callable[[int, int, str], None] | None = None) -> Path:

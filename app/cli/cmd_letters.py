@@ -50,45 +50,14 @@ def run(args) -> int:
     kind = (args.kind or "").strip().lower()
     if kind not in letters.KINDS:
         raise CommandError(f"--kind is one of {', '.join(letters.KINDS)}; not {args.kind!r}")
-    fmt = Path(args.output).suffix.lower().lstrip(".")
-    if fmt not in ("pdf", "csv"):
+    if Path(args.output).suffix.lower() not in (".pdf", ".csv"):
         raise CommandError("write the letters to a .pdf file (to print) or a .csv file "
                            "(for a mail merge)")
-    by = parse_date(args.by, "by") if args.by else None
+    by = parse_date(args.by, "--by") if args.by else None
     batch = letters.gather(kind, args.site, args.grade, respond_by=by)
-    if fmt == "pdf":
-        from reports.letters import write_letters
-        path = write_letters(batch, args.output)
-    else:
-        path = letters.write_csv(batch, args.output)
-    print(f"wrote {path} ({summary(batch)})")
-    for line in warnings(batch):
+    from reports.letters import write
+    path = write(batch, args.output)
+    print(f"wrote {path} ({batch.summary()})")
+    for line in batch.warnings():
         print(f"warning: {line}")
     return 0
-
-
-def summary(batch) -> str:
-    from app.wording import plural
-    n = len(batch.letters)
-    students = sum(len(letter.children) for letter in batch.letters)
-    spanish = sum(1 for letter in batch.letters if letter.language == "es")
-    text = f"{plural(n, 'letter')} to {plural(n, 'family', 'families')} of " \
-           f"{plural(students, 'student')}"
-    return text + (f", {spanish} in Spanish" if spanish else "")
-
-
-def warnings(batch) -> list[str]:
-    """What the person mailing the letters must know: families with no
-    address to mail to, a logo that cannot be read."""
-    from pathlib import Path
-    out = []
-    missing = batch.without_address
-    if missing:
-        names = ", ".join(letter.guardian for letter in missing[:5])
-        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
-        out.append(f"{len(missing)} of the letters have no mailing address "
-                   f"(send them home with the student): {names}{more}")
-    logo = batch.sender.logo
-    if logo and not Path(logo).is_file():
-        out.append(f"the logo file {logo} is not there; the letters have no logo")
-    return out

@@ -201,6 +201,33 @@ class Batch:
     def without_address(self) -> list[Letter]:
         return [letter for letter in self.letters if not letter.address_lines]
 
+    def summary(self) -> str:
+        """'3 letters to 3 families of 6 students, 1 in Spanish'."""
+        from app.wording import plural
+        n = len(self.letters)
+        students = sum(len(letter.children) for letter in self.letters)
+        spanish = sum(1 for letter in self.letters if letter.language == "es")
+        text = (f"{plural(n, 'letter')} to {plural(n, 'family', 'families')} of "
+                f"{plural(students, 'student')}")
+        return text + (f", {spanish} in Spanish" if spanish else "")
+
+    def warnings(self) -> list[str]:
+        """What the person mailing the letters must know: families with no
+        address to mail to, a logo that cannot be read."""
+        out = []
+        missing = self.without_address
+        if missing:
+            names = ", ".join(letter.guardian for letter in missing[:5])
+            more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+            from app.wording import plural
+            have = "has" if len(missing) == 1 else "have"
+            out.append(f"{plural(len(missing), 'letter')} {have} no mailing address "
+                       f"(send them home with the students): {names}{more}")
+        logo = self.sender.logo
+        if logo and not Path(logo).is_file():
+            out.append(f"the logo file {logo} is not there; the letters have no logo")
+        return out
+
 
 def sender() -> Sender:
     s = settings.get_all()
@@ -241,6 +268,17 @@ def gather(kind: str, site: str, grade: str | None = None, today: dt.date | None
             progress(i, len(families), f"{i:,} of {len(families):,} letters")
     return Batch(kind=kind, site=school.name, grade=grade, today=today, respond_by=respond_by,
                  sender=from_, letters=letters)
+
+
+def grades(site: str | None) -> list[str]:
+    """The grades of the school's students, for a grade drop-down."""
+    school = _site(site) if site else None
+    q = (Person.select(Person.grade).distinct()
+         .where(Person.kind.in_(PERSON_KINDS), Person.grade.is_null(False), Person.grade != ""))
+    if school is not None:
+        q = q.where(Person.site == school.id)
+    found = [g for (g,) in q.tuples()]
+    return sorted(found, key=lambda g: (0, int(g)) if g.isdigit() else (1, g.casefold()))
 
 
 def _site(text: str) -> Site:

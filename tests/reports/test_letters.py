@@ -236,4 +236,4 @@ def test_cli_warns_of_families_without_an_address(data, tmp_path, capsys):
     out = capsys.readouterr().out
     # Without an address the Smiths are still siblings only by their household (none):
     # each child is a family alone; Emma owes, so one letter without an address.
-    assert "warning: 1 of the letters have no mailing address" in out
+    assert "warning: 1 letter has no mailing address (send them home with the students): Karen Smith" in out
