@@ -217,7 +217,8 @@ class Batch:
         out = []
         missing = self.without_address
         if missing:
-            names = ", ".join(letter.guardian for letter in missing[:5])
+            names = ", ".join(" & ".join(c.name for c in letter.children)
+                              for letter in missing[:5])
             more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
             from app.wording import plural
             have = "has" if len(missing) == 1 else "have"
@@ -495,9 +496,9 @@ def _letter(kind: str, children: list[Child], school: Site, from_: Sender, today
         after += [t("fees_pay", school=school.name), t("fees_plan")]
     else:
         letter.subject = t("agreement_title")
-        cap = your[:1].upper() + your[1:]
-        paragraphs.append(t(f"agreement_intro_{many}", your_students_cap=cap,
-                            school=school.name, date=by))
+        received = t("agreement_received_many" if many_students else "agreement_received_one")
+        paragraphs.append(t(f"agreement_intro_{many}", received=received, school=school.name,
+                            date=by))
         letter.table = _device_table(t, children, due=False)
         letter.terms_title = t("agreement_terms_title")
         letter.terms = [term.format(org=from_.name) for term in agreement_terms(lang)]

@@ -88,7 +88,7 @@ def test_three_siblings_share_one_letter_listing_every_device(data, tmp_path):
     # The agreement's own terms, the same words as the loan agreement's.
     assert "El dispositivo sigue siendo propiedad de Riverside Unified School District" in g
     for child in ("Luis García", "Ana García", "Sofía García"):
-        assert f"Firma del estudiante ({child})" in g
+        assert f"Firma de {child} (estudiante)" in g
     # Value: the model's replacement cost ($329.00), else what the asset cost (hotspot $120.00).
     assert g.count("$329.00") == 3 and "$120.00" in g and "Valor total $1,107.00" in g
     # The Smiths have no household: one guardian at one address makes them a family.
@@ -236,4 +236,18 @@ def test_cli_warns_of_families_without_an_address(data, tmp_path, capsys):
     out = capsys.readouterr().out
     # Without an address the Smiths are still siblings only by their household (none):
     # each child is a family alone; Emma owes, so one letter without an address.
-    assert "warning: 1 letter has no mailing address (send them home with the students): Karen Smith" in out
+    assert "warning: 1 letter has no mailing address (send them home with the students): Emma Smith" in out
+
+
+def test_spanish_agrees_with_one_student_holding_two_devices(data, tmp_path):
+    from tests.app.letters_data import lend, student
+    marta = student("Marta", "Peña", "S2000030", data["site"], "8", "es", household="H-3003",
+                    guardian_name="Jesús Peña", address="5 Robles Way\nRiverside, CA 92501")
+    lend(data["cb"], marta, "5CD8888HHH")
+    lend(data["hs"], marta, "KJ-112233", cost="120.00")
+    batch = letters.gather("agreement", "LMS", today=TODAY)
+    pena = next(lt for lt in batch.letters if lt.guardian == "Jesús Peña")
+    assert pena.paragraphs[0].startswith("Su estudiante recibió los dispositivos escolares")
+    assert pena.greeting == "Estimado(a) Jesús Peña:"
+    # The batch's summary counts families, students and the Spanish letters.
+    assert batch.summary() == "4 letters to 4 families of 7 students, 2 in Spanish"
