@@ -34,7 +34,7 @@ SANS, BOLD = "QM-DejaVuSans", "QM-DejaVuSans-Bold"
 
 WIDTH, HEIGHT = LETTER
 LEFT, RIGHT = 0.85 * inch, WIDTH - 0.85 * inch
-TOP, BOTTOM = HEIGHT - 0.5 * inch, 0.85 * inch
+TOP, BOTTOM = HEIGHT - 0.5 * inch, 0.75 * inch
 # The family's address, placed for a #10 window envelope (see the docstring).
 WINDOW_X, WINDOW_TOP, WINDOW_W = 1.0 * inch, HEIGHT - 2.05 * inch, 3.6 * inch
 FOLDS = (HEIGHT - HEIGHT / 3, HEIGHT / 3)
@@ -192,15 +192,15 @@ class _Drawing:
                 self.c.drawImage(self.logo, LEFT, TOP - h, w, h, mask="auto")
             x = LEFT + w + 0.15 * inch
         y = TOP - 11
-        self.text(x, y, _fit(s.name, BOLD, 12.5, RIGHT - x - 2.3 * inch), BOLD, 12.5)
+        self.text(x, y, _fit(s.name, BOLD, 12.5, RIGHT - x), BOLD, 12.5)
         y -= 13
         for line in s.address_lines:
             self.text(x, y, line, SANS, SMALL)
             y -= SMALL_LEAD
         contact = "   ".join(v for v in (s.phone, s.email) if v)
         self.text(x, y, contact, SANS, SMALL)
-        # The date, on the right, clear of both windows.
-        self.text(RIGHT, TOP - 11, self.letter.date_line, SANS, BODY, "right")
+        # The date, on the right of the address: clear of both windows.
+        self.text(RIGHT, WINDOW_TOP - BODY, self.letter.date_line, SANS, BODY, "right")
         for fold in FOLDS:  # fold marks on the left edge
             self.rule(0.15 * inch, fold, 0.4 * inch, fold, 0.4, RULE)
 
@@ -225,17 +225,17 @@ class _Drawing:
         self.table(letter.table)
         if letter.terms:
             self.terms(letter.terms_title, letter.terms)
+        if letter.signatures:  # agreeing to the terms just read
+            self.signatures(letter.signatures)
         for p in letter.after:
             self.paragraph(p)
-        self.need(4 * LEAD)
+        self.need(LEAD * (1.3 + len(letter.signoff.splitlines())) + 4)
         self.y -= 4
         self.text(LEFT, self.y, letter.closing)
-        self.y -= LEAD * 1.6
+        self.y -= LEAD * 1.3
         for i, line in enumerate(letter.signoff.splitlines()):
             self.text(LEFT, self.y, line, SANS if i else BOLD)
             self.y -= LEAD
-        if letter.signatures:
-            self.signatures(letter.signatures)
 
     def paragraph(self, text: str, size: float = BODY, lead: float = LEAD, indent: float = 0,
                   after: float = 7) -> None:
@@ -306,19 +306,20 @@ class _Drawing:
         self.y -= LEAD
         for n, term in enumerate(terms, 1):
             lines = _wrap(term, SANS, 9, RIGHT - LEFT - 16)
-            self.need(len(lines) * 11.5)
+            self.need(len(lines) * 11)
             self.text(LEFT, self.y, f"{n}.", SANS, 9)
             for line in lines:
                 self.text(LEFT + 16, self.y, line, SANS, 9)
-                self.y -= 11.5
-            self.y -= 3
+                self.y -= 11
+            self.y -= 2.5
         self.y -= 6
 
     def signatures(self, signers: list[tuple[str, str, str]]) -> None:
-        self.y -= 10
+        self.need(len(signers) * 0.46 * inch + 14)  # the block stays together
+        self.y -= 2
         for signer, printed, date in signers:
-            self.need(0.62 * inch)
-            self.y -= 0.3 * inch
+            self.need(0.46 * inch)
+            self.y -= 0.26 * inch
             name_x, date_x = LEFT + 3.2 * inch, LEFT + 5.35 * inch
             self.rule(LEFT, self.y, name_x - 0.2 * inch, self.y, 0.7)
             if printed:
@@ -327,7 +328,8 @@ class _Drawing:
             self.text(LEFT, self.y - 10, _fit(signer, SANS, 7.5, 3.0 * inch), SANS, 7.5)
             self.text(name_x, self.y - 10, printed, SANS, 7.5)
             self.text(date_x, self.y - 10, date, SANS, 7.5)
-            self.y -= 0.3 * inch
+            self.y -= 0.2 * inch
+        self.y -= 14
 
 
 def _fit(text: str, font: str, size: float, width: float) -> str:

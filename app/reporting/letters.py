@@ -498,17 +498,17 @@ def _letter(kind: str, children: list[Child], school: Site, from_: Sender, today
         letter.subject = t("agreement_title")
         received = t("agreement_received_many" if many_students else "agreement_received_one")
         paragraphs.append(t(f"agreement_intro_{many}", received=received, school=school.name,
-                            date=by))
+                            date=by) + " " + t("agreement_keep"))
         letter.table = _device_table(t, children, due=False)
         letter.terms_title = t("agreement_terms_title")
         letter.terms = [term.format(org=from_.name) for term in agreement_terms(lang)]
-        after.append(t("agreement_keep"))
         letter.signatures = ([(t("agreement_sign_guardian"), t("agreement_printed"),
                                t("agreement_sign_date"))]
                              + [(t("agreement_sign_student", name=c.name), "",
                                  t("agreement_sign_date")) for c in children])
     after.append(_contact(t, from_))
-    after.append(t("thanks"))
+    if kind != "agreement":  # the agreement's page is full: terms and signatures
+        after.append(t("thanks"))
     return letter
 
 

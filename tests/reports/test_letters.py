@@ -251,3 +251,22 @@ def test_spanish_agrees_with_one_student_holding_two_devices(data, tmp_path):
     assert pena.greeting == "Estimado(a) Jesús Peña:"
     # The batch's summary counts families, students and the Spanish letters.
     assert batch.summary() == "4 letters to 4 families of 7 students, 2 in Spanish"
+
+
+def test_the_district_logo_is_on_each_letters_first_page(data, tmp_path):
+    from PIL import Image
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (300, 200), (31, 78, 121)).save(logo)
+    settings.update({"org_logo": str(logo)})
+    batch = letters.gather("agreement", "LMS", today=TODAY)
+    out = write_letters(batch, tmp_path / "a.pdf")
+    doc = pdfium.PdfDocument(str(out))
+    try:
+        import pypdfium2.raw as raw
+        firsts = [i for i, t in enumerate(pages_text(out)) if "Page 1 of" in t or "Página 1 de" in t]
+        assert len(firsts) == len(batch.letters)
+        for i in range(len(doc)):
+            images = list(doc[i].get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE]))
+            assert len(images) == (1 if i in firsts else 0), i
+    finally:
+        doc.close()
