@@ -826,6 +826,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
                                              tag_id, prefix, digits, staff, students_by_site,
                                              site_ids, assets)
         counts["cartridges"] = _backup_media(today, user)
+        counts.update(_program_kits_fees(random.Random(seed * 104729 + 3), today, user, model_ids))
         _program_letters()
         history.record("demo", 0, "create", new=f"{assets} assets, seed {seed}", by=user)
         step("Done", 10)
@@ -836,6 +837,94 @@ def _program_letters() -> None:
     """The district's contact, printed under its name on the letters home."""
     settings.update({"org_address": "3380 14th Street\nRiverside, CA 92501",
                      "org_phone": "(951) 555-0142", "org_email": "devices@riversideusd.org"})
+
+
+# The 1:1 program's kits and damage price list (a district's typical amounts).
+KITS = {"Chromebooks": [("Charger", 1, "25.00"), ("Case", 1, "20.00")],
+        "Hotspots": [("USB-C cable", 1, "10.00")]}
+PRICE_LIST = (("screen", "45.00"), ("keyboard", "35.00"), ("hinge", "25.00"), ("port", "30.00"),
+              ("Charger", "25.00"), ("Case", "20.00"), ("device", "300.00"))
+
+
+def _program_kits_fees(rng: random.Random, today: dt.date, user: str, model_ids: dict) -> dict:
+    """Kits on the Chromebook and hotspot models (their parts recorded on every
+    loan of them, out or returned), the damage price list and fee rules, and
+    the fees of damaged returns from past collections: some owed, some paid
+    (one in part), some waived or forgiven."""
+    from app.services import fees, kits, prices
+    cat_of = {m[1]: m[3] for m in MODELS + LEGACY_MODELS}
+    for name, model_id in model_ids.items():
+        parts = KITS.get(cat_of.get(name))
+        if parts:
+            kits.set_parts(model_id, parts, by=user)
+            if cat_of[name] == "Hotspots":
+                kits.set_replacement_cost(model_id, "89.00", by=user)
+    for part, amount in PRICE_LIST:
+        prices.set_price(part, amount, by=user)
+    settings.update({"fees_forgive_first": False, "fees_forgive_scope": "school_year",
+                     "fees_insurance": "deductible", "fees_insurance_deductible": "25.00"},
+                    by=user)
+    # The board adopted first-incident forgiveness with last school year.
+    adopted = dt.date(fiscal_year(today) - 2, 7, 1)
+    # Every loan of a kit model took its kit: out while the loan is, else back.
+    db.execute_sql(
+        "INSERT INTO loan_part (loan_id, name, quantity, state) "
+        "SELECT l.id, k.name, k.quantity, "
+        "CASE WHEN l.returned_at IS NULL THEN 'out' ELSE 'returned' END "
+        "FROM loan l JOIN asset a ON a.id = l.asset_id JOIN kit_part k ON k.model_id = a.model_id")
+    # Damaged returns from past collections, charged as the collection desk would.
+    p = param()
+    returned = db.execute_sql(
+        "SELECT l.id, l.person_id, l.returned_at FROM loan l JOIN asset a ON a.id = l.asset_id "
+        "JOIN person s ON s.id = l.person_id JOIN kit_part k ON k.model_id = a.model_id "
+        "WHERE l.returned_at IS NOT NULL AND s.kind = 'student' AND k.name = 'Charger' "
+        "ORDER BY l.returned_at, l.id").fetchall()
+    damaged = rng.sample(returned, min(len(returned), 30))
+    damaged.sort(key=lambda r: (str(r[2]), r[0]))
+    # A few families bought the district's device insurance for that school year.
+    for _loan_id, person_id, back in damaged[::5]:
+        back_day = _day(back)
+        db.execute_sql(f"UPDATE person SET insured_through = {p} WHERE id = {p}",
+                       (dt.date(fiscal_year(back_day), 6, 30), person_id))
+    first_entry = db.execute_sql("SELECT COALESCE(MAX(id), 0) FROM history_entry").fetchone()[0]
+    made = []
+    forgiving = False
+    for i, (loan_id, _person_id, back) in enumerate(damaged):
+        if not forgiving and str(back)[:10] >= adopted.isoformat():
+            settings.update({"fees_forgive_first": True}, by=user)
+            forgiving = True
+        damage = rng.sample(["screen", "screen", "keyboard", "hinge", "port"], rng.choice([1, 1, 2]))
+        missing = i % 4 == 0
+        db.execute_sql(f"UPDATE loan SET damage = {p}, condition_in = 'damaged' WHERE id = {p}",
+                       (json.dumps(sorted(set(damage))), loan_id))
+        if missing:
+            db.execute_sql(f"UPDATE loan_part SET state = 'missing' WHERE loan_id = {p} "
+                           f"AND name = 'Charger'", (loan_id,))
+        made += fees.charge_for_return(loan_id, by=user)
+    if not forgiving:
+        settings.update({"fees_forgive_first": True}, by=user)
+    owed = [f for f in made if f.status == "owed"]
+    for n, fee in enumerate(owed):
+        paid_on = min(today, fee.incurred_on + dt.timedelta(days=rng.randint(3, 40)))
+        if n % 3 == 0:
+            fees.pay(fee.id, fee.amount, method=rng.choice(["cash", "check"]),
+                     reference=f"{rng.randint(1000, 9999)}", paid_on=paid_on, by=user)
+        elif n % 5 == 1:
+            fees.pay(fee.id, (fee.amount / 2).quantize(Decimal("0.01")), method="cash",
+                     paid_on=paid_on, by=user)
+        elif n % 7 == 2:
+            fees.waive(fee.id, "Family hardship, approved by the principal", by=user)
+    # Entered when it happened (the demo's past), like the rest of its history.
+    moments = db.execute_sql(f"SELECT id, effective FROM history_entry WHERE id > {p}",
+                             (first_entry,)).fetchall()
+    db.connection().cursor().executemany(
+        f"UPDATE history_entry SET at = {p} WHERE id = {p}",
+        [(dt.datetime.combine(_day(eff), dt.time(15)), hid) for hid, eff in moments])
+    return {"fees": len(made)}
+
+
+def _day(value) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
 def _backup_media(today: dt.date, user: str) -> int:

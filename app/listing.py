@@ -600,3 +600,13 @@ def _as_date(value) -> dt.date:
 
 def _date(value) -> dt.date | None:
     return _as_date(value) if value else None
+
+
+# The Fees page's list lives with its columns (app/fee_listing.py).
+def _register_fees() -> None:
+    from app import fee_listing
+    KINDS["fees"] = Kind("fees", fee_listing.Fee, fee_listing.columns(), fee_listing.base,
+                         fee_listing.where, fee_listing.rows, "incurred")
+
+
+_register_fees()

@@ -46,10 +46,11 @@ class Changes(enum.Flag):
     SETTINGS = enum.auto()
     WORKORDERS = enum.auto()  # work orders and their notes
     MEDIA = enum.auto()       # backup cartridges
+    FEES = enum.auto()        # damage fees, payments, the price list and kits
     # Anything at all (a restore, an import, another workstation's change).
     ALL = (ASSETS | PEOPLE | LOCATIONS | LICENSES | SUPPLIES | LOANS | REPAIRS | STOCKTAKE
            | INTAKE | CATALOG | SETTINGS | WORKORDERS
-           | MEDIA)
+           | MEDIA | FEES)
 
 
 def announce(changes: Changes) -> None:

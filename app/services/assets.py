@@ -10,7 +10,8 @@ from app.models import (Asset, Category, HardwareModel, Loan, Location, Person, 
                         Site, Supplier)
 from app.models.common import (ASSET_STATUSES, DISPOSAL_METHODS, FUNDING_TYPES,
                                INACTIVE_STATUSES, OPEN_REPAIR_STATUSES, utcnow)
-from app.services import history, tags as tagsvc, validation
+from app.models.program import AGREEMENT_STATES, DAMAGE_KINDS
+from app.services import history, kits, tags as tagsvc, validation
 from app.services.base import locked, transaction, writes
 from app.services.errors import Conflict, NotFound, StaleEdit, ValidationError
 from app.services.fields import check_frn, clean_text, parse_date, parse_int
@@ -460,10 +461,15 @@ def dispose(asset_id: int, method: str, date: dt.date | str | None = None,
 def check_out(asset_id: int, person_id: int | None = None, location_id: int | None = None,
               due: dt.date | str | None = None, condition: str | None = None,
               agreement_signed: bool = False, language: str | None = None,
-              notes: str | None = None, by: str | None = None, effective=None) -> Loan:
+              notes: str | None = None, by: str | None = None, effective=None,
+              agreement_status: str | None = None) -> Loan:
     """Lend an asset to a person or a location (a cart, a lab). ``effective``:
-    the day it went out (default today); the loan starts that day."""
+    the day it went out (default today); the loan starts that day.
+    ``agreement_status``: signed / waiver / refused (AGREEMENT_STATES); "signed"
+    (or ``agreement_signed``) records both. The model's kit goes out with it
+    (LoanPart rows)."""
     asset = lock(asset_id)
+    agreement_status = _agreement(agreement_status, agreement_signed)
     day = effective_day(effective, asset, "check-out")
     if bool(person_id) == bool(location_id):
         raise ValidationError("Check out to a person or to a location.", field="person_id")
@@ -509,7 +515,8 @@ def check_out(asset_id: int, person_id: int | None = None, location_id: int | No
         with db.atomic():  # a savepoint: the refusal below can still read
             loan = Loan.create(asset=asset, person=person, location=location, out_at=_moment(day, now),
                                due=due, condition_out=clean_text(condition, "condition", 100),
-                               agreement_signed=bool(agreement_signed), language=language,
+                               agreement_signed=agreement_status == "signed",
+                               agreement_status=agreement_status, language=language,
                                notes=clean_text(notes, "notes", 10_000), out_by=history.who(by))
     except pw.IntegrityError:
         # The database's one-open-loan rule: a writer that did not lock got there first.
@@ -518,6 +525,7 @@ def check_out(asset_id: int, person_id: int | None = None, location_id: int | No
             raise
         holder = loan.person.full_name if loan.person_id else loan.location.name
         raise Conflict(f"Asset {asset.tag} is already checked out to {holder}.") from None
+    kits.record_checkout(loan, asset.model_id)
     Asset.update(assigned_person=person, assigned_location=location, status="deployed",
                  version=Asset.version + 1, updated_at=now).where(Asset.id == asset.id).execute()
     history.record("asset", asset.id, "check_out", field="holder", old=None,
@@ -532,11 +540,16 @@ def check_out(asset_id: int, person_id: int | None = None, location_id: int | No
 
 @writes
 def check_in(asset_id: int, condition: str | None = None, by: str | None = None,
-             status: str = "ready", notes: str | None = None, effective=None) -> Loan | None:
+             status: str = "ready", notes: str | None = None, effective=None,
+             damage: list[str] | None = None,
+             missing_parts: list[str] | None = None) -> Loan | None:
     """Take an asset back. Returns the closed loan (None if it had only an
     assignment without a loan record, e.g. from an import). ``effective``: the
-    day it came back (default today); a condition noted becomes the asset's."""
+    day it came back (default today); a condition noted becomes the asset's.
+    ``damage``: DAMAGE_KINDS keys found (kept on the loan); the loan's kit parts
+    come back "returned", or "missing" for the names in ``missing_parts``."""
     asset = lock(asset_id)
+    damage = clean_damage(damage)
     day = effective_day(effective, asset, "check-in")
     loan = open_loan(asset.id)
     if loan is not None and day < history.local_day(_as_datetime(loan.out_at)):
@@ -552,15 +565,23 @@ def check_in(asset_id: int, condition: str | None = None, by: str | None = None,
     if status not in ASSET_STATUSES or status in ("deployed", "disposed"):
         raise ValidationError("After check-in an asset is ready, pending, in repair or retired.",
                               field="status")
+    if loan is None and missing_parts:
+        raise ValidationError(f"Asset {asset.tag} has no loan record, so no kit parts went out "
+                              "with it to be missing.", field="missing_parts")
+    missing = kits.match_missing(loan.id, missing_parts) if loan else []
     now = utcnow()
     condition = clean_text(condition, "condition", 100)
     holder = (asset.assigned_person if asset.assigned_person_id else
               asset.assigned_location if asset.assigned_location_id else None)
     if loan:
         Loan.update(returned_at=_moment(day, now), condition_in=condition,
-                    in_by=history.who(by),
+                    in_by=history.who(by), damage=damage or None,
                     notes=(loan.notes + "\n" + notes) if (loan.notes and notes) else (notes or loan.notes)
                     ).where(Loan.id == loan.id).execute()
+        kits.record_checkin(loan, missing, by=by, asset_id=asset.id, at=now, effective=day)
+    if damage:
+        history.record("asset", asset.id, "check_in", field="damage", new=", ".join(
+            DAMAGE_KINDS[k] for k in damage), by=by, at=now, effective=day)
     changed = {"assigned_person": None, "assigned_location": None, "status": status}
     if condition and condition != asset.condition:
         changed["condition"] = condition
@@ -576,6 +597,41 @@ def check_in(asset_id: int, condition: str | None = None, by: str | None = None,
                        new=condition, by=by, at=now, effective=day)
     search.refresh_assets([asset.id])
     return Loan.get_by_id(loan.id) if loan else None
+
+
+def _agreement(status: str | None, signed: bool) -> str | None:
+    """The loan agreement's state: one of AGREEMENT_STATES, "signed" when only
+    ``agreement_signed`` is given; a contradiction is refused."""
+    key = (status or "").strip().lower() or None
+    if key is None:
+        return "signed" if signed else None
+    if key not in AGREEMENT_STATES:
+        raise ValidationError(f"Unknown agreement state {status!r}: use one of "
+                              f"{', '.join(AGREEMENT_STATES)}.", field="agreement_status")
+    if signed and key != "signed":
+        raise ValidationError(f"The agreement cannot be both signed and "
+                              f"“{AGREEMENT_STATES[key].lower()}”.", field="agreement_status")
+    return key
+
+
+def clean_damage(damage) -> list[str]:
+    """DAMAGE_KINDS keys (labels accepted too), each once, in the vocabulary's order."""
+    if not damage:
+        return []
+    if isinstance(damage, str):
+        damage = [d for d in damage.split(",")]
+    keys = set()
+    labels = {v.lower(): k for k, v in DAMAGE_KINDS.items()}
+    for item in damage:
+        text = str(item).strip().lower()
+        if not text:
+            continue
+        key = text if text in DAMAGE_KINDS else labels.get(text)
+        if key is None:
+            raise ValidationError(f"Unknown damage {str(item).strip()!r}: use one of "
+                                  f"{', '.join(DAMAGE_KINDS)}.", field="damage")
+        keys.add(key)
+    return [k for k in DAMAGE_KINDS if k in keys]
 
 
 def _as_datetime(v) -> dt.datetime:

@@ -40,6 +40,12 @@ DEFAULTS = {
     "retention_inactive_people_years": 3,
     "retention_work_orders_years": 5,
     "retention_history_years": 10,
+    # Damage fees (app.services.fees): first-incident forgiveness and insurance.
+    "fees_forgive_first": False,
+    "fees_forgive_scope": "school_year",  # school_year (the fiscal year) / ever
+    "fees_forgive_parts": False,  # a missing kit part counts (and is forgiven) too
+    "fees_insurance": "deductible",  # off / deductible / full, for students insured that day
+    "fees_insurance_deductible": "25.00",
 }
 SCANNER_INT_KEYS = ("scanner_min_length", "scanner_max_avg_gap_ms", "scanner_silence_ms",
                     "scanner_repeat_ms", "scanner_volume")
@@ -98,6 +104,27 @@ def _validate(key: str, value):
             raise ValidationError("Thresholds are amounts in dollars.", field=key) from None
         if amount < 0:
             raise ValidationError("Thresholds cannot be negative.", field=key)
+        return f"{amount:.2f}"
+    if key.startswith("fees_"):
+        return _validate_fees(key, value)
+    return value
+
+
+def _validate_fees(key: str, value):
+    from app.services import fees
+    if key in ("fees_forgive_first", "fees_forgive_parts"):
+        if not isinstance(value, bool):
+            raise ValidationError("Forgiveness is on or off.", field=key)
+    if key == "fees_forgive_scope" and value not in fees.FORGIVE_SCOPES:
+        raise ValidationError(f"An incident is counted per {' or '.join(fees.FORGIVE_SCOPES)}.",
+                              field=key)
+    if key == "fees_insurance" and value not in fees.INSURANCE_MODES:
+        raise ValidationError(f"Insurance is one of {', '.join(fees.INSURANCE_MODES)}.", field=key)
+    if key == "fees_insurance_deductible":
+        from app.services.fields import parse_money
+        amount = parse_money(value, key)
+        if amount is None:
+            raise ValidationError("Give the deductible (0.00 for none).", field=key)
         return f"{amount:.2f}"
     return value
 
