@@ -281,7 +281,8 @@ class _Drawing:
             self.need(SMALL_LEAD + 8)
             self.y -= 2
             label, amount = table.total
-            self.text(RIGHT - widths[-1] - pad, self.y, label, BOLD, BODY - 0.5, "right")
+            gap = max(widths[-1], pdfmetrics.stringWidth(amount, BOLD, BODY - 0.5) + 2 * pad + 10)
+            self.text(RIGHT - gap, self.y, label, BOLD, BODY - 0.5, "right")
             self.text(RIGHT - pad, self.y, amount, BOLD, BODY - 0.5, "right")
             self.y -= LEAD
         self.y -= 8

@@ -5,16 +5,15 @@ Chromebook, and fees owed with a payment against one.
 
 Roster fields (guardian, household, address, enrolment) are set on the
 Person rows directly: the roster import sets them in the app. Fees are
-written as rows, the way a charge at check-in leaves them.
+charged and paid through the fees service, as the Fees page does.
 """
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
-from app.models import HardwareModel, Person
-from app.models.program import Fee, FeePayment
-from app.services import assets, catalog, people, settings
+from app.models import Person
+from app.services import assets, catalog, fees, kits, people, settings
 
 TODAY = dt.date(2026, 12, 6)
 OUT = dt.date(2026, 8, 20)
@@ -35,13 +34,11 @@ def lend(model, person, serial: str, due: dt.date | None = None, cost: str = "29
     return a
 
 
-def fee(person, asset, amount: str, part: str, kind: str = "damage", paid: str | None = None):
-    f = Fee.create(person=person.id, asset=asset.id if asset else None, kind=kind, part=part,
-                   amount=Decimal(amount), list_amount=Decimal(amount), status="owed",
-                   incurred_on=dt.date(2026, 6, 10))
+def fee(person, asset, amount: str, part: str, paid: str | None = None):
+    f = fees.charge(person.id, part, Decimal(amount), asset_id=asset.id if asset else None,
+                    day=dt.date(2026, 6, 10))
     if paid:
-        FeePayment.create(fee=f.id, amount=Decimal(paid), paid_on=dt.date(2026, 9, 1),
-                          receipt=f"R-{f.id}")
+        fees.pay(f.id, Decimal(paid), paid_on=dt.date(2026, 9, 1))
     return f
 
 
@@ -53,7 +50,8 @@ def school():
     other = catalog.create_site("Riverside High School", code="RHS")
     cat = catalog.create_category("Chromebooks", "chromebook", life_years=4)
     cb = catalog.create_model("Chromebook 3110", manufacturer="Dell", category_id=cat.id)
-    HardwareModel.update(replacement_cost=Decimal("329.00")).where(HardwareModel.id == cb.id).execute()
+    kits.set_replacement_cost(cb.id, "329.00")
+    kits.set_parts(cb.id, [("Charger", 1, "30.00"), ("Case", 1, "20.00")])
     hs = catalog.create_model("Kajeet SmartSpot", manufacturer="Kajeet", category_id=cat.id)
     garcia = dict(household="H-1001", guardian_name="María José Núñez",
                   address="418 Olivo Street, Apt 2\nRiverside, CA 92503",
@@ -81,8 +79,7 @@ def school():
     }
     fees = {
         "luis_screen": fee(luis, devices["luis"], "45.00", "screen"),
-        "sofia_charger": fee(sofia, devices["sofia"], "30.00", "charger", kind="missing_part",
-                             paid="10.00"),
+        "sofia_charger": fee(sofia, devices["sofia"], "30.00", "charger", paid="10.00"),
         "jack_keyboard": fee(jack, devices["jack"], "60.00", "keyboard", paid="60.00"),
         "emma_hinge": fee(emma, devices["emma"], "25.50", "hinge"),
     }

@@ -270,3 +270,21 @@ def test_the_district_logo_is_on_each_letters_first_page(data, tmp_path):
             assert len(images) == (1 if i in firsts else 0), i
     finally:
         doc.close()
+
+
+def test_a_damaged_return_charged_at_collection_is_on_the_familys_letter(data, tmp_path):
+    """Ana's Chromebook comes back with a cracked hinge and no case: the fees
+    service charges both from the price list; the Garcías' letter lists them."""
+    from app.services import assets, fees, prices
+    prices.set_price("hinge", "25.00")
+    ana_cb = data["devices"]["ana"]
+    loan = assets.check_in(ana_cb.id, damage=["hinge"], missing_parts=["Case"])
+    charged = fees.charge_for_return(loan.id)
+    assert sorted((f.kind, f.part, str(f.amount)) for f in charged) == \
+        [("damage", "hinge", "25.00"), ("missing_part", "Case", "20.00")]
+    batch = letters.gather("fees", "LMS", today=TODAY)
+    garcia = next(lt for lt in batch.letters if lt.guardian == "María José Núñez")
+    assert garcia.amount_due == 65 + 45  # Luis's screen, Sofía's charger balance, Ana's two
+    text = norm(letters_in(write_letters(batch, tmp_path / "f.pdf"))[0])
+    assert "Daño: bisagra" in text and "Pieza faltante: estuche" in text
+    assert "Monto a pagar $110.00" in text
