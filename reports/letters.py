@@ -287,7 +287,7 @@ class _Drawing:
             self.y -= LEAD
         self.y -= 8
 
-    def row(self, wrapped: list[list[str]], xs, widths, right, font, pad) -> None:
+    def row(self, wrapped: list[list[tuple[str, bool]]], xs, widths, right, font, pad) -> None:
         height = max(len(c) for c in wrapped)
         for i, (x, w, lines) in enumerate(zip(xs, widths, wrapped)):
             y = self.y

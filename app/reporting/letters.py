@@ -28,7 +28,7 @@ import csv
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -143,7 +143,7 @@ class Child:
 @dataclass
 class Table:
     headings: tuple[str, ...]
-    rows: list[tuple[str, ...]]
+    rows: Sequence[tuple[str, ...]]
     widths: tuple[float, ...]  # shares of the line
     right: tuple[int, ...] = ()  # columns aligned right (amounts)
     total: tuple[str, str] | None = None  # ("Amount due", "$45.00")
