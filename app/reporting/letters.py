@@ -294,11 +294,21 @@ def _site(text: str) -> Site:
 def _children(site_id: int, grade: str | None) -> dict[int, Child]:
     q = (Person.select(Person.id, Person.first_name, Person.last_name, Person.id_number,
                        Person.grade, Person.language, Person.guardian_name, Person.address,
-                       Person.guardian_email, Person.guardian_phone, Person.household)
+                       Person.guardian_email, Person.guardian_phone, Person.household,
+                       Person.kind, Person.email, Person.phone)
          .where(Person.kind.in_(PERSON_KINDS), Person.site == site_id))
     if grade:
         q = q.where(pw.fn.LOWER(Person.grade) == grade.lower())
-    return {row[0]: Child(row[0], *[v or "" for v in row[1:]]) for row in q.tuples()}
+    children = {}
+    for row in q.tuples():
+        child = Child(row[0], *[v or "" for v in row[1:11]])
+        kind, email, phone = row[11:]
+        if kind == "family":  # a family borrowing a hotspot writes for itself
+            child.guardian = child.guardian or child.name
+            child.guardian_email = child.guardian_email or email or ""
+            child.guardian_phone = child.guardian_phone or phone or ""
+        children[row[0]] = child
+    return children
 
 
 def _value(replacement: Decimal | None, cost: Decimal | None) -> Decimal | None:

@@ -288,3 +288,17 @@ def test_a_damaged_return_charged_at_collection_is_on_the_familys_letter(data, t
     text = norm(letters_in(write_letters(batch, tmp_path / "f.pdf"))[0])
     assert "Daño: bisagra" in text and "Pieza faltante: estuche" in text
     assert "Monto a pagar $110.00" in text
+
+
+def test_a_family_borrowing_a_hotspot_is_written_to_by_its_own_name(data):
+    from app.services import people
+    from tests.app.letters_data import lend
+    fam = people.create(first_name="Rosa", last_name="Ortiz", kind="family", language="es",
+                        site_id=data["site"].id)
+    from app.models import Person
+    Person.update(address="12 Vine St\nRiverside, CA 92501").where(Person.id == fam.id).execute()
+    lend(data["hs"], fam, "KJ-445566", cost="120.00")
+    batch = letters.gather("agreement", "LMS", today=TODAY)
+    ortiz = next(lt for lt in batch.letters if lt.guardian == "Rosa Ortiz")
+    assert ortiz.greeting == "Estimado(a) Rosa Ortiz:"
+    assert ortiz.address_lines == ["12 Vine St", "Riverside, CA 92501"]
