@@ -54,7 +54,8 @@ def register_fonts() -> None:
     pdfmetrics.registerFont(TTFont(BOLD, str(FONT_DIR / "DejaVuSans-Bold.ttf")))
 
 
-def write(batch: Batch, path, progress: Callable[[int, int, str], None] | None = None) -> Path:
+def write(batch: Batch, path, progress: Callable[[int, int, str], None] | None = None,
+          duplex: bool = False) -> Path:
     """The batch as the file's suffix says: .pdf to print, .csv for a mail merge."""
     fmt = Path(path).suffix.lower().lstrip(".")
     if fmt == "csv":
@@ -62,11 +63,14 @@ def write(batch: Batch, path, progress: Callable[[int, int, str], None] | None =
     if fmt != "pdf":
         raise ValidationError("Write the letters to a .pdf file (to print) or a .csv file "
                               "(for a mail merge).", field="output")
-    return write_letters(batch, path, progress)
+    return write_letters(batch, path, progress, duplex)
 
 
-def write_letters(batch: Batch, path, progress: Callable[[int, int, str], None] | None = None) -> Path:
-    """The batch's letters in one PDF; written whole or not at all."""
+def write_letters(batch: Batch, path, progress: Callable[[int, int, str], None] | None = None,
+                  duplex: bool = False) -> Path:
+    """The batch's letters in one PDF; written whole or not at all. ``duplex``:
+    for two-sided printing, a letter of an odd number of pages is followed by
+    a blank page, so the next family's letter starts on a sheet of its own."""
     register_fonts()
     path = Path(path)
     tmp = path.with_name(path.name + ".part")
@@ -82,6 +86,8 @@ def write_letters(batch: Batch, path, progress: Callable[[int, int, str], None] 
             # A dry run first, to number the pages "1 of N" within the letter.
             pages = _Drawing(c, batch, letter, logo, dry=True).draw()
             _Drawing(c, batch, letter, logo, dry=False, pages=pages).draw()
+            if duplex and pages % 2:
+                c.showPage()
             if progress and (i % 20 == 0 or i == total - 1):
                 progress(i + 1, total, f"Drawing letter {i + 1:,} of {total:,}")
         c.save()

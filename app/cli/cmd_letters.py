@@ -38,6 +38,8 @@ def register(sub) -> None:
     p.add_argument("--grade", metavar="G", help="only students of this grade")
     p.add_argument("--by", metavar="DATE",
                    help="the day to return, pay or sign by (default: two weeks from today)")
+    p.add_argument("--duplex", action="store_true",
+                   help="for two-sided printing: each letter starts on a new sheet")
     p.add_argument("-o", "--output", required=True, metavar="FILE.pdf|FILE.csv")
     p.set_defaults(func=run)
 
@@ -56,7 +58,7 @@ def run(args) -> int:
     by = parse_date(args.by, "--by") if args.by else None
     batch = letters.gather(kind, args.site, args.grade, respond_by=by)
     from reports.letters import write
-    path = write(batch, args.output)
+    path = write(batch, args.output, duplex=args.duplex)
     print(f"wrote {path} ({batch.summary()})")
     for line in batch.warnings():
         print(f"warning: {line}")

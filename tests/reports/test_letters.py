@@ -302,3 +302,20 @@ def test_a_family_borrowing_a_hotspot_is_written_to_by_its_own_name(data):
     ortiz = next(lt for lt in batch.letters if lt.guardian == "Rosa Ortiz")
     assert ortiz.greeting == "Estimado(a) Rosa Ortiz:"
     assert ortiz.address_lines == ["12 Vine St", "Riverside, CA 92501"]
+
+
+def test_duplex_starts_every_letter_on_a_new_sheet(data, tmp_path):
+    from app.store.db import current_target
+    one_sided, two_sided = tmp_path / "one.pdf", tmp_path / "two.pdf"
+    for out, extra in ((one_sided, []), (two_sided, ["--duplex"])):
+        assert main(["--db", current_target(), "letters", "--kind", "agreement", "--site", "LMS",
+                     *extra, "-o", str(out)]) == 0
+    plain = pages_text(one_sided)
+    padded = pages_text(two_sided)
+    assert any("Page 1 of 1" in t for t in plain)  # Nguyễn's one-page letter is padded
+    firsts = [i for i, t in enumerate(padded) if "Page 1 of" in t or "Página 1 de" in t]
+    assert len(firsts) == 3 and all(i % 2 == 0 for i in firsts)  # a front side each
+    assert len(padded) == len(plain) + sum(1 for i, t in enumerate(plain) if "1 of 1" in t
+                                           or "1 de 1" in t)
+    assert all(not t.strip() for i, t in enumerate(padded) if i % 2 and i - 1 in firsts
+               and ("1 of 1" in padded[i - 1] or "1 de 1" in padded[i - 1]))

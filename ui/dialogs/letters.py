@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import QDate
-from PySide6.QtWidgets import (QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout,
                                QLabel, QPushButton, QVBoxLayout)
 
 from app.reporting import letters
@@ -51,6 +51,8 @@ class LettersDialog(QDialog):
         by = dt.date.today() + dt.timedelta(days=letters.RESPOND_DAYS)
         self.respond_by.setDate(QDate(by.year, by.month, by.day))
         self.respond_by.setToolTip("The day the letters ask families to return, pay or sign by")
+        self.duplex = QCheckBox("Printed on both sides (each letter starts on a new sheet)")
+        self.duplex.setObjectName("letters-duplex")
         self.site.currentIndexChanged.connect(lambda _i: self._fill_grades())
         self._fill_grades()
 
@@ -79,6 +81,7 @@ class LettersDialog(QDialog):
         form.addRow("School", self.site)
         form.addRow("Grade", self.grade)
         form.addRow("Answer by", self.respond_by)
+        form.addRow("", self.duplex)
         lay = QVBoxLayout(self)
         lay.addWidget(about)
         lay.addLayout(form)
@@ -113,7 +116,8 @@ class LettersDialog(QDialog):
         d = self.respond_by.date()
         return {"kind": self.kind.currentData(), "site": self.site.currentData(),
                 "grade": self.grade.currentData(),
-                "respond_by": dt.date(d.year(), d.month(), d.day())}
+                "respond_by": dt.date(d.year(), d.month(), d.day()),
+                "duplex": self.duplex.isChecked()}
 
     def save_pdf(self) -> None:
         self.save("pdf")
@@ -139,7 +143,7 @@ class LettersDialog(QDialog):
 
             batch = letters.gather(c["kind"], c["site"], c["grade"], respond_by=c["respond_by"],
                                    progress=tick)
-            written = write(batch, path, tick)
+            written = write(batch, path, tick, duplex=c["duplex"])
             return written, batch.summary(), batch.warnings()
 
         run_op(self, work, changes=Changes.NONE, slow=True, progress=True, cancellable=True,
