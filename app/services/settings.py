@@ -72,6 +72,8 @@ def money(key: str) -> Decimal:
 
 
 def _validate(key: str, value):
+    if key in ("org_address", "org_phone", "org_email"):
+        return _contact(key, value)
     if key in ("fiscal_year_start_month",):
         if not isinstance(value, int) or not 1 <= value <= 12:
             raise ValidationError("The fiscal year starts in a month from 1 to 12.", field=key)
@@ -95,8 +97,6 @@ def _validate(key: str, value):
     if key.startswith("retention_") and key.endswith("_years"):
         from app.services import retention
         return retention.check_years(key[len("retention_"):-len("_years")], value)
-    if key in ("org_address", "org_phone", "org_email"):
-        return _contact(key, value)
     if key in ("capitalization_threshold", "inventory_threshold"):
         try:
             amount = Decimal(str(value))

@@ -97,11 +97,11 @@ class Page(ListPage):
         self.add_action("Check out to…", self.check_out, None, needs="one")
         self.add_action("Check in all they hold", self.check_in_all, None, needs="one")
         self.add_action("Loan agreement", self.agreement, None, needs="one")
+        self.add_action("Deactivate", self.deactivate, None, needs="one")
+        self.panel.show_person(None)
         self.add_action("Letters home…", self.letters_home, None, needs="none",
                         tip="Letters to families (not returned, fees, overdue, agreement) in "
                             "English or Spanish: one PDF to mail, or a CSV for a mail merge")
-        self.add_action("Deactivate", self.deactivate, None, needs="one")
-        self.panel.show_person(None)
         self.update_actions()
 
     def open_record(self, person_id: int) -> None:
@@ -136,11 +136,11 @@ class Page(ListPage):
                success=lambda _r: bus.status_message.emit(f"Saved {path}"),
                title="Loan agreement")
 
-    def letters_home(self) -> None:
-        from ui.dialogs.letters import open_letters_dialog
-        open_letters_dialog(self)
-
     def deactivate(self) -> None:
         pid = self.list.current_id()
         run_op(self, lambda: people_svc.deactivate(pid), changes=Changes.PEOPLE,
                success=lambda _r: self.list.model.refresh_rows(), title="Deactivate")
+
+    def letters_home(self) -> None:
+        from ui.dialogs.letters import open_letters_dialog
+        open_letters_dialog(self)
