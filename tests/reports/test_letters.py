@@ -319,3 +319,12 @@ def test_duplex_starts_every_letter_on_a_new_sheet(data, tmp_path):
                                            or "1 de 1" in t)
     assert all(not t.strip() for i, t in enumerate(padded) if i % 2 and i - 1 in firsts
                and ("1 of 1" in padded[i - 1] or "1 de 1" in padded[i - 1]))
+
+
+def test_readme_documents_every_csv_column():
+    from pathlib import Path
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Letters home"):readme.index("## Labels")]
+    for name, _ in letters.CSV_COLUMNS:
+        shown = "address_1` … `address_4" if name.startswith("address_") else f"`{name}`"
+        assert shown in section, name
