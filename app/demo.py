@@ -223,6 +223,12 @@ def _room_kinds(rooms: list[tuple[int, str]]) -> dict:
     }
 
 
+def _program_letters() -> None:
+    """The district's contact, printed under its name on the letters home."""
+    settings.update({"org_address": "3380 14th Street\nRiverside, CA 92501",
+                     "org_phone": "(951) 555-0142", "org_email": "devices@riversideusd.org"})
+
+
 def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = None,
                today: dt.date | None = None) -> dict:
     """Fill an empty database. Returns counts of what was made."""
@@ -246,6 +252,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
         step("Sites and rooms", 0)
         settings.update({"org_name": "Riverside Unified School District", "tag_prefix": "QM-",
                          "tag_digits": 6})
+        _program_letters()
         insert_rows("site", ("name", "code", "address"), SITES)
         site_ids = id_map("site", "name")
         rooms_per_site = assets // 400

@@ -13,56 +13,29 @@ from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.units import inch
 from reportlab.pdfgen.canvas import Canvas
 
-from app.reporting.agreement import Agreement, gather
+from app.reporting.agreement import Agreement, agreement_terms, gather
+from app.translations import LANGUAGES, words
 
-TEXT = {
-    "en": {
-        "title": "Device Loan Agreement",
-        "borrower": "Borrower", "id": "ID number", "site": "School / site", "date": "Date",
-        "devices": "Devices lent",
-        "cols": ("Tag", "Device", "Serial", "Condition", "Due back"),
-        "terms_title": "Terms",
-        "terms": [
-            "The device remains the property of {org} and is lent for educational use.",
-            "The borrower keeps the device in good condition, with its charger, and does not "
-            "remove or damage the asset label.",
-            "Loss, theft or damage is reported to the school office within two school days; "
-            "theft also to the police, with a copy of the report.",
-            "The device is returned by the due date, or at once when asked, when leaving the "
-            "district or at the end of the school year.",
-            "Use of the device follows the district's acceptable-use policy; it may be "
-            "monitored and filtered.",
-            "Damage beyond normal wear, or a device not returned, may be charged at its repair "
-            "or replacement cost.",
-        ],
-        "sign_borrower": "Borrower signature", "sign_guardian": "Parent / guardian signature",
-        "sign_staff": "Issued by (district staff)", "printed": "Printed name", "sign_date": "Date",
-    },
-    "es": {
-        "title": "Acuerdo de Préstamo de Dispositivo",
-        "borrower": "Prestatario", "id": "Número de identificación", "site": "Escuela / sitio",
-        "date": "Fecha",
-        "devices": "Dispositivos prestados",
-        "cols": ("Etiqueta", "Dispositivo", "Número de serie", "Estado", "Devolver el"),
-        "terms_title": "Condiciones",
-        "terms": [
-            "El dispositivo sigue siendo propiedad de {org} y se presta para uso educativo.",
-            "El prestatario mantiene el dispositivo en buen estado, con su cargador, y no quita "
-            "ni daña la etiqueta de inventario.",
-            "La pérdida, el robo o el daño se informan a la oficina de la escuela dentro de dos "
-            "días escolares; el robo también a la policía, con una copia del informe.",
-            "El dispositivo se devuelve en la fecha indicada, o de inmediato cuando se solicite, "
-            "al dejar el distrito o al final del año escolar.",
-            "El uso del dispositivo sigue la política de uso aceptable del distrito; puede ser "
-            "supervisado y filtrado.",
-            "Los daños más allá del desgaste normal, o un dispositivo no devuelto, pueden "
-            "cobrarse al costo de reparación o reemplazo.",
-        ],
-        "sign_borrower": "Firma del prestatario", "sign_guardian": "Firma del padre, madre o tutor",
-        "sign_staff": "Entregado por (personal del distrito)", "printed": "Nombre en letra de molde",
-        "sign_date": "Fecha",
-    },
-}
+def agreement_text(lang: str) -> dict:
+    """The agreement's words in one language, from the one translatable file
+    (resources/translations/letters.toml, read by app.translations); the
+    letters home print the same terms."""
+    t = words(lang)
+    return {
+        "title": t("agreement_title"), "borrower": t("agreement_borrower"),
+        "id": t("agreement_id"), "site": t("agreement_site"), "date": t("agreement_date"),
+        "devices": t("agreement_devices"),
+        "cols": tuple(t(f"agreement_col_{c}") for c in ("tag", "device", "serial",
+                                                         "condition", "due")),
+        "terms_title": t("agreement_terms_title"),
+        "terms": agreement_terms(lang),
+        "sign_borrower": t("agreement_sign_borrower"),
+        "sign_guardian": t("agreement_sign_guardian"), "sign_staff": t("agreement_sign_staff"),
+        "printed": t("agreement_printed"), "sign_date": t("agreement_sign_date"),
+    }
+
+
+TEXT = {lang: agreement_text(lang) for lang in LANGUAGES}
 
 
 def render_agreement(person_id: int, out, language: str | None = None,

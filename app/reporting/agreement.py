@@ -10,6 +10,7 @@ import peewee as pw
 
 from app.models import Asset, HardwareModel, Loan, Person
 from app.services import settings
+from app.translations import words
 
 
 @dataclass
@@ -34,9 +35,29 @@ def agreement_rows(person_id: int, loan_ids: list[int] | None = None) -> list[tu
     q = q.where(Loan.id.in_(loan_ids)) if loan_ids else q.where(Loan.returned_at.is_null())
     rows = []
     for tag, name, model, serial, cond, due in q.order_by(Asset.tag).tuples():
-        device = model if not name or name == model else f"{name} ({model})" if model else name
-        rows.append((tag, device or "", serial or "", cond or "", due.isoformat() if due else ""))
+        rows.append((tag, device_label(name, model), serial or "", cond or "",
+                     due.isoformat() if due else ""))
     return rows
+
+
+def agreement_terms(lang: str) -> list[str]:
+    """The agreement's numbered terms ({org} still to fill in) in one language,
+    in the order of the words file (resources/translations/letters.toml): the
+    agreement a borrower signs and the one sent home print the same terms."""
+    t = words(lang)
+    terms, n = [], 1
+    while t.has(f"agreement_term_{n}"):
+        terms.append(t(f"agreement_term_{n}"))
+        n += 1
+    return terms
+
+
+def device_label(name: str | None, model: str | None) -> str:
+    """How a lent device is named to its borrower: its model ("Chromebook 3110"),
+    or its own name with the model when they differ."""
+    if not name or name == model:
+        return model or ""
+    return f"{name} ({model})" if model else name
 
 
 def gather(person_id: int, language: str | None = None,

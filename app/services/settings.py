@@ -11,6 +11,10 @@ from app.services.errors import ValidationError
 DEFAULTS = {
     "org_name": "Unified School District",
     "org_logo": None,  # path to an image file
+    # The district's contact, printed on the letters home (app.reporting.letters).
+    "org_address": "",  # street, city, state and ZIP; one line each
+    "org_phone": "",
+    "org_email": "",
     "tag_prefix": "QM-",
     "tag_digits": 6,
     "tag_next": 1,
@@ -68,6 +72,8 @@ def money(key: str) -> Decimal:
 
 
 def _validate(key: str, value):
+    if key in ("org_address", "org_phone", "org_email"):
+        return _contact(key, value)
     if key in ("fiscal_year_start_month",):
         if not isinstance(value, int) or not 1 <= value <= 12:
             raise ValidationError("The fiscal year starts in a month from 1 to 12.", field=key)
@@ -121,6 +127,23 @@ def _validate_fees(key: str, value):
             raise ValidationError("Give the deductible (0.00 for none).", field=key)
         return f"{amount:.2f}"
     return value
+
+
+def _contact(key: str, value) -> str:
+    """The district's contact as letters print it: trimmed lines, a real email."""
+    text = "\n".join(line.strip() for line in str(value or "").strip().splitlines() if line.strip())
+    if key != "org_address" and "\n" in text:
+        raise ValidationError("The district's phone and email are one line each.", field=key)
+    if key == "org_address" and len(text.splitlines()) > 4:
+        raise ValidationError("The district's address fits in four lines (it is printed "
+                              "under the logo of every letter home).", field=key)
+    if key == "org_email" and text:
+        import re
+        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", text):
+            raise ValidationError(f"“{text}” is not an email address.", field=key)
+    if len(text) > 300:
+        raise ValidationError("That is too long for a letterhead.", field=key)
+    return text
 
 
 @writes

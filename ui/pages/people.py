@@ -145,6 +145,9 @@ class Page(ListPage):
         self.add_action("Loan agreement", self.agreement, None, needs="one")
         self.add_action("Deactivate", self.deactivate, None, needs="one")
         self.panel.show_person(None)
+        self.add_action("Letters home…", self.letters_home, None, needs="none",
+                        tip="Letters to families (not returned, fees, overdue, agreement) in "
+                            "English or Spanish: one PDF to mail, or a CSV for a mail merge")
         self.update_actions()
 
     def open_record(self, person_id: int) -> None:
@@ -209,3 +212,7 @@ class Page(ListPage):
         pid = self.list.current_id()
         run_op(self, lambda: people_svc.deactivate(pid), changes=Changes.PEOPLE,
                success=lambda _r: self.list.model.refresh_rows(), title="Deactivate")
+
+    def letters_home(self) -> None:
+        from ui.dialogs.letters import open_letters_dialog
+        open_letters_dialog(self)

@@ -1,4 +1,5 @@
-"""Settings: the organisation (name and logo on labels and reports), tag
+"""Settings: the organisation (name and logo on labels and reports; address,
+phone and email on the letters home), tag
 numbering, fiscal year and thresholds, loans, the database in use, the
 scanner (what tells its bursts from typing, prefix/suffix, repeats, sounds)
 and the scanner test when the scanner module is installed.
@@ -12,8 +13,8 @@ import importlib.util
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
-                               QFrame, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
-                               QScrollArea, QSpinBox, QVBoxLayout, QWidget)
+                               QFrame, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
+                               QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 
 from app.services import settings
 from app.store.db import current_target, describe
@@ -46,6 +47,18 @@ class Page(QWidget):
         logo_row = QHBoxLayout()
         logo_row.addWidget(self.logo, 1)
         logo_row.addWidget(browse)
+        # The district's contact on the letters home (reports/letters.py).
+        self.address = QPlainTextEdit()
+        self.address.setObjectName("org_address")
+        self.address.setPlaceholderText("street\ncity, state ZIP")
+        self.address.setTabChangesFocus(True)
+        self.address.setFixedHeight(self.address.fontMetrics().lineSpacing() * 4 + 14)
+        self.phone = QLineEdit()
+        self.phone.setObjectName("org_phone")
+        self.phone.setPlaceholderText("the number families call about devices")
+        self.email = QLineEdit()
+        self.email.setObjectName("org_email")
+        self.email.setPlaceholderText("e.g. devices@district.org")
         self.prefix = QLineEdit()
         self.prefix.setObjectName("tag_prefix")
         self.digits = QSpinBox()
@@ -95,6 +108,9 @@ class Page(QWidget):
         f = QFormLayout(org_box)
         f.addRow("Name", self.org)
         f.addRow("Logo", logo_row)
+        f.addRow("Address", self.address)
+        f.addRow("Phone", self.phone)
+        f.addRow("Email", self.email)
         tag_box = QGroupBox("Asset tags")
         f = QFormLayout(tag_box)
         f.addRow("Prefix", self.prefix)
@@ -331,6 +347,9 @@ class Page(QWidget):
         s = settings.get_all()
         self.org.setText(s.get("org_name") or "")
         self.logo.setText(s.get("org_logo") or "")
+        self.address.setPlainText(s.get("org_address") or "")
+        self.phone.setText(s.get("org_phone") or "")
+        self.email.setText(s.get("org_email") or "")
         self.prefix.setText(s.get("tag_prefix") or "")
         self.digits.setValue(int(s.get("tag_digits") or 6))
         self.next_number.setValue(int(s.get("tag_next") or 1))
@@ -407,6 +426,9 @@ class Page(QWidget):
         return {
             "org_name": self.org.text().strip(),
             "org_logo": self.logo.text().strip() or None,
+            "org_address": self.address.toPlainText(),
+            "org_phone": self.phone.text().strip(),
+            "org_email": self.email.text().strip(),
             "tag_prefix": self.prefix.text(),
             "tag_digits": self.digits.value(),
             "tag_next": self.next_number.value(),
