@@ -108,8 +108,8 @@ class ImportWizard(QDialog):
         self.tabs.addTab(self.holders, "Holders")
         # A whole roster: the students it would withdraw; a Chromebook export:
         # the serials no asset has.
-        self.listed = _table("import-listed", ("ID / row", "Who / serial", "School / model",
-                                               "Grade / user", "Devices"))
+        self.listed = _result_table("import-listed", ("ID / row", "Who / serial", "School / model",
+                                                      "Grade / user", "Devices"))
         self.tabs.addTab(self.listed, "Withdrawn / unknown")
         below = QSplitter(Qt.Horizontal)
         below.addWidget(self.report)
