@@ -191,7 +191,7 @@ def run_price_remove(args) -> int:
     from app.services import prices
     model_id = _model_id(args.model)
     part = prices.normalize_part(args.part)
-    if prices._find(part, model_id) is None:
+    if prices.find_price(part, model_id) is None:
         raise CommandError(f"the price list has no price for {args.part}"
                            + (f" for {args.model}" if args.model else " for every model"))
     prices.set_price(part, None, model_id=model_id)

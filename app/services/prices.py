@@ -37,7 +37,9 @@ def normalize_part(part: str) -> str:
     return text
 
 
-def _find(part: str, model_id: int | None) -> PriceItem | None:
+def find_price(part: str, model_id: int | None) -> PriceItem | None:
+    """The price list's own entry for ``part`` (normalized) for one model, or
+    for every model when ``model_id`` is None; None when there is none."""
     q = PriceItem.select().where(pw.fn.LOWER(PriceItem.part) == part.lower())
     q = q.where(PriceItem.model == model_id) if model_id else q.where(PriceItem.model.is_null())
     return q.first()
@@ -48,7 +50,7 @@ def price_for(part: str, model_id: int | None) -> Decimal | None:
     docstring for the order), or None when nothing prices it."""
     part = normalize_part(part)
     if model_id:
-        own = _find(part, model_id)
+        own = find_price(part, model_id)
         if own is not None:
             return own.amount
         if part == DEVICE:
@@ -62,7 +64,7 @@ def price_for(part: str, model_id: int | None) -> Decimal | None:
                                                       & KitPart.cost.is_null(False)).first())
             if kit is not None:
                 return kit.cost
-    every = _find(part, None)
+    every = find_price(part, None)
     return every.amount if every is not None else None
 
 
@@ -142,7 +144,7 @@ def set_price(part: str, amount, model_id: int | None = None, by: str | None = N
     if model_id and not HardwareModel.select().where(HardwareModel.id == model_id).exists():
         raise NotFound(f"No model with id {model_id}.")
     value = parse_money(amount, "amount") if amount not in (None, "") else None
-    item = _find(part, model_id)
+    item = find_price(part, model_id)
     old = item.amount if item else None
     what = f"{part_label(part)}" + (f" ({model_label(HardwareModel.get_by_id(model_id))})"
                                     if model_id else "")
