@@ -10,11 +10,10 @@ from collections import defaultdict
 from decimal import Decimal
 
 from app.reporting import ReportParams, ReportSpec
-from app.reporting._ops import organisation
+from app.reporting._ops import find_site, organisation
 from app.reporting.document import Column, ReportDocument, Section, Table
-from app.services import catalog, fees
+from app.services import fees
 from app.services.base import current_user
-from app.services.errors import NotFound
 
 NO_SCHOOL = "(no school)"
 
@@ -31,8 +30,7 @@ DETAIL = [Column("School", width=1.6), Column("Student", width=1.7), Column("Stu
 
 def gather(site: str | None = None) -> dict[str, list[dict]]:
     """Owed fees by school name, schools in name order, students by name."""
-    if site and catalog.find_site(site) is None:
-        raise NotFound(f"No site called {site!r}.")
+    find_site(site)  # an unknown school is an error, not "every school"
     by_school: dict[str, list[dict]] = defaultdict(list)
     for r in fees.rows(status="owed", site=site):
         if r["balance"] > 0:

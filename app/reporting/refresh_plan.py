@@ -28,7 +28,7 @@ from app.models.common import INACTIVE_STATUSES
 from app.reporting import ReportParams, ReportSpec, fiscal
 from app.reporting._ops import day, organisation, plural
 from app.reporting.document import Chart, Column, ReportDocument, Section, Table, money
-from app.reporting.warranties import find_site
+from app.reporting._ops import find_site
 from app.services.base import current_user
 from app.services.errors import ValidationError
 

@@ -15,7 +15,7 @@ from collections import Counter
 from app.reporting import ReportParams, ReportSpec
 from app.reporting._ops import day, local_date, organisation, plural
 from app.reporting.document import Chart, Column, ReportDocument, Section, Table
-from app.reporting.warranties import find_site
+from app.reporting._ops import find_site
 from app.services import people
 from app.services.base import current_user
 
