@@ -474,7 +474,7 @@ class ReturnBox(QGroupBox):
         from app.services import fees
         try:
             items = fees.propose(self.loan_id, damage=self.damage(), missing_parts=self.missing())
-        except DomainError as exc:
+        except DomainError as exc:  # stays: the refusal's words are the proposal shown
             self.proposal.setText(theme.coloured(html.escape(str(exc))))
             return
         self.charge.setEnabled(any(p.status in ("owed", "waived") for p in items))

@@ -13,7 +13,7 @@ from app.services.errors import DomainError
 from ui.bus import bus
 from ui.dialogs.stock_forms import FormDialog, LookupEdit
 from ui.files import ask_save_path
-from ui.ops import Changes, run_op
+from ui.ops import Changes, lookup, run_op
 
 
 def _fee_text(fee_id: int) -> str:
@@ -78,7 +78,7 @@ class WaiveDialog(FormDialog):
 def _resolve_target(text: str):
     try:
         person, asset, _loan = fees.resolve_target(text)
-    except DomainError as exc:
+    except DomainError as exc:  # stays: the refusal's words are the field's answer
         return None, str(exc)
     return (person, asset), (f"{person.full_name}" + (f" — {asset.tag}" if asset else ""))
 
@@ -127,11 +127,8 @@ class ChargeDialog(FormDialog):
     def _show_price(self, *_args) -> None:
         target = self.widgets["who"].resolved
         asset = target[1] if target else None
-        try:
-            amount = prices.price_for(self._part(), asset.model_id if asset else None) \
-                if self._part() else None
-        except DomainError:
-            amount = None
+        amount = lookup(lambda: prices.price_for(self._part(), asset.model_id if asset else None)) \
+            if self._part() else None
         self.price.setText(f"{amount:,.2f}" if amount is not None else "no price: give the amount")
 
     def apply(self):
