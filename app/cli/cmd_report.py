@@ -13,6 +13,8 @@ examples:
   quartermaster report repairs --from 2025-07-01 --to 2026-06-30 -o repairs.csv
   quartermaster report activity --from 2026-11-01 --to 2026-11-30 --format csv -o nov.txt
   quartermaster report depreciation --fiscal-year 2026 -o depreciation.pdf
+  quartermaster report erate-inventory --funding-year 2025 -o erate-fy2025.xlsx
+  quartermaster report failure-patterns --from 2025-07-01 --to 2026-06-30 -o failures.pdf
 
 The format comes from --format, else from the file's suffix. Each report
 takes only the options `report --list` shows for it.
@@ -28,6 +30,7 @@ OPTIONS = {
     "days": ("--days", "days"),
     "person": ("--person", "person"),
     "room": ("--room", "room"),
+    "funding_year": ("--funding-year", "funding_year"),
 }
 DATE_PARAMS = ("as_of", "date_from", "date_to")
 
@@ -48,6 +51,8 @@ def register(sub) -> None:
     p.add_argument("--days", type=int, metavar="N", help="within N days")
     p.add_argument("--person", metavar="ID", help="person's ID number")
     p.add_argument("--room", metavar="R", help='room: "SITE/ROOM" or its label code')
+    p.add_argument("--funding-year", type=int, metavar="Y",
+                   help="E-Rate funding year (2025 = July 2025 to June 2026)")
     p.add_argument("--format", choices=("pdf", "xlsx", "csv"),
                    help="output format (default: from the file's suffix)")
     p.add_argument("-o", "--output", metavar="FILE", help="file to write")

@@ -30,6 +30,7 @@ PARAMS = {
     "days": "Within days",
     "person": "Person (ID number)",
     "room": "Room",
+    "funding_year": "E-Rate funding year (July to June, named by the year it starts in)",
 }
 
 
@@ -43,6 +44,7 @@ class ReportParams:
     days: int | None = None
     person: str | None = None
     room: str | None = None  # "SITE/ROOM" or a room label code
+    funding_year: int | None = None  # E-Rate funding year; None or 0 for all
     extra: dict = field(default_factory=dict)
 
 
