@@ -140,7 +140,7 @@ def facts(site: str | None = None) -> list[dict]:
              .where(Loan.returned_at.is_null() & (Person.kind == "student")))
     if place is not None:
         loans = loans.where(Person.site == place.id)
-    for person_id, out_at, tag, serial, name, model, cat, kind in loans.order_by(
+    for person_id, _out_at, tag, serial, name, model, cat, kind in loans.order_by(
             Loan.out_at.desc(), Loan.id.desc()).tuples():
         lent.setdefault(person_id, []).append((tag, serial, kind or "other",
                                                " ".join(x for x in (cat, model, name) if x)
