@@ -332,7 +332,10 @@ class AssetEditor(QDialog):
             self.widgets[k].text().strip() for k in ERATE_FIELDS)
         self.form.setRowVisible(self.erate_title, shown)
         for key in ERATE_FIELDS:
+            # Showing a row shows every widget in it: its error line stays as it was.
+            had_error = not self.errors[key].isHidden()
             self.form.setRowVisible(self._boxes[key], shown)
+            self.errors[key].setVisible(shown and had_error)
         self.form.setRowVisible(self.erate_numbers_row, shown)
         self._show_erate_numbers()
 
