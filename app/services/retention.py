@@ -280,7 +280,10 @@ def _anonymise(pid: int) -> None:
     p = Person.get_by_id(pid)
     label = former_label(p.kind, pid)
     Person.update(first_name="former", last_name=label.split(" ", 1)[1], id_number=None,
-                  email=None, phone=None, notes=None, grade=None, updated_at=utcnow(),
+                  email=None, phone=None, notes=None, grade=None,
+                  # The roster fields of schema step 11 name the family and the home.
+                  homeroom=None, guardian_name=None, guardian_email=None, guardian_phone=None,
+                  household=None, address=None, updated_at=utcnow(),
                   version=Person.version + 1).where(Person.id == pid).execute()
     # History keeps its rows (counts, dates, shape); the name in them goes. A
     # holder can be a room too, so a row is theirs when id and name both match.
