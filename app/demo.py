@@ -837,6 +837,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
         counts.update(_program_kits_fees(random.Random(seed * 104729 + 3), today, user, model_ids))
         counts["program_events"] = _program_events(random.Random(seed * 104729 + 5), today, user)
         counts["loaners"], counts["loaner_swaps"] = _program_loaners(random.Random(seed * 31 + 7), today, user)
+        counts["erate_line_items"] = _program_filings()
         history.record("demo", 0, "create", new=f"{assets} assets, seed {seed}", by=user)
         step("Done", 10)
     return counts
@@ -1292,6 +1293,37 @@ def _program_loaners(rng: random.Random, today: dt.date, user: str) -> tuple[int
         lend[site_id].pop(0)
         swaps += 1
     return len(marked), swaps
+
+
+def _program_filings() -> int:
+    """E-Rate filing numbers on the demo's E-Rate equipment: a BEN per school,
+    a SPIN per supplier, one Form 471 per funding year and FRN line items by
+    model within each FRN (what `report erate-inventory` groups by). Returns
+    the line items made."""
+    from app.store.db import db, param
+    p = param()
+    cur = db.cursor()
+    sites = [i for (i,) in db.execute_sql("SELECT id FROM site ORDER BY id").fetchall()]
+    cur.executemany(f"UPDATE site SET ben = {p} WHERE id = {p}",
+                    [(str(16_000_000 + 4_217 * n), sid) for n, sid in enumerate(sites, 1)])
+    sups = [i for (i,) in db.execute_sql("SELECT id FROM supplier ORDER BY id").fetchall()]
+    cur.executemany(f"UPDATE supplier SET spin = {p} WHERE id = {p}",
+                    [(str(143_000_000 + 1_013 * n), sid) for n, sid in enumerate(sups, 1)])
+    rows = db.execute_sql("SELECT id, erate_frn, erate_funding_year, model_id FROM asset "
+                          "WHERE erate_frn IS NOT NULL ORDER BY erate_frn, model_id, id").fetchall()
+    lines: dict[tuple, str] = {}
+    per_frn: dict[str, int] = {}
+    updates = []
+    for aid, frn, fy, model in rows:
+        key = (frn, model)
+        if key not in lines and len(frn) == 10:
+            per_frn[frn] = per_frn.get(frn, 0) + 1
+            lines[key] = f"{frn}.{per_frn[frn]:03d}"
+        form471 = f"{(fy or 2000) % 100:02d}1{(fy or 0) * 37 % 1_000_000:06d}"
+        updates.append((form471, lines.get(key), aid))
+    cur.executemany(f"UPDATE asset SET erate_form471 = {p}, erate_frn_line = {p} WHERE id = {p}",
+                    updates)
+    return len(lines)
 
 
 def _backup_media(today: dt.date, user: str) -> int:

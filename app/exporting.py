@@ -46,6 +46,7 @@ ASSET_HEADERS = ("Asset Tag", "Serial", "Name", "Manufacturer", "Model", "Model 
                  "Status", "Site", "Room", "Assigned To", "Assigned To ID", "Assigned To Kind",
                  "Purchase Date",
                  "Purchase Cost", "Order Number", "Supplier", "Funding", "FRN", "Funding Year",
+                 "Form 471", "FRN Line Item", "BEN", "SPIN",
                  "Federal Award", "Federal Share", "In Service", "Warranty End", "Last Audit",
                  "Condition", "Notes")
 
@@ -77,7 +78,8 @@ def _asset_rows(ids: list[int] | None, custom_names: tuple[str, ...] = ()):
                       Holder.kind,
                       Asset.purchase_date, Asset.cost, Asset.order_number, Supplier.name,
                       Asset.funding_type, Asset.funding_name,
-                      Asset.erate_frn, Asset.erate_funding_year, Asset.federal_award_id,
+                      Asset.erate_frn, Asset.erate_funding_year, Asset.erate_form471,
+                      Asset.erate_frn_line, Site.ben, Supplier.spin, Asset.federal_award_id,
                       Asset.federal_share, Asset.in_service_date, Asset.warranty_end,
                       Asset.last_audit_date, Asset.condition, Asset.notes, Asset.custom)
          .join(HardwareModel, pw.JOIN.LEFT_OUTER, on=(Asset.model == HardwareModel.id))
@@ -91,13 +93,14 @@ def _asset_rows(ids: list[int] | None, custom_names: tuple[str, ...] = ()):
     for chunk in _chunks(ids, q, Asset):
         for r in chunk:
             (_, tag, serial, name, maker, model, number, cat, status, site, room, first, last,
-             holder_id, holder_kind, bought, cost, po, supplier, ftype, fname, frn, fyear, award,
+             holder_id, holder_kind, bought, cost, po, supplier, ftype, fname, frn, fyear, form471,
+             frn_line, ben, spin, award,
              share, inserv, warranty, audit, condition, notes, custom) = r
             funding = FUNDING_TYPES[ftype] if ftype in ("erate", "general") else fname or ftype
             row = (tag, serial, name, maker, model, number, cat, ASSET_STATUSES.get(status, status),
                    site, room, _holder_name(first, last), holder_id,
                    PERSON_KINDS.get(holder_kind, holder_kind), bought, money(cost), po,
-                   supplier, funding, frn, fyear, award, money(share), inserv, warranty, audit,
+                   supplier, funding, frn, fyear, form471, frn_line, ben, spin, award, money(share), inserv, warranty, audit,
                    condition, notes)
             if custom_names:
                 extra = custom or {}

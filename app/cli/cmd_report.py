@@ -15,6 +15,8 @@ examples:
   quartermaster report depreciation --fiscal-year 2026 -o depreciation.pdf
   quartermaster report refresh-plan --years 5 -o refresh.pdf
   quartermaster report to-recover --site LHS -o to-recover.csv
+  quartermaster report erate-inventory --funding-year 2025 -o erate-fy2025.xlsx
+  quartermaster report failure-patterns --from 2025-07-01 --to 2026-06-30 -o failures.pdf
 
 The format comes from --format, else from the file's suffix. Each report
 takes only the options `report --list` shows for it.
@@ -31,6 +33,7 @@ OPTIONS = {
     "person": ("--person", "person"),
     "room": ("--room", "room"),
     "years": ("--years", "years"),
+    "funding_year": ("--funding-year", "funding_year"),
 }
 DATE_PARAMS = ("as_of", "date_from", "date_to")
 
@@ -52,6 +55,8 @@ def register(sub) -> None:
     p.add_argument("--person", metavar="ID", help="person's ID number")
     p.add_argument("--room", metavar="R", help='room: "SITE/ROOM" or its label code')
     p.add_argument("--years", type=int, metavar="N", help="fiscal years ahead (refresh-plan)")
+    p.add_argument("--funding-year", type=int, metavar="Y",
+                   help="E-Rate funding year (2025 = July 2025 to June 2026)")
     p.add_argument("--format", choices=("pdf", "xlsx", "csv"),
                    help="output format (default: from the file's suffix)")
     p.add_argument("-o", "--output", metavar="FILE", help="file to write")

@@ -12,6 +12,8 @@ from app.cli.output import print_fields, print_table, write_csv
 EXAMPLES = """\
 examples:
   quartermaster wo new --asset QM-000412 --requester E10000 --category repair --summary "No video"
+  quartermaster wo new --asset QM-000412 --asset QM-000413 --asset QM-000414 \
+      --requester E10000 --category move --summary "Cart 3 to the library"
   quartermaster wo new --requester-name "Maria Lopez" --contact 555-0142 \\
       --category account --summary "Parent portal password"
   quartermaster wo list --open
@@ -30,7 +32,8 @@ def register(sub) -> None:
     ss = p.add_subparsers(dest="wo_command", metavar="ACTION", required=True)
 
     n = ss.add_parser("new", help="open a work order; prints its number")
-    n.add_argument("--asset", metavar="TAG", help="the asset it is about (its tag)")
+    n.add_argument("--asset", metavar="TAG", action="append",
+                   help="an asset it is about (its tag); repeat for several")
     n.add_argument("--requester", metavar="ID",
                    help="who asked: ID number, email or \"First Last\" of a person")
     n.add_argument("--requester-name", metavar="NAME", help="who asked, when not in the register")
@@ -83,7 +86,7 @@ def run_new(args) -> int:
               "assignee": args.assign, "follow_up": args.follow_up,
               "requester_name": args.requester_name, "requester_contact": args.contact}
     if args.asset:
-        values["asset_id"] = assets.get_by_tag(args.asset).id
+        values["asset_ids"] = [assets.get_by_tag(tag).id for tag in args.asset]
     if args.requester:
         person = people.find(args.requester)
         if person is None:
@@ -126,7 +129,9 @@ def run_show(args) -> int:
     print_fields([("Work order", f"#{d['number']}"), ("Summary", d["summary"]),
                   ("Status", d["status"]), ("Priority", d["priority"]),
                   ("Category", d["category"]), ("Requester", d["requester"]),
-                  ("Site", d["site"]), ("Room", d["room"]), ("Asset", d["asset"]),
+                  ("Site", d["site"]), ("Room", d["room"]),
+                  ("Assets" if len(d["assets"]) > 1 else "Asset",
+                   "; ".join(f"{a['tag']} {a['name']}".strip() for a in d["assets"]) or None),
                   ("Repair", f"repair {d['repair_id']}" if d["repair_id"] else None),
                   ("Assignee", d["assignee"]), ("Follow-up", d["follow_up"]),
                   ("Opened", d["opened_at"]), ("Opened by", d["created_by"]),

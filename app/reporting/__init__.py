@@ -31,6 +31,7 @@ PARAMS = {
     "person": "Person (ID number)",
     "room": "Room",
     "years": "Years ahead",
+    "funding_year": "E-Rate funding year (July to June, named by the year it starts in)",
 }
 
 
@@ -45,6 +46,7 @@ class ReportParams:
     person: str | None = None
     room: str | None = None  # "SITE/ROOM" or a room label code
     years: int | None = None  # fiscal years ahead (the refresh plan)
+    funding_year: int | None = None  # E-Rate funding year; None or 0 for all
     extra: dict = field(default_factory=dict)
 
 

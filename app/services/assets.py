@@ -14,7 +14,8 @@ from app.models.program import AGREEMENT_STATES, DAMAGE_KINDS
 from app.services import history, kits, tags as tagsvc, validation
 from app.services.base import locked, transaction, writes
 from app.services.errors import Conflict, NotFound, StaleEdit, ValidationError
-from app.services.fields import check_frn, clean_text, parse_bool, parse_date, parse_int
+from app.services.fields import (check_form471, check_frn, check_frn_line, clean_text,
+                                 parse_bool, parse_date, parse_int)
 from app.store import search
 from app.store.db import db, param
 
@@ -28,6 +29,7 @@ EDITABLE = (
     "disposal_date", "disposal_method", "disposal_proceeds", "last_audit_date",
     "notes", "custom", "federal_award_id", "federal_share", "condition",
     "loaner",  # in the 1:1 program's loaner pool (app.services.loaners)
+    "erate_form471", "erate_frn_line",
 )
 # What Google Admin says of a Chromebook (the chromebooks import; read-mostly in the editor).
 CHROMEBOOK_FIELDS = ("aue_date", "org_unit", "last_sync", "annotated_user", "annotated_asset_id")
@@ -121,6 +123,7 @@ def details(asset_id: int) -> dict:
         "supplier": a.supplier.name if a.supplier_id else None,
         "funding_type": a.funding_type, "funding_name": a.funding_name,
         "erate_frn": a.erate_frn, "erate_funding_year": a.erate_funding_year,
+        "erate_form471": a.erate_form471, "erate_frn_line": a.erate_frn_line,
         "in_service_date": a.in_service_date, "warranty_end": a.warranty_end,
         "disposal_date": a.disposal_date, "disposal_method": a.disposal_method,
         "disposal_proceeds": a.disposal_proceeds, "last_audit_date": a.last_audit_date,
@@ -204,6 +207,7 @@ def clean(values: dict, asset_id: int | None = None) -> dict:
     if "erate_frn" in out and out.get("erate_frn") and "funding_type" in out \
             and out["funding_type"] not in (None, "erate"):
         errors["funding_type"] = "An asset with an E-Rate FRN is funded by E-Rate."
+    _erate_filing(values, out, errors, asset_id)
     if (out.get("federal_award_id") or out.get("federal_share") is not None) \
             and "funding_type" in out and out["funding_type"] not in (None, "grant"):
         errors["federal_award_id"] = ("An asset with a federal award (FAIN) or federal share "
@@ -214,6 +218,30 @@ def clean(values: dict, asset_id: int | None = None) -> dict:
                               "Some fields need fixing: " + " ".join(errors.values()),
                               field=field, errors=errors)
     return out
+
+
+def _erate_filing(values: dict, out: dict, errors: dict, asset_id: int | None) -> None:
+    """The FRN line item belongs to the asset's FRN (a bare line number "3"
+    is completed from it), and a Form 471 or line item means E-Rate funding."""
+    if "erate_frn_line" in out and "erate_frn_line" not in errors and out["erate_frn_line"]:
+        frn = out.get("erate_frn") if "erate_frn" in out else (
+            Asset.select(Asset.erate_frn).where(Asset.id == asset_id).scalar() if asset_id
+            else None)
+        try:
+            out["erate_frn_line"] = check_frn_line(values["erate_frn_line"], frn)
+            if not frn and "erate_frn" not in errors:  # the line item names its FRN
+                out["erate_frn"] = out["erate_frn_line"].split(".")[0]
+        except ValidationError as err:
+            errors["erate_frn_line"] = str(err)
+    elif out.get("erate_frn") and asset_id and "erate_frn_line" not in values:
+        line = Asset.select(Asset.erate_frn_line).where(Asset.id == asset_id).scalar()
+        if line and not line.startswith(out["erate_frn"] + "."):
+            errors["erate_frn_line"] = (f"FRN line item {line} belongs to FRN {line[:10]}; "
+                                        "change the line item with the FRN.")
+    if (out.get("erate_form471") or out.get("erate_frn_line")) and "funding_type" in out \
+            and out["funding_type"] not in (None, "erate"):
+        errors["funding_type"] = ("An asset with an FCC Form 471 number or FRN line item is "
+                                  "funded by E-Rate.")
 
 
 def _clean_one(key: str, value, asset_id: int | None):
@@ -257,6 +285,13 @@ def _clean_one(key: str, value, asset_id: int | None):
         return check_frn(value, key)
     if key == "erate_funding_year":
         return parse_int(value, key, 1998, 2100)
+    if key == "erate_form471":
+        return check_form471(value, key)
+    if key == "erate_frn_line":
+        # A bare line number needs the FRN: ``_erate_filing`` completes it.
+        text = clean_text(value, key, 20)
+        return text if text and text.replace(" ", "").isdigit() and len(text) <= 3 \
+            else check_frn_line(value, None, key)
     if key == "federal_share":
         share = validation.money(value, key)
         if share is not None and not (0 <= share <= 100):
@@ -313,7 +348,8 @@ def create(values: dict | None = None, by: str | None = None, note: str | None =
     values = clean(values)
     _place(values)
     values.setdefault("status", "ready")
-    if values.get("erate_frn") and not values.get("funding_type"):
+    if (values.get("erate_frn") or values.get("erate_form471") or values.get("erate_frn_line")) \
+            and not values.get("funding_type"):
         values["funding_type"] = "erate"
     now = utcnow()
     row = _row(values)

@@ -8,7 +8,7 @@ from app.models.common import CATEGORY_KINDS
 from app.services import history
 from app.services.base import writes
 from app.services.errors import Conflict, NotFound, ValidationError
-from app.services.fields import clean_text, parse_int
+from app.services.fields import check_ben, check_spin, clean_text, parse_int
 from app.store import search
 from app.wording import plural
 
@@ -29,11 +29,12 @@ def _get(model, obj_id, what: str):
 
 @writes
 def create_site(name: str, code: str | None = None, address: str | None = None,
-                by: str | None = None) -> Site:
+                by: str | None = None, ben: str | None = None) -> Site:
     name = clean_text(name, "name", required=True)
+    ben = check_ben(ben)
     if Site.select().where(pw.fn.LOWER(Site.name) == name.lower()).exists():
         raise Conflict(f"There is already a site called {name}.")
-    site = Site.create(name=name, code=clean_text(code, "code", 20), address=address)
+    site = Site.create(name=name, code=clean_text(code, "code", 20), address=address, ben=ben)
     history.record("site", site.id, "create", new=name, by=by)
     return site
 
@@ -376,11 +377,47 @@ def create_model(name: str, manufacturer: str | None = None, category_id: int | 
 @writes
 def create_supplier(name: str, contact: str | None = None, phone: str | None = None,
                     email: str | None = None, account_number: str | None = None,
-                    by: str | None = None) -> Supplier:
+                    by: str | None = None, spin: str | None = None) -> Supplier:
     name = clean_text(name, "name", required=True)
+    spin = check_spin(spin)
     if Supplier.select().where(pw.fn.LOWER(Supplier.name) == name.lower()).exists():
         raise Conflict(f"There is already a supplier called {name}.")
     sup = Supplier.create(name=name, contact=contact, phone=phone, email=email,
-                          account_number=account_number)
+                          account_number=account_number, spin=spin)
     history.record("supplier", sup.id, "create", new=name, by=by)
     return sup
+
+
+# --- E-Rate numbers -----------------------------------------------------------------
+
+@writes
+def set_site_ben(site_id: int, ben, by: str | None = None) -> Site:
+    """The site's E-Rate Billed Entity Number (empty clears it)."""
+    site = _get(Site, site_id, "site")
+    ben = check_ben(ben)
+    if ben != site.ben:
+        history.record("site", site.id, "update", field="ben", old=site.ben, new=ben, by=by)
+        Site.update(ben=ben).where(Site.id == site.id).execute()
+        site.ben = ben
+    return site
+
+
+@writes
+def set_supplier_spin(supplier_id: int, spin, by: str | None = None) -> Supplier:
+    """The supplier's SPIN (FCC Form 498 ID) as an E-Rate service provider."""
+    sup = _get(Supplier, supplier_id, "supplier")
+    spin = check_spin(spin)
+    if spin != sup.spin:
+        history.record("supplier", sup.id, "update", field="spin", old=sup.spin, new=spin, by=by)
+        Supplier.update(spin=spin).where(Supplier.id == sup.id).execute()
+        sup.spin = spin
+    return sup
+
+
+def site_ben(site_id: int | None) -> str | None:
+    return Site.select(Site.ben).where(Site.id == site_id).scalar() if site_id else None
+
+
+def supplier_spin(supplier_id: int | None) -> str | None:
+    return (Supplier.select(Supplier.spin).where(Supplier.id == supplier_id).scalar()
+            if supplier_id else None)

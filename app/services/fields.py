@@ -217,8 +217,84 @@ def check_frn(value, field: str = "erate_frn") -> str | None:
     return digits
 
 
+# The E-Rate numbers as USAC's E-Rate Productivity Center (EPC) issues them.
+# Each is kept as digits only: a BEN or an FRN typed with spaces or dashes is
+# the same number.
+BEN_RE = re.compile(r"^\d{1,10}$")
+SPIN_RE = re.compile(r"^\d{9}$")
+FORM471_RE = re.compile(r"^\d{9}$|^\d{6,7}$")
+FRN_LINE_RE = re.compile(r"^(\d{10})\.(\d{1,3})$")
+
+
+def _digits(value, field: str, limit: int = 20) -> str | None:
+    text = clean_text(value, field, limit)
+    if text is None:
+        return None
+    if isinstance(value, float) and value.is_integer():  # a workbook cell: 125548.0
+        text = str(int(value))
+    return text.replace(" ", "").replace("-", "")
+
+
+def check_ben(value, field: str = "ben") -> str | None:
+    """A Billed Entity Number: the number USAC gives each school, library or
+    district (e.g. 125548)."""
+    digits = _digits(value, field)
+    if digits is not None and not BEN_RE.match(digits):
+        raise ValidationError("An E-Rate BEN (Billed Entity Number) is a number of up to 10 "
+                              f"digits (e.g. 125548), not “{_short(str(value).strip())}”.",
+                              field=field)
+    return digits
+
+
+def check_spin(value, field: str = "spin") -> str | None:
+    """A service provider's SPIN (its FCC Form 498 ID): 9 digits, e.g. 143012345."""
+    digits = _digits(value, field)
+    if digits is not None and not SPIN_RE.match(digits):
+        raise ValidationError("A SPIN (the service provider's FCC Form 498 ID) is 9 digits "
+                              f"(e.g. 143012345), not “{_short(str(value).strip())}”.",
+                              field=field)
+    return digits
+
+
+def check_form471(value, field: str = "erate_form471") -> str | None:
+    """An FCC Form 471 application number: 9 digits since funding year 2016
+    (the first two the year, e.g. 251000123), 6–7 before."""
+    digits = _digits(value, field)
+    if digits is not None and not FORM471_RE.match(digits):
+        raise ValidationError("An FCC Form 471 application number is 9 digits (e.g. 251000123), "
+                              "or 6–7 digits before funding year 2016, not "
+                              f"“{_short(str(value).strip())}”.", field=field)
+    return digits
+
+
+def check_frn_line(value, frn: str | None = None, field: str = "erate_frn_line") -> str | None:
+    """An FRN line item as USAC writes it: the FRN, a dot, the line's three
+    digits (2599012345.001). A bare line number (1, 001) is completed from
+    ``frn`` when given; a line item of another FRN than ``frn`` is refused."""
+    if isinstance(value, float):  # a workbook cell kept as a number: 2599012345.001
+        value = f"{value:.3f}"
+    text = clean_text(value, field, 20)
+    if text is None:
+        return None
+    text = text.replace(" ", "")
+    if re.fullmatch(r"\d{1,3}", text) and frn and re.fullmatch(r"\d{10}", frn):
+        text = f"{frn}.{text}"
+    m = FRN_LINE_RE.match(text)
+    if not m or int(m.group(2)) == 0:
+        raise ValidationError("An FRN line item is the 10-digit FRN, a dot and the line number "
+                              f"(e.g. 2599012345.001), not “{_short(str(value).strip())}”.",
+                              field=field)
+    line = f"{m.group(1)}.{int(m.group(2)):03d}"
+    if frn and re.fullmatch(r"\d{10}", frn) and m.group(1) != frn:
+        raise ValidationError(f"FRN line item {line} belongs to FRN {m.group(1)}, not to this "
+                              f"asset's FRN {frn}.", field=field)
+    return line
+
+
 LABELS = {
-    "erate_frn": "E-Rate FRN", "erate_funding_year": "Funding year", "cost": "Cost",
+    "erate_frn": "E-Rate FRN", "erate_funding_year": "Funding year",
+    "erate_form471": "Form 471 number", "erate_frn_line": "FRN line item", "ben": "BEN",
+    "spin": "SPIN", "cost": "Cost",
     "purchase_date": "Purchase date", "in_service_date": "In-service date",
     "warranty_end": "Warranty end", "disposal_date": "Disposal date",
     "disposal_proceeds": "Disposal proceeds", "last_audit_date": "Last audit date",

@@ -30,7 +30,8 @@ from app.models import Asset, HistoryEntry, Loan, Person, Seat, WorkOrder
 from app.models.common import PERSON_KINDS, utcnow
 from app.services import settings, tags
 from app.services.base import who, writes
-from app.services.errors import Conflict, ValidationError
+from app.services.errors import Conflict, PermissionDenied, ValidationError
+from app.store.db import db
 
 
 @dataclass(frozen=True)
@@ -213,42 +214,92 @@ def _purge(due: list[Due], today: dt.date, by: str | None) -> list[tuple[str, st
             # Anything the record trail points at goes with it; its history too
             # (SQLite may hand the id out again: nothing must inherit it).
             Seat.delete().where(Seat.asset.in_(d.ids)).execute()
-            HistoryEntry.delete().where((HistoryEntry.entity == "asset")
-                                        & HistoryEntry.entity_id.in_(d.ids)).execute()
+            _delete_history("asset", d.ids)
             Asset.delete().where(Asset.id.in_(d.ids)).execute()
         elif d.rule == "inactive_people":
             for pid in d.ids:
                 _anonymise(pid)
         elif d.rule == "work_orders" and d.ids:
-            HistoryEntry.delete().where((HistoryEntry.entity == "work_order")
-                                        & HistoryEntry.entity_id.in_(d.ids)).execute()
+            _delete_history("work_order", d.ids)
             WorkOrder.delete().where(WorkOrder.id.in_(d.ids)).execute()
         elif d.rule == "history" and d.ids:
             for start in range(0, len(d.ids), 900):
-                HistoryEntry.delete().where(HistoryEntry.id.in_(d.ids[start:start + 900])).execute()
+                _delete_history(None, d.ids[start:start + 900])
         lines.append((d.title, d.reason, d.years, d.count))
     HistoryEntry.insert(entity="purge", entity_id=0, action="purge", who=who(by),
                         note="; ".join(f"{t}: {n}" for t, _r, _y, n in lines)).execute()
     return lines
 
 
+def _server_functions() -> bool:
+    """On a team database history is append-only for every role: the purge
+    goes through the owner's functions that `team init` grants the admin
+    group (app.store.roles). Elsewhere (SQLite, a PostgreSQL database without
+    team roles, connected as its owner) it deletes directly."""
+    if not isinstance(db.obj, pw.PostgresqlDatabase):
+        return False
+    return db.execute_sql("SELECT to_regprocedure('qm_purge_history(text, integer[])') "
+                          "IS NOT NULL").fetchone()[0]
+
+
+def _delete_history(entity: str | None, ids: list[int]) -> None:
+    """History rows of these records (``entity``), or these rows (None)."""
+    if _server_functions():
+        db.execute_sql("SELECT qm_purge_history(%s, %s)", (entity or "", list(ids)))
+    elif entity is None:
+        HistoryEntry.delete().where(HistoryEntry.id.in_(ids)).execute()
+    else:
+        HistoryEntry.delete().where((HistoryEntry.entity == entity)
+                                    & HistoryEntry.entity_id.in_(ids)).execute()
+
+
+def _server_backed_up() -> bool:
+    """A team database's admin cannot copy the whole server (product keys
+    are the owner's to read): its backups are the server's own (pg_dump),
+    and the certificate says so. The owner's purge still exports first."""
+    if not isinstance(db.obj, pw.PostgresqlDatabase):
+        return False
+    from app.services import team
+    ident = team.current()
+    return ident.team and ident.role != "owner"
+
+
+def check_may_purge() -> None:
+    """Only an admin (or the owner) purges a team database: a technician or a
+    viewer is told so before anything is backed up or written."""
+    from app.services import team
+    if team.can("purge"):
+        return
+    ident = team.current()
+    raise PermissionDenied(f"Only an admin may purge records; {ident.user} is "
+                           f"{'a ' + ident.role_label if ident.role != 'none' else 'not on the team'}"
+                           ". Ask an admin to run the purge.")
+
+
 def _anonymise(pid: int) -> None:
     p = Person.get_by_id(pid)
     label = former_label(p.kind, pid)
     Person.update(first_name="former", last_name=label.split(" ", 1)[1], id_number=None,
-                  email=None, phone=None, notes=None, grade=None, updated_at=utcnow(),
+                  email=None, phone=None, notes=None, grade=None,
+                  # The roster fields of schema step 11 name the family and the home.
+                  homeroom=None, guardian_name=None, guardian_email=None, guardian_phone=None,
+                  household=None, address=None, updated_at=utcnow(),
                   version=Person.version + 1).where(Person.id == pid).execute()
     # History keeps its rows (counts, dates, shape); the name in them goes. A
     # holder can be a room too, so a row is theirs when id and name both match.
     fields = ["holder", "assigned_person", "person", "requester"]
-    HistoryEntry.update(old=label).where((HistoryEntry.old_id == pid)
-                                         & HistoryEntry.field.in_(fields)
-                                         & (HistoryEntry.old == p.full_name)).execute()
-    HistoryEntry.update(new=label).where((HistoryEntry.new_id == pid)
-                                         & HistoryEntry.field.in_(fields)
-                                         & (HistoryEntry.new == p.full_name)).execute()
-    HistoryEntry.update(old=None, new=None, note=None).where(
-        (HistoryEntry.entity == "person") & (HistoryEntry.entity_id == pid)).execute()
+    if _server_functions():
+        db.execute_sql("SELECT qm_anonymise_history(%s, %s, %s, %s)",
+                       (pid, label, p.full_name, fields))
+    else:
+        HistoryEntry.update(old=label).where((HistoryEntry.old_id == pid)
+                                             & HistoryEntry.field.in_(fields)
+                                             & (HistoryEntry.old == p.full_name)).execute()
+        HistoryEntry.update(new=label).where((HistoryEntry.new_id == pid)
+                                             & HistoryEntry.field.in_(fields)
+                                             & (HistoryEntry.new == p.full_name)).execute()
+        HistoryEntry.update(old=None, new=None, note=None).where(
+            (HistoryEntry.entity == "person") & (HistoryEntry.entity_id == pid)).execute()
     WorkOrder.update(requester_name=None, requester_contact=None).where(
         WorkOrder.requester == pid).execute()
 
@@ -258,6 +309,7 @@ def purge(today: dt.date | None = None, by: str | None = None, backup: bool = Tr
     """Take a backup, then purge everything due (or only these disposed
     assets, each refused when a rule still keeps it). Refused when nothing is due."""
     today = today or dt.date.today()
+    check_may_purge()
     if asset_ids is not None:
         for aid in asset_ids:
             refuse_if_held(aid, today)
@@ -268,7 +320,7 @@ def purge(today: dt.date | None = None, by: str | None = None, backup: bool = Tr
     if not any(d.count for d in due):
         raise Conflict("Nothing is due for purging: every record is still under retention.")
     path = None
-    if backup:
+    if backup and not _server_backed_up():
         from app import backup as backup_mod
         info = backup_mod.make_backup(reason="before purge", automatic=False)
         path = str(info.path) if info else None

@@ -97,6 +97,13 @@ def _validate(key: str, value):
     if key.startswith("retention_") and key.endswith("_years"):
         from app.services import retention
         return retention.check_years(key[len("retention_"):-len("_years")], value)
+    if key == "calpads_layout":  # the CALPADS file's columns and codes (app.calpads)
+        if value in (None, "", {}):
+            return None
+        import json
+
+        from app import calpads
+        return json.dumps(calpads.check_layout(value), ensure_ascii=False)
     if key in ("capitalization_threshold", "inventory_threshold"):
         try:
             amount = Decimal(str(value))

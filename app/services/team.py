@@ -16,11 +16,11 @@ from app.store import roles
 from app.store.db import db
 
 # What each role may do. "write" is inventory work; the rest are admin's.
-ACTIONS = ("write", "settings", "users", "reveal_key", "restore")
+ACTIONS = ("write", "settings", "users", "reveal_key", "restore", "purge")
 _CAN = {
     "viewer": frozenset(),
     "technician": frozenset({"write"}),
-    "admin": frozenset({"write", "settings", "reveal_key"}),
+    "admin": frozenset({"write", "settings", "reveal_key", "purge"}),
     "owner": frozenset(ACTIONS),
     "none": frozenset(),
 }

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import peewee as pw
 
-from app.models import Asset, Location, Person, Repair, Site, WorkOrder, WorkOrderNote
+from app.models import (Asset, Location, Person, Repair, Site, WorkOrder, WorkOrderAsset,
+                        WorkOrderNote)
 from app.models.common import (OPEN_REPAIR_STATUSES, OPEN_WORK_ORDER_STATUSES,
                                WORK_ORDER_CATEGORIES, WORK_ORDER_PRIORITIES, WORK_ORDER_STATUSES,
                                utcnow)
@@ -56,6 +57,24 @@ def minutes_spent(number: int) -> int:
                .where(WorkOrderNote.work_order == int(number)).scalar() or 0)
 
 
+def asset_ids(wo: WorkOrder) -> list[int]:
+    """The assets a work order is about, first first: its links (schema step
+    11), else the one asset a work order made before them names."""
+    linked = [a for (a,) in WorkOrderAsset.select(WorkOrderAsset.asset)
+              .where(WorkOrderAsset.work_order == wo.id).order_by(WorkOrderAsset.id).tuples()]
+    if wo.asset_id and wo.asset_id not in linked:
+        linked.insert(0, wo.asset_id)
+    return linked
+
+
+def asset_list(wo: WorkOrder) -> list[dict]:
+    """Its assets as people read them (tag, name), in order."""
+    ids = asset_ids(wo)
+    found = {i: (t, n) for i, t, n in Asset.select(Asset.id, Asset.tag, Asset.name)
+             .where(Asset.id.in_(ids)).tuples()} if ids else {}
+    return [{"id": i, "tag": found[i][0], "name": found[i][1] or ""} for i in ids if i in found]
+
+
 def requester_text(wo: WorkOrder) -> str:
     if wo.requester_id:
         p = wo.requester
@@ -77,6 +96,7 @@ def details(number: int) -> dict:
         "room": wo.location.name if wo.location_id else None,
         "asset": f"{wo.asset.tag} {wo.asset.name or ''}".strip() if wo.asset_id else None,
         "asset_tag": wo.asset.tag if wo.asset_id else None,
+        "assets": asset_list(wo),
         "repair_id": wo.repair_id, "assignee": wo.assignee, "follow_up": wo.follow_up,
         "opened_at": wo.opened_at, "closed_at": wo.closed_at, "created_by": wo.created_by,
         "resolution": wo.resolution, "minutes": minutes_spent(wo.id), "notes": notes(wo.id),
@@ -94,6 +114,8 @@ def rows(open_only: bool = False) -> list[dict]:
         q = q.where(WorkOrder.status.in_(list(OPEN_WORK_ORDER_STATUSES)))
     spent = dict(WorkOrderNote.select(WorkOrderNote.work_order, pw.fn.SUM(WorkOrderNote.minutes))
                  .group_by(WorkOrderNote.work_order).tuples())
+    links = dict(WorkOrderAsset.select(WorkOrderAsset.work_order, pw.fn.COUNT(WorkOrderAsset.id))
+                 .group_by(WorkOrderAsset.work_order).tuples())
     out = []
     for wo in q:
         out.append({
@@ -103,7 +125,9 @@ def rows(open_only: bool = False) -> list[dict]:
             "category": WORK_ORDER_CATEGORIES.get(wo.category, wo.category),
             "summary": wo.summary, "requester": requester_text(wo),
             "site": wo.site.name if wo.site_id else "",
-            "asset": wo.asset.tag if wo.asset_id else "", "assignee": wo.assignee or "",
+            "asset": (wo.asset.tag + (f" +{links[wo.id] - 1}" if links.get(wo.id, 0) > 1
+                                      else "")) if wo.asset_id else "",
+            "assignee": wo.assignee or "",
             "follow_up": wo.follow_up, "minutes": int(spent.get(wo.id) or 0),
             "closed": wo.closed_at.date() if wo.closed_at else None,
         })
@@ -111,7 +135,12 @@ def rows(open_only: bool = False) -> list[dict]:
 
 
 def for_asset(asset_id: int) -> list[WorkOrder]:
-    return list(WorkOrder.select().where(WorkOrder.asset == asset_id).order_by(WorkOrder.id.desc()))
+    """Every work order about the asset: the first asset of some, one of
+    several on others."""
+    linked = WorkOrderAsset.select(WorkOrderAsset.work_order).where(
+        WorkOrderAsset.asset == asset_id)
+    return list(WorkOrder.select().where((WorkOrder.asset == asset_id) | WorkOrder.id.in_(linked))
+                .order_by(WorkOrder.id.desc()))
 
 
 def for_person(person_id: int) -> list[WorkOrder]:
@@ -141,6 +170,20 @@ def _ref(model, value, field: str, what: str) -> int | None:
     return ident
 
 
+def _assets(value) -> list[int]:
+    """Asset ids, each once, in the order given; every one must exist."""
+    ids: list[int] = []
+    for v in value or ():
+        ident = parse_int(v.id if isinstance(v, pw.Model) else v, "asset_ids", minimum=1)
+        if ident not in ids:
+            ids.append(ident)
+    if ids:
+        found = {i for (i,) in Asset.select(Asset.id).where(Asset.id.in_(ids)).tuples()}
+        if len(found) != len(ids):
+            raise ValidationError("One of those assets does not exist.", field="asset_ids")
+    return ids
+
+
 def clean(values: dict, current: WorkOrder | None = None) -> dict:
     """Checked, normalised values (only the keys given). Every problem is
     reported at once; the requester, site and room must agree with each other
@@ -162,6 +205,7 @@ def clean(values: dict, current: WorkOrder | None = None) -> dict:
         "repair_id": lambda v: _ref(Repair, v, "repair_id", "repair"),
         "assignee": lambda v: clean_text(v, "assignee", 100),
         "follow_up": lambda v: parse_date(v, "follow_up"),
+        "asset_ids": _assets,
     }
     for key, value in values.items():
         if key not in checks:
@@ -186,6 +230,11 @@ def clean(values: dict, current: WorkOrder | None = None) -> dict:
             raise ValidationError("That room is not at that site.", field="location_id")
         if not final("site_id"):
             out["site_id"] = loc_site
+    # Several assets: the first is the work order's asset (the lists show it).
+    if "asset_ids" in out:
+        if out.get("asset_id") and out["asset_id"] not in out["asset_ids"]:
+            out["asset_ids"].insert(0, out["asset_id"])
+        out["asset_id"] = out["asset_ids"][0] if out["asset_ids"] else None
     # An asset's work order is where the asset is, unless told otherwise.
     asset_id = out.get("asset_id")
     if asset_id and not final("site_id"):
@@ -214,12 +263,29 @@ def create(values: dict, by: str | None = None) -> WorkOrder:
     if row["status"] not in OPEN_WORK_ORDER_STATUSES:
         raise ValidationError("A new work order is open: close it with a resolution.",
                               field="status")
+    ids = row.pop("asset_ids", None) or ([row["asset_id"]] if row.get("asset_id") else [])
     wo = WorkOrder.create(**{_column(k): v for k, v in row.items()}, created_by=who(by))
     history.record(ENTITY, wo.id, "create", new=wo.summary, by=by)
-    if wo.asset_id:
-        history.record("asset", wo.asset_id, "work_order", new=f"#{wo.id}", by=by,
-                       note=wo.summary)
+    _link(wo, ids, [], by)
     return wo
+
+
+def _link(wo: WorkOrder, ids: list[int], old: list[int], by: str | None) -> None:
+    """Make the work order's asset links ``ids`` (was ``old``); each asset
+    that joins gets a line in its history."""
+    gone = [i for i in old if i not in ids]
+    if gone:
+        WorkOrderAsset.delete().where((WorkOrderAsset.work_order == wo.id)
+                                      & WorkOrderAsset.asset.in_(gone)).execute()
+    have = {a for (a,) in WorkOrderAsset.select(WorkOrderAsset.asset)
+            .where(WorkOrderAsset.work_order == wo.id).tuples()}
+    new = [i for i in ids if i not in have]
+    if new:
+        WorkOrderAsset.insert_many([(wo.id, i) for i in new],
+                                   fields=[WorkOrderAsset.work_order, WorkOrderAsset.asset]).execute()
+    for i in ids:
+        if i not in old:
+            history.record("asset", i, "work_order", new=f"#{wo.id}", by=by, note=wo.summary)
 
 
 def _column(key: str) -> str:
@@ -238,12 +304,28 @@ def update(number: int, changes: dict, expected_version: int | None = None,
     row = clean(changes, current=wo)
     if row.get("status") == "closed" and wo.status != "closed":
         raise ValidationError("Close a work order with its resolution (Close…).", field="status")
+    old_ids = asset_ids(wo)
+    new_ids = row.pop("asset_ids", None)
+    if new_ids is None and "asset_id" in row:  # one asset given: it replaces the first
+        new_ids = ([row["asset_id"]] if row["asset_id"] else []) + \
+            [i for i in old_ids[1:] if i != row["asset_id"]]
+        if row["asset_id"] is None:
+            new_ids = old_ids[1:]
+            row["asset_id"] = new_ids[0] if new_ids else None
     diff = {}
     for key, value in row.items():
         old = getattr(wo, key)
         if old != value:
             diff[key] = (old, value)
             setattr(wo, _column(key), value)
+    if new_ids is not None and new_ids != old_ids:
+        _link(wo, new_ids, old_ids, by)
+        history.record_changes(ENTITY, wo.id, {"assets": (_tags(old_ids), _tags(new_ids))},
+                               by=by)
+        if not diff:
+            wo.version += 1
+            wo.updated_at = utcnow()
+            wo.save()
     if not diff:
         return wo
     if "status" in diff:
@@ -253,10 +335,23 @@ def update(number: int, changes: dict, expected_version: int | None = None,
     wo.updated_at = utcnow()
     wo.save()
     history.record_changes(ENTITY, wo.id, _readable(diff), by=by)
-    if "asset_id" in diff and wo.asset_id:
-        history.record("asset", wo.asset_id, "work_order", new=f"#{wo.id}", by=by,
-                       note=wo.summary)
     return wo
+
+
+def _tags(ids: list[int]) -> str | None:
+    tags = dict(Asset.select(Asset.id, Asset.tag).where(Asset.id.in_(ids)).tuples()) if ids \
+        else {}
+    return ", ".join(tags[i] for i in ids if i in tags) or None
+
+
+@writes
+def add_asset(number: int, asset_id: int, by: str | None = None) -> WorkOrder:
+    """One more asset on the work order (a scan into it)."""
+    wo = _locked(number)
+    ids = asset_ids(wo)
+    if int(asset_id) in ids:
+        return wo
+    return update(wo.id, {"asset_ids": ids + [int(asset_id)]}, by=by)
 
 
 def _readable(diff: dict) -> dict:

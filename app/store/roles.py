@@ -139,6 +139,52 @@ $$
 """
 
 
+# Records retention (app.services.retention): history is append-only for every
+# role, so the purge an admin may run deletes and anonymises history rows
+# through these owner's functions, which only the admin group may call.
+_PURGE_HISTORY = """
+CREATE OR REPLACE FUNCTION qm_purge_history(ent text, ids integer[]) RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    n integer;
+BEGIN
+    IF ent = '' THEN
+        DELETE FROM history_entry WHERE id = ANY(ids);
+    ELSE
+        DELETE FROM history_entry WHERE entity = ent AND entity_id = ANY(ids);
+    END IF;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END
+$$
+"""
+_ANONYMISE_HISTORY = """
+CREATE OR REPLACE FUNCTION qm_anonymise_history(pid integer, label text, full_name text,
+                                                fields text[]) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    UPDATE history_entry SET "old" = label
+     WHERE old_id = pid AND field = ANY(fields) AND "old" = full_name;
+    UPDATE history_entry SET "new" = label
+     WHERE new_id = pid AND field = ANY(fields) AND "new" = full_name;
+    UPDATE history_entry SET "old" = NULL, "new" = NULL, note = NULL
+     WHERE entity = 'person' AND entity_id = pid;
+END
+$$
+"""
+PURGE_FUNCTIONS = ("qm_purge_history(text, integer[])",
+                   "qm_anonymise_history(integer, text, text, text[])")
+
+
+def install_purge_functions(database: pw.Database, admin: str) -> None:
+    """The purge's history functions, callable by ``admin`` (a group role) only."""
+    database.execute_sql(_PURGE_HISTORY)
+    database.execute_sql(_ANONYMISE_HISTORY)
+    for fn in PURGE_FUNCTIONS:
+        database.execute_sql(f"REVOKE ALL ON FUNCTION {fn} FROM PUBLIC")
+        database.execute_sql(f"GRANT EXECUTE ON FUNCTION {fn} TO {_q(admin)}")
+
+
 def install_server_rules(database: pw.Database) -> None:
     """History's "who" set by the server; product keys read through a
     recording function that only the owner (and roles granted it) may call."""
@@ -221,6 +267,7 @@ def init(database: pw.Database, prefix: str = DEFAULT_PREFIX,
         ex(f"REVOKE EXECUTE ON FUNCTION qm_product_key(integer, text) FROM {_q(group(prefix, r))}")
     for r in key_readers:
         ex(f"GRANT EXECUTE ON FUNCTION qm_product_key(integer, text) TO {_q(group(prefix, r))}")
+    install_purge_functions(database, admin)
     return [viewer, tech, admin]
 
 

@@ -100,3 +100,33 @@ def test_demo_has_a_year_of_work_orders(tmp_path, capsys):
     assert sum(int(r["Minutes"]) for r in rows) > 0
     assert any(r["Status"] == "Closed" for r in rows) and any(r["Status"] != "Closed" for r in rows)
     assert rows[-1]["Number"] == "1" and rows[-1]["Status"] != "Closed"  # README notes #1
+
+
+def test_wo_new_takes_several_assets(tmp_path, capsys):
+    dbp = str(tmp_path / "d.sqlite")
+    assert run(["--db", dbp, "demo", "--assets", "60", "--seed", "3"], capsys)[0] == 0
+    import sqlite3
+    con = sqlite3.connect(dbp)
+    tags = [t for (t,) in con.execute("SELECT tag FROM asset WHERE status IN ('ready', "
+                                      "'deployed') ORDER BY id LIMIT 3")]
+    con.close()
+    args = ["--db", dbp, "wo", "new", "--requester", "E10000", "--category", "move",
+            "--summary", "Cart to the library"]
+    for t in tags:
+        args += ["--asset", t]
+    code, out, err = run(args, capsys)
+    assert code == 0, err
+    number = out.strip()
+    code, out, _ = run(["--db", dbp, "wo", "show", number], capsys)
+    assert code == 0
+    line = next(ln for ln in out.splitlines() if ln.startswith("Assets"))
+    assert [line.index(t) for t in tags] == sorted(line.index(t) for t in tags)
+    con = sqlite3.connect(dbp)
+    linked = con.execute("SELECT COUNT(*) FROM work_order_asset WHERE work_order_id = ?",
+                         (int(number),)).fetchone()[0]
+    con.close()
+    assert linked == 3
+    code, out, err = run(["--db", dbp, "wo", "new", "--requester", "E10000", "--category",
+                          "move", "--summary", "x", "--asset", tags[0], "--asset", "NOPE-1"],
+                         capsys)
+    assert code == 1 and err.startswith("error:") and "NOPE-1" in err

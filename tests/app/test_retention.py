@@ -149,3 +149,18 @@ def test_erate_retention_boundary(db, today, fy, held):
     assert (retention.erate_retain_until(fy) >= today) is held
     found = Asset.select().where(retention.erate_held(today) & (Asset.id == a.id)).exists()
     assert found is held
+
+
+def test_anonymising_clears_the_roster_fields(db):
+    """A student who left loses the family's names and the home address too
+    (the roster fields of schema step 11), not only the name and ID."""
+    d = district()
+    Person.update(homeroom="Room 12 (Ms. Ortiz)", guardian_name="Rosa Garcia",
+                  guardian_email="rosa@example.org", guardian_phone="555-0100",
+                  household="H-77", address="12 Elm St").where(
+        Person.id == d["student"].id).execute()
+    _scene(d)
+    retention.purge(backup=False)
+    p = Person.get_by_id(d["student"].id)
+    assert (p.homeroom, p.guardian_name, p.guardian_email, p.guardian_phone, p.household,
+            p.address) == (None,) * 6

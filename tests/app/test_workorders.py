@@ -145,3 +145,48 @@ def test_send_to_repair_opens_and_links_a_repair_in_one_go(db):
     with pytest.raises(Conflict, match="cannot go in for repair"):
         workorders.send_to_repair(wo2.id)
     assert workorders.get(wo2.id).status == "new" and Repair.select().count() == 1
+
+
+def test_several_assets_per_work_order(db):
+    """Assets linked in order, the first the work order's asset; each that
+    joins gets a history line; the asset's list finds the work order through
+    the link; an edit replaces the list and says so in the history."""
+    from app.models import WorkOrderAsset
+    d = district()
+    a, b, c = asset(d), asset(d), asset(d, location_id=d["r3"].id)
+    wo = workorders.create({"asset_ids": [b.id, a.id, b.id], "requester_id": d["staff"].id,
+                            "category": "move", "summary": "Cart to library"})
+    assert workorders.get(wo.id).asset_id == b.id
+    assert workorders.asset_ids(wo) == [b.id, a.id]
+    assert [x["tag"] for x in workorders.details(wo.id)["assets"]] == [b.tag, a.tag]
+    assert [w.id for w in workorders.for_asset(a.id)] == [wo.id]
+    assert workorders.rows()[0]["asset"] == f"{b.tag} +1"
+    workorders.add_asset(wo.id, c.id)
+    assert workorders.asset_ids(workorders.get(wo.id)) == [b.id, a.id, c.id]
+    workorders.update(wo.id, {"asset_ids": [a.id, c.id]})
+    got = workorders.get(wo.id)
+    assert got.asset_id == a.id and workorders.asset_ids(got) == [a.id, c.id]
+    assert workorders.for_asset(b.id) == []
+    assert WorkOrderAsset.select().where(WorkOrderAsset.work_order == wo.id).count() == 2
+    lines = [h for h in history.for_entity("asset", c.id) if h["action"] == "work_order"]
+    assert [h["new"] for h in lines] == [f"#{wo.id}"]  # once, when it joined
+    changed = [h for h in history.for_entity("work_order", wo.id) if h["field"] == "assets"]
+    assert changed[0]["old"] == f"{b.tag}, {a.tag}, {c.tag}" and \
+        changed[0]["new"] == f"{a.tag}, {c.tag}"  # newest first
+    with pytest.raises(ValidationError, match="does not exist"):
+        workorders.update(wo.id, {"asset_ids": [a.id, 999_999]})
+    assert workorders.asset_ids(workorders.get(wo.id)) == [a.id, c.id]
+
+
+def test_a_work_order_from_before_the_links_keeps_its_asset(db):
+    """A work order made with one asset and no link row (before schema step
+    11) still lists it, and adding one keeps it first."""
+    from app.models import WorkOrderAsset
+    d = district()
+    a, b = asset(d), asset(d)
+    wo = workorders.create({"asset_id": a.id, "requester_id": d["staff"].id, "summary": "Old"})
+    WorkOrderAsset.delete().execute()
+    assert workorders.asset_ids(workorders.get(wo.id)) == [a.id]
+    workorders.add_asset(wo.id, b.id)
+    assert workorders.asset_ids(workorders.get(wo.id)) == [a.id, b.id]
+    assert workorders.get(wo.id).asset_id == a.id

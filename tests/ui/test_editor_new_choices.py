@@ -109,3 +109,46 @@ def test_a_refused_model_leaves_no_category_behind(qtbot, empty, answers):
     qtbot.mouseClick(ed.new_buttons["model_id"], Qt.LeftButton)
     assert "already exists" in seen[-1][1][0]
     assert Category.select().count() == 0  # one transaction: nothing half-written
+
+
+def test_erate_group_shows_for_erate_funding_and_sets_ben_and_spin(qtbot, empty, answers,
+                                                                  monkeypatch, db_path):
+    """The Form 471 and FRN line item rows show when funding is E-Rate; the
+    site's BEN and the supplier's SPIN are set in place; a bad line item is
+    named under its field and nothing is saved."""
+    from PySide6.QtWidgets import QInputDialog
+
+    from app.models import Asset, Site, Supplier
+    from ui.dialogs.asset_editor import AssetEditor
+    queue, seen = answers
+    ed = AssetEditor(None)
+    qtbot.addWidget(ed)
+    ed.show()
+    assert not ed.erate_shown()
+    queue.append([{"name": "Lincoln High", "ben": "BEN1"}, {"name": "Lincoln High", "ben": "125548"}])
+    qtbot.mouseClick(ed.new_buttons["site_id"], Qt.LeftButton)
+    assert "BEN" in seen[-1][1][0]  # the refusal was shown in the dialog
+    queue.append([{"name": "Vector Networks", "spin": "143012345"}])
+    qtbot.mouseClick(ed.new_buttons["supplier_id"], Qt.LeftButton)
+    funding = ed.widgets["funding_type"]
+    funding.setCurrentIndex(funding.findData("erate"))
+    assert ed.erate_shown() and ed.widgets["erate_frn_line"].isVisible()
+    assert "BEN 125548" in ed.erate_numbers.text() and "SPIN 143012345" in ed.erate_numbers.text()
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("16012345", True))
+    qtbot.mouseClick(ed.findChild(type(ed.new_buttons["site_id"]), "set-ben"), Qt.LeftButton)
+    assert "BEN 16012345" in ed.erate_numbers.text()
+    ed.widgets["erate_frn"].setText("2599012345")
+    ed.widgets["erate_form471"].setText("251000123")
+    ed.widgets["erate_frn_line"].setText("2599099999.001")
+    ed.save()
+    assert ed.result() != QDialog.Accepted
+    assert "belongs to FRN 2599099999" in ed.errors["erate_frn_line"].text()
+    assert Asset.select().count() == 0
+    ed.widgets["erate_frn_line"].setText("4")
+    ed.save()
+    assert ed.result() == QDialog.Accepted
+    a = Asset.get()
+    assert (a.erate_frn_line, a.erate_form471, a.funding_type) == \
+        ("2599012345.004", "251000123", "erate")
+    assert Site.get().ben == "16012345" and Supplier.get().spin == "143012345"
+    funding.setCurrentIndex(funding.findData("general"))

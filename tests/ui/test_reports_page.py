@@ -201,3 +201,25 @@ def test_errors_shortcuts_and_memory(setup, qtbot):
     assert later.fields["date_to"].date().toPython() == dt.date.today()
     assert later.fields["date_from"].date() != page.fields["date_from"].date()
     assert later.fields["site"].currentData() == "Lincoln Middle School"
+
+
+def test_erate_inventory_takes_a_funding_year(setup, qtbot):
+    """The E-Rate inventory shows its Funding year box ("All years" at first)
+    and the site; other reports do not show the box."""
+    from app.services import catalog
+    d = setup[0]
+    catalog.set_site_ben(d["site"].id, "125548")
+    asset(d, erate_frn="2599012345", erate_frn_line="1", erate_funding_year=2025)
+    page = make_page(qtbot)
+    page.select_report("erate-inventory")
+    box = page.fields["funding_year"]
+    assert box.isVisible() and box.text() == "All years"
+    assert page.params().funding_year is None
+    box.setValue(2025)
+    params = page.params()
+    assert params.funding_year == 2025
+    from app.reporting import get
+    doc = get("erate-inventory").build(params)
+    assert [r[0] for r in doc.sections[0].tables[0].rows] == ["2599012345.001"]
+    page.select_report("warranties")
+    assert not box.isVisible()

@@ -179,7 +179,8 @@ def test_open_asset_and_asset_page_context_action(qtbot, page, data, monkeypatch
     seen = []
 
     def prefilled(self):
-        seen.append((self.asset.resolved, self.widgets["assignee"].text()))
+        # (Several assets now: the opener's asset is the first in the list.)
+        seen.append((self.asset_ids()[0], self.widgets["assignee"].text()))
         return QDialog.Rejected
     monkeypatch.setattr(dialogs.WorkOrderDialog, "exec", prefilled)
     assets_page.list.select_id(data["asset"].id)
@@ -205,7 +206,7 @@ def test_scanning_a_tag_opens_a_work_order_for_it(page, data, monkeypatch):
     from ui.dialogs import work_orders as dialogs
     seen = []
     monkeypatch.setattr(dialogs.WorkOrderDialog, "exec",
-                        lambda self: seen.append(self.asset.resolved) or QDialog.Rejected)
+                        lambda self: seen.append(self.asset_ids()[0]) or QDialog.Rejected)
     assert page.handle_scan(data["asset"].tag.lower())
     assert seen == [data["asset"].id]
     assert not page.handle_scan("NOT-A-TAG")
@@ -241,3 +242,54 @@ def test_send_to_vendor_from_the_context_menu(page, data, monkeypatch):
     page.repair_action.trigger()
     got = workorders.details(data["mine"].id)
     assert got["status_key"] == "waiting_vendor" and got["repair_id"]
+
+
+def test_dialog_takes_several_assets_by_scan_add_and_remove(qtbot, data, boxes):
+    """Scans into the dialog add assets (a badge names the requester while
+    none is named); Add takes a typed tag, Remove drops the selected; the
+    work order saves with them in order, and Edit shows and changes them."""
+    from PySide6.QtCore import Qt
+
+    from ui.dialogs.work_orders import WorkOrderDialog
+    d = data["d"]
+    b, c = asset(d, name="Cart 3 charger"), asset(d, name="Cart 3 hub")
+    dlg = WorkOrderDialog(None, asset_id=data["asset"].id)
+    qtbot.addWidget(dlg)
+    dlg.widgets["summary"].setText("Cart 3 to the library")
+    assert dlg.handle_scan(b.tag.lower()) and dlg.handle_scan(data["asset"].tag)
+    assert dlg.handle_scan("E100")  # Ann's badge: the requester
+    assert dlg.requester.resolved == d["staff"].id
+    assert not dlg.handle_scan("NOT-A-THING")
+    dlg.asset.setText(c.tag)
+    qtbot.mouseClick(dlg.findChild(type(dlg.buttons.buttons()[0]), "wo-add-asset"),
+                     Qt.LeftButton)
+    assert dlg.asset_ids() == [data["asset"].id, b.id, c.id] and dlg.asset.text() == ""
+    dlg.asset_list_widget.item(1).setSelected(True)
+    qtbot.mouseClick(dlg.findChild(type(dlg.buttons.buttons()[0]), "wo-remove-asset"),
+                     Qt.LeftButton)
+    dlg.submit()
+    assert dlg.result() == QDialog.Accepted, dlg.banner.text()
+    wo = dlg.result_value
+    assert workorders.asset_ids(wo) == [data["asset"].id, c.id]
+    assert wo.requester_id == d["staff"].id
+
+    edit = WorkOrderDialog(wo.id)
+    qtbot.addWidget(edit)
+    assert edit.asset_ids() == [data["asset"].id, c.id]
+    edit.handle_scan(b.tag)
+    edit.submit()
+    assert edit.result() == QDialog.Accepted
+    assert workorders.asset_ids(workorders.get(wo.id)) == [data["asset"].id, c.id, b.id]
+    assert not boxes
+
+
+def test_asset_editor_lists_work_orders_it_is_one_of_several_on(qtbot, data):
+    from ui.dialogs.asset_editor import AssetEditor
+    d = data["d"]
+    b = asset(d)
+    wo = workorders.create({"asset_ids": [data["asset"].id, b.id], "requester_id": d["staff"].id,
+                            "summary": "Reimage both"})
+    ed = AssetEditor(b.id)
+    qtbot.addWidget(ed)
+    t = ed.work_orders_table
+    assert [t.item(r, 0).text() for r in range(t.rowCount())] == [f"#{wo.id}"]

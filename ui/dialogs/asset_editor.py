@@ -48,6 +48,8 @@ FIELDS = (
     ("federal_share", "Federal share (%)", "text"),
     ("erate_frn", "E-Rate FRN", "text"),
     ("erate_funding_year", "E-Rate funding year", "int"),
+    ("erate_form471", "FCC Form 471 number", "text"),
+    ("erate_frn_line", "FRN line item", "text"),
     ("in_service_date", "In service", "date"),
     ("warranty_end", "Warranty end", "date"),
     ("condition", "Condition", "text"),
@@ -60,6 +62,12 @@ FIELDS = (
     ("last_sync", "Last sync", "readonly"),
     ("notes", "Notes", "notes"),
 )
+# The E-Rate group: shown when the funding is E-Rate (or a value is filled in).
+ERATE_FIELDS = ("erate_frn", "erate_funding_year", "erate_form471", "erate_frn_line")
+ERATE_HINTS = {"erate_frn": "10 digits, e.g. 2599012345",
+               "erate_funding_year": "e.g. 2025 (July 2025 – June 2026)",
+               "erate_form471": "9 digits, e.g. 251000123",
+               "erate_frn_line": "FRN.line, e.g. 2599012345.001 (or just 1)"}
 # History names a field by its key, or a reference by its key without "_id".
 _HISTORY_LABELS = {**{k: label for k, label, _ in FIELDS},
                    **{k[:-3]: label for k, label, _ in FIELDS if k.endswith("_id")}}
@@ -144,6 +152,7 @@ class AssetEditor(QDialog):
             box.addWidget(err)
             self._boxes[key] = box
             self.form.addRow(label, box)
+        self._add_erate_group()
         self.details_scroll = QScrollArea()
         self.details_scroll.setObjectName("editor-details-scroll")
         self.details_scroll.setWidgetResizable(True)
@@ -200,6 +209,9 @@ class AssetEditor(QDialog):
         lay.addWidget(self.tabs, 1)
         lay.addWidget(buttons)
 
+        self.widgets["funding_type"].currentIndexChanged.connect(self._show_erate)
+        self.widgets["site_id"].currentIndexChanged.connect(self._show_erate_numbers)
+        self.widgets["supplier_id"].currentIndexChanged.connect(self._show_erate_numbers)
         self.widgets["site_id"].currentIndexChanged.connect(self._fill_rooms)
         self.widgets["site_id"].currentIndexChanged.connect(self._room_button)
         self.widgets["model_id"].currentIndexChanged.connect(self._show_custom_fields)
@@ -307,6 +319,89 @@ class AssetEditor(QDialog):
         f.addItem("", None)
         for key, label in FUNDING_TYPES.items():
             f.addItem(label, key)
+
+    # --- the E-Rate group -------------------------------------------------------------
+
+    def _add_erate_group(self) -> None:
+        """A title over the FRN, funding year, Form 471 and line item, and the
+        site's BEN and the supplier's SPIN (kept on the site and the supplier,
+        set here in place)."""
+        for key, hint in ERATE_HINTS.items():
+            self.widgets[key].setPlaceholderText(hint)
+        first = self.form.getLayoutPosition(self._boxes["erate_frn"])[0]
+        self.erate_title = QLabel("<b>E-Rate filing</b>")
+        self.erate_title.setObjectName("erate-title")
+        self.form.insertRow(first, self.erate_title)
+        self.erate_numbers = QLabel()
+        self.erate_numbers.setObjectName("erate-numbers")
+        self.erate_numbers.setWordWrap(True)
+        row = QHBoxLayout()
+        row.addWidget(self.erate_numbers, 1)
+        for what, slot in (("BEN", self._set_ben), ("SPIN", self._set_spin)):
+            b = QPushButton(f"{what}…")
+            b.setObjectName(f"set-{what.lower()}")
+            b.setToolTip("Set the site's E-Rate Billed Entity Number" if what == "BEN" else
+                         "Set the supplier's SPIN (FCC Form 498 ID)")
+            b.clicked.connect(slot)
+            row.addWidget(b)
+        self.erate_numbers_row = QWidget()
+        self.erate_numbers_row.setLayout(row)
+        row.setContentsMargins(0, 0, 0, 0)
+        last = self.form.getLayoutPosition(self._boxes["erate_frn_line"])[0]
+        self.form.insertRow(last + 1, "BEN / SPIN", self.erate_numbers_row)
+
+    def erate_shown(self) -> bool:
+        return self.form.isRowVisible(self.erate_title)
+
+    def _show_erate(self) -> None:
+        """The group shows for E-Rate funding, or while it holds a value."""
+        shown = self.widgets["funding_type"].currentData() == "erate" or any(
+            self.widgets[k].text().strip() for k in ERATE_FIELDS)
+        self.form.setRowVisible(self.erate_title, shown)
+        for key in ERATE_FIELDS:
+            # Showing a row shows every widget in it: its error line stays as it was.
+            had_error = not self.errors[key].isHidden()
+            self.form.setRowVisible(self._boxes[key], shown)
+            self.errors[key].setVisible(shown and had_error)
+        self.form.setRowVisible(self.erate_numbers_row, shown)
+        self._show_erate_numbers()
+
+    def _show_erate_numbers(self) -> None:
+        from app.services import catalog
+        site, supplier = self.widgets["site_id"], self.widgets["supplier_id"]
+        parts = []
+        if site.currentData():
+            ben = catalog.site_ben(site.currentData())
+            parts.append(f"{site.currentText()}: BEN {ben}" if ben else
+                         f"{site.currentText()}: no BEN yet")
+        if supplier.currentData():
+            spin = catalog.supplier_spin(supplier.currentData())
+            parts.append(f"{supplier.currentText()}: SPIN {spin}" if spin else
+                         f"{supplier.currentText()}: no SPIN yet")
+        self.erate_numbers.setText(" · ".join(parts) or "Choose the site and the supplier.")
+
+    def _set_ben(self) -> None:
+        from app.services import catalog
+        site = self.widgets["site_id"]
+        if site.currentData():
+            self._ask_number("BEN", f"E-Rate BEN of {site.currentText()}:",
+                             catalog.site_ben(site.currentData()),
+                             lambda v, sid=site.currentData(): catalog.set_site_ben(sid, v))
+
+    def _set_spin(self) -> None:
+        from app.services import catalog
+        sup = self.widgets["supplier_id"]
+        if sup.currentData():
+            self._ask_number("SPIN", f"SPIN (FCC Form 498 ID) of {sup.currentText()}:",
+                             catalog.supplier_spin(sup.currentData()),
+                             lambda v, sid=sup.currentData(): catalog.set_supplier_spin(sid, v))
+
+    def _ask_number(self, what: str, prompt: str, current, save) -> None:
+        from PySide6.QtWidgets import QInputDialog
+        text, ok = QInputDialog.getText(self, what, prompt, text=current or "")
+        if ok:
+            run_op(self, lambda: save(text), changes=Changes.CATALOG | Changes.LOCATIONS,
+                   success=lambda _r: self._show_erate_numbers(), title=what)
 
     def _room_button(self) -> None:
         has_site = bool(self.widgets["site_id"].currentData())
@@ -452,6 +547,7 @@ class AssetEditor(QDialog):
             else:
                 w.setText(display(v) if not isinstance(v, Decimal) else f"{v:.2f}")
         self._show_custom_fields()
+        self._show_erate()
 
     def values(self) -> dict:
         out = {}

@@ -69,7 +69,10 @@ class PurgeDialog(QDialog):
         self.held.setText(("Kept by another rule: " + "; ".join(held[:8])
                            + (f" and {len(held) - 8} more" if len(held) > 8 else ""))
                           if held else "")
-        self.purge_button.setEnabled(any(d.count for d in self.due))
+        from app.services import team
+        allowed = team.can("purge")  # on a team database, admins only
+        self.purge_button.setEnabled(allowed and any(d.count for d in self.due))
+        self.purge_button.setToolTip("" if allowed else "Only an admin may purge records.")
 
     def show_op_error(self, exc) -> bool:
         self.message.setStyleSheet(error_style())

@@ -80,10 +80,13 @@ def _run(dlg: QuickCreateDialog) -> int | None:
 
 
 def new_site(parent) -> int | None:
-    name, code = QLineEdit(), QLineEdit()
+    name, code, ben = QLineEdit(), QLineEdit(), QLineEdit()
     code.setPlaceholderText("optional, e.g. LHS")
-    dlg = QuickCreateDialog(parent, "New site", [("name", "Name", name), ("code", "Code", code)],
-                            lambda v: catalog.create_site(v["name"], v["code"] or None).id,
+    ben.setPlaceholderText("E-Rate Billed Entity Number, optional")
+    dlg = QuickCreateDialog(parent, "New site", [("name", "Name", name), ("code", "Code", code),
+                                                 ("ben", "BEN", ben)],
+                            lambda v: catalog.create_site(v["name"], v["code"] or None,
+                                                          ben=v["ben"] or None).id,
                             Changes.LOCATIONS)
     return _run(dlg)
 
@@ -118,12 +121,15 @@ def new_model(parent) -> int | None:
 
 
 def new_supplier(parent) -> int | None:
-    name, contact, phone, email = QLineEdit(), QLineEdit(), QLineEdit(), QLineEdit()
+    name, contact, phone, email, spin = (QLineEdit(), QLineEdit(), QLineEdit(), QLineEdit(),
+                                         QLineEdit())
+    spin.setPlaceholderText("E-Rate service provider's FCC Form 498 ID, optional")
     dlg = QuickCreateDialog(
         parent, "New supplier",
         [("name", "Name", name), ("contact", "Contact", contact), ("phone", "Phone", phone),
-         ("email", "Email", email)],
+         ("email", "Email", email), ("spin", "SPIN", spin)],
         lambda v: catalog.create_supplier(v["name"], contact=v["contact"] or None,
-                                          phone=v["phone"] or None, email=v["email"] or None).id,
+                                          phone=v["phone"] or None, email=v["email"] or None,
+                                          spin=v["spin"] or None).id,
         Changes.CATALOG)
     return _run(dlg)

@@ -3,7 +3,10 @@ the time it took, and close with the resolution. Every write goes through
 ``run_op`` (``FormDialog.submit``) to ``app.services.workorders``."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QLabel, QPlainTextEdit, QSpinBox, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QListWidget,
+                               QListWidgetItem, QPlainTextEdit, QPushButton, QSpinBox,
+                               QVBoxLayout, QWidget)
 
 from app.models import Person
 from app.models.common import (OPEN_WORK_ORDER_STATUSES, WORK_ORDER_CATEGORIES,
@@ -32,6 +35,15 @@ def describe_asset(text: str) -> tuple[int | None, str]:
     return asset_id, f"{a.tag} {a.name or ''}".strip()
 
 
+def _minutes() -> QSpinBox:
+    """Time spent, in 5-minute steps up to a day (notes and closing alike)."""
+    minutes = QSpinBox()
+    minutes.setRange(0, workorders.MAX_MINUTES)
+    minutes.setSingleStep(5)
+    minutes.setSuffix(" min")
+    return minutes
+
+
 def _combo(choices: dict, current: str | None = None) -> QComboBox:
     combo = QComboBox()
     for key, label in choices.items():
@@ -43,7 +55,9 @@ def _combo(choices: dict, current: str | None = None) -> QComboBox:
 
 class WorkOrderDialog(FormDialog):
     """A new work order (``number=None``; ``asset_id``/``person_id`` prefill
-    it when opened from an asset or a person), or an existing one to edit."""
+    it when opened from an asset or a person), or an existing one to edit.
+    It takes several assets: each scanned tag (or one typed and Added) joins
+    the list; the first is the work order's asset."""
 
     CHANGES = Changes.WORKORDERS
 
@@ -74,9 +88,7 @@ class WorkOrderDialog(FormDialog):
         for sid, name in catalog.site_choices():
             site.addItem(name, sid)
         self.add_field("site_id", "Site", site)
-        self.asset = LookupEdit(describe_asset)
-        self.add_field("asset_id", "Asset", self.asset, placeholder="Scan or type its tag")
-        self.form.addRow("", self.asset.note)
+        self.add_field("asset_id", "Assets", self._asset_box())
         self.add_field("assignee", "Assigned to")
         self.add_field("follow_up", "Follow up on", placeholder="YYYY-MM-DD")
         desc = QPlainTextEdit()
@@ -94,8 +106,7 @@ class WorkOrderDialog(FormDialog):
         else:
             self.widgets["assignee"].setText(current_user())
             if asset_id:
-                a = asset_svc.get(asset_id)
-                self.asset.setText(a.tag)
+                self.add_asset(asset_id)
             if person_id:
                 p = Person.get_by_id(person_id)
                 self.requester.setText(p.id_number or p.full_name)
@@ -112,8 +123,8 @@ class WorkOrderDialog(FormDialog):
         w["requester_name"].setText(wo.requester_name or "")
         w["requester_contact"].setText(wo.requester_contact or "")
         w["site_id"].setCurrentIndex(max(0, w["site_id"].findData(wo.site_id)))
-        if wo.asset_id:
-            self.asset.setText(wo.asset.tag)
+        for a in workorders.asset_list(wo):
+            self._list_asset(a["id"], f"{a['tag']} {a['name']}".strip())
         w["assignee"].setText(wo.assignee or "")
         w["follow_up"].setText(wo.follow_up.isoformat() if wo.follow_up else "")
         w["description"].setPlainText(wo.description or "")
@@ -131,8 +142,87 @@ class WorkOrderDialog(FormDialog):
                                                "site_id", "assignee", "follow_up",
                                                "description")}
         out["requester_id"] = self._looked_up(self.requester, "requester_id")
-        out["asset_id"] = self._looked_up(self.asset, "asset_id")
+        typed = self._looked_up(self.asset, "asset_id")
+        ids = self.asset_ids()
+        out["asset_ids"] = ids + ([typed] if typed and typed not in ids else [])
         return out
+
+    # --- the assets -------------------------------------------------------------------
+
+    def _asset_box(self) -> QWidget:
+        box = QWidget()
+        lay = QVBoxLayout(box)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        row = QHBoxLayout()
+        self.asset = LookupEdit(describe_asset)
+        self.asset.setObjectName("wo-asset-tag")
+        self.asset.setPlaceholderText("Scan tags, or type one and Add")
+        add = QPushButton("Add")
+        add.setObjectName("wo-add-asset")
+        add.clicked.connect(self._add_typed)
+        remove = QPushButton("Remove")
+        remove.setObjectName("wo-remove-asset")
+        remove.clicked.connect(self._remove_selected)
+        row.addWidget(self.asset, 1)
+        row.addWidget(add)
+        row.addWidget(remove)
+        lay.addLayout(row)
+        lay.addWidget(self.asset.note)
+        self.asset_list_widget = QListWidget()
+        self.asset_list_widget.setObjectName("wo-assets")
+        self.asset_list_widget.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        self.asset_list_widget.setFixedHeight(72)
+        lay.addWidget(self.asset_list_widget)
+        return box
+
+    def asset_ids(self) -> list[int]:
+        return [self.asset_list_widget.item(i).data(Qt.UserRole)
+                for i in range(self.asset_list_widget.count())]
+
+    def _list_asset(self, asset_id: int, text: str) -> None:
+        if asset_id in self.asset_ids():
+            return
+        item = QListWidgetItem(text)
+        item.setData(Qt.UserRole, asset_id)
+        self.asset_list_widget.addItem(item)
+
+    def add_asset(self, asset_id: int) -> None:
+        a = asset_svc.get(asset_id)
+        self._list_asset(a.id, f"{a.tag} {a.name or ''}".strip())
+
+    def _add_typed(self) -> None:
+        self.errors["asset_id"].hide()
+        self.asset.lookup()
+        if self.asset.resolved is None:
+            if self.asset.text().strip():
+                self.errors["asset_id"].setText(self.asset.note.text())
+                self.errors["asset_id"].show()
+            return
+        self.add_asset(self.asset.resolved)
+        self.asset.clear()
+
+    def _remove_selected(self) -> None:
+        for item in self.asset_list_widget.selectedItems():
+            self.asset_list_widget.takeItem(self.asset_list_widget.row(item))
+
+    def handle_scan(self, code: str) -> bool:
+        """A scanned tag joins the assets; a badge, while no requester is
+        named, is the requester."""
+        asset_id = asset_svc.lookup_tag(code)
+        if asset_id is not None:
+            self.add_asset(asset_id)
+            return True
+        from app import scanning
+        from app.services.errors import DomainError
+        try:
+            res = scanning.resolve(code)
+        except DomainError:
+            res = None
+        if res is not None and res.kind == "person" and res.id and not self.requester.text():
+            self.requester.setText(code)
+            return True
+        return False
 
     def _looked_up(self, edit: LookupEdit, field: str) -> int | None:
         """What the box names; text that names nothing is refused, not dropped."""
@@ -160,11 +250,7 @@ class NoteDialog(FormDialog):
         text = QPlainTextEdit()
         text.setFixedHeight(90)
         self.add_field("note", "Note", text)
-        minutes = QSpinBox()
-        minutes.setRange(0, workorders.MAX_MINUTES)
-        minutes.setSingleStep(5)
-        minutes.setSuffix(" min")
-        self.add_field("minutes", "Time spent", minutes)
+        self.add_field("minutes", "Time spent", _minutes())
         status = QComboBox()
         status.addItem("(leave as is)", None)
         for key in OPEN_WORK_ORDER_STATUSES + ("resolved",):
@@ -186,11 +272,7 @@ class CloseDialog(FormDialog):
         text = QPlainTextEdit()
         text.setFixedHeight(90)
         self.add_field("resolution", "Resolution", text)
-        minutes = QSpinBox()
-        minutes.setRange(0, workorders.MAX_MINUTES)
-        minutes.setSingleStep(5)
-        minutes.setSuffix(" min")
-        self.add_field("minutes", "Time spent", minutes)
+        self.add_field("minutes", "Time spent", _minutes())
 
     def apply(self):
         return workorders.close(self.number, self.value("resolution"),

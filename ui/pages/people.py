@@ -144,6 +144,7 @@ class Page(ListPage):
                         button=False, tip="End their open loaner swap")
         self.add_action("Loan agreement", self.agreement, None, needs="one")
         self.add_action("Deactivate", self.deactivate, None, needs="one")
+        self.add_action("CALPADS device file…", self.calpads_file, None, needs="none")
         self.panel.show_person(None)
         self.add_action("Letters home…", self.letters_home, None, needs="none",
                         tip="Letters to families (not returned, fees, overdue, agreement) in "
@@ -207,6 +208,19 @@ class Page(ListPage):
         run_op(self, lambda: render_agreement(pid, path), changes=Changes.NONE,
                success=lambda _r: bus.status_message.emit(f"Saved {path}"),
                title="Loan agreement")
+
+    def calpads_file(self) -> None:
+        """The student device and connectivity file for CALPADS, from the loans
+        (the layout in Settings; `quartermaster export calpads` writes the same)."""
+        path = ask_save_path(self, "Save CALPADS device file", "calpads-student-devices",
+                             "CALPADS file, caret-delimited (*.txt);;CSV with a header (*.csv)")
+        if not path:
+            return
+        from app import calpads
+        run_op(self, lambda: calpads.write(path), changes=Changes.NONE,
+               success=lambda n: bus.status_message.emit(
+                   f"Wrote {n:,} student record{'s' if n != 1 else ''} to {path}"),
+               title="CALPADS device file")
 
     def deactivate(self) -> None:
         pid = self.list.current_id()

@@ -358,6 +358,12 @@ class Page(QWidget):
         room = QLineEdit()
         room.setPlaceholderText("SITE/ROOM or the room label code")
         self.fields["room"] = rows["room"] = room
+        fund = QSpinBox()
+        fund.setObjectName("report-funding-year")
+        fund.setRange(1997, 2100)
+        fund.setSpecialValueText("All years")  # the minimum: every funding year
+        fund.setMaximumWidth(150)
+        self.fields["funding_year"] = rows["funding_year"] = fund
         self.labels = {}
         for key in PARAMS:
             label = QLabel(_short_label(key))
@@ -441,7 +447,7 @@ class Page(QWidget):
         defaults = {"fiscal_year": fiscal.last_completed_fiscal_year(), "as_of": dt.date.today(),
                     "date_from": start, "date_to": end, "site": None,
                     "days": default_days(spec) if "days" in spec.params else None,
-                    "person": "", "room": "", "years": 5}
+                    "person": "", "room": "", "years": 5, "funding_year": 0}
         # Dates and the fiscal year are kept for the day they were chosen on: the
         # next day's "To" should not be yesterday, nor next July's year last year's.
         fresh = s.value(base + "saved_on") == dt.date.today().isoformat()
@@ -454,9 +460,9 @@ class Page(QWidget):
 
     def _set_field(self, key: str, value) -> None:
         w = self.fields[key]
-        if key in ("fiscal_year", "days", "years"):
+        if key in ("fiscal_year", "days", "years", "funding_year"):
             try:
-                w.setValue(int(value))
+                w.setValue(int(value or 0) if key == "funding_year" else int(value))
             except (TypeError, ValueError):
                 pass
         elif key in ("as_of", "date_from", "date_to"):
@@ -479,7 +485,9 @@ class Page(QWidget):
         values = {}
         for key in spec.params:
             w = self.fields[key]
-            if key in ("fiscal_year", "days", "years"):
+            if key == "funding_year":
+                values[key] = w.value() if w.value() > w.minimum() else None
+            elif key in ("fiscal_year", "days", "years"):
                 values[key] = w.value()
             elif key in ("as_of", "date_from", "date_to"):
                 values[key] = _pydate(w.date())
@@ -716,7 +724,8 @@ class Page(QWidget):
 def _short_label(key: str) -> str:
     return {"fiscal_year": "Fiscal year", "as_of": "As of", "site": "Site", "date_from": "From",
             "date_to": "To", "days": "Within", "person": "Person (ID)", "room": "Room",
-            "years": "Years ahead"}[key]
+            "years": "Years ahead",
+            "funding_year": "Funding year"}[key]
 
 
 def _reporter(progress):

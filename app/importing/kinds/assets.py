@@ -25,14 +25,15 @@ from app.importing.kinds.common import (
 from app.services import catalog, history, validation
 from app.services import tags as tagsvc
 from app.services.errors import DomainError, ValidationError
-from app.services.fields import check_frn, parse_int
+from app.services.fields import (check_ben, check_form471, check_frn, check_frn_line,
+                                 check_spin, parse_int)
 
 # --- assets -------------------------------------------------------------------------
 
 ASSET_COLUMNS = ("tag", "tag_key", "serial", "serial_key", "name", "model_id", "status", "site_id",
                  "location_id", "assigned_person_id", "purchase_date", "cost", "order_number",
                  "supplier_id", "funding_type", "funding_name", "erate_frn", "erate_funding_year",
-                 "in_service_date", "warranty_end", "last_audit_date", "notes", "custom",
+                 "erate_form471", "erate_frn_line", "in_service_date", "warranty_end", "last_audit_date", "notes", "custom",
                  "federal_award_id", "federal_share", "condition", "search_text",
                  "created_at", "updated_at", "version")
 
@@ -82,6 +83,14 @@ class AssetHandler(Handler):
         self.holder_kind = self._guess_holder_kind()
         self.splitter = self._make_splitter()
         self._places_seen: set[str] = set()
+        from app.models import Site, Supplier
+        # The E-Rate numbers the register holds and those this file brings, by
+        # site and supplier (normalised name): one BEN per site, one SPIN per supplier.
+        self.bens = {sid: ben for sid, ben in Site.select(Site.id, Site.ben).tuples() if ben}
+        self.spins = {sid: spin for sid, spin in Supplier.select(Supplier.id, Supplier.spin)
+                      .tuples() if spin}
+        self.file_bens: dict[str, str] = {}
+        self.file_spins: dict[str, str] = {}
         self.batch: list = []
         self.updates: list[tuple[int, dict]] = []
         self.new_rooms: dict[int, tuple[int, str]] = {}  # stand-in id → (site id, name)
@@ -243,6 +252,7 @@ class AssetHandler(Handler):
             v["supplier"] = name
             if _n(name) not in self.cat.suppliers:
                 self.plan("suppliers", name)
+        self._erate_numbers(rec, v, bad)
         self._holder(rec, v, bad)
         if v.get("status") in ("retired", "disposed") and (v.get("holder_id") or v.get("holder_new")):
             # Someone still has it (Snipe-IT lets "Undeployable" assets stay checked out):
@@ -281,6 +291,23 @@ class AssetHandler(Handler):
                                                     1998, 2100)
             except ValidationError as exc:
                 bad("erate_funding_year", str(exc))
+        if rec.get("erate_form471") not in (None, ""):
+            try:
+                v["erate_form471"] = check_form471(rec["erate_form471"])
+                v.setdefault("funding_type", "erate")
+            except ValidationError as exc:
+                bad("erate_form471", str(exc))
+        if rec.get("erate_frn_line") not in (None, ""):
+            try:
+                v["erate_frn_line"] = check_frn_line(rec["erate_frn_line"], v.get("erate_frn"))
+                v.setdefault("erate_frn", v["erate_frn_line"].split(".")[0])
+                v.setdefault("funding_type", "erate")
+            except ValidationError as exc:
+                bad("erate_frn_line", str(exc))
+        if v.get("funding_type") not in (None, "erate") and (
+                v.get("erate_form471") or v.get("erate_frn_line")):
+            bad("erate_frn_line" if v.get("erate_frn_line") else "erate_form471",
+                "An asset with an FCC Form 471 number or FRN line item is funded by E-Rate.")
         # Federal awards (2 CFR 200.313): the award's FAIN and the federal share, the
         # asset editor's rule (a grant), and its condition.
         from app.services.assets import _clean_one
@@ -296,6 +323,33 @@ class AssetHandler(Handler):
             else:
                 bad("federal_award_id", "An asset with a federal award (FAIN) or federal share "
                                         "is funded by a grant.")
+
+    def _erate_numbers(self, rec, v, bad):
+        """The BEN belongs to the row's site and the SPIN to its supplier: a
+        number that disagrees with the register's, or with an earlier row's for
+        the same site or supplier, is refused (one site has one BEN)."""
+        for key, owner, check, known, seen, catalog_names, what in (
+                ("ben", "site", check_ben, self.bens, self.file_bens, self.cat.sites,
+                 "BEN"),
+                ("spin", "supplier", check_spin, self.spins, self.file_spins,
+                 self.cat.suppliers, "SPIN")):
+            if rec.get(key) in (None, ""):
+                continue
+            try:
+                number = check(rec[key], key)
+            except ValidationError as exc:
+                bad(key, str(exc))
+                continue
+            name = v.get(owner)
+            if not name:
+                bad(key, f"a {what} belongs to a {owner}: this row names no {owner}")
+                continue
+            have = known.get(catalog_names.get(_n(name))) or seen.get(_n(name))
+            if have and have != number:
+                bad(key, f"{name} has the {what} {have}, not {number}")
+                continue
+            seen[_n(name)] = number
+            v[key] = number
 
     def _make_splitter(self):
         from app.importing.places import Splitter
@@ -448,6 +502,7 @@ class AssetHandler(Handler):
         supplier_id = None
         if v.get("supplier"):
             supplier_id = self.cat.ensure("suppliers", v["supplier"], self._quiet)
+        self._keep_erate_numbers(v, site_id, supplier_id)
         person_id = v.get("holder_id") or self._ensure_person(v.get("holder_new"))
         key = v.get("tag_key")
         if key and key in self.existing:
@@ -468,7 +523,8 @@ class AssetHandler(Handler):
                            v.get("name"), model_id, status, site_id, room_id, person_id,
                            day(v.get("purchase_date")), _money(v.get("cost")), v.get("order_number"),
                            supplier_id, v.get("funding_type"), v.get("funding_name"),
-                           v.get("erate_frn"), v.get("erate_funding_year"), day(v.get("in_service_date")),
+                           v.get("erate_frn"), v.get("erate_funding_year"), v.get("erate_form471"),
+                           v.get("erate_frn_line"), day(v.get("in_service_date")),
                            day(v.get("warranty_end")), day(v.get("last_audit_date")), v.get("notes"),
                            _custom_json(v["custom"]) if v.get("custom") else None,
                            v.get("federal_award_id"), _money(v.get("federal_share")),
@@ -480,7 +536,8 @@ class AssetHandler(Handler):
     def _update(self, asset_id, v, site_id, room_id, model_id, supplier_id, person_id, row):
         changes = {k: v[k] for k in ("serial", "name", "purchase_date", "cost", "order_number",
                                      "funding_type", "funding_name", "erate_frn",
-                                     "erate_funding_year", "in_service_date", "warranty_end",
+                                     "erate_funding_year", "erate_form471", "erate_frn_line",
+                                     "in_service_date", "warranty_end",
                                      "last_audit_date", "notes", "custom", "status",
                                      "federal_award_id", "federal_share", "condition")
                    if v.get(k) is not None}
@@ -600,6 +657,17 @@ class AssetHandler(Handler):
             self._stack.__exit__(*sys.exc_info())  # drops what is queued
             raise
         self._stack.close()
+
+    def _keep_erate_numbers(self, v, site_id, supplier_id) -> None:
+        """A site's BEN and a supplier's SPIN the file gave, where the register
+        had none (a different one was refused when the row was checked)."""
+        for key, owner_id, known, setter in (("ben", site_id, self.bens, catalog.set_site_ben),
+                                             ("spin", supplier_id, self.spins,
+                                              catalog.set_supplier_spin)):
+            if v.get(key) and owner_id and known.get(owner_id) != v[key]:
+                self._quiet()
+                setter(owner_id, v[key], by=self.by)
+                known[owner_id] = v[key]
 
     def _ensure_place(self, v):
         site_id = room_id = None
