@@ -651,10 +651,20 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
         rows.clear()
 
         step("History and loans", 5)
+        # Each entry effective the local day it was made, as history.record writes it
+        # (an entry without one is read as such, but slowly and off the index).
+        days: dict = {}
+
+        def effective(at: dt.datetime) -> dt.date:
+            key = (at.year, at.month, at.day, at.hour, at.minute // 15)
+            got = days.get(key)
+            if got is None:
+                got = days[key] = history.local_day(at)
+            return got
         insert_rows("history_entry", ("entity", "entity_id", "action", "field", "old", "new", "old_id",
-                                      "new_id", "who", "at", "note"),
-                    (("asset", aid_of[h[0]], h[1], h[2], h[3], h[4], h[5], h[6], user, h[7], h[8])
-                     for h in hist))
+                                      "new_id", "who", "at", "note", "effective"),
+                    (("asset", aid_of[h[0]], h[1], h[2], h[3], h[4], h[5], h[6], user, h[7], h[8],
+                      effective(h[7])) for h in hist))
         hist.clear()
         insert_rows("loan", ("asset_id", "person_id", "location_id", "out_at", "due", "condition_out",
                              "agreement_signed", "language", "out_by"),

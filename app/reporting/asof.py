@@ -157,15 +157,27 @@ def changes_effective_after(day: dt.date) -> dict[int, list[tuple]]:
     return dict(_change_groups(day))
 
 
+_LOCAL_DAYS: dict = {}
+
+
 def _local_day(at: dt.datetime) -> dt.date:
-    return at.replace(tzinfo=dt.UTC).astimezone().date()
+    """The local day of a stored (naive UTC) timestamp, remembered per quarter
+    hour (every time zone changes its offset on a quarter hour)."""
+    key = (at.year, at.month, at.day, at.hour, at.minute // 15)
+    got = _LOCAL_DAYS.get(key)
+    if got is None:
+        if len(_LOCAL_DAYS) > 100_000:
+            _LOCAL_DAYS.clear()
+        got = _LOCAL_DAYS[key] = at.replace(tzinfo=dt.UTC).astimezone().date()
+    return got
 
 
-def rebuild(row: list, changes: list[tuple], day: dt.date) -> list:
+def rebuild(row: list, changes: list[tuple], day: dt.date,
+            cutoff: dt.datetime | None = None) -> list:
     """Put one state row (today's values) back to the end of ``day``, in place,
-    from its changes in the order entered (see the module's rule)."""
+    from its changes in the order entered (see the module's rule). ``cutoff``
+    is ``end_of_day_utc(day)``, worked out here when not given."""
     by_field: dict[str, list[tuple]] = {}
-    cutoff = None
     for change in changes:
         action, field = change[0], change[1]
         if action == "create":
@@ -249,7 +261,10 @@ def states_as_of(days) -> Iterator[tuple[list, ...]]:
              .switch(Asset)
              .join(Location, pw.JOIN.LEFT_OUTER, on=(Asset.assigned_location == Location.id))
              .order_by(Asset.id))
-    convert = [(i, _CONVERT[f]) for i, f in enumerate(_STORED) if f in _CONVERT]
+    # Dates and amounts repeat (an order's purchase date, a model's cost): each
+    # column remembers what its values convert to.
+    convert = [(i, _CONVERT[f], {}) for i, f in enumerate(_STORED) if f in _CONVERT]
+    cutoffs = [(d, end_of_day_utc(d)) for d in days]
     n = len(_STORED)
     cursor = db.execute_sql(*query.sql())
     while True:
@@ -258,10 +273,15 @@ def states_as_of(days) -> Iterator[tuple[list, ...]]:
             break
         for t in chunk:
             row = list(t[:n])
-            for i, f in convert:
+            for i, f, memo in convert:
                 v = row[i]
                 if v is not None:
-                    row[i] = f(v)
+                    got = memo.get(v)
+                    if got is None:
+                        if len(memo) > 50_000:
+                            memo.clear()
+                        got = memo[v] = f(v)
+                    row[i] = got
             first, last, room = t[n:]
             row.append(_full_name(first, last) if first is not None or last is not None
                        else room)
@@ -271,7 +291,7 @@ def states_as_of(days) -> Iterator[tuple[list, ...]]:
                 pending = next(groups, None)
             if pending is not None and pending[0] == aid:
                 changes = pending[1]
-                yield tuple(rebuild(list(row), changes, d) for d in days)
+                yield tuple(rebuild(list(row), changes, d, c) for d, c in cutoffs)
             else:
                 yield (row,) * len(days)
 
