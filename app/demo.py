@@ -9,6 +9,7 @@ through the driver's bulk path, so 100,000 assets take seconds.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import random
@@ -242,7 +243,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
         if progress:
             progress(done, total, text)
 
-    with transaction(), search.bulk_mode():
+    with transaction(), search.bulk_mode(), _bulk_cache():
         step("Sites and rooms", 0)
         settings.update({"org_name": "Riverside Unified School District", "tag_prefix": "QM-",
                          "tag_digits": 6})
@@ -960,6 +961,22 @@ def _work_orders(rng: random.Random, today: dt.date, user: str, plans, tag_id, p
     insert_rows("work_order_note", ("work_order_id", "text", "minutes", "by", "at"),
                 [(ids[i], text, mins, by, at) for i, text, mins, by, at in notes])
     return len(orders)
+
+
+@contextlib.contextmanager
+def _bulk_cache():
+    """A large SQLite page cache while the demo loads: a million assets write
+    every index of asset, history and loan in one transaction, and with the
+    usual 32 MB the index pages go out and come back many times over."""
+    if _pg():
+        yield
+        return
+    old = db.execute_sql("PRAGMA cache_size").fetchone()[0]
+    db.execute_sql("PRAGMA cache_size = -524288")  # 512 MB, given back at the end
+    try:
+        yield
+    finally:
+        db.execute_sql(f"PRAGMA cache_size = {int(old)}")
 
 
 def _pg() -> bool:
