@@ -73,7 +73,7 @@ def _asset_rows(ids: list[int] | None, custom_names: tuple[str, ...] = (), text:
 
     from app.listing import Holder, Room
     from app.models import Asset, Category, HardwareModel, Manufacturer, Site, Supplier
-    from app.models.common import ASSET_STATUSES, PERSON_KINDS
+    from app.models.common import ASSET_STATUSES, FUNDING_TYPES, PERSON_KINDS
     # The small tables (models, sites, rooms, suppliers) are looked up here rather
     # than joined: the join per row was most of the database's time.
     models = {i: (maker, name, number, cat) for i, name, number, maker, cat in
@@ -127,7 +127,7 @@ def _asset_rows(ids: list[int] | None, custom_names: tuple[str, ...] = (), text:
                 got = memo[("$", v)] = cost_value(v)
             return got
     statuses, kinds = ASSET_STATUSES, PERSON_KINDS
-    fundings = {"erate": "E-Rate", "general": "General fund"}
+    fundings = {k: FUNDING_TYPES[k] for k in ("erate", "general")}
     loads = _json_object
     prefixes = FORMULA_PREFIXES
     for chunk in _raw_chunks(ids, q, Asset):

@@ -142,3 +142,38 @@ def _unexpected_errors_fail_the_test(request, monkeypatch):
     if seen:
         pytest.fail("an unexpected error reached the crash dialog:\n" + "\n".join(seen),
                     pytrace=False)
+
+
+@pytest.fixture
+def cli(db, capsys):
+    """The command line on the test's database: ``code, out, err = cli("asset", "show", …)``.
+    main() closes the database; it is opened again so the test can read the result back."""
+    from app.cli import main
+    from app.store.db import current_target, open_database
+    target = current_target()
+
+    def run(*args):
+        code = main(["--db", target, *args])
+        out = capsys.readouterr()
+        open_database(target)
+        return code, out.out, out.err
+    return run
+
+
+class QueryCounter:
+    """Counts the SQL statements run on the test's database from now on."""
+
+    def __init__(self, monkeypatch):
+        from app.store.db import db as database
+        self.n = 0
+        real = database.obj.execute_sql
+
+        def counting(sql, params=None, *a, **kw):
+            self.n += 1
+            return real(sql, params, *a, **kw)
+        monkeypatch.setattr(database.obj, "execute_sql", counting)
+
+
+@pytest.fixture
+def query_counter(db, monkeypatch):
+    return QueryCounter(monkeypatch)

@@ -12,9 +12,10 @@ QApplication.beep() — one beep for every level. The ``scanner_sounds``
 setting mutes them; ``scanner_volume`` (0-100 %) scales them (QSoundEffect's
 volume, or a quieter copy of the file for the platform player).
 
-A page that already shows its own big verdict (Stocktake) asks for the
-sound only (``toast=False``): the banner over the window would cover its
-buttons and newest rows while repeating what the page says.
+A page that already shows its own big verdict (the scanning pages'
+``ui.widgets.banner.VerdictBanner``) asks for the sound only
+(``toast=False``): the banner over the window would cover its buttons and
+newest rows while repeating what the page says.
 """
 from __future__ import annotations
 

@@ -11,14 +11,13 @@ from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QLineEdit, QLi
                                QListWidgetItem, QMainWindow, QMessageBox, QSizePolicy, QSplitter,
                                QStackedWidget, QToolBar, QWidget)
 
-from app.services.errors import DomainError
 from app.store.db import current_target, describe
 from app.wording import plural
 from ui import theme
 from ui.bus import bus
 from ui.files import ask_save_path
 from ui.jobs import show_error
-from ui.ops import Changes, announce
+from ui.ops import Changes, announce, run_op
 from ui.pages import PageSpec, discover
 
 log = logging.getLogger(__name__)
@@ -468,11 +467,11 @@ class MainWindow(QMainWindow):
 
     def open_scanned(self, code: str, typed: bool = False) -> None:
         from app import scanning
-        try:
-            res = scanning.resolve(code)
-        except DomainError as exc:
-            show_error(self, "Scan", exc)
+        resolved: list = []
+        if not run_op(self, lambda: scanning.resolve(code), changes=Changes.NONE,
+                      success=resolved.append, title="Scan"):
             return
+        res = resolved[0]
         if res.kind == "asset" and len(res.candidates) > 1:
             self.navigate("assets", {"ids": list(res.candidates)})
         elif res.kind == "asset" and res.id:

@@ -133,6 +133,16 @@ def run_op(parent: QWidget | None, fn: Callable[..., Any], *, changes: Changes,
     return True
 
 
+def lookup(fn: Callable[[], Any], default: Any = None) -> Any:
+    """A read-only lookup whose refusal is an answer, not something to show
+    ("is this code a person?" — no): ``fn()``, or ``default`` on a
+    DomainError. Anything else still reaches the excepthook."""
+    try:
+        return fn()
+    except DomainError:
+        return default
+
+
 def _readable(exc: BaseException) -> DomainError:
     """A file the operation writes could not be written (disk full, no
     permission): a refusal like any other, said in words."""

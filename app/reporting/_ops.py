@@ -17,6 +17,19 @@ def day(d: dt.date | None) -> str:
     return f"{d:%B} {d.day}, {d.year}"
 
 
+def find_site(text: str | None):
+    """The site a report is limited to (name or code), or None for all sites;
+    a name that matches no site is an error, never "all sites"."""
+    from app.services import catalog
+    from app.services.errors import NotFound
+    if not text:
+        return None
+    site = catalog.find_site(text)
+    if site is None:
+        raise NotFound(f"No site called {text!r}; give a site's name or code.")
+    return site
+
+
 def organisation() -> str:
     return settings.get("org_name") or ""
 

@@ -16,10 +16,10 @@ import peewee as pw
 from app.models import Asset, HardwareModel, Loan, Person, Site
 from app.models.common import ASSET_STATUSES, PERSON_KINDS
 from app.reporting import ReportParams, ReportSpec
-from app.reporting._ops import (as_date, as_money, day, local_date, organisation, plural,
+from app.reporting._ops import (find_site, as_date, as_money, day, local_date, organisation, plural,
                                 raw_rows, sign_table)
 from app.reporting.document import Column, ReportDocument, Section, Table, money
-from app.services import catalog, people, tags
+from app.services import people, tags
 from app.services.base import current_user
 from app.services.errors import NotFound
 
@@ -92,9 +92,7 @@ def build(params: ReportParams, progress=None) -> ReportDocument:
         if person is None:
             raise NotFound(f"No person with the ID number {params.person!r}.")
     elif params.site:
-        site = catalog.find_site(params.site)
-        if site is None:
-            raise NotFound(f"No site called {params.site!r}.")
+        site = find_site(params.site)
     rows = holdings(person.id if person else None, site.id if site else None)
 
     per: dict[int, dict] = {}

@@ -19,11 +19,10 @@ import datetime as dt
 from decimal import Decimal
 
 from app.reporting import ReportParams, ReportSpec, fiscal
-from app.reporting._ops import day, organisation
+from app.reporting._ops import find_site, day, organisation
 from app.reporting.asof import states_as_of
 from app.reporting.capital import DEFAULT_LIFE, NO_CATEGORY, CapitalYear, lookups  # noqa: F401
 from app.reporting.document import Column, Cover, ReportDocument, Section, Table, money
-from app.reporting.warranties import find_site
 from app.reporting.writers import gc_paused
 from app.services import settings, tags
 from app.services.base import current_user

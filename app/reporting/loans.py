@@ -16,11 +16,11 @@ import peewee as pw
 
 from app.models import Asset, HardwareModel, Loan, Location, Person, Site
 from app.reporting import ReportParams, ReportSpec
-from app.reporting._ops import as_date, as_money, day, local_date, organisation, plural, raw_rows
+from app.reporting._ops import find_site, as_date, as_money, day, local_date, organisation, plural, raw_rows
 from app.reporting.document import Column, ReportDocument, Section, Table, money
-from app.services import catalog, tags
+from app.services import tags
 from app.services.base import current_user
-from app.services.errors import NotFound, ValidationError
+from app.services.errors import ValidationError
 
 DEFAULT_DAYS = 14
 KINDS = {"staff": "Staff", "student": "Student", "family": "Family"}
@@ -95,9 +95,7 @@ def build(params: ReportParams, progress=None) -> ReportDocument:
         raise ValidationError("Within days is 0 or more.", field="days")
     site = None
     if params.site:
-        site = catalog.find_site(params.site)
-        if site is None:
-            raise NotFound(f"No site called {params.site!r}.")
+        site = find_site(params.site)
     site_id = site.id if site else None
     overdue = _rows(_query(Loan.due < as_of, site_id, as_of), as_of, True)
     soon = _rows(_query(Loan.due.between(as_of, as_of + dt.timedelta(days=days)), site_id, as_of),

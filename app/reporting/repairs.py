@@ -18,9 +18,8 @@ import peewee as pw
 from app.models import Asset, HardwareModel, Repair, Supplier
 from app.models.common import INACTIVE_STATUSES, OPEN_REPAIR_STATUSES, REPAIR_STATUSES
 from app.reporting import ReportParams, ReportSpec
-from app.reporting._ops import day, organisation
+from app.reporting._ops import find_site, day, organisation
 from app.reporting.document import Chart, Column, ReportDocument, Section, Table, money
-from app.reporting.warranties import find_site
 from app.services import tags
 from app.services.base import current_user
 from app.services.errors import ValidationError

@@ -17,7 +17,7 @@ import peewee as pw
 from app.models import Asset, HardwareModel, Location, Person, Site
 from app.models.common import ASSET_STATUSES, INACTIVE_STATUSES
 from app.reporting import ReportParams, ReportSpec
-from app.reporting._ops import day, organisation, plural, raw_rows, sign_table
+from app.reporting._ops import find_site, day, organisation, plural, raw_rows, sign_table
 from app.reporting.document import Column, ReportDocument, Section, Table
 from app.services import catalog, tags
 from app.services.base import current_user
@@ -97,9 +97,7 @@ def build(params: ReportParams, progress=None) -> ReportDocument:
     as_of = params.as_of or dt.date.today()
     room = site = None
     if params.site:
-        site = catalog.find_site(params.site)
-        if site is None:
-            raise NotFound(f"No site called {params.site!r}.")
+        site = find_site(params.site)
     if params.room:
         # With a site given, a bare room name ("Library") is looked up there.
         room = site and Location.get_or_none(

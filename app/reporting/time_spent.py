@@ -13,10 +13,9 @@ import peewee as pw
 from app.models import Site, WorkOrder, WorkOrderNote
 from app.models.common import WORK_ORDER_CATEGORIES
 from app.reporting import ReportParams, ReportSpec
-from app.reporting._ops import day, organisation
+from app.reporting._ops import find_site, day, organisation
 from app.reporting.document import Chart, Column, ReportDocument, Section, Table
 from app.reporting.repairs import date_range
-from app.reporting.warranties import find_site
 from app.services.base import current_user
 
 NO_SITE = "(no site)"

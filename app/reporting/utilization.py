@@ -17,10 +17,9 @@ import peewee as pw
 from app.models import Asset, Category, HardwareModel, Loan, Location, Site
 from app.models.common import ASSET_STATUSES, INACTIVE_STATUSES
 from app.reporting import ReportParams, ReportSpec
-from app.reporting._ops import as_date, day, local_date, organisation, raw_rows
+from app.reporting._ops import find_site, as_date, day, local_date, organisation, raw_rows
 from app.reporting.document import Chart, Column, ReportDocument, Section, Table
 from app.reporting.repairs import date_range
-from app.reporting.warranties import find_site
 from app.services import tags
 from app.services.base import current_user
 

@@ -16,24 +16,13 @@ import peewee as pw
 from app.models import Asset, HardwareModel, Location, Site
 from app.models.common import INACTIVE_STATUSES
 from app.reporting import ReportParams, ReportSpec
-from app.reporting._ops import day, organisation, plural
+from app.reporting._ops import find_site, day, organisation, plural
 from app.reporting.document import Chart, Column, ReportDocument, Section, Table
-from app.services import catalog
 from app.services.base import current_user
-from app.services.errors import NotFound, ValidationError
+from app.services.errors import ValidationError
 
 DEFAULT_DAYS = 90
 MAX_DAYS = 3660
-
-
-def find_site(text: str | None) -> Site | None:
-    """The site a report is limited to (name or code), or None for all sites."""
-    if not text:
-        return None
-    site = catalog.find_site(text)
-    if site is None:
-        raise NotFound(f"No site called {text!r}; give a site's name or code.")
-    return site
 
 
 def _columns(last: str) -> list[Column]:

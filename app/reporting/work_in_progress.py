@@ -14,9 +14,8 @@ from app.models import Asset, Person, Site, WorkOrder, WorkOrderNote
 from app.models.common import (OPEN_WORK_ORDER_STATUSES, WORK_ORDER_CATEGORIES,
                                WORK_ORDER_PRIORITIES, WORK_ORDER_STATUSES)
 from app.reporting import ReportParams, ReportSpec
-from app.reporting._ops import day, local_date, organisation
+from app.reporting._ops import find_site, day, local_date, organisation
 from app.reporting.document import Chart, Column, ReportDocument, Section, Table
-from app.reporting.warranties import find_site
 from app.services.base import current_user
 
 # Age bands (days since opened, inclusive upper bounds); the last is open-ended.

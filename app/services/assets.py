@@ -300,7 +300,7 @@ def create(values: dict | None = None, by: str | None = None, note: str | None =
     """A new asset. Without a tag it gets the next one from the sequence."""
     values = dict(values or {}, **kwargs)
     if not values.get("tag"):
-        values["tag"] = tagsvc._take(1)[0]
+        values["tag"] = tagsvc.next_tags(1)[0]
     values = clean(values)
     _place(values)
     values.setdefault("status", "ready")

@@ -32,7 +32,7 @@ import peewee as pw
 from app import scanning
 from app.models import (Asset, HardwareModel, IntakeItem, IntakeSession, Loan, Location, Repair,
                         Site, Supplier)
-from app.models.common import ASSET_STATUSES, utcnow
+from app.models.common import ASSET_STATUSES, FUNDING_TYPES, utcnow
 from app.services import assets as assetsvc, catalog, history, tags as tagsvc, textfile, validation
 from app.services.base import transaction, who, writes
 from app.services.errors import Conflict, NotFound, ValidationError
@@ -206,7 +206,7 @@ def describe(session_id: int) -> dict:
     from app import labeling
     funding = labeling.funding_line(s.funding_type, s.funding_name, s.erate_frn,
                                     s.erate_funding_year) or \
-        {"general": "General fund", "other": "Other"}.get(s.funding_type or "", "")
+        FUNDING_TYPES.get(s.funding_type or "", "")
     received = _received(s.id)
     queued = (IntakeItem.select().where((IntakeItem.session == s.id) & (IntakeItem.undone == False)  # noqa: E712
                                         & (IntakeItem.label_printed == False)).count())  # noqa: E712
@@ -682,7 +682,7 @@ def _is_serial_header(text: str) -> bool:
 
 
 @dataclass
-class BatchResult:
+class FileBatchResult:
     session_id: int | None = None
     tags: list[str] = dc_field(default_factory=list)
     asset_ids: list[int] = dc_field(default_factory=list)
@@ -736,14 +736,14 @@ def check_serials(lines: list[tuple[int, str]], model_id: int | None) -> tuple[
 
 
 def receive_file(values: dict, path: str | Path | None = None, text: str | None = None,
-                 skip_bad: bool = False, by: str | None = None) -> BatchResult:
+                 skip_bad: bool = False, by: str | None = None) -> FileBatchResult:
     """Receive every serial of a file into a new, closed intake — all or nothing:
     a duplicate or an existing serial writes nothing (``problems``) unless
     ``skip_bad``, which receives the rest."""
     if text is None:
         text = textfile.read_text(path, "serial")
     lines = parse_serial_file(text)
-    result = BatchResult()
+    result = FileBatchResult()
     if not lines:
         raise ValidationError("The file holds no serials.")
     model_id = values.get("model_id")
@@ -773,4 +773,4 @@ def receive_file(values: dict, path: str | Path | None = None, text: str | None 
 __all__ = ["start", "get", "describe", "list_sessions", "scan", "undo_last", "close", "report",
            "queued", "mark_printed", "label_failed", "items", "parse_serial_file",
            "check_serials", "receive_file", "resolve_model", "resolve_location", "Outcome",
-           "Undone", "CloseReport", "BatchResult", "REPEAT_S"]
+           "Undone", "CloseReport", "FileBatchResult", "REPEAT_S"]

@@ -48,7 +48,7 @@ def seats_used(license_id: int) -> int:
     return Seat.select().where(Seat.license == license_id).count()
 
 
-def _clean(values: dict) -> dict:
+def clean(values: dict) -> dict:
     out = {}
     for key, value in values.items():
         if key not in FIELDS:
@@ -79,7 +79,7 @@ def _row(values: dict) -> dict:
 
 @writes
 def create(by: str | None = None, **values) -> License:
-    values = _clean(values)
+    values = clean(values)
     if not values.get("product"):
         raise ValidationError("A license needs a product name.", field="product")
     if not values.get("site_license") and values.get("seats") is None:
@@ -96,7 +96,7 @@ def update(license_id: int, changes: dict, expected_version: int | None = None,
     lic = _lock(license_id)  # the seat count read below must hold until we write
     if expected_version is not None and lic.version_no != expected_version:
         raise StaleEdit(f"{lic} was changed by someone else meanwhile.")
-    values = _clean(changes)
+    values = clean(changes)
     diff = {k: (getattr(lic, k), v) for k, v in values.items()
             if k != "product_key" and getattr(lic, k) != v}
     if "product_key" in values and _is_pg():

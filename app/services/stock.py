@@ -45,7 +45,7 @@ def find(code: str) -> Supply | None:
             or Supply.get_or_none(pw.fn.LOWER(Supply.name) == code.lower()))
 
 
-def _clean(values: dict, supply_id: int | None = None) -> dict:
+def clean(values: dict, supply_id: int | None = None) -> dict:
     out = {}
     for key, value in values.items():
         if key not in FIELDS:
@@ -84,7 +84,7 @@ def _row(values: dict) -> dict:
 
 @writes
 def create(by: str | None = None, fits: list[int] | None = None, **values) -> Supply:
-    values = _clean(values)
+    values = clean(values)
     if not values.get("name"):
         raise ValidationError("A supply item needs a name.", field="name")
     item = Supply.create(**_row(values))
@@ -100,7 +100,7 @@ def update(supply_id: int, changes: dict, by: str | None = None,
     """Change an item's fields, and (when ``fits`` is given) the printer
     models it fits, in one transaction."""
     item = locked(Supply.select().where(Supply.id == supply_id)).first() or get(supply_id)
-    values = _clean(changes, supply_id)
+    values = clean(changes, supply_id)
     diff = {k: (getattr(item, k), v) for k, v in values.items() if getattr(item, k) != v}
     if diff:
         row = _row({k: v for k, (_, v) in diff.items()})

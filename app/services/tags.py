@@ -94,8 +94,9 @@ def next_tags(count: int = 1) -> list[str]:
     """Hand out the next ``count`` tags and move the counter past them.
 
     The caller is expected to create assets with them in the same transaction
-    (services call ``_take`` directly for that); on their own they are simply
-    skipped, which is safe: a number is never handed out twice.
+    (inside another service this runs in the caller's transaction); on their
+    own they are simply skipped, which is safe: a number is never handed out
+    twice.
     """
     if count < 1:
         raise ValidationError("Ask for at least one tag.")

@@ -14,19 +14,6 @@ from app.services import assets, catalog, history
 from tests.app.factories import asset, district
 
 
-@pytest.fixture
-def cli(db, capsys):
-    from app.store.db import current_target, open_database
-    target = current_target()
-
-    def run(*args):
-        code = main(["--db", target, *args])
-        out = capsys.readouterr()
-        open_database(target)  # main() closes it; the test reads the result back
-        return code, out.out, out.err
-    return run
-
-
 def _effective(asset_id, field):
     return (HistoryEntry.select(HistoryEntry.effective)
             .where((HistoryEntry.entity_id == asset_id) & (HistoryEntry.field == field))

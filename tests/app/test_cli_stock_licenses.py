@@ -12,19 +12,6 @@ from app.services import catalog, licenses, stock
 from tests.app.factories import asset, district
 
 
-@pytest.fixture
-def cli(db, capsys):
-    from app.store.db import current_target, open_database
-    target = current_target()
-
-    def run(*args):
-        code = main(["--db", target, *args])
-        out = capsys.readouterr()
-        open_database(target)  # main() closes it; the test reads the result back
-        return code, out.out, out.err
-    return run
-
-
 def _setup():
     d = district()
     cat = catalog.create_category("Printers", "printer")

@@ -13,17 +13,7 @@ from app.services.base import who
 from app.services.errors import Conflict, NotFound, ValidationError
 from app.store.db import db as database
 from tests.app.factories import asset, district
-
-
-class _QueryCounter:
-    def __init__(self, monkeypatch):
-        self.n = 0
-        real = database.obj.execute_sql
-
-        def counting(sql, params=None, *a, **kw):
-            self.n += 1
-            return real(sql, params, *a, **kw)
-        monkeypatch.setattr(database.obj, "execute_sql", counting)
+from tests.conftest import QueryCounter
 
 
 # --- licenses ---------------------------------------------------------------------------
@@ -95,7 +85,7 @@ def test_site_license_counts_with_constant_queries(db, monkeypatch):
                        for i in range(3000)]).execute()
     ids = [i for (i,) in Asset.select(Asset.id).where(Asset.tag.startswith("ZZ-")).tuples()]
     assert licenses.assign_many(site.id, ids)["assigned"] == 3000
-    counter = _QueryCounter(monkeypatch)
+    counter = QueryCounter(monkeypatch)
     t = time.perf_counter()
     rows = {r["product"]: r for r in licenses.compliance()}
     s = licenses.summary(site.id)

@@ -15,6 +15,7 @@ from app.services import assets, catalog, licenses, people, stock
 from app.services.errors import NotFound, ValidationError
 from app.store.db import db as database
 from tests.app.factories import asset, district
+from tests.conftest import QueryCounter
 
 TODAY = dt.date.today()
 
@@ -39,17 +40,6 @@ def col(table, title):
 def column(table, title):
     i = col(table, title)
     return [r[i] for r in table.rows]
-
-
-class QueryCounter:
-    def __init__(self, monkeypatch):
-        self.n = 0
-        real = database.obj.execute_sql
-
-        def counting(sql, params=None, *a, **kw):
-            self.n += 1
-            return real(sql, params, *a, **kw)
-        monkeypatch.setattr(database.obj, "execute_sql", counting)
 
 
 def test_all_five_are_registered_with_pdf_xlsx_csv():

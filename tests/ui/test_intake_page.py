@@ -114,7 +114,7 @@ def test_fifty_devices_at_scanner_speed(bench, qtbot, tmp_path, monkeypatch):
     folder = tmp_path / "labels"
     page.folder.setText(str(folder))
     s = start_from_dialog(page, d, "avery-5160", 50)
-    assert page.stack.currentIndex() == 1 and page.count.text() == "0 of 50"
+    assert page.stack.currentIndex() == 1 and page.totals_line.text() == "0 of 50"
     assert "PO PO-4471" in page.defaults.text() and "Room 12" in page.defaults.text()
 
     # The focus is in an unrelated field: the toolbar's search box.
@@ -124,12 +124,12 @@ def test_fifty_devices_at_scanner_speed(bench, qtbot, tmp_path, monkeypatch):
 
     first = tags.peek_next_tag()
     burst(qtbot, "SN:5CD0000100")
-    assert page.status.text() == first and page.count.text() == "1 of 50"
+    assert page.banner.text() == first and page.totals_line.text() == "1 of 50"
     assert feedback.last_feedback[0] == "ok" and win.scanbox.text() == ""
     # Undo before its label printed (Ctrl+Z with the focus on the page): the tag is freed.
     page.entry.setFocus()
     qtbot.keyClick(page.entry, Qt.Key_Z, Qt.ControlModifier)
-    assert page.status.text() == f"UNDONE {first}" and page.count.text() == "0 of 50"
+    assert page.banner.text() == f"UNDONE {first}" and page.totals_line.text() == "0 of 50"
     assert not tags.tag_in_use(first) and not tags.is_voided(first)
     win.scanbox.setFocus()
 
@@ -139,7 +139,7 @@ def test_fifty_devices_at_scanner_speed(bench, qtbot, tmp_path, monkeypatch):
         serials.append(serial)
         shown = {0: f"S{serial}", 1: f"SN:{serial}", 2: f"(21){serial}"}.get(i % 7, serial)
         burst(qtbot, shown)
-        assert page.count.text() == f"{i + 1} of 50", (i, page.detail.text())
+        assert page.totals_line.text() == f"{i + 1} of 50", (i, page.banner.detail())
     made = list(Asset.select().where(Asset.order_number == "PO-4471").order_by(Asset.id))
     assert [a.serial for a in made] == serials
     numbers = [tags.tag_number(a.tag) for a in made]
@@ -155,10 +155,10 @@ def test_fifty_devices_at_scanner_speed(bench, qtbot, tmp_path, monkeypatch):
 
     # A serial already in the register is refused, with the asset to open.
     burst(qtbot, "5CD9999999")
-    assert page.status.text() == "ALREADY IN THE REGISTER"
-    assert d["old"].tag in page.detail.text() and "Library" in page.detail.text()
+    assert page.banner.text() == "ALREADY IN THE REGISTER"
+    assert d["old"].tag in page.banner.detail() and "Library" in page.banner.detail()
     assert page.open_existing.isVisible() and feedback.last_feedback[0] == "error"
-    assert page.count.text() == "50 of 50"
+    assert page.totals_line.text() == "50 of 50"
     opened = []
     import ui.dialogs.asset_editor as editor
     monkeypatch.setattr(editor, "open_asset", lambda parent, rid: opened.append(rid) and False)
@@ -166,7 +166,7 @@ def test_fifty_devices_at_scanner_speed(bench, qtbot, tmp_path, monkeypatch):
     assert opened == [d["old"].id]
     # The last serial again at once is the scanner repeating itself: ignored, no error.
     page.handle_scan(serials[-1])
-    assert "ignored" in page.detail.text() and page.count.text() == "50 of 50"
+    assert "ignored" in page.banner.detail() and page.totals_line.text() == "50 of 50"
 
     asked = []
     monkeypatch.setattr(QMessageBox, "question",
@@ -186,21 +186,21 @@ def test_fifty_devices_at_scanner_speed(bench, qtbot, tmp_path, monkeypatch):
     s2 = start_from_dialog(page, d, "dymo-30252", 2)
     win.scanbox.setFocus()
     burst(qtbot, "5CD1000001")
-    tag = page.status.text()
+    tag = page.banner.text()
     assert len(page.printed_files) == 1 and decode_pdfs(page.printed_files) == [tag]
     assert intake.queued(s2.id) == []
     page.undo_button.click()
-    assert tags.is_voided(tag) and "voided" in page.detail.text()
+    assert tags.is_voided(tag) and "voided" in page.banner.detail()
     assert assets.lookup_tag(tag) is None
     burst(qtbot, "5CD1000002")
-    assert page.status.text() != tag
+    assert page.banner.text() != tag
 
     # A printer failure keeps the device and queues its label with the reason.
     (tmp_path / "not-a-folder").write_text("x")
     page.folder.setText(str(tmp_path / "not-a-folder"))
     burst(qtbot, "5CD1000003")
     q = intake.queued(s2.id)
-    assert len(q) == 1 and q[0]["error"] and "stay queued" in page.detail.text()
+    assert len(q) == 1 and q[0]["error"] and "stay queued" in page.banner.detail()
     assert assets.lookup_tag(q[0]["tag"]) is not None
     assert feedback.last_feedback[0] == "attention"
     page.folder.setText(str(folder))
@@ -222,18 +222,18 @@ def test_preprinted_pairs_serial_then_tag_and_resumes(bench, qtbot):
     assert page.session_id == s.id  # the open intake is picked up
     page.entry.setText("SN:5CD2000001")  # typed by hand, then Enter
     page.entry.returnPressed.emit()
-    assert page.status.text() == "SCAN THE TAG" and page.pending == "5CD2000001"
+    assert page.banner.text() == "SCAN THE TAG" and page.pending == "5CD2000001"
     assert page.entry.text() == ""
     assert page.handle_scan(d["old"].tag)
-    assert page.status.text() == "TAG REFUSED" and page.pending == "5CD2000001"
+    assert page.banner.text() == "TAG REFUSED" and page.pending == "5CD2000001"
     assert page.handle_scan(reserved[0])
-    assert page.status.text() == reserved[0] and page.count.text() == "1 of 2"
+    assert page.banner.text() == reserved[0] and page.totals_line.text() == "1 of 2"
     assert page.pending is None and intake.queued(s.id) == []
     win.close()
     win2 = MainWindow(start_page="intake")
     qtbot.addWidget(win2)
     assert win2.current_page().session_id == s.id
-    assert win2.current_page().count.text() == "1 of 2"
+    assert win2.current_page().totals_line.text() == "1 of 2"
     win2.close()
 
 
@@ -266,3 +266,34 @@ def test_a_partly_used_sheet_starts_where_its_labels_do(bench, qtbot, tmp_path):
     page.print_queued(force=True)  # a partial sheet of 5
     assert printed[-1] == (5, 1) and page.start_at.value() == 6
     assert placements(page._template(), 10, 21)[0] == (0, 20)
+
+
+def test_inactive_assets_are_named_by_their_status_label(bench, qtbot):
+    """A serial or tag of a disposed asset reads "Disposed", a retired one
+    "Retired" (app.wording's labels), on the banner and in what the sound says."""
+    from app.services import assets, intake, tags
+    from app.wording import status_label
+    from ui import feedback
+    from ui.main_window import MainWindow
+    d = bench
+    gone = asset(d, serial="5CD7777777")
+    shelved = asset(d, serial="5CD8888888")
+    assets.dispose(gone.id, "recycled")
+    assets.retire(shelved.id)
+    intake.start({"model_id": d["hp"].id, "order_number": "PO-9", "expected_qty": 2})
+    win = MainWindow(start_page="intake")
+    qtbot.addWidget(win)
+    win.show()
+    page = win.current_page()
+    for a, status in ((gone, "disposed"), (shelved, "retired")):
+        assert page.handle_scan(a.serial)
+        assert page.banner.text() == "ALREADY IN THE REGISTER" and page.banner.tone == "error"
+        assert f"({status_label(status)}, " in page.banner.detail()
+        assert feedback.last_feedback == ("error", f"Already {a.tag} ({status_label(status)})")
+    assert "Retired" not in intake.scan(page.session_id, gone.serial).message
+    reserved = tags.reserve(1, reason="pre-printed")
+    pre = intake.start({"model_id": d["hp"].id, "order_number": "PO-10", "preprinted_tags": True})
+    out = intake.scan(pre.id, "5CD9000001")
+    out = intake.scan(pre.id, gone.tag, pending=out.pending)
+    assert out.kind == "tag_refused" and "(Disposed, " in out.message and reserved
+    win.close()

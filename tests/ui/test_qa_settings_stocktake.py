@@ -162,7 +162,7 @@ def test_no_toast_covers_the_stocktake_controls(stocktake_page, qtbot, monkeypat
         overlay = feedback.current_overlay()
         assert overlay is None or not overlay.isVisible()
     assert feedback.last_feedback[0] == "error"  # the level (and sound) still given
-    assert page.verdict.text().startswith("UNKNOWN TAG")
+    assert page.banner.text().startswith("UNKNOWN TAG")
 
 
 def test_other_site_room_has_its_own_verdict_and_stays_listed(stocktake_page, qtbot):
@@ -171,9 +171,9 @@ def test_other_site_room_has_its_own_verdict_and_stays_listed(stocktake_page, qt
     page, d, a1, s = stocktake_page
     assert page.handle_scan(d["r1"].barcode)
     assert page.handle_scan(d["r3"].barcode)  # Lincoln Middle School / Room 5
-    assert page.verdict.text().startswith("ROOM AT ANOTHER SITE")
-    assert "Not an asset" not in page.verdict.text()
-    detail = page.detail.text()
+    assert page.banner.text().startswith("ROOM AT ANOTHER SITE")
+    assert "Not an asset" not in page.banner.text()
+    detail = page.banner.detail()
     assert f"{d['r3'].barcode} is Lincoln Middle School / Room 5" in detail
     assert "not in this stocktake's site" in detail
     assert "Room 12" in page.room_line.text()  # the room did not change

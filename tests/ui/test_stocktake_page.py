@@ -38,13 +38,13 @@ def test_scan_close_apply(setup, qtbot, tmp_path):
     assert page.handle_scan(d["r1"].barcode)
     assert "Room 12" in page.room_line.text() and "0 of 2" in page.room_line.text()
     assert page.handle_scan(a1.tag)
-    assert page.verdict.text().startswith("VERIFIED") and "1 of 2" in page.room_line.text()
+    assert page.banner.text().startswith("VERIFIED") and "1 of 2" in page.room_line.text()
     assert feedback.last_feedback[0] == "ok"
     assert page.handle_scan(a2.tag)
-    assert page.verdict.text().startswith("MISPLACED") and "Library" in page.detail.text()
+    assert page.banner.text().startswith("MISPLACED") and "Library" in page.banner.detail()
     assert feedback.last_feedback[0] == "attention"
     assert page.handle_scan("NOPE-1234")
-    assert page.verdict.text().startswith("UNKNOWN TAG") and feedback.last_feedback[0] == "error"
+    assert page.banner.text().startswith("UNKNOWN TAG") and feedback.last_feedback[0] == "error"
     assert page.scans.rowCount() == 4 and page.scans.item(0, 1).text() == "NOPE-1234"
 
     f = tmp_path / "mem.txt"
@@ -93,7 +93,7 @@ def test_page_resumes_the_last_session_and_the_shell_routes_scans(setup, qtbot):
     page.open_session(s.id)
     qtbot.waitUntil(lambda: page.rooms.rowCount() == 1, timeout=5000)
     bus.scanned.emit(a3.tag)  # as the scanner filter does
-    assert page.verdict.text().startswith("VERIFIED")
+    assert page.banner.text().startswith("VERIFIED")
     assert "2 of 2" in page.room_line.text()  # one-room session: already in the room
     win.close()
     # Reopening: a new page picks the remembered session up again.
@@ -153,3 +153,30 @@ def test_a_borrowed_asset_is_on_loan_not_missing(setup, qtbot):
     assert table.item(0, table.columnCount() - 1).text() == d["student"].full_name
     assert page.rec_tables["missing"].item(0, 0).text() == a2.tag
     assert "on loan 1" in page.rec_title.text()
+
+
+def test_a_reread_started_before_the_latest_scans_does_not_wipe_them(setup, qtbot):
+    """Opening a session re-reads the lists in the background; scans recorded
+    meanwhile keep their rows (the stale result is dropped, the timer re-reads)."""
+    from app.services import stocktake
+    from ui.jobs import wait_for_jobs
+    from ui.pages.stocktake import Page
+    d, a1, a2, a3 = setup
+    s = stocktake.start("RHS")
+    win = QMainWindow()
+    page = Page(win)
+    win.setCentralWidget(page)
+    qtbot.addWidget(win)
+    win.show()
+    page.open_session(s.id)  # its re-read is under way, on an empty session
+    for code in (d["r1"].barcode, a1.tag, a3.tag):
+        assert page.handle_scan(code)
+    wait_for_jobs()
+    qtbot.wait(100)  # the stale re-read's result is delivered
+    assert [page.scan_item(r, 1) for r in range(page.scans.rowCount())] == \
+        [a3.tag, a1.tag, d["r1"].barcode]
+    page._status_timer.setInterval(10)
+    page._status_timer.start()
+    qtbot.waitUntil(lambda: page.rooms.item(page._room_rows.get(d["r1"].id, 0), 1) is not None
+                    and page.rooms.item(page._room_rows[d["r1"].id], 1).text() == "2", timeout=5000)
+    assert page.scans.rowCount() == 3 and page.scan_item(0, 1) == a3.tag

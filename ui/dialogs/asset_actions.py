@@ -22,7 +22,7 @@ from app.services.errors import DomainError
 from app.wording import plural
 from ui.bus import bus
 from ui.files import agreement_name, ask_save_path
-from ui.ops import Changes, announce, run_op
+from ui.ops import Changes, announce, lookup, run_op
 
 CONDITIONS = ("new", "good", "fair", "poor", "damaged")
 
@@ -190,10 +190,7 @@ class CheckOutDialog(QDialog):
         from app import scanning
         asset_id = asset_svc.lookup_tag(code)
         if asset_id is None:
-            try:
-                res = scanning.resolve(code)
-            except DomainError:
-                res = None
+            res = lookup(lambda: scanning.resolve(code))
             if res is not None and res.kind == "person" and res.id:
                 self.to_person.setChecked(True)
                 self.person.edit.setText(code)
@@ -256,7 +253,7 @@ def _apply(asset_ids: list[int], action, changes: Changes) -> tuple[list[str], l
         try:
             action(asset_id)
             done.append(tag)
-        except DomainError as exc:
+        except DomainError as exc:  # stays: one line of the batch's summary per refused tag
             problems.append((tag, str(exc)))
     if done:
         announce(changes)
@@ -326,10 +323,8 @@ class CheckInDialog(QDialog):
         """A tag joins the list (an unknown one too: Check in then says why it is
         refused); a room label, a badge or a supply box is no tag to check in."""
         from app import scanning
-        try:
-            kind = scanning.resolve(code).kind
-        except DomainError:
-            kind = "unknown"
+        res = lookup(lambda: scanning.resolve(code))
+        kind = res.kind if res is not None else "unknown"
         if kind not in ("asset", "unknown"):
             return False
         text = self.tags.toPlainText()

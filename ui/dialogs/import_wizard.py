@@ -23,6 +23,7 @@ from app.wording import plural
 from ui import theme
 from ui.jobs import run_job, show_error
 from ui.ops import Changes, announce
+from ui.widgets.tables import fill, small_table
 
 IGNORE, CUSTOM = "", "custom"
 
@@ -93,8 +94,8 @@ class ImportWizard(QDialog):
         head.sectionResized.connect(lambda i, _old, _new: i == 3 and self._refit.start())
         # What the rows will become: each combined location's site and room,
         # and who holds each asset (matched, or a new person).
-        self.places = _table("import-places", ("Location in the file", "Becomes: site › room"))
-        self.holders = _table("import-holders", ("Row", "In the file", "Holder", "Matched by"))
+        self.places = _result_table("import-places", ("Location in the file", "Becomes: site › room"))
+        self.holders = _result_table("import-holders", ("Row", "In the file", "Holder", "Matched by"))
         self.tabs = QTabWidget()
         self.tabs.setObjectName("import-tabs")
         self.tabs.addTab(self.problems, "Problems and notes")
@@ -306,24 +307,15 @@ class ImportWizard(QDialog):
         run_job(self, "Importing", work, on_done=done, on_error=failed)
 
 
-def _table(name: str, headers: tuple[str, ...]) -> QTableWidget:
-    t = QTableWidget(0, len(headers))
+def _result_table(name: str, headers: tuple[str, ...]) -> QTableWidget:
+    t = small_table(headers)
     t.setObjectName(name)
-    t.setHorizontalHeaderLabels(headers)
-    t.verticalHeader().setVisible(False)
-    t.setEditTriggers(QTableWidget.NoEditTriggers)
-    t.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
-    t.horizontalHeader().setStretchLastSection(True)
+    t.setWordWrap(True)
     return t
 
 
 def _fill(table: QTableWidget, rows: list[tuple]) -> None:
-    table.setRowCount(len(rows))
-    for r, cells in enumerate(rows):
-        for c, text in enumerate(cells):
-            item = QTableWidgetItem(text)
-            item.setToolTip(text)
-            table.setItem(r, c, item)
+    fill(table, rows, tips=True)
     if rows:
         table.resizeColumnsToContents()
 

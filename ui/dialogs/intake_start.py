@@ -22,11 +22,11 @@ from app.models import HardwareModel, Manufacturer, Supplier
 from app.services import catalog, intake, settings
 from app.services.errors import DomainError, ValidationError
 from reports import labels
+from app.models.common import FUNDING_TYPES
 from ui import theme
 from ui.ops import Changes, run_op
 
 NEW_MODEL = -1
-FUNDING = [("General fund", "general"), ("E-Rate", "erate"), ("Grant", "grant"), ("Other", "other")]
 
 
 class IntakeStartDialog(QDialog):
@@ -86,7 +86,7 @@ class IntakeStartDialog(QDialog):
 
         self.funding = QComboBox()
         self.funding.setObjectName("intake-funding")
-        for text, key in FUNDING:
+        for key, text in FUNDING_TYPES.items():
             self.funding.addItem(text, key)
         self.frn = QLineEdit()
         self.frn.setObjectName("intake-frn")

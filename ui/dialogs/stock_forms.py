@@ -143,10 +143,11 @@ class LookupEdit(QLineEdit):
             self.resolved = None
             self.note.setText("")
             return
-        try:
-            self.resolved, description = self._resolve(text)
-        except DomainError as exc:
-            self.resolved, description = None, str(exc)
+        # A refusal is this field's answer, said in its note as the user types.
+        found: list = []
+        run_op(self, lambda: self._resolve(text), changes=Changes.NONE, success=found.append,
+               on_error=lambda exc: found.append((None, str(exc))))
+        self.resolved, description = found[0]
         self.note.setStyleSheet("" if self.resolved is not None else warn_style())
         self.note.setText(description)
 

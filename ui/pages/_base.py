@@ -1,6 +1,8 @@
-"""What the list pages share: a title row with actions, a ListView, a context
-menu built from the same actions, and the page contract (refresh,
-apply_filters, is_ready) the main window calls."""
+"""What the pages share: ``PageBase``, a title row (``actions_row``) over the
+page's body (``body``) with the page contract (refresh, is_ready) the main
+window calls; ``ListPage``, a PageBase with a ListView, a context menu built
+from the same actions, and apply_filters. The scanning pages build on
+PageBase in ui/pages/scan_session.py."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
@@ -11,9 +13,32 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QMenu, QToolButto
 from ui.widgets.listview import ListView
 
 
-class ListPage(QWidget):
-    KIND = "assets"
+class PageBase(QWidget):
+    """A sidebar page: its title, then what ``actions_row`` gets (buttons,
+    pickers), over ``body`` (the page's own widgets, added by the subclass)."""
+
     TITLE = ""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.actions_row = QHBoxLayout()
+        title = QLabel(self.TITLE)
+        title.setObjectName("page-title")
+        self.actions_row.addWidget(title)
+        self.actions_row.addStretch(1)
+        self.body = QVBoxLayout(self)
+        self.body.setContentsMargins(12, 10, 12, 6)
+        self.body.addLayout(self.actions_row)
+
+    def refresh(self) -> None:
+        """Data changed, or the page is shown again: re-read."""
+
+    def is_ready(self) -> bool:
+        return True
+
+
+class ListPage(PageBase):
+    KIND = "assets"
     SEARCH_HINT = "Search…"
 
     def __init__(self, parent=None):
@@ -21,15 +46,7 @@ class ListPage(QWidget):
         self.list = ListView(self.KIND, self.SEARCH_HINT, self)
         self.list.activated.connect(self.open_record)
         self.list.selectionChanged.connect(self.update_actions)
-        self.actions_row = QHBoxLayout()
-        title = QLabel(self.TITLE)
-        title.setObjectName("page-title")
-        self.actions_row.addWidget(title)
-        self.actions_row.addStretch(1)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(12, 10, 12, 6)
-        lay.addLayout(self.actions_row)
-        lay.addWidget(self.list, 1)
+        self.body.addWidget(self.list, 1)
         self.page_actions: list[QAction] = []
         self.list.table.setContextMenuPolicy(Qt.CustomContextMenu)
         self.list.table.customContextMenuRequested.connect(self._context_menu)

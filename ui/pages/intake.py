@@ -20,17 +20,15 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QSettings, QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QSpinBox,
-                               QMessageBox, QPushButton, QStackedWidget, QTableWidgetItem,
-                               QVBoxLayout, QWidget)
+                               QMessageBox, QPushButton, QVBoxLayout, QWidget)
 
 from app.services import intake
-from app.services.errors import DomainError
 from app.wording import plural, status_label
 from reports import labels
-from ui import feedback, printing, theme
+from ui import feedback, printing
 from ui.bus import bus
-from ui.jobs import show_error
-from ui.ops import Changes, announce, run_op
+from ui.ops import Changes, announce, lookup, run_op
+from ui.pages.scan_session import ScanResult, ScanSessionPage, SessionChoice
 from ui.widgets.tables import fill, small_table
 
 PAGE_KEY = "intake"
@@ -57,49 +55,37 @@ def default_pdf_folder() -> str:
     return str(Path(docs) / "Quartermaster labels")
 
 
-class Page(QWidget):
+class Page(ScanSessionPage):
+    KEY = "intake"
+    TITLE = "Intake"
+    SESSION_LABEL = "Delivery:"
+    NEW_TEXT = "New intake…"
+    CLOSE_TEXT = "Close intake…"
+    SESSIONS_WIDTH = 34
+    EMPTY_TEXT = ("Receiving a shipment? Start an intake with the PO's model, cost, funding and "
+                  "room,\nthen scan each device's serial barcode: it is added at once with the "
+                  "next tag and its label printed.")
+    IDLE_TEXT = "Scan the first serial"
+    ENTRY_HINT = "Scan anywhere — or type a serial here and press Enter"
+    ENTRY_CLASS = ScanEntry
+    SCAN_HEADERS = ITEM_HEADERS
+    SCAN_LIST_NAME = "intake-items"
+    SCAN_LIST_CAP = 500
+    BANNER_PT = 34
+    REFUSED_TEXT = "NOT RECEIVED"
+    # Changes.NONE per scan: the rest of the app hears of the new assets once
+    # the scanning pauses (self._changed), not on every scan.
+    SCAN_CHANGES = Changes.NONE
     # Sessions, and the models, rooms and label stock they name.
     CHANGES = Changes.INTAKE | Changes.CATALOG | Changes.LOCATIONS | Changes.SETTINGS
 
     def __init__(self, parent=None):
-        super().__init__(parent)
-        self.session_id: int | None = None
         self.info: dict = {}
         self.pending: str | None = None  # pre-printed mode: serial waiting for its tag
         self.existing_id: int | None = None
         self.printed_files: list[str] = []
         self._queued: int | None = None  # labels waiting, as last counted
-
-        title = QLabel("Intake")
-        title.setObjectName("page-title")
-        self.sessions = QComboBox()
-        self.sessions.setObjectName("intake-sessions")
-        self.sessions.setMinimumContentsLength(34)
-        self.sessions.activated.connect(self._session_chosen)
-        new = QPushButton("New intake…")
-        new.setObjectName("intake-new")
-        new.clicked.connect(self.new_session)
-        top = QHBoxLayout()
-        top.addWidget(title)
-        top.addStretch(1)
-        top.addWidget(QLabel("Delivery:"))
-        top.addWidget(self.sessions)
-        top.addWidget(new)
-
-        self.stack = QStackedWidget()
-        empty = QLabel("Receiving a shipment? Start an intake with the PO's model, cost, funding "
-                       "and room,\nthen scan each device's serial barcode: it is added at once "
-                       "with the next tag and its label printed.")
-        empty.setAlignment(Qt.AlignCenter)
-        empty.setWordWrap(True)
-        self.stack.addWidget(empty)
-        self.stack.addWidget(self._build_scanning())
-        self.stack.addWidget(self._build_closed())
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(12, 10, 12, 6)
-        lay.addLayout(top)
-        lay.addWidget(self.stack, 1)
-
+        super().__init__(parent)
         self.undo_action = QAction("Undo last device", self)
         self.undo_action.setShortcut(QKeySequence.Undo)
         # Anywhere in the window while this page shows (a text field being edited
@@ -111,59 +97,45 @@ class Page(QWidget):
         # (its counts and lists), not on every scan.
         self._changed = QTimer(self, singleShot=True, interval=1500,
                                timeout=lambda: announce(Changes.ASSETS | Changes.INTAKE))
-        self.reload_sessions()
-        last = QSettings().value("intake/session")
-        open_ones = [s["id"] for s in intake.list_sessions(include_closed=False)]
-        if open_ones and (last is None or int(last) not in open_ones):
-            # The remembered intake was closed (or is another workstation's
-            # first visit): carry on with the newest open one.
-            last = open_ones[0]
-        if last is not None:
-            self.open_session(int(last), quiet=True)
+        self._printer_changed()
+        self.start()
 
     # --- building -----------------------------------------------------------------------
 
-    def _build_scanning(self) -> QWidget:
-        w = QWidget()
+    def under_banner(self) -> list:
         self.defaults = QLabel()
         self.defaults.setObjectName("intake-defaults")
         self.defaults.setWordWrap(True)
-        self.status = QLabel()
-        self.status.setObjectName("intake-status")
-        self.status.setAlignment(Qt.AlignCenter)
-        self.status.setWordWrap(True)
-        self.status.setMinimumHeight(130)
-        self.detail = QLabel()
-        self.detail.setObjectName("intake-detail")
-        self.detail.setAlignment(Qt.AlignCenter)
-        self.detail.setWordWrap(True)
-        f = self.detail.font()
-        f.setPointSizeF(f.pointSizeF() * 1.35)
-        self.detail.setFont(f)
-        self.count = QLabel()
-        self.count.setObjectName("intake-count")
-        self.count.setAlignment(Qt.AlignCenter)
-        f = self.count.font()
-        f.setPointSizeF(f.pointSizeF() * 2.2)
-        f.setBold(True)
-        self.count.setFont(f)
+        self.defaults.setAlignment(Qt.AlignCenter)
         self.open_existing = QPushButton("Open that asset")
         self.open_existing.setObjectName("intake-open-existing")
         self.open_existing.clicked.connect(self._open_existing)
         self.open_existing.hide()
-        self.entry = ScanEntry()
-        self.entry.setObjectName("intake-entry")
-        self.entry.setPlaceholderText("Scan anywhere — or type a serial here and press Enter")
-        self.entry.returnPressed.connect(self._typed)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.open_existing)
+        row.addStretch(1)
+        return [self.defaults, row]
+
+    def buttons(self) -> list:
         self.undo_button = QPushButton("Undo last device (Ctrl+Z)")
         self.undo_button.setObjectName("intake-undo")
         self.undo_button.clicked.connect(self.undo)
         self.print_button = QPushButton("Print queued labels")
         self.print_button.setObjectName("intake-print")
         self.print_button.clicked.connect(lambda: self.print_queued(force=True))
-        close = QPushButton("Close intake…")
-        close.setObjectName("intake-close")
-        close.clicked.connect(lambda: self.close_session())
+        # A sheet already partly used: the next sheet printed starts at this
+        # label (then back to 1 — the sheets after it are fresh).
+        self.start_at = QSpinBox()
+        self.start_at.setObjectName("intake-start-at")
+        self.start_at.setRange(1, 1)
+        self.start_at.setPrefix("next sheet from label ")
+        self.start_at.setToolTip("Put a partly used label sheet in the printer? Say which label "
+                                 "is the first free one (counting across, then down).")
+        self.start_at.valueChanged.connect(lambda _v: self._update_print_button())
+        return [self.undo_button, self.print_button, self.start_at]
+
+    def under_buttons(self) -> list:
         self.printer = QComboBox()
         self.printer.setObjectName("intake-printer")
         self.printer.setMinimumContentsLength(22)
@@ -184,20 +156,6 @@ class Page(QWidget):
         browse.clicked.connect(self._choose_folder)
         self.printer.currentIndexChanged.connect(self._printer_changed)
         self._folder_widgets = (self.folder, browse)
-        # A sheet already partly used: the next sheet printed starts at this
-        # label (then back to 1 — the sheets after it are fresh).
-        self.start_at = QSpinBox()
-        self.start_at.setObjectName("intake-start-at")
-        self.start_at.setRange(1, 1)
-        self.start_at.setPrefix("next sheet from label ")
-        self.start_at.setToolTip("Put a partly used label sheet in the printer? Say which label "
-                                 "is the first free one (counting across, then down).")
-        self.start_at.valueChanged.connect(lambda _v: self._update_print_button())
-        buttons = QHBoxLayout()
-        for b in (self.undo_button, self.print_button, close):
-            buttons.addWidget(b)
-        buttons.addStretch(1)
-        buttons.addWidget(self.start_at)
         target = QHBoxLayout()  # where labels go, on a row of its own (a folder path is long)
         target.addWidget(QLabel("Labels to:"))
         target.addWidget(self.printer)
@@ -205,27 +163,9 @@ class Page(QWidget):
         target.addWidget(browse)
         self._target_stretch = QWidget()
         target.addWidget(self._target_stretch, 1)
-        self.table = small_table(ITEM_HEADERS)
-        self.table.setObjectName("intake-items")
-        lay = QVBoxLayout(w)
-        lay.setContentsMargins(0, 6, 0, 0)
-        lay.addWidget(self.defaults)
-        lay.addWidget(self.status)
-        lay.addWidget(self.detail)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(self.count)
-        row.addWidget(self.open_existing)
-        row.addStretch(1)
-        lay.addLayout(row)
-        lay.addWidget(self.entry)
-        lay.addLayout(buttons)
-        lay.addLayout(target)
-        lay.addWidget(self.table, 1)
-        self._printer_changed()
-        return w
+        return [target]
 
-    def _build_closed(self) -> QWidget:
+    def build_closed(self) -> QWidget:
         w = QWidget()
         self.closed_title = QLabel()
         self.closed_title.setObjectName("intake-closed-title")
@@ -246,9 +186,6 @@ class Page(QWidget):
         lay.addWidget(self.closed_table, 1)
         return w
 
-    def _style(self, level: str | None) -> None:
-        self.status.setStyleSheet(theme.banner_style("intake-status", level, 34))
-
     def _printer_changed(self, *_):
         to_folder = self.printer.currentData() == PDF_FOLDER
         for wdg in self._folder_widgets:
@@ -263,24 +200,15 @@ class Page(QWidget):
 
     # --- sessions -----------------------------------------------------------------------
 
-    def reload_sessions(self) -> None:
-        self.sessions.blockSignals(True)
-        self.sessions.clear()
-        self.sessions.addItem("— choose —", None)
-        for s in intake.list_sessions():
-            exp = f"{s['received']} of {s['expected']}" if s["expected"] else f"{s['received']}"
-            self.sessions.addItem(f"{s['id']}: PO {s['order_number']} — {s['model']} ({exp}, "
-                                  f"{status_label(s['status'])})", s["id"])
-        self.sessions.setCurrentIndex(max(self.sessions.findData(self.session_id), 0))
-        self.sessions.blockSignals(False)
+    def list_sessions(self) -> list[SessionChoice]:
+        return [SessionChoice(s["id"], self._session_text(s["id"], s["order_number"], s["model"],
+                                                          s["received"], s["expected"], s["status"]),
+                              s["status"] == "open") for s in intake.list_sessions()]
 
-    def _session_chosen(self, index: int) -> None:
-        sid = self.sessions.itemData(index)
-        if sid is None:
-            self.session_id = None
-            self.stack.setCurrentIndex(0)
-        else:
-            self.open_session(sid)
+    @staticmethod
+    def _session_text(sid, po, model, received, expected, status) -> str:
+        exp = f"{received} of {expected}" if expected else f"{received}"
+        return f"{sid}: PO {po} — {model} ({exp}, {status_label(status)})"
 
     def new_session(self) -> None:
         from ui.dialogs.intake_start import IntakeStartDialog
@@ -288,46 +216,39 @@ class Page(QWidget):
         if dlg.exec() and dlg.session is not None:
             self.open_session(dlg.session.id)  # the dialog announced the new intake
 
-    def open_session(self, session_id: int, quiet: bool = False) -> None:
-        try:
-            self.info = intake.describe(session_id)
-        except DomainError as exc:
-            if not quiet:
-                show_error(self, "Intake", exc)
-            return
-        self.session_id = session_id
+    def load_session(self, session_id: int) -> str:
+        self.info = intake.describe(session_id)
+        return self.info["status"]
+
+    def session_changed(self) -> None:
         self.pending = None
-        QSettings().setValue("intake/session", session_id)
-        self.reload_sessions()
-        if self.info["status"] == "open":
-            self.stack.setCurrentIndex(1)
-            t = self._template()
-            self.start_at.setRange(1, t.per_page if t.is_sheet else 1)
-            self.start_at.setValue(1)
-            self.start_at.setVisible(t.is_sheet)
-            self._show_defaults()
-            self.status.setText("Scan the first serial" if not self.info["received"] else
-                                "Ready — scan the next serial")
-            self._style(None)
-            self.detail.setText("")
-            self.count.setText(self.info["count_text"])
-            self._reload_items()
-        else:
-            self.stack.setCurrentIndex(2)
-            self.show_report(intake.report(session_id))
+        t = self._template()
+        self.start_at.setRange(1, t.per_page if t.is_sheet else 1)
+        self.start_at.setValue(1)
+        self.start_at.setVisible(t.is_sheet)
+        self.banner.set_idle_text("Scan the first serial" if not self.info["received"] else
+                                  "Ready — scan the next serial")
+
+    def session_shown(self) -> None:
+        self._show_defaults()
+        self._reload_items()
+
+    def show_closed(self) -> None:
+        self.show_report(intake.report(self.session_id))
+
+    def totals(self, session_id: int) -> str:
+        # load_session has just read the session (open_session asks right after).
+        return self.info["count_text"]
 
     def _template(self):
         """The session's stock; else (none chosen, or a custom one since deleted)
         the default_label_template setting, as intake's start dialog offers."""
         from app.services import settings
         for name in (self.info.get("label_template"), settings.get("default_label_template")):
-            if name:
-                try:
-                    return labels.get_template(name)
-                except DomainError:
-                    continue
+            t = lookup(lambda n=name: labels.get_template(n)) if name else None
+            if t is not None:
+                return t
         return labels.get_template(settings.DEFAULTS["default_label_template"])
-
     def _show_defaults(self) -> None:
         i = self.info
         t = self._template()
@@ -352,7 +273,7 @@ class Page(QWidget):
 
     def _reload_items(self) -> None:
         rows = intake.items(self.session_id, 500)
-        fill(self.table, [self._row(r) for r in rows])
+        self.fill_scans([(self._row(r), "attention" if r["warning"] else "ok") for r in rows])
         self._update_print_button(count=True)
 
     @staticmethod
@@ -369,82 +290,54 @@ class Page(QWidget):
 
     # --- scanning -----------------------------------------------------------------------
 
-    def handle_scan(self, code: str) -> bool:
-        if not self.isVisible():
-            return False
-        if self.session_id is None or self.info.get("status") != "open":
-            # A serial scanned here means "receive it": never offer to make it a tag.
-            from app import scanning
-            if scanning.resolve(code).found:
-                return False  # a known tag, room, person: open it as anywhere else
-            feedback.show_feedback("error", "No open intake", self)
-            bus.status_message.emit(f"{code} was not received: start an intake (New intake…) "
-                                    "or pick an open one first.")
-            return True
-        self.record(code)
+    def scan_without_session(self, code: str) -> bool:
+        # A serial scanned here means "receive it": never offer to make it a tag.
+        from app import scanning
+        if scanning.resolve(code).found:
+            return False  # a known tag, room, person: open it as anywhere else
+        feedback.show_feedback("error", "No open intake", self)
+        bus.status_message.emit(f"{code} was not received: start an intake (New intake…) "
+                                "or pick an open one first.")
         return True
 
-    def _typed(self) -> None:
-        code = self.entry.text().strip()
-        self.entry.clear()
-        if code and self.session_id is not None and self.info.get("status") == "open":
-            self.record(code)
+    def scan(self, session_id: int, code: str) -> ScanResult:
+        out = intake.scan(session_id, code, pending=self.pending)
+        warn = f" — ⚠ {out.warning}" if out.warning else ""
+        if out.kind == "received":
+            return ScanResult(out.level, out.tag, f"Serial {out.serial}{warn}",
+                              sound=f"{out.tag}  ({out.count_text})",
+                              row=(None, out.serial, out.tag,
+                                   "printed" if self.info["preprinted"] else "queued",
+                                   out.warning or ""), totals=out.count_text, value=out)
+        if out.kind == "repeat":  # the scanner repeating itself: said quietly, no new verdict
+            return ScanResult(None, "", f"{out.serial} scanned again — ignored ({out.tag})",
+                              totals=out.count_text, value=out)
+        if out.kind == "pending":
+            return ScanResult("ok", "SCAN THE TAG", out.message + warn,
+                              sound=f"{out.serial}: now the tag label", totals=out.count_text,
+                              value=out)
+        head = {"exists": "ALREADY IN THE REGISTER", "tag_refused": "TAG REFUSED"}.get(
+            out.kind, "NOT RECEIVED")
+        short = (f"Already {out.existing['tag']} ({out.existing['status_label']})"
+                 if out.existing else f"Tag {out.tag} refused" if out.kind == "tag_refused"
+                 else out.message)
+        return ScanResult("error", head, out.message, sound=short, totals=out.count_text, value=out)
 
-    def record(self, code: str) -> intake.Outcome | None:
-        sid, pending, scanned = self.session_id, self.pending, []
-        # Changes.NONE here: the rest of the app hears of the new assets once
-        # the scanning pauses (self._changed), not on every scan.
-        run_op(self, lambda: intake.scan(sid, code, pending=pending), changes=Changes.NONE,
-               success=scanned.append, on_error=self._scan_refused)
-        if not scanned:
-            return None
-        out = scanned[0]
+    def after_scan(self, result: ScanResult) -> None:
+        out = result.value
         self.pending = out.pending if out.kind in ("pending", "tag_refused") else None
         self.existing_id = out.existing["id"] if out.existing else None
         self.open_existing.setVisible(self.existing_id is not None)
         if self.existing_id:
             self.open_existing.setText(f"Open {out.existing['tag']}")
-        self.count.setText(out.count_text)
         if out.kind == "received":
-            self._update_session_text(out)
+            exp = out.count_text if out.expected else f"{out.received}"
+            self.set_session_text(f"{self.session_id}: PO {self.info['order_number']} — "
+                                  f"{self.info['model']} ({exp}, {status_label('open')})")
             self._changed.start()
-            self._show(out.level, out.tag, f"Serial {out.serial}" + (
-                f" — ⚠ {out.warning}" if out.warning else ""))
-            feedback.show_feedback(out.level, f"{out.tag}  ({out.count_text})", self)
-            self.table.insertRow(0)
-            for col, value in enumerate((dt.datetime.now().strftime("%H:%M:%S"), out.serial,
-                                         out.tag, "printed" if self.info["preprinted"] else
-                                         "queued", out.warning or "")):
-                self.table.setItem(0, col, QTableWidgetItem(value))
             if not self.info["preprinted"]:
                 self.print_queued()
                 self._update_print_button()
-        elif out.kind == "repeat":
-            self.detail.setText(f"{out.serial} scanned again — ignored ({out.tag})")
-        elif out.kind == "pending":
-            self._show("ok", "SCAN THE TAG", out.message + (f" — ⚠ {out.warning}" if out.warning else ""))
-            feedback.show_feedback("ok", f"{out.serial}: now the tag label", self)
-        else:
-            head = {"exists": "ALREADY IN THE REGISTER", "tag_refused": "TAG REFUSED"}.get(
-                out.kind, "NOT RECEIVED")
-            self._show("error", head, out.message)
-            short = (f"Already {out.existing['tag']} ({out.existing['status_label']})"
-                     if out.existing else f"Tag {out.tag} refused" if out.kind == "tag_refused"
-                     else out.message)
-            feedback.show_feedback("error", short, self)
-        return out
-
-    def _update_session_text(self, out: intake.Outcome) -> None:
-        i = self.sessions.currentIndex()
-        if i > 0:
-            exp = out.count_text if out.expected else f"{out.received}"
-            self.sessions.setItemText(i, f"{self.session_id}: PO {self.info['order_number']} — "
-                                         f"{self.info['model']} ({exp}, open)")
-
-    def _show(self, level: str, head: str, detail: str) -> None:
-        self.status.setText(head)
-        self._style(level)
-        self.detail.setText(detail)
 
     def _open_existing(self) -> None:
         if self.existing_id:
@@ -474,9 +367,9 @@ class Page(QWidget):
         except Exception as exc:  # noqa: BLE001 - any printer trouble: keep the labels queued
             msg = " ".join(str(exc).split()) or exc.__class__.__name__
             intake.label_failed(ids, msg)
-            self.detail.setText(f"Label{'s' if len(ids) > 1 else ''} not printed ({msg}); "
+            self.banner.set_detail(f"Label{'s' if len(ids) > 1 else ''} not printed ({msg}); "
                                 f"{len(ids)} stay queued — the device{'s are' if len(ids) > 1 else ' is'} saved.")
-            feedback.show_feedback("attention", f"Label not printed: {msg}", self)
+            feedback.show_feedback("attention", f"Label not printed: {msg}", self, toast=False)
             self._reload_items()
             return 0
         intake.mark_printed(ids)
@@ -491,10 +384,9 @@ class Page(QWidget):
 
     def _mark_rows(self, tags: set, state: str) -> None:
         """Show a new label state in the newest rows (no reload of the list)."""
-        for row in range(min(self.table.rowCount(), 500)):
-            item = self.table.item(row, 2)
-            if item is not None and item.text() in tags:
-                self.table.setItem(row, 3, QTableWidgetItem(state))
+        for row in range(self.scans.rowCount()):
+            if self.scan_item(row, 2) in tags:
+                self.scans.item(row, 3).setText(state)
 
     def _print(self, asset_ids: list[int], t, start_at: int = 1) -> None:
         items = labels.items_for_assets(asset_ids)
@@ -515,32 +407,24 @@ class Page(QWidget):
     # --- undo and close -----------------------------------------------------------------
 
     def undo(self) -> None:
-        if self.session_id is None or self.info.get("status") != "open":
+        if not self.is_open:
             return
         if self.pending:
             self.pending = None
-            self._show(None, "Ready — scan the next serial", "The pending serial was dropped.")
+            self.banner.show(None, "Ready — scan the next serial", "The pending serial was dropped.")
             return
         run_op(self, lambda: intake.undo_last(self.session_id),
                changes=Changes.ASSETS | Changes.INTAKE, success=self._undone,
-               on_error=lambda exc: self._refused("NOTHING UNDONE", exc))
+               on_error=lambda exc: self.banner.show("error", "NOTHING UNDONE", str(exc),
+                                                     sound=str(exc)))
 
     def _undone(self, u) -> None:
-        self._show("attention", f"UNDONE {u.tag}", u.message)
-        feedback.show_feedback("attention", f"Undone: {u.tag}", self)
-        self.count.setText(intake.count_text(u.received, u.expected))
+        self.banner.show("attention", f"UNDONE {u.tag}", u.message, sound=f"Undone: {u.tag}")
+        self.refresh_totals(intake.count_text(u.received, u.expected))
         self._reload_items()
 
-    def _scan_refused(self, exc) -> None:
-        self._refused("NOT RECEIVED", exc)
-
-    def _refused(self, head: str, exc) -> None:
-        """A refusal said in the page's big status line, with the error sound."""
-        self._show("error", head, str(exc))
-        feedback.show_feedback("error", str(exc), self)
-
     def close_session(self, ask: bool = True) -> intake.CloseReport | None:
-        if self.session_id is None or self.info.get("status") != "open":
+        if not self.is_open:
             return None
         r = intake.report(self.session_id)
         if ask:
@@ -559,8 +443,7 @@ class Page(QWidget):
             return None
         rep = closed[0]
         self.info = intake.describe(self.session_id)
-        self.reload_sessions()
-        self.stack.setCurrentIndex(2)
+        self.mark_closed(self.info["status"])
         self.show_report(rep)
         return rep
 
@@ -583,13 +466,3 @@ class Page(QWidget):
             lines.append("Voided tags (labels destroyed): " + ", ".join(rep.voided))
         self.closed_detail.setText("\n".join(lines))
         fill(self.closed_table, [self._row(r) for r in intake.items(rep.session_id, 2000)])
-
-    # --- page contract --------------------------------------------------------------------
-
-    def refresh(self) -> None:
-        self.reload_sessions()
-        if self.session_id is not None and self.info.get("status") == "open":
-            self.count.setText(intake.describe(self.session_id)["count_text"])
-
-    def is_ready(self) -> bool:
-        return True

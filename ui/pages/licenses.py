@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLay
                                QToolButton, QVBoxLayout, QWidget)
 
 from app.services import licenses, team
-from app.services.errors import DomainError
 from app.wording import plural
 from ui import theme
 from ui.bus import bus
@@ -26,7 +25,7 @@ from ui.dialogs.license_editor import edit_license
 from ui.dialogs.license_seats import AssignSeatsDialog, MoveSeatDialog, seats_text
 from ui.dialogs.stock_forms import RowsModel, setup_table as _table
 from ui.models.table import display
-from ui.ops import Changes, run_op
+from ui.ops import Changes, lookup, run_op
 
 PAGE_KEY = "licenses"
 PAGE_TITLE = "Licenses"
@@ -481,10 +480,10 @@ class Page(QWidget):
         lid = self.current_id()
         if lid is None or not self.scan_gives.isChecked():
             return False
-        try:
-            kind, obj_id = licenses.find_holder(code)
-        except DomainError:
+        found = lookup(lambda: licenses.find_holder(code))
+        if found is None:
             return False
+        kind, obj_id = found
 
         def given(_seat) -> None:
             bus.status_message.emit(f"Seat of {licenses.get(lid)} given to {code.strip()}")

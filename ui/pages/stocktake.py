@@ -8,20 +8,20 @@ chosen actions are applied.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
                                QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
-                               QListWidgetItem, QMessageBox, QPushButton, QSplitter,
-                               QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
+                               QListWidgetItem, QMessageBox, QPushButton, QSplitter, QTabWidget,
+                               QVBoxLayout, QWidget)
 
 from app.services import catalog, stocktake
-from app.services.errors import DomainError, NotFound
+from app.services.errors import NotFound
 from app.wording import plural, status_label
-from ui import feedback, theme
 from ui.bus import bus
 from ui.files import ask_save_path
 from ui.jobs import run_job, show_error
 from ui.ops import Changes, run_op
+from ui.pages.scan_session import ScanResult, ScanSessionPage, SessionChoice
 from ui.widgets.tables import fill, small_table
 
 PAGE_KEY = "stocktake"
@@ -79,118 +79,65 @@ class NewSessionDialog(QDialog):
                 "name": self.name.text().strip() or None}
 
 
-class Page(QWidget):
+class Page(ScanSessionPage):
+    KEY = "stocktake"
+    TITLE = "Stocktake"
+    NEW_TEXT = "New stocktake…"
+    CLOSE_TEXT = "Close stocktake…"
+    EMPTY_TEXT = ("Start a stocktake for a site (or some of its rooms), or pick one to carry on.\n"
+                  "Then walk the rooms: scan each room's label, then everything in it.")
+    IDLE_TEXT = "Scan a room label, then the assets in the room"
+    ENTRY_HINT = "Scan anywhere — or type a tag or room label here and press Enter"
+    SCAN_HEADERS = ("Time", "Code", "Verdict", "Name", "Room", "Workstation")
+    SCAN_COLUMN_WIDTHS = (70, 110, 150, 170, 230, 90)
+    SCAN_CHANGES = Changes.STOCKTAKE
     CHANGES = Changes.STOCKTAKE | Changes.ASSETS | Changes.LOCATIONS
 
     def __init__(self, parent=None):
-        super().__init__(parent)
-        self.session_id: int | None = None
-        self.session_status = ""
         self.station = stocktake.workstation_name()
         self._room_rows: dict[int, int] = {}
-
-        title = QLabel("Stocktake")
-        title.setObjectName("page-title")
-        self.sessions = QComboBox()
-        self.sessions.setObjectName("stocktake-sessions")
-        self.sessions.setMinimumContentsLength(30)
-        self.sessions.activated.connect(self._session_chosen)
-        new = QPushButton("New stocktake…")
-        new.clicked.connect(self.new_session)
-        top = QHBoxLayout()
-        top.addWidget(title)
-        top.addStretch(1)
-        top.addWidget(QLabel("Session:"))
-        top.addWidget(self.sessions)
-        top.addWidget(new)
-
-        self.stack = QStackedWidget()
-        self.empty = QLabel("Start a stocktake for a site (or some of its rooms), or pick one "
-                            "to carry on.\nThen walk the rooms: scan each room's label, then "
-                            "everything in it.")
-        self.empty.setAlignment(Qt.AlignCenter)
-        self.empty.setWordWrap(True)
-        self.stack.addWidget(self.empty)
-        self.stack.addWidget(self._build_scanning())
-        self.stack.addWidget(self._build_reconciliation())
-
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(12, 10, 12, 6)
-        lay.addLayout(top)
-        lay.addWidget(self.stack, 1)
+        super().__init__(parent)
         self._status_timer = QTimer(self, singleShot=True, interval=2500, timeout=self.refresh_status)
-        self.reload_sessions()
-        self._resume()
+        self.start()
 
     # --- building -----------------------------------------------------------------------
 
-    def _build_scanning(self) -> QWidget:
-        w = QWidget()
-        self.verdict = QLabel("Scan a room label, then the assets in the room")
-        self.verdict.setObjectName("stocktake-verdict")
-        self.verdict.setAlignment(Qt.AlignCenter)
-        self.verdict.setWordWrap(True)
-        self.verdict.setMinimumHeight(120)
-        self._style_verdict(None)
-        self.detail = QLabel()
-        self.detail.setAlignment(Qt.AlignCenter)
-        self.detail.setWordWrap(True)
+    def under_banner(self) -> list:
         self.room_line = QLabel("No room yet")
         self.room_line.setObjectName("stocktake-room")
         f = self.room_line.font()
         f.setPointSizeF(f.pointSizeF() * 1.5)
         f.setBold(True)
         self.room_line.setFont(f)
-        self.totals = QLabel()
-        self.totals.setObjectName("stocktake-counts")
-        # Wraps rather than widening the page: at 1024 px its one long line made
-        # the page wider than the window beside a 190 px sidebar.
-        self.totals.setWordWrap(True)
-        self.totals.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
-        self.entry = QLineEdit()
-        self.entry.setObjectName("stocktake-entry")
-        self.entry.setPlaceholderText("Scan anywhere — or type a tag or room label here and press Enter")
-        self.entry.returnPressed.connect(self._typed)
-        self.rooms = small_table(("Room", "Verified", "Expected", "Scanned here", "Done"))
-        self.rooms.setObjectName("stocktake-rooms")
-        self.scans = small_table(("Time", "Code", "Verdict", "Name", "Room", "Workstation"))
-        self.scans.setObjectName("stocktake-scans")
-        for col, width in enumerate((170, 70, 70, 95, 60)):
-            self.rooms.setColumnWidth(col, width)
-        for col, width in enumerate((70, 110, 150, 170, 230, 90)):
-            self.scans.setColumnWidth(col, width)
-        buttons = QHBoxLayout()
+        return [self.room_line]
+
+    def buttons(self) -> list:
+        out = []
         for text, slot in (("Load scanner file…", self.load_file), ("Refresh", self.refresh),
-                           ("Report…", self.export_report), ("Close stocktake…", self.close_session)):
+                           ("Report…", self.export_report)):
             b = QPushButton(text)
             b.clicked.connect(slot)
-            buttons.addWidget(b)
-        buttons.addWidget(self.totals, 1)
-        split = QSplitter(Qt.Horizontal)
-        left = QWidget()
-        ll = QVBoxLayout(left)
-        ll.setContentsMargins(0, 0, 0, 0)
-        ll.addWidget(QLabel("Progress per room (verified of expected)"))
-        ll.addWidget(self.rooms)
-        right = QWidget()
-        rl = QVBoxLayout(right)
-        rl.setContentsMargins(0, 0, 0, 0)
-        rl.addWidget(QLabel("Scans, newest first"))
-        rl.addWidget(self.scans)
-        split.addWidget(left)
-        split.addWidget(right)
-        split.setSizes([420, 600])
-        lay = QVBoxLayout(w)
-        lay.setContentsMargins(0, 6, 0, 0)
-        lay.addWidget(self.verdict)
-        lay.addWidget(self.detail)
-        lay.addWidget(self.room_line)
-        lay.addWidget(self.entry)
-        lay.addLayout(buttons)
-        lay.addWidget(split, 1)
-        return w
+            out.append(b)
+        return out
 
-    def _build_reconciliation(self) -> QWidget:
+    def scan_area(self, scans) -> QWidget:
+        self.rooms = small_table(("Room", "Verified", "Expected", "Scanned here", "Done"))
+        self.rooms.setObjectName("stocktake-rooms")
+        for col, width in enumerate((170, 70, 70, 95, 60)):
+            self.rooms.setColumnWidth(col, width)
+        split = QSplitter(Qt.Horizontal)
+        for title, table in (("Progress per room (verified of expected)", self.rooms),
+                             ("Scans, newest first", scans)):
+            side = QWidget()
+            lay = QVBoxLayout(side)
+            lay.setContentsMargins(0, 0, 0, 0)
+            lay.addWidget(QLabel(title))
+            lay.addWidget(table)
+            split.addWidget(side)
+        split.setSizes([420, 600])
+        return split
+
+    def build_closed(self) -> QWidget:
         w = QWidget()
         self.rec_title = QLabel()
         self.rec_title.setWordWrap(True)
@@ -233,48 +180,23 @@ class Page(QWidget):
         lay.addLayout(row)
         return w
 
-    def _style_verdict(self, level: str | None) -> None:
-        self.verdict.setStyleSheet(theme.banner_style("stocktake-verdict", level, 30))
-
     # --- sessions -----------------------------------------------------------------------
 
-    def reload_sessions(self) -> None:
-        self.sessions.blockSignals(True)
-        self.sessions.clear()
-        self.sessions.addItem("— choose —", None)
-        for s in stocktake.list_sessions():
-            self.sessions.addItem(f"{s['id']}: {s['name']} ({status_label(s['status'])})", s["id"])
-        i = self.sessions.findData(self.session_id)
-        self.sessions.setCurrentIndex(max(i, 0))
-        self.sessions.blockSignals(False)
+    def list_sessions(self) -> list[SessionChoice]:
+        return [SessionChoice(s["id"], f"{s['id']}: {s['name']} ({status_label(s['status'])})",
+                              s["status"] == "open") for s in stocktake.list_sessions()]
 
-    def _session_chosen(self, index: int) -> None:
-        sid = self.sessions.itemData(index)
-        if sid is None:
-            self.session_id = None
-            self._chose_none = True  # the user's choice: do not join a session behind it
-            self.stack.setCurrentIndex(0)
-        else:
-            self.open_session(sid)
+    def load_session(self, session_id: int) -> str:
+        return stocktake.get(session_id).status
 
-    def open_session(self, session_id: int, quiet: bool = False) -> None:
-        try:
-            s = stocktake.get(session_id)
-        except DomainError as exc:
-            if not quiet:
-                show_error(self, "Stocktake", exc)
-            return
-        self.session_id, self.session_status = s.id, s.status
-        QSettings().setValue("stocktake/session", s.id)
-        self.reload_sessions()
-        if s.status == "open":
-            self.stack.setCurrentIndex(1)
-            room = stocktake.current_room(s.id, self.station)
-            self.room_line.setText(f"Room: {stocktake.place_text(room)}" if room else "No room yet — scan a room label")
-            self.refresh_status()
-        else:
-            self.stack.setCurrentIndex(2)
-            self.load_reconciliation()
+    def session_shown(self) -> None:
+        room = stocktake.current_room(self.session_id, self.station)
+        self.room_line.setText(f"Room: {stocktake.place_text(room)}" if room
+                               else "No room yet — scan a room label")
+        self.refresh_status()
+
+    def show_closed(self) -> None:
+        self.load_reconciliation()
 
     def new_session(self) -> None:
         dlg = NewSessionDialog(self)
@@ -282,71 +204,39 @@ class Page(QWidget):
             return
         values = dlg.values()
         run_op(self, lambda: stocktake.start(**values).id, changes=Changes.STOCKTAKE,
-               success=self._started, slow=True, title="Starting the stocktake")
-
-    def _started(self, session_id: int) -> None:
-        self.open_session(session_id)
-        self.verdict.setText("Scan a room label, then the assets in the room")
-        self._style_verdict(None)
+               success=self.open_session, slow=True, title="Starting the stocktake")
 
     # --- scanning -----------------------------------------------------------------------
 
-    def handle_scan(self, code: str) -> bool:
-        """A scan while this page shows an open session records it."""
-        if self.session_id is None or self.session_status != "open" or not self.isVisible():
-            return False
-        self.record(code)
-        return True
+    def scan(self, session_id: int, code: str) -> ScanResult:
+        v = stocktake.record_scan(session_id, code, workstation=self.station)
+        what = v.room if v.verdict == "room" else (v.tag or v.code)
+        # The sound only: this page's own banner says it in big letters.
+        return ScanResult(v.level, f"{v.label.upper()}\n{v.tag or v.code}",
+                          v.message + (f" — {v.name}" if v.name and v.name not in v.message else ""),
+                          sound=f"{v.label}: {what}",
+                          row=(None, v.code, v.label, v.name or "", v.room or "", self.station),
+                          value=v)
 
-    def _typed(self) -> None:
-        code = self.entry.text().strip()
-        self.entry.clear()
-        if code and self.session_id is not None and self.session_status == "open":
-            self.record(code)
-
-    def record(self, code: str) -> stocktake.Verdict | None:
-        sid, station, recorded = self.session_id, self.station, []
-        run_op(self, lambda: stocktake.record_scan(sid, code, workstation=station),
-               changes=Changes.STOCKTAKE, success=recorded.append, on_error=self._scan_refused)
-        if not recorded:
-            return None
-        self.show_verdict(recorded[0])
-        return recorded[0]
-
-    def _scan_refused(self, exc) -> None:
-        """A scan the session refused: said in the verdict banner, like any verdict."""
-        feedback.show_feedback("error", str(exc), self, toast=False)
-        self.verdict.setText(str(exc))
-        self._style_verdict("error")
-
-    def show_verdict(self, v: stocktake.Verdict) -> None:
-        head = v.label.upper()
-        self.verdict.setText(f"{head}\n{v.tag or v.code}")
-        self._style_verdict(v.level)
-        self.detail.setText(v.message + (f" — {v.name}" if v.name and v.name not in v.message else ""))
+    def after_scan(self, result: ScanResult) -> None:
+        v = result.value
         if v.room:
             self.room_line.setText(f"Room: {v.room} — {v.room_verified} of {v.room_expected} verified")
             self._update_room_row(v)
-        what = v.room if v.verdict == "room" else (v.tag or v.code)
-        # The sound only: this page's own banner already says it in big letters,
-        # and a toast over the window would hide the buttons and newest rows.
-        feedback.show_feedback(v.level, f"{v.label}: {what}", self, toast=False)
-        self._prepend_scan(v)
-        # The totals line follows every scan; the per-room table and the scan
-        # list are re-read together a moment after the last one.
-        self._show_totals(stocktake.totals(self.session_id))
+        # The totals line follows every scan (the base re-reads it); the per-room
+        # table and the scan list are re-read together a moment after the last one.
         self._status_timer.start()
 
-    def _prepend_scan(self, v: stocktake.Verdict) -> None:
-        import datetime as dt
+    def totals(self, session_id: int) -> str:
+        return self._totals_text(stocktake.totals(session_id))
 
-        from PySide6.QtWidgets import QTableWidgetItem
-        self.scans.insertRow(0)
-        for col, value in enumerate((dt.datetime.now().strftime("%H:%M:%S"), v.code, v.label,
-                                     v.name or "", v.room or "", self.station)):
-            self.scans.setItem(0, col, QTableWidgetItem(value))
-        while self.scans.rowCount() > 300:
-            self.scans.removeRow(self.scans.rowCount() - 1)
+    @staticmethod
+    def _totals_text(st: dict) -> str:
+        """``st``: stocktake.totals() or status() (both have these keys)."""
+        c = st["counts"]
+        return (f"expected {st['expected']:,} · found {st['found']:,} · "
+                f"misplaced {c['misplaced']:,} · other site {c['other_site']:,} · "
+                f"unknown {c['unknown']:,}")
 
     def _update_room_row(self, v: stocktake.Verdict) -> None:
         from PySide6.QtWidgets import QTableWidgetItem
@@ -361,11 +251,11 @@ class Page(QWidget):
     def refresh_status(self) -> None:
         if self.session_id is None:
             return
-        sid = self.session_id
+        sid, seen = self.session_id, self.scans_shown
         run_job(self, "Counting", lambda progress: (stocktake.status(sid),
                                                     stocktake.recent_scans(sid, 300)),
-                on_done=self._show_status, on_error=self._status_failed, cancellable=False,
-                show_after_ms=3000)
+                on_done=lambda result: self._show_status(result, seen),
+                on_error=self._status_failed, cancellable=False, show_after_ms=3000)
 
     def _status_failed(self, exc: BaseException) -> None:
         """The re-read is a convenience: a session gone meanwhile (another
@@ -373,9 +263,14 @@ class Page(QWidget):
         if not isinstance(exc, NotFound):
             show_error(self, "Stocktake", exc)
 
-    def _show_status(self, result) -> None:
+    def _show_status(self, result, seen: int | None = None) -> None:
         st, scans = result
         if st["id"] != self.session_id:
+            return
+        if seen is not None and seen != self.scans_shown:
+            # Read before the latest scans: it would wipe their rows off the
+            # list. The timer re-reads once the scanning pauses.
+            self._status_timer.start()
             return
         rows = []
         self._room_rows = {}
@@ -384,22 +279,16 @@ class Page(QWidget):
             done = f"{100 * r['verified'] // r['expected']} %" if r["expected"] else "—"
             rows.append((r["name"], r["verified"], r["expected"], r["scanned"], done))
         fill(self.rooms, rows)
-        fill(self.scans, [(s["at"].strftime("%H:%M:%S") if s["at"] else "", s["code"],
+        self.fill_scans([((s["at"].strftime("%H:%M:%S") if s["at"] else "", s["code"],
                            s.get("label") or stocktake.verdict_label(s["verdict"]),
-                           s["name"] or "", s["room"], s["station"] or "") for s in scans])
-        self._show_totals(st)
-
-    def _show_totals(self, st: dict) -> None:
-        """``st``: stocktake.totals() or status() (both have these keys)."""
-        c = st["counts"]
-        self.totals.setText(f"expected {st['expected']:,} · found {st['found']:,} · "
-                            f"misplaced {c['misplaced']:,} · other site {c['other_site']:,} · "
-                            f"unknown {c['unknown']:,}")
+                           s["name"] or "", s["room"], s["station"] or ""),
+                          stocktake.LEVELS.get(s["verdict"], "error")) for s in scans])
+        self.refresh_totals(self._totals_text(st))
 
     # --- files, closing, applying, reports -------------------------------------------------
 
     def load_file(self) -> None:
-        if self.session_id is None or self.session_status != "open":
+        if not self.is_open:
             return
         path, _ = QFileDialog.getOpenFileName(self, "Scanner memory file", "",
                                               "Text files (*.txt *.csv *.dat);;All files (*)")
@@ -440,9 +329,7 @@ class Page(QWidget):
                success=self._closed, slow=True, title="Closing the stocktake")
 
     def _closed(self, rec) -> None:
-        self.session_status = "closed"
-        self.reload_sessions()
-        self.stack.setCurrentIndex(2)
+        self.mark_closed()
         self.show_reconciliation(rec)
 
     def reopen_session(self) -> None:
@@ -496,8 +383,7 @@ class Page(QWidget):
 
         def done(value):
             result, rec = value
-            self.session_status = "applied"
-            self.reload_sessions()
+            self.mark_closed("applied")
             self.show_reconciliation(rec)
             text = f"Applied: {result.summary()}."
             if result.problems:
@@ -521,27 +407,3 @@ class Page(QWidget):
         run_job(self, "Writing the report",
                 lambda progress: write_report(stocktake.reconciliation(sid), path),
                 on_done=lambda p: bus.status_message.emit(f"Report saved: {p}"))
-
-    # --- page contract --------------------------------------------------------------------
-
-    def refresh(self) -> None:
-        self.reload_sessions()
-        if self.session_id is not None:
-            self.open_session(self.session_id, quiet=True)
-        elif not getattr(self, "_chose_none", False):
-            self._resume()
-
-    def _resume(self) -> None:
-        """Carry on where this workstation was; failing that, join the newest
-        open session (one a colleague started on another workstation, or from
-        the command line), so a scan never lands outside the count."""
-        last = QSettings().value("stocktake/session")
-        if last is not None:
-            self.open_session(int(last), quiet=True)
-        if self.session_id is None:
-            newest = next((s["id"] for s in stocktake.list_sessions() if s["status"] == "open"), None)
-            if newest is not None:
-                self.open_session(newest, quiet=True)
-
-    def is_ready(self) -> bool:
-        return True

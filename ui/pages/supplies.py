@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QLabel
 
 from app.models.common import SUPPLY_CATEGORIES
 from app.services import history, stock
-from app.services.errors import DomainError
 from app.wording import plural
 from ui import theme
 from ui.bus import bus
@@ -22,9 +21,8 @@ from ui.dialogs.stock_forms import RowsModel, setup_table as _table
 from ui.dialogs.stock_moves import (CountDialog, IssueDialog, ReceiveDialog, TransferDialog,
                                     open_printer_supplies)
 from ui.dialogs.supply_editor import edit_supply
-from ui.jobs import show_error
 from ui.models.table import display
-from ui.ops import Changes
+from ui.ops import Changes, run_op
 
 PAGE_KEY = "supplies"
 PAGE_TITLE = "Supplies"
@@ -318,11 +316,11 @@ class Page(QWidget):
         """A box's barcode opens Issue or Receive for its item; a printer's tag
         opens Issue to that printer with what fits it. Anything else: default."""
         from app import scanning
-        try:
-            res = scanning.resolve(code)
-        except DomainError as exc:
-            show_error(self, "Scan", exc)
+        resolved: list = []
+        if not run_op(self, lambda: scanning.resolve(code), changes=Changes.NONE,
+                      success=resolved.append, title="Scan"):
             return True
+        res = resolved[0]
         if res.kind == "supply" and res.id:
             if not self.loaded:
                 self.refresh()

@@ -9,9 +9,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
                                QMenu, QTableView, QVBoxLayout, QWidget)
 
 from app import listing
-from app.services.errors import DomainError
 from app.wording import count
 from ui.models.table import ID_ROLE, ListTableModel
+from ui.ops import Changes, run_op
 
 # Columns shown first by default, in this order, so a 1024-pixel-wide window
 # still shows them without scrolling; the rest follow in their declared order.
@@ -101,12 +101,13 @@ class ListView(QWidget):
     def apply(self) -> None:
         self._search_timer.stop()
         filters = self.filters()
-        try:
-            listing.check_search(filters)
-        except DomainError as exc:  # a whole file pasted into the box: say so beside it
+        refused: list = []  # a whole file pasted into the box: said beside it, not in a box
+        run_op(self, lambda: listing.check_search(filters), changes=Changes.NONE,
+               on_error=refused.append)
+        if refused:
             self.counts.setText("Search text too long")
-            self.counts.setToolTip(str(exc))
-            self.search.setToolTip(str(exc))
+            self.counts.setToolTip(str(refused[0]))
+            self.search.setToolTip(str(refused[0]))
             return
         self.search.setToolTip("")
         self.counts.setToolTip("")

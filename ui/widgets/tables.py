@@ -16,9 +16,14 @@ def small_table(headers) -> QTableWidget:
     return t
 
 
-def fill(table: QTableWidget, rows) -> None:
+def fill(table: QTableWidget, rows, tips: bool = False) -> None:
+    """Put ``rows`` in the table; ``tips``: each cell's whole text as its tool
+    tip too (for cells a narrow column cuts short)."""
     rows = list(rows)
     table.setRowCount(len(rows))
     for r, row in enumerate(rows):
         for c, v in enumerate(row):
-            table.setItem(r, c, QTableWidgetItem(str(v)))
+            item = QTableWidgetItem(str(v))
+            if tips:
+                item.setToolTip(str(v))
+            table.setItem(r, c, item)

@@ -131,7 +131,7 @@ class LicenseHandler(ServiceHandler):
             v["site_license"] = True
         else:
             v["seats"] = rec.get("seats", 1)
-        licenses._clean(v)  # converts and raises with the field named
+        licenses.clean(v)  # converts and raises with the field named
         return v
 
     def write(self, row, rec):

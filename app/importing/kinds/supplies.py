@@ -37,7 +37,7 @@ class SupplyHandler(ServiceHandler):
                 v[key] = rec[key]
         if rec.get("unit_cost") not in (None, ""):
             v["unit_cost"] = rec["unit_cost"]
-        stock._clean(v)
+        stock.clean(v)
         qty = parse_int(rec.get("quantity"), "quantity", 0, 10_000_000) if rec.get("quantity") not in (None, "") else 0
         v["_qty"] = qty
         v["_po"] = str(rec["order_number"]) if rec.get("order_number") else None
