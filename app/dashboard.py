@@ -1,6 +1,6 @@
 """The figures on the desktop's dashboard: a handful of grouped counts, each
-one lean query (the dashboard opens in well under a second at 100,000
-assets)."""
+one lean query. At a million assets they take seconds, so the page asks for
+them off the GUI thread and fills them in after its first paint."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,6 +10,7 @@ import peewee as pw
 from app.listing import fiscal_year_start
 from app.models import Asset, Category, HardwareModel, License, Loan, Repair, Site, Supply
 from app.models.common import ASSET_STATUSES, INACTIVE_STATUSES, OPEN_REPAIR_STATUSES
+from app.store.db import db
 
 
 def summary(today: dt.date | None = None) -> dict:
@@ -17,16 +18,31 @@ def summary(today: dt.date | None = None) -> dict:
     active = Asset.status.not_in(list(INACTIVE_STATUSES))
     by_status = dict(Asset.select(Asset.status, pw.fn.COUNT(Asset.id))
                      .group_by(Asset.status).tuples())
-    by_category = list(
-        Asset.select(Category.id, Category.name, pw.fn.COUNT(Asset.id))
-        .join(HardwareModel, on=(Asset.model == HardwareModel.id))
-        .join(Category, on=(HardwareModel.category == Category.id))
-        .where(active).group_by(Category.id, Category.name)
-        .order_by(pw.fn.COUNT(Asset.id).desc()).tuples())
-    by_site = list(
-        Asset.select(Site.id, Site.name, pw.fn.COUNT(Asset.id))
-        .join(Site, on=(Asset.site == Site.id)).where(active)
-        .group_by(Site.id, Site.name).order_by(pw.fn.COUNT(Asset.id).desc()).tuples())
+    # One pass over the in-service assets gives three figures: by category, by
+    # site and not audited this fiscal year (three scans of a million rows took 13 s).
+    start = fiscal_year_start(today)
+    unaudited = Asset.last_audit_date.is_null() | (Asset.last_audit_date < start)
+    groups = (Asset.select(Asset.site, Asset.model, pw.Case(None, [(unaudited, 1)], 0),
+                           pw.fn.COUNT(Asset.id))
+              .where(active).group_by(pw.SQL("1, 2, 3")))
+    category_of = dict(HardwareModel.select(HardwareModel.id, HardwareModel.category)
+                       .where(HardwareModel.category.is_null(False)).tuples())
+    categories = dict(Category.select(Category.id, Category.name).tuples())
+    sites = dict(Site.select(Site.id, Site.name).tuples())
+    per_site: dict[int, int] = {}
+    per_category: dict[int, int] = {}
+    not_audited = 0
+    for site_id, model_id, not_seen, n in db.execute_sql(*groups.sql()).fetchall():
+        if site_id in sites:
+            per_site[site_id] = per_site.get(site_id, 0) + n
+        cat = category_of.get(model_id)
+        if cat in categories:
+            per_category[cat] = per_category.get(cat, 0) + n
+        if not_seen:
+            not_audited += n
+    by_category = sorted(((i, categories[i], n) for i, n in per_category.items()),
+                         key=lambda r: (-r[2], r[1]))
+    by_site = sorted(((i, sites[i], n) for i, n in per_site.items()), key=lambda r: (-r[2], r[1]))
     warranty = (Asset.select().where(active & Asset.warranty_end.between(
         today, today + dt.timedelta(days=90))).count())
     overdue = (Loan.select().where(Loan.returned_at.is_null() & (Loan.due < today)).count())
@@ -37,9 +53,6 @@ def summary(today: dt.date | None = None) -> dict:
                  .count())
     expiring = (License.select().where(License.expiry_date.between(
         today - dt.timedelta(days=3650), today + dt.timedelta(days=60))).count())
-    start = fiscal_year_start(today)
-    not_audited = (Asset.select().where(active & (Asset.last_audit_date.is_null()
-                                                  | (Asset.last_audit_date < start))).count())
     return {
         "total": sum(by_status.values()),
         "by_status": [(key, label, by_status.get(key, 0)) for key, label in ASSET_STATUSES.items()],

@@ -9,6 +9,7 @@ through the driver's bulk path, so 100,000 assets take seconds.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import random
@@ -248,7 +249,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
         if progress:
             progress(done, total, text)
 
-    with transaction(), search.bulk_mode():
+    with transaction(), search.bulk_mode(), _bulk_cache():
         step("Sites and rooms", 0)
         settings.update({"org_name": "Riverside Unified School District", "tag_prefix": "QM-",
                          "tag_digits": 6})
@@ -658,10 +659,20 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
         rows.clear()
 
         step("History and loans", 5)
+        # Each entry effective the local day it was made, as history.record writes it
+        # (an entry without one is read as such, but slowly and off the index).
+        days: dict = {}
+
+        def effective(at: dt.datetime) -> dt.date:
+            key = (at.year, at.month, at.day, at.hour, at.minute // 15)
+            got = days.get(key)
+            if got is None:
+                got = days[key] = history.local_day(at)
+            return got
         insert_rows("history_entry", ("entity", "entity_id", "action", "field", "old", "new", "old_id",
-                                      "new_id", "who", "at", "note"),
-                    (("asset", aid_of[h[0]], h[1], h[2], h[3], h[4], h[5], h[6], user, h[7], h[8])
-                     for h in hist))
+                                      "new_id", "who", "at", "note", "effective"),
+                    (("asset", aid_of[h[0]], h[1], h[2], h[3], h[4], h[5], h[6], user, h[7], h[8],
+                      effective(h[7])) for h in hist))
         hist.clear()
         insert_rows("loan", ("asset_id", "person_id", "location_id", "out_at", "due", "condition_out",
                              "agreement_signed", "language", "out_by"),
@@ -1445,6 +1456,22 @@ def _work_orders(rng: random.Random, today: dt.date, user: str, plans, tag_id, p
     insert_rows("work_order_note", ("work_order_id", "text", "minutes", "by", "at"),
                 [(ids[i], text, mins, by, at) for i, text, mins, by, at in notes])
     return len(orders)
+
+
+@contextlib.contextmanager
+def _bulk_cache():
+    """A large SQLite page cache while the demo loads: a million assets write
+    every index of asset, history and loan in one transaction, and with the
+    usual 32 MB the index pages go out and come back many times over."""
+    if _pg():
+        yield
+        return
+    old = db.execute_sql("PRAGMA cache_size").fetchone()[0]
+    db.execute_sql("PRAGMA cache_size = -524288")  # 512 MB, given back at the end
+    try:
+        yield
+    finally:
+        db.execute_sql(f"PRAGMA cache_size = {int(old)}")
 
 
 def _pg() -> bool:

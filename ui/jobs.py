@@ -128,6 +128,32 @@ def run_job(parent: QWidget | None, title: str, fn: Callable[[Progress], object]
     return worker
 
 
+def run_quietly(owner: QWidget, fn: Callable[[], object], on_done: Callable[[object], None],
+                title: str = "") -> _Worker:
+    """Start ``fn()`` in a worker thread (its own connection) with no dialog: for
+    figures a page fills in after its first paint. ``on_done(result)`` runs on
+    the GUI thread while ``owner`` still exists; an error goes to the GUI's
+    excepthook, as any bug does."""
+    worker = _Worker(lambda _progress: fn(), title=title)
+
+    def ok(result):
+        _running.discard(worker)
+        if shiboken6.isValid(owner):
+            on_done(result)
+
+    def bad(exc, tb):
+        _running.discard(worker)
+        if shiboken6.isValid(owner):
+            show_error(owner, title or "Error", exc, tb)
+
+    worker.succeeded.connect(ok)
+    worker.failed.connect(bad)
+    worker.finished.connect(worker.deleteLater)
+    _running.add(worker)
+    worker.start()
+    return worker
+
+
 def show_error(parent, title: str, exc: BaseException, tb: str = "") -> None:
     """A readable message for a domain error; a short note for anything else."""
     from app.services.errors import DomainError

@@ -93,7 +93,7 @@ class MainWindow(QMainWindow):
             signal.connect(slot)
 
         self._restore_layout()
-        self._update_counts()
+        self._update_counts(later=True)
         first = start_page or QSettings().value("window/page", "dashboard")
         if self._asset_count == 0 and not start_page:
             self.show_welcome()
@@ -537,10 +537,24 @@ class MainWindow(QMainWindow):
         if lst is not None and lst.loaded:
             lst.model.refresh_rows()
 
-    def _update_counts(self) -> None:
+    def _update_counts(self, later: bool = False) -> None:
+        """The status bar's asset count. ``later``: at start-up, whether there are
+        any is enough to choose the first page; the count itself (a second at a
+        million assets) comes off the GUI thread after the first paint."""
         from app.models import Asset
-        self._asset_count = Asset.select().count()
-        self.count_label.setText(plural(self._asset_count, "asset"))
+        if not later:
+            self._show_count(Asset.select().count())
+            return
+        self._asset_count = 1 if Asset.select().exists() else 0
+        if not self._asset_count:
+            self._show_count(0)
+            return
+        from ui.jobs import run_quietly
+        run_quietly(self, lambda: Asset.select().count(), self._show_count, title="Counting")
+
+    def _show_count(self, n: int) -> None:
+        self._asset_count = n
+        self.count_label.setText(plural(n, "asset"))
 
     def _watch_other_instances(self) -> None:
         """Another workstation or window changed data: refresh what is shown."""

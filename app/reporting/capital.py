@@ -171,41 +171,50 @@ class CategoryRoll:
                 + self.ad_adjustments == self.ad_ending)
 
 
-def capital_year(first: dt.date, last: dt.date, rows_begin: list, rows_end: list,
-                 threshold: Decimal, site_id: int | None, look: Lookups
-                 ) -> tuple[list[CapitalLine], dict[str, CategoryRoll]]:
-    """The capital assets of the year from ``first`` to ``last``: one line per
-    asset capital on B, capital on E or disposed of within the year as capital,
-    and the roll-forward per category. ``rows_begin`` / ``rows_end`` are the
-    register on the day before ``first`` and on ``last`` (``assets_as_of``)."""
-    before = first - dt.timedelta(days=1)
-    begin = {}
-    for r in rows_begin:
-        if (site_id is None or r[I_SITE] == site_id) and held_on(r, before):
+class CapitalYear:
+    """The capital assets of the year from ``first`` to ``last``, fed one asset
+    at a time (its row on the day before ``first`` and its row on ``last``,
+    from ``app.reporting.asof.states_as_of``): one line per asset capital on
+    B, capital on E or disposed of within the year as capital, and the
+    roll-forward per category. Nothing but the capital lines is kept."""
+
+    def __init__(self, first: dt.date, last: dt.date, threshold: Decimal,
+                 site_id: int | None, look: Lookups):
+        self.first, self.last, self.threshold = first, last, threshold
+        self.before = first - dt.timedelta(days=1)
+        self.site_id, self.look = site_id, look
+        self.lines: list[CapitalLine] = []
+        self.rolls: dict[str, CategoryRoll] = {}
+
+    def begin_row(self, r) -> bool:
+        """Whether ``r`` (a row on B) was a capital asset on B."""
+        if (self.site_id is None or r[I_SITE] == self.site_id) and held_on(r, self.before):
             cost = r[I_COST] if r[I_COST] is not None else ZERO
-            if cost >= threshold:
-                begin[r[I_ID]] = r
-    lines: list[CapitalLine] = []
-    rolls: dict[str, CategoryRoll] = {}
+            return cost >= self.threshold
+        return False
 
-    def roll(cat: str, life: int) -> CategoryRoll:
-        got = rolls.get(cat)
-        if got is None:
-            got = rolls[cat] = CategoryRoll(cat, life)
-        return got
-
-    for r in rows_end:
-        rb = begin.pop(r[I_ID], None)
+    def add(self, rb, r) -> None:
+        """One asset: ``rb`` its row on B (None: not in the register then, or
+        not capital), ``r`` its row on E (None: no longer in the register)."""
+        if rb is not None and not self.begin_row(rb):
+            rb = None
+        if r is None:
+            if rb is not None:
+                self._gone(rb)
+            return
+        first, last, look = self.first, self.last, self.look
         acquired = acquired_on(r)
         cost = r[I_COST] if r[I_COST] is not None else ZERO
-        here = site_id is None or r[I_SITE] == site_id
-        capital = here and cost >= threshold and acquired is not None and acquired <= last
+        here = self.site_id is None or r[I_SITE] == self.site_id
+        capital = here and cost >= self.threshold and acquired is not None and acquired <= last
+        if not (capital or rb is not None):
+            return
         held = capital and disposed_on(r, acquired, last) is None
         gone = disposed_on(r, acquired, last) if capital else None
         if gone is not None and gone < first:
             gone, capital = None, False  # disposed of before the year: not in it
         if not (held or gone or rb is not None):
-            continue
+            return
         model_name, cat, life = look.category(r[I_MODEL])
         start = r[I_INSERV] or acquired
         line = CapitalLine(r[I_ID], r[I_TAG], describe(r[I_NAME], model_name),
@@ -213,22 +222,43 @@ def capital_year(first: dt.date, last: dt.date, rows_begin: list, rows_end: list
                            held, gone, bool((held or gone) and acquired and acquired >= first),
                            None)
         if rb is not None:
-            _begin(line, rb, before, look)
+            _begin(line, rb, self.before, look)
         if held or gone:
             annual, line.accumulated, _ = straight_line(cost, start, life, gone or last)
             line.annual = annual
-            line.restated_beginning = straight_line(cost, start, life, before)[1]
-        lines.append(line)
-    for r in begin.values():  # capital on B, no longer in the register at all
-        model_name, cat, life = look.category(r[I_MODEL])
+            line.restated_beginning = straight_line(cost, start, life, self.before)[1]
+        self.lines.append(line)
+        _post(line, self._roll)
+
+    def _gone(self, r) -> None:
+        """Capital on B, no longer in the register at all."""
+        model_name, cat, life = self.look.category(r[I_MODEL])
         line = CapitalLine(r[I_ID], r[I_TAG], describe(r[I_NAME], model_name),
-                           look.sites.get(r[I_SITE], ""), cat, life, ZERO, None, None,
+                           self.look.sites.get(r[I_SITE], ""), cat, life, ZERO, None, None,
                            False, None, False, None)
-        _begin(line, r, before, look)
-        lines.append(line)
-    for line in lines:
-        _post(line, roll)
-    return lines, rolls
+        _begin(line, r, self.before, self.look)
+        self.lines.append(line)
+        _post(line, self._roll)
+
+    def _roll(self, cat: str, life: int) -> CategoryRoll:
+        got = self.rolls.get(cat)
+        if got is None:
+            got = self.rolls[cat] = CategoryRoll(cat, life)
+        return got
+
+
+def capital_year(first: dt.date, last: dt.date, rows_begin, rows_end,
+                 threshold: Decimal, site_id: int | None, look: Lookups
+                 ) -> tuple[list[CapitalLine], dict[str, CategoryRoll]]:
+    """``CapitalYear`` over two whole registers: ``rows_begin`` / ``rows_end``
+    on the day before ``first`` and on ``last`` (``assets_as_of``)."""
+    year = CapitalYear(first, last, threshold, site_id, look)
+    begin = {r[I_ID]: r for r in rows_begin if year.begin_row(r)}
+    for r in rows_end:
+        year.add(begin.pop(r[I_ID], None), r)
+    for r in begin.values():
+        year.add(r, None)
+    return year.lines, year.rolls
 
 
 def _begin(line: CapitalLine, r, before: dt.date, look: Lookups) -> None:

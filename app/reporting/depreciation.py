@@ -20,8 +20,8 @@ from decimal import Decimal
 
 from app.reporting import ReportParams, ReportSpec, fiscal
 from app.reporting._ops import find_site, day, organisation
-from app.reporting.asof import assets_as_of
-from app.reporting.capital import DEFAULT_LIFE, NO_CATEGORY, capital_year, lookups  # noqa: F401
+from app.reporting.asof import states_as_of
+from app.reporting.capital import DEFAULT_LIFE, NO_CATEGORY, CapitalYear, lookups  # noqa: F401
 from app.reporting.document import Column, Cover, ReportDocument, Section, Table, money
 from app.reporting.writers import gc_paused
 from app.services import settings, tags
@@ -70,9 +70,10 @@ def capital_lines(fy: int, threshold: Decimal, site_id: int | None,
     first, last = fiscal.fiscal_year_bounds(fy)
     last = min(last, today or dt.date.today())
     with gc_paused():
-        lines, _ = capital_year(first, last, assets_as_of(first - dt.timedelta(days=1)),
-                                assets_as_of(last), threshold, site_id, lookups())
-    return sorted(lines, key=lambda x: (x.category.lower(), tags.sort_key(x.tag)))
+        year = CapitalYear(first, last, threshold, site_id, lookups())
+        for rb, r in states_as_of((first - dt.timedelta(days=1), last)):
+            year.add(rb, r)
+    return sorted(year.lines, key=lambda x: (x.category.lower(), tags.sort_key(x.tag)))
 
 
 def schedule(fy: int, threshold: Decimal, site_id: int | None, progress=None,

@@ -29,7 +29,8 @@ from decimal import Decimal
 from pathlib import Path
 from collections.abc import Callable, Iterable
 
-from app.exporting import _EPOCH, _column_letters, _xml_text, safe_cell
+from app.cells import column_letters as _column_letters, csv_value, safe_cell  # noqa: F401
+from app.cells import xlsx_text_tail, xlsx_tail, xml_text as _xml_text
 from app.reporting.document import ReportDocument, Section, Table
 
 SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
@@ -123,8 +124,7 @@ def sheet_names(labels: Iterable[str]) -> list[str]:
 # --- cells ---------------------------------------------------------------------------
 
 def _text_tail(text: str, style: int = S_NORMAL) -> str:
-    s = f' s="{style}"' if style else ""
-    return f'{s} t="inlineStr"><is><t xml:space="preserve">{_xml_text(safe_cell(text))}</t></is></c>'
+    return xlsx_text_tail(text, style)
 
 
 def _text_cell(ref: str, text: str, style: int = S_NORMAL) -> str:
@@ -139,27 +139,12 @@ def _cell(ref: str, v, kind: str = "text", bold: bool = False) -> str:
 
 
 def _cell_tail(v, kind: str = "text", bold: bool = False) -> str:
-    """A cell's XML after its reference."""
+    """A cell's XML after its reference (``app.cells``), styled by its column kind:
+    amounts in a text or date column are money, numbers there plain."""
     style = _KIND_STYLE.get(kind, (S_NORMAL, S_BOLD))[1 if bold else 0]
-    if isinstance(v, str):
-        return _text_tail(v, S_BOLD if bold else S_NORMAL)
-    if isinstance(v, bool):
-        return f' t="b"><v>{int(v)}</v></c>'
-    if isinstance(v, dt.datetime):
-        serial = (v.replace(tzinfo=None) - _EPOCH).total_seconds() / 86400
-        return f' s="{S_TIME}"><v>{serial!r}</v></c>'
-    if isinstance(v, dt.date):
-        return f' s="{S_DATE}"><v>{(v - _EPOCH.date()).days}</v></c>'
-    if isinstance(v, Decimal):
-        if kind in ("text", "date", "datetime"):
-            style = S_MONEY_B if bold else S_MONEY
-        return f' s="{style}"><v>{v:f}</v></c>'
-    if isinstance(v, (int, float)):
-        if kind in ("text", "date", "datetime"):
-            style = S_BOLD if bold else S_NORMAL
-        s = f' s="{style}"' if style else ""
-        return f'{s}><v>{v!r}</v></c>'
-    return _text_tail(str(v), S_BOLD if bold else S_NORMAL)
+    plain = kind in ("text", "date", "datetime")
+    return xlsx_tail(v, S_BOLD if bold else S_NORMAL, None if plain else style,
+                     S_MONEY_B if bold else S_MONEY)
 
 
 def table_totals(table: Table, sums: list) -> list | None:
@@ -540,22 +525,6 @@ def _quote_sheet(name: str) -> str:
 
 
 # --- CSV ------------------------------------------------------------------------------
-
-def csv_value(v) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, dt.datetime):
-        return v.strftime("%Y-%m-%d %H:%M")
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    if isinstance(v, Decimal):
-        return f"{v:.2f}"
-    if isinstance(v, bool):
-        return "yes" if v else "no"
-    if isinstance(v, (int, float)):
-        return str(v)
-    return safe_cell(str(v))
-
 
 def write_csv(doc: ReportDocument, path, progress: Callable | None = None) -> Path:
     """The document's ``csv_table``: header then every row (grouped rows flattened)."""

@@ -35,8 +35,8 @@ from app.models import HistoryEntry, StocktakeScan
 from app.models.common import ASSET_STATUSES, DISPOSAL_METHODS, FUNDING_TYPES
 from app.reporting import ReportParams, ReportSpec
 from app.reporting._ops import day, local_date, organisation, plural
-from app.reporting.asof import COL, assets_as_of, end_of_day_utc, start_of_day_utc
-from app.reporting.capital import (CategoryRoll, Lookups, acquired_on, capital_year, describe,
+from app.reporting.asof import COL, end_of_day_utc, start_of_day_utc, states_as_of
+from app.reporting.capital import (CapitalYear, CategoryRoll, Lookups, acquired_on, describe,
                                    disposed_on, lookups)
 from app.reporting.document import Chart, Column, Cover, ReportDocument, Section, Table
 from app.reporting.fiscal import (fiscal_year_bounds, fiscal_year_label,
@@ -160,8 +160,7 @@ def _compute(fiscal_year, site_id, site_name, progress, today) -> YearEnd:
         progress(0, 4, "Reading history")
     # A year still running is reported as it stands today (no depreciation in advance).
     last = ye.as_of
-    rows = assets_as_of(last)
-    rows_begin = assets_as_of(first - dt.timedelta(days=1))
+    before = first - dt.timedelta(days=1)
     look = lookups()
     if progress:
         progress(1, 4, "Rebuilding the register at year end")
@@ -169,7 +168,11 @@ def _compute(fiscal_year, site_id, site_name, progress, today) -> YearEnd:
     site_tot: dict[str, list] = {}
     cat_tot: dict[str, list] = {}
     verified = None
-    for r in rows:
+    year = CapitalYear(first, last, cap, site_id, look)
+    # One pass over the register, each asset as it stood on the day before the
+    # year and on its last day; only what is listed is kept.
+    for rb, r in states_as_of((before, last)):
+        year.add(rb, r)
         if site_id is not None and r[I_SITE] != site_id:
             continue
         acquired = acquired_on(r)
@@ -177,6 +180,7 @@ def _compute(fiscal_year, site_id, site_name, progress, today) -> YearEnd:
             continue
         disposed = disposed_on(r, acquired, last)
         if disposed is not None and disposed < first:
+            _old_erate(ye, r, acquired, disposed, look)
             continue  # gone before the year began
         status = r[I_STATUS]
         cost = r[I_COST] if r[I_COST] is not None else ZERO
@@ -212,11 +216,9 @@ def _compute(fiscal_year, site_id, site_name, progress, today) -> YearEnd:
                 ye.federal.append(item)
         if item and item.frn and (held or (item.funding_year and erate_retain_until(item.funding_year) >= last)):
             ye.erate.append(item)
-    # Items disposed of before the year are skipped above, but E-Rate records outlive them.
-    _add_old_erate(ye, rows, site_id, look)
     if progress:
         progress(2, 4, "Totals")
-    ye.capital, rolls = capital_year(first, last, rows_begin, rows, cap, site_id, look)
+    ye.capital, rolls = year.lines, year.rolls
     for roll in rolls.values():
         assert roll.balances(), f"roll-forward for {roll.category} does not balance"
     ye.roll = sorted(rolls.values(), key=lambda x: x.category.lower())
@@ -234,25 +236,16 @@ def _compute(fiscal_year, site_id, site_name, progress, today) -> YearEnd:
     return ye
 
 
-def _add_old_erate(ye: YearEnd, rows, site_id, look: Lookups) -> None:
-    """E-Rate items disposed of before the year whose retention runs past year end."""
-    have = {i.id for i in ye.erate}
-    for r in rows:
-        if not r[I_FRN] or r[I_ID] in have or r[I_STATUS] != "disposed" or not r[I_FYEAR]:
-            continue
-        if site_id is not None and r[I_SITE] != site_id:
-            continue
-        if erate_retain_until(r[I_FYEAR]) < ye.as_of:
-            continue
-        acquired = acquired_on(r)
-        if acquired is None or acquired > ye.as_of:
-            continue
-        disposed = disposed_on(r, acquired, ye.as_of)
-        if disposed is None or disposed >= ye.first:
-            continue  # handled with the year's own rows
-        model_name, cat_name, life = look.category(r[I_MODEL])
-        ye.erate.append(_item(r, acquired, disposed, r[I_COST] or ZERO, model_name, cat_name, life,
-                              look))
+def _old_erate(ye: YearEnd, r, acquired: dt.date, disposed: dt.date, look: Lookups) -> None:
+    """An E-Rate item disposed of before the year whose retention runs past year
+    end: still listed in the E-Rate register."""
+    if not r[I_FRN] or r[I_STATUS] != "disposed" or not r[I_FYEAR]:
+        return
+    if erate_retain_until(r[I_FYEAR]) < ye.as_of:
+        return
+    model_name, cat_name, life = look.category(r[I_MODEL])
+    ye.erate.append(_item(r, acquired, disposed, r[I_COST] or ZERO, model_name, cat_name, life,
+                          look))
 
 
 def _item(r, acquired, disposed, cost, model_name, cat_name, life, look: Lookups) -> Item:

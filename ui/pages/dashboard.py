@@ -58,6 +58,10 @@ class BarList(QWidget):
         lay.addStretch(1)
 
     def set_rows(self, rows: list[tuple[object, str, int]]) -> None:
+        rows = list(rows)
+        if rows == getattr(self, "_rows", None):
+            return  # the same figures: the links stay (one may be under the pointer)
+        self._rows = rows
         while self.grid.count():
             w = self.grid.takeAt(0).widget()
             if w:
@@ -90,6 +94,7 @@ class Page(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self._ready = False
+        self._loading = self._again = False
         title = QLabel("Dashboard")
         title.setObjectName("page-title")
         self.subtitle = QLabel()
@@ -153,11 +158,24 @@ class Page(QWidget):
 
     def showEvent(self, event):
         super().showEvent(event)
-        if not self._ready:
+        if not self._ready and not self._loading:
             self.refresh()
 
     def refresh(self) -> None:
-        s = summary()
+        """Ask for the figures off the GUI thread (seconds at a million assets);
+        the page paints at once and fills them in when they come."""
+        if self._loading:
+            self._again = True  # something changed meanwhile: ask again when this one is in
+            return
+        from ui.jobs import run_quietly
+        self._loading, self._again = True, False
+        run_quietly(self, summary, self._show, title="Dashboard")
+
+    def _show(self, s: dict) -> None:
+        self._loading = False
+        if self._again:
+            self.refresh()
+            return
         status = {k: n for k, _, n in s["by_status"]}
         for key, tile in self.tiles.items():
             tile.set_value(status.get(key, s.get(key, 0)) if key in status else s.get(key, 0))
