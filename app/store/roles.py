@@ -274,11 +274,13 @@ def init(database: pw.Database, prefix: str = DEFAULT_PREFIX,
 def grant_new_tables(database: pw.Database) -> None:
     """After a schema step adds tables to a team database: the groups get
     them as ``init`` grants them (read for viewers, inventory work for
-    technicians). Nothing to do when team mode is not set up."""
+    technicians), and the admins the purge's history functions. Nothing to do
+    when team mode is not set up."""
     prefix = team_prefix(database)
     if prefix is None:
         return
-    viewer, tech, _admin = (group(prefix, r) for r in ROLES)
+    viewer, tech, admin = (group(prefix, r) for r in ROLES)
+    install_purge_functions(database, admin)
     tables = set(database.get_tables())
     for t in _TECHNICIAN_TABLES:
         if t in tables:
