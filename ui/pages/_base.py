@@ -55,8 +55,11 @@ class ListPage(PageBase):
     # --- building ---------------------------------------------------------------------
 
     def add_action(self, text: str, slot, shortcut=None, needs: str = "any",
-                   button: bool = True, tip: str = "") -> QAction:
-        """``needs``: 'none' always on, 'one' exactly one row, 'any' one or more."""
+                   button: bool | str = True, tip: str = "") -> QAction:
+        """``needs``: 'none' always on, 'one' exactly one row, 'any' one or more.
+        ``button``: a tool button of its own (True), none (False: the context
+        menu only), or "more": an entry of the row's *More* menu, for what is
+        used now and then (the row stays within a 1024-pixel screen)."""
         act = QAction(text, self)
         if shortcut:
             act.setShortcut(QKeySequence(shortcut))
@@ -66,12 +69,28 @@ class ListPage(PageBase):
         act.setProperty("needs", needs)
         self.addAction(act)
         self.page_actions.append(act)
-        if button:
+        if button == "more":
+            self._more_menu().addAction(act)
+        elif button:
             b = QToolButton()
             b.setDefaultAction(act)
             b.setToolButtonStyle(Qt.ToolButtonTextOnly)
             self.actions_row.addWidget(b)
         return act
+
+    def _more_menu(self) -> QMenu:
+        """The *More* button at the end of the actions row (made on first use)."""
+        menu = getattr(self, "_more", None)
+        if menu is None:
+            button = QToolButton()
+            button.setText("More")
+            button.setObjectName("page-more")
+            button.setPopupMode(QToolButton.InstantPopup)
+            button.setToolButtonStyle(Qt.ToolButtonTextOnly)
+            menu = self._more = QMenu(button)
+            button.setMenu(menu)
+            self.actions_row.addWidget(button)
+        return menu
 
     def add_filter(self, key: str, label: str, choices: list[tuple[str, object]]) -> QComboBox:
         combo = QComboBox()

@@ -143,10 +143,11 @@ class Page(ListPage):
         self.add_action("Return from repair / end swap", self.end_swap, None, needs="one",
                         button=False, tip="End their open loaner swap")
         self.add_action("Loan agreement", self.agreement, None, needs="one")
-        self.add_action("Deactivate", self.deactivate, None, needs="one")
-        self.add_action("CALPADS device file…", self.calpads_file, None, needs="none")
+        self.add_action("Deactivate", self.deactivate, None, needs="one", button="more")
+        self.add_action("CALPADS device file…", self.calpads_file, None, needs="none",
+                        button="more")
         self.panel.show_person(None)
-        self.add_action("Letters home…", self.letters_home, None, needs="none",
+        self.add_action("Letters home…", self.letters_home, None, needs="none", button="more",
                         tip="Letters to families (not returned, fees, overdue, agreement) in "
                             "English or Spanish: one PDF to mail, or a CSV for a mail merge")
         self.update_actions()
