@@ -142,6 +142,25 @@ def test_check_out_and_check_in(qtbot, window, reg, monkeypatch):
     assert assets.details(made[2].id)["holder"] is None
 
 
+def test_check_out_records_a_family_that_refused_to_sign(qtbot, window, reg, monkeypatch):
+    """Districts record a refusal or a waiver as well as a signature."""
+    from app.models import Loan
+    from ui.dialogs.asset_actions import CheckOutDialog
+    d, made = reg
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.No)
+    dlg = CheckOutDialog([made[2].id], window)
+    qtbot.addWidget(dlg)
+    dlg.person.edit.setText("E100")
+    dlg.person.refresh()
+    dlg.signed.setChecked(True)
+    assert not dlg.unsigned.isEnabled()  # a signature is not also a refusal
+    dlg.signed.setChecked(False)
+    dlg.unsigned.setCurrentIndex(dlg.unsigned.findData("refused"))
+    dlg.commit()
+    loan = Loan.get(Loan.asset == made[2].id)
+    assert loan.agreement_status == "refused" and not loan.agreement_signed
+
+
 def test_dashboard_tile_opens_filtered_list(qtbot, window, reg):
     d, made = reg
     assets.retire(made[5].id)

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QDialog
 
 from app import listing
 from app.models.common import DISPOSAL_METHODS, LANGUAGES
-from app.models.program import DAMAGE_KINDS
+from app.models.program import AGREEMENT_STATES, DAMAGE_KINDS
 from app.services import assets as asset_svc
 from app.services import repairs, settings
 from app.services.errors import DomainError
@@ -135,6 +135,14 @@ class CheckOutDialog(QDialog):
         self.condition.setCurrentText("good")
         self.signed = QCheckBox("Loan agreement signed")
         self.signed.setObjectName("checkout-signed")
+        # Districts must record a family that will not sign (or a waiver on
+        # file) as well as a signature.
+        self.unsigned = QComboBox()
+        self.unsigned.setObjectName("checkout-unsigned")
+        self.unsigned.addItem("Not signed yet", None)
+        for key in ("waiver", "refused"):
+            self.unsigned.addItem(AGREEMENT_STATES[key], key)
+        self.signed.toggled.connect(lambda on: self.unsigned.setEnabled(not on))
         self.language = QComboBox()
         self.language.addItem("(the borrower's language)", None)
         for key, label in LANGUAGES.items():
@@ -150,6 +158,7 @@ class CheckOutDialog(QDialog):
         form.addRow("Due back", self.due)
         form.addRow("Condition", self.condition)
         form.addRow("", self.signed)
+        form.addRow("If not signed", self.unsigned)
         form.addRow("Agreement language", self.language)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         buttons.button(QDialogButtonBox.Ok).setText("Check out")
@@ -224,7 +233,8 @@ class CheckOutDialog(QDialog):
         def out(asset_id):
             loan = asset_svc.check_out(asset_id, person_id=person_id, location_id=location_id,
                                        due=due, condition=self.condition.currentText(),
-                                       agreement_signed=self.signed.isChecked(),
+                                       agreement_status=("signed" if self.signed.isChecked()
+                                                         else self.unsigned.currentData()),
                                        language=self.language.currentData())
             self.loan_ids.append(loan.id)
         done, problems = _apply(self.asset_ids, out, Changes.ASSETS | Changes.LOANS)
