@@ -130,6 +130,13 @@ def deactivate(person_id: int, by: str | None = None) -> Person:
     return Person.get_by_id(person.id)
 
 
+def get(person_id: int) -> Person:
+    person = Person.get_or_none(Person.id == person_id)
+    if person is None:
+        raise NotFound(f"No person with id {person_id}.")
+    return person
+
+
 def find(text: str) -> Person | None:
     """A person by ID number, email, or exact "First Last" (unique)."""
     text = (text or "").strip()

@@ -279,3 +279,26 @@ def test_fee_settings_rules_price_list_and_kits(qtbot, data):
     dlg.save_kit()
     assert "twice" in dlg.message.text()
     assert kits.get_model(model.id).replacement_cost == Decimal("310.00")
+
+
+def test_people_fees_action_opens_the_fees_page_searched_for_them(qtbot, data, monkeypatch):
+    """People → More → Fees… shows that student's fees, the search box saying so."""
+    from app.services import people
+    from ui.main_window import MainWindow
+    window = MainWindow(start_page="people")
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(window.is_ready)
+    student = people.create(kind="student", first_name="Rosa", last_name="Vega",
+                            id_number="S7770001")
+    window.show_page("people")
+    page = window.pages["people"]
+    qtbot.waitUntil(lambda: page.list.model.rowCount() > 0)
+    monkeypatch.setattr(page.list, "current_id", lambda: student.id)
+    monkeypatch.setattr(page.list, "selected_ids", lambda: [student.id])
+    page.update_actions()
+    act = next(a for a in page.page_actions if a.text() == "Fees…")
+    assert act.isEnabled()
+    act.trigger()
+    assert window.current_key() == "fees"
+    assert window.pages["fees"].list.search.text() == "S7770001"

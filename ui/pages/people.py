@@ -143,6 +143,8 @@ class Page(ListPage):
         self.add_action("Return from repair / end swap", self.end_swap, None, needs="one",
                         button=False, tip="End their open loaner swap")
         self.add_action("Loan agreement", self.agreement, None, needs="one")
+        self.add_action("Fees…", self.fees, None, needs="one", button="more",
+                        tip="Their damage and missing-part fees, on the Fees page")
         self.add_action("Deactivate", self.deactivate, None, needs="one", button="more")
         self.add_action("CALPADS device file…", self.calpads_file, None, needs="none",
                         button="more")
@@ -222,6 +224,12 @@ class Page(ListPage):
                success=lambda n: bus.status_message.emit(
                    f"Wrote {n:,} student record{'s' if n != 1 else ''} to {path}"),
                title="CALPADS device file")
+
+    def fees(self) -> None:
+        """The Fees page searched for this person (their ID, else their name),
+        so the search box says what the list is showing."""
+        p = people_svc.get(self.list.current_id())
+        bus.navigate.emit("fees", {"search": p.id_number or p.full_name})
 
     def deactivate(self) -> None:
         pid = self.list.current_id()
