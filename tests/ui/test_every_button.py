@@ -155,6 +155,14 @@ class Clicker:
         else:
             if not thing.isVisible() or not thing.isEnabled():
                 return
+            menu = getattr(thing, "menu", lambda: None)()
+            if menu is not None:
+                # A button that pops up a menu (a page's More) would block here
+                # in the menu's own event loop: its entries are pressed instead.
+                for act in menu.actions():
+                    if act.isEnabled() and not act.isSeparator() and act.text():
+                        self.press(act, f"{where} / {name}")
+                return
             if thing.isCheckable():
                 thing.toggle()
             thing.click()
