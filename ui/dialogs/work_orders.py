@@ -214,11 +214,8 @@ class WorkOrderDialog(FormDialog):
             self.add_asset(asset_id)
             return True
         from app import scanning
-        from app.services.errors import DomainError
-        try:
-            res = scanning.resolve(code)
-        except DomainError:
-            res = None
+        from ui.ops import lookup
+        res = lookup(lambda: scanning.resolve(code))
         if res is not None and res.kind == "person" and res.id and not self.requester.text():
             self.requester.setText(code)
             return True
