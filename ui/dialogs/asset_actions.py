@@ -12,8 +12,7 @@ from decimal import Decimal
 
 from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtGui import QTextCursor
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox,
-                               QFormLayout, QGroupBox, QLabel, QLineEdit, QListWidget, QListWidgetItem,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QFormLayout, QGroupBox, QLabel, QLineEdit, QListWidget, QListWidgetItem,
                                QMessageBox, QPlainTextEdit, QRadioButton, QVBoxLayout,
                                QHBoxLayout, QWidget)
 
@@ -28,6 +27,7 @@ from ui import theme
 from ui.bus import bus
 from ui.files import agreement_name, ask_save_path
 from ui.ops import Changes, announce, lookup, run_op
+from ui.widgets.buttons import ok_cancel
 
 CONDITIONS = ("new", "good", "fair", "poor", "damaged")
 
@@ -160,10 +160,7 @@ class CheckOutDialog(QDialog):
         form.addRow("", self.signed)
         form.addRow("If not signed", self.unsigned)
         form.addRow("Agreement language", self.language)
-        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
-        buttons.button(QDialogButtonBox.Ok).setText("Check out")
-        buttons.accepted.connect(self.commit)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self, "Check out", self.commit)
         lay = QVBoxLayout(self)
         lay.addLayout(form, 1)
         lay.addWidget(QLabel("Scan more tags to add them to this check-out."))
@@ -310,10 +307,7 @@ class CheckInDialog(QDialog):
         self.device_return = ReturnBox(self)
         self.device_return.damage_ticked.connect(
             lambda: self.condition.setCurrentText("damaged"))
-        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
-        buttons.button(QDialogButtonBox.Ok).setText("Check in")
-        buttons.accepted.connect(self.commit)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self, "Check in", self.commit)
         lay = QVBoxLayout(self)
         lay.addWidget(self.help)
         lay.addWidget(self.tags, 1)
@@ -526,10 +520,7 @@ class RepairDialog(QDialog):
         form.addRow("Problem", self.problem)
         form.addRow("Vendor", self.vendor)
         form.addRow("RMA / ticket", self.ticket)
-        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
-        buttons.button(QDialogButtonBox.Ok).setText("Open repair")
-        buttons.accepted.connect(self.commit)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self, "Open repair", self.commit)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addWidget(buttons)
@@ -563,10 +554,7 @@ class DisposeDialog(QDialog):
         form.addRow("Date", self.date)
         form.addRow("Proceeds each", self.proceeds)
         form.addRow("Note", self.note)
-        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
-        buttons.button(QDialogButtonBox.Ok).setText("Dispose")
-        buttons.accepted.connect(self.commit)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self, "Dispose", self.commit)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addWidget(buttons)

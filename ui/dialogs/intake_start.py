@@ -14,7 +14,7 @@ import datetime as dt
 import peewee as pw
 
 from PySide6.QtGui import QIntValidator
-from PySide6.QtWidgets import (QButtonGroup, QComboBox, QDialog, QDialogButtonBox, QFormLayout,
+from PySide6.QtWidgets import (QButtonGroup, QComboBox, QDialog, QFormLayout,
                                QGroupBox, QHBoxLayout, QLabel, QLineEdit, QRadioButton, QSpinBox,
                                QVBoxLayout, QWidget)
 
@@ -25,6 +25,7 @@ from reports import labels
 from app.models.common import FUNDING_TYPES
 from ui import theme
 from ui.ops import Changes, run_op
+from ui.widgets.buttons import ok_cancel
 
 NEW_MODEL = -1
 
@@ -160,10 +161,7 @@ class IntakeStartDialog(QDialog):
         self.error.setObjectName("intake-start-error")
         self.error.setWordWrap(True)
         self.error.setStyleSheet(f"{theme.text_style('error')} font-weight: 600;")
-        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
-        buttons.button(QDialogButtonBox.Ok).setText("Start receiving")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self, "Start receiving")
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addWidget(self.error)

@@ -15,6 +15,7 @@ from ui import theme
 from ui.bus import bus
 from ui.dialogs.stock_forms import FormDialog, LookupEdit
 from ui.ops import Changes, run_op
+from ui.widgets.buttons import ok_cancel
 
 
 def describe_holder(text: str) -> tuple[tuple[str, int] | None, str]:
@@ -162,9 +163,7 @@ class LicenseChoiceDialog(QDialog):
                       "free seats, none are given.")
         note.setWordWrap(True)
         lay.addWidget(note)
-        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self)
         lay.addWidget(buttons)
 
 

@@ -8,7 +8,7 @@ device's school, which the dialog names before anything is done.
 """
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel,
+from PySide6.QtWidgets import (QComboBox, QDialog, QFormLayout, QLabel,
                                QLineEdit, QMessageBox, QPlainTextEdit, QVBoxLayout)
 
 from app.services import assets as asset_svc
@@ -16,6 +16,7 @@ from app.services import loaners
 from ui import theme
 from ui.bus import bus
 from ui.ops import Changes, run_op
+from ui.widgets.buttons import ok_cancel
 
 CHANGES = Changes.ASSETS | Changes.LOANS | Changes.REPAIRS | Changes.PEOPLE
 
@@ -77,10 +78,7 @@ class SwapDialog(QDialog):
         form.addRow("Problem", self.problem)
         form.addRow("Repair vendor", self.vendor)
         form.addRow("RMA / ticket", self.ticket)
-        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
-        buttons.button(QDialogButtonBox.Ok).setText("Swap")
-        buttons.accepted.connect(self.commit)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self, "Swap", self.commit)
         intro = QLabel("The device is checked in and goes to repair; the loaner is checked "
                        "out to the same student. Scan the loaner (or the device).")
         intro.setWordWrap(True)

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel,
+from PySide6.QtWidgets import (QComboBox, QDialog, QFormLayout, QLabel,
                                QLineEdit, QWidget)
 
 from app.services import catalog
 from app.services.errors import DomainError
 from ui.ops import Changes, run_op
 from ui.theme import error_colour
+from ui.widgets.buttons import ok_cancel
 
 
 class QuickCreateDialog(QDialog):
@@ -42,9 +43,7 @@ class QuickCreateDialog(QDialog):
         self.error.setStyleSheet(f"color: {error_colour()};")
         self.error.hide()
         form.addRow(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self, on_ok=self.save)
         form.addRow(buttons)
         self.setMinimumWidth(360)
 

@@ -7,12 +7,13 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
-                               QDialogButtonBox, QFormLayout, QHeaderView, QLabel, QLineEdit,
+                               QFormLayout, QHeaderView, QLabel, QLineEdit,
                                QPlainTextEdit, QSpinBox, QTableView, QVBoxLayout, QWidget)
 
 from app.services.errors import DomainError, ValidationError
 from ui import theme
 from ui.ops import Changes, run_op
+from ui.widgets.buttons import ok_cancel
 
 
 def error_style() -> str:
@@ -44,9 +45,7 @@ class FormDialog(QDialog):
         self.banner.setWordWrap(True)
         self.banner.setStyleSheet(error_style())
         self.banner.hide()
-        self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel(self, on_ok=self.submit)
         self.body = QVBoxLayout(self)
         self.body.addLayout(self.form)
         self.body.addWidget(self.banner)

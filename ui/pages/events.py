@@ -15,7 +15,7 @@ import datetime as dt
 
 from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDateEdit, QDialog,
-                               QDialogButtonBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
+                               QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QPushButton,
                                QRadioButton, QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
@@ -28,6 +28,7 @@ from ui.jobs import run_job
 from ui.ops import Changes, run_op
 from ui.pages.scan_session import ScanResult, ScanSessionPage, SessionChoice
 from ui.widgets.tables import fill, small_table
+from ui.widgets.buttons import ok_cancel
 
 PAGE_KEY = "events"
 PAGE_TITLE = "Events"
@@ -73,10 +74,7 @@ class NewEventDialog(QDialog):
         form.addRow("Homeroom", self.homeroom)
         form.addRow("Devices due back", self.due)
         form.addRow("Name", self.name)
-        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
-        buttons.button(QDialogButtonBox.Ok).setText("Start")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self, "Start")
         form.addRow(buttons)
         self.site.currentIndexChanged.connect(self._load_scope)
         self.kind.currentIndexChanged.connect(self._kind_changed)
@@ -119,10 +117,7 @@ class PickStudentDialog(QDialog):
         self.list.setObjectName("pick-list")
         self.list.setMinimumSize(380, 300)
         self.list.itemDoubleClicked.connect(lambda _i: self.accept())
-        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
-        buttons.button(QDialogButtonBox.Ok).setText("This student")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self, "This student")
         lay = QVBoxLayout(self)
         lay.addWidget(self.search)
         lay.addWidget(self.list, 1)

@@ -9,7 +9,7 @@ chosen actions are applied.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog,
                                QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
                                QListWidgetItem, QMessageBox, QPushButton, QSplitter, QTabWidget,
                                QVBoxLayout, QWidget)
@@ -23,6 +23,7 @@ from ui.jobs import run_job, show_error
 from ui.ops import Changes, run_op
 from ui.pages.scan_session import ScanResult, ScanSessionPage, SessionChoice
 from ui.widgets.tables import fill, small_table
+from ui.widgets.buttons import ok_cancel
 
 PAGE_KEY = "stocktake"
 PAGE_TITLE = "Stocktake"
@@ -52,10 +53,7 @@ class NewSessionDialog(QDialog):
         form.addRow("Site", self.site)
         form.addRow("Rooms (none ticked = the whole site)", self.rooms)
         form.addRow("Name", self.name)
-        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
-        buttons.button(QDialogButtonBox.Ok).setText("Start")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self, "Start")
         form.addRow(buttons)
         self.site.currentIndexChanged.connect(self._load_rooms)
         self._load_rooms()
