@@ -451,12 +451,20 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
             due = dt.date(day.year, 6, 12)
             return due if due > day else dt.date(day.year + 1, 6, 12)
 
+        # At a million assets a pattern's random serials meet now and then
+        # (seven characters of 34: birthday odds); an export of the demo must
+        # import again without "this serial appears twice".
+        serials_used: set[str] = set()
+
         def add(model, day, po, supplier, funding, fname, frn, fyear, site_id, gone=None, spare=False):
             nonlocal n
             mf, mname, mnum, cat, cost, _, pattern = model
             n += 1
             tag = format_tag(n, prefix, digits)
             serial = _serial(rng, pattern, n)
+            while serial.upper() in serials_used:  # a maker never repeats a serial
+                serial = _serial(rng, pattern, n)
+            serials_used.add(serial.upper())
             rooms = room_kinds[site_id]
             in_service = day + dt.timedelta(days=rng.randint(3, 30))
             if fyear is not None:  # installed within its E-Rate funding year
