@@ -189,7 +189,9 @@ def _item(kind: str, part: str, model_id: int | None, quantity: int = 1) -> Prop
     elif kind == "lost":
         text = "Device not returned (replacement)"
     elif kind == "missing_part":
-        text = f"Missing {part}" + (f" ×{quantity}" if quantity > 1 else "")
+        # "Missing charger" (a part named "Charger"), but "Missing USB-C cable".
+        word = part[:1].lower() + part[1:] if part[1:2].islower() else part
+        text = f"Missing {word}" + (f" ×{quantity}" if quantity > 1 else "")
     else:
         text = part
     return Proposal(kind=kind, part=part, description=text, list_amount=amount, amount=None,

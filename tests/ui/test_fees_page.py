@@ -196,7 +196,7 @@ def test_check_in_dialog_shows_the_fee_before_charging_it(qtbot, data, monkeypat
     assert dlg.condition.currentText() == "damaged"
     ret.part_boxes["Charger"].setChecked(False)
     text = ret.proposal.text()
-    assert "Hinge damage: <b>25.00</b>" in text and "Missing Charger: <b>25.00</b>" in text
+    assert "Hinge damage: <b>25.00</b>" in text and "Missing charger: <b>25.00</b>" in text
     assert "Owed: 50.00" in text
     dlg.commit()
     assert assets.get_by_tag(tag).status == "ready"
