@@ -103,3 +103,25 @@ def test_a_failed_purge_leaves_no_certificate_and_changes_nothing(scene, tmp_pat
     assert _counts() == before
     assert Asset.select().where(Asset.id == scene["old"].id).exists()
     close_database()
+
+
+@pytest.mark.postgres
+def test_an_older_team_database_gets_the_purge_functions_when_upgraded(team_db):  # noqa: F811
+    """A team database made before step 11, opened by its owner, gets the
+    purge's history functions for its admin group (no second team init)."""
+    database = open_database(team_db["url"])
+    for fn in ("qm_purge_history(text, integer[])",
+               "qm_anonymise_history(integer, text, text, text[])"):
+        database.execute_sql(f"DROP FUNCTION IF EXISTS {fn}")
+    database.execute_sql("DELETE FROM qm_schema WHERE version > 10")
+    close_database()
+    database = open_database(team_db["url"])
+    try:
+        admin = next(g for g in team_db["groups"] if g.endswith("admin"))
+        rows = database.execute_sql(
+            "SELECT has_function_privilege(%s, 'qm_purge_history(text, integer[])', 'EXECUTE'), "
+            "has_function_privilege(%s, 'qm_anonymise_history(integer, text, text, text[])', "
+            "'EXECUTE')", (admin, admin)).fetchone()
+        assert rows == (True, True)
+    finally:
+        close_database()
