@@ -207,16 +207,25 @@ def start(scope: str | None = None, name: str | None = None, site_id: int | None
         name = f"{where} — {dt.date.today().isoformat()}"
     session = StocktakeSession.create(name=name.strip()[:255], site=site, rooms=room_ids,
                                       status="open", created_by=who(by))
-    source = Asset.select(pw.Value(session.id), Asset.id, Asset.location).where(
-        (Asset.site == site.id) & Asset.status.not_in(INACTIVE_STATUSES))
-    if room_ids:
-        source = source.where(Asset.location.in_(room_ids))
-    StocktakeExpected.insert_from(source, fields=[StocktakeExpected.session,
-                                                  StocktakeExpected.asset,
-                                                  StocktakeExpected.location]).execute()
+    StocktakeExpected.insert_from(expected_source(session.id, site.id, room_ids),
+                                  fields=[StocktakeExpected.session, StocktakeExpected.asset,
+                                          StocktakeExpected.location]).execute()
     history.record("stocktake", session.id, "start", new=name, by=by)
     _place_cache.clear()
     return session
+
+
+def expected_source(session_id: int, site_id: int, room_ids: list[int] | None):
+    """(session, asset, room) of every active asset of the site (or of those
+    rooms): what ``start`` copies into the expected list, in one INSERT …
+    SELECT. It reads the index on (site, status, room) alone (schema step 12),
+    never the asset rows: 173,000 of them at a million-asset district's
+    largest site."""
+    source = Asset.select(pw.Value(session_id), Asset.id, Asset.location).where(
+        (Asset.site == site_id) & Asset.status.not_in(INACTIVE_STATUSES))
+    if room_ids:
+        source = source.where(Asset.location.in_(room_ids))
+    return source
 
 
 def _locked(session_id: int) -> StocktakeSession:
