@@ -213,17 +213,6 @@ def _step_11_device_program(database: pw.Database) -> None:
         roles.grant_new_tables(database)
 
 
-def _step_12_stocktake_start_index(database: pw.Database) -> None:
-    """Starting a stocktake copies every active asset of a site (173,000 at
-    the largest site of a million-asset district) into the expected list.
-    With only the site index each of those rows is then looked up in the
-    table for its status and room; this index holds all three, so the copy
-    reads the index alone. The same SQL on both engines, so a new and an
-    upgraded file agree word for word (the restore's schema check)."""
-    database.execute_sql("CREATE INDEX IF NOT EXISTS asset_site_status_location "
-                         "ON asset (site_id, status, location_id)")
-
-
 STEPS = [
     (1, "tables", _step_1_tables),
     (2, "search index", _step_2_search),
@@ -236,7 +225,6 @@ STEPS = [
     (9, "work orders and backup media", _step_9_work_orders),
     (10, "assets list indexes: tag order, funding", _step_10_list_indexes),
     (11, "1:1 device program, E-Rate filing fields, work order assets", _step_11_device_program),
-    (12, "stocktake start index: site, status, room", _step_12_stocktake_start_index),
 ]
 LATEST = STEPS[-1][0]
 
