@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QToolButton
 
 BOXES = ("warning", "critical", "information")
 
@@ -37,3 +37,23 @@ def failing_boxes(isolated_qsettings, monkeypatch) -> None:
     """Any warning, error or information box fails the test."""
     for name in BOXES:
         monkeypatch.setattr(QMessageBox, name, lambda *a, **k: pytest.fail(f"message box: {a[1:3]}"))
+
+
+@pytest.fixture
+def open_page(qtbot):
+    """Build a page, size it (1280x800 unless told), show it and wait until its
+    first load has landed: what every page test's `page` fixture did by hand."""
+    def open_(page_class, width: int = 1280, height: int = 800):
+        p = page_class()
+        qtbot.addWidget(p)
+        p.resize(width, height)
+        p.show()
+        qtbot.waitUntil(p.is_ready)
+        return p
+    return open_
+
+
+def toolbar_button(page, text: str) -> QToolButton:
+    """The page's tool button whose action reads `text` (the way a user finds it)."""
+    return next(b for b in page.findChildren(QToolButton)
+                if b.defaultAction() and b.defaultAction().text() == text)
