@@ -9,6 +9,8 @@ from PySide6.QtCore import QRect
 from PySide6.QtGui import QScreen
 from PySide6.QtWidgets import QAbstractButton, QApplication, QTableView, QToolBar
 
+from tests.ui.conftest import settle_jobs
+
 SIZES = [(1024, 700), (1366, 768)]
 
 
@@ -21,11 +23,7 @@ def demo(sqlite_db, tmp_path, monkeypatch, failing_boxes):
     return sqlite_db
 
 
-def _settle(qtbot):
-    from ui.jobs import _running, wait_for_jobs
-    wait_for_jobs()
-    qtbot.waitUntil(lambda: not _running, timeout=30_000)
-    QApplication.processEvents()
+_settle = settle_jobs
 
 
 def _main_action(key, page, qtbot) -> None:
