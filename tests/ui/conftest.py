@@ -81,3 +81,14 @@ def decode_label_cells(pdf_path, template, dpi: int = 300) -> dict[int, list[str
         if found:
             out[cell] = found
     return out
+
+
+def shown_window(qtbot, timeout: int = 5_000, **kwargs):
+    """The main window (``MainWindow(**kwargs)``, e.g. start_page="people"),
+    shown, its page loaded."""
+    from ui.main_window import MainWindow
+    w = MainWindow(**kwargs)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(w.is_ready, timeout=timeout)
+    return w

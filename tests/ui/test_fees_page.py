@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QToolButton
 
 from app.models import Fee, FeePayment, Person
 from app.services import assets, fees, kits, prices
-from tests.ui.conftest import toolbar_button
+from tests.ui.conftest import shown_window, toolbar_button
 from tests.app.factories import asset, district
 
 
@@ -278,11 +278,7 @@ def test_fee_settings_rules_price_list_and_kits(qtbot, data):
 def test_people_fees_action_opens_the_fees_page_searched_for_them(qtbot, data, monkeypatch):
     """People → More → Fees… shows that student's fees, the search box saying so."""
     from app.services import people
-    from ui.main_window import MainWindow
-    window = MainWindow(start_page="people")
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitUntil(window.is_ready)
+    window = shown_window(qtbot, start_page="people")
     student = people.create(kind="student", first_name="Rosa", last_name="Vega",
                             id_number="S7770001")
     window.show_page("people")
