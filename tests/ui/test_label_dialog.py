@@ -14,11 +14,7 @@ from tests.ui.conftest import decode_label_cells, settle_jobs
 from ui import printing
 
 
-@pytest.fixture(autouse=True)
-def no_message_boxes(monkeypatch):
-    from PySide6.QtWidgets import QMessageBox
-    for name in ("warning", "critical", "information"):
-        monkeypatch.setattr(QMessageBox, name, lambda *a, **k: pytest.fail(f"message box: {a[2:]}"))
+pytestmark = pytest.mark.usefixtures("failing_boxes")  # any message box fails the test
 
 
 @pytest.fixture
