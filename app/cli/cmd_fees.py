@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 
 from app.cli import CommandError
-from app.cli.output import print_table, write_csv
+from app.cli.output import print_list, print_table
 
 EXAMPLES = """\
 examples:
@@ -97,15 +97,10 @@ def run_list(args) -> int:
     from app.services import fees
     rows = fees.rows(status=args.status, site=args.site, owed_only=args.owed)
     table = [[r[k] for k in KEYS] for r in rows]
-    if args.csv:
-        write_csv(HEADERS, table)
-    elif table:
-        shown = [0, 1, 2, 3, 5, 6, 9, 11, 13, 14]
-        print_table([HEADERS[i] for i in shown], [[row[i] for i in shown] for row in table])
+    if print_list(HEADERS, table, args.csv, "no fees owed" if args.owed else "no fees",
+                  shown=[0, 1, 2, 3, 5, 6, 9, 11, 13, 14]):
         owed = sum((r["balance"] for r in rows), start=fees.ZERO)
         print(f"{len(rows)} fee{'s' if len(rows) != 1 else ''}; ${owed:,.2f} owed")
-    else:
-        print("no fees owed" if args.owed else "no fees")
     return 0
 
 

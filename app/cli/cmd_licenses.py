@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from app.cli.output import print_table, write_csv
+from app.cli.output import print_list
 from app.services.errors import NotFound
 
 EXAMPLES = """\
@@ -83,12 +83,7 @@ def run_list(args) -> int:
              "" if r["free"] is None else r["free"], r["expiry_date"], r["cost"],
              "; ".join(r["problems"])]
             for r in licenses.compliance(over=args.over, expiring=args.expiring)]
-    if args.csv:
-        write_csv(HEADERS, rows)
-    elif rows:
-        print_table(HEADERS, rows)
-    else:
-        print("no licenses match")
+    print_list(HEADERS, rows, args.csv, "no licenses match")
     return 0
 
 

@@ -138,7 +138,7 @@ def run_return(args) -> int:
 
 
 def run_list(args) -> int:
-    from app.cli.output import print_table, write_csv
+    from app.cli.output import print_list
     from app.services import loaners
     site = _site(args.site)
     rows = loaners.list_swaps(open_only=args.open, site_id=site.id if site else None)
@@ -147,26 +147,16 @@ def run_list(args) -> int:
     table = [[r["id"], loaners.SWAP_STATUSES.get(r["status"], r["status"]), r["opened"],
               r["closed"], r["student"], r["id_number"], r["device"], r["loaner"], r["site"],
               r["problem"], r["repair"], r["vendor"]] for r in rows]
-    if args.csv:
-        write_csv(headers, table)
-    elif table:
-        print_table(headers, table)
-    else:
-        print("no loaner swaps" + (" open" if args.open else ""))
+    print_list(headers, table, args.csv, "no loaner swaps" + (" open" if args.open else ""))
     return 0
 
 
 def run_pool(args) -> int:
-    from app.cli.output import print_table, write_csv
+    from app.cli.output import print_list
     from app.services import loaners
     site = _site(args.site)
     rows = loaners.pool(site.id if site else None)
     headers = ["School", "Loaners", "Free", "Out", "Unavailable"]
     table = [[r["site"], r["loaners"], r["free"], r["out"], r["unavailable"]] for r in rows]
-    if args.csv:
-        write_csv(headers, table)
-    elif table:
-        print_table(headers, table)
-    else:
-        print("no loaners (mark some: quartermaster asset loaner TAG…)")
+    print_list(headers, table, args.csv, "no loaners (mark some: quartermaster asset loaner TAG…)")
     return 0

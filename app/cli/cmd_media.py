@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from app.cli.output import print_table, write_csv
+from app.cli.output import print_list, print_table
 
 EXAMPLES = """\
 examples:
@@ -109,10 +109,5 @@ KEYS = ["barcode", "media_set", "rotation", "location", "written_on", "retain_un
 def run_list(args) -> int:
     from app.services import media
     rows = [[r[k] for k in KEYS] for r in media.rows()]
-    if args.csv:
-        write_csv(HEADERS, rows)
-    elif rows:
-        print_table(HEADERS[:8], [r[:8] for r in rows])
-    else:
-        print("no cartridges")
+    print_list(HEADERS, rows, args.csv, "no cartridges", shown=range(8))
     return 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from app.cli.output import print_fields, print_table, write_csv
+from app.cli.output import print_list, print_fields, print_table
 
 EXAMPLES = """\
 examples:
@@ -120,12 +120,9 @@ def run_list(args) -> int:
     rows = [[r["name"], r["part_number"], r["barcode"], r["category_label"], r["on_hand"],
              r["reorder_point"], r["target"], r["to_order"], r["bin"], ", ".join(r["fits"])]
             for r in stock.listing(low=args.low)]
-    if args.csv:
-        write_csv(HEADERS, rows)
-    elif rows:
-        print_table(HEADERS[:2] + HEADERS[4:9], [r[:2] + r[4:9] for r in rows])
-    else:
-        print("no items at or below their reorder point" if args.low else "no supply items")
+    print_list(HEADERS, rows, args.csv,
+               "no items at or below their reorder point" if args.low else "no supply items",
+               shown=[0, 1, 4, 5, 6, 7, 8])
     return 0
 
 

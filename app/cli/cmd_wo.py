@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from app.cli.output import print_fields, print_table, write_csv
+from app.cli.output import print_list, print_fields, print_table
 
 EXAMPLES = """\
 examples:
@@ -108,14 +108,8 @@ KEYS = ["number", "opened", "status", "priority", "category", "summary", "reques
 def run_list(args) -> int:
     from app.services import workorders
     rows = [[r[k] for k in KEYS] for r in workorders.rows(open_only=args.open)]
-    if args.csv:
-        write_csv(HEADERS, rows)
-    elif rows:
-        shown = [0, 1, 2, 3, 4, 5, 6, 8, 10]
-        print_table([HEADERS[i] for i in shown],
-                    [[_short(r[i]) if i == 5 else r[i] for i in shown] for r in rows])
-    else:
-        print("no open work orders" if args.open else "no work orders")
+    print_list(HEADERS, rows, args.csv, "no open work orders" if args.open else "no work orders",
+               shown=[0, 1, 2, 3, 4, 5, 6, 8, 10], cell=lambda i, v: _short(v) if i == 5 else v)
     return 0
 
 

@@ -6,6 +6,8 @@ import datetime as dt
 import decimal
 import json
 import sys
+from collections.abc import Callable, Sequence
+from typing import Any
 
 
 def to_jsonable(value):
@@ -44,6 +46,24 @@ def print_table(headers: list[str], rows: list[list]) -> None:
     print("  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip())
     for r in cells:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+
+
+def print_list(headers: list[str], rows: Sequence[Sequence[Any]], as_csv: bool, empty: str,
+               shown: Sequence[int] | None = None,
+               cell: Callable[[int, Any], Any] | None = None) -> bool:
+    """A list command's output: every column as CSV (``as_csv``), else the
+    ``shown`` columns (default all) as a table, each value through ``cell(column,
+    value)`` when given, else the ``empty`` line. True when a table was printed."""
+    if as_csv:
+        write_csv(headers, rows)
+        return False
+    if not rows:
+        print(empty)
+        return False
+    cols = list(shown) if shown is not None else list(range(len(headers)))
+    print_table([headers[i] for i in cols],
+                [[cell(i, row[i]) if cell else row[i] for i in cols] for row in rows])
+    return True
 
 
 def write_csv(headers: list[str], rows, out=None) -> None:

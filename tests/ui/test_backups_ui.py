@@ -17,6 +17,7 @@ from app import backup
 from app.models import Asset
 from app.services import assets
 from tests.app.factories import asset, district
+from tests.ui.conftest import shown_window
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -143,12 +144,8 @@ def test_settings_shows_and_tests_the_database(qtbot, reg, tmp_path, monkeypatch
 
 
 def test_another_process_writing_refreshes_the_list_keeping_the_selection(qtbot, reg):
-    from ui.main_window import MainWindow
     d, made = reg
-    w = MainWindow(start_page="assets")
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitUntil(w.is_ready)
+    w = shown_window(qtbot, start_page="assets")
     page = w.current_page()
     page.list.select_id(made[3].id)
     assert page.list.selected_ids() == [made[3].id]
@@ -176,14 +173,10 @@ def test_a_restore_on_another_workstation_reopens_the_window_on_the_restored_dat
     """The window is registered, so a restore elsewhere is refused; forced, the
     window notices within its poll, re-opens the file and says why."""
     from app.store.db import current_target
-    from ui.main_window import MainWindow
     _d, made = reg
     info = backup.make_backup("manual")
     assets.update(made[0].id, {"name": "Changed after the backup"})
-    w = MainWindow(start_page="assets")
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitUntil(w.is_ready)
+    w = shown_window(qtbot, start_page="assets")
     w._change_timer.setInterval(100)
     messages = []
     from ui.bus import bus

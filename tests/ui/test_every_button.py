@@ -13,6 +13,8 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QAbstractButton, QApplication, QDialog, QFileDialog, QInputDialog,
                                QMenu, QMessageBox, QPushButton, QToolButton, QWidget)
 
+from tests.ui.conftest import settle_jobs
+
 # What a click must not do in a test: leave the window or the database.
 SKIP_TEXT = ("quit", "open database", "new database", "restore")
 
@@ -102,11 +104,7 @@ def _label(obj) -> str:
     return (text or obj.toolTip() or obj.objectName() or type(obj).__name__).replace("&", "")
 
 
-def _settle(qtbot):
-    from ui.jobs import _running, wait_for_jobs
-    wait_for_jobs()
-    qtbot.waitUntil(lambda: not _running, timeout=30_000)
-    QApplication.processEvents()
+_settle = settle_jobs
 
 
 class Clicker:

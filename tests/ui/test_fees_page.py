@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QToolButton
 
 from app.models import Fee, FeePayment, Person
 from app.services import assets, fees, kits, prices
+from tests.ui.conftest import shown_window, toolbar_button
 from tests.app.factories import asset, district
 
 
@@ -38,14 +39,9 @@ def data(sqlite_db):
 
 
 @pytest.fixture
-def page(qtbot, data):
+def page(open_page, data):
     from ui.pages.fees import Page
-    p = Page()
-    qtbot.addWidget(p)
-    p.resize(1280, 800)
-    p.show()
-    qtbot.waitUntil(p.is_ready)
-    return p
+    return open_page(Page)
 
 
 def shown(page) -> list[int]:
@@ -54,9 +50,7 @@ def shown(page) -> list[int]:
     return [int(m.index(r, 0).data()) for r in range(m.rowCount())]
 
 
-def button(page, text) -> QToolButton:
-    return next(b for b in page.findChildren(QToolButton)
-                if b.defaultAction() and b.defaultAction().text() == text)
+button = toolbar_button
 
 
 def select(page, fee_id) -> None:
@@ -284,11 +278,7 @@ def test_fee_settings_rules_price_list_and_kits(qtbot, data):
 def test_people_fees_action_opens_the_fees_page_searched_for_them(qtbot, data, monkeypatch):
     """People → More → Fees… shows that student's fees, the search box saying so."""
     from app.services import people
-    from ui.main_window import MainWindow
-    window = MainWindow(start_page="people")
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitUntil(window.is_ready)
+    window = shown_window(qtbot, start_page="people")
     student = people.create(kind="student", first_name="Rosa", last_name="Vega",
                             id_number="S7770001")
     window.show_page("people")

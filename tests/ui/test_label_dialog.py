@@ -10,13 +10,11 @@ from PySide6.QtCore import QPointF, Qt
 
 from app.services import assets, catalog, settings
 from reports import labels
+from tests.ui.conftest import decode_label_cells, settle_jobs
+from ui import printing
 
 
-@pytest.fixture(autouse=True)
-def no_message_boxes(monkeypatch):
-    from PySide6.QtWidgets import QMessageBox
-    for name in ("warning", "critical", "information"):
-        monkeypatch.setattr(QMessageBox, name, lambda *a, **k: pytest.fail(f"message box: {a[2:]}"))
+pytestmark = pytest.mark.usefixtures("failing_boxes")  # any message box fails the test
 
 
 @pytest.fixture
@@ -34,28 +32,22 @@ def three_assets(sqlite_db):
     return [assets.create(tag=f"QM-00010{i}", serial=f"SN{i}", location_id=room.id).id for i in range(1, 4)]
 
 
-def wait_jobs(qtbot):
-    from ui.jobs import _running, wait_for_jobs
-    wait_for_jobs()
-    qtbot.waitUntil(lambda: not _running, timeout=10_000)
+wait_jobs = settle_jobs
+cells = decode_label_cells
 
 
-def cells(pdf_path, t, dpi=300):
-    page = pdfium.PdfDocument(pdf_path)[0].render(scale=dpi / 72).to_pil()
-    out = {}
-    for cell in range(t.per_page):
-        x, y, w, h = t.cell_mm(cell)
-        crop = page.crop(tuple(int(v / 25.4 * dpi) for v in (x, y, x + w, y + h)))
-        found = [r.text for r in zxingcpp.read_barcodes(crop)]
-        if found:
-            out[cell] = found
-    return out
+def label_dialog(qtbot, ids, template=None):
+    """The label dialog for these assets, with ``template`` chosen."""
+    from ui.dialogs.labels import LabelDialog
+    dlg = LabelDialog(None, "asset", ids)
+    qtbot.addWidget(dlg)
+    if template:
+        dlg.template.setCurrentIndex(dlg.template.findData(template))
+    return dlg
 
 
 def test_preview_click_start_and_save_pdf(qtbot, three_assets, tmp_path, user_folder):
-    from ui.dialogs.labels import LabelDialog
-    dlg = LabelDialog(None, "asset", three_assets)
-    qtbot.addWidget(dlg)
+    dlg = label_dialog(qtbot, three_assets)
     dlg.show()
     dlg.template.setCurrentIndex(dlg.template.findData("avery-5160"))
     dlg.resize(1100, 800)
@@ -74,10 +66,7 @@ def test_preview_click_start_and_save_pdf(qtbot, three_assets, tmp_path, user_fo
 
 
 def test_layout_lines_and_symbology_reach_the_pdf(qtbot, three_assets, tmp_path, user_folder):
-    from ui.dialogs.labels import LabelDialog
-    dlg = LabelDialog(None, "asset", three_assets[:1])
-    qtbot.addWidget(dlg)
-    dlg.template.setCurrentIndex(dlg.template.findData("dymo-30334"))
+    dlg = label_dialog(qtbot, three_assets[:1], "dymo-30334")
     dlg.symbology.setCurrentIndex(dlg.symbology.findData("qr"))
     dlg.line_checks["org"].setChecked(False)
     dlg.line_checks["place"].setChecked(True)
@@ -93,10 +82,7 @@ def test_layout_lines_and_symbology_reach_the_pdf(qtbot, three_assets, tmp_path,
 
 
 def test_zpl_save_and_send(qtbot, three_assets, tmp_path, monkeypatch, user_folder):
-    from ui.dialogs.labels import LabelDialog
-    dlg = LabelDialog(None, "asset", three_assets)
-    qtbot.addWidget(dlg)
-    dlg.template.setCurrentIndex(dlg.template.findData("avery-5160"))
+    dlg = label_dialog(qtbot, three_assets, "avery-5160")
     assert not dlg.save_zpl_btn.isEnabled()
     dlg.template.setCurrentIndex(dlg.template.findData("zebra-2x1-203"))
     assert dlg.save_zpl_btn.isEnabled()
@@ -110,17 +96,10 @@ def test_zpl_save_and_send(qtbot, three_assets, tmp_path, monkeypatch, user_fold
 
 
 def test_print_at_actual_size_through_qt(qtbot, three_assets, tmp_path, user_folder):
-    from PySide6.QtPrintSupport import QPrinter
-    from ui.dialogs.labels import LabelDialog
-    dlg = LabelDialog(None, "asset", three_assets)
-    qtbot.addWidget(dlg)
-    dlg.template.setCurrentIndex(dlg.template.findData("avery-l7651"))
+    dlg = label_dialog(qtbot, three_assets, "avery-l7651")
     dlg.start.setValue(5)
-    printer = QPrinter(QPrinter.ScreenResolution)
-    printer.setResolution(300)
-    printer.setOutputFormat(QPrinter.PdfFormat)
     out = tmp_path / "printed.pdf"
-    printer.setOutputFileName(str(out))
+    printer = printing.pdf_printer(out, 300)
     dlg.print_to(printer)
     wait_jobs(qtbot)
     doc = pdfium.PdfDocument(out)
@@ -131,16 +110,9 @@ def test_print_at_actual_size_through_qt(qtbot, three_assets, tmp_path, user_fol
 
 
 def test_thermal_print_page_is_the_label(qtbot, three_assets, tmp_path, user_folder):
-    from PySide6.QtPrintSupport import QPrinter
-    from ui.dialogs.labels import LabelDialog
-    dlg = LabelDialog(None, "asset", three_assets[:1])
-    qtbot.addWidget(dlg)
-    dlg.template.setCurrentIndex(dlg.template.findData("zebra-2x1-203"))
-    printer = QPrinter(QPrinter.ScreenResolution)
-    printer.setResolution(203)
-    printer.setOutputFormat(QPrinter.PdfFormat)
+    dlg = label_dialog(qtbot, three_assets[:1], "zebra-2x1-203")
     out = tmp_path / "z.pdf"
-    printer.setOutputFileName(str(out))
+    printer = printing.pdf_printer(out, 203)
     dlg.print_to(printer)
     wait_jobs(qtbot)
     page = pdfium.PdfDocument(out)[0]
@@ -150,11 +122,7 @@ def test_thermal_print_page_is_the_label(qtbot, three_assets, tmp_path, user_fol
 
 
 def test_calibration_offsets_and_page(qtbot, three_assets, tmp_path, user_folder):
-    from PySide6.QtPrintSupport import QPrinter
-    from ui.dialogs.labels import LabelDialog
-    dlg = LabelDialog(None, "asset", three_assets)
-    qtbot.addWidget(dlg)
-    dlg.template.setCurrentIndex(dlg.template.findData("avery-5160"))
+    dlg = label_dialog(qtbot, three_assets, "avery-5160")
     dlg.printer_name.setEditText("Office HP")
     dlg.dx.setValue(0.8)
     dlg.dy.setValue(-0.4)
@@ -164,22 +132,18 @@ def test_calibration_offsets_and_page(qtbot, three_assets, tmp_path, user_folder
     assert dlg.dx.value() == 0.0
     dlg.printer_name.setEditText("Office HP")
     assert dlg.dx.value() == 0.8
-    printer = QPrinter(QPrinter.ScreenResolution)
-    printer.setResolution(150)
-    printer.setOutputFormat(QPrinter.PdfFormat)
     out = tmp_path / "cal.pdf"
-    printer.setOutputFileName(str(out))
+    printer = printing.pdf_printer(out, 150)
     dlg.print_calibration_to(printer)
     wait_jobs(qtbot)
     assert out.exists() and len(pdfium.PdfDocument(out)) == 1
 
 
 def test_custom_template_editor(qtbot, three_assets, user_folder, monkeypatch):
-    from ui.dialogs.labels import CustomTemplateDialog, LabelDialog
+    from ui.dialogs.labels import CustomTemplateDialog
     errors = []
     monkeypatch.setattr("ui.dialogs.labels.show_error", lambda *a: errors.append(a[2]))
-    dlg = LabelDialog(None, "asset", three_assets)
-    qtbot.addWidget(dlg)
+    dlg = label_dialog(qtbot, three_assets)
     editor = CustomTemplateDialog(dlg, labels.get_template("avery-5160"))
     qtbot.addWidget(editor)
     editor.name.setText("district-2x7")

@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtWidgets import QFileDialog
 
 from tests.app.letters_data import school
+from tests.ui.conftest import settle_jobs
 
 
 @pytest.fixture
@@ -18,10 +19,7 @@ def data(sqlite_db, failing_boxes):
     return school()
 
 
-def _settle(qtbot):
-    from ui.jobs import _running, wait_for_jobs
-    wait_for_jobs()
-    qtbot.waitUntil(lambda: not _running, timeout=30_000)
+_settle = settle_jobs
 
 
 def _dialog(qtbot):

@@ -38,14 +38,9 @@ def data(sqlite_db):
 
 
 @pytest.fixture
-def page(qtbot, data):
+def page(open_page, data):
     from ui.pages.licenses import Page
-    p = Page()
-    qtbot.addWidget(p)
-    p.resize(1200, 800)
-    p.show()
-    qtbot.waitUntil(p.is_ready)
-    return p
+    return open_page(Page, width=1200)
 
 
 def _cell(page, row, col, role=Qt.DisplayRole):

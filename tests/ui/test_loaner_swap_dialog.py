@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QComboBox, QDialogButtonBox
 from app.models import Asset, Loan, LoanerSwap
 from app.services import assets, loaners
 from tests.app.factories import asset, district
+from tests.ui.conftest import shown_window
 
 
 @pytest.fixture
@@ -41,12 +42,8 @@ def _in_modal(qtbot, steps):
 
 def test_swap_from_the_people_page_with_a_scanned_loaner(qtbot, program, recorded_boxes):
     from ui.dialogs.loaner_swap import SwapDialog
-    from ui.main_window import MainWindow
     d = program
-    w = MainWindow(start_page="people")
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitUntil(w.is_ready)
+    w = shown_window(qtbot, start_page="people")
     page = w.current_page()
     page.list.select_id(d["student"].id)
 
@@ -104,12 +101,8 @@ def test_a_refused_swap_is_shown_and_changes_nothing(qtbot, program, recorded_bo
 
 
 def test_assets_page_marks_loaners_and_filters_them(qtbot, program, recorded_boxes):
-    from ui.main_window import MainWindow
     d = program
-    w = MainWindow(start_page="assets")
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitUntil(w.is_ready)
+    w = shown_window(qtbot, start_page="assets")
     page = w.current_page()
     page.list.select_id(d["device"].id)
     page.unmark_loaners()  # not a loaner: nothing to do, no error

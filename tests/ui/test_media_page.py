@@ -18,16 +18,11 @@ def boxes(recorded_boxes):
 
 
 @pytest.fixture
-def page(qtbot, sqlite_db):
+def page(open_page, sqlite_db):
     media.add(["A00120L8", "A00121L8"], media_set="Nightly", rotation="weekly")
     media.record_write("A00120L8")  # weekly, on site: due to the vault
     from ui.pages.media import Page
-    p = Page()
-    qtbot.addWidget(p)
-    p.resize(1200, 800)
-    p.show()
-    qtbot.waitUntil(p.is_ready)
-    return p
+    return open_page(Page, width=1200)
 
 
 def select(page, barcode):

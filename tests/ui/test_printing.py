@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QDialog
 
 from app.services import assets, catalog, settings
 from reports import labels
+from tests.ui.conftest import decode_label_cells, settle_jobs
 from ui import printing
 
 
@@ -66,22 +67,8 @@ def fake_lp(tmp_path, monkeypatch):
     return sent
 
 
-def wait_jobs(qtbot):
-    from ui.jobs import _running, wait_for_jobs
-    wait_for_jobs()
-    qtbot.waitUntil(lambda: not _running, timeout=15_000)
-
-
-def decode_cells(pdf_path, t, dpi=300) -> dict[int, list[str]]:
-    page = pdfium.PdfDocument(str(pdf_path))[0].render(scale=dpi / 72).to_pil()
-    out = {}
-    for cell in range(t.per_page):
-        x, y, w, h = t.cell_mm(cell)
-        crop = page.crop(tuple(int(v / 25.4 * dpi) for v in (x, y, x + w, y + h)))
-        found = [r.text for r in zxingcpp.read_barcodes(crop)]
-        if found:
-            out[cell] = found
-    return out
+wait_jobs = settle_jobs
+decode_cells = decode_label_cells
 
 
 def barcode_left_top(pdf_path, dpi=300) -> tuple[int, int]:

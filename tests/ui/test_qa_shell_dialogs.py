@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from tests.app.factories import asset
 
 from tests.ui.test_shell import isolated_settings, reg  # noqa: F401 - the shell tests' set-up
+from tests.ui.conftest import shown_window
 
 SMALL = QRect(0, 0, 1024, 700)  # a 1024×700 laptop screen
 
@@ -87,11 +88,7 @@ def test_title_names_the_app_once(qtbot, reg):
 
 @pytest.fixture
 def window(qtbot, reg):
-    from ui.main_window import MainWindow
-    w = MainWindow(start_page="assets")
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitUntil(w.is_ready)
+    w = shown_window(qtbot, start_page="assets")
     return w
 
 

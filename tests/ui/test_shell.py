@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QMessageBox
 from app import listing
 from app.services import assets
 from tests.app.factories import asset, district
+from tests.ui.conftest import shown_window
 
 
 @pytest.fixture(autouse=True)
@@ -30,11 +31,7 @@ def reg(sqlite_db):
 
 @pytest.fixture
 def window(qtbot, reg):
-    from ui.main_window import MainWindow
-    w = MainWindow(start_page="assets")
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitUntil(w.is_ready)
+    w = shown_window(qtbot, start_page="assets")
     return w
 
 

@@ -9,6 +9,8 @@ from PySide6.QtCore import QRect
 from PySide6.QtGui import QScreen
 from PySide6.QtWidgets import QAbstractButton, QApplication, QTableView, QToolBar
 
+from tests.ui.conftest import settle_jobs, shown_window
+
 SIZES = [(1024, 700), (1366, 768)]
 
 
@@ -21,11 +23,7 @@ def demo(sqlite_db, tmp_path, monkeypatch, failing_boxes):
     return sqlite_db
 
 
-def _settle(qtbot):
-    from ui.jobs import _running, wait_for_jobs
-    wait_for_jobs()
-    qtbot.waitUntil(lambda: not _running, timeout=30_000)
-    QApplication.processEvents()
+_settle = settle_jobs
 
 
 def _main_action(key, page, qtbot) -> None:
@@ -81,13 +79,9 @@ def _toolbar_labels_whole(window, where: str) -> None:
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_no_page_grows_the_window_past_the_screen(qtbot, demo, monkeypatch, size):
-    from ui.main_window import MainWindow
     screen = QRect(0, 0, *size)
     monkeypatch.setattr(QScreen, "availableGeometry", lambda self: QRect(screen))
-    w = MainWindow(start_page="dashboard", size=size)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitUntil(w.is_ready, timeout=20_000)
+    w = shown_window(qtbot, start_page="dashboard", size=size, timeout=20_000)
     for spec in w.specs:
         page = w.show_page(spec.key)
         qtbot.waitUntil(lambda p=page: not hasattr(p, "is_ready") or p.is_ready(), timeout=20_000)
@@ -100,12 +94,8 @@ def test_no_page_grows_the_window_past_the_screen(qtbot, demo, monkeypatch, size
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_assets_list_keeps_the_columns_that_matter_in_view(qtbot, demo, monkeypatch, size):
-    from ui.main_window import MainWindow
     monkeypatch.setattr(QScreen, "availableGeometry", lambda self: QRect(0, 0, *size))
-    w = MainWindow(start_page="assets", size=size)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitUntil(w.is_ready, timeout=20_000)
+    w = shown_window(qtbot, start_page="assets", size=size, timeout=20_000)
     page = w.current_page()
     table = next(t for t in page.findChildren(QTableView) if t.isVisibleTo(page))
     keys = [c.key for c in table.model().columns]

@@ -20,18 +20,25 @@ def setup(sqlite_db, qtbot, monkeypatch, tmp_path, isolated_qsettings):
     return d, a1, a2, a3
 
 
-def test_scan_close_apply(setup, qtbot, tmp_path):
-    from app.services import assets, stocktake
-    from ui import feedback
-    from ui.jobs import wait_for_jobs
+def shown_page(qtbot):
+    """The Stocktake page alone in a shown QMainWindow (as the shell holds it):
+    (window, page)."""
     from ui.pages.stocktake import Page
-    d, a1, a2, a3 = setup
-    s = stocktake.start("RHS")
     win = QMainWindow()
     page = Page(win)
     win.setCentralWidget(page)
     qtbot.addWidget(win)
     win.show()
+    return win, page
+
+
+def test_scan_close_apply(setup, qtbot, tmp_path):
+    from app.services import assets, stocktake
+    from ui import feedback
+    from ui.jobs import wait_for_jobs
+    d, a1, a2, a3 = setup
+    s = stocktake.start("RHS")
+    _win, page = shown_page(qtbot)  # the window held: it owns the page
     page.open_session(s.id)
     assert page.stack.currentIndex() == 1
 
@@ -109,14 +116,9 @@ def test_page_joins_the_open_session_started_elsewhere(setup, qtbot):
     scan goes, without choosing it first; choosing none is respected."""
     from app.services import stocktake
     from ui import feedback
-    from ui.pages.stocktake import Page
     d, a1, a2, a3 = setup
     s = stocktake.start("RHS")
-    win = QMainWindow()
-    page = Page(win)
-    win.setCentralWidget(page)
-    qtbot.addWidget(win)
-    win.show()
+    _win, page = shown_page(qtbot)  # the window held: it owns the page
     assert page.session_id == s.id and page.stack.currentIndex() == 1
     assert page.handle_scan("NOPE-5678")
     assert feedback.last_feedback[1] == "Unknown tag: NOPE-5678"
@@ -131,15 +133,11 @@ def test_a_borrowed_asset_is_on_loan_not_missing(setup, qtbot):
     accounted for", with the borrower; the Missing tab does not count it."""
     from app.services import assets, stocktake
     from ui.jobs import wait_for_jobs
-    from ui.pages.stocktake import REC_TABS, Page
+    from ui.pages.stocktake import REC_TABS
     d, a1, a2, a3 = setup
     assets.check_out(a3.id, person_id=d["student"].id)
     s = stocktake.start("RHS")
-    win = QMainWindow()
-    page = Page(win)
-    win.setCentralWidget(page)
-    qtbot.addWidget(win)
-    win.show()
+    _win, page = shown_page(qtbot)  # the window held: it owns the page
     page.open_session(s.id)
     assert page.handle_scan(d["r1"].barcode) and page.handle_scan(a1.tag)
     page.close_session()
@@ -160,14 +158,9 @@ def test_a_reread_started_before_the_latest_scans_does_not_wipe_them(setup, qtbo
     meanwhile keep their rows (the stale result is dropped, the timer re-reads)."""
     from app.services import stocktake
     from ui.jobs import wait_for_jobs
-    from ui.pages.stocktake import Page
     d, a1, a2, a3 = setup
     s = stocktake.start("RHS")
-    win = QMainWindow()
-    page = Page(win)
-    win.setCentralWidget(page)
-    qtbot.addWidget(win)
-    win.show()
+    _win, page = shown_page(qtbot)  # the window held: it owns the page
     page.open_session(s.id)  # its re-read is under way, on an empty session
     for code in (d["r1"].barcode, a1.tag, a3.tag):
         assert page.handle_scan(code)

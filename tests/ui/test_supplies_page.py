@@ -34,14 +34,9 @@ def data(sqlite_db):
 
 
 @pytest.fixture
-def page(qtbot, data):
+def page(open_page, data):
     from ui.pages.supplies import Page
-    p = Page()
-    qtbot.addWidget(p)
-    p.resize(1280, 800)
-    p.show()
-    qtbot.waitUntil(p.is_ready)
-    return p
+    return open_page(Page)
 
 
 def _row(page, name):

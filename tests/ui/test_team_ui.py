@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QPushButton
 
 from app.store.db import close_database, open_database
 from tests.app.test_team import _as, team_db  # noqa: F401 - the fixture
+from tests.ui.conftest import shown_window
 
 
 @pytest.fixture(autouse=True)
@@ -15,11 +16,7 @@ def isolated_settings(failing_boxes):
 
 
 def _window(qtbot, page="assets"):
-    from ui.main_window import MainWindow
-    w = MainWindow(start_page=page)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitUntil(w.is_ready)
+    w = shown_window(qtbot, start_page=page)
     return w
 
 

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QDialog, QToolButton
 
 from app.models import WorkOrder
 from app.services import workorders
+from tests.ui.conftest import toolbar_button
 from tests.app.factories import asset, district
 
 
@@ -38,14 +39,9 @@ def data(sqlite_db):
 
 
 @pytest.fixture
-def page(qtbot, data):
+def page(open_page, data):
     from ui.pages.workorders import Page
-    p = Page()
-    qtbot.addWidget(p)
-    p.resize(1280, 800)
-    p.show()
-    qtbot.waitUntil(p.is_ready)
-    return p
+    return open_page(Page)
 
 
 def shown(page) -> list[int]:
@@ -53,9 +49,7 @@ def shown(page) -> list[int]:
     return [int(m.index(r, 0).data()) for r in range(m.rowCount())]
 
 
-def button(page, text) -> QToolButton:
-    return next(b for b in page.findChildren(QToolButton)
-                if b.defaultAction() and b.defaultAction().text() == text)
+button = toolbar_button
 
 
 def select(page, number) -> None:

@@ -28,6 +28,7 @@ from ui.bus import bus
 from ui.files import agreement_name, ask_save_path
 from ui.ops import Changes, announce, lookup, run_op
 from ui.widgets.buttons import ok_cancel
+from ui.widgets.checks import check_row
 
 CONDITIONS = ("new", "good", "fair", "poor", "damaged")
 
@@ -400,16 +401,10 @@ class ReturnBox(QGroupBox):
         self.asset_id: int | None = None
         self.loan_id: int | None = None
         self._tag: str | None = None
-        self.damage_boxes: dict[str, QCheckBox] = {}
         self.part_boxes: dict[str, QCheckBox] = {}
         lay = QFormLayout(self)
         row = QHBoxLayout()
-        for key, label in DAMAGE_KINDS.items():
-            box = QCheckBox(label)
-            box.setObjectName(f"damage-{key}")
-            box.toggled.connect(self._damage_toggled)
-            self.damage_boxes[key] = box
-            row.addWidget(box)
+        self.damage_boxes = check_row(row, DAMAGE_KINDS, "damage-{key}", self._damage_toggled)
         row.addStretch(1)
         lay.addRow("Damage", row)
         self.parts_row = QHBoxLayout()

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QMenu, QToolButton, QVBoxLayout,
+from PySide6.QtWidgets import (QComboBox, QMenu, QToolButton, QVBoxLayout,
                                QWidget)
 
+from ui.widgets.toolbar import title_row
 from ui.widgets.listview import ListView
 
 
@@ -21,11 +22,7 @@ class PageBase(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.actions_row = QHBoxLayout()
-        title = QLabel(self.TITLE)
-        title.setObjectName("page-title")
-        self.actions_row.addWidget(title)
-        self.actions_row.addStretch(1)
+        self.actions_row = title_row(self.TITLE)
         self.body = QVBoxLayout(self)
         self.body.setContentsMargins(12, 10, 12, 6)
         self.body.addLayout(self.actions_row)

@@ -29,6 +29,7 @@ from ui.ops import Changes, run_op
 from ui.pages.scan_session import ScanResult, ScanSessionPage, SessionChoice
 from ui.widgets.tables import fill, small_table
 from ui.widgets.buttons import ok_cancel
+from ui.widgets.checks import check_row
 
 PAGE_KEY = "events"
 PAGE_TITLE = "Events"
@@ -206,13 +207,7 @@ class Page(ScanSessionPage):
         top.addWidget(self.good)
         top.addWidget(self.damaged)
         top.addSpacing(20)
-        self.damage_boxes = {}
-        for key, label in DAMAGE_KINDS.items():
-            box = QCheckBox(label)
-            box.setObjectName(f"events-damage-{key}")
-            box.toggled.connect(self._damage_ticked)
-            self.damage_boxes[key] = box
-            top.addWidget(box)
+        self.damage_boxes = check_row(top, DAMAGE_KINDS, "events-damage-{key}", self._damage_ticked)
         top.addStretch(1)
         lay.addLayout(top)
         self.missing_row = QHBoxLayout()

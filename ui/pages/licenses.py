@@ -14,8 +14,8 @@ import datetime as dt
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout,
-                               QLabel, QLineEdit, QMessageBox, QPushButton, QSplitter, QTableView,
-                               QToolButton, QVBoxLayout, QWidget)
+                               QLabel, QMessageBox, QPushButton, QSplitter, QTableView,
+                               QVBoxLayout, QWidget)
 
 from app.services import licenses, team
 from app.wording import plural
@@ -26,6 +26,7 @@ from ui.dialogs.license_seats import AssignSeatsDialog, MoveSeatDialog, seats_te
 from ui.dialogs.stock_forms import RowsModel, setup_table as _table
 from ui.models.table import display
 from ui.ops import Changes, lookup, run_op
+from ui.widgets.toolbar import search_box, title_row, tool_buttons
 
 PAGE_KEY = "licenses"
 PAGE_TITLE = "Licenses"
@@ -113,27 +114,12 @@ class Page(QWidget):
         self.key_shown = False
         self.all_rows: list[dict] = []
 
-        title = QLabel("Licenses")
-        title.setObjectName("page-title")
-        top = QHBoxLayout()
-        top.addWidget(title)
-        top.addStretch(1)
-        self.buttons = {}
-        for key, text, slot in (("new", "New", self.new_license), ("edit", "Edit", self.edit),
-                                ("delete", "Delete", self.delete),
-                                ("export", "Export", self.export)):
-            b = QToolButton()
-            b.setText(text)
-            b.setObjectName(f"license-{key}")
-            b.clicked.connect(slot)
-            top.addWidget(b)
-            self.buttons[key] = b
+        top = title_row("Licenses")
+        self.buttons = tool_buttons(top, "license", (
+            ("new", "New", self.new_license), ("edit", "Edit", self.edit),
+            ("delete", "Delete", self.delete), ("export", "Export", self.export)))
 
-        self.search = QLineEdit()
-        self.search.setObjectName("licenses-search")
-        self.search.setPlaceholderText("Search product or vendor…")
-        self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(lambda _t: self.show_rows())
+        self.search = search_box("licenses-search", "Search product or vendor…", self.show_rows)
         self.show_combo = QComboBox()
         self.show_combo.setObjectName("filter-show")
         for text, value in SHOWS:
@@ -197,13 +183,10 @@ class Page(QWidget):
 
         self.seat_count = QLabel()
         self.seat_count.setObjectName("seat-count")
-        self.seat_search = QLineEdit()
-        self.seat_search.setObjectName("seat-search")
-        self.seat_search.setPlaceholderText("Find a seat by tag, computer, name or ID…")
-        self.seat_search.setClearButtonEnabled(True)
         self._seat_timer = QTimer(self, singleShot=True, interval=150)
         self._seat_timer.timeout.connect(self.load_seats)
-        self.seat_search.textChanged.connect(lambda _t: self._seat_timer.start())
+        self.seat_search = search_box("seat-search", "Find a seat by tag, computer, name or ID…",
+                                      self._seat_timer.start)
         self.scan_gives = QCheckBox("Scans give seats")
         self.scan_gives.setObjectName("scan-gives-seats")
         self.scan_gives.setChecked(True)

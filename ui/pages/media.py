@@ -11,6 +11,7 @@ from app.models.common import MEDIA_LOCATIONS, MEDIA_ROTATIONS
 from app.services import media
 from ui.dialogs.stock_forms import FormDialog, RowsModel, setup_table
 from ui.ops import Changes, run_op
+from ui.widgets.toolbar import title_row
 
 PAGE_KEY = "media"
 PAGE_TITLE = "Backup media"
@@ -63,11 +64,7 @@ class Page(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        title = QLabel("Backup media")
-        title.setObjectName("page-title")
-        top = QHBoxLayout()
-        top.addWidget(title)
-        top.addStretch(1)
+        top = title_row("Backup media")
         self.buttons: dict[str, QPushButton] = {}
         for text, slot in (("Add cartridges…", self.add_media), ("Record write", self.record_write),
                            ("Destroy…", self.destroy), ("Print LTO labels…", self.print_labels)):

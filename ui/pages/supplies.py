@@ -9,8 +9,7 @@ printer with the supplies that fit it.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QLineEdit,
-                               QSplitter, QTableView, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QSplitter, QTableView, QVBoxLayout, QWidget)
 
 from app.models.common import SUPPLY_CATEGORIES
 from app.services import history, stock
@@ -23,6 +22,7 @@ from ui.dialogs.stock_moves import (CountDialog, IssueDialog, ReceiveDialog, Tra
 from ui.dialogs.supply_editor import edit_supply
 from ui.models.table import display
 from ui.ops import Changes, run_op
+from ui.widgets.toolbar import search_box, title_row, tool_buttons
 
 PAGE_KEY = "supplies"
 PAGE_TITLE = "Supplies"
@@ -44,13 +44,8 @@ class Page(QWidget):
         super().__init__(parent)
         self.loaded = False
 
-        title = QLabel("Supplies")
-        title.setObjectName("page-title")
-        top = QHBoxLayout()
-        top.addWidget(title)
-        top.addStretch(1)
-        self.buttons = {}
-        for key, text, slot, tip in (
+        top = title_row("Supplies")
+        self.buttons = tool_buttons(top, "supply", (
                 ("new", "New", self.new_item, "Add a supply item"),
                 ("edit", "Edit", self.edit, "Edit the item and the printers it fits"),
                 ("receive", "Receive", self.receive, "Add delivered stock"),
@@ -60,20 +55,10 @@ class Page(QWidget):
                 ("printer", "Printer supplies…", self.printer,
                  "Scan or type a printer's tag: what it takes, and how many we have"),
                 ("labels", "Bin labels", self.labels, "Print bin labels for the selection"),
-                ("export", "Export", self.export, "Export this list")):
-            b = QToolButton()
-            b.setText(text)
-            b.setToolTip(tip)
-            b.setObjectName(f"supply-{key}")
-            b.clicked.connect(slot)
-            top.addWidget(b)
-            self.buttons[key] = b
+                ("export", "Export", self.export, "Export this list")))
 
-        self.search = QLineEdit()
-        self.search.setObjectName("supplies-search")
-        self.search.setPlaceholderText("Search item, part number, barcode, bin…")
-        self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(lambda _t: self.refresh())
+        self.search = search_box("supplies-search", "Search item, part number, barcode, bin…",
+                                 self.refresh)
         self.show_combo = QComboBox()
         self.show_combo.setObjectName("filter-low")
         self.show_combo.addItem("All items", None)
