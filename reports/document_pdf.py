@@ -30,7 +30,7 @@ from reportlab.lib.rl_accel import escapePDF
 from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from app.reporting.document import Chart, ReportDocument, Section, Table
+from app.reporting.document import Chart, Cover, ReportDocument, Section, Table
 from app.reporting.writers import gc_paused, new_sums, summer, table_rows, table_totals
 
 FONT, BOLD, ITALIC = "Helvetica", "Helvetica-Bold", "Helvetica-Oblique"
@@ -278,8 +278,8 @@ class _Pdf:
             self.text(line, size, color=color)
 
     # --- cover ---
-    def cover(self) -> None:
-        doc, cv = self.doc, self.doc.cover
+    def cover(self, cv: Cover) -> None:
+        doc = self.doc
         self.new_page(False, header=False)
         c = self.c
         y = self.h - 1.6 * inch
@@ -573,7 +573,7 @@ def write_pdf(doc: ReportDocument, path, progress: Callable | None = None) -> Pa
             pdf = _Pdf(tmp, doc)
             pdf.progress = progress
             if doc.cover:
-                pdf.cover()
+                pdf.cover(doc.cover)
             for s in doc.sections:
                 pdf.section(s)
             if not pdf.page:

@@ -49,7 +49,7 @@ def local_date(at: dt.datetime | None) -> dt.date | None:
     off = _OFFSETS.get(key)
     if off is None:
         hour = at.replace(minute=0, second=0, microsecond=0, tzinfo=dt.UTC)
-        off = _OFFSETS[key] = hour.astimezone().utcoffset()
+        off = _OFFSETS[key] = hour.astimezone().utcoffset() or dt.timedelta(0)
         if len(_OFFSETS) > 100_000:
             _OFFSETS.clear()
     return (at + off).date()

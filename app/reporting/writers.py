@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable
 
 from app.cells import column_letters as _column_letters, csv_value, safe_cell  # noqa: F401
 from app.cells import xlsx_text_tail, xlsx_tail, xml_text as _xml_text
-from app.reporting.document import ReportDocument, Section, Table
+from app.reporting.document import Cover, ReportDocument, Section, Table
 
 SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 
@@ -401,7 +401,7 @@ def write_xlsx(doc: ReportDocument, path, progress: Callable | None = None) -> P
                 n += 1
                 parts.append(n)
                 titles.append(None)
-                _write_cover_sheet(z, n, doc)
+                _write_cover_sheet(z, n, doc, doc.cover)
             for section in doc.sections:
                 n += 1
                 parts.append(n)
@@ -434,18 +434,17 @@ def _write_section_sheet(z, n: int, doc, section, progress, done) -> int | None:
     return freeze if len(section.tables) == 1 else None
 
 
-def _write_cover_sheet(z, n: int, doc: ReportDocument) -> None:
+def _write_cover_sheet(z, n: int, doc: ReportDocument, c: Cover) -> None:
     import io
     body = io.BytesIO()
     sheet = _Sheet(body)
-    c = doc.cover
     if doc.organisation:
         sheet.row([_text_cell(sheet.ref(0), doc.organisation, S_BOLD)])
     sheet.row([_text_cell(sheet.ref(0), c.title, S_TITLE)])
     if c.subtitle:
         sheet.row([_text_cell(sheet.ref(0), c.subtitle, S_SUB)])
     sheet.blank()
-    lines = list(c.lines)
+    lines: list[tuple[str, object]] = list(c.lines)
     if doc.generated_by:
         lines.append(("Prepared by", doc.generated_by))
     lines.append(("Generated on", doc.generated_at))

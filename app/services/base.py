@@ -198,7 +198,7 @@ def writes(func):
     return wrapper
 
 
-def _first_line(exc: Exception) -> str:
+def _first_line(exc: BaseException) -> str:
     return (str(exc).splitlines() or [exc.__class__.__name__])[0]
 
 

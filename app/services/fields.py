@@ -34,20 +34,20 @@ def parse_date(value, field: str = "date") -> dt.date | None:
         return _make(y, mo, d, text, field)
     m = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})(?: .*)?", text)
     if m:
-        mo, d, y = m.groups()
-        return _make(_year(y), int(mo), int(d), text, field)
+        mo_s, d_s, y_s = m.groups()
+        return _make(_year(y_s), int(mo_s), int(d_s), text, field)
     m = re.fullmatch(r"(\d{1,2})[- ]([A-Za-z]{3,9})\.?[- ,]+(\d{2}|\d{4})", text)
     if m:
-        d, mon, y = m.groups()
-        mo = _MONTHS.get(mon[:4].lower()) or _MONTHS.get(mon[:3].lower())
-        if mo:
-            return _make(_year(y), mo, int(d), text, field)
+        d_s, mon, y_s = m.groups()
+        month = _MONTHS.get(mon[:4].lower()) or _MONTHS.get(mon[:3].lower())
+        if month:
+            return _make(_year(y_s), month, int(d_s), text, field)
     m = re.fullmatch(r"([A-Za-z]{3,9})\.? (\d{1,2}),? (\d{4})", text)
     if m:
-        mon, d, y = m.groups()
-        mo = _MONTHS.get(mon[:3].lower())
-        if mo:
-            return _make(int(y), mo, int(d), text, field)
+        mon, d_s, y_s = m.groups()
+        month = _MONTHS.get(mon[:3].lower())
+        if month:
+            return _make(int(y_s), month, int(d_s), text, field)
     raise ValidationError(f"{_label(field)}: “{_short(text)}” is not a date (use 2024-07-01 or 7/1/2024).",
                           field=field)
 

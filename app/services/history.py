@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 import peewee as pw
 
@@ -39,7 +40,7 @@ def record(entity: str, entity_id: int, action: str, *, field: str | None = None
 
 
 def _ref(value) -> int | None:
-    return value.id if isinstance(value, pw.Model) else None
+    return value.get_id() if isinstance(value, pw.Model) else None
 
 
 def record_changes(entity: str, entity_id: int, changes: dict[str, tuple], *,
@@ -68,7 +69,8 @@ def for_entity(entity: str, entity_id: int, limit: int | None = None) -> list[di
                              HistoryEntry.new, HistoryEntry.who, HistoryEntry.at,
                              HistoryEntry.note, HistoryEntry.effective)
          .where((HistoryEntry.entity == entity) & (HistoryEntry.entity_id == entity_id))
-         .order_by(HistoryEntry.at.desc(), HistoryEntry.id.desc()))
+         .order_by(HistoryEntry.at.desc(), HistoryEntry._meta.fields["id"].desc()))
     if limit:
         q = q.limit(limit)
-    return list(q.dicts())
+    # peewee's stubs type .dicts() as returning the model query itself
+    return cast("list[dict]", list(q.dicts()))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
+from typing import cast
 
 from app.models import BackupMedia
 from app.models.common import MEDIA_LOCATIONS, MEDIA_RETENTION_DAYS, MEDIA_ROTATIONS, utcnow
@@ -68,8 +70,9 @@ def add(barcodes: list[str], media_set: str | None = None, rotation: str = "dail
     dupes = sorted({c for c in codes if codes.count(c) > 1})
     if dupes:
         raise ValidationError(f"{', '.join(dupes)} given twice.", field="barcode")
-    known = [b for (b,) in BackupMedia.select(BackupMedia.barcode)
-             .where(BackupMedia.barcode.in_(codes)).tuples()]
+    # peewee's stubs type .tuples() as yielding models, not rows
+    known = [b for (b,) in cast("Iterable[tuple[str]]", BackupMedia.select(BackupMedia.barcode)
+             .where(BackupMedia.barcode.in_(codes)).tuples())]
     if known:
         raise Conflict(f"Already in the register: {', '.join(sorted(known))}.")
     rotation = _choice(rotation, "rotation", MEDIA_ROTATIONS)
@@ -79,7 +82,7 @@ def add(barcodes: list[str], media_set: str | None = None, rotation: str = "dail
     for code in codes:
         m = BackupMedia.create(barcode=code, media_set=media_set, rotation=rotation,
                                location=location)
-        history.record(ENTITY, m.id, "create", new=code, by=by)
+        history.record(ENTITY, m.get_id(), "create", new=code, by=by)
         made.append(m)
     return made
 
@@ -97,8 +100,9 @@ def record_write(barcode: str, written_on: dt.date | str | None = None,
     if m.retain_until and m.retain_until >= on:
         raise Conflict(f"{m.barcode} holds a backup kept until {m.retain_until.isoformat()}; "
                        "use a cartridge whose retention has ended.")
-    days = parse_int(retain_days, "retain_days", minimum=1, maximum=36_500) \
-        if retain_days not in (None, "") else MEDIA_RETENTION_DAYS[m.rotation]
+    days = MEDIA_RETENTION_DAYS[m.rotation]
+    if retain_days not in (None, ""):  # given: a number of days, or a readable refusal
+        days = parse_int(retain_days, "retain_days", minimum=1, maximum=36_500) or days
     changes = {"written_on": (m.written_on, on),
                "retain_until": (m.retain_until, on + dt.timedelta(days=days)),
                "times_used": (m.times_used, m.times_used + 1),
@@ -108,7 +112,7 @@ def record_write(barcode: str, written_on: dt.date | str | None = None,
     m.location = "drive"
     m.updated_at = utcnow()
     m.save()
-    history.record_changes(ENTITY, m.id, changes, by=by, action="write")
+    history.record_changes(ENTITY, m.get_id(), changes, by=by, action="write")
     return m
 
 
@@ -122,7 +126,7 @@ def move(barcodes: list[str], location: str, by: str | None = None) -> list[Back
         if m.destroyed_on:
             raise Conflict(f"{m.barcode} was destroyed on {m.destroyed_on.isoformat()}.")
         if m.location != where:
-            history.record(ENTITY, m.id, "move", field="location",
+            history.record(ENTITY, m.get_id(), "move", field="location",
                            old=MEDIA_LOCATIONS.get(m.location), new=MEDIA_LOCATIONS[where], by=by)
             m.location = where
             m.updated_at = utcnow()
@@ -145,7 +149,7 @@ def destroy(barcode: str, method: str, on: dt.date | str | None = None,
     m.destroyed_on = when
     m.updated_at = utcnow()
     m.save()
-    history.record(ENTITY, m.id, "destroy", new=when, note=m.destruction, by=by)
+    history.record(ENTITY, m.get_id(), "destroy", new=when, note=m.destruction, by=by)
     return m
 
 
@@ -161,6 +165,8 @@ def due(today: dt.date | None = None, days: int = 7) -> list[dict]:
                                       & BackupMedia.retain_until.is_null(False)
                                       & (BackupMedia.retain_until <= horizon))
     for m in back:
+        if m.retain_until is None:  # the query asks for a date; this narrows the type
+            continue
         when = max(m.retain_until + dt.timedelta(days=1), today)
         out.append({"barcode": m.barcode, "action": "Bring back from the vault", "date": when,
                     "media_set": m.media_set or "",

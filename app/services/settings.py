@@ -1,7 +1,9 @@
 """Organization-wide settings stored in the database (shared by a team)."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import cast
 
 from app.models import Setting
 from app.services import history
@@ -61,8 +63,10 @@ def get(key: str, default=None):
 
 
 def get_all() -> dict:
-    values = dict(DEFAULTS)
-    for key, value in Setting.select(Setting.key, Setting.value).tuples():
+    values: dict[str, object] = dict(DEFAULTS)
+    # peewee's stubs type .tuples() as yielding models, not (key, value) rows
+    rows = cast("Iterable[tuple[str, object]]", Setting.select(Setting.key, Setting.value).tuples())
+    for key, value in rows:
         values[key] = value
     return values
 

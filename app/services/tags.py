@@ -49,7 +49,10 @@ def order_by(key_field) -> tuple:
 def clean_tag(text: str) -> str:
     """The tag as it will be stored and printed; raises ValidationError if unusable."""
     from app.services import validation  # the rule the import and the editor share
-    return validation.identifier(text, "tag", required=True)
+    tag = validation.identifier(text, "tag", required=True)
+    if tag is None:  # required=True already refuses a blank tag; this keeps the type honest
+        raise ValidationError("A tag is required.")
+    return tag
 
 
 def format_tag(number: int, prefix: str | None = None, digits: int | None = None) -> str:
@@ -60,8 +63,8 @@ def format_tag(number: int, prefix: str | None = None, digits: int | None = None
 
 def tag_in_use(tag: str) -> bool:
     key = normalize_tag(tag)
-    return (Asset.select(Asset.id).where(Asset.tag_key == key).exists()
-            or TagRecord.select(TagRecord.id).where(TagRecord.tag_key == key).exists())
+    return (Asset.select(Asset.tag_key).where(Asset.tag_key == key).exists()
+            or TagRecord.select(TagRecord.tag_key).where(TagRecord.tag_key == key).exists())
 
 
 def _take(count: int) -> list[str]:

@@ -101,23 +101,28 @@ def moment(value, field: str) -> dt.datetime | None:
         moment_ = dt.datetime.combine(value, dt.time())
     else:
         text_ = str(value).strip()
-        moment_ = None
+        if not text_:
+            return None
+        parsed: dt.datetime | None = None
         iso = text_.replace("Z", "+00:00").replace("z", "+00:00")
         try:
-            moment_ = dt.datetime.fromisoformat(iso)
+            parsed = dt.datetime.fromisoformat(iso)
         except ValueError:
             for fmt in ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M %p",
                         "%m/%d/%Y %I:%M:%S %p", "%b %d, %Y, %I:%M:%S %p", "%b %d, %Y %I:%M %p",
                         "%b %d, %Y, %I:%M %p", "%b %d, %Y %H:%M"):
                 try:
-                    moment_ = dt.datetime.strptime(text_.upper() if "%p" in fmt and "%b" not in fmt
-                                                   else text_, fmt)
+                    parsed = dt.datetime.strptime(text_.upper() if "%p" in fmt and "%b" not in fmt
+                                                  else text_, fmt)
                     break
                 except ValueError:
                     continue
-        if moment_ is None:
+        if parsed is None:
             d = parse_date(text_, field)  # a date alone, or its readable refusal
-            moment_ = dt.datetime.combine(d, dt.time())
+            if d is None:  # only for blank text, answered above
+                return None
+            parsed = dt.datetime.combine(d, dt.time())
+        moment_ = parsed
     if moment_.tzinfo is not None:
         moment_ = moment_.astimezone(dt.UTC).replace(tzinfo=None)
     if not (FIRST_DAY <= moment_.date() <= LAST_DAY):
@@ -165,7 +170,7 @@ def custom(value) -> dict | None:
         return None
     if not isinstance(value, dict):
         raise ValidationError("Custom fields are a set of name → value.", field="custom")
-    out = {}
+    out: dict[str, int | float | str | None] = {}
     for k, v in value.items():
         name = str(k).strip()
         if len(name) > TEXT_LIMITS["custom_name"]:

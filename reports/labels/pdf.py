@@ -80,7 +80,7 @@ class _Painter:
         self.c = canvas
         self.t = t
         self.dot = 72.0 / t.dpi
-        self.font = None
+        self.font: tuple[str, float] | None = None
 
     def snap(self, v: float) -> float:
         return round(v / self.dot) * self.dot

@@ -119,9 +119,9 @@ def encode(symbology: str, data: str) -> Symbol:
     if key == "qr":
         import segno
         qr = segno.make_qr(data, error="m", boost_error=False)
-        matrix = qr.matrix
-        runs = [r for y, row in enumerate(matrix) for r in _row_runs(row, y)]
-        return Symbol(key, data, len(matrix[0]), len(matrix), tuple(runs), 4)
+        qr_matrix = qr.matrix
+        runs = [r for y, row in enumerate(qr_matrix) for r in _row_runs(row, y)]
+        return Symbol(key, data, len(qr_matrix[0]), len(qr_matrix), tuple(runs), 4)
     matrix = datamatrix_matrix(data)
     runs = [r for y, row in enumerate(matrix) for r in _row_runs(row, y)]
     return Symbol(key, data, len(matrix[0]), len(matrix), tuple(runs), 2)  # spec: 1; 2 forgives print gain

@@ -79,7 +79,8 @@ class Template:
         return (self.left + col * self.pitch_x, self.top + row * self.pitch_y,
                 self.label_w, self.label_h)
 
-    def cell_pt(self, index: int, offset: tuple[float, float] = (0.0, 0.0)):
+    def cell_pt(self, index: int,
+                offset: tuple[float, float] = (0.0, 0.0)) -> tuple[float, float, float, float]:
         """(x, y, w, h) of a cell in PDF points, y measured up from the page bottom.
         ``offset`` is the printer's calibration in mm (+x right, +y down)."""
         x, y_top, w, h = self.cell_mm(index)
@@ -259,7 +260,8 @@ def delete_custom(name: str) -> None:
     t = get_template(name)
     if t.builtin:
         raise ValidationError(f"{t.name} is built in and cannot be deleted.")
-    Path(t.path).unlink(missing_ok=True)
+    if t.path is not None:
+        Path(t.path).unlink(missing_ok=True)
 
 
 # --- calibration ---------------------------------------------------------------
