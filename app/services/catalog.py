@@ -390,28 +390,28 @@ def create_supplier(name: str, contact: str | None = None, phone: str | None = N
 
 # --- E-Rate numbers -----------------------------------------------------------------
 
+def _set_number(model, record_id: int, entity: str, field: str, value, check, by):
+    """One E-Rate number on a site or supplier, checked, with its history."""
+    record = _get(model, record_id, entity)
+    value = check(value)
+    old = getattr(record, field)
+    if value != old:
+        history.record(entity, record.id, "update", field=field, old=old, new=value, by=by)
+        model.update({field: value}).where(model.id == record.id).execute()
+        setattr(record, field, value)
+    return record
+
+
 @writes
 def set_site_ben(site_id: int, ben, by: str | None = None) -> Site:
     """The site's E-Rate Billed Entity Number (empty clears it)."""
-    site = _get(Site, site_id, "site")
-    ben = check_ben(ben)
-    if ben != site.ben:
-        history.record("site", site.id, "update", field="ben", old=site.ben, new=ben, by=by)
-        Site.update(ben=ben).where(Site.id == site.id).execute()
-        site.ben = ben
-    return site
+    return _set_number(Site, site_id, "site", "ben", ben, check_ben, by)
 
 
 @writes
 def set_supplier_spin(supplier_id: int, spin, by: str | None = None) -> Supplier:
     """The supplier's SPIN (FCC Form 498 ID) as an E-Rate service provider."""
-    sup = _get(Supplier, supplier_id, "supplier")
-    spin = check_spin(spin)
-    if spin != sup.spin:
-        history.record("supplier", sup.id, "update", field="spin", old=sup.spin, new=spin, by=by)
-        Supplier.update(spin=spin).where(Supplier.id == sup.id).execute()
-        sup.spin = spin
-    return sup
+    return _set_number(Supplier, supplier_id, "supplier", "spin", spin, check_spin, by)
 
 
 def site_ben(site_id: int | None) -> str | None:
