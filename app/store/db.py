@@ -15,6 +15,7 @@ import random
 import sqlite3
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlparse
 
 import peewee as pw
@@ -55,6 +56,11 @@ SQLITE_PRAGMAS = {
 
 
 class BaseModel(pw.Model):
+    if TYPE_CHECKING:
+        # peewee adds an auto-increment ``id`` to every model that names no
+        # primary key; declared for the type checker only (Setting keys by name).
+        id: pw.AutoField[int]
+
     class Meta:
         database = db
         legacy_table_names = False
