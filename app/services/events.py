@@ -31,7 +31,7 @@ from app.models import Loan, Site
 from app.models.common import utcnow
 from app.models.program import AGREEMENT_STATES, DAMAGE_KINDS, EVENT_KINDS, EventScan, ProgramEvent
 from app.services import assets as assetsvc, catalog, history
-from app.services.base import locked, transaction, who, writes
+from app.services.base import fetch, locked, transaction, who, writes
 from app.services.errors import Conflict, DomainError, NotFound, ValidationError
 from app.services.fields import clean_text, parse_date
 from app.store.db import db, sql
@@ -170,10 +170,7 @@ def start(kind: str, site_id, grade: str | None = None, homeroom: str | None = N
 
 
 def get(event_id: int) -> ProgramEvent:
-    event = ProgramEvent.get_or_none(ProgramEvent.id == event_id)
-    if event is None:
-        raise NotFound(f"No event {event_id}.")
-    return event
+    return fetch(ProgramEvent, event_id, "No event {id}.")
 
 
 def list_events(include_closed: bool = True) -> list[dict]:

@@ -34,7 +34,7 @@ from app.models import (Asset, HardwareModel, IntakeItem, IntakeSession, Loan, L
                         Site, Supplier)
 from app.models.common import ASSET_STATUSES, FUNDING_TYPES, utcnow
 from app.services import assets as assetsvc, catalog, history, tags as tagsvc, textfile, validation
-from app.services.base import transaction, who, writes
+from app.services.base import fetch, transaction, who, writes
 from app.services.errors import Conflict, NotFound, ValidationError
 from app.services.fields import clean_text, parse_int
 from app.store.db import db, sql
@@ -191,10 +191,7 @@ def start(values: dict, by: str | None = None) -> IntakeSession:
 
 
 def get(session_id: int) -> IntakeSession:
-    s = IntakeSession.get_or_none(IntakeSession.id == session_id)
-    if s is None:
-        raise NotFound(f"No intake session {session_id}.")
-    return s
+    return fetch(IntakeSession, session_id, "No intake session {id}.")
 
 
 def describe(session_id: int) -> dict:
