@@ -188,10 +188,10 @@ class CapitalYear:
 
     def begin_row(self, r) -> bool:
         """Whether ``r`` (a row on B) was a capital asset on B."""
-        if (self.site_id is None or r[I_SITE] == self.site_id) and held_on(r, self.before):
-            cost = r[I_COST] if r[I_COST] is not None else ZERO
-            return cost >= self.threshold
-        return False
+        cost = r[I_COST] if r[I_COST] is not None else ZERO
+        return (cost >= self.threshold
+                and (self.site_id is None or r[I_SITE] == self.site_id)
+                and held_on(r, self.before))
 
     def add(self, rb, r) -> None:
         """One asset: ``rb`` its row on B (None: not in the register then, or
@@ -202,10 +202,12 @@ class CapitalYear:
             if rb is not None:
                 self._gone(rb)
             return
-        first, last, look = self.first, self.last, self.look
-        acquired = acquired_on(r)
         cost = r[I_COST] if r[I_COST] is not None else ZERO
         here = self.site_id is None or r[I_SITE] == self.site_id
+        if rb is None and not (here and cost >= self.threshold):
+            return  # most assets: below the threshold on both days
+        first, last, look = self.first, self.last, self.look
+        acquired = acquired_on(r)
         capital = here and cost >= self.threshold and acquired is not None and acquired <= last
         if not (capital or rb is not None):
             return

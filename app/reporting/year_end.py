@@ -135,13 +135,15 @@ def _verified_ids(first: dt.date, last: dt.date) -> set[int]:
            .where(StocktakeScan.asset.is_null(False) & (StocktakeScan.scanned_at >= start)
                   & (StocktakeScan.scanned_at < end)).distinct().tuples()}
     H = HistoryEntry
-    for entity_id, new in (H.select(H.entity_id, H.new)
-                           .where((H.entity == "asset") & (H.field == "last_audit_date")
-                                  & (((H.effective >= first) & (H.effective <= last))
-                                     | (H.effective.is_null() & (H.at >= start)
-                                        & (H.at < end)))).tuples()):
-        if new and first.isoformat() <= new[:10] <= last.isoformat():
-            ids.add(entity_id)
+    audits = (H.entity == "asset") & (H.field == "last_audit_date")
+    # Two queries, each through the (entity, effective) index: one OR reads every entry.
+    for query in (H.select(H.entity_id, H.new).where(audits & (H.effective >= first)
+                                                     & (H.effective <= last)),
+                  H.select(H.entity_id, H.new).where(audits & H.effective.is_null()
+                                                     & (H.at >= start) & (H.at < end))):
+        for entity_id, new in query.tuples():
+            if new and first.isoformat() <= new[:10] <= last.isoformat():
+                ids.add(entity_id)
     return ids
 
 
@@ -165,41 +167,38 @@ def _compute(fiscal_year, site_id, site_name, progress, today) -> YearEnd:
     if progress:
         progress(1, 4, "Rebuilding the register at year end")
     cap, inv = ye.capital_threshold, ye.inventory_threshold
-    site_tot: dict[str, list] = {}
-    cat_tot: dict[str, list] = {}
+    held_tot: dict[tuple, list] = {}  # (site id, model id) → [items held, their cost]
     verified = None
     year = CapitalYear(first, last, cap, site_id, look)
     # One pass over the register, each asset as it stood on the day before the
-    # year and on its last day; only what is listed is kept.
+    # year and on its last day; only what is listed is kept, the rest only adds
+    # to the totals (this loop runs once per asset: keep it lean).
     for rb, r in states_as_of((before, last)):
         year.add(rb, r)
         if site_id is not None and r[I_SITE] != site_id:
             continue
-        acquired = acquired_on(r)
+        acquired = r[I_BOUGHT] or r[I_INSERV] or acquired_on(r)
         if acquired is None or acquired > last:
             continue
-        disposed = disposed_on(r, acquired, last)
+        status = r[I_STATUS]
+        disposed = disposed_on(r, acquired, last) if status == "disposed" else None
         if disposed is not None and disposed < first:
             _old_erate(ye, r, acquired, disposed, look)
             continue  # gone before the year began
-        status = r[I_STATUS]
         cost = r[I_COST] if r[I_COST] is not None else ZERO
-        model_name, cat_name, life = look.category(r[I_MODEL])
-        # A full Item only for what is listed; the rest only add to the totals.
-        item = None
-        if cost >= inv or r[I_FRN]:
-            item = _item(r, acquired, disposed, cost, model_name, cat_name, life, look)
-        in_year = acquired >= first
         held = disposed is None
         if held:
-            ye.held_count += 1
-            ye.held_cost += cost
-            t = site_tot.setdefault(look.sites.get(r[I_SITE]) or "(no site)", [0, ZERO])
+            key = (r[I_SITE], r[I_MODEL])
+            t = held_tot.get(key)
+            if t is None:
+                t = held_tot[key] = [0, ZERO]
             t[0] += 1
             t[1] += cost
-            t = cat_tot.setdefault(cat_name, [0, ZERO])
-            t[0] += 1
-            t[1] += cost
+        if cost < inv and not r[I_FRN]:
+            continue
+        # A full Item only for what is listed.
+        model_name, cat_name, life = look.category(r[I_MODEL])
+        item = _item(r, acquired, disposed, cost, model_name, cat_name, life, look)
         if cost >= inv:
             if held:
                 ye.register.append(item)
@@ -210,11 +209,11 @@ def _compute(fiscal_year, site_id, site_name, progress, today) -> YearEnd:
                         ye.unverified.append(item)
             else:
                 ye.disposals.append(item)
-            if in_year:
+            if acquired >= first:
                 ye.additions.append(item)
             if item.grant:
                 ye.federal.append(item)
-        if item and item.frn and (held or (item.funding_year and erate_retain_until(item.funding_year) >= last)):
+        if item.frn and (held or (item.funding_year and erate_retain_until(item.funding_year) >= last)):
             ye.erate.append(item)
     if progress:
         progress(2, 4, "Totals")
@@ -222,6 +221,16 @@ def _compute(fiscal_year, site_id, site_name, progress, today) -> YearEnd:
     for roll in rolls.values():
         assert roll.balances(), f"roll-forward for {roll.category} does not balance"
     ye.roll = sorted(rolls.values(), key=lambda x: x.category.lower())
+    site_tot: dict[str, list] = {}
+    cat_tot: dict[str, list] = {}
+    for (site, model), (count, cost) in held_tot.items():
+        ye.held_count += count
+        ye.held_cost += cost
+        for name, tot in ((look.sites.get(site) or "(no site)", site_tot),
+                          (look.category(model)[1], cat_tot)):
+            t = tot.setdefault(name, [0, ZERO])
+            t[0] += count
+            t[1] += cost
     ye.by_site = sorted(((k, v[0], v[1]) for k, v in site_tot.items()), key=lambda x: x[0].lower())
     ye.by_category = sorted(((k, v[0], v[1]) for k, v in cat_tot.items()), key=lambda x: x[0].lower())
     place = lambda i: (i.site.lower(), i.room.lower(), tags.sort_key(i.tag))  # noqa: E731
