@@ -125,7 +125,8 @@ def _later_changes(day: dt.date):
     """The query of every (entity id, action, field, old, new, old_id, new_id,
     effective, at) of the assets with at least one change effective after
     ``day`` or entered after it (a creation), in asset id order, then in the
-    order entered."""
+    order entered. A creation is read only if entered after ``day``: before,
+    it cannot make the asset ``created_later`` on ``day`` or any later day."""
     H = HistoryEntry
     cutoff = end_of_day_utc(day)
     # Three queries, each through an index, rather than one OR that reads every
@@ -139,7 +140,8 @@ def _later_changes(day: dt.date):
     return (H.select(H.entity_id, H.action, H.field, H.old, H.new, H.old_id, H.new_id,
                      H.effective, H.at)
             .where((H.entity == "asset") & H.entity_id.in_(later)
-                   & ((H.action == "create") | H.field.in_(list(REVERTIBLE))))
+                   & (((H.action == "create") & (H.at >= cutoff))  # only a late one matters
+                      | H.field.in_(list(REVERTIBLE))))
             .order_by(H.entity_id, H.at, H.id))
 
 
