@@ -37,10 +37,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from collections.abc import Iterator
+
 from app.models import Category, HardwareModel, Location, Site
-from app.reporting._ops import local_date
-from app.reporting.asof import COL
-from app.reporting.fiscal import straight_line
+from app.reporting import ReportParams
+from app.reporting._ops import find_site, local_date
+from app.reporting.asof import COL, states_as_of
+from app.reporting.fiscal import (fiscal_year_bounds, fiscal_year_label,
+                                  last_completed_fiscal_year, straight_line)
+from app.services.errors import ValidationError
 
 ZERO = Decimal("0.00")
 DEFAULT_LIFE = 5  # years, for an asset with no category
@@ -74,6 +79,20 @@ def lookups() -> Lookups:
         models[i] = (name, cats.get(cat_id, (NO_CATEGORY, DEFAULT_LIFE)))
     return Lookups(models, dict(Site.select(Site.id, Site.name).tuples()),
                    dict(Location.select(Location.id, Location.name).tuples()))
+
+
+def year_and_site(params: ReportParams, today: dt.date | None = None) -> tuple[int, Site | None]:
+    """The fiscal year (by default the last completed one) and the site (None:
+    all sites) a report of the capital assets' year is asked for. A year not
+    begun yet has nothing to report and is refused."""
+    fy = params.fiscal_year or last_completed_fiscal_year()
+    if not 1950 <= int(fy) <= 2200:
+        raise ValidationError("The fiscal year is a year such as 2026.", field="fiscal_year")
+    fy = int(fy)
+    if fiscal_year_bounds(fy)[0] > (today or dt.date.today()):
+        raise ValidationError(f"{fiscal_year_label(fy)} has not begun yet: there is nothing to "
+                              "report.", field="fiscal_year")
+    return fy, find_site(params.site)
 
 
 def describe(name: str | None, model_name: str | None) -> str:
@@ -186,6 +205,19 @@ class CapitalYear:
         self.lines: list[CapitalLine] = []
         self.rolls: dict[str, CategoryRoll] = {}
 
+    def rows(self) -> Iterator[list]:
+        """Every asset as it stood on E, in id order (``states_as_of``), each
+        added to the year (with its row on B) before it is passed on."""
+        for rb, r in states_as_of((self.before, self.last)):
+            self.add(rb, r)
+            yield r
+
+    def read(self) -> CapitalYear:
+        """Add every asset (``rows`` with nothing else to do per asset)."""
+        for _ in self.rows():
+            pass
+        return self
+
     def begin_row(self, r) -> bool:
         """Whether ``r`` (a row on B) was a capital asset on B."""
         cost = r[I_COST] if r[I_COST] is not None else ZERO
@@ -247,20 +279,6 @@ class CapitalYear:
         if got is None:
             got = self.rolls[cat] = CategoryRoll(cat, life)
         return got
-
-
-def capital_year(first: dt.date, last: dt.date, rows_begin, rows_end,
-                 threshold: Decimal, site_id: int | None, look: Lookups
-                 ) -> tuple[list[CapitalLine], dict[str, CategoryRoll]]:
-    """``CapitalYear`` over two whole registers: ``rows_begin`` / ``rows_end``
-    on the day before ``first`` and on ``last`` (``assets_as_of``)."""
-    year = CapitalYear(first, last, threshold, site_id, look)
-    begin = {r[I_ID]: r for r in rows_begin if year.begin_row(r)}
-    for r in rows_end:
-        year.add(begin.pop(r[I_ID], None), r)
-    for r in begin.values():
-        year.add(r, None)
-    return year.lines, year.rolls
 
 
 def _begin(line: CapitalLine, r, before: dt.date, look: Lookups) -> None:

@@ -19,14 +19,12 @@ import datetime as dt
 from decimal import Decimal
 
 from app.reporting import ReportParams, ReportSpec, fiscal
-from app.reporting._ops import find_site, day, organisation
-from app.reporting.asof import states_as_of
-from app.reporting.capital import DEFAULT_LIFE, NO_CATEGORY, CapitalYear, lookups  # noqa: F401
+from app.reporting._ops import day, organisation
+from app.reporting.capital import DEFAULT_LIFE, NO_CATEGORY, CapitalYear, lookups, year_and_site  # noqa: F401
 from app.reporting.document import Column, Cover, ReportDocument, Section, Table, money
 from app.reporting.writers import gc_paused
 from app.services import settings, tags
 from app.services.base import current_user
-from app.services.errors import ValidationError
 
 ASSET_COLUMNS = [
     Column("Category", width=1.4),
@@ -70,9 +68,7 @@ def capital_lines(fy: int, threshold: Decimal, site_id: int | None,
     first, last = fiscal.fiscal_year_bounds(fy)
     last = min(last, today or dt.date.today())
     with gc_paused():
-        year = CapitalYear(first, last, threshold, site_id, lookups())
-        for rb, r in states_as_of((first - dt.timedelta(days=1), last)):
-            year.add(rb, r)
+        year = CapitalYear(first, last, threshold, site_id, lookups()).read()
     return sorted(year.lines, key=lambda x: (x.category.lower(), tags.sort_key(x.tag)))
 
 
@@ -97,14 +93,10 @@ def _sum(rows, i: int) -> Decimal:
 
 
 def build(params: ReportParams, progress=None) -> ReportDocument:
-    fy = params.fiscal_year or fiscal.last_completed_fiscal_year()
-    if not 1950 <= int(fy) <= 2100:
-        raise ValidationError("The fiscal year is a year from 1950 to 2100.", field="fiscal_year")
-    fy = int(fy)
+    fy, site = year_and_site(params)
     first, last = fiscal.fiscal_year_bounds(fy)
     label = fiscal.fiscal_year_label(fy)
     threshold = settings.money("capitalization_threshold")
-    site = find_site(params.site)
     lines = capital_lines(fy, threshold, site.id if site else None)
     rows = schedule(fy, threshold, site.id if site else None, progress, lines)
     gone = [(x.category, x.tag, x.description, x.site, x.cost, x.start, x.disposed,

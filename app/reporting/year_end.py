@@ -35,16 +35,14 @@ from app.models import HistoryEntry, StocktakeScan
 from app.models.common import ASSET_STATUSES, DISPOSAL_METHODS, FUNDING_TYPES
 from app.reporting import ReportParams, ReportSpec
 from app.reporting._ops import day, local_date, organisation, plural
-from app.reporting.asof import COL, end_of_day_utc, start_of_day_utc, states_as_of
+from app.reporting.asof import COL, end_of_day_utc, start_of_day_utc
 from app.reporting.capital import (CapitalYear, CategoryRoll, Lookups, acquired_on, describe,
-                                   disposed_on, lookups)
+                                   disposed_on, lookups, year_and_site)
 from app.reporting.document import Chart, Column, Cover, ReportDocument, Section, Table
-from app.reporting.fiscal import (fiscal_year_bounds, fiscal_year_label,
-                                  last_completed_fiscal_year)
+from app.reporting.fiscal import (fiscal_year_bounds, fiscal_year_label)
 from app.reporting.writers import gc_paused
-from app.services import catalog, periods, settings, tags
+from app.services import periods, settings, tags
 from app.services.base import current_user
-from app.services.errors import NotFound, ValidationError
 
 ZERO = Decimal("0.00")
 ERATE_RETENTION_YEARS = 10
@@ -162,7 +160,6 @@ def _compute(fiscal_year, site_id, site_name, progress, today) -> YearEnd:
         progress(0, 4, "Reading history")
     # A year still running is reported as it stands today (no depreciation in advance).
     last = ye.as_of
-    before = first - dt.timedelta(days=1)
     look = lookups()
     if progress:
         progress(1, 4, "Rebuilding the register at year end")
@@ -173,8 +170,7 @@ def _compute(fiscal_year, site_id, site_name, progress, today) -> YearEnd:
     # One pass over the register, each asset as it stood on the day before the
     # year and on its last day; only what is listed is kept, the rest only adds
     # to the totals (this loop runs once per asset: keep it lean).
-    for rb, r in states_as_of((before, last)):
-        year.add(rb, r)
+    for r in year.rows():
         if site_id is not None and r[I_SITE] != site_id:
             continue
         acquired = r[I_BOUGHT] or r[I_INSERV] or acquired_on(r)
@@ -551,17 +547,7 @@ def provisional_text(ye: YearEnd) -> str | None:
 
 
 def build(params: ReportParams, progress=None) -> ReportDocument:
-    fy = params.fiscal_year or last_completed_fiscal_year()
-    if not 1990 <= fy <= 2200:
-        raise ValidationError("The fiscal year is a year such as 2026.", field="fiscal_year")
-    if fiscal_year_bounds(fy)[0] > dt.date.today():
-        raise ValidationError(f"{fiscal_year_label(fy)} has not begun yet: there is nothing to "
-                              "report.", field="fiscal_year")
-    site = None
-    if params.site:
-        site = catalog.find_site(params.site)
-        if site is None:
-            raise NotFound(f"No site called {params.site!r}.")
+    fy, site = year_and_site(params)
     ye = compute(fy, site.id if site else None, site.name if site else None, progress)
     label = fiscal_year_label(fy)
     span = f"{day(ye.first)} – {day(ye.last)}"

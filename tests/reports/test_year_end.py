@@ -18,7 +18,7 @@ from app.reporting.asof import assets_as_of, COL
 from app.reporting.fiscal import fiscal_year_bounds
 from app.reporting.year_end import compute, erate_retain_until
 from app.services import assets, catalog, history, settings
-from app.services.errors import NotFound
+from app.services.errors import NotFound, ValidationError
 from reports.render import write
 
 FY = 2026  # July 1, 2025 – June 30, 2026
@@ -298,3 +298,17 @@ def test_default_is_the_last_completed_year(db):
     first, last = fiscal_year_bounds(doc_year := int(doc.title.split("FY ")[1][:4]) + 1)
     assert last < dt.date.today() <= last.replace(year=last.year + 1)
     assert doc_year >= 2000
+
+
+@pytest.mark.parametrize("name", ["year-end", "depreciation"])
+def test_year_and_site_are_checked_alike(db, name):
+    """The year-end and the depreciation schedule read their year and site the
+    same way: a year not begun, a year out of range and an unknown site are
+    refused with the same words."""
+    build = get(name).build
+    with pytest.raises(ValidationError, match="has not begun yet"):
+        build(ReportParams(fiscal_year=dt.date.today().year + 2))
+    with pytest.raises(ValidationError, match="a year such as"):
+        build(ReportParams(fiscal_year=1200))
+    with pytest.raises(NotFound, match="No site called 'Nowhere'"):
+        build(ReportParams(fiscal_year=dt.date.today().year - 1, site="Nowhere"))
