@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from app.reporting import ReportParams, ReportSpec, fiscal
 from app.reporting._ops import day, organisation
-from app.reporting.capital import DEFAULT_LIFE, NO_CATEGORY, CapitalYear, lookups, year_and_site  # noqa: F401
+from app.reporting.capital import (DEFAULT_LIFE, NO_CATEGORY, CapitalLine,  # noqa: F401
+                                   CapitalYear, Progress, lookups, year_and_site)
 from app.reporting.document import Column, Cover, ReportDocument, Section, Table, money
 from app.reporting.writers import gc_paused
 from app.services import settings, tags
@@ -62,7 +64,7 @@ DISPOSED_COLUMNS = [
 
 
 def capital_lines(fy: int, threshold: Decimal, site_id: int | None,
-                  today: dt.date | None = None) -> list:
+                  today: dt.date | None = None) -> list[CapitalLine]:
     """The year's capital assets (``app.reporting.capital.CapitalLine``), by category then
     tag; a year still running as it stands today, as the year-end report takes it."""
     first, last = fiscal.fiscal_year_bounds(fy)
@@ -72,8 +74,8 @@ def capital_lines(fy: int, threshold: Decimal, site_id: int | None,
     return sorted(year.lines, key=lambda x: (x.category.lower(), tags.sort_key(x.tag)))
 
 
-def schedule(fy: int, threshold: Decimal, site_id: int | None, progress=None,
-             lines: list | None = None) -> list[tuple]:
+def schedule(fy: int, threshold: Decimal, site_id: int | None, progress: Progress | None = None,
+             lines: list[CapitalLine] | None = None) -> list[tuple[Any, ...]]:
     """(category, tag, description, site, cost, in service, life, annual, this
     year, accumulated, net book value) for each capital asset held at the end
     of fiscal year ``fy``, by category then tag."""
@@ -88,11 +90,11 @@ def schedule(fy: int, threshold: Decimal, site_id: int | None, progress=None,
     return out
 
 
-def _sum(rows, i: int) -> Decimal:
+def _sum(rows: list[tuple[Any, ...]], i: int) -> Decimal:
     return money(sum((r[i] for r in rows), Decimal("0")))
 
 
-def build(params: ReportParams, progress=None) -> ReportDocument:
+def build(params: ReportParams, progress: Progress | None = None) -> ReportDocument:
     fy, site = year_and_site(params)
     first, last = fiscal.fiscal_year_bounds(fy)
     label = fiscal.fiscal_year_label(fy)
@@ -102,7 +104,7 @@ def build(params: ReportParams, progress=None) -> ReportDocument:
     gone = [(x.category, x.tag, x.description, x.site, x.cost, x.start, x.disposed,
              x.depreciation, x.accumulated) for x in lines if x.disposed]
 
-    groups: dict[str, list[tuple]] = {}
+    groups: dict[str, list[tuple[Any, ...]]] = {}
     for r in rows:
         groups.setdefault(r[0], []).append(r[1:])
     by_category = []
