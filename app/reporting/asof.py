@@ -31,12 +31,21 @@ is taken as effective the day it was entered.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
+from typing import Any, cast
 
 import peewee as pw
 
-from app.models import Asset, HistoryEntry
+from app.models.activity import HistoryEntry
+from app.models.assets import Asset
+from app.models.people import Person
+from app.models.places import Location
+
+Row = list[Any]  # a state row, in ``FIELDS`` order
+# (action, field, old, new, old_id, new_id, effective day, entered at or None)
+Change = tuple[str, str | None, str | None, str | None, int | None, int | None, dt.date,
+               dt.datetime | None]
 
 # The columns of a state row, in order; the last is ``created_later``.
 FIELDS = ("id", "tag", "name", "serial", "model_id", "status", "site_id", "location_id",
@@ -50,31 +59,47 @@ _STORED = FIELDS[:-2]
 COL = {name: i for i, name in enumerate(FIELDS)}
 
 
-def _date(text):
+def _date(text: str | None) -> dt.date | None:
     return dt.date.fromisoformat(text[:10]) if text else None
 
 
-def _money(text):
+def _money(text: str | None) -> Decimal | None:
     return Decimal(text).quantize(Decimal("0.01")) if text not in (None, "") else None
 
 
-def _int(text):
+def _int(text: str | None) -> int | None:
     return int(text) if text not in (None, "") else None
 
 
-def _text(text):
+def _text(text: str | None) -> str | None:
     return text if text not in (None, "") else None
 
 
-_REF = object()  # the old value is the entry's old_id
-# history field → (state column, how its old value is read back)
-REVERTIBLE = {
+class _Memo(dict[Any, Any]):
+    """Stored value → converted value, for a column whose values repeat (an
+    order's purchase date, a model's cost): a lookup in C, the conversion
+    only on a miss. None stays None."""
+
+    def __init__(self, convert: Callable[[Any], Any]) -> None:
+        super().__init__({None: None})
+        self.convert = convert
+
+    def __missing__(self, key: Any) -> Any:
+        got = self.convert(key)
+        if len(self) < 100_000:
+            self[key] = got
+        return got
+
+
+# history field → (state column, how its old value is read back; None: a reference,
+# whose value is the entry's old_id / new_id)
+REVERTIBLE: dict[str, tuple[int, Callable[[str | None], Any] | None]] = {
     "status": (COL["status"], _text),
     "cost": (COL["cost"], _money),
-    "site": (COL["site_id"], _REF),
-    "location": (COL["location_id"], _REF),
-    "model": (COL["model_id"], _REF),
-    "supplier": (COL["supplier_id"], _REF),
+    "site": (COL["site_id"], None),
+    "location": (COL["location_id"], None),
+    "model": (COL["model_id"], None),
+    "supplier": (COL["supplier_id"], None),
     "purchase_date": (COL["purchase_date"], _date),
     "in_service_date": (COL["in_service_date"], _date),
     "disposal_date": (COL["disposal_date"], _date),
@@ -105,32 +130,43 @@ def start_of_day_utc(day: dt.date) -> dt.datetime:
     return end_of_day_utc(day - dt.timedelta(days=1))
 
 
-def _later_changes(day: dt.date):
+def _later_changes(day: dt.date) -> pw.ModelSelect[HistoryEntry]:
     """The query of every (entity id, action, field, old, new, old_id, new_id,
     effective, at) of the assets with at least one change effective after
     ``day`` or entered after it (a creation), in asset id order, then in the
-    order entered."""
+    order entered. A creation is read only if entered after ``day``: before,
+    it cannot make the asset ``created_later`` on ``day`` or any later day."""
     H = HistoryEntry
     cutoff = end_of_day_utc(day)
-    later = (H.select(H.entity_id).where(
-        (H.entity == "asset")
-        & ((H.effective > day) | (H.effective.is_null() & (H.at >= cutoff))
-           | ((H.action == "create") & (H.at >= cutoff)))))
+    # Three queries, each through an index, rather than one OR that reads every
+    # asset entry (3 s at 1,000,000 assets); ``entity || ''`` keeps the planner
+    # on the ``at`` index for the late creations.
+    later = (H.select(H.entity_id).where((H.entity == "asset") & (H.effective > day))
+             | H.select(H.entity_id).where((H.entity == "asset") & H.effective.is_null()
+                                           & (H.at >= cutoff))
+             | H.select(H.entity_id).where((H.at >= cutoff) & (H.action == "create")
+                                           & (H.entity.concat("") == "asset")))
     return (H.select(H.entity_id, H.action, H.field, H.old, H.new, H.old_id, H.new_id,
                      H.effective, H.at)
             .where((H.entity == "asset") & H.entity_id.in_(later)
-                   & ((H.action == "create") | H.field.in_(list(REVERTIBLE))))
+                   & (((H.action == "create") & (H.at >= cutoff))  # only a late one matters
+                      | H.field.in_(list(REVERTIBLE))))
             .order_by(H.entity_id, H.at, H.id))
 
 
-def _change_groups(day: dt.date):
-    """(asset id, its changes) for the assets ``_later_changes`` names, in id
-    order, read a page at a time: a change is (action, field, old, new, old_id,
-    new_id, effective day, entered at — for a creation or an entry without an
-    effective day, else None)."""
+def _change_groups(day: dt.date) -> Iterator[tuple[int, list[Change], dt.date, dt.datetime | None]]:
+    """(asset id, its changes, the latest day any of them took effect, when
+    its record was created or None) for the assets ``_later_changes`` names,
+    in id order, read a page at a time: a change is (action, field, old, new,
+    old_id, new_id, effective day, entered at — for a creation or an entry
+    without an effective day, else None)."""
     from app.store.db import db
     cursor = db.execute_sql(*_later_changes(day).sql())
-    current, got = None, []
+    days = _Memo(_raw_date)  # effective days repeat: each is converted once
+    current = -1  # no asset yet
+    got: list[Change] = []
+    newest: dt.date = dt.date.min
+    created: dt.datetime | None = None
     while True:
         chunk = cursor.fetchmany(5000)
         if not chunk:
@@ -138,26 +174,31 @@ def _change_groups(day: dt.date):
         for entity_id, action, field, old, new, old_id, new_id, eff, at in chunk:
             if entity_id != current:
                 if got:
-                    yield current, got
-                current, got = entity_id, []
+                    yield current, got, newest, created
+                current, got, newest, created = entity_id, [], dt.date.min, None
             if eff is None or action == "create":
-                at = _raw_datetime(at)
+                at = dt.datetime.fromisoformat(at) if at.__class__ is str else at
+                if action == "create":
+                    created = at
+                eff = days[eff] if eff is not None else _local_day(at)
             else:
                 at = None
-            eff = _raw_date(eff) if eff is not None else _local_day(at)
+                eff = days[eff]
+            if eff > newest:
+                newest = eff
             got.append((action, field, old, new, old_id, new_id, eff, at))
     if got:
-        yield current, got
+        yield current, got, newest, created
 
 
-def changes_effective_after(day: dt.date) -> dict[int, list[tuple]]:
+def changes_effective_after(day: dt.date) -> dict[int, list[Change]]:
     """Asset id → every change of its history (see ``_change_groups``), for the
     assets with at least one change effective after ``day`` or entered after it
     (a creation). Holds them all: the reports stream them instead."""
-    return dict(_change_groups(day))
+    return {aid: changes for aid, changes, _, _ in _change_groups(day)}
 
 
-_LOCAL_DAYS: dict = {}
+_LOCAL_DAYS: dict[tuple[int, int, int, int, int], dt.date] = {}
 
 
 def _local_day(at: dt.datetime) -> dt.date:
@@ -172,130 +213,152 @@ def _local_day(at: dt.datetime) -> dt.date:
     return got
 
 
-def rebuild(row: list, changes: list[tuple], day: dt.date,
-            cutoff: dt.datetime | None = None) -> list:
+def rebuild(row: Row, changes: list[Change], day: dt.date,
+            cutoff: dt.datetime | None = None) -> Row:
     """Put one state row (today's values) back to the end of ``day``, in place,
     from its changes in the order entered (see the module's rule). ``cutoff``
     is ``end_of_day_utc(day)``, worked out here when not given."""
-    by_field: dict[str, list[tuple]] = {}
+    # Per field: its first change, the latest entered that had taken effect by
+    # the day, and whether any had not.
+    fields: dict[str | None, list[Any]] = {}
     for change in changes:
-        action, field = change[0], change[1]
-        if action == "create":
+        field = change[1]
+        if change[0] == "create":
             if cutoff is None:
                 cutoff = end_of_day_utc(day)
-            if change[7] >= cutoff:
+            at = change[7]
+            if at is not None and at >= cutoff:
                 row[-1] = True
             continue
-        if field in REVERTIBLE:
-            by_field.setdefault(field, []).append(change)
-    for field, entries in by_field.items():
-        if all(e[6] <= day for e in entries):
-            continue  # every change had taken effect: today's value stands
-        i, read = REVERTIBLE[field]
-        known = [e for e in entries if e[6] <= day]
-        if known:
-            _, _, _, new, _, new_id, _, _ = known[-1]
-            row[i] = (new_id if new else None) if read is _REF else read(new)
+        got = fields.get(field)
+        if got is None:
+            got = fields[field] = [change, None, False]
+        if change[6] <= day:
+            got[1] = change
         else:
-            _, _, old, _, old_id, _, _, _ = entries[0]
-            row[i] = (old_id if old else None) if read is _REF else read(old)
+            got[2] = True
+    for field, (first, known, later) in fields.items():
+        spec = REVERTIBLE.get(field or "")
+        if not later or spec is None:
+            continue  # every change had taken effect: today's value stands
+        i, read = spec
+        if known is not None:
+            new, new_id = known[3], known[5]
+            row[i] = (new_id if new else None) if read is None else read(new)
+        else:
+            old, old_id = first[2], first[4]
+            row[i] = (old_id if old else None) if read is None else read(old)
     return row
 
 
-def _raw_date(v):
+def _raw_date(v: str | dt.date | None) -> dt.date | None:
     if v is None or isinstance(v, dt.date):
         return v.date() if isinstance(v, dt.datetime) else v
     return dt.date.fromisoformat(v[:10])
 
 
-def _raw_datetime(v):
-    if v is None or isinstance(v, dt.datetime):
-        return v
-    return dt.datetime.fromisoformat(v)
-
-
-def _raw_money(v, _cent=Decimal("0.01")):
+def _raw_money(v: Any, _cent: Decimal = Decimal("0.01")) -> Decimal | None:
     return None if v is None else Decimal(str(v)).quantize(_cent)
 
 
-_CONVERT = {"purchase_date": _raw_date, "in_service_date": _raw_date, "disposal_date": _raw_date,
-            "last_audit_date": _raw_date, "created_at": _raw_datetime, "cost": _raw_money,
-            "disposal_proceeds": _raw_money, "federal_share": _raw_money}
+# The holder column of a row read with ``holders=False`` whose holder was not
+# rebuilt from history: today's holder, named by ``holders_now``.
+HOLDER_NOW: Any = type("HolderNow", (), {"__repr__": lambda self: "HOLDER_NOW"})()
 
 
-def holder_names() -> tuple[dict[int, str], dict[int, str]]:
-    """Person id → full name and room id → name: how history writes a holder."""
-    from app.models import Location, Person
-    run = Person._meta.database.execute
-    people = {i: _full_name(f, last) for i, f, last in
-              run(Person.select(Person.id, Person.first_name, Person.last_name)).fetchall()}
-    rooms = dict(run(Location.select(Location.id, Location.name)).fetchall())
-    return people, rooms
+def holders_now(holders: list[tuple[int | None, int | None]]) -> list[str | None]:
+    """The name of today's holder for each (assigned person id, assigned room
+    id) of rows read with ``holders=False`` — the person, else the cart or lab
+    — as ``states_as_of`` joins it in, looked up for these ids only."""
+    people: dict[int, str] = {}
+    rooms: dict[int, str | None] = {}
+    person_ids = sorted({p for p, _ in holders if p is not None})
+    room_ids = sorted({r for _, r in holders if r is not None})
+    for start in range(0, len(person_ids), 900):
+        for i, first, last in tuples(Person.select(Person.id, Person.first_name, Person.last_name)
+                                     .where(Person.id.in_(person_ids[start:start + 900]))):
+            if first is not None or last is not None:
+                people[i] = _full_name(first, last)
+    for start in range(0, len(room_ids), 900):
+        rooms.update(tuples(Location.select(Location.id, Location.name)
+                            .where(Location.id.in_(room_ids[start:start + 900]))))
+    return [people[p] if p in people else rooms.get(r) if r is not None else None
+            for p, r in holders]
 
 
-def _full_name(first, last) -> str:
+def tuples(query: Any) -> list[tuple[Any, ...]]:
+    """A query's rows as tuples (peewee's ``.tuples()``, typed)."""
+    return cast(list[tuple[Any, ...]], list(query.tuples()))
+
+
+def _full_name(first: str | None, last: str | None) -> str:
     return f"{first} {last}".strip()
 
 
-def states_as_of(days) -> Iterator[tuple[list, ...]]:
+def states_as_of(days: Iterable[dt.date], holders: bool = True) -> Iterator[tuple[Row, ...]]:
     """Every asset, in id order, as it stood at the end of each of ``days``:
     one tuple of rows (lists in ``FIELDS`` order) per asset, a row per day in
-    the order given. An asset with no change after the earliest day has one
-    row, the same list for every day: treat the rows as read-only.
+    the order given. An asset with no change after a day has the same list
+    for that day as for today: treat the rows as read-only.
 
     One pass over the register and, beside it in the same id order, the
     history of the assets that changed after the earliest day (a merge of two
     cursors), so nothing but the current asset is held: a 1,000,000-asset
     year-end reads in constant memory. The holder's name comes joined from
-    the person or room. The rows come straight from the cursor and only the
-    dates and amounts are converted here: peewee's per-cell conversion cost
-    20 s at 100,000 assets."""
-    from app.models import Location, Person
+    the person or room; with ``holders=False`` it is not read (``HOLDER_NOW``,
+    unless history rebuilt it: name the few rows that need it with
+    ``holders_now``), which spares a million lookups. The rows come straight from the cursor and only the
+    dates and amounts are converted here, each distinct value once (peewee's
+    per-cell conversion cost 20 s at 100,000 assets); ``created_at`` stays as
+    stored (text on SQLite), for ``app.reporting._ops.local_date``, since it
+    matters only for an asset with neither a purchase nor an in-service date."""
     from app.store.db import db
     days = tuple(days)
     groups = _change_groups(min(days))
     pending = next(groups, None)
-    query = (Asset.select(*[getattr(Asset, f) for f in _STORED], Person.first_name,
-                          Person.last_name, Location.name)
-             .join(Person, pw.JOIN.LEFT_OUTER, on=(Asset.assigned_person == Person.id))
-             .switch(Asset)
-             .join(Location, pw.JOIN.LEFT_OUTER, on=(Asset.assigned_location == Location.id))
-             .order_by(Asset.id))
-    # Dates and amounts repeat (an order's purchase date, a model's cost): each
-    # column remembers what its values convert to.
-    convert = [(i, _CONVERT[f], {}) for i, f in enumerate(_STORED) if f in _CONVERT]
+    query = Asset.select(*[getattr(Asset, f) for f in _STORED])
+    if holders:
+        query = (query.select_extend(Person.first_name, Person.last_name, Location.name)
+                 .join(Person, pw.JOIN.LEFT_OUTER, on=(Asset.assigned_person == Person.id))
+                 .switch(Asset)
+                 .join(Location, pw.JOIN.LEFT_OUTER, on=(Asset.assigned_location == Location.id)))
+    query = query.order_by(Asset.id)
     cutoffs = [(d, end_of_day_utc(d)) for d in days]
     n = len(_STORED)
+    bought, inserv, ddate, audit = (_Memo(_raw_date) for _ in range(4))
+    cost, proceeds, share = (_Memo(_raw_money) for _ in range(3))
+    # The converted columns' places, written out below (a comprehension per row costs more).
+    assert [COL[f] for f in ("purchase_date", "cost", "in_service_date", "disposal_date",
+                             "disposal_proceeds", "last_audit_date", "federal_share",
+                             "created_at")] == [9, 10, 15, 16, 18, 19, 21, 25]
     cursor = db.execute_sql(*query.sql())
     while True:
         chunk = cursor.fetchmany(5000)
         if not chunk:
             break
         for t in chunk:
-            row = list(t[:n])
-            for i, f, memo in convert:
-                v = row[i]
-                if v is not None:
-                    got = memo.get(v)
-                    if got is None:
-                        if len(memo) > 50_000:
-                            memo.clear()
-                        got = memo[v] = f(v)
-                    row[i] = got
-            first, last, room = t[n:]
-            row.append(_full_name(first, last) if first is not None or last is not None
-                       else room)
-            row.append(False)
-            aid = row[0]
+            if holders:
+                first, last, room = t[n:]
+                holder = (_full_name(first, last) if first is not None or last is not None
+                          else room)
+            else:
+                holder = HOLDER_NOW
+            row = [*t[:9], bought[t[9]], cost[t[10]], *t[11:15], inserv[t[15]], ddate[t[16]],
+                   t[17], proceeds[t[18]], audit[t[19]], t[20], share[t[21]], *t[22:n],
+                   holder, False]
+            aid = t[0]
             while pending is not None and pending[0] < aid:
                 pending = next(groups, None)
-            if pending is not None and pending[0] == aid:
-                changes = pending[1]
-                yield tuple(rebuild(list(row), changes, d, c) for d, c in cutoffs)
-            else:
+            if pending is None or pending[0] != aid:
                 yield (row,) * len(days)
+                continue
+            _, changes, newest, created = pending
+            # A day after every change took effect and after the record was created
+            # keeps today's row.
+            yield tuple(row if newest <= d and (created is None or created < c)
+                        else rebuild(list(row), changes, d, c) for d, c in cutoffs)
 
 
-def assets_as_of(day: dt.date) -> list[list]:
+def assets_as_of(day: dt.date) -> list[Row]:
     """Every asset as it stood at the end of ``day``: lists in ``FIELDS`` order."""
     return [rows[0] for rows in states_as_of((day,))]

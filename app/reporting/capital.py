@@ -37,14 +37,21 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from app.models import Category, HardwareModel, Location, Site
-from app.reporting._ops import local_date
-from app.reporting.asof import COL
-from app.reporting.fiscal import straight_line
+from collections.abc import Callable, Iterator
+
+from app.models.places import Category, HardwareModel, Location, Site
+from app.reporting import ReportParams
+from app.reporting._ops import find_site, local_date
+from app.reporting.asof import COL, Row, states_as_of, tuples
+from app.reporting.fiscal import (fiscal_year_bounds, fiscal_year_label,
+                                  last_completed_fiscal_year, straight_line)
+from app.services.errors import ValidationError
 
 ZERO = Decimal("0.00")
 DEFAULT_LIFE = 5  # years, for an asset with no category
 NO_CATEGORY = "(no category)"
+
+Progress = Callable[[int, int, str], None]  # (done, of, what): a report's progress callback
 
 I_ID, I_TAG, I_NAME, I_MODEL, I_STATUS, I_SITE = (
     COL["id"], COL["tag"], COL["name"], COL["model_id"], COL["status"], COL["site_id"])
@@ -55,25 +62,40 @@ I_BOUGHT, I_COST, I_INSERV, I_DDATE, I_CREATED = (
 
 @dataclass
 class Lookups:
-    models: dict  # model id → (model name, (category name, life years))
-    sites: dict  # site id → name
-    rooms: dict  # room id → name
+    models: dict[int, tuple[str, tuple[str, int]]]  # model id → (name, (category, life years))
+    sites: dict[int, str]  # site id → name
+    rooms: dict[int, str]  # room id → name
 
-    def category(self, model_id) -> tuple[str, str, int]:
+    def category(self, model_id: int | None) -> tuple[str, str, int]:
         """(model name, category name, life years) of a model id (None: no model)."""
-        name, (cat, life) = self.models.get(model_id, ("", (NO_CATEGORY, DEFAULT_LIFE)))
+        name, (cat, life) = self.models.get(model_id or 0, ("", (NO_CATEGORY, DEFAULT_LIFE)))
         return name, cat, life
 
 
 def lookups() -> Lookups:
-    cats = {i: (n, life) for i, n, life in
-            Category.select(Category.id, Category.name, Category.life_years).tuples()}
+    cats: dict[int, tuple[str, int]] = {
+        i: (n, life) for i, n, life in
+        tuples(Category.select(Category.id, Category.name, Category.life_years))}
     models = {}
-    for i, name, cat_id in HardwareModel.select(HardwareModel.id, HardwareModel.name,
-                                                HardwareModel.category).tuples():
+    for i, name, cat_id in tuples(HardwareModel.select(HardwareModel.id, HardwareModel.name,
+                                                        HardwareModel.category)):
         models[i] = (name, cats.get(cat_id, (NO_CATEGORY, DEFAULT_LIFE)))
-    return Lookups(models, dict(Site.select(Site.id, Site.name).tuples()),
-                   dict(Location.select(Location.id, Location.name).tuples()))
+    return Lookups(models, {i: n for i, n in tuples(Site.select(Site.id, Site.name))},
+                   {i: n for i, n in tuples(Location.select(Location.id, Location.name))})
+
+
+def year_and_site(params: ReportParams, today: dt.date | None = None) -> tuple[int, Site | None]:
+    """The fiscal year (by default the last completed one) and the site (None:
+    all sites) a report of the capital assets' year is asked for. A year not
+    begun yet has nothing to report and is refused."""
+    fy = params.fiscal_year or last_completed_fiscal_year()
+    if not 1950 <= int(fy) <= 2200:
+        raise ValidationError("The fiscal year is a year such as 2026.", field="fiscal_year")
+    fy = int(fy)
+    if fiscal_year_bounds(fy)[0] > (today or dt.date.today()):
+        raise ValidationError(f"{fiscal_year_label(fy)} has not begun yet: there is nothing to "
+                              "report.", field="fiscal_year")
+    return fy, find_site(params.site)
 
 
 def describe(name: str | None, model_name: str | None) -> str:
@@ -84,24 +106,24 @@ def describe(name: str | None, model_name: str | None) -> str:
     return text
 
 
-def acquired_on(r) -> dt.date | None:
+def acquired_on(r: Row) -> dt.date | None:
     """When the district came to own the asset, as the row states it."""
-    day = r[I_BOUGHT] or r[I_INSERV]
+    day: dt.date | None = r[I_BOUGHT] or r[I_INSERV]
     if day is None and r[I_CREATED] is not None and not r[-1]:
         day = local_date(r[I_CREATED])
     return day
 
 
-def disposed_on(r, acquired: dt.date | None, day: dt.date) -> dt.date | None:
+def disposed_on(r: Row, acquired: dt.date | None, day: dt.date) -> dt.date | None:
     """The disposal date if the row is disposed of by ``day`` (a disposal dated
     before acquisition, bad data, counts on the day of acquisition)."""
     if r[I_STATUS] != "disposed":
         return None
-    when = max(r[I_DDATE] or dt.date.min, acquired or dt.date.min)
+    when: dt.date = max(r[I_DDATE] or dt.date.min, acquired or dt.date.min)
     return when if when <= day else None
 
 
-def held_on(r, day: dt.date) -> bool:
+def held_on(r: Row, day: dt.date) -> bool:
     acquired = acquired_on(r)
     return acquired is not None and acquired <= day and disposed_on(r, acquired, day) is None
 
@@ -154,7 +176,7 @@ class CategoryRoll:
     ad_adjustments: Decimal = ZERO
     ad_ending: Decimal = ZERO
     items: int = 0  # capital assets held at the end
-    lines: list = field(default_factory=list, repr=False)
+    lines: list[CapitalLine] = field(default_factory=list, repr=False)
 
     @property
     def accumulated(self) -> Decimal:
@@ -186,14 +208,28 @@ class CapitalYear:
         self.lines: list[CapitalLine] = []
         self.rolls: dict[str, CategoryRoll] = {}
 
-    def begin_row(self, r) -> bool:
-        """Whether ``r`` (a row on B) was a capital asset on B."""
-        if (self.site_id is None or r[I_SITE] == self.site_id) and held_on(r, self.before):
-            cost = r[I_COST] if r[I_COST] is not None else ZERO
-            return cost >= self.threshold
-        return False
+    def rows(self, holders: bool = False) -> Iterator[Row]:
+        """Every asset as it stood on E, in id order (``states_as_of``, with
+        its ``holders``), each added to the year (with its row on B) before it
+        is passed on."""
+        for rb, r in states_as_of((self.before, self.last), holders):
+            self.add(rb, r)
+            yield r
 
-    def add(self, rb, r) -> None:
+    def read(self) -> CapitalYear:
+        """Add every asset (``rows`` with nothing else to do per asset)."""
+        for _ in self.rows():
+            pass
+        return self
+
+    def begin_row(self, r: Row) -> bool:
+        """Whether ``r`` (a row on B) was a capital asset on B."""
+        cost = r[I_COST] if r[I_COST] is not None else ZERO
+        return (cost >= self.threshold
+                and (self.site_id is None or r[I_SITE] == self.site_id)
+                and held_on(r, self.before))
+
+    def add(self, rb: Row | None, r: Row | None) -> None:
         """One asset: ``rb`` its row on B (None: not in the register then, or
         not capital), ``r`` its row on E (None: no longer in the register)."""
         if rb is not None and not self.begin_row(rb):
@@ -202,10 +238,12 @@ class CapitalYear:
             if rb is not None:
                 self._gone(rb)
             return
-        first, last, look = self.first, self.last, self.look
-        acquired = acquired_on(r)
         cost = r[I_COST] if r[I_COST] is not None else ZERO
         here = self.site_id is None or r[I_SITE] == self.site_id
+        if rb is None and not (here and cost >= self.threshold):
+            return  # most assets: below the threshold on both days
+        first, last, look = self.first, self.last, self.look
+        acquired = acquired_on(r)
         capital = here and cost >= self.threshold and acquired is not None and acquired <= last
         if not (capital or rb is not None):
             return
@@ -230,7 +268,7 @@ class CapitalYear:
         self.lines.append(line)
         _post(line, self._roll)
 
-    def _gone(self, r) -> None:
+    def _gone(self, r: Row) -> None:
         """Capital on B, no longer in the register at all."""
         model_name, cat, life = self.look.category(r[I_MODEL])
         line = CapitalLine(r[I_ID], r[I_TAG], describe(r[I_NAME], model_name),
@@ -247,21 +285,7 @@ class CapitalYear:
         return got
 
 
-def capital_year(first: dt.date, last: dt.date, rows_begin, rows_end,
-                 threshold: Decimal, site_id: int | None, look: Lookups
-                 ) -> tuple[list[CapitalLine], dict[str, CategoryRoll]]:
-    """``CapitalYear`` over two whole registers: ``rows_begin`` / ``rows_end``
-    on the day before ``first`` and on ``last`` (``assets_as_of``)."""
-    year = CapitalYear(first, last, threshold, site_id, look)
-    begin = {r[I_ID]: r for r in rows_begin if year.begin_row(r)}
-    for r in rows_end:
-        year.add(begin.pop(r[I_ID], None), r)
-    for r in begin.values():
-        year.add(r, None)
-    return year.lines, year.rolls
-
-
-def _begin(line: CapitalLine, r, before: dt.date, look: Lookups) -> None:
+def _begin(line: CapitalLine, r: Row, before: dt.date, look: Lookups) -> None:
     _, cat, life = look.category(r[I_MODEL])
     cost = r[I_COST] if r[I_COST] is not None else ZERO
     line.begin_category = cat
@@ -270,7 +294,7 @@ def _begin(line: CapitalLine, r, before: dt.date, look: Lookups) -> None:
     line.begin_life = life
 
 
-def _post(line: CapitalLine, roll) -> None:
+def _post(line: CapitalLine, roll: Callable[[str, int], CategoryRoll]) -> None:
     """Add one asset to its categories' roll-forward."""
     if line.begin_category is not None:
         rb = roll(line.begin_category, line.begin_life)

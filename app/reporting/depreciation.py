@@ -17,16 +17,16 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from app.reporting import ReportParams, ReportSpec, fiscal
-from app.reporting._ops import find_site, day, organisation
-from app.reporting.asof import states_as_of
-from app.reporting.capital import DEFAULT_LIFE, NO_CATEGORY, CapitalYear, lookups  # noqa: F401
+from app.reporting._ops import day, organisation
+from app.reporting.capital import (DEFAULT_LIFE, NO_CATEGORY, CapitalLine,  # noqa: F401
+                                   CapitalYear, Progress, lookups, year_and_site)
 from app.reporting.document import Column, Cover, ReportDocument, Section, Table, money
 from app.reporting.writers import gc_paused
 from app.services import settings, tags
 from app.services.base import current_user
-from app.services.errors import ValidationError
 
 ASSET_COLUMNS = [
     Column("Category", width=1.4),
@@ -64,20 +64,18 @@ DISPOSED_COLUMNS = [
 
 
 def capital_lines(fy: int, threshold: Decimal, site_id: int | None,
-                  today: dt.date | None = None) -> list:
+                  today: dt.date | None = None) -> list[CapitalLine]:
     """The year's capital assets (``app.reporting.capital.CapitalLine``), by category then
     tag; a year still running as it stands today, as the year-end report takes it."""
     first, last = fiscal.fiscal_year_bounds(fy)
     last = min(last, today or dt.date.today())
     with gc_paused():
-        year = CapitalYear(first, last, threshold, site_id, lookups())
-        for rb, r in states_as_of((first - dt.timedelta(days=1), last)):
-            year.add(rb, r)
+        year = CapitalYear(first, last, threshold, site_id, lookups()).read()
     return sorted(year.lines, key=lambda x: (x.category.lower(), tags.sort_key(x.tag)))
 
 
-def schedule(fy: int, threshold: Decimal, site_id: int | None, progress=None,
-             lines: list | None = None) -> list[tuple]:
+def schedule(fy: int, threshold: Decimal, site_id: int | None, progress: Progress | None = None,
+             lines: list[CapitalLine] | None = None) -> list[tuple[Any, ...]]:
     """(category, tag, description, site, cost, in service, life, annual, this
     year, accumulated, net book value) for each capital asset held at the end
     of fiscal year ``fy``, by category then tag."""
@@ -92,25 +90,21 @@ def schedule(fy: int, threshold: Decimal, site_id: int | None, progress=None,
     return out
 
 
-def _sum(rows, i: int) -> Decimal:
+def _sum(rows: list[tuple[Any, ...]], i: int) -> Decimal:
     return money(sum((r[i] for r in rows), Decimal("0")))
 
 
-def build(params: ReportParams, progress=None) -> ReportDocument:
-    fy = params.fiscal_year or fiscal.last_completed_fiscal_year()
-    if not 1950 <= int(fy) <= 2100:
-        raise ValidationError("The fiscal year is a year from 1950 to 2100.", field="fiscal_year")
-    fy = int(fy)
+def build(params: ReportParams, progress: Progress | None = None) -> ReportDocument:
+    fy, site = year_and_site(params)
     first, last = fiscal.fiscal_year_bounds(fy)
     label = fiscal.fiscal_year_label(fy)
     threshold = settings.money("capitalization_threshold")
-    site = find_site(params.site)
     lines = capital_lines(fy, threshold, site.id if site else None)
     rows = schedule(fy, threshold, site.id if site else None, progress, lines)
     gone = [(x.category, x.tag, x.description, x.site, x.cost, x.start, x.disposed,
              x.depreciation, x.accumulated) for x in lines if x.disposed]
 
-    groups: dict[str, list[tuple]] = {}
+    groups: dict[str, list[tuple[Any, ...]]] = {}
     for r in rows:
         groups.setdefault(r[0], []).append(r[1:])
     by_category = []

@@ -28,23 +28,25 @@ last day belong to the year. Every amount is a ``Decimal``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from app.models import HistoryEntry, StocktakeScan
+from app.models.activity import HistoryEntry, StocktakeScan
 from app.models.common import ASSET_STATUSES, DISPOSAL_METHODS, FUNDING_TYPES
 from app.reporting import ReportParams, ReportSpec
-from app.reporting._ops import day, local_date, organisation, plural
-from app.reporting.asof import COL, end_of_day_utc, start_of_day_utc, states_as_of
-from app.reporting.capital import (CapitalYear, CategoryRoll, Lookups, acquired_on, describe,
-                                   disposed_on, lookups)
+from app.reporting._ops import day, local_date, organisation
+from app.wording import plural
+from app.reporting.asof import (COL, HOLDER_NOW, Row, end_of_day_utc, holders_now,
+                                start_of_day_utc, tuples)
+from app.reporting.capital import (CapitalLine, CapitalYear, CategoryRoll, Lookups, Progress,
+                                   acquired_on, describe, disposed_on, lookups, year_and_site)
 from app.reporting.document import Chart, Column, Cover, ReportDocument, Section, Table
-from app.reporting.fiscal import (fiscal_year_bounds, fiscal_year_label,
-                                  last_completed_fiscal_year)
+from app.reporting.fiscal import fiscal_year_bounds, fiscal_year_label
 from app.reporting.writers import gc_paused
-from app.services import catalog, periods, settings, tags
+from app.services import periods, settings, tags
 from app.services.base import current_user
-from app.services.errors import NotFound, ValidationError
 
 ZERO = Decimal("0.00")
 ERATE_RETENTION_YEARS = 10
@@ -58,8 +60,9 @@ I_BOUGHT, I_COST, I_FTYPE, I_FNAME, I_FRN, I_FYEAR, I_INSERV = (
 I_DDATE, I_DMETHOD, I_DPROCEEDS, I_AUDIT, I_CREATED = (
     COL["disposal_date"], COL["disposal_method"], COL["disposal_proceeds"], COL["last_audit_date"],
     COL["created_at"])
-I_AWARD, I_SHARE, I_CONDITION, I_HOLDER = (
-    COL["federal_award_id"], COL["federal_share"], COL["condition"], COL["holder"])
+I_AWARD, I_SHARE, I_CONDITION, I_HOLDER, I_PERSON, I_AROOM = (
+    COL["federal_award_id"], COL["federal_share"], COL["condition"], COL["holder"],
+    COL["assigned_person_id"], COL["assigned_location_id"])
 
 
 def erate_retain_until(funding_year: int) -> dt.date:
@@ -118,10 +121,10 @@ class YearEnd:
     erate: list[Item] = field(default_factory=list)
     federal: list[Item] = field(default_factory=list)  # grant-funded register items, held or disposed
     roll: list[CategoryRoll] = field(default_factory=list)
-    capital: list = field(default_factory=list)  # CapitalLine per asset (app.reporting.capital)
+    capital: list[CapitalLine] = field(default_factory=list)  # per asset (app.reporting.capital)
     by_site: list[tuple[str, int, Decimal]] = field(default_factory=list)
     by_category: list[tuple[str, int, Decimal]] = field(default_factory=list)
-    prior_period: list[dict] = field(default_factory=list)
+    prior_period: list[dict[str, Any]] = field(default_factory=list)
 
     def roll_total(self, name: str) -> Decimal:
         return sum((getattr(r, name) for r in self.roll), ZERO)
@@ -131,27 +134,31 @@ def _verified_ids(first: dt.date, last: dt.date) -> set[int]:
     """Assets with evidence of a check during the year: a stocktake scan, or an
     audit recorded in history with a date inside the year."""
     start, end = start_of_day_utc(first), end_of_day_utc(last)
-    ids = {a for (a,) in StocktakeScan.select(StocktakeScan.asset)
-           .where(StocktakeScan.asset.is_null(False) & (StocktakeScan.scanned_at >= start)
-                  & (StocktakeScan.scanned_at < end)).distinct().tuples()}
+    ids: set[int] = {a for (a,) in tuples(
+        StocktakeScan.select(StocktakeScan.asset)
+        .where(StocktakeScan.asset.is_null(False) & (StocktakeScan.scanned_at >= start)
+               & (StocktakeScan.scanned_at < end)).distinct())}
     H = HistoryEntry
-    for entity_id, new in (H.select(H.entity_id, H.new)
-                           .where((H.entity == "asset") & (H.field == "last_audit_date")
-                                  & (((H.effective >= first) & (H.effective <= last))
-                                     | (H.effective.is_null() & (H.at >= start)
-                                        & (H.at < end)))).tuples()):
-        if new and first.isoformat() <= new[:10] <= last.isoformat():
-            ids.add(entity_id)
+    audits = (H.entity == "asset") & (H.field == "last_audit_date")
+    # Two queries, each through the (entity, effective) index: one OR reads every entry.
+    for query in (H.select(H.entity_id, H.new).where(audits & (H.effective >= first)
+                                                     & (H.effective <= last)),
+                  H.select(H.entity_id, H.new).where(audits & H.effective.is_null()
+                                                     & (H.at >= start) & (H.at < end))):
+        for entity_id, new in tuples(query):
+            if new and first.isoformat() <= new[:10] <= last.isoformat():
+                ids.add(entity_id)
     return ids
 
 
 def compute(fiscal_year: int, site_id: int | None = None, site_name: str | None = None,
-            progress=None, today: dt.date | None = None) -> YearEnd:
+            progress: Progress | None = None, today: dt.date | None = None) -> YearEnd:
     with gc_paused():
         return _compute(fiscal_year, site_id, site_name, progress, today or dt.date.today())
 
 
-def _compute(fiscal_year, site_id, site_name, progress, today) -> YearEnd:
+def _compute(fiscal_year: int, site_id: int | None, site_name: str | None,
+             progress: Progress | None, today: dt.date) -> YearEnd:
     first, last = fiscal_year_bounds(fiscal_year)
     ye = YearEnd(fiscal_year, first, last, site_name,
                  settings.money("capitalization_threshold"), settings.money("inventory_threshold"),
@@ -160,46 +167,46 @@ def _compute(fiscal_year, site_id, site_name, progress, today) -> YearEnd:
         progress(0, 4, "Reading history")
     # A year still running is reported as it stands today (no depreciation in advance).
     last = ye.as_of
-    before = first - dt.timedelta(days=1)
     look = lookups()
     if progress:
         progress(1, 4, "Rebuilding the register at year end")
     cap, inv = ye.capital_threshold, ye.inventory_threshold
-    site_tot: dict[str, list] = {}
-    cat_tot: dict[str, list] = {}
+    # (site id, model id) → [items held, their cost]
+    held_tot: dict[tuple[int | None, int | None], list[Any]] = {}
     verified = None
+    # Listed items whose custodian is today's, named once the pass is done.
+    unnamed: list[tuple[Item, int | None, int | None]] = []
     year = CapitalYear(first, last, cap, site_id, look)
     # One pass over the register, each asset as it stood on the day before the
-    # year and on its last day; only what is listed is kept.
-    for rb, r in states_as_of((before, last)):
-        year.add(rb, r)
+    # year and on its last day; only what is listed is kept, the rest only adds
+    # to the totals (this loop runs once per asset: keep it lean).
+    for r in year.rows():
         if site_id is not None and r[I_SITE] != site_id:
             continue
-        acquired = acquired_on(r)
+        acquired = r[I_BOUGHT] or r[I_INSERV] or acquired_on(r)
         if acquired is None or acquired > last:
             continue
-        disposed = disposed_on(r, acquired, last)
-        if disposed is not None and disposed < first:
-            _old_erate(ye, r, acquired, disposed, look)
-            continue  # gone before the year began
         status = r[I_STATUS]
+        disposed = disposed_on(r, acquired, last) if status == "disposed" else None
+        if disposed is not None and disposed < first:
+            _old_erate(ye, r, acquired, disposed, look, unnamed)
+            continue  # gone before the year began
         cost = r[I_COST] if r[I_COST] is not None else ZERO
-        model_name, cat_name, life = look.category(r[I_MODEL])
-        # A full Item only for what is listed; the rest only add to the totals.
-        item = None
-        if cost >= inv or r[I_FRN]:
-            item = _item(r, acquired, disposed, cost, model_name, cat_name, life, look)
-        in_year = acquired >= first
         held = disposed is None
         if held:
-            ye.held_count += 1
-            ye.held_cost += cost
-            t = site_tot.setdefault(look.sites.get(r[I_SITE]) or "(no site)", [0, ZERO])
+            key = (r[I_SITE], r[I_MODEL])
+            t = held_tot.get(key)
+            if t is None:
+                t = held_tot[key] = [0, ZERO]
             t[0] += 1
             t[1] += cost
-            t = cat_tot.setdefault(cat_name, [0, ZERO])
-            t[0] += 1
-            t[1] += cost
+        if cost < inv and not r[I_FRN]:
+            continue
+        # A full Item only for what is listed.
+        model_name, cat_name, life = look.category(r[I_MODEL])
+        item = _item(r, acquired, disposed, cost, model_name, cat_name, life, look)
+        if r[I_HOLDER] is HOLDER_NOW:
+            unnamed.append((item, r[I_PERSON], r[I_AROOM]))
         if cost >= inv:
             if held:
                 ye.register.append(item)
@@ -210,18 +217,31 @@ def _compute(fiscal_year, site_id, site_name, progress, today) -> YearEnd:
                         ye.unverified.append(item)
             else:
                 ye.disposals.append(item)
-            if in_year:
+            if acquired >= first:
                 ye.additions.append(item)
             if item.grant:
                 ye.federal.append(item)
-        if item and item.frn and (held or (item.funding_year and erate_retain_until(item.funding_year) >= last)):
+        if item.frn and (held or (item.funding_year and erate_retain_until(item.funding_year) >= last)):
             ye.erate.append(item)
     if progress:
         progress(2, 4, "Totals")
+    for (item, _, _), name in zip(unnamed, holders_now([(p, a) for _, p, a in unnamed])):
+        item.holder = name or ""
+    del unnamed
     ye.capital, rolls = year.lines, year.rolls
     for roll in rolls.values():
         assert roll.balances(), f"roll-forward for {roll.category} does not balance"
     ye.roll = sorted(rolls.values(), key=lambda x: x.category.lower())
+    site_tot: dict[str, list[Any]] = {}
+    cat_tot: dict[str, list[Any]] = {}
+    for (site, model), (count, cost) in held_tot.items():
+        ye.held_count += count
+        ye.held_cost += cost
+        for name, tot in ((look.sites.get(site or 0) or "(no site)", site_tot),
+                          (look.category(model)[1], cat_tot)):
+            t = tot.setdefault(name, [0, ZERO])
+            t[0] += count
+            t[1] += cost
     ye.by_site = sorted(((k, v[0], v[1]) for k, v in site_tot.items()), key=lambda x: x[0].lower())
     ye.by_category = sorted(((k, v[0], v[1]) for k, v in cat_tot.items()), key=lambda x: x[0].lower())
     place = lambda i: (i.site.lower(), i.room.lower(), tags.sort_key(i.tag))  # noqa: E731
@@ -236,7 +256,8 @@ def _compute(fiscal_year, site_id, site_name, progress, today) -> YearEnd:
     return ye
 
 
-def _old_erate(ye: YearEnd, r, acquired: dt.date, disposed: dt.date, look: Lookups) -> None:
+def _old_erate(ye: YearEnd, r: Row, acquired: dt.date, disposed: dt.date, look: Lookups,
+               unnamed: list[tuple[Item, int | None, int | None]]) -> None:
     """An E-Rate item disposed of before the year whose retention runs past year
     end: still listed in the E-Rate register."""
     if not r[I_FRN] or r[I_STATUS] != "disposed" or not r[I_FYEAR]:
@@ -244,11 +265,14 @@ def _old_erate(ye: YearEnd, r, acquired: dt.date, disposed: dt.date, look: Looku
     if erate_retain_until(r[I_FYEAR]) < ye.as_of:
         return
     model_name, cat_name, life = look.category(r[I_MODEL])
-    ye.erate.append(_item(r, acquired, disposed, r[I_COST] or ZERO, model_name, cat_name, life,
-                          look))
+    item = _item(r, acquired, disposed, r[I_COST] or ZERO, model_name, cat_name, life, look)
+    ye.erate.append(item)
+    if r[I_HOLDER] is HOLDER_NOW:
+        unnamed.append((item, r[I_PERSON], r[I_AROOM]))
 
 
-def _item(r, acquired, disposed, cost, model_name, cat_name, life, look: Lookups) -> Item:
+def _item(r: Row, acquired: dt.date, disposed: dt.date | None, cost: Decimal, model_name: str,
+          cat_name: str, life: int, look: Lookups) -> Item:
     ftype = r[I_FTYPE]
     funding = FUNDING_TYPES.get(ftype, ftype or "")
     if r[I_FNAME]:
@@ -256,12 +280,13 @@ def _item(r, acquired, disposed, cost, model_name, cat_name, life, look: Lookups
     grant = ftype == "grant"
     if grant and r[I_AWARD]:
         funding += f" (FAIN {r[I_AWARD]})"
-    status = r[I_STATUS]
+    status: str = r[I_STATUS]
     return Item(r[I_ID], r[I_TAG], describe(r[I_NAME], model_name), r[I_SERIAL] or "", cat_name,
                 life or 0, ASSET_STATUSES.get(status, status), look.sites.get(r[I_SITE], ""),
                 look.rooms.get(r[I_LOC], ""), acquired, r[I_INSERV], cost, funding, r[I_FRN],
                 r[I_FYEAR], disposed, DISPOSAL_METHODS.get(r[I_DMETHOD], r[I_DMETHOD] or ""),
-                r[I_DPROCEEDS], r[I_AUDIT], r[-1], holder=r[I_HOLDER] or "",
+                r[I_DPROCEEDS], r[I_AUDIT], r[-1],
+                holder="" if r[I_HOLDER] is HOLDER_NOW else r[I_HOLDER] or "",
                 condition=r[I_CONDITION] or "", grant=grant, funding_source=r[I_FNAME] or "",
                 award_id=r[I_AWARD] or "", federal_share=r[I_SHARE])
 
@@ -288,8 +313,9 @@ def _summary(ye: YearEnd) -> Section:
         ("Missing or not verified", len(ye.unverified)),
         ("E-Rate items on record", len(ye.erate)),
     ]
-    cols = lambda first: [Column(first, width=3.0), Column("Items", "int", width=1.0, total=True),  # noqa: E731
-                          Column("Cost", "money", width=1.4, total=True)]
+    def cols(first: str) -> list[Column]:
+        return [Column(first, width=3.0), Column("Items", "int", width=1.0, total=True),
+                Column("Cost", "money", width=1.4, total=True)]
     return Section(
         "Summary", "Summary by site and category",
         intro=(f"Everything held on {day(ye.as_of)}, at any cost, by the site it was at on that day "
@@ -301,7 +327,7 @@ def _summary(ye: YearEnd) -> Section:
                 Chart("Cost by site", _largest_first(ye.by_site))])
 
 
-def _largest_first(rows) -> list[tuple[str, Decimal]]:
+def _largest_first(rows: list[tuple[str, int, Decimal]]) -> list[tuple[str, Decimal]]:
     return sorted(((name, cost) for name, _, cost in rows), key=lambda x: (-x[1], x[0]))
 
 
@@ -366,7 +392,7 @@ REGISTER_COLUMNS = [
 
 
 def _register(ye: YearEnd) -> Section:
-    def rows():
+    def rows() -> Iterator[tuple[Any, ...]]:
         for i in ye.register:
             yield (i.tag, i.description, i.serial, i.category, i.acquired, i.cost, i.site, i.room,
                    i.holder, i.condition, i.funding, i.status)
@@ -493,7 +519,7 @@ def _prior_period(ye: YearEnd) -> Section:
             Column("Effective", "date", width=0.85), Column("Entered", "datetime", width=1.25),
             Column("By", width=1.0), Column("Report produced", "date", width=0.95)]
 
-    def shown(field, value):
+    def shown(field: str, value: str | None) -> str:
         if value and field == "status":
             return ASSET_STATUSES.get(value, value)
         if value and field == "disposal_method":
@@ -519,17 +545,19 @@ def _prior_period(ye: YearEnd) -> Section:
         tables=[Table(cols, rows, empty_text="No prior-period changes.")])
 
 
-def _as_date(v):
+def _as_date(v: Any) -> dt.date | None:
     return v if v is None or isinstance(v, dt.date) else dt.date.fromisoformat(str(v)[:10])
 
 
-def _as_time(v):
+def _as_time(v: Any) -> dt.datetime | None:
     return v if v is None or isinstance(v, dt.datetime) else dt.datetime.fromisoformat(str(v))
 
 
-def _local_time(v):
+def _local_time(v: Any) -> dt.datetime | None:
     """A stored (naive UTC) timestamp as local wall-clock time, to the minute."""
     at = _as_time(v)
+    if at is None:
+        return None
     return at.replace(tzinfo=dt.UTC).astimezone().replace(tzinfo=None, second=0,
                                                                    microsecond=0)
 
@@ -541,18 +569,8 @@ def provisional_text(ye: YearEnd) -> str | None:
     return f"Provisional, as of today ({day(ye.as_of)})"
 
 
-def build(params: ReportParams, progress=None) -> ReportDocument:
-    fy = params.fiscal_year or last_completed_fiscal_year()
-    if not 1990 <= fy <= 2200:
-        raise ValidationError("The fiscal year is a year such as 2026.", field="fiscal_year")
-    if fiscal_year_bounds(fy)[0] > dt.date.today():
-        raise ValidationError(f"{fiscal_year_label(fy)} has not begun yet: there is nothing to "
-                              "report.", field="fiscal_year")
-    site = None
-    if params.site:
-        site = catalog.find_site(params.site)
-        if site is None:
-            raise NotFound(f"No site called {params.site!r}.")
+def build(params: ReportParams, progress: Progress | None = None) -> ReportDocument:
+    fy, site = year_and_site(params)
     ye = compute(fy, site.id if site else None, site.name if site else None, progress)
     label = fiscal_year_label(fy)
     span = f"{day(ye.first)} – {day(ye.last)}"

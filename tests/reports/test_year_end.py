@@ -14,11 +14,11 @@ import pytest
 
 from app.models import Asset
 from app.reporting import ReportParams, get, registry
-from app.reporting.asof import assets_as_of, COL
+from app.reporting.asof import HOLDER_NOW, COL, assets_as_of, holders_now, states_as_of
 from app.reporting.fiscal import fiscal_year_bounds
 from app.reporting.year_end import compute, erate_retain_until
-from app.services import assets, catalog, history, settings
-from app.services.errors import NotFound
+from app.services import assets, catalog, history, people, settings
+from app.services.errors import NotFound, ValidationError
 from reports.render import write
 
 FY = 2026  # July 1, 2025 – June 30, 2026
@@ -298,3 +298,37 @@ def test_default_is_the_last_completed_year(db):
     first, last = fiscal_year_bounds(doc_year := int(doc.title.split("FY ")[1][:4]) + 1)
     assert last < dt.date.today() <= last.replace(year=last.year + 1)
     assert doc_year >= 2000
+
+
+@pytest.mark.parametrize("name", ["year-end", "depreciation"])
+def test_year_and_site_are_checked_alike(db, name):
+    """The year-end and the depreciation schedule read their year and site the
+    same way: a year not begun, a year out of range and an unknown site are
+    refused with the same words."""
+    build = get(name).build
+    with pytest.raises(ValidationError, match="has not begun yet"):
+        build(ReportParams(fiscal_year=dt.date.today().year + 2))
+    with pytest.raises(ValidationError, match="a year such as"):
+        build(ReportParams(fiscal_year=1200))
+    with pytest.raises(NotFound, match="No site called 'Nowhere'"):
+        build(ReportParams(fiscal_year=dt.date.today().year - 1, site="Nowhere"))
+
+
+def test_holders_named_after_the_pass_match_the_join(district):
+    """Read without the holder join (as the year-end reads a million assets),
+    today's holders named afterwards for the rows that need them are the
+    names the join gives: a person, else the cart or lab."""
+    d, a = district
+    teacher = people.create(first_name="Ann", last_name="Lee", id_number="E100")
+    assets.check_out(a["F"].id, person_id=teacher.id)
+    assets.check_out(a["J"].id, location_id=d["r3"].id)
+    day = dt.date.today()
+    joined = {rows[0][COL["id"]]: rows[0][COL["holder"]] for rows in states_as_of((day,))}
+    lazy = [rows[0] for rows in states_as_of((day,), holders=False)]
+    assert all(r[COL["holder"]] is HOLDER_NOW for r in lazy)
+    names = holders_now([(r[COL["assigned_person_id"]], r[COL["assigned_location_id"]])
+                         for r in lazy])
+    assert {r[COL["id"]]: n for r, n in zip(lazy, names)} == joined
+    assert (joined[a["F"].id], joined[a["J"].id]) == ("Ann Lee", "Library")
+    ye = compute(2027, today=day)
+    assert next(i for i in ye.register if i.tag == a["F"].tag).holder == "Ann Lee"
