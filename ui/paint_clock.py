@@ -7,12 +7,14 @@ imports this module. It prints one line per event to standard output:
     painted WALL CPU     the page's first paint with its content (a list's
                          first rows; the Dashboard's layout, figures to come)
     ready WALL CPU       the first paint with everything (the Dashboard's figures)
-    key EPOCH TEXT       a list's search text changed (the keystroke reached Qt)
-    search EPOCH ROWS TEXT   the list's table painted the rows for that text
+    key EPOCH TCPU TEXT  a list's search text changed (the keystroke reached Qt)
+    search EPOCH TCPU ROWS TEXT  the list's table painted the rows for that text
 
 WALL is seconds since the process started (``QM_BENCH_T0``, the parent's
 ``time.time()`` when it started this process, else the kernel's start time),
-CPU the process's CPU seconds so far, EPOCH ``time.time()``. Each moment is
+CPU the process's CPU seconds so far, EPOCH ``time.time()``, TCPU the GUI
+thread's own CPU seconds so far (what a keystroke cost it, whatever else the
+machine was doing). Each moment is
 taken just after the paint event that showed it, on the GUI thread.
 """
 from __future__ import annotations
@@ -66,7 +68,8 @@ class PaintClock(QObject):
         if key in self._lists:
             return
         self._lists[key] = (view, None)
-        view.search.textChanged.connect(lambda text: _say(f"key {time.time():.4f} {text}"))
+        view.search.textChanged.connect(
+            lambda text: _say(f"key {time.time():.4f} {time.thread_time():.4f} {text}"))
 
     def eventFilter(self, obj, event):  # noqa: N802 - Qt's name
         if event.type() == QEvent.Paint and isinstance(obj, QWidget):
@@ -94,7 +97,8 @@ class PaintClock(QObject):
             if model.loaded and text != last and (not model.rows or model.row_values(0) is not None):
                 self._lists[id(obj)] = (view, text)
                 rows = model.rows
-                QTimer.singleShot(0, lambda: _say(f"search {time.time():.4f} {rows} {text}"))
+                QTimer.singleShot(0, lambda: _say(
+                    f"search {time.time():.4f} {time.thread_time():.4f} {rows} {text}"))
 
 
 def install(window) -> PaintClock:
