@@ -304,7 +304,9 @@ class ListTableModel(QAbstractTableModel):
         return None
 
     def flags(self, index):
-        return Qt.ItemIsEnabled | Qt.ItemIsSelectable if index.isValid() else Qt.NoItemFlags
+        # Asked for every visible cell at each paint: the flags combined once
+        # (combining Qt's enums costs more than the rest of the call).
+        return _ROW_FLAGS if index.isValid() else _NO_FLAGS
 
     def data(self, index, role=Qt.DisplayRole):
         # Called thousands of times per paint: plain int roles, cached strings.
@@ -366,6 +368,8 @@ class ListTableModel(QAbstractTableModel):
             self.reload()
 
 
+_ROW_FLAGS = Qt.ItemIsEnabled | Qt.ItemIsSelectable
+_NO_FLAGS = Qt.NoItemFlags
 _DISPLAY = int(Qt.DisplayRole)
 _ALIGNMENT = int(Qt.TextAlignmentRole)
 _FOREGROUND = int(Qt.ForegroundRole)
