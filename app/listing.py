@@ -314,12 +314,17 @@ def _loan_where(filters: dict) -> list:
     conds = []
     today = dt.date.today()
     state = filters.get("loan_state", "current")
+    # Most loans are open (652,000 of 712,000 in the 1,000,000-asset demo): as
+    # a plain IS NULL, SQLite read them all through the returned_at index and
+    # sorted them for a first page by due date; as an expression it walks the
+    # due-date index and stops after the first page.
+    still_out = Loan.returned_at.is_null() == True  # noqa: E712 - SQL, not Python truth
     if state == "current":
-        conds.append(Loan.returned_at.is_null())
+        conds.append(still_out)
     elif state == "overdue":
-        conds += [Loan.returned_at.is_null(), Loan.due < today]
+        conds += [still_out, Loan.due < today]
     elif state == "due_soon":
-        conds += [Loan.returned_at.is_null(), Loan.due.between(today, today + dt.timedelta(days=14))]
+        conds += [still_out, Loan.due.between(today, today + dt.timedelta(days=14))]
     elif state == "returned":
         conds.append(Loan.returned_at.is_null(False))
     for word in search.tokens(check_search(filters)):
