@@ -70,6 +70,9 @@ def run_gui(args) -> int:
     if os.environ.get("QM_E2E_STATE"):  # the end-to-end tests' probe (tests/e2e/)
         from ui import e2e_probe
         window._qm_e2e_probe = e2e_probe.install(window)
+    if os.environ.get("QM_PAINT_CLOCK"):  # the benchmarks' paint times (bench/scale.py)
+        from ui import paint_clock
+        window._qm_paint_clock = paint_clock.install(window)
     if getattr(args, "screenshot", None):
         return _screenshot(app, window, args)
     _daily_backup(window)

@@ -177,8 +177,16 @@ class MainWindow(QMainWindow):
         self._update_undo()
 
     def is_ready(self) -> bool:
+        """The page shows everything it has to show (the screenshot waits for this)."""
         w = self.stack.currentWidget()
         check = getattr(w, "is_ready", None)
+        return bool(check()) if check else True
+
+    def is_painted(self) -> bool:
+        """The page's first screen can paint: a list's first rows; figures
+        that come from a worker (the Dashboard's) may follow."""
+        w = self.stack.currentWidget()
+        check = getattr(w, "is_painted", None) or getattr(w, "is_ready", None)
         return bool(check()) if check else True
 
     # --- toolbar and menus ------------------------------------------------------------------

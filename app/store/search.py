@@ -267,3 +267,18 @@ def count_matches(query: str) -> int | None:
     row = db.execute_sql(f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?",
                          (fts_query,)).fetchone()
     return int(row[0])
+
+
+def fewer_matches_than(query: str, cap: int) -> bool | None:
+    """Whether fewer than ``cap`` assets contain every word of ``query`` that
+    is a trigram or longer, read from the index alone and never past ``cap``
+    entries (a bound for the whole query: its short words only narrow it).
+    None where the index cannot tell (no FTS index, PostgreSQL, no word of
+    three letters or more)."""
+    words = [w for w in tokens(query) if len(w) >= 3]
+    if not words or not (isinstance(db.obj, pw.SqliteDatabase) and has_fts()):
+        return None
+    fts_query = " AND ".join('"' + w.replace('"', '""') + '"' for w in words)
+    row = db.execute_sql(f"SELECT count(*) FROM (SELECT rowid FROM {FTS_TABLE} "
+                         f"WHERE {FTS_TABLE} MATCH ? LIMIT ?)", (fts_query, cap)).fetchone()
+    return int(row[0]) < cap

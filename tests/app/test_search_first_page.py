@@ -54,3 +54,28 @@ def test_the_index_count_agrees_with_the_table(many):
     if bulk.param() == "?" and search.has_fts():
         assert search.count_matches("chromebook") == 200 - 8 - 1
         assert search.count_matches("c") is None  # shorter than a trigram: the table counts
+
+
+@pytest.mark.parametrize("walk_from", [5, 10_000])
+def test_first_page_without_a_count_is_the_first_page_of_the_full_list(many, monkeypatch,
+                                                                     walk_from):
+    """No count first (the table counts on a worker thread): the index's bounded
+    count chooses the walk (5: most terms walk) or the index (10,000: none do)."""
+    monkeypatch.setattr(listing, "_WALK_FROM", walk_from)
+    for term in TERMS:
+        filters = {"search": term}
+        for sort in ("tag", "serial", "name"):
+            for descending in (False, True):
+                full = listing.query_ids("assets", filters, sort, descending)
+                page = listing.query_ids("assets", filters, sort, descending, limit=20)
+                assert page == full[:20], (term, sort, descending)
+
+
+def test_the_index_counts_no_further_than_asked(many):
+    if not (bulk.param() == "?" and search.has_fts()):
+        assert search.fewer_matches_than("chromebook", 10) is None  # the index cannot tell
+        return
+    assert search.fewer_matches_than("chromebook", 10) is False  # 191 matches: stops at 10
+    assert search.fewer_matches_than("chromebook", 192) is True
+    assert search.fewer_matches_than("latitude", 10) is True  # 8
+    assert search.fewer_matches_than("c", 10) is None  # shorter than a trigram

@@ -27,9 +27,12 @@ SORT_ROLE = Qt.UserRole + 2
 class ListTableModel(QAbstractTableModel):
     """Rows of one app.listing kind (assets, people, locations, loans, repairs)."""
 
-    countsChanged = Signal(int, int)  # shown, total
+    countsChanged = Signal(int, int)  # shown, total; -1: still counting
+    rowsChanged = Signal()  # a recount found more or fewer rows than shown
+    _counted = Signal(int, object)  # generation, (rows, total, recount) from the worker
     _ids_ready = Signal(int, object)  # generation, ids (from the worker thread)
     MAX_PAGES = 60
+    IDS_AFTER_MS = 400  # the full id list is read this long after the count, if the query stands
 
     def __init__(self, kind: str, parent=None):
         super().__init__(parent)
@@ -39,7 +42,9 @@ class ListTableModel(QAbstractTableModel):
         self.sort_key = listing.KINDS[kind].default_sort
         self.descending = False
         self.ids: list[int] = []
-        self.total = 0
+        self.total: int | None = None  # every row of the kind (None: not counted yet)
+        self.counted = True  # self.rows is the number of matching rows (not just those read)
+        self._job: dict | None = None  # the worker counting for the current query
         self._pages: OrderedDict[int, dict[int, tuple]] = OrderedDict()
         self._text_cache: dict[int, tuple] = {}
         self._align = [_ALIGN[c.align] for c in self.columns]
@@ -52,6 +57,9 @@ class ListTableModel(QAbstractTableModel):
         self.complete = True
         self._generation = 0
         self._ids_ready.connect(self._ids_arrived, Qt.QueuedConnection)
+        self._counted.connect(self._counts_arrived, Qt.QueuedConnection)
+        self._ids_timer = QTimer(self, singleShot=True, interval=self.IDS_AFTER_MS)
+        self._ids_timer.timeout.connect(self._read_all_ids)
         self.queries = 0  # for tests: database round trips made by this model
         self.loaded = False  # no query until the page first asks (start-up stays cheap)
 
@@ -65,45 +73,122 @@ class ListTableModel(QAbstractTableModel):
     def reload(self) -> None:
         """Re-run the query (after a filter, a sort or a data change).
 
-        The first screen is painted from a LIMIT query and a COUNT; the full
-        ordered id list (100,000 ids take ~0.1–0.3 s) is read right after the
-        paint, so start-up and each keystroke cost the same at any size."""
+        The GUI thread reads only the first screen: one LIMIT query for its
+        ids and one for its rows, so start-up and each keystroke cost the
+        same at any size. How many rows match (a count, seconds for a word
+        most of a million assets contain) and the full ordered id list are
+        read by a worker thread with its own connection; a worker still busy
+        with an earlier query is interrupted. Until the count comes the table
+        shows the rows it has ("counting…" beside the search box); a first
+        page shorter than a page is the whole answer, and needs no count."""
         self.loaded = True
+        self._generation += 1
+        self._stop_worker()
+        self._ids_timer.stop()
         self.beginResetModel()
-        self.rows = listing.count(self.kind, self.filters)
-        self.total = listing.count_all(self.kind) if self.filters else self.rows
-        # With the counts known, a search most rows match finds its first page
-        # by walking the sort order (listing.query_ids' hits/total).
         self.ids = listing.query_ids(self.kind, self.filters, self.sort_key, self.descending,
-                                     limit=listing.PAGE_SIZE, hits=self.rows, total=self.total)
-        self.complete = len(self.ids) >= self.rows
-        self.queries += 3 if self.filters else 2
+                                     limit=listing.PAGE_SIZE)
+        self.queries += 1
+        self.rows = len(self.ids)
+        self.complete = self.rows < listing.PAGE_SIZE
+        self.counted = self.complete
+        if self.complete and not self.filters:
+            self.total = self.rows
         self._pages.clear()
         self._text_cache.clear()
         self._queued.clear()
         self._fetch_page(0)  # the first screen paints without a further round trip
         self.endResetModel()
-        self.countsChanged.emit(self.rows, self.total)
-        self._generation += 1
-        if not self.complete:
-            self._start_ids_worker()
+        self.countsChanged.emit(self.rows if self.counted else -1,
+                                self.total if self.total is not None else -1)
+        if not self.complete or self.filters:
+            self._start_worker(count=not self.complete, ids=False)
 
-    def _start_ids_worker(self) -> None:
-        """Read the full id list on a worker thread (its own connection), so the
-        GUI stays responsive while 100,000 ids sort; the result is dropped if
-        the query changed meanwhile."""
-        args = (self._generation, self.kind, dict(self.filters), self.sort_key, self.descending)
+    def recount(self) -> None:
+        """Count again off the GUI thread (another window or a job changed the
+        rows): ``countsChanged`` follows; ``rowsChanged`` when the number of
+        matching rows is no longer the number shown."""
+        if self.loaded:
+            self._stop_worker()
+            self._start_worker(count=True, ids=False, recount=True)
+
+    def _start_worker(self, count: bool, ids: bool, recount: bool = False) -> None:
+        """Count (and read the full id list) on a worker thread; the results
+        are dropped if the query changed meanwhile."""
+        args = (self.kind, dict(self.filters), self.sort_key, self.descending)
+        generation = self._generation
+        job = self._job = {"conn": None, "stale": False}
 
         def work():
-            from app.store.db import worker_connection
+            from app.store.db import db, worker_connection
             try:
                 with worker_connection():
-                    result = listing.query_ids(*args[1:])
-            except Exception as exc:  # noqa: BLE001 - the GUI thread retries on demand
-                result = exc
-            with contextlib.suppress(RuntimeError):  # the model is gone
-                self._ids_ready.emit(args[0], result)
-        threading.Thread(target=work, name="ids", daemon=True).start()
+                    job["conn"] = db.connection() if db.obj is not None else None
+                    if job["stale"]:
+                        return
+                    if count or not ids:
+                        rows = listing.count(args[0], args[1]) if count else None
+                        total = listing.count_all(args[0]) if args[1] else rows
+                        if job["stale"]:
+                            return
+                        with contextlib.suppress(RuntimeError):  # the model is gone
+                            self._counted.emit(generation, (rows, total, recount))
+                    if ids and not job["stale"]:
+                        result = listing.query_ids(*args)
+                        with contextlib.suppress(RuntimeError):
+                            self._ids_ready.emit(generation, result)
+            except Exception:  # noqa: BLE001 - interrupted, or the GUI thread reads on demand
+                return
+        threading.Thread(target=work, name=f"{self.kind}-count", daemon=True).start()
+
+    def _stop_worker(self) -> None:
+        """Stop the worker of an earlier query: SQLite stops at its next step
+        (PostgreSQL cancels the statement)."""
+        job = self._job
+        if job is None:
+            return
+        job["stale"] = True
+        conn = job["conn"]
+        stop = getattr(conn, "interrupt", None) or getattr(conn, "cancel", None)
+        if stop is not None:
+            with contextlib.suppress(Exception):
+                stop()
+        self._job = None
+
+    def _counts_arrived(self, generation: int, result) -> None:
+        if generation != self._generation:
+            return
+        rows, total, recount = result
+        if total is not None:
+            self.total = total
+        if recount and self.counted and rows is not None and rows != self.rows:
+            self.rowsChanged.emit()  # the page re-reads, keeping its place
+            return
+        if rows is not None and not self.counted:
+            self.counted = True
+            if self.complete and rows != self.rows:  # the full list is in: it wins
+                rows = self.rows
+            if rows > self.rows:
+                self.beginInsertRows(QModelIndex(), self.rows, rows - 1)
+                self.rows = rows
+                self.endInsertRows()
+            elif rows < self.rows:  # rows went away between the two queries
+                self.beginResetModel()
+                self.rows = rows
+                self.ids = self.ids[:rows]
+                self._pages.clear()
+                self._text_cache.clear()
+                self.endResetModel()
+        self.countsChanged.emit(self.rows if self.counted else -1,
+                                self.total if self.total is not None else -1)
+        if not self.complete:
+            # The full id list (a million ids hold Python's lock for a while
+            # as they are built) once the typing has paused.
+            self._ids_timer.start()
+
+    def _read_all_ids(self) -> None:
+        if self.loaded and not self.complete:
+            self._start_worker(count=False, ids=True)
 
     def _ids_arrived(self, generation: int, result) -> None:
         if generation != self._generation or self.complete or isinstance(result, Exception):
@@ -116,20 +201,23 @@ class ListTableModel(QAbstractTableModel):
         reads them now if the worker has not delivered yet."""
         if self.complete:
             return
-        self._generation += 1  # a late worker result is stale now
         self.queries += 1
         self._set_all_ids(listing.query_ids(self.kind, self.filters, self.sort_key,
                                             self.descending))
 
     def _set_all_ids(self, ids: list[int]) -> None:
+        changed = len(ids) != self.rows  # counted differently, or rows came or went in between
         self.ids = ids
         self.complete = True
-        if len(ids) != self.rows:  # someone added or removed rows in between
+        if changed:
             self.beginResetModel()
             self.rows = len(ids)
             self._pages.clear()
+            self._text_cache.clear()
             self.endResetModel()
-            self.countsChanged.emit(self.rows, self.total)
+        if changed or not self.counted:
+            self.counted = True
+            self.countsChanged.emit(self.rows, self.total if self.total is not None else -1)
 
     def all_ids(self) -> list[int]:
         self.load_all_ids()
@@ -216,7 +304,9 @@ class ListTableModel(QAbstractTableModel):
         return None
 
     def flags(self, index):
-        return Qt.ItemIsEnabled | Qt.ItemIsSelectable if index.isValid() else Qt.NoItemFlags
+        # Asked for every visible cell at each paint: the flags combined once
+        # (combining Qt's enums costs more than the rest of the call).
+        return _ROW_FLAGS if index.isValid() else _NO_FLAGS
 
     def data(self, index, role=Qt.DisplayRole):
         # Called thousands of times per paint: plain int roles, cached strings.
@@ -278,6 +368,8 @@ class ListTableModel(QAbstractTableModel):
             self.reload()
 
 
+_ROW_FLAGS = Qt.ItemIsEnabled | Qt.ItemIsSelectable
+_NO_FLAGS = Qt.NoItemFlags
 _DISPLAY = int(Qt.DisplayRole)
 _ALIGNMENT = int(Qt.TextAlignmentRole)
 _FOREGROUND = int(Qt.ForegroundRole)

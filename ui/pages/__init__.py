@@ -16,15 +16,22 @@ A page is a module ``ui/pages/<key>.py`` that defines::
 
 Orders: dashboard 10, assets 20, people 30, locations 40, licenses 50,
 supplies 60, loans 70, repairs 80, stocktake 90, intake 95, reports 100,
-settings 110. A module that fails to import is left out of the sidebar and
-logged, so one broken page never takes the app down.
+settings 110. The sidebar is built from those constants, read from each
+module's text: a page module is imported when the page is first shown (the
+pages not shown at start cost nothing then, ~0.15 s CPU in all). A module
+that fails to import is logged and its page says so when opened (one broken
+page never takes the app down); one whose constants cannot be read is left
+out of the sidebar and logged.
 """
 from __future__ import annotations
 
+import ast
 import importlib
 import logging
 import pkgutil
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +42,17 @@ class PageSpec:
     title: str
     order: int
     icon: str
-    factory: type
+    module: str
+
+    @property
+    def factory(self) -> type:
+        """The page's class (its module imported on first use)."""
+        cls: type = importlib.import_module(self.module).Page
+        return cls
+
+
+_CONSTANT = re.compile(r"^(PAGE_(?:KEY|TITLE|ORDER|ICON))\s*=\s*(.+?)\s*(?:#.*)?$", re.M)
+_PAGE_CLASS = re.compile(r"^class Page\b", re.M)
 
 
 def discover() -> list[PageSpec]:
@@ -44,14 +61,17 @@ def discover() -> list[PageSpec]:
     for info in pkgutil.iter_modules(pkg.__path__):
         if info.name.startswith("_"):
             continue
+        path = Path(pkg.__path__[0]) / f"{info.name}.py"
         try:
-            mod = importlib.import_module(f"ui.pages.{info.name}")
-        except Exception:  # noqa: BLE001 - a broken page must not stop the app
-            log.exception("page %s failed to load", info.name)
-            continue
-        if not hasattr(mod, "Page"):
-            continue
-        specs.append(PageSpec(mod.PAGE_KEY, mod.PAGE_TITLE, getattr(mod, "PAGE_ORDER", 500),
-                              getattr(mod, "PAGE_ICON", mod.PAGE_KEY), mod.Page))
+            text = path.read_text(encoding="utf-8")
+            if not _PAGE_CLASS.search(text):
+                continue
+            found = {k: ast.literal_eval(v) for k, v in _CONSTANT.findall(text)}
+            specs.append(PageSpec(found["PAGE_KEY"], found["PAGE_TITLE"],
+                                  found.get("PAGE_ORDER", 500),
+                                  found.get("PAGE_ICON", found["PAGE_KEY"]),
+                                  f"ui.pages.{info.name}"))
+        except (OSError, ValueError, SyntaxError, KeyError):
+            log.exception("page %s cannot be read", info.name)
     specs.sort(key=lambda s: s.order)
     return specs

@@ -79,6 +79,7 @@ class Page(ListPage):
         # can say so many times in a row.
         self._recount = QTimer(self, singleShot=True, interval=0, timeout=self.refresh_counts)
         bus.data_changed.connect(self._data_changed)
+        self.list.model.rowsChanged.connect(self._reread)
 
     # Changes that can add, remove or re-filter assets (a check-out changes a
     # status, a room rename what a search finds).
@@ -91,25 +92,24 @@ class Page(ListPage):
             self._recount.start()
 
     def refresh_counts(self) -> None:
-        """Re-count the list; re-read it (keeping the selection and scroll
-        position) only when the rows it shows changed in number."""
+        """Re-count the list off the GUI thread (a million rows take seconds);
+        the model re-reads through ``_reread`` only when the rows it shows
+        changed in number, else the counts beside the search box follow."""
+        self.list.model.recount()
+
+    def _reread(self) -> None:
+        """Re-read the list, keeping the selection and scroll position."""
         model = self.list.model
-        rows = listing.count("assets", model.filters)
-        total = listing.count_all("assets") if model.filters else rows
-        if rows != model.rows:
-            table = self.list.table
-            selected = self.list.selected_ids()
-            scroll = table.verticalScrollBar().value()
-            self.list.apply()
-            flags = QItemSelectionModel.Select | QItemSelectionModel.Rows
-            for record_id in selected:
-                row = model.row_of(record_id)
-                if row >= 0:
-                    table.selectionModel().select(model.index(row, 0), flags)
-            table.verticalScrollBar().setValue(scroll)
-        elif total != model.total:
-            model.total = total
-            model.countsChanged.emit(model.rows, total)
+        table = self.list.table
+        selected = self.list.selected_ids()
+        scroll = table.verticalScrollBar().value()
+        self.list.apply()
+        flags = QItemSelectionModel.Select | QItemSelectionModel.Rows
+        for record_id in selected:
+            row = model.row_of(record_id)
+            if row >= 0:
+                table.selectionModel().select(model.index(row, 0), flags)
+        table.verticalScrollBar().setValue(scroll)
 
     def _fill_rooms(self) -> None:
         from app.services import catalog

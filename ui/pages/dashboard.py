@@ -188,3 +188,8 @@ class Page(QWidget):
 
     def is_ready(self) -> bool:
         return self._ready
+
+    def is_painted(self) -> bool:
+        """The tiles and lists paint at once; their figures fill in when the
+        worker brings them."""
+        return True

@@ -3,6 +3,8 @@ and "12,345 of 100,000" — over a ListTableModel, with the column layout and
 column choice remembered per list."""
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
@@ -36,9 +38,15 @@ class ListView(QWidget):
         self.search.setPlaceholderText(placeholder)
         self.search.setClearButtonEnabled(True)
         self.search.setObjectName(f"{kind}-search")
-        self._search_timer = QTimer(self, singleShot=True, interval=search_delay_ms)
+        # The pause after a keystroke before searching is as long as the last
+        # search took on this thread (at most ``search_delay_ms``): a search of
+        # a few milliseconds runs at each key, a slow one waits for a pause in
+        # the typing rather than falling behind it.
+        self.search_delay_ms = search_delay_ms
+        self.last_search_ms = 0.0
+        self._search_timer = QTimer(self, singleShot=True)
         self._search_timer.timeout.connect(self.apply)
-        self.search.textChanged.connect(lambda _t: self._search_timer.start())
+        self.search.textChanged.connect(lambda _t: self._search_timer.start(self.search_delay()))
         self.search.returnPressed.connect(self._search_now)
 
         self.filter_bar = QHBoxLayout()
@@ -111,8 +119,14 @@ class ListView(QWidget):
             return
         self.search.setToolTip("")
         self.counts.setToolTip("")
+        started = time.perf_counter()
         self.model.set_filters(filters)
+        self.last_search_ms = (time.perf_counter() - started) * 1000
         self.loaded = True
+
+    def search_delay(self) -> int:
+        """Milliseconds to wait after a keystroke before searching."""
+        return min(self.search_delay_ms, int(self.last_search_ms))
 
     def _search_now(self) -> None:
         self.apply()
@@ -152,9 +166,16 @@ class ListView(QWidget):
             self.activated.emit(record_id)
 
     def _show_counts(self, shown: int, total: int) -> None:
-        # The list's kind is its plural (assets, people, loans): "1 asset", "3 of 30 assets".
-        self.counts.setText(f"{shown:,} of {count(total, self.kind)}" if shown != total
-                            else count(total, self.kind))
+        # The list's kind is its plural (assets, people, loans): "1 asset", "3 of 30 assets";
+        # -1 is a count still coming from the worker thread.
+        if shown < 0:
+            self.counts.setText(f"counting… of {count(total, self.kind)}" if total >= 0
+                                else "counting…")
+        elif total < 0:
+            self.counts.setText(f"{shown:,} of …")
+        else:
+            self.counts.setText(f"{shown:,} of {count(total, self.kind)}" if shown != total
+                                else count(total, self.kind))
 
     # --- columns --------------------------------------------------------------------
 
