@@ -111,10 +111,6 @@ class Page(QWidget):
             "licenses_expiring": Tile("licenses expired or expiring within 60 days", "licenses",
                                       {"expiring": 60}, warn=True),
         }
-        import importlib.util
-        for key, tile in list(self.tiles.items()):
-            if not importlib.util.find_spec(f"ui.pages.{tile.page}"):
-                del self.tiles[key]  # that page is not installed: no dead link
         self.tile_grid = grid = QGridLayout()
         grid.setSpacing(10)
         self._columns = 0
