@@ -62,6 +62,9 @@ class Preview:
     problems: list[Problem] = field(default_factory=list)
     bad_rows: set[int] = field(default_factory=set)
     new_entries: dict[str, set[str]] = field(default_factory=dict)
+    # How many of a kind are new where new_entries names only the first
+    # (people: a file can bring in hundreds of thousands).
+    new_counts: dict[str, int] = field(default_factory=dict)
     custom_columns: list[str] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     # Who holds the assets: rows matched by "ID number", "email", "username",
@@ -95,8 +98,9 @@ class Preview:
                  f"{self.skipped:,} to skip"]
         for what, names in sorted(self.new_entries.items()):
             if names:
+                count = self.new_counts.get(what, len(names))
                 sample = ", ".join(sorted(names)[:5])
-                lines.append(f"new {what}: {len(names):,} ({sample}{', …' if len(names) > 5 else ''})")
+                lines.append(f"new {what}: {count:,} ({sample}{', …' if count > 5 else ''})")
         if self.split_at:
             lines.append(f"locations: split into site › room at “{self.split_at}”"
                          + (f" (e.g. {self.places[0][0]} → {self.places[0][1]} › {self.places[0][2]})"
@@ -107,7 +111,8 @@ class Preview:
             m = self.holder_matches
             parts = [f"{m[k]:,} by {k}" for k in ("ID number", "email", "username", "name") if m.get(k)]
             if m.get("new"):
-                parts.append(f"{m['new']:,} to {len(self.new_entries.get('people', ())):,} new people")
+                new = self.new_counts.get("people", len(self.new_entries.get("people", ())))
+                parts.append(f"{m['new']:,} to {new:,} new people")
             lines.append("holders: " + ", ".join(parts))
         if self.custom_columns:
             lines.append("custom fields from: " + ", ".join(self.custom_columns))
