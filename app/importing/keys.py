@@ -3,9 +3,9 @@ remember across the whole file (tags and serials seen, the register's tags,
 the people a file brings in).
 
 A dict of 1,000,000 strings costs 100–150 MB (each key a str object, each
-value an int object, plus the table); here a key costs three machine words in
-flat arrays (20 bytes a slot, about 40 with the table's free slots), and nothing of
-the text is kept. A key is known by two independent hashes of its text (96
+value an int object, plus the table); here a key costs 16 bytes a slot in
+flat arrays (about 20–30 with the table's free slots), and nothing of the
+text is kept. A key is known by two independent hashes of its text (96
 bits), so two different keys are taken for one only with a chance of about 1
 in 10^16 at a million keys: never, for any file a district has.
 """
@@ -15,7 +15,8 @@ from array import array
 from collections.abc import Iterable
 
 _EMPTY = 0  # a free slot (a key whose first hash is 0 is stored as 1)
-_FILL = 0.7  # the share of slots in use before the table doubles
+_FILL = 0.8  # the share of slots in use before the table grows
+_GROWTH = 1.5  # how much it grows (the arrays are copied: old and new live side by side)
 
 
 def _second(key: str) -> int:
@@ -23,24 +24,23 @@ def _second(key: str) -> int:
 
 
 class KeyMap:
-    """``key → int`` (keys are text; values fit in 64 bits)."""
+    """``key → int`` (keys are text; values fit in 32 bits: rows, ids).
+    ``expected``: about how many keys will come (the table is made that
+    size at once, rather than grown and copied on the way)."""
 
-    __slots__ = ("_h1", "_h2", "_values", "_mask", "_count", "_limit")
+    __slots__ = ("_h1", "_h2", "_values", "_size", "_count", "_limit")
 
     def __init__(self, expected: int = 0, items: Iterable[tuple[str, int]] = ()) -> None:
-        size = 1024
-        while size * _FILL < expected:
-            size *= 2
         self._count = 0
-        self._allocate(size)
+        self._allocate(max(1024, int(expected / _FILL) + 1))
         for key, value in items:
             self[key] = value
 
     def _allocate(self, size: int) -> None:
         self._h1 = array("q", [0]) * size
         self._h2 = array("I", [0]) * size  # 32 bits of the second hash are plenty
-        self._values = array("q", [0]) * size
-        self._mask = size - 1
+        self._values = array("i", [0]) * size
+        self._size = size
         self._limit = int(size * _FILL)
 
     def __len__(self) -> int:
@@ -50,8 +50,8 @@ class KeyMap:
         """(slot, first hash, found): where the key is, or the free slot it would take."""
         h1 = hash(key) or 1
         h2: int | None = None
-        mask, first = self._mask, self._h1
-        i = h1 & mask
+        size, first = self._size, self._h1
+        i = h1 % size
         while True:
             k = first[i]
             if k == _EMPTY:
@@ -61,7 +61,9 @@ class KeyMap:
                     h2 = _second(key)
                 if self._h2[i] == h2:
                     return i, h1, True
-            i = (i + 1) & mask
+            i += 1
+            if i == size:
+                i = 0
 
     def get(self, key: str, default: int | None = None) -> int | None:
         i, _h1, found = self._slot(key)
@@ -100,13 +102,15 @@ class KeyMap:
 
     def _grow(self) -> None:
         old = (self._h1, self._h2, self._values)
-        self._allocate(2 * (self._mask + 1))
-        first, second, values, mask = self._h1, self._h2, self._values, self._mask
+        self._allocate(int(self._size * _GROWTH))
+        first, second, values, size = self._h1, self._h2, self._values, self._size
         for h1, h2, value in zip(*old):
             if h1 != _EMPTY:
-                i = h1 & mask
+                i = h1 % size
                 while first[i] != _EMPTY:
-                    i = (i + 1) & mask
+                    i += 1
+                    if i == size:
+                        i = 0
                 first[i], second[i], values[i] = h1, h2, value
 
     def nbytes(self) -> int:

@@ -22,7 +22,7 @@ def test_keymap_remembers_every_key_and_nothing_else():
     m["QM-000042"] = -1
     assert m.get("QM-000042") == -1 and "QM-000042" in m
     assert m.get("QM-050000") is None and "qm-000001" not in m and 5 not in m
-    assert m.nbytes() <= 50_000 * 20 / 0.35  # 20 bytes a slot, at least a third full
+    assert m.nbytes() <= 50_000 * 16 / 0.5  # 16 bytes a slot, at least half full
 
 
 def _rows(n: int, holders: bool = True) -> list[list[str]]:

@@ -76,8 +76,8 @@ class AssetHandler(Handler):
         from app.models import TagRecord
         self.voided = {k for (k,) in TagRecord.select(TagRecord.tag_key)
                        .where(TagRecord.state == "voided").tuples()}
-        self.seen = KeyMap()
-        self.serials = KeyMap()
+        self.seen = KeyMap(self.p.estimated_rows)
+        self.serials = KeyMap(0 if self.p.allow_duplicate_serials else self.p.estimated_rows)
         self.register_serials = KeyMap()
         if not self.p.allow_duplicate_serials:
             for skey, aid in _db.execute_sql(
