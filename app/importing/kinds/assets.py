@@ -776,7 +776,6 @@ class AssetHandler(Handler):
         them), and put their ids in place of the stand-ins."""
         if not self.people_batch:
             return
-        from app.services.history import local_day
         from app.store import bulk
         batch, self.people_batch = self.people_batch, {}
         ids = bulk.new_ids("person", len(batch))
