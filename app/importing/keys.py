@@ -66,11 +66,13 @@ class KeyMap:
                 i = 0
 
     def get(self, key: str, default: int | None = None) -> int | None:
+        if not self._count:  # the register's tags or serials, in an empty database
+            return default
         i, _h1, found = self._slot(key)
         return self._values[i] if found else default
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and self._slot(key)[2]
+        return bool(self._count) and isinstance(key, str) and self._slot(key)[2]
 
     def __getitem__(self, key: str) -> int:
         i, _h1, found = self._slot(key)

@@ -83,3 +83,22 @@ def test_new_holders_land_a_page_at_a_time_with_history_loans_and_search(db, tmp
     assert "person14" in second.search_text and "s0000014" in second.search_text
     assert listing.query_ids("assets", {"search": "person14"}) == \
         [a.id for a in held if a.tag in ("ST-000056", "ST-000058")]
+
+
+def test_adding_rooms_still_refuses_a_room_its_site_has(db):
+    """add_rooms reads only the rooms named like the ones it adds (an import
+    calls it each page): a clash in any letter case is still found."""
+    import pytest
+
+    from app.models import Location
+    from app.services import catalog
+    from app.services.errors import Conflict
+    site = catalog.create_site("Lincoln High")
+    other = catalog.create_site("Adams Elementary")
+    catalog.create_location(site.id, "Room 12")
+    catalog.create_location(site.id, "Sala Ñandú")
+    for clash in ("room 12", "SALA ÑANDÚ"):
+        with pytest.raises(Conflict, match="already has a room"):
+            catalog.add_rooms([(other.id, "Gym"), (site.id, clash)])
+    made = catalog.add_rooms([(other.id, "Room 12"), (site.id, "Room 13")])
+    assert [Location.get_by_id(i).name for i in made] == ["Room 12", "Room 13"]
