@@ -672,6 +672,7 @@ class AssetHandler(Handler):
         try:
             self._flush()
             self._flush_updates()
+            self._make_people()  # a holder planned for a row that wrote nothing after all
             self.bg.wait()
         except BaseException:
             self._stack.__exit__(*sys.exc_info())  # drops what is queued
