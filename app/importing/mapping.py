@@ -260,7 +260,7 @@ def guess_kind(headers: list[str]) -> str:
         return "assets"
     # Without a tag or serial, a kind's own word wins a tie ("Model" and "EOL": models).
     others = {k: n for k, n in scores.items() if k != "assets"}
-    best = max(others, key=others.get)
+    best = max(others, key=lambda k: others[k])
     return best if others[best] and others[best] >= scores["assets"] else "assets"
 
 
@@ -268,10 +268,10 @@ def suggest(kind: str, headers: list[str]) -> dict[int, str]:
     """Column index → field, from the header spellings. Two different headers
     never share a field; a repeated header maps to the field of its first column."""
     fields = FIELDS[kind]
-    lookup = {}
-    for field, names in fields.items():
+    lookup: dict[str, str] = {}
+    for name, names in fields.items():
         for n in names:
-            lookup.setdefault(n, field)
+            lookup.setdefault(n, name)
     out: dict[int, str] = {}
     used: set[str] = set()
     first_of: dict[str, str] = {}  # header → the field its first column took
@@ -307,7 +307,7 @@ def header_key(kind: str, headers: list[str]) -> str:
 
 
 def remembered(kind: str, headers: list[str]) -> dict[int, str] | None:
-    from app.models import ImportMapping
+    from app.models.activity import ImportMapping
     row = (ImportMapping.select(ImportMapping.mapping)
            .where((ImportMapping.kind == kind) & (ImportMapping.header_key == header_key(kind, headers)))
            .tuples().first())
@@ -317,7 +317,7 @@ def remembered(kind: str, headers: list[str]) -> dict[int, str] | None:
 
 
 def remember(kind: str, headers: list[str], mapping: dict[int, str]) -> None:
-    from app.models import ImportMapping
+    from app.models.activity import ImportMapping
     from app.models.common import utcnow
     key = header_key(kind, headers)
     data = {str(k): v for k, v in mapping.items()}

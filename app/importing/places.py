@@ -13,6 +13,11 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable
+
+# Loose name → site id; loose room name → (site name, room name).
+Sites = dict[str, int]
+Rooms = dict[str, tuple[str, str]]
 
 # Tried in this order; the first of equally good ones wins. " › " is how
 # Quartermaster itself shows a room.
@@ -21,7 +26,7 @@ NO_SPLIT = "none"
 MAX_VALUES = 20_000  # distinct values looked at to decide
 
 
-def _n(text) -> str:
+def _n(text: object) -> str:
     return re.sub(r"[\W_]+", "", str(text or "").lower())
 
 
@@ -34,14 +39,15 @@ def _part(text: str, sep: str) -> tuple[str, str] | None:
 
 
 class Splitter:
-    def __init__(self, separator: str | None, known_sites: dict | None = None,
-                 known_rooms: dict | None = None):
+    def __init__(self, separator: str | None, known_sites: Sites | None = None,
+                 known_rooms: Rooms | None = None) -> None:
         self.separator = separator  # None: values stay whole
         self.sites = known_sites or {}  # loose name → site id
         self.rooms = known_rooms or {}  # loose room name → (site name, room name), when unique
 
     @classmethod
-    def for_values(cls, values, known_sites: dict, known_rooms: dict | None = None,
+    def for_values(cls, values: Iterable[object], known_sites: Sites,
+                   known_rooms: Rooms | None = None,
                    separator: str | None = None) -> Splitter:
         """The splitter for a column holding ``values``: ``separator`` as given
         ("none" keeps values whole), else the most consistent one found."""
@@ -50,7 +56,7 @@ class Splitter:
             return cls(sep, known_sites, known_rooms)
         return cls(best_separator(values, known_sites), known_sites, known_rooms)
 
-    def split(self, text) -> tuple[str | None, str | None]:
+    def split(self, text: object) -> tuple[str | None, str | None]:
         """(site, room) for one value; room None when it stays whole."""
         text = str(text).strip()
         if not text:
@@ -68,18 +74,19 @@ class Splitter:
             if parts:
                 return parts
         if _n(text) not in self.sites and _n(text) in self.rooms:
-            return self.rooms[_n(text)]  # a room the register knows, at its site
+            site, room = self.rooms[_n(text)]  # a room the register knows, at its site
+            return site, room
         return text, None
 
 
-def best_separator(values, known_sites: dict) -> str | None:
+def best_separator(values: Iterable[object], known_sites: Sites) -> str | None:
     """The separator whose splits are consistent for most values (None when none is)."""
-    values = [str(v).strip() for v in values if str(v).strip()]
+    texts = [str(v).strip() for v in values if str(v).strip()]
     best, best_score = None, 0
     for sep in SEPARATORS:
-        rights: dict[str, set] = defaultdict(set)
+        rights: dict[str, set[str]] = defaultdict(set)
         split = []
-        for v in values:
+        for v in texts:
             parts = _part(v, sep)
             if parts:
                 split.append(parts)
@@ -89,7 +96,7 @@ def best_separator(values, known_sites: dict) -> str | None:
         supported = sum(1 for left, _right in split
                         if _n(left) in known_sites or len(rights[_n(left)]) >= 2)
         # Most of the values it splits must be consistent, and at least two (or one known site).
-        if supported * 2 < len(split) or supported * 2 < len(values):
+        if supported * 2 < len(split) or supported * 2 < len(texts):
             continue
         if supported < 2 and not any(_n(left) in known_sites for left, _ in split):
             continue

@@ -74,11 +74,20 @@ def add_rooms(rooms, by: str | None = None) -> list[int]:
     missing = [s for s in site_ids if s not in sites]
     if missing:
         raise NotFound(f"No site with id {missing[0]}.")
-    clash = (Location.select(Location.site, Location.name)
-             .where(Location.site.in_(site_ids)).tuples())
-    for site_id, name in clash:
-        if (site_id, name.lower()) in wanted:
-            raise Conflict(f"{sites[site_id]} already has a room called {name}.")
+    # Only the rooms of those names are read: an import adds rooms a page at
+    # a time, and reading every room of its sites each time grew with the file.
+    # (SQLite's LOWER knows only ASCII letters: other names are compared here.)
+    lowered = sorted({n for _, n in wanted})
+    ascii_only = all(n.isascii() for n in lowered)
+    for start in range(0, len(lowered), 500):
+        q = Location.select(Location.site, Location.name).where(Location.site.in_(site_ids))
+        if ascii_only:
+            q = q.where(pw.fn.LOWER(Location.name).in_(lowered[start:start + 500]))
+        elif start:
+            break
+        for site_id, name in q.tuples():
+            if (site_id, name.lower()) in wanted:
+                raise Conflict(f"{sites[site_id]} already has a room called {name}.")
     insert_rows("location", ("site_id", "name"), list(wanted.values()))
     ids: dict[tuple[int, str], int] = {}
     for loc_id, site_id, name in (Location.select(Location.id, Location.site, Location.name)

@@ -55,6 +55,26 @@ def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence], pa
     return total
 
 
+def new_ids(table: str, count: int) -> list[int]:
+    """Ids for ``count`` rows the caller is about to insert into ``table``
+    with their ids given (so a page of rows can refer to them before any
+    is written). PostgreSQL hands them out from the table's sequence; on
+    SQLite they follow the largest id, which this transaction's write lock
+    keeps free (if another connection took one first, the insert fails on
+    the primary key and the caller's transaction rolls back: never a row
+    under the wrong id)."""
+    if not db.in_transaction():
+        raise RuntimeError("new_ids is for inserts inside the caller's transaction")
+    if count <= 0:
+        return []
+    if isinstance(db.obj, pw.PostgresqlDatabase):
+        cur = db.execute_sql("SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
+                             "FROM generate_series(1, %s)", (table, count))
+        return [r[0] for r in cur.fetchall()]
+    top = db.execute_sql(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"').fetchone()[0]
+    return list(range(top + 1, top + 1 + count))
+
+
 def id_map(table: str, key_column: str) -> dict:
     """{key: id} for a whole table (after a bulk insert)."""
     return dict(db.execute_sql(f'SELECT "{key_column}", id FROM "{table}"').fetchall())

@@ -9,6 +9,7 @@ import sys
 
 from app.importing import SAMPLES, Problem, column_of, looks_scientific
 from app.importing import mapping as maps
+from app.importing.keys import KeyMap
 from app.importing.kinds.common import (
     AMBIGUOUS,
     Handler,
@@ -20,6 +21,7 @@ from app.importing.kinds.common import (
     _n,
     _name_from_email,
     _person_kind,
+    _person_text,
     status_of,
 )
 from app.services import catalog, history, validation
@@ -60,26 +62,30 @@ class AssetHandler(Handler):
 
     def __init__(self, *a):
         super().__init__(*a)
-        from app.store.bulk import id_map
+        from app.store.db import db as _db
         self.cat = _Catalog()
-        self.existing = id_map("asset", "tag_key")
+        # What the whole file is checked against, held compactly (keys.KeyMap:
+        # no text kept, about 40 bytes a key): the register's tags (→ asset id;
+        # -1 for a tag this import handed out), the tags and serials of this
+        # file (→ the first row that has it), the register's serials (→ asset id).
+        # The rows themselves are never kept: each is written as it is checked.
+        self.existing = KeyMap()
+        for key, aid in _db.execute_sql("SELECT tag_key, id FROM asset"):
+            if key:
+                self.existing[key] = aid
         from app.models import TagRecord
         self.voided = {k for (k,) in TagRecord.select(TagRecord.tag_key)
                        .where(TagRecord.state == "voided").tuples()}
-        self.seen: set[str] = set()
-        # Serials seen, by the hash of their key (ints, not 100,000 strings, held in memory;
-        # two different serials sharing a 64-bit hash is a chance of about 1 in 10^9).
-        self.serials: dict[int, int] = {}  # → the row of this file that has it
-        self.register_serials: dict[int, int] = {}  # → the id of the asset that has it
+        self.seen = KeyMap(self.p.estimated_rows)
+        self.serials = KeyMap(0 if self.p.allow_duplicate_serials else self.p.estimated_rows)
+        self.register_serials = KeyMap()
         if not self.p.allow_duplicate_serials:
-            from app.store.db import db as _db
             for skey, aid in _db.execute_sql(
-                    "SELECT serial_key, id FROM asset WHERE serial_key IS NOT NULL").fetchall():
-                self.register_serials[hash(skey)] = aid
-        self.planned = _Catalog.__new__(_Catalog)  # people this file brings in, by the same keys
-        self.planned.people, self.planned.names = {}, {}
-        self.new_people: list[dict] = []
-        self.pending_people: list[dict] = []
+                    "SELECT serial_key, id FROM asset WHERE serial_key IS NOT NULL"):
+                self.register_serials[skey] = aid
+        self.planned = _NewPeople()  # people this file brings in, by the same keys
+        self.pending_people: list[dict] = []  # those the row being checked brings
+        self.people_batch: dict[int, dict] = {}  # planned → new person, to insert at the next flush
         self.holder_kind = self._guess_holder_kind()
         self.splitter = self._make_splitter()
         self._places_seen: set[str] = set()
@@ -105,6 +111,7 @@ class AssetHandler(Handler):
             self.top = db.execute_sql("SELECT COALESCE(MAX(id), 0) FROM asset").fetchone()[0]
             self.who = history.who(self.by)
             self.now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+            self.today = history.local_day(self.now)
             import peewee as pw
             if isinstance(db.obj, pw.SqliteDatabase):
                 # The text sqlite3's (Python-level) adapters would make, made once a
@@ -113,6 +120,7 @@ class AssetHandler(Handler):
                 self._day = lambda d: d.isoformat() if d is not None else None
             else:
                 self._day = lambda d: d
+            self.today = self._day(self.today)
 
     # -- checking
     def check(self, row: int, rec: dict) -> list[Problem]:
@@ -131,8 +139,10 @@ class AssetHandler(Handler):
         key = v.get("tag_key")
         serial = v.get("serial")
         if serial and not self.p.allow_duplicate_serials:
-            skey = hash(serial.upper())
-            first = self.serials.get(skey)
+            skey = serial.upper()
+            # A row refused for another reason still has this serial in the file (as its tag
+            # counts for repeated tags): every repeat is named at once, not one per attempt.
+            first = self.serials.add(skey, row)
             if first is not None:
                 bad("serial", f"the serial {serial} appears twice in this file (first in row "
                               f"{first}); accept repeated serials (--allow-duplicate-serials) "
@@ -144,17 +154,13 @@ class AssetHandler(Handler):
                     tag = Asset.select(Asset.tag).where(Asset.id == owner).scalar()
                     bad("serial", f"the serial {serial} is already on asset {tag}; accept "
                                   "repeated serials (--allow-duplicate-serials) if that is right")
-            # A row refused for another reason still has this serial in the file (as its tag
-            # counts for repeated tags): every repeat is named at once, not one per attempt.
-            self.serials.setdefault(skey, row)
         if key:
-            if key in self.seen:
+            if self.seen.add(key, row) is not None:
                 bad("tag", f"the tag {v['tag']} appears twice in this file")
             elif key in self.existing and not self.update:
                 bad("tag", f"the tag {v['tag']} already exists (choose update to change existing assets)")
             elif key in self.voided:
                 bad("tag", f"the tag {v['tag']} was voided and cannot be used again")
-            self.seen.add(key)
         if probs:
             return probs
 
@@ -173,9 +179,9 @@ class AssetHandler(Handler):
     def _holder_shown(self, v) -> str:
         new = v.get("holder_new")
         if new:
-            idn = f" ({new['id_number']})" if new.get("id_number") else ""
-            return f"{new['first_name']} {new['last_name']}".strip() + idn + \
-                f" — new {new['kind']}"
+            return _shown(new)
+        if v.get("holder_planned"):
+            return self.planned.shown.get(v["holder_planned"], "")
         name, idn = self.cat.names.get(v["holder_id"], ("", None))
         return name + (f" ({idn})" if idn else "")
 
@@ -447,9 +453,9 @@ class AssetHandler(Handler):
         first, last = str(first or "").strip(), str(last or "").strip()
         who, how = self.cat.find_person(idn, email, user, first, last)
         if who is None:  # a person an earlier row of this file brings in
-            who, how = self.planned.find_person(idn, email, user, first, last)
+            who, how = self.planned.find(idn, email, user, first, last)
             if who is not None and who != AMBIGUOUS:
-                v["holder_new"], v["holder_how"] = self.new_people[-who - 1], "new"
+                v["holder_planned"], v["holder_how"] = who, "new"
                 return
         shown = f"{first} {last}".strip() or email or user or idn
         if who == AMBIGUOUS:
@@ -468,6 +474,18 @@ class AssetHandler(Handler):
         new = dict(first_name=first[:100], last_name=last[:100],
                    email=email[:255] if email and "@" in email else None,
                    id_number=idn[:100] if idn else None, kind=kind)
+        # The people service's own rules (the editor's), checked here: the new
+        # people are written on the lean path, a page at a time.
+        from app.services import people
+        try:
+            cleaned = people._clean({k: x for k, x in new.items() if x and k != "id_number"})
+        except ValidationError as exc:
+            bad("holder_email" if exc.field == "email" else "holder_name", str(exc))
+            return
+        new.update(cleaned)
+        if not (new["first_name"] or new["last_name"]):
+            bad("holder_name", "A person needs a name.")
+            return
         v["holder_new"], v["holder_how"] = new, "new"
         self.plan("people", f"{first} {last}".strip() + (f" ({idn})" if idn else ""))
         self.pending_people.append(new)
@@ -476,9 +494,9 @@ class AssetHandler(Handler):
         super().keep_plans(keep)
         if keep:
             for new in self.pending_people:
-                self.new_people.append(new)
-                self.planned.add_person(-len(self.new_people), new["first_name"],
-                                        new["last_name"], new["email"], new["id_number"])
+                new["_ref"] = self.planned.add(new["first_name"], new["last_name"],
+                                               new["email"], new["id_number"],
+                                               _shown(new))
         self.pending_people = []
 
     def _guess_holder_kind(self) -> str:
@@ -503,7 +521,7 @@ class AssetHandler(Handler):
         if v.get("supplier"):
             supplier_id = self.cat.ensure("suppliers", v["supplier"], self._quiet)
         self._keep_erate_numbers(v, site_id, supplier_id)
-        person_id = v.get("holder_id") or self._ensure_person(v.get("holder_new"))
+        person_id, holder, holder_idn = self._person(v)
         key = v.get("tag_key")
         if key and key in self.existing:
             return self._update(self.existing[key], v, site_id, room_id, model_id, supplier_id,
@@ -514,7 +532,6 @@ class AssetHandler(Handler):
             key = tagsvc.normalize_tag(v["tag"])
         status = v.get("status") or ("deployed" if person_id else "ready")
         from app.store.search import asset_doc
-        holder, holder_idn = self.cat.names.get(person_id, (None, None)) if person_id else (None, None)
         doc = asset_doc(v["tag"], v.get("serial"), v.get("name"), maker, model, v.get("model_number"),
                         holder, holder_idn, v.get("room"), None, v.get("site"), v.get("order_number"),
                         v.get("erate_frn"), v.get("notes"))
@@ -567,6 +584,7 @@ class AssetHandler(Handler):
             return
         self._quiet()
         self._make_rooms()
+        self._make_people()
         from app.store.db import db
         names = sorted({k for _, changes, _, _ in self.updates for k in changes} | {"custom"})
         fields = [getattr(Asset, self._UPDATE_COLUMNS.get(k, k)) for k in names]
@@ -620,6 +638,7 @@ class AssetHandler(Handler):
         if not self.batch:
             return
         self._make_rooms()
+        self._make_people()
         from app.store import bulk
         from app.store.db import db
         bulk.insert_rows("asset", ASSET_COLUMNS, self.batch)
@@ -632,10 +651,11 @@ class AssetHandler(Handler):
         p = bulk.param()
         if self.index_sql:
             self.bg.run(self.index_sql, (lo, hi))
-        self.bg.run(f"INSERT INTO history_entry (entity, entity_id, action, who, at, note) "
-                    f"SELECT 'asset', id, 'create', {p}, {p}, {p} FROM asset "
+        self.bg.run(f"INSERT INTO history_entry (entity, entity_id, action, who, at, effective, "
+                    f"note) SELECT 'asset', id, 'create', {p}, {p}, {p}, {p} FROM asset "
                     f"WHERE id > {p} AND id <= {p} AND created_at = {p} ORDER BY id",
-                    (self.who, self.now, f"imported from {self.p.path.name}", lo, hi, self.now))
+                    (self.who, self.now, self.today, f"imported from {self.p.path.name}", lo, hi,
+                     self.now))
         self.bg.run(f"INSERT INTO loan (asset_id, person_id, out_at, condition_out, language, "
                     f"out_by, agreement_signed) SELECT id, assigned_person_id, {p}, 'good', 'en', "
                     f"{p}, {p} FROM asset WHERE id > {p} AND id <= {p} AND created_at = {p} "
@@ -652,6 +672,7 @@ class AssetHandler(Handler):
         try:
             self._flush()
             self._flush_updates()
+            self._make_people()  # a holder planned for a row that wrote nothing after all
             self.bg.wait()
         except BaseException:
             self._stack.__exit__(*sys.exc_info())  # drops what is queued
@@ -725,18 +746,126 @@ class AssetHandler(Handler):
             self.cat.models.setdefault((None, _n(v["model"])), model_id)
         return model_id, v["model"], v.get("manufacturer")
 
-    def _ensure_person(self, new: dict | None) -> int | None:
-        """The person a new-holder plan stands for, created by its first row."""
-        if not new:
-            return None
-        if new.get("_id"):
-            return new["_id"]
-        self._quiet()
-        from app.services import people
-        person = people.create(by=self.by, **{k: val for k, val in new.items() if val})
-        new["_id"] = person.id
-        self.cat.add_person(person.id, person.first_name, person.last_name, person.email,
-                            person.id_number)
-        return person.id
+    def _person(self, v: dict) -> tuple[int | None, str | None, str | None]:
+        """(who holds the row's asset, their name and ID number for the search
+        text): a register person, or one this file brings in, whose id is a
+        stand-in (-planned) until the next flush inserts them."""
+        if v.get("holder_id"):
+            name, idn = self.cat.names.get(v["holder_id"], (None, None))
+            return v["holder_id"], name, idn
+        new = v.get("holder_new")
+        if new:
+            ref = new["_ref"]
+            self.people_batch[ref] = new
+            return -ref, _person_text()(new["first_name"], new["last_name"]), new["id_number"]
+        ref = v.get("holder_planned")
+        if not ref:
+            return None, None, None
+        pending = self.people_batch.get(ref)
+        if pending is not None:
+            return (-ref, _person_text()(pending["first_name"], pending["last_name"]),
+                    pending["id_number"])
+        pid = self.planned.ids[ref - 1]
+        from app.store.db import db
+        first, last, idn = db.execute_sql(  # one read per asset of a person already written
+            f"SELECT first_name, last_name, id_number FROM person WHERE id = {_param()}",
+            (pid,)).fetchone()
+        return pid, _person_text()(first, last), idn
+
+    def _make_people(self) -> None:
+        """Insert the people the rows so far bring in (their history beside
+        them), and put their ids in place of the stand-ins."""
+        if not self.people_batch:
+            return
+        from app.store import bulk
+        batch, self.people_batch = self.people_batch, {}
+        ids = bulk.new_ids("person", len(batch))
+        now = self.now
+        rows, log = [], []
+        for pid, (ref, new) in zip(ids, batch.items()):
+            self.planned.ids[ref - 1] = pid
+            rows.append((pid, new["kind"], new["first_name"], new["last_name"],
+                         new["id_number"], new["email"], "en", True, now, now, 1))
+            log.append(("person", pid, "create", _person_text()(new["first_name"],
+                                                                new["last_name"]),
+                        self.who, now, self.today, f"imported from {self.p.path.name}"))
+        bulk.insert_rows("person", ("id", "kind", "first_name", "last_name", "id_number", "email",
+                                    "language", "active", "created_at", "updated_at", "version"),
+                         rows)
+        bulk.insert_rows("history_entry", ("entity", "entity_id", "action", "new", "who", "at",
+                                           "effective", "note"), log)
+        fix = self.planned.ids
+        at = ASSET_COLUMNS.index("assigned_person_id")
+        self.batch = [row if row[at] is None or row[at] > 0 else
+                      row[:at] + (fix[-row[at] - 1],) + row[at + 1:] for row in self.batch]
+        self.updates = [(aid, changes, fix[-pid - 1] if pid is not None and pid < 0 else pid, row)
+                        for aid, changes, pid, row in self.updates]
 
 
+def _param() -> str:
+    from app.store.db import param
+    return param()
+
+
+def _shown(new: dict) -> str:
+    """A new person as the preview's holder list shows them."""
+    idn = f" ({new['id_number']})" if new.get("id_number") else ""
+    return f"{new['first_name']} {new['last_name']}".strip() + idn + f" — new {new['kind']}"
+
+
+class _NewPeople:
+    """The people a file brings in, found again by the keys a register person
+    is (ID number, email, sign-in name, a name only one of them has), held as
+    compactly as the tags: each is known by its number in the file
+    (``ref``, from 1), and ``ids[ref - 1]`` is its id once written."""
+
+    def __init__(self) -> None:
+        from array import array
+        self.keys = KeyMap()  # "i:ID" / "e:email" / "u:user" / "n:name" → ref (AMBIGUOUS: several)
+        self.has_idn = bytearray()
+        self.ids = array("q")
+        self.shown: dict[int, str] = {}  # the first few, for the preview's holder list
+
+    def add(self, first: str, last: str, email: str | None, idn: str | None, shown: str) -> int:
+        self.has_idn.append(1 if idn else 0)
+        self.ids.append(0)
+        ref = len(self.ids)
+        if ref <= SAMPLES:
+            self.shown[ref] = shown
+        keys = self.keys
+        if idn:
+            keys["i:" + idn.upper()] = ref
+        if email:
+            keys["e:" + email.lower()] = ref
+            keys.add("u:" + email.split("@")[0].lower(), ref)
+        name = _n(f"{first or ''}{last or ''}")
+        if name:
+            had = keys.add("n:" + name, ref)
+            if had is not None and had != ref:
+                keys["n:" + name] = AMBIGUOUS
+        return ref
+
+    def find(self, idn=None, email=None, user=None, first=None, last=None):
+        """As _Catalog.find_person, over the people this file brings in."""
+        keys = self.keys
+        if idn:
+            found = keys.get("i:" + str(idn).upper())
+            if found is not None:
+                return found, "ID number"
+        if email:
+            found = keys.get("e:" + str(email).lower())
+            if found is not None:
+                return found, "email"
+        if user:
+            found = keys.get("u:" + str(user).lower())
+            if found is None:
+                found = keys.get("i:" + str(user).upper())
+            if found is not None:
+                return found, "username"
+        if first or last:
+            found = keys.get("n:" + _n(f"{first or ''}{last or ''}"))
+            if found is not None:
+                if idn and (found == AMBIGUOUS or self.has_idn[found - 1]):
+                    return None, None  # namesakes with other ID numbers: this is someone else
+                return found, "name"
+        return None, None

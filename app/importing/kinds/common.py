@@ -93,7 +93,14 @@ class Handler:
     def keep_plans(self, keep: bool) -> None:
         if keep:
             for what, name in self.pending:
-                self.p.new_entries.setdefault(what, set()).add(name)
+                names = self.p.new_entries.setdefault(what, set())
+                if what == "people":
+                    # Each plan is a person of its own (found again by their keys,
+                    # not their name): counted, and the first few named.
+                    self.p.new_counts["people"] = self.p.new_counts.get("people", 0) + 1
+                    if len(names) >= LISTED:
+                        continue
+                names.add(name)
         self.pending = []
 
     def finish(self) -> None:
@@ -101,6 +108,7 @@ class Handler:
 
 
 AMBIGUOUS = 0  # a name more than one person has
+LISTED = 1000  # new people a preview names (all are counted)
 
 
 @functools.lru_cache(maxsize=1)
