@@ -307,6 +307,10 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
         supplier_ids = id_map("supplier", "name")
 
         step("People", 2)
+        # The big tables' own indexes are built once, after their rows are in
+        # (sorting a million keys once, not a B-tree insert per row and index),
+        # before the services below read through them.
+        indexes = _drop_indexes(("person", "asset", "history_entry", "loan"))
         n_staff = max(30, assets // 12)
         n_students = max(60, assets // 3)
         n_families = max(10, n_students // 12)
@@ -452,7 +456,6 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
 
         step("Assets", 4)
         prefix, digits = "QM-", 6
-        rows = []
         hist = []     # (tag number, action, field, old, new, old_id, new_id, at, note)
         loans = []    # (tag number, person_id, location_id, out_at, due, agreement_signed, language)
         plans = []    # (tag number, category, status, site_id, purchase day, in service, end of use, holder kind)
@@ -589,13 +592,13 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
                                    f"{person[2]} {person[3]}" if person else None,
                                    person[4] if person else None, room,
                                    room if held_by_room else None, site_name[site_id], po, frn)
-            rows.append((tag, normalize_tag(tag), serial, serial.upper(), name, model_ids[mname], status,
-                         site_id, room_id, person[0] if person else None, held_by_room,
-                         day, Decimal(cost), po, supplier_ids[supplier], funding, fname,
-                         frn, fyear, in_service,
-                         day + dt.timedelta(days=365 * (4 if cat == "Chromebooks" else 3)),
-                         disposal[0], disposal[1], disposal[2], audit, None, custom, doc,
-                         created, created, 1))
+            row = (tag, normalize_tag(tag), serial, serial.upper(), name, model_ids[mname], status,
+                   site_id, room_id, person[0] if person else None, held_by_room,
+                   day, Decimal(cost), po, supplier_ids[supplier], funding, fname,
+                   frn, fyear, in_service,
+                   day + dt.timedelta(days=365 * (4 if cat == "Chromebooks" else 3)),
+                   disposal[0], disposal[1], disposal[2], audit, None, custom, doc,
+                   created, created, 1)
             hist.append((n, "create", None, None, tag, None, None,
                          dt.datetime.combine(day, dt.time(9, 0)), "demo purchase"))
             at_gone = dt.datetime.combine(gone, dt.time(14, 0)) if gone else None
@@ -638,30 +641,37 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
             plans.append((n, cat, status, site_id, day, in_service,
                           out.date() if out else end, "student" if cat in ("Chromebooks", "Tablets")
                           else "family" if cat == "Hotspots" else "staff"))
+            return row
 
-        spares = next(m for m in MODELS if m[1] == "Chromebook 3110")
-        for model, size, day, po, supplier, funding, fname, frn, fyear, dest in orders:
-            spread = model[3] in ("Chromebooks", "Hotspots") and size > 1  # a district-wide order
-            for _ in range(size):
-                if spread:
-                    dest = rng.choices(school_sites, school_weights)[0]
-                add(model, day, po, supplier, funding, fname, frn, fyear, dest)
-                if n == 100 and assets >= 400:
-                    # QM-000101…110: spare Chromebooks in Lincoln High's storage, in
-                    # service and free, for the README's check-out, move and retire examples.
-                    bought = today - dt.timedelta(days=120)
-                    for _ in range(10):
-                        add(spares, bought, f"PO-{bought.year % 100:02d}-SPARE", "Dell Technologies",
-                            "general", None, None, None, site_ids["Lincoln High School"], spare=True)
-        for model, bought, gone in legacy:
-            funding, frn, fyear = "general", None, None
-            if model[3] == "Network switches" and rng.random() < 0.7:
-                fyear = erate_year(bought)
-                funding, frn = "erate", f"{fyear % 100:02d}99{rng.randrange(10**6):06d}"
-            site_id = site_ids["District Office"] if model[3] != "Network switches" else \
-                rng.choice([site_ids["District Office"]] + school_sites)
-            add(model, bought, f"PO-{bought.year % 100:02d}-{9000 + n % 1000:05d}",
-                rng.choice(["CDW-G", "SHI International"]), funding, None, frn, fyear, site_id, gone=gone)
+        def asset_rows():
+            # Each asset's row goes to the database a page at a time as it is
+            # made (a million rows of thirty columns held at once took ~1 GB);
+            # its history, loan and plan stay behind for the steps below.
+            spares = next(m for m in MODELS if m[1] == "Chromebook 3110")
+            for model, size, day, po, supplier, funding, fname, frn, fyear, dest in orders:
+                spread = model[3] in ("Chromebooks", "Hotspots") and size > 1  # a district-wide order
+                for _ in range(size):
+                    if spread:
+                        dest = rng.choices(school_sites, school_weights)[0]
+                    yield add(model, day, po, supplier, funding, fname, frn, fyear, dest)
+                    if n == 100 and assets >= 400:
+                        # QM-000101…110: spare Chromebooks in Lincoln High's storage, in
+                        # service and free, for the README's check-out, move and retire examples.
+                        bought = today - dt.timedelta(days=120)
+                        for _ in range(10):
+                            yield add(spares, bought, f"PO-{bought.year % 100:02d}-SPARE",
+                                      "Dell Technologies", "general", None, None, None,
+                                      site_ids["Lincoln High School"], spare=True)
+            for model, bought, gone in legacy:
+                funding, frn, fyear = "general", None, None
+                if model[3] == "Network switches" and rng.random() < 0.7:
+                    fyear = erate_year(bought)
+                    funding, frn = "erate", f"{fyear % 100:02d}99{rng.randrange(10**6):06d}"
+                site_id = site_ids["District Office"] if model[3] != "Network switches" else \
+                    rng.choice([site_ids["District Office"]] + school_sites)
+                yield add(model, bought, f"PO-{bought.year % 100:02d}-{9000 + n % 1000:05d}",
+                          rng.choice(["CDW-G", "SHI International"]), funding, None, frn, fyear, site_id,
+                          gone=gone)
         insert_rows("asset", ("tag", "tag_key", "serial", "serial_key", "name", "model_id", "status",
                               "site_id", "location_id", "assigned_person_id", "assigned_location_id",
                               "purchase_date", "cost", "order_number",
@@ -669,13 +679,12 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
                               "erate_funding_year", "in_service_date", "warranty_end",
                               "disposal_date", "disposal_method", "disposal_proceeds",
                               "last_audit_date", "notes", "custom", "search_text", "created_at",
-                              "updated_at", "version"), rows)
+                              "updated_at", "version"), asset_rows())
         settings.set_raw("tag_next", n + 1)
         tag_id = id_map("asset", "tag")
         aid_of = [0] * (n + 1)
         for tag, aid in tag_id.items():
             aid_of[int(tag[len(prefix):])] = aid
-        rows.clear()
 
         step("History and loans", 5)
         # Each entry effective the local day it was made, as history.record writes it
@@ -858,6 +867,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
         cur.executemany(f"UPDATE supply SET on_hand = {p} WHERE id = {p}",
                         [(v, k) for k, v in totals.items()])
         counts["supplies"], counts["stock_moves"] = len(SUPPLIES), len(moves)
+        _create_indexes(indexes)
         step("Work orders", 9)
         counts["work_orders"] = _work_orders(random.Random(seed * 7919 + 1), today, user, plans,
                                              tag_id, prefix, digits, staff, students_by_site,
@@ -1496,6 +1506,28 @@ def _bulk_cache():
         yield
     finally:
         db.execute_sql(f"PRAGMA cache_size = {int(old)}")
+
+
+def _drop_indexes(tables: tuple[str, ...]) -> list[str]:
+    """Drop the indexes of ``tables`` (SQLite) inside the demo's transaction;
+    returns the statements that made them, for ``_create_indexes``. A failed
+    build rolls the drop back with everything else; the same statements
+    rebuild the same indexes (the restore check compares them word for word).
+    The UNIQUE constraints a table declares inline stay (they cannot be dropped)."""
+    if _pg():
+        return []
+    marks = ", ".join("?" * len(tables))
+    found = db.execute_sql(f"SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                           f"AND sql IS NOT NULL AND tbl_name IN ({marks}) ORDER BY name",
+                           tables).fetchall()
+    for name, _sql in found:
+        db.execute_sql(f'DROP INDEX "{name}"')
+    return [sql for _name, sql in found]
+
+
+def _create_indexes(statements: list[str]) -> None:
+    for sql in statements:
+        db.execute_sql(sql)
 
 
 def _pg() -> bool:
