@@ -867,13 +867,16 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
         cur.executemany(f"UPDATE supply SET on_hand = {p} WHERE id = {p}",
                         [(v, k) for k, v in totals.items()])
         counts["supplies"], counts["stock_moves"] = len(SUPPLIES), len(moves)
+        # The roster sets a column or six on every student and Chromebook:
+        # before their indexes are built (it draws from a stream of its own).
+        roster = _program_roster(random.Random(seed * 104729 + 3), today)
         _create_indexes(indexes)
         step("Work orders", 9)
         counts["work_orders"] = _work_orders(random.Random(seed * 7919 + 1), today, user, plans,
                                              tag_id, prefix, digits, staff, students_by_site,
                                              site_ids, assets)
         counts["cartridges"] = _backup_media(today, user)
-        counts.update(_program_roster(random.Random(seed * 104729 + 3), today))
+        counts.update(roster)
         counts.update(_program_kits_fees(random.Random(seed * 104729 + 3), today, user, model_ids))
         counts["program_events"] = _program_events(random.Random(seed * 104729 + 5), today, user)
         counts["loaners"], counts["loaner_swaps"] = _program_loaners(random.Random(seed * 31 + 7), today, user)
