@@ -14,10 +14,11 @@ import datetime as dt
 import json
 import random
 import re
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
-from collections.abc import Callable
+from typing import Any, cast
 
-from app.models import Asset
+from app.models.assets import Asset
 from app.models.common import utcnow
 from app.services import history, settings
 from app.services.base import current_user, transaction
@@ -167,6 +168,10 @@ def _upc(first11: str) -> str:
 # "{10,12}", or a literal character.
 _PATTERN_PART = re.compile(r"\(([A-Z0-9|]+)\)|\[([^\]]+)\]\{(\d+)(?:,(\d+))?\}|([A-Z0-9-])")
 _ALNUM = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
+# A row as the driver takes it (a tuple of column values), and one plan of
+# the demo's: rows of differing column types, built in one place and used in another.
+Row = tuple[Any, ...]
+Progress = Callable[[int, int, str], None]
 _parsed_patterns: dict[str, list[tuple[list[str] | None, str | None, int, int, str]]] = {}
 
 
@@ -178,7 +183,7 @@ def _serial(rng: random.Random, pattern: str | None, n: int) -> str:
     (``random.Random`` defines both as one ``_randbelow``), called directly:
     the same serials from the same seed, without two Python calls per
     character (a million assets draw some eight million characters)."""
-    below = rng._randbelow
+    below: Callable[[int], int] = rng._randbelow  # type: ignore[attr-defined]
     if not pattern:
         return "".join([_ALNUM[below(34)] for _ in range(7)]) + f"{n % 1000:03d}"
     if pattern.startswith("^Q"):  # Meraki serials: Q2 then three groups of four
@@ -215,12 +220,14 @@ def erate_year(d: dt.date) -> int:
     return d.year if d.month >= 7 else d.year - 1
 
 
-def _room_kinds(rooms: list[tuple[int, str]]) -> dict:
+def _room_kinds(rooms: list[tuple[int, str]]) -> dict[str, Any]:
     """A site's rooms by what goes in them."""
     by_name = {name: loc_id for loc_id, name in rooms}
     classrooms = [loc_id for loc_id, name in rooms if name.startswith("Room ")]
     any_room = [loc_id for loc_id, _ in rooms]
-    pick = lambda *names: [by_name[n] for n in names if n in by_name]  # noqa: E731
+
+    def pick(*names: str) -> list[int]:
+        return [by_name[n] for n in names if n in by_name]
     office = pick("Front Office", "Library", "Staff Lounge", "IT Office")
     return {
         "MDF": by_name["MDF"],
@@ -241,8 +248,8 @@ def _program_letters() -> None:
                      "org_phone": "(951) 555-0142", "org_email": "devices@riversideusd.org"})
 
 
-def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = None,
-               today: dt.date | None = None) -> dict:
+def build_demo(assets: int = 2000, seed: int = 1, progress: Progress | None = None,
+               today: dt.date | None = None) -> dict[str, int]:
     """Fill an empty database. Returns counts of what was made."""
     if assets < 0 or assets > 2_000_000:
         raise ValidationError("Demo size is from 0 to 2,000,000 assets.")
@@ -254,9 +261,9 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
     today = today or dt.date.today()
     now = utcnow()
     user = current_user()
-    counts: dict = {}
+    counts: dict[str, int] = {}
 
-    def step(text: str, done: int, total: int = 10):
+    def step(text: str, done: int, total: int = 10) -> None:
         if progress:
             progress(done, total, text)
 
@@ -317,7 +324,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
         school_sites = [site_ids[n] for n, c, _ in SITES if c in GRADES]
         school_weights = [ENROLLMENT[c] for n, c, _ in SITES if c in GRADES]
         code_of = {site_ids[n]: c for n, c, _ in SITES}
-        people = []
+        people: list[Row] = []
         for i in range(n_staff):
             first, last = rng.choice(FIRST), rng.choice(LAST)
             people.append(("staff", first, last, f"E{10000 + i}",
@@ -344,7 +351,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
         staff = [r for r in person_rows if r[1] == "staff" and r[6]]
         # Who is still waiting for a device: each student one Chromebook (at
         # their own school), each family one hotspot, each staff member one laptop.
-        students_waiting: dict[int, list] = {}
+        students_waiting: dict[int, list[Row]] = {}
         for r in person_rows:
             if r[1] == "student" and r[6]:
                 students_waiting.setdefault(r[5], []).append(r)
@@ -367,11 +374,11 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
         weights = [m[5] / (sum(sizes.get(m[3], (1, 12))) / 2) for m in MODELS]
         start = today.replace(year=today.year - 8, day=min(today.day, 28))
         span = (today - start).days
-        orders = []
+        orders: list[Row] = []
         remaining = assets
         po_no = 0
 
-        def order(model, size, day):
+        def order(model: Row, size: int, day: dt.date) -> None:
             nonlocal po_no
             po_no += 1
             cat = model[3]
@@ -456,9 +463,9 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
 
         step("Assets", 4)
         prefix, digits = "QM-", 6
-        hist = []     # (tag number, action, field, old, new, old_id, new_id, at, note)
-        loans = []    # (tag number, person_id, location_id, out_at, due, agreement_signed, language)
-        plans = []    # (tag number, category, status, site_id, purchase day, in service, end of use, holder kind)
+        hist: list[Row] = []     # (tag number, action, field, old, new, old_id, new_id, at, note)
+        loans: list[Row] = []    # (tag number, person_id, location_id, out_at, due, agreement_signed, language)
+        plans: list[Row] = []    # (tag number, category, status, site_id, purchase day, in service, end of use, holder kind)
         n = 0
 
         def june_after(day: dt.date) -> dt.date:
@@ -470,7 +477,9 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
         # import again without "this serial appears twice".
         serials_used: set[str] = set()
 
-        def add(model, day, po, supplier, funding, fname, frn, fyear, site_id, gone=None, spare=False):
+        def add(model: Row, day: dt.date, po: str, supplier: str, funding: str, fname: str | None,
+                frn: str | None, fyear: int | None, site_id: int, gone: dt.date | None = None,
+                spare: bool = False) -> Row:
             nonlocal n
             mf, mname, mnum, cat, cost, _, pattern = model
             n += 1
@@ -480,11 +489,11 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
                 serial = _serial(rng, pattern, n)
             serials_used.add(serial.upper())
             rooms = room_kinds[site_id]
-            in_service = day + dt.timedelta(days=rng.randint(3, 30))
+            installed = day + dt.timedelta(days=rng.randint(3, 30))
             if fyear is not None:  # installed within its E-Rate funding year
-                in_service = min(in_service, dt.date(fyear + 1, 6, 30))
-            if in_service >= today:
-                in_service = None  # delivered, not yet installed
+                installed = min(installed, dt.date(fyear + 1, 6, 30))
+            # None: delivered, not yet installed
+            in_service: dt.date | None = installed if installed < today else None
             # Where it lives and who has it.
             room_id = None
             person = None
@@ -515,7 +524,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
             if room_id is None:
                 room_id = rooms["storage"]
             status = "ready"
-            disposal = (None, None, None)
+            disposal: tuple[dt.date | None, str | None, Decimal | None] = (None, None, None)
             end = today
             age_years = (today - day).days / 365.25
             if spare:
@@ -603,6 +612,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
                          dt.datetime.combine(day, dt.time(9, 0)), "demo purchase"))
             at_gone = dt.datetime.combine(gone, dt.time(14, 0)) if gone else None
             if status == "disposed":  # what services.assets.dispose writes
+                assert gone is not None  # a disposal has its day
                 for field, new in (("status", "disposed"), ("disposal_date", gone.isoformat()),
                                    ("disposal_method", disposal[1]),
                                    ("disposal_proceeds", f"{disposal[2]:.2f}")):
@@ -610,18 +620,20 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
                                  None, None, at_gone, None))
             elif status == "retired":
                 hist.append((n, "retire", "status", "ready", "retired", None, None, at_gone, None))
+            # (below: in service, so installed is its day)
             elif status == "missing":
                 hist.append((n, "update", "status", "ready", "missing", None, None,
-                             dt.datetime.combine(max(in_service, today - dt.timedelta(days=rng.randint(30, 300))),
+                             dt.datetime.combine(max(installed, today - dt.timedelta(days=rng.randint(30, 300))),
                                                  dt.time(11)), None))
             out = None
             if person:
                 if cat == "Chromebooks" or cat == "Hotspots":
-                    out_day = max(in_service, this_school_year + dt.timedelta(days=rng.randint(0, 20)))
+                    out_day = max(installed, this_school_year + dt.timedelta(days=rng.randint(0, 20)))
                 else:
-                    out_day = in_service + dt.timedelta(days=rng.randint(0, 14))
+                    out_day = installed + dt.timedelta(days=rng.randint(0, 14))
                 out_day = min(out_day, today)
                 out = dt.datetime.combine(out_day, dt.time(8, 30)) + dt.timedelta(minutes=rng.randint(0, 400))
+                due: dt.date | None
                 if cat == "Laptops":
                     due = None  # a staff member's own laptop
                 elif rng.random() < 0.05 and today - dt.timedelta(days=7) > out_day + dt.timedelta(days=14):
@@ -634,7 +646,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
                              out, f"due {due.isoformat()}" if due else None))
                 hist.append((n, "check_out", "status", "ready", "deployed", None, None, out, None))
             elif held_by_room:
-                out = dt.datetime.combine(in_service, dt.time(10, 0))
+                out = dt.datetime.combine(installed, dt.time(10, 0))
                 loans.append((n, None, held_by_room, out, None, False, "en"))
                 hist.append((n, "check_out", "holder", None, room, None, held_by_room, out, None))
                 hist.append((n, "check_out", "status", "ready", "deployed", None, None, out, None))
@@ -643,7 +655,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
                           else "family" if cat == "Hotspots" else "staff"))
             return row
 
-        def asset_rows():
+        def asset_rows() -> Iterator[Row]:
             # Each asset's row goes to the database a page at a time as it is
             # made (a million rows of thirty columns held at once took ~1 GB);
             # its history, loan and plan stay behind for the steps below.
@@ -689,7 +701,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
         step("History and loans", 5)
         # Each entry effective the local day it was made, as history.record writes it
         # (an entry without one is read as such, but slowly and off the index).
-        days: dict = {}
+        days: dict[tuple[int, ...], dt.date] = {}
 
         def effective(at: dt.datetime) -> dt.date:
             key = (at.year, at.month, at.day, at.hour, at.minute // 15)
@@ -732,7 +744,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
         p = param()
 
         step("Repairs", 7)
-        repairs = []
+        repairs: list[Row] = []
         problems = ["Cracked screen", "Will not power on", "Keyboard keys missing", "Battery swollen",
                     "Hinge broken", "Paper jam / fuser error", "No display output", "Port damaged",
                     "Liquid spill", "Fan noise / overheating"]
@@ -764,7 +776,8 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
         cur.executemany(f"UPDATE asset SET status = 'in_repair' WHERE id = {p}", open_ids)
         counts["repairs"] = len(repairs)
         step("Licenses", 8)
-        exp = lambda days: today + dt.timedelta(days=days)  # noqa: E731
+        def exp(days: int) -> dt.date:
+            return today + dt.timedelta(days=days)
         licenses = [
             ("Microsoft 365 A3", "2025", "Microsoft", "M365A-3SITE-LICEN-SE001-00000", None, True, False,
              exp(-300), "42500.00", exp(220)),
@@ -790,7 +803,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
         for num, cat, status, *_ in plans:
             if status not in ("disposed", "retired"):
                 by_cat.setdefault(cat, []).append(aid_of[num])
-        seats = []
+        seats: list[Row] = []
         computers = by_cat.get("Laptops", []) + by_cat.get("Desktops", [])
         for aid in computers[:]:
             seats.append((lic_ids["Microsoft 365 A3"], aid, None, now, user))
@@ -811,7 +824,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
         counts["licenses"], counts["seats"] = len(licenses), len(seats)
 
         step("Supplies", 9)
-        sup_rows = []
+        sup_rows: list[Row] = []
         for name, part, cat, cost, _fits, rp, target in SUPPLIES:
             sup_rows.append((name, part, _upc(f"1925450{len(sup_rows):04d}"), cat, "each", rp, target,
                              f"Shelf {rng.choice('ABCD')}{rng.randint(1, 6)}", Decimal(cost),
@@ -829,7 +842,8 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
                 mid = db.execute_sql(f"SELECT model_id FROM asset WHERE id = {p}",
                                      (aid_of[num],)).fetchone()[0]
                 printers_by_model.setdefault(mid, []).append(aid_of[num])
-        moves, totals = [], {}
+        moves: list[Row] = []
+        totals: dict[int, int] = {}
         for _name, part, _cat, cost, ms, rp, target in SUPPLIES:
             sid = sup_ids[part]
             bal = 0
@@ -946,7 +960,8 @@ def _program_events(rng: random.Random, today: dt.date, user: str) -> int:
                                  status="closed", created_at=first - dt.timedelta(minutes=30),
                                  created_by=user, closed_at=last + dt.timedelta(hours=1),
                                  closed_by=user).execute()
-        scans, states = [], []
+        scans: list[Row] = []
+        states: list[Row] = []
         for loan_id, asset_id, pid, out, *_rest in week:
             signed = _rest[1]
             agreement = "signed" if signed else rng.choice(["waiver", "waiver", "refused"])
@@ -979,16 +994,17 @@ def _program_events(rng: random.Random, today: dt.date, user: str) -> int:
     closed = dt.datetime.combine(day, dt.time(15, 30))
     year_out = school_start - dt.timedelta(days=365)
     held = [r for r in db.execute_sql(chromebook, (rms,)).fetchall() if r[9] in ("7", "8")]
-    busy = {}
+    busy: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {}
     for aid, out, back in db.execute_sql("SELECT asset_id, out_at, returned_at FROM loan "
                                          "WHERE returned_at IS NOT NULL").fetchall():
         busy.setdefault(aid, []).append((_when(out), _when(back)))
-    kit = {}
+    kit: dict[int, list[tuple[str, int]]] = {}
     for model_id, name, qty in db.execute_sql("SELECT model_id, name, quantity FROM kit_part "
                                               "ORDER BY id").fetchall():
         kit.setdefault(model_id, []).append((name, qty))
     model_of = dict(db.execute_sql("SELECT id, model_id FROM asset").fetchall())
-    rows, plan = [], []
+    rows: list[Row] = []
+    plan: list[Row] = []
     for _lid, aid, pid, _out, _due, _s, _loc, installed, bought, _grade in held:
         out = dt.datetime.combine(year_out + dt.timedelta(days=rng.randint(0, 12)), dt.time(8, 30)) \
             + dt.timedelta(minutes=rng.randint(0, 300))
@@ -1009,7 +1025,7 @@ def _program_events(rng: random.Random, today: dt.date, user: str) -> int:
         chosen = rng.sample(["screen", "keyboard", "hinge", "port"], rng.choice([1, 1, 2]))
         damage = [k for k in ("screen", "keyboard", "hinge", "port") if k in chosen] \
             if r < 0.12 and not late else []  # in the vocabulary's order, as check-in stores it
-        parts = kit.get(model_of.get(aid), [])
+        parts = kit.get(model_of.get(aid, 0), [])
         missing = [parts[0][0]] if parts and 0.12 <= r < 0.16 and not late else []
         rows.append((aid, pid, out, dt.date(day.year, 6, 12), back, "good",
                      "damaged" if damage or missing else "good", True, "signed",
@@ -1027,7 +1043,9 @@ def _program_events(rng: random.Random, today: dt.date, user: str) -> int:
         f"SELECT id, asset_id, out_at FROM loan WHERE out_at < {p} AND returned_at IS NOT NULL",
         (opened,)).fetchall()}
     tags = dict(db.execute_sql("SELECT id, tag FROM asset").fetchall())
-    scans, loan_parts, damaged = [], [], []
+    scans = []
+    loan_parts: list[Row] = []
+    damaged: list[int] = []
     for aid, pid, out, back, late, damage, missing, parts in plan:
         lid = loan_of.get((aid, out))
         if lid is None:
@@ -1057,11 +1075,11 @@ def _program_events(rng: random.Random, today: dt.date, user: str) -> int:
     return made + 1
 
 
-def _when(v) -> dt.datetime:
+def _when(v: Any) -> dt.datetime:
     return v if isinstance(v, dt.datetime) else dt.datetime.fromisoformat(str(v))
 
 
-def _day_of(v) -> dt.date | None:
+def _day_of(v: Any) -> dt.date | None:
     if v is None or (isinstance(v, dt.date) and not isinstance(v, dt.datetime)):
         return v
     return dt.date.fromisoformat(str(v)[:10])
@@ -1074,7 +1092,8 @@ PRICE_LIST = (("screen", "45.00"), ("keyboard", "35.00"), ("hinge", "25.00"), ("
               ("Charger", "25.00"), ("Case", "20.00"), ("device", "300.00"))
 
 
-def _program_kits_fees(rng: random.Random, today: dt.date, user: str, model_ids: dict) -> dict:
+def _program_kits_fees(rng: random.Random, today: dt.date, user: str,
+                       model_ids: dict[str, int]) -> dict[str, int]:
     """Kits on the Chromebook and hotspot models (their parts recorded on every
     loan of them, out or returned), the damage price list and fee rules, and
     the fees of damaged returns from past collections: some owed, some paid
@@ -1083,7 +1102,7 @@ def _program_kits_fees(rng: random.Random, today: dt.date, user: str, model_ids:
     cat_of = {m[1]: m[3] for m in MODELS + LEGACY_MODELS}
     price_of = {m[1]: m[4] for m in MODELS}
     for name, model_id in model_ids.items():
-        parts = KITS.get(cat_of.get(name))
+        parts = KITS.get(cat_of.get(name, ""))
         if parts:
             # What a new one costs today: the model's current price.
             kits.save_kit(model_id, parts, price_of.get(name), by=user)
@@ -1154,7 +1173,7 @@ def _program_kits_fees(rng: random.Random, today: dt.date, user: str, model_ids:
     return {"fees": len(made)}
 
 
-def _day(value) -> dt.date:
+def _day(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
@@ -1169,7 +1188,7 @@ HISPANIC = {"Garcia", "Martinez", "Lopez", "Hernandez", "Gonzalez", "Rodriguez",
             "Ortiz", "Gutierrez", "Chavez", "Ramos", "Castillo", "Vasquez"}
 
 
-def _program_roster(rng: random.Random, today: dt.date) -> dict:
+def _program_roster(rng: random.Random, today: dt.date) -> dict[str, int]:
     """The roster a SIS would give (what ``import --kind students`` brings):
     every student's homeroom and enrolment, families of one to three
     siblings sharing a household, a guardian, an address and a home language
@@ -1184,11 +1203,11 @@ def _program_roster(rng: random.Random, today: dt.date) -> dict:
     if not students:
         return {}
     code_of = dict(db.execute_sql("SELECT id, code FROM site").fetchall())
-    by_last: dict[str, list] = defaultdict(list)
+    by_last: dict[str, list[Row]] = defaultdict(list)
     for row in students:
         by_last[row[1]].append(row)
-    teachers: dict[tuple, list[str]] = {}
-    values: dict[int, list] = {}
+    teachers: dict[tuple[int, str], list[str]] = {}
+    values: dict[int, list[Any]] = {}
     families = spanish = 0
     for last in sorted(by_last):
         group = by_last[last]
@@ -1265,7 +1284,7 @@ def _program_roster(rng: random.Random, today: dt.date) -> dict:
             "chromebooks_synced": len(rows)}
 
 
-def _update_from(table: str, columns: tuple[str, ...], rows) -> None:
+def _update_from(table: str, columns: tuple[str, ...], rows: Iterable[Row]) -> None:
     """Set ``columns`` (name and type) of ``table`` for many rows, given as
     (id, value…): through a temporary table and one UPDATE … FROM (both
     engines), so 300,000 students take one statement, not 300,000."""
@@ -1290,12 +1309,15 @@ def _program_loaners(rng: random.Random, today: dt.date, user: str) -> tuple[int
     of each middle and high school flagged loaner, and two or three open swaps
     (a student's Chromebook at the repair vendor, a loaner lent meanwhile),
     made through the swap service so loans, repairs and history agree."""
-    from app.models import Category, HardwareModel, Loan, Person, Site, Supplier
+    from app.models.activity import Loan
+    from app.models.people import Person
+    from app.models.places import Category, HardwareModel, Site, Supplier
     from app.services import loaners
     from app.services.errors import DomainError
     secondary = [code for code, grades in GRADES.items()
                  if set(grades) & {"6", "7", "8", "9", "10", "11", "12"}]
-    site_ids = [i for (i,) in Site.select(Site.id).where(Site.code.in_(secondary)).tuples()]
+    site_ids = [i for (i,) in cast("list[tuple[int]]",
+                                   list(Site.select(Site.id).where(Site.code.in_(secondary)).tuples()))]
     chromebooks = (HardwareModel.select(HardwareModel.id).join(Category)
                    .where(Category.name == "Chromebooks"))
     marked, lend = [], {}
@@ -1307,7 +1329,7 @@ def _program_loaners(rng: random.Random, today: dt.date, user: str) -> tuple[int
                  .order_by(Asset.id.desc()).limit(rng.randint(5, 10)))
         # The newest spares: the README's examples use the first ones
         # (QM-000101…) and expect them free to lend.
-        ids = [i for (i,) in spare.tuples()]
+        ids = [i for (i,) in cast("list[tuple[int]]", list(spare.tuples()))]
         marked += ids
         lend[site_id] = ids
     if marked:
@@ -1323,7 +1345,7 @@ def _program_loaners(rng: random.Random, today: dt.date, user: str) -> tuple[int
                    & (Asset.loaner == False)  # noqa: E712
                    & (Loan.out_at < dt.datetime.combine(today - dt.timedelta(days=30), dt.time())))
             .order_by(Loan.id).limit(60))
-    candidates = list(held.tuples())
+    candidates = cast("list[tuple[int, int]]", list(held.tuples()))
     rng.shuffle(candidates)
     swaps, want = 0, rng.choice([2, 3])
     for device_id, site_id in candidates:
@@ -1359,7 +1381,7 @@ def _program_filings() -> int:
                     [(str(143_000_000 + 1_013 * n), sid) for n, sid in enumerate(sups, 1)])
     rows = db.execute_sql("SELECT id, erate_frn, erate_funding_year, model_id FROM asset "
                           "WHERE erate_frn IS NOT NULL ORDER BY erate_frn, model_id, id").fetchall()
-    lines: dict[tuple, str] = {}
+    lines: dict[tuple[str, int], str] = {}
     per_frn: dict[str, int] = {}
     updates = []
     for aid, frn, fy, model in rows:
@@ -1428,8 +1450,10 @@ WO_NOTES = ["Called the requester; will visit after lunch", "Reseated the cables
             "Updated firmware and drivers"]
 
 
-def _work_orders(rng: random.Random, today: dt.date, user: str, plans, tag_id, prefix, digits,
-                 staff, students_by_site, site_ids, n_assets: int) -> int:
+def _work_orders(rng: random.Random, today: dt.date, user: str, plans: list[Row],
+                 tag_id: dict[str, int], prefix: str, digits: int, staff: list[Row],
+                 students_by_site: dict[int, list[Row]], site_ids: dict[str, int],
+                 n_assets: int) -> int:
     """A year of work orders: mostly repairs and accounts, notes with time
     spent, the old ones closed. #1 is a long-running project still open."""
     from app.services.tags import format_tag
@@ -1442,7 +1466,8 @@ def _work_orders(rng: random.Random, today: dt.date, user: str, plans, tag_id, p
     weights = [("repair", 45), ("account", 20), ("install", 15), ("move", 10), ("other", 10)]
     cats = [c for c, w in weights for _ in range(w)]
     n = max(20, n_assets // 7)
-    orders, notes = [], []
+    orders: list[Row] = []
+    notes: list[Row] = []
     first_site = next(iter(site_ids.values()))
     opened_first = dt.datetime.combine(today - dt.timedelta(days=200), dt.time(9, 30))
     orders.append(("Replace the Wi-Fi access points in the gym", "repair", "normal",
@@ -1496,7 +1521,7 @@ def _work_orders(rng: random.Random, today: dt.date, user: str, plans, tag_id, p
 
 
 @contextlib.contextmanager
-def _bulk_cache():
+def _bulk_cache() -> Iterator[None]:
     """A large SQLite page cache while the demo loads: a million assets write
     every index of asset, history and loan in one transaction, and with the
     usual 32 MB the index pages go out and come back many times over."""
