@@ -684,7 +684,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Progress | None = No
                 yield add(model, bought, f"PO-{bought.year % 100:02d}-{9000 + n % 1000:05d}",
                           rng.choice(["CDW-G", "SHI International"]), funding, None, frn, fyear, site_id,
                           gone=gone)
-        insert_rows("asset", ("tag", "tag_key", "serial", "serial_key", "name", "model_id", "status",
+        _insert_beside("asset", ("tag", "tag_key", "serial", "serial_key", "name", "model_id", "status",
                               "site_id", "location_id", "assigned_person_id", "assigned_location_id",
                               "purchase_date", "cost", "order_number",
                               "supplier_id", "funding_type", "funding_name", "erate_frn",
@@ -1534,6 +1534,46 @@ def _bulk_cache() -> Iterator[None]:
         yield
     finally:
         db.execute_sql(f"PRAGMA cache_size = {int(old)}")
+
+
+def _insert_beside(table: str, columns: tuple[str, ...], rows: Iterable[Row], page: int = 1000) -> int:
+    """``insert_rows``, with each page written on a second thread while this
+    one makes the next (SQLite lets go of Python's lock while it writes: two
+    cores, one generating, one writing). Every eighth page waits for the
+    writer, so at most eight pages are held. Where statements cannot run on a
+    second thread (PostgreSQL), plain ``insert_rows``."""
+    from app.store.bulk import Background
+    bg = Background()
+    if not bg.threaded:
+        bg.close()
+        return insert_rows(table, columns, rows)
+    import sqlite3
+    # As many rows as one statement may bind (32,766 values since SQLite 3.32; 999 before).
+    page = max(1, min(page, bg.conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(columns)))
+    cols = ", ".join(f'"{c}"' for c in columns)
+    one = "(" + ", ".join("?" * len(columns)) + ")"
+
+    def statement(count: int) -> str:
+        return f'INSERT INTO "{table}" ({cols}) VALUES ' + ", ".join([one] * count)
+
+    full = statement(page)
+    total = pages = 0
+    with bg:
+        values: list[Any] = []
+        count = 0
+        for row in rows:
+            values.extend(row)
+            count += 1
+            if count == page:
+                bg.run(full, values)
+                total, pages, values, count = total + count, pages + 1, [], 0
+                if pages % 8 == 0:
+                    bg.wait()
+        if count:
+            bg.run(statement(count), values)
+            total += count
+        bg.wait()
+    return total
 
 
 def _drop_indexes(tables: tuple[str, ...]) -> list[str]:
