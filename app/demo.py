@@ -14,10 +14,11 @@ import datetime as dt
 import json
 import random
 import re
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
-from collections.abc import Callable
+from typing import Any, cast
 
-from app.models import Asset
+from app.models.assets import Asset
 from app.models.common import utcnow
 from app.services import history, settings
 from app.services.base import current_user, transaction
@@ -167,27 +168,42 @@ def _upc(first11: str) -> str:
 # "{10,12}", or a literal character.
 _PATTERN_PART = re.compile(r"\(([A-Z0-9|]+)\)|\[([^\]]+)\]\{(\d+)(?:,(\d+))?\}|([A-Z0-9-])")
 _ALNUM = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
-_parsed_patterns: dict[str, list] = {}
+# A row as the driver takes it (a tuple of column values), and one plan of
+# the demo's: rows of differing column types, built in one place and used in another.
+Row = tuple[Any, ...]
+Progress = Callable[[int, int, str], None]
+_parsed_patterns: dict[str, list[tuple[list[str] | None, str | None, int, int, str]]] = {}
 
 
 def _serial(rng: random.Random, pattern: str | None, n: int) -> str:
     """A serial that matches the model's pattern (so intake and the register
-    agree about what the maker's serials look like)."""
+    agree about what the maker's serials look like).
+
+    ``below(k)`` is what ``rng.choice`` and ``rng.randint`` draw with
+    (``random.Random`` defines both as one ``_randbelow``), called directly:
+    the same serials from the same seed, without two Python calls per
+    character (a million assets draw some eight million characters)."""
+    below: Callable[[int], int] = rng._randbelow  # type: ignore[attr-defined]
     if not pattern:
-        return "".join(rng.choice(_ALNUM) for _ in range(7)) + f"{n % 1000:03d}"
+        return "".join([_ALNUM[below(34)] for _ in range(7)]) + f"{n % 1000:03d}"
     if pattern.startswith("^Q"):  # Meraki serials: Q2 then three groups of four
-        s = "".join(rng.choice(_ALNUM) for _ in range(12))
+        s = "".join([_ALNUM[below(34)] for _ in range(12)])
         return pattern[1:3] + f"{s[:4]}-{s[4:8]}-{s[8:12]}"[:12]
     parts = _parsed_patterns.get(pattern)
     if parts is None:
-        parts = _parsed_patterns[pattern] = _PATTERN_PART.findall(pattern.strip("^$"))
+        parts = _parsed_patterns[pattern] = [
+            (choice.split("|") if choice else None,
+             ("0123456789" if cls == "0-9" else _ALNUM) if cls else None,
+             int(lo or 0), int(hi or lo or 0), literal)
+            for choice, cls, lo, hi, literal in _PATTERN_PART.findall(pattern.strip("^$"))]
     out = []
-    for choice, cls, lo, hi, literal in parts:
-        if choice:
-            out.append(rng.choice(choice.split("|")))
-        elif cls:
-            chars = "0123456789" if cls == "0-9" else _ALNUM
-            out.append("".join(rng.choice(chars) for _ in range(rng.randint(int(lo), int(hi or lo)))))
+    for choices, chars, lo, hi, literal in parts:
+        if choices:
+            out.append(choices[below(len(choices))])
+        elif chars:
+            k = len(chars)
+            count = lo + below(hi - lo + 1)  # randint(lo, hi): a draw even when lo == hi
+            out.append("".join([chars[below(k)] for _ in range(count)]))
         else:
             out.append(literal)
     return "".join(out)
@@ -204,12 +220,14 @@ def erate_year(d: dt.date) -> int:
     return d.year if d.month >= 7 else d.year - 1
 
 
-def _room_kinds(rooms: list[tuple[int, str]]) -> dict:
+def _room_kinds(rooms: list[tuple[int, str]]) -> dict[str, Any]:
     """A site's rooms by what goes in them."""
     by_name = {name: loc_id for loc_id, name in rooms}
     classrooms = [loc_id for loc_id, name in rooms if name.startswith("Room ")]
     any_room = [loc_id for loc_id, _ in rooms]
-    pick = lambda *names: [by_name[n] for n in names if n in by_name]  # noqa: E731
+
+    def pick(*names: str) -> list[int]:
+        return [by_name[n] for n in names if n in by_name]
     office = pick("Front Office", "Library", "Staff Lounge", "IT Office")
     return {
         "MDF": by_name["MDF"],
@@ -230,8 +248,8 @@ def _program_letters() -> None:
                      "org_phone": "(951) 555-0142", "org_email": "devices@riversideusd.org"})
 
 
-def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = None,
-               today: dt.date | None = None) -> dict:
+def build_demo(assets: int = 2000, seed: int = 1, progress: Progress | None = None,
+               today: dt.date | None = None) -> dict[str, int]:
     """Fill an empty database. Returns counts of what was made."""
     if assets < 0 or assets > 2_000_000:
         raise ValidationError("Demo size is from 0 to 2,000,000 assets.")
@@ -243,9 +261,9 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
     today = today or dt.date.today()
     now = utcnow()
     user = current_user()
-    counts: dict = {}
+    counts: dict[str, int] = {}
 
-    def step(text: str, done: int, total: int = 10):
+    def step(text: str, done: int, total: int = 10) -> None:
         if progress:
             progress(done, total, text)
 
@@ -296,13 +314,17 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
         supplier_ids = id_map("supplier", "name")
 
         step("People", 2)
+        # The big tables' own indexes are built once, after their rows are in
+        # (sorting a million keys once, not a B-tree insert per row and index),
+        # before the services below read through them.
+        indexes = _drop_indexes(("person", "asset", "history_entry", "loan"))
         n_staff = max(30, assets // 12)
         n_students = max(60, assets // 3)
         n_families = max(10, n_students // 12)
         school_sites = [site_ids[n] for n, c, _ in SITES if c in GRADES]
         school_weights = [ENROLLMENT[c] for n, c, _ in SITES if c in GRADES]
         code_of = {site_ids[n]: c for n, c, _ in SITES}
-        people = []
+        people: list[Row] = []
         for i in range(n_staff):
             first, last = rng.choice(FIRST), rng.choice(LAST)
             people.append(("staff", first, last, f"E{10000 + i}",
@@ -329,7 +351,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
         staff = [r for r in person_rows if r[1] == "staff" and r[6]]
         # Who is still waiting for a device: each student one Chromebook (at
         # their own school), each family one hotspot, each staff member one laptop.
-        students_waiting: dict[int, list] = {}
+        students_waiting: dict[int, list[Row]] = {}
         for r in person_rows:
             if r[1] == "student" and r[6]:
                 students_waiting.setdefault(r[5], []).append(r)
@@ -352,11 +374,11 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
         weights = [m[5] / (sum(sizes.get(m[3], (1, 12))) / 2) for m in MODELS]
         start = today.replace(year=today.year - 8, day=min(today.day, 28))
         span = (today - start).days
-        orders = []
+        orders: list[Row] = []
         remaining = assets
         po_no = 0
 
-        def order(model, size, day):
+        def order(model: Row, size: int, day: dt.date) -> None:
             nonlocal po_no
             po_no += 1
             cat = model[3]
@@ -441,10 +463,9 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
 
         step("Assets", 4)
         prefix, digits = "QM-", 6
-        rows = []
-        hist = []     # (tag number, action, field, old, new, old_id, new_id, at, note)
-        loans = []    # (tag number, person_id, location_id, out_at, due, agreement_signed, language)
-        plans = []    # (tag number, category, status, site_id, purchase day, in service, end of use, holder kind)
+        hist: list[Row] = []     # (tag number, action, field, old, new, old_id, new_id, at, note)
+        loans: list[Row] = []    # (tag number, person_id, location_id, out_at, due, agreement_signed, language)
+        plans: list[Row] = []    # (tag number, category, status, site_id, purchase day, in service, end of use, holder kind)
         n = 0
 
         def june_after(day: dt.date) -> dt.date:
@@ -456,7 +477,9 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
         # import again without "this serial appears twice".
         serials_used: set[str] = set()
 
-        def add(model, day, po, supplier, funding, fname, frn, fyear, site_id, gone=None, spare=False):
+        def add(model: Row, day: dt.date, po: str, supplier: str, funding: str, fname: str | None,
+                frn: str | None, fyear: int | None, site_id: int, gone: dt.date | None = None,
+                spare: bool = False) -> Row:
             nonlocal n
             mf, mname, mnum, cat, cost, _, pattern = model
             n += 1
@@ -466,11 +489,11 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
                 serial = _serial(rng, pattern, n)
             serials_used.add(serial.upper())
             rooms = room_kinds[site_id]
-            in_service = day + dt.timedelta(days=rng.randint(3, 30))
+            installed = day + dt.timedelta(days=rng.randint(3, 30))
             if fyear is not None:  # installed within its E-Rate funding year
-                in_service = min(in_service, dt.date(fyear + 1, 6, 30))
-            if in_service >= today:
-                in_service = None  # delivered, not yet installed
+                installed = min(installed, dt.date(fyear + 1, 6, 30))
+            # None: delivered, not yet installed
+            in_service: dt.date | None = installed if installed < today else None
             # Where it lives and who has it.
             room_id = None
             person = None
@@ -501,7 +524,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
             if room_id is None:
                 room_id = rooms["storage"]
             status = "ready"
-            disposal = (None, None, None)
+            disposal: tuple[dt.date | None, str | None, Decimal | None] = (None, None, None)
             end = today
             age_years = (today - day).days / 365.25
             if spare:
@@ -578,17 +601,18 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
                                    f"{person[2]} {person[3]}" if person else None,
                                    person[4] if person else None, room,
                                    room if held_by_room else None, site_name[site_id], po, frn)
-            rows.append((tag, normalize_tag(tag), serial, serial.upper(), name, model_ids[mname], status,
-                         site_id, room_id, person[0] if person else None, held_by_room,
-                         day, Decimal(cost), po, supplier_ids[supplier], funding, fname,
-                         frn, fyear, in_service,
-                         day + dt.timedelta(days=365 * (4 if cat == "Chromebooks" else 3)),
-                         disposal[0], disposal[1], disposal[2], audit, None, custom, doc,
-                         created, created, 1))
+            row = (tag, normalize_tag(tag), serial, serial.upper(), name, model_ids[mname], status,
+                   site_id, room_id, person[0] if person else None, held_by_room,
+                   day, Decimal(cost), po, supplier_ids[supplier], funding, fname,
+                   frn, fyear, in_service,
+                   day + dt.timedelta(days=365 * (4 if cat == "Chromebooks" else 3)),
+                   disposal[0], disposal[1], disposal[2], audit, None, custom, doc,
+                   created, created, 1)
             hist.append((n, "create", None, None, tag, None, None,
                          dt.datetime.combine(day, dt.time(9, 0)), "demo purchase"))
             at_gone = dt.datetime.combine(gone, dt.time(14, 0)) if gone else None
             if status == "disposed":  # what services.assets.dispose writes
+                assert gone is not None  # a disposal has its day
                 for field, new in (("status", "disposed"), ("disposal_date", gone.isoformat()),
                                    ("disposal_method", disposal[1]),
                                    ("disposal_proceeds", f"{disposal[2]:.2f}")):
@@ -596,18 +620,20 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
                                  None, None, at_gone, None))
             elif status == "retired":
                 hist.append((n, "retire", "status", "ready", "retired", None, None, at_gone, None))
+            # (below: in service, so installed is its day)
             elif status == "missing":
                 hist.append((n, "update", "status", "ready", "missing", None, None,
-                             dt.datetime.combine(max(in_service, today - dt.timedelta(days=rng.randint(30, 300))),
+                             dt.datetime.combine(max(installed, today - dt.timedelta(days=rng.randint(30, 300))),
                                                  dt.time(11)), None))
             out = None
             if person:
                 if cat == "Chromebooks" or cat == "Hotspots":
-                    out_day = max(in_service, this_school_year + dt.timedelta(days=rng.randint(0, 20)))
+                    out_day = max(installed, this_school_year + dt.timedelta(days=rng.randint(0, 20)))
                 else:
-                    out_day = in_service + dt.timedelta(days=rng.randint(0, 14))
+                    out_day = installed + dt.timedelta(days=rng.randint(0, 14))
                 out_day = min(out_day, today)
                 out = dt.datetime.combine(out_day, dt.time(8, 30)) + dt.timedelta(minutes=rng.randint(0, 400))
+                due: dt.date | None
                 if cat == "Laptops":
                     due = None  # a staff member's own laptop
                 elif rng.random() < 0.05 and today - dt.timedelta(days=7) > out_day + dt.timedelta(days=14):
@@ -620,56 +646,62 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
                              out, f"due {due.isoformat()}" if due else None))
                 hist.append((n, "check_out", "status", "ready", "deployed", None, None, out, None))
             elif held_by_room:
-                out = dt.datetime.combine(in_service, dt.time(10, 0))
+                out = dt.datetime.combine(installed, dt.time(10, 0))
                 loans.append((n, None, held_by_room, out, None, False, "en"))
                 hist.append((n, "check_out", "holder", None, room, None, held_by_room, out, None))
                 hist.append((n, "check_out", "status", "ready", "deployed", None, None, out, None))
             plans.append((n, cat, status, site_id, day, in_service,
                           out.date() if out else end, "student" if cat in ("Chromebooks", "Tablets")
                           else "family" if cat == "Hotspots" else "staff"))
+            return row
 
-        spares = next(m for m in MODELS if m[1] == "Chromebook 3110")
-        for model, size, day, po, supplier, funding, fname, frn, fyear, dest in orders:
-            spread = model[3] in ("Chromebooks", "Hotspots") and size > 1  # a district-wide order
-            for _ in range(size):
-                if spread:
-                    dest = rng.choices(school_sites, school_weights)[0]
-                add(model, day, po, supplier, funding, fname, frn, fyear, dest)
-                if n == 100 and assets >= 400:
-                    # QM-000101…110: spare Chromebooks in Lincoln High's storage, in
-                    # service and free, for the README's check-out, move and retire examples.
-                    bought = today - dt.timedelta(days=120)
-                    for _ in range(10):
-                        add(spares, bought, f"PO-{bought.year % 100:02d}-SPARE", "Dell Technologies",
-                            "general", None, None, None, site_ids["Lincoln High School"], spare=True)
-        for model, bought, gone in legacy:
-            funding, frn, fyear = "general", None, None
-            if model[3] == "Network switches" and rng.random() < 0.7:
-                fyear = erate_year(bought)
-                funding, frn = "erate", f"{fyear % 100:02d}99{rng.randrange(10**6):06d}"
-            site_id = site_ids["District Office"] if model[3] != "Network switches" else \
-                rng.choice([site_ids["District Office"]] + school_sites)
-            add(model, bought, f"PO-{bought.year % 100:02d}-{9000 + n % 1000:05d}",
-                rng.choice(["CDW-G", "SHI International"]), funding, None, frn, fyear, site_id, gone=gone)
-        insert_rows("asset", ("tag", "tag_key", "serial", "serial_key", "name", "model_id", "status",
+        def asset_rows() -> Iterator[Row]:
+            # Each asset's row goes to the database a page at a time as it is
+            # made (a million rows of thirty columns held at once took ~1 GB);
+            # its history, loan and plan stay behind for the steps below.
+            spares = next(m for m in MODELS if m[1] == "Chromebook 3110")
+            for model, size, day, po, supplier, funding, fname, frn, fyear, dest in orders:
+                spread = model[3] in ("Chromebooks", "Hotspots") and size > 1  # a district-wide order
+                for _ in range(size):
+                    if spread:
+                        dest = rng.choices(school_sites, school_weights)[0]
+                    yield add(model, day, po, supplier, funding, fname, frn, fyear, dest)
+                    if n == 100 and assets >= 400:
+                        # QM-000101…110: spare Chromebooks in Lincoln High's storage, in
+                        # service and free, for the README's check-out, move and retire examples.
+                        bought = today - dt.timedelta(days=120)
+                        for _ in range(10):
+                            yield add(spares, bought, f"PO-{bought.year % 100:02d}-SPARE",
+                                      "Dell Technologies", "general", None, None, None,
+                                      site_ids["Lincoln High School"], spare=True)
+            for model, bought, gone in legacy:
+                funding, frn, fyear = "general", None, None
+                if model[3] == "Network switches" and rng.random() < 0.7:
+                    fyear = erate_year(bought)
+                    funding, frn = "erate", f"{fyear % 100:02d}99{rng.randrange(10**6):06d}"
+                site_id = site_ids["District Office"] if model[3] != "Network switches" else \
+                    rng.choice([site_ids["District Office"]] + school_sites)
+                yield add(model, bought, f"PO-{bought.year % 100:02d}-{9000 + n % 1000:05d}",
+                          rng.choice(["CDW-G", "SHI International"]), funding, None, frn, fyear, site_id,
+                          gone=gone)
+        _insert_beside("asset", ("tag", "tag_key", "serial", "serial_key", "name", "model_id", "status",
                               "site_id", "location_id", "assigned_person_id", "assigned_location_id",
                               "purchase_date", "cost", "order_number",
                               "supplier_id", "funding_type", "funding_name", "erate_frn",
                               "erate_funding_year", "in_service_date", "warranty_end",
                               "disposal_date", "disposal_method", "disposal_proceeds",
                               "last_audit_date", "notes", "custom", "search_text", "created_at",
-                              "updated_at", "version"), rows)
+                              "updated_at", "version"), asset_rows())
         settings.set_raw("tag_next", n + 1)
         tag_id = id_map("asset", "tag")
         aid_of = [0] * (n + 1)
         for tag, aid in tag_id.items():
             aid_of[int(tag[len(prefix):])] = aid
-        rows.clear()
 
         step("History and loans", 5)
         # Each entry effective the local day it was made, as history.record writes it
         # (an entry without one is read as such, but slowly and off the index).
-        days: dict = {}
+        days: dict[tuple[int, ...], dt.date] = {}
 
         def effective(at: dt.datetime) -> dt.date:
             key = (at.year, at.month, at.day, at.hour, at.minute // 15)
@@ -712,7 +744,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
         p = param()
 
         step("Repairs", 7)
-        repairs = []
+        repairs: list[Row] = []
         problems = ["Cracked screen", "Will not power on", "Keyboard keys missing", "Battery swollen",
                     "Hinge broken", "Paper jam / fuser error", "No display output", "Port damaged",
                     "Liquid spill", "Fan noise / overheating"]
@@ -744,7 +776,8 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
         cur.executemany(f"UPDATE asset SET status = 'in_repair' WHERE id = {p}", open_ids)
         counts["repairs"] = len(repairs)
         step("Licenses", 8)
-        exp = lambda days: today + dt.timedelta(days=days)  # noqa: E731
+        def exp(days: int) -> dt.date:
+            return today + dt.timedelta(days=days)
         licenses = [
             ("Microsoft 365 A3", "2025", "Microsoft", "M365A-3SITE-LICEN-SE001-00000", None, True, False,
              exp(-300), "42500.00", exp(220)),
@@ -770,7 +803,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
         for num, cat, status, *_ in plans:
             if status not in ("disposed", "retired"):
                 by_cat.setdefault(cat, []).append(aid_of[num])
-        seats = []
+        seats: list[Row] = []
         computers = by_cat.get("Laptops", []) + by_cat.get("Desktops", [])
         for aid in computers[:]:
             seats.append((lic_ids["Microsoft 365 A3"], aid, None, now, user))
@@ -791,7 +824,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
         counts["licenses"], counts["seats"] = len(licenses), len(seats)
 
         step("Supplies", 9)
-        sup_rows = []
+        sup_rows: list[Row] = []
         for name, part, cat, cost, _fits, rp, target in SUPPLIES:
             sup_rows.append((name, part, _upc(f"1925450{len(sup_rows):04d}"), cat, "each", rp, target,
                              f"Shelf {rng.choice('ABCD')}{rng.randint(1, 6)}", Decimal(cost),
@@ -809,7 +842,8 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
                 mid = db.execute_sql(f"SELECT model_id FROM asset WHERE id = {p}",
                                      (aid_of[num],)).fetchone()[0]
                 printers_by_model.setdefault(mid, []).append(aid_of[num])
-        moves, totals = [], {}
+        moves: list[Row] = []
+        totals: dict[int, int] = {}
         for _name, part, _cat, cost, ms, rp, target in SUPPLIES:
             sid = sup_ids[part]
             bal = 0
@@ -847,12 +881,16 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Callable | None = No
         cur.executemany(f"UPDATE supply SET on_hand = {p} WHERE id = {p}",
                         [(v, k) for k, v in totals.items()])
         counts["supplies"], counts["stock_moves"] = len(SUPPLIES), len(moves)
+        # The roster sets a column or six on every student and Chromebook:
+        # before their indexes are built (it draws from a stream of its own).
+        roster = _program_roster(random.Random(seed * 104729 + 3), today)
+        _create_indexes(indexes)
         step("Work orders", 9)
         counts["work_orders"] = _work_orders(random.Random(seed * 7919 + 1), today, user, plans,
                                              tag_id, prefix, digits, staff, students_by_site,
                                              site_ids, assets)
         counts["cartridges"] = _backup_media(today, user)
-        counts.update(_program_roster(random.Random(seed * 104729 + 3), today))
+        counts.update(roster)
         counts.update(_program_kits_fees(random.Random(seed * 104729 + 3), today, user, model_ids))
         counts["program_events"] = _program_events(random.Random(seed * 104729 + 5), today, user)
         counts["loaners"], counts["loaner_swaps"] = _program_loaners(random.Random(seed * 31 + 7), today, user)
@@ -922,7 +960,8 @@ def _program_events(rng: random.Random, today: dt.date, user: str) -> int:
                                  status="closed", created_at=first - dt.timedelta(minutes=30),
                                  created_by=user, closed_at=last + dt.timedelta(hours=1),
                                  closed_by=user).execute()
-        scans, states = [], []
+        scans: list[Row] = []
+        states: list[Row] = []
         for loan_id, asset_id, pid, out, *_rest in week:
             signed = _rest[1]
             agreement = "signed" if signed else rng.choice(["waiver", "waiver", "refused"])
@@ -955,16 +994,17 @@ def _program_events(rng: random.Random, today: dt.date, user: str) -> int:
     closed = dt.datetime.combine(day, dt.time(15, 30))
     year_out = school_start - dt.timedelta(days=365)
     held = [r for r in db.execute_sql(chromebook, (rms,)).fetchall() if r[9] in ("7", "8")]
-    busy = {}
+    busy: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {}
     for aid, out, back in db.execute_sql("SELECT asset_id, out_at, returned_at FROM loan "
                                          "WHERE returned_at IS NOT NULL").fetchall():
         busy.setdefault(aid, []).append((_when(out), _when(back)))
-    kit = {}
+    kit: dict[int, list[tuple[str, int]]] = {}
     for model_id, name, qty in db.execute_sql("SELECT model_id, name, quantity FROM kit_part "
                                               "ORDER BY id").fetchall():
         kit.setdefault(model_id, []).append((name, qty))
     model_of = dict(db.execute_sql("SELECT id, model_id FROM asset").fetchall())
-    rows, plan = [], []
+    rows: list[Row] = []
+    plan: list[Row] = []
     for _lid, aid, pid, _out, _due, _s, _loc, installed, bought, _grade in held:
         out = dt.datetime.combine(year_out + dt.timedelta(days=rng.randint(0, 12)), dt.time(8, 30)) \
             + dt.timedelta(minutes=rng.randint(0, 300))
@@ -972,6 +1012,11 @@ def _program_events(rng: random.Random, today: dt.date, user: str) -> int:
         late = rng.random() < 0.06
         back = (dt.datetime.combine(day + dt.timedelta(days=rng.randint(21, 45)), dt.time(11))
                 if late else opened + dt.timedelta(seconds=25 * len(plan) + rng.randint(0, 20)))
+        if not late and back >= closed:
+            # The gym's two tables take a device every 25 s: what the day
+            # holds is collected (a district of a million assets has
+            # "schools" of 70,000 students; the rest were never scheduled).
+            break
         if start is None or start > out.date() or back.date() >= today or back >= closed + \
                 dt.timedelta(days=60) or any(o < back + dt.timedelta(days=1) and b > out
                                              for o, b in busy.get(aid, [])):
@@ -980,7 +1025,7 @@ def _program_events(rng: random.Random, today: dt.date, user: str) -> int:
         chosen = rng.sample(["screen", "keyboard", "hinge", "port"], rng.choice([1, 1, 2]))
         damage = [k for k in ("screen", "keyboard", "hinge", "port") if k in chosen] \
             if r < 0.12 and not late else []  # in the vocabulary's order, as check-in stores it
-        parts = kit.get(model_of.get(aid), [])
+        parts = kit.get(model_of.get(aid, 0), [])
         missing = [parts[0][0]] if parts and 0.12 <= r < 0.16 and not late else []
         rows.append((aid, pid, out, dt.date(day.year, 6, 12), back, "good",
                      "damaged" if damage or missing else "good", True, "signed",
@@ -998,7 +1043,9 @@ def _program_events(rng: random.Random, today: dt.date, user: str) -> int:
         f"SELECT id, asset_id, out_at FROM loan WHERE out_at < {p} AND returned_at IS NOT NULL",
         (opened,)).fetchall()}
     tags = dict(db.execute_sql("SELECT id, tag FROM asset").fetchall())
-    scans, loan_parts, damaged = [], [], []
+    scans = []
+    loan_parts: list[Row] = []
+    damaged: list[int] = []
     for aid, pid, out, back, late, damage, missing, parts in plan:
         lid = loan_of.get((aid, out))
         if lid is None:
@@ -1028,11 +1075,11 @@ def _program_events(rng: random.Random, today: dt.date, user: str) -> int:
     return made + 1
 
 
-def _when(v) -> dt.datetime:
+def _when(v: Any) -> dt.datetime:
     return v if isinstance(v, dt.datetime) else dt.datetime.fromisoformat(str(v))
 
 
-def _day_of(v) -> dt.date | None:
+def _day_of(v: Any) -> dt.date | None:
     if v is None or (isinstance(v, dt.date) and not isinstance(v, dt.datetime)):
         return v
     return dt.date.fromisoformat(str(v)[:10])
@@ -1045,7 +1092,8 @@ PRICE_LIST = (("screen", "45.00"), ("keyboard", "35.00"), ("hinge", "25.00"), ("
               ("Charger", "25.00"), ("Case", "20.00"), ("device", "300.00"))
 
 
-def _program_kits_fees(rng: random.Random, today: dt.date, user: str, model_ids: dict) -> dict:
+def _program_kits_fees(rng: random.Random, today: dt.date, user: str,
+                       model_ids: dict[str, int]) -> dict[str, int]:
     """Kits on the Chromebook and hotspot models (their parts recorded on every
     loan of them, out or returned), the damage price list and fee rules, and
     the fees of damaged returns from past collections: some owed, some paid
@@ -1054,7 +1102,7 @@ def _program_kits_fees(rng: random.Random, today: dt.date, user: str, model_ids:
     cat_of = {m[1]: m[3] for m in MODELS + LEGACY_MODELS}
     price_of = {m[1]: m[4] for m in MODELS}
     for name, model_id in model_ids.items():
-        parts = KITS.get(cat_of.get(name))
+        parts = KITS.get(cat_of.get(name, ""))
         if parts:
             # What a new one costs today: the model's current price.
             kits.save_kit(model_id, parts, price_of.get(name), by=user)
@@ -1125,7 +1173,7 @@ def _program_kits_fees(rng: random.Random, today: dt.date, user: str, model_ids:
     return {"fees": len(made)}
 
 
-def _day(value) -> dt.date:
+def _day(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
@@ -1140,7 +1188,7 @@ HISPANIC = {"Garcia", "Martinez", "Lopez", "Hernandez", "Gonzalez", "Rodriguez",
             "Ortiz", "Gutierrez", "Chavez", "Ramos", "Castillo", "Vasquez"}
 
 
-def _program_roster(rng: random.Random, today: dt.date) -> dict:
+def _program_roster(rng: random.Random, today: dt.date) -> dict[str, int]:
     """The roster a SIS would give (what ``import --kind students`` brings):
     every student's homeroom and enrolment, families of one to three
     siblings sharing a household, a guardian, an address and a home language
@@ -1155,11 +1203,11 @@ def _program_roster(rng: random.Random, today: dt.date) -> dict:
     if not students:
         return {}
     code_of = dict(db.execute_sql("SELECT id, code FROM site").fetchall())
-    by_last: dict[str, list] = defaultdict(list)
+    by_last: dict[str, list[Row]] = defaultdict(list)
     for row in students:
         by_last[row[1]].append(row)
-    teachers: dict[tuple, list[str]] = {}
-    values: dict[int, list] = {}
+    teachers: dict[tuple[int, str], list[str]] = {}
+    values: dict[int, list[Any]] = {}
     families = spanish = 0
     for last in sorted(by_last):
         group = by_last[last]
@@ -1236,7 +1284,7 @@ def _program_roster(rng: random.Random, today: dt.date) -> dict:
             "chromebooks_synced": len(rows)}
 
 
-def _update_from(table: str, columns: tuple[str, ...], rows) -> None:
+def _update_from(table: str, columns: tuple[str, ...], rows: Iterable[Row]) -> None:
     """Set ``columns`` (name and type) of ``table`` for many rows, given as
     (id, value…): through a temporary table and one UPDATE … FROM (both
     engines), so 300,000 students take one statement, not 300,000."""
@@ -1261,12 +1309,15 @@ def _program_loaners(rng: random.Random, today: dt.date, user: str) -> tuple[int
     of each middle and high school flagged loaner, and two or three open swaps
     (a student's Chromebook at the repair vendor, a loaner lent meanwhile),
     made through the swap service so loans, repairs and history agree."""
-    from app.models import Category, HardwareModel, Loan, Person, Site, Supplier
+    from app.models.activity import Loan
+    from app.models.people import Person
+    from app.models.places import Category, HardwareModel, Site, Supplier
     from app.services import loaners
     from app.services.errors import DomainError
     secondary = [code for code, grades in GRADES.items()
                  if set(grades) & {"6", "7", "8", "9", "10", "11", "12"}]
-    site_ids = [i for (i,) in Site.select(Site.id).where(Site.code.in_(secondary)).tuples()]
+    site_ids = [i for (i,) in cast("list[tuple[int]]",
+                                   list(Site.select(Site.id).where(Site.code.in_(secondary)).tuples()))]
     chromebooks = (HardwareModel.select(HardwareModel.id).join(Category)
                    .where(Category.name == "Chromebooks"))
     marked, lend = [], {}
@@ -1278,7 +1329,7 @@ def _program_loaners(rng: random.Random, today: dt.date, user: str) -> tuple[int
                  .order_by(Asset.id.desc()).limit(rng.randint(5, 10)))
         # The newest spares: the README's examples use the first ones
         # (QM-000101…) and expect them free to lend.
-        ids = [i for (i,) in spare.tuples()]
+        ids = [i for (i,) in cast("list[tuple[int]]", list(spare.tuples()))]
         marked += ids
         lend[site_id] = ids
     if marked:
@@ -1294,7 +1345,7 @@ def _program_loaners(rng: random.Random, today: dt.date, user: str) -> tuple[int
                    & (Asset.loaner == False)  # noqa: E712
                    & (Loan.out_at < dt.datetime.combine(today - dt.timedelta(days=30), dt.time())))
             .order_by(Loan.id).limit(60))
-    candidates = list(held.tuples())
+    candidates = cast("list[tuple[int, int]]", list(held.tuples()))
     rng.shuffle(candidates)
     swaps, want = 0, rng.choice([2, 3])
     for device_id, site_id in candidates:
@@ -1330,7 +1381,7 @@ def _program_filings() -> int:
                     [(str(143_000_000 + 1_013 * n), sid) for n, sid in enumerate(sups, 1)])
     rows = db.execute_sql("SELECT id, erate_frn, erate_funding_year, model_id FROM asset "
                           "WHERE erate_frn IS NOT NULL ORDER BY erate_frn, model_id, id").fetchall()
-    lines: dict[tuple, str] = {}
+    lines: dict[tuple[str, int], str] = {}
     per_frn: dict[str, int] = {}
     updates = []
     for aid, frn, fy, model in rows:
@@ -1399,8 +1450,10 @@ WO_NOTES = ["Called the requester; will visit after lunch", "Reseated the cables
             "Updated firmware and drivers"]
 
 
-def _work_orders(rng: random.Random, today: dt.date, user: str, plans, tag_id, prefix, digits,
-                 staff, students_by_site, site_ids, n_assets: int) -> int:
+def _work_orders(rng: random.Random, today: dt.date, user: str, plans: list[Row],
+                 tag_id: dict[str, int], prefix: str, digits: int, staff: list[Row],
+                 students_by_site: dict[int, list[Row]], site_ids: dict[str, int],
+                 n_assets: int) -> int:
     """A year of work orders: mostly repairs and accounts, notes with time
     spent, the old ones closed. #1 is a long-running project still open."""
     from app.services.tags import format_tag
@@ -1413,7 +1466,8 @@ def _work_orders(rng: random.Random, today: dt.date, user: str, plans, tag_id, p
     weights = [("repair", 45), ("account", 20), ("install", 15), ("move", 10), ("other", 10)]
     cats = [c for c, w in weights for _ in range(w)]
     n = max(20, n_assets // 7)
-    orders, notes = [], []
+    orders: list[Row] = []
+    notes: list[Row] = []
     first_site = next(iter(site_ids.values()))
     opened_first = dt.datetime.combine(today - dt.timedelta(days=200), dt.time(9, 30))
     orders.append(("Replace the Wi-Fi access points in the gym", "repair", "normal",
@@ -1467,7 +1521,7 @@ def _work_orders(rng: random.Random, today: dt.date, user: str, plans, tag_id, p
 
 
 @contextlib.contextmanager
-def _bulk_cache():
+def _bulk_cache() -> Iterator[None]:
     """A large SQLite page cache while the demo loads: a million assets write
     every index of asset, history and loan in one transaction, and with the
     usual 32 MB the index pages go out and come back many times over."""
@@ -1480,6 +1534,68 @@ def _bulk_cache():
         yield
     finally:
         db.execute_sql(f"PRAGMA cache_size = {int(old)}")
+
+
+def _insert_beside(table: str, columns: tuple[str, ...], rows: Iterable[Row], page: int = 1000) -> int:
+    """``insert_rows``, with each page written on a second thread while this
+    one makes the next (SQLite lets go of Python's lock while it writes: two
+    cores, one generating, one writing). Every eighth page waits for the
+    writer, so at most eight pages are held. Where statements cannot run on a
+    second thread (PostgreSQL), plain ``insert_rows``."""
+    from app.store.bulk import Background
+    bg = Background()
+    if not bg.threaded:
+        bg.close()
+        return insert_rows(table, columns, rows)
+    import sqlite3
+    # As many rows as one statement may bind (32,766 values since SQLite 3.32; 999 before).
+    page = max(1, min(page, bg.conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(columns)))
+    cols = ", ".join(f'"{c}"' for c in columns)
+    one = "(" + ", ".join("?" * len(columns)) + ")"
+
+    def statement(count: int) -> str:
+        return f'INSERT INTO "{table}" ({cols}) VALUES ' + ", ".join([one] * count)
+
+    full = statement(page)
+    total = pages = 0
+    with bg:
+        values: list[Any] = []
+        count = 0
+        for row in rows:
+            values.extend(row)
+            count += 1
+            if count == page:
+                bg.run(full, values)
+                total, pages, values, count = total + count, pages + 1, [], 0
+                if pages % 8 == 0:
+                    bg.wait()
+        if count:
+            bg.run(statement(count), values)
+            total += count
+        bg.wait()
+    return total
+
+
+def _drop_indexes(tables: tuple[str, ...]) -> list[str]:
+    """Drop the indexes of ``tables`` (SQLite) inside the demo's transaction;
+    returns the statements that made them, for ``_create_indexes``. A failed
+    build rolls the drop back with everything else; the same statements
+    rebuild the same indexes (the restore check compares them word for word).
+    The UNIQUE constraints a table declares inline stay (they cannot be dropped)."""
+    if _pg():
+        return []
+    marks = ", ".join("?" * len(tables))
+    found = db.execute_sql(f"SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                           f"AND sql IS NOT NULL AND tbl_name IN ({marks}) ORDER BY name",
+                           tables).fetchall()
+    for name, _sql in found:
+        db.execute_sql(f'DROP INDEX "{name}"')
+    return [sql for _name, sql in found]
+
+
+def _create_indexes(statements: list[str]) -> None:
+    for sql in statements:
+        db.execute_sql(sql)
 
 
 def _pg() -> bool:

@@ -278,3 +278,66 @@ def test_a_tape_rotation_is_in_progress(demo):
     assert len({(d.year, d.month) for d in monthly}) == len(monthly)  # one tape a month
     due = media.due(today=today, days=7)
     assert "Send to the vault" in {d["action"] for d in due}
+
+
+def test_serials_are_unique_even_when_a_draw_repeats(tmp_path, monkeypatch):
+    """A maker never repeats a serial: when the random draw gives one already
+    used (a million assets meet birthday odds), the demo draws again. Every
+    other draw here repeats the last serial, so the redraw must happen."""
+    import app.demo as demo
+    from app.store.db import close_database, open_database
+    real = demo._serial
+    calls = {"n": 0, "last": None}
+
+    def repeating(rng, pattern, n):
+        calls["n"] += 1
+        if calls["last"] is not None and calls["n"] % 2 == 0:
+            return calls["last"]
+        calls["last"] = real(rng, pattern, n)
+        return calls["last"]
+
+    monkeypatch.setattr(demo, "_serial", repeating)
+    database = open_database(tmp_path / "d.sqlite")
+    build_demo(assets=500, seed=2, today=TODAY)
+    keys = [k for (k,) in rows(database, "SELECT serial_key FROM asset")]
+    close_database()
+    assert calls["n"] > 1.4 * 500  # the repeats were drawn, and refused
+    assert len(keys) == 500 and len(set(keys)) == len(keys)
+
+
+def test_the_demo_leaves_exactly_the_schema_the_migrations_make(demo):
+    """The demo builds the big tables' indexes after their rows: every one is
+    back, word for word (the restore check compares them), and nothing else."""
+    import sqlite3
+    from app.store import schema
+    database, _ = demo
+    conn = sqlite3.connect(database.database)
+    try:
+        assert schema.foreign_objects(conn) == []
+        assert schema._read(conn)["objects"] == schema.reference()["objects"]
+    finally:
+        conn.close()
+
+
+def test_a_failed_demo_leaves_the_indexes_and_no_data(tmp_path, monkeypatch):
+    """The indexes are dropped inside the demo's one transaction: a failure
+    half-way rolls them back with the rows, and the file is as it was."""
+    import sqlite3
+    import app.demo as demo
+    from app.store import schema
+    from app.store.db import close_database, open_database
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(demo, "_upc", broken)  # the supplies, while the indexes are down
+    database = open_database(tmp_path / "f.sqlite")
+    with pytest.raises(RuntimeError):
+        build_demo(assets=500, seed=2, today=TODAY)
+    assert rows(database, "SELECT COUNT(*) FROM asset") == [(0,)]
+    close_database()
+    conn = sqlite3.connect(tmp_path / "f.sqlite")
+    try:
+        assert schema._read(conn)["objects"] == schema.reference()["objects"]
+    finally:
+        conn.close()
