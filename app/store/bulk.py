@@ -9,14 +9,19 @@ rolled the transaction back on its own (disk full, I/O error).
 """
 from __future__ import annotations
 
+import queue
 from collections.abc import Iterable, Sequence
+from types import TracebackType
+from typing import Any, Literal
 
 import peewee as pw
 
-from app.store.db import db, guarded, param  # noqa: F401 (bulk.param for importers)
+from app.store.db import db
+from app.store.db import param as param  # bulk.param for importers
+from app.store.guard import guarded
 
 
-def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence], page: int = 2000) -> int:
+def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], page: int = 2000) -> int:
     """Insert rows (tuples in ``columns`` order) into ``table``; returns the count."""
     if not db.in_transaction():
         raise RuntimeError("insert_rows writes inside the caller's transaction only")
@@ -27,7 +32,7 @@ def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence], pa
     if isinstance(db.obj, pw.PostgresqlDatabase):
         from psycopg2.extras import execute_values
         sql = f'INSERT INTO "{table}" ({cols}) VALUES %s'
-        batch = []
+        batch: list[tuple[Any, ...]] = []
         for row in rows:
             batch.append(tuple(row))
             if len(batch) >= page:
@@ -55,7 +60,7 @@ def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence], pa
     return total
 
 
-def id_map(table: str, key_column: str) -> dict:
+def id_map(table: str, key_column: str) -> dict[Any, int]:
     """{key: id} for a whole table (after a bulk insert)."""
     return dict(db.execute_sql(f'SELECT "{key_column}", id FROM "{table}"').fetchall())
 
@@ -96,9 +101,8 @@ class Background:
         self.error: BaseException | None = None
         self._raised = False
         self._dropped = False
-        self._queue = None
+        self._queue: queue.Queue[tuple[str, tuple[Any, ...]] | None] | None = None
         if threaded:
-            import queue
             import threading
             import sys
             self._queue = queue.Queue()
@@ -116,14 +120,15 @@ class Background:
     def threaded(self) -> bool:
         return self._queue is not None
 
-    def __enter__(self):
+    def __enter__(self) -> Background:
         return self
 
-    def __exit__(self, exc_type, exc, tb):
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> Literal[False]:
         self.close(discard=exc_type is not None)
         return False
 
-    def run(self, sql: str, params: Sequence = ()) -> None:
+    def run(self, sql: str, params: Sequence[Any] = ()) -> None:
         self._raise()
         if self._queue is None:
             with guarded(self.conn, self.in_transaction):
@@ -154,9 +159,11 @@ class Background:
             raise self.error
 
     def _work(self) -> None:
+        jobs = self._queue
+        assert jobs is not None  # started only with a queue
         cur = self.conn.cursor()
         while True:
-            job = self._queue.get()
+            job = jobs.get()
             try:
                 if job is None:
                     return
@@ -166,4 +173,4 @@ class Background:
             except BaseException as exc:  # handed to the caller's thread
                 self.error = exc
             finally:
-                self._queue.task_done()
+                jobs.task_done()
