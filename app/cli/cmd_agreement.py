@@ -1,10 +1,12 @@
 """`quartermaster agreement`: the loan agreement PDF a borrower signs (en/es)."""
 from __future__ import annotations
 
-from app.cli import CommandError
+import argparse
+
+from app.cli import CommandError, Subparsers
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("agreement", help="print a borrower's device loan agreement (PDF, English or Spanish)",
                        description="Lists the devices currently lent to a person, the terms and "
                                    "signature lines. WHO is a person's ID number or an asset tag "
@@ -16,7 +18,7 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from app.models import Asset
     from app.services import assets, people
     person = people.find(args.who)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import argparse
 
-from app.cli import CommandError
+from app.cli import CommandError, Subparsers
 
 EXAMPLES = """\
 examples:
@@ -48,7 +48,7 @@ REF_FIELDS = {"model": "model_id", "site": "site_id", "room": "location_id",
               "location": "location_id", "supplier": "supplier_id"}
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("asset", help="check out, check in, move, dispose of, retire, correct "
                                      "and repair assets",
                        description="The asset lifecycle: each action through the same rules "
@@ -219,7 +219,7 @@ def _room_or_fail(text: str):
 
 # --- actions ----------------------------------------------------------------------
 
-def run_checkout(args) -> int:
+def run_checkout(args: argparse.Namespace) -> int:
     from app.services import assets, catalog, people
     items = _assets(args.tags)
     day = _day(args.effective)
@@ -240,7 +240,7 @@ def run_checkout(args) -> int:
     return _report(_batch(items, one), day)
 
 
-def run_checkin(args) -> int:
+def run_checkin(args: argparse.Namespace) -> int:
     from app.services import assets
     items = _assets(args.tags)
     day = _day(args.effective)
@@ -264,7 +264,7 @@ def run_checkin(args) -> int:
     return _report(_batch(items, one), day)
 
 
-def run_move(args) -> int:
+def run_move(args: argparse.Namespace) -> int:
     from app.services import assets, catalog
     items = _assets(args.tags)
     day = _day(args.effective)
@@ -281,7 +281,7 @@ def run_move(args) -> int:
     return _report(_batch(items, one), day)
 
 
-def run_dispose(args) -> int:
+def run_dispose(args: argparse.Namespace) -> int:
     from app.models.common import DISPOSAL_METHODS
     from app.services import assets
     from app.services.fields import parse_date
@@ -297,7 +297,7 @@ def run_dispose(args) -> int:
     return _report(_batch(items, one), date)
 
 
-def run_retire(args) -> int:
+def run_retire(args: argparse.Namespace) -> int:
     from app.services import assets
     items = _assets(args.tags)
     day = _day(args.effective)
@@ -349,7 +349,7 @@ def parse_assignments(values: list[str]) -> dict:
     return changes
 
 
-def run_set(args) -> int:
+def run_set(args: argparse.Namespace) -> int:
     from app.services import assets
     asset = _assets([args.tag])[0]
     changes = parse_assignments(args.values)
@@ -377,7 +377,7 @@ def _show(value, key: str) -> str:
     return fmt(value)
 
 
-def run_loaner(args) -> int:
+def run_loaner(args: argparse.Namespace) -> int:
     from app.services import loaners
     items = _assets(args.tags)
     changed = set(loaners.set_loaner([a.id for a in items], on=not args.off))
@@ -387,7 +387,7 @@ def run_loaner(args) -> int:
                     for a in items])
 
 
-def run_repair_open(args) -> int:
+def run_repair_open(args: argparse.Namespace) -> int:
     import peewee as pw
 
     from app.models import Supplier
@@ -409,7 +409,7 @@ def run_repair_open(args) -> int:
     return _report(_batch(items, one), date)
 
 
-def run_repair_close(args) -> int:
+def run_repair_close(args: argparse.Namespace) -> int:
     from app.services import repairs
     from app.services.errors import Conflict
     from app.services.fields import parse_date

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from app.cli import CommandError
+from app.cli import CommandError, Subparsers
 from app.cli.output import print_list, print_table
 
 EXAMPLES = """\
@@ -26,7 +26,7 @@ examples:
 """
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("fees", help="damage fees: list, charge, pay with a receipt, waive; prices",
                        description="Fees a student's family owes for damage or missing parts. "
                                    "Payments are recorded (with a receipt number), not processed.",
@@ -93,7 +93,7 @@ KEYS = ["id", "incurred_on", "student", "student_id", "grade", "site", "asset", 
         "description", "list_amount", "amount", "paid", "balance", "status", "reason"]
 
 
-def run_list(args) -> int:
+def run_list(args: argparse.Namespace) -> int:
     from app.services import fees
     rows = fees.rows(status=args.status, site=args.site, owed_only=args.owed)
     table = [[r[k] for k in KEYS] for r in rows]
@@ -104,7 +104,7 @@ def run_list(args) -> int:
     return 0
 
 
-def run_charge(args) -> int:
+def run_charge(args: argparse.Namespace) -> int:
     from app.services import fees
     person, asset, loan = fees.resolve_target(args.who)
     fee = fees.charge(person.id, args.part, args.amount, asset_id=asset.id if asset else None,
@@ -119,7 +119,7 @@ def run_charge(args) -> int:
     return 0
 
 
-def run_pay(args) -> int:
+def run_pay(args: argparse.Namespace) -> int:
     from app.services import fees
     if args.receipt and not args.receipt.lower().endswith(".pdf"):
         raise CommandError("the receipt is written as a PDF: give a FILE.pdf")
@@ -142,21 +142,21 @@ def _write_receipt(number: str, path: str):
     return write_receipt(fees.receipt(number), path)
 
 
-def run_receipt(args) -> int:
+def run_receipt(args: argparse.Namespace) -> int:
     if not args.output.lower().endswith(".pdf"):
         raise CommandError("the receipt is written as a PDF: give a FILE.pdf")
     print(f"receipt written to {_write_receipt(args.number, args.output)}")
     return 0
 
 
-def run_waive(args) -> int:
+def run_waive(args: argparse.Namespace) -> int:
     from app.services import fees
     fee = fees.waive(fees.find_owed(args.fee).id, args.why)
     print(f"fee #{fee.id} waived: {fee.waived_reason}")
     return 0
 
 
-def run_prices(args) -> int:
+def run_prices(args: argparse.Namespace) -> int:
     from app.services import prices
     rows = prices.price_list()
     if not rows:
@@ -171,7 +171,7 @@ def _model_id(text):
     return prices.find_model(text).id if text else None
 
 
-def run_price_set(args) -> int:
+def run_price_set(args: argparse.Namespace) -> int:
     from app.services import prices
     from app.services.fields import parse_money
     if parse_money(args.amount, "amount") is None:
@@ -182,7 +182,7 @@ def run_price_set(args) -> int:
     return 0
 
 
-def run_price_remove(args) -> int:
+def run_price_remove(args: argparse.Namespace) -> int:
     from app.services import prices
     model_id = _model_id(args.model)
     part = prices.normalize_part(args.part)

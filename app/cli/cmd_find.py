@@ -1,11 +1,13 @@
 """`quartermaster find TEXT`: what a scan of TEXT would open."""
 from __future__ import annotations
 
-from app.cli import CommandError
+import argparse
+
+from app.cli import CommandError, Subparsers
 from app.cli.output import print_fields, print_json
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("find", help="show what a scan of TEXT would open",
                        description="Resolve TEXT the way a barcode scan is resolved (asset tag, "
                                    "room label, supply barcode, serial, person ID) and print it.")
@@ -14,7 +16,7 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from app import scanning
     res = scanning.resolve(args.text)
     if not res.found:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from app.cli import CommandError
+from app.cli import CommandError, Subparsers
 
 EPILOG = """\
 examples:
@@ -24,7 +24,7 @@ front of a serial that matches the model's pattern are taken off.
 """
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("intake", help="receive a delivery: one asset per scanned serial",
                        description="Create one asset per serial in FILE with the next tags, "
                                    "the same model, PO, cost, funding and room for all.",
@@ -53,7 +53,7 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _values(args) -> dict:
+def _values(args: argparse.Namespace) -> dict:
     from app.services import intake
     values: dict = {"model_id": intake.resolve_model(args.model).id, "order_number": args.po,
                     "cost": args.cost, "purchase_date": args.date,
@@ -78,7 +78,7 @@ def _values(args) -> dict:
     return values
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from app.services import intake, settings
     template = args.template or settings.get("default_label_template")
     if args.labels:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from app.cli import CommandError
+from app.cli import CommandError, Subparsers
 
 QUERY_HELP = """\
 what to label (one of):
@@ -34,7 +34,7 @@ examples:
 """
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser(
         "labels", help="print asset, room, supply, blank-tag and LTO labels (PDF or ZPL)",
         usage="quartermaster labels (--tags T… | --query Q | --location L… | --locations |\n"
@@ -85,7 +85,7 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from reports import labels
     if args.list_templates:
         return _list(labels)
@@ -146,7 +146,7 @@ def run(args) -> int:
     return 0
 
 
-def _kind(args) -> str:
+def _kind(args: argparse.Namespace) -> str:
     if args.location or args.locations:
         return "location"
     if args.supplies is not None:

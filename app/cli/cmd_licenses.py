@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 
+from app.cli import Subparsers
 from app.cli.output import print_list
 from app.services.errors import NotFound
 
@@ -20,7 +21,7 @@ examples:
 """
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("licenses", help="software licenses: seats owned, used, free; assign seats",
                        description="Software licenses and their seats. Without an action: the "
                                    "list with owned / used / free and problems.",
@@ -76,7 +77,7 @@ def _seats_line(lic) -> str:
 HEADERS = ["Product", "Version", "Vendor", "Owned", "Used", "Free", "Expires", "Cost", "Problems"]
 
 
-def run_list(args) -> int:
+def run_list(args: argparse.Namespace) -> int:
     from app.services import licenses
     rows = [[r["product"], r["version"], r["vendor"],
              "site license" if r["site_license"] else r["seats"], r["used"],
@@ -87,7 +88,7 @@ def run_list(args) -> int:
     return 0
 
 
-def run_assign(args) -> int:
+def run_assign(args: argparse.Namespace) -> int:
     from app.services import licenses
     lic = find_license(args.license)
     licenses.assign(lic.id, **_holder_kw(args.to))
@@ -95,7 +96,7 @@ def run_assign(args) -> int:
     return 0
 
 
-def run_release(args) -> int:
+def run_release(args: argparse.Namespace) -> int:
     from app.services import licenses
     lic = find_license(args.license)
     licenses.release(lic.id, **_holder_kw(args.holder))
@@ -103,7 +104,7 @@ def run_release(args) -> int:
     return 0
 
 
-def run_move(args) -> int:
+def run_move(args: argparse.Namespace) -> int:
     from app.services import licenses
     lic = find_license(args.license)
     licenses.move(lic.id, **_holder_kw(args.holder, "from_"), **_holder_kw(args.to, "to_"))

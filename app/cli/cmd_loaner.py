@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from app.cli import CommandError
+from app.cli import CommandError, Subparsers
 
 EXAMPLES = """\
 examples:
@@ -27,7 +27,7 @@ the repair (`asset repair close`) ends the swap too.
 """
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("loaner", help="swap a student's broken device for a loaner, and back",
                        description="The loaner swap: the device to repair and a loaner out in "
                                    "one step; reversed when the repair returns.",
@@ -99,7 +99,7 @@ def _period_note(day) -> None:
             print(f"note: {note}")
 
 
-def run_swap(args) -> int:
+def run_swap(args: argparse.Namespace) -> int:
     import peewee as pw
 
     from app.models import Supplier
@@ -123,7 +123,7 @@ def run_swap(args) -> int:
     return 0
 
 
-def run_return(args) -> int:
+def run_return(args: argparse.Namespace) -> int:
     from app.services import loaners
     from app.services.assets import effective_day
     sw = loaners.find(args.swap)
@@ -137,7 +137,7 @@ def run_return(args) -> int:
     return 0
 
 
-def run_list(args) -> int:
+def run_list(args: argparse.Namespace) -> int:
     from app.cli.output import print_list
     from app.services import loaners
     site = _site(args.site)
@@ -151,7 +151,7 @@ def run_list(args) -> int:
     return 0
 
 
-def run_pool(args) -> int:
+def run_pool(args: argparse.Namespace) -> int:
     from app.cli.output import print_list
     from app.services import loaners
     site = _site(args.site)

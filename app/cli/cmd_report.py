@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from app.cli import CommandError
+from app.cli import CommandError, Subparsers
 
 EPILOG = """\
 examples:
@@ -38,7 +38,7 @@ OPTIONS = {
 DATE_PARAMS = ("as_of", "date_from", "date_to")
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("report", help="write a report (year-end, warranties, repairs, …) "
                                       "as PDF, XLSX or CSV",
                        description="Write one of the reports `--list` shows to a file.",
@@ -63,7 +63,7 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from app import reporting
     if args.list:
         return _list(reporting.registry())
