@@ -7,9 +7,13 @@ device they hold (or last held).
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from app.cli import CommandError, Subparsers
 from app.cli.output import print_list, print_table
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 EXAMPLES = """\
 examples:
@@ -136,7 +140,7 @@ def run_pay(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_receipt(number: str, path: str):
+def _write_receipt(number: str, path: str) -> Path:
     from app.services import fees
     from reports.fee_receipt import write_receipt
     return write_receipt(fees.receipt(number), path)
@@ -166,7 +170,7 @@ def run_prices(args: argparse.Namespace) -> int:
     return 0
 
 
-def _model_id(text):
+def _model_id(text: str | None) -> int | None:
     from app.services import prices
     return prices.find_model(text).id if text else None
 

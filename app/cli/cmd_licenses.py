@@ -4,10 +4,14 @@ a name, e.g. "Adobe Creative Cloud 2025") or the license's number."""
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from app.cli import Subparsers
 from app.cli.output import print_list
 from app.services.errors import NotFound
+
+if TYPE_CHECKING:
+    from app.models.stock import License
 
 EXAMPLES = """\
 examples:
@@ -51,7 +55,7 @@ def register(sub: Subparsers) -> None:
     m.set_defaults(func=run_move)
 
 
-def find_license(text: str):
+def find_license(text: str) -> License:
     from app.services import licenses
     lic = licenses.find(text)
     if lic is None:
@@ -60,13 +64,13 @@ def find_license(text: str):
     return lic
 
 
-def _holder_kw(text: str, prefix: str = "") -> dict:
+def _holder_kw(text: str, prefix: str = "") -> dict[str, int]:
     from app.services import licenses
     kind, obj_id = licenses.find_holder(text)
     return {f"{prefix}{kind}_id": obj_id}
 
 
-def _seats_line(lic) -> str:
+def _seats_line(lic: License) -> str:
     from app.services import licenses
     s = licenses.summary(lic.id)
     if s["free"] is None:

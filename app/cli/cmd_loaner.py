@@ -7,7 +7,14 @@ from __future__ import annotations
 
 import argparse
 
+from typing import TYPE_CHECKING
+
 from app.cli import CommandError, Subparsers
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from app.models.places import Site
 
 EXAMPLES = """\
 examples:
@@ -75,7 +82,7 @@ def _asset_id(text: str) -> int:
     return asset_id
 
 
-def _site(text: str | None):
+def _site(text: str | None) -> Site | None:
     if not text:
         return None
     from app.services import catalog
@@ -85,12 +92,12 @@ def _site(text: str | None):
     return site
 
 
-def _when(day) -> str:
+def _when(day: dt.date | None) -> str:
     from app.services import history
     return f" (effective {day.isoformat()})" if day and day != history.today() else ""
 
 
-def _period_note(day) -> None:
+def _period_note(day: dt.date | None) -> None:
     """As `asset`: a back-dated change into a year already reported says so."""
     if day is not None:
         from app.services import periods

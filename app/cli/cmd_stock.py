@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import argparse
 
+from typing import TYPE_CHECKING
+
 from app.cli import Subparsers
 from app.cli.output import print_fields, print_list, print_table
+
+if TYPE_CHECKING:
+    from app.models.stock import Supply
 
 EXAMPLES = """\
 examples:
@@ -72,7 +77,7 @@ def register(sub: Subparsers) -> None:
     f.set_defaults(func=run_fits)
 
 
-def _done(verb: str, qty: int, item, extra: str = "") -> None:
+def _done(verb: str, qty: int, item: Supply, extra: str = "") -> None:
     print(f"{verb} {qty} × {item.name}{extra}; on hand now {item.on_hand}")
 
 

@@ -29,7 +29,11 @@ def register(sub: Subparsers) -> None:
                                    "login in the viewer, technician or admin group; the server "
                                    "refuses what a role may not do and records who did what.",
                        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.set_defaults(func=lambda args: (p.print_help(), 2)[1], needs_db=False)
+
+    def usage(_args: argparse.Namespace) -> int:
+        p.print_help()
+        return 2
+    p.set_defaults(func=usage, needs_db=False)
     ts = p.add_subparsers(dest="team_command", metavar="ACTION")
 
     i = ts.add_parser("init", help="create the group roles and grant them this database's tables")
