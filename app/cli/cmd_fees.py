@@ -181,8 +181,9 @@ def run_price_set(args: argparse.Namespace) -> int:
     if parse_money(args.amount, "amount") is None:
         raise CommandError("give the amount (remove a price with `fees price remove`)")
     item = prices.set_price(args.part, args.amount, model_id=_model_id(args.model))
+    assert item is not None  # an amount was given: a price set, not removed
     print(f"{prices.part_label(item.part)}: {item.amount:.2f}"
-          + (f" for {prices.model_label(item.model)}" if item.model_id else " for every model"))
+          + (f" for {prices.model_label(item.model)}" if item.model is not None else " for every model"))
     return 0
 
 

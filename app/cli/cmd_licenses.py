@@ -64,10 +64,11 @@ def find_license(text: str) -> License:
     return lic
 
 
-def _holder_kw(text: str, prefix: str = "") -> dict[str, int]:
+def _holder(text: str) -> tuple[int | None, int | None]:
+    """(asset id, person id) of what ``text`` names, one of them None."""
     from app.services import licenses
     kind, obj_id = licenses.find_holder(text)
-    return {f"{prefix}{kind}_id": obj_id}
+    return (obj_id, None) if kind == "asset" else (None, obj_id)
 
 
 def _seats_line(lic: License) -> str:
@@ -95,7 +96,8 @@ def run_list(args: argparse.Namespace) -> int:
 def run_assign(args: argparse.Namespace) -> int:
     from app.services import licenses
     lic = find_license(args.license)
-    licenses.assign(lic.id, **_holder_kw(args.to))
+    asset_id, person_id = _holder(args.to)
+    licenses.assign(lic.id, asset_id=asset_id, person_id=person_id)
     print(f"assigned a seat of {lic} to {args.to.strip()}; {_seats_line(lic)}")
     return 0
 
@@ -103,7 +105,8 @@ def run_assign(args: argparse.Namespace) -> int:
 def run_release(args: argparse.Namespace) -> int:
     from app.services import licenses
     lic = find_license(args.license)
-    licenses.release(lic.id, **_holder_kw(args.holder))
+    asset_id, person_id = _holder(args.holder)
+    licenses.release(lic.id, asset_id=asset_id, person_id=person_id)
     print(f"released the seat of {lic} from {args.holder.strip()}; {_seats_line(lic)}")
     return 0
 
@@ -111,6 +114,9 @@ def run_release(args: argparse.Namespace) -> int:
 def run_move(args: argparse.Namespace) -> int:
     from app.services import licenses
     lic = find_license(args.license)
-    licenses.move(lic.id, **_holder_kw(args.holder, "from_"), **_holder_kw(args.to, "to_"))
+    from_asset, from_person = _holder(args.holder)
+    to_asset, to_person = _holder(args.to)
+    licenses.move(lic.id, from_asset_id=from_asset, from_person_id=from_person,
+                  to_asset_id=to_asset, to_person_id=to_person)
     print(f"moved the seat of {lic} from {args.holder.strip()} to {args.to.strip()}")
     return 0

@@ -69,8 +69,8 @@ def run_add(args: argparse.Namespace) -> int:
 def run_write(args: argparse.Namespace) -> int:
     from app.services import media
     m = media.record_write(args.barcode, written_on=args.on, retain_days=args.retain_days)
-    print(f"{m.barcode}: written {m.written_on.isoformat()}, kept until "
-          f"{m.retain_until.isoformat()}, used {m.times_used} times")
+    print(f"{m.barcode}: written {m.written_on}, kept until "  # a date prints as ISO
+          f"{m.retain_until}, used {m.times_used} times")
     return 0
 
 
@@ -97,7 +97,7 @@ def run_due(args: argparse.Namespace) -> int:
 def run_destroy(args: argparse.Namespace) -> int:
     from app.services import media
     m = media.destroy(args.barcode, args.method, on=args.on)
-    print(f"{m.barcode}: destroyed {m.destroyed_on.isoformat()}")
+    print(f"{m.barcode}: destroyed {m.destroyed_on}")  # a date prints as ISO
     return 0
 
 
