@@ -19,7 +19,7 @@ def register(sub: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.models import Asset
+    from app.models import Asset, Person
     from app.services import assets, people
     person = people.find(args.who)
     if person is None:
@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
         holder = Asset.select(Asset.assigned_person).where(Asset.id == asset_id).scalar()
         if not holder:
             raise CommandError(f"asset {args.who.strip()} is not lent to a person")
-        person = people.Person.get_by_id(holder)
+        person = Person.get_by_id(holder)
     from app.reporting.agreement import agreement_rows
     from reports.loan_agreement import render_agreement
     if not agreement_rows(person.id):

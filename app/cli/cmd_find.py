@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING, Any
 
 from app.cli import CommandError, Subparsers
 from app.cli.output import print_fields, print_json
+
+if TYPE_CHECKING:
+    from app.scanning import Resolution
 
 
 def register(sub: Subparsers) -> None:
@@ -31,14 +35,15 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def describe(res) -> dict:
+def describe(res: Resolution) -> dict[str, Any]:
     """A plain dict of the record a scan resolved to."""
-    from app.models import Location, Person, Supply
+    from app.models import Asset, Location, Person, Supply
     from app.services import assets, people
+    assert res.id is not None  # resolved: every kind but "unknown" carries its record's id
     if res.kind == "asset":
         d = assets.details(res.id)
         holder = d.pop("holder")
-        out = {"kind": "asset", "matched_by": res.matched_by}
+        out: dict[str, Any] = {"kind": "asset", "matched_by": res.matched_by}
         out.update(d)
         out["assigned_to"] = holder["name"] if holder else None
         out.pop("custom")
@@ -50,7 +55,8 @@ def describe(res) -> dict:
     if res.kind == "location":
         loc = Location.get_by_id(res.id)
         return {"kind": "location", "id": loc.id, "room": loc.name, "site": loc.site.name,
-                "label": loc.barcode, "assets": loc.assets.count()}
+                "label": loc.barcode,
+                "assets": Asset.select().where(Asset.location == loc.id).count()}
     if res.kind == "supply":
         s = Supply.get_by_id(res.id)
         return {"kind": "supply", "id": s.id, "name": s.name, "part_number": s.part_number,
@@ -59,5 +65,5 @@ def describe(res) -> dict:
     p = Person.get_by_id(res.id)
     return {"kind": "person", "id": p.id, "name": p.full_name, "person_kind": p.kind,
             "id_number": p.id_number, "email": p.email,
-            "site": p.site.name if p.site_id else None,
+            "site": p.site.name if p.site is not None else None,
             "holds": len(people.holdings(p.id))}
