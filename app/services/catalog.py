@@ -6,11 +6,12 @@ import peewee as pw
 from app.models import (Asset, Category, HardwareModel, Location, Manufacturer, Site, Supplier)
 from app.models.common import CATEGORY_KINDS
 from app.services import history
-from app.services.base import writes
+from app.services.base import who, writes
 from app.services.errors import Conflict, NotFound, ValidationError
 from app.services.fields import check_ben, check_spin, clean_text, parse_int
 from app.store import search
 from app.wording import plural
+from app.store.db import first_row, rows
 
 
 def location_code(location_id: int) -> str:
@@ -74,20 +75,20 @@ def add_rooms(rooms, by: str | None = None) -> list[int]:
     if not wanted:
         return []
     site_ids = sorted({s for s, _ in wanted})
-    sites = dict(Site.select(Site.id, Site.name).where(Site.id.in_(site_ids)).tuples())
+    sites = dict(rows(Site.select(Site.id, Site.name).where(Site.id.in_(site_ids))))
     missing = [s for s in site_ids if s not in sites]
     if missing:
         raise NotFound(f"No site with id {missing[0]}.")
-    clash = (Location.select(Location.site, Location.name)
-             .where(Location.site.in_(site_ids)).tuples())
+    clash = (rows(Location.select(Location.site, Location.name)
+             .where(Location.site.in_(site_ids))))
     for site_id, name in clash:
         if (site_id, name.lower()) in wanted:
             raise Conflict(f"{sites[site_id]} already has a room called {name}.")
     insert_rows("location", ("site_id", "name"), list(wanted.values()))
     ids: dict[tuple[int, str], int] = {}
-    for loc_id, site_id, name in (Location.select(Location.id, Location.site, Location.name)
+    for loc_id, site_id, name in (rows(Location.select(Location.id, Location.site, Location.name)
                                   .where(Location.site.in_(site_ids)
-                                         & Location.barcode.is_null()).tuples()):
+                                         & Location.barcode.is_null()))):
         if (site_id, name.lower()) in wanted:
             ids[(site_id, name.lower())] = loc_id
     from app.store.db import db, param
@@ -95,7 +96,7 @@ def add_rooms(rooms, by: str | None = None) -> list[int]:
     mark = param()
     cur.executemany(f"UPDATE location SET barcode = {mark} WHERE id = {mark}",
                     [(location_code(i), i) for i in ids.values()])
-    user, now = history.who(by), utcnow()
+    user, now = who(by), utcnow()
     insert_rows("history_entry", ("entity", "entity_id", "action", "new", "who", "at"),
                 [("location", ids[key], "create", f"{sites[s]} / {name}", user, now)
                  for key, (s, name) in wanted.items()])
@@ -164,8 +165,8 @@ def ensure_location(site: Site, name: str) -> Location:
 def location_path(location_id: int | None) -> str:
     if not location_id:
         return ""
-    row = (Location.select(Site.name, Location.name).join(Site)
-           .where(Location.id == location_id).tuples().first())
+    row = (first_row(Location.select(Site.name, Location.name).join(Site)
+           .where(Location.id == location_id)))
     return f"{row[0]} / {row[1]}" if row else ""
 
 
@@ -195,39 +196,39 @@ def find_location(text: str) -> Location | None:
 
 def site_choices() -> list[tuple[int, str]]:
     """Every site as (id, name), by name: what a site drop-down lists."""
-    return list(Site.select(Site.id, Site.name).order_by(Site.name).tuples())
+    return list(rows(Site.select(Site.id, Site.name).order_by(Site.name)))
 
 
 def site_labels() -> list[tuple[str, str]]:
     """Every site as (name, "Name (CODE)"), by name: for a drop-down that
     passes the site's name on (report parameters)."""
     return [(name, f"{name} ({code})" if code else name) for name, code in
-            Site.select(Site.name, Site.code).order_by(Site.name).tuples()]
+            rows(Site.select(Site.name, Site.code).order_by(Site.name))]
 
 
 def room_choices(site_id: int | None) -> list[tuple[int, str]]:
     """The rooms of one site as (id, name), by name (none without a site)."""
     if not site_id:
         return []
-    return list(Location.select(Location.id, Location.name)
-                .where(Location.site == site_id).order_by(Location.name).tuples())
+    return list(rows(Location.select(Location.id, Location.name)
+                .where(Location.site == site_id).order_by(Location.name)))
 
 
 def all_room_choices() -> list[tuple[int, str]]:
     """Every room as (id, "Site / Room"), by site then room."""
     return [(lid, f"{site} / {room}") for lid, site, room in
-            Location.select(Location.id, Site.name, Location.name)
-            .join(Site).order_by(Site.name, Location.name).tuples()]
+            rows(Location.select(Location.id, Site.name, Location.name)
+            .join(Site).order_by(Site.name, Location.name))]
 
 
 def category_choices() -> list[tuple[int, str]]:
     """Every category as (id, name), by name."""
-    return list(Category.select(Category.id, Category.name).order_by(Category.name).tuples())
+    return list(rows(Category.select(Category.id, Category.name).order_by(Category.name)))
 
 
 def maker_names() -> list[str]:
     """Every manufacturer's name, sorted: what a maker drop-down offers."""
-    return [m for (m,) in Manufacturer.select(Manufacturer.name).order_by(Manufacturer.name).tuples()]
+    return [m for (m,) in rows(Manufacturer.select(Manufacturer.name).order_by(Manufacturer.name))]
 
 
 def category_names() -> list[str]:

@@ -27,9 +27,10 @@ from app.models import Asset, Fee, FeePayment, Loan, Person, ProgramEvent, Setti
 from app.models.program import DAMAGE_KINDS, FEE_KINDS, FEE_STATUSES
 from app.reporting.fiscal import fiscal_year_bounds, fiscal_year_of
 from app.services import history, prices, settings
-from app.services.base import locked, writes
+from app.services.base import locked, who, writes
 from app.services.errors import Conflict, NotFound, ValidationError
 from app.services.fields import clean_text, parse_date, parse_money
+from app.store.db import rows as query_rows
 
 ENTITY = "fee"
 ZERO = Decimal("0.00")
@@ -242,7 +243,7 @@ def _create(person_id: int, p: Proposal, *, asset_id, loan_id, event_id, day, by
                      list_amount=p.list_amount, status=p.status,
                      waived_reason=p.reason if p.status == "waived" else None,
                      forgiven=p.forgiven, insured=p.insured, incurred_on=day,
-                     created_by=history.who(by))
+                     created_by=who(by))
     note = p.description + (f" — {p.reason}" if p.reason else "")
     history.record(ENTITY, fee.id, "create", field="amount", new=p.amount, by=by, note=note,
                    effective=day)
@@ -401,7 +402,7 @@ def pay(fee_id: int, amount, *, method: str = "cash", reference: str | None = No
         raise ValidationError("A payment cannot be dated after today.", field="paid_on")
     payment = FeePayment.create(fee=fee.id, amount=value, paid_on=day, method=key,
                                 reference=clean_text(reference, "reference", 100),
-                                receipt=_next_receipt(day.year), by=history.who(by))
+                                receipt=_next_receipt(day.year), by=who(by))
     history.record(ENTITY, fee.id, "payment", field="paid", new=value, by=by,
                    note=f"receipt {payment.receipt}, {PAY_METHODS[key].lower()}"
                         + (f" {payment.reference}" if payment.reference else ""), effective=day)
@@ -499,8 +500,8 @@ def rows(status: str | None = None, site: str | None = None, person_id: int | No
         q = q.where(pw.fn.COALESCE(Person.site, Asset.site) == s.id)
     if person_id:
         q = q.where(Fee.person == person_id)
-    paid = dict(FeePayment.select(FeePayment.fee, pw.fn.SUM(FeePayment.amount))
-                .group_by(FeePayment.fee).tuples())
+    paid = dict(query_rows(FeePayment.select(FeePayment.fee, pw.fn.SUM(FeePayment.amount))
+                .group_by(FeePayment.fee)))
     out = []
     for fee in q.order_by(Fee.incurred_on.desc(), Fee.id.desc()):
         got = Decimal(str(paid.get(fee.id) or 0)).quantize(Decimal("0.01"))

@@ -10,10 +10,10 @@ import peewee as pw
 from app.models import Asset, License, Person, Seat
 from app.models.common import utcnow
 from app.services import history
-from app.services.base import locked, search_text, writes
+from app.services.base import locked, search_text, who, writes
 from app.services.errors import Conflict, NotFound, StaleEdit, ValidationError
 from app.services.fields import clean_text, parse_bool, parse_date, parse_int, parse_money
-from app.store.db import db
+from app.store.db import db, dict_rows, rows as query_rows
 from app.wording import plural, status_label
 
 FIELDS = ("product", "version", "vendor", "supplier_id", "product_key", "seats", "site_license",
@@ -192,7 +192,7 @@ def assign(license_id: int, asset_id: int | None = None, person_id: int | None =
     lic = _lock(license_id)
     holder = _holder_check(lic, asset_id, person_id)
     _check_room(lic)
-    seat = Seat.create(license=lic, asset=asset_id, person=person_id, by=history.who(by))
+    seat = Seat.create(license=lic, asset=asset_id, person=person_id, by=who(by))
     history.record("license", lic.id, "assign", new=holder, by=by)
     if asset_id:
         history.record("asset", asset_id, "license_assign", new=str(lic), by=by)
@@ -210,14 +210,14 @@ def assign_many(license_id: int, asset_ids: list[int], by: str | None = None) ->
     have = set()
     for start in range(0, len(asset_ids), 500):
         part = asset_ids[start:start + 500]
-        have.update(a for (a,) in Seat.select(Seat.asset)
-                    .where((Seat.license == lic) & Seat.asset.in_(part)).tuples())
+        have.update(a for (a,) in query_rows(Seat.select(Seat.asset)
+                    .where((Seat.license == lic) & Seat.asset.in_(part))))
     todo = [a for a in asset_ids if a not in have]
     found = {}
     for start in range(0, len(todo), 500):
         part = todo[start:start + 500]
         found.update((i, (t, st)) for i, t, st in
-                     Asset.select(Asset.id, Asset.tag, Asset.status).where(Asset.id.in_(part)).tuples())
+                     query_rows(Asset.select(Asset.id, Asset.tag, Asset.status).where(Asset.id.in_(part))))
     missing = [a for a in todo if a not in found]
     if missing:
         raise NotFound(f"No asset with id {missing[0]}.")
@@ -227,16 +227,16 @@ def assign_many(license_id: int, asset_ids: list[int], by: str | None = None) ->
                        f"(e.g. {gone[0]}); leave them out.")
     if todo:
         _check_room(lic, adding=len(todo))
-        who = history.who(by)
+        user = who(by)
         now = utcnow()
         for start in range(0, len(todo), 500):
-            Seat.insert_many([dict(license=lic.id, asset=a, by=who, assigned_at=now)
+            Seat.insert_many([dict(license=lic.id, asset=a, by=user, assigned_at=now)
                               for a in todo[start:start + 500]]).execute()
         from app.models import HistoryEntry
         rows = [dict(entity="license", entity_id=lic.id, action="assign", new=found[a][0],
-                     who=who, at=now) for a in todo]
+                     who=user, at=now) for a in todo]
         rows += [dict(entity="asset", entity_id=a, action="license_assign", new=str(lic),
-                      who=who, at=now) for a in todo]
+                      who=user, at=now) for a in todo]
         for start in range(0, len(rows), 500):
             HistoryEntry.insert_many(rows[start:start + 500]).execute()
     return {"assigned": len(todo), "skipped": len(have)}
@@ -253,7 +253,7 @@ def move(license_id: int, from_asset_id: int | None = None, from_person_id: int 
     old = _seat_holder_name(seat)
     new = _holder_check(lic, to_asset_id, to_person_id)
     Seat.update(asset=to_asset_id, person=to_person_id, assigned_at=utcnow(),
-                by=history.who(by)).where(Seat.id == seat.id).execute()
+                by=who(by)).where(Seat.id == seat.id).execute()
     history.record("license", lic.id, "move", old=old, new=new, by=by)
     if seat.asset_id:
         history.record("asset", seat.asset_id, "license_release", old=str(lic), by=by,
@@ -299,13 +299,13 @@ def release_seats(seat_ids: list[int], by: str | None = None) -> int:
     for start in range(0, len(seat_ids), 500):
         part = seat_ids[start:start + 500]
         # Locked first: two workstations releasing the same seat release it once.
-        part = [i for (i,) in locked(Seat.select(Seat.id).where(Seat.id.in_(part))).tuples()]
-        rows = list(Seat.select(Seat.id, Seat.license, Seat.asset, Asset.tag, Person.first_name,
+        part = [i for (i,) in query_rows(locked(Seat.select(Seat.id).where(Seat.id.in_(part))))]
+        rows = list(query_rows(Seat.select(Seat.id, Seat.license, Seat.asset, Asset.tag, Person.first_name,
                                 Person.last_name, License.product, License.version)
                     .join_from(Seat, License)
                     .join_from(Seat, Asset, pw.JOIN.LEFT_OUTER)
                     .join_from(Seat, Person, pw.JOIN.LEFT_OUTER)
-                    .where(Seat.id.in_(part)).tuples())
+                    .where(Seat.id.in_(part))))
         for _sid, lic_id, asset_id, tag, first, last, product, version in rows:
             holder = tag or f"{first} {last}".strip()
             history.record("license", lic_id, "release", old=holder, by=by)
@@ -375,7 +375,7 @@ def key_tokens() -> list[tuple[int, str, str]]:
         return [tuple(r) for r in db.execute_sql(
             "SELECT id, product, token FROM qm_product_key_tokens()").fetchall()]
     return [(i, p, key_token(k)) for i, p, k in
-            License.select(License.id, License.product, License.product_key).tuples()]
+            query_rows(License.select(License.id, License.product, License.product_key))]
 
 
 _KEY_NOISE = re.compile(r"[\W_]+")
@@ -388,7 +388,7 @@ def export_keys(license_ids: list[int] | None = None, by: str | None = None) -> 
     q = License.select(License.id).order_by(License.id)
     if license_ids is not None:
         q = q.where(License.id.in_(list(license_ids)))
-    ids = [i for (i,) in q.tuples()]
+    ids = [i for (i,) in query_rows(q)]
     keys: dict[int, str] = {}
     for lid in ids:
         if _is_pg():
@@ -413,7 +413,7 @@ def compliance(expiring_days: int = 60, over: bool = False,
     seats costs what a license with one does. ``over`` keeps only licenses
     using more seats than owned; ``expiring`` keeps those that end within that
     many days (or already ended)."""
-    used = dict(Seat.select(Seat.license, pw.fn.COUNT(Seat.id)).group_by(Seat.license).tuples())
+    used = dict(query_rows(Seat.select(Seat.license, pw.fn.COUNT(Seat.id)).group_by(Seat.license)))
     today = dt.date.today()
     rows = []
     q = License.select(License.id, License.product, License.version, License.vendor,
@@ -483,14 +483,14 @@ def holders(license_id: int, search: str = "", offset: int = 0, limit: int = 200
          .order_by(Seat.asset.is_null(), Asset.tag, Person.last_name, Person.first_name, Seat.id)
          .offset(offset).limit(limit))
     out = []
-    for sid, aid, pid, tag, aname, first, last, idn, at, who in q.tuples():
+    for sid, aid, pid, tag, aname, first, last, idn, at, user in query_rows(q):
         if aid:
             out.append({"seat_id": sid, "kind": "asset", "asset_id": aid, "person_id": None,
-                        "holder": tag, "detail": aname or "", "assigned_at": at, "by": who})
+                        "holder": tag, "detail": aname or "", "assigned_at": at, "by": user})
         else:
             out.append({"seat_id": sid, "kind": "person", "asset_id": None, "person_id": pid,
                         "holder": f"{last}, {first}".strip(", "), "detail": idn or "",
-                        "assigned_at": at, "by": who})
+                        "assigned_at": at, "by": user})
     return out
 
 
@@ -520,14 +520,14 @@ def delete(license_id: int, by: str | None = None) -> None:
 
 def for_asset(asset_id: int) -> list[dict]:
     """Licenses with a seat on this computer (the asset editor's Licenses tab)."""
-    return list(Seat.select(Seat.id.alias("seat_id"), License.id, License.product, License.version,
+    return list(dict_rows(Seat.select(Seat.id.alias("seat_id"), License.id, License.product, License.version,
                             License.vendor, License.expiry_date, Seat.assigned_at)
                 .join(License).where(Seat.asset == asset_id)
-                .order_by(License.product).dicts())
+                .order_by(License.product)))
 
 
 def for_person(person_id: int) -> list[dict]:
-    return list(Seat.select(Seat.id.alias("seat_id"), License.id, License.product, License.version,
+    return list(dict_rows(Seat.select(Seat.id.alias("seat_id"), License.id, License.product, License.version,
                             License.vendor, License.expiry_date, Seat.assigned_at)
                 .join(License).where(Seat.person == person_id)
-                .order_by(License.product).dicts())
+                .order_by(License.product)))

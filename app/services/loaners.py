@@ -25,10 +25,10 @@ import peewee as pw
 from app.models import Asset, Loan, LoanerSwap, Person, Repair, Site, Supplier
 from app.models.common import INACTIVE_STATUSES, OPEN_REPAIR_STATUSES, utcnow
 from app.services import assets, history, repairs
-from app.services.base import locked, writes
+from app.services.base import locked, who, writes
 from app.services.errors import Conflict, NotFound, ValidationError
 from app.services.fields import clean_text
-from app.store.db import db
+from app.store.db import db, rows as query_rows
 from app.wording import status_label
 
 SWAP_STATUSES = {"open": "Open", "reversed": "Ended"}
@@ -89,9 +89,9 @@ def pool(site_id: int | None = None) -> list[dict]:
          .group_by(Asset.site, Asset.status, out_expr))
     if site_id is not None:
         q = q.where(Asset.site == site_id)
-    names = dict(Site.select(Site.id, Site.name).tuples())
+    names = dict(query_rows(Site.select(Site.id, Site.name)))
     by_site: dict = {}
-    for site, status, out, n in q.tuples():
+    for site, status, out, n in query_rows(q):
         row = by_site.setdefault(site, {"site_id": site, "site": names.get(site, "(no site)"),
                                         "loaners": 0, "free": 0, "out": 0, "unavailable": 0})
         row["loaners"] += n
@@ -166,7 +166,7 @@ def list_swaps(open_only: bool = False, site_id: int | None = None,
         q = q.where((LoanerSwap.device == asset_id) | (LoanerSwap.loaner == asset_id))
     rows = []
     for (sid, status, opened, closed, pid, first, last, idn, device, loaner, site, problem,
-         rstatus, vendor) in q.tuples():
+         rstatus, vendor) in query_rows(q):
         rows.append({"id": sid, "status": status, "opened": _day(opened), "closed": _day(closed),
                      "person_id": pid, "student": f"{first} {last}".strip(), "id_number": idn,
                      "device": device, "loaner": loaner, "site": site, "problem": problem,
@@ -225,7 +225,7 @@ def swap(device_id: int, loaner_id: int | None = None, problem: str | None = Non
         Loan.update(agreement_status=loan.agreement_status).where(Loan.id == lent.id).execute()
     record = LoanerSwap.create(person=person, device=device, loaner=loaner, repair=repair,
                                device_loan=back or loan, loaner_loan=lent, status="open",
-                               opened_at=lent.out_at, opened_by=history.who(by))
+                               opened_at=lent.out_at, opened_by=who(by))
     what = f"Loaner swap {record.id}: {device.tag} to repair ({problem})"
     history.record("asset", device.id, "loaner_swap", field="loaner", old=None, new=loaner.tag,
                    by=by, note=f"{what}; loaner {loaner.tag} lent to {person.full_name}",
@@ -294,7 +294,7 @@ def reverse(swap_id: int, by: str | None = None, effective=None, cost=None,
     # Closed first, so closing the repair below does not end this swap a second time.
     now = utcnow()
     at = assets._moment(day, now)
-    LoanerSwap.update(status="reversed", closed_at=at, closed_by=history.who(by)) \
+    LoanerSwap.update(status="reversed", closed_at=at, closed_by=who(by)) \
         .where(LoanerSwap.id == swap.id).execute()
     repair = Repair.get_or_none(Repair.id == swap.repair_id) if swap.repair_id else None
     if repair is not None and repair.status in OPEN_REPAIR_STATUSES:

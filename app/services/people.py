@@ -14,6 +14,7 @@ from app.services.errors import Conflict, NotFound, StaleEdit, ValidationError
 from app.services.fields import clean_text, parse_date
 from app.store import search
 from app.wording import plural
+from app.store.db import dict_rows, rows as query_rows
 
 FIELDS = ("kind", "first_name", "last_name", "id_number", "email", "phone", "site_id",
           "language", "active", "grade", "notes",
@@ -161,16 +162,16 @@ def find(text: str) -> Person | None:
 
 def holdings(person_id: int) -> list[dict]:
     """What a person has now."""
-    return list(Asset.select(Asset.id, Asset.tag, Asset.name, Asset.status, Asset.serial,
+    return list(dict_rows(Asset.select(Asset.id, Asset.tag, Asset.name, Asset.status, Asset.serial,
                              Asset.loaner)
-                .where(Asset.assigned_person == person_id).order_by(Asset.tag).dicts())
+                .where(Asset.assigned_person == person_id).order_by(Asset.tag)))
 
 
 def loan_history(person_id: int) -> list[dict]:
-    return list(Loan.select(Loan.id, Asset.tag, Asset.name, Loan.out_at, Loan.due,
+    return list(dict_rows(Loan.select(Loan.id, Asset.tag, Asset.name, Loan.out_at, Loan.due,
                             Loan.returned_at, Loan.condition_out, Loan.condition_in)
                 .join(Asset).where(Loan.person == person_id)
-                .order_by(Loan.out_at.desc()).dicts())
+                .order_by(Loan.out_at.desc())))
 
 
 def _enrolment_dates(values: dict, person: Person | None = None) -> dict:
@@ -191,11 +192,11 @@ def _devices_held(person_ids) -> dict[int, int]:
     """person id → how many devices they hold (assigned to them, or out on
     an open loan to them), for the people given (a list or a subquery)."""
     held: dict[int, set[int]] = {}
-    for pid, aid in (Asset.select(Asset.assigned_person, Asset.id)
-                     .where(Asset.assigned_person.in_(person_ids)).tuples()):
+    for pid, aid in (query_rows(Asset.select(Asset.assigned_person, Asset.id)
+                     .where(Asset.assigned_person.in_(person_ids)))):
         held.setdefault(pid, set()).add(aid)
-    for pid, aid in (Loan.select(Loan.person, Loan.asset)
-                     .where(Loan.person.in_(person_ids) & Loan.returned_at.is_null()).tuples()):
+    for pid, aid in (query_rows(Loan.select(Loan.person, Loan.asset)
+                     .where(Loan.person.in_(person_ids) & Loan.returned_at.is_null()))):
         held.setdefault(pid, set()).add(aid)
     return {pid: len(a) for pid, a in held.items()}
 
@@ -263,17 +264,17 @@ def to_recover(site_id: int | None = None) -> list[dict]:
                 .where(Person.id.in_(withdrawn_holding())))
     if site_id:
         students = students.where(Person.site == site_id)
-    people = {r["id"]: r for r in students.dicts()}
+    people = {r["id"]: r for r in dict_rows(students)}
     if not people:
         return []
     devices: dict[tuple[int, int], dict] = {}
     base = (Asset.select(Asset.id, Asset.tag, Asset.name, Asset.serial, Asset.assigned_person,
                          HardwareModel.name.alias("model"))
             .join_from(Asset, HardwareModel, pw.JOIN.LEFT_OUTER, on=(Asset.model == HardwareModel.id)))
-    for a in base.where(Asset.assigned_person.in_(list(people))).dicts():
+    for a in dict_rows(base.where(Asset.assigned_person.in_(list(people)))):
         devices[(a["assigned_person"], a["id"])] = {**a, "out_at": None}
-    loans = (Loan.select(Loan.person, Loan.asset, Loan.out_at)
-             .where(Loan.person.in_(list(people)) & Loan.returned_at.is_null()).tuples())
+    loans = (query_rows(Loan.select(Loan.person, Loan.asset, Loan.out_at)
+             .where(Loan.person.in_(list(people)) & Loan.returned_at.is_null())))
     missing = []
     for pid, aid, out_at in loans:
         if (pid, aid) in devices:
@@ -281,7 +282,7 @@ def to_recover(site_id: int | None = None) -> list[dict]:
         else:
             missing.append((pid, aid, out_at))
     if missing:
-        found = {a["id"]: a for a in base.where(Asset.id.in_([m[1] for m in missing])).dicts()}
+        found = {a["id"]: a for a in dict_rows(base.where(Asset.id.in_([m[1] for m in missing])))}
         for pid, aid, out_at in missing:
             devices[(pid, aid)] = {**found[aid], "out_at": out_at}
     out = []

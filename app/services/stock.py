@@ -10,10 +10,10 @@ import peewee as pw
 from app.models import Asset, Location, Person, StockMove, Supply, SupplyFit
 from app.models.common import SUPPLY_CATEGORIES, utcnow
 from app.services import history
-from app.services.base import locked, search_text, writes
+from app.services.base import locked, search_text, who, writes
 from app.services.errors import Conflict, NotFound, ValidationError
 from app.services.fields import clean_text, parse_int, parse_money
-from app.store.db import db, param
+from app.store.db import db, dict_rows, first_row, param, rows as query_rows
 
 FIELDS = ("name", "part_number", "barcode", "category", "unit", "reorder_point", "target",
           "bin", "unit_cost", "supplier_id", "notes", "active")
@@ -108,8 +108,8 @@ def update(supply_id: int, changes: dict, by: str | None = None,
         Supply.update(**row).where(Supply.id == item.id).execute()
         history.record_changes("supply", item.id, diff, by=by)
     if fits is not None:
-        before = sorted(m for (m,) in SupplyFit.select(SupplyFit.model)
-                        .where(SupplyFit.supply == supply_id).tuples())
+        before = sorted(m for (m,) in query_rows(SupplyFit.select(SupplyFit.model)
+                        .where(SupplyFit.supply == supply_id)))
         if before != sorted(set(fits)):
             set_fits(supply_id, sorted(set(fits)), by=by)
     return get(item.id)
@@ -141,7 +141,7 @@ def _move(item: Supply, kind: str, qty: int, by: str | None, **extra) -> StockMo
     new_total = Supply.select(Supply.on_hand).where(Supply.id == item.id).scalar()
     current = new_total - qty
     move = StockMove.create(supply=item, kind=kind, qty=qty, balance=new_total,
-                            by=history.who(by), **extra)
+                            by=who(by), **extra)
     history.record("supply", item.id, kind, field="on_hand", old=current, new=new_total, by=by,
                    note=extra.get("reason"))
     item.on_hand = new_total
@@ -225,11 +225,11 @@ def fitting(asset_id: int) -> list[dict]:
     model_id = Asset.select(Asset.model).where(Asset.id == asset_id).scalar()
     if not model_id:
         return []
-    rows = list(Supply.select(Supply.id, Supply.name, Supply.part_number, Supply.barcode,
+    rows = list(dict_rows(Supply.select(Supply.id, Supply.name, Supply.part_number, Supply.barcode,
                               Supply.category, Supply.on_hand, Supply.reorder_point,
                               Supply.target, Supply.bin, Supply.unit)
                 .join(SupplyFit).where((SupplyFit.model == model_id) & Supply.active)
-                .order_by(Supply.category, Supply.name).dicts())
+                .order_by(Supply.category, Supply.name)))
     for r in rows:
         r["low"] = r["on_hand"] <= r["reorder_point"]
         r["to_order"] = _to_order(r["on_hand"], r["reorder_point"], r["target"])
@@ -239,9 +239,9 @@ def fitting(asset_id: int) -> list[dict]:
 def printer(asset_id: int) -> dict:
     """"What does this printer take, and how many do we have?" for one asset."""
     from app.models import HardwareModel
-    row = (Asset.select(Asset.id, Asset.tag, Asset.name, HardwareModel.name)
+    row = (first_row(Asset.select(Asset.id, Asset.tag, Asset.name, HardwareModel.name)
            .join(HardwareModel, pw.JOIN.LEFT_OUTER, on=(Asset.model == HardwareModel.id))
-           .where(Asset.id == asset_id).tuples().first())
+           .where(Asset.id == asset_id)))
     if row is None:
         raise NotFound(f"No asset with id {asset_id}.")
     return {"asset_id": row[0], "tag": row[1], "name": row[2], "model": row[3],
@@ -280,10 +280,10 @@ def listing(low: bool = False, search: str = "", category: str | None = None,
                     | (pw.fn.LOWER(pw.fn.COALESCE(Supply.part_number, "")) ** like)
                     | (pw.fn.LOWER(pw.fn.COALESCE(Supply.barcode, "")) ** like)
                     | (pw.fn.LOWER(pw.fn.COALESCE(Supply.bin, "")) ** like))
-    rows = list(q.order_by(Supply.name).dicts())
+    rows = list(dict_rows(q.order_by(Supply.name)))
     fits: dict[int, list[str]] = {}
-    for sid, name in (SupplyFit.select(SupplyFit.supply, HardwareModel.name).join(HardwareModel)
-                      .order_by(HardwareModel.name).tuples()):
+    for sid, name in (query_rows(SupplyFit.select(SupplyFit.supply, HardwareModel.name).join(HardwareModel)
+                      .order_by(HardwareModel.name))):
         fits.setdefault(sid, []).append(name)
     for r in rows:
         r["category_label"] = SUPPLY_CATEGORIES.get(r["category"], r["category"])
@@ -312,7 +312,7 @@ def moves(supply_id: int, limit: int | None = 500) -> list[dict]:
     if limit:
         q = q.limit(limit)
     out = []
-    for r in q.dicts():
+    for r in dict_rows(q):
         if r["kind"] == "transfer":
             where = f"bin {r['from_bin'] or '-'} \u2192 {r['to_bin']}"
         elif r["to_person"]:
