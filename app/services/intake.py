@@ -341,6 +341,7 @@ if TYPE_CHECKING:
         site_name: str | None
         room_name: str | None
 
+
 _sessions: dict[tuple[object, int, str], _OpenSession] = {}
 
 
@@ -361,7 +362,7 @@ def _open(session_id: int) -> _OpenSession:
     cached = _sessions.get(key)
     if cached is None:
         Room = Location.alias()
-        s: _OpenSession = (IntakeSession.select(IntakeSession, HardwareModel.name.alias("model_name"),
+        q = (IntakeSession.select(IntakeSession, HardwareModel.name.alias("model_name"),
                                   HardwareModel.serial_pattern.alias("serial_pattern"),
                                   Supplier.name.alias("supplier_name"),
                                   Site.name.alias("site_name"), Room.name.alias("room_name"))
@@ -371,7 +372,8 @@ def _open(session_id: int) -> _OpenSession:
              .switch(IntakeSession)
              .join(Room, pw.JOIN.LEFT_OUTER, on=(IntakeSession.location == Room.id))
              .join(Site, pw.JOIN.LEFT_OUTER, on=(Room.site == Site.id))
-             .where(IntakeSession.id == session_id).objects().first())
+             .where(IntakeSession.id == session_id))
+        s: _OpenSession = q.objects().first()
         if len(_sessions) > 50:
             _sessions.clear()
         _sessions[key] = cached = s
