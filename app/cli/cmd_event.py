@@ -152,7 +152,8 @@ def run_status(args: argparse.Namespace) -> int:
                           STATE_TEXT[s["state"]], s["tag"]] for s in rows])
         return 0
     fees = st["fees"]
-    owed = fees.get("owed", {}).get("amount") or 0
+    owed_fees = fees.get("owed")
+    owed = (owed_fees["amount"] if owed_fees else None) or 0
     print(f"returned {t['returned']} (damaged {t['damaged']}), outstanding {t['outstanding']} "
           f"(withdrawn students {t['withdrawn']}); fees owed ${owed:,.2f}")
     print()

@@ -41,10 +41,9 @@ def describe(res: Resolution) -> dict[str, Any]:
     from app.services import assets, people
     assert res.id is not None  # resolved: every kind but "unknown" carries its record's id
     if res.kind == "asset":
-        d = assets.details(res.id)
-        holder = d.pop("holder")
         out: dict[str, Any] = {"kind": "asset", "matched_by": res.matched_by}
-        out.update(d)
+        out.update(assets.details(res.id))
+        holder = out.pop("holder")
         out["assigned_to"] = holder["name"] if holder else None
         out.pop("custom")
         out.pop("status")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 
 from app.cli import Subparsers
-from app.cli.output import print_list, print_table
+from app.cli.output import pick, print_list, print_table
 
 EXAMPLES = """\
 examples:
@@ -109,6 +109,6 @@ KEYS = ["barcode", "media_set", "rotation", "location", "written_on", "retain_un
 
 def run_list(args: argparse.Namespace) -> int:
     from app.services import media
-    rows = [[r[k] for k in KEYS] for r in media.rows()]
+    rows = [pick(r, KEYS) for r in media.rows()]
     print_list(HEADERS, rows, args.csv, "no cartridges", shown=range(8))
     return 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 
 from app.cli import Subparsers
-from app.cli.output import print_fields, print_list, print_table
+from app.cli.output import pick, print_fields, print_list, print_table
 
 EXAMPLES = """\
 examples:
@@ -108,7 +108,7 @@ KEYS = ["number", "opened", "status", "priority", "category", "summary", "reques
 
 def run_list(args: argparse.Namespace) -> int:
     from app.services import workorders
-    rows = [[r[k] for k in KEYS] for r in workorders.rows(open_only=args.open)]
+    rows = [pick(r, KEYS) for r in workorders.rows(open_only=args.open)]
     print_list(HEADERS, rows, args.csv, "no open work orders" if args.open else "no work orders",
                shown=[0, 1, 2, 3, 4, 5, 6, 8, 10], cell=lambda i, v: _short(v) if i == 5 else v)
     return 0

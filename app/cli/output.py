@@ -6,7 +6,7 @@ import datetime as dt
 import decimal
 import json
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import IO, Any
 
 
@@ -21,6 +21,12 @@ def to_jsonable(value: object) -> Any:
     if isinstance(value, (list, tuple)):
         return [to_jsonable(v) for v in value]
     return value
+
+
+def pick(record: Mapping[str, object], keys: Sequence[str]) -> list[object]:
+    """A record's values in ``keys`` order: one row of a list command's table
+    (a service's TypedDict row is a mapping of its own keys)."""
+    return [record[k] for k in keys]
 
 
 def print_json(obj: object) -> None:
