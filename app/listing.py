@@ -60,10 +60,6 @@ def fiscal_year_start(today: dt.date | None = None, month: int | None = None) ->
     return dt.date(year, month, 1)
 
 
-def _person_name(p):
-    return p.last_name.concat(", ").concat(p.first_name)
-
-
 # --- assets -----------------------------------------------------------------------
 
 ASSET_COLUMNS = (

@@ -175,10 +175,6 @@ def new_sums(columns) -> list:
     return [Decimal("0.00") if c.kind == "money" else 0 if c.total else None for c in columns]
 
 
-def add_to_sums(sums: list, columns, row) -> None:
-    summer(columns)(sums, row)
-
-
 def summer(columns):
     """A function adding a row's total=True columns into ``sums``."""
     idx = [i for i, c in enumerate(columns) if c.total]
