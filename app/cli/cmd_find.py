@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
 
 def describe(res: Resolution) -> dict[str, Any]:
     """A plain dict of the record a scan resolved to."""
-    from app.models import Asset, Location, Person, Supply
+    from app.models import Location, Person, Supply
     from app.services import assets, people
     assert res.id is not None  # resolved: every kind but "unknown" carries its record's id
     if res.kind == "asset":
@@ -54,8 +54,7 @@ def describe(res: Resolution) -> dict[str, Any]:
     if res.kind == "location":
         loc = Location.get_by_id(res.id)
         return {"kind": "location", "id": loc.id, "room": loc.name, "site": loc.site.name,
-                "label": loc.barcode,
-                "assets": Asset.select().where(Asset.location == loc.id).count()}
+                "label": loc.barcode, "assets": loc.assets.count()}
     if res.kind == "supply":
         s = Supply.get_by_id(res.id)
         return {"kind": "supply", "id": s.id, "name": s.name, "part_number": s.part_number,
