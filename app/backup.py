@@ -33,8 +33,10 @@ import os
 import re
 import shutil
 import sqlite3
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Literal, overload
 
 import peewee as pw
 
@@ -100,7 +102,7 @@ def backup_folder(db_file: Path | None = None) -> Path:
     return db_file.resolve().parent / "backups"
 
 
-def set_backup_folder(folder: str | os.PathLike | None, by: str | None = None) -> Path:
+def set_backup_folder(folder: str | os.PathLike[str] | None, by: str | None = None) -> Path:
     """Choose where backups go (None: beside the database); the folder must be writable."""
     from app.services import settings
     if folder:
@@ -119,7 +121,7 @@ def set_backup_folder(folder: str | os.PathLike | None, by: str | None = None) -
     return backup_folder()
 
 
-def _setting_from_file(path: Path, key: str):
+def _setting_from_file(path: Path, key: str) -> Any:
     import json
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
@@ -166,7 +168,8 @@ def list_backups(folder: Path | None = None, stem: str | None = None) -> list[Ba
     out = []
     for p in entries:
         info = parse_name(p)
-        if info and (stem is None or _NAME.match(p.name)["stem"] == stem):
+        m = _NAME.match(p.name)
+        if info and m and (stem is None or m["stem"] == stem):
             out.append(info)
     out.sort(key=lambda b: (b.taken_at, b.path.name), reverse=True)
     return out
@@ -189,7 +192,7 @@ def _unique_path(folder: Path, stem: str, taken: dt.datetime, reason: str, asset
 
 # --- retention ------------------------------------------------------------------------------
 
-def retain(times, now: dt.datetime | None = None, daily: int = KEEP_DAILY,
+def retain(times: Iterable[dt.datetime], now: dt.datetime | None = None, daily: int = KEEP_DAILY,
            weekly: int = KEEP_WEEKLY, monthly: int = KEEP_MONTHLY,
            recent: dt.timedelta = KEEP_RECENT) -> set[dt.datetime]:
     """Which backup times to keep: everything younger than ``recent``, and the
@@ -198,11 +201,12 @@ def retain(times, now: dt.datetime | None = None, daily: int = KEEP_DAILY,
     now = now or dt.datetime.now()
     ordered = sorted(set(times), reverse=True)
     keep = {t for t in ordered if now - t < recent}
-    rules = ((lambda t: t.date(), daily),
+    rules: tuple[tuple[Callable[[dt.datetime], Hashable], int], ...] = (
+             (lambda t: t.date(), daily),
              (lambda t: tuple(t.isocalendar())[:2], weekly),
              (lambda t: (t.year, t.month), monthly))
     for bucket, count in rules:
-        seen = set()
+        seen: set[Hashable] = set()
         for t in ordered:  # newest first: the first of each bucket is its newest
             if len(seen) >= count:
                 break
@@ -336,7 +340,7 @@ def copy_before_migration(database: pw.Database, version: int) -> Path | None:
     return info.path if info else None
 
 
-def has_data(conn) -> bool:
+def has_data(conn: sqlite3.Connection) -> bool:
     """Whether the database holds anything worth a copy (an empty new file does not)."""
     for table in ("asset", "person", "location", "supply", "license", "site"):
         try:
@@ -347,7 +351,15 @@ def has_data(conn) -> bool:
     return False
 
 
-def make_backup(reason: str = "manual", output: str | os.PathLike | None = None, *,
+@overload
+def make_backup(reason: str = ..., output: str | os.PathLike[str] | None = ..., *,
+                database: pw.Database | None = ..., automatic: Literal[False],
+                prune_old: bool = ...) -> BackupInfo: ...
+@overload
+def make_backup(reason: str = ..., output: str | os.PathLike[str] | None = ..., *,
+                database: pw.Database | None = ..., automatic: bool | None = ...,
+                prune_old: bool = ...) -> BackupInfo | None: ...
+def make_backup(reason: str = "manual", output: str | os.PathLike[str] | None = None, *,
                 database: pw.Database | None = None, automatic: bool | None = None,
                 prune_old: bool = True) -> BackupInfo | None:
     """Back up the open SQLite database. ``output``: that file instead of the
@@ -382,12 +394,12 @@ class PendingBackup:
     """A backup being made on its own thread; ``result()`` waits for it and
     raises what went wrong."""
 
-    def __init__(self, work):
+    def __init__(self, work: Callable[[], BackupInfo | None]) -> None:
         import threading
         self._info: BackupInfo | None = None
         self._error: BaseException | None = None
 
-        def run():
+        def run() -> None:
             try:
                 self._info = work()
             except BaseException as exc:  # handed to whoever asks for the result
@@ -469,7 +481,7 @@ def daily_backup_or_warn() -> None:
 
 # --- PostgreSQL: a portable copy ------------------------------------------------------------
 
-def export_postgres(output: str | os.PathLike | None = None) -> BackupInfo:
+def export_postgres(output: str | os.PathLike[str] | None = None) -> BackupInfo:
     """Every table of the PostgreSQL inventory into a new SQLite file (gzip
     when the name ends in .gz), verified like a backup."""
     from app.store import transfer
@@ -479,11 +491,13 @@ def export_postgres(output: str | os.PathLike | None = None) -> BackupInfo:
     taken = dt.datetime.now().replace(microsecond=0)
     folder = None
     if output is None:
-        folder = backup_folder(None)
+        folder = where = backup_folder(None)
         try:
             files.private_dir(folder)
         except OSError as exc:
             raise _storage(exc, folder) from exc
+    else:
+        where = Path(output).resolve().parent
     src_conn = pg.connection()
     try:  # every column, product keys too: in team mode only the tables' owner may read them
         with pg.atomic():
@@ -493,7 +507,6 @@ def export_postgres(output: str | os.PathLike | None = None) -> BackupInfo:
                           "which in team mode only the tables' owner may read. Export as the "
                           "owner, or back the server up with pg_dump (see the README).") from exc
     source = transfer.summary(src_conn)
-    where = folder if folder is not None else Path(output).resolve().parent
     with files.private(), files.temporary_dir(where, "export") as tmp:
         plain = Path(tmp) / f"{name}.sqlite"
         try:
@@ -539,7 +552,7 @@ def clean_leftovers() -> list[Path]:
 _RESTORING = ("restore", "verify_file", "BackupInUse", "RestoreResult")
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     """Restoring lives in app/restoring.py (which builds on this module); its
     names stay reachable from here: ``backup.restore(…)``."""
     if name in _RESTORING:

@@ -18,14 +18,22 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 from pathlib import Path
+from typing import Any
 
 import peewee as pw
 
 from app.services.errors import ValidationError
+from app.store.db import rows as tuples_of
 
 SETTING = "calpads_layout"
+
+# A layout is a JSON document the technician edits (see the module docstring):
+# ``columns``, ``delimiter``, ``header``, ``hotspot_words``, and whatever else
+# they keep in it; check_layout says what must hold.
+Layout = dict[str, Any]
 
 # Source → what it holds (the keys a map can translate are in brackets).
 SOURCES = {
@@ -45,12 +53,13 @@ SOURCES = {
 DEVICE_KINDS = ("chromebook", "computer", "tablet")
 
 
-def default_layout() -> dict:
+def default_layout() -> Layout:
     import resources
-    return json.loads(resources.path("calpads", "student_devices.json").read_text("utf-8"))
+    data: Layout = json.loads(resources.path("calpads", "student_devices.json").read_text("utf-8"))
+    return data
 
 
-def layout() -> dict:
+def layout() -> Layout:
     """The layout in force: the one saved in Settings, else the shipped default."""
     from app.services import settings
     saved = settings.get(SETTING)
@@ -59,7 +68,7 @@ def layout() -> dict:
     return check_layout(default_layout())
 
 
-def check_layout(value) -> dict:
+def check_layout(value: object) -> Layout:
     """A layout as stored, or a ValidationError naming what is wrong."""
     if isinstance(value, str):
         try:
@@ -92,7 +101,7 @@ def check_layout(value) -> dict:
     return {**value, "delimiter": delimiter, "header": bool(value.get("header", False))}
 
 
-def save_layout(value, by: str | None = None) -> dict:
+def save_layout(value: object, by: str | None = None) -> Layout:
     """Keep a layout in Settings (history records the change); None or {}
     goes back to the shipped default."""
     from app.services import settings
@@ -114,10 +123,10 @@ def _device_type(kind: str, names: str) -> str:
     return "other"
 
 
-def facts(site: str | None = None) -> list[dict]:
+def facts(site: str | None = None) -> list[dict[str, str]]:
     """Per enrolled student, the values every source reads."""
     from app.models import Asset, Category, HardwareModel, Loan, Person, Site
-    from app.reporting.warranties import find_site
+    from app.reporting._ops import find_site
     words = [w.lower() for w in layout().get("hotspot_words", [])]
     place = find_site(site)
     q = (Person.select(Person.id, Person.id_number, Person.first_name, Person.last_name,
@@ -127,8 +136,8 @@ def facts(site: str | None = None) -> list[dict]:
                 & (Person.enrolment.is_null() | (Person.enrolment != "withdrawn"))))
     if place is not None:
         q = q.where(Person.site == place.id)
-    students = list(q.order_by(Person.last_name, Person.first_name, Person.id).tuples())
-    lent: dict[int, list[tuple]] = {}
+    students = list(tuples_of(q.order_by(Person.last_name, Person.first_name, Person.id)))
+    lent: dict[int, list[tuple[str, str | None, str, str]]] = {}
     loans = (Loan.select(Loan.person, Loan.out_at, Asset.tag, Asset.serial, Asset.name,
                          HardwareModel.name, Category.name, Category.kind)
              .join(Asset, on=(Loan.asset == Asset.id))
@@ -140,14 +149,15 @@ def facts(site: str | None = None) -> list[dict]:
              .where(Loan.returned_at.is_null() & (Person.kind == "student")))
     if place is not None:
         loans = loans.where(Person.site == place.id)
-    for person_id, _out_at, tag, serial, name, model, cat, kind in loans.order_by(
-            Loan.out_at.desc(), Loan.id.desc()).tuples():
+    for person_id, _out_at, tag, serial, name, model, cat, kind in tuples_of(loans.order_by(
+            Loan.out_at.desc(), Loan.id.desc())):
         lent.setdefault(person_id, []).append((tag, serial, kind or "other",
                                                " ".join(x for x in (cat, model, name) if x)
                                                .lower()))
-    out = []
+    out: list[dict[str, str]] = []
     for pid, idn, first, last, grade, code, site_name in students:
-        device = hotspot = None
+        device: tuple[str, str | None, str] | None = None
+        hotspot: str | None = None
         for tag, serial, kind, names in lent.get(pid, []):
             if any(w in names for w in words):
                 hotspot = hotspot or tag
@@ -169,13 +179,13 @@ def facts(site: str | None = None) -> list[dict]:
     return out
 
 
-def records(site: str | None = None, lay: dict | None = None) -> tuple[list[str], list[list[str]]]:
+def records(site: str | None = None, lay: Layout | None = None) -> tuple[list[str], list[list[str]]]:
     """(column names, rows of codes) as the layout writes them."""
     lay = lay or layout()
     cols = lay["columns"]
-    rows = []
+    rows: list[list[str]] = []
     for f in facts(site):
-        row = []
+        row: list[str] = []
         for col in cols:
             value = col.get("value", "") if col["source"] == "constant" else f[col["source"]]
             mapping = col.get("map") or {}
@@ -188,7 +198,7 @@ def records(site: str | None = None, lay: dict | None = None) -> tuple[list[str]
 _UNSAFE = re.compile(r"[\r\n\t]+")
 
 
-def write(path, site: str | None = None, lay: dict | None = None) -> int:
+def write(path: str | os.PathLike[str], site: str | None = None, lay: Layout | None = None) -> int:
     """The file: .txt in the layout's CALPADS form (caret-delimited, no
     header unless the layout says so), .csv with a header row for checking
     in a spreadsheet. Returns the records written; nothing is left behind

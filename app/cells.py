@@ -44,7 +44,7 @@ def _is_number(text: str) -> bool:
 
 # --- CSV ---------------------------------------------------------------------------
 
-def csv_value(v) -> str:
+def csv_value(v: object) -> str:
     """A value as CSV text: "" for none, ISO dates, money 1234.56, yes/no, safe text."""
     if v is None:
         return ""
@@ -63,7 +63,7 @@ def csv_value(v) -> str:
     return safe_cell(str(v))
 
 
-def money_text(v) -> str:
+def money_text(v: object) -> str:
     """A stored amount (Decimal, int, float or text) as CSV money: 1234.50."""
     if v is None or v == "":
         return ""
@@ -96,7 +96,7 @@ def xlsx_text_tail(text: str, style: int = 0) -> str:
     return f'{s} t="inlineStr"><is><t xml:space="preserve">{xml_text(safe_cell(text))}</t></is></c>'
 
 
-def xlsx_tail(v, text_style: int = 0, number_style: int | None = None,
+def xlsx_tail(v: object, text_style: int = 0, number_style: int | None = None,
               money_style: int = MONEY_STYLE) -> str:
     """A cell's XML after ``<c r="A1"``, typed by its value: text (``text_style``),
     true/false, dates and date-times, money (``number_style``, else
@@ -120,8 +120,9 @@ def xlsx_tail(v, text_style: int = 0, number_style: int | None = None,
     return xlsx_text_tail(str(v), text_style)
 
 
-def xlsx_cell(ref: str, v, **style) -> str:
+def xlsx_cell(ref: str, v: object, text_style: int = 0, number_style: int | None = None,
+              money_style: int = MONEY_STYLE) -> str:
     """One whole cell ("" for no value): see ``xlsx_tail``."""
     if v is None or v == "":
         return ""
-    return f'<c r="{ref}"{xlsx_tail(v, **style)}'
+    return f'<c r="{ref}"{xlsx_tail(v, text_style, number_style, money_style)}'

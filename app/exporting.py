@@ -12,14 +12,25 @@ from __future__ import annotations
 import csv
 import json
 import json.scanner
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 # The cell writer is shared with the reports; these names are its public face here.
 from app.cells import (EPOCH as _EPOCH, FORMULA_PREFIXES, XML_BAD as _XML_BAD,  # noqa: F401
                        column_letters as _column_letters, csv_value as _csv_value, money_text,
                        safe_cell, xlsx_cell as _xlsx_cell, xml_text as _xml_text)
 from app.services.errors import ValidationError
+from app.store.db import rows as tuples_of
+
+if TYPE_CHECKING:
+    import peewee as pw
+
+    from app.store.db import BaseModel
+
+# What export's ``progress`` is called with: (rows done, total or 0, a line to show).
+Progress = Callable[[int, int, str], None]
 
 KINDS = ("assets", "people", "locations", "loans", "repairs", "licenses", "supplies", "history")
 
@@ -50,10 +61,11 @@ def _custom_names(ids: list[int] | None) -> tuple[str, ...]:
     return tuple(sorted((n for n in names if n.casefold() not in taken), key=str.casefold))
 
 
-_scan = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[attr-defined]
+# typeshed types the scanner's context as the scanner itself; it takes the decoder.
+_scan = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
 
 
-def _json_object(text: str):
+def _json_object(text: str) -> Any:
     """A stored JSON document (``JSONField``'s text), parsed by the decoder's C
     scanner directly: ``json.loads`` costs three times as much per small object."""
     try:
@@ -66,7 +78,8 @@ def _json_object(text: str):
 _ASSET_TEXT = (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 15, 16, 17, 18, 20, 21, 22, 23, 24, 29, 30)
 
 
-def _asset_rows(ids: list[int] | None, custom_names: tuple[str, ...] = (), text: bool = False):
+def _asset_rows(ids: list[int] | None, custom_names: tuple[str, ...] = (),
+                text: bool = False) -> Iterator[list[Any]]:
     """The asset export's rows, one SQL query with its joins read straight from
     the cursor (no model objects). ``text``: every cell as CSV text (or None),
     already safe; else typed values (dates, Decimal money) for a workbook."""
@@ -78,18 +91,19 @@ def _asset_rows(ids: list[int] | None, custom_names: tuple[str, ...] = (), text:
     # The small tables (models, sites, rooms, suppliers) are looked up here rather
     # than joined: the join per row was most of the database's time.
     models = {i: (maker, name, number, cat) for i, name, number, maker, cat in
-              HardwareModel.select(HardwareModel.id, HardwareModel.name, HardwareModel.model_number,
-                                   Manufacturer.name, Category.name)
-              .join(Manufacturer, pw.JOIN.LEFT_OUTER,
-                    on=(HardwareModel.manufacturer == Manufacturer.id))
-              .join_from(HardwareModel, Category, pw.JOIN.LEFT_OUTER,
-                         on=(HardwareModel.category == Category.id)).tuples()}
+              tuples_of(HardwareModel.select(HardwareModel.id, HardwareModel.name,
+                                             HardwareModel.model_number, Manufacturer.name,
+                                             Category.name)
+                        .join(Manufacturer, pw.JOIN.LEFT_OUTER,
+                              on=(HardwareModel.manufacturer == Manufacturer.id))
+                        .join_from(HardwareModel, Category, pw.JOIN.LEFT_OUTER,
+                                   on=(HardwareModel.category == Category.id)))}
     no_model = (None, None, None, None)
-    sites = {i: (name, ben) for i, name, ben in Site.select(Site.id, Site.name, Site.ben).tuples()}
+    sites = {i: (name, ben) for i, name, ben in tuples_of(Site.select(Site.id, Site.name, Site.ben))}
     no_site = (None, None)
-    rooms = dict(Room.select(Room.id, Room.name).tuples())
+    rooms: dict[int, str] = dict(tuples_of(Room.select(Room.id, Room.name)))
     suppliers = {i: (name, spin) for i, name, spin in
-                 Supplier.select(Supplier.id, Supplier.name, Supplier.spin).tuples()}
+                 tuples_of(Supplier.select(Supplier.id, Supplier.name, Supplier.spin))}
     no_supplier = (None, None)
     q = (Asset.select(Asset.id, Asset.tag, Asset.serial, Asset.name, Asset.model, Asset.status,
                       Asset.site, Asset.location, Holder.first_name, Holder.last_name,
@@ -102,21 +116,22 @@ def _asset_rows(ids: list[int] | None, custom_names: tuple[str, ...] = (), text:
                       Asset.last_audit_date, Asset.condition, Asset.notes, Asset.custom)
          .join_from(Asset, Holder, pw.JOIN.LEFT_OUTER, on=(Asset.assigned_person == Holder.id)))
     # Dates, amounts and labels repeat: each converts once per distinct value.
-    memo: dict = {}
+    memo: dict[tuple[str, Any], Any] = {}
     if text:
-        def day(v):
+        def day(v: Any) -> Any:
             return v if v is None or v.__class__ is str else v.isoformat()[:10]
 
-        def money(v):
+        def money(v: Any) -> Any:
             got = memo.get(("$", v))
             if got is None:
                 got = memo[("$", v)] = money_text(v)
             return got or None
     else:
-        from app.reporting.asof import _raw_date as day_value
+        from app.reporting.asof import _raw_date
+        day_value: Callable[[Any], Any] = _raw_date
         cost_value = Asset.cost.python_value
 
-        def day(v):
+        def day(v: Any) -> Any:
             if v is None:
                 return None
             got = memo.get(("d", v))
@@ -124,7 +139,7 @@ def _asset_rows(ids: list[int] | None, custom_names: tuple[str, ...] = (), text:
                 got = memo[("d", v)] = day_value(v)
             return got
 
-        def money(v):
+        def money(v: Any) -> Any:
             if v is None:
                 return None
             got = memo.get(("$", v))
@@ -170,7 +185,8 @@ def _asset_rows(ids: list[int] | None, custom_names: tuple[str, ...] = (), text:
             yield row
 
 
-def _raw_chunks(ids, query, model, size: int = 5000):
+def _raw_chunks(ids: list[int] | None, query: pw.Select, model: type[BaseModel],
+                size: int = 5000) -> Iterator[list[Any]]:
     """The query's rows as the driver returns them, in id order: for these ids
     (in chunks) or for all (one query, read a page at a time)."""
     from app.store.db import db
@@ -190,7 +206,7 @@ def _raw_chunks(ids, query, model, size: int = 5000):
             yield rows
 
 
-def _holder_name(first, last) -> str | None:
+def _holder_name(first: str | None, last: str | None) -> str | None:
     """The holder as the asset list shows them ("Last, First"), which the
     asset import reads back as a person's name: a person it created from a
     name has no ID number, so without the name the assignment was lost."""
@@ -199,12 +215,13 @@ def _holder_name(first, last) -> str | None:
     return last or first or None
 
 
-def _chunks(ids, query, model, size: int = 2000):
+def _chunks(ids: list[int] | None, query: pw.Select, model: type[BaseModel],
+            size: int = 2000) -> Iterator[list[tuple[Any, ...]]]:
     """The query's rows in id order: for these ids (in chunks) or for all."""
     if ids is None:
         last = 0
         while True:
-            rows = list(query.where(model.id > last).order_by(model.id).limit(size).tuples())
+            rows = list(tuples_of(query.where(model.id > last).order_by(model.id).limit(size)))
             if not rows:
                 return
             last = rows[-1][0]
@@ -213,12 +230,12 @@ def _chunks(ids, query, model, size: int = 2000):
         order = {i: n for n, i in enumerate(ids)}
         for start in range(0, len(ids), size):
             part = ids[start:start + size]
-            rows = list(query.where(model.id.in_(part)).tuples())
+            rows = list(tuples_of(query.where(model.id.in_(part))))
             rows.sort(key=lambda r: order[r[0]])
             yield rows
 
 
-def _list_rows(kind: str, ids: list[int] | None):
+def _list_rows(kind: str, ids: list[int] | None) -> Iterator[Sequence[Any]]:
     """Any desktop list (people, locations, loans, repairs): its own columns."""
     from app import listing
     if ids is None:
@@ -231,10 +248,10 @@ def _list_rows(kind: str, ids: list[int] | None):
                 yield rows[i]
 
 
-def _license_rows(ids, include_keys: bool):
+def _license_rows(ids: list[int] | None, include_keys: bool) -> Iterator[tuple[Any, ...]]:
     from app.services import licenses
     rows = licenses.compliance()
-    keys = {}
+    keys: dict[int, str] = {}
     if include_keys:
         keys = licenses.export_keys(ids)  # each key read is recorded in history
     wanted = set(ids) if ids is not None else None
@@ -247,7 +264,7 @@ def _license_rows(ids, include_keys: bool):
         yield row + ((keys.get(r["id"]),) if include_keys else ())
 
 
-def _supply_rows(ids):
+def _supply_rows(ids: list[int] | None) -> Iterator[tuple[Any, ...]]:
     from app.models import Supply
     q = Supply.select(Supply.id, Supply.name, Supply.part_number, Supply.barcode, Supply.category,
                       Supply.on_hand, Supply.reorder_point, Supply.target, Supply.bin, Supply.unit_cost)
@@ -256,7 +273,7 @@ def _supply_rows(ids):
             yield tuple(rest)
 
 
-def _history_rows(ids):
+def _history_rows(ids: list[int] | None) -> Iterator[tuple[Any, ...]]:
     from app.models import HistoryEntry as H
     q = H.select(H.id, H.at, H.who, H.entity, H.entity_id, H.action, H.field, H.old, H.new, H.note)
     for chunk in _chunks(ids, q, H):
@@ -265,7 +282,7 @@ def _history_rows(ids):
 
 
 def headers_and_rows(kind: str, ids: list[int] | None = None, include_keys: bool = False,
-                     text: bool = False):
+                     text: bool = False) -> tuple[tuple[str, ...], Iterator[Sequence[Any]]]:
     """The kind's column headers and its rows. ``text``: the rows may come
     already as CSV text (the asset export does, a million rows at a time)."""
     if kind not in KINDS:
@@ -286,8 +303,9 @@ def headers_and_rows(kind: str, ids: list[int] | None = None, include_keys: bool
             _history_rows(ids))
 
 
-def export(kind: str, path, ids: Iterable[int] | None = None, include_keys: bool = False,
-           progress: Callable | None = None, by: str | None = None) -> int:
+def export(kind: str, path: str | os.PathLike[str], ids: Iterable[int] | None = None,
+           include_keys: bool = False, progress: Progress | None = None,
+           by: str | None = None) -> int:
     """Write the list to ``path`` (.csv or .xlsx by its suffix); returns rows written.
     Written to a private temporary file beside it first, so a failure never
     leaves half a file. Product keys written out are recorded in history (who,
@@ -298,11 +316,11 @@ def export(kind: str, path, ids: Iterable[int] | None = None, include_keys: bool
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise ValidationError("Export to a .csv or .xlsx file.")
-    ids = list(ids) if ids is not None else None
+    wanted = list(ids) if ids is not None else None
     keys_out = include_keys and kind == "licenses"
-    headers, rows = headers_and_rows(kind, ids, include_keys, text=suffix == ".csv")
-    if progress and ids is not None:
-        given, total = progress, len(ids)
+    headers, rows = headers_and_rows(kind, wanted, include_keys, text=suffix == ".csv")
+    if progress and wanted is not None:
+        given, total = progress, len(wanted)
         progress = lambda n, _total, text: given(n, total, text)  # noqa: E731
     counted = {"keys": 0}
     if keys_out:
@@ -319,7 +337,7 @@ def export(kind: str, path, ids: Iterable[int] | None = None, include_keys: bool
     return n
 
 
-def _counting_keys(rows, counted: dict):
+def _counting_keys(rows: Iterable[Sequence[Any]], counted: dict[str, int]) -> Iterator[Sequence[Any]]:
     for row in rows:
         if row[-1]:
             counted["keys"] += 1
@@ -336,7 +354,8 @@ def _record_keys_export(keys: int, rows: int, path: Path, by: str | None) -> Non
                             f"exported to {path.name}", by=by)
 
 
-def _write_csv(path, kind, headers, rows, progress) -> int:
+def _write_csv(path: Path, kind: str, headers: Sequence[str], rows: Iterable[Sequence[Any]],
+               progress: Progress | None) -> int:
     n = 0
     with path.open("w", encoding="utf-8-sig", newline="") as f:
         w = csv.writer(f)
@@ -407,7 +426,8 @@ _STYLES = (
     '</styleSheet>')
 
 
-def _write_xlsx(path, kind, headers, rows, progress) -> int:
+def _write_xlsx(path: Path, kind: str, headers: Sequence[str], rows: Iterable[Sequence[Any]],
+                progress: Progress | None) -> int:
     import zipfile
     title = _xml_text(kind.capitalize())[:31].replace('"', "")
     letters = [_column_letters(i) for i in range(max(len(headers), 1) + 8)]

@@ -39,7 +39,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _pattern() -> re.Pattern:
+def _pattern() -> re.Pattern[str]:
     alternatives = []
     for part, words in KEYWORDS.items():
         for w in sorted(words, key=len, reverse=True):

@@ -8,25 +8,30 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 import peewee as pw
 
 from app.models import Asset, Fee, FeePayment, Person, Site
 from app.models.program import FEE_KINDS, FEE_STATUSES
 from app.store import search
+from app.store.db import rows as tuples_of
+
+if TYPE_CHECKING:
+    from app.listing import Column
 
 
-def _paid_expr():
+def _paid_expr() -> pw.Function:
     # A function around the subquery: an expression the list can order by.
     return pw.fn.COALESCE(FeePayment.select(pw.fn.SUM(FeePayment.amount))
                           .where(FeePayment.fee == Fee.id), 0)
 
 
-def _balance_expr():
+def _balance_expr() -> pw.Case:
     return pw.Case(None, [(Fee.status == "owed", Fee.amount - _paid_expr())], 0)
 
 
-def columns():
+def columns() -> tuple[Column, ...]:
     from app.listing import Column
     from app.services import tags
     return (
@@ -48,16 +53,16 @@ def columns():
     )
 
 
-def base(query):
+def base(query: pw.ModelSelect[Fee]) -> pw.ModelSelect[Fee]:
     return (query.join(Person, on=(Fee.person == Person.id))
             .join_from(Fee, Asset, pw.JOIN.LEFT_OUTER, on=(Fee.asset == Asset.id))
             .join_from(Fee, Site, pw.JOIN.LEFT_OUTER,
                        on=(Site.id == pw.fn.COALESCE(Person.site, Asset.site))))
 
 
-def where(filters: dict) -> list:
+def where(filters: dict[str, Any]) -> list[pw.ColumnBase]:
     from app.listing import _ilike_any
-    conds = []
+    conds: list[pw.ColumnBase] = []
     state = filters.get("fee_state")
     if state in FEE_STATUSES:
         conds.append(Fee.status == state)
@@ -71,16 +76,16 @@ def where(filters: dict) -> list:
     return conds
 
 
-def rows(ids: list[int]) -> dict[int, tuple]:
+def rows(ids: list[int]) -> dict[int, tuple[Any, ...]]:
     q = base(Fee.select(Fee.id, Fee.incurred_on, Person.last_name, Person.first_name,
                         Person.id_number, Person.grade, Site.name, Asset.tag, Fee.kind,
                         Fee.description, Fee.list_amount, Fee.amount, Fee.status,
                         Fee.waived_reason)).where(Fee.id.in_(ids))
-    paid = dict(FeePayment.select(FeePayment.fee, pw.fn.SUM(FeePayment.amount))
-                .where(FeePayment.fee.in_(ids)).group_by(FeePayment.fee).tuples())
+    paid: dict[int, Any] = dict(tuples_of(FeePayment.select(FeePayment.fee, pw.fn.SUM(FeePayment.amount))
+                                          .where(FeePayment.fee.in_(ids)).group_by(FeePayment.fee)))
     out = {}
     for (i, incurred, last, first, idn, grade, site, tag, kind, text, listed, amount, status,
-         reason) in q.tuples():
+         reason) in tuples_of(q):
         amount = _money(amount)
         got = _money(paid.get(i))
         out[i] = (i, _day(incurred), f"{last}, {first}".strip(", "), idn or "", grade or "",
@@ -91,11 +96,11 @@ def rows(ids: list[int]) -> dict[int, tuple]:
     return out
 
 
-def _money(value) -> Decimal:
+def _money(value: object) -> Decimal:
     return Decimal(str(value or 0)).quantize(Decimal("0.01"))
 
 
-def _day(value):
+def _day(value: dt.date | str | None) -> dt.date | None:
     if isinstance(value, str):
         return dt.date.fromisoformat(value[:10])
     return value

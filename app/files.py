@@ -22,6 +22,7 @@ import socket
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 PRIVATE_UMASK = 0o077
@@ -40,7 +41,7 @@ def set_private_umask() -> None:
 
 
 @contextlib.contextmanager
-def private():
+def private() -> Iterator[None]:
     """Files and folders created inside are readable by their owner only."""
     global _depth, _saved
     if os.name != "posix":
@@ -82,7 +83,7 @@ def temp_dir(beside: Path, purpose: str = "copy") -> Path:
 
 
 @contextlib.contextmanager
-def temporary_dir(beside: Path, purpose: str = "copy"):
+def temporary_dir(beside: Path, purpose: str = "copy") -> Iterator[Path]:
     """``temp_dir`` removed again on the way out, whatever happens."""
     path = temp_dir(beside, purpose)
     try:

@@ -24,6 +24,7 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 from platformdirs import user_config_dir
 
@@ -90,7 +91,7 @@ def offsets_file() -> Path:
     return config_dir() / "offsets.json"
 
 
-def _read(path: Path) -> dict:
+def _read(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):

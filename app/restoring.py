@@ -37,6 +37,8 @@ from app.backup import (
     snapshot,
 )
 from app.store.db import db, is_postgres_url
+from app.store.guard import who_is_busy
+from app.store.instances import InstanceInfo
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +46,7 @@ log = logging.getLogger(__name__)
 class BackupInUse(BackupError):
     """Other Quartermaster processes have the file open (``others``: their descriptions)."""
 
-    def __init__(self, message: str, others: list[dict]):
+    def __init__(self, message: str, others: list[InstanceInfo]) -> None:
         super().__init__(message)
         self.others = others
 
@@ -129,7 +131,7 @@ def _keep_damaged(target: Path, folder: Path) -> Path | None:
     return dest
 
 
-def restore(backup: str | os.PathLike, target: str | os.PathLike | None = None, *,
+def restore(backup: str | os.PathLike[str], target: str | os.PathLike[str] | None = None, *,
             force: bool = False, by: str | None = None) -> RestoreResult:
     """Replace the database with ``backup`` (after verifying it and backing up
     the current file), then re-open it if it was open.
@@ -196,7 +198,6 @@ def restore(backup: str | os.PathLike, target: str | os.PathLike | None = None, 
                         if "locked" in text or "busy" in text:
                             # A sound file another program keeps busy is no damaged file:
                             # never swap it away under a writer.
-                            from app.store.db import who_is_busy
                             holders = who_is_busy(str(target))
                             raise BackupError(
                                 f"{target.name} stayed busy for too long"
@@ -302,7 +303,8 @@ def _neutralise(path: Path, source: str, by: str | None) -> list[str]:
     return reset
 
 
-def _history(conn, entity, action, field, old, new, who, note) -> None:
+def _history(conn: sqlite3.Connection, entity: str, action: str, field: str | None, old: str | None,
+             new: str | None, who: str, note: str) -> None:
     conn.execute("INSERT INTO history_entry (entity, entity_id, action, field, old, new, who, at, "
                  "note) VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?)",
                  (entity, action, field, old, new, who,

@@ -9,6 +9,7 @@ database and are property-tested.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from app.services.tags import normalize_tag
@@ -79,7 +80,7 @@ class SerialReading:
     matches: bool | None = None  # against the patterns given; None: none given
 
 
-def _fits(text: str, patterns) -> bool:
+def _fits(text: str, patterns: Iterable[str]) -> bool:
     for pattern in patterns:
         try:
             if re.fullmatch(pattern, text) or re.fullmatch(pattern, text.upper()):
@@ -89,7 +90,7 @@ def _fits(text: str, patterns) -> bool:
     return False
 
 
-def read_serial(text: str, patterns=()) -> SerialReading:
+def read_serial(text: str, patterns: Iterable[str] = ()) -> SerialReading:
     """A scanned serial without the label printed in front of it.
 
     "SN:", "S/N", "SER#", "Serial No." and GS1's "(21)" are always taken off.

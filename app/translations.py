@@ -17,13 +17,14 @@ import tomllib
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 LANGUAGES = ("en", "es")
 FILE = Path(__file__).resolve().parent.parent / "resources" / "translations" / "letters.toml"
 
 
 @cache
-def _table() -> dict:
+def _table() -> dict[str, Any]:
     with FILE.open("rb") as f:
         return tomllib.load(f)
 
@@ -48,9 +49,9 @@ class Words:
     def __init__(self, lang: str):
         self.lang = language(lang)
 
-    def __call__(self, key: str, **values) -> str:
+    def __call__(self, key: str, **values: object) -> str:
         entry = _table()[key]
-        text = entry.get(self.lang) or entry["en"]
+        text: str = entry.get(self.lang) or entry["en"]
         return text.format(**values) if values else text
 
     def has(self, key: str) -> bool:
@@ -73,7 +74,8 @@ def long_date(d: dt.date | None, lang: str = "en") -> str:
         return ""
     lang = language(lang)
     month = _table()["months"][lang][d.month - 1]
-    return _table()["date"][lang].format(month=month, day=d.day, year=d.year)
+    pattern: str = _table()["date"][lang]
+    return pattern.format(month=month, day=d.day, year=d.year)
 
 
 def money(amount: Decimal | int | float | None) -> str:
@@ -88,7 +90,7 @@ def join_names(items: list[str], lang: str = "en") -> str:
     if len(items) < 2:
         return items[0] if items else ""
     lang = language(lang)
-    glue = _table()["list_and"][lang]
+    glue: str = _table()["list_and"][lang]
     if lang == "es" and _starts_with_i_sound(items[-1]):
         glue = " e "
     return ", ".join(items[:-1]) + glue + items[-1]

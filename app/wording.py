@@ -81,7 +81,7 @@ def action_label(action: str | None) -> str:
     return ACTION_LABELS.get(action or "") or (action or "").replace("_", " ").capitalize()
 
 
-def history_value(field: str | None, value) -> str:
+def history_value(field: str | None, value: object) -> str:
     """A history entry's old or new value as the editor would show it."""
     if value is None or value == "":
         return ""
@@ -90,7 +90,7 @@ def history_value(field: str | None, value) -> str:
     return str(value)
 
 
-def timestamp(at, utc: bool = True) -> str:
+def timestamp(at: object, utc: bool = True) -> str:
     """A whole timestamp to the second in local time, 'YYYY-MM-DD HH:MM:SS'.
     ``at``: a stored instant (naive UTC, as text or a datetime); ``utc=False``
     when it is already local."""
@@ -98,9 +98,10 @@ def timestamp(at, utc: bool = True) -> str:
         return ""
     if isinstance(at, str):
         try:
-            at = dt.datetime.fromisoformat(at.strip()[:19])
+            parsed = dt.datetime.fromisoformat(at.strip()[:19])
         except ValueError:
             return at
+        at = parsed
     if isinstance(at, dt.datetime):
         if utc and at.tzinfo is None:
             at = at.replace(tzinfo=dt.UTC).astimezone()
@@ -108,7 +109,7 @@ def timestamp(at, utc: bool = True) -> str:
     return str(at)
 
 
-def file_name(*parts, ext: str, day: dt.date | None = None) -> str:
+def file_name(*parts: object, ext: str, day: dt.date | None = None) -> str:
     """A file name a save dialog suggests: the parts in lower case joined by
     hyphens, then the date — ``file_name("loan agreement", "S2000324",
     ext="pdf")`` → 'loan-agreement-S2000324-2026-12-06.pdf'. Characters a

@@ -14,8 +14,14 @@ import importlib
 import logging
 import pkgutil
 import sys
+from types import ModuleType
+from typing import TypeAlias
 
 from app import __version__
+
+# What each command module's ``register`` receives (argparse's class is private,
+# and generic only to the checker: a string keeps it out of the runtime).
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -42,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _command_modules():
+def _command_modules() -> list[ModuleType]:
     import app.cli as pkg
     names = sorted(m.name for m in pkgutil.iter_modules(pkg.__path__) if m.name.startswith("cmd_"))
     return [importlib.import_module(f"app.cli.{n}") for n in names]

@@ -1,10 +1,12 @@
 """`quartermaster agreement`: the loan agreement PDF a borrower signs (en/es)."""
 from __future__ import annotations
 
-from app.cli import CommandError
+import argparse
+
+from app.cli import CommandError, Subparsers
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("agreement", help="print a borrower's device loan agreement (PDF, English or Spanish)",
                        description="Lists the devices currently lent to a person, the terms and "
                                    "signature lines. WHO is a person's ID number or an asset tag "
@@ -16,8 +18,8 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
-    from app.models import Asset
+def run(args: argparse.Namespace) -> int:
+    from app.models import Asset, Person
     from app.services import assets, people
     person = people.find(args.who)
     if person is None:
@@ -27,7 +29,7 @@ def run(args) -> int:
         holder = Asset.select(Asset.assigned_person).where(Asset.id == asset_id).scalar()
         if not holder:
             raise CommandError(f"asset {args.who.strip()} is not lent to a person")
-        person = people.Person.get_by_id(holder)
+        person = Person.get_by_id(holder)
     from app.reporting.agreement import agreement_rows
     from reports.loan_agreement import render_agreement
     if not agreement_rows(person.id):

@@ -13,8 +13,15 @@ year-end report was already produced is said to be a prior-period change.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from app.cli import CommandError
+from app.cli import CommandError, Subparsers
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from app.models import Asset, HardwareModel, Location, Site, Supplier
 
 EXAMPLES = """\
 examples:
@@ -48,7 +55,7 @@ REF_FIELDS = {"model": "model_id", "site": "site_id", "room": "location_id",
               "location": "location_id", "supplier": "supplier_id"}
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("asset", help="check out, check in, move, dispose of, retire, correct "
                                      "and repair assets",
                        description="The asset lifecycle: each action through the same rules "
@@ -56,7 +63,7 @@ def register(sub) -> None:
                        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     ss = p.add_subparsers(dest="asset_command", metavar="ACTION", required=True)
 
-    def effective(q):
+    def effective(q: argparse.ArgumentParser) -> None:
         q.add_argument("--effective", metavar="DATE",
                        help="the day it happened (default today)")
 
@@ -133,11 +140,13 @@ def register(sub) -> None:
 
 # --- shared -----------------------------------------------------------------------
 
-def _assets(tags: list[str]):
+def _assets(tags: list[str]) -> list[Asset]:
     """The assets named, in order, each once; an unknown tag refuses the batch."""
     from app import scanning
     from app.services import assets
-    found, seen, unknown = [], set(), []
+    found: list[Asset] = []
+    seen: set[int] = set()
+    unknown: list[str] = []
     for raw in tags:
         text = raw.strip()
         asset_id = assets.lookup_tag(text)
@@ -154,7 +163,7 @@ def _assets(tags: list[str]):
     return found
 
 
-def _batch(items, action) -> list[str]:
+def _batch(items: list[Asset], action: Callable[[Asset], str]) -> list[str]:
     """Run ``action(asset)`` for each asset in one transaction; the first refusal
     undoes the lot and names its tag."""
     from app.services.base import transaction
@@ -172,7 +181,7 @@ def _batch(items, action) -> list[str]:
     return lines
 
 
-def _report(lines: list[str], day=None) -> int:
+def _report(lines: list[str], day: dt.date | None = None) -> int:
     for line in lines:
         print(line)
     if day is not None:
@@ -183,18 +192,18 @@ def _report(lines: list[str], day=None) -> int:
     return 0
 
 
-def _day(text: str | None, what: str = "--effective"):
+def _day(text: str | None, what: str = "--effective") -> dt.date | None:
     from app.services.assets import effective_day
     from app.services.fields import parse_date
     return effective_day(parse_date(text, what)) if text else None
 
 
-def _when(day) -> str:
+def _when(day: dt.date | None) -> str:
     from app.services import history
     return f" (effective {day.isoformat()})" if day and day != history.today() else ""
 
 
-def find_room(text: str):
+def find_room(text: str) -> Location | None:
     """A room by label code, "Site/Room" with the site's name or code, or a unique name."""
     import peewee as pw
 
@@ -210,7 +219,7 @@ def find_room(text: str):
     return loc
 
 
-def _room_or_fail(text: str):
+def _room_or_fail(text: str) -> Location:
     loc = find_room(text)
     if loc is None:
         raise CommandError(f"no room {text.strip()!r} (give its label code or SITE/ROOM)")
@@ -219,19 +228,21 @@ def _room_or_fail(text: str):
 
 # --- actions ----------------------------------------------------------------------
 
-def run_checkout(args) -> int:
+def run_checkout(args: argparse.Namespace) -> int:
     from app.services import assets, catalog, people
     items = _assets(args.tags)
     day = _day(args.effective)
     person = people.find(args.to)
     room = None if person else find_room(args.to)
-    if person is None and room is None:
+    if person is not None:
+        holder = f"{person.full_name}" + (f" ({person.id_number})" if person.id_number else "")
+    elif room is not None:
+        holder = catalog.location_path(room.id)
+    else:
         raise CommandError(f"no person with the ID number {args.to.strip()!r} and no room by "
                            "that name (give an ID number, or SITE/ROOM)")
-    holder = (f"{person.full_name}" + (f" ({person.id_number})" if person.id_number else "")
-              if person else catalog.location_path(room.id))
 
-    def one(asset):
+    def one(asset: Asset) -> str:
         loan = assets.check_out(asset.id, person_id=person.id if person else None,
                                 location_id=room.id if room else None, due=args.due,
                                 condition=args.condition, effective=day)
@@ -240,7 +251,7 @@ def run_checkout(args) -> int:
     return _report(_batch(items, one), day)
 
 
-def run_checkin(args) -> int:
+def run_checkin(args: argparse.Namespace) -> int:
     from app.services import assets
     items = _assets(args.tags)
     day = _day(args.effective)
@@ -248,7 +259,7 @@ def run_checkin(args) -> int:
     damage = [d for d in (args.damage or "").split(",") if d.strip()] or None
     missing = [m.strip() for m in (args.missing or "").split(",") if m.strip()] or None
 
-    def one(asset):
+    def one(asset: Asset) -> str:
         holder = assets.details(asset.id)["holder"]
         loan = assets.check_in(asset.id, condition=args.condition, effective=day, damage=damage,
                                missing_parts=missing)
@@ -264,14 +275,14 @@ def run_checkin(args) -> int:
     return _report(_batch(items, one), day)
 
 
-def run_move(args) -> int:
+def run_move(args: argparse.Namespace) -> int:
     from app.services import assets, catalog
     items = _assets(args.tags)
     day = _day(args.effective)
     room = _room_or_fail(args.to)
     where = catalog.location_path(room.id)
 
-    def one(asset):
+    def one(asset: Asset) -> str:
         before = catalog.location_path(asset.location_id) or "no room"
         if asset.location_id == room.id:
             return f"{asset.tag} is already in {where}"
@@ -281,28 +292,28 @@ def run_move(args) -> int:
     return _report(_batch(items, one), day)
 
 
-def run_dispose(args) -> int:
+def run_dispose(args: argparse.Namespace) -> int:
     from app.models.common import DISPOSAL_METHODS
     from app.services import assets
     from app.services.fields import parse_date
     items = _assets(args.tags)
     date = parse_date(args.date, "--date")
 
-    def one(asset):
+    def one(asset: Asset) -> str:
         done = assets.dispose(asset.id, args.method, date=date, proceeds=args.proceeds,
                               note=args.note)
         money = f", proceeds ${done.disposal_proceeds:,.2f}" if done.disposal_proceeds else ""
-        return (f"disposed of {asset.tag} on {done.disposal_date.isoformat()} "
+        return (f"disposed of {asset.tag} on {done.disposal_date} "  # a date prints as ISO
                 f"({DISPOSAL_METHODS[args.method].lower()}{money})")
     return _report(_batch(items, one), date)
 
 
-def run_retire(args) -> int:
+def run_retire(args: argparse.Namespace) -> int:
     from app.services import assets
     items = _assets(args.tags)
     day = _day(args.effective)
 
-    def one(asset):
+    def one(asset: Asset) -> str:
         if asset.status == "retired":
             return f"{asset.tag} is already retired"
         assets.retire(asset.id, release_seats=args.release_seats, effective=day)
@@ -310,13 +321,13 @@ def run_retire(args) -> int:
     return _report(_batch(items, one), day)
 
 
-def parse_assignments(values: list[str]) -> dict:
+def parse_assignments(values: list[str]) -> dict[str, Any]:
     """FIELD=VALUE pairs → the service's change set (reference names resolved)."""
     import peewee as pw
 
-    from app.models import HardwareModel, Supplier
+    from app.models import HardwareModel, Location, Supplier
     from app.services import assets, catalog
-    changes: dict = {}
+    changes: dict[str, Any] = {}
     for pair in values:
         field, eq, value = pair.partition("=")
         field = field.strip().lower().replace("-", "_")
@@ -328,6 +339,7 @@ def parse_assignments(values: list[str]) -> dict:
             if not value:
                 changes[key] = None
                 continue
+            ref: Site | Location | HardwareModel | Supplier | None
             if field == "site":
                 ref = catalog.find_site(value)
             elif field in ("room", "location"):
@@ -339,7 +351,7 @@ def parse_assignments(values: list[str]) -> dict:
             if ref is None:
                 raise CommandError(f"no {field} {value!r}")
             changes[key] = ref.id
-            if key == "location_id":  # a room at another site moves the asset there
+            if isinstance(ref, Location):  # a room at another site moves the asset there
                 changes.setdefault("site_id", ref.site_id)
         elif field in assets.EDITABLE and field not in ("custom", "tag"):
             changes[field] = value or None
@@ -349,7 +361,7 @@ def parse_assignments(values: list[str]) -> dict:
     return changes
 
 
-def run_set(args) -> int:
+def run_set(args: argparse.Namespace) -> int:
     from app.services import assets
     asset = _assets([args.tag])[0]
     changes = parse_assignments(args.values)
@@ -366,7 +378,7 @@ def run_set(args) -> int:
     return _report([f"{asset.tag}: " + "; ".join(shown) + _when(day)], day)
 
 
-def _show(value, key: str) -> str:
+def _show(value: object, key: str) -> str:
     from app.services.assets import FK_FIELDS
     from app.services.base import fmt
     if value in (None, ""):
@@ -374,10 +386,10 @@ def _show(value, key: str) -> str:
     if key in FK_FIELDS:
         ref = FK_FIELDS[key].get_or_none(FK_FIELDS[key].id == value)
         return str(ref) if ref else str(value)
-    return fmt(value)
+    return str(fmt(value))
 
 
-def run_loaner(args) -> int:
+def run_loaner(args: argparse.Namespace) -> int:
     from app.services import loaners
     items = _assets(args.tags)
     changed = set(loaners.set_loaner([a.id for a in items], on=not args.off))
@@ -387,7 +399,7 @@ def run_loaner(args) -> int:
                     for a in items])
 
 
-def run_repair_open(args) -> int:
+def run_repair_open(args: argparse.Namespace) -> int:
     import peewee as pw
 
     from app.models import Supplier
@@ -401,7 +413,7 @@ def run_repair_open(args) -> int:
             raise CommandError(f"no supplier {args.vendor.strip()!r}")
     date = parse_date(args.date, "--date")
 
-    def one(asset):
+    def one(asset: Asset) -> str:
         rep = repairs.open_repair(asset.id, args.problem, vendor_id=vendor.id if vendor else None,
                                   ticket=args.ticket, reported=date)
         at = f" with {vendor.name}" if vendor else ""
@@ -409,14 +421,14 @@ def run_repair_open(args) -> int:
     return _report(_batch(items, one), date)
 
 
-def run_repair_close(args) -> int:
+def run_repair_close(args: argparse.Namespace) -> int:
     from app.services import repairs
     from app.services.errors import Conflict
     from app.services.fields import parse_date
     items = _assets(args.tags)
     date = parse_date(args.date, "--date")
 
-    def one(asset):
+    def one(asset: Asset) -> str:
         rep = repairs.open_repair_for(asset.id)
         if rep is None:
             raise Conflict("it has no open repair")
@@ -431,5 +443,5 @@ def run_repair_close(args) -> int:
         elif swap is not None:
             ended = f"; loaner {swap.loaner.tag} stays out (end the swap: loaner return {swap.id})"
         return (f"closed repair {done.id} for {asset.tag} ({how}) on "
-                f"{done.returned.isoformat()}{ended}")
+                f"{done.returned}{ended}")  # a date prints as ISO
     return _report(_batch(items, one), date)

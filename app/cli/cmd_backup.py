@@ -1,6 +1,10 @@
 """`quartermaster backup`: a verified, compressed copy now, or the list of copies."""
 from __future__ import annotations
 
+import argparse
+
+from app.cli import Subparsers
+
 EPILOG = """\
 examples:
   quartermaster backup                      (into the backup folder; prints the file)
@@ -11,7 +15,7 @@ examples:
 """
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     import argparse
     p = sub.add_parser("backup", help="back up the database now, or list backups",
                        description="Copies the database with SQLite's online backup (safe while "
@@ -26,7 +30,7 @@ def register(sub) -> None:
     p.set_defaults(func=run, auto_backup=False)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from app import backup
     from app.store.db import is_sqlite
     if args.list:
@@ -54,7 +58,7 @@ def _list() -> int:
     return 0
 
 
-def _size(n: int) -> str:
+def _size(n: float) -> str:
     for unit in ("bytes", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
             return f"{n:,} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"

@@ -1,7 +1,12 @@
 """`quartermaster check`: integrity and the domain's invariants."""
+from __future__ import annotations
+
+import argparse
+
+from app.cli import Subparsers
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("check", help="check the database and the inventory's own rules",
                        description="Runs SQLite's integrity check and verifies that cached stock "
                                    "equals its movements, seats stay within what is owned, and "
@@ -9,7 +14,7 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from app.check import run_checks
     problems = run_checks()
     if problems:

@@ -1,9 +1,14 @@
 """`quartermaster demo`: fill an empty database with a realistic district."""
+from __future__ import annotations
+
+import argparse
 import sys
 import time
 
+from app.cli import Subparsers
 
-def register(sub) -> None:
+
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("demo", help="fill an empty database with a realistic demo district",
                        description="Sites and rooms, staff, students and families, eight years of "
                                    "purchases (E-Rate network gear, grant Chromebooks), loans (some "
@@ -14,12 +19,12 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from app.demo import build_demo
     t0 = time.perf_counter()
     tty = sys.stderr.isatty()
 
-    def progress(done, total, text):
+    def progress(done: int, total: int, text: str) -> None:
         if tty:
             print(f"\r{text:<20} {done}/{total}", end="", file=sys.stderr, flush=True)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from app.cli import CommandError
+from app.cli import CommandError, Subparsers
 
 EPILOG = """\
 examples:
@@ -27,7 +27,7 @@ by the price list.
 """
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("event", help="distribution and collection days: start, scan, status, "
                                      "close, report",
                        description="Hand out and take back the students' devices at a school.",
@@ -77,7 +77,7 @@ def register(sub) -> None:
     s.set_defaults(func=run_report)
 
 
-def run_start(args) -> int:
+def run_start(args: argparse.Namespace) -> int:
     from app.services import events
     event = events.start(args.kind, args.site, grade=args.grade, homeroom=args.homeroom,
                          due=args.due, name=args.name)
@@ -85,7 +85,7 @@ def run_start(args) -> int:
     return 0
 
 
-def run_scan(args) -> int:
+def run_scan(args: argparse.Namespace) -> int:
     from app.services import events
     if not args.codes and not args.file:
         raise CommandError("give codes to scan, or --file FILE")
@@ -123,7 +123,7 @@ def run_scan(args) -> int:
     return 0
 
 
-def run_status(args) -> int:
+def run_status(args: argparse.Namespace) -> int:
     from app.cli.output import print_json, print_table
     from app.services import events
     st = events.status(args.id)
@@ -152,7 +152,8 @@ def run_status(args) -> int:
                           STATE_TEXT[s["state"]], s["tag"]] for s in rows])
         return 0
     fees = st["fees"]
-    owed = fees.get("owed", {}).get("amount") or 0
+    owed_fees = fees.get("owed")
+    owed = (owed_fees["amount"] if owed_fees else None) or 0
     print(f"returned {t['returned']} (damaged {t['damaged']}), outstanding {t['outstanding']} "
           f"(withdrawn students {t['withdrawn']}); fees owed ${owed:,.2f}")
     print()
@@ -171,7 +172,7 @@ def run_status(args) -> int:
 STATE_TEXT = {"received": "received", "had_device": "had one already", "not_yet": "not yet"}
 
 
-def run_list(args) -> int:
+def run_list(args: argparse.Namespace) -> int:
     from app.cli.output import print_table
     from app.services import events
     print_table(["Id", "Kind", "Name", "School", "Status", "Started"],
@@ -180,7 +181,7 @@ def run_list(args) -> int:
     return 0
 
 
-def run_close(args) -> int:
+def run_close(args: argparse.Namespace) -> int:
     from app.services import events
     event = events.close(args.id)
     st = events.status(event.id)
@@ -192,7 +193,7 @@ def run_close(args) -> int:
     return 0
 
 
-def run_report(args) -> int:
+def run_report(args: argparse.Namespace) -> int:
     from app.reporting.events import event_report
     from reports.program_event import write_report
     print(write_report(event_report(args.id), args.output))

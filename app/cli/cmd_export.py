@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 
+from app.cli import Subparsers
+
 EPILOG = """\
 examples:
   quartermaster export --kind assets -o assets.xlsx
@@ -16,7 +18,7 @@ examples:
 """
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     from app.exporting import KINDS
     p = sub.add_parser("export", help="export a list to CSV or XLSX, or the CALPADS device file",
                        description="Every row of the list (or those matching --query, as typed "
@@ -42,7 +44,7 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from app import exporting, listing
     from app.cli import CommandError
     if args.target == "calpads":
@@ -66,7 +68,7 @@ def run(args) -> int:
     return 0
 
 
-def run_calpads(args) -> int:
+def run_calpads(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
@@ -75,7 +77,7 @@ def run_calpads(args) -> int:
     if args.kind or args.query or args.include_keys:
         raise CommandError("`export calpads` takes --site, --layout and -o, not --kind or --query")
 
-    def read(path: str):
+    def read(path: str) -> str:
         try:
             return Path(path).read_text(encoding="utf-8-sig")
         except OSError as exc:

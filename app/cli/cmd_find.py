@@ -1,11 +1,17 @@
 """`quartermaster find TEXT`: what a scan of TEXT would open."""
 from __future__ import annotations
 
-from app.cli import CommandError
+import argparse
+from typing import TYPE_CHECKING, Any
+
+from app.cli import CommandError, Subparsers
 from app.cli.output import print_fields, print_json
 
+if TYPE_CHECKING:
+    from app.scanning import Resolution
 
-def register(sub) -> None:
+
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("find", help="show what a scan of TEXT would open",
                        description="Resolve TEXT the way a barcode scan is resolved (asset tag, "
                                    "room label, supply barcode, serial, person ID) and print it.")
@@ -14,7 +20,7 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from app import scanning
     res = scanning.resolve(args.text)
     if not res.found:
@@ -29,15 +35,15 @@ def run(args) -> int:
     return 0
 
 
-def describe(res) -> dict:
+def describe(res: Resolution) -> dict[str, Any]:
     """A plain dict of the record a scan resolved to."""
     from app.models import Location, Person, Supply
     from app.services import assets, people
+    assert res.id is not None  # resolved: every kind but "unknown" carries its record's id
     if res.kind == "asset":
-        d = assets.details(res.id)
-        holder = d.pop("holder")
-        out = {"kind": "asset", "matched_by": res.matched_by}
-        out.update(d)
+        out: dict[str, Any] = {"kind": "asset", "matched_by": res.matched_by}
+        out.update(assets.details(res.id))
+        holder = out.pop("holder")
         out["assigned_to"] = holder["name"] if holder else None
         out.pop("custom")
         out.pop("status")
@@ -57,5 +63,5 @@ def describe(res) -> dict:
     p = Person.get_by_id(res.id)
     return {"kind": "person", "id": p.id, "name": p.full_name, "person_kind": p.kind,
             "id_number": p.id_number, "email": p.email,
-            "site": p.site.name if p.site_id else None,
+            "site": p.site.name if p.site is not None else None,
             "holds": len(people.holdings(p.id))}

@@ -1,8 +1,13 @@
 """`quartermaster gui`: the desktop app (the default command). The only place
 the command line imports Qt."""
+from __future__ import annotations
+
+import argparse
+
+from app.cli import Subparsers
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("gui", help="open the desktop app (the default)")
     p.add_argument("--page", help="page to open first (assets, people, …)")
     p.add_argument("--screenshot", metavar="FILE.png",
@@ -12,6 +17,6 @@ def register(sub) -> None:
     p.set_defaults(func=run, needs_db=False)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from ui.app import run_gui
-    return run_gui(args)
+    return int(run_gui(args))  # ui/ is not type-checked: its result is Any here

@@ -2,14 +2,19 @@
 supplies from CSV or XLSX — all or nothing."""
 from __future__ import annotations
 
+import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
-from app.cli import CommandError
+from app.cli import CommandError, Subparsers
 from app.wording import plural
 
+if TYPE_CHECKING:
+    from app.importing import Preview
 
-def register(sub) -> None:
+
+def register(sub: Subparsers) -> None:
     p = sub.add_parser(
         "import", help="import a CSV or XLSX file (all rows or none)",
         description="Import assets, people, locations, models, licenses or supplies. Snipe-IT "
@@ -46,7 +51,7 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _mapping(args):
+def _mapping(args: argparse.Namespace) -> dict[int, str] | None:
     if not args.mapping:
         return None
     from app import importing
@@ -59,6 +64,7 @@ def _mapping(args):
         raise CommandError("the mapping file is a JSON object of header → field")
     # The map changes the columns it names; the others keep the field their
     # header suggests (or the one remembered for these headers).
+    out: dict[int, str]
     table, _kind, out = importing.open_file(args.file, args.kind, args.sheet)
     index = {h.strip().lower(): i for i, h in enumerate(table.headers)}
     for header, fieldname in given.items():
@@ -78,7 +84,7 @@ def _mapping(args):
     return out
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from app import importing
     mapping = _mapping(args)
     opts = dict(kind=args.kind, sheet=args.sheet, mapping=mapping, update=args.update,
@@ -106,7 +112,7 @@ def run(args) -> int:
     return 0
 
 
-def _report(p) -> None:
+def _report(p: Preview) -> None:
     print(p.summary())
     columns = ", ".join(f"{p.headers[i] or '(blank)'} → {f}" for i, f in sorted(p.mapping.items()))
     print(f"columns: {columns}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from app.cli import CommandError
+from app.cli import CommandError, Subparsers
 
 EPILOG = """\
 examples:
@@ -24,7 +24,7 @@ front of a serial that matches the model's pattern are taken off.
 """
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("intake", help="receive a delivery: one asset per scanned serial",
                        description="Create one asset per serial in FILE with the next tags, "
                                    "the same model, PO, cost, funding and room for all.",
@@ -53,9 +53,9 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _values(args) -> dict:
+def _values(args: argparse.Namespace) -> dict[str, object]:
     from app.services import intake
-    values: dict = {"model_id": intake.resolve_model(args.model).id, "order_number": args.po,
+    values: dict[str, object] = {"model_id": intake.resolve_model(args.model).id, "order_number": args.po,
                     "cost": args.cost, "purchase_date": args.date,
                     "warranty_end": args.warranty_end, "expected_qty": args.expected}
     funding = (args.funding or "").strip()
@@ -78,7 +78,7 @@ def _values(args) -> dict:
     return values
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from app.services import intake, settings
     template = args.template or settings.get("default_label_template")
     if args.labels:
@@ -95,6 +95,7 @@ def run(args) -> int:
     for number, text in result.warnings:
         print(f"warning: line {number}: {text}", file=sys.stderr)
     rep = result.report
+    assert rep is not None  # written: the intake was received and closed
     tags = result.tags
     span = tags[0] if len(tags) == 1 else f"{tags[0]} … {tags[-1]}"
     print(f"Received {len(tags)} device{'s' if len(tags) != 1 else ''} on PO {rep.order_number}: "
@@ -104,20 +105,20 @@ def run(args) -> int:
     if rep.short or rep.over:
         print(rep.summary())
     if args.labels:
-        path = _write_labels(result, args.labels, template)
+        path = _write_labels(rep.session_id, result.asset_ids, args.labels, template)
         print(f"Labels: {path}")
     return 0
 
 
-def _write_labels(result, path: str, template: str) -> str:
+def _write_labels(session_id: int, asset_ids: list[int], path: str, template: str) -> str:
     from app.services import intake
     from reports import labels
-    items = labels.items_for_assets(result.asset_ids)
+    items = labels.items_for_assets(asset_ids)
     if path.lower().endswith(".zpl"):
         with open(path, "w", encoding="utf-8") as f:
             f.write(labels.render_zpl(items, template=template))
     else:
         labels.render_pdf(items, path, template=template)
-    item_ids = [i["item_id"] for i in intake.items(result.session_id) if not i["undone"]]
+    item_ids = [i["item_id"] for i in intake.items(session_id) if not i["undone"]]
     intake.mark_printed(item_ids)
     return path

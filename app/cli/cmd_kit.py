@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from app.cli import Subparsers
 from app.cli.output import print_table
 
 EXAMPLES = """\
@@ -16,7 +17,7 @@ examples:
 """
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("kit", help="a model's kit (charger, case, cable) that goes out with "
                                    "every loan",
                        description="A model's kit: the parts every check-out of one of its "
@@ -35,7 +36,7 @@ def register(sub) -> None:
     sh.set_defaults(func=run_show)
 
 
-def run_set(args) -> int:
+def run_set(args: argparse.Namespace) -> int:
     from app.cli import CommandError
     from app.services import kits, prices
     model = prices.find_model(args.model)
@@ -50,7 +51,7 @@ def run_set(args) -> int:
     return 0
 
 
-def run_show(args) -> int:
+def run_show(args: argparse.Namespace) -> int:
     from app.services import prices
     _show(prices.find_model(args.model).id)
     return 0

@@ -4,7 +4,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from app.cli import CommandError
+from typing import TYPE_CHECKING
+
+from app.cli import CommandError, Subparsers
+
+if TYPE_CHECKING:
+    from reports.labels import LabelItem
 
 QUERY_HELP = """\
 what to label (one of):
@@ -34,7 +39,7 @@ examples:
 """
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser(
         "labels", help="print asset, room, supply, blank-tag and LTO labels (PDF or ZPL)",
         usage="quartermaster labels (--tags T… | --query Q | --location L… | --locations |\n"
@@ -85,10 +90,10 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from reports import labels
     if args.list_templates:
-        return _list(labels)
+        return _list()
     if args.set_offset:
         if not args.template:
             raise CommandError("--set-offset needs --template")
@@ -112,7 +117,7 @@ def run(args) -> int:
         labels.calibration_pdf(template, out, printer=args.printer)
         print(f"wrote the calibration page for {template.name} to {out}")
         return 0
-    items = _items(args, labels)
+    items = _items(args)
     if not items:
         raise CommandError("nothing to label: no record matches")
     layout = ([k.strip() for k in args.lines.split(",") if k.strip()] if args.lines
@@ -146,7 +151,7 @@ def run(args) -> int:
     return 0
 
 
-def _kind(args) -> str:
+def _kind(args: argparse.Namespace) -> str:
     if args.location or args.locations:
         return "location"
     if args.supplies is not None:
@@ -163,11 +168,13 @@ def _default_template(zpl: bool) -> str:
     return settings.get("default_label_template") or "avery-5160"
 
 
-def _items(args, labels) -> list:
+def _items(args: argparse.Namespace) -> list[LabelItem]:
     from app import labeling
+    from reports import labels
     from app.services import assets, catalog
     if args.tags:
-        ids, unknown = [], []
+        ids: list[int] = []
+        unknown: list[str] = []
         for tag in args.tags:
             aid = assets.lookup_tag(tag)
             (ids.append(aid) if aid else unknown.append(tag))
@@ -199,9 +206,10 @@ def _items(args, labels) -> list:
                        "--supplies, --new or --lto (see --help)")
 
 
-def _list(labels) -> int:
+def _list() -> int:
     from app.cli.output import print_table
-    rows = []
+    from reports import labels
+    rows: list[list[object]] = []
     for t in labels.list_templates():
         size = f"{t.label_w:g} × {t.label_h:g} mm"
         rows.append([t.name, t.kind, size, t.per_page if t.is_sheet else 1,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from app.cli import CommandError
+from app.cli import CommandError, Subparsers
 
 EPILOG = """\
 kinds:
@@ -25,7 +25,7 @@ Settings. The CSV has one row per family; its columns are listed in the README.
 """
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("letters", help="letters home (not returned, fees, overdue, agreement) "
                                        "in English and Spanish, as PDF or mail-merge CSV",
                        description="Write one letter per family of one school, in the "
@@ -44,7 +44,7 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from app.reporting import letters

@@ -4,9 +4,14 @@ a name, e.g. "Adobe Creative Cloud 2025") or the license's number."""
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
+from app.cli import Subparsers
 from app.cli.output import print_list
 from app.services.errors import NotFound
+
+if TYPE_CHECKING:
+    from app.models.stock import License
 
 EXAMPLES = """\
 examples:
@@ -20,7 +25,7 @@ examples:
 """
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("licenses", help="software licenses: seats owned, used, free; assign seats",
                        description="Software licenses and their seats. Without an action: the "
                                    "list with owned / used / free and problems.",
@@ -50,7 +55,7 @@ def register(sub) -> None:
     m.set_defaults(func=run_move)
 
 
-def find_license(text: str):
+def find_license(text: str) -> License:
     from app.services import licenses
     lic = licenses.find(text)
     if lic is None:
@@ -59,13 +64,14 @@ def find_license(text: str):
     return lic
 
 
-def _holder_kw(text: str, prefix: str = "") -> dict:
+def _holder(text: str) -> tuple[int | None, int | None]:
+    """(asset id, person id) of what ``text`` names, one of them None."""
     from app.services import licenses
     kind, obj_id = licenses.find_holder(text)
-    return {f"{prefix}{kind}_id": obj_id}
+    return (obj_id, None) if kind == "asset" else (None, obj_id)
 
 
-def _seats_line(lic) -> str:
+def _seats_line(lic: License) -> str:
     from app.services import licenses
     s = licenses.summary(lic.id)
     if s["free"] is None:
@@ -76,7 +82,7 @@ def _seats_line(lic) -> str:
 HEADERS = ["Product", "Version", "Vendor", "Owned", "Used", "Free", "Expires", "Cost", "Problems"]
 
 
-def run_list(args) -> int:
+def run_list(args: argparse.Namespace) -> int:
     from app.services import licenses
     rows = [[r["product"], r["version"], r["vendor"],
              "site license" if r["site_license"] else r["seats"], r["used"],
@@ -87,25 +93,30 @@ def run_list(args) -> int:
     return 0
 
 
-def run_assign(args) -> int:
+def run_assign(args: argparse.Namespace) -> int:
     from app.services import licenses
     lic = find_license(args.license)
-    licenses.assign(lic.id, **_holder_kw(args.to))
+    asset_id, person_id = _holder(args.to)
+    licenses.assign(lic.id, asset_id=asset_id, person_id=person_id)
     print(f"assigned a seat of {lic} to {args.to.strip()}; {_seats_line(lic)}")
     return 0
 
 
-def run_release(args) -> int:
+def run_release(args: argparse.Namespace) -> int:
     from app.services import licenses
     lic = find_license(args.license)
-    licenses.release(lic.id, **_holder_kw(args.holder))
+    asset_id, person_id = _holder(args.holder)
+    licenses.release(lic.id, asset_id=asset_id, person_id=person_id)
     print(f"released the seat of {lic} from {args.holder.strip()}; {_seats_line(lic)}")
     return 0
 
 
-def run_move(args) -> int:
+def run_move(args: argparse.Namespace) -> int:
     from app.services import licenses
     lic = find_license(args.license)
-    licenses.move(lic.id, **_holder_kw(args.holder, "from_"), **_holder_kw(args.to, "to_"))
+    from_asset, from_person = _holder(args.holder)
+    to_asset, to_person = _holder(args.to)
+    licenses.move(lic.id, from_asset_id=from_asset, from_person_id=from_person,
+                  to_asset_id=to_asset, to_person_id=to_person)
     print(f"moved the seat of {lic} from {args.holder.strip()} to {args.to.strip()}")
     return 0

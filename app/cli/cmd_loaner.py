@@ -7,7 +7,14 @@ from __future__ import annotations
 
 import argparse
 
-from app.cli import CommandError
+from typing import TYPE_CHECKING
+
+from app.cli import CommandError, Subparsers
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from app.models.places import Site
 
 EXAMPLES = """\
 examples:
@@ -27,7 +34,7 @@ the repair (`asset repair close`) ends the swap too.
 """
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("loaner", help="swap a student's broken device for a loaner, and back",
                        description="The loaner swap: the device to repair and a loaner out in "
                                    "one step; reversed when the repair returns.",
@@ -75,7 +82,7 @@ def _asset_id(text: str) -> int:
     return asset_id
 
 
-def _site(text: str | None):
+def _site(text: str | None) -> Site | None:
     if not text:
         return None
     from app.services import catalog
@@ -85,12 +92,12 @@ def _site(text: str | None):
     return site
 
 
-def _when(day) -> str:
+def _when(day: dt.date | None) -> str:
     from app.services import history
     return f" (effective {day.isoformat()})" if day and day != history.today() else ""
 
 
-def _period_note(day) -> None:
+def _period_note(day: dt.date | None) -> None:
     """As `asset`: a back-dated change into a year already reported says so."""
     if day is not None:
         from app.services import periods
@@ -99,7 +106,7 @@ def _period_note(day) -> None:
             print(f"note: {note}")
 
 
-def run_swap(args) -> int:
+def run_swap(args: argparse.Namespace) -> int:
     import peewee as pw
 
     from app.models import Supplier
@@ -123,7 +130,7 @@ def run_swap(args) -> int:
     return 0
 
 
-def run_return(args) -> int:
+def run_return(args: argparse.Namespace) -> int:
     from app.services import loaners
     from app.services.assets import effective_day
     sw = loaners.find(args.swap)
@@ -137,7 +144,7 @@ def run_return(args) -> int:
     return 0
 
 
-def run_list(args) -> int:
+def run_list(args: argparse.Namespace) -> int:
     from app.cli.output import print_list
     from app.services import loaners
     site = _site(args.site)
@@ -151,7 +158,7 @@ def run_list(args) -> int:
     return 0
 
 
-def run_pool(args) -> int:
+def run_pool(args: argparse.Namespace) -> int:
     from app.cli.output import print_list
     from app.services import loaners
     site = _site(args.site)

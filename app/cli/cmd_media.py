@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import argparse
 
-from app.cli.output import print_list, print_table
+from app.cli import Subparsers
+from app.cli.output import pick, print_list, print_table
 
 EXAMPLES = """\
 examples:
@@ -21,7 +22,7 @@ examples:
 """
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("media", help="backup cartridges (LTO): rotation, location, retention",
                        description="Backup media tracked by barcode; every change is kept in "
                                    "the cartridge's history.",
@@ -57,7 +58,7 @@ def register(sub) -> None:
     lst.set_defaults(func=run_list)
 
 
-def run_add(args) -> int:
+def run_add(args: argparse.Namespace) -> int:
     from app.services import media
     made = media.add(args.barcodes, media_set=args.media_set, rotation=args.rotation,
                      location=args.location)
@@ -65,15 +66,15 @@ def run_add(args) -> int:
     return 0
 
 
-def run_write(args) -> int:
+def run_write(args: argparse.Namespace) -> int:
     from app.services import media
     m = media.record_write(args.barcode, written_on=args.on, retain_days=args.retain_days)
-    print(f"{m.barcode}: written {m.written_on.isoformat()}, kept until "
-          f"{m.retain_until.isoformat()}, used {m.times_used} times")
+    print(f"{m.barcode}: written {m.written_on}, kept until "  # a date prints as ISO
+          f"{m.retain_until}, used {m.times_used} times")
     return 0
 
 
-def run_move(args) -> int:
+def run_move(args: argparse.Namespace) -> int:
     from app.models.common import MEDIA_LOCATIONS
     from app.services import media
     moved = media.move(args.barcodes, args.location)
@@ -81,7 +82,7 @@ def run_move(args) -> int:
     return 0
 
 
-def run_due(args) -> int:
+def run_due(args: argparse.Namespace) -> int:
     from app.services import media
     rows = media.due(days=args.days)
     if not rows:
@@ -93,10 +94,10 @@ def run_due(args) -> int:
     return 0
 
 
-def run_destroy(args) -> int:
+def run_destroy(args: argparse.Namespace) -> int:
     from app.services import media
     m = media.destroy(args.barcode, args.method, on=args.on)
-    print(f"{m.barcode}: destroyed {m.destroyed_on.isoformat()}")
+    print(f"{m.barcode}: destroyed {m.destroyed_on}")  # a date prints as ISO
     return 0
 
 
@@ -106,8 +107,8 @@ KEYS = ["barcode", "media_set", "rotation", "location", "written_on", "retain_un
         "times_used", "destroyed_on", "destruction"]
 
 
-def run_list(args) -> int:
+def run_list(args: argparse.Namespace) -> int:
     from app.services import media
-    rows = [[r[k] for k in KEYS] for r in media.rows()]
+    rows = [pick(r, KEYS) for r in media.rows()]
     print_list(HEADERS, rows, args.csv, "no cartridges", shown=range(8))
     return 0

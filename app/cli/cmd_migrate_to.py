@@ -1,10 +1,12 @@
 """`quartermaster migrate-to URL`: move the local inventory onto a PostgreSQL server."""
 from __future__ import annotations
 
-from app.cli import CommandError
+import argparse
+
+from app.cli import CommandError, Subparsers
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("migrate-to", help="copy this SQLite inventory into an empty PostgreSQL database",
                        description="Creates the schema in the (empty) PostgreSQL database, copies "
                                    "every table in dependency order keeping ids, resets the id "
@@ -16,7 +18,7 @@ def register(sub) -> None:
     p.set_defaults(func=run, auto_backup=False)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     import peewee as pw
 
     from app.store import transfer

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
+from app.cli import Subparsers
+
 EXAMPLES = """\
 examples:
   quartermaster purge --preview
@@ -13,7 +15,7 @@ examples:
 """
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("purge", help="purge records past retention (backup first, certificate PDF)",
                        description="Retention rules (years are settings): E-Rate records, "
                                    "disposed assets, people who left (anonymised), closed work "
@@ -26,7 +28,7 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from app.cli.output import print_table
     from app.services import retention
     if args.preview:

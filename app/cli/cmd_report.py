@@ -2,8 +2,16 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
-from app.cli import CommandError
+from app.cli import CommandError, Subparsers
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from app.reporting import ReportParams, ReportSpec
+    from app.reporting.document import ReportDocument
 
 EPILOG = """\
 examples:
@@ -38,7 +46,7 @@ OPTIONS = {
 DATE_PARAMS = ("as_of", "date_from", "date_to")
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("report", help="write a report (year-end, warranties, repairs, …) "
                                       "as PDF, XLSX or CSV",
                        description="Write one of the reports `--list` shows to a file.",
@@ -63,7 +71,7 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from app import reporting
     if args.list:
         return _list(reporting.registry())
@@ -88,12 +96,12 @@ def run(args) -> int:
     return 0
 
 
-def params_from(args, spec):
+def params_from(args: argparse.Namespace, spec: ReportSpec) -> ReportParams:
     """ReportParams from the options given; an option the report does not take,
     or a date that is not a date, is refused."""
     from app.reporting import ReportParams
     from app.services.fields import parse_date
-    values = {}
+    values: dict[str, Any] = {}
     for param, (flag, dest) in OPTIONS.items():
         value = getattr(args, dest, None)
         if value is None:
@@ -110,26 +118,26 @@ def params_from(args, spec):
 class _Counted:
     """Rows passed through as a writer reads them, counting the last pass."""
 
-    def __init__(self, rows):
+    def __init__(self, rows: Iterable[Sequence[Any]]) -> None:
         self.rows = rows
         self.n = 0
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Sequence[Any]]:
         self.n = 0
         for row in self.rows:
             self.n += 1
             yield row
 
 
-def count_rows(doc) -> list[tuple[_Counted, bool]]:
+def count_rows(doc: ReportDocument) -> list[tuple[_Counted, bool]]:
     """Wrap every table's rows so the rows written can be told afterwards;
     (counter, is the CSV table) pairs."""
-    counters = []
+    counters: list[tuple[_Counted, bool]] = []
     for si, section in enumerate(doc.sections):
         for ti, table in enumerate(section.tables):
             main = (si, ti) == tuple(doc.csv_table)
             if table.groups is not None:
-                groups = []
+                groups: list[tuple[str, Iterable[Sequence[Any]]]] = []
                 for heading, rows in table.groups:
                     c = _Counted(rows)
                     counters.append((c, main))
@@ -142,8 +150,9 @@ def count_rows(doc) -> list[tuple[_Counted, bool]]:
     return counters
 
 
-def describe_output(path, fmt: str, counters, doc) -> str:
-    from app.reporting._ops import plural
+def describe_output(path: str | Path, fmt: str, counters: list[tuple[_Counted, bool]],
+                    doc: ReportDocument) -> str:
+    from app.wording import plural
     if fmt == "csv":
         return plural(sum(c.n for c, main in counters if main), "row")
     rows = plural(sum(c.n for c, _main in counters), "row")
@@ -158,7 +167,7 @@ def describe_output(path, fmt: str, counters, doc) -> str:
         pdf.close()
 
 
-def _list(specs) -> int:
+def _list(specs: dict[str, ReportSpec]) -> int:
     from app.cli.output import print_table
     print_table(["Name", "Title", "Options", "Formats"],
                 [[s.name, s.title, " ".join(OPTIONS[p][0] for p in s.params if p in OPTIONS),

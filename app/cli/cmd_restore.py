@@ -1,8 +1,12 @@
 """`quartermaster restore FILE`: put a backup back in place of the database."""
 from __future__ import annotations
 
+import argparse
 
-def register(sub) -> None:
+from app.cli import Subparsers
+
+
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("restore", help="replace the database with a backup (asks nothing)",
                        description="Verifies the backup (integrity check, a Quartermaster "
                                    "schema this version knows), backs up the current database "
@@ -20,7 +24,7 @@ def register(sub) -> None:
     p.set_defaults(func=run, needs_db=False)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from app import backup
     from app.store.db import close_database, open_database, resolve_target
     target = resolve_target(args.db)

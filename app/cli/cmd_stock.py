@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import argparse
 
-from app.cli.output import print_list, print_fields, print_table
+from typing import TYPE_CHECKING
+
+from app.cli import Subparsers
+from app.cli.output import print_fields, print_list, print_table
+
+if TYPE_CHECKING:
+    from app.models.stock import Supply
 
 EXAMPLES = """\
 examples:
@@ -22,7 +28,7 @@ examples:
 """
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("stock", help="receive, issue, count and list supplies (toner, paper…)",
                        description="Supply stock: every movement is kept in the item's history "
                                    "and on hand never goes below zero.",
@@ -71,11 +77,11 @@ def register(sub) -> None:
     f.set_defaults(func=run_fits)
 
 
-def _done(verb: str, qty: int, item, extra: str = "") -> None:
+def _done(verb: str, qty: int, item: Supply, extra: str = "") -> None:
     print(f"{verb} {qty} × {item.name}{extra}; on hand now {item.on_hand}")
 
 
-def run_receive(args) -> int:
+def run_receive(args: argparse.Namespace) -> int:
     from app.services import stock
     item = stock.require(args.code)
     move = stock.receive(item.id, args.qty, unit_cost=args.cost, order_number=args.po)
@@ -83,7 +89,7 @@ def run_receive(args) -> int:
     return 0
 
 
-def run_issue(args) -> int:
+def run_issue(args: argparse.Namespace) -> int:
     from app.services import stock
     item = stock.require(args.code)
     to = stock.find_recipient(args.to)
@@ -93,7 +99,7 @@ def run_issue(args) -> int:
     return 0
 
 
-def run_count(args) -> int:
+def run_count(args: argparse.Namespace) -> int:
     from app.services import stock
     item = stock.require(args.code)
     move = stock.count(item.id, args.qty, reason=args.reason)
@@ -102,7 +108,7 @@ def run_count(args) -> int:
     return 0
 
 
-def run_transfer(args) -> int:
+def run_transfer(args: argparse.Namespace) -> int:
     from app.services import stock
     item = stock.require(args.code)
     old = item.bin or "-"
@@ -115,7 +121,7 @@ HEADERS = ["Item", "Part number", "Barcode", "Category", "On hand", "Reorder poi
            "To order", "Bin", "Fits"]
 
 
-def run_list(args) -> int:
+def run_list(args: argparse.Namespace) -> int:
     from app.services import stock
     rows = [[r["name"], r["part_number"], r["barcode"], r["category_label"], r["on_hand"],
              r["reorder_point"], r["target"], r["to_order"], r["bin"], ", ".join(r["fits"])]
@@ -126,7 +132,7 @@ def run_list(args) -> int:
     return 0
 
 
-def run_history(args) -> int:
+def run_history(args: argparse.Namespace) -> int:
     from app.services import stock
     item = stock.require(args.code)
     rows = [[m["at"].strftime("%Y-%m-%d %H:%M") if m["at"] else "", m["kind"], f"{m['qty']:+d}"
@@ -138,7 +144,7 @@ def run_history(args) -> int:
     return 0
 
 
-def run_fits(args) -> int:
+def run_fits(args: argparse.Namespace) -> int:
     from app import scanning
     from app.services import stock
     from app.services.errors import NotFound

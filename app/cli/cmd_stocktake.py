@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from app.cli import CommandError
+from app.cli import CommandError, Subparsers
 
 EPILOG = """\
 examples:
@@ -22,7 +22,7 @@ named: move-misplaced, move-other-site, mark-missing, create-unknown
 """
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("stocktake", help="physical inventory: start, scan, status, close, report",
                        description="Count what is really in each room of a site.",
                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -64,14 +64,14 @@ def register(sub) -> None:
     s.set_defaults(func=run_report)
 
 
-def run_start(args) -> int:
+def run_start(args: argparse.Namespace) -> int:
     from app.services import stocktake
     session = stocktake.start(args.scope, name=args.name)
     print(session.id)
     return 0
 
 
-def run_scan(args) -> int:
+def run_scan(args: argparse.Namespace) -> int:
     from app.services import stocktake
     if not args.codes and not args.file:
         raise CommandError("give codes to scan, or --file FILE")
@@ -96,7 +96,7 @@ def run_scan(args) -> int:
     return 0
 
 
-def run_status(args) -> int:
+def run_status(args: argparse.Namespace) -> int:
     from app.cli.output import print_json, print_table
     from app.services import stocktake
     st = stocktake.status(args.id)
@@ -115,7 +115,7 @@ def run_status(args) -> int:
     return 0
 
 
-def run_list(args) -> int:
+def run_list(args: argparse.Namespace) -> int:
     from app.cli.output import print_table
     from app.services import stocktake
     from app.wording import status_label
@@ -125,7 +125,7 @@ def run_list(args) -> int:
     return 0
 
 
-def run_close(args) -> int:
+def run_close(args: argparse.Namespace) -> int:
     from app.services import stocktake
     actions = None
     if args.apply is not None:
@@ -153,7 +153,7 @@ def run_close(args) -> int:
     return 0
 
 
-def run_report(args) -> int:
+def run_report(args: argparse.Namespace) -> int:
     from app.services import stocktake
     from reports.stocktake import write_report
     path = write_report(stocktake.reconciliation(args.id), args.output,

@@ -10,7 +10,7 @@ import argparse
 import getpass
 import sys
 
-from app.cli import CommandError
+from app.cli import CommandError, Subparsers
 from app.cli.output import print_table
 
 EXAMPLES = """\
@@ -23,13 +23,17 @@ examples (as the owner of the database, e.g. the login that created it):
 """
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("team", help="people and roles on a PostgreSQL server (team mode)",
                        description="Team mode: each person connects as their own PostgreSQL "
                                    "login in the viewer, technician or admin group; the server "
                                    "refuses what a role may not do and records who did what.",
                        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.set_defaults(func=lambda args: (p.print_help(), 2)[1], needs_db=False)
+
+    def usage(_args: argparse.Namespace) -> int:
+        p.print_help()
+        return 2
+    p.set_defaults(func=usage, needs_db=False)
     ts = p.add_subparsers(dest="team_command", metavar="ACTION")
 
     i = ts.add_parser("init", help="create the group roles and grant them this database's tables")
@@ -69,7 +73,7 @@ def register(sub) -> None:
     w.set_defaults(func=run_whoami, auto_backup=False, needs_db=True)
 
 
-def run_init(args) -> int:
+def run_init(args: argparse.Namespace) -> int:
     from app.services import team
     from app.store.db import describe, is_postgres_url, open_database
     if not is_postgres_url(args.url):
@@ -82,7 +86,7 @@ def run_init(args) -> int:
     return 0
 
 
-def _password(args) -> str | None:
+def _password(args: argparse.Namespace) -> str | None:
     if args.no_password:
         return None
     if args.password_stdin:
@@ -98,21 +102,21 @@ def _password(args) -> str | None:
     return first
 
 
-def run_add(args) -> int:
+def run_add(args: argparse.Namespace) -> int:
     from app.services import team
     member = team.add_user(args.name, args.role, _password(args))
     print(f"ok: {member.name} is a {member.role}")
     return 0
 
 
-def run_set_role(args) -> int:
+def run_set_role(args: argparse.Namespace) -> int:
     from app.services import team
     member = team.set_role(args.name, args.role)
     print(f"ok: {member.name} is now a {member.role}")
     return 0
 
 
-def run_remove(args) -> int:
+def run_remove(args: argparse.Namespace) -> int:
     from app.services import team
     kept = team.remove_user(args.name, drop_login=not args.keep_login)
     if kept:
@@ -122,14 +126,14 @@ def run_remove(args) -> int:
     return 0
 
 
-def run_list(args) -> int:
+def run_list(args: argparse.Namespace) -> int:
     from app.services import team
     rows = [[m.name, m.role, "yes" if m.can_login else "no"] for m in team.members()]
     print_table(["login", "role", "can log in"], rows)
     return 0
 
 
-def run_whoami(args) -> int:
+def run_whoami(args: argparse.Namespace) -> int:
     from app.services import team
     ident = team.current()
     print(ident.text)

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import argparse
 
-from app.cli.output import print_list, print_fields, print_table
+from app.cli import Subparsers
+from app.cli.output import pick, print_fields, print_list, print_table
 
 EXAMPLES = """\
 examples:
@@ -24,7 +25,7 @@ examples:
 """
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("wo", help="work orders: log requests, notes with time spent, close them",
                        description="Work orders (the request log). Each change is kept in the "
                                    "work order's history.",
@@ -78,7 +79,7 @@ def register(sub) -> None:
     c.set_defaults(func=run_close)
 
 
-def run_new(args) -> int:
+def run_new(args: argparse.Namespace) -> int:
     from app.services import assets, people, workorders
     from app.services.errors import NotFound
     values = {"category": args.category, "summary": args.summary,
@@ -105,9 +106,9 @@ KEYS = ["number", "opened", "status", "priority", "category", "summary", "reques
         "asset", "assignee", "follow_up", "minutes", "closed"]
 
 
-def run_list(args) -> int:
+def run_list(args: argparse.Namespace) -> int:
     from app.services import workorders
-    rows = [[r[k] for k in KEYS] for r in workorders.rows(open_only=args.open)]
+    rows = [pick(r, KEYS) for r in workorders.rows(open_only=args.open)]
     print_list(HEADERS, rows, args.csv, "no open work orders" if args.open else "no work orders",
                shown=[0, 1, 2, 3, 4, 5, 6, 8, 10], cell=lambda i, v: _short(v) if i == 5 else v)
     return 0
@@ -117,7 +118,7 @@ def _short(text: str, n: int = 48) -> str:
     return text if len(text) <= n else text[:n - 1] + "…"
 
 
-def run_show(args) -> int:
+def run_show(args: argparse.Namespace) -> int:
     from app.services import workorders
     d = workorders.details(args.number)
     print_fields([("Work order", f"#{d['number']}"), ("Summary", d["summary"]),
@@ -139,7 +140,7 @@ def run_show(args) -> int:
     return 0
 
 
-def run_note(args) -> int:
+def run_note(args: argparse.Namespace) -> int:
     from app.services import workorders
     workorders.add_note(args.number, args.text, minutes=args.minutes, status=args.status)
     wo = workorders.get(args.number)
@@ -148,7 +149,7 @@ def run_note(args) -> int:
     return 0
 
 
-def run_repair(args) -> int:
+def run_repair(args: argparse.Namespace) -> int:
     import peewee as pw
 
     from app.models import Supplier
@@ -165,7 +166,7 @@ def run_repair(args) -> int:
     return 0
 
 
-def run_close(args) -> int:
+def run_close(args: argparse.Namespace) -> int:
     from app.services import workorders
     wo = workorders.close(args.number, args.resolution, minutes=args.minutes)
     print(f"closed #{wo.id}")

@@ -6,11 +6,12 @@ import datetime as dt
 import decimal
 import json
 import sys
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import IO, Any
 
 
-def to_jsonable(value):
+def to_jsonable(value: object) -> Any:
+    """``value`` with dates as ISO text and Decimals as strings, for json.dump."""
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
@@ -22,7 +23,13 @@ def to_jsonable(value):
     return value
 
 
-def print_json(obj) -> None:
+def pick(record: Mapping[str, object], keys: Sequence[str]) -> list[object]:
+    """A record's values in ``keys`` order: one row of a list command's table
+    (a service's TypedDict row is a mapping of its own keys)."""
+    return [record[k] for k in keys]
+
+
+def print_json(obj: object) -> None:
     json.dump(to_jsonable(obj), sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
 
@@ -40,7 +47,7 @@ def print_fields(pairs: list[tuple[str, object]]) -> None:
         print(f"{key:<{width}}  {value}")
 
 
-def print_table(headers: list[str], rows: list[list]) -> None:
+def print_table(headers: list[str], rows: Sequence[Sequence[Any]]) -> None:
     cells = [[_cell(v) for v in row] for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
     print("  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip())
@@ -66,15 +73,15 @@ def print_list(headers: list[str], rows: Sequence[Sequence[Any]], as_csv: bool, 
     return True
 
 
-def write_csv(headers: list[str], rows, out=None) -> None:
-    from app.exporting import safe_cell  # formula neutralization lives with exports
+def write_csv(headers: list[str], rows: Iterable[Sequence[Any]], out: IO[str] | None = None) -> None:
+    from app.cells import safe_cell  # formula neutralization, as exports do it
     w = csv.writer(out or sys.stdout, lineterminator="\n")
     w.writerow(headers)
     for row in rows:
         w.writerow([safe_cell(_cell(v)) for v in row])
 
 
-def _cell(value) -> str:
+def _cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, decimal.Decimal):

@@ -1,12 +1,20 @@
 """The asset register."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import peewee as pw
 
 from app.models.common import ASSET_STATUSES, JSONField, MoneyField, utcnow
 from app.models.people import Person
 from app.models.places import HardwareModel, Location, Site, Supplier
 from app.store.db import BaseModel
+
+if TYPE_CHECKING:  # for the backrefs below (the modules import each other)
+    from app.models.activity import Loan, Repair
+    from app.models.program import Fee, LoanerSwap
+    from app.models.stock import Seat
+    from app.models.workorders import WorkOrder, WorkOrderAsset
 
 
 class Asset(BaseModel):
@@ -68,6 +76,22 @@ class Asset(BaseModel):
     created_at = pw.DateTimeField(default=utcnow, index=True)
     updated_at = pw.DateTimeField(default=utcnow)
     version = pw.IntegerField(default=1)  # optimistic locking
+    if TYPE_CHECKING:  # the id columns behind the foreign keys (peewee adds them)
+        model_id: int | None
+        site_id: int | None
+        location_id: int | None
+        assigned_person_id: int | None
+        assigned_location_id: int | None
+        supplier_id: int | None
+        # the backrefs of the foreign keys that point here (queries)
+        fees: pw.ModelSelect[Fee]
+        loans: pw.ModelSelect[Loan]
+        repairs: pw.ModelSelect[Repair]
+        seats: pw.ModelSelect[Seat]
+        swaps_lent: pw.ModelSelect[LoanerSwap]
+        swaps_out: pw.ModelSelect[LoanerSwap]
+        work_order_links: pw.ModelSelect[WorkOrderAsset]
+        work_orders: pw.ModelSelect[WorkOrder]
 
     def __str__(self) -> str:
         return self.tag

@@ -1,11 +1,20 @@
 """Staff, students and families."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import peewee as pw
 
 from app.models.common import PERSON_KINDS, utcnow
 from app.models.places import Site
 from app.store.db import BaseModel
+
+if TYPE_CHECKING:  # for the backrefs below (the modules import each other)
+    from app.models.activity import Loan
+    from app.models.assets import Asset
+    from app.models.program import Fee, LoanerSwap
+    from app.models.stock import Seat
+    from app.models.workorders import WorkOrder
 
 
 class Person(BaseModel):
@@ -38,6 +47,15 @@ class Person(BaseModel):
     created_at = pw.DateTimeField(default=utcnow)
     updated_at = pw.DateTimeField(default=utcnow)
     version = pw.IntegerField(default=1)
+    if TYPE_CHECKING:  # the id columns behind the foreign keys (peewee adds them)
+        site_id: int | None
+        # the backrefs of the foreign keys that point here (queries)
+        assets: pw.ModelSelect[Asset]
+        fees: pw.ModelSelect[Fee]
+        loaner_swaps: pw.ModelSelect[LoanerSwap]
+        loans: pw.ModelSelect[Loan]
+        seats: pw.ModelSelect[Seat]
+        work_orders: pw.ModelSelect[WorkOrder]
 
     @property
     def full_name(self) -> str:

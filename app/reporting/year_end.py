@@ -124,7 +124,7 @@ class YearEnd:
     capital: list[CapitalLine] = field(default_factory=list)  # per asset (app.reporting.capital)
     by_site: list[tuple[str, int, Decimal]] = field(default_factory=list)
     by_category: list[tuple[str, int, Decimal]] = field(default_factory=list)
-    prior_period: list[dict[str, Any]] = field(default_factory=list)
+    prior_period: list[periods.PriorChange] = field(default_factory=list)
 
     def roll_total(self, name: str) -> Decimal:
         return sum((getattr(r, name) for r in self.roll), ZERO)
@@ -530,8 +530,9 @@ def _prior_period(ye: YearEnd) -> Section:
             return f"{value} %"
         return value or ""
 
-    rows = [(c["label"], c["tag"], FIELD_NAMES.get(c["field"], c["field"]),
-             shown(c["field"], c["old"]), shown(c["field"], c["new"]), _as_date(c["effective"]),
+    rows = [(c["label"], c["tag"], FIELD_NAMES.get(c["field"] or "", c["field"] or ""),
+             shown(c["field"] or "", c["old"]), shown(c["field"] or "", c["new"]),
+             _as_date(c["effective"]),
              _local_time(c["entered"]), c["who"] or "", local_date(_as_time(c["produced"])))
             for c in ye.prior_period]
     years = sorted({c["label"] for c in ye.prior_period})

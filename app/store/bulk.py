@@ -9,14 +9,19 @@ rolled the transaction back on its own (disk full, I/O error).
 """
 from __future__ import annotations
 
+import queue
 from collections.abc import Iterable, Sequence
+from types import TracebackType
+from typing import Any, Literal
 
 import peewee as pw
 
-from app.store.db import db, guarded, param  # noqa: F401 (bulk.param for importers)
+from app.store.db import db
+from app.store.db import param as param  # bulk.param for importers
+from app.store.guard import guarded
 
 
-def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence], page: int = 2000) -> int:
+def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], page: int = 2000) -> int:
     """Insert rows (tuples in ``columns`` order) into ``table``; returns the count."""
     if not db.in_transaction():
         raise RuntimeError("insert_rows writes inside the caller's transaction only")
@@ -27,7 +32,7 @@ def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence], pa
     if isinstance(db.obj, pw.PostgresqlDatabase):
         from psycopg2.extras import execute_values
         sql = f'INSERT INTO "{table}" ({cols}) VALUES %s'
-        batch = []
+        batch: list[tuple[Any, ...]] = []
         for row in rows:
             batch.append(tuple(row))
             if len(batch) >= page:
@@ -70,12 +75,12 @@ def new_ids(table: str, count: int) -> list[int]:
     if isinstance(db.obj, pw.PostgresqlDatabase):
         cur = db.execute_sql("SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
                              "FROM generate_series(1, %s)", (table, count))
-        return [r[0] for r in cur.fetchall()]
+        return [int(r[0]) for r in cur.fetchall()]
     top = db.execute_sql(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"').fetchone()[0]
-    return list(range(top + 1, top + 1 + count))
+    return list(range(int(top) + 1, int(top) + 1 + count))
 
 
-def id_map(table: str, key_column: str) -> dict:
+def id_map(table: str, key_column: str) -> dict[Any, int]:
     """{key: id} for a whole table (after a bulk insert)."""
     return dict(db.execute_sql(f'SELECT "{key_column}", id FROM "{table}"').fetchall())
 
@@ -116,9 +121,8 @@ class Background:
         self.error: BaseException | None = None
         self._raised = False
         self._dropped = False
-        self._queue = None
+        self._queue: queue.Queue[tuple[str, tuple[Any, ...]] | None] | None = None
         if threaded:
-            import queue
             import threading
             import sys
             self._queue = queue.Queue()
@@ -136,14 +140,15 @@ class Background:
     def threaded(self) -> bool:
         return self._queue is not None
 
-    def __enter__(self):
+    def __enter__(self) -> Background:
         return self
 
-    def __exit__(self, exc_type, exc, tb):
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> Literal[False]:
         self.close(discard=exc_type is not None)
         return False
 
-    def run(self, sql: str, params: Sequence = ()) -> None:
+    def run(self, sql: str, params: Sequence[Any] = ()) -> None:
         self._raise()
         if self._queue is None:
             with guarded(self.conn, self.in_transaction):
@@ -174,9 +179,11 @@ class Background:
             raise self.error
 
     def _work(self) -> None:
+        jobs = self._queue
+        assert jobs is not None  # started only with a queue
         cur = self.conn.cursor()
         while True:
-            job = self._queue.get()
+            job = jobs.get()
             try:
                 if job is None:
                     return
@@ -186,4 +193,4 @@ class Background:
             except BaseException as exc:  # handed to the caller's thread
                 self.error = exc
             finally:
-                self._queue.task_done()
+                jobs.task_done()

@@ -100,7 +100,8 @@ def repair(database: pw.Database) -> list[str]:
     p = _p(database)
     now = _now()
 
-    def hist(entity, entity_id, action, field, old, new, note):
+    def hist(entity: str, entity_id: int, action: str, field: str, old: str | None, new: str | None,
+             note: str) -> None:
         database.execute_sql(
             f"INSERT INTO history_entry (entity, entity_id, action, field, old, new, who, at, note) "
             f"VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})",

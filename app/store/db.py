@@ -15,7 +15,8 @@ import random
 import sqlite3
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlparse
 
 import peewee as pw
@@ -35,6 +36,9 @@ from app.store.guard import (  # noqa: F401
     transaction_lost,
     who_is_busy,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 db = pw.DatabaseProxy()
 
@@ -66,6 +70,30 @@ class BaseModel(pw.Model):
         legacy_table_names = False
 
 
+# Reading a query's rows as tuples or dicts. peewee's stubs type
+# ``query.tuples()`` / ``.dicts()`` as the query itself, so iterating a model
+# query "yields the model"; these say what the rows really are, once.
+Row = tuple[Any, ...]
+
+
+def rows(query: pw.BaseQuery) -> Iterator[Row]:
+    """The rows of ``query`` as tuples, in the order selected."""
+    it: Iterator[Row] = iter(query.tuples())
+    return it
+
+
+def dict_rows(query: pw.BaseQuery) -> Iterator[dict[str, Any]]:
+    """The rows of ``query`` as dicts keyed by column (or alias) name."""
+    it: Iterator[dict[str, Any]] = iter(query.dicts())
+    return it
+
+
+def first_row(query: pw.SelectBase) -> Row | None:
+    """The first row of ``query`` as a tuple, or None when there is none."""
+    row: Row | None = query.tuples().first()
+    return row
+
+
 def param(database: pw.Database | None = None) -> str:
     """The driver's placeholder for raw SQL: ``?`` for sqlite3, ``%s`` for
     psycopg2. The one place the dialect of a placeholder is decided."""
@@ -79,7 +107,7 @@ def sql(text: str, database: pw.Database | None = None) -> str:
 
 
 @contextlib.contextmanager
-def worker_connection():
+def worker_connection() -> Iterator[pw.DatabaseProxy]:
     """A worker thread's own connection (peewee keeps one per thread): opened
     on entry when a database is bound, closed on exit whatever happened, so a
     finished job never leaves a connection (or an SQLite read lock) behind."""
@@ -103,7 +131,7 @@ def default_db_path() -> Path:
     return folder / "quartermaster.sqlite"
 
 
-def resolve_target(target: str | os.PathLike | None) -> str:
+def resolve_target(target: str | os.PathLike[str] | None) -> str:
     """`--db` beats ``QUARTERMASTER_DB`` beats the default path."""
     if target is None or str(target) == "":
         target = os.environ.get("QUARTERMASTER_DB") or default_db_path()
@@ -141,18 +169,18 @@ class QMSqliteDatabase(pw.SqliteDatabase):
     one file queue up rather than error.
     """
 
-    def atomic(self, *args, **kwargs):
+    def atomic(self, *args: Any, **kwargs: Any) -> pw._atomic:
         if not args and "lock_type" not in kwargs:
             kwargs["lock_type"] = "IMMEDIATE"
         return super().atomic(*args, **kwargs)
 
-    def _connect(self):
-        conn = super()._connect()
+    def _connect(self) -> Any:
+        conn = super()._connect()  # type: ignore[misc]  # the stub leaves out SqliteDatabase._connect
         if self.database not in ("", ":memory:") and hasattr(conn, "qm_lost"):
             conn.qm_identity = file_identity(self.database, conn)
         return conn
 
-    def _check_same_file(self, conn) -> None:
+    def _check_same_file(self, conn: sqlite3.Connection) -> None:
         """Inside the write lock: the file at our path is still the one this
         connection has open, with the content it had (a restore swaps the file
         or writes a new generation into it). Otherwise stop writing, and say why."""
@@ -165,23 +193,25 @@ class QMSqliteDatabase(pw.SqliteDatabase):
             conn.execute("ROLLBACK")
         raise DatabaseReplaced(replaced_message(self.database))
 
-    def execute_sql(self, sql, params=None):
-        conn = self.connection()
-        in_txn = bool(self._state.transactions)
+    def execute_sql(self, sql: str, params: Any = None) -> Any:
+        # Called through peewee's class so the checker knows them as peewee's
+        # (untyped_calls_exclude); this class does not override connection().
+        conn: sqlite3.Connection = pw.SqliteDatabase.connection(self)
+        in_txn = self.in_transaction()
         if in_txn and not conn.in_transaction and sql.lstrip()[:8].upper() == "ROLLBACK":
             return conn.cursor()  # a savepoint's rollback: SQLite undid it all already
         with guarded(conn, in_txn):
-            return super().execute_sql(sql, params)
+            return pw.SqliteDatabase.execute_sql(self, sql, params)
 
-    def rollback(self):
-        conn = self._state.conn
+    def rollback(self) -> None:
+        conn = None if self.is_closed() else pw.SqliteDatabase.connection(self)
         if conn is not None and not conn.in_transaction:
             # SQLite already rolled back by itself (disk full, I/O error): say
             # nothing, so the error that caused it is the one reported.
             return
         super().rollback()
 
-    def begin(self, lock_type=None):
+    def begin(self, lock_type: str | None = None) -> None:
         """Start a transaction, IMMEDIATE by default (``db.atomic()`` on the
         proxy arrives here without a lock type).
 
@@ -194,7 +224,7 @@ class QMSqliteDatabase(pw.SqliteDatabase):
         lock_type = lock_type or "IMMEDIATE"
         if lock_type.upper() == "DEFERRED":
             return super().begin(lock_type)
-        conn = self.connection()
+        conn = pw.SqliteDatabase.connection(self)
         if hasattr(conn, "qm_lost"):
             conn.qm_lost = None
         deadline = time.monotonic() + BUSY_TIMEOUT_S
@@ -210,7 +240,8 @@ class QMSqliteDatabase(pw.SqliteDatabase):
                     if "locked" not in str(exc) and "busy" not in str(exc):
                         raise
                     if time.monotonic() >= deadline:
-                        exc.qm_holders = who_is_busy(self.database)
+                        # read back by services.base for the lock-wait message
+                        exc.qm_holders = who_is_busy(self.database)  # type: ignore[attr-defined]
                         raise
                 time.sleep(delay * (0.5 + random.random()))
                 delay = min(delay * 1.5, 0.004)
@@ -239,11 +270,11 @@ def make_database(target: str) -> pw.Database:
         # No password in the URL: libpq reads ~/.pgpass and PGPASSWORD itself
         # (or uses GSSAPI/peer). Options in the query (sslmode, sslrootcert,
         # connect_timeout, …) go to libpq as given.
-        options = {k: v[-1] for k, v in parse_qs(u.query).items() if v}
+        options: dict[str, Any] = {k: v[-1] for k, v in parse_qs(u.query).items() if v}
         host = unquote(u.hostname) if u.hostname else options.pop("host", None)
-        options.setdefault("sslmode", default_sslmode(host))
-        if options["sslmode"] is None:
-            del options["sslmode"]
+        mode = default_sslmode(host)
+        if "sslmode" not in options and mode is not None:
+            options["sslmode"] = mode
         return pw.PostgresqlDatabase(
             (u.path or "/").lstrip("/") or "postgres",
             user=unquote(u.username) if u.username else None,
@@ -260,8 +291,9 @@ def make_database(target: str) -> pw.Database:
                             check_same_thread=False, factory=QMConnection)
 
 
-def open_database(target: str | os.PathLike | None = None, *, migrate: bool = True,
-                  before_migration=None) -> pw.Database:
+def open_database(target: str | os.PathLike[str] | None = None, *, migrate: bool = True,
+                  before_migration: Callable[[pw.Database, int], object] | None = None
+                  ) -> pw.Database:
     """Open (creating if needed) the database at ``target`` and bind ``db`` to it.
 
     ``before_migration(database, version)`` runs before schema steps upgrade an
@@ -284,12 +316,12 @@ def open_database(target: str | os.PathLike | None = None, *, migrate: bool = Tr
     except (pw.OperationalError, pw.DatabaseError, sqlite3.DatabaseError) as exc:
         with contextlib.suppress(Exception):
             database.close()
-        database = _with_prompted_password(target, exc)
-        if database is None:
+        retried = _with_prompted_password(target, exc)
+        if retried is None:
             raise DatabaseOpenError(_open_failure_message(target, exc)) from exc
-        checked = False
+        database, checked = retried, False
     db.initialize(database)
-    database.qm_target = target
+    database.qm_target = target  # type: ignore[attr-defined]  # read back by current_target()
     if isinstance(database, pw.SqliteDatabase) and database.database not in ("", ":memory:"):
         from app.store import instances
         instances.register(Path(database.database))
@@ -357,7 +389,7 @@ def _verify_sqlite(database: pw.SqliteDatabase, target: str, full: bool | None =
     return True
 
 
-def _record_full_check(database: pw.SqliteDatabase) -> None:
+def _record_full_check(database: pw.Database) -> None:
     """Note today's full check (after migrations, so a new file has the table)."""
     with contextlib.suppress(pw.DatabaseError, sqlite3.DatabaseError):
         database.execute_sql(

@@ -19,6 +19,8 @@ import os
 import sqlite3
 import threading
 from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal
 
 import peewee as pw
 
@@ -28,7 +30,7 @@ class DatabaseReplaced(pw.OperationalError):
     writing rather than write into a file nobody will see again."""
 
 
-def file_identity(path: str, conn=None) -> tuple | None:
+def file_identity(path: str, conn: sqlite3.Connection | None = None) -> tuple[int, int, int | None] | None:
     """(device, inode, generation) of the file at ``path``; the generation is
     ``PRAGMA user_version`` as ``conn`` reads it, which a restore changes."""
     try:
@@ -89,7 +91,7 @@ class QMConnection(sqlite3.Connection):
     ``guarded``); ``lost`` keeps what ended it, for the message.
     """
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.qm_lock = threading.RLock()
         # The text only: an exception's traceback holds cursors, and a cursor
@@ -97,7 +99,7 @@ class QMConnection(sqlite3.Connection):
         self.qm_lost: str | None = None
 
 
-def lost_transaction_error(conn) -> pw.OperationalError:
+def lost_transaction_error(conn: object) -> pw.OperationalError:
     text = getattr(conn, "qm_lost", None) or "an earlier statement failed"
     return pw.OperationalError(f"{text} (SQLite rolled the transaction back; nothing from "
                                "this action was saved)")
@@ -122,12 +124,13 @@ class guarded:
 
     __slots__ = ("conn", "in_transaction", "lock")
 
-    def __init__(self, conn, in_transaction: bool):
+    # ``conn``: a DB-API connection, a QMConnection on SQLite or psycopg2's.
+    def __init__(self, conn: Any, in_transaction: bool) -> None:
         self.conn = conn
         self.lock = getattr(conn, "qm_lock", None)  # None: PostgreSQL, whose errors abort the transaction
         self.in_transaction = in_transaction
 
-    def __enter__(self):
+    def __enter__(self) -> guarded:
         if self.lock is None:
             return self
         self.lock.acquire()
@@ -136,13 +139,14 @@ class guarded:
             raise lost_transaction_error(self.conn)
         return self
 
-    def __exit__(self, exc_type, exc, tb):
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> Literal[False]:
         if self.lock is None:
             return False
         try:
             if exc is not None and self.in_transaction and not self.conn.in_transaction \
                     and self.conn.qm_lost is None:
-                self.conn.qm_lost = str(exc).strip() or exc_type.__name__
+                self.conn.qm_lost = str(exc).strip() or type(exc).__name__
         finally:
             self.lock.release()
         return False

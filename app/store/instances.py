@@ -20,8 +20,11 @@ import datetime as dt
 import getpass
 import json
 import os
+import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, TypedDict, cast
 
 from app import files
 
@@ -29,6 +32,26 @@ _LOCK_AT = 1 << 30  # lock a byte far past the text, so others can still read it
 _mutex = threading.RLock()
 _program = "Quartermaster"
 _mine: dict[Path, _Registration] = {}
+
+
+class InstanceInfo(TypedDict, total=False):
+    """What one process writes about itself (read back from another
+    process's file, so any key may be missing)."""
+    workstation: str
+    user: str
+    pid: int
+    program: str
+    started: str
+    activity: str | None
+    since: str
+
+
+class RestoreNote(TypedDict, total=False):
+    """The note a restore leaves beside the file (``restored.json``)."""
+    workstation: str
+    user: str
+    source: str
+    at: str
 
 
 def folder_for(db_file: Path) -> Path:
@@ -53,7 +76,7 @@ def _user() -> str:
 
 
 def _try_lock(fd: int) -> bool:
-    if os.name == "nt":
+    if sys.platform == "win32":  # (sys.platform, not os.name: mypy skips the branch)
         import msvcrt
         os.lseek(fd, _LOCK_AT, os.SEEK_SET)
         try:
@@ -94,7 +117,7 @@ class _Registration:
             raise OSError(f"cannot lock {self.path}")
         self.write()
 
-    def info(self) -> dict:
+    def info(self) -> InstanceInfo:
         return {"workstation": files.host(), "user": _user(), "pid": os.getpid(),
                 "program": _program, "started": self.started.isoformat(),
                 "activity": self.activity, "since": self.since.isoformat()}
@@ -157,7 +180,7 @@ def set_activity(text: str | None) -> None:
 
 
 @contextlib.contextmanager
-def doing(text: str):
+def doing(text: str) -> Iterator[None]:
     """Say what this process is doing while the block runs (an import, a restore…)."""
     with _mutex:
         before = {k: (r.activity, r.since) for k, r in _mine.items()}
@@ -171,22 +194,23 @@ def doing(text: str):
                 reg.write()
 
 
-def _read(path: Path) -> dict | None:
+def _read(path: Path) -> dict[str, Any] | None:
     for _ in range(3):  # a file being rewritten can read empty for a moment
         try:
             text = path.read_text(encoding="utf-8")
-            return json.loads(text)
+            data = json.loads(text)
+            return data if isinstance(data, dict) else None
         except (OSError, ValueError):
             continue
     return None
 
 
-def others(db_file: Path) -> list[dict]:
+def others(db_file: Path) -> list[InstanceInfo]:
     """The other live processes with ``db_file`` open (leftovers are removed)."""
     db_file = Path(db_file).resolve()
     folder = folder_for(db_file)
     own = folder / f"{files.host()}-{os.getpid()}.json"
-    out = []
+    out: list[InstanceInfo] = []
     try:
         entries = sorted(folder.glob("*.json"))
     except OSError:
@@ -199,7 +223,7 @@ def others(db_file: Path) -> list[dict]:
         except PermissionError:
             # Another user's, which this one may not lock: it cannot be shown to
             # be gone, so it counts (a restore can still be forced).
-            out.append(_read(path) or {"workstation": path.stem.rsplit("-", 1)[0]})
+            out.append(cast(InstanceInfo, _read(path) or {"workstation": path.stem.rsplit("-", 1)[0]}))
             continue
         except OSError:
             continue  # gone meanwhile
@@ -211,12 +235,12 @@ def others(db_file: Path) -> list[dict]:
                 continue
         finally:
             os.close(fd)
-        info = _read(path) or {"workstation": path.stem.rsplit("-", 1)[0]}
+        info = cast(InstanceInfo, _read(path) or {"workstation": path.stem.rsplit("-", 1)[0]})
         out.append(info)
     return out
 
 
-def describe(info: dict) -> str:
+def describe(info: InstanceInfo) -> str:
     """'LAB-3 (jdoe, quartermaster import: importing big.csv since 10:02)'."""
     who = info.get("user") or "?"
     what = info.get("activity") or info.get("program") or "Quartermaster"
@@ -229,7 +253,7 @@ def describe(info: dict) -> str:
     return f"{info.get('workstation', '?')} ({who}, {what}{when})"
 
 
-def describe_all(infos: list[dict]) -> str:
+def describe_all(infos: list[InstanceInfo]) -> str:
     return "; ".join(describe(i) for i in infos)
 
 
@@ -237,11 +261,11 @@ def note_restore(db_file: Path, source: str) -> None:
     """Leave word for the processes still holding the file (see ``last_restore``)."""
     folder = folder_for(Path(db_file).resolve())
     files.private_dir(folder)
-    note = {"workstation": files.host(), "user": _user(), "source": source,
+    note: RestoreNote = {"workstation": files.host(), "user": _user(), "source": source,
             "at": dt.datetime.now().replace(microsecond=0).isoformat()}
     with files.private(), contextlib.suppress(OSError):
         (folder / "restored.json").write_text(json.dumps(note), encoding="utf-8")
 
 
-def last_restore(db_file: Path) -> dict | None:
-    return _read(folder_for(Path(db_file).resolve()) / "restored.json")
+def last_restore(db_file: Path) -> RestoreNote | None:
+    return cast(RestoreNote | None, _read(folder_for(Path(db_file).resolve()) / "restored.json"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from typing import Any
 
 import peewee as pw
 
@@ -134,7 +135,7 @@ def _step_7_effective_dates(database: pw.Database) -> None:
     else:
         local_day = f"DATE(at, '{minutes:+d} minutes')"
         text_day = "SUBSTR({0}, 1, 10)"
-    sql = database.execute_sql
+    sql: Callable[..., Any] = database.execute_sql
     sql(f"UPDATE history_entry SET effective = {local_day} WHERE effective IS NULL")
     sql("UPDATE history_entry SET effective = (SELECT COALESCE(a.purchase_date, a.in_service_date,"
         " history_entry.effective) FROM asset a WHERE a.id = history_entry.entity_id) "

@@ -24,7 +24,9 @@ creating logins needs CREATEROLE.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import peewee as pw
 
@@ -217,7 +219,7 @@ def init(database: pw.Database, prefix: str = DEFAULT_PREFIX,
     prefix = check_name(prefix, "role prefix")
     viewer, tech, admin = (group(prefix, r) for r in ROLES)
     dbname = database.execute_sql("SELECT current_database()").fetchone()[0]
-    ex = database.execute_sql
+    ex: Callable[..., Any] = database.execute_sql
     for name in (viewer, tech, admin):
         if not ex("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone():
             ex(f"CREATE ROLE {_q(name)} NOLOGIN")

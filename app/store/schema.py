@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import re
 import sqlite3
+from typing import TypedDict
 
 # (type, name, sql) of objects older versions made and a later step removed or changed.
 RETIRED: frozenset[tuple[str, str, str]] = frozenset()
@@ -32,8 +33,14 @@ def _norm(sql: str | None) -> str:
     return " ".join((sql or "").split())
 
 
+class Snapshot(TypedDict):
+    """What a database holds: each object's SQL, and each table's columns."""
+    objects: dict[tuple[str, str], str]
+    columns: dict[str, set[str]]
+
+
 @functools.lru_cache(maxsize=1)
-def reference() -> dict:
+def reference() -> Snapshot:
     """{"objects": {(type, name): sql}, "columns": {table: {column, …}}} of a
     new database of the current version (SQLite)."""
     from app.store import migrations
@@ -51,8 +58,9 @@ def reference() -> dict:
         db.initialize(saved)
 
 
-def _read(conn) -> dict:
-    objects, columns = {}, {}
+def _read(conn: sqlite3.Connection) -> Snapshot:
+    objects: dict[tuple[str, str], str] = {}
+    columns: dict[str, set[str]] = {}
     for kind, name, sql in conn.execute("SELECT type, name, sql FROM sqlite_master"):
         if name.startswith("sqlite_autoindex_") or _SQLITE_OWN.match(name):
             continue

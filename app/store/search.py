@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 import peewee as pw
 
-from app.store.db import db, param, transaction_lost
+from app.store.db import db, param
+from app.store.guard import guarded, transaction_lost
 
 FTS_TABLE = "asset_fts"
 
 
-def asset_doc(*parts) -> str:
+def asset_doc(*parts: object) -> str:
     """The searchable text for one asset from its parts (None skipped, and a
     part already contained in the text before it left out: the name is often
     the model's, and every substring of it is found there anyway)."""
@@ -26,9 +29,9 @@ def asset_doc(*parts) -> str:
     for p in parts:
         if p is None or p == "":
             continue
-        p = str(p).strip().lower()
-        if p and p not in doc:
-            doc = f"{doc} | {p}" if doc else p
+        text = str(p).strip().lower()
+        if text and text not in doc:
+            doc = f"{doc} | {text}" if doc else text
     return doc
 
 
@@ -47,18 +50,18 @@ LEFT JOIN site s ON s.id = a.site_id
 """
 
 
-def person_text(first, last) -> str:
+def person_text(first: str | None, last: str | None) -> str:
     """A holder's name as the search text holds it."""
     return f"{first or ''} {last or ''}".strip()
 
 
-def _doc_from_row(row) -> str:
+def _doc_from_row(row: Sequence[Any]) -> str:
     _, tag, serial, name, model, model_no, mfr, first, last, idno, room, aroom, site, notes, po, frn = row
     return asset_doc(tag, serial, name, mfr, model, model_no, person_text(first, last), idno, room, aroom, site,
                      po, frn, notes)
 
 
-def refresh_assets(asset_ids) -> None:
+def refresh_assets(asset_ids: Iterable[int]) -> None:
     """Recompute search_text for these assets (call inside the service's transaction)."""
     ids = list(asset_ids)
     if not ids:
@@ -94,12 +97,11 @@ def rebuild_all() -> None:
             _write_docs(batch)
 
 
-def _write_docs(rows) -> None:
+def _write_docs(rows: Sequence[Sequence[Any]]) -> None:
     if not rows:
         return
     p = param()
     params = [(_doc_from_row(r), r[0]) for r in rows]
-    from app.store.db import guarded
     conn = db.connection()
     cur = conn.cursor()
     with guarded(conn, db.in_transaction()):
@@ -142,7 +144,7 @@ def install(database: pw.Database) -> None:
 
 
 @contextlib.contextmanager
-def bulk_mode():
+def bulk_mode() -> Iterator[None]:
     """For bulk loads inside one transaction: suspend per-row index upkeep and
     rebuild the index once at the end (several times faster at 100,000 rows)."""
     database = db.obj
@@ -160,7 +162,7 @@ def bulk_mode():
 
 
 @contextlib.contextmanager
-def inserts_indexed_by_caller():
+def inserts_indexed_by_caller() -> Iterator[str | None]:
     """For a bulk load that indexes its new rows itself, a page at a time:
     inserts into asset skip the per-row trigger while updates and deletes
     keep theirs (the rows already there stay indexed as they change).
@@ -218,7 +220,8 @@ def tokens(query: str) -> list[str]:
     return [t for t in words if t]
 
 
-def match_expression(asset_id_column, search_text_column, query: str, *, scan: bool = False):
+def match_expression(asset_id_column: pw.ColumnBase, search_text_column: pw.ColumnBase, query: str,
+                     *, scan: bool = False) -> pw.ColumnBase | None:
     """A WHERE expression that keeps assets matching every word of ``query``.
 
     Works for any query text: quotes, apostrophes (O'Brien), dashes (5CD-12)
@@ -234,7 +237,7 @@ def match_expression(asset_id_column, search_text_column, query: str, *, scan: b
     words = tokens(query)
     if not words:
         return None
-    expr = None
+    expr: pw.ColumnBase | None = None
     long_words = [w for w in words if len(w) >= 3]
     short_words = [w for w in words if len(w) < 3]
     if long_words and not scan and isinstance(db.obj, pw.SqliteDatabase) and has_fts():

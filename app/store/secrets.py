@@ -29,7 +29,7 @@ _ENV = re.compile(r"(?P<head>\bPGPASSWORD=)(?P<pw>\S+)")
 _prompt: Callable[[str], str | None] | None = None
 
 
-def redact(text) -> str:
+def redact(text: object) -> str:
     """``text`` with every password in it replaced by ***."""
     if text is None:
         return ""

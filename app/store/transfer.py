@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+from collections.abc import Callable, Iterator
+from typing import Any, TypedDict
 
 import peewee as pw
 
@@ -20,15 +22,27 @@ from app.store.db import db
 
 BATCH = 2000
 
+# A raw DB-API connection (sqlite3's or psycopg2's): only cursor() is used.
+Connection = Any
+Converter = Callable[[Any], Any]
 
-def _tables():
+
+class Totals(TypedDict):
+    """Row counts per table and the totals that must survive a copy."""
+    tables: dict[str, int]
+    asset_cost: decimal.Decimal
+    stock_on_hand: int
+    stock_moved: int
+
+
+def _tables() -> Iterator[tuple[type[pw.Model], str, list[pw.Field[Any]]]]:
     from app.models import ALL_MODELS
     for model in ALL_MODELS:
         fields = list(model._meta.sorted_fields)
         yield model, model._meta.table_name, fields
 
 
-def _to_postgres(field):
+def _to_postgres(field: pw.Field[Any]) -> Converter | None:
     """A converter from a raw SQLite value to what PostgreSQL accepts for ``field``."""
     if isinstance(field, pw.BooleanField):
         return lambda v: None if v is None else bool(v)
@@ -37,8 +51,8 @@ def _to_postgres(field):
     return None
 
 
-def _to_sqlite(field):
-    def convert(v):
+def _to_sqlite(field: pw.Field[Any]) -> Converter:
+    def convert(v: Any) -> Any:
         if isinstance(v, dt.datetime):
             return v.isoformat(sep=" ")
         if isinstance(v, dt.date):
@@ -49,7 +63,8 @@ def _to_sqlite(field):
     return convert
 
 
-def copy_all(src_conn, src_is_postgres: bool, progress=None) -> dict[str, int]:
+def copy_all(src_conn: Connection, src_is_postgres: bool,
+             progress: Callable[[str, int], None] | None = None) -> dict[str, int]:
     """Copy every table from ``src_conn`` into the bound database (inside the
     caller's transaction). Returns rows copied per table."""
     from app.store import bulk, search
@@ -64,11 +79,11 @@ def copy_all(src_conn, src_is_postgres: bool, progress=None) -> dict[str, int]:
     with search.bulk_mode():
         for model, table, fields in _tables():
             cols = [f.column_name for f in fields]
-            if dest_pg:
-                converters = [_to_postgres(f) for f in fields]
-            else:
-                converters = [_to_sqlite(f) for f in fields]
-            pk = model._meta.primary_key.column_name
+            converters: list[Converter | None] = (
+                [_to_postgres(f) for f in fields] if dest_pg else [_to_sqlite(f) for f in fields])
+            key = model._meta.primary_key
+            assert isinstance(key, pw.Field)  # every model has a primary key
+            pk = key.column_name
             cur = src_conn.cursor()
             quoted = ", ".join(f'"{c}"' for c in cols)
             cur.execute(f'SELECT {quoted} FROM "{table}" ORDER BY "{pk}"')
@@ -105,11 +120,11 @@ def reset_sequences() -> None:
             f"FROM \"{table}\"")
 
 
-def summary(conn) -> dict:
+def summary(conn: Connection) -> Totals:
     """Row counts per table and the totals that must survive a copy, read over
     a raw DB-API connection (either backend)."""
     cur = conn.cursor()
-    counts = {}
+    counts: dict[str, int] = {}
     for _model, table, _fields in _tables():
         cur.execute(f'SELECT COUNT(*) FROM "{table}"')
         counts[table] = int(cur.fetchone()[0])
@@ -129,17 +144,20 @@ def summary(conn) -> dict:
     }
 
 
-def differences(a: dict, b: dict) -> list[str]:
+def differences(a: Totals, b: Totals) -> list[str]:
     """Every way two summaries disagree, as sentences."""
     out = []
     for table, n in a["tables"].items():
         m = b["tables"].get(table)
         if m != n:
             out.append(f"{table}: {n} rows in the source, {m} in the copy")
-    for key, label in (("asset_cost", "total asset cost"), ("stock_on_hand", "stock on hand"),
-                       ("stock_moved", "sum of stock movements")):
-        if a[key] != b[key]:
-            out.append(f"{label}: {a[key]} in the source, {b[key]} in the copy")
+    totals: tuple[tuple[str, object, object], ...] = (
+        ("total asset cost", a["asset_cost"], b["asset_cost"]),
+        ("stock on hand", a["stock_on_hand"], b["stock_on_hand"]),
+        ("sum of stock movements", a["stock_moved"], b["stock_moved"]))
+    for label, x, y in totals:
+        if x != y:
+            out.append(f"{label}: {x} in the source, {y} in the copy")
     return out
 
 
