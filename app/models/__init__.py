@@ -21,4 +21,13 @@ ALL_MODELS = [
     PriceItem, Fee, FeePayment, LoanerSwap,
 ]
 
-__all__ = [m.__name__ for m in ALL_MODELS] + ["ALL_MODELS"]
+# Written out (not built from ALL_MODELS) so the type checker sees the exports.
+__all__ = [
+    "ALL_MODELS", "Asset", "BackupMedia", "Category", "EventScan", "Fee", "FeePayment",
+    "HardwareModel", "HistoryEntry", "ImportMapping", "IntakeItem", "IntakeSession", "KitPart",
+    "License", "Loan", "LoanPart", "LoanerSwap", "Location", "Manufacturer", "Person",
+    "PriceItem", "ProgramEvent", "Repair", "Seat", "Setting", "Site", "StockMove",
+    "StocktakeExpected", "StocktakeScan", "StocktakeSession", "Supplier", "Supply", "SupplyFit",
+    "TagRecord", "WorkOrder", "WorkOrderAsset", "WorkOrderNote", "YearEndRun",
+]
+assert sorted(__all__) == sorted([m.__name__ for m in ALL_MODELS] + ["ALL_MODELS"])

@@ -1,6 +1,8 @@
 """What happens to assets: loans, repairs, stocktakes, intake, history."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import peewee as pw
 
 from app.models.assets import Asset
@@ -29,6 +31,10 @@ class Loan(BaseModel):
     notes = pw.TextField(null=True)
     out_by = pw.CharField(null=True)
     in_by = pw.CharField(null=True)
+    if TYPE_CHECKING:  # the id columns behind the foreign keys (peewee adds them)
+        asset_id: int
+        person_id: int | None
+        location_id: int | None
 
 
 class Repair(BaseModel):
@@ -45,6 +51,9 @@ class Repair(BaseModel):
     prior_status = pw.CharField(null=True)
     by = pw.CharField(null=True)
     created_at = pw.DateTimeField(default=utcnow)
+    if TYPE_CHECKING:  # the id columns behind the foreign keys (peewee adds them)
+        asset_id: int
+        vendor_id: int | None
 
 
 class StocktakeSession(BaseModel):
@@ -57,6 +66,8 @@ class StocktakeSession(BaseModel):
     created_by = pw.CharField(null=True)
     closed_at = pw.DateTimeField(null=True)
     applied_at = pw.DateTimeField(null=True)
+    if TYPE_CHECKING:  # the id columns behind the foreign keys (peewee adds them)
+        site_id: int | None
 
     class Meta:
         table_name = "stocktake_session"
@@ -68,6 +79,10 @@ class StocktakeExpected(BaseModel):
     session = pw.ForeignKeyField(StocktakeSession, backref="expected", on_delete="CASCADE")
     asset = pw.ForeignKeyField(Asset, on_delete="CASCADE")
     location = pw.ForeignKeyField(Location, null=True, on_delete="SET NULL")
+    if TYPE_CHECKING:  # the id columns behind the foreign keys (peewee adds them)
+        session_id: int
+        asset_id: int
+        location_id: int | None
 
     class Meta:
         table_name = "stocktake_expected"
@@ -83,6 +98,10 @@ class StocktakeScan(BaseModel):
     scanned_at = pw.DateTimeField(default=utcnow)
     by = pw.CharField(null=True)
     station = pw.CharField(null=True)  # workstation name
+    if TYPE_CHECKING:  # the id columns behind the foreign keys (peewee adds them)
+        session_id: int
+        asset_id: int | None
+        location_id: int | None
 
     class Meta:
         table_name = "stocktake_scan"
@@ -111,6 +130,10 @@ class IntakeSession(BaseModel):
     created_by = pw.CharField(null=True)
     closed_at = pw.DateTimeField(null=True)
     closed_by = pw.CharField(null=True)  # schema step 6
+    if TYPE_CHECKING:  # the id columns behind the foreign keys (peewee adds them)
+        model_id: int | None
+        supplier_id: int | None
+        location_id: int | None
 
     class Meta:
         table_name = "intake_session"
@@ -131,6 +154,9 @@ class IntakeItem(BaseModel):
     tag_voided = pw.BooleanField(default=False)
     label_error = pw.CharField(null=True)
     station = pw.CharField(null=True)  # the workstation that scanned it (undo is per station)
+    if TYPE_CHECKING:  # the id columns behind the foreign keys (peewee adds them)
+        session_id: int
+        asset_id: int | None
 
     class Meta:
         table_name = "intake_item"

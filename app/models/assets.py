@@ -1,6 +1,8 @@
 """The asset register."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import peewee as pw
 
 from app.models.common import ASSET_STATUSES, JSONField, MoneyField, utcnow
@@ -68,6 +70,13 @@ class Asset(BaseModel):
     created_at = pw.DateTimeField(default=utcnow, index=True)
     updated_at = pw.DateTimeField(default=utcnow)
     version = pw.IntegerField(default=1)  # optimistic locking
+    if TYPE_CHECKING:  # the id columns behind the foreign keys (peewee adds them)
+        model_id: int | None
+        site_id: int | None
+        location_id: int | None
+        assigned_person_id: int | None
+        assigned_location_id: int | None
+        supplier_id: int | None
 
     def __str__(self) -> str:
         return self.tag

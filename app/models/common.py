@@ -4,8 +4,17 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
 import peewee as pw
+
+_V = TypeVar("_V")
+
+if TYPE_CHECKING:
+    _DecimalField = pw.DecimalField
+else:  # peewee's fields are generic in its stubs only
+    class _DecimalField(pw.DecimalField, Generic[_V]):
+        pass
 
 
 def utcnow() -> dt.datetime:
@@ -16,16 +25,24 @@ def utcnow() -> dt.datetime:
 CENT = decimal.Decimal("0.01")
 
 
-class MoneyField(pw.DecimalField):
+class MoneyField(_DecimalField[_V]):
     """Dollars and cents, exact: NUMERIC(12,2) stored and returned as Decimal."""
 
-    def __init__(self, *args, **kwargs):
+    # The overloads give the column's Python type, as peewee's own fields do:
+    # Decimal, or Decimal | None with null=True.
+    @overload
+    def __init__(self: MoneyField[decimal.Decimal | None], *args: Any, null: Literal[True],
+                 **kwargs: Any) -> None: ...
+    @overload
+    def __init__(self: MoneyField[decimal.Decimal], *args: Any, null: Literal[False] = ...,
+                 **kwargs: Any) -> None: ...
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max_digits", 12)
         kwargs.setdefault("decimal_places", 2)
         kwargs.setdefault("auto_round", True)
         super().__init__(*args, **kwargs)
 
-    def python_value(self, value):
+    def python_value(self, value: object) -> decimal.Decimal | None:
         # SQLite keeps NUMERIC as REAL/INTEGER: read back as exact cents.
         if value is None:
             return None
@@ -33,14 +50,15 @@ class MoneyField(pw.DecimalField):
 
 
 class JSONField(pw.TextField):
-    """A JSON document in a TEXT column: portable across SQLite and PostgreSQL."""
+    """A JSON document in a TEXT column: portable across SQLite and PostgreSQL.
+    Its value is whatever the JSON holds (a dict or a list, per column)."""
 
-    def db_value(self, value):
+    def db_value(self, value: object) -> str | None:
         if value is None:
             return None
         return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
-    def python_value(self, value):
+    def python_value(self, value: str | None) -> Any:
         if value is None or value == "":
             return None
         return json.loads(value)

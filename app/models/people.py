@@ -1,6 +1,8 @@
 """Staff, students and families."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import peewee as pw
 
 from app.models.common import PERSON_KINDS, utcnow
@@ -38,6 +40,8 @@ class Person(BaseModel):
     created_at = pw.DateTimeField(default=utcnow)
     updated_at = pw.DateTimeField(default=utcnow)
     version = pw.IntegerField(default=1)
+    if TYPE_CHECKING:  # the id columns behind the foreign keys (peewee adds them)
+        site_id: int | None
 
     @property
     def full_name(self) -> str:

@@ -1,6 +1,8 @@
 """Where things are, what they are, and who sells them."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import peewee as pw
 
 from app.models.common import CATEGORY_KINDS, JSONField, MoneyField, utcnow
@@ -24,10 +26,15 @@ class Location(BaseModel):
 
     site = pw.ForeignKeyField(Site, backref="locations", on_delete="RESTRICT")
     name = pw.CharField()
-    parent = pw.ForeignKeyField("self", null=True, backref="children", on_delete="SET NULL")
+    # A self-reference names no class, so the stubs cannot infer its type.
+    parent: pw.ForeignKeyField[Location | None] = pw.ForeignKeyField(
+        "self", null=True, backref="children", on_delete="SET NULL")
     # The code printed on the room label ("LOC-00012"); a scan of it sets the room.
     barcode = pw.CharField(null=True, unique=True)
     notes = pw.TextField(null=True)
+    if TYPE_CHECKING:  # the id columns behind the foreign keys (peewee adds them)
+        site_id: int
+        parent_id: int | None
 
     class Meta:
         indexes = ((("site", "name"), True),)
@@ -68,6 +75,9 @@ class HardwareModel(BaseModel):
     # Schema step 11: what a new one costs today (lost-device fees, the
     # refresh plan's budget).
     replacement_cost = MoneyField(null=True)
+    if TYPE_CHECKING:  # the id columns behind the foreign keys (peewee adds them)
+        manufacturer_id: int | None
+        category_id: int | None
 
     class Meta:
         table_name = "hardware_model"

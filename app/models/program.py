@@ -2,6 +2,8 @@
 fees and their payments, loaner swaps (schema step 11)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import peewee as pw
 
 from app.models.activity import Loan, Repair
@@ -28,6 +30,8 @@ class KitPart(BaseModel):
     name = pw.CharField()
     quantity = pw.IntegerField(default=1)
     cost = MoneyField(null=True)
+    if TYPE_CHECKING:  # the id columns behind the foreign keys (peewee adds them)
+        model_id: int
 
     class Meta:
         table_name = "kit_part"
@@ -42,6 +46,8 @@ class LoanPart(BaseModel):
     name = pw.CharField()  # as the kit named it when the loan went out
     quantity = pw.IntegerField(default=1)
     state = pw.CharField(default="out", index=True)  # out / returned / missing
+    if TYPE_CHECKING:  # the id columns behind the foreign keys (peewee adds them)
+        loan_id: int
 
     class Meta:
         table_name = "loan_part"
@@ -63,6 +69,8 @@ class ProgramEvent(BaseModel):
     created_by = pw.CharField(null=True)
     closed_at = pw.DateTimeField(null=True)
     closed_by = pw.CharField(null=True)
+    if TYPE_CHECKING:  # the id columns behind the foreign keys (peewee adds them)
+        site_id: int
 
     class Meta:
         table_name = "program_event"
@@ -85,6 +93,11 @@ class EventScan(BaseModel):
     scanned_at = pw.DateTimeField(default=utcnow)
     by = pw.CharField(null=True)
     station = pw.CharField(null=True)
+    if TYPE_CHECKING:  # the id columns behind the foreign keys (peewee adds them)
+        event_id: int
+        person_id: int | None
+        asset_id: int | None
+        loan_id: int | None
 
     class Meta:
         table_name = "event_scan"
@@ -98,6 +111,8 @@ class PriceItem(BaseModel):
     part = pw.CharField()  # DAMAGE_KINDS key, a kit part name, or "device"
     model = pw.ForeignKeyField(HardwareModel, null=True, backref="prices", on_delete="CASCADE")
     amount = MoneyField()
+    if TYPE_CHECKING:  # the id columns behind the foreign keys (peewee adds them)
+        model_id: int | None
 
     class Meta:
         table_name = "price_item"
@@ -125,6 +140,11 @@ class Fee(BaseModel):
     created_at = pw.DateTimeField(default=utcnow)
     created_by = pw.CharField(null=True)
     version = pw.IntegerField(default=1)
+    if TYPE_CHECKING:  # the id columns behind the foreign keys (peewee adds them)
+        person_id: int
+        asset_id: int | None
+        loan_id: int | None
+        event_id: int | None
 
     class Meta:
         table_name = "fee"
@@ -142,6 +162,8 @@ class FeePayment(BaseModel):
     receipt = pw.CharField(unique=True)
     by = pw.CharField(null=True)
     at = pw.DateTimeField(default=utcnow)
+    if TYPE_CHECKING:  # the id columns behind the foreign keys (peewee adds them)
+        fee_id: int
 
     class Meta:
         table_name = "fee_payment"
@@ -163,6 +185,13 @@ class LoanerSwap(BaseModel):
     opened_by = pw.CharField(null=True)
     closed_at = pw.DateTimeField(null=True)
     closed_by = pw.CharField(null=True)
+    if TYPE_CHECKING:  # the id columns behind the foreign keys (peewee adds them)
+        person_id: int
+        device_id: int
+        loaner_id: int
+        repair_id: int | None
+        device_loan_id: int | None
+        loaner_loan_id: int | None
 
     class Meta:
         table_name = "loaner_swap"

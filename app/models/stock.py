@@ -1,6 +1,8 @@
 """Software licenses and their seats; consumable supplies and their movements."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Self
+
 import peewee as pw
 
 from app.models.assets import Asset
@@ -28,19 +30,22 @@ class License(BaseModel):
     created_at = pw.DateTimeField(default=utcnow)
     updated_at = pw.DateTimeField(default=utcnow)
     version_no = pw.IntegerField(default=1, column_name="row_version")
+    if TYPE_CHECKING:  # the id columns behind the foreign keys (peewee adds them)
+        supplier_id: int | None
 
     def __str__(self) -> str:
         return f"{self.product} {self.version or ''}".strip()
 
     @classmethod
-    def select(cls, *fields):
+    def select(cls, *fields: Any) -> pw.ModelSelect[Self]:
         """On PostgreSQL a plain ``License.select()`` leaves the product key out:
         team roles may not read that column (schema step 8, ``team init``); the
         key is read through ``app.services.licenses``, which has the server
         record each reading."""
         if not fields and isinstance(cls._meta.database.obj, pw.PostgresqlDatabase):
             kept = [f for f in cls._meta.sorted_fields if f.name != "product_key"]
-            return pw.ModelSelect(cls, kept, is_default=True)
+            query: pw.ModelSelect[Self] = pw.ModelSelect(cls, kept, is_default=True)
+            return query
         return super().select(*fields)
 
 
@@ -51,6 +56,10 @@ class Seat(BaseModel):
     assigned_at = pw.DateTimeField(default=utcnow)
     by = pw.CharField(null=True)
     notes = pw.TextField(null=True)
+    if TYPE_CHECKING:  # the id columns behind the foreign keys (peewee adds them)
+        license_id: int
+        asset_id: int | None
+        person_id: int | None
 
     class Meta:
         indexes = (
@@ -76,6 +85,8 @@ class Supply(BaseModel):
     active = pw.BooleanField(default=True)
     created_at = pw.DateTimeField(default=utcnow)
     updated_at = pw.DateTimeField(default=utcnow)
+    if TYPE_CHECKING:  # the id columns behind the foreign keys (peewee adds them)
+        supplier_id: int | None
 
     def __str__(self) -> str:
         return self.name
@@ -86,6 +97,9 @@ class SupplyFit(BaseModel):
 
     supply = pw.ForeignKeyField(Supply, backref="fits", on_delete="CASCADE")
     model = pw.ForeignKeyField(HardwareModel, backref="supplies", on_delete="CASCADE")
+    if TYPE_CHECKING:  # the id columns behind the foreign keys (peewee adds them)
+        supply_id: int
+        model_id: int
 
     class Meta:
         table_name = "supply_fit"
@@ -107,6 +121,11 @@ class StockMove(BaseModel):
     balance = pw.IntegerField(null=True)  # on-hand after this move
     by = pw.CharField(null=True)
     at = pw.DateTimeField(default=utcnow, index=True)
+    if TYPE_CHECKING:  # the id columns behind the foreign keys (peewee adds them)
+        supply_id: int
+        to_person_id: int | None
+        to_location_id: int | None
+        to_asset_id: int | None
 
     class Meta:
         table_name = "stock_move"

@@ -1,6 +1,8 @@
 """Work orders: the request log (who asked, for what, what was done, how long it took)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import peewee as pw
 
 from app.models.activity import Repair
@@ -37,6 +39,12 @@ class WorkOrder(BaseModel):
     created_by = pw.CharField(null=True)
     updated_at = pw.DateTimeField(default=utcnow)
     version = pw.IntegerField(default=1)
+    if TYPE_CHECKING:  # the id columns behind the foreign keys (peewee adds them)
+        requester_id: int | None
+        site_id: int | None
+        location_id: int | None
+        asset_id: int | None
+        repair_id: int | None
 
     class Meta:
         table_name = "work_order"
@@ -53,6 +61,8 @@ class WorkOrderNote(BaseModel):
     minutes = pw.IntegerField(default=0)
     by = pw.CharField(null=True)
     at = pw.DateTimeField(default=utcnow, index=True)
+    if TYPE_CHECKING:  # the id columns behind the foreign keys (peewee adds them)
+        work_order_id: int
 
     class Meta:
         table_name = "work_order_note"
@@ -65,6 +75,9 @@ class WorkOrderAsset(BaseModel):
 
     work_order = pw.ForeignKeyField(WorkOrder, backref="assets", on_delete="CASCADE")
     asset = pw.ForeignKeyField(Asset, backref="work_order_links", on_delete="CASCADE")
+    if TYPE_CHECKING:  # the id columns behind the foreign keys (peewee adds them)
+        work_order_id: int
+        asset_id: int
 
     class Meta:
         table_name = "work_order_asset"

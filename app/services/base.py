@@ -9,6 +9,8 @@ import functools
 import getpass
 import os
 import sqlite3
+from collections.abc import Callable, Iterator
+from typing import ParamSpec, TypeVar
 
 import peewee as pw
 
@@ -19,11 +21,19 @@ from app.store.db import db
 
 try:
     import psycopg2
-    _DRIVER_ERRORS: tuple = (psycopg2.DatabaseError, psycopg2.InterfaceError)
-    _DRIVER_INTEGRITY: tuple = (psycopg2.IntegrityError,)
-    _DRIVER_DATA: tuple = (psycopg2.DataError,)
+    _DRIVER_ERRORS: tuple[type[Exception], ...] = (psycopg2.DatabaseError,
+                                                   psycopg2.InterfaceError)
+    _DRIVER_INTEGRITY: tuple[type[Exception], ...] = (psycopg2.IntegrityError,)
+    _DRIVER_DATA: tuple[type[Exception], ...] = (psycopg2.DataError,)
 except ImportError:  # SQLite only
     _DRIVER_ERRORS = _DRIVER_INTEGRITY = _DRIVER_DATA = ()
+
+# What transaction() turns into readable refusals, from peewee and the drivers.
+_INTEGRITY_ERRORS: tuple[type[Exception], ...] = (pw.IntegrityError, sqlite3.IntegrityError,
+                                                  *_DRIVER_INTEGRITY)
+_DATA_ERRORS: tuple[type[Exception], ...] = (pw.DataError, *_DRIVER_DATA)
+_STORAGE_ERRORS: tuple[type[Exception], ...] = (pw.DatabaseError, pw.InterfaceError,
+                                                sqlite3.DatabaseError, *_DRIVER_ERRORS, OSError)
 
 
 INSUFFICIENT_PRIVILEGE = "42501"  # SQLSTATE: a privilege or row-level-security refusal
@@ -69,21 +79,27 @@ def search_text(text: str | None) -> str:
 def session_user() -> str:
     """The PostgreSQL login of this connection (asked once per database)."""
     database = db.obj
-    name = getattr(database, "qm_session_user", None)
+    name: str | None = getattr(database, "qm_session_user", None)
     if name is None:
-        name = database.execute_sql("SELECT session_user").fetchone()[0]
+        name = str(database.execute_sql("SELECT session_user").fetchone()[0])
         database.qm_session_user = name
     return name
 
 
-def locked(query, share: bool = False):
+_Q = TypeVar("_Q", bound=pw.Select)
+
+
+def locked(query: _Q, share: bool = False) -> _Q:
     """``query`` reading rows this transaction is about to change, holding
     their row locks on PostgreSQL (SELECT … FOR UPDATE), so a second
     workstation waits and then reads what the first wrote; READ COMMITTED
     alone would let both read "free". SQLite's transactions take the write
     lock up front (``QMSqliteDatabase.begin``), so the plain query is enough."""
     if isinstance(db.obj, pw.PostgresqlDatabase):
-        return query.for_update("FOR SHARE" if share else True)
+        if share:
+            # peewee takes the lock clause as text too; its stubs allow only a bool.
+            return query.for_update("FOR SHARE")  # type: ignore[arg-type]
+        return query.for_update(True)
     return query
 
 
@@ -93,7 +109,7 @@ def _pgcode(exc: BaseException | None) -> str | None:
     while exc is not None and seen < 6:
         code = getattr(exc, "pgcode", None)
         if code:
-            return code
+            return str(code)
         inner = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else None
         exc = inner or exc.__cause__ or exc.__context__
         seen += 1
@@ -120,7 +136,7 @@ def privilege_message(exc: BaseException) -> str:
 
 
 def storage_message(exc: Exception) -> str | None:
-    from app.store.db import DatabaseReplaced
+    from app.store.guard import DatabaseReplaced
     if isinstance(exc, DatabaseReplaced):
         return str(exc)
     text = str(exc).lower()
@@ -152,7 +168,7 @@ def storage_message(exc: Exception) -> str | None:
 
 
 @contextlib.contextmanager
-def transaction():
+def transaction() -> Iterator[None]:
     """One write transaction; storage failures become StorageError, and a
     unique-constraint violation that validation missed becomes Conflict."""
     nested = db.in_transaction()
@@ -161,18 +177,17 @@ def transaction():
             yield
         if not db.in_transaction():
             changes.note_write()  # committed: tell the other workstations (PostgreSQL)
-    except (pw.IntegrityError, sqlite3.IntegrityError, *_DRIVER_INTEGRITY) as exc:
+    except _INTEGRITY_ERRORS as exc:
         rule = constraints.message_for(str(exc))
         if rule:  # a rule the database keeps (another workstation got there first)
             raise Conflict(rule) from exc
         raise Conflict(f"That would duplicate an existing record ({_first_line(exc)}).") from exc
-    except (pw.DataError, *_DRIVER_DATA) as exc:
+    except _DATA_ERRORS as exc:
         # A value the validation let through but the column refuses (PostgreSQL
         # enforces VARCHAR lengths; SQLite does not): a readable refusal, not a crash.
         raise ValidationError(f"A value is too long or not valid for the database "
                               f"({_first_line(exc)}); nothing from this action was saved.") from exc
-    except (pw.DatabaseError, pw.InterfaceError, sqlite3.DatabaseError, *_DRIVER_ERRORS,
-            OSError) as exc:
+    except _STORAGE_ERRORS as exc:
         if _pgcode(exc) == INSUFFICIENT_PRIVILEGE:
             raise PermissionDenied(privilege_message(exc)) from exc
         # Raw driver errors too: the bulk paths and the search index use the cursor directly.
@@ -187,11 +202,15 @@ def transaction():
         raise
 
 
-def writes(func):
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def writes(func: Callable[_P, _R]) -> Callable[_P, _R]:
     """Decorator: run a service function inside ``transaction()``."""
 
     @functools.wraps(func)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         with transaction():
             return func(*args, **kwargs)
 
@@ -202,7 +221,7 @@ def _first_line(exc: BaseException) -> str:
     return (str(exc).splitlines() or [exc.__class__.__name__])[0]
 
 
-def fmt(value) -> str | None:
+def fmt(value: object) -> str | None:
     """How a value is written into history (old/new columns)."""
     if value is None:
         return None

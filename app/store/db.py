@@ -15,7 +15,8 @@ import random
 import sqlite3
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlparse
 
 import peewee as pw
@@ -64,6 +65,30 @@ class BaseModel(pw.Model):
     class Meta:
         database = db
         legacy_table_names = False
+
+
+# Reading a query's rows as tuples or dicts. peewee's stubs type
+# ``query.tuples()`` / ``.dicts()`` as the query itself, so iterating a model
+# query "yields the model"; these say what the rows really are, once.
+Row = tuple[Any, ...]
+
+
+def rows(query: pw.BaseQuery) -> Iterator[Row]:
+    """The rows of ``query`` as tuples, in the order selected."""
+    it: Iterator[Row] = iter(query.tuples())
+    return it
+
+
+def dict_rows(query: pw.BaseQuery) -> Iterator[dict[str, Any]]:
+    """The rows of ``query`` as dicts keyed by column (or alias) name."""
+    it: Iterator[dict[str, Any]] = iter(query.dicts())
+    return it
+
+
+def first_row(query: pw.SelectBase) -> Row | None:
+    """The first row of ``query`` as a tuple, or None when there is none."""
+    row: Row | None = query.tuples().first()
+    return row
 
 
 def param(database: pw.Database | None = None) -> str:
