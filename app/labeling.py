@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import TypedDict
+from typing import TypedDict, cast
 
 import peewee as pw
 
@@ -20,6 +20,7 @@ from app.services import catalog, settings, tags
 from app.services.errors import NotFound, ValidationError
 from app.services.fields import parse_date
 from app.store import search
+from app.store.db import rows as db_rows
 
 QUERY_KEYS = ("site", "room", "category", "since")
 
@@ -86,7 +87,7 @@ def asset_rows(asset_ids: list[int]) -> list[LabelItem]:
              .switch(Asset).join(Room, pw.JOIN.LEFT_OUTER, on=(Asset.location == Room.id))
              .where(Asset.id.in_(chunk)))
         for (aid, tag, name, serial, model, maker, site, room, fkind, fname, frn, year,
-             loaner) in tuples(q):
+             loaner) in db_rows(q):
             model_text = model or ""
             if maker and model and not model.lower().startswith(maker.lower()):
                 model_text = f"{maker} {model}"
@@ -131,12 +132,13 @@ def query_asset_ids(site: int | str | None = None, room: int | str | None = None
         q = q.join(HardwareModel, on=(Asset.model == HardwareModel.id)).where(HardwareModel.category == cat.id)
     if added_since:
         since = parse_date(added_since, "since")
-        q = q.where(Asset.created_at >= dt.datetime.combine(since, dt.time()))
+        if since is not None:
+            q = q.where(Asset.created_at >= dt.datetime.combine(since, dt.time()))
     if text:
         expr = search.match_expression(Asset.id, Asset.search_text, text)
         if expr is not None:
             q = q.where(expr)
-    return [r[0] for r in q.order_by(*tags.order_by(Asset.tag_key)).tuples()]
+    return [r[0] for r in db_rows(q.order_by(*tags.order_by(Asset.tag_key)))]
 
 
 def parse_query(text: str) -> AssetQuery:
@@ -157,7 +159,7 @@ def parse_query(text: str) -> AssetQuery:
             raise ValidationError(f"Unknown query part {part.strip()!r}; use "
                                   "site=…;room=…;category=…;since=YYYY-MM-DD or plain search text.")
         out["added_since" if key == "since" else key] = value.strip()
-    return out
+    return cast(AssetQuery, out)  # every key is one of QUERY_KEYS, checked above
 
 
 def location_rows(location_ids: list[int] | None = None) -> list[LabelItem]:
@@ -168,7 +170,7 @@ def location_rows(location_ids: list[int] | None = None) -> list[LabelItem]:
     if location_ids is not None:
         q = q.where(Location.id.in_([int(i) for i in location_ids]))
     rows: list[tuple[int, LabelItem]] = []
-    for lid, name, barcode, site in tuples(q.order_by(Site.name, Location.name)):
+    for lid, name, barcode, site in db_rows(q.order_by(Site.name, Location.name)):
         code = barcode or catalog.location_code(lid)
         rows.append((lid, LabelItem(code, {"org": org, "title": name, "tag": code, "place": site})))
     if location_ids is not None:
@@ -190,7 +192,7 @@ def supply_rows(supply_ids: list[int] | None = None) -> list[LabelItem]:
         q = q.where(Supply.id.in_([int(i) for i in supply_ids]))
     rows: list[tuple[int, LabelItem]] = []
     unlabelled: list[str] = []
-    for sid, name, barcode, part, bin_ in tuples(q.order_by(Supply.name)):
+    for sid, name, barcode, part, bin_ in db_rows(q.order_by(Supply.name)):
         code = (barcode or part or "").strip()
         if not code:
             unlabelled.append(name)

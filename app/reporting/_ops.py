@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import peewee as pw
 
 from app.services import settings
-from app.wording import plural  # noqa: F401 - the one plural, re-exported for reports
+from app.wording import plural as plural  # the one plural, re-exported for reports
 
 if TYPE_CHECKING:
     from app.models.places import Site

@@ -20,7 +20,7 @@ from app.models import (Asset, Category, HardwareModel, HistoryEntry, License, L
                         Manufacturer, Person, Repair, Site, StocktakeSession, Supplier, Supply)
 from app.reporting import ReportParams, ReportSpec
 from app.reporting._ops import as_date, day, organisation
-from app.reporting.document import Chart, Column, ReportDocument, Section, Table
+from app.reporting.document import Chart, Column, Progress, ReportDocument, Section, Table
 from app.services.base import current_user
 from app.services.errors import ValidationError
 from app.services.history import SECRET_FIELDS
@@ -203,7 +203,7 @@ class LogRows:
                 return
 
 
-def build(params: ReportParams, progress=None) -> ReportDocument:
+def build(params: ReportParams, progress: Progress | None = None) -> ReportDocument:
     start, end = date_range(params)
     lo, hi = utc_bounds(start, end)
     H = HistoryEntry

@@ -19,7 +19,7 @@ from app.models import Asset, HardwareModel, Location, Manufacturer, Site, Suppl
 from app.models.common import ASSET_STATUSES, INACTIVE_STATUSES
 from app.reporting import ReportParams, ReportSpec
 from app.reporting._ops import organisation, plural
-from app.reporting.document import Column, ReportDocument, Section, Table, money
+from app.reporting.document import Column, Progress, ReportDocument, Section, Table, money
 from app.reporting.warranties import find_site
 from app.services.base import current_user
 
@@ -138,7 +138,7 @@ def line_items(units: list[dict]) -> list[dict]:
     return out
 
 
-def build(params: ReportParams, progress=None) -> ReportDocument:
+def build(params: ReportParams, progress: Progress | None = None) -> ReportDocument:
     site = find_site(params.site)
     year = params.funding_year or None
     units = unit_rows(year, site.id if site else None)

@@ -21,7 +21,7 @@ from app.models import Asset, HardwareModel, Repair
 from app.models.common import INACTIVE_STATUSES
 from app.reporting import ReportParams, ReportSpec
 from app.reporting._ops import as_date, day, organisation, raw_rows
-from app.reporting.document import Chart, Column, ReportDocument, Section, Table
+from app.reporting.document import Chart, Column, Progress, ReportDocument, Section, Table
 from app.reporting.repairs import RATE_COLUMNS, date_range, failure_rates
 from app.reporting.warranties import find_site
 from app.services.base import current_user
@@ -71,7 +71,7 @@ def units_by_band(start: dt.date, end: dt.date, site_id: int | None) -> Counter:
     return bands
 
 
-def build(params: ReportParams, progress=None) -> ReportDocument:
+def build(params: ReportParams, progress: Progress | None = None) -> ReportDocument:
     start, end = date_range(params)
     site = find_site(params.site)
     site_id = site.id if site else None

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from app.reporting import ReportParams, ReportSpec
 from app.reporting._ops import find_site, organisation
-from app.reporting.document import Column, ReportDocument, Section, Table
+from app.reporting.document import Column, Progress, ReportDocument, Section, Table
 from app.services import fees
 from app.services.base import current_user
 
@@ -39,7 +39,7 @@ def gather(site: str | None = None) -> dict[str, list[dict]]:
             for name, rows in sorted(by_school.items(), key=lambda kv: (kv[0] == NO_SCHOOL, kv[0]))}
 
 
-def build(params: ReportParams, progress=None) -> ReportDocument:
+def build(params: ReportParams, progress: Progress | None = None) -> ReportDocument:
     schools = gather(params.site)
     summary = []
     groups = []

@@ -27,7 +27,7 @@ from app.models import Asset, Category, HardwareModel, Site
 from app.models.common import INACTIVE_STATUSES
 from app.reporting import ReportParams, ReportSpec, fiscal
 from app.reporting._ops import day, organisation, plural
-from app.reporting.document import Chart, Column, ReportDocument, Section, Table, money
+from app.reporting.document import Chart, Column, Progress, ReportDocument, Section, Table, money
 from app.reporting._ops import find_site
 from app.services.base import current_user
 from app.services.errors import ValidationError
@@ -122,7 +122,7 @@ def _label(bucket) -> str:
     return PAST_DUE if bucket == PAST_DUE else fiscal.fiscal_year_label(bucket)
 
 
-def build(params: ReportParams, progress=None) -> ReportDocument:
+def build(params: ReportParams, progress: Progress | None = None) -> ReportDocument:
     years = DEFAULT_YEARS if params.years is None else int(params.years)
     if not 1 <= years <= MAX_YEARS:
         raise ValidationError(f"Years ahead is from 1 to {MAX_YEARS}.", field="years")

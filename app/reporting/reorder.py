@@ -17,7 +17,7 @@ from app.models import StockMove, Supplier, Supply
 from app.models.common import SUPPLY_CATEGORIES
 from app.reporting import ReportParams, ReportSpec
 from app.reporting._ops import day, organisation, plural
-from app.reporting.document import Column, ReportDocument, Section, Table, money
+from app.reporting.document import Column, Progress, ReportDocument, Section, Table, money
 from app.services.base import current_user
 
 COLUMNS = [
@@ -83,7 +83,7 @@ def _cells(r: dict) -> tuple:
             r["used_12mo"], r["supplier"])
 
 
-def build(params: ReportParams, progress=None) -> ReportDocument:
+def build(params: ReportParams, progress: Progress | None = None) -> ReportDocument:
     # Stock on hand is what is on the shelf now, so the report offers no as-of
     # date; a caller may still move the twelve-month window of use.
     as_of = params.as_of or dt.date.today()

@@ -19,7 +19,7 @@ from app.models import Asset, HardwareModel, Repair, Supplier
 from app.models.common import INACTIVE_STATUSES, OPEN_REPAIR_STATUSES, REPAIR_STATUSES
 from app.reporting import ReportParams, ReportSpec
 from app.reporting._ops import find_site, day, organisation
-from app.reporting.document import Chart, Column, ReportDocument, Section, Table, money
+from app.reporting.document import Chart, Column, Progress, ReportDocument, Section, Table, money
 from app.services import tags
 from app.services.base import current_user
 from app.services.errors import ValidationError
@@ -110,7 +110,7 @@ def failure_rates(start: dt.date, end: dt.date, site_id: int | None) -> list[tup
     return out
 
 
-def build(params: ReportParams, progress=None) -> ReportDocument:
+def build(params: ReportParams, progress: Progress | None = None) -> ReportDocument:
     start, end = date_range(params)
     site = find_site(params.site)
     site_id = site.id if site else None

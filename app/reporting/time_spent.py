@@ -14,7 +14,7 @@ from app.models import Site, WorkOrder, WorkOrderNote
 from app.models.common import WORK_ORDER_CATEGORIES
 from app.reporting import ReportParams, ReportSpec
 from app.reporting._ops import find_site, day, organisation
-from app.reporting.document import Chart, Column, ReportDocument, Section, Table
+from app.reporting.document import Chart, Column, Progress, ReportDocument, Section, Table
 from app.reporting.repairs import date_range
 from app.services.base import current_user
 
@@ -59,7 +59,7 @@ def columns(first: str) -> list[Column]:
             Column("Hours", "number", width=0.8, total=True)]
 
 
-def build(params: ReportParams, progress=None) -> ReportDocument:
+def build(params: ReportParams, progress: Progress | None = None) -> ReportDocument:
     start, end = date_range(params)
     site = find_site(params.site)
     groups = minutes_by(start, end, site.id if site else None)

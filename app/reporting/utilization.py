@@ -18,7 +18,7 @@ from app.models import Asset, Category, HardwareModel, Loan, Location, Site
 from app.models.common import ASSET_STATUSES, INACTIVE_STATUSES
 from app.reporting import ReportParams, ReportSpec
 from app.reporting._ops import find_site, as_date, day, local_date, organisation, raw_rows
-from app.reporting.document import Chart, Column, ReportDocument, Section, Table
+from app.reporting.document import Chart, Column, Progress, ReportDocument, Section, Table
 from app.reporting.repairs import date_range
 from app.services import tags
 from app.services.base import current_user
@@ -168,7 +168,7 @@ def idle_rows(today: dt.date, site_id: int | None, idle_days: int = 365) -> list
     return rows
 
 
-def build(params: ReportParams, progress=None) -> ReportDocument:
+def build(params: ReportParams, progress: Progress | None = None) -> ReportDocument:
     start, end = date_range(params)
     site = find_site(params.site)
     site_id = site.id if site else None

@@ -17,7 +17,7 @@ from app.models import Asset, HardwareModel, Location, Site
 from app.models.common import INACTIVE_STATUSES
 from app.reporting import ReportParams, ReportSpec
 from app.reporting._ops import find_site, day, organisation, plural
-from app.reporting.document import Chart, Column, ReportDocument, Section, Table
+from app.reporting.document import Chart, Column, Progress, ReportDocument, Section, Table
 from app.services.base import current_user
 from app.services.errors import ValidationError
 
@@ -57,7 +57,7 @@ def rows(today: dt.date, days: int, site_id: int | None) -> list[tuple]:
     return out
 
 
-def build(params: ReportParams, progress=None) -> ReportDocument:
+def build(params: ReportParams, progress: Progress | None = None) -> ReportDocument:
     today = params.as_of or dt.date.today()
     days = DEFAULT_DAYS if params.days is None else int(params.days)
     if not 0 <= days <= MAX_DAYS:

@@ -15,7 +15,7 @@ from app.models.common import (OPEN_WORK_ORDER_STATUSES, WORK_ORDER_CATEGORIES,
                                WORK_ORDER_PRIORITIES, WORK_ORDER_STATUSES)
 from app.reporting import ReportParams, ReportSpec
 from app.reporting._ops import find_site, day, local_date, organisation
-from app.reporting.document import Chart, Column, ReportDocument, Section, Table
+from app.reporting.document import Chart, Column, Progress, ReportDocument, Section, Table
 from app.services.base import current_user
 
 # Age bands (days since opened, inclusive upper bounds); the last is open-ended.
@@ -73,7 +73,7 @@ def open_rows(site_id: int | None, today: dt.date) -> list[tuple]:
     return out
 
 
-def build(params: ReportParams, progress=None, today: dt.date | None = None) -> ReportDocument:
+def build(params: ReportParams, progress: Progress | None = None, today: dt.date | None = None) -> ReportDocument:
     today = today or params.as_of or dt.date.today()
     site = find_site(params.site)
     rows = open_rows(site.id if site else None, today)

@@ -156,7 +156,7 @@ def parse_template(text: str, builtin: bool, path: str | None = None) -> Templat
               aliases=tuple(d.get("aliases", ())), builtin=builtin, path=path)
     if kind == "sheet":
         page, grid = pair("page"), d.get("grid")
-        margins, pitch = pair("margins", [0, 0]), pair("pitch")
+        margins, pitch = pair("margins", [0, 0]) or (0.0, 0.0), pair("pitch")
         if page is None or not grid:
             raise ValidationError(f"Label template {path}: a sheet needs page and grid.")
         pitch = pitch or label
