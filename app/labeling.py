@@ -20,7 +20,7 @@ from app.services import catalog, settings, tags
 from app.services.errors import NotFound, ValidationError
 from app.services.fields import parse_date
 from app.store import search
-from app.store.db import rows as db_rows
+from app.store.db import rows as query_rows
 
 QUERY_KEYS = ("site", "room", "category", "since")
 
@@ -87,7 +87,7 @@ def asset_rows(asset_ids: list[int]) -> list[LabelItem]:
              .switch(Asset).join(Room, pw.JOIN.LEFT_OUTER, on=(Asset.location == Room.id))
              .where(Asset.id.in_(chunk)))
         for (aid, tag, name, serial, model, maker, site, room, fkind, fname, frn, year,
-             loaner) in db_rows(q):
+             loaner) in query_rows(q):
             model_text = model or ""
             if maker and model and not model.lower().startswith(maker.lower()):
                 model_text = f"{maker} {model}"
@@ -138,7 +138,7 @@ def query_asset_ids(site: int | str | None = None, room: int | str | None = None
         expr = search.match_expression(Asset.id, Asset.search_text, text)
         if expr is not None:
             q = q.where(expr)
-    return [r[0] for r in db_rows(q.order_by(*tags.order_by(Asset.tag_key)))]
+    return [r[0] for r in query_rows(q.order_by(*tags.order_by(Asset.tag_key)))]
 
 
 def parse_query(text: str) -> AssetQuery:
@@ -170,7 +170,7 @@ def location_rows(location_ids: list[int] | None = None) -> list[LabelItem]:
     if location_ids is not None:
         q = q.where(Location.id.in_([int(i) for i in location_ids]))
     rows: list[tuple[int, LabelItem]] = []
-    for lid, name, barcode, site in db_rows(q.order_by(Site.name, Location.name)):
+    for lid, name, barcode, site in query_rows(q.order_by(Site.name, Location.name)):
         code = barcode or catalog.location_code(lid)
         rows.append((lid, LabelItem(code, {"org": org, "title": name, "tag": code, "place": site})))
     if location_ids is not None:
@@ -192,7 +192,7 @@ def supply_rows(supply_ids: list[int] | None = None) -> list[LabelItem]:
         q = q.where(Supply.id.in_([int(i) for i in supply_ids]))
     rows: list[tuple[int, LabelItem]] = []
     unlabelled: list[str] = []
-    for sid, name, barcode, part, bin_ in db_rows(q.order_by(Supply.name)):
+    for sid, name, barcode, part, bin_ in query_rows(q.order_by(Supply.name)):
         code = (barcode or part or "").strip()
         if not code:
             unlabelled.append(name)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import peewee as pw
 
@@ -45,6 +45,12 @@ def organisation() -> str:
 _OFFSETS: dict[tuple[int, int, int, int], dt.timedelta] = {}
 
 
+@overload
+def local_date(at: dt.datetime | str) -> dt.date: ...
+@overload
+def local_date(at: None) -> None: ...
+@overload
+def local_date(at: dt.datetime | str | None) -> dt.date | None: ...
 def local_date(at: dt.datetime | str | None) -> dt.date | None:
     """A stored (naive UTC) timestamp as the local calendar date. The zone's
     offset is looked up once per UTC hour (offsets change on the hour), not

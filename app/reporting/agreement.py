@@ -10,7 +10,7 @@ import peewee as pw
 
 from app.models import Asset, HardwareModel, Loan, Person
 from app.services import settings
-from app.store.db import rows as db_rows
+from app.store.db import rows as query_rows
 from app.translations import words
 
 # One lent device as the agreement lists it: (tag, device, serial, condition, due).
@@ -38,7 +38,7 @@ def agreement_rows(person_id: int, loan_ids: list[int] | None = None) -> list[De
          .where(Loan.person == person_id))
     q = q.where(Loan.id.in_(loan_ids)) if loan_ids else q.where(Loan.returned_at.is_null())
     rows: list[DeviceRow] = []
-    for tag, name, model, serial, cond, due in db_rows(q.order_by(Asset.tag)):
+    for tag, name, model, serial, cond, due in query_rows(q.order_by(Asset.tag)):
         rows.append((tag, device_label(name, model), serial or "", cond or "",
                      due.isoformat() if due else ""))
     return rows

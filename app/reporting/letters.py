@@ -42,7 +42,7 @@ from app.models.program import Fee, FeePayment, ProgramEvent
 from app.reporting.agreement import agreement_terms, device_label
 from app.services import settings
 from app.services.errors import ValidationError
-from app.store.db import rows as db_rows
+from app.store.db import rows as query_rows
 from app.translations import Words, money, words
 
 KINDS = {
@@ -281,7 +281,7 @@ def grades(site: str | None) -> list[str]:
          .where(Person.kind.in_(PERSON_KINDS), Person.grade.is_null(False), Person.grade != ""))
     if school is not None:
         q = q.where(Person.site == school.id)
-    found: list[str] = [g for (g,) in db_rows(q)]
+    found: list[str] = [g for (g,) in query_rows(q)]
     return sorted(found, key=lambda g: (0, int(g)) if g.isdigit() else (1, g.casefold()))
 
 
@@ -304,7 +304,7 @@ def _children(site_id: int, grade: str | None) -> dict[int, Child]:
         q = q.where(pw.fn.LOWER(Person.grade) == grade.lower())
     children: dict[int, Child] = {}
     for (pid, first, last, id_number, grade_, language, guardian, address, guardian_email,
-         guardian_phone, household, kind, email, phone) in db_rows(q):
+         guardian_phone, household, kind, email, phone) in query_rows(q):
         child = Child(pid, first or "", last or "", id_number or "", grade_ or "", language or "",
                       guardian or "", address or "", guardian_email or "", guardian_phone or "",
                       household or "")
@@ -335,7 +335,7 @@ def _add_devices(children: dict[int, Child], kind: str, site_id: int, grade: str
         q = q.where(Loan.due < today)
     collections = _collections(site_id) if kind == "not-returned" else []
     for (pid, out_at, due, tag, name, model, serial, replacement, cost, enrolment, g,
-         homeroom) in db_rows(q.order_by(Asset.tag)):
+         homeroom) in query_rows(q.order_by(Asset.tag)):
         if kind == "not-returned" and enrolment != "withdrawn" and not any(
                 _collected(event, out_at, g, homeroom) for event in collections):
             continue
@@ -349,7 +349,7 @@ Collection = tuple[dt.datetime, str | None, str | None]
 
 def _collections(site_id: int) -> list[Collection]:
     """The school's collection days: (started, grade, homeroom)."""
-    return [(started, grade, homeroom) for started, grade, homeroom in db_rows(
+    return [(started, grade, homeroom) for started, grade, homeroom in query_rows(
         ProgramEvent.select(ProgramEvent.created_at, ProgramEvent.grade, ProgramEvent.homeroom)
         .where(ProgramEvent.kind == "collection", ProgramEvent.site == site_id))]
 
@@ -380,7 +380,7 @@ def _add_charges(children: dict[int, Child], site_id: int, grade: str | None) ->
         q = q.where(pw.fn.LOWER(Person.grade) == grade.lower())
     cent = Decimal("0.01")
     for pid, kind, part, description, incurred, amount, paid_sum, tag, name, model in \
-            db_rows(q.order_by(Fee.incurred_on, Fee.id)):
+            query_rows(q.order_by(Fee.incurred_on, Fee.id)):
         amount = Decimal(str(amount or 0)).quantize(cent)
         paid_sum = Decimal(str(paid_sum or 0)).quantize(cent)
         if amount - paid_sum <= 0:

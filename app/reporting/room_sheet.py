@@ -22,7 +22,7 @@ from app.reporting.document import Cell, Column, Progress, ReportDocument, Secti
 from app.services import catalog, tags
 from app.services.base import current_user
 from app.services.errors import NotFound, ValidationError
-from app.store.db import rows as db_rows
+from app.store.db import rows as query_rows
 
 COLUMNS = [
     Column("Seen", width=0.45),
@@ -71,7 +71,7 @@ def rooms(site_id: int | None = None, room_id: int | None = None) -> list[Room]:
     elif site_id:
         q = q.where(Location.site == site_id)
     return [(lid, site, code, name, label)
-            for lid, site, code, name, label in db_rows(q.order_by(Site.name, Location.name, Location.id))]
+            for lid, site, code, name, label in query_rows(q.order_by(Site.name, Location.name, Location.id))]
 
 
 def assets_by_room(site_id: int | None = None, room_id: int | None = None) -> dict[int, list[SheetRow]]:
