@@ -192,6 +192,9 @@ class LoanerSwap(BaseModel):
         repair_id: int | None
         device_loan_id: int | None
         loaner_loan_id: int | None
+        # Not a column: set by services.loaners.reverse() on the swap it
+        # returns (whether the device went back out to the student).
+        lent_back: bool
 
     class Meta:
         table_name = "loaner_swap"

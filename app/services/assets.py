@@ -12,12 +12,12 @@ from app.models.common import (ASSET_STATUSES, DISPOSAL_METHODS, FUNDING_TYPES,
                                INACTIVE_STATUSES, OPEN_REPAIR_STATUSES, utcnow)
 from app.models.program import AGREEMENT_STATES, DAMAGE_KINDS
 from app.services import history, kits, tags as tagsvc, validation
-from app.services.base import locked, transaction, writes
+from app.services.base import locked, transaction, who, writes
 from app.services.errors import Conflict, NotFound, StaleEdit, ValidationError
 from app.services.fields import (check_form471, check_frn, check_frn_line, clean_text,
                                  parse_bool, parse_date, parse_int)
 from app.store import search
-from app.store.db import db, param
+from app.store.db import db, param, rows as query_rows
 
 # Fields a person (or an import) may set directly. Status changes that have
 # their own meaning (check-out, repair, disposal) go through their verbs, but
@@ -428,9 +428,9 @@ def _restated(asset: Asset, values: dict, diff: dict, day: dt.date) -> dict:
     if not same or day >= history.today():
         return {}
     from app.models import HistoryEntry as H
-    later = {f for (f,) in H.select(H.field).where(
+    later = {f for (f,) in query_rows(H.select(H.field).where(
         (H.entity == "asset") & (H.entity_id == asset.id) & H.field.in_(list(same))
-        & (H.effective > day)).tuples()}
+        & (H.effective > day)))}
     return {same[f]: (values[same[f]], values[same[f]]) for f in later}
 
 
@@ -469,7 +469,7 @@ def retire(asset_id: int, by: str | None = None, note: str | None = None,
 
 
 def _release_seats(asset: Asset, by: str | None) -> int:
-    rows = list(Seat.select(Seat.id, Seat.license).where(Seat.asset == asset.id).tuples())
+    rows = list(query_rows(Seat.select(Seat.id, Seat.license).where(Seat.asset == asset.id)))
     for _seat_id, license_id in rows:
         history.record("license", license_id, "release", old=asset.tag, by=by,
                        note="asset retired")
@@ -561,7 +561,7 @@ def check_out(asset_id: int, person_id: int | None = None, location_id: int | No
                                due=due, condition_out=clean_text(condition, "condition", 100),
                                agreement_signed=agreement_status == "signed",
                                agreement_status=agreement_status, language=language,
-                               notes=clean_text(notes, "notes", 10_000), out_by=history.who(by))
+                               notes=clean_text(notes, "notes", 10_000), out_by=who(by))
     except pw.IntegrityError:
         # The database's one-open-loan rule: a writer that did not lock got there first.
         loan = open_loan(asset.id)
@@ -619,7 +619,7 @@ def check_in(asset_id: int, condition: str | None = None, by: str | None = None,
               asset.assigned_location if asset.assigned_location_id else None)
     if loan:
         Loan.update(returned_at=_moment(day, now), condition_in=condition,
-                    in_by=history.who(by), damage=damage or None,
+                    in_by=who(by), damage=damage or None,
                     notes=(loan.notes + "\n" + notes) if (loan.notes and notes) else (notes or loan.notes)
                     ).where(Loan.id == loan.id).execute()
         kits.record_checkin(loan, missing, by=by, asset_id=asset.id, at=now, effective=day)
@@ -738,7 +738,7 @@ def mark_audited(asset_ids: list[int], date: dt.date | None = None, by: str | No
         chunk = asset_ids[start:start + 500]
         # The date it replaces goes into history too, so a report as of an
         # earlier day can put it back.
-        before = dict(Asset.select(Asset.id, Asset.last_audit_date).where(Asset.id.in_(chunk)).tuples())
+        before = dict(query_rows(Asset.select(Asset.id, Asset.last_audit_date).where(Asset.id.in_(chunk))))
         n += Asset.update(last_audit_date=date, version=Asset.version + 1, updated_at=utcnow()) \
             .where(Asset.id.in_(chunk)).execute()
         for asset_id in chunk:

@@ -1,16 +1,22 @@
 """Sites, rooms, categories, manufacturers, models and suppliers."""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
 import peewee as pw
 
 from app.models import (Asset, Category, HardwareModel, Location, Manufacturer, Site, Supplier)
 from app.models.common import CATEGORY_KINDS
 from app.services import history
-from app.services.base import writes
+from app.services.base import who, writes
 from app.services.errors import Conflict, NotFound, ValidationError
 from app.services.fields import check_ben, check_spin, clean_text, parse_int
 from app.store import search
 from app.wording import plural
+from app.store.db import BaseModel, first_row, rows
+
+_M = TypeVar("_M", bound=BaseModel)
 
 
 def location_code(location_id: int) -> str:
@@ -18,7 +24,7 @@ def location_code(location_id: int) -> str:
     return f"LOC-{location_id:05d}"
 
 
-def _get(model, obj_id, what: str):
+def _get(model: type[_M], obj_id: int, what: str) -> _M:
     obj = model.get_or_none(model.id == obj_id)
     if obj is None:
         raise NotFound(f"No {what} with id {obj_id}.")
@@ -57,7 +63,7 @@ def create_location(site_id: int, name: str, parent_id: int | None = None,
 
 
 @writes
-def add_rooms(rooms, by: str | None = None) -> list[int]:
+def add_rooms(rooms: Iterable[tuple[int, str]], by: str | None = None) -> list[int]:
     """Many new rooms at once (an import's rooms): ``rooms`` is a list of
     (site_id, name) pairs, none of which exists yet. Each gets its label code
     and a history entry, as ``create_location`` gives one room; the cost is a
@@ -66,36 +72,36 @@ def add_rooms(rooms, by: str | None = None) -> list[int]:
     from app.store.bulk import insert_rows
     from app.models.common import utcnow
     wanted: dict[tuple[int, str], tuple[int, str]] = {}
-    order = []
-    for site_id, name in rooms:
-        name = clean_text(name, "name", required=True)
+    order: list[tuple[int, str]] = []
+    for site_id, given in rooms:
+        name = clean_text(given, "name", required=True)
         wanted.setdefault((site_id, name.lower()), (site_id, name))
         order.append((site_id, name.lower()))
     if not wanted:
         return []
     site_ids = sorted({s for s, _ in wanted})
-    sites = dict(Site.select(Site.id, Site.name).where(Site.id.in_(site_ids)).tuples())
+    sites: dict[int, str] = dict(rows(Site.select(Site.id, Site.name).where(Site.id.in_(site_ids))))
     missing = [s for s in site_ids if s not in sites]
     if missing:
         raise NotFound(f"No site with id {missing[0]}.")
-    clash = (Location.select(Location.site, Location.name)
-             .where(Location.site.in_(site_ids)).tuples())
-    for site_id, name in clash:
-        if (site_id, name.lower()) in wanted:
-            raise Conflict(f"{sites[site_id]} already has a room called {name}.")
+    clash = (rows(Location.select(Location.site, Location.name)
+             .where(Location.site.in_(site_ids))))
+    for site_id, room in clash:
+        if (site_id, room.lower()) in wanted:
+            raise Conflict(f"{sites[site_id]} already has a room called {room}.")
     insert_rows("location", ("site_id", "name"), list(wanted.values()))
     ids: dict[tuple[int, str], int] = {}
-    for loc_id, site_id, name in (Location.select(Location.id, Location.site, Location.name)
+    for loc_id, site_id, room in (rows(Location.select(Location.id, Location.site, Location.name)
                                   .where(Location.site.in_(site_ids)
-                                         & Location.barcode.is_null()).tuples()):
-        if (site_id, name.lower()) in wanted:
-            ids[(site_id, name.lower())] = loc_id
+                                         & Location.barcode.is_null()))):
+        if (site_id, room.lower()) in wanted:
+            ids[(site_id, room.lower())] = loc_id
     from app.store.db import db, param
     cur = db.connection().cursor()
     mark = param()
     cur.executemany(f"UPDATE location SET barcode = {mark} WHERE id = {mark}",
                     [(location_code(i), i) for i in ids.values()])
-    user, now = history.who(by), utcnow()
+    user, now = who(by), utcnow()
     insert_rows("history_entry", ("entity", "entity_id", "action", "new", "who", "at"),
                 [("location", ids[key], "create", f"{sites[s]} / {name}", user, now)
                  for key, (s, name) in wanted.items()])
@@ -164,8 +170,8 @@ def ensure_location(site: Site, name: str) -> Location:
 def location_path(location_id: int | None) -> str:
     if not location_id:
         return ""
-    row = (Location.select(Site.name, Location.name).join(Site)
-           .where(Location.id == location_id).tuples().first())
+    row = (first_row(Location.select(Site.name, Location.name).join(Site)
+           .where(Location.id == location_id)))
     return f"{row[0]} / {row[1]}" if row else ""
 
 
@@ -195,39 +201,39 @@ def find_location(text: str) -> Location | None:
 
 def site_choices() -> list[tuple[int, str]]:
     """Every site as (id, name), by name: what a site drop-down lists."""
-    return list(Site.select(Site.id, Site.name).order_by(Site.name).tuples())
+    return list(rows(Site.select(Site.id, Site.name).order_by(Site.name)))
 
 
 def site_labels() -> list[tuple[str, str]]:
     """Every site as (name, "Name (CODE)"), by name: for a drop-down that
     passes the site's name on (report parameters)."""
     return [(name, f"{name} ({code})" if code else name) for name, code in
-            Site.select(Site.name, Site.code).order_by(Site.name).tuples()]
+            rows(Site.select(Site.name, Site.code).order_by(Site.name))]
 
 
 def room_choices(site_id: int | None) -> list[tuple[int, str]]:
     """The rooms of one site as (id, name), by name (none without a site)."""
     if not site_id:
         return []
-    return list(Location.select(Location.id, Location.name)
-                .where(Location.site == site_id).order_by(Location.name).tuples())
+    return list(rows(Location.select(Location.id, Location.name)
+                .where(Location.site == site_id).order_by(Location.name)))
 
 
 def all_room_choices() -> list[tuple[int, str]]:
     """Every room as (id, "Site / Room"), by site then room."""
     return [(lid, f"{site} / {room}") for lid, site, room in
-            Location.select(Location.id, Site.name, Location.name)
-            .join(Site).order_by(Site.name, Location.name).tuples()]
+            rows(Location.select(Location.id, Site.name, Location.name)
+            .join(Site).order_by(Site.name, Location.name))]
 
 
 def category_choices() -> list[tuple[int, str]]:
     """Every category as (id, name), by name."""
-    return list(Category.select(Category.id, Category.name).order_by(Category.name).tuples())
+    return list(rows(Category.select(Category.id, Category.name).order_by(Category.name)))
 
 
 def maker_names() -> list[str]:
     """Every manufacturer's name, sorted: what a maker drop-down offers."""
-    return [m for (m,) in Manufacturer.select(Manufacturer.name).order_by(Manufacturer.name).tuples()]
+    return [m for (m,) in rows(Manufacturer.select(Manufacturer.name).order_by(Manufacturer.name))]
 
 
 def category_names() -> list[str]:
@@ -291,7 +297,7 @@ def ensure_model(name: str, manufacturer: Manufacturer | None = None,
     q = HardwareModel.select().where(pw.fn.LOWER(HardwareModel.name) == name.lower())
     q = q.where(HardwareModel.manufacturer == manufacturer) if manufacturer else \
         q.where(HardwareModel.manufacturer.is_null())
-    model = q.first()
+    model = q.get_or_none()
     if model is None:
         model = HardwareModel.create(name=name, manufacturer=manufacturer, category=category,
                                      model_number=clean_text(model_number, "model_number"))
@@ -314,7 +320,7 @@ def ensure_supplier(name: str | None) -> Supplier | None:
 
 @writes
 def create_category(name: str, kind: str = "other", life_years: int | None = None,
-                    custom_fields: list | None = None, by: str | None = None) -> Category:
+                    custom_fields: list[dict[str, Any]] | None = None, by: str | None = None) -> Category:
     name = clean_text(name, "name", required=True)
     if kind not in CATEGORY_KINDS:
         raise ValidationError(f"Unknown category kind {kind!r}.", field="kind")
@@ -327,9 +333,9 @@ def create_category(name: str, kind: str = "other", life_years: int | None = Non
 
 
 @writes
-def update_category(category_id: int, by: str | None = None, **changes) -> Category:
+def update_category(category_id: int, by: str | None = None, **changes: Any) -> Category:
     cat = _get(Category, category_id, "category")
-    diff = {}
+    diff: dict[str, tuple[object, object]] = {}
     for field in ("name", "kind", "life_years", "custom_fields"):
         if field in changes and changes[field] != getattr(cat, field):
             if field == "kind" and changes[field] not in CATEGORY_KINDS:
@@ -390,7 +396,8 @@ def create_supplier(name: str, contact: str | None = None, phone: str | None = N
 
 # --- E-Rate numbers -----------------------------------------------------------------
 
-def _set_number(model, record_id: int, entity: str, field: str, value, check, by):
+def _set_number(model: type[_M], record_id: int, entity: str, field: str, value: object,
+                check: Callable[[object], str | None], by: str | None) -> _M:
     """One E-Rate number on a site or supplier, checked, with its history."""
     record = _get(model, record_id, entity)
     value = check(value)
@@ -403,21 +410,23 @@ def _set_number(model, record_id: int, entity: str, field: str, value, check, by
 
 
 @writes
-def set_site_ben(site_id: int, ben, by: str | None = None) -> Site:
+def set_site_ben(site_id: int, ben: object, by: str | None = None) -> Site:
     """The site's E-Rate Billed Entity Number (empty clears it)."""
     return _set_number(Site, site_id, "site", "ben", ben, check_ben, by)
 
 
 @writes
-def set_supplier_spin(supplier_id: int, spin, by: str | None = None) -> Supplier:
+def set_supplier_spin(supplier_id: int, spin: object, by: str | None = None) -> Supplier:
     """The supplier's SPIN (FCC Form 498 ID) as an E-Rate service provider."""
     return _set_number(Supplier, supplier_id, "supplier", "spin", spin, check_spin, by)
 
 
 def site_ben(site_id: int | None) -> str | None:
-    return Site.select(Site.ben).where(Site.id == site_id).scalar() if site_id else None
+    ben: str | None = Site.select(Site.ben).where(Site.id == site_id).scalar() if site_id else None
+    return ben
 
 
 def supplier_spin(supplier_id: int | None) -> str | None:
-    return (Supplier.select(Supplier.spin).where(Supplier.id == supplier_id).scalar()
-            if supplier_id else None)
+    spin: str | None = (Supplier.select(Supplier.spin).where(Supplier.id == supplier_id).scalar()
+                        if supplier_id else None)
+    return spin

@@ -29,7 +29,8 @@ class StaleEdit(Conflict):
     """The record changed since it was read. ``current`` holds the stored values
     and ``mine`` the values the caller tried to save, so both can be shown."""
 
-    def __init__(self, message: str, current: dict | None = None, mine: dict | None = None):
+    def __init__(self, message: str, current: dict[str, object] | None = None,
+                 mine: dict[str, object] | None = None) -> None:
         super().__init__(message)
         self.current = current or {}
         self.mine = mine or {}

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypedDict
 
 import peewee as pw
 
@@ -27,9 +28,10 @@ from app.models import Asset, Fee, FeePayment, Loan, Person, ProgramEvent, Setti
 from app.models.program import DAMAGE_KINDS, FEE_KINDS, FEE_STATUSES
 from app.reporting.fiscal import fiscal_year_bounds, fiscal_year_of
 from app.services import history, prices, settings
-from app.services.base import locked, writes
+from app.services.base import locked, who, writes
 from app.services.errors import Conflict, NotFound, ValidationError
 from app.services.fields import clean_text, parse_date, parse_money
+from app.store.db import rows as query_rows
 
 ENTITY = "fee"
 ZERO = Decimal("0.00")
@@ -107,7 +109,17 @@ def owed_by(person_id: int) -> Decimal:
 
 # --- rules --------------------------------------------------------------------------
 
-def rules() -> dict:
+class Rules(TypedDict):
+    """The district's forgiveness and insurance settings (Settings → Fees)."""
+
+    forgive_first: bool
+    forgive_scope: str  # FORGIVE_SCOPES
+    forgive_parts: bool
+    insurance: str  # INSURANCE_MODES
+    deductible: Decimal
+
+
+def rules() -> Rules:
     """The forgiveness and insurance settings, typed."""
     s = settings.get_all()
     return {
@@ -119,12 +131,12 @@ def rules() -> dict:
     }
 
 
-def _counted_kinds(r: dict) -> list[str]:
+def _counted_kinds(r: Rules) -> list[str]:
     """The fee kinds that make an incident (and that forgiveness forgives)."""
     return ["damage", "lost"] + (["missing_part"] if r["forgive_parts"] else [])
 
 
-def _earlier_incident(person_id: int, day: dt.date, loan_id: int | None, r: dict) -> bool:
+def _earlier_incident(person_id: int, day: dt.date, loan_id: int | None, r: Rules) -> bool:
     q = Fee.select().where((Fee.person == person_id) & Fee.kind.in_(_counted_kinds(r)))
     if loan_id:
         q = q.where(Fee.loan.is_null() | (Fee.loan != loan_id))
@@ -137,23 +149,23 @@ def _earlier_incident(person_id: int, day: dt.date, loan_id: int | None, r: dict
 def _apply_rules(person: Person, day: dt.date, items: list[Proposal], loan_id: int | None) -> None:
     """Forgiveness first (a free pass beats a deductible), then insurance."""
     r = rules()
-    priced = [p for p in items if p.list_amount is not None]
-    for p in priced:
-        p.amount, p.status = p.list_amount, "owed"
+    priced = [(p, p.list_amount) for p in items if p.list_amount is not None]
+    for p, listed in priced:
+        p.amount, p.status = listed, "owed"
     if r["forgive_first"] and not _earlier_incident(person.id, day, loan_id, r):
         scope = "this school year" if r["forgive_scope"] == "school_year" else "ever"
-        for p in priced:
+        for p, _listed in priced:
             if p.kind in _counted_kinds(r):
                 p.amount, p.status, p.forgiven = ZERO, "waived", True
                 p.reason = f"First incident {scope}: forgiven"
-    insured = person.insured_through is not None and person.insured_through >= day
-    if not insured or r["insurance"] == "off":
+    through = person.insured_through
+    if through is None or through < day or r["insurance"] == "off":
         return
-    claims = [p for p in priced if p.kind in INSURED_KINDS and not p.forgiven]
+    claims = [(p, listed) for p, listed in priced if p.kind in INSURED_KINDS and not p.forgiven]
     if r["insurance"] == "full":
-        for p in claims:
+        for p, _listed in claims:
             p.amount, p.status, p.insured = ZERO, "waived", True
-            p.reason = f"Covered by device insurance (through {person.insured_through.isoformat()})"
+            p.reason = f"Covered by device insurance (through {through.isoformat()})"
         return
     # The deductible is per incident: what this return already paid towards it counts.
     already = ZERO
@@ -161,16 +173,16 @@ def _apply_rules(person: Person, day: dt.date, items: list[Proposal], loan_id: i
         already = Decimal(str(Fee.select(pw.fn.COALESCE(pw.fn.SUM(Fee.amount), 0)).where(
             (Fee.loan == loan_id) & (Fee.insured == True)).scalar() or 0))  # noqa: E712
     left = max(r["deductible"] - already, ZERO)
-    for p in claims:
-        share = min(p.list_amount, left)
+    for p, listed in claims:
+        share = min(listed, left)
         left -= share
         p.insured = True
         p.amount = share
         if share == ZERO:
             p.status = "waived"
             p.reason = "Covered by device insurance (deductible already charged)"
-        elif share < p.list_amount:
-            p.reason = f"Insured: the deductible ({r['deductible']:.2f}) instead of {p.list_amount:.2f}"
+        elif share < listed:
+            p.reason = f"Insured: the deductible ({r['deductible']:.2f}) instead of {listed:.2f}"
 
 
 def _incident_day(loan: Loan) -> dt.date:
@@ -221,7 +233,8 @@ def propose(loan_id: int, damage: list[str] | None = None,
     model_id = Asset.select(Asset.model).where(Asset.id == loan.asset_id).scalar()
     wanted = [("damage", k, 1) for k in damage]
     wanted += [("missing_part", name, parts.get(name, 1)) for name in missing]
-    items, charged = [], []
+    items: list[Proposal] = []
+    charged: list[Proposal] = []
     for kind, part, qty in wanted:
         item = _item(kind, part, model_id, qty)
         fee_id = done.get((kind, part.lower()))
@@ -230,19 +243,22 @@ def propose(loan_id: int, damage: list[str] | None = None,
         else:  # shown, not charged twice
             item.status, item.amount, item.reason = "charged", None, f"already charged (fee #{fee_id})"
             charged.append(item)
+    if loan.person is None:  # person_id is set (checked above); this narrows the type
+        raise NotFound(f"No person with id {loan.person_id}.")
     _apply_rules(loan.person, _incident_day(loan), items, loan.id)
     return items + charged
 
 
 # --- writing ------------------------------------------------------------------------
 
-def _create(person_id: int, p: Proposal, *, asset_id, loan_id, event_id, day, by) -> Fee:
+def _create(person_id: int, p: Proposal, *, asset_id: int | None, loan_id: int | None,
+            event_id: int | None, day: dt.date, by: str | None) -> Fee:
     fee = Fee.create(person=person_id, asset=asset_id, loan=loan_id, event=event_id,
                      kind=p.kind, part=p.part, description=p.description, amount=p.amount,
                      list_amount=p.list_amount, status=p.status,
                      waived_reason=p.reason if p.status == "waived" else None,
                      forgiven=p.forgiven, insured=p.insured, incurred_on=day,
-                     created_by=history.who(by))
+                     created_by=who(by))
     note = p.description + (f" — {p.reason}" if p.reason else "")
     history.record(ENTITY, fee.id, "create", field="amount", new=p.amount, by=by, note=note,
                    effective=day)
@@ -263,7 +279,7 @@ def charge_for_return(loan_id: int, *, event_id: int | None = None,
     covered. Returns the fees created now; a second call creates nothing for
     what was already charged. Damage or a part with no price makes no fee
     (``propose`` shows it as unpriced; `fees charge --amount` charges it)."""
-    loan = locked(Loan.select().where(Loan.id == loan_id)).first()
+    loan = locked(Loan.select().where(Loan.id == loan_id)).get_or_none()
     if loan is None:
         raise NotFound(f"No loan with id {loan_id}.")
     if loan.returned_at is None:
@@ -272,7 +288,9 @@ def charge_for_return(loan_id: int, *, event_id: int | None = None,
     if event_id is not None and not ProgramEvent.select().where(ProgramEvent.id == event_id).exists():
         raise NotFound(f"No event #{event_id}.")
     day = _incident_day(loan)
-    created = []
+    created: list[Fee] = []
+    if loan.person_id is None:  # a loan to a room costs nobody anything (propose: none)
+        return created
     for p in propose(loan.id):
         if p.status in ("unpriced", "charged"):
             continue
@@ -315,9 +333,9 @@ def kind_of_part(part: str, model_id: int | None) -> tuple[str, str]:
 
 
 @writes
-def charge(person_id: int, part: str, amount=None, *, asset_id: int | None = None,
-           loan_id: int | None = None, description: str | None = None, day=None,
-           by: str | None = None) -> Fee:
+def charge(person_id: int, part: str, amount: object = None, *, asset_id: int | None = None,
+           loan_id: int | None = None, description: str | None = None,
+           day: dt.date | str | None = None, by: str | None = None) -> Fee:
     """A fee charged by hand (a lost device, a charger reported missing
     later). Without ``amount`` the price list's amount applies, with
     forgiveness and insurance as for a return; an amount given is charged as
@@ -328,8 +346,8 @@ def charge(person_id: int, part: str, amount=None, *, asset_id: int | None = Non
     asset = Asset.get_or_none(Asset.id == asset_id) if asset_id else None
     if asset_id and asset is None:
         raise NotFound(f"No asset with id {asset_id}.")
-    day = parse_date(day, "incurred_on") or history.today()
-    if day > history.today():
+    incurred = parse_date(day, "incurred_on") or history.today()
+    if incurred > history.today():
         raise ValidationError("A fee cannot be incurred after today.", field="incurred_on")
     model_id = asset.model_id if asset else None
     kind, stored = kind_of_part(part, model_id)
@@ -343,16 +361,16 @@ def charge(person_id: int, part: str, amount=None, *, asset_id: int | None = Non
     if given is not None:
         p.list_amount, p.amount, p.status = given, given, "owed"
     elif p.list_amount is None:
-        where = f" for {asset.model.name}" if asset and asset.model_id else ""
+        where = f" for {asset.model.name}" if asset and asset.model is not None else ""
         raise ValidationError(f"The price list has no price for “{stored}”{where}: give the "
                               "amount (--amount), or set a price (fees price set).",
                               field="amount")
     else:
         # A fee charged by hand is an incident of its own, even on a loan still out.
-        _apply_rules(person, day, [p], None)
+        _apply_rules(person, incurred, [p], None)
     p.description = clean_text(description, "description", 500) or p.description
     return _create(person.id, p, asset_id=asset.id if asset else None, loan_id=loan_id,
-                   event_id=None, day=day, by=by)
+                   event_id=None, day=incurred, by=by)
 
 
 def _next_receipt(year: int) -> str:
@@ -372,14 +390,17 @@ def _next_receipt(year: int) -> str:
     return f"R-{year}-{number:06d}"
 
 
-def _lock(fee_id) -> Fee:
+def _lock(fee_id: int | str) -> Fee:
     fee = get(fee_id)
-    return locked(Fee.select().where(Fee.id == fee.id)).first()
+    row = locked(Fee.select().where(Fee.id == fee.id)).get_or_none()
+    if row is None:  # deleted between the two reads
+        raise NotFound(f"No fee #{fee.id}.")
+    return row
 
 
 @writes
-def pay(fee_id: int, amount, *, method: str = "cash", reference: str | None = None,
-        paid_on=None, by: str | None = None) -> FeePayment:
+def pay(fee_id: int | str, amount: object, *, method: str = "cash",
+        reference: str | None = None, paid_on: dt.date | str | None = None, by: str | None = None) -> FeePayment:
     """Record a payment (all or part of what is owed). Returns the payment with
     its receipt number; the fee becomes paid when nothing is left."""
     fee = _lock(fee_id)
@@ -401,7 +422,7 @@ def pay(fee_id: int, amount, *, method: str = "cash", reference: str | None = No
         raise ValidationError("A payment cannot be dated after today.", field="paid_on")
     payment = FeePayment.create(fee=fee.id, amount=value, paid_on=day, method=key,
                                 reference=clean_text(reference, "reference", 100),
-                                receipt=_next_receipt(day.year), by=history.who(by))
+                                receipt=_next_receipt(day.year), by=who(by))
     history.record(ENTITY, fee.id, "payment", field="paid", new=value, by=by,
                    note=f"receipt {payment.receipt}, {PAY_METHODS[key].lower()}"
                         + (f" {payment.reference}" if payment.reference else ""), effective=day)
@@ -413,7 +434,7 @@ def pay(fee_id: int, amount, *, method: str = "cash", reference: str | None = No
 
 
 @writes
-def waive(fee_id: int, why: str, by: str | None = None) -> Fee:
+def waive(fee_id: int | str, why: str, by: str | None = None) -> Fee:
     """Waive what is left of an owed fee; the reason is required (and kept)."""
     fee = _lock(fee_id)
     reason = clean_text(why, "reason", 500)
@@ -440,7 +461,7 @@ def resolve_target(text: str) -> tuple[Person, Asset | None, Loan | None]:
         a = Asset.get_by_id(asset_id)
         loan = (Loan.select().where((Loan.asset == a.id) & Loan.person.is_null(False))
                 .order_by(Loan.returned_at.is_null(False), Loan.out_at.desc(), Loan.id.desc())
-                .first())
+                .get_or_none())
         person_id = a.assigned_person_id or (loan.person_id if loan else None)
         if not person_id:
             raise NotFound(f"Asset {a.tag} has never been lent to a person: name the student.")
@@ -480,8 +501,60 @@ def find_owed(text: str) -> Fee:
 
 # --- lists ----------------------------------------------------------------------------
 
+class FeeRow(TypedDict):
+    """A fee as the Fees page, the CLI, the CSV and the outstanding-fees report list it."""
+
+    id: int
+    incurred_on: dt.date
+    student: str
+    student_id: str
+    grade: str
+    site: str
+    asset: str
+    kind: str  # its label
+    part: str
+    description: str
+    list_amount: Decimal | None
+    amount: Decimal
+    paid: Decimal
+    balance: Decimal
+    status: str  # its label
+    status_key: str
+    reason: str
+    forgiven: bool
+    insured: bool
+
+
+class Receipt(TypedDict):
+    """Everything a printed receipt shows (reports.fee_receipt draws it)."""
+
+    org_name: str | None
+    org_logo: str | None
+    receipt: str
+    paid_on: dt.date
+    amount: Decimal
+    method: str
+    reference: str | None
+    received_by: str | None
+    fee_id: int
+    description: str
+    part: str | None
+    kind: str
+    incurred_on: dt.date
+    fee_amount: Decimal
+    paid_to_date: Decimal
+    balance: Decimal
+    student: str
+    student_id: str | None
+    grade: str | None
+    school: str | None
+    guardian: str | None
+    asset: str | None
+    asset_name: str | None
+
+
 def rows(status: str | None = None, site: str | None = None, person_id: int | None = None,
-         owed_only: bool = False) -> list[dict]:
+         owed_only: bool = False) -> list[FeeRow]:
     """Fees as the CLI and the CSV list them, newest first."""
     q = _listing_query()
     if owed_only:
@@ -499,29 +572,30 @@ def rows(status: str | None = None, site: str | None = None, person_id: int | No
         q = q.where(pw.fn.COALESCE(Person.site, Asset.site) == s.id)
     if person_id:
         q = q.where(Fee.person == person_id)
-    paid = dict(FeePayment.select(FeePayment.fee, pw.fn.SUM(FeePayment.amount))
-                .group_by(FeePayment.fee).tuples())
-    out = []
+    paid: dict[int, object] = dict(query_rows(FeePayment.select(FeePayment.fee,
+                                                                 pw.fn.SUM(FeePayment.amount))
+                                              .group_by(FeePayment.fee)))
+    out: list[FeeRow] = []
     for fee in q.order_by(Fee.incurred_on.desc(), Fee.id.desc()):
         got = Decimal(str(paid.get(fee.id) or 0)).quantize(Decimal("0.01"))
         out.append(row_of(fee, got))
     return out
 
 
-def _listing_query():
+def _listing_query() -> pw.ModelSelect[Fee]:
     return (Fee.select(Fee, Person, Asset, Site)
             .join_from(Fee, Person, on=(Fee.person == Person.id))
             .join_from(Fee, Asset, pw.JOIN.LEFT_OUTER, on=(Fee.asset == Asset.id))
             .join_from(Person, Site, pw.JOIN.LEFT_OUTER, on=(Person.site == Site.id)))
 
 
-def row_of(fee: Fee, paid: Decimal) -> dict:
+def row_of(fee: Fee, paid: Decimal) -> FeeRow:
     person = fee.person
     return {
         "id": fee.id, "incurred_on": fee.incurred_on, "student": person.full_name,
         "student_id": person.id_number or "", "grade": person.grade or "",
         "site": school_of(fee),
-        "asset": fee.asset.tag if fee.asset_id else "",
+        "asset": fee.asset.tag if fee.asset is not None else "",
         "kind": FEE_KINDS.get(fee.kind, fee.kind), "part": fee.part or "",
         "description": fee.description or "", "list_amount": fee.list_amount,
         "amount": fee.amount, "paid": paid,
@@ -533,20 +607,20 @@ def row_of(fee: Fee, paid: Decimal) -> dict:
 
 def school_of(fee: Fee) -> str:
     """The student's school, else the device's site (as the Fees page shows it)."""
-    if fee.person.site_id:
+    if fee.person.site is not None:
         return fee.person.site.name
-    if fee.asset_id and fee.asset.site_id:
+    if fee.asset is not None and fee.asset.site is not None:
         return fee.asset.site.name
     return ""
 
 
-def receipt(number: str) -> dict:
+def receipt(number: str) -> Receipt:
     """Everything a printed receipt shows, by receipt number."""
     payment = FeePayment.get_or_none(FeePayment.receipt == (number or "").strip().upper())
     if payment is None:
         raise NotFound(f"No receipt {number}.")
     fee = payment.fee
-    person = fee.person
+    person, asset = fee.person, fee.asset
     earlier = (FeePayment.select(pw.fn.COALESCE(pw.fn.SUM(FeePayment.amount), 0))
                .where((FeePayment.fee == fee.id) & (FeePayment.id <= payment.id)).scalar())
     paid_to_date = Decimal(str(earlier or 0)).quantize(Decimal("0.01"))
@@ -563,12 +637,13 @@ def receipt(number: str) -> dict:
         "student": person.full_name, "student_id": person.id_number,
         "grade": person.grade, "school": school_of(fee) or None,
         "guardian": person.guardian_name,
-        "asset": fee.asset.tag if fee.asset_id else None,
-        "asset_name": (fee.asset.name or (fee.asset.model.name if fee.asset.model_id else None))
-        if fee.asset_id else None,
+        "asset": asset.tag if asset is not None else None,
+        "asset_name": (asset.name or (asset.model.name if asset.model is not None else None))
+        if asset is not None else None,
     }
 
 
 def last_receipt(fee_id: int) -> str | None:
-    return (FeePayment.select(FeePayment.receipt).where(FeePayment.fee == fee_id)
-            .order_by(FeePayment.id.desc()).scalar())
+    number: str | None = (FeePayment.select(FeePayment.receipt).where(FeePayment.fee == fee_id)
+                          .order_by(FeePayment.id.desc()).scalar())
+    return number

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
+from typing import Literal, overload
 
 from app.services.errors import ValidationError
 
@@ -13,7 +14,7 @@ _MONTHS = {m: i for i, m in enumerate(
 _MONTHS["sept"] = 9
 
 
-def parse_date(value, field: str = "date") -> dt.date | None:
+def parse_date(value: object, field: str = "date") -> dt.date | None:
     """ISO (2023-01-23), US (1/23/23, 1/23/2023), 23-Jan-2023, Jan 23 2023; None for blank."""
     if value is None:
         return None
@@ -78,7 +79,7 @@ _SHAPE = re.compile(rf"[0-9.,{_SPACES}]*[0-9]|[0-9.,{_SPACES}]*[0-9][.,]|[.,][0-
 _MINUS = ("-", "\u2212")
 
 
-def parse_money(value, field: str = "cost", allow_negative: bool = False) -> Decimal | None:
+def parse_money(value: object, field: str = "cost", allow_negative: bool = False) -> Decimal | None:
     """$1,234.50, 1234.5, (12.00), 1.234,50 €, 1 234,50, 1'234.50 — to Decimal
     cents; None for blank. When both . and , occur the last is the decimal mark;
     "2,500" is US thousands, "12,50" a decimal comma; "1.299" is refused, since
@@ -115,7 +116,7 @@ def parse_money(value, field: str = "cost", allow_negative: bool = False) -> Dec
 
 def _plain_amount(text: str, original: str, field: str) -> str:
     """Digits with separators ("1.234,50", "1 234", "2,500") as "1234.50"."""
-    def refuse():
+    def refuse() -> ValidationError:
         return ValidationError(f"{_label(field)}: “{_short(original)}” is not an amount of money.",
                                field=field)
     if not _SHAPE.fullmatch(text):
@@ -152,7 +153,7 @@ def _plain_amount(text: str, original: str, field: str) -> str:
     return f"{digits}.{frac}" if frac else digits
 
 
-def parse_int(value, field: str, minimum: int | None = None, maximum: int | None = None) -> int | None:
+def parse_int(value: object, field: str, minimum: int | None = None, maximum: int | None = None) -> int | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     try:
@@ -173,7 +174,7 @@ def parse_int(value, field: str, minimum: int | None = None, maximum: int | None
     return number
 
 
-def parse_bool(value, field: str = "flag") -> bool | None:
+def parse_bool(value: object, field: str = "flag") -> bool | None:
     if value is None or isinstance(value, bool):
         return value
     text = str(value).strip().lower()
@@ -186,7 +187,16 @@ def parse_bool(value, field: str = "flag") -> bool | None:
     raise ValidationError(f"{_label(field)}: “{_short(text)}” is not yes or no.", field=field)
 
 
-def clean_text(value, field: str, max_length: int = 255, required: bool = False) -> str | None:
+@overload
+def clean_text(value: object, field: str, max_length: int = ..., *,
+               required: Literal[True]) -> str: ...
+@overload
+def clean_text(value: object, field: str, max_length: int, required: Literal[True]) -> str: ...
+@overload
+def clean_text(value: object, field: str, max_length: int = ..., required: bool = ...) -> str | None: ...
+def clean_text(value: object, field: str, max_length: int = 255, required: bool = False) -> str | None:
+    """Text as stored: control characters dropped, trimmed; None when blank
+    (ValidationError when ``required``) and refused past ``max_length``."""
     if value is None:
         text = ""
     else:
@@ -205,7 +215,7 @@ def clean_text(value, field: str, max_length: int = 255, required: bool = False)
 FRN_RE = re.compile(r"^\d{10}$|^\d{6,7}$")
 
 
-def check_frn(value, field: str = "erate_frn") -> str | None:
+def check_frn(value: object, field: str = "erate_frn") -> str | None:
     """An E-Rate Funding Request Number: 10 digits (FY2016 on), 6–7 before."""
     text = clean_text(value, field, 20)
     if text is None:
@@ -226,7 +236,7 @@ FORM471_RE = re.compile(r"^\d{9}$|^\d{6,7}$")
 FRN_LINE_RE = re.compile(r"^(\d{10})\.(\d{1,3})$")
 
 
-def _digits(value, field: str, limit: int = 20) -> str | None:
+def _digits(value: object, field: str, limit: int = 20) -> str | None:
     text = clean_text(value, field, limit)
     if text is None:
         return None
@@ -235,7 +245,7 @@ def _digits(value, field: str, limit: int = 20) -> str | None:
     return text.replace(" ", "").replace("-", "")
 
 
-def check_ben(value, field: str = "ben") -> str | None:
+def check_ben(value: object, field: str = "ben") -> str | None:
     """A Billed Entity Number: the number USAC gives each school, library or
     district (e.g. 125548)."""
     digits = _digits(value, field)
@@ -246,7 +256,7 @@ def check_ben(value, field: str = "ben") -> str | None:
     return digits
 
 
-def check_spin(value, field: str = "spin") -> str | None:
+def check_spin(value: object, field: str = "spin") -> str | None:
     """A service provider's SPIN (its FCC Form 498 ID): 9 digits, e.g. 143012345."""
     digits = _digits(value, field)
     if digits is not None and not SPIN_RE.match(digits):
@@ -256,7 +266,7 @@ def check_spin(value, field: str = "spin") -> str | None:
     return digits
 
 
-def check_form471(value, field: str = "erate_form471") -> str | None:
+def check_form471(value: object, field: str = "erate_form471") -> str | None:
     """An FCC Form 471 application number: 9 digits since funding year 2016
     (the first two the year, e.g. 251000123), 6–7 before."""
     digits = _digits(value, field)
@@ -267,7 +277,7 @@ def check_form471(value, field: str = "erate_form471") -> str | None:
     return digits
 
 
-def check_frn_line(value, frn: str | None = None, field: str = "erate_frn_line") -> str | None:
+def check_frn_line(value: object, frn: str | None = None, field: str = "erate_frn_line") -> str | None:
     """An FRN line item as USAC writes it: the FRN, a dot, the line's three
     digits (2599012345.001). A bare line number (1, 001) is completed from
     ``frn`` when given; a line item of another FRN than ``frn`` is refused."""

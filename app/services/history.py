@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import cast
+from collections.abc import Mapping
+from typing import Any, TypedDict, cast
 
-import peewee as pw
 
 from app.models import HistoryEntry
 from app.models.common import utcnow
 from app.services.base import fmt, who
+from app.store.db import BaseModel, dict_rows
 
 # Fields whose values never go into history (secrets): only the fact of a change.
 SECRET_FIELDS = {"product_key"}
@@ -25,7 +26,7 @@ def today() -> dt.date:
 
 
 def record(entity: str, entity_id: int, action: str, *, field: str | None = None,
-           old=None, new=None, by: str | None = None, note: str | None = None,
+           old: object = None, new: object = None, by: str | None = None, note: str | None = None,
            at: dt.datetime | None = None, effective: dt.date | None = None) -> None:
     """One entry. ``effective`` is the day the change took effect in the world
     (default: the day it is entered)."""
@@ -39,16 +40,17 @@ def record(entity: str, entity_id: int, action: str, *, field: str | None = None
                         effective=effective or local_day(at)).execute()
 
 
-def _ref(value) -> int | None:
-    return value.get_id() if isinstance(value, pw.Model) else None
+def _ref(value: object) -> int | None:
+    """The id of a referenced record (a location, a person), kept beside its name."""
+    return value.id if isinstance(value, BaseModel) else None
 
 
-def record_changes(entity: str, entity_id: int, changes: dict[str, tuple], *,
-                   by: str | None = None, action: str = "update", at=None,
-                   effective: dt.date | dict | None = None) -> None:
+def record_changes(entity: str, entity_id: int, changes: Mapping[str, tuple[object, object]], *,
+                   by: str | None = None, action: str = "update", at: dt.datetime | None = None,
+                   effective: dt.date | dict[str, dt.date | None] | None = None) -> None:
     """One entry per changed field: changes = {field: (old, new)}. ``effective``
     is one day for all, or {field: day} (a field not named: the day entered)."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     when = at or utcnow()
     user = who(by)
     entered = local_day(when)
@@ -63,7 +65,20 @@ def record_changes(entity: str, entity_id: int, changes: dict[str, tuple], *,
         HistoryEntry.insert_many(rows).execute()
 
 
-def for_entity(entity: str, entity_id: int, limit: int | None = None) -> list[dict]:
+class HistoryRow(TypedDict):
+    """One entry as the history tabs show it."""
+
+    action: str
+    field: str | None
+    old: str | None
+    new: str | None
+    who: str | None
+    at: dt.datetime
+    note: str | None
+    effective: dt.date | None
+
+
+def for_entity(entity: str, entity_id: int, limit: int | None = None) -> list[HistoryRow]:
     """Newest first, as plain dicts (what the history tab and reports show)."""
     q = (HistoryEntry.select(HistoryEntry.action, HistoryEntry.field, HistoryEntry.old,
                              HistoryEntry.new, HistoryEntry.who, HistoryEntry.at,
@@ -72,5 +87,5 @@ def for_entity(entity: str, entity_id: int, limit: int | None = None) -> list[di
          .order_by(HistoryEntry.at.desc(), HistoryEntry._meta.fields["id"].desc()))
     if limit:
         q = q.limit(limit)
-    # peewee's stubs type .dicts() as returning the model query itself
-    return cast("list[dict]", list(q.dicts()))
+    # Its keys are the columns selected above.
+    return cast("list[HistoryRow]", list(dict_rows(q)))

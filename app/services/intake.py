@@ -37,7 +37,7 @@ from app.services import assets as assetsvc, catalog, history, tags as tagsvc, t
 from app.services.base import transaction, who, writes
 from app.services.errors import Conflict, NotFound, ValidationError
 from app.services.fields import clean_text, parse_int
-from app.store.db import db, sql
+from app.store.db import db, first_row, rows as query_rows, sql
 from app.wording import plural
 
 # The same serial again within this window is the scanner (or a shaky hand)
@@ -231,12 +231,12 @@ def list_sessions(include_closed: bool = True) -> list[dict]:
          .order_by(IntakeSession.id.desc()))
     if not include_closed:
         q = q.where(IntakeSession.status == "open")
-    counts = dict(IntakeItem.select(IntakeItem.session, pw.fn.COUNT(IntakeItem.id))
+    counts = dict(query_rows(IntakeItem.select(IntakeItem.session, pw.fn.COUNT(IntakeItem.id))
                   .where(IntakeItem.undone == False)  # noqa: E712
-                  .group_by(IntakeItem.session).tuples())
+                  .group_by(IntakeItem.session)))
     return [{"id": sid, "order_number": po, "status": status, "expected": exp,
              "created_at": at, "model": model or "", "received": counts.get(sid, 0)}
-            for sid, po, status, exp, at, model in q.tuples()]
+            for sid, po, status, exp, at, model in query_rows(q)]
 
 
 # --- scanning -----------------------------------------------------------------------
@@ -299,8 +299,8 @@ def serial_patterns(model_id: int | None) -> list[str]:
                .where(HardwareModel.id == model_id).scalar())
         if own:
             return [own]
-    return [p for (p,) in HardwareModel.select(HardwareModel.serial_pattern)
-            .where(HardwareModel.serial_pattern.is_null(False)).distinct().tuples() if p]
+    return [p for (p,) in query_rows(HardwareModel.select(HardwareModel.serial_pattern)
+            .where(HardwareModel.serial_pattern.is_null(False)).distinct()) if p]
 
 
 def _own_pattern(model_id: int | None) -> str | None:
@@ -311,9 +311,9 @@ def _own_pattern(model_id: int | None) -> str | None:
 
 
 def _existing(asset_id: int) -> dict:
-    row = (Asset.select(Asset.id, Asset.tag, Asset.status, Asset.location, Asset.site,
+    row = (first_row(Asset.select(Asset.id, Asset.tag, Asset.status, Asset.location, Asset.site,
                         Asset.order_number)
-           .where(Asset.id == asset_id).tuples().first())
+           .where(Asset.id == asset_id)))
     aid, tag, status, loc, site, po = row
     place = catalog.location_path(loc) if loc else (
         Site.select(Site.name).where(Site.id == site).scalar() if site else "")
@@ -332,8 +332,8 @@ def _check_serial(s: IntakeSession, code: str, now: dt.datetime):
     if len(serial) > 100:
         return serial, None, Outcome("invalid", "That is too long for a serial (100 characters "
                                      "at most).", serial)
-    last = (IntakeItem.select(IntakeItem.serial, IntakeItem.at, IntakeItem.tag, IntakeItem.undone)
-            .where(IntakeItem.session == s.id).order_by(IntakeItem.id.desc()).tuples().first())
+    last = (first_row(IntakeItem.select(IntakeItem.serial, IntakeItem.at, IntakeItem.tag, IntakeItem.undone)
+            .where(IntakeItem.session == s.id).order_by(IntakeItem.id.desc())))
     if last and not last[3] and last[0].upper() == serial.upper() \
             and (now - last[1]).total_seconds() < REPEAT_S:
         return serial, None, Outcome("repeat", f"{serial} again — already received as {last[2]}",
@@ -461,11 +461,11 @@ def _receive(s: IntakeSession, serial: str, tag: str | None, warning: str | None
 
 def queued(session_id: int) -> list[dict]:
     """Items whose label has not been printed yet, in scan order."""
-    q = (IntakeItem.select(IntakeItem.id, IntakeItem.asset, IntakeItem.tag, IntakeItem.serial,
+    q = (query_rows(IntakeItem.select(IntakeItem.id, IntakeItem.asset, IntakeItem.tag, IntakeItem.serial,
                            IntakeItem.label_error)
          .where((IntakeItem.session == session_id) & (IntakeItem.undone == False)  # noqa: E712
                 & (IntakeItem.label_printed == False) & IntakeItem.asset.is_null(False))  # noqa: E712
-         .order_by(IntakeItem.id).tuples())
+         .order_by(IntakeItem.id)))
     return [{"item_id": i, "asset_id": a, "tag": t, "serial": s, "error": e} for i, a, t, s, e in q]
 
 
@@ -495,7 +495,7 @@ def items(session_id: int, limit: int | None = None) -> list[dict]:
     if limit:
         q = q.limit(limit)
     out = []
-    for iid, at, serial, tag, aid, printed, undone, voided, warning, error in q.tuples():
+    for iid, at, serial, tag, aid, printed, undone, voided, warning, error in query_rows(q):
         state = ("undone, tag voided" if voided else "undone, tag freed") if undone else \
             ("printed" if printed else ("queued — " + error if error else "queued"))
         out.append({"item_id": iid, "at": at, "serial": serial, "tag": tag, "asset_id": aid,

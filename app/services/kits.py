@@ -9,6 +9,8 @@ missing part can become a fee (app.services.fees).
 """
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from app.models import HardwareModel, KitPart, Loan, LoanPart
@@ -43,7 +45,11 @@ def loan_parts(loan_id: int) -> list[LoanPart]:
     return list(LoanPart.select().where(LoanPart.loan == loan_id).order_by(LoanPart.id))
 
 
-def clean_parts(parts) -> list[tuple[str, int, Decimal | None]]:
+# A kit part as given: a name, or (name, quantity[, cost]) with text or numbers.
+PartSpec = str | Sequence[object]
+
+
+def clean_parts(parts: Iterable[PartSpec] | None) -> list[tuple[str, int, Decimal | None]]:
     """Checked (name, quantity, cost) triples: names required and distinct
     (case-insensitive), quantity 1 or more, cost a non-negative amount or empty."""
     out: list[tuple[str, int, Decimal | None]] = []
@@ -51,7 +57,8 @@ def clean_parts(parts) -> list[tuple[str, int, Decimal | None]]:
     for item in parts or []:
         item = tuple(item) if not isinstance(item, str) else (item,)
         name = clean_text(item[0] if item else None, "part", 100, required=True)
-        qty = parse_int(item[1], "quantity", 1, 1000) if len(item) > 1 and item[1] not in (None, "") else 1
+        qty = (parse_int(item[1], "quantity", 1, 1000) if len(item) > 1 and item[1] not in (None, "")
+               else None) or 1
         cost = parse_money(item[2], "cost") if len(item) > 2 else None
         key = name.lower()
         if key in RESERVED_NAMES:
@@ -74,7 +81,8 @@ def parse_spec(text: str) -> tuple[str, int, Decimal | None]:
 
 
 @writes
-def set_parts(model_id: int, parts, by: str | None = None) -> list[KitPart]:
+def set_parts(model_id: int, parts: Iterable[PartSpec] | None,
+              by: str | None = None) -> list[KitPart]:
     """Replace the kit of a model with ``parts`` ([(name, qty, cost)], an empty
     list removes the kit). History on the model names what changed. Loans
     already out keep the parts they went out with."""
@@ -87,22 +95,21 @@ def set_parts(model_id: int, parts, by: str | None = None) -> list[KitPart]:
             part.delete_instance()
             history.record("model", model.id, "kit", field="kit part", old=_describe(part), by=by)
     for name, qty, cost in wanted:
-        part = current.get(name.lower())
-        if part is None:
-            part = KitPart.create(model=model, name=name, quantity=qty, cost=cost)
-            history.record("model", model.id, "kit", field="kit part", new=_describe(part), by=by)
+        had = current.get(name.lower())
+        if had is None:
+            made = KitPart.create(model=model, name=name, quantity=qty, cost=cost)
+            history.record("model", model.id, "kit", field="kit part", new=_describe(made), by=by)
             continue
-        before = _describe(part)
-        if (part.name, part.quantity, part.cost) != (name, qty, cost):
-            KitPart.update(name=name, quantity=qty, cost=cost).where(KitPart.id == part.id).execute()
-            part = KitPart.get_by_id(part.id)
+        before = _describe(had)
+        if (had.name, had.quantity, had.cost) != (name, qty, cost):
+            KitPart.update(name=name, quantity=qty, cost=cost).where(KitPart.id == had.id).execute()
             history.record("model", model.id, "kit", field="kit part", old=before,
-                           new=_describe(part), by=by)
+                           new=_describe(KitPart.get_by_id(had.id)), by=by)
     return parts_of(model.id)
 
 
 @writes
-def set_replacement_cost(model_id: int, amount, by: str | None = None) -> HardwareModel:
+def set_replacement_cost(model_id: int, amount: object, by: str | None = None) -> HardwareModel:
     """What a new device of the model costs today (a lost device's fee, the
     refresh plan's budget). Empty clears it."""
     model = get_model(model_id)
@@ -118,7 +125,8 @@ KEEP = object()  # save_kit: leave the replacement cost as it is
 
 
 @writes
-def save_kit(model_id: int, parts=None, replacement_cost=KEEP, by: str | None = None) -> list[KitPart]:
+def save_kit(model_id: int, parts: Iterable[PartSpec] | None = None,
+             replacement_cost: object = KEEP, by: str | None = None) -> list[KitPart]:
     """A model's kit (``parts`` None: unchanged) and its replacement cost
     together, or neither (the model editor's Save, `kit set`)."""
     if parts is not None:
@@ -145,15 +153,15 @@ def record_checkout(loan: Loan, model_id: int | None) -> list[LoanPart]:
     return loan_parts(loan.id)
 
 
-def match_missing(loan_id: int, names) -> list[str]:
+def match_missing(loan_id: int, names: Iterable[object] | None) -> list[str]:
     """The loan's part names for ``names`` (matched case-insensitively), or
     ValidationError naming a part that did not go out with the loan."""
-    names = [str(n).strip() for n in (names or []) if str(n).strip()]
-    if not names:
+    wanted = [str(n).strip() for n in (names or []) if str(n).strip()]
+    if not wanted:
         return []
     out_parts = {p.name.lower(): p.name for p in loan_parts(loan_id)}
-    result = []
-    for name in names:
+    result: list[str] = []
+    for name in wanted:
         real = out_parts.get(name.lower())
         if real is None:
             went = ", ".join(out_parts.values()) or "no kit parts"
@@ -164,8 +172,8 @@ def match_missing(loan_id: int, names) -> list[str]:
     return result
 
 
-def record_checkin(loan: Loan, missing: list[str], *, by: str | None, asset_id: int, at,
-                   effective) -> None:
+def record_checkin(loan: Loan, missing: list[str], *, by: str | None, asset_id: int,
+                   at: dt.datetime, effective: dt.date) -> None:
     """Mark the loan's parts returned, or missing for the names in ``missing``
     (already matched by ``match_missing``); history on the asset names the missing ones."""
     if not LoanPart.select().where(LoanPart.loan == loan.id).exists():

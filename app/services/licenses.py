@@ -4,16 +4,19 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, TypedDict, cast
 
 import peewee as pw
 
 from app.models import Asset, License, Person, Seat
 from app.models.common import utcnow
 from app.services import history
-from app.services.base import locked, search_text, writes
+from app.services.base import locked, search_text, who, writes
 from app.services.errors import Conflict, NotFound, StaleEdit, ValidationError
 from app.services.fields import clean_text, parse_bool, parse_date, parse_int, parse_money
-from app.store.db import db
+from app.store.db import db, dict_rows, rows as query_rows
 from app.wording import plural, status_label
 
 FIELDS = ("product", "version", "vendor", "supplier_id", "product_key", "seats", "site_license",
@@ -48,8 +51,9 @@ def seats_used(license_id: int) -> int:
     return Seat.select().where(Seat.license == license_id).count()
 
 
-def clean(values: dict) -> dict:
-    out = {}
+def clean(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The license's fields as stored, each checked."""
+    out: dict[str, Any] = {}
     for key, value in values.items():
         if key not in FIELDS:
             raise ValidationError(f"Unknown license field {key!r}.")
@@ -73,12 +77,12 @@ def clean(values: dict) -> dict:
     return out
 
 
-def _row(values: dict) -> dict:
+def _row(values: Mapping[str, Any]) -> dict[str, Any]:
     return {("supplier" if k == "supplier_id" else k): v for k, v in values.items()}
 
 
 @writes
-def create(by: str | None = None, **values) -> License:
+def create(by: str | None = None, **values: Any) -> License:
     values = clean(values)
     if not values.get("product"):
         raise ValidationError("A license needs a product name.", field="product")
@@ -91,13 +95,13 @@ def create(by: str | None = None, **values) -> License:
 
 
 @writes
-def update(license_id: int, changes: dict, expected_version: int | None = None,
+def update(license_id: int, changes: Mapping[str, Any], expected_version: int | None = None,
            by: str | None = None) -> License:
     lic = _lock(license_id)  # the seat count read below must hold until we write
     if expected_version is not None and lic.version_no != expected_version:
         raise StaleEdit(f"{lic} was changed by someone else meanwhile.")
     values = clean(changes)
-    diff = {k: (getattr(lic, k), v) for k, v in values.items()
+    diff: dict[str, tuple[object, object]] = {k: (getattr(lic, k), v) for k, v in values.items()
             if k != "product_key" and getattr(lic, k) != v}
     if "product_key" in values and _is_pg():
         # The key is not read back on PostgreSQL (nobody may read it unrecorded):
@@ -136,7 +140,7 @@ def _lock(license_id: int) -> License:
     """Read the license holding its row lock (PostgreSQL), so two workstations
     taking the last seat at once cannot both succeed; SQLite serialises writers.
     (The database's seat trigger refuses over-allocation anyway.)"""
-    lic = locked(License.select().where(License.id == license_id)).first()
+    lic = locked(License.select().where(License.id == license_id)).get_or_none()
     if lic is None:
         raise NotFound(f"No license with id {license_id}.")
     return lic
@@ -192,32 +196,37 @@ def assign(license_id: int, asset_id: int | None = None, person_id: int | None =
     lic = _lock(license_id)
     holder = _holder_check(lic, asset_id, person_id)
     _check_room(lic)
-    seat = Seat.create(license=lic, asset=asset_id, person=person_id, by=history.who(by))
+    seat = Seat.create(license=lic, asset=asset_id, person=person_id, by=who(by))
     history.record("license", lic.id, "assign", new=holder, by=by)
     if asset_id:
         history.record("asset", asset_id, "license_assign", new=str(lic), by=by)
     return seat
 
 
+class Assigned(TypedDict):
+    assigned: int  # seats given
+    skipped: int  # computers that had one already
+
+
 @writes
-def assign_many(license_id: int, asset_ids: list[int], by: str | None = None) -> dict:
+def assign_many(license_id: int, asset_ids: list[int], by: str | None = None) -> Assigned:
     """Seats for several computers at once (the Assets page selection): all or
     none. Computers that already have a seat are skipped, not an error."""
     lic = _lock(license_id)
     asset_ids = list(dict.fromkeys(int(a) for a in asset_ids))
     if not asset_ids:
         raise ValidationError("Choose the computers to assign.")
-    have = set()
+    have: set[int] = set()
     for start in range(0, len(asset_ids), 500):
         part = asset_ids[start:start + 500]
-        have.update(a for (a,) in Seat.select(Seat.asset)
-                    .where((Seat.license == lic) & Seat.asset.in_(part)).tuples())
+        have.update(a for (a,) in query_rows(Seat.select(Seat.asset)
+                    .where((Seat.license == lic) & Seat.asset.in_(part))))
     todo = [a for a in asset_ids if a not in have]
-    found = {}
+    found: dict[int, tuple[str, str]] = {}
     for start in range(0, len(todo), 500):
         part = todo[start:start + 500]
         found.update((i, (t, st)) for i, t, st in
-                     Asset.select(Asset.id, Asset.tag, Asset.status).where(Asset.id.in_(part)).tuples())
+                     query_rows(Asset.select(Asset.id, Asset.tag, Asset.status).where(Asset.id.in_(part))))
     missing = [a for a in todo if a not in found]
     if missing:
         raise NotFound(f"No asset with id {missing[0]}.")
@@ -227,16 +236,16 @@ def assign_many(license_id: int, asset_ids: list[int], by: str | None = None) ->
                        f"(e.g. {gone[0]}); leave them out.")
     if todo:
         _check_room(lic, adding=len(todo))
-        who = history.who(by)
+        user = who(by)
         now = utcnow()
         for start in range(0, len(todo), 500):
-            Seat.insert_many([dict(license=lic.id, asset=a, by=who, assigned_at=now)
+            Seat.insert_many([dict(license=lic.id, asset=a, by=user, assigned_at=now)
                               for a in todo[start:start + 500]]).execute()
         from app.models import HistoryEntry
         rows = [dict(entity="license", entity_id=lic.id, action="assign", new=found[a][0],
-                     who=who, at=now) for a in todo]
+                     who=user, at=now) for a in todo]
         rows += [dict(entity="asset", entity_id=a, action="license_assign", new=str(lic),
-                      who=who, at=now) for a in todo]
+                      who=user, at=now) for a in todo]
         for start in range(0, len(rows), 500):
             HistoryEntry.insert_many(rows[start:start + 500]).execute()
     return {"assigned": len(todo), "skipped": len(have)}
@@ -253,7 +262,7 @@ def move(license_id: int, from_asset_id: int | None = None, from_person_id: int 
     old = _seat_holder_name(seat)
     new = _holder_check(lic, to_asset_id, to_person_id)
     Seat.update(asset=to_asset_id, person=to_person_id, assigned_at=utcnow(),
-                by=history.who(by)).where(Seat.id == seat.id).execute()
+                by=who(by)).where(Seat.id == seat.id).execute()
     history.record("license", lic.id, "move", old=old, new=new, by=by)
     if seat.asset_id:
         history.record("asset", seat.asset_id, "license_release", old=str(lic), by=by,
@@ -269,14 +278,16 @@ def _seat_of(lic: License, asset_id: int | None, person_id: int | None) -> Seat:
         raise ValidationError("Name the computer or the person that holds the seat.")
     q = Seat.select().where(Seat.license == lic)
     q = q.where(Seat.asset == asset_id) if asset_id else q.where(Seat.person == person_id)
-    seat = q.first()
+    seat = q.get_or_none()
     if seat is None:
         raise NotFound(f"That holder has no seat of {lic}.")
     return seat
 
 
 def _seat_holder_name(seat: Seat) -> str:
-    return seat.asset.tag if seat.asset_id else seat.person.full_name
+    if seat.asset is not None:
+        return seat.asset.tag
+    return seat.person.full_name if seat.person is not None else ""
 
 
 @writes
@@ -299,13 +310,13 @@ def release_seats(seat_ids: list[int], by: str | None = None) -> int:
     for start in range(0, len(seat_ids), 500):
         part = seat_ids[start:start + 500]
         # Locked first: two workstations releasing the same seat release it once.
-        part = [i for (i,) in locked(Seat.select(Seat.id).where(Seat.id.in_(part))).tuples()]
-        rows = list(Seat.select(Seat.id, Seat.license, Seat.asset, Asset.tag, Person.first_name,
+        part = [i for (i,) in query_rows(locked(Seat.select(Seat.id).where(Seat.id.in_(part))))]
+        rows = list(query_rows(Seat.select(Seat.id, Seat.license, Seat.asset, Asset.tag, Person.first_name,
                                 Person.last_name, License.product, License.version)
                     .join_from(Seat, License)
                     .join_from(Seat, Asset, pw.JOIN.LEFT_OUTER)
                     .join_from(Seat, Person, pw.JOIN.LEFT_OUTER)
-                    .where(Seat.id.in_(part)).tuples())
+                    .where(Seat.id.in_(part))))
         for _sid, lic_id, asset_id, tag, first, last, product, version in rows:
             holder = tag or f"{first} {last}".strip()
             history.record("license", lic_id, "release", old=holder, by=by)
@@ -337,7 +348,9 @@ def reveal_key(license_id: int, by: str | None = None) -> str | None:
     (``qm_product_key``), and only roles granted that function may call it."""
     lic = get(license_id)
     if _is_pg():
-        return db.execute_sql("SELECT qm_product_key(%s, 'reveal')", (lic.id,)).fetchone()[0]
+        key: str | None = db.execute_sql("SELECT qm_product_key(%s, 'reveal')",
+                                         (lic.id,)).fetchone()[0]
+        return key
     if not lic.product_key:
         return None
     history.record("license", lic.id, "reveal_key", field="product_key", by=by,
@@ -375,7 +388,7 @@ def key_tokens() -> list[tuple[int, str, str]]:
         return [tuple(r) for r in db.execute_sql(
             "SELECT id, product, token FROM qm_product_key_tokens()").fetchall()]
     return [(i, p, key_token(k)) for i, p, k in
-            License.select(License.id, License.product, License.product_key).tuples()]
+            query_rows(License.select(License.id, License.product, License.product_key))]
 
 
 _KEY_NOISE = re.compile(r"[\W_]+")
@@ -388,7 +401,7 @@ def export_keys(license_ids: list[int] | None = None, by: str | None = None) -> 
     q = License.select(License.id).order_by(License.id)
     if license_ids is not None:
         q = q.where(License.id.in_(list(license_ids)))
-    ids = [i for (i,) in q.tuples()]
+    ids = [i for (i,) in query_rows(q)]
     keys: dict[int, str] = {}
     for lid in ids:
         if _is_pg():
@@ -405,17 +418,74 @@ def export_keys(license_ids: list[int] | None = None, by: str | None = None) -> 
 
 # --- lists and counts ---------------------------------------------------------------
 
+class LicenseStatus(TypedDict):
+    """A license's seats owned / used / free and its problems (the compliance list)."""
+
+    id: int
+    product: str
+    version: str | None
+    vendor: str | None
+    seats: int | None
+    site_license: bool
+    allow_over: bool
+    used: int
+    free: int | None  # None for a site license
+    expiry_date: dt.date | None
+    days_left: int | None
+    cost: Decimal | None
+    has_key: bool
+    problems: list[str]
+
+
+class LicenseSummary(TypedDict):
+    id: int
+    name: str
+    seats: int | None
+    site_license: bool
+    allow_over: bool
+    used: int
+    on_assets: int
+    on_people: int
+    free: int | None
+
+
+class SeatHolder(TypedDict):
+    """A seat and who holds it: a computer or a person (the seat list, a page at a time)."""
+
+    seat_id: int
+    kind: str  # asset / person
+    asset_id: int | None
+    person_id: int | None
+    holder: str
+    detail: str
+    assigned_at: dt.datetime
+    by: str | None
+
+
+class LicenseSeat(TypedDict):
+    """A license with a seat on a computer or a person."""
+
+    seat_id: int
+    id: int
+    product: str
+    version: str | None
+    vendor: str | None
+    expiry_date: dt.date | None
+    assigned_at: dt.datetime
+
+
 def compliance(expiring_days: int = 60, over: bool = False,
-               expiring: int | None = None) -> list[dict]:
+               expiring: int | None = None) -> list[LicenseStatus]:
     """Every license with owned / used / free and its problems.
 
     Seats are counted with one grouped COUNT, so a site license with 20,000
     seats costs what a license with one does. ``over`` keeps only licenses
     using more seats than owned; ``expiring`` keeps those that end within that
     many days (or already ended)."""
-    used = dict(Seat.select(Seat.license, pw.fn.COUNT(Seat.id)).group_by(Seat.license).tuples())
+    used: dict[int, int] = dict(query_rows(Seat.select(Seat.license, pw.fn.COUNT(Seat.id))
+                                           .group_by(Seat.license)))
     today = dt.date.today()
-    rows = []
+    rows: list[LicenseStatus] = []
     q = License.select(License.id, License.product, License.version, License.vendor,
                        License.seats, License.site_license, License.allow_over,
                        License.expiry_date, License.cost,
@@ -424,28 +494,29 @@ def compliance(expiring_days: int = 60, over: bool = False,
                         else (pw.fn.COALESCE(License.product_key, "") != "")).alias("has_key"))
     if expiring is not None:
         q = q.where(License.expiry_date <= today + dt.timedelta(days=int(expiring)))
-    for lic in q.order_by(License.product, License.version):
-        n = used.get(lic.id, 0)
-        free = None if lic.site_license or lic.seats is None else lic.seats - n
+    for (lid, product, version, vendor, seats, site_license, allow_over, expiry_date, cost,
+         has_key) in query_rows(q.order_by(License.product, License.version)):
+        n = used.get(lid, 0)
+        free = None if site_license or seats is None else seats - n
         if over and not (free is not None and free < 0):
             continue
-        problems = []
+        problems: list[str] = []
         if free is not None and free < 0:
             problems.append(f"over-allocated by {-free}")
-        days = (lic.expiry_date - today).days if lic.expiry_date else None
+        days = (expiry_date - today).days if expiry_date else None
         if days is not None and days < 0:
             problems.append("expired")
         elif days is not None and days <= expiring_days:
             problems.append(f"expires in {days} days")
-        rows.append({"id": lic.id, "product": lic.product, "version": lic.version,
-                     "vendor": lic.vendor, "seats": lic.seats, "site_license": lic.site_license,
-                     "allow_over": lic.allow_over, "used": n, "free": free,
-                     "expiry_date": lic.expiry_date, "days_left": days, "cost": lic.cost,
-                     "has_key": bool(lic.has_key), "problems": problems})
+        rows.append({"id": lid, "product": product, "version": version,
+                     "vendor": vendor, "seats": seats, "site_license": site_license,
+                     "allow_over": allow_over, "used": n, "free": free,
+                     "expiry_date": expiry_date, "days_left": days, "cost": cost,
+                     "has_key": bool(has_key), "problems": problems})
     return rows
 
 
-def summary(license_id: int) -> dict:
+def summary(license_id: int) -> LicenseSummary:
     """One license's figures (two indexed queries, whatever its size)."""
     lic = get(license_id)
     used = seats_used(lic.id)
@@ -456,7 +527,7 @@ def summary(license_id: int) -> dict:
             "on_people": used - on_assets, "free": free}
 
 
-def _holders_query(license_id: int, search: str = ""):
+def _holders_query(license_id: int, search: str = "") -> pw.ModelSelect[Seat]:
     q = (Seat.select(Seat.id, Seat.asset, Seat.person, Asset.tag, Asset.name, Person.first_name,
                      Person.last_name, Person.id_number, Seat.assigned_at, Seat.by)
          .join_from(Seat, Asset, pw.JOIN.LEFT_OUTER)
@@ -476,21 +547,22 @@ def count_holders(license_id: int, search: str = "") -> int:
     return _holders_query(license_id, search).count()
 
 
-def holders(license_id: int, search: str = "", offset: int = 0, limit: int = 200) -> list[dict]:
+def holders(license_id: int, search: str = "", offset: int = 0,
+            limit: int = 200) -> list[SeatHolder]:
     """One page of a license's seats, computers first by tag then people by
     name: the seat list loads these a page at a time."""
     q = (_holders_query(license_id, search)
          .order_by(Seat.asset.is_null(), Asset.tag, Person.last_name, Person.first_name, Seat.id)
          .offset(offset).limit(limit))
-    out = []
-    for sid, aid, pid, tag, aname, first, last, idn, at, who in q.tuples():
+    out: list[SeatHolder] = []
+    for sid, aid, pid, tag, aname, first, last, idn, at, user in query_rows(q):
         if aid:
             out.append({"seat_id": sid, "kind": "asset", "asset_id": aid, "person_id": None,
-                        "holder": tag, "detail": aname or "", "assigned_at": at, "by": who})
+                        "holder": tag, "detail": aname or "", "assigned_at": at, "by": user})
         else:
             out.append({"seat_id": sid, "kind": "person", "asset_id": None, "person_id": pid,
                         "holder": f"{last}, {first}".strip(", "), "detail": idn or "",
-                        "assigned_at": at, "by": who})
+                        "assigned_at": at, "by": user})
     return out
 
 
@@ -518,16 +590,17 @@ def delete(license_id: int, by: str | None = None) -> None:
     lic.delete_instance()
 
 
-def for_asset(asset_id: int) -> list[dict]:
+def for_asset(asset_id: int) -> list[LicenseSeat]:
     """Licenses with a seat on this computer (the asset editor's Licenses tab)."""
-    return list(Seat.select(Seat.id.alias("seat_id"), License.id, License.product, License.version,
+    # The keys of these rows are the columns selected.
+    return cast("list[LicenseSeat]", list(dict_rows(Seat.select(Seat.id.alias("seat_id"), License.id, License.product, License.version,
                             License.vendor, License.expiry_date, Seat.assigned_at)
                 .join(License).where(Seat.asset == asset_id)
-                .order_by(License.product).dicts())
+                .order_by(License.product))))
 
 
-def for_person(person_id: int) -> list[dict]:
-    return list(Seat.select(Seat.id.alias("seat_id"), License.id, License.product, License.version,
+def for_person(person_id: int) -> list[LicenseSeat]:
+    return cast("list[LicenseSeat]", list(dict_rows(Seat.select(Seat.id.alias("seat_id"), License.id, License.product, License.version,
                             License.vendor, License.expiry_date, Seat.assigned_at)
                 .join(License).where(Seat.person == person_id)
-                .order_by(License.product).dicts())
+                .order_by(License.product))))

@@ -19,16 +19,17 @@ and to the student.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TypedDict
 
 import peewee as pw
 
 from app.models import Asset, Loan, LoanerSwap, Person, Repair, Site, Supplier
 from app.models.common import INACTIVE_STATUSES, OPEN_REPAIR_STATUSES, utcnow
 from app.services import assets, history, repairs
-from app.services.base import locked, writes
+from app.services.base import locked, who, writes
 from app.services.errors import Conflict, NotFound, ValidationError
 from app.services.fields import clean_text
-from app.store.db import db
+from app.store.db import db, rows as query_rows
 from app.wording import status_label
 
 SWAP_STATUSES = {"open": "Open", "reversed": "Ended"}
@@ -44,7 +45,7 @@ def set_loaner(asset_ids: list[int], on: bool = True, by: str | None = None) -> 
     """Put assets in the loaner pool (or take them out); the tags changed, in
     order. A retired or disposed asset does not join the pool, and a loaner
     lent in an open swap stays in it until the swap ends."""
-    changed = []
+    changed: list[str] = []
     for asset_id in dict.fromkeys(int(i) for i in asset_ids):
         asset = assets.lock(asset_id)
         if bool(asset.loaner) == bool(on):
@@ -62,7 +63,7 @@ def set_loaner(asset_ids: list[int], on: bool = True, by: str | None = None) -> 
     return changed
 
 
-def _free_query(site_id: int | None):
+def _free_query(site_id: int | None) -> pw.ModelSelect[Asset]:
     open_loans = Loan.select(Loan.id).where((Loan.asset == Asset.id) & Loan.returned_at.is_null())
     q = Asset.select().where((Asset.loaner == True) & (Asset.status == FREE_STATUS)  # noqa: E712
                              & Asset.assigned_person.is_null()
@@ -78,7 +79,36 @@ def free_loaners(site_id: int | None = None) -> list[Asset]:
     return list(_free_query(site_id).order_by(Asset.tag_key))
 
 
-def pool(site_id: int | None = None) -> list[dict]:
+class PoolRow(TypedDict):
+    """The loaners of one site: how many, free, out, and unavailable (in repair…)."""
+
+    site_id: int | None
+    site: str
+    loaners: int
+    free: int
+    out: int
+    unavailable: int
+
+
+class SwapRow(TypedDict):
+    """A swap as the CLI, the People page and the asset editor list it."""
+
+    id: int
+    status: str
+    opened: dt.date | None
+    closed: dt.date | None
+    person_id: int
+    student: str
+    id_number: str | None
+    device: str
+    loaner: str
+    site: str | None
+    problem: str | None
+    repair: str | None  # the repair's status
+    vendor: str | None
+
+
+def pool(site_id: int | None = None) -> list[PoolRow]:
     """The loaner pool per site: how many loaners, free, out and in repair
     (or otherwise unavailable); sites without loaners are left out."""
     out_expr = Loan.id.is_null(False)
@@ -89,9 +119,9 @@ def pool(site_id: int | None = None) -> list[dict]:
          .group_by(Asset.site, Asset.status, out_expr))
     if site_id is not None:
         q = q.where(Asset.site == site_id)
-    names = dict(Site.select(Site.id, Site.name).tuples())
-    by_site: dict = {}
-    for site, status, out, n in q.tuples():
+    names: dict[int, str] = dict(query_rows(Site.select(Site.id, Site.name)))
+    by_site: dict[int | None, PoolRow] = {}
+    for site, status, out, n in query_rows(q):
         row = by_site.setdefault(site, {"site_id": site, "site": names.get(site, "(no site)"),
                                         "loaners": 0, "free": 0, "out": 0, "unavailable": 0})
         row["loaners"] += n
@@ -110,7 +140,7 @@ def _open_swap_with(asset_id: int) -> LoanerSwap | None:
     """The open swap this asset is in, as the device or as the loaner."""
     return (LoanerSwap.select().where((LoanerSwap.status == "open")
                                       & ((LoanerSwap.device == asset_id)
-                                         | (LoanerSwap.loaner == asset_id))).first())
+                                         | (LoanerSwap.loaner == asset_id))).get_or_none())
 
 
 def get(swap_id: int) -> LoanerSwap:
@@ -138,11 +168,11 @@ def find(text: str) -> LoanerSwap:
 
 def open_swap_for_repair(repair_id: int) -> LoanerSwap | None:
     return (LoanerSwap.select().where((LoanerSwap.repair == repair_id)
-                                      & (LoanerSwap.status == "open")).first())
+                                      & (LoanerSwap.status == "open")).get_or_none())
 
 
 def list_swaps(open_only: bool = False, site_id: int | None = None,
-               person_id: int | None = None, asset_id: int | None = None) -> list[dict]:
+               person_id: int | None = None, asset_id: int | None = None) -> list[SwapRow]:
     """Swaps, newest first, as plain rows (for the CLI, the People page, CSV)."""
     Device, Lent = Asset.alias(), Asset.alias()
     q = (LoanerSwap.select(LoanerSwap.id, LoanerSwap.status, LoanerSwap.opened_at,
@@ -164,9 +194,9 @@ def list_swaps(open_only: bool = False, site_id: int | None = None,
         q = q.where(LoanerSwap.person == person_id)
     if asset_id is not None:
         q = q.where((LoanerSwap.device == asset_id) | (LoanerSwap.loaner == asset_id))
-    rows = []
+    rows: list[SwapRow] = []
     for (sid, status, opened, closed, pid, first, last, idn, device, loaner, site, problem,
-         rstatus, vendor) in q.tuples():
+         rstatus, vendor) in query_rows(q):
         rows.append({"id": sid, "status": status, "opened": _day(opened), "closed": _day(closed),
                      "person_id": pid, "student": f"{first} {last}".strip(), "id_number": idn,
                      "device": device, "loaner": loaner, "site": site, "problem": problem,
@@ -174,7 +204,7 @@ def list_swaps(open_only: bool = False, site_id: int | None = None,
     return rows
 
 
-def _day(value) -> dt.date | None:
+def _day(value: dt.datetime | str | None) -> dt.date | None:
     if value is None:
         return None
     if not isinstance(value, dt.datetime):
@@ -187,7 +217,7 @@ def _day(value) -> dt.date | None:
 @writes
 def swap(device_id: int, loaner_id: int | None = None, problem: str | None = None,
          vendor_id: int | None = None, by: str | None = None, ticket: str | None = None,
-         effective=None) -> LoanerSwap:
+         effective: dt.date | str | None = None) -> LoanerSwap:
     """The student's device to repair and a loaner to the student, in one step.
     ``loaner_id``: the loaner scanned (default: the first free one at the
     device's school); ``effective``: the day it happened (default today)."""
@@ -202,10 +232,13 @@ def swap(device_id: int, loaner_id: int | None = None, problem: str | None = Non
                        "that swap (or check the loaner in) and lend another.")
     loan = assets.open_loan(device.id)
     if loan is None or not loan.person_id:
-        held = f" (it is lent to {loan.location.name})" if loan is not None else ""
+        held = (f" (it is lent to {loan.location.name})"
+                if loan is not None and loan.location is not None else "")
         raise Conflict(f"Asset {device.tag} is not checked out to a student{held}; a loaner swap "
                        "replaces a device a student holds. Open a repair instead.")
     person = loan.person
+    if person is None:  # person_id is set (checked above); this narrows the type
+        raise NotFound(f"No person with id {loan.person_id}.")
     day = assets.effective_day(effective, device, "loaner swap")
     loaner = _choose_loaner(device, person, loaner_id)
 
@@ -225,7 +258,7 @@ def swap(device_id: int, loaner_id: int | None = None, problem: str | None = Non
         Loan.update(agreement_status=loan.agreement_status).where(Loan.id == lent.id).execute()
     record = LoanerSwap.create(person=person, device=device, loaner=loaner, repair=repair,
                                device_loan=back or loan, loaner_loan=lent, status="open",
-                               opened_at=lent.out_at, opened_by=history.who(by))
+                               opened_at=lent.out_at, opened_by=who(by))
     what = f"Loaner swap {record.id}: {device.tag} to repair ({problem})"
     history.record("asset", device.id, "loaner_swap", field="loaner", old=None, new=loaner.tag,
                    by=by, note=f"{what}; loaner {loaner.tag} lent to {person.full_name}",
@@ -248,7 +281,8 @@ def _choose_loaner(device: Asset, person: Person, loaner_id: int | None) -> Asse
                            "first, or scan another.")
         held = assets.open_loan(loaner.id)
         if held is not None:
-            holder = held.person.full_name if held.person_id else held.location.name
+            holder = (held.person.full_name if held.person is not None
+                      else held.location.name if held.location is not None else "")
             raise Conflict(f"Loaner {loaner.tag} is already out to {holder}.")
         if loaner.status != FREE_STATUS:
             raise Conflict(f"Loaner {loaner.tag} is {status_label(loaner.status).lower()}; it "
@@ -262,29 +296,31 @@ def _choose_loaner(device: Asset, person: Person, loaner_id: int | None) -> Asse
     if isinstance(db.obj, pw.PostgresqlDatabase):
         # Two desks swapping at once take two different loaners, not the same one.
         q = q.for_update(skip_locked=True)
-    loaner = q.first()
-    if loaner is None:
+    free = q.get_or_none()
+    if free is None:
         site = Site.get_by_id(site_id)
         counts = next(iter(pool(site_id)), None)
         detail = (f" (all {counts['loaners']} of its loaners are out or unavailable)"
                   if counts else " (it has no loaners)")
         raise Conflict(f"No free loaner at {site.name}{detail}. Scan a loaner from another "
                        "school to lend it.")
-    return assets.lock(loaner.id)
+    return assets.lock(free.id)
 
 
 @writes
-def reverse(swap_id: int, by: str | None = None, effective=None, cost=None,
+def reverse(swap_id: int, by: str | None = None, effective: dt.date | str | None = None,
+            cost: object = None,
             resolution: str | None = None) -> LoanerSwap:
     """End a swap: close its repair if still open, check the loaner in, and
     lend the repaired device back to the student. A device that could not be
     repaired stays in (the loaner still comes back: the swap is over). The
     result's ``lent_back`` says whether the device went back out."""
-    swap = locked(LoanerSwap.select().where(LoanerSwap.id == swap_id)).first()
+    swap = locked(LoanerSwap.select().where(LoanerSwap.id == swap_id)).get_or_none()
     if swap is None:
         raise NotFound(f"No loaner swap with id {swap_id}.")
     if swap.status != "open":
-        when = f" on {_day(swap.closed_at).isoformat()}" if swap.closed_at else ""
+        closed = _day(swap.closed_at)
+        when = f" on {closed.isoformat()}" if closed else ""
         raise Conflict(f"Loaner swap {swap.id} was already ended{when}.")
     day = assets.effective_day(effective, None, "end of the loaner swap")
     opened = _day(swap.opened_at)
@@ -294,7 +330,7 @@ def reverse(swap_id: int, by: str | None = None, effective=None, cost=None,
     # Closed first, so closing the repair below does not end this swap a second time.
     now = utcnow()
     at = assets._moment(day, now)
-    LoanerSwap.update(status="reversed", closed_at=at, closed_by=history.who(by)) \
+    LoanerSwap.update(status="reversed", closed_at=at, closed_by=who(by)) \
         .where(LoanerSwap.id == swap.id).execute()
     repair = Repair.get_or_none(Repair.id == swap.repair_id) if swap.repair_id else None
     if repair is not None and repair.status in OPEN_REPAIR_STATUSES:

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
-from typing import cast
+from typing import TypedDict
 
 from app.models import BackupMedia
 from app.models.common import MEDIA_LOCATIONS, MEDIA_RETENTION_DAYS, MEDIA_ROTATIONS, utcnow
@@ -14,6 +13,7 @@ from app.services import history
 from app.services.base import writes
 from app.services.errors import Conflict, NotFound, ValidationError
 from app.services.fields import clean_text, parse_date, parse_int
+from app.store.db import rows as query_rows
 
 ENTITY = "media"
 # Six characters of volser, then the media id: L1…L9 and LA… (generations),
@@ -29,7 +29,7 @@ def check_barcode(text: str) -> str:
     return code
 
 
-def _choice(value, field: str, vocabulary: dict) -> str:
+def _choice(value: str | None, field: str, vocabulary: dict[str, str]) -> str:
     key = str(value or "").strip().lower().replace(" ", "_").replace("-", "_")
     aliases = {"safe": "onsite_safe", "onsite": "onsite_safe", "vault": "offsite_vault",
                "offsite": "offsite_vault"}
@@ -48,8 +48,33 @@ def get(barcode: str) -> BackupMedia:
     return media
 
 
-def rows() -> list[dict]:
-    out = []
+class MediaRow(TypedDict):
+    """A cartridge as the register lists it (rotation and location by their labels)."""
+
+    barcode: str
+    media_set: str
+    rotation: str
+    location: str
+    written_on: dt.date | None
+    retain_until: dt.date | None
+    times_used: int
+    destroyed_on: dt.date | None
+    destruction: str
+
+
+class MediaDue(TypedDict):
+    """One cartridge to carry to or from the vault, and by when."""
+
+    barcode: str
+    action: str
+    date: dt.date
+    media_set: str
+    rotation: str
+    location: str
+
+
+def rows() -> list[MediaRow]:
+    out: list[MediaRow] = []
     for m in BackupMedia.select().order_by(BackupMedia.barcode):
         out.append({"barcode": m.barcode, "media_set": m.media_set or "",
                     "rotation": MEDIA_ROTATIONS.get(m.rotation, m.rotation),
@@ -70,26 +95,25 @@ def add(barcodes: list[str], media_set: str | None = None, rotation: str = "dail
     dupes = sorted({c for c in codes if codes.count(c) > 1})
     if dupes:
         raise ValidationError(f"{', '.join(dupes)} given twice.", field="barcode")
-    # peewee's stubs type .tuples() as yielding models, not rows
-    known = [b for (b,) in cast("Iterable[tuple[str]]", BackupMedia.select(BackupMedia.barcode)
-             .where(BackupMedia.barcode.in_(codes)).tuples())]
+    known = [b for (b,) in query_rows(BackupMedia.select(BackupMedia.barcode)
+                                      .where(BackupMedia.barcode.in_(codes)))]
     if known:
         raise Conflict(f"Already in the register: {', '.join(sorted(known))}.")
     rotation = _choice(rotation, "rotation", MEDIA_ROTATIONS)
     location = _choice(location, "location", MEDIA_LOCATIONS)
     media_set = clean_text(media_set, "media_set", 100)
-    made = []
+    made: list[BackupMedia] = []
     for code in codes:
         m = BackupMedia.create(barcode=code, media_set=media_set, rotation=rotation,
                                location=location)
-        history.record(ENTITY, m.get_id(), "create", new=code, by=by)
+        history.record(ENTITY, m.id, "create", new=code, by=by)
         made.append(m)
     return made
 
 
 @writes
 def record_write(barcode: str, written_on: dt.date | str | None = None,
-                 retain_days=None, by: str | None = None) -> BackupMedia:
+                 retain_days: int | str | None = None, by: str | None = None) -> BackupMedia:
     """A backup was written to the cartridge: it is in the drive, used once
     more, and kept for its rotation's retention (or ``retain_days``). A
     cartridge still holding a backup under retention is refused."""
@@ -112,7 +136,7 @@ def record_write(barcode: str, written_on: dt.date | str | None = None,
     m.location = "drive"
     m.updated_at = utcnow()
     m.save()
-    history.record_changes(ENTITY, m.get_id(), changes, by=by, action="write")
+    history.record_changes(ENTITY, m.id, changes, by=by, action="write")
     return m
 
 
@@ -120,13 +144,13 @@ def record_write(barcode: str, written_on: dt.date | str | None = None,
 def move(barcodes: list[str], location: str, by: str | None = None) -> list[BackupMedia]:
     """Cartridges scanned into a place (the drive, the safe, the vault box)."""
     where = _choice(location, "location", MEDIA_LOCATIONS)
-    moved = []
+    moved: list[BackupMedia] = []
     for code in barcodes:
         m = get(code)
         if m.destroyed_on:
             raise Conflict(f"{m.barcode} was destroyed on {m.destroyed_on.isoformat()}.")
         if m.location != where:
-            history.record(ENTITY, m.get_id(), "move", field="location",
+            history.record(ENTITY, m.id, "move", field="location",
                            old=MEDIA_LOCATIONS.get(m.location), new=MEDIA_LOCATIONS[where], by=by)
             m.location = where
             m.updated_at = utcnow()
@@ -149,17 +173,17 @@ def destroy(barcode: str, method: str, on: dt.date | str | None = None,
     m.destroyed_on = when
     m.updated_at = utcnow()
     m.save()
-    history.record(ENTITY, m.get_id(), "destroy", new=when, note=m.destruction, by=by)
+    history.record(ENTITY, m.id, "destroy", new=when, note=m.destruction, by=by)
     return m
 
 
-def due(today: dt.date | None = None, days: int = 7) -> list[dict]:
+def due(today: dt.date | None = None, days: int = 7) -> list[MediaDue]:
     """What to carry where in the next ``days``: weekly and monthly backups
     still on site go to the vault; cartridges in the vault whose retention
     ends by then come back to be reused. Soonest first."""
     today = today or dt.date.today()
     horizon = today + dt.timedelta(days=days)
-    out = []
+    out: list[MediaDue] = []
     live = BackupMedia.destroyed_on.is_null()
     back = BackupMedia.select().where(live & (BackupMedia.location == "offsite_vault")
                                       & BackupMedia.retain_until.is_null(False)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable, Mapping
+from typing import Any, TypedDict, cast
 
 import peewee as pw
 
@@ -14,6 +16,7 @@ from app.services.errors import Conflict, NotFound, StaleEdit, ValidationError
 from app.services.fields import clean_text, parse_date
 from app.store import search
 from app.wording import plural
+from app.store.db import dict_rows, rows as query_rows
 
 FIELDS = ("kind", "first_name", "last_name", "id_number", "email", "phone", "site_id",
           "language", "active", "grade", "notes",
@@ -24,9 +27,13 @@ ENROLMENTS = {"enrolled": "Enrolled", "withdrawn": "Withdrawn"}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-def _clean(values: dict, person_id: int | None = None) -> dict:
-    out = {}
-    errors = {}
+# What the editor, the import and the CLI give: field name -> value as typed.
+Values = dict[str, Any]
+
+
+def _clean(values: Mapping[str, Any], person_id: int | None = None) -> Values:
+    out: Values = {}
+    errors: dict[str, str] = {}
     for key, value in values.items():
         if key not in FIELDS:
             raise ValidationError(f"Unknown person field {key!r}.")
@@ -77,7 +84,7 @@ def _clean(values: dict, person_id: int | None = None) -> dict:
 
 
 @writes
-def create(by: str | None = None, **values) -> Person:
+def create(by: str | None = None, **values: Any) -> Person:
     values = _enrolment_dates(_clean(values))
     if not (values.get("first_name") or values.get("last_name")):
         raise ValidationError("A person needs a name.", field="last_name")
@@ -88,23 +95,23 @@ def create(by: str | None = None, **values) -> Person:
 
 
 @writes
-def update(person_id: int, changes: dict, expected_version: int | None = None,
+def update(person_id: int, changes: Mapping[str, Any], expected_version: int | None = None,
            by: str | None = None) -> Person:
     person = Person.get_or_none(Person.id == person_id)
     if person is None:
         raise NotFound(f"No person with id {person_id}.")
     if expected_version is not None and person.version != expected_version:
         raise StaleEdit(f"{person.full_name} was changed by someone else meanwhile.",
-                        current={f: getattr(person, f) for f in FIELDS}, mine=changes)
+                        current={f: getattr(person, f) for f in FIELDS}, mine=dict(changes))
     values = _enrolment_dates(_clean(changes, person_id), person)
-    diff = {}
+    diff: dict[str, tuple[object, object]] = {}
     for key, new in values.items():
         old = getattr(person, key)
         if old != new:
             diff[key] = (old, new)
     if not diff:
         return person
-    upd = {("site" if k == "site_id" else k): v for k, (_, v) in diff.items()}
+    upd: dict[str, object] = {("site" if k == "site_id" else k): v for k, (_, v) in diff.items()}
     upd.update(version=person.version + 1, updated_at=utcnow())
     n = Person.update(**upd).where((Person.id == person.id) & (Person.version == person.version)).execute()
     if n != 1:
@@ -119,7 +126,7 @@ def update(person_id: int, changes: dict, expected_version: int | None = None,
 def deactivate(person_id: int, by: str | None = None) -> Person:
     """A person leaves: they stay in history, but no longer appear for new loans."""
     # Locked: a check-out to them (which shares this lock) waits, or is refused after.
-    person = locked(Person.select().where(Person.id == person_id)).first()
+    person = locked(Person.select().where(Person.id == person_id)).get_or_none()
     if person is None:
         raise NotFound(f"No person with id {person_id}.")
     held = Asset.select().where(Asset.assigned_person == person).count()
@@ -159,21 +166,46 @@ def find(text: str) -> Person | None:
     return None
 
 
-def holdings(person_id: int) -> list[dict]:
+class Holding(TypedDict):
+    """A device a person holds now (the People page, `find`)."""
+
+    id: int
+    tag: str
+    name: str | None
+    status: str
+    serial: str | None
+    loaner: bool
+
+
+class PastLoan(TypedDict):
+    """One loan of a person's, newest first (the People page)."""
+
+    id: int
+    tag: str
+    name: str | None
+    out_at: dt.datetime
+    due: dt.date | None
+    returned_at: dt.datetime | None
+    condition_out: str | None
+    condition_in: str | None
+
+
+def holdings(person_id: int) -> list[Holding]:
     """What a person has now."""
-    return list(Asset.select(Asset.id, Asset.tag, Asset.name, Asset.status, Asset.serial,
+    # The keys of these rows are the columns selected.
+    return cast("list[Holding]", list(dict_rows(Asset.select(Asset.id, Asset.tag, Asset.name, Asset.status, Asset.serial,
                              Asset.loaner)
-                .where(Asset.assigned_person == person_id).order_by(Asset.tag).dicts())
+                .where(Asset.assigned_person == person_id).order_by(Asset.tag))))
 
 
-def loan_history(person_id: int) -> list[dict]:
-    return list(Loan.select(Loan.id, Asset.tag, Asset.name, Loan.out_at, Loan.due,
+def loan_history(person_id: int) -> list[PastLoan]:
+    return cast("list[PastLoan]", list(dict_rows(Loan.select(Loan.id, Asset.tag, Asset.name, Loan.out_at, Loan.due,
                             Loan.returned_at, Loan.condition_out, Loan.condition_in)
                 .join(Asset).where(Loan.person == person_id)
-                .order_by(Loan.out_at.desc()).dicts())
+                .order_by(Loan.out_at.desc()))))
 
 
-def _enrolment_dates(values: dict, person: Person | None = None) -> dict:
+def _enrolment_dates(values: Values, person: Person | None = None) -> Values:
     """A student marked withdrawn is withdrawn from today unless a day is
     given; one enrolled again has no withdrawal day."""
     if "enrolment" not in values:
@@ -187,20 +219,20 @@ def _enrolment_dates(values: dict, person: Person | None = None) -> dict:
     return values
 
 
-def _devices_held(person_ids) -> dict[int, int]:
+def _devices_held(person_ids: list[int] | pw.SelectQuery) -> dict[int, int]:
     """person id → how many devices they hold (assigned to them, or out on
     an open loan to them), for the people given (a list or a subquery)."""
     held: dict[int, set[int]] = {}
-    for pid, aid in (Asset.select(Asset.assigned_person, Asset.id)
-                     .where(Asset.assigned_person.in_(person_ids)).tuples()):
+    for pid, aid in (query_rows(Asset.select(Asset.assigned_person, Asset.id)
+                     .where(Asset.assigned_person.in_(person_ids)))):
         held.setdefault(pid, set()).add(aid)
-    for pid, aid in (Loan.select(Loan.person, Loan.asset)
-                     .where(Loan.person.in_(person_ids) & Loan.returned_at.is_null()).tuples()):
+    for pid, aid in (query_rows(Loan.select(Loan.person, Loan.asset)
+                     .where(Loan.person.in_(person_ids) & Loan.returned_at.is_null()))):
         held.setdefault(pid, set()).add(aid)
     return {pid: len(a) for pid, a in held.items()}
 
 
-def withdrawn_holding():
+def withdrawn_holding() -> pw.ModelSelect[Person]:
     """A query of the ids of withdrawn students who still hold a device (the
     to-recover list, the People page's "Withdrawn with devices" filter)."""
     holders = (Asset.select(Asset.assigned_person).where(Asset.assigned_person.is_null(False))
@@ -210,7 +242,7 @@ def withdrawn_holding():
 
 
 @writes
-def withdraw(person_ids, on: dt.date | None = None, by: str | None = None) -> int:
+def withdraw(person_ids: Iterable[int], on: dt.date | None = None, by: str | None = None) -> int:
     """Students leave the district: enrolment withdrawn from ``on`` (today).
     One who still holds a device stays active (a check-in from them is a
     device to recover); one who holds nothing is made inactive as well.
@@ -250,7 +282,28 @@ def settle_withdrawn(by: str | None = None) -> int:
     return done
 
 
-def to_recover(site_id: int | None = None) -> list[dict]:
+class ToRecover(TypedDict):
+    """A device a withdrawn student still holds, with whom to ask for it."""
+
+    person_id: int
+    id_number: str | None
+    name: str
+    grade: str | None
+    homeroom: str | None
+    site: str | None
+    withdrawn_on: dt.date | None
+    guardian: str | None
+    phone: str | None
+    email: str | None
+    household: str | None
+    language: str
+    tag: str
+    device: str
+    serial: str | None
+    out_at: dt.datetime | None
+
+
+def to_recover(site_id: int | None = None) -> list[ToRecover]:
     """Devices withdrawn students still hold, one row per device: the student
     (ID number, name, grade, homeroom, school, withdrawn on, guardian and
     phone) and the device (tag, name or model, serial, out since)."""
@@ -263,28 +316,28 @@ def to_recover(site_id: int | None = None) -> list[dict]:
                 .where(Person.id.in_(withdrawn_holding())))
     if site_id:
         students = students.where(Person.site == site_id)
-    people = {r["id"]: r for r in students.dicts()}
+    people = {r["id"]: r for r in dict_rows(students)}
     if not people:
         return []
-    devices: dict[tuple[int, int], dict] = {}
+    devices: dict[tuple[int, int], dict[str, Any]] = {}
     base = (Asset.select(Asset.id, Asset.tag, Asset.name, Asset.serial, Asset.assigned_person,
                          HardwareModel.name.alias("model"))
             .join_from(Asset, HardwareModel, pw.JOIN.LEFT_OUTER, on=(Asset.model == HardwareModel.id)))
-    for a in base.where(Asset.assigned_person.in_(list(people))).dicts():
+    for a in dict_rows(base.where(Asset.assigned_person.in_(list(people)))):
         devices[(a["assigned_person"], a["id"])] = {**a, "out_at": None}
-    loans = (Loan.select(Loan.person, Loan.asset, Loan.out_at)
-             .where(Loan.person.in_(list(people)) & Loan.returned_at.is_null()).tuples())
-    missing = []
+    loans = (query_rows(Loan.select(Loan.person, Loan.asset, Loan.out_at)
+             .where(Loan.person.in_(list(people)) & Loan.returned_at.is_null())))
+    missing: list[tuple[int, int, dt.datetime]] = []
     for pid, aid, out_at in loans:
         if (pid, aid) in devices:
             devices[(pid, aid)]["out_at"] = out_at
         else:
             missing.append((pid, aid, out_at))
     if missing:
-        found = {a["id"]: a for a in base.where(Asset.id.in_([m[1] for m in missing])).dicts()}
+        found = {a["id"]: a for a in dict_rows(base.where(Asset.id.in_([m[1] for m in missing])))}
         for pid, aid, out_at in missing:
             devices[(pid, aid)] = {**found[aid], "out_at": out_at}
-    out = []
+    out: list[ToRecover] = []
     for (pid, _aid), a in devices.items():
         p = people[pid]
         out.append({"person_id": pid, "id_number": p["id_number"],

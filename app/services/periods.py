@@ -9,11 +9,14 @@ business office signed for that year did not contain it.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TypedDict
 
 from app.models import Asset, HistoryEntry, YearEndRun
+from app.models.common import utcnow
 from app.reporting.fiscal import fiscal_year_bounds, fiscal_year_label, fiscal_year_of
 from app.services import history
-from app.services.base import writes
+from app.services.base import who, writes
+from app.store.db import rows
 
 # Fields whose back-dated change is worth an auditor's attention (not notes, tags…).
 REPORTED_FIELDS = ("status", "cost", "site", "location", "model", "purchase_date",
@@ -25,15 +28,17 @@ REPORTED_FIELDS = ("status", "cost", "site", "location", "model", "purchase_date
 @writes
 def record_year_end(fiscal_year: int, provisional: bool, by: str | None = None) -> YearEndRun:
     """Note that the year-end report of ``fiscal_year`` was produced now."""
-    return YearEndRun.create(fiscal_year=int(fiscal_year), produced_at=history.utcnow(),
-                             by=history.who(by), provisional=bool(provisional))
+    return YearEndRun.create(fiscal_year=int(fiscal_year), produced_at=utcnow(),
+                             by=who(by), provisional=bool(provisional))
 
 
 def produced_at(fiscal_year: int) -> dt.datetime | None:
     """When the first final (not provisional) report of the year was produced."""
-    return (YearEndRun.select(YearEndRun.produced_at)
-            .where((YearEndRun.fiscal_year == fiscal_year) & (YearEndRun.provisional == False))
-            .order_by(YearEndRun.produced_at).scalar())
+    first: dt.datetime | None = (
+        YearEndRun.select(YearEndRun.produced_at)
+        .where((YearEndRun.fiscal_year == fiscal_year) & (YearEndRun.provisional == False))
+        .order_by(YearEndRun.produced_at).scalar())
+    return first
 
 
 def closed_year_note(day: dt.date) -> str | None:
@@ -47,19 +52,34 @@ def closed_year_note(day: dt.date) -> str | None:
             f"{history.local_day(when).isoformat()}; the next report lists this change")
 
 
-def prior_period_changes(fiscal_year: int) -> list[dict]:
+class PriorChange(TypedDict):
+    """A change entered after its year's report was produced (the year-end report lists it)."""
+
+    fiscal_year: int
+    label: str
+    tag: str
+    action: str
+    field: str | None
+    old: str | None
+    new: str | None
+    who: str | None
+    entered: dt.datetime
+    effective: dt.date | None
+    produced: dt.datetime
+
+
+def prior_period_changes(fiscal_year: int) -> list[PriorChange]:
     """Changes entered after an earlier year's report was produced and effective
     inside that year, oldest year first: what the report of ``fiscal_year`` lists."""
     runs: dict[int, dt.datetime] = {}
-    for fy, at in (YearEndRun.select(YearEndRun.fiscal_year, YearEndRun.produced_at)
+    for fy, at in (rows(YearEndRun.select(YearEndRun.fiscal_year, YearEndRun.produced_at)
                    .where((YearEndRun.fiscal_year < fiscal_year)
-                          & (YearEndRun.provisional == False))
-                   .tuples()):
+                          & (YearEndRun.provisional == False)))):
         at = at if isinstance(at, dt.datetime) else dt.datetime.fromisoformat(str(at))
         if fy not in runs or at < runs[fy]:
             runs[fy] = at
     H = HistoryEntry
-    out = []
+    out: list[PriorChange] = []
     for fy in sorted(runs):
         first, last = fiscal_year_bounds(fy)
         q = (H.select(H.entity_id, H.action, H.field, H.old, H.new, H.who, H.at, H.effective,
@@ -68,8 +88,8 @@ def prior_period_changes(fiscal_year: int) -> list[dict]:
              .where((H.entity == "asset") & (H.at > runs[fy]) & (H.effective >= first)
                     & (H.effective <= last) & H.field.in_(REPORTED_FIELDS))
              .order_by(H.effective, H.at, H.id))
-        for _id, action, field, old, new, who, at, effective, tag in q.tuples():
+        for _id, action, field, old, new, user, at, effective, tag in rows(q):
             out.append({"fiscal_year": fy, "label": fiscal_year_label(fy), "tag": tag,
-                        "action": action, "field": field, "old": old, "new": new, "who": who,
+                        "action": action, "field": field, "old": old, "new": new, "who": user,
                         "entered": at, "effective": effective, "produced": runs[fy]})
     return out

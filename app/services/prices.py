@@ -10,6 +10,7 @@ price for every model.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TypedDict
 
 import peewee as pw
 
@@ -19,6 +20,7 @@ from app.services import history
 from app.services.base import writes
 from app.services.errors import NotFound, ValidationError
 from app.services.fields import clean_text, parse_money
+from app.store.db import rows
 
 ENTITY = "price_list"
 DEVICE = "device"
@@ -42,7 +44,7 @@ def find_price(part: str, model_id: int | None) -> PriceItem | None:
     for every model when ``model_id`` is None; None when there is none."""
     q = PriceItem.select().where(pw.fn.LOWER(PriceItem.part) == part.lower())
     q = q.where(PriceItem.model == model_id) if model_id else q.where(PriceItem.model.is_null())
-    return q.first()
+    return q.get_or_none()
 
 
 def price_for(part: str, model_id: int | None) -> Decimal | None:
@@ -54,14 +56,15 @@ def price_for(part: str, model_id: int | None) -> Decimal | None:
         if own is not None:
             return own.amount
         if part == DEVICE:
-            cost = HardwareModel.select(HardwareModel.replacement_cost) \
+            cost: Decimal | None = HardwareModel.select(HardwareModel.replacement_cost) \
                 .where(HardwareModel.id == model_id).scalar()
             if cost is not None:
                 return Decimal(str(cost)).quantize(Decimal("0.01"))
         else:
             kit = (KitPart.select(KitPart.cost).where((KitPart.model == model_id)
                                                       & (pw.fn.LOWER(KitPart.name) == part.lower())
-                                                      & KitPart.cost.is_null(False)).first())
+                                                      & KitPart.cost.is_null(False))
+                   .get_or_none())
             if kit is not None:
                 return kit.cost
     every = find_price(part, None)
@@ -72,16 +75,27 @@ def part_names(model_id: int | None) -> list[str]:
     """Every part a fee can name for this model: its kit parts and the parts priced."""
     names: dict[str, str] = {}
     if model_id:
-        for (name,) in KitPart.select(KitPart.name).where(KitPart.model == model_id).tuples():
+        for (name,) in rows(KitPart.select(KitPart.name).where(KitPart.model == model_id)):
             names.setdefault(name.lower(), name)
     q = PriceItem.select(PriceItem.part)
     q = q.where(PriceItem.model.is_null() | (PriceItem.model == model_id)) if model_id else q
-    for (name,) in q.tuples():
+    for (name,) in rows(q):
         names.setdefault(name.lower(), name)
     return list(names.values())
 
 
-def price_list() -> list[dict]:
+class PriceRow(TypedDict):
+    """One line of the price list, as the CLI and Settings show it."""
+
+    id: int
+    part: str
+    label: str
+    model_id: int | None
+    model: str
+    amount: Decimal
+
+
+def price_list() -> list[PriceRow]:
     """Every price (for every model first, then by model), for the CLI and Settings."""
     q = (PriceItem.select(PriceItem, HardwareModel, Manufacturer)
          .join_from(PriceItem, HardwareModel, pw.JOIN.LEFT_OUTER,
@@ -89,7 +103,7 @@ def price_list() -> list[dict]:
          .join_from(HardwareModel, Manufacturer, pw.JOIN.LEFT_OUTER,
                     on=(HardwareModel.manufacturer == Manufacturer.id))
          .order_by(PriceItem.model.is_null(False), HardwareModel.name, PriceItem.part))
-    out = []
+    out: list[PriceRow] = []
     for item in q:
         model = item.model if item.model_id else None
         out.append({"id": item.id, "part": item.part, "label": part_label(item.part),
@@ -106,7 +120,7 @@ def part_label(part: str) -> str:
 
 
 def model_label(model: HardwareModel) -> str:
-    maker = model.manufacturer.name if model.manufacturer_id else ""
+    maker = model.manufacturer.name if model.manufacturer is not None else ""
     return f"{maker} {model.name}".strip()
 
 
@@ -137,7 +151,7 @@ def find_model(text: str) -> HardwareModel:
 
 
 @writes
-def set_price(part: str, amount, model_id: int | None = None, by: str | None = None) -> PriceItem | None:
+def set_price(part: str, amount: object, model_id: int | None = None, by: str | None = None) -> PriceItem | None:
     """Set (or, with an empty amount, remove) the price of a part, for one
     model or for every model. History keeps each change."""
     part = normalize_part(part)

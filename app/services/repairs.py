@@ -2,25 +2,27 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TypedDict
 
 from app.models import Asset, Repair, Supplier
 from app.models.common import INACTIVE_STATUSES, OPEN_REPAIR_STATUSES, REPAIR_STATUSES, utcnow
 from app.services import history
 from app.services.assets import effective_day, lock as lock_asset
-from app.services.base import locked, writes
+from app.services.base import locked, who, writes
 from app.services.errors import Conflict, NotFound, ValidationError
 from app.services.fields import clean_text, parse_date, parse_money
 from app.wording import status_label
+from app.store.db import rows as query_rows
 
 
 def open_repair_for(asset_id: int) -> Repair | None:
     return (Repair.select().where((Repair.asset == asset_id)
-                                  & Repair.status.in_(OPEN_REPAIR_STATUSES)).first())
+                                  & Repair.status.in_(OPEN_REPAIR_STATUSES)).get_or_none())
 
 
 def _locked(repair_id: int) -> Repair | None:
     """The repair, its row locked on PostgreSQL (it is read, then saved whole)."""
-    return locked(Repair.select().where(Repair.id == repair_id)).first()
+    return locked(Repair.select().where(Repair.id == repair_id)).get_or_none()
 
 
 @writes
@@ -40,7 +42,7 @@ def open_repair(asset_id: int, problem: str, vendor_id: int | None = None,
     repair = Repair.create(asset=asset, problem=problem, vendor=vendor_id or None,
                            ticket=clean_text(ticket, "ticket", 100),
                            reported=reported,
-                           status="open", prior_status=asset.status, by=history.who(by))
+                           status="open", prior_status=asset.status, by=who(by))
     Asset.update(status="in_repair", version=Asset.version + 1, updated_at=utcnow()) \
         .where(Asset.id == asset.id).execute()
     history.record("asset", asset.id, "repair_open", field="status", old=asset.status,
@@ -49,11 +51,11 @@ def open_repair(asset_id: int, problem: str, vendor_id: int | None = None,
 
 
 @writes
-def update_repair(repair_id: int, by: str | None = None, **changes) -> Repair:
+def update_repair(repair_id: int, by: str | None = None, **changes: object) -> Repair:
     repair = _locked(repair_id)
     if repair is None:
         raise NotFound(f"No repair with id {repair_id}.")
-    diff = {}
+    diff: dict[str, tuple[object, object]] = {}
     for key, value in changes.items():
         if key == "status":
             if value not in REPAIR_STATUSES:
@@ -80,7 +82,7 @@ def update_repair(repair_id: int, by: str | None = None, **changes) -> Repair:
 
 @writes
 def close_repair(repair_id: int, repaired: bool = True, returned: dt.date | str | None = None,
-                 cost=None, resolution: str | None = None, by: str | None = None) -> Repair:
+                 cost: object = None, resolution: str | None = None, by: str | None = None) -> Repair:
     repair = _locked(repair_id)
     if repair is None:
         raise NotFound(f"No repair with id {repair_id}.")
@@ -108,19 +110,28 @@ def close_repair(repair_id: int, repaired: bool = True, returned: dt.date | str 
     return repair
 
 
-def failure_rates(since: dt.date | None = None) -> list[dict]:
+class FailureRate(TypedDict):
+    model_id: int
+    model: str | None
+    units: int
+    repairs: int
+    per_100: float | None
+
+
+def failure_rates(since: dt.date | None = None) -> list[FailureRate]:
     """Repairs per 100 units by model: what fails most."""
     from app.models import HardwareModel
     import peewee as pw
-    units = dict(Asset.select(Asset.model, pw.fn.COUNT(Asset.id)).where(Asset.model.is_null(False))
-                 .group_by(Asset.model).tuples())
+    units: dict[int, int] = dict(query_rows(
+        Asset.select(Asset.model, pw.fn.COUNT(Asset.id)).where(Asset.model.is_null(False))
+        .group_by(Asset.model)))
     q = (Repair.select(Asset.model, pw.fn.COUNT(Repair.id)).join(Asset)
          .where(Asset.model.is_null(False)))
     if since:
         q = q.where(Repair.reported >= since)
-    rows = []
-    names = dict(HardwareModel.select(HardwareModel.id, HardwareModel.name).tuples())
-    for model_id, n in q.group_by(Asset.model).tuples():
+    rows: list[FailureRate] = []
+    names: dict[int, str] = dict(query_rows(HardwareModel.select(HardwareModel.id, HardwareModel.name)))
+    for model_id, n in query_rows(q.group_by(Asset.model)):
         total = units.get(model_id, 0)
         rows.append({"model_id": model_id, "model": names.get(model_id), "units": total,
                      "repairs": n, "per_100": round(100.0 * n / total, 1) if total else None})

@@ -31,7 +31,7 @@ from app.models.common import PERSON_KINDS, utcnow
 from app.services import settings, tags
 from app.services.base import who, writes
 from app.services.errors import Conflict, PermissionDenied, ValidationError
-from app.store.db import db
+from app.store.db import db, rows
 
 
 @dataclass(frozen=True)
@@ -76,11 +76,11 @@ def years(rule: str) -> int:
     return max(n, r.minimum_years)
 
 
-def check_years(rule: str, value) -> int:
+def check_years(rule: str, value: object) -> int:
     """The validation the settings page and the service share."""
     r = RULE_BY_KEY[rule]
     try:
-        n = int(value)
+        n: int = int(value)  # type: ignore[call-overload]  # what int() refuses is refused below
     except (TypeError, ValueError):
         raise ValidationError(f"{r.title}: give a number of years.", field=setting_key(rule)) \
             from None
@@ -101,7 +101,7 @@ def erate_retain_until(funding_year: int, n: int | None = None) -> dt.date:
     return dt.date(funding_year + 1 + (n or years("erate")), 6, 30)
 
 
-def erate_held(today: dt.date):
+def erate_held(today: dt.date) -> pw.Expression:
     """Assets whose E-Rate records are still kept (an expression on Asset)."""
     # Kept while June 30 of FY + 1 + N is today or later: through June 30
     # that is FY >= year - 1 - N, after it FY >= year - N.
@@ -136,8 +136,8 @@ def preview(today: dt.date | None = None) -> list[Due]:
     old = (Asset.select(Asset.id, Asset.tag, Asset.erate_funding_year)
            .where((Asset.status == "disposed") & Asset.disposal_date.is_null(False)
                   & (Asset.disposal_date < cutoff)).order_by(*tags.order_by(Asset.tag_key)))
-    held_ids = {i for (i,) in Asset.select(Asset.id).where(erate_held(today)).tuples()}
-    for aid, tag, fy in old.tuples():
+    held_ids = {i for (i,) in rows(Asset.select(Asset.id).where(erate_held(today)))}
+    for aid, tag, fy in rows(old):
         if aid in held_ids:
             due.held.append(f"{tag} (E-Rate FY{fy}: kept until "
                             f"{erate_retain_until(fy).isoformat()})")
@@ -164,7 +164,7 @@ def preview(today: dt.date | None = None) -> list[Due]:
                 & ~(Person.id_number.is_null() & (Person.first_name == "former")))
          .where(~pw.fn.EXISTS(Asset.select(Asset.id).where(Asset.assigned_person == Person.id)))
          .order_by(Person.id))
-    for pid, first, last, _kind in q.tuples():
+    for pid, first, last, _kind in rows(q):
         due.ids.append(pid)
         if len(due.samples) < 5:
             due.samples.append(f"{first} {last}".strip())
@@ -173,10 +173,10 @@ def preview(today: dt.date | None = None) -> list[Due]:
     n = years("work_orders")
     due = Due("work_orders", RULE_BY_KEY["work_orders"].title, RULE_BY_KEY["work_orders"].reason, n)
     cutoff_at = dt.datetime.combine(_years_before(today, n), dt.time.min)
-    for wid, summary in (WorkOrder.select(WorkOrder.id, WorkOrder.summary)
+    for wid, summary in (rows(WorkOrder.select(WorkOrder.id, WorkOrder.summary)
                          .where((WorkOrder.status == "closed") & WorkOrder.closed_at.is_null(False)
                                 & (WorkOrder.closed_at < cutoff_at))
-                         .order_by(WorkOrder.id).tuples()):
+                         .order_by(WorkOrder.id))):
         due.ids.append(wid)
         if len(due.samples) < 5:
             due.samples.append(f"#{wid} {summary}")
@@ -186,9 +186,9 @@ def preview(today: dt.date | None = None) -> list[Due]:
     due = Due("history", RULE_BY_KEY["history"].title, RULE_BY_KEY["history"].reason, n)
     cutoff_at = dt.datetime.combine(_years_before(today, n), dt.time.min)
     kept = Asset.select(Asset.id).where(erate_held(today))
-    due.ids = [i for (i,) in HistoryEntry.select(HistoryEntry.id).where(
+    due.ids = [i for (i,) in rows(HistoryEntry.select(HistoryEntry.id).where(
         (HistoryEntry.at < cutoff_at)
-        & ~((HistoryEntry.entity == "asset") & HistoryEntry.entity_id.in_(kept))).tuples()]
+        & ~((HistoryEntry.entity == "asset") & HistoryEntry.entity_id.in_(kept))))]
     out.append(due)
     return out
 
@@ -238,8 +238,8 @@ def _server_functions() -> bool:
     team roles, connected as its owner) it deletes directly."""
     if not isinstance(db.obj, pw.PostgresqlDatabase):
         return False
-    return db.execute_sql("SELECT to_regprocedure('qm_purge_history(text, integer[])') "
-                          "IS NOT NULL").fetchone()[0]
+    return bool(db.execute_sql("SELECT to_regprocedure('qm_purge_history(text, integer[])') "
+                               "IS NOT NULL").fetchone()[0])
 
 
 def _delete_history(entity: str | None, ids: list[int]) -> None:

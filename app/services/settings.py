@@ -1,16 +1,18 @@
 """Organization-wide settings stored in the database (shared by a team)."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import cast
+from typing import Any
 
 from app.models import Setting
 from app.services import history
 from app.services.base import writes
 from app.services.errors import ValidationError
+from app.store.db import first_row, rows
 
-DEFAULTS = {
+# A setting's value is whatever its JSON holds (text, a number, a flag, a layout).
+DEFAULTS: dict[str, Any] = {
     "org_name": "Unified School District",
     "org_logo": None,  # path to an image file
     # The district's contact, printed on the letters home (app.reporting.letters).
@@ -55,18 +57,16 @@ SCANNER_KEYS = tuple(k for k in DEFAULTS if k.startswith("scanner_"))
 TERMINATOR_NAMES = ("enter", "tab")
 
 
-def get(key: str, default=None):
-    row = Setting.select(Setting.value).where(Setting.key == key).tuples().first()
+def get(key: str, default: Any = None) -> Any:
+    row = first_row(Setting.select(Setting.value).where(Setting.key == key))
     if row is None:
         return DEFAULTS.get(key, default) if default is None else default
     return row[0]
 
 
-def get_all() -> dict:
-    values: dict[str, object] = dict(DEFAULTS)
-    # peewee's stubs type .tuples() as yielding models, not (key, value) rows
-    rows = cast("Iterable[tuple[str, object]]", Setting.select(Setting.key, Setting.value).tuples())
-    for key, value in rows:
+def get_all() -> dict[str, Any]:
+    values = dict(DEFAULTS)
+    for key, value in rows(Setting.select(Setting.key, Setting.value)):
         values[key] = value
     return values
 
@@ -75,7 +75,7 @@ def money(key: str) -> Decimal:
     return Decimal(str(get(key)))
 
 
-def _validate(key: str, value):
+def _validate(key: str, value: Any) -> Any:
     if key in ("org_address", "org_phone", "org_email"):
         return _contact(key, value)
     if key in ("fiscal_year_start_month",):
@@ -121,7 +121,7 @@ def _validate(key: str, value):
     return value
 
 
-def _validate_fees(key: str, value):
+def _validate_fees(key: str, value: Any) -> Any:
     from app.services import fees
     if key in ("fees_forgive_first", "fees_forgive_parts"):
         if not isinstance(value, bool):
@@ -140,7 +140,7 @@ def _validate_fees(key: str, value):
     return value
 
 
-def _contact(key: str, value) -> str:
+def _contact(key: str, value: object) -> str:
     """The district's contact as letters print it: trimmed lines, a real email."""
     text = "\n".join(line.strip() for line in str(value or "").strip().splitlines() if line.strip())
     if key != "org_address" and "\n" in text:
@@ -158,7 +158,7 @@ def _contact(key: str, value) -> str:
 
 
 @writes
-def update(values: dict, by: str | None = None) -> dict:
+def update(values: Mapping[str, Any], by: str | None = None) -> dict[str, Any]:
     """Store several settings at once; history keeps each change."""
     for key, value in values.items():
         value = _validate(key, value)
@@ -171,7 +171,7 @@ def update(values: dict, by: str | None = None) -> dict:
     return get_all()
 
 
-def set_raw(key: str, value) -> None:
+def set_raw(key: str, value: Any) -> None:
     """Store a machine-kept value (no history), e.g. the last backup time."""
     Setting.insert(key=key, value=value).on_conflict(
         conflict_target=[Setting.key], update={Setting.value: value}).execute()

@@ -30,7 +30,7 @@ from app.models.common import INACTIVE_STATUSES, STOCKTAKE_VERDICTS, utcnow
 from app.services import assets as assetsvc, catalog, history, tags as tagsvc, textfile, validation
 from app.services.base import locked, transaction, who, writes
 from app.services.errors import Conflict, NotFound, ValidationError
-from app.store.db import db, sql
+from app.store.db import db, rows as query_rows, sql
 from app.wording import status_label
 
 # What each verdict sounds and looks like: ok / attention / error.
@@ -624,17 +624,17 @@ def reconciliation(session_id: int) -> Reconciliation:
     for, with the borrower)."""
     s = get(session_id)
     places = {lid: f"{sn} / {ln}" for lid, sn, ln in
-              Location.select(Location.id, Site.name, Location.name).join(Site).tuples()}
-    sites = dict(Site.select(Site.id, Site.name).tuples())
+              query_rows(Location.select(Location.id, Site.name, Location.name).join(Site))}
+    sites = dict(query_rows(Site.select(Site.id, Site.name)))
     expected = dict(_raw(StocktakeExpected.select(StocktakeExpected.asset,
                                                   StocktakeExpected.location)
                          .where(StocktakeExpected.session == s.id)))
-    scans = (StocktakeScan.select(StocktakeScan.code, StocktakeScan.asset, StocktakeScan.location,
+    scans = (query_rows(StocktakeScan.select(StocktakeScan.code, StocktakeScan.asset, StocktakeScan.location,
                                   StocktakeScan.verdict, StocktakeScan.scanned_at,
                                   StocktakeScan.station, StocktakeScan.by)
              .where((StocktakeScan.session == s.id)
                     & StocktakeScan.verdict.not_in(("room", OTHER_SITE_ROOM)))
-             .order_by(StocktakeScan.id).tuples())
+             .order_by(StocktakeScan.id)))
     firsts: dict = {}
     duplicates = 0
     for code, aid, lid, verdict, at, station, by in scans:
@@ -652,7 +652,7 @@ def reconciliation(session_id: int) -> Reconciliation:
                  .where(StocktakeExpected.session == s.id))}
     ids = list({v[1] for v in firsts.values() if v[1] and v[1] not in info})
     for i in range(0, len(ids), 500):
-        for row in Asset.select(*cols).where(Asset.id.in_(ids[i:i + 500])).tuples():
+        for row in query_rows(Asset.select(*cols).where(Asset.id.in_(ids[i:i + 500]))):
             info[row[0]] = row[1:]
     lines = []
     for code, aid, lid, verdict, at, station, by in firsts.values():
@@ -846,7 +846,7 @@ def _not_audited_on(ids: list[int], date: dt.date) -> list[int]:
     """The ids whose last-audit date is not ``date`` yet (applying twice changes nothing)."""
     out = []
     for i in range(0, len(ids), 500):
-        out += [r[0] for r in Asset.select(Asset.id).where(
+        out += [r[0] for r in query_rows(Asset.select(Asset.id).where(
             Asset.id.in_(ids[i:i + 500])
-            & (Asset.last_audit_date.is_null() | (Asset.last_audit_date != date))).tuples()]
+            & (Asset.last_audit_date.is_null() | (Asset.last_audit_date != date))))]
     return out

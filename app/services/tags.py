@@ -40,7 +40,7 @@ def sort_key(tag: str) -> tuple[int, str]:
     return (len(key), key)
 
 
-def order_by(key_field) -> tuple:
+def order_by(key_field: pw.Field[str]) -> tuple[pw.Function, pw.Field[str]]:
     """ORDER BY terms for a ``tag_key`` column in ``sort_key``'s order; the
     asset register's index ``asset_tag_sort`` (schema step 10) serves them."""
     return (pw.fn.LENGTH(key_field), key_field)

@@ -8,7 +8,9 @@ at a time, who may do everything.
 from __future__ import annotations
 
 import getpass
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Concatenate, ParamSpec, TypeVar
 
 import peewee as pw
 
@@ -17,7 +19,7 @@ from app.store.db import db
 
 # What each role may do. "write" is inventory work; the rest are admin's.
 ACTIONS = ("write", "settings", "users", "reveal_key", "restore", "purge")
-_CAN = {
+_CAN: dict[str, frozenset[str]] = {
     "viewer": frozenset(),
     "technician": frozenset({"write"}),
     "admin": frozenset({"write", "settings", "reveal_key", "purge"}),
@@ -33,7 +35,7 @@ class Identity:
     user: str
     role: str  # viewer / technician / admin / owner / none / local
     team: bool  # team mode set up on this database
-    can_do: frozenset = field(default_factory=frozenset)
+    can_do: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def role_label(self) -> str:
@@ -52,7 +54,7 @@ def _is_pg() -> bool:
 def current(refresh: bool = False) -> Identity:
     """The identity of the open connection (cached on the database object)."""
     database = db.obj
-    cached = getattr(database, "qm_identity", None)
+    cached: Identity | None = getattr(database, "qm_identity", None)
     if cached is not None and not refresh:
         return cached
     if not _is_pg():
@@ -88,13 +90,19 @@ def can(action: str) -> bool:
 
 def _need_pg() -> pw.PostgresqlDatabase:
     from app.services.errors import Conflict
-    if not _is_pg():
+    database = db.obj
+    if not isinstance(database, pw.PostgresqlDatabase):
         raise Conflict("Team roles live on a PostgreSQL server; this is a local file. "
                        "Move it there first (`quartermaster migrate-to URL`).")
-    return db.obj
+    return database
 
 
-def _server_refusal(func, *args, **kwargs):
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _server_refusal(func: Callable[Concatenate[pw.Database, _P], _R],
+                    *args: _P.args, **kwargs: _P.kwargs) -> _R:
     """Run a role command; the server's refusal becomes a readable error."""
     from app.services.base import INSUFFICIENT_PRIVILEGE, _pgcode
     from app.services.errors import (
@@ -115,22 +123,25 @@ def _server_refusal(func, *args, **kwargs):
         if _pgcode(exc) == INSUFFICIENT_PRIVILEGE or "must be owner" in str(exc) \
                 or "permission denied" in str(exc):
             raise PermissionDenied(
-                f"The server refused this for {getpass_user(database)}: "
+                f"The server refused this for {getpass_user()}: "
                 f"{str(exc).splitlines()[0]}. Run team commands as the database owner "
                 "(a login with CREATEROLE to add people).") from exc
         raise
-    database.qm_identity = None
+    db.obj.qm_identity = None  # current() asks the server again (the database is db.obj)
     return result
 
 
-def getpass_user(database) -> str:
+def getpass_user() -> str:
+    """The login connected, for a message (the OS account when the server cannot say)."""
+    from app.services.base import session_user
     try:
-        return database.execute_sql("SELECT session_user").fetchone()[0]
+        return session_user()
     except Exception:  # noqa: BLE001 - only for the message
         return getpass.getuser()
 
 
-def init(prefix: str = roles.DEFAULT_PREFIX, key_readers=("admin",)) -> list[str]:
+def init(prefix: str = roles.DEFAULT_PREFIX,
+         key_readers: Iterable[str] = ("admin",)) -> list[str]:
     return _server_refusal(roles.init, prefix=prefix, key_readers=tuple(key_readers))
 
 

@@ -5,6 +5,7 @@ binary file refused in words instead of decoded into nonsense."""
 from __future__ import annotations
 
 import codecs
+import os
 import re
 from pathlib import Path
 
@@ -23,7 +24,7 @@ def wide_encoding(head: bytes) -> str | None:
     if n < 8 or b"\x00" not in sample:
         return None
 
-    def zero_share(offset, step):
+    def zero_share(offset: int, step: int) -> float:
         cells = sample[offset:n:step]
         return cells.count(0) / max(len(cells), 1)
     z4 = [zero_share(i, 4) for i in range(4)]
@@ -62,7 +63,7 @@ def is_binary(head: bytes) -> bool:
     return len(_CONTROL.findall(head)) > CONTROL_SHARE * len(head)
 
 
-def read_text(path, what: str = "text") -> str:
+def read_text(path: str | os.PathLike[str], what: str = "text") -> str:
     """The file's text; ValidationError when it holds binary data."""
     p = Path(path)
     raw = p.read_bytes()

@@ -44,7 +44,7 @@ def invisible_characters(text: str) -> list[str]:
     return [f"U+{ord(ch):04X} ({unicodedata.name(ch, 'unnamed')})" for ch in sorted(found)]
 
 
-def identifier(value, field: str, required: bool = False) -> str | None:
+def identifier(value: object, field: str, required: bool = False) -> str | None:
     """A tag or serial as stored: NFKC-normalised (full-width letters become
     plain ones), no control characters, and refused when it holds a character
     nobody can see, so two that read alike are the same."""
@@ -79,7 +79,7 @@ def _visible(text: str) -> str:
                                              if unicodedata.category(ch) != "Cf")))
 
 
-def date(value, field: str) -> dt.date | None:
+def date(value: object, field: str) -> dt.date | None:
     """A date of a record (purchase, in service, warranty end, disposal, audit)."""
     d = parse_date(value, field)
     if d and not (FIRST_DAY <= d <= LAST_DAY):
@@ -88,7 +88,7 @@ def date(value, field: str) -> dt.date | None:
     return d
 
 
-def moment(value, field: str) -> dt.datetime | None:
+def moment(value: object, field: str) -> dt.datetime | None:
     """A time something happened, stored naive in UTC as every timestamp is:
     a datetime (an aware one converted), ISO 8601 text with or without a
     zone ("2026-11-30T14:22:05.000Z"), or a US date and time
@@ -134,7 +134,7 @@ def moment(value, field: str) -> dt.datetime | None:
 _CENT = Decimal("0.01")
 
 
-def money(value, field: str) -> Decimal | None:
+def money(value: object, field: str) -> Decimal | None:
     """An amount in dollars and cents. A fraction of a cent is refused rather
     than rounded away without a word (0.001 is not 0.00)."""
     if isinstance(value, float):
@@ -147,7 +147,7 @@ def money(value, field: str) -> Decimal | None:
     return amount
 
 
-def _exact(value) -> Decimal | None:
+def _exact(value: object) -> Decimal | None:
     """The amount as written, before rounding to the cent (None when it is not plain)."""
     if isinstance(value, Decimal):
         return value
@@ -159,12 +159,12 @@ def _exact(value) -> Decimal | None:
     return None
 
 
-def text(value, field: str) -> str | None:
+def text(value: object, field: str) -> str | None:
     """Plain text of a record (name, PO number, grant, notes)."""
     return clean_text(value, field, TEXT_LIMITS.get(field, 255))
 
 
-def custom(value) -> dict | None:
+def custom(value: object) -> dict[str, int | float | str | None] | None:
     """Custom fields: a name → value set; names and values within their limits."""
     if value in (None, ""):
         return None

@@ -18,6 +18,7 @@ from app.services.base import who, writes
 from app.services.errors import Conflict, NotFound, StaleEdit, ValidationError
 from app.services.fields import clean_text, parse_date, parse_int
 from app.wording import status_label
+from app.store.db import dict_rows, rows as query_rows
 
 ENTITY = "work_order"
 # The fields ``create``/``update`` take; references by id.
@@ -46,10 +47,10 @@ def is_open(wo: WorkOrder) -> bool:
 
 def notes(number: int) -> list[dict]:
     """The thread, oldest first."""
-    return list(WorkOrderNote.select(WorkOrderNote.id, WorkOrderNote.text, WorkOrderNote.minutes,
+    return list(dict_rows(WorkOrderNote.select(WorkOrderNote.id, WorkOrderNote.text, WorkOrderNote.minutes,
                                      WorkOrderNote.by, WorkOrderNote.at)
                 .where(WorkOrderNote.work_order == int(number))
-                .order_by(WorkOrderNote.at, WorkOrderNote.id).dicts())
+                .order_by(WorkOrderNote.at, WorkOrderNote.id)))
 
 
 def minutes_spent(number: int) -> int:
@@ -60,8 +61,8 @@ def minutes_spent(number: int) -> int:
 def asset_ids(wo: WorkOrder) -> list[int]:
     """The assets a work order is about, first first: its links (schema step
     11), else the one asset a work order made before them names."""
-    linked = [a for (a,) in WorkOrderAsset.select(WorkOrderAsset.asset)
-              .where(WorkOrderAsset.work_order == wo.id).order_by(WorkOrderAsset.id).tuples()]
+    linked = [a for (a,) in query_rows(WorkOrderAsset.select(WorkOrderAsset.asset)
+              .where(WorkOrderAsset.work_order == wo.id).order_by(WorkOrderAsset.id))]
     if wo.asset_id and wo.asset_id not in linked:
         linked.insert(0, wo.asset_id)
     return linked
@@ -70,8 +71,8 @@ def asset_ids(wo: WorkOrder) -> list[int]:
 def asset_list(wo: WorkOrder) -> list[dict]:
     """Its assets as people read them (tag, name), in order."""
     ids = asset_ids(wo)
-    found = {i: (t, n) for i, t, n in Asset.select(Asset.id, Asset.tag, Asset.name)
-             .where(Asset.id.in_(ids)).tuples()} if ids else {}
+    found = {i: (t, n) for i, t, n in query_rows(Asset.select(Asset.id, Asset.tag, Asset.name)
+             .where(Asset.id.in_(ids)))} if ids else {}
     return [{"id": i, "tag": found[i][0], "name": found[i][1] or ""} for i in ids if i in found]
 
 
@@ -112,10 +113,10 @@ def rows(open_only: bool = False) -> list[dict]:
          .order_by(WorkOrder.id.desc()))
     if open_only:
         q = q.where(WorkOrder.status.in_(list(OPEN_WORK_ORDER_STATUSES)))
-    spent = dict(WorkOrderNote.select(WorkOrderNote.work_order, pw.fn.SUM(WorkOrderNote.minutes))
-                 .group_by(WorkOrderNote.work_order).tuples())
-    links = dict(WorkOrderAsset.select(WorkOrderAsset.work_order, pw.fn.COUNT(WorkOrderAsset.id))
-                 .group_by(WorkOrderAsset.work_order).tuples())
+    spent = dict(query_rows(WorkOrderNote.select(WorkOrderNote.work_order, pw.fn.SUM(WorkOrderNote.minutes))
+                 .group_by(WorkOrderNote.work_order)))
+    links = dict(query_rows(WorkOrderAsset.select(WorkOrderAsset.work_order, pw.fn.COUNT(WorkOrderAsset.id))
+                 .group_by(WorkOrderAsset.work_order)))
     out = []
     for wo in q:
         out.append({
@@ -178,7 +179,7 @@ def _assets(value) -> list[int]:
         if ident not in ids:
             ids.append(ident)
     if ids:
-        found = {i for (i,) in Asset.select(Asset.id).where(Asset.id.in_(ids)).tuples()}
+        found = {i for (i,) in query_rows(Asset.select(Asset.id).where(Asset.id.in_(ids)))}
         if len(found) != len(ids):
             raise ValidationError("One of those assets does not exist.", field="asset_ids")
     return ids
@@ -238,8 +239,8 @@ def clean(values: dict, current: WorkOrder | None = None) -> dict:
     # An asset's work order is where the asset is, unless told otherwise.
     asset_id = out.get("asset_id")
     if asset_id and not final("site_id"):
-        out["site_id"], room = Asset.select(Asset.site, Asset.location) \
-            .where(Asset.id == asset_id).tuples().get()
+        out["site_id"], room = query_rows(Asset.select(Asset.site, Asset.location) \
+            .where(Asset.id == asset_id)).get()
         if room and not final("location_id"):
             out["location_id"] = room
     if out.get("requester_id"):
@@ -277,8 +278,8 @@ def _link(wo: WorkOrder, ids: list[int], old: list[int], by: str | None) -> None
     if gone:
         WorkOrderAsset.delete().where((WorkOrderAsset.work_order == wo.id)
                                       & WorkOrderAsset.asset.in_(gone)).execute()
-    have = {a for (a,) in WorkOrderAsset.select(WorkOrderAsset.asset)
-            .where(WorkOrderAsset.work_order == wo.id).tuples()}
+    have = {a for (a,) in query_rows(WorkOrderAsset.select(WorkOrderAsset.asset)
+            .where(WorkOrderAsset.work_order == wo.id))}
     new = [i for i in ids if i not in have]
     if new:
         WorkOrderAsset.insert_many([(wo.id, i) for i in new],
@@ -339,7 +340,7 @@ def update(number: int, changes: dict, expected_version: int | None = None,
 
 
 def _tags(ids: list[int]) -> str | None:
-    tags = dict(Asset.select(Asset.id, Asset.tag).where(Asset.id.in_(ids)).tuples()) if ids \
+    tags = dict(query_rows(Asset.select(Asset.id, Asset.tag).where(Asset.id.in_(ids)))) if ids \
         else {}
     return ", ".join(tags[i] for i in ids if i in tags) or None
 
