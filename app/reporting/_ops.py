@@ -14,7 +14,7 @@ from app.services import settings
 from app.wording import plural as plural  # the one plural, re-exported for reports
 
 if TYPE_CHECKING:
-    from app.models.places import Site
+    from app.models import Site
     from app.reporting.document import Table
 
 

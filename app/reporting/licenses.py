@@ -16,6 +16,7 @@ from app.reporting import ReportParams, ReportSpec
 from app.reporting._ops import day, organisation, plural
 from app.reporting.document import Column, Progress, ReportDocument, Section, Table, money
 from app.services import licenses
+from app.services.licenses import LicenseStatus
 from app.services.base import current_user
 from app.services.errors import ValidationError
 
@@ -52,6 +53,11 @@ def _kind(site_license: bool) -> str:
     return "Site license" if site_license else "Per seat"
 
 
+def _days_left(r: LicenseStatus) -> int:
+    """Days to expiry of a license that has an expiry date (negative once past)."""
+    return r["days_left"] or 0
+
+
 def build(params: ReportParams, progress: Progress | None = None) -> ReportDocument:
     days = DEFAULT_DAYS if params.days is None else int(params.days)
     if days < 0:
@@ -61,8 +67,8 @@ def build(params: ReportParams, progress: Progress | None = None) -> ReportDocum
     over = [r for r in rows if r["free"] is not None and r["free"] < 0]
     expiring = [r for r in rows if r["days_left"] is not None and 0 <= r["days_left"] <= days]
     expired = [r for r in rows if r["days_left"] is not None and r["days_left"] < 0]
-    expiring.sort(key=lambda r: r["days_left"])
-    expired.sort(key=lambda r: r["days_left"], reverse=True)
+    expiring.sort(key=_days_left)
+    expired.sort(key=_days_left, reverse=True)
 
     seats = [(r["product"], r["version"] or "", r["vendor"] or "", _kind(r["site_license"]),
               None if r["site_license"] else r["seats"], r["used"], r["free"], r["expiry_date"],
@@ -95,7 +101,7 @@ def build(params: ReportParams, progress: Progress | None = None) -> ReportDocum
                       "audit. A license allowing over-allocation still counts here.",
                 tables=[Table(OVER_COLUMNS,
                               [(r["product"], r["version"] or "", r["vendor"] or "", r["seats"],
-                                r["used"], -r["free"], "Yes" if r["allow_over"] else "No")
+                                r["used"], -(r["free"] or 0), "Yes" if r["allow_over"] else "No")
                                for r in over], empty_text="None.")],
                 landscape=True, new_page=False),
         Section(key="Expiring", title=f"Expiring within {plural(days, 'day')}",
@@ -111,7 +117,7 @@ def build(params: ReportParams, progress: Progress | None = None) -> ReportDocum
                 intro="Past their expiry date: renew them, or release their seats and retire them.",
                 tables=[Table(EXPIRED_COLUMNS,
                               [(r["product"], r["version"] or "", r["vendor"] or "", _kind(r["site_license"]),
-                                r["used"], r["expiry_date"], -r["days_left"], r["cost"])
+                                r["used"], r["expiry_date"], -_days_left(r), r["cost"])
                                for r in expired], empty_text="None.")],
                 landscape=True, new_page=False),
     ]
