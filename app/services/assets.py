@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field as dc_field
+from decimal import Decimal
+from typing import Any, NotRequired, TypedDict
 
 import peewee as pw
 
@@ -17,12 +20,12 @@ from app.services.errors import Conflict, NotFound, StaleEdit, ValidationError
 from app.services.fields import (check_form471, check_frn, check_frn_line, clean_text,
                                  parse_bool, parse_date, parse_int)
 from app.store import search
-from app.store.db import db, param, rows as query_rows
+from app.store.db import BaseModel, db, param, rows as query_rows
 
 # Fields a person (or an import) may set directly. Status changes that have
 # their own meaning (check-out, repair, disposal) go through their verbs, but
 # the editor may still set the plain statuses.
-EDITABLE = (
+EDITABLE: tuple[str, ...] = (
     "tag", "serial", "name", "model_id", "status", "site_id", "location_id",
     "purchase_date", "cost", "order_number", "supplier_id", "funding_type", "funding_name",
     "erate_frn", "erate_funding_year", "in_service_date", "warranty_end",
@@ -36,8 +39,12 @@ CHROMEBOOK_FIELDS = ("aue_date", "org_unit", "last_sync", "annotated_user", "ann
 EDITABLE = EDITABLE + CHROMEBOOK_FIELDS
 DATE_FIELDS = ("purchase_date", "in_service_date", "warranty_end", "disposal_date", "last_audit_date")
 MONEY_FIELDS = ("cost", "disposal_proceeds")
-FK_FIELDS = {"model_id": HardwareModel, "site_id": Site, "location_id": Location,
-             "supplier_id": Supplier}
+FK_FIELDS: dict[str, type[HardwareModel] | type[Site] | type[Location] | type[Supplier]] = {
+    "model_id": HardwareModel, "site_id": Site, "location_id": Location, "supplier_id": Supplier}
+# Field name -> value, as the editor, the import and the CLI give them.
+Values = dict[str, Any]
+# Field name -> (old, new) of an edit.
+Diff = dict[str, tuple[Any, Any]]
 # Dates a correction restates from the earlier of the old and new day: a purchase
 # date moved back to May was owned from May, whenever it was typed.
 SELF_DATED = ("purchase_date", "in_service_date", "disposal_date")
@@ -60,7 +67,7 @@ def lookup_tag(text: str) -> int | None:
         return None
     p = param()
     row = db.execute_sql(f"SELECT id FROM asset WHERE tag_key = {p}", (key,)).fetchone()
-    return row[0] if row else None
+    return int(row[0]) if row else None
 
 
 def lookup_serial(text: str) -> list[int]:
@@ -68,7 +75,7 @@ def lookup_serial(text: str) -> list[int]:
     if not key:
         return []
     p = param()
-    return [r[0] for r in db.execute_sql(f"SELECT id FROM asset WHERE serial_key = {p} LIMIT 10",
+    return [int(r[0]) for r in db.execute_sql(f"SELECT id FROM asset WHERE serial_key = {p} LIMIT 10",
                                          (key,)).fetchall()]
 
 
@@ -83,7 +90,7 @@ def lock(asset_id: int) -> Asset:
     """Read an asset for a change that depends on what is read (its loan, its
     status), holding its row lock on PostgreSQL until the transaction ends: a
     second workstation checking out the same asset waits, then sees the loan."""
-    asset = locked(Asset.select().where(Asset.id == asset_id)).first()
+    asset = locked(Asset.select().where(Asset.id == asset_id)).get_or_none()
     if asset is None:
         raise NotFound(f"No asset with id {asset_id}.")
     return asset
@@ -96,31 +103,96 @@ def get_by_tag(tag: str) -> Asset:
     return get(asset_id)
 
 
-def details(asset_id: int) -> dict:
+class Holder(TypedDict):
+    """Who has an asset: a person, or a location it is checked out to."""
+
+    type: str  # person / location
+    id: int
+    name: str
+    id_number: NotRequired[str | None]  # a person's
+
+
+class OpenLoan(TypedDict):
+    id: int
+    out_at: dt.datetime
+    due: dt.date | None
+    borrower: str | None
+
+
+class OpenRepair(TypedDict):
+    id: int
+    reported: dt.date
+    problem: str
+    status: str
+    ticket: str | None
+    vendor: str | None
+
+
+class AssetDetails(TypedDict):
+    """Everything a person wants to see about one asset, names resolved."""
+
+    id: int
+    tag: str
+    serial: str | None
+    name: str | None
+    model: str | None
+    manufacturer: str | None
+    category: str | None
+    status: str
+    status_label: str
+    site: str | None
+    room: str | None
+    holder: Holder | None
+    purchase_date: dt.date | None
+    cost: Decimal | None
+    order_number: str | None
+    supplier: str | None
+    funding_type: str | None
+    funding_name: str | None
+    erate_frn: str | None
+    erate_funding_year: int | None
+    erate_form471: str | None
+    erate_frn_line: str | None
+    in_service_date: dt.date | None
+    warranty_end: dt.date | None
+    disposal_date: dt.date | None
+    disposal_method: str | None
+    disposal_proceeds: Decimal | None
+    last_audit_date: dt.date | None
+    notes: str | None
+    custom: dict[str, Any]
+    version: int
+    open_loan: OpenLoan | None
+    open_repair: OpenRepair | None
+
+
+def details(asset_id: int) -> AssetDetails:
     """Everything a person wants to see about one asset, names resolved."""
     a = get(asset_id)
     model = a.model
-    cat = model.category if model and model.category_id else None
+    cat = model.category if model else None
     loan = open_loan(a.id)
     repair = (Repair.select().where((Repair.asset == a.id) & Repair.status.in_(OPEN_REPAIR_STATUSES))
-              .order_by(Repair.id.desc()).first())
-    holder = None
-    if a.assigned_person_id:
-        p = a.assigned_person
-        holder = {"type": "person", "id": p.id, "name": p.full_name, "id_number": p.id_number}
-    elif a.assigned_location_id:
-        holder = {"type": "location", "id": a.assigned_location_id, "name": a.assigned_location.name}
+              .order_by(Repair.id.desc()).get_or_none())
+    holder: Holder | None = None
+    person, place = a.assigned_person, a.assigned_location
+    if person is not None:
+        holder = {"type": "person", "id": person.id, "name": person.full_name,
+                  "id_number": person.id_number}
+    elif place is not None:
+        holder = {"type": "location", "id": place.id, "name": place.name}
+    site, room, supplier = a.site, a.location, a.supplier
     return {
         "id": a.id, "tag": a.tag, "serial": a.serial, "name": a.name,
         "model": model.name if model else None,
-        "manufacturer": model.manufacturer.name if model and model.manufacturer_id else None,
+        "manufacturer": model.manufacturer.name if model and model.manufacturer else None,
         "category": cat.name if cat else None,
         "status": a.status, "status_label": ASSET_STATUSES.get(a.status, a.status),
-        "site": a.site.name if a.site_id else None,
-        "room": a.location.name if a.location_id else None,
+        "site": site.name if site is not None else None,
+        "room": room.name if room is not None else None,
         "holder": holder,
         "purchase_date": a.purchase_date, "cost": a.cost, "order_number": a.order_number,
-        "supplier": a.supplier.name if a.supplier_id else None,
+        "supplier": supplier.name if supplier is not None else None,
         "funding_type": a.funding_type, "funding_name": a.funding_name,
         "erate_frn": a.erate_frn, "erate_funding_year": a.erate_funding_year,
         "erate_form471": a.erate_form471, "erate_frn_line": a.erate_frn_line,
@@ -129,29 +201,35 @@ def details(asset_id: int) -> dict:
         "disposal_proceeds": a.disposal_proceeds, "last_audit_date": a.last_audit_date,
         "notes": a.notes, "custom": a.custom or {}, "version": a.version,
         "open_loan": ({"id": loan.id, "out_at": loan.out_at, "due": loan.due,
-                       "borrower": (loan.person.full_name if loan.person_id else
-                                    loan.location.name if loan.location_id else None)}
+                       "borrower": borrower(loan)}
                       if loan else None),
         "open_repair": ({"id": repair.id, "reported": repair.reported, "problem": repair.problem,
                          "status": repair.status, "ticket": repair.ticket,
-                         "vendor": repair.vendor.name if repair.vendor_id else None}
+                         "vendor": repair.vendor.name if repair.vendor else None}
                         if repair else None),
     }
 
 
+def borrower(loan: Loan) -> str | None:
+    """Who has the loan: the person's name, or the room's."""
+    if loan.person is not None:
+        return loan.person.full_name
+    return loan.location.name if loan.location is not None else None
+
+
 def open_loan(asset_id: int) -> Loan | None:
     return (Loan.select().where((Loan.asset == asset_id) & Loan.returned_at.is_null())
-            .order_by(Loan.id.desc()).first())
+            .order_by(Loan.id.desc()).get_or_none())
 
 
-def values_of(asset: Asset) -> dict:
+def values_of(asset: Asset) -> Values:
     """The editable values of an asset, keyed as the services take them."""
     return {f: getattr(asset, f) for f in EDITABLE}
 
 
 # --- effective dates ----------------------------------------------------------------
 
-def effective_day(value=None, asset: Asset | None = None, what: str = "change") -> dt.date:
+def effective_day(value: dt.date | str | None = None, asset: Asset | None = None, what: str = "change") -> dt.date:
     """The day a change took effect in the world: today when not given. A day
     after today, or before the asset was bought (else put in service), is
     refused — nothing can have happened to it then."""
@@ -163,17 +241,18 @@ def effective_day(value=None, asset: Asset | None = None, what: str = "change") 
         raise ValidationError(f"The {what} cannot take effect on {day.isoformat()}: that is "
                               f"after today ({today.isoformat()}).", field="effective")
     acquired = (asset.purchase_date or asset.in_service_date) if asset is not None else None
-    if acquired and day < acquired:
+    if asset is not None and acquired and day < acquired:
         raise ValidationError(f"The {what} cannot take effect on {day.isoformat()}: asset "
                               f"{asset.tag} was bought on {acquired.isoformat()}.",
                               field="effective")
     return day
 
 
-def _field_days(diff: dict, day: dt.date, new_values: dict, asset: Asset) -> dict:
+def _field_days(diff: Diff, day: dt.date, new_values: Values,
+                asset: Asset) -> dict[str, dt.date | None]:
     """The effective day of each changed field: ``day``, except the record's own
     dates (the earlier of old, new and ``day``) and a disposal (its disposal date)."""
-    days = {}
+    days: dict[str, dt.date | None] = {}
     for key, (old, new) in diff.items():
         d = day
         if key in SELF_DATED:
@@ -189,10 +268,10 @@ def _field_days(diff: dict, day: dt.date, new_values: dict, asset: Asset) -> dic
 
 # --- validation -------------------------------------------------------------------
 
-def clean(values: dict, asset_id: int | None = None) -> dict:
+def clean(values: Mapping[str, Any], asset_id: int | None = None) -> Values:
     """Validate and convert editable fields. Raises ValidationError listing every
     problem (``errors`` maps field → message) so an editor can mark each field."""
-    out: dict = {}
+    out: Values = {}
     errors: dict[str, str] = {}
     for key, value in values.items():
         if key not in EDITABLE:
@@ -220,7 +299,8 @@ def clean(values: dict, asset_id: int | None = None) -> dict:
     return out
 
 
-def _erate_filing(values: dict, out: dict, errors: dict, asset_id: int | None) -> None:
+def _erate_filing(values: Mapping[str, Any], out: Values, errors: dict[str, str],
+                  asset_id: int | None) -> None:
     """The FRN line item belongs to the asset's FRN (a bare line number "3"
     is completed from it), and a Form 471 or line item means E-Rate funding."""
     if "erate_frn_line" in out and "erate_frn_line" not in errors and out["erate_frn_line"]:
@@ -244,7 +324,7 @@ def _erate_filing(values: dict, out: dict, errors: dict, asset_id: int | None) -
                                   "funded by E-Rate.")
 
 
-def _clean_one(key: str, value, asset_id: int | None):
+def _clean_one(key: str, value: Any, asset_id: int | None) -> Any:
     if key == "tag":
         tag = tagsvc.clean_tag(value)
         q = Asset.select(Asset.id).where(Asset.tag_key == tagsvc.normalize_tag(tag))
@@ -264,7 +344,7 @@ def _clean_one(key: str, value, asset_id: int | None):
     if key in FK_FIELDS:
         if value in (None, "", 0):
             return None
-        if isinstance(value, pw.Model):
+        if isinstance(value, BaseModel):
             value = value.id
         model = FK_FIELDS[key]
         if not model.select().where(model.id == int(value)).exists():
@@ -316,7 +396,7 @@ def _clean_one(key: str, value, asset_id: int | None):
     return validation.text(value, key)
 
 
-def _place(values: dict) -> None:
+def _place(values: Values) -> None:
     """Keep site and room consistent: a room implies its site."""
     loc_id = values.get("location_id")
     if loc_id:
@@ -326,7 +406,7 @@ def _place(values: dict) -> None:
         values["site_id"] = site_id
 
 
-def _row(values: dict) -> dict:
+def _row(values: Mapping[str, Any]) -> Values:
     """Service field names → model column values."""
     row = {_attr(k): v for k, v in values.items()}
     if "tag" in values:
@@ -339,20 +419,20 @@ def _row(values: dict) -> dict:
 # --- writing ----------------------------------------------------------------------
 
 @writes
-def create(values: dict | None = None, by: str | None = None, note: str | None = None,
-           **kwargs) -> Asset:
+def create(values: Mapping[str, Any] | None = None, by: str | None = None,
+           note: str | None = None, **kwargs: Any) -> Asset:
     """A new asset. Without a tag it gets the next one from the sequence."""
-    values = dict(values or {}, **kwargs)
-    if not values.get("tag"):
-        values["tag"] = tagsvc.next_tags(1)[0]
-    values = clean(values)
-    _place(values)
-    values.setdefault("status", "ready")
-    if (values.get("erate_frn") or values.get("erate_form471") or values.get("erate_frn_line")) \
-            and not values.get("funding_type"):
-        values["funding_type"] = "erate"
+    given = dict(values or {}, **kwargs)
+    if not given.get("tag"):
+        given["tag"] = tagsvc.next_tags(1)[0]
+    cleaned = clean(given)
+    _place(cleaned)
+    cleaned.setdefault("status", "ready")
+    if (cleaned.get("erate_frn") or cleaned.get("erate_form471") or cleaned.get("erate_frn_line")) \
+            and not cleaned.get("funding_type"):
+        cleaned["funding_type"] = "erate"
     now = utcnow()
-    row = _row(values)
+    row = _row(cleaned)
     row.update(created_at=now, updated_at=now, version=1)
     asset = Asset.create(**row)
     tagsvc.release_reservation(asset.tag)
@@ -362,8 +442,9 @@ def create(values: dict | None = None, by: str | None = None, note: str | None =
 
 
 @writes
-def update(asset_id: int, changes: dict, expected_version: int | None = None,
-           by: str | None = None, action: str = "update", effective=None) -> Asset:
+def update(asset_id: int, changes: Mapping[str, Any], expected_version: int | None = None,
+           by: str | None = None, action: str = "update",
+           effective: dt.date | str | None = None) -> Asset:
     """Change fields of one asset. With ``expected_version`` (what the editor
     loaded), a record someone else saved meanwhile is refused with StaleEdit.
     ``effective`` is the day the change took effect (a move last Friday, a cost
@@ -373,10 +454,10 @@ def update(asset_id: int, changes: dict, expected_version: int | None = None,
     if expected_version is not None and asset.version != expected_version:
         raise StaleEdit(
             f"Asset {asset.tag} was changed by someone else since you opened it.",
-            current=values_of(asset), mine=changes)
+            current=values_of(asset), mine=dict(changes))
     values = clean(changes, asset.id)
     if "location_id" in values or "site_id" in values:
-        merged = {"location_id": values.get("location_id", asset.location_id),
+        merged: Values = {"location_id": values.get("location_id", asset.location_id),
                   "site_id": values.get("site_id", asset.site_id)}
         if "site_id" in values and "location_id" not in values and asset.location_id:
             loc_site = Location.select(Location.site).where(Location.id == asset.location_id).scalar()
@@ -384,7 +465,7 @@ def update(asset_id: int, changes: dict, expected_version: int | None = None,
                 merged["location_id"] = None  # moving site without a room clears the room
         _place(merged)
         values.update(merged)
-    diff = {}
+    diff: Diff = {}
     for key, new in values.items():
         old = getattr(asset, key if key not in FK_FIELDS else key)
         if old != new:
@@ -399,7 +480,7 @@ def update(asset_id: int, changes: dict, expected_version: int | None = None,
          .where((Asset.id == asset.id) & (Asset.version == asset.version)).execute())
     if n != 1:
         raise StaleEdit(f"Asset {asset.tag} was changed by someone else since you opened it.",
-                        current=values_of(get(asset.id)), mine=changes)
+                        current=values_of(get(asset.id)), mine=dict(changes))
     history.record_changes("asset", asset.id, _readable(diff), by=by, action=action,
                            effective=_field_days(diff, day, values, asset))
     if SEARCH_FIELDS & diff.keys():
@@ -407,7 +488,7 @@ def update(asset_id: int, changes: dict, expected_version: int | None = None,
     return get(asset.id)
 
 
-def _check_status_change(asset: Asset, diff: dict, values: dict) -> None:
+def _check_status_change(asset: Asset, diff: Diff, values: Values) -> None:
     """A field edit (the editor's Status list, `asset set status=…`) keeps the
     rules dispose() and retire() keep: nothing checked out is disposed of or
     retired, and a disposal has its date."""
@@ -420,7 +501,7 @@ def _check_status_change(asset: Asset, diff: dict, values: dict) -> None:
                               "Dispose…, or `quartermaster asset dispose`.", field="disposal_date")
 
 
-def _restated(asset: Asset, values: dict, diff: dict, day: dt.date) -> dict:
+def _restated(asset: Asset, values: Values, diff: Diff, day: dt.date) -> Diff:
     """Back-dated values equal to today's that still say something: a change to
     the field took effect after ``day``, so "it was already X from ``day``" restates
     the days between (recorded as X → X, effective ``day``)."""
@@ -434,9 +515,9 @@ def _restated(asset: Asset, values: dict, diff: dict, day: dt.date) -> dict:
     return {same[f]: (values[same[f]], values[same[f]]) for f in later}
 
 
-def _readable(diff: dict) -> dict:
+def _readable(diff: Diff) -> Diff:
     """History shows names, not ids, for references."""
-    out = {}
+    out: Diff = {}
     for key, (old, new) in diff.items():
         if key in FK_FIELDS:
             model = FK_FIELDS[key]
@@ -450,7 +531,7 @@ def _readable(diff: dict) -> dict:
 @writes
 def retire(asset_id: int, by: str | None = None, note: str | None = None,
            release_seats: bool = False, expected_version: int | None = None,
-           effective=None) -> Asset:
+           effective: dt.date | str | None = None) -> Asset:
     asset = lock(asset_id)
     day = effective_day(effective, asset, "retirement")
     if asset.status == "disposed":
@@ -483,17 +564,17 @@ def seat_count(asset_id: int) -> int:
 
 @writes
 def dispose(asset_id: int, method: str, date: dt.date | str | None = None,
-            proceeds=None, by: str | None = None, note: str | None = None) -> Asset:
+            proceeds: object = None, by: str | None = None, note: str | None = None) -> Asset:
     asset = lock(asset_id)
     if asset.status == "disposed":
         raise Conflict(f"Asset {asset.tag} is already disposed of.")
     if open_loan(asset.id):
         raise Conflict(f"Asset {asset.tag} is checked out; check it in before disposing of it.")
-    date = effective_day(parse_date(date, "disposal_date"), asset, "disposal")
+    day = effective_day(parse_date(date, "disposal_date"), asset, "disposal")
     _release_seats(asset, by)
-    asset = update(asset.id, {"status": "disposed", "disposal_date": date,
+    asset = update(asset.id, {"status": "disposed", "disposal_date": day,
                               "disposal_method": method, "disposal_proceeds": proceeds},
-                   by=by, action="dispose", effective=date)
+                   by=by, action="dispose", effective=day)
     if note:
         history.record("asset", asset.id, "note", note=note, by=by)
     return asset
@@ -505,7 +586,8 @@ def dispose(asset_id: int, method: str, date: dt.date | str | None = None,
 def check_out(asset_id: int, person_id: int | None = None, location_id: int | None = None,
               due: dt.date | str | None = None, condition: str | None = None,
               agreement_signed: bool = False, language: str | None = None,
-              notes: str | None = None, by: str | None = None, effective=None,
+              notes: str | None = None, by: str | None = None,
+              effective: dt.date | str | None = None,
               agreement_status: str | None = None) -> Loan:
     """Lend an asset to a person or a location (a cart, a lab). ``effective``:
     the day it went out (default today); the loan starts that day.
@@ -524,27 +606,27 @@ def check_out(asset_id: int, person_id: int | None = None, location_id: int | No
         raise Conflict(f"Asset {asset.tag} is in repair; close the repair first.")
     if asset.status == "missing":
         raise Conflict(f"Asset {asset.tag} is marked missing; find it (check it in) first.")
-    loan = open_loan(asset.id)
-    if loan:
-        holder = loan.person.full_name if loan.person_id else loan.location.name
-        raise Conflict(f"Asset {asset.tag} is already checked out to {holder}.")
-    due = parse_date(due, "due")
+    out = open_loan(asset.id)
+    if out:
+        raise Conflict(f"Asset {asset.tag} is already checked out to {borrower(out)}.")
+    due_day = parse_date(due, "due")
     today = history.today()
-    if due and day == today and due < today - dt.timedelta(days=1):
+    if due_day and day == today and due_day < today - dt.timedelta(days=1):
         raise ValidationError("The due date is in the past.", field="due")
-    if due and due < day - dt.timedelta(days=1):
-        raise ValidationError(f"The due date {due.isoformat()} is before the day it went out "
+    if due_day and due_day < day - dt.timedelta(days=1):
+        raise ValidationError(f"The due date {due_day.isoformat()} is before the day it went out "
                               f"({day.isoformat()}).", field="due")
     last_back = (Loan.select(pw.fn.MAX(Loan.returned_at)).where(Loan.asset == asset.id).scalar())
     if last_back is not None and day < history.local_day(_as_datetime(last_back)):
         raise ValidationError(f"Asset {asset.tag} was checked in on "
                               f"{history.local_day(_as_datetime(last_back)).isoformat()}; it cannot "
                               f"have gone out again on {day.isoformat()}.", field="effective")
-    person = location = None
+    person: Person | None = None
+    location: Location | None = None
     if person_id:
         # A shared lock: check-outs to one person run side by side, but not
         # beside their deactivation (which reads their holdings, then writes).
-        person = locked(Person.select().where(Person.id == person_id), share=True).first()
+        person = locked(Person.select().where(Person.id == person_id), share=True).get_or_none()
         if person is None:
             raise NotFound(f"No person with id {person_id}.")
         if not person.active:
@@ -558,23 +640,22 @@ def check_out(asset_id: int, person_id: int | None = None, location_id: int | No
     try:
         with db.atomic():  # a savepoint: the refusal below can still read
             loan = Loan.create(asset=asset, person=person, location=location, out_at=_moment(day, now),
-                               due=due, condition_out=clean_text(condition, "condition", 100),
+                               due=due_day, condition_out=clean_text(condition, "condition", 100),
                                agreement_signed=agreement_status == "signed",
                                agreement_status=agreement_status, language=language,
                                notes=clean_text(notes, "notes", 10_000), out_by=who(by))
     except pw.IntegrityError:
         # The database's one-open-loan rule: a writer that did not lock got there first.
-        loan = open_loan(asset.id)
-        if loan is None:
+        taken = open_loan(asset.id)
+        if taken is None:
             raise
-        holder = loan.person.full_name if loan.person_id else loan.location.name
-        raise Conflict(f"Asset {asset.tag} is already checked out to {holder}.") from None
+        raise Conflict(f"Asset {asset.tag} is already checked out to {borrower(taken)}.") from None
     kits.record_checkout(loan, asset.model_id)
     Asset.update(assigned_person=person, assigned_location=location, status="deployed",
                  version=Asset.version + 1, updated_at=now).where(Asset.id == asset.id).execute()
     history.record("asset", asset.id, "check_out", field="holder", old=None,
                    new=person or location, by=by,
-                   note=f"due {due.isoformat()}" if due else None, at=now, effective=day)
+                   note=f"due {due_day.isoformat()}" if due_day else None, at=now, effective=day)
     if asset.status != "deployed":  # so a report as of a past date knows its status then
         history.record("asset", asset.id, "check_out", field="status", old=asset.status,
                        new="deployed", by=by, at=now, effective=day)
@@ -584,7 +665,8 @@ def check_out(asset_id: int, person_id: int | None = None, location_id: int | No
 
 @writes
 def check_in(asset_id: int, condition: str | None = None, by: str | None = None,
-             status: str = "ready", notes: str | None = None, effective=None,
+             status: str = "ready", notes: str | None = None,
+             effective: dt.date | str | None = None,
              damage: list[str] | None = None,
              missing_parts: list[str] | None = None) -> Loan | None:
     """Take an asset back. Returns the closed loan (None if it had only an
@@ -593,7 +675,7 @@ def check_in(asset_id: int, condition: str | None = None, by: str | None = None,
     ``damage``: DAMAGE_KINDS keys found (kept on the loan); the loan's kit parts
     come back "returned", or "missing" for the names in ``missing_parts``."""
     asset = lock(asset_id)
-    damage = clean_damage(damage)
+    damaged = clean_damage(damage)
     day = effective_day(effective, asset, "check-in")
     loan = open_loan(asset.id)
     if loan is not None and day < history.local_day(_as_datetime(loan.out_at)):
@@ -619,14 +701,15 @@ def check_in(asset_id: int, condition: str | None = None, by: str | None = None,
               asset.assigned_location if asset.assigned_location_id else None)
     if loan:
         Loan.update(returned_at=_moment(day, now), condition_in=condition,
-                    in_by=who(by), damage=damage or None,
+                    in_by=who(by), damage=damaged or None,
                     notes=(loan.notes + "\n" + notes) if (loan.notes and notes) else (notes or loan.notes)
                     ).where(Loan.id == loan.id).execute()
         kits.record_checkin(loan, missing, by=by, asset_id=asset.id, at=now, effective=day)
-    if damage:
+    if damaged:
         history.record("asset", asset.id, "check_in", field="damage", new=", ".join(
-            DAMAGE_KINDS[k] for k in damage), by=by, at=now, effective=day)
-    changed = {"assigned_person": None, "assigned_location": None, "status": status}
+            DAMAGE_KINDS[k] for k in damaged), by=by, at=now, effective=day)
+    changed: dict[str, object] = {"assigned_person": None, "assigned_location": None,
+                                  "status": status}
     if condition and condition != asset.condition:
         changed["condition"] = condition
     Asset.update(**changed, version=Asset.version + 1, updated_at=now) \
@@ -658,13 +741,13 @@ def _agreement(status: str | None, signed: bool) -> str | None:
     return key
 
 
-def clean_damage(damage) -> list[str]:
+def clean_damage(damage: str | Iterable[object] | None) -> list[str]:
     """DAMAGE_KINDS keys (labels accepted too), each once, in the vocabulary's order."""
     if not damage:
         return []
     if isinstance(damage, str):
         damage = [d for d in damage.split(",")]
-    keys = set()
+    keys: set[str] = set()
     labels = {v.lower(): k for k, v in DAMAGE_KINDS.items()}
     for item in damage:
         text = str(item).strip().lower()
@@ -678,7 +761,7 @@ def clean_damage(damage) -> list[str]:
     return [k for k in DAMAGE_KINDS if k in keys]
 
 
-def _as_datetime(v) -> dt.datetime:
+def _as_datetime(v: object) -> dt.datetime:
     return v if isinstance(v, dt.datetime) else dt.datetime.fromisoformat(str(v))
 
 
@@ -703,8 +786,8 @@ def check_in_many(tags: list[str], condition: str | None = None, by: str | None 
     are reported; the rest are checked in together in one transaction (or
     nothing is, with ``all_or_nothing``)."""
     result = BatchResult()
-    seen = set()
-    ids = []
+    seen: set[str] = set()
+    ids: list[tuple[str, int]] = []
     for raw in tags:
         key = tagsvc.normalize_tag(raw)
         if not key or key in seen:
@@ -738,7 +821,7 @@ def mark_audited(asset_ids: list[int], date: dt.date | None = None, by: str | No
         chunk = asset_ids[start:start + 500]
         # The date it replaces goes into history too, so a report as of an
         # earlier day can put it back.
-        before = dict(query_rows(Asset.select(Asset.id, Asset.last_audit_date).where(Asset.id.in_(chunk))))
+        before: dict[int, dt.date | None] = dict(query_rows(Asset.select(Asset.id, Asset.last_audit_date).where(Asset.id.in_(chunk))))
         n += Asset.update(last_audit_date=date, version=Asset.version + 1, updated_at=utcnow()) \
             .where(Asset.id.in_(chunk)).execute()
         for asset_id in chunk:
@@ -755,14 +838,14 @@ def undo_last_edit(asset_id: int, by: str | None = None) -> Asset:
     last = (HistoryEntry.select().where((HistoryEntry.entity == "asset")
                                         & (HistoryEntry.entity_id == asset_id)
                                         & (HistoryEntry.action == "update"))
-            .order_by(HistoryEntry.id.desc()).first())
+            .order_by(HistoryEntry.id.desc()).get_or_none())
     if last is None:
         raise Conflict("There is no edit to undo.")
     batch = list(HistoryEntry.select().where((HistoryEntry.entity == "asset")
                                              & (HistoryEntry.entity_id == asset_id)
                                              & (HistoryEntry.action == "update")
                                              & (HistoryEntry.at == last.at)))
-    changes = {}
+    changes: dict[str, object] = {}
     for entry in batch:
         field = entry.field
         if field in ("model", "site", "location", "supplier"):
@@ -777,6 +860,5 @@ def undo_last_edit(asset_id: int, by: str | None = None) -> Asset:
 
 
 def category_of(asset: Asset) -> Category | None:
-    if asset.model_id and asset.model.category_id:
-        return asset.model.category
-    return None
+    model = asset.model
+    return model.category if model is not None else None

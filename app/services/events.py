@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import datetime as dt
 import socket
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import NoReturn
+from decimal import Decimal
+from typing import Any, Literal, NoReturn, TypedDict
 
 import peewee as pw
 
@@ -34,7 +36,7 @@ from app.services import assets as assetsvc, catalog, history
 from app.services.base import locked, transaction, who, writes
 from app.services.errors import Conflict, DomainError, NotFound, ValidationError
 from app.services.fields import clean_text, parse_date
-from app.store.db import db, sql
+from app.store.db import Row, db, rows as query_rows, sql
 from app.wording import plural
 
 # A student's device: what the 1:1 program lends (a hotspot or a projector is not one).
@@ -66,6 +68,10 @@ LENT = ("lent", "lent_refused")
 RETURNED = ("returned", "returned_damaged", "returned_elsewhere")
 
 
+# A fee a return cost: (kind, part, amount, status).
+FeeLine = tuple[str, str | None, Decimal, str]
+
+
 @dataclass(frozen=True)
 class ScanResult:
     """What one scan did, ready for the big banner."""
@@ -81,7 +87,7 @@ class ScanResult:
     scan_id: int | None = None
     person: str | None = None  # the student's name
     tag: str | None = None
-    fees: tuple = ()  # (kind, part, amount, status) of each fee the return cost
+    fees: tuple[FeeLine, ...] = ()  # each fee the return cost
 
     @property
     def label(self) -> str:
@@ -95,16 +101,16 @@ class ScanResult:
 class _Refusal(Exception):
     """A scan refused: carried out of the transaction (which writes nothing)."""
 
-    def __init__(self, result: ScanResult):
+    def __init__(self, result: ScanResult) -> None:
         super().__init__(result.text)
         self.result = result
 
 
-def _result(verdict: str, text: str, detail: str = "", **kw) -> ScanResult:
+def _result(verdict: str, text: str, detail: str = "", **kw: Any) -> ScanResult:
     return ScanResult(verdict, VERDICTS[verdict][1], text, detail, **kw)
 
 
-def _refuse(verdict: str, text: str, detail: str = "", **kw) -> NoReturn:
+def _refuse(verdict: str, text: str, detail: str = "", **kw: Any) -> NoReturn:
     raise _Refusal(_result(verdict, text, detail, **kw))
 
 
@@ -115,17 +121,27 @@ def workstation_name() -> str:
         return "workstation"
 
 
-def _one(text: str, params=()):
-    return db.execute_sql(sql(text), params).fetchone()
+def _one(text: str, params: Sequence[object] = ()) -> Row | None:
+    row: Row | None = db.execute_sql(sql(text), params).fetchone()
+    return row
 
 
-def _all(text: str, params=()):
-    return db.execute_sql(sql(text), params).fetchall()
+def _all(text: str, params: Sequence[object] = ()) -> list[Row]:
+    found: list[Row] = db.execute_sql(sql(text), params).fetchall()
+    return found
+
+
+def _one_row(text: str, params: Sequence[object] = ()) -> Row:
+    """The one row an aggregate (COUNT, SUM) query always returns."""
+    row = _one(text, params)
+    if row is None:  # an aggregate without GROUP BY has one row
+        raise NotFound("The database returned no row for a count.")
+    return row
 
 
 # --- events ---------------------------------------------------------------------------
 
-def _site(site_id) -> Site:
+def _site(site_id: Site | int | str | None) -> Site:
     if isinstance(site_id, Site):
         return site_id
     if isinstance(site_id, int) or (isinstance(site_id, str) and site_id.isdigit()):
@@ -140,8 +156,9 @@ def _site(site_id) -> Site:
 
 
 @writes
-def start(kind: str, site_id, grade: str | None = None, homeroom: str | None = None,
-          due=None, name: str | None = None, by: str | None = None) -> ProgramEvent:
+def start(kind: str, site_id: Site | int | str | None, grade: str | None = None,
+          homeroom: str | None = None, due: dt.date | str | None = None, name: str | None = None,
+          by: str | None = None) -> ProgramEvent:
     """Open a distribution or collection day for a school (by id, name or
     code), maybe one grade or homeroom. ``due``: when devices lent at a
     distribution come back."""
@@ -151,18 +168,18 @@ def start(kind: str, site_id, grade: str | None = None, homeroom: str | None = N
     site = _site(site_id)
     grade = clean_text(grade, "grade", 20)
     homeroom = clean_text(homeroom, "homeroom", 100)
-    due = parse_date(due, "due") if due not in (None, "") else None
-    if due and kind != "distribution":
+    due_day = parse_date(due, "due") if due not in (None, "") else None
+    if due_day and kind != "distribution":
         raise ValidationError("Only a distribution has a due date.", field="due")
-    if due and due < history.today():
-        raise ValidationError(f"The due date {due.isoformat()} is in the past.", field="due")
+    if due_day and due_day < history.today():
+        raise ValidationError(f"The due date {due_day.isoformat()} is in the past.", field="due")
     if not name:
         scope = " ".join(x for x in (f"grade {grade}" if grade else "",
                                      f"homeroom {homeroom}" if homeroom else "") if x)
         name = (f"{EVENT_KINDS[kind]} — {site.name}" + (f" ({scope})" if scope else "")
                 + f" — {history.today().isoformat()}")
     event = ProgramEvent.create(kind=kind, name=clean_text(name, "name", 200), site=site,
-                                grade=grade, homeroom=homeroom, due=due, status="open",
+                                grade=grade, homeroom=homeroom, due=due_day, status="open",
                                 created_by=who(by))
     history.record("program_event", event.id, "start", new=event.name, by=by,
                    note=f"{kind} at {site.name}")
@@ -176,20 +193,39 @@ def get(event_id: int) -> ProgramEvent:
     return event
 
 
-def list_events(include_closed: bool = True) -> list[dict]:
-    q = (ProgramEvent.select(ProgramEvent, Site.name.alias("site_name"))
+class EventRow(TypedDict):
+    """An event as the events list shows it."""
+
+    id: int
+    kind: str
+    name: str
+    site: str
+    site_id: int
+    grade: str | None
+    homeroom: str | None
+    due: dt.date | None
+    status: str
+    created_at: dt.datetime
+
+
+def list_events(include_closed: bool = True) -> list[EventRow]:
+    q = (ProgramEvent.select(ProgramEvent.id, ProgramEvent.kind, ProgramEvent.name, Site.name,
+                             ProgramEvent.site, ProgramEvent.grade, ProgramEvent.homeroom,
+                             ProgramEvent.due, ProgramEvent.status, ProgramEvent.created_at)
          .join(Site).order_by(ProgramEvent.id.desc()))
     if not include_closed:
         q = q.where(ProgramEvent.status == "open")
-    return [{"id": e.id, "kind": e.kind, "name": e.name, "site": e.site_name, "site_id": e.site_id,
-             "grade": e.grade, "homeroom": e.homeroom, "due": e.due, "status": e.status,
-             "created_at": e.created_at} for e in q.objects()]
+    return [{"id": eid, "kind": kind, "name": name, "site": site, "site_id": site_id,
+             "grade": grade, "homeroom": homeroom, "due": due, "status": state,
+             "created_at": at}
+            for eid, kind, name, site, site_id, grade, homeroom, due, state, at
+            in query_rows(q)]
 
 
 @writes
 def close(event_id: int, by: str | None = None) -> ProgramEvent:
     """Stop taking scans. Closing an event twice is refused."""
-    event = locked(ProgramEvent.select().where(ProgramEvent.id == event_id)).first()
+    event = locked(ProgramEvent.select().where(ProgramEvent.id == event_id)).get_or_none()
     if event is None:
         raise NotFound(f"No event {event_id}.")
     if event.status != "open":
@@ -210,7 +246,7 @@ def _agreement(value: str | None) -> str:
     return value
 
 
-def _open_event(event_id: int) -> tuple:
+def _open_event(event_id: int) -> tuple[str, int, str | None, str | None, dt.date | None]:
     """(kind, site_id, grade, homeroom, due) of an open event; its row locked
     on PostgreSQL until the scan's transaction ends, so no scan lands after a
     close and two stations take turns."""
@@ -229,29 +265,54 @@ def _open_event(event_id: int) -> tuple:
 
 # --- scanning ---------------------------------------------------------------------------
 
-def _person(person_id: int) -> dict | None:
+class _Person(TypedDict):
+    id: int
+    kind: str
+    first: str
+    last: str
+    id_number: str | None
+    site_id: int | None
+    grade: str | None
+    homeroom: str | None
+    active: bool
+    enrolment: str | None
+    name: str  # "First Last"
+    label: str  # "First Last (ID number)"
+
+
+class _Asset(TypedDict):
+    id: int
+    tag: str
+    name: str | None
+    status: str
+    kind: str | None  # its category's kind
+    model: str | None
+
+
+def _person(person_id: int | None) -> _Person | None:
     row = _one("SELECT id, kind, first_name, last_name, id_number, site_id, grade, homeroom, "
                "active, enrolment FROM person WHERE id = ?", (person_id,))
     if row is None:
         return None
-    keys = ("id", "kind", "first", "last", "id_number", "site_id", "grade", "homeroom", "active",
-            "enrolment")
-    p = dict(zip(keys, row))
-    p["name"] = f"{p['first']} {p['last']}".strip()
-    p["label"] = f"{p['name']} ({p['id_number']})" if p["id_number"] else p["name"]
-    return p
+    pid, kind, first, last, id_number, site_id, grade, homeroom, active, enrolment = row
+    name = f"{first} {last}".strip()
+    return {"id": pid, "kind": kind, "first": first, "last": last, "id_number": id_number,
+            "site_id": site_id, "grade": grade, "homeroom": homeroom, "active": active,
+            "enrolment": enrolment, "name": name,
+            "label": f"{name} ({id_number})" if id_number else name}
 
 
-def _asset(asset_id: int) -> dict | None:
+def _asset(asset_id: int) -> _Asset | None:
     row = _one("SELECT a.id, a.tag, a.name, a.status, c.kind, m.name FROM asset a "
                "LEFT JOIN hardware_model m ON m.id = a.model_id "
                "LEFT JOIN category c ON c.id = m.category_id WHERE a.id = ?", (asset_id,))
     if row is None:
         return None
-    return dict(zip(("id", "tag", "name", "status", "kind", "model"), row))
+    aid, tag, name, state, kind, model = row
+    return {"id": aid, "tag": tag, "name": name, "status": state, "kind": kind, "model": model}
 
 
-def _device_of(person_id: int) -> tuple | None:
+def _device_of(person_id: int | None) -> Row | None:
     """(tag, loan id) of a device the person holds on an open loan."""
     marks = ", ".join("?" for _ in DEVICE_KINDS)
     return _one("SELECT a.tag, l.id FROM loan l JOIN asset a ON a.id = l.asset_id "
@@ -265,11 +326,12 @@ def waiting_student(event_id: int, station: str | None = None) -> int | None:
     row = _one("SELECT verdict, person_id FROM event_scan WHERE event_id = ? AND station = ? "
                "ORDER BY id DESC LIMIT 1", (event_id, station or workstation_name()))
     if row and row[0] in STUDENT_VERDICTS:
-        return row[1]
+        student: int | None = row[1]
+        return student
     return None
 
 
-def _elsewhere(p: dict, site_id: int, grade, homeroom) -> str | None:
+def _elsewhere(p: _Person, site_id: int, grade: str | None, homeroom: str | None) -> str | None:
     """Why a student is not one this event is for (None: they are)."""
     if p["site_id"] != site_id:
         name = _one("SELECT name FROM site WHERE id = ?", (p["site_id"],)) if p["site_id"] else None
@@ -281,14 +343,15 @@ def _elsewhere(p: dict, site_id: int, grade, homeroom) -> str | None:
     return None
 
 
-def _check_list(values, allowed: dict | None, what: str) -> list[str]:
+def _check_list(values: str | Iterable[str | None] | None, allowed: dict[str, str] | None,
+                what: str) -> list[str]:
     if values is None:
         return []
     if isinstance(values, str):
         values = values.split(",")
-    out = []
-    for v in values:
-        v = (v or "").strip()
+    out: list[str] = []
+    for given in values:
+        v = (given or "").strip()
         if not v:
             continue
         if allowed is not None:
@@ -302,7 +365,8 @@ def _check_list(values, allowed: dict | None, what: str) -> list[str]:
 
 
 def scan(event_id: int, code: str, *, station: str | None = None, agreement: str | None = None,
-         condition: str | None = None, damage=None, missing_parts=None,
+         condition: str | None = None, damage: str | Iterable[object] | None = None,
+         missing_parts: str | Iterable[str | None] | None = None,
          person_id: int | None = None, by: str | None = None) -> ScanResult:
     """One scan at an event, in its own transaction: its verdict, and what it
     wrote (a refusal writes nothing). ``person_id`` instead of a code: the
@@ -313,12 +377,12 @@ def scan(event_id: int, code: str, *, station: str | None = None, agreement: str
         raise ValidationError("Nothing was scanned.", field="code")
     station = (station or workstation_name())[:100]
     agreement = _agreement(agreement) if agreement else None
-    damage = assetsvc.clean_damage(damage)
+    damaged = assetsvc.clean_damage(damage)
     missing = _check_list(missing_parts, None, "missing part")
     condition = (condition or "").strip().lower() or None
     if condition and condition not in CONDITIONS:
         raise ValidationError("The condition is good or damaged.", field="condition")
-    if condition == "good" and (damage or missing):
+    if condition == "good" and (damaged or missing):
         raise ValidationError("A device returned with damage or missing parts is not in good "
                               "condition.", field="condition")
     try:
@@ -333,7 +397,7 @@ def scan(event_id: int, code: str, *, station: str | None = None, agreement: str
             args = (event_id, code, res, station, by)
             if kind == "distribution":
                 return _distribute(*args, site_id, grade, homeroom, due, agreement or "signed")
-            return _collect(*args, site_id, damage, missing, condition)
+            return _collect(*args, site_id, damaged, missing, condition)
     except _Refusal as refusal:
         return refusal.result
 
@@ -346,8 +410,9 @@ def _not_here(kind: str, code: str, res_kind: str) -> NoReturn:
             if kind == "distribution" else "Scan the device's tag.", code=code)
 
 
-def _distribute(event_id, code, res, station, by, site_id, grade, homeroom, due,
-                agreement) -> ScanResult:
+def _distribute(event_id: int, code: str, res: tuple[str, int | None], station: str,
+                by: str | None, site_id: int, grade: str | None, homeroom: str | None,
+                due: dt.date | None, agreement: str) -> ScanResult:
     res_kind, res_id = res
     if res_kind == "person":
         return _student(event_id, code, res_id, station, by, site_id, grade, homeroom)
@@ -396,7 +461,8 @@ def _distribute(event_id, code, res, station, by, site_id, grade, homeroom, due,
                    tag=a["tag"])
 
 
-def _check_out(asset_id: int, person_id: int, due, agreement: str, by) -> Loan:
+def _check_out(asset_id: int, person_id: int, due: dt.date | None, agreement: str,
+               by: str | None) -> Loan:
     return assetsvc.check_out(asset_id, person_id=person_id, due=due,
                               agreement_status=agreement, by=by)
 
@@ -406,11 +472,12 @@ def _kit_names(loan_id: int) -> list[str]:
     return [f"{q} × {n}" if q and q > 1 else n for n, q in rows]
 
 
-def _student(event_id, code, person_id, station, by, site_id, grade, homeroom) -> ScanResult:
+def _student(event_id: int, code: str, person_id: int | None, station: str, by: str | None,
+             site_id: int, grade: str | None, homeroom: str | None) -> ScanResult:
     p = _person(person_id)
     if p is None:
         _refuse("unknown", f"Nothing has the code {code}", code=code)
-    kw = dict(code=code, person_id=p["id"], person=p["name"])
+    kw: dict[str, Any] = dict(code=code, person_id=p["id"], person=p["name"])
     if p["kind"] != "student":
         _refuse("not_student", f"{p['label']} is not a student",
                 "Scan a student's ID card, then their device.", **kw)
@@ -432,7 +499,9 @@ def _student(event_id, code, person_id, station, by, site_id, grade, homeroom) -
     return _result(verdict, p["label"], detail, scan_id=scan_id, **kw)
 
 
-def _collect(event_id, code, res, station, by, site_id, damage, missing, condition) -> ScanResult:
+def _collect(event_id: int, code: str, res: tuple[str, int | None], station: str,
+             by: str | None, site_id: int, damage: list[str], missing: list[str],
+             condition: str | None) -> ScanResult:
     res_kind, res_id = res
     if res_kind == "person":
         p = _person(res_id)
@@ -478,13 +547,13 @@ def _collect(event_id, code, res, station, by, site_id, damage, missing, conditi
                                damage=damage or None, missing_parts=missing or None,
                                by=who(by), station=station).execute()
     who_text = p["label"] if p else "a room"
-    bits = []
+    bits: list[str] = []
     if damage:
         bits.append("damage: " + ", ".join(DAMAGE_KINDS[d].lower() for d in damage))
     if missing:
         bits.append("missing: " + ", ".join(missing))
     if fees:
-        total = sum(f[2] for f in fees if f[3] == "owed")
+        total = sum((f[2] for f in fees if f[3] == "owed"), Decimal(0))
         bits.append(f"fee ${total:,.2f} owed" if total else "fees waived")
     if verdict == "returned_elsewhere":
         bits.append("a student of another school")
@@ -496,12 +565,13 @@ def _collect(event_id, code, res, station, by, site_id, damage, missing, conditi
                    fees=tuple(fees))
 
 
-def _check_in(asset_id: int, condition: str, damage: list, missing: list, by) -> Loan | None:
+def _check_in(asset_id: int, condition: str, damage: list[str], missing: list[str],
+              by: str | None) -> Loan | None:
     return assetsvc.check_in(asset_id, condition=condition, damage=damage or None,
                              missing_parts=missing or None, by=by)
 
 
-def _charge(loan_id: int, event_id: int, by) -> list[tuple]:
+def _charge(loan_id: int, event_id: int, by: str | None) -> list[FeeLine]:
     """The fees a damaged return costs, as (kind, part, amount, status)."""
     from app.services import fees
     return [(f.kind, f.part, f.amount, f.status)
@@ -510,9 +580,9 @@ def _charge(loan_id: int, event_id: int, by) -> list[tuple]:
 
 # --- status -----------------------------------------------------------------------------
 
-def _scope_where(event: ProgramEvent, alias: str = "p") -> tuple[str, list]:
+def _scope_where(event: ProgramEvent, alias: str = "p") -> tuple[str, list[object]]:
     where = [f"{alias}.kind = 'student'", f"{alias}.site_id = ?"]
-    params: list = [event.site_id]
+    params: list[object] = [event.site_id]
     if event.grade:
         where.append(f"LOWER({alias}.grade) = ?")
         params.append(event.grade.lower())
@@ -522,11 +592,118 @@ def _scope_where(event: ProgramEvent, alias: str = "p") -> tuple[str, list]:
     return " AND ".join(where), params
 
 
-def _withdrawn(enrolment, active) -> bool:
+def _withdrawn(enrolment: str | None, active: object) -> bool:
     return enrolment == "withdrawn" or not active
 
 
-def _event_info(event: ProgramEvent) -> dict:
+class HomeroomCount(TypedDict):
+    homeroom: str
+    students: int
+    received: int
+    had_device: int
+    not_yet: int
+
+
+StudentState = Literal["received", "had_device", "not_yet"]
+
+
+class StudentRow(TypedDict):
+    """A student of a distribution's scope, and whether they got a device."""
+
+    person_id: int
+    name: str
+    id_number: str | None
+    grade: str | None
+    homeroom: str
+    state: StudentState
+    tag: str | None
+    agreement: str | None
+    at: dt.datetime | None
+
+
+class ReturnedDevice(TypedDict):
+    """A device a collection took back."""
+
+    person_id: int | None
+    name: str
+    id_number: str | None
+    grade: str | None
+    homeroom: str
+    school: str
+    tag: str
+    condition: str | None
+    damage: list[str]
+    missing: list[str]
+    at: dt.datetime | None
+    fee: Decimal | None  # charged at this event (not waived)
+
+
+class OutstandingDevice(TypedDict):
+    """A device a collection still waits for."""
+
+    person_id: int
+    name: str
+    id_number: str | None
+    grade: str | None
+    homeroom: str
+    school: str
+    withdrawn: bool
+    tag: str
+    out_at: dt.datetime | None
+    due: dt.date | None
+
+
+class GroupCount(TypedDict):
+    """A collection's counts for one school, grade and homeroom."""
+
+    school: str
+    grade: str
+    homeroom: str
+    returned: int
+    damaged: int
+    outstanding: int
+    withdrawn: int
+
+
+class FeeSum(TypedDict):
+    count: int
+    amount: Decimal | None
+
+
+class EventInfo(TypedDict):
+    id: int
+    kind: str
+    kind_label: str
+    name: str
+    site: str
+    site_id: int
+    grade: str | None
+    homeroom: str | None
+    due: dt.date | None
+    status: str
+    created_at: dt.datetime
+    created_by: str | None
+    closed_at: dt.datetime | None
+
+
+class EventStatus(EventInfo, total=False):
+    """An event and its progress (the events page, `event status`, the event
+    report). ``scans`` and ``totals`` are always there; the rest is a
+    distribution's (homerooms, students, agreements) or a collection's
+    (groups, returned, outstanding, fees)."""
+
+    scans: dict[str, int]  # scans by verdict
+    totals: dict[str, int]
+    homerooms: list[HomeroomCount]
+    students: list[StudentRow]
+    agreements: dict[str, int]
+    groups: list[GroupCount]
+    returned: list[ReturnedDevice]
+    outstanding: list[OutstandingDevice]
+    fees: dict[str, FeeSum]
+
+
+def _event_info(event: ProgramEvent) -> EventStatus:
     return {"id": event.id, "kind": event.kind, "kind_label": EVENT_KINDS[event.kind],
             "name": event.name, "site": event.site.name, "site_id": event.site_id,
             "grade": event.grade, "homeroom": event.homeroom, "due": event.due,
@@ -534,7 +711,7 @@ def _event_info(event: ProgramEvent) -> dict:
             "created_by": event.created_by, "closed_at": event.closed_at}
 
 
-def status(event_id: int) -> dict:
+def status(event_id: int) -> EventStatus:
     """Distribution: each student of the event's scope, received here / had a
     device already / not yet, counted by homeroom. Collection: each device
     out to a student of the scope, returned here or outstanding, counted by
@@ -542,36 +719,40 @@ def status(event_id: int) -> dict:
     first."""
     event = get(event_id)
     info = _event_info(event)
-    counts = dict(_all("SELECT verdict, COUNT(*) FROM event_scan WHERE event_id = ? "
-                       "GROUP BY verdict", (event.id,)))
+    counts: dict[str, int] = dict(_all("SELECT verdict, COUNT(*) FROM event_scan "
+                                       "WHERE event_id = ? GROUP BY verdict", (event.id,)))
     info["scans"] = counts
     if event.kind == "distribution":
-        info.update(_distribution_status(event))
+        _distribution_status(event, info)
     else:
-        info.update(_collection_status(event))
+        _collection_status(event, info)
     return info
 
 
-def _distribution_status(event: ProgramEvent) -> dict:
+def _distribution_status(event: ProgramEvent, info: EventStatus) -> None:
+    """Add a distribution's homerooms, students, totals and agreements to ``info``."""
     where, params = _scope_where(event)
     marks = ", ".join("?" for _ in DEVICE_KINDS)
-    lent = {pid: (tag, agreement, at) for pid, tag, agreement, at in _all(
-        "SELECT s.person_id, a.tag, s.agreement, s.scanned_at FROM event_scan s "
-        "JOIN asset a ON a.id = s.asset_id WHERE s.event_id = ? AND s.verdict IN ('lent', "
-        "'lent_refused')", (event.id,))}
-    holding = dict(_all(
+    lent: dict[int, tuple[str, str | None, dt.datetime | str | None]] = {
+        pid: (tag, agreement, at) for pid, tag, agreement, at in _all(
+            "SELECT s.person_id, a.tag, s.agreement, s.scanned_at FROM event_scan s "
+            "JOIN asset a ON a.id = s.asset_id WHERE s.event_id = ? AND s.verdict IN ('lent', "
+            "'lent_refused')", (event.id,))}
+    holding: dict[int, str] = dict(_all(
         "SELECT l.person_id, MIN(a.tag) FROM loan l JOIN asset a ON a.id = l.asset_id "
         "JOIN hardware_model m ON m.id = a.model_id JOIN category c ON c.id = m.category_id "
         f"JOIN person p ON p.id = l.person_id WHERE l.returned_at IS NULL AND c.kind IN ({marks}) "
         f"AND {where} GROUP BY l.person_id", (*DEVICE_KINDS, *params)))
-    students = []
-    groups: dict[str, dict] = {}
+    students: list[StudentRow] = []
+    groups: dict[str, HomeroomCount] = {}
     for pid, first, last, idn, grade, homeroom, enrolment, active in _all(
             "SELECT p.id, p.first_name, p.last_name, p.id_number, p.grade, p.homeroom, "
             f"p.enrolment, p.active FROM person p WHERE {where} "
             "ORDER BY p.homeroom, p.last_name, p.first_name, p.id", params):
         if _withdrawn(enrolment, active) and pid not in lent:
             continue
+        state: StudentState
+        tag: str | None
         if pid in lent:
             state, tag = "received", lent[pid][0]
         elif pid in holding:
@@ -588,21 +769,26 @@ def _distribution_status(event: ProgramEvent) -> dict:
                          "agreement": lent[pid][1] if pid in lent else None,
                          "at": _as_dt(lent[pid][2]) if pid in lent else None})
     rows = sorted(groups.values(), key=lambda g: g["homeroom"])
-    total = {k: sum(g[k] for g in rows) for k in ("students", "received", "had_device", "not_yet")}
+    total = {"students": sum(g["students"] for g in rows),
+             "received": sum(g["received"] for g in rows),
+             "had_device": sum(g["had_device"] for g in rows),
+             "not_yet": sum(g["not_yet"] for g in rows)}
     agreements = {k: 0 for k in AGREEMENT_STATES}
     for _tag, agreement, _at in lent.values():
         if agreement in agreements:
             agreements[agreement] += 1
-    return {"homerooms": rows, "students": students, "totals": total, "agreements": agreements}
+    info.update({"homerooms": rows, "students": students, "totals": total,
+                 "agreements": agreements})
 
 
-def _collection_status(event: ProgramEvent) -> dict:
+def _collection_status(event: ProgramEvent, info: EventStatus) -> None:
+    """Add a collection's groups, returned and outstanding devices, totals and fees to ``info``."""
     where, params = _scope_where(event)
     marks = ", ".join("?" for _ in DEVICE_KINDS)
-    charged = {loan_id: amount for loan_id, amount in _all(
+    charged: dict[int, Decimal | None] = {loan_id: amount for loan_id, amount in _all(
         "SELECT loan_id, SUM(amount) FROM fee WHERE event_id = ? AND status <> 'waived' "
         "GROUP BY loan_id", (event.id,))}
-    returned = []
+    returned: list[ReturnedDevice] = []
     for (pid, first, last, idn, grade, homeroom, school, tag, cond, damage, missing, at,
          loan_id) in _all(
             "SELECT p.id, p.first_name, p.last_name, p.id_number, p.grade, p.homeroom, st.name, "
@@ -616,7 +802,7 @@ def _collection_status(event: ProgramEvent) -> dict:
                          "school": school or "—", "tag": tag, "condition": cond,
                          "damage": _json_list(damage), "missing": _json_list(missing),
                          "at": _as_dt(at), "fee": charged.get(loan_id)})
-    outstanding = []
+    outstanding: list[OutstandingDevice] = []
     out_where, out_params = _outstanding_where(event)
     for pid, first, last, idn, grade, homeroom, enrolment, active, school, tag, out_at, due in _all(
             "SELECT p.id, p.first_name, p.last_name, p.id_number, p.grade, p.homeroom, "
@@ -632,27 +818,38 @@ def _collection_status(event: ProgramEvent) -> dict:
                             "out_at": _as_dt(out_at), "due": _as_date(due)})
     outstanding.sort(key=lambda r: (not r["withdrawn"], r["school"], _grade_key(r["grade"]),
                                     r["homeroom"], r["name"].lower(), r["tag"]))
-    groups: dict[tuple, dict] = {}
-    for r, key in [(r, "returned") for r in returned] + [(r, "outstanding") for r in outstanding]:
-        k = (r["school"], r["grade"] or "—", r["homeroom"])
-        g = groups.setdefault(k, {"school": k[0], "grade": k[1], "homeroom": k[2], "returned": 0,
-                                  "damaged": 0, "outstanding": 0, "withdrawn": 0})
-        g[key] += 1
-        if key == "returned" and r["condition"] == "damaged":
+    groups: dict[tuple[str, str, str], GroupCount] = {}
+
+    def group(school: str, grade: str | None, homeroom: str) -> GroupCount:
+        k = (school, grade or "—", homeroom)
+        return groups.setdefault(k, {"school": k[0], "grade": k[1], "homeroom": k[2],
+                                     "returned": 0, "damaged": 0, "outstanding": 0,
+                                     "withdrawn": 0})
+
+    for r in returned:
+        g = group(r["school"], r["grade"], r["homeroom"])
+        g["returned"] += 1
+        if r["condition"] == "damaged":
             g["damaged"] += 1
-        if key == "outstanding" and r["withdrawn"]:
+    for o in outstanding:
+        g = group(o["school"], o["grade"], o["homeroom"])
+        g["outstanding"] += 1
+        if o["withdrawn"]:
             g["withdrawn"] += 1
     rows = sorted(groups.values(), key=lambda g: (g["school"], _grade_key(g["grade"]),
                                                    g["homeroom"]))
-    total = {k: sum(g[k] for g in rows) for k in ("returned", "damaged", "outstanding",
-                                                    "withdrawn")}
+    total = {"returned": sum(g["returned"] for g in rows),
+             "damaged": sum(g["damaged"] for g in rows),
+             "outstanding": sum(g["outstanding"] for g in rows),
+             "withdrawn": sum(g["withdrawn"] for g in rows)}
     fees = _all("SELECT f.status, COUNT(*), SUM(f.amount) FROM fee f WHERE f.event_id = ? "
                 "GROUP BY f.status", (event.id,))
-    return {"groups": rows, "returned": returned, "outstanding": outstanding, "totals": total,
-            "fees": {s: {"count": n, "amount": amt} for s, n, amt in fees}}
+    info.update({"groups": rows, "returned": returned, "outstanding": outstanding,
+                 "totals": total,
+                 "fees": {st: {"count": n, "amount": amt} for st, n, amt in fees}})
 
 
-def _outstanding_where(event: ProgramEvent) -> tuple[str, list]:
+def _outstanding_where(event: ProgramEvent) -> tuple[str, list[object]]:
     """The loans a collection still waits for: out before it started, and
     not back when it closed (still out, while it is open). A device lent after
     the collection began (next year's) is not one of them."""
@@ -662,38 +859,83 @@ def _outstanding_where(event: ProgramEvent) -> tuple[str, list]:
             [event.created_at, event.closed_at])
 
 
-def _grade_key(grade) -> tuple:
+def _grade_key(grade: str | None) -> tuple[int, int, str]:
     g = (grade or "").strip()
     return (0, int(g), "") if g.isdigit() else (1, 0, g.upper())
 
 
-def _json_list(value) -> list:
+def _json_list(value: object) -> list[str]:
     if not value:
         return []
     if isinstance(value, list):
         return value
     import json
     try:
-        out = json.loads(value)
+        out = json.loads(str(value))
     except ValueError:
         return []
     return out if isinstance(out, list) else []
 
 
-def _as_dt(value):
+def _as_dt(value: dt.datetime | str | None) -> dt.datetime | None:
     """A timestamp as the driver gave it (text on SQLite) as a naive UTC datetime."""
-    if isinstance(value, str) and value:
-        return dt.datetime.fromisoformat(value)
+    if isinstance(value, str):
+        return dt.datetime.fromisoformat(value) if value else None
     return value
 
 
-def _as_date(value):
-    if isinstance(value, str) and value:
-        return dt.date.fromisoformat(value[:10])
+def _as_date(value: dt.date | str | None) -> dt.date | None:
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value[:10]) if value else None
     return value
 
 
-def scans(event_id: int, limit: int | None = None) -> list[dict]:
+class ScanRow(TypedDict):
+    """One stored scan of an event (newest first in the scan list)."""
+
+    id: int
+    at: dt.datetime | None
+    code: str
+    verdict: str
+    label: str
+    agreement: str | None
+    condition: str | None
+    damage: list[str]
+    missing: list[str]
+    station: str | None
+    by: str | None
+    person: str | None
+    id_number: str | None
+    tag: str | None
+
+
+class StudentChoice(TypedDict):
+    """A student an event is for, to pick without a card."""
+
+    id: int
+    name: str
+    id_number: str | None
+    grade: str | None
+    homeroom: str | None
+    withdrawn: bool
+
+
+class EventTotals(TypedDict, total=False):
+    """The counts a scanning station shows: a distribution's students,
+    received, refused and not yet; a collection's returned, damaged and
+    outstanding."""
+
+    kind: str
+    students: int
+    received: int
+    refused: int
+    not_yet: int
+    returned: int
+    damaged: int
+    outstanding: int
+
+
+def scans(event_id: int, limit: int | None = None) -> list[ScanRow]:
     """The event's stored scans, newest first."""
     q = ("SELECT s.id, s.scanned_at, s.code, s.verdict, s.agreement, s.condition, s.damage, "
          "s.missing_parts, s.station, s.by, p.first_name, p.last_name, p.id_number, a.tag "
@@ -701,7 +943,7 @@ def scans(event_id: int, limit: int | None = None) -> list[dict]:
          "LEFT JOIN asset a ON a.id = s.asset_id WHERE s.event_id = ? ORDER BY s.id DESC")
     if limit:
         q += f" LIMIT {int(limit)}"
-    out = []
+    out: list[ScanRow] = []
     for (sid, at, code, verdict, agreement, cond, damage, missing, station, by, first, last, idn,
          tag) in _all(q, (event_id,)):
         out.append({"id": sid, "at": _as_dt(at), "code": code, "verdict": verdict,
@@ -713,7 +955,7 @@ def scans(event_id: int, limit: int | None = None) -> list[dict]:
     return out
 
 
-def students(event_id: int, search: str = "") -> list[dict]:
+def students(event_id: int, search: str = "") -> list[StudentChoice]:
     """The students an event is for (to pick one without a card): id, name,
     ID number, grade, homeroom, whether they hold a device."""
     event = get(event_id)
@@ -731,14 +973,14 @@ def students(event_id: int, search: str = "") -> list[dict]:
                 "ORDER BY p.last_name, p.first_name, p.id LIMIT 500", params)]
 
 
-def totals(event_id: int) -> dict:
+def totals(event_id: int) -> EventTotals:
     """The few counts a scanning station shows after every scan (a handful
     of COUNT queries; ``status`` lists everyone)."""
     event = get(event_id)
     where, params = _scope_where(event)
     marks = ", ".join("?" for _ in DEVICE_KINDS)
-    counts = dict(_all("SELECT verdict, COUNT(*) FROM event_scan WHERE event_id = ? "
-                       "GROUP BY verdict", (event.id,)))
+    counts: dict[str, int] = dict(_all("SELECT verdict, COUNT(*) FROM event_scan "
+                                       "WHERE event_id = ? GROUP BY verdict", (event.id,)))
     if event.kind == "distribution":
         # One pass over the school's students; each one's loans looked up by
         # the loan's person index, the device models known beforehand.
@@ -746,7 +988,7 @@ def totals(event_id: int) -> dict:
             "SELECT m.id FROM hardware_model m JOIN category c ON c.id = m.category_id "
             f"WHERE c.kind IN ({marks})", DEVICE_KINDS)] or [0]
         held = ", ".join("?" for _ in models)
-        students, not_yet = _one(
+        students, not_yet = _one_row(
             "SELECT COUNT(*), SUM(CASE WHEN NOT EXISTS (SELECT 1 FROM loan l JOIN asset a ON "
             "a.id = l.asset_id WHERE l.person_id = p.id AND l.returned_at IS NULL AND "
             f"a.model_id IN ({held})) THEN 1 ELSE 0 END) FROM person p WHERE {where} AND "
@@ -757,7 +999,7 @@ def totals(event_id: int) -> dict:
         return {"kind": event.kind, "students": students, "received": received,
                 "refused": counts.get("lent_refused", 0), "not_yet": not_yet}
     out_where, out_params = _outstanding_where(event)
-    outstanding = _one(
+    outstanding = _one_row(
         "SELECT COUNT(*) FROM loan l JOIN asset a ON a.id = l.asset_id "
         "JOIN hardware_model m ON m.id = a.model_id JOIN category c ON c.id = m.category_id "
         f"JOIN person p ON p.id = l.person_id WHERE {out_where} AND c.kind IN ({marks}) "
@@ -781,7 +1023,12 @@ def kit_part_names() -> list[str]:
     return [n for (n,) in _all("SELECT DISTINCT name FROM kit_part ORDER BY name")]
 
 
-def scope_choices(site_id: int) -> dict:
+class ScopeChoices(TypedDict):
+    grades: list[str]
+    homerooms: list[str]
+
+
+def scope_choices(site_id: int) -> ScopeChoices:
     """The grades and homerooms of a school's students (the new-event dialog's lists)."""
     rows = _all("SELECT DISTINCT grade, homeroom FROM person WHERE kind = 'student' AND "
                 "site_id = ?", (site_id,))
@@ -790,9 +1037,9 @@ def scope_choices(site_id: int) -> dict:
     return {"grades": grades, "homerooms": rooms}
 
 
-def students_by_id(ids) -> dict[int, str]:
+def students_by_id(ids: Iterable[int]) -> dict[int, str]:
     """"Name (ID number)" of each person id given."""
-    out = {}
+    out: dict[int, str] = {}
     for pid in ids:
         p = _person(pid)
         if p is not None:

@@ -25,7 +25,9 @@ import io
 import re
 import socket
 from dataclasses import dataclass, field as dc_field
+from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import peewee as pw
 
@@ -57,6 +59,17 @@ SERIAL_HEADERS = ("serial", "serialnumber", "serialno", "serialnum", "sn", "snno
                   "mfrserial", "imeiserial", "esn")
 
 
+class ExistingAsset(TypedDict):
+    """The asset that already has a serial or tag scanned, in words."""
+
+    id: int
+    tag: str
+    status: str
+    status_label: str
+    place: str
+    order_number: str | None
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What one scan did, ready to show in big letters."""
@@ -68,7 +81,7 @@ class Outcome:
     asset_id: int | None = None
     item_id: int | None = None
     warning: str | None = None  # the serial does not look like this model's
-    existing: dict | None = None  # the asset that already has the serial
+    existing: ExistingAsset | None = None  # the asset that already has the serial
     pending: str | None = None  # pre-printed mode: the serial waiting for its tag
     received: int = 0
     expected: int | None = None
@@ -90,7 +103,7 @@ def count_text(received: int, expected: int | None) -> str:
 
 # --- sessions -----------------------------------------------------------------------
 
-def _clean_defaults(values: dict) -> dict:
+def _clean_defaults(values: dict[str, Any]) -> dict[str, Any]:
     asset_values = {k: values.get(k) for k in DEFAULT_FIELDS if k in values}
     cleaned = assetsvc.clean(asset_values)
     if cleaned.get("erate_frn") and not cleaned.get("funding_type"):
@@ -113,7 +126,7 @@ def resolve_model(text: str) -> HardwareModel:
                          | (pw.fn.LOWER(HardwareModel.model_number) == key)).limit(3))
     if not found:
         for m in HardwareModel.select():
-            maker = m.manufacturer.name if m.manufacturer_id else ""
+            maker = m.manufacturer.name if m.manufacturer is not None else ""
             if f"{maker} {m.name}".strip().lower() == key:
                 found.append(m)
     if len(found) > 1:
@@ -141,7 +154,7 @@ def resolve_location(text: str) -> Location:
 
 
 @writes
-def start(values: dict, by: str | None = None) -> IntakeSession:
+def start(values: dict[str, Any], by: str | None = None) -> IntakeSession:
     """Open an intake. ``values``: model_id (or new_model = {name, manufacturer,
     category}), order_number, supplier_id (or supplier = a name, created if new),
     purchase_date, cost, funding_type/funding_name/erate_frn/erate_funding_year,
@@ -157,7 +170,7 @@ def start(values: dict, by: str | None = None) -> IntakeSession:
         existing = (HardwareModel.select().where(
             (pw.fn.LOWER(HardwareModel.name) == name.lower())
             & ((HardwareModel.manufacturer == maker) if maker else
-               HardwareModel.manufacturer.is_null())).first())
+               HardwareModel.manufacturer.is_null())).get_or_none())
         model = existing or catalog.create_model(
             name, manufacturer=maker.name if maker else None,
             category_id=category.id if category else None,
@@ -165,8 +178,9 @@ def start(values: dict, by: str | None = None) -> IntakeSession:
             serial_pattern=new_model.get("serial_pattern"), by=by)
         values["model_id"] = model.id
     supplier_name = values.pop("supplier", None)
-    if supplier_name and not values.get("supplier_id"):
-        values["supplier_id"] = catalog.ensure_supplier(supplier_name).id
+    supplier = catalog.ensure_supplier(supplier_name) if not values.get("supplier_id") else None
+    if supplier is not None:
+        values["supplier_id"] = supplier.id
     if not values.get("model_id"):
         raise ValidationError("Choose the model being received (or create it).", field="model_id")
     cleaned = _clean_defaults(values)
@@ -197,11 +211,84 @@ def get(session_id: int) -> IntakeSession:
     return s
 
 
-def describe(session_id: int) -> dict:
+class SessionInfo(TypedDict):
+    """An intake's defaults in words, and its counts (the intake page's header)."""
+
+    id: int
+    status: str
+    model_id: int | None
+    model: str
+    serial_pattern: str | None
+    order_number: str | None
+    supplier: str
+    purchase_date: dt.date | None
+    cost: Decimal | None
+    funding: str
+    place: str
+    warranty_end: dt.date | None
+    label_template: str | None
+    expected: int | None
+    preprinted: bool
+    received: int
+    queued: int
+    created_at: dt.datetime
+    created_by: str | None
+    count_text: str
+
+
+class SessionRow(TypedDict):
+    id: int
+    order_number: str | None
+    status: str
+    expected: int | None
+    created_at: dt.datetime
+    model: str
+    received: int
+
+
+class QueuedLabel(TypedDict):
+    """A device whose tag label has not been printed yet."""
+
+    item_id: int
+    asset_id: int
+    tag: str
+    serial: str
+    error: str | None  # why the last printing failed
+
+
+class ItemRow(TypedDict):
+    """One scan that made a device, and what became of its label."""
+
+    item_id: int
+    at: dt.datetime
+    serial: str
+    tag: str
+    asset_id: int | None
+    printed: bool
+    undone: bool
+    voided: bool
+    warning: str | None
+    error: str | None
+    label: str  # the state in words
+
+
+class SerialWarning(TypedDict):
+    tag: str
+    serial: str
+    warning: str | None
+
+
+class UnprintedLabel(TypedDict):
+    tag: str
+    serial: str
+    error: str | None
+
+
+def describe(session_id: int) -> SessionInfo:
     """The session's defaults in words, and its counts (the page's header)."""
     s = get(session_id)
     model = s.model
-    maker = model.manufacturer.name if model and model.manufacturer_id else ""
+    maker = model.manufacturer.name if model and model.manufacturer is not None else ""
     place = catalog.location_path(s.location_id) if s.location_id else ""
     from app import labeling
     funding = labeling.funding_line(s.funding_type, s.funding_name, s.erate_frn,
@@ -214,7 +301,7 @@ def describe(session_id: int) -> dict:
         "id": s.id, "status": s.status, "model_id": s.model_id,
         "model": f"{maker} {model.name}".strip() if model else "",
         "serial_pattern": model.serial_pattern if model else None,
-        "order_number": s.order_number, "supplier": s.supplier.name if s.supplier_id else "",
+        "order_number": s.order_number, "supplier": s.supplier.name if s.supplier else "",
         "purchase_date": s.purchase_date, "cost": s.cost, "funding": funding,
         "place": place, "warranty_end": s.warranty_end, "label_template": s.label_template,
         "expected": s.expected_qty, "preprinted": s.preprinted_tags, "received": received,
@@ -223,7 +310,7 @@ def describe(session_id: int) -> dict:
     }
 
 
-def list_sessions(include_closed: bool = True) -> list[dict]:
+def list_sessions(include_closed: bool = True) -> list[SessionRow]:
     q = (IntakeSession.select(IntakeSession.id, IntakeSession.order_number, IntakeSession.status,
                               IntakeSession.expected_qty, IntakeSession.created_at,
                               HardwareModel.name)
@@ -231,7 +318,7 @@ def list_sessions(include_closed: bool = True) -> list[dict]:
          .order_by(IntakeSession.id.desc()))
     if not include_closed:
         q = q.where(IntakeSession.status == "open")
-    counts = dict(query_rows(IntakeItem.select(IntakeItem.session, pw.fn.COUNT(IntakeItem.id))
+    counts: dict[int, int] = dict(query_rows(IntakeItem.select(IntakeItem.session, pw.fn.COUNT(IntakeItem.id))
                   .where(IntakeItem.undone == False)  # noqa: E712
                   .group_by(IntakeItem.session)))
     return [{"id": sid, "order_number": po, "status": status, "expected": exp,
@@ -243,10 +330,22 @@ def list_sessions(include_closed: bool = True) -> list[dict]:
 
 # A session's defaults never change once it is started (only its status does),
 # so each scan reads just the status and reuses the defaults it read first.
-_sessions: dict[tuple, IntakeSession] = {}
+if TYPE_CHECKING:
+    class _OpenSession(IntakeSession):
+        """An intake as _open reads it: with its model's, supplier's, site's and
+        room's names joined in (aliases on the row, not columns)."""
+
+        model_name: str | None
+        serial_pattern: str | None
+        supplier_name: str | None
+        site_name: str | None
+        room_name: str | None
 
 
-def _open(session_id: int) -> IntakeSession:
+_sessions: dict[tuple[object, int, str], _OpenSession] = {}
+
+
+def _open(session_id: int) -> _OpenSession:
     """The open session with what each scan shows and writes: the model's name
     and serial pattern, the supplier, site and room names."""
     # Locked on PostgreSQL until the transaction ends: benches scanning into one
@@ -260,10 +359,10 @@ def _open(session_id: int) -> IntakeSession:
         raise Conflict(f"Intake {session_id} (PO {row[1]}) is closed; start a new "
                        "intake to receive more devices.")
     key = (getattr(db.obj, "qm_target", None) or id(db.obj), session_id, str(row[2]))
-    s = _sessions.get(key)
-    if s is None:
+    cached = _sessions.get(key)
+    if cached is None:
         Room = Location.alias()
-        s = (IntakeSession.select(IntakeSession, HardwareModel.name.alias("model_name"),
+        q = (IntakeSession.select(IntakeSession, HardwareModel.name.alias("model_name"),
                                   HardwareModel.serial_pattern.alias("serial_pattern"),
                                   Supplier.name.alias("supplier_name"),
                                   Site.name.alias("site_name"), Room.name.alias("room_name"))
@@ -273,11 +372,12 @@ def _open(session_id: int) -> IntakeSession:
              .switch(IntakeSession)
              .join(Room, pw.JOIN.LEFT_OUTER, on=(IntakeSession.location == Room.id))
              .join(Site, pw.JOIN.LEFT_OUTER, on=(Room.site == Site.id))
-             .where(IntakeSession.id == session_id).objects().first())
+             .where(IntakeSession.id == session_id))
+        s: _OpenSession = q.objects().first()
         if len(_sessions) > 50:
             _sessions.clear()
-        _sessions[key] = s
-    return s
+        _sessions[key] = cached = s
+    return cached
 
 
 def _received(session_id: int) -> int:
@@ -295,8 +395,8 @@ def serial_patterns(model_id: int | None) -> list[str]:
     "S" prefix is then stripped only when the rest looks like some model's
     serial)."""
     if model_id:
-        own = (HardwareModel.select(HardwareModel.serial_pattern)
-               .where(HardwareModel.id == model_id).scalar())
+        own: str | None = (HardwareModel.select(HardwareModel.serial_pattern)
+                           .where(HardwareModel.id == model_id).scalar())
         if own:
             return [own]
     return [p for (p,) in query_rows(HardwareModel.select(HardwareModel.serial_pattern)
@@ -306,23 +406,27 @@ def serial_patterns(model_id: int | None) -> list[str]:
 def _own_pattern(model_id: int | None) -> str | None:
     if not model_id:
         return None
-    return HardwareModel.select(HardwareModel.serial_pattern).where(
+    own: str | None = HardwareModel.select(HardwareModel.serial_pattern).where(
         HardwareModel.id == model_id).scalar()
+    return own
 
 
-def _existing(asset_id: int) -> dict:
+def _existing(asset_id: int) -> ExistingAsset:
     row = (first_row(Asset.select(Asset.id, Asset.tag, Asset.status, Asset.location, Asset.site,
                         Asset.order_number)
            .where(Asset.id == asset_id)))
+    if row is None:
+        raise NotFound(f"No asset with id {asset_id}.")
     aid, tag, status, loc, site, po = row
     place = catalog.location_path(loc) if loc else (
         Site.select(Site.name).where(Site.id == site).scalar() if site else "")
     return {"id": aid, "tag": tag, "status": status,
-            "status_label": ASSET_STATUSES.get(status, status), "place": place or "no room",
+            "status_label": ASSET_STATUSES.get(status) or status, "place": place or "no room",
             "order_number": po}
 
 
-def _check_serial(s: IntakeSession, code: str, now: dt.datetime):
+def _check_serial(s: _OpenSession, code: str,
+                  now: dt.datetime) -> tuple[str, str | None, Outcome | None]:
     """(serial, warning, Outcome-or-None): the outcome when the scan stops here."""
     own = s.serial_pattern
     reading = scanning.read_serial(code, [own] if own else serial_patterns(None))
@@ -387,7 +491,8 @@ def _with_counts(s: IntakeSession, out: Outcome) -> Outcome:
     return replace(out, received=_received(s.id), expected=s.expected_qty)
 
 
-def _preprinted(s: IntakeSession, code: str, pending: str | None, by, now, station) -> Outcome:
+def _preprinted(s: _OpenSession, code: str, pending: str | None, by: str | None,
+                now: dt.datetime, station: str) -> Outcome:
     if pending:
         if tagsvc.normalize_tag(code) == tagsvc.normalize_tag(pending) or \
                 scanning.read_serial(code).serial.upper() == pending.upper():
@@ -430,17 +535,17 @@ def _tag_refusal(code: str) -> str | None:
     return None
 
 
-def _history_note(s: IntakeSession, user: str, now: dt.datetime) -> str:
+def _history_note(s: _OpenSession, user: str, now: dt.datetime) -> str:
     place = f"{s.site_name} / {s.room_name}" if s.location_id else "no room"
     supplier = f" from {s.supplier_name}" if s.supplier_id else ""
     return (f"received on PO {s.order_number}{supplier} (intake {s.id}), by {user}, "
             f"at {now:%Y-%m-%d %H:%M} UTC, into {place}")
 
 
-def _receive(s: IntakeSession, serial: str, tag: str | None, warning: str | None, by,
-             now: dt.datetime, station: str | None = None) -> Outcome:
+def _receive(s: _OpenSession, serial: str, tag: str | None, warning: str | None,
+             by: str | None, now: dt.datetime, station: str | None = None) -> Outcome:
     user = who(by)
-    values = {"serial": serial, "model_id": s.model_id, "order_number": s.order_number,
+    values: dict[str, Any] = {"serial": serial, "model_id": s.model_id, "order_number": s.order_number,
               "supplier_id": s.supplier_id, "purchase_date": s.purchase_date, "cost": s.cost,
               "funding_type": s.funding_type, "funding_name": s.funding_name,
               "erate_frn": s.erate_frn, "erate_funding_year": s.erate_funding_year,
@@ -459,7 +564,7 @@ def _receive(s: IntakeSession, serial: str, tag: str | None, warning: str | None
 
 # --- labels -------------------------------------------------------------------------
 
-def queued(session_id: int) -> list[dict]:
+def queued(session_id: int) -> list[QueuedLabel]:
     """Items whose label has not been printed yet, in scan order."""
     q = (query_rows(IntakeItem.select(IntakeItem.id, IntakeItem.asset, IntakeItem.tag, IntakeItem.serial,
                            IntakeItem.label_error)
@@ -473,8 +578,9 @@ def queued(session_id: int) -> list[dict]:
 def mark_printed(item_ids: list[int]) -> int:
     if not item_ids:
         return 0
-    return (IntakeItem.update(label_printed=True, label_error=None)
-            .where(IntakeItem.id.in_(list(item_ids))).execute())
+    changed: int = (IntakeItem.update(label_printed=True, label_error=None)
+                    .where(IntakeItem.id.in_(list(item_ids))).execute())
+    return changed
 
 
 @writes
@@ -482,11 +588,12 @@ def label_failed(item_ids: list[int], message: str) -> int:
     """The labels of these items did not print: they stay queued, with why."""
     if not item_ids:
         return 0
-    return (IntakeItem.update(label_error=(message or "printing failed")[:255])
-            .where(IntakeItem.id.in_(list(item_ids))).execute())
+    changed: int = (IntakeItem.update(label_error=(message or "printing failed")[:255])
+                    .where(IntakeItem.id.in_(list(item_ids))).execute())
+    return changed
 
 
-def items(session_id: int, limit: int | None = None) -> list[dict]:
+def items(session_id: int, limit: int | None = None) -> list[ItemRow]:
     """Every scan that made a device (undone ones too), newest first."""
     q = (IntakeItem.select(IntakeItem.id, IntakeItem.at, IntakeItem.serial, IntakeItem.tag,
                            IntakeItem.asset, IntakeItem.label_printed, IntakeItem.undone,
@@ -494,7 +601,7 @@ def items(session_id: int, limit: int | None = None) -> list[dict]:
          .where(IntakeItem.session == session_id).order_by(IntakeItem.id.desc()))
     if limit:
         q = q.limit(limit)
-    out = []
+    out: list[ItemRow] = []
     for iid, at, serial, tag, aid, printed, undone, voided, warning, error in query_rows(q):
         state = ("undone, tag voided" if voided else "undone, tag freed") if undone else \
             ("printed" if printed else ("queued — " + error if error else "queued"))
@@ -529,8 +636,8 @@ def undo_last(session_id: int, by: str | None = None, workstation: str | None = 
                                       & IntakeItem.asset.is_null(False)
                                       & ((IntakeItem.station == station)
                                          | IntakeItem.station.is_null()))
-            .order_by(IntakeItem.id.desc()).first())
-    if item is None:
+            .order_by(IntakeItem.id.desc()).get_or_none())
+    if item is None or item.asset_id is None:
         raise NotFound("Nothing to undo: this workstation has not received a device in this "
                        "intake yet.")
     asset = assetsvc.get(item.asset_id)
@@ -577,11 +684,11 @@ def undo_last(session_id: int, by: str | None = None, workstation: str | None = 
 @dataclass
 class CloseReport:
     session_id: int
-    order_number: str
+    order_number: str | None
     expected: int | None
     received: int
-    warnings: list[dict] = dc_field(default_factory=list)  # {tag, serial, warning}
-    unprinted: list[dict] = dc_field(default_factory=list)  # labels still queued
+    warnings: list[SerialWarning] = dc_field(default_factory=list)
+    unprinted: list[UnprintedLabel] = dc_field(default_factory=list)  # labels still queued
     voided: list[str] = dc_field(default_factory=list)
     first_tag: str | None = None
     last_tag: str | None = None
@@ -701,7 +808,9 @@ def check_serials(lines: list[tuple[int, str]], model_id: int | None) -> tuple[
     """(good (line, serial), problems (line, reason), warnings (line, text))."""
     own = _own_pattern(model_id)
     patterns = [own] if own else serial_patterns(None)
-    good, problems, warnings = [], [], []
+    good: list[tuple[int, str]] = []
+    problems: list[tuple[int, str]] = []
+    warnings: list[tuple[int, str]] = []
     seen: dict[str, int] = {}
     for number, raw in lines:
         hidden = validation.invisible_characters(raw)
@@ -735,12 +844,14 @@ def check_serials(lines: list[tuple[int, str]], model_id: int | None) -> tuple[
     return good, problems, warnings
 
 
-def receive_file(values: dict, path: str | Path | None = None, text: str | None = None,
+def receive_file(values: dict[str, Any], path: str | Path | None = None, text: str | None = None,
                  skip_bad: bool = False, by: str | None = None) -> FileBatchResult:
     """Receive every serial of a file into a new, closed intake — all or nothing:
     a duplicate or an existing serial writes nothing (``problems``) unless
     ``skip_bad``, which receives the rest."""
     if text is None:
+        if path is None:
+            raise ValidationError("Give the file of serials.")
         text = textfile.read_text(path, "serial")
     lines = parse_serial_file(text)
     result = FileBatchResult()
@@ -763,8 +874,9 @@ def receive_file(values: dict, path: str | Path | None = None, text: str | None 
         warn = dict(result.warnings)
         for number, serial in good:
             out = _receive(s, serial, None, warn.get(number), user, now, "file")
-            result.tags.append(out.tag)
-            result.asset_ids.append(out.asset_id)
+            if out.tag is not None and out.asset_id is not None:  # a received device has both
+                result.tags.append(out.tag)
+                result.asset_ids.append(out.asset_id)
         result.session_id = s.id
         result.report = close(s.id, by=user)
     return result

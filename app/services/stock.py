@@ -419,7 +419,15 @@ def moves(supply_id: int, limit: int | None = 500) -> list[MoveRow]:
     return out
 
 
-def find_recipient(text: str) -> dict[str, int]:
+class Recipient(TypedDict, total=False):
+    """Whom an issue goes to: the one keyword ``issue()`` takes for it."""
+
+    asset_id: int
+    person_id: int
+    location_id: int
+
+
+def find_recipient(text: str) -> Recipient:
     """What ``issue --to`` names: a printer's tag, a person's ID number, or a
     room (label code or "Site / Room"). Returns the issue() keyword."""
     from app import scanning

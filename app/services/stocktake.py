@@ -18,8 +18,10 @@ import json
 import re
 import socket
 from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field as dc_field
 from pathlib import Path
+from typing import TypedDict
 
 import peewee as pw
 
@@ -30,7 +32,7 @@ from app.models.common import INACTIVE_STATUSES, STOCKTAKE_VERDICTS, utcnow
 from app.services import assets as assetsvc, catalog, history, tags as tagsvc, textfile, validation
 from app.services.base import locked, transaction, who, writes
 from app.services.errors import Conflict, NotFound, ValidationError
-from app.store.db import db, rows as query_rows, sql
+from app.store.db import Row, db, rows as query_rows, sql
 from app.wording import status_label
 
 # What each verdict sounds and looks like: ok / attention / error.
@@ -98,15 +100,27 @@ def _sql(text: str) -> str:
     return sql(text)
 
 
-def _one(text: str, params=()):
-    return db.execute_sql(_sql(text), params).fetchone()
+def _one(text: str, params: Sequence[object] = ()) -> Row | None:
+    row: Row | None = db.execute_sql(_sql(text), params).fetchone()
+    return row
 
 
-def _all(text: str, params=()):
-    return db.execute_sql(_sql(text), params).fetchall()
+def _all(text: str, params: Sequence[object] = ()) -> list[Row]:
+    found: list[Row] = db.execute_sql(_sql(text), params).fetchall()
+    return found
 
 
-def to_utc(at) -> dt.datetime:
+def _count(text: str, params: Sequence[object] = ()) -> int:
+    """A SELECT COUNT(*)'s answer."""
+    row = _one(text, params)
+    return int(row[0]) if row else 0
+
+
+# A progress callback: (done, total); returning False stops the work.
+Progress = Callable[[int, int], object]
+
+
+def to_utc(at: dt.datetime | str | None) -> dt.datetime:
     """A naive UTC timestamp from a datetime (naive means UTC already) or ISO text
     (naive text means the local time of this computer, as scanners record it)."""
     if at is None:
@@ -193,9 +207,10 @@ def start(scope: str | None = None, name: str | None = None, site_id: int | None
     if scope:
         site, rooms = parse_scope(scope)
     else:
-        site = Site.get_or_none(Site.id == site_id) if site_id else None
-        if site is None:
+        chosen = Site.get_or_none(Site.id == site_id) if site_id else None
+        if chosen is None:
             raise ValidationError("Choose the site to count.", field="site")
+        site = chosen
         rooms = list(Location.select().where(Location.id.in_(location_ids or [])))
         if len(rooms) != len(set(location_ids or [])):
             raise NotFound("One of the chosen rooms no longer exists.")
@@ -215,7 +230,8 @@ def start(scope: str | None = None, name: str | None = None, site_id: int | None
     return session
 
 
-def expected_source(session_id: int, site_id: int, room_ids: list[int] | None):
+def expected_source(session_id: int, site_id: int,
+                    room_ids: list[int] | None) -> pw.ModelSelect[Asset]:
     """(session, asset, room) of every active asset of the site (or of those
     rooms): what ``start`` copies into the expected list, in one INSERT …
     SELECT, from the site's index in asset id order. The order matters more
@@ -234,7 +250,7 @@ def expected_source(session_id: int, site_id: int, room_ids: list[int] | None):
 def _locked(session_id: int) -> StocktakeSession:
     """The session, its row locked on PostgreSQL until the transaction ends
     (closing, reopening and applying read its status, then change it)."""
-    s = locked(StocktakeSession.select().where(StocktakeSession.id == session_id)).first()
+    s = locked(StocktakeSession.select().where(StocktakeSession.id == session_id)).get_or_none()
     if s is None:
         raise NotFound(f"No stocktake session {session_id}.")
     return s
@@ -247,17 +263,81 @@ def get(session_id: int) -> StocktakeSession:
     return s
 
 
-def list_sessions(include_closed: bool = True) -> list[dict]:
-    q = (StocktakeSession.select(StocktakeSession, Site.name.alias("site_name"))
+class SessionRow(TypedDict):
+    """A stocktake as the sessions list shows it."""
+
+    id: int
+    name: str
+    site: str | None
+    status: str
+    created_at: dt.datetime
+    created_by: str | None
+    rooms: list[int]
+
+
+class ScanRow(TypedDict):
+    """One stored scan, as the scan list shows it (newest first)."""
+
+    id: int
+    code: str
+    verdict: str
+    room: str
+    at: dt.datetime
+    station: str | None
+    tag: str | None
+    name: str | None
+    asset_id: int | None
+    label: str
+
+
+class Totals(TypedDict):
+    """The session's totals line: expected, found, and scans by verdict."""
+
+    expected: int
+    found: int
+    counts: dict[str, int]
+
+
+class RoomProgress(TypedDict):
+    id: int | None
+    name: str
+    site: str | None
+    expected: int
+    verified: int
+    scanned: int
+
+
+class SessionStatus(TypedDict):
+    """A session's counts by verdict and its progress per room."""
+
+    id: int
+    name: str
+    status: str
+    site_id: int | None
+    site: str | None
+    rooms_in_scope: list[int]
+    created_at: dt.datetime
+    created_by: str | None
+    closed_at: dt.datetime | None
+    applied_at: dt.datetime | None
+    expected: int
+    found: int
+    not_yet_found: int
+    verified: int
+    counts: dict[str, int]
+    rooms: list[RoomProgress]
+
+
+def list_sessions(include_closed: bool = True) -> list[SessionRow]:
+    q = (StocktakeSession.select(StocktakeSession.id, StocktakeSession.name, Site.name,
+                                 StocktakeSession.status, StocktakeSession.created_at,
+                                 StocktakeSession.created_by, StocktakeSession.rooms)
          .join(Site, pw.JOIN.LEFT_OUTER).order_by(StocktakeSession.id.desc()))
     if not include_closed:
         q = q.where(StocktakeSession.status == "open")
-    out = []
-    for s in q.objects():
-        out.append({"id": s.id, "name": s.name, "site": s.site_name, "status": s.status,
-                    "created_at": s.created_at, "created_by": s.created_by,
-                    "rooms": s.rooms or []})
-    return out
+    return [{"id": sid, "name": name, "site": site, "status": state, "created_at": at,
+             "created_by": by, "rooms": rooms or []}
+            for sid, name, site, state, at, by, rooms in query_rows(q)]
 
 
 # --- scanning ----------------------------------------------------------------------
@@ -270,10 +350,11 @@ def current_room(session_id: int, workstation: str | None = None) -> int | None:
                "AND verdict = 'room' AND station = ? ORDER BY id DESC LIMIT 1",
                (session_id, station))
     if row:
-        return row[0]
+        room: int | None = row[0]
+        return room
     rooms = _one("SELECT rooms FROM stocktake_session WHERE id = ?", (session_id,))
     if rooms and rooms[0]:
-        ids = json.loads(rooms[0])
+        ids: list[int] = json.loads(rooms[0])
         if len(ids) == 1:
             return ids[0]
     return None
@@ -282,16 +363,16 @@ def current_room(session_id: int, workstation: str | None = None) -> int | None:
 def _room_progress(session_id: int, room_id: int | None) -> tuple[int, int]:
     if not room_id:
         return 0, 0
-    expected = _one("SELECT COUNT(*) FROM stocktake_expected WHERE session_id = ? AND location_id = ?",
-                    (session_id, room_id))[0]
-    verified = _one("SELECT COUNT(*) FROM stocktake_expected e WHERE e.session_id = ? AND "
-                    "e.location_id = ? AND EXISTS (SELECT 1 FROM stocktake_scan s WHERE "
-                    "s.session_id = e.session_id AND s.asset_id = e.asset_id AND "
-                    "s.verdict = 'verified')", (session_id, room_id))[0]
+    expected = _count("SELECT COUNT(*) FROM stocktake_expected WHERE session_id = ? "
+                      "AND location_id = ?", (session_id, room_id))
+    verified = _count("SELECT COUNT(*) FROM stocktake_expected e WHERE e.session_id = ? AND "
+                      "e.location_id = ? AND EXISTS (SELECT 1 FROM stocktake_scan s WHERE "
+                      "s.session_id = e.session_id AND s.asset_id = e.asset_id AND "
+                      "s.verdict = 'verified')", (session_id, room_id))
     return verified, expected
 
 
-def _open_session(session_id: int) -> tuple[int, list | None]:
+def _open_session(session_id: int) -> tuple[int, list[int] | None]:
     """The session's site and rooms, refusing a closed one. On PostgreSQL the
     session row stays locked until the scan's transaction ends: scans of one
     stocktake from several workstations take turns (a few milliseconds each),
@@ -309,7 +390,7 @@ def _open_session(session_id: int) -> tuple[int, list | None]:
 
 
 def set_room(session_id: int, location_id: int, workstation: str | None = None,
-             at=None, by: str | None = None) -> Verdict:
+             at: dt.datetime | str | None = None, by: str | None = None) -> Verdict:
     """Make ``location_id`` the current room of this workstation."""
     p = _place(location_id)
     code = _one("SELECT barcode FROM location WHERE id = ?", (location_id,))
@@ -320,9 +401,13 @@ def set_room(session_id: int, location_id: int, workstation: str | None = None,
                           workstation or workstation_name(), to_utc(at), by)
 
 
-def _room_scan(session_id, code, location_id, station, at, by) -> Verdict:
+def _room_scan(session_id: int, code: str, location_id: int, station: str, at: dt.datetime,
+               by: str | None) -> Verdict:
     site_id, rooms = _open_session(session_id)
-    site_name, room_name, room_site = _place(location_id)
+    place = _place(location_id)
+    if place is None:
+        raise NotFound(f"No room with id {location_id}.")
+    site_name, room_name, room_site = place
     if room_site != site_id:
         # Kept in the scan list (stored against the room this workstation is in),
         # yet still "not an asset" to the caller: nothing is counted, and a
@@ -349,7 +434,7 @@ def _room_scan(session_id, code, location_id, station, at, by) -> Verdict:
                    room_verified=verified, room_expected=expected, scan_id=scan_id)
 
 
-def record_scan(session_id: int, code: str, at=None, workstation: str | None = None,
+def record_scan(session_id: int, code: str, at: dt.datetime | str | None = None, workstation: str | None = None,
                 by: str | None = None) -> Verdict:
     """Record one scan and say at once what it means. A room label sets the room;
     an unknown tag is kept (the session never loses a scan)."""
@@ -357,7 +442,7 @@ def record_scan(session_id: int, code: str, at=None, workstation: str | None = N
     if not code:
         raise ValidationError("Nothing was scanned.", field="code")
     station = workstation or workstation_name()
-    at = to_utc(at)
+    when = to_utc(at)
     with transaction():
         site_id, rooms = _open_session(session_id)
         key = tagsvc.normalize_tag(code)
@@ -365,8 +450,8 @@ def record_scan(session_id: int, code: str, at=None, workstation: str | None = N
                    (key,))
         if row is None:
             res = scanning.resolve(code)
-            if res.kind == "location":
-                return _room_scan(session_id, code, res.id, station, at, by)
+            if res.kind == "location" and res.id is not None:
+                return _room_scan(session_id, code, res.id, station, when, by)
             if res.kind == "asset":
                 row = _one("SELECT id, tag, name, status, site_id, location_id FROM asset "
                            "WHERE id = ?", (res.id,))
@@ -377,7 +462,7 @@ def record_scan(session_id: int, code: str, at=None, workstation: str | None = N
         room = _place(room_id)
         room_name = room[1] if room else None
         if row is None:
-            return _unknown(session_id, code, key, room_id, room_name, station, at, by)
+            return _unknown(session_id, code, key, room_id, room_name, station, when, by)
         asset_id, tag, name, status, asset_site, asset_loc = row
         first = _one("SELECT location_id, scanned_at, station FROM stocktake_scan WHERE "
                      "session_id = ? AND asset_id = ? AND verdict <> 'duplicate' "
@@ -405,7 +490,7 @@ def record_scan(session_id: int, code: str, at=None, workstation: str | None = N
         else:
             verdict, message = "misplaced", f"{tag} belongs in {expected_text}"
         scan_id = StocktakeScan.insert(session=session_id, code=code, asset=asset_id,
-                                       location=room_id, verdict=verdict, scanned_at=at,
+                                       location=room_id, verdict=verdict, scanned_at=when,
                                        by=who(by), station=station).execute()
         verified, expected = _room_progress(session_id, room_id)
     return Verdict(verdict, message, code, asset_id=asset_id, tag=tag, name=name,
@@ -413,7 +498,8 @@ def record_scan(session_id: int, code: str, at=None, workstation: str | None = N
                    room_verified=verified, room_expected=expected, scan_id=scan_id)
 
 
-def _unknown(session_id, code, key, room_id, room_name, station, at, by) -> Verdict:
+def _unknown(session_id: int, code: str, key: str, room_id: int | None, room_name: str | None,
+             station: str, at: dt.datetime, by: str | None) -> Verdict:
     seen = _one("SELECT id FROM stocktake_scan WHERE session_id = ? AND asset_id IS NULL "
                 "AND verdict = 'unknown' AND UPPER(code) = ? LIMIT 1", (session_id, key))
     verdict = "duplicate" if seen else "unknown"
@@ -429,7 +515,7 @@ def _unknown(session_id, code, key, room_id, room_name, station, at, by) -> Verd
 
 @dataclass
 class FileResult:
-    counts: Counter = dc_field(default_factory=Counter)
+    counts: Counter[str] = dc_field(default_factory=Counter)
     problems: list[tuple[int, str]] = dc_field(default_factory=list)  # (line number, reason)
     verdicts: list[Verdict] = dc_field(default_factory=list)
 
@@ -437,7 +523,7 @@ class FileResult:
 def parse_scan_lines(text: str) -> list[tuple[int, str, str | None]]:
     """(line number, code, timestamp text or None) for each non-empty line of a
     scanner's memory file: ``CODE`` or ``CODE,TIMESTAMP`` (comma, semicolon or tab)."""
-    out = []
+    out: list[tuple[int, str, str | None]] = []
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip().lstrip("\ufeff")
         if not line or line.startswith("#"):
@@ -467,11 +553,13 @@ def _is_header_line(line: str) -> bool:
 
 def load_file(session_id: int, path: str | Path | None = None, text: str | None = None,
               workstation: str | None = None, by: str | None = None,
-              progress=None) -> FileResult:
+              progress: Progress | None = None) -> FileResult:
     """Record the scans a scanner kept in memory. Room-label lines set the room
     for the codes after them; each line is its own scan, so a bad line is
     reported and the rest still count. ``progress(done, total)`` if given."""
     if text is None:
+        if path is None:
+            raise ValidationError("Give the scanner's file.")
         text = textfile.read_text(path, "scanner")
     lines = parse_scan_lines(text)
     station = f"{workstation or workstation_name()} (file)"
@@ -498,13 +586,17 @@ def load_file(session_id: int, path: str | Path | None = None, text: str | None 
     return result
 
 
-def recent_scans(session_id: int, limit: int = 200) -> list[dict]:
+# How peewee reads a stored scan time (text on SQLite) back as a datetime.
+_scanned_at: Callable[[object], dt.datetime] = StocktakeScan.scanned_at.python_value
+
+
+def recent_scans(session_id: int, limit: int = 200) -> list[ScanRow]:
     rows = _all("SELECT s.id, s.code, s.verdict, s.location_id, s.scanned_at, s.station, "
                 "a.tag, a.name, s.asset_id FROM stocktake_scan s LEFT JOIN asset a "
                 "ON a.id = s.asset_id WHERE s.session_id = ? ORDER BY s.id DESC LIMIT ?",
                 (session_id, limit))
     return [{"id": r[0], "code": r[1], "verdict": r[2], "room": place_text(r[3]),
-             "at": StocktakeScan.scanned_at.python_value(r[4]), "station": r[5], "tag": r[6],
+             "at": _scanned_at(r[4]), "station": r[5], "tag": r[6],
              "name": r[7] if r[2] != OTHER_SITE_ROOM else _label_place(r[1]), "asset_id": r[8],
              "label": verdict_label(r[2])}
             for r in rows]
@@ -518,42 +610,42 @@ def _label_place(code: str) -> str | None:
 
 # --- progress and reconciliation ---------------------------------------------------
 
-def totals(session_id: int) -> dict:
+def totals(session_id: int) -> Totals:
     """The session's totals line — expected, found, and scans by verdict —
     cheap enough to re-read after every scan."""
-    counts = dict(_all("SELECT verdict, COUNT(*) FROM stocktake_scan WHERE session_id = ? "
-                       "GROUP BY verdict", (session_id,)))
-    expected = _one("SELECT COUNT(*) FROM stocktake_expected WHERE session_id = ?",
-                    (session_id,))[0]
+    counts: dict[str, int] = dict(_all("SELECT verdict, COUNT(*) FROM stocktake_scan "
+                                       "WHERE session_id = ? GROUP BY verdict", (session_id,)))
+    expected = _count("SELECT COUNT(*) FROM stocktake_expected WHERE session_id = ?",
+                      (session_id,))
     return {"expected": expected, "found": _found(session_id),
             "counts": {k: counts.get(k, 0) for k in STOCKTAKE_VERDICTS}}
 
 
 def _found(session_id: int) -> int:
-    return _one("SELECT COUNT(*) FROM stocktake_expected e WHERE e.session_id = ? AND EXISTS "
+    return _count("SELECT COUNT(*) FROM stocktake_expected e WHERE e.session_id = ? AND EXISTS "
                 "(SELECT 1 FROM stocktake_scan s WHERE s.session_id = e.session_id AND "
                 "s.asset_id = e.asset_id AND s.verdict IN ('verified', 'misplaced', "
-                "'other_site', 'inactive'))", (session_id,))[0]
+                "'other_site', 'inactive'))", (session_id,))
 
 
-def status(session_id: int) -> dict:
+def status(session_id: int) -> SessionStatus:
     """Counts by verdict and progress per room (verified of expected)."""
     s = get(session_id)
-    counts = dict(_all("SELECT verdict, COUNT(*) FROM stocktake_scan WHERE session_id = ? "
+    counts: dict[str, int] = dict(_all("SELECT verdict, COUNT(*) FROM stocktake_scan WHERE session_id = ? "
                        "GROUP BY verdict", (session_id,)))
-    expected = dict(_all("SELECT location_id, COUNT(*) FROM stocktake_expected WHERE "
+    expected: dict[int | None, int] = dict(_all("SELECT location_id, COUNT(*) FROM stocktake_expected WHERE "
                          "session_id = ? GROUP BY location_id", (session_id,)))
-    verified = dict(_all(
+    verified: dict[int | None, int] = dict(_all(
         "SELECT e.location_id, COUNT(*) FROM stocktake_expected e WHERE e.session_id = ? AND "
         "EXISTS (SELECT 1 FROM stocktake_scan s WHERE s.session_id = e.session_id AND "
         "s.asset_id = e.asset_id AND s.verdict = 'verified') GROUP BY e.location_id",
         (session_id,)))
     found = _found(session_id)
-    scanned_in = dict(_all("SELECT location_id, COUNT(*) FROM stocktake_scan WHERE session_id = ? "
+    scanned_in: dict[int | None, int] = dict(_all("SELECT location_id, COUNT(*) FROM stocktake_scan WHERE session_id = ? "
                            "AND verdict NOT IN ('room', 'duplicate', ?) GROUP BY location_id",
                            (session_id, OTHER_SITE_ROOM)))
     room_ids = set(expected) | set(scanned_in) | set(s.rooms or [])
-    rooms = []
+    rooms: list[RoomProgress] = []
     for rid in room_ids:
         p = _place(rid)
         rooms.append({"id": rid, "name": p[1] if p else "(no room)",
@@ -563,7 +655,7 @@ def status(session_id: int) -> dict:
     rooms.sort(key=lambda r: (r["id"] is None, r["name"].lower()))
     total = sum(expected.values())
     return {"id": s.id, "name": s.name, "status": s.status, "site_id": s.site_id,
-            "site": s.site.name if s.site_id else None,
+            "site": s.site.name if s.site is not None else None,
             "rooms_in_scope": s.rooms or [], "created_at": s.created_at,
             "created_by": s.created_by, "closed_at": s.closed_at, "applied_at": s.applied_at,
             "expected": total, "found": found, "not_yet_found": total - found,
@@ -604,7 +696,7 @@ class Line:
 
 @dataclass
 class Reconciliation:
-    session: dict
+    session: SessionStatus
     lines: list[Line]
     duplicates: int = 0
 
@@ -625,8 +717,8 @@ def reconciliation(session_id: int) -> Reconciliation:
     s = get(session_id)
     places = {lid: f"{sn} / {ln}" for lid, sn, ln in
               query_rows(Location.select(Location.id, Site.name, Location.name).join(Site))}
-    sites = dict(query_rows(Site.select(Site.id, Site.name)))
-    expected = dict(_raw(StocktakeExpected.select(StocktakeExpected.asset,
+    sites: dict[int | None, str] = dict(query_rows(Site.select(Site.id, Site.name)))
+    expected: dict[int, int | None] = dict(_raw(StocktakeExpected.select(StocktakeExpected.asset,
                                                   StocktakeExpected.location)
                          .where(StocktakeExpected.session == s.id)))
     scans = (query_rows(StocktakeScan.select(StocktakeScan.code, StocktakeScan.asset, StocktakeScan.location,
@@ -635,7 +727,7 @@ def reconciliation(session_id: int) -> Reconciliation:
              .where((StocktakeScan.session == s.id)
                     & StocktakeScan.verdict.not_in(("room", OTHER_SITE_ROOM)))
              .order_by(StocktakeScan.id)))
-    firsts: dict = {}
+    firsts: dict[tuple[str, object], Row] = {}
     duplicates = 0
     for code, aid, lid, verdict, at, station, by in scans:
         key = ("a", aid) if aid and verdict != "unknown" else ("c", tagsvc.normalize_tag(code))
@@ -654,7 +746,7 @@ def reconciliation(session_id: int) -> Reconciliation:
     for i in range(0, len(ids), 500):
         for row in query_rows(Asset.select(*cols).where(Asset.id.in_(ids[i:i + 500]))):
             info[row[0]] = row[1:]
-    lines = []
+    lines: list[Line] = []
     for code, aid, lid, verdict, at, station, by in firsts.values():
         tag, name, status_, site_id, loc_id = info.get(aid, (None, None, None, None, None))
         if aid in expected:
@@ -682,16 +774,17 @@ def reconciliation(session_id: int) -> Reconciliation:
     return Reconciliation(status(session_id), lines, duplicates)
 
 
-def _raw(query) -> list[tuple]:
+def _raw(query: pw.BaseQuery) -> list[Row]:
     """A query's rows as the driver returns them: ids and text need no
     conversion, and peewee's per-cell conversion was most of a 170,000-asset close."""
-    return db.execute_sql(*query.sql()).fetchall()
+    found: list[Row] = db.execute_sql(*query.sql()).fetchall()
+    return found
 
 
 def _holders(session_id: int) -> dict[int, tuple[str, bool]]:
     """Expected asset id → (who or which room has it on loan, whether that is a
     person), for the session's expected assets out on loan: one query."""
-    out = {}
+    out: dict[int, tuple[str, bool]] = {}
     q = (StocktakeExpected.select(StocktakeExpected.asset, Person.first_name, Person.last_name,
                                   Location.name)
          .join(Loan, on=((Loan.asset == StocktakeExpected.asset) & Loan.returned_at.is_null()))
@@ -745,11 +838,11 @@ class ApplyResult:
         return ", ".join(parts)
 
 
-def parse_actions(text: str | list | None) -> list[str]:
+def parse_actions(text: str | Iterable[str] | None) -> list[str]:
     if not text:
         return []
     items = text.split(",") if isinstance(text, str) else list(text)
-    out = []
+    out: list[str] = []
     for item in (i.strip() for i in items):
         if not item:
             continue
@@ -761,11 +854,12 @@ def parse_actions(text: str | list | None) -> list[str]:
 
 
 @writes
-def apply(session_id: int, actions=(), by: str | None = None, progress=None) -> ApplyResult:
+def apply(session_id: int, actions: str | Iterable[str] | None = (), by: str | None = None,
+          progress: Progress | None = None) -> ApplyResult:
     """Change the register from a closed session, in one transaction: the
     last-audit date of every verified asset, plus the chosen ``ACTIONS``.
     Safe to run again (with more actions): what is already done is skipped."""
-    actions = parse_actions(actions)
+    chosen = parse_actions(actions)
     s = _locked(session_id)  # two workstations applying at once: the second waits, then skips
     if s.status == "open":
         raise Conflict("Close the stocktake before applying its results.")
@@ -773,17 +867,19 @@ def apply(session_id: int, actions=(), by: str | None = None, progress=None) -> 
     result = ApplyResult()
     audit: dict[dt.date, list[int]] = {}
     for ln in rec.of("verified"):
-        audit.setdefault(local_date(ln.at), []).append(ln.asset_id)
-    moves = []
-    if "move-misplaced" in actions:
+        if ln.asset_id is not None and ln.at is not None:  # a scanned asset has both
+            audit.setdefault(local_date(ln.at), []).append(ln.asset_id)
+    moves: list[Line] = []
+    if "move-misplaced" in chosen:
         moves += rec.of("misplaced")
-    if "move-other-site" in actions:
+    if "move-other-site" in chosen:
         moves += rec.of("other_site")
     for n, ln in enumerate(moves):
         if progress:
             progress(n, len(moves))
-        if not ln.scanned_id:
-            result.problems.append((ln.tag, "scanned before any room label: no room to move it to"))
+        if not ln.scanned_id or ln.asset_id is None or ln.at is None:
+            result.problems.append((ln.tag or ln.code,
+                                    "scanned before any room label: no room to move it to"))
             continue
         current = Asset.select(Asset.location).where(Asset.id == ln.asset_id).scalar()
         if current != ln.scanned_id:
@@ -792,22 +888,23 @@ def apply(session_id: int, actions=(), by: str | None = None, progress=None) -> 
                             by=by, action="stocktake")
             result.moved += 1
         audit.setdefault(local_date(ln.at), []).append(ln.asset_id)
-    if "mark-missing" in actions:
+    if "mark-missing" in chosen:
         for ln in rec.of("missing"):
-            if ln.status in INACTIVE_STATUSES or ln.status == "missing":
+            if ln.status in INACTIVE_STATUSES or ln.status == "missing" or ln.asset_id is None:
                 continue
             if ln.holder:
-                result.problems.append((ln.tag, f"on loan to {ln.holder}; not marked missing"))
+                result.problems.append((ln.tag or ln.code,
+                                        f"on loan to {ln.holder}; not marked missing"))
                 continue
             assetsvc.update(ln.asset_id, {"status": "missing"}, by=by, action="stocktake")
             result.marked_missing += 1
-    if "create-unknown" in actions:
+    if "create-unknown" in chosen:
         for ln in rec.of("unknown"):
-            if ln.asset_id or assetsvc.lookup_tag(ln.code):
-                continue  # created already
+            if ln.asset_id or assetsvc.lookup_tag(ln.code) or ln.at is None:
+                continue  # created already (a stored scan always has its time)
             try:
                 with db.atomic():
-                    values = {"tag": ln.code, "status": "ready"}
+                    values: dict[str, object] = {"tag": ln.code, "status": "ready"}
                     if ln.scanned_id:
                         values["location_id"] = ln.scanned_id
                     else:
@@ -826,12 +923,12 @@ def apply(session_id: int, actions=(), by: str | None = None, progress=None) -> 
         result.audited += assetsvc.mark_audited(todo, date=date, by=by) if todo else 0
     StocktakeSession.update(status="applied", applied_at=utcnow()).where(
         StocktakeSession.id == s.id).execute()
-    history.record("stocktake", s.id, "apply", new=", ".join(actions) or "audit dates",
+    history.record("stocktake", s.id, "apply", new=", ".join(chosen) or "audit dates",
                    note=result.summary(), by=by)
     return result
 
 
-def preview_apply(session_id: int, actions=()) -> ApplyResult:
+def preview_apply(session_id: int, actions: str | Iterable[str] | None = ()) -> ApplyResult:
     """What ``apply`` would do now, counted by ``apply`` itself: it runs in a
     transaction that is rolled back, so the confirmation and the result count
     exactly the same things (moves to the room an asset is already in, loans
@@ -844,7 +941,7 @@ def preview_apply(session_id: int, actions=()) -> ApplyResult:
 
 def _not_audited_on(ids: list[int], date: dt.date) -> list[int]:
     """The ids whose last-audit date is not ``date`` yet (applying twice changes nothing)."""
-    out = []
+    out: list[int] = []
     for i in range(0, len(ids), 500):
         out += [r[0] for r in query_rows(Asset.select(Asset.id).where(
             Asset.id.in_(ids[i:i + 500])

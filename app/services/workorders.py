@@ -6,6 +6,10 @@ validation the dialog, the CLI and demo data go through.
 """
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypedDict, cast
+
 import peewee as pw
 
 from app.models import (Asset, Location, Person, Repair, Site, WorkOrder, WorkOrderAsset,
@@ -18,7 +22,7 @@ from app.services.base import who, writes
 from app.services.errors import Conflict, NotFound, StaleEdit, ValidationError
 from app.services.fields import clean_text, parse_date, parse_int
 from app.wording import status_label
-from app.store.db import dict_rows, rows as query_rows
+from app.store.db import BaseModel, dict_rows, first_row, rows as query_rows
 
 ENTITY = "work_order"
 # The fields ``create``/``update`` take; references by id.
@@ -45,12 +49,74 @@ def is_open(wo: WorkOrder) -> bool:
     return wo.status in OPEN_WORK_ORDER_STATUSES
 
 
-def notes(number: int) -> list[dict]:
+class NoteRow(TypedDict):
+    id: int
+    text: str
+    minutes: int
+    by: str | None
+    at: dt.datetime
+
+
+class AssetRef(TypedDict):
+    """An asset as people read it on a work order."""
+
+    id: int
+    tag: str
+    name: str
+
+
+class WorkOrderDetails(TypedDict):
+    """One work order as people read it (names, labels), with its thread."""
+
+    number: int
+    summary: str
+    description: str | None
+    category: str
+    priority: str
+    status: str
+    status_key: str
+    requester: str
+    site: str | None
+    room: str | None
+    asset: str | None
+    asset_tag: str | None
+    assets: list[AssetRef]
+    repair_id: int | None
+    assignee: str | None
+    follow_up: dt.date | None
+    opened_at: dt.datetime
+    closed_at: dt.datetime | None
+    created_by: str | None
+    resolution: str | None
+    minutes: int
+    notes: list[NoteRow]
+
+
+class WorkOrderRow(TypedDict):
+    """A work order as the CLI list and the CSV show it."""
+
+    number: int
+    opened: dt.date | None
+    status: str
+    priority: str
+    category: str
+    summary: str
+    requester: str
+    site: str
+    asset: str
+    assignee: str
+    follow_up: dt.date | None
+    minutes: int
+    closed: dt.date | None
+
+
+def notes(number: int) -> list[NoteRow]:
     """The thread, oldest first."""
-    return list(dict_rows(WorkOrderNote.select(WorkOrderNote.id, WorkOrderNote.text, WorkOrderNote.minutes,
+    # The keys of these rows are the columns selected.
+    return cast("list[NoteRow]", list(dict_rows(WorkOrderNote.select(WorkOrderNote.id, WorkOrderNote.text, WorkOrderNote.minutes,
                                      WorkOrderNote.by, WorkOrderNote.at)
                 .where(WorkOrderNote.work_order == int(number))
-                .order_by(WorkOrderNote.at, WorkOrderNote.id)))
+                .order_by(WorkOrderNote.at, WorkOrderNote.id))))
 
 
 def minutes_spent(number: int) -> int:
@@ -68,7 +134,7 @@ def asset_ids(wo: WorkOrder) -> list[int]:
     return linked
 
 
-def asset_list(wo: WorkOrder) -> list[dict]:
+def asset_list(wo: WorkOrder) -> list[AssetRef]:
     """Its assets as people read them (tag, name), in order."""
     ids = asset_ids(wo)
     found = {i: (t, n) for i, t, n in query_rows(Asset.select(Asset.id, Asset.tag, Asset.name)
@@ -77,26 +143,27 @@ def asset_list(wo: WorkOrder) -> list[dict]:
 
 
 def requester_text(wo: WorkOrder) -> str:
-    if wo.requester_id:
-        p = wo.requester
+    p = wo.requester
+    if p is not None:
         return f"{p.full_name} ({p.id_number})" if p.id_number else p.full_name
     parts = [wo.requester_name or "", f"({wo.requester_contact})" if wo.requester_contact else ""]
     return " ".join(x for x in parts if x)
 
 
-def details(number: int) -> dict:
+def details(number: int) -> WorkOrderDetails:
     """One work order as people read it (names, labels), with its thread."""
     wo = get(number)
+    site, room, asset = wo.site, wo.location, wo.asset
     return {
         "number": wo.id, "summary": wo.summary, "description": wo.description,
         "category": WORK_ORDER_CATEGORIES.get(wo.category, wo.category),
         "priority": WORK_ORDER_PRIORITIES.get(wo.priority, wo.priority),
         "status": status_label(wo.status, "work_order"), "status_key": wo.status,
         "requester": requester_text(wo),
-        "site": wo.site.name if wo.site_id else None,
-        "room": wo.location.name if wo.location_id else None,
-        "asset": f"{wo.asset.tag} {wo.asset.name or ''}".strip() if wo.asset_id else None,
-        "asset_tag": wo.asset.tag if wo.asset_id else None,
+        "site": site.name if site is not None else None,
+        "room": room.name if room is not None else None,
+        "asset": f"{asset.tag} {asset.name or ''}".strip() if asset is not None else None,
+        "asset_tag": asset.tag if asset is not None else None,
         "assets": asset_list(wo),
         "repair_id": wo.repair_id, "assignee": wo.assignee, "follow_up": wo.follow_up,
         "opened_at": wo.opened_at, "closed_at": wo.closed_at, "created_by": wo.created_by,
@@ -104,7 +171,7 @@ def details(number: int) -> dict:
     }
 
 
-def rows(open_only: bool = False) -> list[dict]:
+def rows(open_only: bool = False) -> list[WorkOrderRow]:
     """Every work order (newest first) for the CLI list and CSV."""
     q = (WorkOrder.select(WorkOrder, Person, Site, Asset)
          .join_from(WorkOrder, Person, pw.JOIN.LEFT_OUTER, on=(WorkOrder.requester == Person.id))
@@ -113,21 +180,24 @@ def rows(open_only: bool = False) -> list[dict]:
          .order_by(WorkOrder.id.desc()))
     if open_only:
         q = q.where(WorkOrder.status.in_(list(OPEN_WORK_ORDER_STATUSES)))
-    spent = dict(query_rows(WorkOrderNote.select(WorkOrderNote.work_order, pw.fn.SUM(WorkOrderNote.minutes))
-                 .group_by(WorkOrderNote.work_order)))
-    links = dict(query_rows(WorkOrderAsset.select(WorkOrderAsset.work_order, pw.fn.COUNT(WorkOrderAsset.id))
-                 .group_by(WorkOrderAsset.work_order)))
-    out = []
+    spent: dict[int, int | None] = dict(query_rows(
+        WorkOrderNote.select(WorkOrderNote.work_order, pw.fn.SUM(WorkOrderNote.minutes))
+        .group_by(WorkOrderNote.work_order)))
+    links: dict[int, int] = dict(query_rows(
+        WorkOrderAsset.select(WorkOrderAsset.work_order, pw.fn.COUNT(WorkOrderAsset.id))
+        .group_by(WorkOrderAsset.work_order)))
+    out: list[WorkOrderRow] = []
     for wo in q:
+        site, asset = wo.site, wo.asset
         out.append({
             "number": wo.id, "opened": wo.opened_at.date() if wo.opened_at else None,
             "status": status_label(wo.status, "work_order"),
             "priority": WORK_ORDER_PRIORITIES.get(wo.priority, wo.priority),
             "category": WORK_ORDER_CATEGORIES.get(wo.category, wo.category),
             "summary": wo.summary, "requester": requester_text(wo),
-            "site": wo.site.name if wo.site_id else "",
-            "asset": (wo.asset.tag + (f" +{links[wo.id] - 1}" if links.get(wo.id, 0) > 1
-                                      else "")) if wo.asset_id else "",
+            "site": site.name if site is not None else "",
+            "asset": (asset.tag + (f" +{links[wo.id] - 1}" if links.get(wo.id, 0) > 1
+                                   else "")) if asset is not None else "",
             "assignee": wo.assignee or "",
             "follow_up": wo.follow_up, "minutes": int(spent.get(wo.id) or 0),
             "closed": wo.closed_at.date() if wo.closed_at else None,
@@ -151,7 +221,7 @@ def for_person(person_id: int) -> list[WorkOrder]:
 
 # --- validation -------------------------------------------------------------------
 
-def _choice(value, field: str, vocabulary: dict) -> str:
+def _choice(value: object, field: str, vocabulary: dict[str, str]) -> str:
     key = str(value or "").strip().lower().replace(" ", "_")
     if key in vocabulary:
         return key
@@ -162,7 +232,7 @@ def _choice(value, field: str, vocabulary: dict) -> str:
                           f"{', '.join(vocabulary)}.", field=field)
 
 
-def _ref(model, value, field: str, what: str) -> int | None:
+def _ref(model: type[BaseModel], value: object, field: str, what: str) -> int | None:
     if value in (None, "", 0):
         return None
     ident = parse_int(value, field, minimum=1)
@@ -171,11 +241,13 @@ def _ref(model, value, field: str, what: str) -> int | None:
     return ident
 
 
-def _assets(value) -> list[int]:
+def _assets(value: Iterable[object] | None) -> list[int]:
     """Asset ids, each once, in the order given; every one must exist."""
     ids: list[int] = []
     for v in value or ():
-        ident = parse_int(v.id if isinstance(v, pw.Model) else v, "asset_ids", minimum=1)
+        ident = parse_int(v.id if isinstance(v, BaseModel) else v, "asset_ids", minimum=1)
+        if ident is None:  # a blank among the ids names no asset
+            raise ValidationError("One of those assets does not exist.", field="asset_ids")
         if ident not in ids:
             ids.append(ident)
     if ids:
@@ -185,13 +257,13 @@ def _assets(value) -> list[int]:
     return ids
 
 
-def clean(values: dict, current: WorkOrder | None = None) -> dict:
+def clean(values: Mapping[str, Any], current: WorkOrder | None = None) -> dict[str, Any]:
     """Checked, normalised values (only the keys given). Every problem is
     reported at once; the requester, site and room must agree with each other
     and with the asset when the caller leaves them out."""
     errors: dict[str, str] = {}
-    out: dict = {}
-    checks = {
+    out: dict[str, Any] = {}
+    checks: dict[str, Callable[[Any], object]] = {
         "summary": lambda v: clean_text(v, "summary", 200, required=True),
         "description": lambda v: clean_text(v, "description", 10_000),
         "category": lambda v: _choice(v, "category", WORK_ORDER_CATEGORIES),
@@ -220,7 +292,7 @@ def clean(values: dict, current: WorkOrder | None = None) -> dict:
         raise ValidationError(first if len(errors) == 1 else
                               f"{first} (and {len(errors) - 1} more)", errors=errors)
 
-    def final(key):
+    def final(key: str) -> Any:
         return out[key] if key in out else (getattr(current, key) if current else None)
 
     # A room belongs to a site: fill the site in, or refuse a mismatch.
@@ -239,8 +311,10 @@ def clean(values: dict, current: WorkOrder | None = None) -> dict:
     # An asset's work order is where the asset is, unless told otherwise.
     asset_id = out.get("asset_id")
     if asset_id and not final("site_id"):
-        out["site_id"], room = query_rows(Asset.select(Asset.site, Asset.location) \
-            .where(Asset.id == asset_id)).get()
+        where = first_row(Asset.select(Asset.site, Asset.location).where(Asset.id == asset_id))
+        if where is None:
+            raise ValidationError("That asset does not exist.", field="asset_id")
+        out["site_id"], room = where
         if room and not final("location_id"):
             out["location_id"] = room
     if out.get("requester_id"):
@@ -255,7 +329,7 @@ def clean(values: dict, current: WorkOrder | None = None) -> dict:
 # --- writing ----------------------------------------------------------------------
 
 @writes
-def create(values: dict, by: str | None = None) -> WorkOrder:
+def create(values: Mapping[str, Any], by: str | None = None) -> WorkOrder:
     values = dict(values)
     values.setdefault("category", "other")
     values.setdefault("priority", "normal")
@@ -294,14 +368,14 @@ def _column(key: str) -> str:
 
 
 @writes
-def update(number: int, changes: dict, expected_version: int | None = None,
+def update(number: int, changes: Mapping[str, Any], expected_version: int | None = None,
            by: str | None = None) -> WorkOrder:
     """Change fields. Closing goes through ``close`` (it needs a resolution);
     a closed work order is reopened by setting an open status."""
     wo = _locked(number)
     if expected_version is not None and wo.version != expected_version:
         raise StaleEdit(f"Work order #{wo.id} was changed by someone else since you opened it.",
-                        current={k: getattr(wo, k) for k in FIELDS}, mine=changes)
+                        current={k: getattr(wo, k) for k in FIELDS}, mine=dict(changes))
     row = clean(changes, current=wo)
     if row.get("status") == "closed" and wo.status != "closed":
         raise ValidationError("Close a work order with its resolution (Close…).", field="status")
@@ -313,7 +387,7 @@ def update(number: int, changes: dict, expected_version: int | None = None,
         if row["asset_id"] is None:
             new_ids = old_ids[1:]
             row["asset_id"] = new_ids[0] if new_ids else None
-    diff = {}
+    diff: dict[str, tuple[object, object]] = {}
     for key, value in row.items():
         old = getattr(wo, key)
         if old != value:
@@ -340,7 +414,7 @@ def update(number: int, changes: dict, expected_version: int | None = None,
 
 
 def _tags(ids: list[int]) -> str | None:
-    tags = dict(query_rows(Asset.select(Asset.id, Asset.tag).where(Asset.id.in_(ids)))) if ids \
+    tags: dict[int, str] = dict(query_rows(Asset.select(Asset.id, Asset.tag).where(Asset.id.in_(ids)))) if ids \
         else {}
     return ", ".join(tags[i] for i in ids if i in tags) or None
 
@@ -355,12 +429,13 @@ def add_asset(number: int, asset_id: int, by: str | None = None) -> WorkOrder:
     return update(wo.id, {"asset_ids": ids + [int(asset_id)]}, by=by)
 
 
-def _readable(diff: dict) -> dict:
+def _readable(diff: Mapping[str, tuple[object, object]]) -> dict[str, tuple[object, object]]:
     """History shows names and labels, not ids and keys."""
-    refs = {"requester_id": Person, "site_id": Site, "location_id": Location, "asset_id": Asset}
+    refs: dict[str, type[BaseModel]] = {"requester_id": Person, "site_id": Site,
+                                        "location_id": Location, "asset_id": Asset}
     vocab = {"category": WORK_ORDER_CATEGORIES, "priority": WORK_ORDER_PRIORITIES,
              "status": WORK_ORDER_STATUSES}
-    out = {}
+    out: dict[str, tuple[object, object]] = {}
     for key, (old, new) in diff.items():
         if key in refs:
             model = refs[key]
@@ -368,7 +443,7 @@ def _readable(diff: dict) -> dict:
             new = model.get_or_none(model.id == new) if new else None
             out[_column(key)] = (old, new)
         elif key in vocab:
-            out[key] = (vocab[key].get(old, old), vocab[key].get(new, new))
+            out[key] = (vocab[key].get(str(old), old), vocab[key].get(str(new), new))
         else:
             out[key] = (old, new)
     return out
@@ -385,7 +460,7 @@ def _locked(number: int) -> WorkOrder:
 
 
 @writes
-def add_note(number: int, text: str, minutes=0, status: str | None = None,
+def add_note(number: int, text: str, minutes: object = 0, status: str | None = None,
              by: str | None = None) -> WorkOrderNote:
     """A line in the thread with the time it took; a new work order that
     gets worked on moves to In progress (or to ``status`` when given)."""
@@ -434,7 +509,7 @@ def send_to_repair(number: int, vendor_id: int | None = None, ticket: str | None
 
 
 @writes
-def close(number: int, resolution: str, minutes=0, by: str | None = None) -> WorkOrder:
+def close(number: int, resolution: str, minutes: object = 0, by: str | None = None) -> WorkOrder:
     """Closed, with what was done. Time for the last visit can go with it."""
     wo = _locked(number)
     if wo.status == "closed":
