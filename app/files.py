@@ -173,10 +173,3 @@ def clean_stale(*folders: Path | None) -> list[Path]:
     return removed
 
 
-def system_temp_leftovers() -> list[Path]:
-    """Backup copies older versions left in the system temp folder (qm-backup-*)."""
-    root = Path(tempfile.gettempdir())
-    try:
-        return [p for p in root.iterdir() if re.fullmatch(r"qm-(backup|export)-\w+", p.name)]
-    except OSError:
-        return []

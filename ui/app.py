@@ -59,10 +59,9 @@ def run_gui(args) -> int:
     from app.backup import clean_leftovers
     clean_leftovers()  # what killed backups and restores left behind
     from ui.main_window import MainWindow
-    if importlib_find("ui.scanner"):
-        from ui.scanner import install_scanner
-        app.setProperty("scanner", None)
-        app._qm_scanner = install_scanner(app)
+    from ui.scanner import install_scanner
+    app.setProperty("scanner", None)
+    app._qm_scanner = install_scanner(app)
     size = _size(getattr(args, "size", None))
     if size is False:
         return 2
@@ -88,11 +87,6 @@ def _password_dialog(where: str) -> str | None:
     text, ok = QInputDialog.getText(None, "Quartermaster", f"Password for {where}:",
                                     QLineEdit.Password)
     return text if ok and text else None
-
-
-def importlib_find(name: str) -> bool:
-    import importlib.util
-    return importlib.util.find_spec(name) is not None
 
 
 def _daily_backup(window) -> None:

@@ -2,7 +2,6 @@
 status bar; routes scans, navigation and record requests from the bus."""
 from __future__ import annotations
 
-import importlib.util
 import logging
 
 from PySide6.QtCore import QByteArray, QRect, QSettings, Qt, QTimer
@@ -238,13 +237,10 @@ class MainWindow(QMainWindow):
         file.addAction("&Open database…", self.open_database_dialog, QKeySequence("Ctrl+Shift+O"))
         file.addAction("&New database…", self.new_database_dialog)
         file.addSeparator()
-        if importlib.util.find_spec("ui.dialogs.import_wizard"):
-            self.act_import = file.addAction("&Import spreadsheet…", self.import_file,
-                                             QKeySequence("Ctrl+Shift+I"))
-        if importlib.util.find_spec("ui.dialogs.export"):
-            file.addAction("&Export this list…", self.export_list, QKeySequence("Ctrl+Shift+E"))
-        if importlib.util.find_spec("ui.dialogs.backups"):
-            file.addAction("&Backups…", self.backups)
+        self.act_import = file.addAction("&Import spreadsheet…", self.import_file,
+                                         QKeySequence("Ctrl+Shift+I"))
+        file.addAction("&Export this list…", self.export_list, QKeySequence("Ctrl+Shift+E"))
+        file.addAction("&Backups…", self.backups)
         file.addSeparator()
         file.addAction("&Quit", self.close, QKeySequence.Quit)
         edit = mb.addMenu("&Edit")
@@ -558,8 +554,6 @@ class MainWindow(QMainWindow):
 
     def _watch_other_instances(self) -> None:
         """Another workstation or window changed data: refresh what is shown."""
-        if not importlib.util.find_spec("app.store.changes"):
-            return
         from app.store import changes
         try:
             self._change_token = changes.changed_since(None)[1]

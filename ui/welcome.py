@@ -2,7 +2,6 @@
 spreadsheet, or start adding assets."""
 from __future__ import annotations
 
-import importlib.util
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
@@ -30,10 +29,9 @@ class WelcomePage(QWidget):
             "A realistic district to explore: sites, rooms, staff, students, 2,000 assets, "
             "loans, repairs, licenses and supplies.", self.load_demo)
         lay.addWidget(self.demo_button)
-        if importlib.util.find_spec("ui.dialogs.import_wizard"):
-            lay.addWidget(self._action(
-                "Import a spreadsheet",
-                "Your inventory from Excel or CSV, or an export from Snipe-IT.", window.import_file))
+        lay.addWidget(self._action(
+            "Import a spreadsheet",
+            "Your inventory from Excel or CSV, or an export from Snipe-IT.", window.import_file))
         lay.addWidget(self._action(
             "Start adding assets",
             "Type or scan the first device; tags are numbered for you.", window.new_asset))

@@ -142,9 +142,5 @@ def _one_line(exc: Exception) -> str:
     return redact(" ".join(str(exc).split())) or exc.__class__.__name__
 
 
-def add_common_output(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--json", action="store_true", help="print JSON instead of text")
-
-
 def version_text() -> str:
     return f"quartermaster {__version__}"

@@ -11,6 +11,10 @@ from app.models.people import Person
 from app.models.places import HardwareModel, Location, Site, Supplier
 from app.store.db import BaseModel
 
+if TYPE_CHECKING:  # for the backrefs below (the modules import each other)
+    from app.models.program import Fee, LoanPart
+    from app.models.workorders import WorkOrder
+
 
 class Loan(BaseModel):
     asset = pw.ForeignKeyField(Asset, backref="loans", on_delete="CASCADE")
@@ -35,6 +39,9 @@ class Loan(BaseModel):
         asset_id: int
         person_id: int | None
         location_id: int | None
+        # the backrefs of the foreign keys that point here (queries)
+        fees: pw.ModelSelect[Fee]
+        parts: pw.ModelSelect[LoanPart]
 
 
 class Repair(BaseModel):
@@ -54,6 +61,8 @@ class Repair(BaseModel):
     if TYPE_CHECKING:  # the id columns behind the foreign keys (peewee adds them)
         asset_id: int
         vendor_id: int | None
+        # the backrefs of the foreign keys that point here (queries)
+        work_orders: pw.ModelSelect[WorkOrder]
 
 
 class StocktakeSession(BaseModel):
@@ -68,6 +77,9 @@ class StocktakeSession(BaseModel):
     applied_at = pw.DateTimeField(null=True)
     if TYPE_CHECKING:  # the id columns behind the foreign keys (peewee adds them)
         site_id: int | None
+        # the backrefs of the foreign keys that point here (queries)
+        expected: pw.ModelSelect[StocktakeExpected]
+        scans: pw.ModelSelect[StocktakeScan]
 
     class Meta:
         table_name = "stocktake_session"
@@ -134,6 +146,8 @@ class IntakeSession(BaseModel):
         model_id: int | None
         supplier_id: int | None
         location_id: int | None
+        # the backrefs of the foreign keys that point here (queries)
+        items: pw.ModelSelect[IntakeItem]
 
     class Meta:
         table_name = "intake_session"

@@ -10,6 +10,12 @@ from app.models.people import Person
 from app.models.places import HardwareModel, Location, Site, Supplier
 from app.store.db import BaseModel
 
+if TYPE_CHECKING:  # for the backrefs below (the modules import each other)
+    from app.models.activity import Loan, Repair
+    from app.models.program import Fee, LoanerSwap
+    from app.models.stock import Seat
+    from app.models.workorders import WorkOrder, WorkOrderAsset
+
 
 class Asset(BaseModel):
     tag = pw.CharField()  # as printed on the label
@@ -77,6 +83,15 @@ class Asset(BaseModel):
         assigned_person_id: int | None
         assigned_location_id: int | None
         supplier_id: int | None
+        # the backrefs of the foreign keys that point here (queries)
+        fees: pw.ModelSelect[Fee]
+        loans: pw.ModelSelect[Loan]
+        repairs: pw.ModelSelect[Repair]
+        seats: pw.ModelSelect[Seat]
+        swaps_lent: pw.ModelSelect[LoanerSwap]
+        swaps_out: pw.ModelSelect[LoanerSwap]
+        work_order_links: pw.ModelSelect[WorkOrderAsset]
+        work_orders: pw.ModelSelect[WorkOrder]
 
     def __str__(self) -> str:
         return self.tag

@@ -9,6 +9,13 @@ from app.models.common import PERSON_KINDS, utcnow
 from app.models.places import Site
 from app.store.db import BaseModel
 
+if TYPE_CHECKING:  # for the backrefs below (the modules import each other)
+    from app.models.activity import Loan
+    from app.models.assets import Asset
+    from app.models.program import Fee, LoanerSwap
+    from app.models.stock import Seat
+    from app.models.workorders import WorkOrder
+
 
 class Person(BaseModel):
     kind = pw.CharField(default="staff", choices=list(PERSON_KINDS.items()), index=True)
@@ -42,6 +49,13 @@ class Person(BaseModel):
     version = pw.IntegerField(default=1)
     if TYPE_CHECKING:  # the id columns behind the foreign keys (peewee adds them)
         site_id: int | None
+        # the backrefs of the foreign keys that point here (queries)
+        assets: pw.ModelSelect[Asset]
+        fees: pw.ModelSelect[Fee]
+        loaner_swaps: pw.ModelSelect[LoanerSwap]
+        loans: pw.ModelSelect[Loan]
+        seats: pw.ModelSelect[Seat]
+        work_orders: pw.ModelSelect[WorkOrder]
 
     @property
     def full_name(self) -> str:

@@ -71,6 +71,9 @@ class ProgramEvent(BaseModel):
     closed_by = pw.CharField(null=True)
     if TYPE_CHECKING:  # the id columns behind the foreign keys (peewee adds them)
         site_id: int
+        # the backrefs of the foreign keys that point here (queries)
+        fees: pw.ModelSelect[Fee]
+        scans: pw.ModelSelect[EventScan]
 
     class Meta:
         table_name = "program_event"
@@ -145,6 +148,8 @@ class Fee(BaseModel):
         asset_id: int | None
         loan_id: int | None
         event_id: int | None
+        # the backrefs of the foreign keys that point here (queries)
+        payments: pw.ModelSelect[FeePayment]
 
     class Meta:
         table_name = "fee"

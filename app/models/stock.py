@@ -32,6 +32,8 @@ class License(BaseModel):
     version_no = pw.IntegerField(default=1, column_name="row_version")
     if TYPE_CHECKING:  # the id columns behind the foreign keys (peewee adds them)
         supplier_id: int | None
+        # the backrefs of the foreign keys that point here (queries)
+        seat_rows: pw.ModelSelect[Seat]
 
     def __str__(self) -> str:
         return f"{self.product} {self.version or ''}".strip()
@@ -87,6 +89,9 @@ class Supply(BaseModel):
     updated_at = pw.DateTimeField(default=utcnow)
     if TYPE_CHECKING:  # the id columns behind the foreign keys (peewee adds them)
         supplier_id: int | None
+        # the backrefs of the foreign keys that point here (queries)
+        fits: pw.ModelSelect[SupplyFit]
+        moves: pw.ModelSelect[StockMove]
 
     def __str__(self) -> str:
         return self.name

@@ -45,6 +45,9 @@ class WorkOrder(BaseModel):
         location_id: int | None
         asset_id: int | None
         repair_id: int | None
+        # the backrefs of the foreign keys that point here (queries)
+        assets: pw.ModelSelect[WorkOrderAsset]
+        notes: pw.ModelSelect[WorkOrderNote]
 
     class Meta:
         table_name = "work_order"

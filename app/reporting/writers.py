@@ -181,10 +181,6 @@ def new_sums(columns: Sequence[Column]) -> Sums:
     return [Decimal("0.00") if c.kind == "money" else 0 if c.total else None for c in columns]
 
 
-def add_to_sums(sums: Sums, columns: Sequence[Column], row: Row) -> None:
-    summer(columns)(sums, row)
-
-
 def summer(columns: Sequence[Column]) -> Callable[[Sums, Row], None]:
     """A function adding a row's total=True columns into ``sums``."""
     idx = [i for i, c in enumerate(columns) if c.total]

@@ -15,7 +15,7 @@ from app.models.common import (ASSET_STATUSES, DISPOSAL_METHODS, FUNDING_TYPES,
                                INACTIVE_STATUSES, OPEN_REPAIR_STATUSES, utcnow)
 from app.models.program import AGREEMENT_STATES, DAMAGE_KINDS
 from app.services import history, kits, tags as tagsvc, validation
-from app.services.base import locked, transaction, who, writes
+from app.services.base import fetch, locked, transaction, who, writes
 from app.services.errors import Conflict, NotFound, StaleEdit, ValidationError
 from app.services.fields import (check_form471, check_frn, check_frn_line, clean_text,
                                  parse_bool, parse_date, parse_int)
@@ -80,10 +80,7 @@ def lookup_serial(text: str) -> list[int]:
 
 
 def get(asset_id: int) -> Asset:
-    asset = Asset.get_or_none(Asset.id == asset_id)
-    if asset is None:
-        raise NotFound(f"No asset with id {asset_id}.")
-    return asset
+    return fetch(Asset, asset_id, "No asset with id {id}.")
 
 
 def lock(asset_id: int) -> Asset:

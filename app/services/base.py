@@ -14,9 +14,11 @@ from typing import ParamSpec, TypeVar
 
 import peewee as pw
 
-from app.services.errors import Conflict, PermissionDenied, StorageError, ValidationError
+from app.services.errors import Conflict, NotFound, PermissionDenied, StorageError, ValidationError
 from app.store import changes, constraints
-from app.store.db import db
+from app.store.db import BaseModel, db
+
+_M = TypeVar("_M", bound=BaseModel)
 
 
 try:
@@ -37,6 +39,25 @@ _STORAGE_ERRORS: tuple[type[Exception], ...] = (pw.DatabaseError, pw.InterfaceEr
 
 
 INSUFFICIENT_PRIVILEGE = "42501"  # SQLSTATE: a privilege or row-level-security refusal
+
+
+def fetch(model: type[_M], obj_id: int, missing: str) -> _M:
+    """The row with this id, or NotFound saying ``missing`` (``{id}`` is
+    replaced by the id asked for): the one way a service reads a record by id."""
+    obj = model.get_or_none(model.id == obj_id)
+    if obj is None:
+        raise NotFound(missing.format(id=obj_id))
+    return obj
+
+
+def fetch_numbered(model: type[_M], number: int | str, noun: str) -> _M:
+    """A record people quote by number (\"#12\" or \"12\": a fee, a work order),
+    or NotFound naming the number, or what was typed when it is no number."""
+    try:
+        n = int(str(number).strip().lstrip("#"))
+    except ValueError:
+        raise NotFound(f"{str(number).strip()!r} is not a {noun} number.") from None
+    return fetch(model, n, f"No {noun} #{{id}}.")
 
 
 def current_user() -> str:

@@ -6,14 +6,13 @@ from typing import Any, TypeVar
 
 import peewee as pw
 
-from app.models import (Asset, Category, HardwareModel, Location, Manufacturer, Site, Supplier)
+from app.models import (Category, HardwareModel, Location, Manufacturer, Site, Supplier)
 from app.models.common import CATEGORY_KINDS
 from app.services import history
-from app.services.base import who, writes
+from app.services.base import fetch, who, writes
 from app.services.errors import Conflict, NotFound, ValidationError
 from app.services.fields import check_ben, check_spin, clean_text, parse_int
 from app.store import search
-from app.wording import plural
 from app.store.db import BaseModel, first_row, rows
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -25,10 +24,7 @@ def location_code(location_id: int) -> str:
 
 
 def _get(model: type[_M], obj_id: int, what: str) -> _M:
-    obj = model.get_or_none(model.id == obj_id)
-    if obj is None:
-        raise NotFound(f"No {what} with id {obj_id}.")
-    return obj
+    return fetch(model, obj_id, f"No {what} with id {{id}}.")
 
 
 # --- sites and locations ----------------------------------------------------------
@@ -136,16 +132,6 @@ def fill_site_address(site_id: int, address: str | None, by: str | None = None) 
     return True
 
 
-@writes
-def delete_location(location_id: int, by: str | None = None) -> None:
-    loc = _get(Location, location_id, "room")
-    in_use = Asset.select().where((Asset.location == loc) | (Asset.assigned_location == loc)).count()
-    if in_use:
-        raise Conflict(f"{loc.name} still holds {plural(in_use, 'asset')}; move them first.")
-    history.record("location", loc.id, "delete", old=loc.name, by=by)
-    loc.delete_instance()
-
-
 def ensure_site(name: str) -> Site:
     """The site with this name (any case), created if new. Call inside a transaction."""
     name = clean_text(name, "site", required=True)
@@ -154,17 +140,6 @@ def ensure_site(name: str) -> Site:
         site = Site.create(name=name)
         history.record("site", site.id, "create", new=name)
     return site
-
-
-def ensure_location(site: Site, name: str) -> Location:
-    name = clean_text(name, "room", required=True)
-    loc = Location.get_or_none((Location.site == site) & (pw.fn.LOWER(Location.name) == name.lower()))
-    if loc is None:
-        loc = Location.create(site=site, name=name)
-        loc.barcode = location_code(loc.id)
-        Location.update(barcode=loc.barcode).where(Location.id == loc.id).execute()
-        history.record("location", loc.id, "create", new=f"{site.name} / {name}")
-    return loc
 
 
 def location_path(location_id: int | None) -> str:
@@ -329,24 +304,6 @@ def create_category(name: str, kind: str = "other", life_years: int | None = Non
     life = parse_int(life_years, "life_years", 1, 50) or default_life(kind)
     cat = Category.create(name=name, kind=kind, life_years=life, custom_fields=custom_fields)
     history.record("category", cat.id, "create", new=name, by=by)
-    return cat
-
-
-@writes
-def update_category(category_id: int, by: str | None = None, **changes: Any) -> Category:
-    cat = _get(Category, category_id, "category")
-    diff: dict[str, tuple[object, object]] = {}
-    for field in ("name", "kind", "life_years", "custom_fields"):
-        if field in changes and changes[field] != getattr(cat, field):
-            if field == "kind" and changes[field] not in CATEGORY_KINDS:
-                raise ValidationError(f"Unknown category kind {changes[field]!r}.", field="kind")
-            if field == "life_years":
-                changes[field] = parse_int(changes[field], "life_years", 1, 50)
-            diff[field] = (getattr(cat, field), changes[field])
-            setattr(cat, field, changes[field])
-    if diff:
-        cat.save()
-        history.record_changes("category", cat.id, diff, by=by)
     return cat
 
 

@@ -33,7 +33,7 @@ from app.models import Loan, Site
 from app.models.common import utcnow
 from app.models.program import AGREEMENT_STATES, DAMAGE_KINDS, EVENT_KINDS, EventScan, ProgramEvent
 from app.services import assets as assetsvc, catalog, history
-from app.services.base import locked, transaction, who, writes
+from app.services.base import fetch, locked, transaction, who, writes
 from app.services.errors import Conflict, DomainError, NotFound, ValidationError
 from app.services.fields import clean_text, parse_date
 from app.store.db import Row, db, rows as query_rows, sql
@@ -187,10 +187,7 @@ def start(kind: str, site_id: Site | int | str | None, grade: str | None = None,
 
 
 def get(event_id: int) -> ProgramEvent:
-    event = ProgramEvent.get_or_none(ProgramEvent.id == event_id)
-    if event is None:
-        raise NotFound(f"No event {event_id}.")
-    return event
+    return fetch(ProgramEvent, event_id, "No event {id}.")
 
 
 class EventRow(TypedDict):

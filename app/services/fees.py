@@ -28,7 +28,7 @@ from app.models import Asset, Fee, FeePayment, Loan, Person, ProgramEvent, Setti
 from app.models.program import DAMAGE_KINDS, FEE_KINDS, FEE_STATUSES
 from app.reporting.fiscal import fiscal_year_bounds, fiscal_year_of
 from app.services import history, prices, settings
-from app.services.base import locked, who, writes
+from app.services.base import fetch, fetch_numbered, locked, who, writes
 from app.services.errors import Conflict, NotFound, ValidationError
 from app.services.fields import clean_text, parse_date, parse_money
 from app.store.db import rows as query_rows
@@ -66,14 +66,7 @@ class Proposal:
 # --- reading ----------------------------------------------------------------------
 
 def get(fee_id: int | str) -> Fee:
-    try:
-        n = int(str(fee_id).strip().lstrip("#"))
-    except ValueError:
-        raise NotFound(f"{str(fee_id).strip()!r} is not a fee number.") from None
-    fee = Fee.get_or_none(Fee.id == n)
-    if fee is None:
-        raise NotFound(f"No fee #{n}.")
-    return fee
+    return fetch_numbered(Fee, fee_id, "fee")
 
 
 def paid_amount(fee_id: int) -> Decimal:
@@ -218,9 +211,7 @@ def propose(loan_id: int, damage: list[str] | None = None,
     parts). Parts this loan was already charged for are left out; a loan to a
     room or cart costs nobody anything."""
     from app.services import assets, kits
-    loan = Loan.get_or_none(Loan.id == loan_id)
-    if loan is None:
-        raise NotFound(f"No loan with id {loan_id}.")
+    loan = fetch(Loan, loan_id, "No loan with id {id}.")
     if not loan.person_id:
         return []
     damage = assets.clean_damage(damage if damage is not None else loan.damage)

@@ -36,7 +36,7 @@ from app.models import (Asset, HardwareModel, IntakeItem, IntakeSession, Loan, L
                         Site, Supplier)
 from app.models.common import ASSET_STATUSES, FUNDING_TYPES, utcnow
 from app.services import assets as assetsvc, catalog, history, tags as tagsvc, textfile, validation
-from app.services.base import transaction, who, writes
+from app.services.base import fetch, transaction, who, writes
 from app.services.errors import Conflict, NotFound, ValidationError
 from app.services.fields import clean_text, parse_int
 from app.store.db import db, first_row, rows as query_rows, sql
@@ -205,10 +205,7 @@ def start(values: dict[str, Any], by: str | None = None) -> IntakeSession:
 
 
 def get(session_id: int) -> IntakeSession:
-    s = IntakeSession.get_or_none(IntakeSession.id == session_id)
-    if s is None:
-        raise NotFound(f"No intake session {session_id}.")
-    return s
+    return fetch(IntakeSession, session_id, "No intake session {id}.")
 
 
 class SessionInfo(TypedDict):

@@ -15,8 +15,8 @@ from decimal import Decimal
 
 from app.models import HardwareModel, KitPart, Loan, LoanPart
 from app.services import history
-from app.services.base import writes
-from app.services.errors import NotFound, ValidationError
+from app.services.base import fetch, writes
+from app.services.errors import ValidationError
 from app.services.fields import clean_text, parse_int, parse_money
 
 PART_STATES = {"out": "Out", "returned": "Returned", "missing": "Missing"}
@@ -25,10 +25,7 @@ RESERVED_NAMES = ("device",)
 
 
 def get_model(model_id: int) -> HardwareModel:
-    model = HardwareModel.get_or_none(HardwareModel.id == model_id)
-    if model is None:
-        raise NotFound(f"No model with id {model_id}.")
-    return model
+    return fetch(HardwareModel, model_id, "No model with id {id}.")
 
 
 def parts_of(model_id: int) -> list[KitPart]:

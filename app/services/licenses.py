@@ -13,7 +13,7 @@ import peewee as pw
 from app.models import Asset, License, Person, Seat
 from app.models.common import utcnow
 from app.services import history
-from app.services.base import locked, search_text, who, writes
+from app.services.base import fetch, locked, search_text, who, writes
 from app.services.errors import Conflict, NotFound, StaleEdit, ValidationError
 from app.services.fields import clean_text, parse_bool, parse_date, parse_int, parse_money
 from app.store.db import db, dict_rows, rows as query_rows
@@ -25,10 +25,7 @@ FIELDS = ("product", "version", "vendor", "supplier_id", "product_key", "seats",
 
 
 def get(license_id: int) -> License:
-    lic = License.get_or_none(License.id == license_id)
-    if lic is None:
-        raise NotFound(f"No license with id {license_id}.")
-    return lic
+    return fetch(License, license_id, "No license with id {id}.")
 
 
 def find(text: str) -> License | None:
@@ -144,13 +141,6 @@ def _lock(license_id: int) -> License:
     if lic is None:
         raise NotFound(f"No license with id {license_id}.")
     return lic
-
-
-def free_seats(lic: License) -> int | None:
-    """Seats left (negative when over-allocated); None for a site license."""
-    if lic.site_license or lic.seats is None:
-        return None
-    return lic.seats - seats_used(lic.id)
 
 
 def _check_room(lic: License, adding: int = 1) -> None:

@@ -26,7 +26,7 @@ import peewee as pw
 from app.models import Asset, Loan, LoanerSwap, Person, Repair, Site, Supplier
 from app.models.common import INACTIVE_STATUSES, OPEN_REPAIR_STATUSES, utcnow
 from app.services import assets, history, repairs
-from app.services.base import locked, who, writes
+from app.services.base import fetch, locked, who, writes
 from app.services.errors import Conflict, NotFound, ValidationError
 from app.services.fields import clean_text
 from app.store.db import db, rows as query_rows
@@ -144,10 +144,7 @@ def _open_swap_with(asset_id: int) -> LoanerSwap | None:
 
 
 def get(swap_id: int) -> LoanerSwap:
-    swap = LoanerSwap.get_or_none(LoanerSwap.id == swap_id)
-    if swap is None:
-        raise NotFound(f"No loaner swap with id {swap_id}.")
-    return swap
+    return fetch(LoanerSwap, swap_id, "No loaner swap with id {id}.")
 
 
 def find(text: str) -> LoanerSwap:

@@ -11,7 +11,7 @@ import peewee as pw
 from app.models import Asset, Loan, Person
 from app.models.common import LANGUAGES, PERSON_KINDS, utcnow
 from app.services import history
-from app.services.base import locked, writes
+from app.services.base import fetch, locked, writes
 from app.services.errors import Conflict, NotFound, StaleEdit, ValidationError
 from app.services.fields import clean_text, parse_date
 from app.store import search
@@ -97,9 +97,7 @@ def create(by: str | None = None, **values: Any) -> Person:
 @writes
 def update(person_id: int, changes: Mapping[str, Any], expected_version: int | None = None,
            by: str | None = None) -> Person:
-    person = Person.get_or_none(Person.id == person_id)
-    if person is None:
-        raise NotFound(f"No person with id {person_id}.")
+    person = get(person_id)
     if expected_version is not None and person.version != expected_version:
         raise StaleEdit(f"{person.full_name} was changed by someone else meanwhile.",
                         current={f: getattr(person, f) for f in FIELDS}, mine=dict(changes))
@@ -138,10 +136,7 @@ def deactivate(person_id: int, by: str | None = None) -> Person:
 
 
 def get(person_id: int) -> Person:
-    person = Person.get_or_none(Person.id == person_id)
-    if person is None:
-        raise NotFound(f"No person with id {person_id}.")
-    return person
+    return fetch(Person, person_id, "No person with id {id}.")
 
 
 def find(text: str) -> Person | None:

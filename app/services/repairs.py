@@ -5,7 +5,7 @@ import datetime as dt
 from typing import TypedDict
 
 from app.models import Asset, Repair, Supplier
-from app.models.common import INACTIVE_STATUSES, OPEN_REPAIR_STATUSES, REPAIR_STATUSES, utcnow
+from app.models.common import INACTIVE_STATUSES, OPEN_REPAIR_STATUSES, utcnow
 from app.services import history
 from app.services.assets import effective_day, lock as lock_asset
 from app.services.base import locked, who, writes
@@ -47,36 +47,6 @@ def open_repair(asset_id: int, problem: str, vendor_id: int | None = None,
         .where(Asset.id == asset.id).execute()
     history.record("asset", asset.id, "repair_open", field="status", old=asset.status,
                    new="in_repair", by=by, note=problem, effective=reported)
-    return repair
-
-
-@writes
-def update_repair(repair_id: int, by: str | None = None, **changes: object) -> Repair:
-    repair = _locked(repair_id)
-    if repair is None:
-        raise NotFound(f"No repair with id {repair_id}.")
-    diff: dict[str, tuple[object, object]] = {}
-    for key, value in changes.items():
-        if key == "status":
-            if value not in REPAIR_STATUSES:
-                raise ValidationError("Unknown repair status.", field="status")
-            if value not in OPEN_REPAIR_STATUSES:
-                raise ValidationError("Use close_repair to close a repair.", field="status")
-        elif key == "cost":
-            value = parse_money(value, "cost")
-        elif key in ("ticket", "problem", "resolution"):
-            value = clean_text(value, key, 10_000)
-        elif key == "vendor_id":
-            key, value = "vendor", value or None
-        else:
-            raise ValidationError(f"Unknown repair field {key!r}.")
-        old = getattr(repair, key + "_id" if key == "vendor" else key)
-        if old != value:
-            diff[key] = (old, value)
-            setattr(repair, key, value)
-    if diff:
-        repair.save()
-        history.record_changes("repair", repair.id, diff, by=by)
     return repair
 
 

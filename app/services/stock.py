@@ -15,7 +15,7 @@ import peewee as pw
 from app.models import Asset, Location, Person, StockMove, Supply, SupplyFit
 from app.models.common import SUPPLY_CATEGORIES, utcnow
 from app.services import history
-from app.services.base import locked, search_text, who, writes
+from app.services.base import fetch, locked, search_text, who, writes
 from app.services.errors import Conflict, NotFound, ValidationError
 from app.services.fields import clean_text, parse_int, parse_money
 from app.store.db import BaseModel, db, first_row, param, rows as query_rows
@@ -25,10 +25,7 @@ FIELDS = ("name", "part_number", "barcode", "category", "unit", "reorder_point",
 
 
 def get(supply_id: int) -> Supply:
-    s = Supply.get_or_none(Supply.id == supply_id)
-    if s is None:
-        raise NotFound(f"No supply item with id {supply_id}.")
-    return s
+    return fetch(Supply, supply_id, "No supply item with id {id}.")
 
 
 def lookup_barcode(code: str) -> int | None:
@@ -337,10 +334,6 @@ def _to_order(on_hand: int, reorder_point: int, target: int) -> int:
 
 def to_order(item: Supply) -> int:
     return _to_order(item.on_hand, item.reorder_point, item.target)
-
-
-def low_stock_query() -> pw.ModelSelect[Supply]:
-    return Supply.select().where(Supply.active & (Supply.on_hand <= Supply.reorder_point))
 
 
 def listing(low: bool = False, search: str = "", category: str | None = None,

@@ -30,7 +30,7 @@ from app.models import (Asset, Location, Loan, Person, Site, StocktakeExpected, 
                         StocktakeSession)
 from app.models.common import INACTIVE_STATUSES, STOCKTAKE_VERDICTS, utcnow
 from app.services import assets as assetsvc, catalog, history, tags as tagsvc, textfile, validation
-from app.services.base import locked, transaction, who, writes
+from app.services.base import fetch, locked, transaction, who, writes
 from app.services.errors import Conflict, NotFound, ValidationError
 from app.store.db import Row, db, rows as query_rows, sql
 from app.wording import status_label
@@ -257,10 +257,7 @@ def _locked(session_id: int) -> StocktakeSession:
 
 
 def get(session_id: int) -> StocktakeSession:
-    s = StocktakeSession.get_or_none(StocktakeSession.id == session_id)
-    if s is None:
-        raise NotFound(f"No stocktake session {session_id}.")
-    return s
+    return fetch(StocktakeSession, session_id, "No stocktake session {id}.")
 
 
 class SessionRow(TypedDict):
@@ -387,18 +384,6 @@ def _open_session(session_id: int) -> tuple[int, list[int] | None]:
         raise Conflict(f"Stocktake {session_id} is {row[0]}; scans are no longer taken. "
                        "Reopen it to scan more.")
     return row[1], (json.loads(row[2]) if row[2] else None)
-
-
-def set_room(session_id: int, location_id: int, workstation: str | None = None,
-             at: dt.datetime | str | None = None, by: str | None = None) -> Verdict:
-    """Make ``location_id`` the current room of this workstation."""
-    p = _place(location_id)
-    code = _one("SELECT barcode FROM location WHERE id = ?", (location_id,))
-    if p is None or code is None:
-        raise NotFound(f"No room with id {location_id}.")
-    with transaction():
-        return _room_scan(session_id, code[0] or str(location_id), location_id,
-                          workstation or workstation_name(), to_utc(at), by)
 
 
 def _room_scan(session_id: int, code: str, location_id: int, station: str, at: dt.datetime,

@@ -18,8 +18,8 @@ from app.models.common import (OPEN_REPAIR_STATUSES, OPEN_WORK_ORDER_STATUSES,
                                WORK_ORDER_CATEGORIES, WORK_ORDER_PRIORITIES, WORK_ORDER_STATUSES,
                                utcnow)
 from app.services import history
-from app.services.base import who, writes
-from app.services.errors import Conflict, NotFound, StaleEdit, ValidationError
+from app.services.base import fetch_numbered, who, writes
+from app.services.errors import Conflict, StaleEdit, ValidationError
 from app.services.fields import clean_text, parse_date, parse_int
 from app.wording import status_label
 from app.store.db import BaseModel, dict_rows, first_row, rows as query_rows
@@ -35,14 +35,7 @@ MAX_MINUTES = 24 * 60  # one note records at most a day's work
 # --- reading ----------------------------------------------------------------------
 
 def get(number: int | str) -> WorkOrder:
-    try:
-        n = int(str(number).strip().lstrip("#"))
-    except ValueError:
-        raise NotFound(f"{str(number).strip()!r} is not a work order number.") from None
-    wo = WorkOrder.get_or_none(WorkOrder.id == n)
-    if wo is None:
-        raise NotFound(f"No work order #{n}.")
-    return wo
+    return fetch_numbered(WorkOrder, number, "work order")
 
 
 def is_open(wo: WorkOrder) -> bool:

@@ -468,8 +468,3 @@ def current_target() -> str:
     return getattr(db.obj, "qm_target", "") if db.obj is not None else ""
 
 
-def sqlite_file() -> Path | None:
-    """The SQLite file in use, or None for PostgreSQL or an in-memory database."""
-    if is_sqlite() and db.obj.database not in (":memory:", ""):
-        return Path(db.obj.database)
-    return None

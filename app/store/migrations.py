@@ -229,10 +229,6 @@ STEPS = [
 LATEST = STEPS[-1][0]
 
 
-class NewerSchemaError(Exception):
-    pass
-
-
 def current_version(database: pw.Database) -> int:
     if VERSION_TABLE not in database.get_tables():
         return 0

@@ -79,12 +79,6 @@ def refresh_where(column: str, value_id: int) -> None:
     _write_docs(rows)
 
 
-def refresh_by_model_maker(manufacturer_id: int) -> None:
-    rows = db.execute_sql(f"{_DOC_QUERY} WHERE m.manufacturer_id = {param()}",
-                          [manufacturer_id]).fetchall()
-    _write_docs(rows)
-
-
 def rebuild_all() -> None:
     """Recompute every asset's search_text, then rebuild the index (bulk work).
 

@@ -15,11 +15,8 @@ command line asks on its terminal; the desktop app shows a dialog), which
 from __future__ import annotations
 
 import logging
-import os
 import re
 from collections.abc import Callable
-from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 MASK = "***"
 
@@ -44,25 +41,10 @@ def redact(text) -> str:
     return _ENV.sub(lambda m: f"{m['head']}{MASK}", s)
 
 
-def url_password(url: str) -> str | None:
-    u = urlparse(url)
-    return unquote(u.password) if u.password else None
-
-
 def set_prompt(prompt: Callable[[str], str | None] | None) -> None:
     """How to ask for a password (``prompt(where) -> password or None``)."""
     global _prompt
     _prompt = prompt
-
-
-def has_stored_password() -> bool:
-    """Whether libpq will find a password by itself (PGPASSWORD or a pgpass file)."""
-    if os.environ.get("PGPASSWORD"):
-        return True
-    path = os.environ.get("PGPASSFILE") or (
-        Path(os.environ.get("APPDATA", "")) / "postgresql" / "pgpass.conf" if os.name == "nt"
-        else Path.home() / ".pgpass")
-    return Path(path).is_file()
 
 
 def needs_password(exc: Exception) -> bool:

@@ -2,7 +2,6 @@
 with every action on the selection."""
 from __future__ import annotations
 
-import importlib.util
 
 from PySide6.QtCore import QItemSelectionModel, QTimer
 from PySide6.QtWidgets import QCheckBox, QComboBox
@@ -70,8 +69,7 @@ class Page(ListPage):
         self.add_action("Print labels", self.print_labels, "Ctrl+P")
         self.add_action("Give license seats…", self.give_seats, "Ctrl+L", button=False,
                         tip="Give each selected computer a seat of a license")
-        if importlib.util.find_spec("ui.dialogs.export"):
-            self.add_action("Export", self.export, "Ctrl+E", needs="none")
+        self.add_action("Export", self.export, "Ctrl+E", needs="none")
         # The main window moves its Ctrl+Z onto Edit → Undo (see MainWindow._adopt_undo).
         self.undo_action = self.add_action("Undo last edit", self.undo, "Ctrl+Z", needs="one",
                                            button=False)

@@ -9,7 +9,6 @@ so it is on screen at any window height."""
 from __future__ import annotations
 
 import html
-import importlib.util
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
@@ -169,11 +168,10 @@ class Page(QWidget):
         d.addWidget(self.backup_label)
         row = QHBoxLayout()
         row.addWidget(open_btn)
-        if importlib.util.find_spec("ui.dialogs.backups"):
-            backups = QPushButton("Backups…")
-            backups.setObjectName("open-backups")
-            backups.clicked.connect(self._backups)
-            row.addWidget(backups)
+        backups = QPushButton("Backups…")
+        backups.setObjectName("open-backups")
+        backups.clicked.connect(self._backups)
+        row.addWidget(backups)
         purge = QPushButton("Retention and purge…")
         purge.setObjectName("open-purge")
         purge.clicked.connect(self._purge)
@@ -203,12 +201,11 @@ class Page(QWidget):
         # table needs it for its seven columns.
         lay.addWidget(scanner_box)
         self.scanner_test = None
-        if importlib.util.find_spec("ui.widgets.scanner_test"):
-            from ui.widgets.scanner_test import ScannerTestWidget
-            scan_box = QGroupBox("Scanner test")
-            self.scanner_test = ScannerTestWidget(scan_box)
-            QVBoxLayout(scan_box).addWidget(self.scanner_test)
-            lay.addWidget(scan_box)
+        from ui.widgets.scanner_test import ScannerTestWidget
+        scan_box = QGroupBox("Scanner test")
+        self.scanner_test = ScannerTestWidget(scan_box)
+        QVBoxLayout(scan_box).addWidget(self.scanner_test)
+        lay.addWidget(scan_box)
         lay.addStretch(1)
         self.scroll = QScrollArea()
         self.scroll.setObjectName("settings-scroll")
