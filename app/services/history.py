@@ -7,7 +7,8 @@ from typing import Any, TypedDict, cast
 
 
 from app.models import HistoryEntry
-from app.models.common import utcnow
+# Explicitly exported: the clock history stamps entries with (periods reads it here too).
+from app.models.common import utcnow as utcnow
 from app.services.base import fmt, who
 from app.store.db import BaseModel, dict_rows
 

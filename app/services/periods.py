@@ -12,7 +12,6 @@ import datetime as dt
 from typing import TypedDict
 
 from app.models import Asset, HistoryEntry, YearEndRun
-from app.models.common import utcnow
 from app.reporting.fiscal import fiscal_year_bounds, fiscal_year_label, fiscal_year_of
 from app.services import history
 from app.services.base import who, writes
@@ -28,7 +27,7 @@ REPORTED_FIELDS = ("status", "cost", "site", "location", "model", "purchase_date
 @writes
 def record_year_end(fiscal_year: int, provisional: bool, by: str | None = None) -> YearEndRun:
     """Note that the year-end report of ``fiscal_year`` was produced now."""
-    return YearEndRun.create(fiscal_year=int(fiscal_year), produced_at=utcnow(),
+    return YearEndRun.create(fiscal_year=int(fiscal_year), produced_at=history.utcnow(),
                              by=who(by), provisional=bool(provisional))
 
 
