@@ -20,6 +20,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from collections.abc import Callable
+from typing import Any, TypeAlias
 
 import peewee as pw
 
@@ -31,8 +32,21 @@ from app.models.common import (ASSET_STATUSES, FUNDING_TYPES, OPEN_REPAIR_STATUS
 from app.services import settings, tags
 from app.services.base import search_text
 from app.store import search
+from app.store.db import BaseModel, rows as query_rows
 
 PAGE_SIZE = 200
+
+# A list's filters: the plain dict of the module docstring, passed between the
+# pages, the dashboard's links and the exports (a page sets only the keys it
+# offers; each kind reads those it knows).
+Filters: TypeAlias = dict[str, Any]
+# A condition for a list's WHERE.
+Condition: TypeAlias = pw.ColumnBase
+# A display row: one value per column, in column order (text, numbers, dates,
+# money as Decimal, None for blank).
+DisplayRow: TypeAlias = tuple[Any, ...]
+# A list's query of one model, as the kinds' joins pass it along.
+Query: TypeAlias = "pw.ModelSelect[Any]"
 
 
 @dataclass(frozen=True)
@@ -40,7 +54,7 @@ class Column:
     key: str
     header: str
     # The ORDER BY expression (or a tuple of them), None = not sortable.
-    sort: Callable[[], object] | None
+    sort: Callable[[], pw.ColumnBase | tuple[pw.ColumnBase, ...]] | None
     width: int = 120
     align: str = "left"  # left / right / center
     hidden: bool = False  # hidden by default (the column chooser shows it)
@@ -82,7 +96,7 @@ ASSET_COLUMNS = (
 )
 
 
-def _asset_from(query):
+def _asset_from(query: Query) -> Query:
     return (query
             .join(HardwareModel, pw.JOIN.LEFT_OUTER, on=(Asset.model == HardwareModel.id))
             .join(Category, pw.JOIN.LEFT_OUTER, on=(HardwareModel.category == Category.id))
@@ -104,7 +118,7 @@ _ASSET_SORT_JOINS = {
 }
 
 
-def check_search(filters: dict | None) -> str:
+def check_search(filters: Filters | None) -> str:
     """The search text of ``filters``, or ValidationError when it is too long
     (see ``services.base.search_text``)."""
     return search_text(str((filters or {}).get("search") or ""))
@@ -114,9 +128,9 @@ def check_search(filters: dict | None) -> str:
 LOANER_FILTERS = {"all": "Loaners", "free": "Loaners free", "out": "Loaners out"}
 
 
-def _loaner_conds(which) -> list:
+def _loaner_conds(which: str | bool) -> list[Condition]:
     """``which``: "all" (or True), "free" or "out" (see app.services.loaners)."""
-    conds = [Asset.loaner == True]  # noqa: E712 - SQL, not Python truth
+    conds: list[Condition] = [Asset.loaner == True]  # noqa: E712 - SQL, not Python truth
     lent = pw.fn.EXISTS(Loan.select(Loan.id).where((Loan.asset == Asset.id)
                                                   & Loan.returned_at.is_null()))
     if which == "free":
@@ -128,8 +142,8 @@ def _loaner_conds(which) -> list:
     return conds
 
 
-def _asset_where(filters: dict, scan: bool = False) -> list:
-    conds = []
+def _asset_where(filters: Filters, scan: bool = False) -> list[Condition]:
+    conds: list[Condition] = []
     text = check_search(filters).strip()
     if text:
         expr = search.match_expression(Asset.id, Asset.search_text, text, scan=scan)
@@ -173,17 +187,17 @@ def _asset_where(filters: dict, scan: bool = False) -> list:
     return conds
 
 
-def _asset_rows(ids: list[int]) -> dict[int, tuple]:
+def _asset_rows(ids: list[int]) -> dict[int, DisplayRow]:
     q = _asset_from(Asset.select(
         Asset.id, Asset.tag, Asset.name, HardwareModel.name, Category.name, Asset.status,
         Site.name, Room.name, Holder.first_name, Holder.last_name, HeldRoom.name, Asset.serial,
         Asset.purchase_date, Asset.cost, Asset.funding_type, Asset.funding_name,
         Asset.erate_funding_year, Asset.warranty_end, Asset.last_audit_date, Asset.order_number,
         Asset.notes)).where(Asset.id.in_(ids))
-    out = {}
+    out: dict[int, DisplayRow] = {}
     money = Asset.cost.python_value
     for (i, tag, name, model, cat, status, site, room, hf, hl, hroom, serial, bought, cost,
-         ftype, fname, fyear, warranty, audit, po, notes) in q.tuples():
+         ftype, fname, fyear, warranty, audit, po, notes) in query_rows(q):
         holder = f"{hl}, {hf}" if hl else (hroom or "")
         funding = FUNDING_TYPES.get(ftype, ftype or "")
         if ftype == "erate" and fyear:
@@ -213,8 +227,8 @@ PEOPLE_COLUMNS = (
 )
 
 
-def _people_where(filters: dict) -> list:
-    conds = []
+def _people_where(filters: Filters) -> list[Condition]:
+    conds: list[Condition] = []
     for word in search.tokens(check_search(filters)):
         conds.append(_ilike_any(word, Person.first_name, Person.last_name, Person.id_number,
                                 Person.email))
@@ -234,15 +248,16 @@ def _people_where(filters: dict) -> list:
     return conds
 
 
-def _people_rows(ids):
+def _people_rows(ids: list[int]) -> dict[int, DisplayRow]:
     q = (Person.select(Person.id, Person.first_name, Person.last_name, Person.kind,
                        Person.id_number, Site.name, Person.grade, Person.email, Person.active)
          .join(Site, pw.JOIN.LEFT_OUTER, on=(Person.site == Site.id))
          .where(Person.id.in_(ids)))
-    counts = dict(Asset.select(Asset.assigned_person, pw.fn.COUNT(Asset.id))
-                  .where(Asset.assigned_person.in_(ids)).group_by(Asset.assigned_person).tuples())
-    out = {}
-    for i, first, last, kind, idn, site, grade, email, active in q.tuples():
+    counts: dict[int, int] = dict(query_rows(
+        Asset.select(Asset.assigned_person, pw.fn.COUNT(Asset.id))
+        .where(Asset.assigned_person.in_(ids)).group_by(Asset.assigned_person)))
+    out: dict[int, DisplayRow] = {}
+    for i, first, last, kind, idn, site, grade, email, active in query_rows(q):
         out[i] = (f"{last}, {first}".strip(", "), PERSON_KINDS.get(kind, kind), idn or "",
                   site or "", grade or "", email or "", counts.get(i, 0),
                   "yes" if active else "no")
@@ -260,8 +275,8 @@ LOCATION_COLUMNS = (
 )
 
 
-def _location_where(filters: dict) -> list:
-    conds = []
+def _location_where(filters: Filters) -> list[Condition]:
+    conds: list[Condition] = []
     for word in search.tokens(check_search(filters)):
         conds.append(_ilike_any(word, Location.name, Location.barcode, Site.name))
     if filters.get("site_id"):
@@ -269,14 +284,15 @@ def _location_where(filters: dict) -> list:
     return conds
 
 
-def _location_rows(ids):
+def _location_rows(ids: list[int]) -> dict[int, DisplayRow]:
     q = (Location.select(Location.id, Site.name, Location.name, Location.barcode, Location.notes)
          .join(Site, on=(Location.site == Site.id)).where(Location.id.in_(ids)))
-    counts = dict(Asset.select(Asset.location, pw.fn.COUNT(Asset.id))
-                  .where(Asset.location.in_(ids) & Asset.status.not_in(["retired", "disposed"]))
-                  .group_by(Asset.location).tuples())
+    counts: dict[int, int] = dict(query_rows(
+        Asset.select(Asset.location, pw.fn.COUNT(Asset.id))
+        .where(Asset.location.in_(ids) & Asset.status.not_in(["retired", "disposed"]))
+        .group_by(Asset.location)))
     return {i: (site, name, code or "", counts.get(i, 0), (notes or "").replace("\n", " "))
-            for i, site, name, code, notes in q.tuples()}
+            for i, site, name, code, notes in query_rows(q)}
 
 
 # --- loans ------------------------------------------------------------------------
@@ -300,14 +316,14 @@ LOAN_COLUMNS = (
 _LOAN_JOINED_SORTS = {"tag", "asset", "borrower", "id_number"}
 
 
-def _loan_join(query):
+def _loan_join(query: Query) -> Query:
     return (query.join(Asset, on=(Loan.asset == Asset.id))
             .join(Person, pw.JOIN.LEFT_OUTER, on=(Loan.person == Person.id))
             .join(Location, pw.JOIN.LEFT_OUTER, on=(Loan.location == Location.id)))
 
 
-def _loan_where(filters: dict) -> list:
-    conds = []
+def _loan_where(filters: Filters) -> list[Condition]:
+    conds: list[Condition] = []
     today = dt.date.today()
     state = filters.get("loan_state", "current")
     # Most loans are open (652,000 of 712,000 in the 1,000,000-asset demo): as
@@ -331,13 +347,13 @@ def _loan_where(filters: dict) -> list:
     return conds
 
 
-def _loan_rows(ids):
+def _loan_rows(ids: list[int]) -> dict[int, DisplayRow]:
     q = _loan_join(Loan.select(Loan.id, Asset.tag, Asset.name, Person.first_name, Person.last_name,
                                Location.name, Person.id_number, Loan.out_at, Loan.due,
                                Loan.returned_at, Loan.agreement_signed)).where(Loan.id.in_(ids))
     today = dt.date.today()
-    out = {}
-    for i, tag, name, first, last, room, idn, out_at, due, ret, signed in q.tuples():
+    out: dict[int, DisplayRow] = {}
+    for i, tag, name, first, last, room, idn, out_at, due, ret, signed in query_rows(q):
         if ret:
             state = "Returned"
         elif due and _as_date(due) < today:
@@ -366,13 +382,13 @@ REPAIR_COLUMNS = (
 )
 
 
-def _repair_join(query):
+def _repair_join(query: Query) -> Query:
     return (query.join(Asset, on=(Repair.asset == Asset.id))
             .join(Supplier, pw.JOIN.LEFT_OUTER, on=(Repair.vendor == Supplier.id)))
 
 
-def _repair_where(filters: dict) -> list:
-    conds = []
+def _repair_where(filters: Filters) -> list[Condition]:
+    conds: list[Condition] = []
     state = filters.get("repair_state", "open")
     if state == "open":
         conds.append(Repair.status.in_(list(OPEN_REPAIR_STATUSES)))
@@ -386,14 +402,14 @@ def _repair_where(filters: dict) -> list:
     return conds
 
 
-def _repair_rows(ids):
+def _repair_rows(ids: list[int]) -> dict[int, DisplayRow]:
     q = _repair_join(Repair.select(Repair.id, Asset.tag, Asset.name, Repair.problem, Supplier.name,
                                    Repair.ticket, Repair.reported, Repair.status, Repair.cost,
                                    Repair.returned)).where(Repair.id.in_(ids))
     today = dt.date.today()
     money = Repair.cost.python_value
-    out = {}
-    for i, tag, name, problem, vendor, ticket, reported, status, cost, returned in q.tuples():
+    out: dict[int, DisplayRow] = {}
+    for i, tag, name, problem, vendor, ticket, reported, status, cost, returned in query_rows(q):
         end = _as_date(returned) if returned else today
         age = (end - _as_date(reported)).days if reported else None
         out[i] = (tag, name or "", (problem or "").replace("\n", " "), vendor or "",
@@ -425,16 +441,16 @@ WORK_ORDER_COLUMNS = (
 )
 
 
-def _work_order_join(query):
+def _work_order_join(query: Query) -> Query:
     return (query.join(Person, pw.JOIN.LEFT_OUTER, on=(WorkOrder.requester == Person.id))
             .join_from(WorkOrder, Site, pw.JOIN.LEFT_OUTER, on=(WorkOrder.site == Site.id))
             .join_from(WorkOrder, Asset, pw.JOIN.LEFT_OUTER, on=(WorkOrder.asset == Asset.id)))
 
 
-def _work_order_where(filters: dict) -> list:
+def _work_order_where(filters: Filters) -> list[Condition]:
     """``wo_state``: open, mine (open, assigned to ``assignee``), overdue
     (open, follow-up date passed), closed (resolved or closed); absent = all."""
-    conds = []
+    conds: list[Condition] = []
     state = filters.get("wo_state")
     open_ = WorkOrder.status.in_(list(OPEN_WORK_ORDER_STATUSES))
     if state in ("open", "mine", "overdue"):
@@ -460,19 +476,19 @@ def _work_order_where(filters: dict) -> list:
     return conds
 
 
-def _work_order_rows(ids):
+def _work_order_rows(ids: list[int]) -> dict[int, DisplayRow]:
     q = _work_order_join(WorkOrder.select(
         WorkOrder.id, WorkOrder.summary, WorkOrder.category, WorkOrder.priority, WorkOrder.status,
         Person.first_name, Person.last_name, WorkOrder.requester_name, Site.name, Asset.tag,
         WorkOrder.assignee, WorkOrder.opened_at, WorkOrder.closed_at, WorkOrder.follow_up)
     ).where(WorkOrder.id.in_(ids))
-    spent = dict(WorkOrderNote.select(WorkOrderNote.work_order, pw.fn.SUM(WorkOrderNote.minutes))
-                 .where(WorkOrderNote.work_order.in_(ids)).group_by(WorkOrderNote.work_order)
-                 .tuples())
+    spent: dict[int, int | None] = dict(query_rows(
+        WorkOrderNote.select(WorkOrderNote.work_order, pw.fn.SUM(WorkOrderNote.minutes))
+        .where(WorkOrderNote.work_order.in_(ids)).group_by(WorkOrderNote.work_order)))
     today = dt.date.today()
-    out = {}
+    out: dict[int, DisplayRow] = {}
     for (i, summary, cat, prio, status, first, last, rname, site, tag, assignee, opened, closed,
-         follow) in q.tuples():
+         follow) in query_rows(q):
         end = _as_date(closed) if closed else today
         out[i] = (i, (summary or "").replace("\n", " "), WORK_ORDER_CATEGORIES.get(cat, cat),
                   WORK_ORDER_PRIORITIES.get(prio, prio), WORK_ORDER_STATUSES.get(status, status),
@@ -487,11 +503,11 @@ def _work_order_rows(ids):
 @dataclass(frozen=True)
 class Kind:
     name: str
-    model: type
-    columns: tuple
-    base: Callable  # query -> query with the joins every filter may use
-    where: Callable[[dict], list]
-    rows: Callable[[list], dict]
+    model: type[BaseModel]
+    columns: tuple[Column, ...]
+    base: Callable[[Query], Query]  # query -> query with the joins every filter may use
+    where: Callable[[Filters], list[Condition]]
+    rows: Callable[[list[int]], dict[int, DisplayRow]]
     default_sort: str
 
 
@@ -530,7 +546,7 @@ _DENSE = 20
 _WALK_FROM = 10_000
 
 
-def query_ids(kind: str, filters: dict | None = None, sort: str | None = None,
+def query_ids(kind: str, filters: Filters | None = None, sort: str | None = None,
               descending: bool = False, limit: int | None = None,
               hits: int | None = None, total: int | None = None) -> list[int]:
     """The ids of every row matching ``filters``, in display order (the first
@@ -559,10 +575,13 @@ def query_ids(kind: str, filters: dict | None = None, sort: str | None = None,
     dense = (kind == "assets" and limit is not None and hits is not None and total
              and col.key in _INDEXED_ASSET_SORTS and hits * _DENSE >= total)
     conds = _asset_where(filters, scan=True) if dense else spec.where(filters)
-    expr = col.sort()
+    sort_by = col.sort
+    assert sort_by is not None  # the default sort is always a sortable column
+    expr = sort_by()
+    order: list[pw.ColumnBase]
     if isinstance(expr, pw.Ordering):  # a column that sorts the other way by nature (age)
-        expr = expr.node if not descending else expr.node.asc()
-        order = [expr.desc() if not descending else expr, model.id]
+        node = expr.node
+        order = [node.asc() if descending else node.desc(), model.id]
     else:
         if isinstance(expr, tuple):
             # Several terms (the tag's length, then the tag): never NULL, so
@@ -587,7 +606,8 @@ def query_ids(kind: str, filters: dict | None = None, sort: str | None = None,
     return [r[0] for r in db.execute(query).fetchall()]
 
 
-def _walk_first(query, filters: dict, order: list, limit: int) -> list[int] | None:
+def _walk_first(query: pw.ModelSelect[Any], filters: Filters, order: list[pw.ColumnBase],
+                limit: int) -> list[int] | None:
     """The first ``limit`` assets matching a search (and nothing else), found
     by walking an indexed sort order and testing each row's text, when the
     search index says at least ``_WALK_FROM`` assets match (it counts no
@@ -605,10 +625,10 @@ def _walk_first(query, filters: dict, order: list, limit: int) -> list[int] | No
     return [r[0] for r in db.execute(query.where(*conds).order_by(*order).limit(limit)).fetchall()]
 
 
-def count(kind: str, filters: dict | None = None) -> int:
+def count(kind: str, filters: Filters | None = None) -> int:
     """How many rows match ``filters`` (no sorting, no ids: cheap)."""
     spec = KINDS[kind]
-    if kind == "assets" and set(filters or {}) == {"search"}:
+    if kind == "assets" and filters and set(filters) == {"search"}:
         n = search.count_matches(filters["search"])  # the index alone, when it can
         if n is not None:
             return n
@@ -627,11 +647,11 @@ def count_all(kind: str) -> int:
     return KINDS[kind].model.select().count()
 
 
-def fetch_rows(kind: str, ids: list[int]) -> dict[int, tuple]:
+def fetch_rows(kind: str, ids: list[int]) -> dict[int, DisplayRow]:
     """Display rows (one value per column, in column order) for these ids."""
     if not ids:
         return {}
-    out: dict[int, tuple] = {}
+    out: dict[int, DisplayRow] = {}
     for start in range(0, len(ids), 500):
         out.update(KINDS[kind].rows(list(ids[start:start + 500])))
     return out
@@ -639,17 +659,18 @@ def fetch_rows(kind: str, ids: list[int]) -> dict[int, tuple]:
 
 # --- helpers ----------------------------------------------------------------------
 
-def _ilike_any(word: str, *fields):
+def _ilike_any(word: str, *fields: pw.ColumnBase) -> Condition:
     """Case-insensitive substring match of ``word`` in any of ``fields``; the
     word is a literal (quotes, %, _ and backslashes match themselves)."""
-    expr = None
+    expr: Condition | None = None
     for f in fields:
         cond = _like(f, word)
         expr = cond if expr is None else (expr | cond)
+    assert expr is not None, "a match needs a field to look in"
     return expr
 
 
-def _like(field, word: str):
+def _like(field: pw.ColumnBase, word: str) -> Condition:
     from app.store.db import db, param
     word = re.sub(r"[\x00-\x1f\x7f]", "", word)  # never stored; PostgreSQL refuses a NUL
     escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -658,7 +679,7 @@ def _like(field, word: str):
     return pw.NodeList((field, pw.SQL(f"{op} {param()} ESCAPE '\\'", [f"%{escaped}%"])))
 
 
-def _as_date(value) -> dt.date:
+def _as_date(value: dt.date | str) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, str):
@@ -666,14 +687,15 @@ def _as_date(value) -> dt.date:
     return value
 
 
-def _date(value) -> dt.date | None:
+def _date(value: dt.date | str | None) -> dt.date | None:
     return _as_date(value) if value else None
 
 
 # The Fees page's list lives with its columns (app/fee_listing.py).
 def _register_fees() -> None:
     from app import fee_listing
-    KINDS["fees"] = Kind("fees", fee_listing.Fee, fee_listing.columns(), fee_listing.base,
+    from app.models import Fee
+    KINDS["fees"] = Kind("fees", Fee, fee_listing.columns(), fee_listing.base,
                          fee_listing.where, fee_listing.rows, "number")
 
 

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 
 import datetime as dt
+import os
 import zlib
 from decimal import Decimal
 from pathlib import Path
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 
 from reportlab.lib.colors import Color, black
 from reportlab.lib.pagesizes import LETTER, landscape
@@ -30,13 +31,13 @@ from reportlab.lib.rl_accel import escapePDF
 from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from app.reporting.document import Chart, Cover, ReportDocument, Section, Table
+from app.reporting.document import Cell, Chart, Cover, Progress, ReportDocument, Section, Table
 from app.reporting.writers import gc_paused, new_sums, summer, table_rows, table_totals
 
 FONT, BOLD, ITALIC = "Helvetica", "Helvetica-Bold", "Helvetica-Oblique"
-MARGIN = 0.6 * inch
-TOP = 0.8 * inch  # from the top edge to where the content starts
-BOTTOM = 0.75 * inch  # from the bottom edge to where the content ends
+MARGIN: float = 0.6 * inch
+TOP: float = 0.8 * inch  # from the top edge to where the content starts
+BOTTOM: float = 0.75 * inch  # from the bottom edge to where the content ends
 ROW = 10.5  # table row height
 SIZE = 7.5  # table text size
 MIN_SIZE = 6.0  # a cell too long for its column shrinks down to this size, then wraps
@@ -50,12 +51,12 @@ RIGHT_KINDS = ("int", "number", "money", "percent")
 PAGES_FORM = "qmPageTotal"
 
 
-def money_text(v) -> str:
+def money_text(v: Decimal | int | float | str) -> str:
     v = Decimal(v)
     return f"-${-v:,.2f}" if v < 0 else f"${v:,.2f}"
 
 
-def format_value(v, kind: str = "text") -> str:
+def format_value(v: Cell, kind: str = "text") -> str:
     """A value as a table shows it."""
     if v is None:
         return ""
@@ -63,14 +64,14 @@ def format_value(v, kind: str = "text") -> str:
         return v
     if isinstance(v, bool):
         return "yes" if v else "no"
-    if kind == "money" or (isinstance(v, Decimal) and kind == "text"):
-        return money_text(v)
-    if kind == "percent":
-        return f"{float(v) * 100:.1f} %"
     if isinstance(v, dt.datetime):
         return v.strftime("%Y-%m-%d %H:%M")
     if isinstance(v, dt.date):
         return v.isoformat()
+    if kind == "money" or (isinstance(v, Decimal) and kind == "text"):
+        return money_text(v)
+    if kind == "percent":
+        return f"{float(v) * 100:.1f} %"
     if isinstance(v, int):
         return f"{v:,}" if kind in RIGHT_KINDS else str(v)  # a year in a text column: 2026
     if isinstance(v, (float, Decimal)):
@@ -78,7 +79,7 @@ def format_value(v, kind: str = "text") -> str:
     return str(v)
 
 
-def figure_text(v) -> str:
+def figure_text(v: Cell) -> str:
     if isinstance(v, dt.datetime):
         return v.strftime("%B %d, %Y %H:%M").replace(" 0", " ")
     if isinstance(v, dt.date):
@@ -86,7 +87,7 @@ def figure_text(v) -> str:
     return format_value(v)
 
 
-_FIT_CACHE: dict = {}
+_FIT_CACHE: dict[tuple[str, str, float, float], str] = {}
 
 
 def fit(text: str, font: str, size: float, width: float) -> str:
@@ -111,13 +112,18 @@ def fit(text: str, font: str, size: float, width: float) -> str:
     return out
 
 
+# A table cell's PDF operators, remembered by value: the text either side of its
+# baseline's y, or (None, [(x, text) per line]) for a cell that wraps.
+_CellOps = tuple[str, str] | tuple[None, list[tuple[float, str]]]
+
+
 class _Cells:
     """Table text as PDF string operands, cut to the column, with its width: the
     font's own width table over the WinAnsi bytes (the encoding reportlab uses for
     the standard fonts); characters outside it print as "?"."""
 
-    def __init__(self, font: str, size: float):
-        self.widths = getFont(font).widths
+    def __init__(self, font: str, size: float) -> None:
+        self.widths: Sequence[int] = getFont(font).widths
         self.scale = size / 1000
         self.ellipsis = self.widths[0x85]
 
@@ -170,7 +176,7 @@ class _Cells:
 
 
 class _Pdf:
-    def __init__(self, path, doc: ReportDocument):
+    def __init__(self, path: str | os.PathLike[str], doc: ReportDocument) -> None:
         self.doc = doc
         self.c = Canvas(str(path), pagesize=LETTER, pageCompression=1)
         self.c.setTitle(doc.title + (f" — {doc.subtitle}" if doc.subtitle else ""))
@@ -178,13 +184,15 @@ class _Pdf:
         self.c.setCreator("Quartermaster")
         self.page = 0
         self.landscape = False
+        self.w: float
+        self.h: float
         self.w, self.h = LETTER
         self.y = 0.0
-        self.on_break: Callable | None = None  # redraws a table's header after a page break
+        self.on_break: Callable[[], None] | None = None  # redraws a table's header after a page break
         who = f" by {doc.generated_by}" if doc.generated_by else ""
         self.footer = f"Generated on {figure_text(doc.generated_at)}{who}"
-        self._running_cache: dict = {}
-        self._cells: dict = {}
+        self._running_cache: dict[float, tuple[str, str, str]] = {}
+        self._cells: dict[tuple[str, float], _Cells] = {}
 
     # --- pages ---
     def new_page(self, landscape_: bool | None = None, header: bool = True) -> None:
@@ -220,13 +228,13 @@ class _Pdf:
         c.setFillColor(black)
         self.y = self.h - TOP
 
-    def raw_text(self, font: str, size: float, items) -> None:
+    def raw_text(self, font: str, size: float, items: Iterable[tuple[float, float, str, bool]]) -> None:
         """Text straight into the page's content stream: (x, y, text, right-aligned)
         items in one text block — what drawString does, without a text object each."""
         cells = self._cells.get((font, size))
         if cells is None:
             cells = self._cells[(font, size)] = _Cells(font, size)
-        ops = []
+        ops: list[str] = []
         for x, y, text, right in items:
             esc, w = cells.prepare(text, 10_000)
             ops.append(f"1 0 0 1 {x - w if right else x:.2f} {y:.2f} Tm ({esc}) Tj")
@@ -265,7 +273,7 @@ class _Pdf:
 
     # --- text ---
     def text(self, s: str, size: float = 9, font: str = FONT, gap: float = 1.35,
-             color=black) -> None:
+             color: Color = black) -> None:
         self.need(size * gap)
         self.c.setFont(font, size)
         self.c.setFillColor(color)
@@ -273,7 +281,7 @@ class _Pdf:
         self.c.setFillColor(black)
         self.y -= size * gap
 
-    def paragraph(self, s: str, size: float = 9, color=black) -> None:
+    def paragraph(self, s: str, size: float = 9, color: Color = black) -> None:
         for line in simpleSplit(s, FONT, size, self.width):
             self.text(line, size, color=color)
 
@@ -302,7 +310,7 @@ class _Pdf:
         c.setLineWidth(2)
         c.line(MARGIN + 0.4 * inch, y, self.w - MARGIN - 0.4 * inch, y)
         y -= 0.45 * inch
-        lines = list(cv.lines)
+        lines: list[tuple[str, Cell]] = list(cv.lines)
         if doc.generated_by:
             lines.append(("Prepared by", doc.generated_by))
         lines.append(("Date", figure_text(doc.generated_at.date())))
@@ -345,7 +353,7 @@ class _Pdf:
         for ch in s.charts:
             self.chart(ch)
 
-    def figures(self, figures) -> None:
+    def figures(self, figures: Sequence[tuple[str, Cell]]) -> None:
         per = 4 if not self.landscape else 5
         box_w = self.width / per
         for start in range(0, len(figures), per):
@@ -368,7 +376,8 @@ class _Pdf:
         cols = list(t.columns)
         total_w = sum(c.width for c in cols) or 1
         widths = [c.width / total_w * self.width for c in cols]
-        xs, x = [], MARGIN
+        xs: list[float] = []
+        x = MARGIN
         for wdt in widths:
             xs.append(x)
             x += wdt
@@ -404,19 +413,19 @@ class _Pdf:
         # Rows go straight into the page's content stream as text operators: reportlab's
         # drawString builds a text object per call, five times slower at 100,000 rows.
         cells = _Cells(FONT, SIZE)
-        caches: list[dict] = [{} for _ in cols]
+        caches: list[dict[object, _CellOps]] = [{} for _ in cols]
         avail = [wdt - 2 * pad for wdt in widths]
         font_ref = c._doc.getInternalFontName(FONT)
         columns = range(len(cols))
 
-        def cell_ops(i: int, v, cache: dict) -> tuple:
+        def cell_ops(i: int, v: Cell, cache: dict[object, _CellOps]) -> _CellOps:
             """The cell's operators either side of its baseline, remembered by value;
             a cell that must wrap is (None, [(x, text) per line])."""
             b = (v if v.__class__ is str else format_value(v, kinds[i])).encode("cp1252", "replace")
             units = cells.units(b)
             w = units * cells.scale
             esc = escapePDF(b.decode("latin-1"))
-            hit: tuple
+            hit: _CellOps
             if w <= avail[i]:
                 x = (xs[i] + widths[i] - pad - w) if right[i] else (xs[i] + pad)
                 hit = (f"1 0 0 1 {x:.2f} ", f" Tm ({esc}) Tj")
@@ -428,7 +437,7 @@ class _Pdf:
                 hit = (f"{font_ref} {size:.2f} Tf 1 0 0 1 {x:.2f} ",
                        f" Tm ({esc}) Tj {font_ref} {SIZE} Tf")
             else:
-                parts = []
+                parts: list[tuple[float, str]] = []
                 for line in cells.wrap(b, avail[i] / cells.scale):
                     lw = cells.units(line) * cells.scale
                     parts.append(((xs[i] + widths[i] - pad - lw) if right[i] else (xs[i] + pad),
@@ -454,7 +463,7 @@ class _Pdf:
                 c.setFont(FONT, SIZE)
                 self.y -= ROW + 1
                 continue
-            hits = []
+            hits: list[_CellOps] = []
             lines = 1
             for i, v, cache in zip(columns, row, caches):
                 if v is None:
@@ -542,10 +551,10 @@ class _Pdf:
         self.y -= 10
 
     @staticmethod
-    def _chart_value(v, kind: str) -> str:
+    def _chart_value(v: Decimal | int | float, kind: str) -> str:
         return money_text(v) if kind == "money" else format_value(v, "int" if isinstance(v, int) else "number")
 
-    progress: Callable | None = None
+    progress: Progress | None = None
     rows_done = 0
     section_title = ""
 
@@ -565,7 +574,8 @@ def _pack_last_page(c: Canvas) -> None:
     page.Contents, page.stream = stream, None
 
 
-def write_pdf(doc: ReportDocument, path, progress: Callable | None = None) -> Path:
+def write_pdf(doc: ReportDocument, path: str | os.PathLike[str],
+              progress: Progress | None = None) -> Path:
     path = Path(path)
     tmp = path.with_name(path.name + ".part")
     try:

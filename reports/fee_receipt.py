@@ -6,20 +6,25 @@ student, what is left to pay); it never reads the database itself.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
 
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.units import inch
 from reportlab.pdfgen.canvas import Canvas
 
+if TYPE_CHECKING:
+    from app.services.fees import Receipt
 
-def _money(value) -> str:
+
+def _money(value: Decimal | int | None) -> str:
     return f"${Decimal(value or 0):,.2f}"
 
 
-def draw_receipt(r: dict, out) -> Path | None:
-    """``r``: the dict app.services.fees.receipt() returns."""
+def draw_receipt(r: Receipt, out: str | Path | BinaryIO) -> Path | None:
+    """``r``: what app.services.fees.receipt() returns."""
     c = Canvas(str(out) if isinstance(out, (str, Path)) else out, pagesize=LETTER)
     c.setTitle(f"Receipt {r['receipt']}")
     c.setAuthor(r.get("org_name") or "")
@@ -85,11 +90,11 @@ def draw_receipt(r: dict, out) -> Path | None:
     y -= 30
     rows = [("Paid earlier", r["paid_to_date"] - r["amount"]), ("Paid now", r["amount"]),
             ("Balance due", r["balance"])]
-    for label, value in rows:
+    for label, sum_ in rows:
         bold = label != "Paid earlier"
         c.setFont("Helvetica-Bold" if bold else "Helvetica", 12 if label == "Paid now" else 10.5)
         c.drawRightString(right - 1.5 * inch, y, label)
-        c.drawRightString(right, y, _money(value))
+        c.drawRightString(right, y, _money(sum_))
         y -= 18
     y -= 0.3 * inch
     c.setFont("Helvetica-Oblique", 9)
@@ -104,7 +109,7 @@ def draw_receipt(r: dict, out) -> Path | None:
     return Path(out) if isinstance(out, (str, Path)) else None
 
 
-def _fit(c, text: str, font: str, size: float, width: float) -> str:
+def _fit(c: Canvas, text: str, font: str, size: float, width: float) -> str:
     if c.stringWidth(text, font, size) <= width:
         return text
     while text and c.stringWidth(text + "…", font, size) > width:
@@ -112,7 +117,7 @@ def _fit(c, text: str, font: str, size: float, width: float) -> str:
     return text + "…"
 
 
-def write_receipt(r: dict, path) -> Path:
+def write_receipt(r: Receipt, path: str | os.PathLike[str]) -> Path:
     """The receipt as a file, written whole or not at all."""
     path = Path(path)
     tmp = path.with_name(path.name + ".part")

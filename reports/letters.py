@@ -16,8 +16,10 @@ encoding lacks letters some families' names have (Nguyễn, Łukasz).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from reportlab.lib.colors import Color, black
 from reportlab.lib.pagesizes import LETTER
@@ -26,6 +28,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from app.reporting.document import Progress
 from app.reporting.letters import KINDS, Batch, Letter, Table, write_csv
 from app.services.errors import ValidationError
 
@@ -54,7 +57,7 @@ def register_fonts() -> None:
     pdfmetrics.registerFont(TTFont(BOLD, str(FONT_DIR / "DejaVuSans-Bold.ttf")))
 
 
-def write(batch: Batch, path, progress: Callable[[int, int, str], None] | None = None,
+def write(batch: Batch, path: str | os.PathLike[str], progress: Progress | None = None,
           duplex: bool = False) -> Path:
     """The batch as the file's suffix says: .pdf to print, .csv for a mail merge."""
     fmt = Path(path).suffix.lower().lstrip(".")
@@ -66,7 +69,7 @@ def write(batch: Batch, path, progress: Callable[[int, int, str], None] | None =
     return write_letters(batch, path, progress, duplex)
 
 
-def write_letters(batch: Batch, path, progress: Callable[[int, int, str], None] | None = None,
+def write_letters(batch: Batch, path: str | os.PathLike[str], progress: Progress | None = None,
                   duplex: bool = False) -> Path:
     """The batch's letters in one PDF; written whole or not at all. ``duplex``:
     for two-sided printing, a letter of an odd number of pages is followed by
@@ -97,7 +100,7 @@ def write_letters(batch: Batch, path, progress: Callable[[int, int, str], None] 
     return path
 
 
-def _logo(path: str | None):
+def _logo(path: str | None) -> Any:
     """The logo as reportlab reads it; None when there is none or it cannot be read."""
     if not path or not Path(path).is_file():
         return None
@@ -113,7 +116,8 @@ def _logo(path: str | None):
 class _Drawing:
     """One letter, drawn (or, dry, only laid out to count its pages)."""
 
-    def __init__(self, c: Canvas, batch: Batch, letter: Letter, logo, dry: bool, pages: int = 0):
+    def __init__(self, c: Canvas, batch: Batch, letter: Letter, logo: Any, dry: bool,
+                 pages: int = 0) -> None:
         self.c, self.batch, self.letter, self.logo, self.dry = c, batch, letter, logo, dry
         self.pages = pages
         self.page = 0
@@ -122,7 +126,7 @@ class _Drawing:
     # --- primitives that a dry run skips -------------------------------------------------
 
     def text(self, x: float, y: float, s: str, font: str = SANS, size: float = BODY,
-             align: str = "left", color=black) -> None:
+             align: str = "left", color: Color = black) -> None:
         if self.dry or not s:
             return
         self.c.setFont(font, size)
@@ -135,7 +139,8 @@ class _Drawing:
             self.c.drawString(x, y, s)
         self.c.setFillColor(black)
 
-    def rule(self, x1: float, y1: float, x2: float, y2: float, width: float = 0.5, color=black):
+    def rule(self, x1: float, y1: float, x2: float, y2: float, width: float = 0.5,
+             color: Color = black) -> None:
         if self.dry:
             return
         self.c.setStrokeColor(color)
@@ -262,10 +267,10 @@ class _Drawing:
             xs.append(xs[-1] + w)
         pad = 4
 
-        def cells(row, font):
+        def cells(row: Sequence[str], font: str) -> list[list[tuple[str, bool]]]:
             return [_wrap_cell(v, font, SMALL, w - 2 * pad) for v, w in zip(row, widths)]
 
-        def heading():
+        def heading() -> None:
             head = cells(table.headings, BOLD)
             h = max(len(c) for c in head) * SMALL_LEAD + 6
             self.shade(LEFT, self.y - h + SMALL_LEAD - 1, RIGHT - LEFT, h)
@@ -293,7 +298,8 @@ class _Drawing:
             self.y -= LEAD
         self.y -= 8
 
-    def row(self, wrapped: list[list[tuple[str, bool]]], xs, widths, right, font, pad) -> None:
+    def row(self, wrapped: list[list[tuple[str, bool]]], xs: list[float], widths: list[float],
+            right: tuple[int, ...], font: str, pad: float) -> None:
         height = max(len(c) for c in wrapped)
         for i, (x, w, lines) in enumerate(zip(xs, widths, wrapped)):
             y = self.y

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import BinaryIO, TypedDict
 
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.units import inch
@@ -16,7 +17,26 @@ from reportlab.pdfgen.canvas import Canvas
 from app.reporting.agreement import Agreement, agreement_terms, gather
 from app.translations import LANGUAGES, words
 
-def agreement_text(lang: str) -> dict:
+
+class AgreementText(TypedDict):
+    """The agreement's printed words in one language."""
+    title: str
+    borrower: str
+    id: str
+    site: str
+    date: str
+    devices: str
+    cols: tuple[str, ...]  # tag, device, serial, condition, due
+    terms_title: str
+    terms: list[str]  # each with {org} to fill in
+    sign_borrower: str
+    sign_guardian: str
+    sign_staff: str
+    printed: str
+    sign_date: str
+
+
+def agreement_text(lang: str) -> AgreementText:
     """The agreement's words in one language, from the one translatable file
     (resources/translations/letters.toml, read by app.translations); the
     letters home print the same terms."""
@@ -38,13 +58,13 @@ def agreement_text(lang: str) -> dict:
 TEXT = {lang: agreement_text(lang) for lang in LANGUAGES}
 
 
-def render_agreement(person_id: int, out, language: str | None = None,
+def render_agreement(person_id: int, out: str | Path | BinaryIO, language: str | None = None,
                      loan_ids: list[int] | None = None, today: dt.date | None = None) -> Path | None:
     """Draw the agreement that app.reporting.agreement gathers for the person."""
     return draw_agreement(gather(person_id, language, loan_ids), out, today)
 
 
-def draw_agreement(a: Agreement, out, today: dt.date | None = None) -> Path | None:
+def draw_agreement(a: Agreement, out: str | Path | BinaryIO, today: dt.date | None = None) -> Path | None:
     t = TEXT[a.language if a.language in TEXT else "en"]
     org, rows = a.org, a.rows
     c = Canvas(str(out) if isinstance(out, (str, Path)) else out, pagesize=LETTER)
@@ -124,7 +144,7 @@ def draw_agreement(a: Agreement, out, today: dt.date | None = None) -> Path | No
     return Path(out) if isinstance(out, (str, Path)) else None
 
 
-def _fit(c, text: str, font: str, size: float, width: float) -> str:
+def _fit(c: Canvas, text: str, font: str, size: float, width: float) -> str:
     if c.stringWidth(text, font, size) <= width:
         return text
     while text and c.stringWidth(text + "…", font, size) > width:
@@ -132,8 +152,9 @@ def _fit(c, text: str, font: str, size: float, width: float) -> str:
     return text + "…"
 
 
-def _wrap(c, text: str, font: str, size: float, width: float) -> list[str]:
-    lines, line = [], ""
+def _wrap(c: Canvas, text: str, font: str, size: float, width: float) -> list[str]:
+    lines: list[str] = []
+    line = ""
     for word in text.split():
         trial = f"{line} {word}".strip()
         if c.stringWidth(trial, font, size) <= width:

@@ -3,13 +3,14 @@
 or its main table as CSV."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from app.reporting.document import ReportDocument
 from app.services.errors import ValidationError
 
 
-def write_report(doc: ReportDocument, path) -> Path:
+def write_report(doc: ReportDocument, path: str | os.PathLike[str]) -> Path:
     """PDF or CSV, by the file's suffix."""
     suffix = Path(path).suffix.lower()
     if suffix not in (".pdf", ".csv"):

@@ -6,24 +6,24 @@ CSV (``app.reporting.writers``), the format given or read from the suffix.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from collections.abc import Callable
 
-from app.reporting.document import ReportDocument
+from app.reporting.document import Progress, ReportDocument
 from app.services.errors import ValidationError
 
 FORMATS = ("pdf", "xlsx", "csv")
 
 
-def format_of(path, fmt: str | None = None) -> str:
+def format_of(path: str | os.PathLike[str], fmt: str | None = None) -> str:
     fmt = (fmt or Path(path).suffix.lstrip(".")).lower()
     if fmt not in FORMATS:
         raise ValidationError("Write the report to a .pdf, .xlsx or .csv file.", field="output")
     return fmt
 
 
-def write(doc: ReportDocument, path, fmt: str | None = None,
-          progress: Callable | None = None) -> Path:
+def write(doc: ReportDocument, path: str | os.PathLike[str], fmt: str | None = None,
+          progress: Progress | None = None) -> Path:
     """The document as a file; returns its path. Written whole or not at all."""
     path = Path(path)
     fmt = format_of(path, fmt)

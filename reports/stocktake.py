@@ -18,7 +18,7 @@ from reportlab.lib.units import inch
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from app.exporting import safe_cell
+from app.cells import safe_cell
 from app.services import settings
 from app.services.stocktake import Line, Reconciliation
 from app.wording import status_label
@@ -42,7 +42,7 @@ def _local(at: dt.datetime | None) -> str:
     return at.replace(tzinfo=dt.UTC).astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _safe(value) -> str:
+def _safe(value: object) -> str:
     """A cell a spreadsheet will not run as a formula."""
     return safe_cell("" if value is None else str(value))
 

@@ -143,8 +143,7 @@ def run_pay(args: argparse.Namespace) -> int:
 def _write_receipt(number: str, path: str) -> Path:
     from app.services import fees
     from reports.fee_receipt import write_receipt
-    # main's reports.fee_receipt still takes a plain dict (p-mypy-rep types it as Receipt)
-    return write_receipt(fees.receipt(number), path)  # type: ignore[arg-type]
+    return write_receipt(fees.receipt(number), path)
 
 
 def run_receipt(args: argparse.Namespace) -> int:

@@ -8,7 +8,7 @@ A report module ``app/reporting/<name>.py`` defines::
     SPEC = ReportSpec(name="year-end", title="Year-end inventory", description="…",
                       params=("fiscal_year", "site"), formats=("pdf", "xlsx", "csv"),
                       build=build)
-    def build(params: ReportParams, progress=None) -> ReportDocument: ...
+    def build(params: ReportParams, progress: Progress | None = None) -> ReportDocument: ...
 
 Modules are found at import time; nothing here imports Qt or reportlab.
 """
@@ -18,7 +18,9 @@ import datetime as dt
 import importlib
 import pkgutil
 from dataclasses import dataclass, field
-from collections.abc import Callable
+from typing import Protocol
+
+from app.reporting.document import Progress, ReportDocument
 
 # Parameters a report may take; the CLI and the page offer only these.
 PARAMS = {
@@ -47,7 +49,14 @@ class ReportParams:
     room: str | None = None  # "SITE/ROOM" or a room label code
     years: int | None = None  # fiscal years ahead (the refresh plan)
     funding_year: int | None = None  # E-Rate funding year; None or 0 for all
-    extra: dict = field(default_factory=dict)
+    # Parameters one caller gives one report beyond PARAMS (none today).
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+class Builder(Protocol):
+    """A report's ``build``: its document from the parameters, reporting progress."""
+
+    def __call__(self, params: ReportParams, progress: Progress | None = None) -> ReportDocument: ...
 
 
 @dataclass(frozen=True)
@@ -55,7 +64,7 @@ class ReportSpec:
     name: str
     title: str
     description: str
-    build: Callable
+    build: Builder
     params: tuple[str, ...] = ()
     formats: tuple[str, ...] = ("pdf", "xlsx", "csv")
     order: int = 100  # position in lists

@@ -4,10 +4,18 @@ organisation's name, UTC timestamps as local dates."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, overload
+
+import peewee as pw
 
 from app.services import settings
-from app.wording import plural  # noqa: F401 - the one plural, re-exported for reports
+from app.wording import plural as plural  # the one plural, re-exported for reports
+
+if TYPE_CHECKING:
+    from app.models import Site
+    from app.reporting.document import Table
 
 
 def day(d: dt.date | None) -> str:
@@ -17,7 +25,7 @@ def day(d: dt.date | None) -> str:
     return f"{d:%B} {d.day}, {d.year}"
 
 
-def find_site(text: str | None):
+def find_site(text: str | None) -> Site | None:
     """The site a report is limited to (name or code), or None for all sites;
     a name that matches no site is an error, never "all sites"."""
     from app.services import catalog
@@ -34,10 +42,16 @@ def organisation() -> str:
     return settings.get("org_name") or ""
 
 
-_OFFSETS: dict[tuple, dt.timedelta] = {}
+_OFFSETS: dict[tuple[int, int, int, int], dt.timedelta] = {}
 
 
-def local_date(at: dt.datetime | None) -> dt.date | None:
+@overload
+def local_date(at: dt.datetime | str) -> dt.date: ...
+@overload
+def local_date(at: None) -> None: ...
+@overload
+def local_date(at: dt.datetime | str | None) -> dt.date | None: ...
+def local_date(at: dt.datetime | str | None) -> dt.date | None:
     """A stored (naive UTC) timestamp as the local calendar date. The zone's
     offset is looked up once per UTC hour (offsets change on the hour), not
     once per row: 50,000 loans' dates in a tenth of the time."""
@@ -55,7 +69,7 @@ def local_date(at: dt.datetime | None) -> dt.date | None:
     return (at + off).date()
 
 
-def raw_rows(query, size: int = 5000):
+def raw_rows(query: pw.Query, size: int = 5000) -> Iterator[tuple[Any, ...]]:
     """A query's rows straight from the driver's cursor, skipping peewee's
     per-cell conversion (seconds at 100,000 rows); convert dates and money
     with ``as_date`` / ``as_money`` where a column needs it."""
@@ -68,16 +82,18 @@ def raw_rows(query, size: int = 5000):
         yield from chunk
 
 
-def as_date(v) -> dt.date | None:
+def as_date(v: dt.date | str | None) -> dt.date | None:
     """A DATE column as the driver gave it (text on SQLite) as a date."""
     if v is None or type(v) is dt.date:
         return v
     if isinstance(v, dt.datetime):
         return v.date()
+    if isinstance(v, dt.date):
+        return v
     return dt.date.fromisoformat(v[:10])
 
 
-def as_money(v, _cent=Decimal("0.01")) -> Decimal | None:
+def as_money(v: Decimal | float | str | None, _cent: Decimal = Decimal("0.01")) -> Decimal | None:
     """A MoneyField as the driver gave it (REAL on SQLite) as exact cents."""
     return None if v is None else Decimal(str(v)).quantize(_cent)
 
@@ -94,14 +110,14 @@ _PAGE_PT = {False: 8.5 * 72 - 2 * 0.6 * 72, True: 11 * 72 - 2 * 0.6 * 72}
 SIGN_WIDTHS = (("", 1.3), ("Print name", 2.3), ("Date", 1.1), ("Signature", 2.6))
 
 
-def sign_table(signers, title: str, landscape: bool = False):
+def sign_table(signers: Iterable[str], title: str, landscape: bool = False) -> Table:
     from app.reporting.document import Column, Table
     total = sum(w for _, w in SIGN_WIDTHS)
     rules = []
     for _, w in SIGN_WIDTHS[1:]:
         points = w / total * _PAGE_PT[landscape] - 10
         rules.append("_" * max(4, int(points / _UNDERSCORE_PT)))
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for who in signers:
         rows.append(("", "", "", ""))
         rows.append((who, *rules))

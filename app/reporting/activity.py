@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterator
 
 import peewee as pw
 
@@ -20,14 +21,18 @@ from app.models import (Asset, Category, HardwareModel, HistoryEntry, License, L
                         Manufacturer, Person, Repair, Site, StocktakeSession, Supplier, Supply)
 from app.reporting import ReportParams, ReportSpec
 from app.reporting._ops import as_date, day, organisation
-from app.reporting.document import Chart, Column, ReportDocument, Section, Table
+from app.reporting.document import Cell, Chart, Column, Progress, ReportDocument, Section, Table
 from app.services.base import current_user
 from app.services.errors import ValidationError
 from app.services.history import SECRET_FIELDS
+from app.store.db import BaseModel, rows as query_rows
 from app.wording import ACTION_LABELS, action_label, field_label  # noqa: F401 - re-exported
 
 DEFAULT_DAYS = 30
 PAGE = 2_000
+
+# A log line under COLUMNS: (when, who, record, action, field, old, new, note, effective).
+LogRow = tuple[dt.datetime | None, str, str, str, str, str, str, str, dt.date | None]
 
 KIND_LABELS = {
     "asset": "Asset", "person": "Person", "license": "License", "supply": "Supply",
@@ -77,10 +82,10 @@ class _LocalTime:
     looked up once per hour of UTC (offsets change on the hour at most), not
     per entry: the conversion was a fifth of the log's time."""
 
-    def __init__(self):
-        self.offsets: dict[tuple, dt.timedelta] = {}
+    def __init__(self) -> None:
+        self.offsets: dict[tuple[int, int, int, int], dt.timedelta] = {}
 
-    def __call__(self, at) -> dt.datetime | None:
+    def __call__(self, at: dt.datetime | str | None) -> dt.datetime | None:
         if at is None:
             return None
         if isinstance(at, str):  # SQLite: "2026-01-02 10:11:12.345678"
@@ -90,17 +95,17 @@ class _LocalTime:
         key = (at.year, at.month, at.day, at.hour)
         offset = self.offsets.get(key)
         if offset is None:
-            offset = at.replace(tzinfo=dt.UTC).astimezone().utcoffset()
+            offset = at.replace(tzinfo=dt.UTC).astimezone().utcoffset() or dt.timedelta(0)
             self.offsets[key] = offset
         return at + offset
 
 
-def _person(first, last, idn) -> str:
+def _person(first: str | None, last: str | None, idn: str | None) -> str:
     name = ", ".join(p for p in (last, first) if p)
     return f"{name} ({idn})" if idn else name
 
 
-def _ids(field, ids: list[int]):
+def _ids(field: pw.Field, ids: list[int]) -> pw.Expression:
     """``field IN (1, 2, …)`` with the ids as literal integers: a page names up
     to 2,000 records, and peewee builds a bound parameter per element slowly."""
     return field.in_(pw.SQL("(" + ",".join(str(int(i)) for i in ids) + ")"))
@@ -114,32 +119,32 @@ def _names(kind: str, ids: list[int]) -> dict[int, str]:
         return dict(Asset._meta.database.execute(q).fetchall())
     if kind == "person":
         return {i: _person(f, la, n) for i, f, la, n in
-                Person.select(Person.id, Person.first_name, Person.last_name, Person.id_number)
-                .where(_ids(Person.id, ids)).tuples()}
+                query_rows(Person.select(Person.id, Person.first_name, Person.last_name, Person.id_number)
+                        .where(_ids(Person.id, ids)))}
     if kind == "license":
         return {i: f"{p} {v}" if v else p for i, p, v in
-                License.select(License.id, License.product, License.version)
-                .where(_ids(License.id, ids)).tuples()}
+                query_rows(License.select(License.id, License.product, License.version)
+                        .where(_ids(License.id, ids)))}
     if kind == "location":
         return {i: f"{s} / {r}" for i, s, r in
-                Location.select(Location.id, Site.name, Location.name)
-                .join(Site, on=(Location.site == Site.id)).where(_ids(Location.id, ids)).tuples()}
+                query_rows(Location.select(Location.id, Site.name, Location.name)
+                        .join(Site, on=(Location.site == Site.id)).where(_ids(Location.id, ids)))}
     if kind == "repair":
         return {i: f"{t} ({day(d)})" for i, t, d in
-                Repair.select(Repair.id, Asset.tag, Repair.reported)
-                .join(Asset, on=(Repair.asset == Asset.id)).where(_ids(Repair.id, ids)).tuples()}
-    simple = {"supply": (Supply, Supply.name), "site": (Site, Site.name),
-              "model": (HardwareModel, HardwareModel.name), "category": (Category, Category.name),
-              "manufacturer": (Manufacturer, Manufacturer.name),
-              "supplier": (Supplier, Supplier.name),
-              "stocktake": (StocktakeSession, StocktakeSession.name)}
+                query_rows(Repair.select(Repair.id, Asset.tag, Repair.reported)
+                        .join(Asset, on=(Repair.asset == Asset.id)).where(_ids(Repair.id, ids)))}
+    simple: dict[str, tuple[type[BaseModel], pw.Field]] = {
+        "supply": (Supply, Supply.name), "site": (Site, Site.name),
+        "model": (HardwareModel, HardwareModel.name), "category": (Category, Category.name),
+        "manufacturer": (Manufacturer, Manufacturer.name), "supplier": (Supplier, Supplier.name),
+        "stocktake": (StocktakeSession, StocktakeSession.name)}
     if kind in simple:
         model, field = simple[kind]
-        return dict(model.select(model.id, field).where(_ids(model.id, ids)).tuples())
+        return {i: name for i, name in query_rows(model.select(model.id, field).where(_ids(model.id, ids)))}
     return {}
 
 
-def _record(kind: str, entity_id: int, names: dict) -> str:
+def _record(kind: str, entity_id: int, names: dict[tuple[str, int], str]) -> str:
     label = KIND_LABELS.get(kind, kind.capitalize())
     if kind in SINGLETONS:
         return label
@@ -147,7 +152,7 @@ def _record(kind: str, entity_id: int, names: dict) -> str:
     return f"{label} {name}" if name else f"{label} #{entity_id}"
 
 
-def _secret(value):
+def _secret(value: object) -> str | None:
     return "\u2022\u2022\u2022\u2022" if value else None
 
 
@@ -156,13 +161,14 @@ class LogRows:
     page by page; iterating again re-reads the database. ``progress(n, total,
     text)`` hears after each page."""
 
-    def __init__(self, lo: dt.datetime, hi: dt.datetime, total: int, progress=None):
+    def __init__(self, lo: dt.datetime, hi: dt.datetime, total: int,
+                 progress: Progress | None = None) -> None:
         self.lo, self.hi, self.total, self.progress = lo, hi, total, progress
 
     def __len__(self) -> int:
         return self.total
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[LogRow]:
         H = HistoryEntry
         last = None
         done = 0
@@ -179,11 +185,11 @@ class LogRows:
             page = H._meta.database.execute(q.order_by(H.at, H.id).limit(PAGE)).fetchall()
             if not page:
                 return
-            wanted = defaultdict(set)
+            wanted: defaultdict[str, set[int]] = defaultdict(set)
             for row in page:
                 if row[3] not in SINGLETONS:
                     wanted[row[3]].add(row[4])
-            names = {}
+            names: dict[tuple[str, int], str] = {}
             for kind, ids in wanted.items():
                 for i, name in _names(kind, sorted(ids)).items():
                     names[(kind, i)] = name
@@ -191,10 +197,11 @@ class LogRows:
                 if field in SECRET_FIELDS:
                     old, new = _secret(old), _secret(new)
                 when = local(at)
-                eff = as_date(eff)
+                eff_day = as_date(eff)
                 yield (when, who or "", _record(kind, entity_id, names),
                        action_label(action), field_label(field), old or "", new or "",
-                       note or "", eff if eff and eff != when.date() else None)
+                       note or "",
+                       eff_day if eff_day and (when is None or eff_day != when.date()) else None)
             done += len(page)
             if self.progress is not None:
                 self.progress(done, self.total, f"Activity log: {done:,} of {self.total:,}")
@@ -203,17 +210,19 @@ class LogRows:
                 return
 
 
-def build(params: ReportParams, progress=None) -> ReportDocument:
+def build(params: ReportParams, progress: Progress | None = None) -> ReportDocument:
     start, end = date_range(params)
     lo, hi = utc_bounds(start, end)
     H = HistoryEntry
     window = (H.at >= lo) & (H.at < hi)
-    by_action = list(H.select(H.action, pw.fn.COUNT(H.id)).where(window)
-                     .group_by(H.action).order_by(pw.fn.COUNT(H.id).desc()).tuples())
+    by_action: list[tuple[str, int]] = [
+        (a, n) for a, n in query_rows(H.select(H.action, pw.fn.COUNT(H.id)).where(window)
+                                   .group_by(H.action).order_by(pw.fn.COUNT(H.id).desc()))]
     total = sum(n for _a, n in by_action)
     people = (H.select(pw.fn.COUNT(H.who.distinct())).where(window).scalar()) or 0
     records = (H.select(H.entity, H.entity_id).where(window).distinct().count()) if total else 0
-    figures = [("Entries", total), ("People", people), ("Records changed", records)]
+    figures: list[tuple[str, Cell]] = [("Entries", total), ("People", people),
+                                       ("Records changed", records)]
     span = f"{day(start)} to {day(end)}"
     chart = Chart("Entries by action", [(action_label(a), n) for a, n in by_action[:10]],
                   kind="int")

@@ -10,7 +10,11 @@ import peewee as pw
 
 from app.models import Asset, HardwareModel, Loan, Person
 from app.services import settings
+from app.store.db import rows as query_rows
 from app.translations import words
+
+# One lent device as the agreement lists it: (tag, device, serial, condition, due).
+DeviceRow = tuple[str, str, str, str, str]
 
 
 @dataclass
@@ -22,10 +26,10 @@ class Agreement:
     kind: str                 # the person's kind (a guardian signs for students and families)
     language: str             # asked for, else the person's own; "" for none
     org: str                  # the district's name, as printed on the page
-    rows: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+    rows: list[DeviceRow] = field(default_factory=list)
 
 
-def agreement_rows(person_id: int, loan_ids: list[int] | None = None) -> list[tuple]:
+def agreement_rows(person_id: int, loan_ids: list[int] | None = None) -> list[DeviceRow]:
     """(tag, device, serial, condition, due) of the person's open loans (or the given loans)."""
     q = (Loan.select(Asset.tag, Asset.name, HardwareModel.name, Asset.serial, Loan.condition_out,
                      Loan.due)
@@ -33,8 +37,8 @@ def agreement_rows(person_id: int, loan_ids: list[int] | None = None) -> list[tu
                            on=(Asset.model == HardwareModel.id))
          .where(Loan.person == person_id))
     q = q.where(Loan.id.in_(loan_ids)) if loan_ids else q.where(Loan.returned_at.is_null())
-    rows = []
-    for tag, name, model, serial, cond, due in q.order_by(Asset.tag).tuples():
+    rows: list[DeviceRow] = []
+    for tag, name, model, serial, cond, due in query_rows(q.order_by(Asset.tag)):
         rows.append((tag, device_label(name, model), serial or "", cond or "",
                      due.isoformat() if due else ""))
     return rows
@@ -45,7 +49,8 @@ def agreement_terms(lang: str) -> list[str]:
     in the order of the words file (resources/translations/letters.toml): the
     agreement a borrower signs and the one sent home print the same terms."""
     t = words(lang)
-    terms, n = [], 1
+    terms: list[str] = []
+    n = 1
     while t.has(f"agreement_term_{n}"):
         terms.append(t(f"agreement_term_{n}"))
         n += 1
@@ -66,6 +71,6 @@ def gather(person_id: int, language: str | None = None,
     person = Person.get_by_id(person_id)
     return Agreement(
         borrower=person.full_name, id_number=person.id_number or "",
-        site=person.site.name if person.site_id else "", kind=person.kind or "",
-        language=language or person.language or "", org=settings.get("org_name"),
+        site=person.site.name if person.site else "", kind=person.kind or "",
+        language=language or person.language or "", org=settings.get("org_name") or "",
         rows=agreement_rows(person_id, loan_ids))

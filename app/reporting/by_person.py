@@ -9,6 +9,7 @@ its joins, whatever the number of people.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import peewee as pw
@@ -18,7 +19,7 @@ from app.models.common import ASSET_STATUSES, PERSON_KINDS
 from app.reporting import ReportParams, ReportSpec
 from app.reporting._ops import (find_site, as_date, as_money, day, local_date, organisation, plural,
                                 raw_rows, sign_table)
-from app.reporting.document import Column, ReportDocument, Section, Table, money
+from app.reporting.document import Cell, Column, Progress, ReportDocument, Section, Table, money
 from app.services import people, tags
 from app.services.base import current_user
 from app.services.errors import NotFound
@@ -45,7 +46,39 @@ PERSON_COLUMNS = [
 ]
 
 
-def holdings(person_id: int | None = None, site_id: int | None = None) -> list[dict]:
+@dataclass
+class Holding:
+    """One asset a person holds, with the person as the report names them."""
+    person_id: int
+    person: str  # "Last, First"
+    id_number: str
+    kind: str  # "Student", "Staff (left)"
+    grade: str
+    active: bool
+    site: str
+    tag: str
+    item: str  # name (model) [status when not deployed]
+    serial: str
+    out: dt.date | None
+    due: dt.date | None
+    cost: Decimal | None
+
+    def cells(self) -> tuple[Cell, ...]:
+        """The item's row under ITEM_COLUMNS."""
+        return (self.person, self.id_number, self.tag, self.item, self.serial, self.out,
+                self.due, self.cost)
+
+
+@dataclass
+class PersonTotal:
+    """What one person holds: their items, what they cost, how many are overdue."""
+    first: Holding  # the person's fields, as on each of their items
+    items: list[Holding] = field(default_factory=list)
+    total: Decimal = Decimal("0.00")
+    overdue: int = 0
+
+
+def holdings(person_id: int | None = None, site_id: int | None = None) -> list[Holding]:
     """Every asset held by a person (one, those of a site, or all), by person
     then tag. The open loan is joined on the asset and its holder, so an item
     appears once."""
@@ -65,28 +98,27 @@ def holdings(person_id: int | None = None, site_id: int | None = None) -> list[d
         q = q.where(Person.site == site_id)
     q = q.order_by(Person.last_name, Person.first_name, Person.id,
                    *tags.order_by(Asset.tag_key))
-    out = []
+    out: list[Holding] = []
     for (pid, first, last, idn, kind, grade, active, site, tag, name, model, serial, status, cost,
          out_at, due) in raw_rows(q):
-        cost, due = as_money(cost), as_date(due)
         item = name or model or ""
         if name and model and model not in name:
             item = f"{name} ({model})"
         if status != "deployed":
             item += f" [{ASSET_STATUSES.get(status, status)}]"
-        out.append({"person_id": pid, "person": f"{last}, {first}".strip(", "),
-                    "id_number": idn or "",
-                    # Someone who has left but still holds equipment is who to chase.
-                    "kind": PERSON_KINDS.get(kind, kind or "") + ("" if active else " (left)"),
-                    "grade": grade or "", "active": active, "site": site or "", "tag": tag,
-                    "item": item, "serial": serial or "", "out": local_date(out_at), "due": due,
-                    "cost": cost})
+        out.append(Holding(
+            person_id=pid, person=f"{last}, {first}".strip(", "), id_number=idn or "",
+            # Someone who has left but still holds equipment is who to chase.
+            kind=PERSON_KINDS.get(kind, kind or "") + ("" if active else " (left)"),
+            grade=grade or "", active=active, site=site or "", tag=tag, item=item,
+            serial=serial or "", out=local_date(out_at), due=as_date(due), cost=as_money(cost)))
     return out
 
 
-def build(params: ReportParams, progress=None) -> ReportDocument:
+def build(params: ReportParams, progress: Progress | None = None) -> ReportDocument:
     as_of = params.as_of or dt.date.today()
-    person = site = None
+    person: Person | None = None
+    site: Site | None = None
     if params.person:
         person = people.find(params.person)
         if person is None:
@@ -95,46 +127,42 @@ def build(params: ReportParams, progress=None) -> ReportDocument:
         site = find_site(params.site)
     rows = holdings(person.id if person else None, site.id if site else None)
 
-    per: dict[int, dict] = {}
+    per: dict[int, PersonTotal] = {}
     for r in rows:
-        p = per.setdefault(r["person_id"], {**r, "items": [], "total": Decimal("0.00"),
-                                            "overdue": 0})
-        p["items"].append(r)
-        if r["cost"] is not None:
-            p["total"] += r["cost"]
-        if r["due"] is not None and r["due"] < as_of:
-            p["overdue"] += 1
-    total = money(sum((p["total"] for p in per.values()), Decimal("0")))
-    overdue = sum(p["overdue"] for p in per.values())
-
-    def cells(r):
-        return (r["person"], r["id_number"], r["tag"], r["item"], r["serial"], r["out"],
-                r["due"], r["cost"])
+        p = per.setdefault(r.person_id, PersonTotal(r))
+        p.items.append(r)
+        if r.cost is not None:
+            p.total += r.cost
+        if r.due is not None and r.due < as_of:
+            p.overdue += 1
+    total = money(sum((p.total for p in per.values()), Decimal("0")))
+    overdue = sum(p.overdue for p in per.values())
 
     groups = []
     for p in per.values():
-        head = f"{p['person']}"
-        if p["id_number"]:
-            head += f" ({p['id_number']})"
-        head += f" \u2014 {p['kind']}"
-        if p["site"]:
-            head += f", {p['site']}"
-        head += f" \u2014 {plural(len(p['items']), 'item')}, ${p['total']:,.2f}"
-        groups.append((head, [cells(r) for r in p["items"]]))
+        first = p.first
+        head = f"{first.person}"
+        if first.id_number:
+            head += f" ({first.id_number})"
+        head += f" \u2014 {first.kind}"
+        if first.site:
+            head += f", {first.site}"
+        head += f" \u2014 {plural(len(p.items), 'item')}, ${p.total:,.2f}"
+        groups.append((head, [r.cells() for r in p.items]))
     items = Table(ITEM_COLUMNS, rows=[], groups=groups or None,
                   title="Items held", empty_text="None.")
     summary = Table(PERSON_COLUMNS,
-                    rows=[(p["person"], p["id_number"], p["kind"], p["site"], p["grade"],
-                           len(p["items"]), p["overdue"], money(p["total"]))
+                    rows=[(p.first.person, p.first.id_number, p.first.kind, p.first.site,
+                           p.first.grade, len(p.items), p.overdue, money(p.total))
                           for p in per.values()],
                     title="Total per person", empty_text="None.")
-    figures = [("People", len(per)), ("Items held", len(rows)), ("Overdue", overdue),
-               ("Total cost", total)]
+    figures: list[tuple[str, Cell]] = [("People", len(per)), ("Items held", len(rows)),
+                                       ("Overdue", overdue), ("Total cost", total)]
     if person:
         figures = [("Kind", PERSON_KINDS.get(person.kind, person.kind))] + figures[1:]
         if per:
             items.groups = None  # one person: no heading repeating the title
-            items.rows = [cells(r) for r in rows]
+            items.rows = [r.cells() for r in rows]
 
     if person:
         who = person.full_name + (f" ({person.id_number})" if person.id_number else "")

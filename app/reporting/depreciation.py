@@ -23,7 +23,7 @@ from app.reporting import ReportParams, ReportSpec, fiscal
 from app.reporting._ops import day, organisation
 from app.reporting.capital import (DEFAULT_LIFE, NO_CATEGORY, CapitalLine,  # noqa: F401
                                    CapitalYear, Progress, lookups, year_and_site)
-from app.reporting.document import Column, Cover, ReportDocument, Section, Table, money
+from app.reporting.document import Cell, Column, Cover, ReportDocument, Section, Table, money
 from app.reporting.writers import gc_paused
 from app.services import settings, tags
 from app.services.base import current_user
@@ -118,7 +118,7 @@ def build(params: ReportParams, progress: Progress | None = None) -> ReportDocum
     scope = f" \u2014 {site.name}" if site else ""
     span = f"{day(first)} to {day(last)}"
     gone_expense = _sum(gone, 7)
-    figures = [("Capital assets", len(rows)), ("Cost", cost),
+    figures: list[tuple[str, Cell]] = [("Capital assets", len(rows)), ("Cost", cost),
                (f"Depreciation {label}", expense + gone_expense), ("Net book value", nbv)]
     sections = [
         Section(key="By category", title=f"Depreciation by category, {label}" + scope,

@@ -16,7 +16,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import TypeAlias
+
+# A value in a row, a total or a key figure: written as itself (money as
+# Decimal, dates as dates), formatted by its column's kind.
+Cell: TypeAlias = str | int | float | Decimal | dt.date | dt.datetime | None
+Row: TypeAlias = Sequence[Cell]
+# progress(done, total, text): a long build or write reports how far it got
+# (total 0 when unknown).
+Progress: TypeAlias = Callable[[int, int, str], None]
 
 # Column kinds: how a value is formatted in a PDF and typed in a spreadsheet.
 KINDS = ("text", "int", "number", "money", "percent", "date", "datetime")
@@ -29,7 +38,7 @@ class Column:
     width: float = 1.0  # relative width in the PDF
     total: bool = False  # summed in the table's total row (money, int, number)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown column kind {self.kind!r}")
 
@@ -37,15 +46,15 @@ class Column:
 @dataclass
 class Table:
     columns: Sequence[Column]
-    rows: Iterable[Sequence]  # each a tuple of Python values, one per column
+    rows: Iterable[Row]  # each a tuple of Python values, one per column
     title: str | None = None
     # An explicit total row (same length as columns; None for blank cells).
     # When left None, writers sum the columns marked total=True.
-    totals: Sequence | None = None
+    totals: Row | None = None
     empty_text: str = "None."  # shown when there are no rows
     # Rows grouped under sub-headings in the PDF (e.g. per room), as
     # (heading, rows) pairs; when set, ``rows`` is ignored.
-    groups: Iterable[tuple[str, Iterable[Sequence]]] | None = None
+    groups: Iterable[tuple[str, Iterable[Row]]] | None = None
 
 
 @dataclass
@@ -60,7 +69,7 @@ class Section:
     key: str  # short name: the XLSX sheet name (≤ 31 characters)
     title: str
     intro: str | None = None  # a paragraph under the title
-    figures: Sequence[tuple[str, object]] = ()  # key figures shown above the tables
+    figures: Sequence[tuple[str, Cell]] = ()  # key figures shown above the tables
     tables: list[Table] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
     new_page: bool = True  # start on a new PDF page
@@ -91,7 +100,7 @@ class ReportDocument:
     notice: str | None = None
 
 
-def money(value) -> Decimal:
+def money(value: Decimal | int | float | str | None) -> Decimal:
     """Exact cents, for builders summing MoneyField values."""
     if value is None:
         return Decimal("0.00")

@@ -11,6 +11,9 @@ and cost. One joined query, in line item order.
 """
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 import peewee as pw
@@ -18,10 +21,10 @@ import peewee as pw
 from app.models import Asset, HardwareModel, Location, Manufacturer, Site, Supplier
 from app.models.common import ASSET_STATUSES, INACTIVE_STATUSES
 from app.reporting import ReportParams, ReportSpec
-from app.reporting._ops import organisation, plural
-from app.reporting.document import Column, ReportDocument, Section, Table, money
-from app.reporting.warranties import find_site
+from app.reporting._ops import find_site, organisation, plural
+from app.reporting.document import Cell, Column, Progress, ReportDocument, Section, Table, money
 from app.services.base import current_user
+from app.store.db import rows as query_rows
 
 NO_LINE = "No FRN line item recorded"
 
@@ -63,7 +66,51 @@ def funding_year_label(year: int) -> str:
     return f"FY{year} (July 1, {year} \u2013 June 30, {year + 1})"
 
 
-def unit_rows(funding_year: int | None, site_id: int | None) -> list[dict]:
+@dataclass
+class Unit:
+    """One E-Rate asset as the inventory lists it."""
+    line: str | None  # FRN line item
+    frn: str | None
+    form471: str | None
+    fy: int | None  # funding year
+    ben: str | None  # its site's BEN
+    entity: str | None  # its site
+    spin: str | None  # its supplier's SPIN
+    provider: str | None  # its supplier
+    make_model: str
+    serial: str | None
+    tag: str
+    where: str  # "Site / Room"
+    in_service: dt.date | None
+    status_key: str
+    status: str  # as people read it
+    cost: Decimal | None
+
+    def cells(self) -> tuple[Cell, ...]:
+        """The unit's row under UNIT_COLUMNS."""
+        return (self.line or "", self.frn or "", self.form471 or "", _year(self.fy), self.ben or "",
+                self.entity or "", self.spin or "", self.provider or "", self.make_model,
+                self.serial or "", self.tag, self.where, self.in_service, self.status, self.cost)
+
+
+@dataclass
+class LineItem:
+    """The units of one FRN line item (or of none), with what they share."""
+    line: str  # the line item, or NO_LINE
+    form471: str
+    fy: int | None
+    ben: str
+    spin: str
+    provider: str
+    make_model: str
+    units: list[Unit]
+    count: int
+    in_use: int
+    inactive: int
+    cost: Decimal
+
+
+def unit_rows(funding_year: int | None, site_id: int | None) -> list[Unit]:
     """Every E-Rate asset (funded by E-Rate, or carrying an FRN, Form 471 or
     line item), in FRN line item order, with its entity and provider."""
     q = (Asset.select(Asset.id, Asset.erate_frn_line, Asset.erate_frn, Asset.erate_form471,
@@ -84,27 +131,19 @@ def unit_rows(funding_year: int | None, site_id: int | None) -> list[dict]:
         q = q.where(Asset.erate_funding_year == funding_year)
     if site_id:
         q = q.where(Asset.site == site_id)
-    out = []
+    out: list[Unit] = []
     for (_id, line, frn, f471, fy, ben, site, spin, provider, maker, model, name, serial, tag,
-         room, in_service, status, cost) in q.order_by(Asset.erate_frn_line.is_null(),
-                                                       Asset.erate_frn_line, Asset.erate_frn,
-                                                       Asset.tag).tuples():
+         room, in_service, status, cost) in query_rows(q.order_by(Asset.erate_frn_line.is_null(),
+                                                               Asset.erate_frn_line, Asset.erate_frn,
+                                                               Asset.tag)):
         make_model = " ".join(x for x in (maker, model) if x) or (name or "")
-        out.append({
-            "line": line, "frn": frn, "form471": f471, "fy": fy, "ben": ben, "entity": site,
-            "spin": spin, "provider": provider, "make_model": make_model, "serial": serial,
-            "tag": tag, "where": " / ".join(x for x in (site, room) if x),
-            "in_service": in_service, "status_key": status,
-            "status": ASSET_STATUSES.get(status, status), "cost": money(cost) if cost is not None
-            else None,
-        })
+        out.append(Unit(
+            line=line, frn=frn, form471=f471, fy=fy, ben=ben, entity=site, spin=spin,
+            provider=provider, make_model=make_model, serial=serial, tag=tag,
+            where=" / ".join(x for x in (site, room) if x), in_service=in_service,
+            status_key=status, status=ASSET_STATUSES.get(status) or status,
+            cost=money(cost) if cost is not None else None))
     return out
-
-
-def _cells(u: dict) -> tuple:
-    return (u["line"] or "", u["frn"] or "", u["form471"] or "", _year(u["fy"]), u["ben"] or "",
-            u["entity"] or "", u["spin"] or "", u["provider"] or "", u["make_model"],
-            u["serial"] or "", u["tag"], u["where"], u["in_service"], u["status"], u["cost"])
 
 
 def _year(fy: int | None) -> str:
@@ -112,33 +151,32 @@ def _year(fy: int | None) -> str:
     return str(fy) if fy else ""
 
 
-def _one(values) -> str:
+def _one(values: Iterable[str | None]) -> str:
     """The value every unit of a line shares, or each of them (a line bought
     for several entities names each BEN)."""
     seen = list(dict.fromkeys(v for v in values if v))
     return ", ".join(seen)
 
 
-def line_items(units: list[dict]) -> list[dict]:
-    per: dict[str, list[dict]] = {}
+def line_items(units: list[Unit]) -> list[LineItem]:
+    per: dict[str, list[Unit]] = {}
     for u in units:
-        per.setdefault(u["line"] or NO_LINE, []).append(u)
-    out = []
+        per.setdefault(u.line or NO_LINE, []).append(u)
+    out: list[LineItem] = []
     for line, us in per.items():
-        inactive = sum(1 for u in us if u["status_key"] in INACTIVE_STATUSES)
-        out.append({
-            "line": line, "form471": _one(u["form471"] for u in us),
-            "fy": next((u["fy"] for u in us if u["fy"]), None),
-            "ben": _one(u["ben"] for u in us), "spin": _one(u["spin"] for u in us),
-            "provider": _one(u["provider"] for u in us),
-            "make_model": _one(u["make_model"] for u in us),
-            "units": us, "count": len(us), "in_use": len(us) - inactive, "inactive": inactive,
-            "cost": money(sum((u["cost"] for u in us if u["cost"] is not None), Decimal("0"))),
-        })
+        inactive = sum(1 for u in us if u.status_key in INACTIVE_STATUSES)
+        out.append(LineItem(
+            line=line, form471=_one(u.form471 for u in us),
+            fy=next((u.fy for u in us if u.fy), None),
+            ben=_one(u.ben for u in us), spin=_one(u.spin for u in us),
+            provider=_one(u.provider for u in us),
+            make_model=_one(u.make_model for u in us),
+            units=us, count=len(us), in_use=len(us) - inactive, inactive=inactive,
+            cost=money(sum((u.cost for u in us if u.cost is not None), Decimal("0")))))
     return out
 
 
-def build(params: ReportParams, progress=None) -> ReportDocument:
+def build(params: ReportParams, progress: Progress | None = None) -> ReportDocument:
     site = find_site(params.site)
     year = params.funding_year or None
     units = unit_rows(year, site.id if site else None)
@@ -146,24 +184,25 @@ def build(params: ReportParams, progress=None) -> ReportDocument:
     if progress is not None:
         progress(1, 2, "Line items\u2026")
     missing = {
-        "line item": sum(1 for u in units if not u["line"]),
-        "Form 471 number": sum(1 for u in units if not u["form471"]),
-        "BEN (on its site)": sum(1 for u in units if not u["ben"]),
-        "SPIN (on its supplier)": sum(1 for u in units if not u["spin"]),
-        "serial number": sum(1 for u in units if not u["serial"]),
+        "line item": sum(1 for u in units if not u.line),
+        "Form 471 number": sum(1 for u in units if not u.form471),
+        "BEN (on its site)": sum(1 for u in units if not u.ben),
+        "SPIN (on its supplier)": sum(1 for u in units if not u.spin),
+        "serial number": sum(1 for u in units if not u.serial),
     }
     gaps = [f"{plural(n, 'unit')} without a {what}" for what, n in missing.items() if n]
-    scope = []
+    scope: list[str] = []
     if year:
         scope.append(f"funding year {funding_year_label(year)}")
     if site:
         scope.append(site.name)
-    total = money(sum((ln["cost"] for ln in lines), Decimal("0")))
-    figures = [("FRN line items", sum(1 for ln in lines if ln["line"] != NO_LINE)),
-               ("Units", len(units)),
-               ("In use", sum(ln["in_use"] for ln in lines)),
-               ("Retired or disposed", sum(ln["inactive"] for ln in lines)),
-               ("Cost", total)]
+    total = money(sum((ln.cost for ln in lines), Decimal("0")))
+    figures: list[tuple[str, Cell]] = [
+        ("FRN line items", sum(1 for ln in lines if ln.line != NO_LINE)),
+        ("Units", len(units)),
+        ("In use", sum(ln.in_use for ln in lines)),
+        ("Retired or disposed", sum(ln.inactive for ln in lines)),
+        ("Cost", total)]
     intro = ("Equipment bought with E-Rate support, grouped by FRN line item: the count per "
              "line is what a reviewer ties to the line item's quantity on the FCC Form 471. "
              "Schools keep these asset and inventory records, with each unit's actual "
@@ -172,18 +211,17 @@ def build(params: ReportParams, progress=None) -> ReportDocument:
         intro += " To complete before a review: " + "; ".join(gaps) + "."
     groups = []
     for ln in lines:
-        head = ln["line"] if ln["line"] == NO_LINE else f"FRN line item {ln['line']}"
-        bits = [f"Form 471 {ln['form471']}" if ln["form471"] else None,
-                f"FY{ln['fy']}" if ln["fy"] else None,
-                f"BEN {ln['ben']}" if ln["ben"] else None,
-                f"SPIN {ln['spin']} {ln['provider']}".strip() if ln["spin"] else
-                (ln["provider"] or None)]
+        head = ln.line if ln.line == NO_LINE else f"FRN line item {ln.line}"
+        bits = [f"Form 471 {ln.form471}" if ln.form471 else None,
+                f"FY{ln.fy}" if ln.fy else None,
+                f"BEN {ln.ben}" if ln.ben else None,
+                f"SPIN {ln.spin} {ln.provider}".strip() if ln.spin else (ln.provider or None)]
         head += " \u2014 " + ", ".join(b for b in bits if b) if any(bits) else ""
-        head += f" \u2014 {plural(ln['count'], 'unit')}, ${ln['cost']:,.2f}"
-        groups.append((head, [_cells(u) for u in ln["units"]]))
+        head += f" \u2014 {plural(ln.count, 'unit')}, ${ln.cost:,.2f}"
+        groups.append((head, [u.cells() for u in ln.units]))
     summary = Table(LINE_COLUMNS,
-                    [(ln["line"], ln["form471"], _year(ln["fy"]), ln["ben"], ln["spin"], ln["provider"],
-                      ln["make_model"], ln["count"], ln["in_use"], ln["inactive"], ln["cost"])
+                    [(ln.line, ln.form471, _year(ln.fy), ln.ben, ln.spin, ln.provider,
+                      ln.make_model, ln.count, ln.in_use, ln.inactive, ln.cost)
                      for ln in lines],
                     title="Units per FRN line item",
                     empty_text="No E-Rate equipment is recorded"

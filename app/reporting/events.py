@@ -17,6 +17,7 @@ from app.models.program import AGREEMENT_STATES, DAMAGE_KINDS
 from app.reporting._ops import day, organisation, plural
 from app.reporting.document import Column, Cover, ReportDocument, Section, Table, money
 from app.services import events
+from app.services.events import EventStatus
 from app.services.base import current_user
 
 STATE_TEXT = {"received": "Received", "had_device": "Had a device already", "not_yet": "Not yet"}
@@ -33,7 +34,7 @@ def _day(at: dt.datetime | None) -> str:
     return day(local.date()) if local else ""
 
 
-def _scope(st: dict) -> str:
+def _scope(st: EventStatus) -> str:
     return ", ".join(x for x in (st["site"], f"grade {st['grade']}" if st["grade"] else "",
                                  f"homeroom {st['homeroom']}" if st["homeroom"] else "") if x)
 
@@ -57,7 +58,7 @@ def event_report(event_id: int) -> ReportDocument:
                           generated_by=current_user(), csv_table=csv_table)
 
 
-def _distribution(st: dict) -> list[Section]:
+def _distribution(st: EventStatus) -> list[Section]:
     t, a = st["totals"], st["agreements"]
     summary = Section("Summary", "Summary", figures=[
         ("Students", t["students"]), ("Received here", t["received"]),
@@ -71,7 +72,7 @@ def _distribution(st: dict) -> list[Section]:
                       [(g["homeroom"], g["students"], g["received"], g["had_device"],
                         g["not_yet"]) for g in st["homerooms"]], title="By homeroom")])
     left = [s for s in st["students"] if s["state"] == "not_yet"]
-    groups: dict[str, list] = {}
+    groups: dict[str, list[tuple[str, str | None, str | None]]] = {}
     for s in left:
         groups.setdefault(s["homeroom"], []).append((s["name"], s["id_number"], s["grade"]))
     not_yet = Section("Not yet", "Not yet received", intro=(
@@ -90,12 +91,13 @@ def _distribution(st: dict) -> list[Section]:
     return [summary, not_yet, every]
 
 
-def _collection(st: dict) -> list[Section]:
+def _collection(st: EventStatus) -> list[Section]:
     t = st["totals"]
     fees = st["fees"]
-    owed = money((fees.get("owed") or {}).get("amount"))
-    paid = money((fees.get("paid") or {}).get("amount"))
-    waived = (fees.get("waived") or {}).get("count") or 0
+    owed_fees, paid_fees, waived_fees = fees.get("owed"), fees.get("paid"), fees.get("waived")
+    owed = money(owed_fees["amount"] if owed_fees else None)
+    paid = money(paid_fees["amount"] if paid_fees else None)
+    waived = (waived_fees["count"] if waived_fees else 0) or 0
     summary = Section("Summary", "Summary", figures=[
         ("Returned", t["returned"]), ("Damaged or incomplete", t["damaged"]),
         ("Outstanding", t["outstanding"]), ("Outstanding, withdrawn students", t["withdrawn"]),

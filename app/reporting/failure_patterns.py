@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
 import peewee as pw
@@ -20,11 +21,11 @@ from app import failure_parts as fp
 from app.models import Asset, HardwareModel, Repair
 from app.models.common import INACTIVE_STATUSES
 from app.reporting import ReportParams, ReportSpec
-from app.reporting._ops import as_date, day, organisation, raw_rows
-from app.reporting.document import Chart, Column, ReportDocument, Section, Table
+from app.reporting._ops import as_date, day, find_site, organisation, raw_rows
+from app.reporting.document import Cell, Chart, Column, Progress, ReportDocument, Section, Table
 from app.reporting.repairs import RATE_COLUMNS, date_range, failure_rates
-from app.reporting.warranties import find_site
 from app.services.base import current_user
+from app.store.db import rows as query_rows
 
 PART_KEYS = list(fp.PARTS)
 BAND_NAMES = [name for _, _, name in fp.AGE_BANDS] + [fp.UNKNOWN_AGE]
@@ -38,7 +39,17 @@ def _years(start: dt.date | None, on: dt.date) -> float | None:
     return (on - start).days / 365.25 if start else None
 
 
-def failures(start: dt.date, end: dt.date, site_id: int | None) -> list[dict]:
+@dataclass(frozen=True)
+class Failure:
+    """A repair reported in the range, classified."""
+    asset: int
+    model_id: int | None
+    model: str  # "(no model)" when it has none
+    part: str  # a key of app.failure_parts.PARTS
+    band: str  # its age band at failure
+
+
+def failures(start: dt.date, end: dt.date, site_id: int | None) -> list[Failure]:
     """Each repair reported in the range: model, part, age band."""
     q = (Repair.select(Repair.asset, Asset.model, HardwareModel.name, Repair.reported,
                        Repair.problem, Asset.in_service_date, Asset.purchase_date)
@@ -47,16 +58,15 @@ def failures(start: dt.date, end: dt.date, site_id: int | None) -> list[dict]:
          .where(Repair.reported.between(start, end)))
     if site_id:
         q = q.where(Asset.site == site_id)
-    out = []
-    for asset_id, model_id, model, reported, problem, in_service, bought in q.tuples():
+    out: list[Failure] = []
+    for asset_id, model_id, model, reported, problem, in_service, bought in query_rows(q):
         began = in_service or bought
-        out.append({"asset": asset_id, "model_id": model_id, "model": model or "(no model)",
-                    "part": fp.part_of(problem),
-                    "band": fp.age_band(_years(began, reported))})
+        out.append(Failure(asset=asset_id, model_id=model_id, model=model or "(no model)",
+                           part=fp.part_of(problem), band=fp.age_band(_years(began, reported))))
     return out
 
 
-def units_by_band(start: dt.date, end: dt.date, site_id: int | None) -> Counter:
+def units_by_band(start: dt.date, end: dt.date, site_id: int | None) -> Counter[str]:
     """Units kept, by their age at the end of the period (the same units the
     by-model rates count)."""
     failed = Repair.select(Repair.asset).where(Repair.reported.between(start, end))
@@ -64,14 +74,14 @@ def units_by_band(start: dt.date, end: dt.date, site_id: int | None) -> Counter:
          .where(Asset.status.not_in(INACTIVE_STATUSES) | Asset.id.in_(failed)))
     if site_id:
         q = q.where(Asset.site == site_id)
-    bands: Counter = Counter()
+    bands: Counter[str] = Counter()
     for in_service, bought in raw_rows(q):
         began = as_date(in_service) or as_date(bought)
         bands[fp.age_band(_years(began, end))] += 1
     return bands
 
 
-def build(params: ReportParams, progress=None) -> ReportDocument:
+def build(params: ReportParams, progress: Progress | None = None) -> ReportDocument:
     start, end = date_range(params)
     site = find_site(params.site)
     site_id = site.id if site else None
@@ -84,27 +94,27 @@ def build(params: ReportParams, progress=None) -> ReportDocument:
         progress(2, 3, "Ages\u2026")
     bands = units_by_band(start, end, site_id)
 
-    by_part = Counter(r["part"] for r in rows)
+    by_part = Counter(r.part for r in rows)
     total = len(rows)
     part_rows = [(fp.label(p), by_part[p],
                   (Decimal(100 * by_part[p]) / total).quantize(Decimal("0.1")) if total else None)
                  for p in PART_KEYS if by_part[p]]
     part_rows.sort(key=lambda r: -r[1])
 
-    matrix: dict[str, Counter] = defaultdict(Counter)
+    matrix: dict[str, Counter[str]] = defaultdict(Counter)
     for r in rows:
-        matrix[r["model"]][r["part"]] += 1
-    model_part_rows = []
+        matrix[r.model][r.part] += 1
+    model_part_rows: list[tuple[Cell, ...]] = []
     for model, parts in sorted(matrix.items(), key=lambda kv: -sum(kv[1].values())):
         n = sum(parts.values())
         units = units_of.get(model, 0)
         model_part_rows.append((model, units, *(parts[p] for p in PART_KEYS), n,
                                 per_100(n, units)))
 
-    by_band = Counter(r["band"] for r in rows)
-    band_parts: dict[str, Counter] = defaultdict(Counter)
+    by_band = Counter(r.band for r in rows)
+    band_parts: dict[str, Counter[str]] = defaultdict(Counter)
     for r in rows:
-        band_parts[r["band"]][r["part"]] += 1
+        band_parts[r.band][r.part] += 1
     band_rows = []
     for name in BAND_NAMES:
         if not (by_band[name] or bands[name]):

@@ -11,8 +11,9 @@ from decimal import Decimal
 
 from app.reporting import ReportParams, ReportSpec
 from app.reporting._ops import find_site, organisation
-from app.reporting.document import Column, ReportDocument, Section, Table
+from app.reporting.document import Cell, Column, Progress, ReportDocument, Section, Table
 from app.services import fees
+from app.services.fees import FeeRow
 from app.services.base import current_user
 
 NO_SCHOOL = "(no school)"
@@ -28,10 +29,10 @@ DETAIL = [Column("School", width=1.6), Column("Student", width=1.7), Column("Stu
           Column("Balance", "money", width=0.8, total=True)]
 
 
-def gather(site: str | None = None) -> dict[str, list[dict]]:
+def gather(site: str | None = None) -> dict[str, list[FeeRow]]:
     """Owed fees by school name, schools in name order, students by name."""
     find_site(site)  # an unknown school is an error, not "every school"
-    by_school: dict[str, list[dict]] = defaultdict(list)
+    by_school: dict[str, list[FeeRow]] = defaultdict(list)
     for r in fees.rows(status="owed", site=site):
         if r["balance"] > 0:
             by_school[r["site"] or NO_SCHOOL].append(r)
@@ -39,10 +40,10 @@ def gather(site: str | None = None) -> dict[str, list[dict]]:
             for name, rows in sorted(by_school.items(), key=lambda kv: (kv[0] == NO_SCHOOL, kv[0]))}
 
 
-def build(params: ReportParams, progress=None) -> ReportDocument:
+def build(params: ReportParams, progress: Progress | None = None) -> ReportDocument:
     schools = gather(params.site)
-    summary = []
-    groups = []
+    summary: list[tuple[str, int, int, Decimal]] = []
+    groups: list[tuple[str, list[tuple[Cell, ...]]]] = []
     for name, rows in schools.items():
         owed = sum((r["balance"] for r in rows), Decimal("0.00"))
         summary.append((name, len({r["student_id"] or r["student"] for r in rows}), len(rows), owed))
@@ -50,7 +51,7 @@ def build(params: ReportParams, progress=None) -> ReportDocument:
                                r["incurred_on"], r["asset"], r["description"], r["amount"],
                                r["paid"], r["balance"]) for r in rows]))
     total = sum((s[3] for s in summary), Decimal("0.00"))
-    figures = [("Amount owed", total), ("Fees owed", sum(s[2] for s in summary)),
+    figures: list[tuple[str, Cell]] = [("Amount owed", total), ("Fees owed", sum(s[2] for s in summary)),
                ("Students owing", sum(s[1] for s in summary)), ("Schools", len(summary))]
     detail_rows = [row for _name, rows in groups for row in rows]
     section = Section(

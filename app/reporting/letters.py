@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import os
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -35,11 +36,13 @@ from pathlib import Path
 
 import peewee as pw
 
+from app.cells import safe_cell
 from app.models import Asset, HardwareModel, Loan, Person, Site
 from app.models.program import Fee, FeePayment, ProgramEvent
 from app.reporting.agreement import agreement_terms, device_label
 from app.services import settings
 from app.services.errors import ValidationError
+from app.store.db import rows as query_rows
 from app.translations import Words, money, words
 
 KINDS = {
@@ -278,7 +281,7 @@ def grades(site: str | None) -> list[str]:
          .where(Person.kind.in_(PERSON_KINDS), Person.grade.is_null(False), Person.grade != ""))
     if school is not None:
         q = q.where(Person.site == school.id)
-    found = [g for (g,) in q.tuples()]
+    found: list[str] = [g for (g,) in query_rows(q)]
     return sorted(found, key=lambda g: (0, int(g)) if g.isdigit() else (1, g.casefold()))
 
 
@@ -299,15 +302,17 @@ def _children(site_id: int, grade: str | None) -> dict[int, Child]:
          .where(Person.kind.in_(PERSON_KINDS), Person.site == site_id))
     if grade:
         q = q.where(pw.fn.LOWER(Person.grade) == grade.lower())
-    children = {}
-    for row in q.tuples():
-        child = Child(row[0], *[v or "" for v in row[1:11]])
-        kind, email, phone = row[11:]
+    children: dict[int, Child] = {}
+    for (pid, first, last, id_number, grade_, language, guardian, address, guardian_email,
+         guardian_phone, household, kind, email, phone) in query_rows(q):
+        child = Child(pid, first or "", last or "", id_number or "", grade_ or "", language or "",
+                      guardian or "", address or "", guardian_email or "", guardian_phone or "",
+                      household or "")
         if kind == "family":  # a family borrowing a hotspot writes for itself
             child.guardian = child.guardian or child.name
             child.guardian_email = child.guardian_email or email or ""
             child.guardian_phone = child.guardian_phone or phone or ""
-        children[row[0]] = child
+        children[pid] = child
     return children
 
 
@@ -330,7 +335,7 @@ def _add_devices(children: dict[int, Child], kind: str, site_id: int, grade: str
         q = q.where(Loan.due < today)
     collections = _collections(site_id) if kind == "not-returned" else []
     for (pid, out_at, due, tag, name, model, serial, replacement, cost, enrolment, g,
-         homeroom) in q.order_by(Asset.tag).tuples():
+         homeroom) in query_rows(q.order_by(Asset.tag)):
         if kind == "not-returned" and enrolment != "withdrawn" and not any(
                 _collected(event, out_at, g, homeroom) for event in collections):
             continue
@@ -338,14 +343,18 @@ def _add_devices(children: dict[int, Child], kind: str, site_id: int, grade: str
                                             _value(replacement, cost), due))
 
 
-def _collections(site_id: int) -> list[tuple]:
+# A collection day: (started, grade, homeroom); grade and homeroom None for all.
+Collection = tuple[dt.datetime, str | None, str | None]
+
+
+def _collections(site_id: int) -> list[Collection]:
     """The school's collection days: (started, grade, homeroom)."""
-    return list(ProgramEvent.select(ProgramEvent.created_at, ProgramEvent.grade,
-                                    ProgramEvent.homeroom)
-                .where(ProgramEvent.kind == "collection", ProgramEvent.site == site_id).tuples())
+    return [(started, grade, homeroom) for started, grade, homeroom in query_rows(
+        ProgramEvent.select(ProgramEvent.created_at, ProgramEvent.grade, ProgramEvent.homeroom)
+        .where(ProgramEvent.kind == "collection", ProgramEvent.site == site_id))]
 
 
-def _collected(event: tuple, out_at: dt.datetime, grade: str | None, homeroom: str | None) -> bool:
+def _collected(event: Collection, out_at: dt.datetime, grade: str | None, homeroom: str | None) -> bool:
     """Whether a collection day called in this loan: it was for the student's
     grade and homeroom (or all of them) and began after the device went out."""
     started, ev_grade, ev_homeroom = event
@@ -371,7 +380,7 @@ def _add_charges(children: dict[int, Child], site_id: int, grade: str | None) ->
         q = q.where(pw.fn.LOWER(Person.grade) == grade.lower())
     cent = Decimal("0.01")
     for pid, kind, part, description, incurred, amount, paid_sum, tag, name, model in \
-            q.order_by(Fee.incurred_on, Fee.id).tuples():
+            query_rows(q.order_by(Fee.incurred_on, Fee.id)):
         amount = Decimal(str(amount or 0)).quantize(cent)
         paid_sum = Decimal(str(paid_sum or 0)).quantize(cent)
         if amount - paid_sum <= 0:
@@ -599,10 +608,9 @@ def csv_row(letter: Letter, school: str) -> dict[str, str]:
     }
 
 
-def write_csv(batch: Batch, path) -> Path:
+def write_csv(batch: Batch, path: str | os.PathLike[str]) -> Path:
     """One row per family (the letters of the PDF, in the same order);
     written whole or not at all."""
-    from app.reporting.writers import safe_cell
     path = Path(path)
     tmp = path.with_name(path.name + ".part")
     try:

@@ -14,8 +14,9 @@ from decimal import Decimal
 
 from app.reporting import ReportParams, ReportSpec
 from app.reporting._ops import day, organisation, plural
-from app.reporting.document import Column, ReportDocument, Section, Table, money
+from app.reporting.document import Column, Progress, ReportDocument, Section, Table, money
 from app.services import licenses
+from app.services.licenses import LicenseStatus
 from app.services.base import current_user
 from app.services.errors import ValidationError
 
@@ -48,11 +49,16 @@ EXPIRED_COLUMNS = EXPIRY_COLUMNS[:6] + [Column("Days ago", "int", width=0.8),
                                         EXPIRY_COLUMNS[7]]
 
 
-def _kind(r: dict) -> str:
-    return "Site license" if r["site_license"] else "Per seat"
+def _kind(site_license: bool) -> str:
+    return "Site license" if site_license else "Per seat"
 
 
-def build(params: ReportParams, progress=None) -> ReportDocument:
+def _days_left(r: LicenseStatus) -> int:
+    """Days to expiry of a license that has an expiry date (negative once past)."""
+    return r["days_left"] or 0
+
+
+def build(params: ReportParams, progress: Progress | None = None) -> ReportDocument:
     days = DEFAULT_DAYS if params.days is None else int(params.days)
     if days < 0:
         raise ValidationError("Within days is 0 or more.", field="days")
@@ -61,10 +67,10 @@ def build(params: ReportParams, progress=None) -> ReportDocument:
     over = [r for r in rows if r["free"] is not None and r["free"] < 0]
     expiring = [r for r in rows if r["days_left"] is not None and 0 <= r["days_left"] <= days]
     expired = [r for r in rows if r["days_left"] is not None and r["days_left"] < 0]
-    expiring.sort(key=lambda r: r["days_left"])
-    expired.sort(key=lambda r: r["days_left"], reverse=True)
+    expiring.sort(key=_days_left)
+    expired.sort(key=_days_left, reverse=True)
 
-    seats = [(r["product"], r["version"] or "", r["vendor"] or "", _kind(r),
+    seats = [(r["product"], r["version"] or "", r["vendor"] or "", _kind(r["site_license"]),
               None if r["site_license"] else r["seats"], r["used"], r["free"], r["expiry_date"],
               r["cost"], "; ".join(r["problems"]) or "OK") for r in rows]
     owned = sum(r["seats"] or 0 for r in rows if not r["site_license"])
@@ -95,7 +101,7 @@ def build(params: ReportParams, progress=None) -> ReportDocument:
                       "audit. A license allowing over-allocation still counts here.",
                 tables=[Table(OVER_COLUMNS,
                               [(r["product"], r["version"] or "", r["vendor"] or "", r["seats"],
-                                r["used"], -r["free"], "Yes" if r["allow_over"] else "No")
+                                r["used"], -(r["free"] or 0), "Yes" if r["allow_over"] else "No")
                                for r in over], empty_text="None.")],
                 landscape=True, new_page=False),
         Section(key="Expiring", title=f"Expiring within {plural(days, 'day')}",
@@ -103,15 +109,15 @@ def build(params: ReportParams, progress=None) -> ReportDocument:
                       "cost is what was paid last time.",
                 figures=[("Expiring", len(expiring)), ("Paid last time", renewal)],
                 tables=[Table(EXPIRY_COLUMNS,
-                              [(r["product"], r["version"] or "", r["vendor"] or "", _kind(r),
+                              [(r["product"], r["version"] or "", r["vendor"] or "", _kind(r["site_license"]),
                                 r["used"], r["expiry_date"], r["days_left"], r["cost"])
                                for r in expiring], empty_text="None.")],
                 landscape=True, new_page=False),
         Section(key="Expired", title="Expired licenses",
                 intro="Past their expiry date: renew them, or release their seats and retire them.",
                 tables=[Table(EXPIRED_COLUMNS,
-                              [(r["product"], r["version"] or "", r["vendor"] or "", _kind(r),
-                                r["used"], r["expiry_date"], -r["days_left"], r["cost"])
+                              [(r["product"], r["version"] or "", r["vendor"] or "", _kind(r["site_license"]),
+                                r["used"], r["expiry_date"], -_days_left(r), r["cost"])
                                for r in expired], empty_text="None.")],
                 landscape=True, new_page=False),
     ]

@@ -10,14 +10,16 @@ room as the borrower.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
+from typing import Any
 
 import peewee as pw
 
 from app.models import Asset, HardwareModel, Loan, Location, Person, Site
 from app.reporting import ReportParams, ReportSpec
 from app.reporting._ops import find_site, as_date, as_money, day, local_date, organisation, plural, raw_rows
-from app.reporting.document import Column, ReportDocument, Section, Table, money
+from app.reporting.document import Cell, Column, Progress, ReportDocument, Section, Table, money
 from app.services import tags
 from app.services.base import current_user
 from app.services.errors import ValidationError
@@ -41,7 +43,12 @@ def _columns(last: str) -> list[Column]:
     ]
 
 
-def _query(where, site_id: int | None, as_of: dt.date):
+# A loan's line: (borrower, ID, kind, site, tag, item, out, due, days overdue
+# or left, cost).
+LoanRow = tuple[str, str, str, str, str, str, dt.date | None, dt.date, int, Decimal | None]
+
+
+def _query(where: pw.Expression, site_id: int | None, as_of: dt.date) -> Iterator[tuple[Any, ...]]:
     room = Location.alias("room")
     room_site = Site.alias("room_site")
     q = (Loan.select(Loan.id, Loan.out_at, Loan.due, Person.first_name, Person.last_name,
@@ -61,18 +68,19 @@ def _query(where, site_id: int | None, as_of: dt.date):
                               *tags.order_by(Asset.tag_key)))
 
 
-def open_on(as_of: dt.date):
+def open_on(as_of: dt.date) -> pw.Expression:
     """Loans out at the end of ``as_of``: gone out by then, not back by then."""
     from app.reporting.asof import end_of_day_utc
     cut = end_of_day_utc(as_of)
     return (Loan.out_at < cut) & (Loan.returned_at.is_null() | (Loan.returned_at >= cut))
 
 
-def _rows(q, as_of: dt.date, overdue: bool) -> list[tuple]:
-    out = []
-    for (_lid, out_at, due, first, last, idn, kind, site, room, room_site, tag, name, model,
-         cost) in q:
-        due, cost = as_date(due), as_money(cost)
+def _rows(q: Iterable[tuple[Any, ...]], as_of: dt.date, overdue: bool) -> list[LoanRow]:
+    out: list[LoanRow] = []
+    for (_lid, out_at, due_at, first, last, idn, kind, site, room, room_site, tag, name, model,
+         cost_at) in q:
+        due, cost = as_date(due_at), as_money(cost_at)
+        assert due is not None  # the query asks for loans with a due date
         if first is not None or last is not None:
             borrower = f"{last}, {first}".strip(", ")
             kind_label = KINDS.get(kind, kind or "")
@@ -88,7 +96,7 @@ def _rows(q, as_of: dt.date, overdue: bool) -> list[tuple]:
     return out
 
 
-def build(params: ReportParams, progress=None) -> ReportDocument:
+def build(params: ReportParams, progress: Progress | None = None) -> ReportDocument:
     as_of = params.as_of or dt.date.today()
     days = DEFAULT_DAYS if params.days is None else int(params.days)
     if days < 0:
@@ -103,7 +111,7 @@ def build(params: ReportParams, progress=None) -> ReportDocument:
     borrowers = len({(r[0], r[1]) for r in overdue})
     value = money(sum((r[9] for r in overdue if r[9] is not None), Decimal("0")))
     worst = max((r[8] for r in overdue), default=0)
-    figures = [
+    figures: list[tuple[str, Cell]] = [
         ("Overdue loans", len(overdue)),
         ("Borrowers overdue", borrowers),
         ("Cost of overdue items", value),

@@ -3,14 +3,19 @@ under which rule, by whom and when, and the backup taken first. Built from
 ``app.services.retention.PurgeResult``; drawn by the shared report writers."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from app.reporting._ops import day, organisation
 from app.reporting.document import Column, Cover, ReportDocument, Section, Table
+
+if TYPE_CHECKING:
+    from app.services.retention import PurgeResult
 
 COLUMNS = [Column("Records", width=1.6), Column("Kept for (years)", "int", width=0.9),
            Column("Purged", "int", width=0.8, total=True), Column("Why that long", width=4.0)]
 
 
-def build(result) -> ReportDocument:
+def build(result: PurgeResult) -> ReportDocument:
     rows = [(title, years, count, reason) for title, reason, years, count in result.lines]
     when = result.done_at
     cover = Cover(title="Certificate of records purge",

@@ -19,10 +19,11 @@ from app.models import Asset, HardwareModel, Repair, Supplier
 from app.models.common import INACTIVE_STATUSES, OPEN_REPAIR_STATUSES, REPAIR_STATUSES
 from app.reporting import ReportParams, ReportSpec
 from app.reporting._ops import find_site, day, organisation
-from app.reporting.document import Chart, Column, ReportDocument, Section, Table, money
+from app.reporting.document import Cell, Chart, Column, Progress, ReportDocument, Section, Table, money
 from app.services import tags
 from app.services.base import current_user
 from app.services.errors import ValidationError
+from app.store.db import rows as query_rows
 
 
 def date_range(params: ReportParams, today: dt.date | None = None) -> tuple[dt.date, dt.date]:
@@ -59,6 +60,11 @@ RATE_COLUMNS = [
 ]
 
 
+# (tag, model, reported, problem, vendor, status, cost, returned)
+RepairRow = tuple[str, str, dt.date, str, str, str, Decimal | None, dt.date | None]
+# (model, units in service, failures, per 100 units, repair cost)
+RateRow = tuple[str, int, int, Decimal | None, Decimal]
+
 _OPEN_LABELS = frozenset(REPAIR_STATUSES[s] for s in OPEN_REPAIR_STATUSES)
 
 
@@ -67,7 +73,7 @@ def _short(text: str | None, limit: int = 160) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "\u2026"
 
 
-def repair_rows(start: dt.date, end: dt.date, site_id: int | None) -> list[tuple]:
+def repair_rows(start: dt.date, end: dt.date, site_id: int | None) -> list[RepairRow]:
     q = (Repair.select(Asset.tag, HardwareModel.name, Asset.name, Repair.reported, Repair.problem,
                        Supplier.name, Repair.status, Repair.cost, Repair.returned)
          .join_from(Repair, Asset, on=(Repair.asset == Asset.id))
@@ -77,12 +83,12 @@ def repair_rows(start: dt.date, end: dt.date, site_id: int | None) -> list[tuple
     if site_id:
         q = q.where(Asset.site == site_id)
     return [(tag, model or name or "", reported, _short(problem), vendor or "",
-             REPAIR_STATUSES.get(status, status), cost, returned)
+             REPAIR_STATUSES.get(status) or status, cost, returned)
             for tag, model, name, reported, problem, vendor, status, cost, returned
-            in q.order_by(Repair.reported, *tags.order_by(Asset.tag_key)).tuples()]
+            in query_rows(q.order_by(Repair.reported, *tags.order_by(Asset.tag_key)))]
 
 
-def failure_rates(start: dt.date, end: dt.date, site_id: int | None) -> list[tuple]:
+def failure_rates(start: dt.date, end: dt.date, site_id: int | None) -> list[RateRow]:
     """(model, units in service, failures, per 100 units, repair cost) for each
     model with a repair reported in the range, the highest rate first."""
     in_range = Repair.reported.between(start, end)
@@ -96,12 +102,12 @@ def failure_rates(start: dt.date, end: dt.date, site_id: int | None) -> list[tup
     if site_id:
         unit_q = unit_q.where(Asset.site == site_id)
         fail_q = fail_q.where(Asset.site == site_id)
-    units = dict(unit_q.group_by(Asset.model).tuples())
-    failures = list(fail_q.group_by(Asset.model).tuples())
-    names = dict(HardwareModel.select(HardwareModel.id, HardwareModel.name)
-                 .where(HardwareModel.id.in_([m for m, _n, _c in failures])).tuples()) \
-        if failures else {}
-    out = []
+    units: dict[int, int] = {m: n for m, n in query_rows(unit_q.group_by(Asset.model))}
+    failures = list(query_rows(fail_q.group_by(Asset.model)))
+    names: dict[int, str] = {m: name for m, name in query_rows(
+        HardwareModel.select(HardwareModel.id, HardwareModel.name)
+        .where(HardwareModel.id.in_([m for m, _n, _c in failures])))} if failures else {}
+    out: list[RateRow] = []
     for model_id, n, cost in failures:
         total = units.get(model_id, 0)
         rate = (Decimal(100 * n) / total).quantize(Decimal("0.1")) if total else None
@@ -110,7 +116,7 @@ def failure_rates(start: dt.date, end: dt.date, site_id: int | None) -> list[tup
     return out
 
 
-def build(params: ReportParams, progress=None) -> ReportDocument:
+def build(params: ReportParams, progress: Progress | None = None) -> ReportDocument:
     start, end = date_range(params)
     site = find_site(params.site)
     site_id = site.id if site else None
@@ -122,7 +128,7 @@ def build(params: ReportParams, progress=None) -> ReportDocument:
     still_open = sum(1 for r in repairs if r[5] in _OPEN_LABELS)
     unrepairable = sum(1 for r in repairs if r[5] == REPAIR_STATUSES["unrepairable"])
     turnaround = [(r[7] - r[2]).days for r in repairs if r[7] is not None]
-    figures = [
+    figures: list[tuple[str, Cell]] = [
         ("Repairs", len(repairs)),
         ("Still open", still_open),
         ("Not repairable", unrepairable),

@@ -18,10 +18,11 @@ from app.models import Asset, HardwareModel, Location, Person, Site
 from app.models.common import ASSET_STATUSES, INACTIVE_STATUSES
 from app.reporting import ReportParams, ReportSpec
 from app.reporting._ops import find_site, day, organisation, plural, raw_rows, sign_table
-from app.reporting.document import Column, ReportDocument, Section, Table
+from app.reporting.document import Cell, Column, Progress, ReportDocument, Section, Table
 from app.services import catalog, tags
 from app.services.base import current_user
 from app.services.errors import NotFound, ValidationError
+from app.store.db import rows as query_rows
 
 COLUMNS = [
     Column("Seen", width=0.45),
@@ -55,7 +56,13 @@ def find_room(text: str) -> Location:
     return loc
 
 
-def rooms(site_id: int | None = None, room_id: int | None = None) -> list[tuple]:
+# A room as the sheets name it: (id, site name, site code, room name, label code).
+Room = tuple[int, str, str | None, str, str | None]
+# A line of a room's sheet: (seen, tag, name / model, serial, status, assigned to).
+SheetRow = tuple[str, str, str, str, str, str]
+
+
+def rooms(site_id: int | None = None, room_id: int | None = None) -> list[Room]:
     """(id, site name, site code, room name, label code) in site then room order."""
     q = (Location.select(Location.id, Site.name, Site.code, Location.name, Location.barcode)
          .join(Site, on=(Location.site == Site.id)))
@@ -63,10 +70,11 @@ def rooms(site_id: int | None = None, room_id: int | None = None) -> list[tuple]
         q = q.where(Location.id == room_id)
     elif site_id:
         q = q.where(Location.site == site_id)
-    return list(q.order_by(Site.name, Location.name, Location.id).tuples())
+    return [(lid, site, code, name, label)
+            for lid, site, code, name, label in query_rows(q.order_by(Site.name, Location.name, Location.id))]
 
 
-def assets_by_room(site_id: int | None = None, room_id: int | None = None) -> dict[int, list]:
+def assets_by_room(site_id: int | None = None, room_id: int | None = None) -> dict[int, list[SheetRow]]:
     """Room id → the rows of its sheet, by tag (one query)."""
     holder_room = Location.alias("holder_room")
     q = (Asset.select(Asset.location, Asset.tag, Asset.name, HardwareModel.name, Asset.serial,
@@ -81,7 +89,7 @@ def assets_by_room(site_id: int | None = None, room_id: int | None = None) -> di
     elif site_id:
         q = q.join_from(Asset, Location, on=(Asset.location == Location.id)) \
             .where(Location.site == site_id)
-    out: dict[int, list] = {}
+    out: dict[int, list[SheetRow]] = {}
     for loc, tag, name, model, serial, status, first, last, cart in \
             raw_rows(q.order_by(Asset.location, *tags.order_by(Asset.tag_key))):
         item = name or model or ""
@@ -93,15 +101,17 @@ def assets_by_room(site_id: int | None = None, room_id: int | None = None) -> di
     return out
 
 
-def build(params: ReportParams, progress=None) -> ReportDocument:
+def build(params: ReportParams, progress: Progress | None = None) -> ReportDocument:
     as_of = params.as_of or dt.date.today()
-    room = site = None
+    room: Location | None = None
+    site: Site | None = None
     if params.site:
         site = find_site(params.site)
     if params.room:
         # With a site given, a bare room name ("Library") is looked up there.
-        room = site and Location.get_or_none(
-            (Location.site == site.id) & (pw.fn.LOWER(Location.name) == params.room.strip().lower()))
+        room = Location.get_or_none(
+            (Location.site == site.id) & (pw.fn.LOWER(Location.name) == params.room.strip().lower())
+        ) if site else None
         room = room or find_room(params.room)
         if site and room.site_id != site.id:
             raise ValidationError(f"{params.room} is not at {site.name}.", field="room")
@@ -110,12 +120,13 @@ def build(params: ReportParams, progress=None) -> ReportDocument:
     site_id = site.id if site else None
     places = rooms(site_id, room_id)
     held = assets_by_room(site_id, room_id)
-    sections, index = [], []
+    sections: list[Section] = []
+    index: list[tuple[str, str, str, int, int, str]] = []
     for loc_id, site_name, code, name, label in places:
         rows = held.get(loc_id, [])
         out = sum(1 for r in rows if r[5])
         index.append((site_name, name, label or "", len(rows), out, ""))
-        figures = [("Assets listed", len(rows)), ("Checked out / assigned", out)]
+        figures: list[tuple[str, Cell]] = [("Assets listed", len(rows)), ("Checked out / assigned", out)]
         if label:
             figures.append(("Room label", label))
         sections.append(Section(

@@ -7,6 +7,7 @@ own dates; grouped sums in SQL.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 
 import peewee as pw
 
@@ -14,18 +15,24 @@ from app.models import Site, WorkOrder, WorkOrderNote
 from app.models.common import WORK_ORDER_CATEGORIES
 from app.reporting import ReportParams, ReportSpec
 from app.reporting._ops import find_site, day, organisation
-from app.reporting.document import Chart, Column, ReportDocument, Section, Table
+from app.reporting.document import Cell, Chart, Column, Progress, ReportDocument, Section, Table
 from app.reporting.repairs import date_range
 from app.services.base import current_user
+from app.store.db import rows as query_rows
 
 NO_SITE = "(no site)"
+
+# (category key, site name, who, work orders, notes, minutes)
+Group = tuple[str, str, str, int, int, int]
+# (name, notes, minutes, hours)
+Rollup = tuple[str, int, int, float]
 
 
 def _hours(minutes: int) -> float:
     return round(minutes / 60, 1)
 
 
-def minutes_by(start, end, site_id: int | None) -> list[tuple[str, str, str, int, int, int]]:
+def minutes_by(start: dt.date, end: dt.date, site_id: int | None) -> list[Group]:
     """(category key, site name, who, work orders, notes, minutes) per group."""
     begin = dt.datetime.combine(start, dt.time.min)
     finish = dt.datetime.combine(end, dt.time.max)
@@ -39,10 +46,10 @@ def minutes_by(start, end, site_id: int | None) -> list[tuple[str, str, str, int
     if site_id:
         q = q.where(WorkOrder.site == site_id)
     return [(cat, site or NO_SITE, who or "", int(n), int(notes), int(mins or 0))
-            for cat, site, who, n, notes, mins in q.tuples()]
+            for cat, site, who, n, notes, mins in query_rows(q)]
 
 
-def _rollup(groups, key) -> list[tuple]:
+def _rollup(groups: Iterable[Group], key: Callable[[Group], str]) -> list[Rollup]:
     """(name, notes, minutes, hours) per ``key(group)``, most time first."""
     sums: dict[str, list[int]] = {}
     for g in groups:
@@ -59,12 +66,12 @@ def columns(first: str) -> list[Column]:
             Column("Hours", "number", width=0.8, total=True)]
 
 
-def build(params: ReportParams, progress=None) -> ReportDocument:
+def build(params: ReportParams, progress: Progress | None = None) -> ReportDocument:
     start, end = date_range(params)
     site = find_site(params.site)
     groups = minutes_by(start, end, site.id if site else None)
 
-    def label(g) -> str:
+    def label(g: Group) -> str:
         return WORK_ORDER_CATEGORIES.get(g[0], g[0])
     by_cat = _rollup(groups, label)
     by_site = _rollup(groups, lambda g: g[1])
@@ -74,7 +81,7 @@ def build(params: ReportParams, progress=None) -> ReportDocument:
     cross = {(s, c): 0 for s in sites for c in cats}
     for g in groups:
         cross[(g[1], label(g))] += g[5]
-    crossed = [(s, *[_hours(cross[(s, c)]) for c in cats], _hours(sum(cross[(s, c)] for c in cats)))
+    crossed: list[tuple[Cell, ...]] = [(s, *[_hours(cross[(s, c)]) for c in cats], _hours(sum(cross[(s, c)] for c in cats)))
                for s in sites]
     total = sum(g[5] for g in groups)
     span = f"{day(start)} to {day(end)}"

@@ -14,7 +14,7 @@ from collections import Counter
 
 from app.reporting import ReportParams, ReportSpec
 from app.reporting._ops import day, local_date, organisation, plural
-from app.reporting.document import Chart, Column, ReportDocument, Section, Table
+from app.reporting.document import Chart, Column, Progress, ReportDocument, Section, Table
 from app.reporting._ops import find_site
 from app.services import people
 from app.services.base import current_user
@@ -35,14 +35,19 @@ COLUMNS = [
 ]
 
 
-def rows(site_id: int | None = None) -> list[tuple]:
+# (school, student, student ID, grade, homeroom, withdrawn, guardian, phone, tag,
+# device, serial, out since)
+RecoverRow = tuple[str, str, str, str, str, dt.date | None, str, str, str, str, str, dt.date | None]
+
+
+def rows(site_id: int | None = None) -> list[RecoverRow]:
     return [(r["site"] or "", r["name"], r["id_number"] or "", r["grade"] or "",
              r["homeroom"] or "", r["withdrawn_on"], r["guardian"] or "", r["phone"] or "",
              r["tag"], r["device"], r["serial"] or "", local_date(r["out_at"]))
             for r in people.to_recover(site_id)]
 
 
-def build(params: ReportParams, progress=None) -> ReportDocument:
+def build(params: ReportParams, progress: Progress | None = None) -> ReportDocument:
     site = find_site(params.site)
     found = rows(site.id if site else None)
     students = {(r[0], r[2]) for r in found}

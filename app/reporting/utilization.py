@@ -11,6 +11,7 @@ period.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 
 import peewee as pw
 
@@ -18,10 +19,11 @@ from app.models import Asset, Category, HardwareModel, Loan, Location, Site
 from app.models.common import ASSET_STATUSES, INACTIVE_STATUSES
 from app.reporting import ReportParams, ReportSpec
 from app.reporting._ops import find_site, as_date, day, local_date, organisation, raw_rows
-from app.reporting.document import Chart, Column, ReportDocument, Section, Table
+from app.reporting.document import Chart, Column, Progress, ReportDocument, Section, Table
 from app.reporting.repairs import date_range
 from app.services import tags
 from app.services.base import current_user
+from app.store.db import rows as query_rows
 
 DEVICE_COLUMNS = [
     Column("Tag", width=1.0), Column("Model", width=2.0), Column("Category", width=1.2),
@@ -84,7 +86,24 @@ ROOM_COLUMNS = [
 ]
 
 
-def room_rows(start: dt.date, end: dt.date, site_id: int | None) -> list[tuple]:
+# (tag, model, category, site, loans, days out, use as a fraction of the period)
+DeviceRow = tuple[str, str, str, str, int, int, float]
+# (site, room, devices, loans, device-days out)
+RoomRow = tuple[str, str, int, int, int]
+# (tag, model, category, site / room, status, last lent, idle days)
+IdleRow = tuple[str, str, str, str, str, dt.date | None, int | None]
+
+
+@dataclass
+class _RoomUse:
+    site: str
+    room: str
+    assets: set[int] = field(default_factory=set)
+    loans: int = 0
+    days: int = 0
+
+
+def room_rows(start: dt.date, end: dt.date, site_id: int | None) -> list[RoomRow]:
     """Loans to a room rather than a person (a lab, a cart): per room, the
     devices lent to it, the loans begun in the period and their days out."""
     begin = dt.datetime.combine(start, dt.time.min)
@@ -97,23 +116,23 @@ def room_rows(start: dt.date, end: dt.date, site_id: int | None) -> list[tuple]:
                 & (Loan.returned_at.is_null() | (Loan.returned_at >= begin))))
     if site_id:
         q = q.where(Location.site == site_id)
-    rooms: dict[int, list] = {}
+    rooms: dict[int, _RoomUse] = {}
     for loc, site, room, asset_id, out_at, returned_at in raw_rows(q):
         went = local_date(out_at)
         first = max(went, start)
         last = min(local_date(returned_at) if returned_at else end, end)
-        r = rooms.setdefault(loc, [site, room, set(), 0, 0])
-        r[2].add(asset_id)
-        r[3] += went >= start
-        r[4] += max(0, (last - first).days + 1)
-    return sorted(((site, room, len(ids), loans, days) for site, room, ids, loans, days
-                   in rooms.values()), key=lambda r: (-r[4], r[0], r[1]))
+        r = rooms.setdefault(loc, _RoomUse(site, room))
+        r.assets.add(asset_id)
+        r.loans += went >= start
+        r.days += max(0, (last - first).days + 1)
+    return sorted(((r.site, r.room, len(r.assets), r.loans, r.days) for r in rooms.values()),
+                  key=lambda r: (-r[4], r[0], r[1]))
 
 
-def device_rows(used: dict[int, list[int]], period_days: int) -> list[tuple]:
+def device_rows(used: dict[int, list[int]], period_days: int) -> list[DeviceRow]:
     if not used:
         return []
-    rows = []
+    rows: list[DeviceRow] = []
     ids = list(used)
     for start in range(0, len(ids), 500):
         q = (Asset.select(Asset.id, Asset.tag, HardwareModel.name, Category.name, Site.name)
@@ -123,7 +142,7 @@ def device_rows(used: dict[int, list[int]], period_days: int) -> list[tuple]:
                         on=(HardwareModel.category == Category.id))
              .join_from(Asset, Site, pw.JOIN.LEFT_OUTER, on=(Asset.site == Site.id))
              .where(Asset.id.in_(ids[start:start + 500])))
-        for aid, tag, model, cat, site in q.tuples():
+        for aid, tag, model, cat, site in query_rows(q):
             loans, days = used[aid]
             rows.append((tag, model or "", cat or "", site or "", loans, days,
                          round(days / period_days, 4)))
@@ -131,7 +150,7 @@ def device_rows(used: dict[int, list[int]], period_days: int) -> list[tuple]:
     return rows
 
 
-def idle_rows(today: dt.date, site_id: int | None, idle_days: int = 365) -> list[tuple]:
+def idle_rows(today: dt.date, site_id: int | None, idle_days: int = 365) -> list[IdleRow]:
     """Held, unassigned devices with no loan for ``idle_days`` (never lent
     ones count from their purchase date; those bought within the year are
     not idle yet)."""
@@ -157,18 +176,19 @@ def idle_rows(today: dt.date, site_id: int | None, idle_days: int = 365) -> list
                          | (Asset.purchase_date < since.date()))))))
     if site_id:
         q = q.where(Asset.site == site_id)
-    rows = []
-    for tag, model, cat, site, room, status, last_out, bought in raw_rows(q.order_by(*tags.order_by(Asset.tag_key))):
+    rows: list[IdleRow] = []
+    for tag, model, cat, site, room, status, last_out, bought in raw_rows(
+            q.order_by(*tags.order_by(Asset.tag_key))):
         lent = local_date(last_out) if last_out else None
         since_day = lent or as_date(bought)
         rows.append((tag, model or "", cat or "", " / ".join(x for x in (site, room) if x),
-                     ASSET_STATUSES.get(status, status), lent,
+                     ASSET_STATUSES.get(status) or status, lent,
                      (today - since_day).days if since_day else None))
     rows.sort(key=lambda r: (-(r[6] or 10**6), r[0]))
     return rows
 
 
-def build(params: ReportParams, progress=None) -> ReportDocument:
+def build(params: ReportParams, progress: Progress | None = None) -> ReportDocument:
     start, end = date_range(params)
     site = find_site(params.site)
     site_id = site.id if site else None

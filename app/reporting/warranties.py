@@ -17,9 +17,10 @@ from app.models import Asset, HardwareModel, Location, Site
 from app.models.common import INACTIVE_STATUSES
 from app.reporting import ReportParams, ReportSpec
 from app.reporting._ops import find_site, day, organisation, plural
-from app.reporting.document import Chart, Column, ReportDocument, Section, Table
+from app.reporting.document import Chart, Column, Progress, ReportDocument, Section, Table
 from app.services.base import current_user
 from app.services.errors import ValidationError
+from app.store.db import rows as query_rows
 
 DEFAULT_DAYS = 90
 MAX_DAYS = 3660
@@ -36,7 +37,11 @@ def _columns(last: str) -> list[Column]:
     ]
 
 
-def rows(today: dt.date, days: int, site_id: int | None) -> list[tuple]:
+# (tag, model, serial, site / room, warranty end, days left or since)
+WarrantyRow = tuple[str, str, str, str, dt.date, int]
+
+
+def rows(today: dt.date, days: int, site_id: int | None) -> list[WarrantyRow]:
     """(tag, model, serial, site / room, warranty end, days left) for every held
     asset whose warranty ends between ``today - days`` and ``today + days``."""
     q = (Asset.select(Asset.tag, HardwareModel.name, Asset.name, Asset.serial, Site.name,
@@ -49,15 +54,15 @@ def rows(today: dt.date, days: int, site_id: int | None) -> list[tuple]:
                 & Asset.status.not_in(INACTIVE_STATUSES)))
     if site_id:
         q = q.where(Asset.site == site_id)
-    out = []
-    for tag, model, name, serial, site, room, end in q.order_by(Asset.warranty_end,
-                                                                 Asset.tag).tuples():
+    out: list[WarrantyRow] = []
+    for tag, model, name, serial, site, room, end in query_rows(q.order_by(Asset.warranty_end,
+                                                                         Asset.tag)):
         place = " / ".join(p for p in (site, room) if p)
         out.append((tag, model or name or "", serial or "", place, end, (end - today).days))
     return out
 
 
-def build(params: ReportParams, progress=None) -> ReportDocument:
+def build(params: ReportParams, progress: Progress | None = None) -> ReportDocument:
     today = params.as_of or dt.date.today()
     days = DEFAULT_DAYS if params.days is None else int(params.days)
     if not 0 <= days <= MAX_DAYS:
@@ -65,7 +70,7 @@ def build(params: ReportParams, progress=None) -> ReportDocument:
     site = find_site(params.site)
     found = rows(today, days, site.id if site else None)
     ending = [r for r in found if r[5] >= 0]
-    ended = [(*r[:5], -r[5]) for r in found if r[5] < 0]
+    ended: list[WarrantyRow] = [(*r[:5], -r[5]) for r in found if r[5] < 0]
     ended.reverse()  # the most recently ended first
     by_model = Counter(r[1] or "(no model)" for r in ending)
     scope = f" at {site.name}" if site else ""

@@ -15,8 +15,9 @@ from app.models.common import (OPEN_WORK_ORDER_STATUSES, WORK_ORDER_CATEGORIES,
                                WORK_ORDER_PRIORITIES, WORK_ORDER_STATUSES)
 from app.reporting import ReportParams, ReportSpec
 from app.reporting._ops import find_site, day, local_date, organisation
-from app.reporting.document import Chart, Column, ReportDocument, Section, Table
+from app.reporting.document import Cell, Chart, Column, Progress, ReportDocument, Section, Table
 from app.services.base import current_user
+from app.store.db import rows as query_rows
 
 # Age bands (days since opened, inclusive upper bounds); the last is open-ended.
 AGE_BANDS = ((7, "0–7 days"), (30, "8–30 days"), (90, "31–90 days"), (None, "Over 90 days"))
@@ -38,6 +39,11 @@ LIST_COLUMNS = [
 ]
 
 
+# An open work order under LIST_COLUMNS: (no., opened, age in days, status,
+# priority, category, summary, requester, site, asset, assignee, follow-up, minutes).
+OpenRow = tuple[int, dt.date, int, str, str, str, str, str, str, str, str, dt.date | None, int]
+
+
 def band_of(age: int) -> str:
     for limit, label in AGE_BANDS:
         if limit is None or age <= limit:
@@ -45,7 +51,7 @@ def band_of(age: int) -> str:
     return AGE_BANDS[-1][1]
 
 
-def open_rows(site_id: int | None, today: dt.date) -> list[tuple]:
+def open_rows(site_id: int | None, today: dt.date) -> list[OpenRow]:
     spent = (WorkOrderNote.select(WorkOrderNote.work_order.alias("wo"),
                                   pw.fn.SUM(WorkOrderNote.minutes).alias("minutes"))
              .group_by(WorkOrderNote.work_order).alias("spent"))
@@ -61,19 +67,20 @@ def open_rows(site_id: int | None, today: dt.date) -> list[tuple]:
          .order_by(WorkOrder.opened_at, WorkOrder.id))
     if site_id:
         q = q.where(WorkOrder.site == site_id)
-    out = []
+    out: list[OpenRow] = []
     for (n, opened, status, prio, cat, summary, first, last, rname, site, tag, assignee, follow,
-         minutes) in q.tuples():
+         minutes) in query_rows(q):
         opened_on = local_date(opened)
-        out.append((n, opened_on, (today - opened_on).days, WORK_ORDER_STATUSES.get(status, status),
-                    WORK_ORDER_PRIORITIES.get(prio, prio), WORK_ORDER_CATEGORIES.get(cat, cat),
+        out.append((n, opened_on, (today - opened_on).days, WORK_ORDER_STATUSES.get(status) or status,
+                    WORK_ORDER_PRIORITIES.get(prio) or prio, WORK_ORDER_CATEGORIES.get(cat) or cat,
                     " ".join((summary or "").split()),
                     f"{first} {last}".strip() if last or first else (rname or ""), site or "",
                     tag or "", assignee or "", follow, int(minutes or 0)))
     return out
 
 
-def build(params: ReportParams, progress=None, today: dt.date | None = None) -> ReportDocument:
+def build(params: ReportParams, progress: Progress | None = None,
+          today: dt.date | None = None) -> ReportDocument:
     today = today or params.as_of or dt.date.today()
     site = find_site(params.site)
     rows = open_rows(site.id if site else None, today)
@@ -82,12 +89,12 @@ def build(params: ReportParams, progress=None, today: dt.date | None = None) -> 
     grid = {(b, s): 0 for b in bands for s in statuses}
     for r in rows:
         grid[(band_of(r[2]), r[3])] += 1
-    by_age = [(b, *[grid[(b, s)] for s in statuses], sum(grid[(b, s)] for s in statuses))
+    by_age: list[tuple[Cell, ...]] = [(b, *[grid[(b, s)] for s in statuses], sum(grid[(b, s)] for s in statuses))
               for b in bands]
     overdue = sum(1 for r in rows if r[11] is not None and r[11] < today)
     ages = [r[2] for r in rows]
     scope = f" at {site.name}" if site else ""
-    figures = [("Open work orders", len(rows)),
+    figures: list[tuple[str, Cell]] = [("Open work orders", len(rows)),
                ("Overdue follow-ups", overdue),
                ("Average age (days)", round(sum(ages) / len(ages), 1) if ages else "—"),
                ("Oldest (days)", max(ages) if ages else "—")]

@@ -21,17 +21,23 @@ import contextlib
 import csv
 import datetime as dt
 import gc
+import os
 import re
 import tempfile
 import threading
 import zipfile
 from decimal import Decimal
 from pathlib import Path
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import IO
 
 from app.cells import column_letters as _column_letters, csv_value, safe_cell  # noqa: F401
 from app.cells import xlsx_text_tail, xlsx_tail, xml_text as _xml_text
-from app.reporting.document import Cover, ReportDocument, Section, Table
+from app.reporting.document import Cell, Column, Cover, Progress, ReportDocument, Row, Section, Table
+
+# A table's running totals, one per column: a Decimal for money, an int or
+# float for other total=True columns, None where nothing is summed.
+Sums = list[Decimal | int | float | None]
 
 SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 
@@ -40,7 +46,7 @@ _gc = {"depth": 0, "was_enabled": False}
 
 
 @contextlib.contextmanager
-def gc_paused():
+def gc_paused() -> Iterator[None]:
     """No cyclic garbage collection while a report is built or written.
 
     A 100,000-asset report allocates a few hundred thousand small lists and
@@ -131,14 +137,14 @@ def _text_cell(ref: str, text: str, style: int = S_NORMAL) -> str:
     return f'<c r="{ref}"{_text_tail(text, style)}'
 
 
-def _cell(ref: str, v, kind: str = "text", bold: bool = False) -> str:
+def _cell(ref: str, v: Cell, kind: str = "text", bold: bool = False) -> str:
     """One cell, typed by its value, styled by its column kind ("" for no value)."""
     if v is None or v == "":
         return ""
     return f'<c r="{ref}"{_cell_tail(v, kind, bold)}'
 
 
-def _cell_tail(v, kind: str = "text", bold: bool = False) -> str:
+def _cell_tail(v: Cell, kind: str = "text", bold: bool = False) -> str:
     """A cell's XML after its reference (``app.cells``), styled by its column kind:
     amounts in a text or date column are money, numbers there plain."""
     style = _KIND_STYLE.get(kind, (S_NORMAL, S_BOLD))[1 if bold else 0]
@@ -147,19 +153,19 @@ def _cell_tail(v, kind: str = "text", bold: bool = False) -> str:
                      S_MONEY_B if bold else S_MONEY)
 
 
-def table_totals(table: Table, sums: list) -> list | None:
+def table_totals(table: Table, sums: Sums) -> list[Cell] | None:
     """The total row: the table's own, or the sums of its total=True columns."""
     if table.totals is not None:
         return list(table.totals)
     if not any(c.total for c in table.columns):
         return None
-    out = [s if c.total else None for c, s in zip(table.columns, sums)]
+    out: list[Cell] = [s if c.total else None for c, s in zip(table.columns, sums)]
     if out and out[0] is None and table.columns[0].kind == "text":
         out[0] = "Total"
     return out
 
 
-def table_rows(table: Table):
+def table_rows(table: Table) -> Iterator[tuple[str, None] | tuple[None, Row]]:
     """(group heading or None, row) pairs: the rows, or each group's rows under its heading."""
     if table.groups is not None:
         for heading, rows in table.groups:
@@ -171,19 +177,21 @@ def table_rows(table: Table):
             yield None, row
 
 
-def new_sums(columns) -> list:
+def new_sums(columns: Sequence[Column]) -> Sums:
     return [Decimal("0.00") if c.kind == "money" else 0 if c.total else None for c in columns]
 
 
-def summer(columns):
+def summer(columns: Sequence[Column]) -> Callable[[Sums, Row], None]:
     """A function adding a row's total=True columns into ``sums``."""
     idx = [i for i, c in enumerate(columns) if c.total]
 
-    def add(sums: list, row) -> None:
+    def add(sums: Sums, row: Row) -> None:
         for i in idx:
             v = row[i]
             if v is not None and v.__class__ is not bool and isinstance(v, (int, float, Decimal)):
-                sums[i] = sums[i] + v
+                # A money column's sum is a Decimal and its cells Decimal; an int or
+                # number column's are plain numbers: no column mixes the two.
+                sums[i] = sums[i] + v  # type: ignore[operator]
     return add
 
 
@@ -192,7 +200,7 @@ def summer(columns):
 class _Sheet:
     """Rows streamed into one worksheet part."""
 
-    def __init__(self, raw, width: int = 26):
+    def __init__(self, raw: IO[bytes], width: int = 26) -> None:
         self.raw = raw
         self.r = 0
         self.buf: list[str] = []
@@ -278,7 +286,7 @@ def _sheet_head(freeze_row: int | None, sheet: _Sheet) -> str:
             + (f"<cols>{cols}</cols>" if cols else "") + "<sheetData>")
 
 
-def _value_width(v) -> float:
+def _value_width(v: object) -> float:
     if v is None:
         return 0
     if isinstance(v, Decimal):
@@ -291,7 +299,8 @@ def _value_width(v) -> float:
     return len(str(v)) * 1.1 + 2
 
 
-def _write_section(sheet: _Sheet, doc: ReportDocument, section: Section, progress, done: list) -> int | None:
+def _write_section(sheet: _Sheet, doc: ReportDocument, section: Section, progress: Progress | None,
+                   done: list[int]) -> int | None:
     """Write one section's rows; returns the row to freeze panes under (or None)."""
     sheet.row([_text_cell(sheet.ref(0), section.title, S_TITLE)])
     # Prose lines wrap across the first table's columns (or the figures' two).
@@ -326,7 +335,7 @@ def _write_section(sheet: _Sheet, doc: ReportDocument, section: Section, progres
         add = summer(cols)
         # Cell XML after its reference, by value, per column: a register repeats its
         # sites, rooms, categories, dates and costs thousands of times.
-        caches: list[dict] = [{} for _ in cols]
+        caches: list[dict[tuple[type, Cell], str]] = [{} for _ in cols]
         letters = [_column_letters(i) for i in range(len(cols))]
         n = 0
         for heading, row in table_rows(table):
@@ -338,18 +347,19 @@ def _write_section(sheet: _Sheet, doc: ReportDocument, section: Section, progres
                 letters = [_column_letters(i) for i in range(len(row))]
                 kinds += ["text"] * (len(row) - len(kinds))
                 caches += [{} for _ in range(len(row) - len(caches))]
-            out = []
+            out: list[str] = []
             for i, v in enumerate(row):
                 if v is None or v == "":
                     continue
+                key = (v.__class__, v)
+                remember = True
                 try:
-                    key = (v.__class__, v)
                     tail = caches[i].get(key)
                 except TypeError:  # an unhashable value: written, not remembered
-                    key, tail = None, None
+                    tail, remember = None, False
                 if tail is None:
                     tail = _cell_tail(v, kinds[i])
-                    if key is not None and len(caches[i]) < 50_000:
+                    if remember and len(caches[i]) < 50_000:
                         caches[i][key] = tail
                 out.append(f'<c r="{letters[i]}{r}"{tail}')
             sheet.row(out)
@@ -381,7 +391,8 @@ def _write_section(sheet: _Sheet, doc: ReportDocument, section: Section, progres
     return freeze
 
 
-def write_xlsx(doc: ReportDocument, path, progress: Callable | None = None) -> Path:
+def write_xlsx(doc: ReportDocument, path: str | os.PathLike[str],
+               progress: Progress | None = None) -> Path:
     """The document as a workbook: a cover sheet, then one sheet per section."""
     path = Path(path)
     labels = (["Cover"] if doc.cover else []) + [s.key or s.title for s in doc.sections]
@@ -390,7 +401,7 @@ def write_xlsx(doc: ReportDocument, path, progress: Callable | None = None) -> P
     done = [0]
     try:
         with gc_paused(), zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
-            parts = []
+            parts: list[int] = []
             titles: list[int | None] = []  # the header row each sheet repeats on every page
             n = 0
             if doc.cover:
@@ -409,7 +420,8 @@ def write_xlsx(doc: ReportDocument, path, progress: Callable | None = None) -> P
     return path
 
 
-def _write_section_sheet(z, n: int, doc, section, progress, done) -> int | None:
+def _write_section_sheet(z: zipfile.ZipFile, n: int, doc: ReportDocument, section: Section,
+                         progress: Progress | None, done: list[int]) -> int | None:
     # The <cols> and frozen pane go before <sheetData>, but are known only after the
     # rows; so the rows stream to a temporary part and the sheet is assembled at the end.
     with tempfile.TemporaryFile() as body:
@@ -430,7 +442,7 @@ def _write_section_sheet(z, n: int, doc, section, progress, done) -> int | None:
     return freeze if len(section.tables) == 1 else None
 
 
-def _write_cover_sheet(z, n: int, doc: ReportDocument, c: Cover) -> None:
+def _write_cover_sheet(z: zipfile.ZipFile, n: int, doc: ReportDocument, c: Cover) -> None:
     import io
     body = io.BytesIO()
     sheet = _Sheet(body)
@@ -440,7 +452,7 @@ def _write_cover_sheet(z, n: int, doc: ReportDocument, c: Cover) -> None:
     if c.subtitle:
         sheet.row([_text_cell(sheet.ref(0), c.subtitle, S_SUB)])
     sheet.blank()
-    lines: list[tuple[str, object]] = list(c.lines)
+    lines: list[tuple[str, Cell]] = list(c.lines)
     if doc.generated_by:
         lines.append(("Prepared by", doc.generated_by))
     lines.append(("Generated on", doc.generated_at))
@@ -463,7 +475,7 @@ def _write_cover_sheet(z, n: int, doc: ReportDocument, c: Cover) -> None:
         raw.write(_sheet_tail(sheet, doc.title).encode("utf-8"))
 
 
-def _write_package(z, names: list[str], parts: list[int], doc: ReportDocument,
+def _write_package(z: zipfile.ZipFile, names: list[str], parts: list[int], doc: ReportDocument,
                    title_rows: list[int | None]) -> None:
     sheets_ct = "".join(
         f'<Override PartName="/xl/worksheets/sheet{n}.xml" '
@@ -521,7 +533,8 @@ def _quote_sheet(name: str) -> str:
 
 # --- CSV ------------------------------------------------------------------------------
 
-def write_csv(doc: ReportDocument, path, progress: Callable | None = None) -> Path:
+def write_csv(doc: ReportDocument, path: str | os.PathLike[str],
+              progress: Progress | None = None) -> Path:
     """The document's ``csv_table``: header then every row (grouped rows flattened)."""
     path = Path(path)
     si, ti = doc.csv_table

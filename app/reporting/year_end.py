@@ -42,7 +42,7 @@ from app.reporting.asof import (COL, HOLDER_NOW, Row, end_of_day_utc, holders_no
                                 start_of_day_utc, tuples)
 from app.reporting.capital import (CapitalLine, CapitalYear, CategoryRoll, Lookups, Progress,
                                    acquired_on, describe, disposed_on, lookups, year_and_site)
-from app.reporting.document import Chart, Column, Cover, ReportDocument, Section, Table
+from app.reporting.document import Cell, Chart, Column, Cover, ReportDocument, Section, Table
 from app.reporting.fiscal import fiscal_year_bounds, fiscal_year_label
 from app.reporting.writers import gc_paused
 from app.services import periods, settings, tags
@@ -302,7 +302,7 @@ def _place(i: Item) -> str:
 
 
 def _summary(ye: YearEnd) -> Section:
-    figures = [
+    figures: list[tuple[str, Cell]] = [
         ("Items held at year end", ye.held_count),
         ("Their cost", ye.held_cost),
         ("Capital assets held", sum(r.items for r in ye.roll)),

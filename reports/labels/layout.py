@@ -12,6 +12,7 @@ shared by the PDF and ZPL writers. The rules a person checks on a real label:
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -30,6 +31,10 @@ ABOVE_CODE = ("flag", "org", "title", "name")
 MAX_MODULE_1D = 0.5 * MM
 MAX_MODULE_2D = 1.2 * MM
 MIN_MODULE = 0.165 * MM  # 6.5 mil (2 dots at 300 dpi): the floor for office laser and inkjet output
+
+# A line fitted to its width: (font, text, size, width).
+Fitted = tuple[str, str, float, float]
+Box = tuple[float, float, float, float]  # x, y, w, h
 
 
 @dataclass
@@ -72,7 +77,7 @@ class LabelLayout:
     h: float
     code: CodeBox
     texts: list[TextLine] = field(default_factory=list)
-    logo: tuple[float, float, float, float] | None = None  # x, y, w, h
+    logo: Box | None = None
     extra: list[CodeBox] = field(default_factory=list)  # a second code (Code 128 + QR)
 
     @property
@@ -119,7 +124,7 @@ def _too_small(sym: Symbol, t: Template) -> ValidationError:
         + ("try QR or DataMatrix, or a wider label." if sym.linear else "choose a larger label."))
 
 
-def layout_label(t: Template, lines: dict, code: str, symbology: str,
+def layout_label(t: Template, lines: Mapping[str, str], code: str, symbology: str,
                  keys: tuple[str, ...] | None = None, logo_aspect: float | None = None) -> LabelLayout:
     """The layout of one label. ``lines`` holds the texts by key, ``keys`` the
     lines to show in order (default: the template's), ``logo_aspect`` the
@@ -160,14 +165,16 @@ def _sizes(t: Template, h_content: float) -> dict[str, tuple[str, float]]:
             "funding": (FONT, small)}
 
 
-def _fit_lines(t, texts, keys, width_for, h_content, budget):
+def _fit_lines(t: Template, texts: Mapping[str, str], keys: Iterable[str],
+               width_for: Callable[[str], float], h_content: float,
+               budget: float) -> tuple[dict[str, Fitted], float]:
     """Sizes for ``keys`` that fit widths and, together, the height ``budget``:
     shrink evenly to the minimum, then drop lines in DROP_ORDER."""
     sizes = _sizes(t, h_content)
     keys = list(keys)
     scale = 1.0
     while True:
-        fitted = {}
+        fitted: dict[str, Fitted] = {}
         for k in keys:
             font, pref = sizes[k]
             pref = max(MIN_SIZE, pref * scale)
@@ -188,7 +195,8 @@ def _fit_lines(t, texts, keys, width_for, h_content, budget):
         scale = 1.0
 
 
-def _linear(t, sym, texts, keys, w, h, ix, iy, logo_aspect):
+def _linear(t: Template, sym: Symbol, texts: Mapping[str, str], keys: list[str], w: float, h: float,
+            ix: float, iy: float, logo_aspect: float | None) -> LabelLayout:
     module, dots = _module(t, w, sym.width, sym.quiet, ix, MAX_MODULE_1D)
     if not module:
         raise _too_small(sym, t)
@@ -201,7 +209,7 @@ def _linear(t, sym, texts, keys, w, h, ix, iy, logo_aspect):
     gap_code = 0.6 * MM  # between bars and text
     logo_w = [0.0]
 
-    def width_for(k):
+    def width_for(k: str) -> float:
         return content_w - (logo_w[0] if k in ABOVE_CODE else 0.0)
 
     budget = content_h - min_bar - 2 * gap_code
@@ -223,9 +231,9 @@ def _linear(t, sym, texts, keys, w, h, ix, iy, logo_aspect):
     bar_h = max(min(max_bar, content_h - above_h - below_h - gaps), 2 * MM)
     block = above_h + gaps + bar_h + below_h
     top = h - iy - max(0.0, (content_h - block) / 2)
-    texts_out = []
+    texts_out: list[TextLine] = []
     y = top
-    logo = None
+    logo: Box | None = None
     if above:
         if logo_aspect:
             lw = logo_w[0] - 1 * MM
@@ -248,7 +256,8 @@ def _linear(t, sym, texts, keys, w, h, ix, iy, logo_aspect):
     return LabelLayout(w, h, code_box, texts_out, logo)
 
 
-def _matrix(t, sym, texts, keys, w, h, ix, iy, logo_aspect):
+def _matrix(t: Template, sym: Symbol, texts: Mapping[str, str], keys: list[str], w: float, h: float,
+            ix: float, iy: float, logo_aspect: float | None) -> LabelLayout:
     n = sym.width
     side_by_side = w >= 1.35 * h
     content_w, content_h = w - 2 * ix, h - 2 * iy
@@ -283,11 +292,11 @@ def _matrix(t, sym, texts, keys, w, h, ix, iy, logo_aspect):
     order = [k for k in keys if k in fitted]
     used = total + (logo_h[0] + 0.8 * MM if logo_h[0] else 0.0)
     y = col_top - max(0.0, (col_h - used) / 2)
-    logo = None
-    if logo_h[0]:
+    logo: Box | None = None
+    if logo_h[0] and logo_aspect:
         logo = (col_x, y - logo_h[0], logo_h[0] * logo_aspect, logo_h[0])
         y -= logo_h[0] + 0.8 * MM
-    out = []
+    out: list[TextLine] = []
     for k in order:
         font, text, size, tw = fitted[k]
         y -= size * LEADING
@@ -296,7 +305,8 @@ def _matrix(t, sym, texts, keys, w, h, ix, iy, logo_aspect):
     return LabelLayout(w, h, code_box, out, logo)
 
 
-def _combined(t, sym, qr, texts, keys, w, h, ix, iy, logo_aspect):
+def _combined(t: Template, sym: Symbol, qr: Symbol, texts: Mapping[str, str], keys: list[str],
+              w: float, h: float, ix: float, iy: float, logo_aspect: float | None) -> LabelLayout:
     """A QR code at the left (for phones) and the 1-D layout beside it (for
     handheld scanners), the second starting where the QR's quiet zone ends."""
     n = qr.width
@@ -312,5 +322,5 @@ def _combined(t, sym, qr, texts, keys, w, h, ix, iy, logo_aspect):
     rest.code.x += x0
     for line in rest.texts:
         line.x += x0
-    logo = rest.logo and (rest.logo[0] + x0,) + tuple(rest.logo[1:])
+    logo = (rest.logo[0] + x0, *rest.logo[1:]) if rest.logo else None
     return LabelLayout(w, h, rest.code, rest.texts, logo, [box])

@@ -10,20 +10,32 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
+from app.labeling import LabelItem
 from app.services.errors import ValidationError
-from reports.labels.layout import FONT, LabelLayout, layout_label
+from reports.labels.layout import FONT, CodeBox, LabelLayout, layout_label
 from reports.labels.symbols import check_symbology
 from reports.labels.templates import MM, Template, get_offset, get_template
 
+if TYPE_CHECKING:
+    from PIL import Image
+
 OUTLINE_GRAY = 0.55
 
+# Where a PDF goes: a path, or an open binary file (a preview's buffer).
+Target: TypeAlias = str | os.PathLike[str] | IO[bytes]
+# progress(done, total) -> True to stop early.
+LabelProgress: TypeAlias = Callable[[int, int], bool | None]
+_T = TypeVar("_T")
 
-def expand(items, copies: int) -> list:
+
+def expand(items: Iterable[_T], copies: int) -> list[_T]:
     """Each item ``copies`` times in a row (so a person peels them off together)."""
     if not 1 <= int(copies) <= 1000:
         raise ValidationError("Copies per label: 1 to 1,000.")
@@ -43,7 +55,8 @@ def placements(t: Template, count: int, start_at: int = 1) -> list[tuple[int, in
     return [divmod(first + i, per) for i in range(count)]
 
 
-def load_logo(source, max_px: int = 600):
+def load_logo(source: str | os.PathLike[str] | Image.Image | None,
+              max_px: int = 600) -> tuple[Any, float | None]:
     """A white-backed RGB copy of the logo, at most ``max_px`` on its long side
     (enough for 300 dpi on any label), and its width/height ratio."""
     if source is None:
@@ -65,10 +78,11 @@ def load_logo(source, max_px: int = 600):
     return ImageReader(img), img.width / img.height
 
 
-def _settings_logo():
+def _settings_logo() -> str | None:
     try:
         from app.services import settings
-        return settings.get("org_logo")
+        path: str | None = settings.get("org_logo")
+        return path
     except Exception:  # no database open: no logo
         return None
 
@@ -76,7 +90,7 @@ def _settings_logo():
 class _Painter:
     """Draws laid-out labels onto a canvas."""
 
-    def __init__(self, canvas: Canvas, t: Template):
+    def __init__(self, canvas: Canvas, t: Template) -> None:
         self.c = canvas
         self.t = t
         self.dot = 72.0 / t.dpi
@@ -89,7 +103,7 @@ class _Painter:
         for box in lay.codes:
             self.code(box, ox, oy)
 
-    def code(self, box, ox: float, oy: float) -> None:
+    def code(self, box: CodeBox, ox: float, oy: float) -> None:
         sym, m = box.symbol, box.module
         x0, y0 = self.snap(ox + box.x), self.snap(oy + box.y)
         ops = []
@@ -113,7 +127,7 @@ class _Painter:
                 self.font = key
             self.c.drawString(ox + line.x, oy + line.baseline, line.text)
 
-    def outline(self, x, y, w, h, dash=False) -> None:
+    def outline(self, x: float, y: float, w: float, h: float, dash: bool = False) -> None:
         c = self.c
         c.saveState()
         c.setStrokeGray(OUTLINE_GRAY)
@@ -129,8 +143,8 @@ class _Painter:
         self.font = None
 
 
-def _new_canvas(out, t: Template, title: str) -> Canvas:
-    target = out if hasattr(out, "write") else os.fspath(out)
+def _new_canvas(out: Target, t: Template, title: str) -> Canvas:
+    target = os.fspath(out) if isinstance(out, (str, os.PathLike)) else out
     c = Canvas(target, pagesize=t.page_size_pt, pageCompression=1)
     c.setTitle(title)
     c.setCreator("Quartermaster")
@@ -139,9 +153,11 @@ def _new_canvas(out, t: Template, title: str) -> Canvas:
     return c
 
 
-def render_pdf(items, out, template="avery-5160", symbology="code128", start_at=1, copies=1,
-               layout=None, *, offset=None, printer=None, logo=None, outlines=False,
-               progress=None) -> Path | None:
+def render_pdf(items: Iterable[LabelItem], out: Target, template: str | Template = "avery-5160",
+               symbology: str = "code128", start_at: int = 1, copies: int = 1,
+               layout: Sequence[str] | None = None, *, offset: tuple[float, float] | None = None,
+               printer: str | None = None, logo: str | os.PathLike[str] | Image.Image | None = None,
+               outlines: bool = False, progress: LabelProgress | None = None) -> Path | None:
     """Write labels for ``items`` (LabelItem-likes: ``.code``, ``.lines``) as a PDF.
 
     ``layout``: the line keys to show, in order (default: the template's).
@@ -164,7 +180,7 @@ def render_pdf(items, out, template="avery-5160", symbology="code128", start_at=
         logo_img, logo_aspect = load_logo(logo if logo is not None else _settings_logo())
     c = _new_canvas(out, t, f"Labels — {t.title}")
     paint = _Painter(c, t)
-    cache: dict = {}
+    cache: dict[tuple[str, tuple[tuple[str, str], ...]], LabelLayout] = {}
     page = 0
     total = len(all_items)
     for i, (item, (pg, cell)) in enumerate(zip(all_items, spots)):
@@ -197,10 +213,12 @@ def render_pdf(items, out, template="avery-5160", symbology="code128", start_at=
                 paint.outline(*t.cell_pt(cell, offset), dash=True)
     c.showPage()
     c.save()
-    return None if hasattr(out, "write") else Path(out)
+    return Path(out) if isinstance(out, (str, os.PathLike)) else None
 
 
-def label_layouts(items, template="avery-5160", symbology="code128", layout=None, logo_aspect=None):
+def label_layouts(items: Iterable[LabelItem], template: str | Template = "avery-5160",
+                  symbology: str = "code128", layout: Sequence[str] | None = None,
+                  logo_aspect: float | None = None) -> list[LabelLayout]:
     """The layouts render_pdf would draw (for geometry checks and previews)."""
     t = get_template(template)
     keys = tuple(layout) if layout is not None else t.lines
@@ -208,7 +226,8 @@ def label_layouts(items, template="avery-5160", symbology="code128", layout=None
             for it in items]
 
 
-def calibration_pdf(template, out, offset=None, printer=None) -> Path | None:
+def calibration_pdf(template: str | Template, out: Target, offset: tuple[float, float] | None = None,
+                    printer: str | None = None) -> Path | None:
     """A page to hold against the label stock: every label's outline (shifted by
     the current offset), a cross at each centre, and millimetre rulers along
     the page edges to read how far the print lands from the real labels."""
@@ -249,7 +268,7 @@ def calibration_pdf(template, out, offset=None, printer=None) -> Path | None:
         c.drawString(x0, y0 - i * size * 1.3, line)
     c.showPage()
     c.save()
-    return None if hasattr(out, "write") else Path(out)
+    return Path(out) if isinstance(out, (str, os.PathLike)) else None
 
 
 def _rulers(c: Canvas, t: Template, pw: float, ph: float) -> None:
@@ -272,7 +291,7 @@ def _rulers(c: Canvas, t: Template, pw: float, ph: float) -> None:
     c.restoreState()
 
 
-def pdf_bytes(items, **kwargs) -> bytes:
+def pdf_bytes(items: Iterable[LabelItem], **kwargs: Any) -> bytes:
     buf = io.BytesIO()
     render_pdf(items, buf, **kwargs)
     return buf.getvalue()

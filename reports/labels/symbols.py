@@ -9,6 +9,7 @@ fit the data (reportlab alone always draws 44 × 44).
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -21,6 +22,12 @@ COMBINED = {"code128+qr": ("code128", "qr")}  # handheld scanners read the bars,
 CODE39_CHARS = set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-. $/+%")
 
 
+# A dark run, (row, start, length) in modules; a dark area, (column, row, width,
+# height) in modules; both with row 0 at the top.
+Run = tuple[int, int, int]
+Rect = tuple[int, int, int, int]
+
+
 @dataclass(frozen=True)
 class Symbol:
     kind: str  # symbology key
@@ -28,7 +35,7 @@ class Symbol:
     width: int  # modules, without quiet zone
     height: int  # modules (1 for 1-D codes)
     # Dark runs: (row, start, length) in modules, row 0 at the top.
-    runs: tuple[tuple[int, int, int], ...]
+    runs: tuple[Run, ...]
     quiet: int  # modules of quiet zone required on each side
 
     @property
@@ -36,15 +43,16 @@ class Symbol:
         return self.kind in ("code128", "code39")
 
     @property
-    def rects(self) -> tuple[tuple[int, int, int, int], ...]:
+    def rects(self) -> tuple[Rect, ...]:
         """Dark areas as (column, row, width, height) in modules, row 0 at the
         top: runs in a row, and identical runs in consecutive rows merged into
         one rectangle, so a QR code costs a few dozen rectangles, not hundreds."""
         return _merge_rows(self.runs)
 
 
-def _row_runs(bits, row: int = 0):
-    runs, start = [], None
+def _row_runs(bits: Sequence[bool | int], row: int = 0) -> list[Run]:
+    runs: list[Run] = []
+    start: int | None = None
     for i, b in enumerate(bits):
         if b and start is None:
             start = i
@@ -57,8 +65,9 @@ def _row_runs(bits, row: int = 0):
 
 
 @lru_cache(maxsize=8192)
-def _merge_rows(runs):
-    open_, done = {}, []
+def _merge_rows(runs: tuple[Run, ...]) -> tuple[Rect, ...]:
+    open_: dict[tuple[int, int], tuple[int, int]] = {}  # (start, length) -> (first row, rows)
+    done: list[Rect] = []
     current_row = None
     for row, start, length in runs:
         if row != current_row:

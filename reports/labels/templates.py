@@ -12,6 +12,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import resources
 from app import APP_NAME, printers
@@ -101,7 +102,7 @@ class Template:
         return int(round(mm / 25.4 * self.dpi))
 
     def to_toml(self) -> str:
-        def num(v):
+        def num(v: float) -> str:
             return f"{v:g}"
         out = [f"# Custom label template saved by {APP_NAME}.",
                f"name = {json.dumps(self.name)}", f"title = {json.dumps(self.title)}",
@@ -131,7 +132,7 @@ def parse_template(text: str, builtin: bool, path: str | None = None) -> Templat
     if unit is None:
         raise ValidationError(f"Label template {path}: unit must be mm, in or pt.")
 
-    def pair(key, default=None):
+    def pair(key: str, default: list[float] | None = None) -> tuple[float, float] | None:
         v = d.get(key, default)
         if v is None:
             return None
@@ -143,7 +144,8 @@ def parse_template(text: str, builtin: bool, path: str | None = None) -> Templat
     label = pair("label")
     if label is None:
         raise ValidationError(f"Label template {path}: label = [width, height] is missing.")
-    kw = dict(name=str(d.get("name") or Path(path or "custom").stem), kind=kind,
+    # Template's fields from the file, checked by validate() once the template is made.
+    kw: dict[str, Any] = dict(name=str(d.get("name") or Path(path or "custom").stem), kind=kind,
               title=str(d.get("title") or d.get("name") or "Custom labels"),
               label_w=label[0], label_h=label[1],
               corner_radius=float(d.get("corner_radius", 0)) * unit,
@@ -154,7 +156,7 @@ def parse_template(text: str, builtin: bool, path: str | None = None) -> Templat
               aliases=tuple(d.get("aliases", ())), builtin=builtin, path=path)
     if kind == "sheet":
         page, grid = pair("page"), d.get("grid")
-        margins, pitch = pair("margins", [0, 0]), pair("pitch")
+        margins, pitch = pair("margins", [0, 0]) or (0.0, 0.0), pair("pitch")
         if page is None or not grid:
             raise ValidationError(f"Label template {path}: a sheet needs page and grid.")
         pitch = pitch or label
@@ -230,7 +232,7 @@ def list_templates() -> list[Template]:
     return sorted(_load_all().values(), key=lambda t: (not t.builtin, order.get(t.kind, 9), t.name))
 
 
-def get_template(name) -> Template:
+def get_template(name: str | Template | None) -> Template:
     if isinstance(name, Template):
         return name
     key = str(name or "").strip().lower()

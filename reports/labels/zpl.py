@@ -9,11 +9,14 @@ printer's condensed font, so a line that fits here fits on the label.
 """
 from __future__ import annotations
 
-from app.printers import send_raw  # noqa: F401 - re-exported: labels.send_raw
+from collections.abc import Iterable, Sequence
+
+from app.labeling import LabelItem
+from app.printers import send_raw as send_raw  # re-exported: labels.send_raw
 from app.services.errors import ValidationError
-from reports.labels.layout import ASCENT, layout_label
+from reports.labels.layout import ASCENT, CodeBox, layout_label
 from reports.labels.symbols import check_symbology
-from reports.labels.templates import get_template
+from reports.labels.templates import Template, get_template
 
 
 def _fd(text: str) -> str:
@@ -49,7 +52,7 @@ def code128_invocations(data: str) -> str:
     return "".join(out)
 
 
-def _code_field(box, label_h: float, k: float) -> str:
+def _code_field(box: CodeBox, label_h: float, k: float) -> str:
     sym, d = box.symbol, box.dots
     x = round(box.x * k)
     y = round((label_h - box.y - box.h) * k)  # ZPL measures down from the top
@@ -64,22 +67,23 @@ def _code_field(box, label_h: float, k: float) -> str:
     return f"^FO{x},{y}^BXN,{d},200^FH^FD{_fd(sym.data)}^FS"
 
 
-def render_zpl(items, template="zebra-2x1-203", symbology="code128", copies=1, layout=None,
-               *, offset=(0.0, 0.0)) -> str:
+def render_zpl(items: Iterable[LabelItem], template: str | Template = "zebra-2x1-203",
+               symbology: str = "code128", copies: int = 1, layout: Sequence[str] | None = None,
+               *, offset: tuple[float, float] = (0.0, 0.0)) -> str:
     """One ^XA…^XZ format per label (copies by ^PQ), as text."""
     t = get_template(template)
     symbology = check_symbology(symbology)
     keys = tuple(layout) if layout is not None else t.lines
     if not 1 <= int(copies) <= 1000:
         raise ValidationError("Copies per label: 1 to 1,000.")
-    items = list(items)
-    if not items:
+    todo = list(items)
+    if not todo:
         raise ValidationError("There is nothing to label.")
     pw_dots, ll_dots = t.dots(t.label_w), t.dots(t.label_h)
     k = t.dpi / 72.0
     shift_x, shift_y = t.dots(offset[0]), t.dots(offset[1])
-    out = []
-    for item in items:
+    out: list[str] = []
+    for item in todo:
         lay = layout_label(t, item.lines, item.code, symbology, keys)
         cmds = ["^XA", "^CI28", f"^PW{pw_dots}", f"^LL{ll_dots}", f"^LH{shift_x},{shift_y}"]
         for box in lay.codes:
