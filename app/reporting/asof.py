@@ -128,13 +128,9 @@ def _change_groups(day: dt.date):
     order, read a page at a time: a change is (action, field, old, new, old_id,
     new_id, effective day, entered at — for a creation or an entry without an
     effective day, else None)."""
-    from app.store.db import db
-    cursor = db.execute_sql(*_later_changes(day).sql())
+    from app.store.db import stream
     current, got = None, []
-    while True:
-        chunk = cursor.fetchmany(5000)
-        if not chunk:
-            break
+    for chunk in stream(_later_changes(day)):
         for entity_id, action, field, old, new, old_id, new_id, eff, at in chunk:
             if entity_id != current:
                 if got:
@@ -251,7 +247,7 @@ def states_as_of(days) -> Iterator[tuple[list, ...]]:
     dates and amounts are converted here: peewee's per-cell conversion cost
     20 s at 100,000 assets."""
     from app.models import Location, Person
-    from app.store.db import db
+    from app.store.db import stream
     days = tuple(days)
     groups = _change_groups(min(days))
     pending = next(groups, None)
@@ -266,11 +262,7 @@ def states_as_of(days) -> Iterator[tuple[list, ...]]:
     convert = [(i, _CONVERT[f], {}) for i, f in enumerate(_STORED) if f in _CONVERT]
     cutoffs = [(d, end_of_day_utc(d)) for d in days]
     n = len(_STORED)
-    cursor = db.execute_sql(*query.sql())
-    while True:
-        chunk = cursor.fetchmany(5000)
-        if not chunk:
-            break
+    for chunk in stream(query):
         for t in chunk:
             row = list(t[:n])
             for i, f, memo in convert:

@@ -13,7 +13,7 @@ import re
 
 import peewee as pw
 
-from app.store.db import db, param, transaction_lost
+from app.store.db import db, param, stream, transaction_lost
 
 FTS_TABLE = "asset_fts"
 
@@ -92,11 +92,7 @@ def rebuild_all() -> None:
     table must never be told to delete a row it does not hold.
     """
     with bulk_mode():
-        cursor = db.execute_sql(_DOC_QUERY)
-        while True:
-            batch = cursor.fetchmany(5000)
-            if not batch:
-                break
+        for batch in stream(_DOC_QUERY):
             _write_docs(batch)
 
 
