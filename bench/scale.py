@@ -33,6 +33,7 @@ and the e2e tests).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -163,22 +164,26 @@ def pg_url(base: str, name: str) -> str:
     return urlunsplit((u.scheme, u.netloc, "/" + name, u.query, u.fragment))
 
 
+@contextlib.contextmanager
 def pg_connect(url: str, autocommit: bool = False):
+    """A connection, closed on exit (psycopg2's own ``with`` only ends the
+    transaction: a connection left open would stop CREATE DATABASE … TEMPLATE)."""
     import psycopg2
     conn = psycopg2.connect(url)
     conn.autocommit = autocommit
-    return conn
+    try:
+        yield conn
+        if not autocommit:
+            conn.rollback()
+    finally:
+        conn.close()
 
 
 def pg_admin(base: str, sql: str) -> list[tuple]:
     """Run ``sql`` on the server's maintenance database (CREATE/DROP DATABASE)."""
-    conn = pg_connect(pg_url(base, "postgres"), autocommit=True)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql)
-            return cur.fetchall() if cur.description else []
-    finally:
-        conn.close()
+    with pg_connect(pg_url(base, "postgres"), autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute(sql)
+        return cur.fetchall() if cur.description else []
 
 
 def pg_drop(base: str, name: str) -> None:
