@@ -339,7 +339,8 @@ def main() -> None:
                 measure("sqlite", db, work, args, results,
                         lambda name: work / f"{name}.sqlite", copy_sqlite)
             else:
-                print(f"--- PostgreSQL ({describe_url(args.pg)}) ---", flush=True)
+                print(f"--- PostgreSQL ({describe_url(args.pg)}): CPU and peak are the app's "
+                      "process; the server's own work is in the wall time only ---", flush=True)
                 base = args.pg
                 url = pg_demo_db(base, args.assets, args.pg_load, db)
                 source = url.rsplit("/", 1)[1]
