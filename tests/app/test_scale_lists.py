@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from app import listing
 from app.reporting import year_end
 from app.services import tags
+from app.models import Asset
 from app.store.db import db
 from tests.app.factories import asset, district
 
@@ -235,4 +236,9 @@ def test_a_bulk_load_on_postgresql_leaves_statistics_to_plan_by(db):
         with search.bulk_mode():  # nested loads gather them once, at the end
             pass
         assert estimated() <= 0  # never analysed yet (-1 on PostgreSQL 14+)
+        # the trigram index is built once at the end, not kept up row by row
+        assert not db.execute_sql("SELECT to_regclass('asset_search_trgm')").fetchone()[0]
     assert estimated() == 40
+    assert db.execute_sql("SELECT to_regclass('asset_search_trgm')").fetchone()[0]
+    assert listing.query_ids("assets", {"search": "qm-000039"}) == \
+        [a.id for a in Asset.select().where(Asset.tag == "QM-000039")]

@@ -132,3 +132,25 @@ def test_the_export_reads_through_the_stream(db, tmp_path, monkeypatch):
         assert _open_cursors() == []
     else:
         assert made == []
+
+
+def test_rebuilding_the_search_text_rewrites_only_what_differs(db, monkeypatch):
+    """rebuild_all reads every asset through the stream and writes back only
+    the texts that changed (a copied database holds them already)."""
+    from app import listing
+    from app.store import search
+    d = district()
+    _a, b = (asset(d, tag=f"QM-{n:06d}", name=f"Laptop {word}")
+             for n, word in enumerate(("alpha", "zebra")))
+    db.execute_sql(f"UPDATE asset SET search_text = '' WHERE id = {store.param()}", (b.id,))
+    written: list = []
+    real = search._write_docs
+
+    def spy(rows):
+        written.extend(rows)
+        real(rows)
+    monkeypatch.setattr(search, "_write_docs", spy)
+    with db.atomic():
+        search.rebuild_all()
+    assert [r[0] for r in written] == [b.id]
+    assert listing.query_ids("assets", {"search": "zebra"}) == [b.id]
