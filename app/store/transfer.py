@@ -66,16 +66,18 @@ def copy_all(src_conn, src_is_postgres: bool, progress=None) -> dict[str, int]:
         # plain psycopg2 cursor would copy a whole table (a million assets,
         # millions of history entries) into memory before the first row.
         src_conn.cursor().execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-    try:
-        with search.bulk_mode():
+    # One bulk load: the search texts are rebuilt inside it, so PostgreSQL
+    # builds its trigram index and gathers statistics once, at the end.
+    with search.bulk_mode():
+        try:
             _copy_tables(src_conn, src_is_postgres, dest_pg, copied, progress)
-    finally:
-        if src_is_postgres and not src_conn.closed:
-            src_conn.cursor().execute("ROLLBACK")
-    if dest_pg:
-        reset_sequences()
-        db.execute_sql("ALTER TABLE history_entry ENABLE TRIGGER history_who")
-    search.rebuild_all()
+        finally:
+            if src_is_postgres and not src_conn.closed:
+                src_conn.cursor().execute("ROLLBACK")
+        if dest_pg:
+            reset_sequences()
+            db.execute_sql("ALTER TABLE history_entry ENABLE TRIGGER history_who")
+        search.rebuild_all()
     return copied
 
 
