@@ -6,7 +6,7 @@ import peewee as pw
 from app.models import Asset, License, Loan, Seat, StockMove, StocktakeScan, Supply
 from app.services.tags import normalize_tag
 from app.store.constraints import COUNTED_VERDICTS
-from app.store.db import db, rows
+from app.store.db import db, rows, stream
 from app.wording import status_label
 
 
@@ -55,9 +55,10 @@ def run_checks() -> list[str]:
         tag = Asset.select(Asset.tag).where(Asset.id == asset_id).scalar()
         problems.append(f"stocktake: asset {tag} is counted {n} times in stocktake {session_id}")
     # Tag keys are the normalized tags.
-    for _asset_id, tag, key in Asset.select(Asset.id, Asset.tag, Asset.tag_key).tuples().iterator():
-        if normalize_tag(tag) != key:
-            problems.append(f"assets: tag {tag!r} has a stale matching key {key!r}")
+    for chunk in stream(Asset.select(Asset.id, Asset.tag, Asset.tag_key)):
+        for _asset_id, tag, key in chunk:
+            if normalize_tag(tag) != key:
+                problems.append(f"assets: tag {tag!r} has a stale matching key {key!r}")
     # Inactive assets hold nothing.
     for tag, status in rows(Asset.select(Asset.tag, Asset.status)
                             .where(Asset.status.in_(("retired", "disposed"))

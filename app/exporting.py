@@ -189,14 +189,9 @@ def _raw_chunks(ids: list[int] | None, query: pw.Select, model: type[BaseModel],
                 size: int = 5000) -> Iterator[list[Any]]:
     """The query's rows as the driver returns them, in id order: for these ids
     (in chunks) or for all (one query, read a page at a time)."""
-    from app.store.db import db
+    from app.store.db import db, stream
     if ids is None:
-        cursor = db.execute_sql(*query.order_by(model.id).sql())
-        while True:
-            rows = cursor.fetchmany(size)
-            if not rows:
-                return
-            yield rows
+        yield from stream(query.order_by(model.id), size=size)
     else:
         order = {i: n for n, i in enumerate(ids)}
         for start in range(0, len(ids), size):

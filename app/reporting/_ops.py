@@ -73,12 +73,8 @@ def raw_rows(query: pw.Query, size: int = 5000) -> Iterator[tuple[Any, ...]]:
     """A query's rows straight from the driver's cursor, skipping peewee's
     per-cell conversion (seconds at 100,000 rows); convert dates and money
     with ``as_date`` / ``as_money`` where a column needs it."""
-    from app.store.db import db
-    cursor = db.execute(query)
-    while True:
-        chunk = cursor.fetchmany(size)
-        if not chunk:
-            return
+    from app.store.db import stream
+    for chunk in stream(query, size=size):
         yield from chunk
 
 

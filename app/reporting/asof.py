@@ -160,17 +160,13 @@ def _change_groups(day: dt.date) -> Iterator[tuple[int, list[Change], dt.date, d
     in id order, read a page at a time: a change is (action, field, old, new,
     old_id, new_id, effective day, entered at — for a creation or an entry
     without an effective day, else None)."""
-    from app.store.db import db
-    cursor = db.execute_sql(*_later_changes(day).sql())
+    from app.store.db import stream
     days = _Memo(_raw_date)  # effective days repeat: each is converted once
     current = -1  # no asset yet
     got: list[Change] = []
     newest: dt.date = dt.date.min
     created: dt.datetime | None = None
-    while True:
-        chunk = cursor.fetchmany(5000)
-        if not chunk:
-            break
+    for chunk in stream(_later_changes(day)):
         for entity_id, action, field, old, new, old_id, new_id, eff, at in chunk:
             if entity_id != current:
                 if got:
@@ -312,7 +308,7 @@ def states_as_of(days: Iterable[dt.date], holders: bool = True) -> Iterator[tupl
     per-cell conversion cost 20 s at 100,000 assets); ``created_at`` stays as
     stored (text on SQLite), for ``app.reporting._ops.local_date``, since it
     matters only for an asset with neither a purchase nor an in-service date."""
-    from app.store.db import db
+    from app.store.db import stream
     days = tuple(days)
     groups = _change_groups(min(days))
     pending = next(groups, None)
@@ -331,11 +327,7 @@ def states_as_of(days: Iterable[dt.date], holders: bool = True) -> Iterator[tupl
     assert [COL[f] for f in ("purchase_date", "cost", "in_service_date", "disposal_date",
                              "disposal_proceeds", "last_audit_date", "federal_share",
                              "created_at")] == [9, 10, 15, 16, 18, 19, 21, 25]
-    cursor = db.execute_sql(*query.sql())
-    while True:
-        chunk = cursor.fetchmany(5000)
-        if not chunk:
-            break
+    for chunk in stream(query):
         for t in chunk:
             if holders:
                 first, last, room = t[n:]

@@ -28,7 +28,7 @@ import peewee as pw
 from app.models import Asset, Category, HardwareModel, Site
 from app.models.common import INACTIVE_STATUSES
 from app.reporting import ReportParams, ReportSpec, fiscal
-from app.reporting._ops import day, organisation, plural
+from app.reporting._ops import as_date, day, organisation, plural, raw_rows
 from app.reporting.document import Cell, Chart, Column, Progress, ReportDocument, Section, Table, money
 from app.reporting._ops import find_site
 from app.services.base import current_user
@@ -133,8 +133,9 @@ def plan(today: dt.date, years: int, site_id: int | None = None) -> tuple[list[i
     devices: list[Device] = []
     undated = 0
     for (aid, tag, serial, name, mid, model, site, aue, in_service, bought,
-         life) in q.tuples().iterator():  # streamed: not kept by the query
-        end = life_end(in_service or bought, life)
+         life) in raw_rows(q):
+        aue = as_date(aue)
+        end = life_end(as_date(in_service) or as_date(bought), life)
         due, why = due_of(aue, end)
         if due is None or why is None:
             undated += 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import json
 import logging
 import os
@@ -104,6 +105,79 @@ def sql(text: str, database: pw.Database | None = None) -> str:
     """Raw SQL written with ``?`` placeholders, in the driver's dialect."""
     mark = param(database)
     return text if mark == "?" else text.replace("?", mark)
+
+
+# Rows a stream asks the server for at a time (and hands its caller at a time).
+STREAM_SIZE = 5000
+_stream_names = itertools.count(1)
+
+
+def stream(query: Any, params: Any = None, *, size: int = STREAM_SIZE) -> Iterator[list[Any]]:
+    """A large result a chunk of ``size`` rows at a time, as the driver returns
+    them (tuples), without ever holding it all: the one way exports, reports and
+    index rebuilds read every asset.
+
+    ``query`` is a peewee query or SQL text (with ``params``). On SQLite the
+    plain cursor already steps through the result as it is read. psycopg2's
+    plain cursor instead copies the whole result into the client when the
+    statement runs (a million assets: hundreds of MB before the first row), so
+    on PostgreSQL this reads through a named (server-side) cursor, ``size``
+    rows per round trip, inside the current transaction, or inside one of its
+    own (a consistent snapshot of the whole read) when there is none.
+    """
+    if not isinstance(query, str):
+        query, params = query.sql()
+    database = db.obj
+    if not isinstance(database, pw.PostgresqlDatabase):
+        cursor = db.execute_sql(query, params)
+        try:
+            while chunk := cursor.fetchmany(size):
+                yield chunk
+        finally:
+            cursor.close()
+        return
+    if database.in_transaction():
+        yield from _server_side(database, query, params, size)
+    else:
+        with database.atomic():
+            yield from _server_side(database, query, params, size)
+
+
+def server_cursor(conn: Any, size: int = STREAM_SIZE) -> Any:
+    """A named (server-side) psycopg2 cursor on ``conn`` that fetches ``size``
+    rows per round trip; use it inside a transaction and close it before the
+    transaction ends (see ``stream``)."""
+    cursor = conn.cursor(name=f"qm_stream_{next(_stream_names)}", withhold=True)
+    cursor.itersize = size
+    return cursor
+
+
+# peewee turns driver errors into its own with this; its stub leaves it out.
+_driver_errors: Any = pw.__exception_wrapper__  # type: ignore[attr-defined]
+
+
+def _server_side(database: pw.PostgresqlDatabase, sql_text: str, params: Any,
+                 size: int) -> Iterator[list[Any]]:
+    # peewee keeps psycopg2 in autocommit mode (it sends BEGIN itself), and
+    # psycopg2 declares a named cursor there only WITH HOLD. Inside our
+    # transaction that changes nothing while it is open (rows are still made
+    # as they are fetched); closing the cursor before the transaction ends
+    # keeps the server from materialising what was not read.
+    conn = database.connection()
+    cursor = server_cursor(conn, size)
+    try:
+        with _driver_errors:
+            cursor.execute(sql_text, params or ())
+        while True:
+            with _driver_errors:
+                chunk = cursor.fetchmany(size)
+            if not chunk:
+                return
+            yield chunk
+    finally:
+        if not conn.closed:
+            with contextlib.suppress(Exception):
+                cursor.close()
 
 
 @contextlib.contextmanager

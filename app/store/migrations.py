@@ -214,6 +214,16 @@ def _step_11_device_program(database: pw.Database) -> None:
         roles.grant_new_tables(database)
 
 
+def _step_12_postgres_list_indexes(database: pw.Database) -> None:
+    """PostgreSQL only: the Loans list's first page (open loans by due day)
+    from an index of the open loans alone. With the plain ``due`` index the
+    server walked past the returned loans (712,673 loans, 1,000,000 assets:
+    168 ms → 1 ms). SQLite's plan is unchanged, and its schema with it."""
+    if isinstance(database, pw.PostgresqlDatabase):
+        database.execute_sql("CREATE INDEX IF NOT EXISTS loan_open_due ON loan (due, id) "
+                             "WHERE returned_at IS NULL")
+
+
 STEPS = [
     (1, "tables", _step_1_tables),
     (2, "search index", _step_2_search),
@@ -226,6 +236,7 @@ STEPS = [
     (9, "work orders and backup media", _step_9_work_orders),
     (10, "assets list indexes: tag order, funding", _step_10_list_indexes),
     (11, "1:1 device program, E-Rate filing fields, work order assets", _step_11_device_program),
+    (12, "PostgreSQL: open loans by due day", _step_12_postgres_list_indexes),
 ]
 LATEST = STEPS[-1][0]
 

@@ -67,7 +67,7 @@ def copy_all(src_conn: Connection, src_is_postgres: bool,
              progress: Callable[[str, int], None] | None = None) -> dict[str, int]:
     """Copy every table from ``src_conn`` into the bound database (inside the
     caller's transaction). Returns rows copied per table."""
-    from app.store import bulk, search
+    from app.store import search
     dest_pg = isinstance(db.obj, pw.PostgresqlDatabase)
     copied: dict[str, int] = {}
     db.execute_sql('DELETE FROM "setting"')  # what opening the new file noted for itself
@@ -76,35 +76,53 @@ def copy_all(src_conn: Connection, src_is_postgres: bool,
         # trigger (schema step 8) is for new entries. Back on at the end of the
         # same transaction.
         db.execute_sql("ALTER TABLE history_entry DISABLE TRIGGER history_who")
+    if src_is_postgres:
+        # One snapshot of every table, read through server-side cursors: the
+        # plain psycopg2 cursor would copy a whole table (a million assets,
+        # millions of history entries) into memory before the first row.
+        src_conn.cursor().execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    # One bulk load: the search texts are rebuilt inside it, so PostgreSQL
+    # builds its trigram index and gathers statistics once, at the end.
     with search.bulk_mode():
-        for model, table, fields in _tables():
-            cols = [f.column_name for f in fields]
-            converters: list[Converter | None] = (
-                [_to_postgres(f) for f in fields] if dest_pg else [_to_sqlite(f) for f in fields])
-            key = model._meta.primary_key
-            assert isinstance(key, pw.Field)  # every model has a primary key
-            pk = key.column_name
-            cur = src_conn.cursor()
-            quoted = ", ".join(f'"{c}"' for c in cols)
-            cur.execute(f'SELECT {quoted} FROM "{table}" ORDER BY "{pk}"')
-            total = 0
-            while True:
-                batch = cur.fetchmany(BATCH)
-                if not batch:
-                    break
-                if any(converters):
-                    batch = [tuple(c(v) if c else v for c, v in zip(converters, row))
-                             for row in batch]
-                total += bulk.insert_rows(table, cols, batch, page=BATCH)
-                if progress:
-                    progress(table, total)
-            cur.close()
-            copied[table] = total
-    if dest_pg:
-        reset_sequences()
-        db.execute_sql("ALTER TABLE history_entry ENABLE TRIGGER history_who")
-    search.rebuild_all()
+        try:
+            _copy_tables(src_conn, src_is_postgres, dest_pg, copied, progress)
+        finally:
+            if src_is_postgres and not src_conn.closed:
+                src_conn.cursor().execute("ROLLBACK")
+        if dest_pg:
+            reset_sequences()
+            db.execute_sql("ALTER TABLE history_entry ENABLE TRIGGER history_who")
+        search.rebuild_all()
     return copied
+
+
+def _copy_tables(src_conn: Connection, src_is_postgres: bool, dest_pg: bool,
+                 copied: dict[str, int], progress: Callable[[str, int], None] | None) -> None:
+    from app.store import bulk
+    from app.store.db import server_cursor
+    for model, table, fields in _tables():
+        cols = [f.column_name for f in fields]
+        converters: list[Converter | None] = (
+            [_to_postgres(f) for f in fields] if dest_pg else [_to_sqlite(f) for f in fields])
+        key = model._meta.primary_key
+        assert isinstance(key, pw.Field)  # every model has a primary key
+        pk = key.column_name
+        cur = server_cursor(src_conn, BATCH) if src_is_postgres else src_conn.cursor()
+        quoted = ", ".join(f'"{c}"' for c in cols)
+        cur.execute(f'SELECT {quoted} FROM "{table}" ORDER BY "{pk}"')
+        total = 0
+        while True:
+            batch = cur.fetchmany(BATCH)
+            if not batch:
+                break
+            if any(converters):
+                batch = [tuple(c(v) if c else v for c, v in zip(converters, row))
+                         for row in batch]
+            total += bulk.insert_rows(table, cols, batch, page=BATCH)
+            if progress:
+                progress(table, total)
+        cur.close()
+        copied[table] = total
 
 
 def reset_sequences() -> None:

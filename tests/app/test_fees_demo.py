@@ -14,7 +14,7 @@ from app.services import fees, prices, settings
 def test_demo_kits_price_list_and_fees(db):
     build_demo(assets=600, seed=5, today=dt.date(2026, 12, 6))
     kits = {}
-    for part in KitPart.select(KitPart, HardwareModel).join(HardwareModel):
+    for part in KitPart.select(KitPart, HardwareModel).join(HardwareModel).order_by(KitPart.id):
         kits.setdefault(part.model.name, []).append(part.name)
     assert kits["Chromebook 3110"] == ["Charger", "Case"]
     assert kits["T10 Mobile Hotspot"] == ["USB-C cable"]
