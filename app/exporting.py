@@ -76,6 +76,10 @@ def _json_object(text: str) -> Any:
 
 # Asset export columns that hold text a person typed (made safe for a spreadsheet).
 _ASSET_TEXT = (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 15, 16, 17, 18, 20, 21, 22, 23, 24, 29, 30)
+# Of those, the cells looked up from the small tables (maker, model, model
+# number, category, site, room, supplier, BEN, SPIN) are made safe once per
+# table row, not once per asset: the rest are checked on every row.
+_ASSET_TEXT_PER_ROW = tuple(i for i in _ASSET_TEXT if i not in (3, 4, 5, 6, 8, 9, 16, 22, 23))
 
 
 def _asset_rows(ids: list[int] | None, custom_names: tuple[str, ...] = (),
@@ -146,6 +150,13 @@ def _asset_rows(ids: list[int] | None, custom_names: tuple[str, ...] = (),
             if got is None:
                 got = memo[("$", v)] = cost_value(v)
             return got
+    if text:
+        def safe(v: Any) -> Any:
+            return safe_cell(v) if v and v.__class__ is str else v
+        models = {k: (safe(a), safe(b), safe(c), safe(d)) for k, (a, b, c, d) in models.items()}
+        sites = {k: (safe(a), safe(b)) for k, (a, b) in sites.items()}
+        rooms = {k: safe(v) for k, v in rooms.items()}
+        suppliers = {k: (safe(a), safe(b)) for k, (a, b) in suppliers.items()}
     statuses, kinds = ASSET_STATUSES, PERSON_KINDS
     fundings = {k: FUNDING_TYPES[k] for k in ("erate", "general")}
     loads = _json_object
@@ -171,7 +182,7 @@ def _asset_rows(ids: list[int] | None, custom_names: tuple[str, ...] = (),
                 extra = (custom if isinstance(custom, dict) else loads(custom)) if custom else {}
                 row += [extra.get(n) for n in custom_names]
             if text:
-                for i in _ASSET_TEXT:
+                for i in _ASSET_TEXT_PER_ROW:
                     v = row[i]
                     if v and v.__class__ is str and v.startswith(prefixes):
                         row[i] = safe_cell(v)

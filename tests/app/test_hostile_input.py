@@ -159,3 +159,24 @@ def test_keys_and_personal_data_never_reach_a_log(db, tmp_path, caplog):
     text = caplog.text
     for secret in (SECRET_KEY, first, last, EMAIL, ID_NUMBER, "Yara", "yara@example.org", "S5550001"):
         assert secret not in text, secret
+
+
+def test_export_escapes_formulas_in_looked_up_names(db, tmp_path):
+    """Site, room, model, maker, category and supplier names come from small
+    tables the export looks up once: they are neutralised as well as the
+    asset's own cells."""
+    district()
+    src = tmp_path / "places.csv"
+    with src.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["Asset Tag", "Serial", "Site", "Room", "Manufacturer", "Model", "Category",
+                    "Supplier"])
+        w.writerow(["F-001", "FS1", "=SITE()", "+ROOM", "@MAKER", "=MODEL", "+CATEGORY",
+                    "-SUPPLIER x"])
+    importing.commit(src, kind="assets")
+    out_csv = tmp_path / "out.csv"
+    exporting.export("assets", out_csv, ids=None)
+    with out_csv.open(encoding="utf-8-sig", newline="") as f:
+        cells = [c for row in csv.reader(f) for c in row]
+    for formula in ("=SITE()", "+ROOM", "@MAKER", "=MODEL", "+CATEGORY", "-SUPPLIER x"):
+        assert formula not in cells and "'" + formula in cells, formula
