@@ -65,6 +65,7 @@ runpy.run_module('app', run_name='__main__', alter_sys=True)
 
 
 _cpu = {"last": 0.0}
+_CONFIG = Path(tempfile.mkdtemp(prefix="qm-bench-config-"))
 
 # An installed app has its modules compiled (pip writes the .pyc files); a
 # checkout run with PYTHONDONTWRITEBYTECODE compiles ~170 modules at every
@@ -93,9 +94,12 @@ def run(args: list[str], label: str) -> tuple[float, float, str]:
     hwm = Path(tempfile.mkstemp(prefix="qm-hwm-")[1])
     # No daily backup on open: it would copy and verify the 1.7 GB file inside
     # whichever command came first (it made a 6 s stocktake start take 142 s).
+    # A settings folder of the bench's own: a sort column or a window layout
+    # left by an earlier session of this machine's user would change what a
+    # page first reads (the Loans page sorted by tag joins every open loan's asset).
     env = dict(os.environ, QM_BENCH_HWM=str(hwm), QT_QPA_PLATFORM="offscreen",
                QM_NO_AUTO_BACKUP="1", QM_PAINT_CLOCK="1", QM_BENCH_T0=repr(time.time()),
-               PYTHONPYCACHEPREFIX=str(PYCACHE))
+               PYTHONPYCACHEPREFIX=str(PYCACHE), XDG_CONFIG_HOME=str(_CONFIG))
     t0 = time.perf_counter()
     r = subprocess.run([sys.executable, "-c", _CHILD, *args], cwd=ROOT, env=env,
                        capture_output=True, text=True)
