@@ -38,10 +38,11 @@ class ListView(QWidget):
         self.search.setPlaceholderText(placeholder)
         self.search.setClearButtonEnabled(True)
         self.search.setObjectName(f"{kind}-search")
-        # The pause after a keystroke before searching is as long as the last
-        # search took on this thread (at most ``search_delay_ms``): a search of
-        # a few milliseconds runs at each key, a slow one waits for a pause in
-        # the typing rather than falling behind it.
+        # The pause after a keystroke before searching is half as long as the
+        # last search took on this thread (at most ``search_delay_ms``): a
+        # search of a few milliseconds runs at each key, keys coming faster
+        # than that (a scanner, a fast typist) make one search, and a slow
+        # search waits for a pause in the typing rather than falling behind it.
         self.search_delay_ms = search_delay_ms
         self.last_search_ms = 0.0
         self._search_timer = QTimer(self, singleShot=True)
@@ -126,7 +127,7 @@ class ListView(QWidget):
 
     def search_delay(self) -> int:
         """Milliseconds to wait after a keystroke before searching."""
-        return min(self.search_delay_ms, int(self.last_search_ms))
+        return min(self.search_delay_ms, int(self.last_search_ms / 2))
 
     def _search_now(self) -> None:
         self.apply()
