@@ -667,18 +667,10 @@ class FeeSum(TypedDict):
     amount: Decimal | None
 
 
-class EventInfo(TypedDict):
-    id: int
-    kind: str
+class EventInfo(EventRow):
+    """An event as its page and report head show it: the list's row and more."""
+
     kind_label: str
-    name: str
-    site: str
-    site_id: int
-    grade: str | None
-    homeroom: str | None
-    due: dt.date | None
-    status: str
-    created_at: dt.datetime
     created_by: str | None
     closed_at: dt.datetime | None
 
