@@ -4,20 +4,39 @@ them off the GUI thread and fills them in after its first paint."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import TypedDict
 
 import peewee as pw
 
 from app.listing import fiscal_year_start
 from app.models import Asset, Category, HardwareModel, License, Loan, Repair, Site, Supply
 from app.models.common import ASSET_STATUSES, INACTIVE_STATUSES, OPEN_REPAIR_STATUSES
-from app.store.db import db
+from app.store.db import db, rows
 
 
-def summary(today: dt.date | None = None) -> dict:
+class Summary(TypedDict):
+    """The dashboard's figures: counts by status (key, label, n), in service by
+    category and by site (id, name, n, largest first), and the tiles' counts."""
+
+    total: int
+    by_status: list[tuple[str, str, int]]
+    by_category: list[tuple[int, str, int]]
+    by_site: list[tuple[int, str, int]]
+    warranty_90: int
+    loans_overdue: int
+    loans_due_soon: int
+    open_repairs: int
+    low_stock: int
+    licenses_expiring: int
+    not_audited: int
+    fiscal_year_start: dt.date
+
+
+def summary(today: dt.date | None = None) -> Summary:
     today = today or dt.date.today()
     active = Asset.status.not_in(list(INACTIVE_STATUSES))
-    by_status = dict(Asset.select(Asset.status, pw.fn.COUNT(Asset.id))
-                     .group_by(Asset.status).tuples())
+    by_status: dict[str, int] = dict(rows(Asset.select(Asset.status, pw.fn.COUNT(Asset.id))
+                                          .group_by(Asset.status)))
     # One pass over the in-service assets gives three figures: by category, by
     # site and not audited this fiscal year (three scans of a million rows took 13 s).
     start = fiscal_year_start(today)
@@ -25,18 +44,19 @@ def summary(today: dt.date | None = None) -> dict:
     groups = (Asset.select(Asset.site, Asset.model, pw.Case(None, [(unaudited, 1)], 0),
                            pw.fn.COUNT(Asset.id))
               .where(active).group_by(pw.SQL("1, 2, 3")))
-    category_of = dict(HardwareModel.select(HardwareModel.id, HardwareModel.category)
-                       .where(HardwareModel.category.is_null(False)).tuples())
-    categories = dict(Category.select(Category.id, Category.name).tuples())
-    sites = dict(Site.select(Site.id, Site.name).tuples())
+    category_of: dict[int, int] = dict(rows(
+        HardwareModel.select(HardwareModel.id, HardwareModel.category)
+        .where(HardwareModel.category.is_null(False))))
+    categories: dict[int, str] = dict(rows(Category.select(Category.id, Category.name)))
+    sites: dict[int, str] = dict(rows(Site.select(Site.id, Site.name)))
     per_site: dict[int, int] = {}
     per_category: dict[int, int] = {}
     not_audited = 0
     for site_id, model_id, not_seen, n in db.execute_sql(*groups.sql()).fetchall():
         if site_id in sites:
             per_site[site_id] = per_site.get(site_id, 0) + n
-        cat = category_of.get(model_id)
-        if cat in categories:
+        cat = category_of.get(model_id) if model_id is not None else None
+        if cat is not None and cat in categories:
             per_category[cat] = per_category.get(cat, 0) + n
         if not_seen:
             not_audited += n
