@@ -276,7 +276,7 @@ def ensure_manufacturer(name: str | None) -> Manufacturer | None:
 
 
 def ensure_model(name: str, manufacturer: Manufacturer | None = None,
-                 category: Category | None = None, model_number: str | None = None) -> HardwareModel:
+                 category: Category | int | None = None, model_number: str | None = None) -> HardwareModel:
     name = clean_text(name, "model", required=True)
     q = HardwareModel.select().where(pw.fn.LOWER(HardwareModel.name) == name.lower())
     q = q.where(HardwareModel.manufacturer == manufacturer) if manufacturer else \

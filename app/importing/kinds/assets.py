@@ -6,13 +6,17 @@ import contextlib
 import datetime as dt
 import json
 import sys
+from collections.abc import Callable
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
-from app.importing import SAMPLES, Problem, column_of, looks_scientific
+from app.importing import SAMPLES, Preview, Problem, column_of, looks_scientific
 from app.importing import mapping as maps
 from app.importing.keys import KeyMap
 from app.importing.kinds.common import (
     AMBIGUOUS,
     Handler,
+    Record,
     _Catalog,
     _clamp_date,
     _date,
@@ -26,9 +30,27 @@ from app.importing.kinds.common import (
 )
 from app.services import catalog, history, validation
 from app.services import tags as tagsvc
+from app.services.base import who as who_of
 from app.services.errors import DomainError, ValidationError
 from app.services.fields import (check_ben, check_form471, check_frn, check_frn_line,
                                  check_spin, parse_int)
+from app.store.db import Row, rows
+
+if TYPE_CHECKING:
+    from app.importing.places import Splitter
+    from app.store import bulk
+
+# A row's values by field, as checked (dates, money, names; "custom" a dict).
+Values = dict[str, Any]
+# Say what is wrong with (or changed in) a field of the row: (field, reason).
+Say = Callable[[str, str], None]
+# A new person a row brings in: first_name, last_name, email, id_number, kind
+# (and "_ref", their number in the file, once the row is kept).
+NewPerson = dict[str, Any]
+
+
+def _say_nothing(_field: str, _reason: str) -> None:
+    return None
 
 # --- assets -------------------------------------------------------------------------
 
@@ -50,9 +72,9 @@ _LIMITS = (("serial", 100), ("name", 255), ("order_number", 255), ("site", 255),
            ("supplier", 255), ("notes", 100_000))
 
 
-def _same_custom(a: dict, b: dict) -> bool:
+def _same_custom(a: dict[str, Any], b: dict[str, Any]) -> bool:
     """Custom fields equal as text: a re-imported export reads 32 back as "32"."""
-    def text(d):
+    def text(d: dict[str, Any]) -> dict[str, str]:
         return {k: (str(v) if v is not None else "") for k, v in d.items() if v not in ("", None)}
     return text(a) == text(b)
 
@@ -60,8 +82,8 @@ def _same_custom(a: dict, b: dict) -> bool:
 class AssetHandler(Handler):
     PAGE = 2000  # rows inserted at a time; the second thread indexes and logs each page
 
-    def __init__(self, *a):
-        super().__init__(*a)
+    def __init__(self, preview: Preview, update: bool, write: bool, by: str | None) -> None:
+        super().__init__(preview, update, write, by)
         from app.store.db import db as _db
         self.cat = _Catalog()
         # What the whole file is checked against, held compactly (keys.KeyMap:
@@ -74,8 +96,8 @@ class AssetHandler(Handler):
             if key:
                 self.existing[key] = aid
         from app.models import TagRecord
-        self.voided = {k for (k,) in TagRecord.select(TagRecord.tag_key)
-                       .where(TagRecord.state == "voided").tuples()}
+        self.voided: set[str] = {k for (k,) in rows(TagRecord.select(TagRecord.tag_key)
+                                                    .where(TagRecord.state == "voided"))}
         self.seen = KeyMap(self.p.estimated_rows)
         self.serials = KeyMap(0 if self.p.allow_duplicate_serials else self.p.estimated_rows)
         self.register_serials = KeyMap()
@@ -84,60 +106,64 @@ class AssetHandler(Handler):
                     "SELECT serial_key, id FROM asset WHERE serial_key IS NOT NULL"):
                 self.register_serials[skey] = aid
         self.planned = _NewPeople()  # people this file brings in, by the same keys
-        self.pending_people: list[dict] = []  # those the row being checked brings
-        self.people_batch: dict[int, dict] = {}  # planned → new person, to insert at the next flush
+        self.pending_people: list[NewPerson] = []  # those the row being checked brings
+        self.people_batch: dict[int, NewPerson] = {}  # planned → new person, to insert at the next flush
         self.holder_kind = self._guess_holder_kind()
         self.splitter = self._make_splitter()
         self._places_seen: set[str] = set()
         from app.models import Site, Supplier
         # The E-Rate numbers the register holds and those this file brings, by
         # site and supplier (normalised name): one BEN per site, one SPIN per supplier.
-        self.bens = {sid: ben for sid, ben in Site.select(Site.id, Site.ben).tuples() if ben}
-        self.spins = {sid: spin for sid, spin in Supplier.select(Supplier.id, Supplier.spin)
-                      .tuples() if spin}
+        self.bens: dict[int, str] = {
+            sid: ben for sid, ben in rows(Site.select(Site.id, Site.ben)) if ben}
+        self.spins: dict[int, str] = {
+            sid: spin for sid, spin in rows(Supplier.select(Supplier.id, Supplier.spin)) if spin}
         self.file_bens: dict[str, str] = {}
         self.file_spins: dict[str, str] = {}
-        self.batch: list = []
-        self.updates: list[tuple[int, dict]] = []
+        self.batch: list[Row] = []  # asset rows in ASSET_COLUMNS order, for the next flush
+        # (asset id, changes, who is to hold it (-ref: a planned person), file row)
+        self.updates: list[tuple[int, dict[str, Any], int | None, int]] = []
         self.new_rooms: dict[int, tuple[int, str]] = {}  # stand-in id → (site id, name)
         self.room_ids: dict[int, int] = {}  # stand-in id → the room's real id
         self._stack = contextlib.ExitStack()
-        self.bg = None  # the second thread that indexes and logs each page written
+        self.bg: bulk.Background | None = None  # the second thread that indexes and logs each page written
         if self.writing:
             from app.store import bulk, search
             from app.store.db import db
             self.index_sql = self._stack.enter_context(search.inserts_indexed_by_caller())
             self.bg = self._stack.enter_context(bulk.Background())
-            self.top = db.execute_sql("SELECT COALESCE(MAX(id), 0) FROM asset").fetchone()[0]
-            self.who = history.who(self.by)
-            self.now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-            self.today = history.local_day(self.now)
+            self.top: int = db.execute_sql("SELECT COALESCE(MAX(id), 0) FROM asset").fetchone()[0]
+            self.who = who_of(self.by)
+            now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+            today = history.local_day(now)
+            self.now: dt.datetime | str = now
+            self._day: Callable[[dt.date | None], dt.date | str | None]
             import peewee as pw
             if isinstance(db.obj, pw.SqliteDatabase):
                 # The text sqlite3's (Python-level) adapters would make, made once a
                 # value: 500,000 adapter calls are a second of a 100,000-row import.
-                self.now = self.now.isoformat(" ")
+                self.now = now.isoformat(" ")
                 self._day = lambda d: d.isoformat() if d is not None else None
             else:
                 self._day = lambda d: d
-            self.today = self._day(self.today)
+            self.today = self._day(today)
 
     # -- checking
-    def check(self, row: int, rec: dict) -> list[Problem]:
+    def check(self, row: int, rec: Record) -> list[Problem]:
         probs: list[Problem] = []
 
-        def bad(fieldname, reason):
+        def bad(fieldname: str, reason: str) -> None:
             probs.append(Problem(row, column_of(rec, fieldname), reason))
 
-        def note(fieldname, reason):
+        def note(fieldname: str, reason: str) -> None:
             self.p.warnings.append(Problem(row, column_of(rec, fieldname), reason))
 
         v = self.values(rec, bad, note)
         if v.get("holder_missing"):
             bad("holder_id", f"no person has the ID number {v['holder_missing']} — import the "
                              "people first, or add name columns so they are created")
-        key = v.get("tag_key")
-        serial = v.get("serial")
+        key: str | None = v.get("tag_key")
+        serial: str | None = v.get("serial")
         if serial and not self.p.allow_duplicate_serials:
             skey = serial.upper()
             # A row refused for another reason still has this serial in the file (as its tag
@@ -149,7 +175,7 @@ class AssetHandler(Handler):
                               "if that is right")
             else:
                 owner = self.register_serials.get(skey)
-                if owner is not None and owner != self.existing.get(key):
+                if owner is not None and owner != (self.existing.get(key) if key is not None else None):
                     from app.models import Asset
                     tag = Asset.select(Asset.tag).where(Asset.id == owner).scalar()
                     bad("serial", f"the serial {serial} is already on asset {tag}; accept "
@@ -176,7 +202,7 @@ class AssetHandler(Handler):
         rec["_values"] = v
         return []
 
-    def _holder_shown(self, v) -> str:
+    def _holder_shown(self, v: Values) -> str:
         new = v.get("holder_new")
         if new:
             return _shown(new)
@@ -185,8 +211,8 @@ class AssetHandler(Handler):
         name, idn = self.cat.names.get(v["holder_id"], ("", None))
         return name + (f" ({idn})" if idn else "")
 
-    def values(self, rec: dict, bad, note=lambda *_a: None) -> dict:
-        v: dict = {}
+    def values(self, rec: Record, bad: Say, note: Say = _say_nothing) -> Values:
+        v: Values = {}
         if "tag" in rec:
             if looks_scientific(rec["tag"]):
                 bad("tag", f"“{rec['tag']}” is a number Excel turned into scientific notation; "
@@ -276,7 +302,7 @@ class AssetHandler(Handler):
                 note(key, f"the cell holds {len(x):,} characters; the first {limit} are kept")
         return v
 
-    def _funding(self, rec, v, bad):
+    def _funding(self, rec: Record, v: Values, bad: Say) -> None:
         if "funding" in rec:
             word = _n(rec["funding"])
             if word in ("erate", "eratefunded", "usf"):
@@ -330,7 +356,7 @@ class AssetHandler(Handler):
                 bad("federal_award_id", "An asset with a federal award (FAIN) or federal share "
                                         "is funded by a grant.")
 
-    def _erate_numbers(self, rec, v, bad):
+    def _erate_numbers(self, rec: Record, v: Values, bad: Say) -> None:
         """The BEN belongs to the row's site and the SPIN to its supplier: a
         number that disagrees with the register's, or with an earlier row's for
         the same site or supplier, is refused (one site has one BEN)."""
@@ -346,33 +372,36 @@ class AssetHandler(Handler):
             except ValidationError as exc:
                 bad(key, str(exc))
                 continue
-            name = v.get(owner)
+            name: str | None = v.get(owner)
             if not name:
                 bad(key, f"a {what} belongs to a {owner}: this row names no {owner}")
                 continue
-            have = known.get(catalog_names.get(_n(name))) or seen.get(_n(name))
+            owner_id = catalog_names.get(_n(name))
+            have = (known.get(owner_id) if owner_id is not None else None) or seen.get(_n(name))
             if have and have != number:
                 bad(key, f"{name} has the {what} {have}, not {number}")
+                continue
+            if number is None:  # a cell with no digits in it: nothing to keep
                 continue
             seen[_n(name)] = number
             v[key] = number
 
-    def _make_splitter(self):
+    def _make_splitter(self) -> Splitter | None:
         from app.importing.places import Splitter
         from app.models import Location, Site
         if not self.p.location_values and self.p.location_separator is None:
             return None
-        rooms: dict = {}
-        for site, room in (Location.select(Site.name, Location.name)
-                           .join(Site, on=(Location.site == Site.id)).tuples()):
-            rooms[_n(room)] = (site, room) if _n(room) not in rooms else None
-        rooms = {k: x for k, x in rooms.items() if x}  # a room name only one site has
+        named: dict[str, tuple[str, str] | None] = {}
+        for site, room in rows(Location.select(Site.name, Location.name)
+                               .join(Site, on=(Location.site == Site.id))):
+            named[_n(room)] = (site, room) if _n(room) not in named else None
+        rooms = {k: x for k, x in named.items() if x}  # a room name only one site has
         splitter = Splitter.for_values(self.p.location_values, self.cat.sites, rooms,
                                        self.p.location_separator)
         self.p.split_at = splitter.separator
         return splitter
 
-    def _place(self, rec, v):
+    def _place(self, rec: Record, v: Values) -> None:
         site, room = rec.get("site"), rec.get("room")
         loc = rec.get("location")
         both = rec.get("site_room")
@@ -403,7 +432,7 @@ class AssetHandler(Handler):
             if sid is None or (sid, _n(room)) not in self.cat.rooms:
                 self.plan("rooms", f"{site} / {room}" if site else str(room))
 
-    def _model(self, rec, v, note=lambda *_a: None):
+    def _model(self, rec: Record, v: Values, note: Say = _say_nothing) -> None:
         if looks_scientific(rec.get("model_number")):
             # Snipe-IT's own samples hold these: the model still imports, the lost number does not.
             note("model_number", f"“{rec['model_number']}” is a number Excel turned into scientific "
@@ -427,7 +456,7 @@ class AssetHandler(Handler):
         if not v.get("name"):
             v["name"] = v.get("model") or v.get("category")
 
-    def _holder(self, rec, v, bad):
+    def _holder(self, rec: Record, v: Values, bad: Say) -> None:
         """Who holds the row's asset: a known person (by ID number, then email,
         then sign-in name, then a name only one person has), a person an earlier
         row of this file creates, or a new person of the kind the file suggests."""
@@ -513,8 +542,8 @@ class AssetHandler(Handler):
         return "staff"
 
     # -- writing
-    def write(self, row: int, rec: dict) -> None:
-        v = rec["_values"]
+    def write(self, row: int, rec: Record) -> None:
+        v: Values = rec["_values"]
         site_id, room_id = self._ensure_place(v)
         model_id, model, maker = self._ensure_model(v)
         supplier_id = None
@@ -524,8 +553,9 @@ class AssetHandler(Handler):
         person_id, holder, holder_idn = self._person(v)
         key = v.get("tag_key")
         if key and key in self.existing:
-            return self._update(self.existing[key], v, site_id, room_id, model_id, supplier_id,
-                                person_id, row)
+            self._update(self.existing[key], v, site_id, room_id, model_id, supplier_id,
+                         person_id, row)
+            return
         if not key:
             self._quiet()
             v["tag"] = tagsvc.next_tags(1)[0]
@@ -550,7 +580,9 @@ class AssetHandler(Handler):
         if len(self.batch) >= self.PAGE:
             self._flush()
 
-    def _update(self, asset_id, v, site_id, room_id, model_id, supplier_id, person_id, row):
+    def _update(self, asset_id: int, v: Values, site_id: int | None, room_id: int | None,
+                model_id: int | None, supplier_id: int | None, person_id: int | None,
+                row: int) -> None:
         changes = {k: v[k] for k in ("serial", "name", "purchase_date", "cost", "order_number",
                                      "funding_type", "funding_name", "erate_frn",
                                      "erate_funding_year", "erate_form471", "erate_frn_line",
@@ -589,9 +621,10 @@ class AssetHandler(Handler):
         names = sorted({k for _, changes, _, _ in self.updates for k in changes} | {"custom"})
         fields = [getattr(Asset, self._UPDATE_COLUMNS.get(k, k)) for k in names]
         ids = [aid for aid, _, _, _ in self.updates]
-        found = (Asset.select(Asset.id, Asset.assigned_person, *fields)
-                 .where(Asset.id.in_(ids)).tuples())
-        current, holders = {}, {}
+        found = rows(Asset.select(Asset.id, Asset.assigned_person, *fields)
+                     .where(Asset.id.in_(ids)))
+        current: dict[int, dict[str, Any]] = {}
+        holders: dict[int, int | None] = {}
         for r in found:
             current[r[0]], holders[r[0]] = dict(zip(names, r[2:])), r[1]
         for aid, changes, person_id, row in self.updates:
@@ -649,20 +682,23 @@ class AssetHandler(Handler):
         lo, hi = self.top, db.execute_sql("SELECT MAX(id) FROM asset").fetchone()[0]
         self.top = hi
         p = bulk.param()
+        bg = self.bg
+        assert bg is not None  # made in __init__ when writing, the only time rows are flushed
         if self.index_sql:
-            self.bg.run(self.index_sql, (lo, hi))
-        self.bg.run(f"INSERT INTO history_entry (entity, entity_id, action, who, at, effective, "
-                    f"note) SELECT 'asset', id, 'create', {p}, {p}, {p}, {p} FROM asset "
-                    f"WHERE id > {p} AND id <= {p} AND created_at = {p} ORDER BY id",
-                    (self.who, self.now, self.today, f"imported from {self.p.path.name}", lo, hi,
-                     self.now))
-        self.bg.run(f"INSERT INTO loan (asset_id, person_id, out_at, condition_out, language, "
-                    f"out_by, agreement_signed) SELECT id, assigned_person_id, {p}, 'good', 'en', "
-                    f"{p}, {p} FROM asset WHERE id > {p} AND id <= {p} AND created_at = {p} "
-                    f"AND assigned_person_id IS NOT NULL ORDER BY id",
-                    (self.now, self.who, False, lo, hi, self.now))
+            bg.run(self.index_sql, (lo, hi))
+        bg.run(f"INSERT INTO history_entry (entity, entity_id, action, who, at, effective, "
+               f"note) SELECT 'asset', id, 'create', {p}, {p}, {p}, {p} FROM asset "
+               f"WHERE id > {p} AND id <= {p} AND created_at = {p} ORDER BY id",
+               (self.who, self.now, self.today, f"imported from {self.p.path.name}", lo, hi,
+                self.now))
+        bg.run(f"INSERT INTO loan (asset_id, person_id, out_at, condition_out, language, "
+               f"out_by, agreement_signed) SELECT id, assigned_person_id, {p}, 'good', 'en', "
+               f"{p}, {p} FROM asset WHERE id > {p} AND id <= {p} AND created_at = {p} "
+               f"AND assigned_person_id IS NOT NULL ORDER BY id",
+               (self.now, self.who, False, lo, hi, self.now))
 
-    def abandon(self, exc_type, exc, tb) -> None:
+    def abandon(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                tb: TracebackType | None) -> None:
         # The search triggers come back; the index is not rebuilt (all is rolled back).
         self._stack.__exit__(exc_type, exc, tb)
 
@@ -673,13 +709,13 @@ class AssetHandler(Handler):
             self._flush()
             self._flush_updates()
             self._make_people()  # a holder planned for a row that wrote nothing after all
-            self.bg.wait()
+            self._quiet()
         except BaseException:
             self._stack.__exit__(*sys.exc_info())  # drops what is queued
             raise
         self._stack.close()
 
-    def _keep_erate_numbers(self, v, site_id, supplier_id) -> None:
+    def _keep_erate_numbers(self, v: Values, site_id: int | None, supplier_id: int | None) -> None:
         """A site's BEN and a supplier's SPIN the file gave, where the register
         had none (a different one was refused when the row was checked)."""
         for key, owner_id, known, setter in (("ben", site_id, self.bens, catalog.set_site_ben),
@@ -690,7 +726,7 @@ class AssetHandler(Handler):
                 setter(owner_id, v[key], by=self.by)
                 known[owner_id] = v[key]
 
-    def _ensure_place(self, v):
+    def _ensure_place(self, v: Values) -> tuple[int | None, int | None]:
         site_id = room_id = None
         if v.get("site"):
             site_id = self.cat.ensure("sites", v["site"], self._quiet)
@@ -724,7 +760,7 @@ class AssetHandler(Handler):
             if changes.get("location_id", 0) < 0:
                 changes["location_id"] = fix[changes["location_id"]]
 
-    def _ensure_model(self, v):
+    def _ensure_model(self, v: Values) -> tuple[int | None, str | None, str | None]:
         maker_id = None
         if v.get("manufacturer"):
             maker_id = self.cat.ensure("makers", v["manufacturer"], self._quiet)
@@ -746,7 +782,7 @@ class AssetHandler(Handler):
             self.cat.models.setdefault((None, _n(v["model"])), model_id)
         return model_id, v["model"], v.get("manufacturer")
 
-    def _person(self, v: dict) -> tuple[int | None, str | None, str | None]:
+    def _person(self, v: Values) -> tuple[int | None, str | None, str | None]:
         """(who holds the row's asset, their name and ID number for the search
         text): a register person, or one this file brings in, whose id is a
         stand-in (-planned) until the next flush inserts them."""
@@ -807,7 +843,7 @@ def _param() -> str:
     return param()
 
 
-def _shown(new: dict) -> str:
+def _shown(new: NewPerson) -> str:
     """A new person as the preview's holder list shows them."""
     idn = f" ({new['id_number']})" if new.get("id_number") else ""
     return f"{new['first_name']} {new['last_name']}".strip() + idn + f" — new {new['kind']}"
@@ -845,7 +881,8 @@ class _NewPeople:
                 keys["n:" + name] = AMBIGUOUS
         return ref
 
-    def find(self, idn=None, email=None, user=None, first=None, last=None):
+    def find(self, idn: object = None, email: object = None, user: object = None,
+             first: object = None, last: object = None) -> tuple[int | None, str | None]:
         """As _Catalog.find_person, over the people this file brings in."""
         keys = self.keys
         if idn:

@@ -3,14 +3,26 @@ id caches over the register (sites, rooms, models, people…), loose name
 comparison and status words, and the ServiceHandler the smaller kinds build on."""
 from __future__ import annotations
 
+import abc
 import datetime as dt
 import functools
 import re
+from collections.abc import Callable, Hashable
 from decimal import Decimal
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal, Self
 
-from app.importing import Problem, column_of
+from app.importing import Preview, Problem, column_of
 from app.services import catalog, validation
 from app.services.errors import DomainError, ValidationError
+from app.store.db import rows
+
+if TYPE_CHECKING:
+    from app.models import Manufacturer, Supplier
+
+# A row as the import reads it: field → the cell's value (text, number, date…),
+# plus the handler's own entries ("_columns", "_values", "_existing").
+Record = dict[str, Any]
 
 STATUS_WORDS = {
     "ready": "ready", "readytodeploy": "ready", "available": "ready", "instock": "ready",
@@ -24,7 +36,7 @@ STATUS_WORDS = {
 }
 
 
-def status_of(text) -> str | None:
+def status_of(text: object) -> str | None:
     """Our status for another system's label: exact words first, then keywords."""
     word = _n(text)
     if word in STATUS_WORDS:
@@ -44,16 +56,16 @@ _NOT_ALNUM = re.compile(r"[\W_]+")
 
 
 @functools.lru_cache(maxsize=65536)
-def _n(text) -> str:
+def _n(text: object) -> str:
     """A name compared loosely: lower case, letters and digits only (cached:
     100,000 rows name the same few hundred sites, rooms and models)."""
     return _NOT_ALNUM.sub("", str(text or "").lower())
 
 
-def _date(value, field):
+def _date(value: object, field: str) -> dt.date | None:
     """The record's date rule (validation.date), with a fast path for the ISO
     dates exports are full of."""
-    if value.__class__ is str and len(value) == 10 and value[4] == "-":
+    if type(value) is str and len(value) == 10 and value[4] == "-":
         try:
             d = dt.date.fromisoformat(value)
         except ValueError:
@@ -64,26 +76,36 @@ def _date(value, field):
     return validation.date(value, field)
 
 
-class Handler:
+class Handler(abc.ABC):
     """Used as ``with Handler(...) as h:`` — leaving normally finishes the
     writes; leaving by an exception (refused, cancelled) abandons them, and
     the import's transaction rolls everything back."""
 
-    def __init__(self, preview, update: bool, write: bool, by: str | None):
+    def __init__(self, preview: Preview, update: bool, write: bool, by: str | None):
         self.p, self.update, self.writing, self.by = preview, update, write, by
         self.pending: list[tuple[str, str]] = []
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, exc_type, exc, tb):
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> Literal[False]:
         if exc_type is None:
             self.finish()
         else:
             self.abandon(exc_type, exc, tb)
         return False
 
-    def abandon(self, exc_type, exc, tb) -> None:
+    @abc.abstractmethod
+    def check(self, row: int, rec: Record) -> list[Problem]:
+        """The row's problems ([] when it is good); notes what it would create."""
+
+    @abc.abstractmethod
+    def write(self, row: int, rec: Record) -> list[Problem] | None:
+        """Write a checked row; the problems when the service refuses it."""
+
+    def abandon(self, exc_type: type[BaseException] | None,  # noqa: B027 (a hook; most kinds hold nothing)
+                exc: BaseException | None, tb: TracebackType | None) -> None:
         pass
 
     def plan(self, what: str, name: str) -> None:
@@ -103,7 +125,7 @@ class Handler:
                 names.add(name)
         self.pending = []
 
-    def finish(self) -> None:
+    def finish(self) -> None:  # noqa: B027 (a hook: the kinds that batch their writes flush here)
         pass
 
 
@@ -112,7 +134,7 @@ LISTED = 1000  # new people a preview names (all are counted)
 
 
 @functools.lru_cache(maxsize=1)
-def _person_text():
+def _person_text() -> Callable[[str | None, str | None], str]:
     from app.store.search import person_text
     return person_text
 
@@ -121,7 +143,7 @@ class _Catalog:
     """Name → id caches over sites, rooms, models, categories, makers,
     suppliers and people, so 100,000 rows cost a dictionary lookup each."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         from app.models import (
             Category,
             HardwareModel,
@@ -131,31 +153,38 @@ class _Catalog:
             Site,
             Supplier,
         )
-        self.sites = {}
-        for i, name, code in Site.select(Site.id, Site.name, Site.code).tuples():
+        self.sites: dict[str, int] = {}
+        for i, name, code in rows(Site.select(Site.id, Site.name, Site.code)):
             self.sites[_n(name)] = i
             if code:
                 self.sites.setdefault(_n(code), i)
-        self.rooms = {(s, _n(name)): i for i, s, name in
-                      Location.select(Location.id, Location.site, Location.name).tuples()}
-        self.makers = {_n(n): i for i, n in Manufacturer.select(Manufacturer.id, Manufacturer.name).tuples()}
-        self.categories = {_n(n): i for i, n in Category.select(Category.id, Category.name).tuples()}
-        self.models = {}
-        for i, name, maker, _cat in HardwareModel.select(HardwareModel.id, HardwareModel.name,
-                                                        HardwareModel.manufacturer,
-                                                        HardwareModel.category).tuples():
+        # (site id, room name) → room id; a room not made yet has a stand-in id below 0.
+        self.rooms: dict[tuple[int, str], int] = {
+            (s, _n(name)): i for i, s, name in
+            rows(Location.select(Location.id, Location.site, Location.name))}
+        self.makers: dict[str, int] = {
+            _n(n): i for i, n in rows(Manufacturer.select(Manufacturer.id, Manufacturer.name))}
+        self.categories: dict[str, int] = {
+            _n(n): i for i, n in rows(Category.select(Category.id, Category.name))}
+        self.models: dict[tuple[int | None, str], int] = {}  # (maker id, name) → model id
+        for i, name, maker, _cat in rows(HardwareModel.select(HardwareModel.id, HardwareModel.name,
+                                                             HardwareModel.manufacturer,
+                                                             HardwareModel.category)):
             self.models[(maker, _n(name))] = i
             self.models.setdefault((None, _n(name)), i)
-        self.suppliers = {_n(n): i for i, n in Supplier.select(Supplier.id, Supplier.name).tuples()}
+        self.suppliers: dict[str, int] = {
+            _n(n): i for i, n in rows(Supplier.select(Supplier.id, Supplier.name))}
         # ("id", ID number), ("email", address), ("user", sign-in name) → person id;
         # ("name", name) → person id, or AMBIGUOUS when two people share the name.
-        self.people: dict = {}
+        self.people: dict[tuple[str, str], int] = {}
         self.names: dict[int, tuple[str, str | None]] = {}  # id → (full name, ID number) for search text
-        for i, first, last, email, idn in Person.select(Person.id, Person.first_name, Person.last_name,
-                                                        Person.email, Person.id_number).tuples():
+        for i, first, last, email, idn in rows(Person.select(Person.id, Person.first_name,
+                                                             Person.last_name, Person.email,
+                                                             Person.id_number)):
             self.add_person(i, first, last, email, idn)
 
-    def add_person(self, pid: int, first, last, email, idn) -> None:
+    def add_person(self, pid: int, first: str | None, last: str | None, email: str | None,
+                   idn: str | None) -> None:
         self.names[pid] = (_person_text()(first, last), idn)
         if idn:
             self.people[("id", idn.upper())] = pid
@@ -166,7 +195,8 @@ class _Catalog:
         if key[1]:
             self.people[key] = pid if self.people.get(key, pid) == pid else AMBIGUOUS
 
-    def find_person(self, idn=None, email=None, user=None, first=None, last=None):
+    def find_person(self, idn: object = None, email: object = None, user: object = None,
+                    first: object = None, last: object = None) -> tuple[int | None, str | None]:
         """(person id, how) — by ID number, then email, then sign-in name, then the
         name when one person has it; (AMBIGUOUS, "name") when several do; (None, None)."""
         c = self.people
@@ -186,15 +216,16 @@ class _Catalog:
                 return found, "name"
         return None, None
 
-    _MAKE = {"sites": lambda name: catalog.ensure_site(name).id,
-             "suppliers": lambda name: catalog.ensure_supplier(name).id,
-             "makers": lambda name: catalog.ensure_manufacturer(name).id,
-             "categories": lambda name: catalog.ensure_category(name).id}
+    _MAKE: dict[str, Callable[[str], int]] = {
+        "sites": lambda name: catalog.ensure_site(name).id,
+        "suppliers": lambda name: _made(catalog.ensure_supplier(name), "supplier", name),
+        "makers": lambda name: _made(catalog.ensure_manufacturer(name), "manufacturer", name),
+        "categories": lambda name: catalog.ensure_category(name).id}
 
-    def ensure(self, table: str, name: str, before_write=None) -> int:
+    def ensure(self, table: str, name: str, before_write: Callable[[], None] | None = None) -> int:
         """The id of the site, supplier, maker or category called ``name``,
         made (and cached) when new; ``before_write`` runs first when it is."""
-        cache = getattr(self, table)
+        cache: dict[str, int] = getattr(self, table)
         found = cache.get(_n(name))
         if found is None:
             if before_write is not None:
@@ -203,8 +234,15 @@ class _Catalog:
         return found
 
 
+def _made(entry: Supplier | Manufacturer | None, what: str, name: str) -> int:
+    """The id of a supplier or maker just ensured (None only for a name that
+    cleans to nothing, which an import never passes)."""
+    if entry is None:
+        raise ValidationError(f"A {what} needs a name (not “{name}”).", what)
+    return entry.id
 
-def _person_kind(text) -> str | None:
+
+def _person_kind(text: object) -> str | None:
     word = _n(text)
     if not word:
         return None
@@ -215,7 +253,7 @@ def _person_kind(text) -> str | None:
     return "staff"
 
 
-def _holder_text(rec) -> str:
+def _holder_text(rec: Record) -> str:
     """What the file says about who holds the row's asset."""
     parts = [str(rec[k]) for k in ("holder_name", "holder_first", "holder_last", "holder_email",
                                    "holder_username", "holder_id") if rec.get(k) not in (None, "")]
@@ -233,12 +271,12 @@ def _name_from_email(email: str) -> tuple[str, str]:
     return "", local or email
 
 
-def _clamp_date(y, m, d):
+def _clamp_date(y: int, m: int, d: int) -> dt.date:
     import calendar
     return dt.date(y, m, min(d, calendar.monthrange(y, m)[1]))
 
 
-def _money(value):
+def _money(value: Decimal | int | str | None) -> Decimal | None:
     return None if value is None else Decimal(value)
 
 
@@ -251,14 +289,25 @@ class ServiceHandler(Handler):
 
     repeat_ok = False  # a second row naming the same record: one record (True) or a problem
 
-    def key_of(self, values):
+    # What each kind gives: its record's name ("person") and key field, and
+    # ``convert(rec)`` → (the service's values, the existing record or None),
+    # ``describe(values)`` → the record as a problem names it, ``save(values,
+    # existing)`` the service call (existing: the kind's own model, or None).
+    noun: str
+    key_field: str
+    convert: Callable[[Record], tuple[dict[str, Any], Any]]
+    describe: Callable[[dict[str, Any]], str]
+    save: Callable[[dict[str, Any], Any], object]
+    in_file: dict[Hashable, int]  # a record's key → the first row that names it
+
+    def key_of(self, values: dict[str, Any]) -> Hashable | None:
         """What makes two rows the same record (None: every row is its own)."""
         return None
 
-    def check(self, row, rec):
+    def check(self, row: int, rec: Record) -> list[Problem]:
         probs = []
         if not hasattr(self, "in_file"):
-            self.in_file: dict = {}
+            self.in_file = {}
         try:
             values, existing = self.convert(rec)
         except ValidationError as exc:
@@ -288,10 +337,10 @@ class ServiceHandler(Handler):
         rec["_values"], rec["_existing"] = values, existing
         return []
 
-    def field_of(self, f):
+    def field_of(self, f: str) -> str:
         return f
 
-    def write(self, row, rec):
+    def write(self, row: int, rec: Record) -> list[Problem] | None:
         """A refusal from the service becomes the row's problem (its savepoint
         is rolled back; the rest of the import goes on)."""
         if rec["_values"] is None:  # a repeat of an earlier row
