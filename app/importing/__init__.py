@@ -288,6 +288,7 @@ def _run(table: Table, kind: str, mapping: dict[int, str], update: bool, skip_ba
                                                       "row, not a record; it is left out"))
                 continue
             p.rows += 1
+            row_problems: list[Problem] | None
             record, row_problems = plan.record(cells, rownum)
             if plan.notes:
                 p.warnings.extend(plan.notes)

@@ -34,7 +34,7 @@ class LicenseHandler(ServiceHandler):
         self.cat = _Catalog()
         # Keys compared as digests: in team mode the key column is not readable.
         self.licenses = {(_n(p), t): i for i, p, t in licenses.key_tokens()}
-        self.in_file: dict[LicenseKey, int] = {}
+        self.in_file = {}  # a license key → the row that creates it
         self.free: dict[LicenseKey, int | None] = {}  # license key → seats still free as the rows are checked (None: no limit)
 
     def describe(self, v: dict[str, Any]) -> str:
@@ -61,7 +61,7 @@ class LicenseHandler(ServiceHandler):
 
     def check(self, row: int, rec: dict[str, Any]) -> list[Problem]:
         try:
-            v = self.convert(rec)
+            v = self._license_values(rec)
         except ValidationError as exc:
             f = exc.field or "product"
             return [Problem(row, column_of(rec, f), str(exc))]
@@ -129,7 +129,7 @@ class LicenseHandler(ServiceHandler):
         self.plan("people", f"{first} {last}".strip() or email or "")
         return (None, new, None)
 
-    def convert(self, rec: dict[str, Any]) -> dict[str, Any]:
+    def _license_values(self, rec: dict[str, Any]) -> dict[str, Any]:
         from app.services import licenses
         if not rec.get("product"):
             raise ValidationError("a license needs a product name", field="product")
