@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from os import PathLike
 from pathlib import Path
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from typing import Any
 
 from app.importing import mapping as maps
-from app.importing.reader import MAX_CELL, open_table, sheet_names, text_of
+from app.importing.reader import MAX_CELL, Table, open_table, sheet_names, text_of
 from app.services.errors import DomainError, ValidationError
 from app.wording import plural
 
@@ -32,6 +34,8 @@ IGNORE = "ignore"  # a column mapped to this is left out (neither a field nor a 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _NEUTRALISED = ("=", "+", "-", "@", "\t", "\r")
 _SCIENTIFIC = re.compile(r"^-?\d(\.\d+)?[eE]\+\d{1,3}$")  # Excel writes 6.37702E+15
+# What an import reports as it goes: rows done, rows expected, a line to show.
+Progress = Callable[[int, int, str], None]
 
 
 @dataclass
@@ -145,7 +149,7 @@ class Cancelled(DomainError):
     pass
 
 
-def check_file(path) -> Path:
+def check_file(path: str | PathLike[str]) -> Path:
     """The file to import, or a ValidationError that says what is wrong with the path."""
     import os
     p = Path(path).expanduser()
@@ -158,8 +162,8 @@ def check_file(path) -> Path:
     return p
 
 
-def open_file(path, kind: str | None = None, sheet: str | None = None,
-              mapping: dict[int, str] | None = None):
+def open_file(path: str | PathLike[str], kind: str | None = None, sheet: str | None = None,
+              mapping: dict[int, str] | None = None) -> tuple[Table, str, dict[int, str]]:
     """The table, its kind and the column mapping (given, remembered or suggested)."""
     table = open_table(check_file(path), sheet)
     kind = kind or maps.guess_kind(table.headers)
@@ -176,10 +180,10 @@ def open_file(path, kind: str | None = None, sheet: str | None = None,
     return table, kind, dict(mapping)
 
 
-def preview(path, kind: str | None = None, sheet: str | None = None,
+def preview(path: str | PathLike[str], kind: str | None = None, sheet: str | None = None,
             mapping: dict[int, str] | None = None, update: bool = False,
             skip_bad: bool = False, custom: bool = True,
-            progress: Callable | None = None, allow_duplicate_serials: bool = False,
+            progress: Progress | None = None, allow_duplicate_serials: bool = False,
             location_separator: str | None = None, full: bool = False) -> Preview:
     """What an import would do (nothing is written). ``location_separator``:
     where a combined Location column splits into site and room (None: decided
@@ -190,10 +194,10 @@ def preview(path, kind: str | None = None, sheet: str | None = None,
                 location_separator=location_separator, full=full)
 
 
-def commit(path, kind: str | None = None, sheet: str | None = None,
+def commit(path: str | PathLike[str], kind: str | None = None, sheet: str | None = None,
            mapping: dict[int, str] | None = None, update: bool = False,
            skip_bad: bool = False, custom: bool = True, by: str | None = None,
-           progress: Callable | None = None, cancelled: Callable[[], bool] | None = None,
+           progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,
            allow_duplicate_serials: bool = False, location_separator: str | None = None,
            full: bool = False) -> Preview:
     """Check and write the file in one pass inside one transaction. A row with
@@ -219,7 +223,7 @@ def commit(path, kind: str | None = None, sheet: str | None = None,
                            note=f"{kind} from {Path(path).name}"
                                 f"{f' ({done.skipped} rows skipped)' if done.skipped else ''}", by=by)
             if pending is not None:
-                pending, waiting = None, pending
+                waiting, pending = pending, None
                 waiting.result()  # a failed backup refuses the import (rolled back)
     finally:
         if pending is not None:  # the import failed first: its error is the one to show
@@ -227,8 +231,9 @@ def commit(path, kind: str | None = None, sheet: str | None = None,
     return done
 
 
-def _run(table, kind, mapping, update, skip_bad, custom, progress, write: bool,
-         by=None, cancelled=None, allow_duplicate_serials: bool = False,
+def _run(table: Table, kind: str, mapping: dict[int, str], update: bool, skip_bad: bool,
+         custom: bool, progress: Progress | None, write: bool, by: str | None = None,
+         cancelled: Callable[[], bool] | None = None, allow_duplicate_serials: bool = False,
          location_separator: str | None = None, full: bool = False) -> Preview:
     from app.importing import kinds
     if full and kind != "students":
@@ -283,6 +288,7 @@ def _run(table, kind, mapping, update, skip_bad, custom, progress, write: bool,
                                                       "row, not a record; it is left out"))
                 continue
             p.rows += 1
+            row_problems: list[Problem] | None
             record, row_problems = plan.record(cells, rownum)
             if plan.notes:
                 p.warnings.extend(plan.notes)
@@ -311,7 +317,7 @@ def _run(table, kind, mapping, update, skip_bad, custom, progress, write: bool,
     return p
 
 
-def _location_values(table, mapping) -> list[str]:
+def _location_values(table: Table, mapping: dict[int, str]) -> list[str]:
     """The distinct values of a combined location column (one that is not
     beside a Site column), read once before the rows so the split is decided
     for the whole file; [] when there is none."""
@@ -334,11 +340,11 @@ def _location_values(table, mapping) -> list[str]:
 _TOTALS = re.compile(r"(grand\s*|sub\s*)?totals?\b[\s:]*", re.IGNORECASE)
 
 
-def _first_text(cells) -> str:
+def _first_text(cells: list[Any]) -> str:
     return next((str(c).strip() for c in cells if c not in ("", None) and str(c).strip()), "")
 
 
-def _is_totals_row(cells) -> bool:
+def _is_totals_row(cells: list[Any]) -> bool:
     """A footer a hand-kept sheet adds below its records ("Total", "Grand total:
     $48,210", "TOTAL 312"): its first filled cell starts with the word, and at
     most three cells are filled."""
@@ -353,7 +359,7 @@ _ONE = {"assets": "an asset", "people": "a person", "locations": "a location", "
         "chromebooks": "a Chromebook"}
 
 
-def _headers_sample(headers) -> str:
+def _headers_sample(headers: list[str]) -> str:
     shown = [_CONTROL.sub("", h)[:40] for h in headers if h][:8]
     return ", ".join(f"“{h}”" for h in shown) + (", …" if len(headers) > len(shown) else "") \
         if shown else "none"
@@ -366,7 +372,8 @@ def _is_custom(fieldname: str) -> bool:
 class _Plan:
     """Which cell feeds which field, worked out once for the whole file."""
 
-    def __init__(self, headers, mapping, custom_columns):
+    def __init__(self, headers: list[str], mapping: dict[int, str],
+                 custom_columns: Collection[str]) -> None:
         self.headers = headers
         self.columns = [(i, f, headers[i]) for i, f in sorted(mapping.items())]
         wanted = set(custom_columns)
@@ -374,11 +381,11 @@ class _Plan:
                        if i not in mapping and h in wanted]
         self.notes: list[Problem] = []  # values changed on the way in (moved to the preview's notes)
 
-    def record(self, cells, rownum):
+    def record(self, cells: list[Any], rownum: int) -> tuple[dict[str, Any], list[Problem]]:
         """The row's values by field (text trimmed), and problems found in the cells."""
-        rec: dict = {}
-        columns: dict = {}
-        problems = []
+        rec: dict[str, Any] = {}
+        columns: dict[str, str] = {}
+        problems: list[Problem] = []
         n = len(cells)
         # One search of the whole row finds control characters; cells are cleaned only then.
         try:
@@ -413,7 +420,7 @@ class _Plan:
                 columns[fieldname] = header
         rec["_columns"] = columns
         if self.custom:
-            extra = {}
+            extra: dict[str, int | float | str] = {}
             for i, h in self.custom:
                 if i < n:
                     v = cells[i]
@@ -442,11 +449,12 @@ class _Plan:
         return rec, problems
 
 
-def column_of(rec: dict, fieldname: str) -> str:
-    return rec.get("_columns", {}).get(fieldname, maps.LABELS.get(fieldname, fieldname))
+def column_of(rec: dict[str, Any], fieldname: str) -> str:
+    columns: dict[str, str] = rec.get("_columns", {})
+    return columns.get(fieldname, maps.LABELS.get(fieldname, fieldname))
 
 
-def looks_scientific(value) -> bool:
+def looks_scientific(value: object) -> bool:
     # "+" first: nearly no tag or serial holds one, so most cells skip the regex.
     return isinstance(value, str) and "+" in value and bool(_SCIENTIFIC.match(value.strip()))
 

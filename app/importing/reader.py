@@ -12,7 +12,9 @@ import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from os import PathLike
+from typing import Any
 
 from app.services.errors import ValidationError
 from app.services.textfile import wide_encoding
@@ -29,7 +31,7 @@ class Table:
     # The row holding the column names (1 unless title rows stand above it).
     header_row: int = 1
 
-    def rows(self) -> Iterator[tuple[int, list]]:
+    def rows(self) -> Iterator[tuple[int, list[Any]]]:
         """(row number as the user sees it in the file, cells)."""
         return _rows(self)
 
@@ -50,7 +52,7 @@ class Table:
         return max((lf or cr) - 1, 0)
 
 
-def open_table(path, sheet: str | None = None) -> Table:
+def open_table(path: str | PathLike[str], sheet: str | None = None) -> Table:
     path = Path(path)
     if not path.exists():
         raise ValidationError(f"There is no file {path}.")
@@ -71,7 +73,7 @@ def open_table(path, sheet: str | None = None) -> Table:
 HEADER_SEARCH_ROWS = 20
 
 
-def _first_rows(rows) -> list[tuple[int, list]]:
+def _first_rows(rows: Iterable[tuple[int, list[Any]]]) -> list[tuple[int, list[Any]]]:
     out = []
     for n, cells in rows:
         if any(_header(c) for c in cells):
@@ -81,14 +83,14 @@ def _first_rows(rows) -> list[tuple[int, list]]:
     return out
 
 
-def pick_header(rows: list[tuple[int, list]]) -> tuple[int, list] | None:
+def pick_header(rows: list[tuple[int, list[Any]]]) -> tuple[int, list[Any]] | None:
     """The row that names the columns: the first one that is mostly text and
     fills at least half as many cells as the widest row near the top (a title
     fills one). Falls back to the first non-empty row."""
     if not rows:
         return None
 
-    def filled(cells):
+    def filled(cells: list[Any]) -> list[Any]:
         return [c for c in cells if _header(c)]
     widest = max(len(filled(c)) for _, c in rows)
     for n, cells in rows:
@@ -99,11 +101,11 @@ def pick_header(rows: list[tuple[int, list]]) -> tuple[int, list] | None:
     return rows[0]
 
 
-def _header(h) -> str:
+def _header(h: object) -> str:
     return "" if h is None else str(h).replace("\ufeff", "").strip()
 
 
-def _rows(table: Table):
+def _rows(table: Table) -> Iterator[tuple[int, list[Any]]]:
     if table.sheet is not None:
         yield from _xlsx_rows(table.path, table.sheet, table.header_row + 1)
         return
@@ -211,7 +213,7 @@ DIALECT_SAMPLE_ROWS = 20
 SAMPLE_CHARS = 64 * 1024
 
 
-def _dialect(sample: str):
+def _dialect(sample: str) -> type[csv.Dialect]:
     """Comma, semicolon or tab: whichever splits most of the first non-empty
     lines into one same number of columns (more than one). A title line above
     the header ("Inventory as of June 1, 2024") or a semicolon file's
@@ -242,10 +244,12 @@ def _dialect(sample: str):
         first = re.split(r"\r\n|\r|\n", sample, maxsplit=1)[0] if sample else ""
         unquoted = re.sub(r'"[^"]*"', "", first)
         counts_1 = {d: unquoted.count(d) for d in ",;\t"}
-        best = max(counts_1, key=counts_1.get) if any(counts_1.values()) else ","
+        best = max(counts_1, key=counts_1.__getitem__) if any(counts_1.values()) else ","
+
+    separator: str = best  # the class body below does not see best's narrowing to str
 
     class Dialect(csv.excel):
-        delimiter = best
+        delimiter = separator
     return Dialect
 
 
@@ -342,7 +346,7 @@ def _unreadable(path: Path, exc: Exception) -> ValidationError:
                            f"({type(exc).__name__}: {exc}).")
 
 
-def _xlsx_rows(path: Path, sheet: str, first: int = 2):
+def _xlsx_rows(path: Path, sheet: str, first: int = 2) -> Iterator[tuple[int, list[Any]]]:
     from app.importing import xlsx
     try:
         for n, cells in xlsx.rows_of(path, sheet, min_row=first):
@@ -354,7 +358,7 @@ def _xlsx_rows(path: Path, sheet: str, first: int = 2):
     yield from _openpyxl_rows(path, sheet, first)
 
 
-def _openpyxl_rows(path: Path, sheet: str, first: int = 2):
+def _openpyxl_rows(path: Path, sheet: str, first: int = 2) -> Iterator[tuple[int, list[Any]]]:
     from openpyxl import load_workbook
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
@@ -378,7 +382,7 @@ def _openpyxl_rows(path: Path, sheet: str, first: int = 2):
         wb.close()
 
 
-def _openpyxl_values(row) -> list:
+def _openpyxl_values(row: Sequence[Any]) -> list[Any]:
     """The values of a read-only row's cells; a whole number in a zeros-only
     format ("000000") as the zero-padded text Excel shows, as the lean reader
     gives it."""
@@ -394,7 +398,7 @@ def _openpyxl_values(row) -> list:
     return out
 
 
-def _cell(v):
+def _cell(v: Any) -> Any:
     """XLSX values: dates stay dates, numbers stay numbers, text is text."""
     if v is None:
         return ""
@@ -405,7 +409,7 @@ def _cell(v):
     return v
 
 
-def sheet_names(path) -> list[str]:
+def sheet_names(path: str | PathLike[str]) -> list[str]:
     path = Path(path)
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         return []
@@ -422,7 +426,7 @@ def sheet_names(path) -> list[str]:
         wb.close()
 
 
-def text_of(value) -> str:
+def text_of(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, (dt.date, dt.datetime)):

@@ -13,6 +13,9 @@ import posixpath
 import re
 import zipfile
 import zlib
+from collections.abc import Iterator
+from os import PathLike
+from typing import Any
 from xml.etree.ElementTree import ParseError, iterparse
 from xml.parsers import expat
 
@@ -129,16 +132,16 @@ def _column(ref: str) -> int:
     return n
 
 
-def sheet_names(path) -> list[str]:
+def sheet_names(path: str | PathLike[str]) -> list[str]:
     with zipfile.ZipFile(path) as z:
         try:
-            return [el.get("name") for _ev, el in iterparse(z.open("xl/workbook.xml"))
+            return [el.get("name", "") for _ev, el in iterparse(z.open("xl/workbook.xml"))
                     if el.tag == NS + "sheet"]
         except (KeyError, *BROKEN) as exc:
             raise Unsupported(str(exc)) from exc
 
 
-def dimension_rows(path, sheet: str) -> int:
+def dimension_rows(path: str | PathLike[str], sheet: str) -> int:
     """The last row the sheet says it uses (its <dimension>), 0 when it does not say."""
     with zipfile.ZipFile(path) as z:
         head = z.open(_sheet_path(z, sheet)).read(4096).decode("utf-8", "replace")
@@ -146,7 +149,7 @@ def dimension_rows(path, sheet: str) -> int:
     return int(m.group(1)) if m else 0
 
 
-def _from_serial(value: float, epoch1904: bool):
+def _from_serial(value: float, epoch1904: bool) -> dt.date | dt.datetime:
     base = dt.datetime(1904, 1, 1) if epoch1904 else dt.datetime(1899, 12, 30)
     when = base + dt.timedelta(seconds=round(value * 86400))
     return when.date() if when.time() == dt.time(0) else when
@@ -162,10 +165,11 @@ class _Sheet:
     callbacks rather than ElementTree's iterparse: no element objects are
     built, kept or cleared, which about halves the time per cell."""
 
-    def __init__(self, strings, dates, padded, epoch1904, min_row):
+    def __init__(self, strings: list[str], dates: set[int], padded: dict[int, int],
+                 epoch1904: bool, min_row: int) -> None:
         self.strings, self.dates, self.padded = strings, dates, padded
         self.epoch1904, self.min_row = epoch1904, min_row
-        self.done: list[tuple[int, list]] = []  # rows finished since the last chunk
+        self.done: list[tuple[int, list[Any]]] = []  # rows finished since the last chunk
         self.cells: dict[int, object] = {}
         self.row = 0
         self.col = -1
@@ -175,7 +179,7 @@ class _Sheet:
         self.inline = False  # inside <is>: its <t> runs are the value
         self.phonetic = 0  # inside <rPh>: a reading guide, not the value
 
-    def start(self, name, attrs):
+    def start(self, name: str, attrs: dict[str, str]) -> None:
         if name == _C:
             self.attrs = attrs
             self.text = None
@@ -193,11 +197,11 @@ class _Sheet:
         elif name == _RPH:
             self.phonetic += 1
 
-    def chars(self, data):
+    def chars(self, data: str) -> None:
         if self.grab:
             self.text = data if self.text is None else self.text + data
 
-    def end(self, name):
+    def end(self, name: str) -> None:
         if name == _C:
             attrs = self.attrs
             ref = attrs.get("r")
@@ -207,10 +211,11 @@ class _Sheet:
             if text is None:
                 return
             kind = attrs.get("t")
+            value: str | int | float | dt.date
             if kind is None or kind == "n":
                 number = float(text)
-                style = attrs.get("s")
-                style = int(style) if style is not None else 0
+                s = attrs.get("s")
+                style = int(s) if s is not None else 0
                 if style in self.dates:
                     value = _from_serial(number, self.epoch1904)
                 elif number.is_integer() and "." not in text and "E" not in text.upper():
@@ -243,7 +248,8 @@ class _Sheet:
             self.phonetic -= 1
 
 
-def rows_of(path, sheet: str, min_row: int = 1):
+def rows_of(path: str | PathLike[str], sheet: str,
+            min_row: int = 1) -> Iterator[tuple[int, list[Any]]]:
     """(row number, cells) for each row with at least one value, from ``min_row``."""
     z = zipfile.ZipFile(path)
     try:

@@ -11,6 +11,8 @@ each changed field has its history.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import calendar
 import datetime as dt
 import re
@@ -19,6 +21,9 @@ from app.importing import Problem, column_of
 from app.importing.kinds.common import ServiceHandler
 from app.services import validation
 from app.services.errors import ValidationError
+
+if TYPE_CHECKING:
+    from app.importing import Preview
 
 _MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_abbr) if m}
 _MONTHS.update({m.lower(): i for i, m in enumerate(calendar.month_name) if m})
@@ -34,7 +39,7 @@ def _last_day(year: int, month: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
-def aue_of(value) -> dt.date | None:
+def aue_of(value: object) -> dt.date | None:
     """The Auto Update Expiration: a date as it is, a month ("Aug 2029",
     "August 2029", "2029-08", "08/2029") as its last day."""
     if value in (None, ""):
@@ -56,7 +61,7 @@ def aue_of(value) -> dt.date | None:
     return validation.date(text, "aue_date")
 
 
-def serial_key(text) -> str:
+def serial_key(text: object) -> str:
     """A serial compared as the register compares them: upper case, and here
     without any space (Google writes none; a typed serial may have one)."""
     return re.sub(r"\s+", "", str(text)).upper()
@@ -65,20 +70,20 @@ def serial_key(text) -> str:
 class ChromebookHandler(ServiceHandler):
     noun, key_field = "serial", "serial"
 
-    def __init__(self, *a):
-        super().__init__(*a)
+    def __init__(self, preview: Preview, update: bool, write: bool, by: str | None) -> None:
+        super().__init__(preview, update, write, by)
         self.update = True  # every known serial is updated; none is created
-        self.changes: list[tuple] = []  # (asset id, field, old, new) for history
+        self.changes: list[tuple[int, str, Any, Any]] = []  # (asset id, field, old, new) for history
         self._sql: str | None = None
-        self._updates: dict[tuple, str] = {}
+        self._updates: dict[tuple[str, ...], str] = {}
 
-    def describe(self, v):
-        return v["_serial"]
+    def describe(self, v: dict[str, Any]) -> str:
+        return str(v["_serial"])
 
-    def key_of(self, v):
+    def key_of(self, v: dict[str, Any]) -> str:
         return serial_key(v["_serial"])
 
-    def check(self, row, rec):
+    def check(self, row: int, rec: dict[str, Any]) -> list[Problem]:
         if rec.get("serial") in (None, ""):
             return [Problem(row, column_of(rec, "serial"), "no serial number: the row cannot be "
                                                            "matched to an asset")]
@@ -92,9 +97,9 @@ class ChromebookHandler(ServiceHandler):
             rec["_values"] = None
         return problems
 
-    def convert(self, rec):
+    def convert(self, rec: dict[str, Any]) -> tuple[dict[str, Any], int | None]:
         serial = str(rec["serial"]).strip()
-        v: dict = {"_serial": serial}
+        v: dict[str, Any] = {"_serial": serial}
         if rec.get("aue_date") not in (None, ""):
             try:
                 v["aue_date"] = aue_of(rec["aue_date"])
@@ -115,7 +120,7 @@ class ChromebookHandler(ServiceHandler):
                       if not k.startswith("_") and current[k] != x}
         return v, found[0]
 
-    def _asset_of(self, serial: str):
+    def _asset_of(self, serial: str) -> tuple[int, int, dict[str, Any]] | None:
         """(id, version, current values) of the asset with this serial, or None."""
         from app.models import Asset
         from app.store.db import db, param
@@ -135,7 +140,7 @@ class ChromebookHandler(ServiceHandler):
         aid, version, *values = found[0]
         return aid, version, {f: getattr(Asset, f).python_value(x) for f, x in zip(FIELDS, values)}
 
-    def save(self, v, existing):
+    def save(self, v: dict[str, Any], existing: int | None) -> None:
         """The changed fields, in one UPDATE that checks the version; their
         history (old → new, as the asset service writes it) in one batch at
         the end: a weekly export of 30,000 Chromebooks, each with a new last
@@ -147,6 +152,8 @@ class ChromebookHandler(ServiceHandler):
         diff = v["_diff"]
         if not diff:
             return
+        # An unknown serial never gets here: check() drops its values.
+        assert existing is not None
         now = utcnow()
         fields = tuple(diff)
         sql = self._updates.get(fields)
@@ -168,12 +175,12 @@ class ChromebookHandler(ServiceHandler):
             return
         from app.models.common import utcnow
         from app.services import history
-        from app.services.base import fmt
+        from app.services.base import fmt, who
         from app.store.bulk import insert_rows
-        who, now = history.who(self.by), utcnow()
+        user, now = who(self.by), utcnow()
         day = history.local_day(now)
         note = f"from {self.p.path.name}"
         insert_rows("history_entry", ("entity", "entity_id", "action", "field", "old", "new",
                                       "who", "at", "effective", "note"),
-                    (("asset", aid, "update", field, fmt(old), fmt(new), who, now, day, note)
+                    (("asset", aid, "update", field, fmt(old), fmt(new), user, now, day, note)
                      for aid, field, old, new in self.changes))

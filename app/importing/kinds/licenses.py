@@ -1,6 +1,8 @@
 """Licenses, and a seat for the user or computer a row names."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import datetime as dt
 from decimal import Decimal
 
@@ -10,6 +12,14 @@ from app.services import tags as tagsvc
 from app.services.errors import DomainError, ValidationError
 from app.services.fields import parse_bool, parse_int
 
+if TYPE_CHECKING:
+    from app.importing import Preview
+
+# Who or what gets a row's seat: (person id, a new person's fields, asset id).
+SeatFor = tuple[int | None, dict[str, Any] | None, int | None]
+# A license as a file names it: (product, key token).
+LicenseKey = tuple[str, str]
+
 
 class LicenseHandler(ServiceHandler):
     """A row is a license and, when it names a user or a computer, a seat for
@@ -18,24 +28,24 @@ class LicenseHandler(ServiceHandler):
     the seat only with update."""
     noun, key_field = "license", "product"
 
-    def __init__(self, *a):
-        super().__init__(*a)
+    def __init__(self, preview: Preview, update: bool, write: bool, by: str | None) -> None:
+        super().__init__(preview, update, write, by)
         from app.services import licenses
         self.cat = _Catalog()
         # Keys compared as digests: in team mode the key column is not readable.
         self.licenses = {(_n(p), t): i for i, p, t in licenses.key_tokens()}
-        self.in_file: dict = {}
-        self.free: dict = {}  # license key → seats still free as the rows are checked (None: no limit)
+        self.in_file = {}  # a license key → the row that creates it
+        self.free: dict[LicenseKey, int | None] = {}  # license key → seats still free as the rows are checked (None: no limit)
 
-    def describe(self, v):
-        return v["product"]
+    def describe(self, v: dict[str, Any]) -> str:
+        return str(v["product"])
 
-    def key_of(self, v):
+    def key_of(self, v: dict[str, Any]) -> LicenseKey:
         from app.services.licenses import key_token
         return (_n(v["product"]), key_token(v.get("product_key")))
 
     @staticmethod
-    def _capacity(v, existing):
+    def _capacity(v: dict[str, Any], existing: int | None) -> int | None:
         """Free seats of the row's license: the database's for one that exists,
         the row's own Seats for one this file creates; None when unlimited."""
         if existing:
@@ -49,9 +59,9 @@ class LicenseHandler(ServiceHandler):
             return None
         return parse_int(v.get("seats", 1), "seats", 0, 10_000_000)
 
-    def check(self, row, rec):
+    def check(self, row: int, rec: dict[str, Any]) -> list[Problem]:
         try:
-            v = self.convert(rec)
+            v = self._license_values(rec)
         except ValidationError as exc:
             f = exc.field or "product"
             return [Problem(row, column_of(rec, f), str(exc))]
@@ -89,7 +99,7 @@ class LicenseHandler(ServiceHandler):
         rec["_values"], rec["_existing"] = (action, key, v, seat), existing
         return []
 
-    def seat(self, row, rec, v):
+    def seat(self, row: int, rec: dict[str, Any], v: dict[str, Any]) -> SeatFor | Problem:
         """Who or what gets this row's seat: (person id | None, new person | None, asset id | None)."""
         if rec.get("seat_tag"):
             from app.models import Asset
@@ -116,14 +126,14 @@ class LicenseHandler(ServiceHandler):
         email = str(rec.get("seat_email") or "").strip() or None
         new = {"first_name": first, "last_name": last or (email or "").split("@")[0],
                "email": email if email and "@" in email else None}
-        self.plan("people", f"{first} {last}".strip() or email)
+        self.plan("people", f"{first} {last}".strip() or email or "")
         return (None, new, None)
 
-    def convert(self, rec):
+    def _license_values(self, rec: dict[str, Any]) -> dict[str, Any]:
         from app.services import licenses
         if not rec.get("product"):
             raise ValidationError("a license needs a product name", field="product")
-        v = {k: rec[k] for k in ("product", "version", "vendor", "product_key", "purchase_date",
+        v: dict[str, Any] = {k: rec[k] for k in ("product", "version", "vendor", "product_key", "purchase_date",
                                  "cost", "order_number", "expiry_date", "licensed_to", "notes")
              if rec.get(k) not in (None, "")}
         v = {k: (str(x) if not isinstance(x, (dt.date, int, float, Decimal)) else x) for k, x in v.items()}
@@ -134,7 +144,7 @@ class LicenseHandler(ServiceHandler):
         licenses.clean(v)  # converts and raises with the field named
         return v
 
-    def write(self, row, rec):
+    def write(self, row: int, rec: dict[str, Any]) -> list[Problem] | None:
         from app.services.base import transaction
         action, key, v, (person, new, asset) = rec["_values"]
         try:
@@ -145,7 +155,8 @@ class LicenseHandler(ServiceHandler):
                             str(exc))]
         return None
 
-    def _write(self, action, key, v, person, new, asset):
+    def _write(self, action: str, key: LicenseKey, v: dict[str, Any], person: int | None,
+               new: dict[str, Any] | None, asset: int | None) -> None:
         from app.services import licenses, people
         if action == "create":
             lic_id = licenses.create(by=self.by, **v).id

@@ -1,28 +1,33 @@
 """Locations: rows with a site column are rooms within sites; rows without are sites."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from app.importing.kinds.common import ServiceHandler, _Catalog, _n
 from app.services import catalog
 from app.services.errors import ValidationError
+
+if TYPE_CHECKING:
+    from app.importing import Preview
 
 
 class LocationHandler(ServiceHandler):
     """Rows with a site column are rooms within sites; rows without are sites."""
     noun, key_field = "location", "name"
 
-    def __init__(self, *a):
-        super().__init__(*a)
+    def __init__(self, preview: Preview, update: bool, write: bool, by: str | None) -> None:
+        super().__init__(preview, update, write, by)
         self.cat = _Catalog()
 
     repeat_ok = True
 
-    def describe(self, v):
+    def describe(self, v: dict[str, Any]) -> str:
         return f"{v['site']} / {v['name']}" if v.get("site") else v["name"]
 
-    def key_of(self, v):
+    def key_of(self, v: dict[str, Any]) -> tuple[str, str]:
         return (_n(v.get("site")), _n(v["name"]))
 
-    def convert(self, rec):
+    def convert(self, rec: dict[str, Any]) -> tuple[dict[str, Any], int | None]:
         name = rec.get("name")
         if not name:
             raise ValidationError("a location needs a name", field="name")
@@ -42,7 +47,7 @@ class LocationHandler(ServiceHandler):
             existing = self.cat.sites.get(_n(name))
         return v, existing
 
-    def save(self, v, existing):
+    def save(self, v: dict[str, Any], existing: int | None) -> None:
         if existing:
             return  # already there: nothing to change but the name
         if v["site"]:

@@ -1,30 +1,35 @@
 """Hardware models, with their maker and category."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from app.importing.kinds.common import ServiceHandler, _Catalog, _n
 from app.services import catalog
 from app.services.errors import ValidationError
 from app.services.fields import parse_int
+
+if TYPE_CHECKING:
+    from app.importing import Preview
 
 
 class ModelHandler(ServiceHandler):
     noun, key_field = "model", "name"
     repeat_ok = True
 
-    def key_of(self, v):
+    def key_of(self, v: dict[str, Any]) -> tuple[str, str]:
         return (_n(v.get("manufacturer")), _n(v["name"]))
 
-    def __init__(self, *a):
-        super().__init__(*a)
+    def __init__(self, preview: Preview, update: bool, write: bool, by: str | None) -> None:
+        super().__init__(preview, update, write, by)
         self.cat = _Catalog()
 
-    def describe(self, v):
-        return v["name"]
+    def describe(self, v: dict[str, Any]) -> str:
+        return str(v["name"])
 
-    def convert(self, rec):
+    def convert(self, rec: dict[str, Any]) -> tuple[dict[str, Any], int | None]:
         if not rec.get("name"):
             raise ValidationError("a model needs a name", field="name")
-        v = {"name": str(rec["name"])[:255], "manufacturer": rec.get("manufacturer"),
+        v: dict[str, Any] = {"name": str(rec["name"])[:255], "manufacturer": rec.get("manufacturer"),
              "category": rec.get("category"), "model_number": rec.get("model_number"),
              "notes": rec.get("notes")}
         if rec.get("eol_months"):
@@ -36,7 +41,7 @@ class ModelHandler(ServiceHandler):
                 self.plan(what, str(v[key]))
         return v, self.cat.models.get((maker, _n(v["name"])))
 
-    def save(self, v, existing):
+    def save(self, v: dict[str, Any], existing: int | None) -> None:
         if existing:
             return
         cat_id = None

@@ -1,30 +1,35 @@
 """People: through the people service, new ones on a lean insert path."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from app.importing.kinds.common import ServiceHandler, _Catalog, _n, _person_kind
-from app.services import history
+from app.services.base import who
 from app.services.errors import ValidationError
 from app.services.fields import clean_text, parse_bool
+
+if TYPE_CHECKING:
+    from app.importing import Preview
 
 
 class PeopleHandler(ServiceHandler):
     noun, key_field = "person", "id_number"
 
-    def __init__(self, *a):
-        super().__init__(*a)
+    def __init__(self, preview: Preview, update: bool, write: bool, by: str | None) -> None:
+        super().__init__(preview, update, write, by)
         self.cat = _Catalog()
-        self.seen = set()
+        self.seen: set[str] = set()
         self.created: list[tuple[int, str]] = []
 
-    def describe(self, v):
+    def describe(self, v: dict[str, Any]) -> str:
         return v.get("id_number") or v.get("email") or f"{v.get('first_name')} {v.get('last_name')}"
 
-    def key_of(self, v):
+    def key_of(self, v: dict[str, Any]) -> tuple[str, str] | None:
         if v.get("id_number"):
             return ("id", v["id_number"].upper())
         return ("email", v["email"].lower()) if v.get("email") else None
 
-    def convert(self, rec):
+    def convert(self, rec: dict[str, Any]) -> tuple[dict[str, Any], int | None]:
         first, last = rec.get("first_name"), rec.get("last_name")
         if not (first or last) and rec.get("full_name"):
             full = str(rec["full_name"])
@@ -35,7 +40,7 @@ class PeopleHandler(ServiceHandler):
                 first, last = " ".join(bits[:-1]), bits[-1]
         if not (first or last):
             raise ValidationError("a person needs a name", field="first_name")
-        v = {"first_name": str(first or ""), "last_name": str(last or "")}
+        v: dict[str, Any] = {"first_name": str(first or ""), "last_name": str(last or "")}
         idn = rec.get("id_number") or rec.get("username")
         if idn:
             v["id_number"] = str(idn)
@@ -79,7 +84,7 @@ class PeopleHandler(ServiceHandler):
             cleaned["_site"] = v["_site"]
         return cleaned, existing
 
-    def save(self, v, existing):
+    def save(self, v: dict[str, Any], existing: int | None) -> None:
         from app.services import people
         v = dict(v)
         site = v.pop("_site", None)
@@ -102,9 +107,9 @@ class PeopleHandler(ServiceHandler):
             return
         from app.models.common import utcnow
         from app.store.bulk import insert_rows
-        who, now = history.who(self.by), utcnow()
+        user, now = who(self.by), utcnow()
         insert_rows("history_entry", ("entity", "entity_id", "action", "new", "who", "at", "note"),
-                    (("person", pid, "create", name, who, now, f"imported from {self.p.path.name}")
+                    (("person", pid, "create", name, user, now, f"imported from {self.p.path.name}")
                      for pid, name in self.created))
 
 

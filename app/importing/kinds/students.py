@@ -19,11 +19,15 @@ active until the devices are back (the to-recover list).
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING, Any
 
 from app.importing import Problem
 from app.importing.kinds.common import ServiceHandler, _Catalog, _date, _n
 from app.services.errors import ValidationError
 from app.services.fields import clean_text
+
+if TYPE_CHECKING:
+    from app.importing import Preview
 
 # CALPADS home language codes, as Aeries and most California SIS export them.
 LANGUAGE_CODES = {
@@ -55,7 +59,7 @@ _GRADES = {"k": "K", "kn": "K", "kg": "K", "kinder": "K", "kindergarten": "K", "
 MAX_NAMED_NOTES = 20  # rows whose language is kept as English named one by one
 
 
-def language_of(text) -> tuple[str, str | None]:
+def language_of(text: object) -> tuple[str, str | None]:
     """(en or es, the language's name when it is neither English nor Spanish)."""
     raw = str(text).strip()
     if raw.isdigit() and len(raw) <= 2:
@@ -74,7 +78,7 @@ def language_of(text) -> tuple[str, str | None]:
     return "en", raw
 
 
-def enrolment_of(text) -> str:
+def enrolment_of(text: object) -> str:
     word = _n(text) if str(text).strip() not in ("-1",) else "-1"
     if word in _ENROLLED or str(text).strip().lower() in _ENROLLED:
         return "enrolled"
@@ -85,7 +89,7 @@ def enrolment_of(text) -> str:
                           "PowerSchool's 0 / -1 / 1 / 2 / 3)", field="enrolment")
 
 
-def grade_of(value) -> str:
+def grade_of(value: object) -> str:
     text = str(value).strip()
     if isinstance(value, float) and value.is_integer():
         text = str(int(value))
@@ -97,7 +101,7 @@ def grade_of(value) -> str:
     return text
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # a workbook's 990001.0 is the ID 990001
     return str(value).strip()
@@ -121,7 +125,7 @@ _NEW_COLUMNS = ("kind", "first_name", "last_name", "id_number", "email", "site_i
 _NEW_DEFAULTS = {"kind": "student", "first_name": "", "last_name": "", "language": "en"}
 
 
-def _plain(text) -> str:
+def _plain(text: object) -> str:
     """Loosely compared and without accents: "María García" is "Maria Garcia"."""
     import unicodedata
     decomposed = unicodedata.normalize("NFKD", str(text or ""))
@@ -131,26 +135,26 @@ def _plain(text) -> str:
 class StudentHandler(ServiceHandler):
     noun, key_field = "student", "id_number"
 
-    def __init__(self, *a):
-        super().__init__(*a)
+    def __init__(self, preview: Preview, update: bool, write: bool, by: str | None) -> None:
+        super().__init__(preview, update, write, by)
         self.update = True  # a known student ID is the same student, updated
         self.cat = _Catalog()
         self.in_file_ids: set[str] = set()  # every ID the file names, good row or bad
         self.file_sites: set[int] = set()
         self.other_languages: dict[str, int] = {}
-        self.new_rows: list[tuple] = []
-        self._known: dict[int, dict] | None = None
+        self.new_rows: list[tuple[Any, ...]] = []  # in _NEW_COLUMNS order
+        self._known: dict[int, dict[str, Any]] | None = None
 
-    def describe(self, v):
+    def describe(self, v: dict[str, Any]) -> str:
         return v.get("id_number") or f"{v.get('first_name')} {v.get('last_name')}"
 
-    def key_of(self, v):
+    def key_of(self, v: dict[str, Any]) -> tuple[str, str]:
         return ("id", v["id_number"].upper())
 
-    def field_of(self, f):
+    def field_of(self, f: str) -> str:
         return {"site_id": "site", "address": "street"}.get(f, f)
 
-    def check(self, row, rec):
+    def check(self, row: int, rec: dict[str, Any]) -> list[Problem]:
         idn = rec.get("id_number") or rec.get("student_number")
         if idn not in (None, ""):
             self.in_file_ids.add(_text(idn).upper())
@@ -164,7 +168,7 @@ class StudentHandler(ServiceHandler):
                 self.other_languages[other] = self.other_languages.get(other, 0) + 1
         return problems
 
-    def convert(self, rec):
+    def convert(self, rec: dict[str, Any]) -> tuple[dict[str, Any], int | None]:
         idn = rec.get("id_number") or rec.get("student_number")
         if idn in (None, ""):
             raise ValidationError("a student needs a student ID (Student ID, Perm ID or "
@@ -179,7 +183,7 @@ class StudentHandler(ServiceHandler):
                 first, last = " ".join(bits[:-1]), bits[-1]
         if not (first or last):
             raise ValidationError("a student needs a name", field="last_name")
-        v: dict = {"kind": "student", "first_name": _text(first or ""),
+        v: dict[str, Any] = {"kind": "student", "first_name": _text(first or ""),
                    "last_name": _text(last or "")}
         for key in ("homeroom", "guardian_name", "guardian_email", "guardian_phone", "email"):
             if rec.get(key) not in (None, ""):
@@ -227,7 +231,7 @@ class StudentHandler(ServiceHandler):
         existing = self.cat.people.get(("id", cleaned["id_number"].upper()))
         return cleaned, existing
 
-    def save(self, v, existing):
+    def save(self, v: dict[str, Any], existing: int | None) -> None:
         """A known student: the people service updates what changed (next
         month's roster mostly changes nothing, and then nothing is written).
         A new one (checked above with the service's own rules) waits for
@@ -248,6 +252,7 @@ class StudentHandler(ServiceHandler):
         """The new students in one bulk insert, then their history."""
         from app.models.common import utcnow
         from app.services import history
+        from app.services.base import who
         from app.store.bulk import insert_rows
         from app.store.db import db
         now = utcnow()
@@ -257,17 +262,17 @@ class StudentHandler(ServiceHandler):
         ids = [(pid, f"{first} {last}".strip()) for pid, idn, first, last in db.execute_sql(
             "SELECT id, id_number, first_name, last_name FROM person "
             "WHERE id_number IS NOT NULL").fetchall() if idn.upper() in wanted]
-        who = history.who(self.by)
+        user = who(self.by)
         insert_rows("history_entry", ("entity", "entity_id", "action", "new", "who", "at",
                                       "effective", "note"),
-                    (("person", pid, "create", name, who, now, history.local_day(now),
+                    (("person", pid, "create", name, user, now, history.local_day(now),
                       f"imported from {self.p.path.name}") for pid, name in ids))
 
     _CURRENT = ("kind", "first_name", "last_name", "id_number", "email", "site_id", "language",
                 "grade", "homeroom", "guardian_name", "guardian_email", "guardian_phone",
                 "household", "address", "enrolment", "withdrawn_on")
 
-    def _current(self) -> dict[int, dict]:
+    def _current(self) -> dict[int, dict[str, Any]]:
         """Every person with an ID number as stored, read once (building a
         query per row costs more than the row's own work)."""
         if self._known is None:
@@ -299,6 +304,7 @@ class StudentHandler(ServiceHandler):
 
         from app.models import Person, Site
         from app.services import people
+        from app.store.db import rows
         q = (Person.select(Person.id, Person.id_number, Person.first_name, Person.last_name,
                            Person.grade, Site.name)
              .join_from(Person, Site, pw.JOIN.LEFT_OUTER, on=(Person.site == Site.id))
@@ -306,7 +312,7 @@ class StudentHandler(ServiceHandler):
                     & ((Person.enrolment != "withdrawn") | Person.enrolment.is_null())))
         if self.file_sites:
             q = q.where(Person.site.in_(list(self.file_sites)))
-        missing = [r for r in q.tuples() if r[1].upper() not in self.in_file_ids]
+        missing = [r for r in rows(q) if r[1].upper() not in self.in_file_ids]
         held = people._devices_held([r[0] for r in missing]) if missing else {}
         self.p.withdraw = sorted(
             ((r[1], f"{r[3]}, {r[2]}".strip(", "), r[5] or "", r[4] or "", held.get(r[0], 0))
