@@ -169,3 +169,18 @@ def test_a_page_that_cannot_be_imported_says_so_when_opened(qtbot, reg, monkeypa
     monkeypatch.setattr("ui.main_window.show_error", lambda parent, title, exc: shown.append(title))
     assert w.page("broken") is None and shown == ["Broken"]
     assert w.show_page("people") is w.pages["people"]  # the rest carry on
+
+
+def test_a_list_opens_in_its_own_default_order(qtbot, reg):
+    """The header's sort arrow starts on the list's default order (Loans by
+    due day, Repairs by the day reported), not on its first column: enabling
+    sorting asks for whatever the arrow shows, which used to re-sort Loans by
+    tag (joining every open loan's asset for the first page)."""
+    from app import listing
+    from ui.widgets.listview import ListView
+    for kind in ("loans", "repairs", "assets", "people"):
+        view = ListView(kind)
+        qtbot.addWidget(view)
+        default = listing.KINDS[kind].default_sort
+        shown = view.model.columns[view.table.horizontalHeader().sortIndicatorSection()].key
+        assert (shown, view.model.sort_key) == (default, default), kind

@@ -65,7 +65,11 @@ class ListView(QWidget):
         self.table = QTableView()
         self.table.setObjectName(f"{kind}-table")
         self.table.setModel(self.model)
-        self.table.horizontalHeader().setSortIndicator(0, Qt.AscendingOrder)
+        # The header starts on the list's own default order (Loans by due day,
+        # Repairs by the day reported), which enabling sorting then asks for.
+        self.table.horizontalHeader().setSortIndicator(
+            self.model.column_index(self.model.sort_key),
+            Qt.DescendingOrder if self.model.descending else Qt.AscendingOrder)
         self.table.setSortingEnabled(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.ExtendedSelection)
