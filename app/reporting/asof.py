@@ -187,13 +187,6 @@ def _change_groups(day: dt.date) -> Iterator[tuple[int, list[Change], dt.date, d
         yield current, got, newest, created
 
 
-def changes_effective_after(day: dt.date) -> dict[int, list[Change]]:
-    """Asset id → every change of its history (see ``_change_groups``), for the
-    assets with at least one change effective after ``day`` or entered after it
-    (a creation). Holds them all: the reports stream them instead."""
-    return {aid: changes for aid, changes, _, _ in _change_groups(day)}
-
-
 _LOCAL_DAYS: dict[tuple[int, int, int, int, int], dt.date] = {}
 
 
