@@ -49,6 +49,11 @@ def open_page(qtbot):
         p.resize(width, height)
         p.show()
         qtbot.waitUntil(p.is_ready)
+        # A list paints its first rows before its counts ("2 of …"), which a
+        # worker thread brings: a test reads the page once they are in.
+        model = getattr(getattr(p, "list", None), "model", None)
+        if model is not None and hasattr(model, "counted"):
+            qtbot.waitUntil(lambda: model.counted and model.total is not None)
         return p
     return open_
 

@@ -277,6 +277,9 @@ class Page(QWidget):
             self.search.clear()  # refreshes
             row = self.model.row_of(supply_id)
         if row >= 0:
+            # Only this row: selectRow extends the selection while Qt believes
+            # Ctrl is held (a key state a scanner's burst can leave behind).
+            self.table.clearSelection()
             self.table.selectRow(row)
             self.table.scrollTo(self.model.index(row, 0))
 
