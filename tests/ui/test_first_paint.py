@@ -184,3 +184,16 @@ def test_a_list_opens_in_its_own_default_order(qtbot, reg):
         default = listing.KINDS[kind].default_sort
         shown = view.model.columns[view.table.horizontalHeader().sortIndicatorSection()].key
         assert (shown, view.model.sort_key) == (default, default), kind
+
+
+def test_pages_are_found_without_their_source(monkeypatch):
+    """The frozen build ships the pages as bytecode only: the sidebar then
+    reads each page's constants from the module itself (the smoke test of
+    `make dist` started with no pages when it read only the source)."""
+    from pathlib import Path
+
+    import ui.pages as pages
+    from_source = pages.discover()
+    assert len(from_source) > 10
+    monkeypatch.setattr(Path, "is_file", lambda self: False)
+    assert pages.discover() == from_source

@@ -63,15 +63,24 @@ def discover() -> list[PageSpec]:
             continue
         path = Path(pkg.__path__[0]) / f"{info.name}.py"
         try:
-            text = path.read_text(encoding="utf-8")
-            if not _PAGE_CLASS.search(text):
-                continue
-            found = {k: ast.literal_eval(v) for k, v in _CONSTANT.findall(text)}
+            if path.is_file():
+                text = path.read_text(encoding="utf-8")
+                if not _PAGE_CLASS.search(text):
+                    continue
+                found = {k: ast.literal_eval(v) for k, v in _CONSTANT.findall(text)}
+            else:
+                # The frozen build ships bytecode only: the module itself says.
+                module = importlib.import_module(f"ui.pages.{info.name}")
+                if not hasattr(module, "Page"):
+                    continue
+                found = {k: getattr(module, k) for k in
+                         ("PAGE_KEY", "PAGE_TITLE", "PAGE_ORDER", "PAGE_ICON")
+                         if hasattr(module, k)}
             specs.append(PageSpec(found["PAGE_KEY"], found["PAGE_TITLE"],
                                   found.get("PAGE_ORDER", 500),
                                   found.get("PAGE_ICON", found["PAGE_KEY"]),
                                   f"ui.pages.{info.name}"))
-        except (OSError, ValueError, SyntaxError, KeyError):
+        except (OSError, ValueError, SyntaxError, KeyError, ImportError):
             log.exception("page %s cannot be read", info.name)
     specs.sort(key=lambda s: s.order)
     return specs
