@@ -87,9 +87,9 @@ FILTERS = {
 }
 
 
-def _plans(filters: dict, descending: bool) -> list[str]:
-    """SQLite's plan of the query the table model runs for ``filters`` (its
-    first page), built by the same code (listing.query_ids)."""
+def _first_page_sql(kind: str, filters: dict, descending: bool = False) -> tuple[str, list]:
+    """The SQL (and parameters) of the first page the table model reads for
+    ``filters``, built by the same code (listing.query_ids)."""
     database = db.obj
     seen: list[tuple[str, list]] = []
     real = database.execute
@@ -100,11 +100,16 @@ def _plans(filters: dict, descending: bool) -> list[str]:
 
     database.execute = capture
     try:
-        listing.query_ids("assets", filters, None, descending, limit=listing.PAGE_SIZE)
+        listing.query_ids(kind, filters, None, descending, limit=listing.PAGE_SIZE)
     finally:
         del database.execute
-    sql, params = seen[-1]
-    return [r[3] for r in database.execute_sql("EXPLAIN QUERY PLAN " + sql, params).fetchall()]
+    return seen[-1]
+
+
+def _plans(filters: dict, descending: bool) -> list[str]:
+    """SQLite's plan of the Assets list's first page for ``filters``."""
+    sql, params = _first_page_sql("assets", filters, descending)
+    return [r[3] for r in db.obj.execute_sql("EXPLAIN QUERY PLAN " + sql, params).fetchall()]
 
 
 @pytest.mark.parametrize("name", list(FILTERS))
@@ -145,21 +150,8 @@ PG_CASES = [("assets", f) for f in FILTERS.values()] + [
 
 
 def _pg_plan(kind: str, filters: dict) -> list[str]:
-    database = db.obj
-    seen: list[tuple[str, list]] = []
-    real = database.execute
-
-    def capture(query, *args, **kwargs):
-        seen.append(database.get_sql_context().sql(query).query())
-        return real(query, *args, **kwargs)
-
-    database.execute = capture
-    try:
-        listing.query_ids(kind, filters, None, False, limit=listing.PAGE_SIZE)
-    finally:
-        del database.execute
-    sql, params = seen[-1]
-    return [r[0] for r in database.execute_sql("EXPLAIN " + sql, params).fetchall()]
+    sql, params = _first_page_sql(kind, filters)
+    return [r[0] for r in db.obj.execute_sql("EXPLAIN " + sql, params).fetchall()]
 
 
 def _fill_like_a_district(n: int) -> None:
