@@ -197,3 +197,28 @@ def test_pages_are_found_without_their_source(monkeypatch):
     assert len(from_source) > 10
     monkeypatch.setattr(Path, "is_file", lambda self: False)
     assert pages.discover() == from_source
+
+
+def test_the_count_waits_for_a_pause_in_the_typing(qtbot, reg, monkeypatch):
+    """Keys faster than the pause start no count (the next key would cancel it,
+    and on a server it competes with that key's first page); the kind's total
+    is counted once, not at each search."""
+    from ui.models.table import ListTableModel
+    monkeypatch.setattr(listing, "PAGE_SIZE", 10)
+    calls: list[str] = []
+    for name in ("count", "count_all"):
+        real = getattr(listing, name)
+        monkeypatch.setattr(listing, name,
+                            lambda *a, _real=real, _name=name, **k: calls.append(_name) or _real(*a, **k))
+    model = ListTableModel("assets")
+    for word in ("c", "ch", "chr", "chro"):
+        model.set_filters({"search": word})
+        assert not model.counted
+    qtbot.waitUntil(lambda: model.counted, timeout=10_000)
+    assert model.rows == 30 and model.total == 30
+    assert calls == ["count", "count_all"]  # one count, for the last search only
+    model.set_filters({"search": "chromebook"})
+    qtbot.waitUntil(lambda: model.counted, timeout=10_000)
+    assert calls == ["count", "count_all", "count"]  # the total is already known
+    model.recount()
+    qtbot.waitUntil(lambda: calls[-1] == "count_all", timeout=10_000)

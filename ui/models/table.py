@@ -33,6 +33,7 @@ class ListTableModel(QAbstractTableModel):
     _ids_ready = Signal(int, object)  # generation, ids (from the worker thread)
     MAX_PAGES = 60
     IDS_AFTER_MS = 400  # the full id list is read this long after the count, if the query stands
+    COUNT_AFTER_MS = 250  # the count starts once the typing has paused this long
 
     def __init__(self, kind: str, parent=None):
         super().__init__(parent)
@@ -60,6 +61,10 @@ class ListTableModel(QAbstractTableModel):
         self._counted.connect(self._counts_arrived, Qt.QueuedConnection)
         self._ids_timer = QTimer(self, singleShot=True, interval=self.IDS_AFTER_MS)
         self._ids_timer.timeout.connect(self._read_all_ids)
+        # A count started at each keystroke is cancelled by the next one, and on a
+        # server it competes with the next key's first page: wait for a pause.
+        self._count_timer = QTimer(self, singleShot=True, interval=self.COUNT_AFTER_MS)
+        self._count_timer.timeout.connect(self._count_now)
         self.queries = 0  # for tests: database round trips made by this model
         self.loaded = False  # no query until the page first asks (start-up stays cheap)
 
@@ -85,6 +90,7 @@ class ListTableModel(QAbstractTableModel):
         self._generation += 1
         self._stop_worker()
         self._ids_timer.stop()
+        self._count_timer.stop()
         self.beginResetModel()
         self.ids = listing.query_ids(self.kind, self.filters, self.sort_key, self.descending,
                                      limit=listing.PAGE_SIZE)
@@ -102,6 +108,14 @@ class ListTableModel(QAbstractTableModel):
         self.countsChanged.emit(self.rows if self.counted else -1,
                                 self.total if self.total is not None else -1)
         if not self.complete or self.filters:
+            if self.complete:  # at most the kind's total is missing
+                if self.total is None:
+                    self._count_now()
+            else:
+                self._count_timer.start()
+
+    def _count_now(self) -> None:
+        if self.loaded:
             self._start_worker(count=not self.complete, ids=False)
 
     def recount(self) -> None:
@@ -117,6 +131,9 @@ class ListTableModel(QAbstractTableModel):
         are dropped if the query changed meanwhile."""
         args = (self.kind, dict(self.filters), self.sort_key, self.descending)
         generation = self._generation
+        # The kind's total does not change with the search: counted once, and again
+        # on a recount (another window or a job changed the rows).
+        need_total = recount or self.total is None
         job = self._job = {"conn": None, "stale": False}
 
         def work():
@@ -128,7 +145,10 @@ class ListTableModel(QAbstractTableModel):
                         return
                     if count or not ids:
                         rows = listing.count(args[0], args[1]) if count else None
-                        total = listing.count_all(args[0]) if args[1] else rows
+                        if not args[1]:
+                            total = rows
+                        else:
+                            total = listing.count_all(args[0]) if need_total else None
                         if job["stale"]:
                             return
                         with contextlib.suppress(RuntimeError):  # the model is gone
