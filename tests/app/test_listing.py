@@ -132,3 +132,22 @@ def test_asset_rows_name_every_related_row_or_leave_it_blank(db):
     assert [got[bare.id][k] for k in named] == ["", "", "", "", ""]
     assert got[bare.id]["cost"] is None and got[lent.id]["cost"] == Decimal("299.00")
     assert got[lent.id]["purchase_date"] == dt.date(2024, 8, 15)
+
+
+def test_search_ignores_case_and_takes_wildcards_literally(db):
+    """The search text and the typed words are both lower-cased, so a plain
+    LIKE (not ILIKE) finds capitals typed or stored; % and _ match only
+    themselves, on both engines and through the index or a walk alike."""
+    d = district()
+    full = asset(d, tag="QM-000100", name="Lab Cart 100%")
+    other = asset(d, tag="QM-000200", name="LAB CART 1000")
+    under = asset(d, tag="QM-000300", name="Spare A_B")
+    asset(d, tag="QM-000400", name="Spare AXB")
+    for sort in ("tag", "name"):
+        for limit in (None, listing.PAGE_SIZE):
+            def found(text: str) -> set[int]:
+                return set(listing.query_ids("assets", {"search": text}, sort, limit=limit))
+            assert found("lab CART") == {full.id, other.id}
+            assert found("100%") == {full.id}
+            assert found("a_b") == {under.id}
+            assert found("A_") == {under.id}
