@@ -1,9 +1,12 @@
 """Search keystroke → table repainted, with real X input (issue #25).
 
     python bench/search_x.py --db PATH [--delay 150] [--runs 1]
+    python bench/search_x.py --db postgresql://user@host:port/qm_scale_1000000
 
-Starts the app on PATH (a copy: the app writes its own bookkeeping to it)
-in its own Xvfb, focuses the Assets page's search box, and types each search
+Starts the app on PATH (a copy: the app writes its own bookkeeping to it),
+or on a PostgreSQL database (read only: every transaction of the app is
+started READ ONLY through PGOPTIONS, so a search that wrote would fail
+instead, and the shared 1M database can be used as it is), in its own Xvfb, focuses the Assets page's search box, and types each search
 a key at a time with ``xdotool key`` at a person's pace (``--delay`` ms
 between keys), the box cleared between searches (Ctrl+A, BackSpace). The app
 runs with ``QM_PAINT_CLOCK`` (ui/paint_clock.py), which prints when each key
@@ -38,6 +41,10 @@ KEYSYMS = {"-": "minus", ".": "period", "/": "slash", " ": "space", "'": "apostr
 SEARCHES = ("qm-01234", "5cd1", "smith", "o'brien", "chromebook", "latitude 3440", "gym", "la")
 
 
+def is_postgres(target: str) -> bool:
+    return target.startswith(("postgres://", "postgresql://"))
+
+
 class Xvfb:
     def __init__(self):
         read_fd, write_fd = os.pipe()
@@ -64,8 +71,10 @@ class Xvfb:
 class App:
     """The app under Xvfb; its QM_PAINT_CLOCK lines collected as they come."""
 
-    def __init__(self, x: Xvfb, db: Path, tmp: Path):
+    def __init__(self, x: Xvfb, db: str, tmp: Path):
         self.x, self.db = x, db
+        # The window's title names the file, or the server URL with its database.
+        self.title = db.rstrip("/").rsplit("/", 1)[-1] if is_postgres(db) else Path(db).name
         home = tmp / "home"
         home.mkdir()
         env = dict(os.environ, DISPLAY=x.display, QT_QPA_PLATFORM="xcb", HOME=str(home),
@@ -73,6 +82,8 @@ class App:
                    XDG_CACHE_HOME=str(home / ".cache"), QM_PAINT_CLOCK="1", QM_BENCH_T0=repr(time.time()), QM_NO_AUTO_BACKUP="1",
                    QT_ACCESSIBILITY="0", NO_AT_BRIDGE="1")
         env.pop("QUARTERMASTER_DB", None)
+        if is_postgres(db):
+            env["PGOPTIONS"] = (env.get("PGOPTIONS", "") + " -c default_transaction_read_only=on").strip()
         self.proc = subprocess.Popen([sys.executable, "-m", "app", "--db", str(db), "gui", "--page",
                                       "assets", "--size", "1400x860"], cwd=ROOT, env=env,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -107,7 +118,7 @@ class App:
         """The window active, then Ctrl+F: the page's search box (Xvfb has no
         window manager to give the window the focus)."""
         wid = self.wait(lambda: self.x.xdotool("search", "--onlyvisible", "--name",
-                                               self.db.name).split(), "the main window")[-1]
+                                               self.title).split(), "the main window")[-1]
         self.x.xdotool("windowfocus", "--sync", wid)
         self.x.xdotool("key", "ctrl+f")
         start = len(self.lines)
@@ -165,7 +176,8 @@ def type_search(app: App, text: str, delay: float) -> list[tuple[str, float, flo
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--db", required=True, type=Path, help="a database to search (a copy)")
+    ap.add_argument("--db", required=True,
+                    help="a database file to search (a copy), or a postgresql:// URL (read only)")
     ap.add_argument("--delay", type=float, default=150, help="ms between keys (150: a person)")
     ap.add_argument("--runs", type=int, default=1, help="times to type each search")
     ap.add_argument("--search", action="append", help="a search to type (repeatable)")
@@ -173,10 +185,10 @@ def main() -> int:
     if not (shutil.which("Xvfb") and shutil.which("xdotool")):
         raise SystemExit("needs Xvfb and xdotool")
     load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    print(f"cores {os.cpu_count()}, load {load}", flush=True)
+    print(f"cores {os.cpu_count()}, load {load}, database {args.db}", flush=True)
     tmp = Path(tempfile.mkdtemp(prefix="qm-search-x-"))
     x = Xvfb()
-    app = App(x, args.db.resolve(), tmp)
+    app = App(x, args.db if is_postgres(args.db) else str(Path(args.db).resolve()), tmp)
     every: list[float] = []
     every_qt: list[float] = []
     every_cpu: list[float] = []

@@ -222,9 +222,11 @@ def start(scope: str | None = None, name: str | None = None, site_id: int | None
         name = f"{where} — {dt.date.today().isoformat()}"
     session = StocktakeSession.create(name=name.strip()[:255], site=site, rooms=room_ids,
                                       status="open", created_by=who(by))
+    # as_rowcount: no RETURNING id (peewee's default on PostgreSQL), which
+    # would send every new row's id back to a caller that reads none of them.
     StocktakeExpected.insert_from(expected_source(session.id, site.id, room_ids),
                                   fields=[StocktakeExpected.session, StocktakeExpected.asset,
-                                          StocktakeExpected.location]).execute()
+                                          StocktakeExpected.location]).as_rowcount().execute()
     history.record("stocktake", session.id, "start", new=name, by=by)
     _place_cache.clear()
     return session

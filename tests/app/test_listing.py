@@ -107,3 +107,47 @@ def test_search_takes_a_name_as_the_assigned_to_column_shows_it(reg):
     d, a1, a2, a3 = reg
     assert listing.query_ids("assets", {"search": "O'Brien, Ann"}) == [a2.id]
     assert listing.query_ids("people", {"search": "O'Brien, Ann"}) == [d["staff"].id]
+
+
+def test_asset_rows_name_every_related_row_or_leave_it_blank(db):
+    """Each display row names the asset's model, category, site, room and
+    holder (a person, or the room it is lent to), and leaves blank what the
+    asset has none of. PostgreSQL reads these names by a lookup per row
+    rather than by joins (see _asset_rows_query): the same rows either way."""
+    d = district()
+    lent = asset(d, tag="QM-000001", location_id=d["r2"].id)
+    assets.check_out(lent.id, person_id=d["staff"].id)
+    cart = asset(d, tag="QM-000002", location_id=d["r1"].id)
+    assets.check_out(cart.id, location_id=d["r3"].id)
+    bare = asset(d, tag="QM-000003", model_id=None, location_id=None, cost=None,
+                 purchase_date=None)
+    rows = listing.fetch_rows("assets", [lent.id, cart.id, bare.id])
+    cols = [c.key for c in listing.columns("assets")]
+    got = {i: dict(zip(cols, r)) for i, r in rows.items()}
+    named = ("model", "category", "site", "room", "holder")
+    assert [got[lent.id][k] for k in named] == [
+        "Chromebook 3110", "Chromebooks", "Riverside High School", "Library", "O'Brien, Ann"]
+    assert [got[cart.id][k] for k in named] == [
+        "Chromebook 3110", "Chromebooks", "Riverside High School", "Room 12", "Room 5"]
+    assert [got[bare.id][k] for k in named] == ["", "", "", "", ""]
+    assert got[bare.id]["cost"] is None and got[lent.id]["cost"] == Decimal("299.00")
+    assert got[lent.id]["purchase_date"] == dt.date(2024, 8, 15)
+
+
+def test_search_ignores_case_and_takes_wildcards_literally(db):
+    """The search text and the typed words are both lower-cased, so a plain
+    LIKE (not ILIKE) finds capitals typed or stored; % and _ match only
+    themselves, on both engines and through the index or a walk alike."""
+    d = district()
+    full = asset(d, tag="QM-000100", name="Lab Cart 100%")
+    other = asset(d, tag="QM-000200", name="LAB CART 1000")
+    under = asset(d, tag="QM-000300", name="Spare A_B")
+    asset(d, tag="QM-000400", name="Spare AXB")
+    for sort in ("tag", "name"):
+        for limit in (None, listing.PAGE_SIZE):
+            def found(text: str) -> set[int]:
+                return set(listing.query_ids("assets", {"search": text}, sort, limit=limit))
+            assert found("lab CART") == {full.id, other.id}
+            assert found("100%") == {full.id}
+            assert found("a_b") == {under.id}
+            assert found("A_") == {under.id}

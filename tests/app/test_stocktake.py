@@ -8,7 +8,7 @@ import datetime as dt
 import peewee as pw
 import pytest
 
-from app.models import Asset, HistoryEntry, StocktakeScan
+from app.models import Asset, HistoryEntry, StocktakeExpected, StocktakeScan
 from app.services import assets, stocktake
 from app.services.errors import Conflict, NotFound
 from tests.app.factories import asset, district
@@ -279,3 +279,26 @@ def test_start_reads_the_site_in_asset_order(db, rooms):
     plan = [r[3] for r in db.execute_sql("EXPLAIN QUERY PLAN " + sql, params).fetchall()]
     assert any(step.startswith("SEARCH") and "USING INDEX" in step for step in plan), plan
     assert not any(step.startswith("SCAN") or "TEMP B-TREE" in step for step in plan), plan
+
+
+def test_start_copies_the_expected_list_without_returning_its_ids(db, monkeypatch):
+    """The expected list of a large site is 173,000 rows: on PostgreSQL peewee
+    would add RETURNING id to the INSERT … SELECT and ship every new id back to
+    a caller that reads none of them. The copy asks for no rows back, and still
+    copies every active asset of the site."""
+    d = district()
+    active = [asset(d) for _ in range(3)]
+    real = db.execute_sql
+    statements: list[str] = []
+
+    def recording(sql, params=None, *a, **kw):
+        statements.append(sql)
+        return real(sql, params, *a, **kw)
+    monkeypatch.setattr(db, "execute_sql", recording)
+    s = stocktake.start("RHS")
+    monkeypatch.undo()
+    copies = [q for q in statements if q.lstrip().upper().startswith('INSERT INTO "STOCKTAKE_EXPECTED"')]
+    assert len(copies) == 1 and "SELECT" in copies[0].upper(), statements
+    assert "RETURNING" not in copies[0].upper(), copies[0]
+    expected = {e.asset_id for e in StocktakeExpected.select().where(StocktakeExpected.session == s.id)}
+    assert expected == {a.id for a in active}
