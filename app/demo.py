@@ -209,6 +209,20 @@ def _serial(rng: random.Random, pattern: str | None, n: int) -> str:
     return "".join(out)
 
 
+class _DayText(dict[Any, Any]):
+    """Days as the driver writes them (``str(day)``, what sqlite3's date
+    adapter gives and PostgreSQL reads for a DATE), each made once: a million
+    assets' rows carry some six million dates over a few thousand days, and
+    the adapter's call per value held Python's lock on the writing thread."""
+
+    def __init__(self) -> None:
+        super().__init__({None: None})
+
+    def __missing__(self, day: dt.date) -> str:
+        text = self[day] = str(day)
+        return text
+
+
 def fiscal_year(d: dt.date) -> int:
     """The district's fiscal year a day falls in: FY2026 is July 2025 – June 2026."""
     return d.year + 1 if d.month >= 7 else d.year
@@ -267,7 +281,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Progress | None = No
         if progress:
             progress(done, total, text)
 
-    with transaction(), search.bulk_mode(), _bulk_cache():
+    with transaction(), _search_load() as index_page, _bulk_cache(), _gc_paused():
         step("Sites and rooms", 0)
         settings.update({"org_name": "Riverside Unified School District", "tag_prefix": "QM-",
                          "tag_digits": 6})
@@ -476,6 +490,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Progress | None = No
         # (seven characters of 34: birthday odds); an export of the demo must
         # import again without "this serial appears twice".
         serials_used: set[str] = set()
+        iso = _DayText()
 
         def add(model: Row, day: dt.date, po: str, supplier: str, funding: str, fname: str | None,
                 frn: str | None, fyear: int | None, site_id: int, gone: dt.date | None = None,
@@ -595,7 +610,8 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Progress | None = No
                 custom = json.dumps({"IP address": f"10.{20 + site_id}.{rng.randrange(1, 250)}.{rng.randrange(2, 250)}"})
             elif cat == "Hotspots":
                 custom = json.dumps({"Phone number": f"916-555-{rng.randrange(10000):04d}"})
-            created = dt.datetime.combine(day, dt.time(9, 0)) + dt.timedelta(minutes=n % 480)
+            minute = n % 480  # created that day from 09:00, a minute apart
+            created = f"{iso[day]} {9 + minute // 60:02d}:{minute % 60:02d}:00"
             name = f"{room} desktop" if cat == "Desktops" else mname
             doc = search.asset_doc(tag, serial, name, mf, mname, mnum,
                                    f"{person[2]} {person[3]}" if person else None,
@@ -603,11 +619,11 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Progress | None = No
                                    room if held_by_room else None, site_name[site_id], po, frn)
             row = (tag, normalize_tag(tag), serial, serial.upper(), name, model_ids[mname], status,
                    site_id, room_id, person[0] if person else None, held_by_room,
-                   day, Decimal(cost), po, supplier_ids[supplier], funding, fname,
-                   frn, fyear, in_service,
-                   day + dt.timedelta(days=365 * (4 if cat == "Chromebooks" else 3)),
-                   disposal[0], disposal[1], disposal[2], audit, None, custom, doc,
-                   created, created, 1)
+                   iso[day], cost, po, supplier_ids[supplier], funding, fname,
+                   frn, fyear, iso[in_service],
+                   iso[day + dt.timedelta(days=365 * (4 if cat == "Chromebooks" else 3))],
+                   iso[disposal[0]], disposal[1], None if disposal[2] is None else str(disposal[2]),
+                   iso[audit], None, custom, doc, created, created, 1)
             hist.append((n, "create", None, None, tag, None, None,
                          dt.datetime.combine(day, dt.time(9, 0)), "demo purchase"))
             at_gone = dt.datetime.combine(gone, dt.time(14, 0)) if gone else None
@@ -691,7 +707,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Progress | None = No
                               "erate_funding_year", "in_service_date", "warranty_end",
                               "disposal_date", "disposal_method", "disposal_proceeds",
                               "last_audit_date", "notes", "custom", "search_text", "created_at",
-                              "updated_at", "version"), asset_rows())
+                              "updated_at", "version"), asset_rows(), then=index_page)
         settings.set_raw("tag_next", n + 1)
         tag_id = id_map("asset", "tag")
         aid_of = [0] * (n + 1)
@@ -701,23 +717,25 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Progress | None = No
         step("History and loans", 5)
         # Each entry effective the local day it was made, as history.record writes it
         # (an entry without one is read as such, but slowly and off the index).
-        days: dict[tuple[int, ...], dt.date] = {}
+        days: dict[tuple[int, ...], str] = {}
 
-        def effective(at: dt.datetime) -> dt.date:
+        def effective(at: dt.datetime) -> str:
             key = (at.year, at.month, at.day, at.hour, at.minute // 15)
             got = days.get(key)
             if got is None:
-                got = days[key] = history.local_day(at)
+                got = days[key] = iso[history.local_day(at)]
             return got
-        insert_rows("history_entry", ("entity", "entity_id", "action", "field", "old", "new", "old_id",
-                                      "new_id", "who", "at", "note", "effective"),
-                    (("asset", aid_of[h[0]], h[1], h[2], h[3], h[4], h[5], h[6], user, h[7], h[8],
-                      effective(h[7])) for h in hist))
+        # Times as the driver writes them (datetime.isoformat(" ")), made here
+        # while the second thread writes the previous page.
+        _insert_beside("history_entry", ("entity", "entity_id", "action", "field", "old", "new",
+                                         "old_id", "new_id", "who", "at", "note", "effective"),
+                       (("asset", aid_of[h[0]], h[1], h[2], h[3], h[4], h[5], h[6], user,
+                         h[7].isoformat(" "), h[8], effective(h[7])) for h in hist))
         hist.clear()
-        insert_rows("loan", ("asset_id", "person_id", "location_id", "out_at", "due", "condition_out",
-                             "agreement_signed", "language", "out_by"),
-                    ((aid_of[num], pid, lid, out, due, "good", signed, lang, user)
-                     for num, pid, lid, out, due, signed, lang in loans))
+        _insert_beside("loan", ("asset_id", "person_id", "location_id", "out_at", "due",
+                                "condition_out", "agreement_signed", "language", "out_by"),
+                       ((aid_of[num], pid, lid, out.isoformat(" "), iso[due], "good", signed, lang, user)
+                        for num, pid, lid, out, due, signed, lang in loans))
         # Returned loans from past years: inside the asset's years of use and
         # before its present loan, to the kind of borrower it is for.
         pools = {"student": [r for r in person_rows if r[1] == "student"],
@@ -1521,6 +1539,37 @@ def _work_orders(rng: random.Random, today: dt.date, user: str, plans: list[Row]
 
 
 @contextlib.contextmanager
+def _search_load() -> Iterator[str | None]:
+    """The search index while the demo loads. SQLite: each page of assets is
+    indexed on the writing thread right after it is written (while this
+    thread makes the next page), instead of one rebuild at the end on this
+    thread alone; later changes to an asset's search text keep it current
+    through the usual triggers. Yields that page's statement (None: nothing
+    to index). PostgreSQL: the trigram index is built once, after the load."""
+    if _pg():
+        with search.bulk_mode():
+            yield None
+        return
+    with search.inserts_indexed_by_caller() as index_page:
+        yield index_page
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while the demo loads: it makes millions of
+    tuples that live to the end (and few cycles), and each full collection
+    walked them all again."""
+    import gc
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+@contextlib.contextmanager
 def _bulk_cache() -> Iterator[None]:
     """A large SQLite page cache while the demo loads: a million assets write
     every index of asset, history and loan in one transaction, and with the
@@ -1536,17 +1585,28 @@ def _bulk_cache() -> Iterator[None]:
         db.execute_sql(f"PRAGMA cache_size = {int(old)}")
 
 
-def _insert_beside(table: str, columns: tuple[str, ...], rows: Iterable[Row], page: int = 1000) -> int:
+def _insert_beside(table: str, columns: tuple[str, ...], rows: Iterable[Row], page: int = 1000,
+                   then: str | None = None) -> int:
     """``insert_rows``, with each page written on a second thread while this
     one makes the next (SQLite lets go of Python's lock while it writes: two
     cores, one generating, one writing). Every eighth page waits for the
     writer, so at most eight pages are held. Where statements cannot run on a
-    second thread (PostgreSQL), plain ``insert_rows``."""
+    second thread (PostgreSQL), plain ``insert_rows``.
+
+    ``then``: a statement run on the second thread after each page, with the
+    page's first and last id as ``(lo, hi]`` (the search index's
+    ``inserts_indexed_by_caller``): the page's new rows have the ids after
+    the table's largest, in order, as SQLite gives them to rows inserted
+    without one while this transaction holds the write lock."""
     from app.store.bulk import Background
     bg = Background()
     if not bg.threaded:
         bg.close()
-        return insert_rows(table, columns, rows)
+        done = insert_rows(table, columns, rows)
+        if then:
+            db.execute_sql(then, (0, 1 << 62))
+        return done
+    top = int(db.execute_sql(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"').fetchone()[0])
     import sqlite3
     # As many rows as one statement may bind (32,766 values since SQLite 3.32; 999 before).
     page = max(1, min(page, bg.conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(columns)))
@@ -1566,11 +1626,15 @@ def _insert_beside(table: str, columns: tuple[str, ...], rows: Iterable[Row], pa
             count += 1
             if count == page:
                 bg.run(full, values)
+                if then:
+                    bg.run(then, (top + total, top + total + count))
                 total, pages, values, count = total + count, pages + 1, [], 0
                 if pages % 8 == 0:
                     bg.wait()
         if count:
             bg.run(statement(count), values)
+            if then:
+                bg.run(then, (top + total, top + total + count))
             total += count
         bg.wait()
     return total
@@ -1594,8 +1658,17 @@ def _drop_indexes(tables: tuple[str, ...]) -> list[str]:
 
 
 def _create_indexes(statements: list[str]) -> None:
-    for sql in statements:
-        db.execute_sql(sql)
+    """Build what ``_drop_indexes`` dropped, with SQLite's sorter allowed a
+    helper thread (its merge of sorted runs then uses the second core)."""
+    if not statements:
+        return
+    old = db.execute_sql("PRAGMA threads").fetchone()[0]
+    db.execute_sql("PRAGMA threads = 2")
+    try:
+        for sql in statements:
+            db.execute_sql(sql)
+    finally:
+        db.execute_sql(f"PRAGMA threads = {int(old)}")
 
 
 def _pg() -> bool:
