@@ -281,7 +281,8 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Progress | None = No
         if progress:
             progress(done, total, text)
 
-    with transaction(), _search_load() as index_page, _bulk_cache(), _gc_paused():
+    with _rollback_journal(), transaction(), _search_load() as index_page, _bulk_cache(), \
+            _gc_paused():
         step("Sites and rooms", 0)
         settings.update({"org_name": "Riverside Unified School District", "tag_prefix": "QM-",
                          "tag_digits": 6})
@@ -941,13 +942,21 @@ def _program_events(rng: random.Random, today: dt.date, user: str) -> int:
                   "JOIN category c ON c.id = m.category_id JOIN person p ON p.id = l.person_id "
                   f"WHERE l.returned_at IS NULL AND c.kind = 'chromebook' AND p.kind = 'student' "
                   f"AND p.site_id = {p} ORDER BY l.out_at, l.id")
+    held_at: dict[int, list[Row]] = {}
+
+    def chromebooks_held(site_id: int) -> list[Row]:
+        # The same rows each time they are asked for here (nothing below
+        # changes a loan of these schools before its last read): one query per school.
+        if site_id not in held_at:
+            held_at[site_id] = db.execute_sql(chromebook, (site_id,)).fetchall()
+        return held_at[site_id]
     rooms = {lid: name for lid, name in db.execute_sql("SELECT id, name FROM location").fetchall()}
     for site_id in (lhs, rms):
         classrooms = [name for (name,) in db.execute_sql(
             f"SELECT name FROM location WHERE site_id = {p} AND name LIKE {p} ORDER BY id",
             (site_id, "Room %")).fetchall()] or ["Room 101"]
         where = {row[2]: rooms.get(row[6])  # the student → the room of their Chromebook
-                 for row in db.execute_sql(chromebook, (site_id,)).fetchall()}
+                 for row in chromebooks_held(site_id)}
         todo = db.execute_sql(f"SELECT id FROM person WHERE kind = 'student' AND site_id = {p} "
                               "AND homeroom IS NULL ORDER BY id", (site_id,)).fetchall()
         cur.executemany(f"UPDATE person SET homeroom = {p} WHERE id = {p}",
@@ -966,7 +975,7 @@ def _program_events(rng: random.Random, today: dt.date, user: str) -> int:
     made = 0
 
     # This August's distribution at Lincoln High School.
-    held = db.execute_sql(chromebook, (lhs,)).fetchall()
+    held = chromebooks_held(lhs)
     week = [r for r in held if _when(r[3]).date() <= school_start + dt.timedelta(days=21)
             and _when(r[3]).date() >= school_start]
     if week:
@@ -1011,16 +1020,18 @@ def _program_events(rng: random.Random, today: dt.date, user: str) -> int:
     opened = dt.datetime.combine(day, dt.time(7, 45))
     closed = dt.datetime.combine(day, dt.time(15, 30))
     year_out = school_start - dt.timedelta(days=365)
-    held = [r for r in db.execute_sql(chromebook, (rms,)).fetchall() if r[9] in ("7", "8")]
+    held = [r for r in chromebooks_held(rms) if r[9] in ("7", "8")]
+    held_ids = {r[1] for r in held}
     busy: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {}
     for aid, out, back in db.execute_sql("SELECT asset_id, out_at, returned_at FROM loan "
                                          "WHERE returned_at IS NOT NULL").fetchall():
-        busy.setdefault(aid, []).append((_when(out), _when(back)))
+        if aid in held_ids:
+            busy.setdefault(aid, []).append((_when(out), _when(back)))
     kit: dict[int, list[tuple[str, int]]] = {}
     for model_id, name, qty in db.execute_sql("SELECT model_id, name, quantity FROM kit_part "
                                               "ORDER BY id").fetchall():
         kit.setdefault(model_id, []).append((name, qty))
-    model_of = dict(db.execute_sql("SELECT id, model_id FROM asset").fetchall())
+    model_of = _column_of("model_id", held_ids)
     rows: list[Row] = []
     plan: list[Row] = []
     for _lid, aid, pid, _out, _due, _s, _loc, installed, bought, _grade in held:
@@ -1057,10 +1068,11 @@ def _program_events(rng: random.Random, today: dt.date, user: str) -> int:
     ev = ProgramEvent.insert(kind="collection", site=rms, status="closed", created_at=opened,
                              created_by=user, closed_at=closed, closed_by=user,
                              name=f"Collection — Riverside Middle School — {day.isoformat()}").execute()
+    planned = {row[0] for row in plan}
     loan_of = {(aid, _when(out)): lid for lid, aid, out in db.execute_sql(
         f"SELECT id, asset_id, out_at FROM loan WHERE out_at < {p} AND returned_at IS NOT NULL",
-        (opened,)).fetchall()}
-    tags = dict(db.execute_sql("SELECT id, tag FROM asset").fetchall())
+        (opened,)).fetchall() if aid in planned}
+    tags = _column_of("tag", planned)
     scans = []
     loan_parts: list[Row] = []
     damaged: list[int] = []
@@ -1091,6 +1103,19 @@ def _program_events(rng: random.Random, today: dt.date, user: str) -> int:
         fees.charge_for_return(lid, event_id=ev, by=user)
     db.execute_sql(f"UPDATE history_entry SET at = {p} WHERE id > {p}", (closed, first_entry))
     return made + 1
+
+
+def _column_of(column: str, asset_ids: Iterable[int]) -> dict[int, Any]:
+    """{asset id: its ``column``} for these assets (a few thousand of a
+    million: not the whole table into a dict)."""
+    ids = sorted(asset_ids)
+    got: dict[int, Any] = {}
+    p = param()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        got.update(db.execute_sql(f"SELECT id, {column} FROM asset WHERE id IN "
+                                  f"({', '.join([p] * len(chunk))})", chunk).fetchall())
+    return got
 
 
 def _when(v: Any) -> dt.datetime:
@@ -1536,6 +1561,29 @@ def _work_orders(rng: random.Random, today: dt.date, user: str, plans: list[Row]
     insert_rows("work_order_note", ("work_order_id", "text", "minutes", "by", "at"),
                 [(ids[i], text, mins, by, at) for i, text, mins, by, at in notes])
     return len(orders)
+
+
+@contextlib.contextmanager
+def _rollback_journal() -> Iterator[None]:
+    """SQLite: the demo's one transaction with a rollback journal instead of
+    the write-ahead log, then the log again. In WAL mode every page of the
+    load was written twice: to the log (1.2 GB at a million assets), then
+    copied into the file by the checkpoint at commit, on this thread. A
+    rollback journal keeps only the pages that were there before (a new
+    file's few), so the rows are written once, and a failure or a crash still
+    rolls everything back. Where the mode cannot change (another connection
+    has the file open, or a transaction is already open) the load stays in WAL."""
+    if _pg() or db.in_transaction():
+        yield
+        return
+    mode = str(db.execute_sql("PRAGMA journal_mode").fetchone()[0]).lower()
+    switched = mode == "wal" and str(
+        db.execute_sql("PRAGMA journal_mode = DELETE").fetchone()[0]).lower() == "delete"
+    try:
+        yield
+    finally:
+        if switched and not db.in_transaction():
+            db.execute_sql("PRAGMA journal_mode = WAL")
 
 
 @contextlib.contextmanager
