@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import json
 import random
 import re
@@ -338,6 +339,8 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Progress | None = No
         n_families = max(10, n_students // 12)
         school_sites = [site_ids[n] for n, c, _ in SITES if c in GRADES]
         school_weights = [ENROLLMENT[c] for n, c, _ in SITES if c in GRADES]
+        # choices() sums the weights on every call; summed once here (the same draws).
+        school_cum = list(itertools.accumulate(school_weights))
         code_of = {site_ids[n]: c for n, c, _ in SITES}
         people: list[Row] = []
         for i in range(n_staff):
@@ -348,7 +351,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Progress | None = No
                            rng.random() > 0.03 or i < 2, None, now, now, 1))
         for i in range(n_students):
             first, last = rng.choice(FIRST), rng.choice(LAST)
-            site_id = rng.choices(school_sites, school_weights)[0]
+            site_id = rng.choices(school_sites, cum_weights=school_cum)[0]
             people.append(("student", first, last, f"S{2000000 + i}", None, None,
                            site_id, "es" if rng.random() < 0.25 else "en",
                            rng.random() > 0.02, rng.choice(GRADES[code_of[site_id]]), now, now, 1))
@@ -387,6 +390,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Progress | None = No
         sizes = {"Chromebooks": (30, 400), "Laptops": (10, 60), "Desktops": (10, 40),
                  "Tablets": (20, 120), "Hotspots": (10, 60), "Firewalls": (1, 2), "Servers": (1, 3)}
         weights = [m[5] / (sum(sizes.get(m[3], (1, 12))) / 2) for m in MODELS]
+        model_cum = list(itertools.accumulate(weights))
         start = today.replace(year=today.year - 8, day=min(today.day, 28))
         span = (today - start).days
         orders: list[Row] = []
@@ -413,7 +417,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Progress | None = No
             elif cat == "Network switches":
                 dest = rng.choice([site_ids["District Office"]] + school_sites)
             elif cat in ("Chromebooks", "Hotspots"):
-                dest = rng.choices(school_sites, school_weights)[0]
+                dest = rng.choices(school_sites, cum_weights=school_cum)[0]
             elif cat in ("Laptops", "Desktops", "Printers"):
                 dest = rng.choice([site_ids["District Office"]] + school_sites)
             else:
@@ -468,7 +472,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Progress | None = No
                   this_school_year - dt.timedelta(days=rng.randint(10, 60)))
             remaining -= size
         while remaining > 0:
-            model = rng.choices(MODELS, weights)[0]
+            model = rng.choices(MODELS, cum_weights=model_cum)[0]
             cat = model[3]
             size = rng.randint(*sizes.get(cat, (1, 12)))
             size = min(size, remaining)
@@ -603,14 +607,15 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Progress | None = No
                 audit = min(audit, end)
             custom = None
             if cat in ("Laptops", "Desktops"):
-                custom = json.dumps({"OS": rng.choice(["Windows 11 Education", "Windows 10 Education"]),
-                                     "RAM (GB)": rng.choice([8, 16, 16, 32])}, sort_keys=True)
+                # json.dumps(…, sort_keys=True) of these plain values, written out
+                os_name = rng.choice(["Windows 11 Education", "Windows 10 Education"])
+                custom = f'{{"OS": "{os_name}", "RAM (GB)": {rng.choice([8, 16, 16, 32])}}}'
             elif cat == "Chromebooks":
-                custom = json.dumps({"Auto update expiration": f"{day.year + 8}-06-01"})
+                custom = f'{{"Auto update expiration": "{day.year + 8}-06-01"}}'
             elif cat in ("Network switches", "Printers"):
-                custom = json.dumps({"IP address": f"10.{20 + site_id}.{rng.randrange(1, 250)}.{rng.randrange(2, 250)}"})
+                custom = f'{{"IP address": "10.{20 + site_id}.{rng.randrange(1, 250)}.{rng.randrange(2, 250)}"}}'
             elif cat == "Hotspots":
-                custom = json.dumps({"Phone number": f"916-555-{rng.randrange(10000):04d}"})
+                custom = f'{{"Phone number": "916-555-{rng.randrange(10000):04d}"}}'
             minute = n % 480  # created that day from 09:00, a minute apart
             created = f"{iso[day]} {9 + minute // 60:02d}:{minute % 60:02d}:00"
             name = f"{room} desktop" if cat == "Desktops" else mname
@@ -681,7 +686,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Progress | None = No
                 spread = model[3] in ("Chromebooks", "Hotspots") and size > 1  # a district-wide order
                 for _ in range(size):
                     if spread:
-                        dest = rng.choices(school_sites, school_weights)[0]
+                        dest = rng.choices(school_sites, cum_weights=school_cum)[0]
                     yield add(model, day, po, supplier, funding, fname, frn, fyear, dest)
                     if n == 100 and assets >= 400:
                         # QM-000101…110: spare Chromebooks in Lincoln High's storage, in
@@ -1257,7 +1262,7 @@ def _program_roster(rng: random.Random, today: dt.date) -> dict[str, int]:
         rng.shuffle(group)
         i = 0
         while i < len(group):
-            size = rng.choices((1, 2, 3), (50, 32, 18))[0]
+            size = rng.choices((1, 2, 3), cum_weights=(50, 82, 100))[0]
             members, i = group[i:i + size], i + size
             families += 1
             first = rng.choice(FIRST)
@@ -1317,7 +1322,7 @@ def _program_roster(rng: random.Random, today: dt.date) -> dict[str, int]:
         months = bought.year * 12 + bought.month - 1 + rng.randint(42, 84)
         aue = dt.date(months // 12, months % 12 + 1, 1)
         aue = dt.date(aue.year, aue.month, calendar.monthrange(aue.year, aue.month)[1])
-        rows.append((aid, aue, json.dumps({"Auto update expiration": aue.isoformat()}),
+        rows.append((aid, aue, f'{{"Auto update expiration": "{aue.isoformat()}"}}',
                      f"/Students/{code}" if student else f"/Devices/{code}/Loaners",
                      f"{idn.lower()}@students.riverside.k12.example" if student and idn else None,
                      tag, synced.replace(microsecond=0)))
