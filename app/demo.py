@@ -282,8 +282,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Progress | None = No
         if progress:
             progress(done, total, text)
 
-    with _rollback_journal(), transaction(), _search_load() as index_page, _bulk_cache(), \
-            _gc_paused():
+    with transaction(), _search_load() as index_page, _bulk_cache(), _gc_paused():
         step("Sites and rooms", 0)
         settings.update({"org_name": "Riverside Unified School District", "tag_prefix": "QM-",
                          "tag_digits": 6})
@@ -1566,29 +1565,6 @@ def _work_orders(rng: random.Random, today: dt.date, user: str, plans: list[Row]
     insert_rows("work_order_note", ("work_order_id", "text", "minutes", "by", "at"),
                 [(ids[i], text, mins, by, at) for i, text, mins, by, at in notes])
     return len(orders)
-
-
-@contextlib.contextmanager
-def _rollback_journal() -> Iterator[None]:
-    """SQLite: the demo's one transaction with a rollback journal instead of
-    the write-ahead log, then the log again. In WAL mode every page of the
-    load was written twice: to the log (1.2 GB at a million assets), then
-    copied into the file by the checkpoint at commit, on this thread. A
-    rollback journal keeps only the pages that were there before (a new
-    file's few), so the rows are written once, and a failure or a crash still
-    rolls everything back. Where the mode cannot change (another connection
-    has the file open, or a transaction is already open) the load stays in WAL."""
-    if _pg() or db.in_transaction():
-        yield
-        return
-    mode = str(db.execute_sql("PRAGMA journal_mode").fetchone()[0]).lower()
-    switched = mode == "wal" and str(
-        db.execute_sql("PRAGMA journal_mode = DELETE").fetchone()[0]).lower() == "delete"
-    try:
-        yield
-    finally:
-        if switched and not db.in_transaction():
-            db.execute_sql("PRAGMA journal_mode = WAL")
 
 
 @contextlib.contextmanager
