@@ -342,27 +342,28 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Progress | None = No
         school_cum = list(itertools.accumulate(school_weights))
         code_of = {site_ids[n]: c for n, c, _ in SITES}
         people: list[Row] = []
+        stamp = now.isoformat(" ")  # as the driver writes a datetime
         for i in range(n_staff):
             first, last = rng.choice(FIRST), rng.choice(LAST)
             people.append(("staff", first, last, f"E{10000 + i}",
                            f"{first[0].lower()}{last.lower().replace(chr(39), '')}{i}@riverside.k12.example",
                            None, rng.choice(list(site_ids.values())), "es" if rng.random() < 0.1 else "en",
-                           rng.random() > 0.03 or i < 2, None, now, now, 1))
+                           rng.random() > 0.03 or i < 2, None, stamp, stamp, 1))
         for i in range(n_students):
             first, last = rng.choice(FIRST), rng.choice(LAST)
             site_id = rng.choices(school_sites, cum_weights=school_cum)[0]
             people.append(("student", first, last, f"S{2000000 + i}", None, None,
                            site_id, "es" if rng.random() < 0.25 else "en",
-                           rng.random() > 0.02, rng.choice(GRADES[code_of[site_id]]), now, now, 1))
+                           rng.random() > 0.02, rng.choice(GRADES[code_of[site_id]]), stamp, stamp, 1))
         family_sites = [s for s in school_sites if code_of[s] != "AEC"]
         for i in range(n_families):
             first, last = rng.choice(FIRST), rng.choice(LAST)
             people.append(("family", first, last, f"F{300000 + i}", None,
                            f"555-01{i % 100:02d}", rng.choice(family_sites),
-                           "es" if rng.random() < 0.35 else "en", True, None, now, now, 1))
-        insert_rows("person", ("kind", "first_name", "last_name", "id_number", "email", "phone",
-                               "site_id", "language", "active", "grade", "created_at", "updated_at",
-                               "version"), people)
+                           "es" if rng.random() < 0.35 else "en", True, None, stamp, stamp, 1))
+        _insert_beside("person", ("kind", "first_name", "last_name", "id_number", "email", "phone",
+                                  "site_id", "language", "active", "grade", "created_at",
+                                  "updated_at", "version"), people)
         person_rows = db.execute_sql("SELECT id, kind, first_name, last_name, id_number, site_id, active "
                                      "FROM person ORDER BY id").fetchall()
         staff = [r for r in person_rows if r[1] == "staff" and r[6]]
