@@ -27,7 +27,7 @@ from app.services.catalog import location_code
 from app.services.errors import Conflict, ValidationError
 from app.services.tags import format_tag, normalize_tag
 from app.store import search
-from app.store.bulk import id_map, insert_rows
+from app.store.bulk import Background, id_map, insert_rows
 from app.store.db import db, param
 
 FIRST = ["Maria", "James", "Sofia", "Liam", "Olivia", "Noah", "Emma", "Mateo", "Ava", "Elijah",
@@ -282,7 +282,8 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Progress | None = No
         if progress:
             progress(done, total, text)
 
-    with transaction(), _search_load() as index_page, _bulk_cache(), _gc_paused(), _plain_binds():
+    with transaction(), _search_load() as index_page, _bulk_cache(), _gc_paused(), _plain_binds(), \
+            contextlib.ExitStack() as indexing:
         step("Sites and rooms", 0)
         settings.update({"org_name": "Riverside Unified School District", "tag_prefix": "QM-",
                          "tag_digits": 6})
@@ -715,6 +716,12 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Progress | None = No
                               "last_audit_date", "notes", "custom", "search_text", "created_at",
                               "updated_at", "version"), asset_rows(), then=index_page)
         settings.set_raw("tag_next", n + 1)
+        # The assets' indexes are built on a second thread from here, while
+        # this one makes the history, loans and the rest (which neither read
+        # through them nor change what they index); each table's after its rows.
+        indexer = indexing.enter_context(_index_builder())
+        for sql in indexes.pop("asset", []):
+            indexer.run(sql)
         aid_of = [0] * (n + 1)  # tag number → asset id
         for aid, tag in db.execute_sql("SELECT id, tag FROM asset").fetchall():
             aid_of[int(tag[len(prefix):])] = aid
@@ -737,6 +744,8 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Progress | None = No
                        (("asset", aid_of[h[0]], h[1], h[2], h[3], h[4], h[5], h[6], user,
                          h[7].isoformat(" "), h[8], effective(h[7])) for h in hist))
         hist.clear()
+        for sql in indexes.pop("history_entry", []):
+            indexer.run(sql)
         _insert_beside("loan", ("asset_id", "person_id", "location_id", "out_at", "due",
                                 "condition_out", "agreement_signed", "language", "out_by"),
                        ((aid_of[num], pid, lid, out.isoformat(" "), iso[due], "good", signed, lang, user)
@@ -763,6 +772,8 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Progress | None = No
         insert_rows("loan", ("asset_id", "person_id", "out_at", "due", "returned_at", "condition_out",
                              "condition_in", "agreement_signed", "language", "out_by", "in_by"), past)
         counts["loans"] = len(loans) + len(past)
+        for sql in indexes.pop("loan", []):
+            indexer.run(sql)
         cur = db.connection().cursor()
         p = param()
 
@@ -907,7 +918,10 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Progress | None = No
         # The roster sets a column or six on every student and Chromebook:
         # before their indexes are built (it draws from a stream of its own).
         roster = _program_roster(random.Random(seed * 104729 + 3), today)
-        _create_indexes(indexes)
+        for statements in indexes.values():  # the people's
+            for sql in statements:
+                indexer.run(sql)
+        indexing.close()  # every index built before the services below read through them
         step("Work orders", 9)
         counts["work_orders"] = _work_orders(random.Random(seed * 7919 + 1), today, user, plans,
                                              aid_of, staff, students_by_site,
@@ -1256,6 +1270,7 @@ def _program_roster(rng: random.Random, today: dt.date) -> dict[str, int]:
     teachers: dict[tuple[int, str], list[str]] = {}
     values: dict[int, list[Any]] = {}
     families = spanish = 0
+    mailbox: dict[tuple[str, str], str] = {}  # a guardian's name → the start of their email
     for last in sorted(by_last):
         group = by_last[last]
         rng.shuffle(group)
@@ -1265,7 +1280,9 @@ def _program_roster(rng: random.Random, today: dt.date) -> dict[str, int]:
             members, i = group[i:i + size], i + size
             families += 1
             first = rng.choice(FIRST)
-            plain = re.sub(r"[^a-z.]", "", f"{first}.{last}".lower())
+            plain = mailbox.get((first, last))
+            if plain is None:
+                plain = mailbox[first, last] = re.sub(r"[^a-z.]", "", f"{first}.{last}".lower())
             guardian = (f"{first} {last}", f"{plain}{families}@example.net",
                         f"(951) 555-{families % 10000:04d}",
                         f"{rng.randint(100, 9899)} {rng.choice(STREETS)}\nRiverside, CA "
@@ -1312,19 +1329,26 @@ def _program_roster(rng: random.Random, today: dt.date) -> dict[str, int]:
     rows = []
     # Synced this morning at the latest: the same seed and day, the same demo.
     morning = dt.datetime.combine(today, dt.time(7, 0))
+    month_of: dict[Any, int] = {}  # purchase day (as the driver reads it) → its month number
+    month_end: dict[int, str] = {}  # month number → its last day, as the driver writes a date
     for aid, tag, bought, site_id, status, idn, kind in books:
-        bought = bought if isinstance(bought, dt.date) else dt.date.fromisoformat(str(bought)[:10])
+        bought_month = month_of.get(bought)
+        if bought_month is None:
+            day = bought if isinstance(bought, dt.date) else dt.date.fromisoformat(str(bought)[:10])
+            bought_month = month_of[bought] = day.year * 12 + day.month - 1
         code = code_of.get(site_id) or "WH"
         student = kind == "student"
         synced = morning - (dt.timedelta(minutes=rng.randint(1, 72 * 60)) if status == "deployed"
                             else dt.timedelta(days=rng.randint(10, 90)))
-        months = bought.year * 12 + bought.month - 1 + rng.randint(42, 84)
-        aue = dt.date(months // 12, months % 12 + 1, 1)
-        aue = dt.date(aue.year, aue.month, calendar.monthrange(aue.year, aue.month)[1])
-        rows.append((aid, aue, f'{{"Auto update expiration": "{aue.isoformat()}"}}',
+        months = bought_month + rng.randint(42, 84)
+        aue = month_end.get(months)
+        if aue is None:
+            year, month = months // 12, months % 12 + 1
+            aue = month_end[months] = str(dt.date(year, month, calendar.monthrange(year, month)[1]))
+        rows.append((aid, aue, f'{{"Auto update expiration": "{aue}"}}',
                      f"/Students/{code}" if student else f"/Devices/{code}/Loaners",
                      f"{idn.lower()}@students.riverside.k12.example" if student and idn else None,
-                     tag, synced.replace(microsecond=0)))
+                     tag, synced.isoformat(" ")))
     _update_from("asset", ("aue_date DATE", "custom TEXT", "org_unit TEXT", "annotated_user TEXT",
                            "annotated_asset_id TEXT", "last_sync TIMESTAMP"), rows)
     return {"households": families, "spanish_households": spanish, "withdrawn_holding": len(gone),
@@ -1689,35 +1713,43 @@ def _insert_beside(table: str, columns: tuple[str, ...], rows: Iterable[Row], pa
     return total
 
 
-def _drop_indexes(tables: tuple[str, ...]) -> list[str]:
+def _drop_indexes(tables: tuple[str, ...]) -> dict[str, list[str]]:
     """Drop the indexes of ``tables`` (SQLite) inside the demo's transaction;
-    returns the statements that made them, for ``_create_indexes``. A failed
-    build rolls the drop back with everything else; the same statements
-    rebuild the same indexes (the restore check compares them word for word).
-    The UNIQUE constraints a table declares inline stay (they cannot be dropped)."""
+    returns the statements that made them, by table, for ``_index_builder``.
+    A failed build rolls the drop back with everything else; the same
+    statements rebuild the same indexes (the restore check compares them word
+    for word). The UNIQUE constraints a table declares inline stay (they
+    cannot be dropped)."""
     if _pg():
-        return []
+        return {}
     marks = ", ".join("?" * len(tables))
-    found = db.execute_sql(f"SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+    found = db.execute_sql(f"SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' "
                            f"AND sql IS NOT NULL AND tbl_name IN ({marks}) ORDER BY name",
                            tables).fetchall()
-    for name, _sql in found:
+    by_table: dict[str, list[str]] = {}
+    for name, table, sql in found:
         db.execute_sql(f'DROP INDEX "{name}"')
-    return [sql for _name, sql in found]
+        by_table.setdefault(table, []).append(sql)
+    return by_table
 
 
-def _create_indexes(statements: list[str]) -> None:
-    """Build what ``_drop_indexes`` dropped, with SQLite's sorter allowed a
-    helper thread (its merge of sorted runs then uses the second core)."""
-    if not statements:
-        return
-    old = db.execute_sql("PRAGMA threads").fetchone()[0]
-    db.execute_sql("PRAGMA threads = 2")
+@contextlib.contextmanager
+def _index_builder() -> Iterator[Background]:
+    """A second thread that runs the CREATE INDEX statements given to it, in
+    order, on this connection (inside the demo's transaction), with SQLite's
+    sorter allowed a helper thread of its own. Leaving the block waits for
+    them all and raises the first error; leaving it by an error drops what is
+    still queued (the transaction's rollback puts the indexes back)."""
+    sqlite = not _pg()
+    old = db.execute_sql("PRAGMA threads").fetchone()[0] if sqlite else 0
+    if sqlite:
+        db.execute_sql("PRAGMA threads = 2")
     try:
-        for sql in statements:
-            db.execute_sql(sql)
+        with Background() as bg:
+            yield bg
     finally:
-        db.execute_sql(f"PRAGMA threads = {int(old)}")
+        if sqlite:
+            db.execute_sql(f"PRAGMA threads = {int(old)}")
 
 
 def _pg() -> bool:
