@@ -25,7 +25,6 @@ from app.services import history, settings
 from app.services.base import current_user, transaction
 from app.services.catalog import location_code
 from app.services.errors import Conflict, ValidationError
-from app.services.tags import format_tag, normalize_tag
 from app.store import search
 from app.store.bulk import Background, id_map, insert_rows
 from app.store.db import db, param
@@ -504,7 +503,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Progress | None = No
             nonlocal n
             mf, mname, mnum, cat, cost, _, pattern = model
             n += 1
-            tag = format_tag(n, prefix, digits)
+            tag = f"{prefix}{n:0{digits}d}"  # format_tag's, with its settings given
             serial = _serial(rng, pattern, n)
             while serial.upper() in serials_used:  # a maker never repeats a serial
                 serial = _serial(rng, pattern, n)
@@ -624,7 +623,8 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Progress | None = No
                                    f"{person[2]} {person[3]}" if person else None,
                                    person[4] if person else None, room,
                                    room if held_by_room else None, site_name[site_id], po, frn)
-            row = (tag, normalize_tag(tag), serial, serial.upper(), name, model_ids[mname], status,
+            # The tag's key: normalize_tag of "QM-" and digits is the tag itself.
+            row = (tag, tag, serial, serial.upper(), name, model_ids[mname], status,
                    site_id, room_id, person[0] if person else None, held_by_room,
                    iso[day], cost, po, supplier_ids[supplier], funding, fname,
                    frn, fyear, iso[in_service],
