@@ -223,6 +223,24 @@ class _DayText(dict[Any, Any]):
         return text
 
 
+class _Lowered(dict[Any, Any]):
+    """Text as search.asset_doc takes a part (stripped, lower-cased), each
+    made once: a million assets name the same few hundred rooms and models."""
+
+    def __missing__(self, text: str) -> str:
+        low = self[text] = str(text).strip().lower()
+        return low
+
+
+def _doc_of(*parts: str | None) -> str:
+    """search.asset_doc of parts already stripped and lower-cased."""
+    doc = ""
+    for text in parts:
+        if text and text not in doc:
+            doc = f"{doc} | {text}" if doc else text
+    return doc
+
+
 def fiscal_year(d: dt.date) -> int:
     """The district's fiscal year a day falls in: FY2026 is July 2025 – June 2026."""
     return d.year + 1 if d.month >= 7 else d.year
@@ -496,6 +514,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Progress | None = No
         # import again without "this serial appears twice".
         serials_used: set[str] = set()
         iso = _DayText()
+        lower = _Lowered()
 
         def add(model: Row, day: dt.date, po: str, supplier: str, funding: str, fname: str | None,
                 frn: str | None, fyear: int | None, site_id: int, gone: dt.date | None = None,
@@ -619,10 +638,14 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Progress | None = No
             minute = n % 480  # created that day from 09:00, a minute apart
             created = f"{iso[day]} {9 + minute // 60:02d}:{minute % 60:02d}:00"
             name = f"{room} desktop" if cat == "Desktops" else mname
-            doc = search.asset_doc(tag, serial, name, mf, mname, mnum,
-                                   f"{person[2]} {person[3]}" if person else None,
-                                   person[4] if person else None, room,
-                                   room if held_by_room else None, site_name[site_id], po, frn)
+            # search.asset_doc of (tag, serial, name, maker, model, model number,
+            # holder, their ID, room, held-by room, site, order, FRN), with the
+            # parts that repeat lower-cased once.
+            doc = _doc_of(tag.lower(), serial.lower(), lower[name], lower[mf], lower[mname],
+                          lower[mnum], f"{person[2]} {person[3]}".lower() if person else None,
+                          person[4].lower() if person else None, lower[room],
+                          lower[room] if held_by_room else None, lower[site_name[site_id]],
+                          lower[po], frn)
             # The tag's key: normalize_tag of "QM-" and digits is the tag itself.
             row = (tag, tag, serial, serial.upper(), name, model_ids[mname], status,
                    site_id, room_id, person[0] if person else None, held_by_room,
