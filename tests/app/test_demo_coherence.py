@@ -370,3 +370,32 @@ def test_the_search_index_holds_every_asset_as_a_rebuild_would(demo):
                                    "FROM asset_fts WHERE asset_fts MATCH ?)",
                                    f'"{loaner_tag.lower()}" AND "{holder.lower()}"')]
         assert hits == [loaner_tag]
+
+
+def test_the_demo_leaves_the_process_as_it_found_it(tmp_path, monkeypatch):
+    """The load pauses the cyclic garbage collector and registers plain
+    adapters for None and bool (sqlite3's registry is process-wide): both are
+    as they were afterwards, after a failure half-way too."""
+    import gc
+    import sqlite3
+    import app.demo as demo
+    from app.store.db import close_database, open_database
+    before = dict(sqlite3.adapters)
+    open_database(tmp_path / "p.sqlite")
+    try:
+        build_demo(assets=300, seed=2, today=TODAY)
+        assert gc.isenabled() and dict(sqlite3.adapters) == before
+    finally:
+        close_database()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(demo, "_upc", broken)  # the supplies, half-way through
+    open_database(tmp_path / "q.sqlite")
+    try:
+        with pytest.raises(RuntimeError):
+            build_demo(assets=300, seed=2, today=TODAY)
+        assert gc.isenabled() and dict(sqlite3.adapters) == before
+    finally:
+        close_database()
