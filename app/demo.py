@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import json
 import random
 import re
@@ -24,9 +25,8 @@ from app.services import history, settings
 from app.services.base import current_user, transaction
 from app.services.catalog import location_code
 from app.services.errors import Conflict, ValidationError
-from app.services.tags import format_tag, normalize_tag
 from app.store import search
-from app.store.bulk import id_map, insert_rows
+from app.store.bulk import Background, id_map, insert_rows
 from app.store.db import db, param
 
 FIRST = ["Maria", "James", "Sofia", "Liam", "Olivia", "Noah", "Emma", "Mateo", "Ava", "Elijah",
@@ -209,6 +209,38 @@ def _serial(rng: random.Random, pattern: str | None, n: int) -> str:
     return "".join(out)
 
 
+class _DayText(dict[Any, Any]):
+    """Days as the driver writes them (``str(day)``, what sqlite3's date
+    adapter gives and PostgreSQL reads for a DATE), each made once: a million
+    assets' rows carry some six million dates over a few thousand days, and
+    the adapter's call per value held Python's lock on the writing thread."""
+
+    def __init__(self) -> None:
+        super().__init__({None: None})
+
+    def __missing__(self, day: dt.date) -> str:
+        text = self[day] = str(day)
+        return text
+
+
+class _Lowered(dict[Any, Any]):
+    """Text as search.asset_doc takes a part (stripped, lower-cased), each
+    made once: a million assets name the same few hundred rooms and models."""
+
+    def __missing__(self, text: str) -> str:
+        low = self[text] = str(text).strip().lower()
+        return low
+
+
+def _doc_of(*parts: str | None) -> str:
+    """search.asset_doc of parts already stripped and lower-cased."""
+    doc = ""
+    for text in parts:
+        if text and text not in doc:
+            doc = f"{doc} | {text}" if doc else text
+    return doc
+
+
 def fiscal_year(d: dt.date) -> int:
     """The district's fiscal year a day falls in: FY2026 is July 2025 – June 2026."""
     return d.year + 1 if d.month >= 7 else d.year
@@ -267,7 +299,8 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Progress | None = No
         if progress:
             progress(done, total, text)
 
-    with transaction(), search.bulk_mode(), _bulk_cache():
+    with transaction(), _search_load() as index_page, _bulk_cache(), _gc_paused(), _plain_binds(), \
+            contextlib.ExitStack() as indexing:
         step("Sites and rooms", 0)
         settings.update({"org_name": "Riverside Unified School District", "tag_prefix": "QM-",
                          "tag_digits": 6})
@@ -323,29 +356,32 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Progress | None = No
         n_families = max(10, n_students // 12)
         school_sites = [site_ids[n] for n, c, _ in SITES if c in GRADES]
         school_weights = [ENROLLMENT[c] for n, c, _ in SITES if c in GRADES]
+        # choices() sums the weights on every call; summed once here (the same draws).
+        school_cum = list(itertools.accumulate(school_weights))
         code_of = {site_ids[n]: c for n, c, _ in SITES}
         people: list[Row] = []
+        stamp = now.isoformat(" ")  # as the driver writes a datetime
         for i in range(n_staff):
             first, last = rng.choice(FIRST), rng.choice(LAST)
             people.append(("staff", first, last, f"E{10000 + i}",
                            f"{first[0].lower()}{last.lower().replace(chr(39), '')}{i}@riverside.k12.example",
                            None, rng.choice(list(site_ids.values())), "es" if rng.random() < 0.1 else "en",
-                           rng.random() > 0.03 or i < 2, None, now, now, 1))
+                           rng.random() > 0.03 or i < 2, None, stamp, stamp, 1))
         for i in range(n_students):
             first, last = rng.choice(FIRST), rng.choice(LAST)
-            site_id = rng.choices(school_sites, school_weights)[0]
+            site_id = rng.choices(school_sites, cum_weights=school_cum)[0]
             people.append(("student", first, last, f"S{2000000 + i}", None, None,
                            site_id, "es" if rng.random() < 0.25 else "en",
-                           rng.random() > 0.02, rng.choice(GRADES[code_of[site_id]]), now, now, 1))
+                           rng.random() > 0.02, rng.choice(GRADES[code_of[site_id]]), stamp, stamp, 1))
         family_sites = [s for s in school_sites if code_of[s] != "AEC"]
         for i in range(n_families):
             first, last = rng.choice(FIRST), rng.choice(LAST)
             people.append(("family", first, last, f"F{300000 + i}", None,
                            f"555-01{i % 100:02d}", rng.choice(family_sites),
-                           "es" if rng.random() < 0.35 else "en", True, None, now, now, 1))
-        insert_rows("person", ("kind", "first_name", "last_name", "id_number", "email", "phone",
-                               "site_id", "language", "active", "grade", "created_at", "updated_at",
-                               "version"), people)
+                           "es" if rng.random() < 0.35 else "en", True, None, stamp, stamp, 1))
+        _insert_beside("person", ("kind", "first_name", "last_name", "id_number", "email", "phone",
+                                  "site_id", "language", "active", "grade", "created_at",
+                                  "updated_at", "version"), people)
         person_rows = db.execute_sql("SELECT id, kind, first_name, last_name, id_number, site_id, active "
                                      "FROM person ORDER BY id").fetchall()
         staff = [r for r in person_rows if r[1] == "staff" and r[6]]
@@ -372,6 +408,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Progress | None = No
         sizes = {"Chromebooks": (30, 400), "Laptops": (10, 60), "Desktops": (10, 40),
                  "Tablets": (20, 120), "Hotspots": (10, 60), "Firewalls": (1, 2), "Servers": (1, 3)}
         weights = [m[5] / (sum(sizes.get(m[3], (1, 12))) / 2) for m in MODELS]
+        model_cum = list(itertools.accumulate(weights))
         start = today.replace(year=today.year - 8, day=min(today.day, 28))
         span = (today - start).days
         orders: list[Row] = []
@@ -398,7 +435,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Progress | None = No
             elif cat == "Network switches":
                 dest = rng.choice([site_ids["District Office"]] + school_sites)
             elif cat in ("Chromebooks", "Hotspots"):
-                dest = rng.choices(school_sites, school_weights)[0]
+                dest = rng.choices(school_sites, cum_weights=school_cum)[0]
             elif cat in ("Laptops", "Desktops", "Printers"):
                 dest = rng.choice([site_ids["District Office"]] + school_sites)
             else:
@@ -453,7 +490,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Progress | None = No
                   this_school_year - dt.timedelta(days=rng.randint(10, 60)))
             remaining -= size
         while remaining > 0:
-            model = rng.choices(MODELS, weights)[0]
+            model = rng.choices(MODELS, cum_weights=model_cum)[0]
             cat = model[3]
             size = rng.randint(*sizes.get(cat, (1, 12)))
             size = min(size, remaining)
@@ -476,6 +513,8 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Progress | None = No
         # (seven characters of 34: birthday odds); an export of the demo must
         # import again without "this serial appears twice".
         serials_used: set[str] = set()
+        iso = _DayText()
+        lower = _Lowered()
 
         def add(model: Row, day: dt.date, po: str, supplier: str, funding: str, fname: str | None,
                 frn: str | None, fyear: int | None, site_id: int, gone: dt.date | None = None,
@@ -483,7 +522,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Progress | None = No
             nonlocal n
             mf, mname, mnum, cat, cost, _, pattern = model
             n += 1
-            tag = format_tag(n, prefix, digits)
+            tag = f"{prefix}{n:0{digits}d}"  # format_tag's, with its settings given
             serial = _serial(rng, pattern, n)
             while serial.upper() in serials_used:  # a maker never repeats a serial
                 serial = _serial(rng, pattern, n)
@@ -587,27 +626,34 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Progress | None = No
                 audit = min(audit, end)
             custom = None
             if cat in ("Laptops", "Desktops"):
-                custom = json.dumps({"OS": rng.choice(["Windows 11 Education", "Windows 10 Education"]),
-                                     "RAM (GB)": rng.choice([8, 16, 16, 32])}, sort_keys=True)
+                # json.dumps(…, sort_keys=True) of these plain values, written out
+                os_name = rng.choice(["Windows 11 Education", "Windows 10 Education"])
+                custom = f'{{"OS": "{os_name}", "RAM (GB)": {rng.choice([8, 16, 16, 32])}}}'
             elif cat == "Chromebooks":
-                custom = json.dumps({"Auto update expiration": f"{day.year + 8}-06-01"})
+                custom = f'{{"Auto update expiration": "{day.year + 8}-06-01"}}'
             elif cat in ("Network switches", "Printers"):
-                custom = json.dumps({"IP address": f"10.{20 + site_id}.{rng.randrange(1, 250)}.{rng.randrange(2, 250)}"})
+                custom = f'{{"IP address": "10.{20 + site_id}.{rng.randrange(1, 250)}.{rng.randrange(2, 250)}"}}'
             elif cat == "Hotspots":
-                custom = json.dumps({"Phone number": f"916-555-{rng.randrange(10000):04d}"})
-            created = dt.datetime.combine(day, dt.time(9, 0)) + dt.timedelta(minutes=n % 480)
+                custom = f'{{"Phone number": "916-555-{rng.randrange(10000):04d}"}}'
+            minute = n % 480  # created that day from 09:00, a minute apart
+            created = f"{iso[day]} {9 + minute // 60:02d}:{minute % 60:02d}:00"
             name = f"{room} desktop" if cat == "Desktops" else mname
-            doc = search.asset_doc(tag, serial, name, mf, mname, mnum,
-                                   f"{person[2]} {person[3]}" if person else None,
-                                   person[4] if person else None, room,
-                                   room if held_by_room else None, site_name[site_id], po, frn)
-            row = (tag, normalize_tag(tag), serial, serial.upper(), name, model_ids[mname], status,
+            # search.asset_doc of (tag, serial, name, maker, model, model number,
+            # holder, their ID, room, held-by room, site, order, FRN), with the
+            # parts that repeat lower-cased once.
+            doc = _doc_of(tag.lower(), serial.lower(), lower[name], lower[mf], lower[mname],
+                          lower[mnum], f"{person[2]} {person[3]}".lower() if person else None,
+                          person[4].lower() if person else None, lower[room],
+                          lower[room] if held_by_room else None, lower[site_name[site_id]],
+                          lower[po], frn)
+            # The tag's key: normalize_tag of "QM-" and digits is the tag itself.
+            row = (tag, tag, serial, serial.upper(), name, model_ids[mname], status,
                    site_id, room_id, person[0] if person else None, held_by_room,
-                   day, Decimal(cost), po, supplier_ids[supplier], funding, fname,
-                   frn, fyear, in_service,
-                   day + dt.timedelta(days=365 * (4 if cat == "Chromebooks" else 3)),
-                   disposal[0], disposal[1], disposal[2], audit, None, custom, doc,
-                   created, created, 1)
+                   iso[day], cost, po, supplier_ids[supplier], funding, fname,
+                   frn, fyear, iso[in_service],
+                   iso[day + dt.timedelta(days=365 * (4 if cat == "Chromebooks" else 3))],
+                   iso[disposal[0]], disposal[1], None if disposal[2] is None else str(disposal[2]),
+                   iso[audit], None, custom, doc, created, created, 1)
             hist.append((n, "create", None, None, tag, None, None,
                          dt.datetime.combine(day, dt.time(9, 0)), "demo purchase"))
             at_gone = dt.datetime.combine(gone, dt.time(14, 0)) if gone else None
@@ -664,7 +710,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Progress | None = No
                 spread = model[3] in ("Chromebooks", "Hotspots") and size > 1  # a district-wide order
                 for _ in range(size):
                     if spread:
-                        dest = rng.choices(school_sites, school_weights)[0]
+                        dest = rng.choices(school_sites, cum_weights=school_cum)[0]
                     yield add(model, day, po, supplier, funding, fname, frn, fyear, dest)
                     if n == 100 and assets >= 400:
                         # QM-000101…110: spare Chromebooks in Lincoln High's storage, in
@@ -691,33 +737,42 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Progress | None = No
                               "erate_funding_year", "in_service_date", "warranty_end",
                               "disposal_date", "disposal_method", "disposal_proceeds",
                               "last_audit_date", "notes", "custom", "search_text", "created_at",
-                              "updated_at", "version"), asset_rows())
+                              "updated_at", "version"), asset_rows(), then=index_page)
         settings.set_raw("tag_next", n + 1)
-        tag_id = id_map("asset", "tag")
-        aid_of = [0] * (n + 1)
-        for tag, aid in tag_id.items():
+        # The assets' indexes are built on a second thread from here, while
+        # this one makes the history, loans and the rest (which neither read
+        # through them nor change what they index); each table's after its rows.
+        indexer = indexing.enter_context(_index_builder())
+        for sql in indexes.pop("asset", []):
+            indexer.run(sql)
+        aid_of = [0] * (n + 1)  # tag number → asset id
+        for aid, tag in db.execute_sql("SELECT id, tag FROM asset").fetchall():
             aid_of[int(tag[len(prefix):])] = aid
 
         step("History and loans", 5)
         # Each entry effective the local day it was made, as history.record writes it
         # (an entry without one is read as such, but slowly and off the index).
-        days: dict[tuple[int, ...], dt.date] = {}
+        days: dict[tuple[int, ...], str] = {}
 
-        def effective(at: dt.datetime) -> dt.date:
+        def effective(at: dt.datetime) -> str:
             key = (at.year, at.month, at.day, at.hour, at.minute // 15)
             got = days.get(key)
             if got is None:
-                got = days[key] = history.local_day(at)
+                got = days[key] = iso[history.local_day(at)]
             return got
-        insert_rows("history_entry", ("entity", "entity_id", "action", "field", "old", "new", "old_id",
-                                      "new_id", "who", "at", "note", "effective"),
-                    (("asset", aid_of[h[0]], h[1], h[2], h[3], h[4], h[5], h[6], user, h[7], h[8],
-                      effective(h[7])) for h in hist))
+        # Times as the driver writes them (datetime.isoformat(" ")), made here
+        # while the second thread writes the previous page.
+        _insert_beside("history_entry", ("entity", "entity_id", "action", "field", "old", "new",
+                                         "old_id", "new_id", "who", "at", "note", "effective"),
+                       (("asset", aid_of[h[0]], h[1], h[2], h[3], h[4], h[5], h[6], user,
+                         h[7].isoformat(" "), h[8], effective(h[7])) for h in hist))
         hist.clear()
-        insert_rows("loan", ("asset_id", "person_id", "location_id", "out_at", "due", "condition_out",
-                             "agreement_signed", "language", "out_by"),
-                    ((aid_of[num], pid, lid, out, due, "good", signed, lang, user)
-                     for num, pid, lid, out, due, signed, lang in loans))
+        for sql in indexes.pop("history_entry", []):
+            indexer.run(sql)
+        _insert_beside("loan", ("asset_id", "person_id", "location_id", "out_at", "due",
+                                "condition_out", "agreement_signed", "language", "out_by"),
+                       ((aid_of[num], pid, lid, out.isoformat(" "), iso[due], "good", signed, lang, user)
+                        for num, pid, lid, out, due, signed, lang in loans))
         # Returned loans from past years: inside the asset's years of use and
         # before its present loan, to the kind of borrower it is for.
         pools = {"student": [r for r in person_rows if r[1] == "student"],
@@ -740,6 +795,8 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Progress | None = No
         insert_rows("loan", ("asset_id", "person_id", "out_at", "due", "returned_at", "condition_out",
                              "condition_in", "agreement_signed", "language", "out_by", "in_by"), past)
         counts["loans"] = len(loans) + len(past)
+        for sql in indexes.pop("loan", []):
+            indexer.run(sql)
         cur = db.connection().cursor()
         p = param()
 
@@ -884,10 +941,13 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Progress | None = No
         # The roster sets a column or six on every student and Chromebook:
         # before their indexes are built (it draws from a stream of its own).
         roster = _program_roster(random.Random(seed * 104729 + 3), today)
-        _create_indexes(indexes)
+        for statements in indexes.values():  # the people's
+            for sql in statements:
+                indexer.run(sql)
+        indexing.close()  # every index built before the services below read through them
         step("Work orders", 9)
         counts["work_orders"] = _work_orders(random.Random(seed * 7919 + 1), today, user, plans,
-                                             tag_id, prefix, digits, staff, students_by_site,
+                                             aid_of, staff, students_by_site,
                                              site_ids, assets)
         counts["cartridges"] = _backup_media(today, user)
         counts.update(roster)
@@ -923,13 +983,21 @@ def _program_events(rng: random.Random, today: dt.date, user: str) -> int:
                   "JOIN category c ON c.id = m.category_id JOIN person p ON p.id = l.person_id "
                   f"WHERE l.returned_at IS NULL AND c.kind = 'chromebook' AND p.kind = 'student' "
                   f"AND p.site_id = {p} ORDER BY l.out_at, l.id")
+    held_at: dict[int, list[Row]] = {}
+
+    def chromebooks_held(site_id: int) -> list[Row]:
+        # The same rows each time they are asked for here (nothing below
+        # changes a loan of these schools before its last read): one query per school.
+        if site_id not in held_at:
+            held_at[site_id] = db.execute_sql(chromebook, (site_id,)).fetchall()
+        return held_at[site_id]
     rooms = {lid: name for lid, name in db.execute_sql("SELECT id, name FROM location").fetchall()}
     for site_id in (lhs, rms):
         classrooms = [name for (name,) in db.execute_sql(
             f"SELECT name FROM location WHERE site_id = {p} AND name LIKE {p} ORDER BY id",
             (site_id, "Room %")).fetchall()] or ["Room 101"]
         where = {row[2]: rooms.get(row[6])  # the student → the room of their Chromebook
-                 for row in db.execute_sql(chromebook, (site_id,)).fetchall()}
+                 for row in chromebooks_held(site_id)}
         todo = db.execute_sql(f"SELECT id FROM person WHERE kind = 'student' AND site_id = {p} "
                               "AND homeroom IS NULL ORDER BY id", (site_id,)).fetchall()
         cur.executemany(f"UPDATE person SET homeroom = {p} WHERE id = {p}",
@@ -948,7 +1016,7 @@ def _program_events(rng: random.Random, today: dt.date, user: str) -> int:
     made = 0
 
     # This August's distribution at Lincoln High School.
-    held = db.execute_sql(chromebook, (lhs,)).fetchall()
+    held = chromebooks_held(lhs)
     week = [r for r in held if _when(r[3]).date() <= school_start + dt.timedelta(days=21)
             and _when(r[3]).date() >= school_start]
     if week:
@@ -993,16 +1061,18 @@ def _program_events(rng: random.Random, today: dt.date, user: str) -> int:
     opened = dt.datetime.combine(day, dt.time(7, 45))
     closed = dt.datetime.combine(day, dt.time(15, 30))
     year_out = school_start - dt.timedelta(days=365)
-    held = [r for r in db.execute_sql(chromebook, (rms,)).fetchall() if r[9] in ("7", "8")]
+    held = [r for r in chromebooks_held(rms) if r[9] in ("7", "8")]
+    held_ids = {r[1] for r in held}
     busy: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {}
     for aid, out, back in db.execute_sql("SELECT asset_id, out_at, returned_at FROM loan "
                                          "WHERE returned_at IS NOT NULL").fetchall():
-        busy.setdefault(aid, []).append((_when(out), _when(back)))
+        if aid in held_ids:
+            busy.setdefault(aid, []).append((_when(out), _when(back)))
     kit: dict[int, list[tuple[str, int]]] = {}
     for model_id, name, qty in db.execute_sql("SELECT model_id, name, quantity FROM kit_part "
                                               "ORDER BY id").fetchall():
         kit.setdefault(model_id, []).append((name, qty))
-    model_of = dict(db.execute_sql("SELECT id, model_id FROM asset").fetchall())
+    model_of = _column_of("model_id", held_ids)
     rows: list[Row] = []
     plan: list[Row] = []
     for _lid, aid, pid, _out, _due, _s, _loc, installed, bought, _grade in held:
@@ -1039,10 +1109,11 @@ def _program_events(rng: random.Random, today: dt.date, user: str) -> int:
     ev = ProgramEvent.insert(kind="collection", site=rms, status="closed", created_at=opened,
                              created_by=user, closed_at=closed, closed_by=user,
                              name=f"Collection — Riverside Middle School — {day.isoformat()}").execute()
+    planned = {row[0] for row in plan}
     loan_of = {(aid, _when(out)): lid for lid, aid, out in db.execute_sql(
         f"SELECT id, asset_id, out_at FROM loan WHERE out_at < {p} AND returned_at IS NOT NULL",
-        (opened,)).fetchall()}
-    tags = dict(db.execute_sql("SELECT id, tag FROM asset").fetchall())
+        (opened,)).fetchall() if aid in planned}
+    tags = _column_of("tag", planned)
     scans = []
     loan_parts: list[Row] = []
     damaged: list[int] = []
@@ -1073,6 +1144,19 @@ def _program_events(rng: random.Random, today: dt.date, user: str) -> int:
         fees.charge_for_return(lid, event_id=ev, by=user)
     db.execute_sql(f"UPDATE history_entry SET at = {p} WHERE id > {p}", (closed, first_entry))
     return made + 1
+
+
+def _column_of(column: str, asset_ids: Iterable[int]) -> dict[int, Any]:
+    """{asset id: its ``column``} for these assets (a few thousand of a
+    million: not the whole table into a dict)."""
+    ids = sorted(asset_ids)
+    got: dict[int, Any] = {}
+    p = param()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        got.update(db.execute_sql(f"SELECT id, {column} FROM asset WHERE id IN "
+                                  f"({', '.join([p] * len(chunk))})", chunk).fetchall())
+    return got
 
 
 def _when(v: Any) -> dt.datetime:
@@ -1209,16 +1293,19 @@ def _program_roster(rng: random.Random, today: dt.date) -> dict[str, int]:
     teachers: dict[tuple[int, str], list[str]] = {}
     values: dict[int, list[Any]] = {}
     families = spanish = 0
+    mailbox: dict[tuple[str, str], str] = {}  # a guardian's name → the start of their email
     for last in sorted(by_last):
         group = by_last[last]
         rng.shuffle(group)
         i = 0
         while i < len(group):
-            size = rng.choices((1, 2, 3), (50, 32, 18))[0]
+            size = rng.choices((1, 2, 3), cum_weights=(50, 82, 100))[0]
             members, i = group[i:i + size], i + size
             families += 1
             first = rng.choice(FIRST)
-            plain = re.sub(r"[^a-z.]", "", f"{first}.{last}".lower())
+            plain = mailbox.get((first, last))
+            if plain is None:
+                plain = mailbox[first, last] = re.sub(r"[^a-z.]", "", f"{first}.{last}".lower())
             guardian = (f"{first} {last}", f"{plain}{families}@example.net",
                         f"(951) 555-{families % 10000:04d}",
                         f"{rng.randint(100, 9899)} {rng.choice(STREETS)}\nRiverside, CA "
@@ -1265,19 +1352,26 @@ def _program_roster(rng: random.Random, today: dt.date) -> dict[str, int]:
     rows = []
     # Synced this morning at the latest: the same seed and day, the same demo.
     morning = dt.datetime.combine(today, dt.time(7, 0))
+    month_of: dict[Any, int] = {}  # purchase day (as the driver reads it) → its month number
+    month_end: dict[int, str] = {}  # month number → its last day, as the driver writes a date
     for aid, tag, bought, site_id, status, idn, kind in books:
-        bought = bought if isinstance(bought, dt.date) else dt.date.fromisoformat(str(bought)[:10])
+        bought_month = month_of.get(bought)
+        if bought_month is None:
+            day = bought if isinstance(bought, dt.date) else dt.date.fromisoformat(str(bought)[:10])
+            bought_month = month_of[bought] = day.year * 12 + day.month - 1
         code = code_of.get(site_id) or "WH"
         student = kind == "student"
         synced = morning - (dt.timedelta(minutes=rng.randint(1, 72 * 60)) if status == "deployed"
                             else dt.timedelta(days=rng.randint(10, 90)))
-        months = bought.year * 12 + bought.month - 1 + rng.randint(42, 84)
-        aue = dt.date(months // 12, months % 12 + 1, 1)
-        aue = dt.date(aue.year, aue.month, calendar.monthrange(aue.year, aue.month)[1])
-        rows.append((aid, aue, json.dumps({"Auto update expiration": aue.isoformat()}),
+        months = bought_month + rng.randint(42, 84)
+        aue = month_end.get(months)
+        if aue is None:
+            year, month = months // 12, months % 12 + 1
+            aue = month_end[months] = str(dt.date(year, month, calendar.monthrange(year, month)[1]))
+        rows.append((aid, aue, f'{{"Auto update expiration": "{aue}"}}',
                      f"/Students/{code}" if student else f"/Devices/{code}/Loaners",
                      f"{idn.lower()}@students.riverside.k12.example" if student and idn else None,
-                     tag, synced.replace(microsecond=0)))
+                     tag, synced.isoformat(" ")))
     _update_from("asset", ("aue_date DATE", "custom TEXT", "org_unit TEXT", "annotated_user TEXT",
                            "annotated_asset_id TEXT", "last_sync TIMESTAMP"), rows)
     return {"households": families, "spanish_households": spanish, "withdrawn_holding": len(gone),
@@ -1451,18 +1545,17 @@ WO_NOTES = ["Called the requester; will visit after lunch", "Reseated the cables
 
 
 def _work_orders(rng: random.Random, today: dt.date, user: str, plans: list[Row],
-                 tag_id: dict[str, int], prefix: str, digits: int, staff: list[Row],
+                 aid_of: list[int], staff: list[Row],
                  students_by_site: dict[int, list[Row]], site_ids: dict[str, int],
                  n_assets: int) -> int:
     """A year of work orders: mostly repairs and accounts, notes with time
     spent, the old ones closed. #1 is a long-running project still open."""
-    from app.services.tags import format_tag
     if not staff:
         return 0
     by_site: dict[int, list[int]] = {}
     for num, _cat, status, site_id, *_ in plans:
         if status not in ("disposed", "retired") and site_id:
-            by_site.setdefault(site_id, []).append(tag_id[format_tag(num, prefix, digits)])
+            by_site.setdefault(site_id, []).append(aid_of[num])
     weights = [("repair", 45), ("account", 20), ("install", 15), ("move", 10), ("other", 10)]
     cats = [c for c, w in weights for _ in range(w)]
     n = max(20, n_assets // 7)
@@ -1521,6 +1614,58 @@ def _work_orders(rng: random.Random, today: dt.date, user: str, plans: list[Row]
 
 
 @contextlib.contextmanager
+def _search_load() -> Iterator[str | None]:
+    """The search index while the demo loads. SQLite: each page of assets is
+    indexed on the writing thread right after it is written (while this
+    thread makes the next page), instead of one rebuild at the end on this
+    thread alone; later changes to an asset's search text keep it current
+    through the usual triggers. Yields that page's statement (None: nothing
+    to index). PostgreSQL: the trigram index is built once, after the load."""
+    if _pg():
+        with search.bulk_mode():
+            yield None
+        return
+    with search.inserts_indexed_by_caller() as index_page:
+        yield index_page
+
+
+@contextlib.contextmanager
+def _plain_binds() -> Iterator[None]:
+    """sqlite3 binds str, int and float as they are, but sends every other
+    value (None, True and False among them) through its adapter registry,
+    which for these finds nothing and then looks for ``__adapt__`` and
+    ``__conform__`` before binding the value as it was: half the time of an
+    executemany of rows with ten NULLs in them, and the demo's rows are full
+    of NULLs. For the load, None and bool are registered as what they bind as
+    anyway (NULL; 1 and 0), so the lookup ends at once; taken out afterwards."""
+    import sqlite3
+    plain: dict[type, Callable[[Any], Any]] = {type(None): {}.get, bool: int}
+    added = [kind for kind in plain if (kind, sqlite3.PrepareProtocol) not in sqlite3.adapters]
+    for kind in added:
+        sqlite3.register_adapter(kind, plain[kind])
+    try:
+        yield
+    finally:
+        for kind in added:
+            sqlite3.adapters.pop((kind, sqlite3.PrepareProtocol), None)
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while the demo loads: it makes millions of
+    tuples that live to the end (and few cycles), and each full collection
+    walked them all again."""
+    import gc
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+@contextlib.contextmanager
 def _bulk_cache() -> Iterator[None]:
     """A large SQLite page cache while the demo loads: a million assets write
     every index of asset, history and loan in one transaction, and with the
@@ -1536,17 +1681,28 @@ def _bulk_cache() -> Iterator[None]:
         db.execute_sql(f"PRAGMA cache_size = {int(old)}")
 
 
-def _insert_beside(table: str, columns: tuple[str, ...], rows: Iterable[Row], page: int = 1000) -> int:
+def _insert_beside(table: str, columns: tuple[str, ...], rows: Iterable[Row], page: int = 1000,
+                   then: str | None = None) -> int:
     """``insert_rows``, with each page written on a second thread while this
     one makes the next (SQLite lets go of Python's lock while it writes: two
     cores, one generating, one writing). Every eighth page waits for the
     writer, so at most eight pages are held. Where statements cannot run on a
-    second thread (PostgreSQL), plain ``insert_rows``."""
+    second thread (PostgreSQL), plain ``insert_rows``.
+
+    ``then``: a statement run on the second thread after each page, with the
+    page's first and last id as ``(lo, hi]`` (the search index's
+    ``inserts_indexed_by_caller``): the page's new rows have the ids after
+    the table's largest, in order, as SQLite gives them to rows inserted
+    without one while this transaction holds the write lock."""
     from app.store.bulk import Background
     bg = Background()
     if not bg.threaded:
         bg.close()
-        return insert_rows(table, columns, rows)
+        done = insert_rows(table, columns, rows)
+        if then:
+            db.execute_sql(then, (0, 1 << 62))
+        return done
+    top = int(db.execute_sql(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"').fetchone()[0])
     import sqlite3
     # As many rows as one statement may bind (32,766 values since SQLite 3.32; 999 before).
     page = max(1, min(page, bg.conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(columns)))
@@ -1566,36 +1722,57 @@ def _insert_beside(table: str, columns: tuple[str, ...], rows: Iterable[Row], pa
             count += 1
             if count == page:
                 bg.run(full, values)
+                if then:
+                    bg.run(then, (top + total, top + total + count))
                 total, pages, values, count = total + count, pages + 1, [], 0
                 if pages % 8 == 0:
                     bg.wait()
         if count:
             bg.run(statement(count), values)
+            if then:
+                bg.run(then, (top + total, top + total + count))
             total += count
         bg.wait()
     return total
 
 
-def _drop_indexes(tables: tuple[str, ...]) -> list[str]:
+def _drop_indexes(tables: tuple[str, ...]) -> dict[str, list[str]]:
     """Drop the indexes of ``tables`` (SQLite) inside the demo's transaction;
-    returns the statements that made them, for ``_create_indexes``. A failed
-    build rolls the drop back with everything else; the same statements
-    rebuild the same indexes (the restore check compares them word for word).
-    The UNIQUE constraints a table declares inline stay (they cannot be dropped)."""
+    returns the statements that made them, by table, for ``_index_builder``.
+    A failed build rolls the drop back with everything else; the same
+    statements rebuild the same indexes (the restore check compares them word
+    for word). The UNIQUE constraints a table declares inline stay (they
+    cannot be dropped)."""
     if _pg():
-        return []
+        return {}
     marks = ", ".join("?" * len(tables))
-    found = db.execute_sql(f"SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+    found = db.execute_sql(f"SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' "
                            f"AND sql IS NOT NULL AND tbl_name IN ({marks}) ORDER BY name",
                            tables).fetchall()
-    for name, _sql in found:
+    by_table: dict[str, list[str]] = {}
+    for name, table, sql in found:
         db.execute_sql(f'DROP INDEX "{name}"')
-    return [sql for _name, sql in found]
+        by_table.setdefault(table, []).append(sql)
+    return by_table
 
 
-def _create_indexes(statements: list[str]) -> None:
-    for sql in statements:
-        db.execute_sql(sql)
+@contextlib.contextmanager
+def _index_builder() -> Iterator[Background]:
+    """A second thread that runs the CREATE INDEX statements given to it, in
+    order, on this connection (inside the demo's transaction), with SQLite's
+    sorter allowed a helper thread of its own. Leaving the block waits for
+    them all and raises the first error; leaving it by an error drops what is
+    still queued (the transaction's rollback puts the indexes back)."""
+    sqlite = not _pg()
+    old = db.execute_sql("PRAGMA threads").fetchone()[0] if sqlite else 0
+    if sqlite:
+        db.execute_sql("PRAGMA threads = 2")
+    try:
+        with Background() as bg:
+            yield bg
+    finally:
+        if sqlite:
+            db.execute_sql(f"PRAGMA threads = {int(old)}")
 
 
 def _pg() -> bool:

@@ -341,3 +341,61 @@ def test_a_failed_demo_leaves_the_indexes_and_no_data(tmp_path, monkeypatch):
         assert schema._read(conn)["objects"] == schema.reference()["objects"]
     finally:
         conn.close()
+
+
+def test_the_search_index_holds_every_asset_as_a_rebuild_would(demo):
+    """The demo indexes each page of assets for search as it is written (not
+    one rebuild at the end): the index must hold exactly what the asset rows
+    say, the loaner swaps' later changes included, and find an asset by any
+    part of its serial, its holder's name and its room."""
+    from app.store import search
+    database, _ = demo
+    assert rows(database, "INSERT INTO asset_fts(asset_fts, rank) VALUES ('integrity-check', 1)") == []
+    # Every asset's row is in the index: counted from the index alone.
+    assert search.count_matches("qm-") == rows(database, "SELECT COUNT(*) FROM asset")[0][0]
+    tag, serial, first, last = rows(
+        database, "SELECT a.tag, a.serial, p.first_name, p.last_name FROM asset a "
+        "JOIN person p ON p.id = a.assigned_person_id WHERE a.serial IS NOT NULL "
+        "ORDER BY a.id DESC LIMIT 1")[0]
+    found = [t for (t,) in rows(
+        database, "SELECT tag FROM asset WHERE id IN (SELECT rowid FROM asset_fts "
+        "WHERE asset_fts MATCH ?)", f'"{serial[1:6].lower()}" AND "{last.lower()}"')]
+    assert tag in found
+    # A loaner lent in a swap (after the load, through the service) is found by its new holder.
+    swaps = rows(database, "SELECT a.tag, p.last_name FROM loaner_swap s JOIN asset a "
+                 "ON a.id = s.loaner_id JOIN person p ON p.id = s.person_id")
+    assert swaps
+    for loaner_tag, holder in swaps:
+        hits = [t for (t,) in rows(database, "SELECT tag FROM asset WHERE id IN (SELECT rowid "
+                                   "FROM asset_fts WHERE asset_fts MATCH ?)",
+                                   f'"{loaner_tag.lower()}" AND "{holder.lower()}"')]
+        assert hits == [loaner_tag]
+
+
+def test_the_demo_leaves_the_process_as_it_found_it(tmp_path, monkeypatch):
+    """The load pauses the cyclic garbage collector and registers plain
+    adapters for None and bool (sqlite3's registry is process-wide): both are
+    as they were afterwards, after a failure half-way too."""
+    import gc
+    import sqlite3
+    import app.demo as demo
+    from app.store.db import close_database, open_database
+    before = dict(sqlite3.adapters)
+    open_database(tmp_path / "p.sqlite")
+    try:
+        build_demo(assets=300, seed=2, today=TODAY)
+        assert gc.isenabled() and dict(sqlite3.adapters) == before
+    finally:
+        close_database()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(demo, "_upc", broken)  # the supplies, half-way through
+    open_database(tmp_path / "q.sqlite")
+    try:
+        with pytest.raises(RuntimeError):
+            build_demo(assets=300, seed=2, today=TODAY)
+        assert gc.isenabled() and dict(sqlite3.adapters) == before
+    finally:
+        close_database()
