@@ -10,6 +10,7 @@ into an empty database and exporting again gives the same file.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import json.scanner
 import os
@@ -126,15 +127,6 @@ def _same(v: Any) -> Any:
     return v
 
 
-def _risky(column: Sequence[Any]) -> bool:
-    """Whether a cell of this column of text (or None) may start a formula."""
-    try:
-        joined = "\0" + "\0".join(filter(None, column))
-    except TypeError:  # not all text: look at each cell
-        return True
-    return any(p in joined for p in _CELL_STARTS)
-
-
 # What makes the csv module quote a cell (QUOTE_MINIMAL, the excel dialect).
 _CSV_SPECIAL = (",", '"', "\r", "\n")
 
@@ -147,26 +139,52 @@ def _csv_quoted(cell: str) -> str:
     return cell
 
 
-def _csv_lines(columns: list[Sequence[str]]) -> str:
-    """Columns of CSV text cells (all str, none None) as the lines the csv
-    module's writer makes of their rows, byte for byte (QUOTE_MINIMAL,
-    "\r\n"): the columns that hold no comma, quote or line break (most) are
-    joined as they are, and only the others are quoted cell by cell."""
-    out = []
-    for column in columns:
+# ``map(get, column, column)``: None → "", any other cell itself (in C).
+_BLANK: Callable[[Any, Any], Any] = {None: ""}.get
+
+
+def _csv_column(column: Sequence[Any], typed: bool) -> Sequence[str]:
+    """A column of text cells (str, or None for none) as CSV cells: "" for
+    none, made safe (``typed``: text a person typed, which may start a
+    formula) and quoted as the csv module would. Most columns of most chunks
+    need none of it: one join of the column (in C) and a substring search per
+    character that matters tell."""
+    try:
+        joined = "\0".join(column)  # a None fails it
+    except TypeError:
+        # Asking the database for "" instead of NULL costs it more than this.
+        column = tuple(map(_BLANK, column, column))
         joined = "\0".join(column)
-        if any(c in joined for c in _CSV_SPECIAL):
-            column = tuple(map(_csv_quoted, column))
-        out.append(column)
-    return "\r\n".join(map(",".join, zip(*out))) + "\r\n"
+    cells: Sequence[str] = column
+    if typed and (joined.startswith(FORMULA_PREFIXES) or any(p in joined for p in _CELL_STARTS)):
+        cells = tuple(map(safe_cell, cells))
+        joined = "\0".join(cells)
+    if any(c in joined for c in _CSV_SPECIAL):
+        return tuple(map(_csv_quoted, cells))
+    return cells
+
+
+def _csv_cell(v: Any) -> str:
+    """A value as the csv module writes it, made safe first when it is text."""
+    if v is None:
+        return ""
+    return _csv_quoted(safe_cell(v) if v.__class__ is str else str(v))
+
+
+def _csv_lines(columns: list[Sequence[str]]) -> str:
+    """Columns of finished CSV cells as the lines the csv module's writer makes
+    of their rows, byte for byte ("\r\n" after each)."""
+    return "\r\n".join(map(",".join, zip(*columns))) + "\r\n"
 
 
 class _Chunks(Iterator[Sequence[Any]]):
     """Rows that come a chunk of columns at a time: iterated, one row at a
-    time; as CSV (``csv_blocks``), each chunk's lines made whole."""
+    time (as CSV, the cells read back from its lines); as CSV
+    (``csv_blocks``), each chunk's lines made whole."""
 
-    def __init__(self, chunks: Iterator[list[Sequence[Any]]]) -> None:
+    def __init__(self, chunks: Iterator[list[Sequence[Any]]], text: bool) -> None:
         self.chunks = chunks
+        self.text = text
         self._rows: Iterator[Sequence[Any]] = iter(())
 
     def __next__(self) -> Sequence[Any]:
@@ -174,10 +192,13 @@ class _Chunks(Iterator[Sequence[Any]]):
             row = next(self._rows, None)
             if row is not None:
                 return row
-            self._rows = zip(*next(self.chunks))  # StopIteration ends the rows
+            columns = next(self.chunks)  # StopIteration ends the rows
+            self._rows = (csv.reader(io.StringIO(_csv_lines(columns), newline=""))
+                          if self.text else zip(*columns))
 
     def csv_blocks(self) -> Iterator[tuple[str, int]]:
         """Each chunk's CSV lines, and how many rows they are."""
+        assert self.text, "CSV lines come from text cells"
         for columns in self.chunks:
             yield _csv_lines(columns), len(columns[0])
 
@@ -185,7 +206,7 @@ class _Chunks(Iterator[Sequence[Any]]):
 def _asset_rows(ids: list[int] | None, custom_names: tuple[str, ...] = (),
                 text: bool = False) -> _Chunks:
     """The asset export's rows (see ``_asset_columns``)."""
-    return _Chunks(_asset_columns(ids, custom_names, text))
+    return _Chunks(_asset_columns(ids, custom_names, text), text)
 
 
 def _asset_columns(ids: list[int] | None, custom_names: tuple[str, ...] = (),
@@ -194,9 +215,11 @@ def _asset_columns(ids: list[int] | None, custom_names: tuple[str, ...] = (),
     query read straight from the cursor (no model objects), each chunk turned
     into its columns and each column converted whole (in C, with memos of the
     values that repeat), not cell by cell in Python: a million assets is
-    thirty million cells. ``text``: every cell as CSV text ("" for none),
-    already safe; else typed values (dates, Decimal money; None for none)
-    for a workbook."""
+    thirty million cells. ``text``: finished CSV cells (safe, quoted as the
+    csv module quotes), where a cell looked up or converted once per distinct
+    value may stand for several columns (a model's maker, name, number and
+    category; the custom fields); else one column per header, typed values
+    (dates, Decimal money; None for none) for a workbook."""
     import peewee as pw
 
     from app.listing import Holder, Room
@@ -217,28 +240,26 @@ def _asset_columns(ids: list[int] | None, custom_names: tuple[str, ...] = (),
     rooms: dict[int, str] = dict(tuples_of(Room.select(Room.id, Room.name)))
     suppliers = {i: (name, spin) for i, name, spin in
                  tuples_of(Supplier.select(Supplier.id, Supplier.name, Supplier.spin))}
-    # What an empty cell is: "" in CSV text (so every cell is a str), else None.
+    # What an empty cell is: "" in CSV (so every cell is a str), else None.
     none: Any = "" if text else None
+
+    def lookup(cells: dict[Any, Any], empty: Any = none) -> _Memo:
+        """id → that column's cell; an id with no row (or none) → ``empty``."""
+        return _Memo(lambda _: empty, (None, empty), *cells.items())
+
+    model_cells: list[_Memo]
     if text:
-        def safe(v: Any) -> Any:
-            if v is None:
-                return ""
-            return safe_cell(v) if v.__class__ is str else str(v)  # as the csv module writes it
-        models = {k: (safe(a), safe(b), safe(c), safe(d)) for k, (a, b, c, d) in models.items()}
-        sites = {k: (safe(a), safe(b)) for k, (a, b) in sites.items()}
-        rooms = {k: safe(v) for k, v in rooms.items()}
-        suppliers = {k: (safe(a), safe(b)) for k, (a, b) in suppliers.items()}
-
-    def lookup(cells: dict[Any, Any]) -> _Memo:
-        """id → that column's cell; an id with no row (or none) → an empty cell."""
-        return _Memo(lambda _: none, *cells.items())
-
-    # One dict per looked-up column.
-    makers, model_names, numbers, categories = (
-        lookup({k: v[n] for k, v in models.items()}) for n in range(4))
-    site_names, bens = (lookup({k: v[n] for k, v in sites.items()}) for n in range(2))
-    room_names = lookup(rooms)
-    supplier_names, spins = (lookup({k: v[n] for k, v in suppliers.items()}) for n in range(2))
+        # A model's four cells are one finished piece of the line.
+        model_cells = [lookup({k: ",".join(map(_csv_cell, v)) for k, v in models.items()},
+                              ",,,")]
+        cell_of: Callable[[Any], Any] = _csv_cell
+    else:
+        model_cells = [lookup({k: v[n] for k, v in models.items()}) for n in range(4)]
+        cell_of = _same
+    site_names, bens = (lookup({k: cell_of(v[n]) for k, v in sites.items()}) for n in range(2))
+    room_names = lookup({k: cell_of(v) for k, v in rooms.items()})
+    supplier_names, spins = (lookup({k: cell_of(v[n]) for k, v in suppliers.items()})
+                             for n in range(2))
 
     # PostgreSQL sends every value as text; asked for text, psycopg2 hands it
     # over as it came instead of building a date or a Decimal to format again
@@ -246,14 +267,8 @@ def _asset_columns(ids: list[int] | None, custom_names: tuple[str, ...] = (),
     as_text = text and isinstance(db.obj, pw.PostgresqlDatabase)
 
     def sent(field: Any) -> Any:
-        """A column as it is read: for CSV, as text ("" for none)."""
-        if not text:
-            return field
-        return pw.fn.COALESCE(field.cast("text") if as_text else field, "")
-
-    def cell(field: Any) -> Any:
-        """A text column as it is read: for CSV, "" for none."""
-        return pw.fn.COALESCE(field, "") if text else field
+        """A date or an amount as it is read: see ``as_text``."""
+        return field.cast("text") if as_text else field
 
     # The holder as the asset list shows them ("Last, First"), which the asset
     # import reads back as a person's name (a person it created from a name has
@@ -266,30 +281,26 @@ def _asset_columns(ids: list[int] | None, custom_names: tuple[str, ...] = (),
     funding = pw.Case(Asset.funding_type,
                       [(k, FUNDING_TYPES[k]) for k in ("erate", "general")],
                       pw.fn.COALESCE(pw.fn.NULLIF(Asset.funding_name, ""), Asset.funding_type))
-    # A funding year is a number: as text (str of it) from either database.
-    year = (pw.fn.COALESCE(Asset.erate_funding_year.cast("text"), "") if text
-            else Asset.erate_funding_year)
-    q = (Asset.select(Asset.id, cell(Asset.tag), cell(Asset.serial), cell(Asset.name),
-                      Asset.model, Asset.status, Asset.site, Asset.location, cell(holder),
-                      cell(Holder.id_number), Holder.kind, sent(Asset.purchase_date),
-                      Asset.cost.cast("text") if as_text else Asset.cost,
-                      cell(Asset.order_number), Asset.supplier, cell(funding),
-                      cell(Asset.erate_frn), year, cell(Asset.erate_form471),
-                      cell(Asset.erate_frn_line), cell(Asset.federal_award_id),
-                      Asset.federal_share.cast("text") if as_text else Asset.federal_share,
-                      sent(Asset.in_service_date), sent(Asset.warranty_end),
-                      sent(Asset.last_audit_date), cell(Asset.condition), cell(Asset.notes),
-                      Asset.custom)
+    # NULL stays NULL (None): SQLite spends more making "" of it than Python.
+    q = (Asset.select(Asset.id, Asset.tag, Asset.serial, Asset.name, Asset.model, Asset.status,
+                      Asset.site, Asset.location, holder, Holder.id_number, Holder.kind,
+                      sent(Asset.purchase_date), sent(Asset.cost), Asset.order_number,
+                      Asset.supplier, funding, Asset.erate_frn, Asset.erate_funding_year,
+                      Asset.erate_form471, Asset.erate_frn_line, Asset.federal_award_id,
+                      sent(Asset.federal_share), sent(Asset.in_service_date),
+                      sent(Asset.warranty_end), sent(Asset.last_audit_date), Asset.condition,
+                      Asset.notes, Asset.custom)
          .join_from(Asset, Holder, pw.JOIN.LEFT_OUTER, on=(Asset.assigned_person == Holder.id)))
 
     # Amounts, labels and custom fields repeat (and dates, for a workbook):
     # each converts once per distinct value (the memos are emptied now and
     # then, so a register of all-different values cannot grow them unbounded).
-    statuses = _Memo(lambda v: ASSET_STATUSES.get(v, v), (None, none))
-    kinds = _Memo(lambda v: PERSON_KINDS.get(v, v), (None, none))
+    statuses = _Memo(lambda v: cell_of(ASSET_STATUSES.get(v, v)), (None, none))
+    kinds = _Memo(lambda v: cell_of(PERSON_KINDS.get(v, v)), (None, none))
     days: _Memo | None
+    years = _Memo(lambda v: _csv_quoted(str(v)) if text else v, (None, none))
     if text:
-        money = _Memo(money_text, (None, ""))
+        money = _Memo(money_text, (None, ""))  # digits and a point: nothing to quote
         days = None  # already ISO text, from either database
     else:
         from app.reporting.asof import _raw_date
@@ -299,53 +310,63 @@ def _asset_columns(ids: list[int] | None, custom_names: tuple[str, ...] = (),
     loads = _json_object
     prefixes = FORMULA_PREFIXES
 
-    def extra_cells(custom: Any) -> tuple[Any, ...]:
+    def extra_cells(custom: Any) -> Any:
         extra = (custom if isinstance(custom, dict) else loads(custom)) if custom else {}
-        cells = [extra.get(n) for n in custom_names]
-        if text:
-            for i, v in enumerate(cells):
-                if v is None:
-                    cells[i] = ""
-                elif v.__class__ is not str:
-                    cells[i] = _csv_value(v)
-                elif v.startswith(prefixes):
-                    cells[i] = safe_cell(v)
-        return tuple(cells)
+        values = [extra.get(n) for n in custom_names]
+        if not text:
+            return tuple(values)
+        cells: list[str] = []
+        for v in values:
+            if v is None:
+                cells.append("")
+            elif v.__class__ is not str:
+                cells.append(_csv_value(v))
+            else:
+                cells.append(safe_cell(v) if v.startswith(prefixes) else v)
+        # The custom fields are one finished piece of the line.
+        return ",".join(map(_csv_quoted, cells))
 
     extras = _Memo(extra_cells)
-    memos = (statuses, kinds, money, extras) + ((days,) if days else ())
+    memos = (statuses, kinds, years, money, extras, *model_cells) + ((days,) if days else ())
+    typed = _csv_column if text else None
     for chunk in _raw_chunks(ids, q, Asset):
         for memo in memos:
             if len(memo) > 100_000:
                 memo.forget()
+        columns: Any = zip(*chunk)
         (_, tags, serials, names, model_ids, status, site_ids, room_ids, holders, holder_ids,
          holder_kinds, bought, cost, pos, supplier_ids, fundings, frns, fyears, forms471,
          frn_lines, awards, share, inserv, warranty, audit, conditions, notes,
-         customs) = zip(*chunk)
+         customs) = columns
         if days is not None:
             day = days.__getitem__
             bought, inserv, warranty, audit = (tuple(map(day, c)) for c in
                                                (bought, inserv, warranty, audit))
-        cols: list[Sequence[Any]] = [
-            tags, serials, names, tuple(map(makers.__getitem__, model_ids)),
-            tuple(map(model_names.__getitem__, model_ids)),
-            tuple(map(numbers.__getitem__, model_ids)),
-            tuple(map(categories.__getitem__, model_ids)), tuple(map(statuses.__getitem__, status)),
+        if typed:
+            # Text a person typed is made safe; all of it quoted where needed.
+            (tags, serials, names, holders, holder_ids, pos, fundings, frns, forms471,
+             frn_lines, awards, conditions, notes) = (
+                typed(c, True) for c in (tags, serials, names, holders, holder_ids, pos, fundings,
+                                         frns, forms471, frn_lines, awards, conditions, notes))
+            bought, inserv, warranty, audit = (
+                typed(c, False) for c in (bought, inserv, warranty, audit))
+        cols: list[Sequence[Any]] = [tags, serials, names]
+        cols += (tuple(map(m.__getitem__, model_ids)) for m in model_cells)
+        cols += [
+            tuple(map(statuses.__getitem__, status)),
             tuple(map(site_names.__getitem__, site_ids)), tuple(map(room_names.__getitem__, room_ids)),
             holders, holder_ids, tuple(map(kinds.__getitem__, holder_kinds)), bought,
             tuple(map(money.__getitem__, cost)), pos,
-            tuple(map(supplier_names.__getitem__, supplier_ids)), fundings, frns, fyears, forms471,
+            tuple(map(supplier_names.__getitem__, supplier_ids)), fundings, frns,
+            tuple(map(years.__getitem__, fyears)), forms471,
             frn_lines, tuple(map(bens.__getitem__, site_ids)),
             tuple(map(spins.__getitem__, supplier_ids)), awards, tuple(map(money.__getitem__, share)),
             inserv, warranty, audit, conditions, notes]
         if custom_names:
-            cols += zip(*map(extras.__getitem__, customs))
-        if text:
-            # Most columns of most chunks hold no cell that may start a
-            # formula; a column that may is made safe cell by cell.
-            for i in _ASSET_TEXT_PER_ROW:
-                if _risky(cols[i]):
-                    cols[i] = tuple(map(safe_cell, cols[i]))
+            if text:
+                cols.append(tuple(map(extras.__getitem__, customs)))
+            else:
+                cols += zip(*map(extras.__getitem__, customs))
         yield cols
 
 
