@@ -14,6 +14,7 @@ import io
 import json
 import json.scanner
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -65,8 +66,19 @@ def _custom_names(ids: list[int] | None) -> tuple[str, ...]:
             "AND json_type(a.custom) = 'object'")
         names = dict.fromkeys(k for (k,) in cursor.fetchall())
         return _new_columns(names)
-    q = Asset.select(Asset.id, Asset.custom).where(Asset.custom.is_null(False))
     loads = _json_object
+    if ids is None:
+        # Every document once: the server finds the distinct ones (a million
+        # assets hold a few tens of thousands), not Python by parsing them all.
+        from app.store.db import stream
+        documents = Asset.select(Asset.custom).where(Asset.custom.is_null(False)).distinct()
+        for rows in stream(documents):
+            for (custom,) in rows:
+                if custom:
+                    names.update(dict.fromkeys(custom if isinstance(custom, dict)
+                                               else loads(custom)))
+        return _new_columns(names)
+    q = Asset.select(Asset.id, Asset.custom).where(Asset.custom.is_null(False))
     for chunk in _raw_chunks(ids, q, Asset):
         for _, custom in chunk:
             if custom:
@@ -139,6 +151,8 @@ def _csv_quoted(cell: str) -> str:
     return cell
 
 
+# A cell (between NULs) that holds a comma, a quote or a line break.
+_NEEDS_QUOTES = re.compile(r'(?:^|(?<=\x00))[^\x00,"\r\n]*[,"\r\n][^\x00]*')
 # ``map(get, column, column)``: None → "", any other cell itself (in C).
 _BLANK: Callable[[Any, Any], Any] = {None: ""}.get
 
@@ -160,6 +174,11 @@ def _csv_column(column: Sequence[Any], typed: bool) -> Sequence[str]:
         cells = tuple(map(safe_cell, cells))
         joined = "\0".join(cells)
     if any(c in joined for c in _CSV_SPECIAL):
+        if joined.count("\0") == len(cells) - 1:  # no cell holds a NUL: it splits back
+            # The cells that need it quoted in one pass (in C), quotes doubled first.
+            if '"' in joined:
+                joined = joined.replace('"', '""')
+            return _NEEDS_QUOTES.sub(r'"\g<0>"', joined).split("\0")
         return tuple(map(_csv_quoted, cells))
     return cells
 
