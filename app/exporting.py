@@ -167,6 +167,8 @@ def _csv_column(column: Sequence[Any], typed: bool) -> Sequence[str]:
         joined = "\0".join(column)  # a None fails it
     except TypeError:
         # Asking the database for "" instead of NULL costs it more than this.
+        if column.count(None) == len(column):  # a column nobody filled in (a tuple: fast)
+            return ("",) * len(column)
         column = tuple(map(_BLANK, column, column))
         joined = "\0".join(column)
     cells: Sequence[str] = column
