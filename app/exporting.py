@@ -12,9 +12,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import operator
 import json.scanner
 import os
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -151,8 +151,6 @@ def _csv_quoted(cell: str) -> str:
     return cell
 
 
-# A cell (between NULs) that holds a comma, a quote or a line break.
-_NEEDS_QUOTES = re.compile(r'(?:^|(?<=\x00))[^\x00,"\r\n]*[,"\r\n][^\x00]*')
 # ``map(get, column, column)``: None → "", any other cell itself (in C).
 _BLANK: Callable[[Any, Any], Any] = {None: ""}.get
 
@@ -176,11 +174,6 @@ def _csv_column(column: Sequence[Any], typed: bool) -> Sequence[str]:
         cells = tuple(map(safe_cell, cells))
         joined = "\0".join(cells)
     if any(c in joined for c in _CSV_SPECIAL):
-        if joined.count("\0") == len(cells) - 1:  # no cell holds a NUL: it splits back
-            # The cells that need it quoted in one pass (in C), quotes doubled first.
-            if '"' in joined:
-                joined = joined.replace('"', '""')
-            return _NEEDS_QUOTES.sub(r'"\g<0>"', joined).split("\0")
         return tuple(map(_csv_quoted, cells))
     return cells
 
@@ -295,16 +288,31 @@ def _asset_columns(ids: list[int] | None, custom_names: tuple[str, ...] = (),
     # import reads back as a person's name (a person it created from a name has
     # no ID number: without the name the assignment was lost); and the
     # funding's label. Both made by the database.
-    holder = pw.Case(None, [((Holder.last_name != "") & (Holder.first_name != ""),
-                             Holder.last_name.concat(", ").concat(Holder.first_name))],
-                     pw.fn.COALESCE(pw.fn.NULLIF(Holder.last_name, ""),
-                                    pw.fn.NULLIF(Holder.first_name, "")))
+    both = (Holder.last_name != "") & (Holder.first_name != "")
+    one_name = pw.fn.COALESCE(pw.fn.NULLIF(Holder.last_name, ""),
+                              pw.fn.NULLIF(Holder.first_name, ""))
+    full_name = Holder.last_name.concat(", ").concat(Holder.first_name)
+    holder = pw.Case(None, [(both, full_name)], one_name)
+    single: Any = pw.SQL("NULL")  # for a workbook, the holder is the one column
+    if text:
+        # Nearly every holder has both names, and "Last, First" is always
+        # quoted (its comma) and never a number: the database finishes that
+        # cell (made safe, quotes doubled, quoted), and a holder with one
+        # name comes apart, to be finished like any typed text; one of the
+        # two is "" in each row.
+        finished = (pw.Value('"')
+                    .concat(pw.Case(None, [(pw.fn.SUBSTR(Holder.last_name, 1, 1)
+                                            .in_(FORMULA_PREFIXES), "'")], ""))
+                    .concat(pw.fn.REPLACE(full_name, '"', '""')).concat('"'))
+        holder = pw.Case(None, [(both, finished)], "")
+        single = pw.Case(None, [(both, "")], pw.fn.COALESCE(one_name, ""))
     funding = pw.Case(Asset.funding_type,
                       [(k, FUNDING_TYPES[k]) for k in ("erate", "general")],
                       pw.fn.COALESCE(pw.fn.NULLIF(Asset.funding_name, ""), Asset.funding_type))
     # NULL stays NULL (None): SQLite spends more making "" of it than Python.
     q = (Asset.select(Asset.id, Asset.tag, Asset.serial, Asset.name, Asset.model, Asset.status,
-                      Asset.site, Asset.location, holder, Holder.id_number, Holder.kind,
+                      Asset.site, Asset.location, holder, single,
+                      Holder.id_number, Holder.kind,
                       sent(Asset.purchase_date), sent(Asset.cost), Asset.order_number,
                       Asset.supplier, funding, Asset.erate_frn, Asset.erate_funding_year,
                       Asset.erate_form471, Asset.erate_frn_line, Asset.federal_award_id,
@@ -355,7 +363,8 @@ def _asset_columns(ids: list[int] | None, custom_names: tuple[str, ...] = (),
             if len(memo) > 100_000:
                 memo.forget()
         columns: Any = zip(*chunk)
-        (_, tags, serials, names, model_ids, status, site_ids, room_ids, holders, holder_ids,
+        (_, tags, serials, names, model_ids, status, site_ids, room_ids, holders, singles,
+         holder_ids,
          holder_kinds, bought, cost, pos, supplier_ids, fundings, frns, fyears, forms471,
          frn_lines, awards, share, inserv, warranty, audit, conditions, notes,
          customs) = columns
@@ -365,10 +374,11 @@ def _asset_columns(ids: list[int] | None, custom_names: tuple[str, ...] = (),
                                                (bought, inserv, warranty, audit))
         if typed:
             # Text a person typed is made safe; all of it quoted where needed.
-            (tags, serials, names, holders, holder_ids, pos, fundings, frns, forms471,
+            (tags, serials, names, singles, holder_ids, pos, fundings, frns, forms471,
              frn_lines, awards, conditions, notes) = (
-                typed(c, True) for c in (tags, serials, names, holders, holder_ids, pos, fundings,
+                typed(c, True) for c in (tags, serials, names, singles, holder_ids, pos, fundings,
                                          frns, forms471, frn_lines, awards, conditions, notes))
+            holders = tuple(map(operator.add, holders, singles))
             bought, inserv, warranty, audit = (
                 typed(c, False) for c in (bought, inserv, warranty, audit))
         cols: list[Sequence[Any]] = [tags, serials, names]

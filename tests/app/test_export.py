@@ -203,8 +203,10 @@ def test_asset_csv_is_the_workbook_rows_cell_by_cell(db, tmp_path):
     Asset.update(custom={}).where(Asset.tag == "H-4").execute()
     Asset.update(assigned_person=d["staff"].id).where(Asset.tag == "H-1").execute()
     Asset.update(assigned_person=d["student"].id).where(Asset.tag == "H-2").execute()
-    Person.update(first_name="=Bob", last_name="-Smith, Jr").where(Person.id == d["staff"].id).execute()
-    Person.update(first_name="").where(Person.id == d["student"].id).execute()
+    Person.update(first_name="=Bob", last_name='-Smith, "Jr"').where(Person.id == d["staff"].id
+                                                                     ).execute()
+    Person.update(first_name="", last_name='=Garcia "G"').where(Person.id == d["student"].id
+                                                                ).execute()
     Site.update(name="-North", ben="@1").where(Site.id == d["site"].id).execute()
     HardwareModel.update(name="+Model, \"2\"").where(HardwareModel.id == d["model"].id).execute()
     everyone = [i for (i,) in Asset.select(Asset.id).order_by(Asset.id).tuples()]
@@ -218,4 +220,5 @@ def test_asset_csv_is_the_workbook_rows_cell_by_cell(db, tmp_path):
         w.writerows([exporting._csv_value(v) for v in row] for row in rows)
         assert out.read_bytes() == b"\xef\xbb\xbf" + want.getvalue().encode()
         if ids is None:  # the holder is made safe as a whole, then quoted
-            assert "\"'-Smith, Jr, =Bob\"" in out.read_text(encoding="utf-8-sig")
+            text = out.read_text(encoding="utf-8-sig")
+            assert "\"'-Smith, \"\"Jr\"\", =Bob\"" in text and "\"'=Garcia \"\"G\"\"\"" in text
