@@ -10,11 +10,11 @@ into an empty database and exporting again gives the same file.
 from __future__ import annotations
 
 import csv
+import io
 import json
-import json.scanner
 import operator
+import json.scanner
 import os
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -66,8 +66,19 @@ def _custom_names(ids: list[int] | None) -> tuple[str, ...]:
             "AND json_type(a.custom) = 'object'")
         names = dict.fromkeys(k for (k,) in cursor.fetchall())
         return _new_columns(names)
-    q = Asset.select(Asset.id, Asset.custom).where(Asset.custom.is_null(False))
     loads = _json_object
+    if ids is None:
+        # Every document once: the server finds the distinct ones (a million
+        # assets hold a few tens of thousands), not Python by parsing them all.
+        from app.store.db import stream
+        documents = Asset.select(Asset.custom).where(Asset.custom.is_null(False)).distinct()
+        for rows in stream(documents):
+            for (custom,) in rows:
+                if custom:
+                    names.update(dict.fromkeys(custom if isinstance(custom, dict)
+                                               else loads(custom)))
+        return _new_columns(names)
+    q = Asset.select(Asset.id, Asset.custom).where(Asset.custom.is_null(False))
     for chunk in _raw_chunks(ids, q, Asset):
         for _, custom in chunk:
             if custom:
@@ -98,22 +109,137 @@ def _json_object(text: str) -> Any:
 _ASSET_TEXT = (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 15, 16, 17, 18, 20, 21, 22, 23, 24, 29, 30)
 # Of those, the cells looked up from the small tables (maker, model, model
 # number, category, site, room, supplier, BEN, SPIN) are made safe once per
-# table row, not once per asset: the rest are checked on every row.
-# A cell starting with a formula prefix, among cells joined by newlines.
-_FORMULA_START = re.compile("(?:^|\n)[" + re.escape("".join(FORMULA_PREFIXES)) + "]")
+# table row, not once per asset: the rest are checked column by column.
 _ASSET_TEXT_PER_ROW = tuple(i for i in _ASSET_TEXT if i not in (3, 4, 5, 6, 8, 9, 16, 22, 23))
+# Where a cell starts in a column's cells joined by NUL: one substring search
+# (in C) per formula prefix finds whether any cell of the column starts one.
+_CELL_STARTS = tuple("\0" + p for p in FORMULA_PREFIXES)
+
+
+class _Memo(dict[Any, Any]):
+    """A value's conversion, made once per distinct value: ``map(memo.__getitem__,
+    column)`` converts a whole column in C, calling ``convert`` only on a miss."""
+
+    def __init__(self, convert: Callable[[Any], Any], *known: tuple[Any, Any]) -> None:
+        super().__init__(known)
+        self.convert = convert
+        self.known = known
+
+    def forget(self) -> None:
+        """Empty the memo, but for the values it was made with."""
+        self.clear()
+        self.update(self.known)
+
+    def __missing__(self, key: Any) -> Any:
+        got = self[key] = self.convert(key)
+        return got
+
+
+def _same(v: Any) -> Any:
+    return v
+
+
+# What makes the csv module quote a cell (QUOTE_MINIMAL, the excel dialect).
+_CSV_SPECIAL = (",", '"', "\r", "\n")
+
+
+def _csv_quoted(cell: str) -> str:
+    """A cell as the csv module writes it: quoted (quotes doubled) when it holds
+    a comma, a quote or a line break."""
+    if "," in cell or '"' in cell or "\r" in cell or "\n" in cell:
+        return '"' + cell.replace('"', '""') + '"'
+    return cell
+
+
+# ``map(get, column, column)``: None → "", any other cell itself (in C).
+_BLANK: Callable[[Any, Any], Any] = {None: ""}.get
+
+
+def _csv_column(column: Sequence[Any], typed: bool) -> Sequence[str]:
+    """A column of text cells (str, or None for none) as CSV cells: "" for
+    none, made safe (``typed``: text a person typed, which may start a
+    formula) and quoted as the csv module would. Most columns of most chunks
+    need none of it: one join of the column (in C) and a substring search per
+    character that matters tell."""
+    try:
+        joined = "\0".join(column)  # a None fails it
+    except TypeError:
+        # Asking the database for "" instead of NULL costs it more than this.
+        if column.count(None) == len(column):  # a column nobody filled in (a tuple: fast)
+            return ("",) * len(column)
+        column = tuple(map(_BLANK, column, column))
+        joined = "\0".join(column)
+    cells: Sequence[str] = column
+    if typed and (joined.startswith(FORMULA_PREFIXES) or any(p in joined for p in _CELL_STARTS)):
+        cells = tuple(map(safe_cell, cells))
+        joined = "\0".join(cells)
+    if any(c in joined for c in _CSV_SPECIAL):
+        return tuple(map(_csv_quoted, cells))
+    return cells
+
+
+def _csv_cell(v: Any) -> str:
+    """A value as the csv module writes it, made safe first when it is text."""
+    if v is None:
+        return ""
+    return _csv_quoted(safe_cell(v) if v.__class__ is str else str(v))
+
+
+def _csv_lines(columns: list[Sequence[str]]) -> str:
+    """Columns of finished CSV cells as the lines the csv module's writer makes
+    of their rows, byte for byte ("\r\n" after each)."""
+    return "\r\n".join(map(",".join, zip(*columns))) + "\r\n"
+
+
+class _Chunks(Iterator[Sequence[Any]]):
+    """Rows that come a chunk of columns at a time: iterated, one row at a
+    time (as CSV, the cells read back from its lines); as CSV
+    (``csv_blocks``), each chunk's lines made whole."""
+
+    def __init__(self, chunks: Iterator[list[Sequence[Any]]], text: bool) -> None:
+        self.chunks = chunks
+        self.text = text
+        self._rows: Iterator[Sequence[Any]] = iter(())
+
+    def __next__(self) -> Sequence[Any]:
+        while True:
+            row = next(self._rows, None)
+            if row is not None:
+                return row
+            columns = next(self.chunks)  # StopIteration ends the rows
+            self._rows = (csv.reader(io.StringIO(_csv_lines(columns), newline=""))
+                          if self.text else zip(*columns))
+
+    def csv_blocks(self) -> Iterator[tuple[str, int]]:
+        """Each chunk's CSV lines, and how many rows they are."""
+        assert self.text, "CSV lines come from text cells"
+        for columns in self.chunks:
+            yield _csv_lines(columns), len(columns[0])
 
 
 def _asset_rows(ids: list[int] | None, custom_names: tuple[str, ...] = (),
-                text: bool = False) -> Iterator[list[Any]]:
-    """The asset export's rows, one SQL query with its joins read straight from
-    the cursor (no model objects). ``text``: every cell as CSV text (or None),
-    already safe; else typed values (dates, Decimal money) for a workbook."""
+                text: bool = False) -> _Chunks:
+    """The asset export's rows (see ``_asset_columns``)."""
+    return _Chunks(_asset_columns(ids, custom_names, text), text)
+
+
+def _asset_columns(ids: list[int] | None, custom_names: tuple[str, ...] = (),
+                   text: bool = False) -> Iterator[list[Sequence[Any]]]:
+    """The asset export's rows, a few thousand at a time, as columns: one SQL
+    query read straight from the cursor (no model objects), each chunk turned
+    into its columns and each column converted whole (in C, with memos of the
+    values that repeat), not cell by cell in Python: a million assets is
+    thirty million cells. ``text``: finished CSV cells (safe, quoted as the
+    csv module quotes), where a cell looked up or converted once per distinct
+    value may stand for several columns (a model's maker, name, number and
+    category; the custom fields); else one column per header, typed values
+    (dates, Decimal money; None for none) for a workbook."""
     import peewee as pw
 
     from app.listing import Holder, Room
     from app.models import Asset, Category, HardwareModel, Manufacturer, Site, Supplier
     from app.models.common import ASSET_STATUSES, FUNDING_TYPES, PERSON_KINDS
+    from app.store.db import db
     # The small tables (models, sites, rooms, suppliers) are looked up here rather
     # than joined: the join per row was most of the database's time.
     models = {i: (maker, name, number, cat) for i, name, number, maker, cat in
@@ -124,104 +250,155 @@ def _asset_rows(ids: list[int] | None, custom_names: tuple[str, ...] = (),
                               on=(HardwareModel.manufacturer == Manufacturer.id))
                         .join_from(HardwareModel, Category, pw.JOIN.LEFT_OUTER,
                                    on=(HardwareModel.category == Category.id)))}
-    no_model = (None, None, None, None)
     sites = {i: (name, ben) for i, name, ben in tuples_of(Site.select(Site.id, Site.name, Site.ben))}
-    no_site = (None, None)
     rooms: dict[int, str] = dict(tuples_of(Room.select(Room.id, Room.name)))
     suppliers = {i: (name, spin) for i, name, spin in
                  tuples_of(Supplier.select(Supplier.id, Supplier.name, Supplier.spin))}
-    no_supplier = (None, None)
-    q = (Asset.select(Asset.id, Asset.tag, Asset.serial, Asset.name, Asset.model, Asset.status,
-                      Asset.site, Asset.location, Holder.first_name, Holder.last_name,
-                      Holder.id_number, Holder.kind,
-                      Asset.purchase_date, Asset.cost, Asset.order_number, Asset.supplier,
-                      Asset.funding_type, Asset.funding_name,
-                      Asset.erate_frn, Asset.erate_funding_year, Asset.erate_form471,
-                      Asset.erate_frn_line, Asset.federal_award_id,
-                      Asset.federal_share, Asset.in_service_date, Asset.warranty_end,
-                      Asset.last_audit_date, Asset.condition, Asset.notes, Asset.custom)
-         .join_from(Asset, Holder, pw.JOIN.LEFT_OUTER, on=(Asset.assigned_person == Holder.id)))
-    # Dates, amounts and labels repeat: each converts once per distinct value.
-    memo: dict[tuple[str, Any], Any] = {}
-    if text:
-        def day(v: Any) -> Any:
-            return v if v is None or v.__class__ is str else v.isoformat()[:10]
+    # What an empty cell is: "" in CSV (so every cell is a str), else None.
+    none: Any = "" if text else None
 
-        def money(v: Any) -> Any:
-            got = memo.get(("$", v))
-            if got is None:
-                got = memo[("$", v)] = money_text(v)
-            return got or None
+    def lookup(cells: dict[Any, Any], empty: Any = none) -> _Memo:
+        """id → that column's cell; an id with no row (or none) → ``empty``."""
+        return _Memo(lambda _: empty, (None, empty), *cells.items())
+
+    model_cells: list[_Memo]
+    if text:
+        # A model's four cells are one finished piece of the line.
+        model_cells = [lookup({k: ",".join(map(_csv_cell, v)) for k, v in models.items()},
+                              ",,,")]
+        cell_of: Callable[[Any], Any] = _csv_cell
+    else:
+        model_cells = [lookup({k: v[n] for k, v in models.items()}) for n in range(4)]
+        cell_of = _same
+    site_names, bens = (lookup({k: cell_of(v[n]) for k, v in sites.items()}) for n in range(2))
+    room_names = lookup({k: cell_of(v) for k, v in rooms.items()})
+    supplier_names, spins = (lookup({k: cell_of(v[n]) for k, v in suppliers.items()})
+                             for n in range(2))
+
+    # PostgreSQL sends every value as text; asked for text, psycopg2 hands it
+    # over as it came instead of building a date or a Decimal to format again
+    # (numeric(12,2) reads "329.00", a date "2024-07-01": the CSV's own text).
+    as_text = text and isinstance(db.obj, pw.PostgresqlDatabase)
+
+    def sent(field: Any) -> Any:
+        """A date or an amount as it is read: see ``as_text``."""
+        return field.cast("text") if as_text else field
+
+    # The holder as the asset list shows them ("Last, First"), which the asset
+    # import reads back as a person's name (a person it created from a name has
+    # no ID number: without the name the assignment was lost); and the
+    # funding's label. Both made by the database.
+    both = (Holder.last_name != "") & (Holder.first_name != "")
+    one_name = pw.fn.COALESCE(pw.fn.NULLIF(Holder.last_name, ""),
+                              pw.fn.NULLIF(Holder.first_name, ""))
+    full_name = Holder.last_name.concat(", ").concat(Holder.first_name)
+    holder = pw.Case(None, [(both, full_name)], one_name)
+    single: Any = pw.SQL("NULL")  # for a workbook, the holder is the one column
+    if text:
+        # Nearly every holder has both names, and "Last, First" is always
+        # quoted (its comma) and never a number: the database finishes that
+        # cell (made safe, quotes doubled, quoted), and a holder with one
+        # name comes apart, to be finished like any typed text; one of the
+        # two is "" in each row.
+        finished = (pw.Value('"')
+                    .concat(pw.Case(None, [(pw.fn.SUBSTR(Holder.last_name, 1, 1)
+                                            .in_(FORMULA_PREFIXES), "'")], ""))
+                    .concat(pw.fn.REPLACE(full_name, '"', '""')).concat('"'))
+        holder = pw.Case(None, [(both, finished)], "")
+        single = pw.Case(None, [(both, "")], pw.fn.COALESCE(one_name, ""))
+    funding = pw.Case(Asset.funding_type,
+                      [(k, FUNDING_TYPES[k]) for k in ("erate", "general")],
+                      pw.fn.COALESCE(pw.fn.NULLIF(Asset.funding_name, ""), Asset.funding_type))
+    # NULL stays NULL (None): SQLite spends more making "" of it than Python.
+    q = (Asset.select(Asset.id, Asset.tag, Asset.serial, Asset.name, Asset.model, Asset.status,
+                      Asset.site, Asset.location, holder, single,
+                      Holder.id_number, Holder.kind,
+                      sent(Asset.purchase_date), sent(Asset.cost), Asset.order_number,
+                      Asset.supplier, funding, Asset.erate_frn, Asset.erate_funding_year,
+                      Asset.erate_form471, Asset.erate_frn_line, Asset.federal_award_id,
+                      sent(Asset.federal_share), sent(Asset.in_service_date),
+                      sent(Asset.warranty_end), sent(Asset.last_audit_date), Asset.condition,
+                      Asset.notes, Asset.custom)
+         .join_from(Asset, Holder, pw.JOIN.LEFT_OUTER, on=(Asset.assigned_person == Holder.id)))
+
+    # Amounts, labels and custom fields repeat (and dates, for a workbook):
+    # each converts once per distinct value (the memos are emptied now and
+    # then, so a register of all-different values cannot grow them unbounded).
+    statuses = _Memo(lambda v: cell_of(ASSET_STATUSES.get(v, v)), (None, none))
+    kinds = _Memo(lambda v: cell_of(PERSON_KINDS.get(v, v)), (None, none))
+    days: _Memo | None
+    years = _Memo(lambda v: _csv_quoted(str(v)) if text else v, (None, none))
+    if text:
+        money = _Memo(money_text, (None, ""))  # digits and a point: nothing to quote
+        days = None  # already ISO text, from either database
     else:
         from app.reporting.asof import _raw_date
-        day_value: Callable[[Any], Any] = _raw_date
         cost_value = Asset.cost.python_value
-
-        def day(v: Any) -> Any:
-            if v is None:
-                return None
-            got = memo.get(("d", v))
-            if got is None:
-                got = memo[("d", v)] = day_value(v)
-            return got
-
-        def money(v: Any) -> Any:
-            if v is None:
-                return None
-            got = memo.get(("$", v))
-            if got is None:
-                got = memo[("$", v)] = cost_value(v)
-            return got
-    if text:
-        def safe(v: Any) -> Any:
-            return safe_cell(v) if v and v.__class__ is str else v
-        models = {k: (safe(a), safe(b), safe(c), safe(d)) for k, (a, b, c, d) in models.items()}
-        sites = {k: (safe(a), safe(b)) for k, (a, b) in sites.items()}
-        rooms = {k: safe(v) for k, v in rooms.items()}
-        suppliers = {k: (safe(a), safe(b)) for k, (a, b) in suppliers.items()}
-    statuses, kinds = ASSET_STATUSES, PERSON_KINDS
-    fundings = {k: FUNDING_TYPES[k] for k in ("erate", "general")}
+        money = _Memo(cost_value, (None, None))
+        days = _Memo(_raw_date, (None, None))
     loads = _json_object
     prefixes = FORMULA_PREFIXES
-    per_row = operator.itemgetter(*_ASSET_TEXT_PER_ROW)
-    join = "\n".join
-    risky = _FORMULA_START.search
+
+    def extra_cells(custom: Any) -> Any:
+        extra = (custom if isinstance(custom, dict) else loads(custom)) if custom else {}
+        values = [extra.get(n) for n in custom_names]
+        if not text:
+            return tuple(values)
+        cells: list[str] = []
+        for v in values:
+            if v is None:
+                cells.append("")
+            elif v.__class__ is not str:
+                cells.append(_csv_value(v))
+            else:
+                cells.append(safe_cell(v) if v.startswith(prefixes) else v)
+        # The custom fields are one finished piece of the line.
+        return ",".join(map(_csv_quoted, cells))
+
+    extras = _Memo(extra_cells)
+    memos = (statuses, kinds, years, money, extras, *model_cells) + ((days,) if days else ())
+    typed = _csv_column if text else None
     for chunk in _raw_chunks(ids, q, Asset):
-        if len(memo) > 100_000:
-            memo.clear()
-        for r in chunk:
-            (_, tag, serial, name, model_id, status, site_id, room_id, first, last,
-             holder_id, holder_kind, bought, cost, po, supplier_id, ftype, fname, frn, fyear,
-             form471, frn_line, award, share, inserv, warranty, audit, condition, notes,
-             custom) = r
-            maker, model, number, cat = models.get(model_id, no_model)
-            site, ben = sites.get(site_id, no_site)
-            supplier, spin = suppliers.get(supplier_id, no_supplier)
-            row = [tag, serial, name, maker, model, number, cat, statuses.get(status, status),
-                   site, rooms.get(room_id), _holder_name(first, last), holder_id,
-                   kinds.get(holder_kind, holder_kind), day(bought), money(cost), po,
-                   supplier, fundings.get(ftype, fname or ftype), frn, fyear,
-                   form471, frn_line, ben, spin, award, money(share),
-                   day(inserv), day(warranty), day(audit), condition, notes]
-            if custom_names:
-                extra = (custom if isinstance(custom, dict) else loads(custom)) if custom else {}
-                row += [extra.get(n) for n in custom_names]
-            # One look at the row's text cells joined (in C) finds most rows
-            # need nothing; only a row with a cell that may start a formula
-            # is gone through cell by cell.
-            if text and risky(join(map(str, per_row(row)))):
-                for i in _ASSET_TEXT_PER_ROW:
-                    v = row[i]
-                    if v and v.__class__ is str and v.startswith(prefixes):
-                        row[i] = safe_cell(v)
-            if text and custom_names:
-                for i in range(len(ASSET_HEADERS), len(row)):
-                    v = row[i]
-                    if v is not None and v.__class__ is not str:
-                        row[i] = _csv_value(v)
-                    elif v and v.startswith(prefixes):
-                        row[i] = safe_cell(v)
-            yield row
+        for memo in memos:
+            if len(memo) > 100_000:
+                memo.forget()
+        columns: Any = zip(*chunk)
+        (_, tags, serials, names, model_ids, status, site_ids, room_ids, holders, singles,
+         holder_ids,
+         holder_kinds, bought, cost, pos, supplier_ids, fundings, frns, fyears, forms471,
+         frn_lines, awards, share, inserv, warranty, audit, conditions, notes,
+         customs) = columns
+        if days is not None:
+            day = days.__getitem__
+            bought, inserv, warranty, audit = (tuple(map(day, c)) for c in
+                                               (bought, inserv, warranty, audit))
+        if typed:
+            # Text a person typed is made safe; all of it quoted where needed.
+            (tags, serials, names, singles, holder_ids, pos, fundings, frns, forms471,
+             frn_lines, awards, conditions, notes) = (
+                typed(c, True) for c in (tags, serials, names, singles, holder_ids, pos, fundings,
+                                         frns, forms471, frn_lines, awards, conditions, notes))
+            holders = tuple(map(operator.add, holders, singles))
+            bought, inserv, warranty, audit = (
+                typed(c, False) for c in (bought, inserv, warranty, audit))
+        cols: list[Sequence[Any]] = [tags, serials, names]
+        cols += (tuple(map(m.__getitem__, model_ids)) for m in model_cells)
+        cols += [
+            tuple(map(statuses.__getitem__, status)),
+            tuple(map(site_names.__getitem__, site_ids)), tuple(map(room_names.__getitem__, room_ids)),
+            holders, holder_ids, tuple(map(kinds.__getitem__, holder_kinds)), bought,
+            tuple(map(money.__getitem__, cost)), pos,
+            tuple(map(supplier_names.__getitem__, supplier_ids)), fundings, frns,
+            tuple(map(years.__getitem__, fyears)), forms471,
+            frn_lines, tuple(map(bens.__getitem__, site_ids)),
+            tuple(map(spins.__getitem__, supplier_ids)), awards, tuple(map(money.__getitem__, share)),
+            inserv, warranty, audit, conditions, notes]
+        if custom_names:
+            if text:
+                cols.append(tuple(map(extras.__getitem__, customs)))
+            else:
+                cols += zip(*map(extras.__getitem__, customs))
+        yield cols
 
 
 def _raw_chunks(ids: list[int] | None, query: pw.Select, model: type[BaseModel],
@@ -238,15 +415,6 @@ def _raw_chunks(ids: list[int] | None, query: pw.Select, model: type[BaseModel],
             rows = db.execute_sql(*query.where(model.id.in_(part)).sql()).fetchall()
             rows.sort(key=lambda r: order[r[0]])
             yield rows
-
-
-def _holder_name(first: str | None, last: str | None) -> str | None:
-    """The holder as the asset list shows them ("Last, First"), which the
-    asset import reads back as a person's name: a person it created from a
-    name has no ID number, so without the name the assignment was lost."""
-    if last and first:
-        return f"{last}, {first}"
-    return last or first or None
 
 
 def _chunks(ids: list[int] | None, query: pw.Select, model: type[BaseModel],
@@ -353,6 +521,7 @@ def export(kind: str, path: str | os.PathLike[str], ids: Iterable[int] | None = 
     wanted = list(ids) if ids is not None else None
     keys_out = include_keys and kind == "licenses"
     headers, rows = headers_and_rows(kind, wanted, include_keys, text=suffix == ".csv")
+    blocks = rows.csv_blocks() if isinstance(rows, _Chunks) and suffix == ".csv" else None
     if progress and wanted is not None:
         given, total = progress, len(wanted)
         progress = lambda n, _total, text: given(n, total, text)  # noqa: E731
@@ -362,7 +531,11 @@ def export(kind: str, path: str | os.PathLike[str], ids: Iterable[int] | None = 
     tmp = files.temp_name(path, "part")
     try:
         with files.private():
-            n = (_write_xlsx if suffix == ".xlsx" else _write_csv)(tmp, kind, headers, rows, progress)
+            if blocks is not None:
+                n = _write_csv_blocks(tmp, headers, blocks, progress)
+            else:
+                n = (_write_xlsx if suffix == ".xlsx" else _write_csv)(tmp, kind, headers, rows,
+                                                                        progress)
         if keys_out:
             _record_keys_export(counted["keys"], n, path, by)
         tmp.replace(path)
@@ -388,6 +561,26 @@ def _record_keys_export(keys: int, rows: int, path: Path, by: str | None) -> Non
                             f"exported to {path.name}", by=by)
 
 
+def _write_csv_blocks(path: Path, headers: Sequence[str], blocks: Iterable[tuple[str, int]],
+                      progress: Progress | None) -> int:
+    """Rows that come as CSV lines already (safe), a chunk at a time."""
+    n = 0
+    # The byte order mark written once by hand: the "utf-8-sig" codec is Python
+    # code called on every write, plain UTF-8 is the stream's own C encoder.
+    with path.open("w", encoding="utf-8", newline="", buffering=1 << 20) as f:
+        f.write("\ufeff")
+        w = csv.writer(f)
+        # Column names come from people too (custom field names): guard them like cells.
+        w.writerow([safe_cell(str(h)) for h in headers])
+        for lines, count in blocks:
+            f.write(lines)
+            done, n = n, n + count
+            if progress:
+                for at in range(done + 5000 - done % 5000, n + 1, 5000):
+                    progress(at, 0, f"{at:,} rows")
+    return n
+
+
 def _write_csv(path: Path, kind: str, headers: Sequence[str], rows: Iterable[Sequence[Any]],
                progress: Progress | None) -> int:
     n = 0
@@ -395,13 +588,6 @@ def _write_csv(path: Path, kind: str, headers: Sequence[str], rows: Iterable[Seq
         w = csv.writer(f)
         # Column names come from people too (custom field names): guard them like cells.
         w.writerow([safe_cell(str(h)) for h in headers])
-        if kind == "assets":  # rows come as safe CSV text already
-            for row in rows:
-                w.writerow(row)
-                n += 1
-                if progress and n % 5000 == 0:
-                    progress(n, 0, f"{n:,} rows")
-            return n
         for row in rows:
             w.writerow([_csv_value(v) for v in row])
             n += 1
