@@ -423,14 +423,20 @@ class _Pdf:
         avail = [wdt - 2 * pad for wdt in widths]
         font_ref = c._doc.getInternalFontName(FONT)
         columns = range(len(cols))
+        char_width = cells.widths.__getitem__
 
         def cell_ops(i: int, v: Cell, cache: dict[object, _CellOps]) -> _CellOps:
             """The cell's operators (relative to the row's baseline) and how many
             lines it takes, remembered by value."""
-            b = (v if v.__class__ is str else format_value(v, kinds[i])).encode("cp1252", "replace")
-            units = cells.units(b)
+            text = v if v.__class__ is str else format_value(v, kinds[i])
+            if text.isascii():  # most cells: the same bytes, without the codec's Python layer
+                b = text.encode("ascii")
+                esc = escapePDF(text)
+            else:
+                b = text.encode("cp1252", "replace")
+                esc = escapePDF(b.decode("latin-1"))
+            units = sum(map(char_width, b))
             w = units * cells.scale
-            esc = escapePDF(b.decode("latin-1"))
             hit: _CellOps
             if w <= avail[i]:
                 x = (xs[i] + widths[i] - pad - w) if right[i] else (xs[i] + pad)
