@@ -359,13 +359,15 @@ def _states_as_of(days: tuple[dt.date, ...], holders: bool,
         assert listed_from is not None
         H = HistoryEntry
         first, cutoff = min(cutoffs)
-        changed = H.select(H.entity_id).where(
-            (H.entity == "asset") & H.field.in_(list(_LISTING_FIELDS))
-            & ((H.effective > first) | (H.effective.is_null() & (H.at >= cutoff))))
+        fields = (H.entity == "asset") & H.field.in_(list(_LISTING_FIELDS))
+        # Two look-ups through the (entity, effective, entity_id, field) index: one
+        # OR made PostgreSQL scan the whole history.
+        changed = H.select(H.entity_id).where(fields & (H.effective > first))
+        entered = H.select(H.entity_id).where(fields & H.effective.is_null() & (H.at >= cutoff))
         # Less a dollar: whatever the engine makes of a stored amount, nothing at the
         # threshold is left out (an extra row read whole changes nothing).
         query = query.where((Asset.cost >= float(listed_from) - 1) | Asset.erate_frn.is_null(False)
-                            | Asset.id.in_(changed))
+                            | Asset.id.in_(changed) | Asset.id.in_(entered))
         key = Asset.select(*[getattr(Asset, f) for f in _KEY]).order_by(Asset.id)
         rows = _keyed_rows(stream(key), stream(query.order_by(Asset.id)), holders, n, bought,
                            cost, inserv, ddate, proceeds, audit, share)
