@@ -196,6 +196,7 @@ class _Pdf:
         self.footer = f"Generated on {figure_text(doc.generated_at)}{who}"
         self._running_cache: dict[float, tuple[str, str, str]] = {}
         self._cells: dict[tuple[str, float], _Cells] = {}
+        self._prepared: dict[tuple[str, float, str], tuple[str, float]] = {}
 
     # --- pages ---
     def new_page(self, landscape_: bool | None = None, header: bool = True) -> None:
@@ -238,8 +239,15 @@ class _Pdf:
         if cells is None:
             cells = self._cells[(font, size)] = _Cells(font, size)
         ops: list[str] = []
+        prepared = self._prepared
         for x, y, text, right in items:
-            esc, w = cells.prepare(text, 10_000)
+            # The same header, footer and column titles on every page: prepared once.
+            hit = prepared.get((font, size, text))
+            if hit is None:
+                hit = cells.prepare(text, 10_000)
+                if len(prepared) < 10_000:
+                    prepared[(font, size, text)] = hit
+            esc, w = hit
             ops.append(f"1 0 0 1 {x - w if right else x:.2f} {y:.2f} Tm ({esc}) Tj")
         if ops:
             ref = self.c._doc.getInternalFontName(font)
