@@ -208,11 +208,19 @@ class CapitalYear:
         self.lines: list[CapitalLine] = []
         self.rolls: dict[str, CategoryRoll] = {}
 
-    def rows(self, holders: bool = False) -> Iterator[Row]:
+    def rows(self, holders: bool = False, listed_from: Decimal | None = None) -> Iterator[Row]:
         """Every asset as it stood on E, in id order (``states_as_of``, with
         its ``holders``), each added to the year (with its row on B) before it
-        is passed on."""
-        for rb, r in states_as_of((self.before, self.last), holders):
+        is passed on. Only the rows that may cost ``listed_from`` (default: the
+        capitalization threshold) are read whole (see ``states_as_of``)."""
+        listed_from = self.threshold if listed_from is None else min(listed_from, self.threshold)
+        threshold = self.threshold
+        for rb, r in states_as_of((self.before, self.last), holders, listed_from):
+            if rb is r:  # the same row on both days: most assets, and most below the threshold
+                cost = r[I_COST]
+                if (cost if cost is not None else ZERO) < threshold:
+                    yield r  # capital on neither day: ``add`` would do nothing
+                    continue
             self.add(rb, r)
             yield r
 

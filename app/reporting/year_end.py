@@ -180,7 +180,7 @@ def _compute(fiscal_year: int, site_id: int | None, site_name: str | None,
     # One pass over the register, each asset as it stood on the day before the
     # year and on its last day; only what is listed is kept, the rest only adds
     # to the totals (this loop runs once per asset: keep it lean).
-    for r in year.rows():
+    for r in year.rows(listed_from=min(cap, inv)):
         if site_id is not None and r[I_SITE] != site_id:
             continue
         acquired = r[I_BOUGHT] or r[I_INSERV] or acquired_on(r)

@@ -224,6 +224,29 @@ def _step_12_postgres_list_indexes(database: pw.Database) -> None:
                              "WHERE returned_at IS NULL")
 
 
+def _step_13_history_as_of_indexes(database: pw.Database) -> None:
+    """Indexes the "as of" reports (year-end, depreciation) read history
+    through, measured at 1,000,000 assets (2.9 million history entries):
+
+    - the history of the assets changed after a day, in the order entered
+      (asset id, then ``at``, then id), read from the index in that order
+      instead of sorted per asset (5.0 s → 2.5 s CPU on SQLite);
+    - which assets changed after a day, and the audits of a year, from the
+      entries' effective day with the asset id and field beside it, not
+      looked up row by row in the table (1.5 s → 0.4 s; 0.9 s → 0.1 s);
+    - the assets created after a day: the creations by ``at`` alone, not
+      every entry entered since (1.5 s → 0.1 s).
+
+    The same SQL on both engines; the older (entity, entity_id) and (entity,
+    effective) indexes stay (other lists read them, and a backup of this
+    version keeps restoring)."""
+    for name, columns in (("history_entry_entity_entity_id_at_id", '"entity", "entity_id", "at", "id"'),
+                          ("history_entry_entity_effective_entity_id_field",
+                           '"entity", "effective", "entity_id", "field"'),
+                          ("history_entry_action_at", '"action", "at"')):
+        database.execute_sql(f'CREATE INDEX IF NOT EXISTS "{name}" ON "history_entry" ({columns})')
+
+
 STEPS = [
     (1, "tables", _step_1_tables),
     (2, "search index", _step_2_search),
@@ -237,6 +260,7 @@ STEPS = [
     (10, "assets list indexes: tag order, funding", _step_10_list_indexes),
     (11, "1:1 device program, E-Rate filing fields, work order assets", _step_11_device_program),
     (12, "PostgreSQL: open loans by due day", _step_12_postgres_list_indexes),
+    (13, "history indexes for reports as of a day", _step_13_history_as_of_indexes),
 ]
 LATEST = STEPS[-1][0]
 

@@ -116,6 +116,9 @@ def test_step_7_backfills_effective_dates_on_both_engines(db, monkeypatch):
     assets.update(b.id, {"cost": "5800.00"})
     sql = db.execute_sql
     sql("DROP INDEX IF EXISTS history_entry_entity_effective")
+    for index in ("history_entry_entity_entity_id_at_id",  # step 13's, made after step 7
+                  "history_entry_entity_effective_entity_id_field", "history_entry_action_at"):
+        sql(f"DROP INDEX IF EXISTS {index}")
     for table, column in (("history_entry", "effective"), ("asset", "federal_award_id"),
                           ("asset", "federal_share"), ("asset", "condition")):
         sql(f"ALTER TABLE {table} DROP COLUMN {column}")
