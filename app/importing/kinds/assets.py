@@ -127,11 +127,17 @@ class AssetHandler(Handler):
         self.room_ids: dict[int, int] = {}  # stand-in id → the room's real id
         self._stack = contextlib.ExitStack()
         self.bg: bulk.Background | None = None  # the second thread that indexes and logs each page written
+        self.pg = False  # writing to PostgreSQL (pages by COPY on the second thread)
         if self.writing:
             from app.store import bulk, search
             from app.store.db import db
+            import peewee as pw
             self.index_sql = self._stack.enter_context(search.inserts_indexed_by_caller())
-            self.bg = self._stack.enter_context(bulk.Background())
+            # PostgreSQL: each page goes to the server by COPY on the second
+            # thread, which the server indexes and checks while this thread
+            # checks the next page's rows (two cores: client and server).
+            self.pg = isinstance(db.obj, pw.PostgresqlDatabase)
+            self.bg = self._stack.enter_context(bulk.Background(threaded=True if self.pg else None))
             self.top: int = db.execute_sql("SELECT COALESCE(MAX(id), 0) FROM asset").fetchone()[0]
             self.who = who_of(self.by)
             now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
@@ -147,6 +153,7 @@ class AssetHandler(Handler):
             else:
                 self._day = lambda d: d
             self.today = self._day(today)
+            self.copy_sql = bulk.copy_statement("asset", ("id", *ASSET_COLUMNS))
 
     # -- checking
     def check(self, row: int, rec: Record) -> list[Problem]:
@@ -177,6 +184,7 @@ class AssetHandler(Handler):
                 owner = self.register_serials.get(skey)
                 if owner is not None and owner != (self.existing.get(key) if key is not None else None):
                     from app.models import Asset
+                    self._quiet()
                     tag = Asset.select(Asset.tag).where(Asset.id == owner).scalar()
                     bad("serial", f"the serial {serial} is already on asset {tag}; accept "
                                   "repeated serials (--allow-duplicate-serials) if that is right")
@@ -617,6 +625,7 @@ class AssetHandler(Handler):
         self._quiet()
         self._make_rooms()
         self._make_people()
+        self._quiet()  # PostgreSQL: the people written before the services refer to them
         from app.store.db import db
         names = sorted({k for _, changes, _, _ in self.updates for k in changes} | {"custom"})
         fields = [getattr(Asset, self._UPDATE_COLUMNS.get(k, k)) for k in names]
@@ -670,20 +679,39 @@ class AssetHandler(Handler):
         asset's history entry and opens the loans of the rows naming who has it."""
         if not self.batch:
             return
-        self._make_rooms()
-        self._make_people()
-        from app.store import bulk
-        from app.store.db import db
-        bulk.insert_rows("asset", ASSET_COLUMNS, self.batch)
-        self.batch = []
-        # The page's rows: the ids after the last page's, stamped with this
-        # import's time (on a shared database another workstation's new asset
-        # may take an id in between; it is not this import's to log).
-        lo, hi = self.top, db.execute_sql("SELECT MAX(id) FROM asset").fetchone()[0]
-        self.top = hi
-        p = bulk.param()
         bg = self.bg
         assert bg is not None  # made in __init__ when writing, the only time rows are flushed
+        from app.store import bulk
+        from app.store.db import db
+        if self.pg:
+            # The last page's statements done (its error raised here) before
+            # this thread reads or writes: most of the time the server has
+            # finished while this thread checked the page's rows.
+            bg.wait()
+        self._make_rooms()
+        if self.pg:
+            # The page's ids from the sequence first, so that it can go by COPY
+            # on the second thread while this one goes on. (While the second
+            # thread copies, this one must not use the connection at all: a
+            # statement sent in the middle of a COPY would wait for it forever.
+            # Every read or write of this thread's waits for it first, _quiet.)
+            ids = bulk.new_ids("asset", len(self.batch))
+            self._make_people()
+            data, _count = bulk.copy_data([(aid, *row) for aid, row in zip(ids, self.batch)])
+            self.batch = []
+            bg.copy(self.copy_sql, data)
+            del data
+            lo, hi = min(ids) - 1, max(ids)
+        else:
+            self._make_people()
+            bulk.insert_rows("asset", ASSET_COLUMNS, self.batch)
+            self.batch = []
+            # The page's rows: the ids after the last page's, stamped with this
+            # import's time (on a shared database another workstation's new asset
+            # may take an id in between; it is not this import's to log).
+            lo, hi = self.top, db.execute_sql("SELECT MAX(id) FROM asset").fetchone()[0]
+            self.top = hi
+        p = bulk.param()
         if self.index_sql:
             bg.run(self.index_sql, (lo, hi))
         bg.run(f"INSERT INTO history_entry (entity, entity_id, action, who, at, effective, "
@@ -802,6 +830,7 @@ class AssetHandler(Handler):
             return (-ref, _person_text()(pending["first_name"], pending["last_name"]),
                     pending["id_number"])
         pid = self.planned.ids[ref - 1]
+        self._quiet()  # PostgreSQL: the person may still be on its way to the server
         from app.store.db import db
         first, last, idn = db.execute_sql(  # one read per asset of a person already written
             f"SELECT first_name, last_name, id_number FROM person WHERE id = {_param()}",
@@ -813,6 +842,7 @@ class AssetHandler(Handler):
         them), and put their ids in place of the stand-ins."""
         if not self.people_batch:
             return
+        self._quiet()
         from app.store import bulk
         batch, self.people_batch = self.people_batch, {}
         ids = bulk.new_ids("person", len(batch))
@@ -825,11 +855,15 @@ class AssetHandler(Handler):
             log.append(("person", pid, "create", _person_text()(new["first_name"],
                                                                 new["last_name"]),
                         self.who, now, self.today, f"imported from {self.p.path.name}"))
-        bulk.insert_rows("person", ("id", "kind", "first_name", "last_name", "id_number", "email",
-                                    "language", "active", "created_at", "updated_at", "version"),
-                         rows)
-        bulk.insert_rows("history_entry", ("entity", "entity_id", "action", "new", "who", "at",
-                                           "effective", "note"), log)
+        person_columns = ("id", "kind", "first_name", "last_name", "id_number", "email",
+                          "language", "active", "created_at", "updated_at", "version")
+        log_columns = ("entity", "entity_id", "action", "new", "who", "at", "effective", "note")
+        if self.pg and self.bg is not None:  # in turn with the pages, on the second thread
+            self.bg.copy(bulk.copy_statement("person", person_columns), bulk.copy_data(rows)[0])
+            self.bg.copy(bulk.copy_statement("history_entry", log_columns), bulk.copy_data(log)[0])
+        else:
+            bulk.insert_rows("person", person_columns, rows)
+            bulk.insert_rows("history_entry", log_columns, log)
         fix = self.planned.ids
         at = ASSET_COLUMNS.index("assigned_person_id")
         self.batch = [row if row[at] is None or row[at] > 0 else
