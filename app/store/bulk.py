@@ -11,6 +11,7 @@ rolled the transaction back on its own (disk full, I/O error).
 from __future__ import annotations
 
 import queue
+import re
 from collections.abc import Iterable, Sequence
 from types import TracebackType
 from typing import Any, Literal
@@ -82,9 +83,18 @@ def copy_statement(table: str, columns: Sequence[str]) -> str:
 
 
 def copy_data(rows: Iterable[Sequence[Any]]) -> tuple[str, int]:
-    """The rows in COPY's text format, and how many there are."""
-    lines = ["\t".join(map(_copy_text, row)) for row in rows]
-    return ("\n".join(lines) + "\n" if lines else ""), len(lines)
+    """The rows in COPY's text format, and how many there are. (Text and
+    numbers as they are; a row whose text holds a backslash, tab or line
+    end is written value by value with escapes.)"""
+    out: list[str] = []
+    add, special, slow = out.append, _COPY_SPECIAL.search, _copy_text
+    for row in rows:
+        line = "\t".join([x if x.__class__ is str else ("\\N" if x is None else slow(x))
+                          for x in row])
+        if special("".join([x for x in row if x.__class__ is str])):
+            line = "\t".join(map(slow, row))
+        add(line)
+    return ("\n".join(out) + "\n" if out else ""), len(out)
 
 
 def send_copy(conn: Any, statement: str, data: str) -> None:
@@ -95,6 +105,7 @@ def send_copy(conn: Any, statement: str, data: str) -> None:
 
 
 # COPY's text format: these characters are written as backslash escapes.
+_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
@@ -104,8 +115,8 @@ def _copy_text(value: Any) -> str:
         return "\\N"
     cls = value.__class__
     if cls is str:
-        return value.translate(_COPY_ESCAPES) if ("\\" in value or "\t" in value or "\n" in value
-                                                  or "\r" in value) else value
+        text: str = value
+        return text.translate(_COPY_ESCAPES) if _COPY_SPECIAL.search(text) else text
     if cls is bool:
         return "t" if value else "f"
     if cls is float:

@@ -81,6 +81,7 @@ def _same_custom(a: dict[str, Any], b: dict[str, Any]) -> bool:
 
 class AssetHandler(Handler):
     PAGE = 2000  # rows inserted at a time; the second thread indexes and logs each page
+    BIG_LOAD = 20_000  # PostgreSQL: rows from which a load into a register no larger is a big load
 
     def __init__(self, preview: Preview, update: bool, write: bool, by: str | None) -> None:
         super().__init__(preview, update, write, by)
@@ -128,6 +129,7 @@ class AssetHandler(Handler):
         self._stack = contextlib.ExitStack()
         self.bg: bulk.Background | None = None  # the second thread that indexes and logs each page written
         self.pg = False  # writing to PostgreSQL (pages by COPY on the second thread)
+        self.big_load = False  # PostgreSQL: asset's plain indexes and foreign keys made at the end
         if self.writing:
             from app.store import bulk, search
             from app.store.db import db
@@ -137,6 +139,12 @@ class AssetHandler(Handler):
             # thread, which the server indexes and checks while this thread
             # checks the next page's rows (two cores: client and server).
             self.pg = isinstance(db.obj, pw.PostgresqlDatabase)
+            if self.pg and self.p.estimated_rows >= self.BIG_LOAD \
+                    and len(self.existing) <= self.p.estimated_rows:
+                # A load that at least doubles the register: its plain indexes
+                # and foreign keys are made once at the end (see store.pgload).
+                from app.store import pgload
+                self.big_load = self._stack.enter_context(pgload.keys_checked_after("asset"))
             self.bg = self._stack.enter_context(bulk.Background(threaded=True if self.pg else None))
             self.top: int = db.execute_sql("SELECT COALESCE(MAX(id), 0) FROM asset").fetchone()[0]
             self.who = who_of(self.by)
@@ -153,6 +161,11 @@ class AssetHandler(Handler):
             else:
                 self._day = lambda d: d
             self.today = self._day(today)
+            # The rows' own stamps and dates as text: COPY (PostgreSQL) takes
+            # ISO text as it is, and the rows are made text for it anyway.
+            self.stamp = now.isoformat(" ")
+            if self.pg:
+                self._day = lambda d: d.isoformat() if d is not None else None
             self.copy_sql = bulk.copy_statement("asset", ("id", *ASSET_COLUMNS))
 
     # -- checking
@@ -583,7 +596,7 @@ class AssetHandler(Handler):
                            day(v.get("warranty_end")), day(v.get("last_audit_date")), v.get("notes"),
                            _custom_json(v["custom"]) if v.get("custom") else None,
                            v.get("federal_award_id"), _money(v.get("federal_share")),
-                           v.get("condition"), doc, self.now, self.now, 1))
+                           v.get("condition"), doc, self.stamp, self.stamp, 1))
         self.existing[key] = -1  # taken (id known after the flush)
         if len(self.batch) >= self.PAGE:
             self._flush()
@@ -846,7 +859,7 @@ class AssetHandler(Handler):
         from app.store import bulk
         batch, self.people_batch = self.people_batch, {}
         ids = bulk.new_ids("person", len(batch))
-        now = self.now
+        now = self.stamp
         rows, log = [], []
         for pid, (ref, new) in zip(ids, batch.items()):
             self.planned.ids[ref - 1] = pid
