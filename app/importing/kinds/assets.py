@@ -130,6 +130,9 @@ class AssetHandler(Handler):
         self.bg: bulk.Background | None = None  # the second thread that indexes and logs each page written
         self.pg = False  # writing to PostgreSQL (pages by COPY on the second thread)
         self.big_load = False  # PostgreSQL: asset's plain indexes and foreign keys made at the end
+        # Rows of the page whose search text waits for their holder's name:
+        # (place in the batch, the person's id, the parts of the text).
+        self.later: list[tuple[int, int, tuple[Any, ...]]] = []
         if self.writing:
             from app.store import bulk, search
             from app.store.db import db
@@ -583,9 +586,14 @@ class AssetHandler(Handler):
             key = tagsvc.normalize_tag(v["tag"])
         status = v.get("status") or ("deployed" if person_id else "ready")
         from app.store.search import asset_doc
-        doc = asset_doc(v["tag"], v.get("serial"), v.get("name"), maker, model, v.get("model_number"),
-                        holder, holder_idn, v.get("room"), None, v.get("site"), v.get("order_number"),
-                        v.get("erate_frn"), v.get("notes"))
+        parts = (v["tag"], v.get("serial"), v.get("name"), maker, model, v.get("model_number"),
+                 holder, holder_idn, v.get("room"), None, v.get("site"), v.get("order_number"),
+                 v.get("erate_frn"), v.get("notes"))
+        if holder is _LATER and person_id is not None:  # made at the flush, the name read back
+            self.later.append((len(self.batch), person_id, parts))
+            doc = ""
+        else:
+            doc = asset_doc(*parts)
         day = self._day
         self.batch.append((v["tag"], key, v.get("serial"), (v.get("serial") or "").upper() or None,
                            v.get("name"), model_id, status, site_id, room_id, person_id,
@@ -701,6 +709,7 @@ class AssetHandler(Handler):
             # this thread reads or writes: most of the time the server has
             # finished while this thread checked the page's rows.
             bg.wait()
+        self._fill_docs()
         self._make_rooms()
         if self.pg:
             # The page's ids from the sequence first, so that it can go by COPY
@@ -842,13 +851,33 @@ class AssetHandler(Handler):
         if pending is not None:
             return (-ref, _person_text()(pending["first_name"], pending["last_name"]),
                     pending["id_number"])
-        pid = self.planned.ids[ref - 1]
-        self._quiet()  # PostgreSQL: the person may still be on its way to the server
+        # Written with an earlier page: their name and ID number are read
+        # back for the whole page at once when it is flushed (_fill_docs).
+        return self.planned.ids[ref - 1], _LATER, None
+
+    def _fill_docs(self) -> None:
+        """The search text of the page's rows whose holder an earlier page
+        brought in: one read of those people for the page, not one a row."""
+        if not self.later:
+            return
         from app.store.db import db
-        first, last, idn = db.execute_sql(  # one read per asset of a person already written
-            f"SELECT first_name, last_name, id_number FROM person WHERE id = {_param()}",
-            (pid,)).fetchone()
-        return pid, _person_text()(first, last), idn
+        from app.store.search import asset_doc
+        wanted = sorted({pid for _, pid, _ in self.later})
+        names: dict[int, tuple[str, str | None]] = {}
+        for start in range(0, len(wanted), 500):
+            part = wanted[start:start + 500]
+            marks = ", ".join([_param()] * len(part))
+            for pid, first, last, idn in db.execute_sql(
+                    f"SELECT id, first_name, last_name, id_number FROM person WHERE id IN ({marks})",
+                    part):
+                names[pid] = (_person_text()(first, last), idn)
+        at = ASSET_COLUMNS.index("search_text")
+        for n, pid, parts in self.later:
+            name, idn = names[pid]
+            row = self.batch[n]
+            doc = asset_doc(*parts[:6], name, idn, *parts[8:])
+            self.batch[n] = row[:at] + (doc,) + row[at + 1:]
+        self.later = []
 
     def _make_people(self) -> None:
         """Insert the people the rows so far bring in (their history beside
@@ -883,6 +912,10 @@ class AssetHandler(Handler):
                       row[:at] + (fix[-row[at] - 1],) + row[at + 1:] for row in self.batch]
         self.updates = [(aid, changes, fix[-pid - 1] if pid is not None and pid < 0 else pid, row)
                         for aid, changes, pid, row in self.updates]
+
+
+# The holder's name of a row, to be read back at the flush (see _fill_docs).
+_LATER = "\x00later"
 
 
 def _param() -> str:
