@@ -267,7 +267,8 @@ class Background:
                 if job is None:
                     return
                 if self.error is None and not self._dropped:
-                    sql, params, data = job
+                    # (a statement queued as a pair, with no data, runs as one)
+                    sql, params, data = job[0], job[1], (job[2] if len(job) > 2 else None)
                     with guarded(self.conn, self.in_transaction):
                         if data is None:
                             cur.execute(sql, params)
