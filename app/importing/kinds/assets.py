@@ -81,6 +81,7 @@ def _same_custom(a: dict[str, Any], b: dict[str, Any]) -> bool:
 
 class AssetHandler(Handler):
     PAGE = 2000  # rows inserted at a time; the second thread indexes and logs each page
+    BIG_LOAD = 20_000  # PostgreSQL: rows from which a load into a register no larger is a big load
 
     def __init__(self, preview: Preview, update: bool, write: bool, by: str | None) -> None:
         super().__init__(preview, update, write, by)
@@ -127,11 +128,27 @@ class AssetHandler(Handler):
         self.room_ids: dict[int, int] = {}  # stand-in id → the room's real id
         self._stack = contextlib.ExitStack()
         self.bg: bulk.Background | None = None  # the second thread that indexes and logs each page written
+        self.pg = False  # writing to PostgreSQL (pages by COPY on the second thread)
+        self.big_load = False  # PostgreSQL: asset's plain indexes and foreign keys made at the end
+        # Rows of the page whose search text waits for their holder's name:
+        # (place in the batch, the person's id, the parts of the text).
+        self.later: list[tuple[int, int, tuple[Any, ...]]] = []
         if self.writing:
             from app.store import bulk, search
             from app.store.db import db
+            import peewee as pw
             self.index_sql = self._stack.enter_context(search.inserts_indexed_by_caller())
-            self.bg = self._stack.enter_context(bulk.Background())
+            # PostgreSQL: each page goes to the server by COPY on the second
+            # thread, which the server indexes and checks while this thread
+            # checks the next page's rows (two cores: client and server).
+            self.pg = isinstance(db.obj, pw.PostgresqlDatabase)
+            if self.pg and self.p.estimated_rows >= self.BIG_LOAD \
+                    and len(self.existing) <= self.p.estimated_rows:
+                # A load that at least doubles the register: its plain indexes
+                # and foreign keys are made once at the end (see store.pgload).
+                from app.store import pgload
+                self.big_load = self._stack.enter_context(pgload.keys_checked_after("asset"))
+            self.bg = self._stack.enter_context(bulk.Background(threaded=True if self.pg else None))
             self.top: int = db.execute_sql("SELECT COALESCE(MAX(id), 0) FROM asset").fetchone()[0]
             self.who = who_of(self.by)
             now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
@@ -147,6 +164,12 @@ class AssetHandler(Handler):
             else:
                 self._day = lambda d: d
             self.today = self._day(today)
+            # The rows' own stamps and dates as text: COPY (PostgreSQL) takes
+            # ISO text as it is, and the rows are made text for it anyway.
+            self.stamp = now.isoformat(" ")
+            if self.pg:
+                self._day = lambda d: d.isoformat() if d is not None else None
+            self.copy_sql = bulk.copy_statement("asset", ("id", *ASSET_COLUMNS))
 
     # -- checking
     def check(self, row: int, rec: Record) -> list[Problem]:
@@ -177,6 +200,7 @@ class AssetHandler(Handler):
                 owner = self.register_serials.get(skey)
                 if owner is not None and owner != (self.existing.get(key) if key is not None else None):
                     from app.models import Asset
+                    self._quiet()
                     tag = Asset.select(Asset.tag).where(Asset.id == owner).scalar()
                     bad("serial", f"the serial {serial} is already on asset {tag}; accept "
                                   "repeated serials (--allow-duplicate-serials) if that is right")
@@ -562,9 +586,14 @@ class AssetHandler(Handler):
             key = tagsvc.normalize_tag(v["tag"])
         status = v.get("status") or ("deployed" if person_id else "ready")
         from app.store.search import asset_doc
-        doc = asset_doc(v["tag"], v.get("serial"), v.get("name"), maker, model, v.get("model_number"),
-                        holder, holder_idn, v.get("room"), None, v.get("site"), v.get("order_number"),
-                        v.get("erate_frn"), v.get("notes"))
+        parts = (v["tag"], v.get("serial"), v.get("name"), maker, model, v.get("model_number"),
+                 holder, holder_idn, v.get("room"), None, v.get("site"), v.get("order_number"),
+                 v.get("erate_frn"), v.get("notes"))
+        if holder is _LATER and person_id is not None:  # made at the flush, the name read back
+            self.later.append((len(self.batch), person_id, parts))
+            doc = ""
+        else:
+            doc = asset_doc(*parts)
         day = self._day
         self.batch.append((v["tag"], key, v.get("serial"), (v.get("serial") or "").upper() or None,
                            v.get("name"), model_id, status, site_id, room_id, person_id,
@@ -575,7 +604,7 @@ class AssetHandler(Handler):
                            day(v.get("warranty_end")), day(v.get("last_audit_date")), v.get("notes"),
                            _custom_json(v["custom"]) if v.get("custom") else None,
                            v.get("federal_award_id"), _money(v.get("federal_share")),
-                           v.get("condition"), doc, self.now, self.now, 1))
+                           v.get("condition"), doc, self.stamp, self.stamp, 1))
         self.existing[key] = -1  # taken (id known after the flush)
         if len(self.batch) >= self.PAGE:
             self._flush()
@@ -617,6 +646,7 @@ class AssetHandler(Handler):
         self._quiet()
         self._make_rooms()
         self._make_people()
+        self._quiet()  # PostgreSQL: the people written before the services refer to them
         from app.store.db import db
         names = sorted({k for _, changes, _, _ in self.updates for k in changes} | {"custom"})
         fields = [getattr(Asset, self._UPDATE_COLUMNS.get(k, k)) for k in names]
@@ -670,20 +700,40 @@ class AssetHandler(Handler):
         asset's history entry and opens the loans of the rows naming who has it."""
         if not self.batch:
             return
-        self._make_rooms()
-        self._make_people()
-        from app.store import bulk
-        from app.store.db import db
-        bulk.insert_rows("asset", ASSET_COLUMNS, self.batch)
-        self.batch = []
-        # The page's rows: the ids after the last page's, stamped with this
-        # import's time (on a shared database another workstation's new asset
-        # may take an id in between; it is not this import's to log).
-        lo, hi = self.top, db.execute_sql("SELECT MAX(id) FROM asset").fetchone()[0]
-        self.top = hi
-        p = bulk.param()
         bg = self.bg
         assert bg is not None  # made in __init__ when writing, the only time rows are flushed
+        from app.store import bulk
+        from app.store.db import db
+        if self.pg:
+            # The last page's statements done (its error raised here) before
+            # this thread reads or writes: most of the time the server has
+            # finished while this thread checked the page's rows.
+            bg.wait()
+        self._fill_docs()
+        self._make_rooms()
+        if self.pg:
+            # The page's ids from the sequence first, so that it can go by COPY
+            # on the second thread while this one goes on. (While the second
+            # thread copies, this one must not use the connection at all: a
+            # statement sent in the middle of a COPY would wait for it forever.
+            # Every read or write of this thread's waits for it first, _quiet.)
+            ids = bulk.new_ids("asset", len(self.batch))
+            self._make_people()
+            data, _count = bulk.copy_data([(aid, *row) for aid, row in zip(ids, self.batch)])
+            self.batch = []
+            bg.copy(self.copy_sql, data)
+            del data
+            lo, hi = min(ids) - 1, max(ids)
+        else:
+            self._make_people()
+            bulk.insert_rows("asset", ASSET_COLUMNS, self.batch)
+            self.batch = []
+            # The page's rows: the ids after the last page's, stamped with this
+            # import's time (on a shared database another workstation's new asset
+            # may take an id in between; it is not this import's to log).
+            lo, hi = self.top, db.execute_sql("SELECT MAX(id) FROM asset").fetchone()[0]
+            self.top = hi
+        p = bulk.param()
         if self.index_sql:
             bg.run(self.index_sql, (lo, hi))
         bg.run(f"INSERT INTO history_entry (entity, entity_id, action, who, at, effective, "
@@ -801,22 +851,44 @@ class AssetHandler(Handler):
         if pending is not None:
             return (-ref, _person_text()(pending["first_name"], pending["last_name"]),
                     pending["id_number"])
-        pid = self.planned.ids[ref - 1]
+        # Written with an earlier page: their name and ID number are read
+        # back for the whole page at once when it is flushed (_fill_docs).
+        return self.planned.ids[ref - 1], _LATER, None
+
+    def _fill_docs(self) -> None:
+        """The search text of the page's rows whose holder an earlier page
+        brought in: one read of those people for the page, not one a row."""
+        if not self.later:
+            return
         from app.store.db import db
-        first, last, idn = db.execute_sql(  # one read per asset of a person already written
-            f"SELECT first_name, last_name, id_number FROM person WHERE id = {_param()}",
-            (pid,)).fetchone()
-        return pid, _person_text()(first, last), idn
+        from app.store.search import asset_doc
+        wanted = sorted({pid for _, pid, _ in self.later})
+        names: dict[int, tuple[str, str | None]] = {}
+        for start in range(0, len(wanted), 500):
+            part = wanted[start:start + 500]
+            marks = ", ".join([_param()] * len(part))
+            for pid, first, last, idn in db.execute_sql(
+                    f"SELECT id, first_name, last_name, id_number FROM person WHERE id IN ({marks})",
+                    part):
+                names[pid] = (_person_text()(first, last), idn)
+        at = ASSET_COLUMNS.index("search_text")
+        for n, pid, parts in self.later:
+            name, idn = names[pid]
+            row = self.batch[n]
+            doc = asset_doc(*parts[:6], name, idn, *parts[8:])
+            self.batch[n] = row[:at] + (doc,) + row[at + 1:]
+        self.later = []
 
     def _make_people(self) -> None:
         """Insert the people the rows so far bring in (their history beside
         them), and put their ids in place of the stand-ins."""
         if not self.people_batch:
             return
+        self._quiet()
         from app.store import bulk
         batch, self.people_batch = self.people_batch, {}
         ids = bulk.new_ids("person", len(batch))
-        now = self.now
+        now = self.stamp
         rows, log = [], []
         for pid, (ref, new) in zip(ids, batch.items()):
             self.planned.ids[ref - 1] = pid
@@ -825,17 +897,25 @@ class AssetHandler(Handler):
             log.append(("person", pid, "create", _person_text()(new["first_name"],
                                                                 new["last_name"]),
                         self.who, now, self.today, f"imported from {self.p.path.name}"))
-        bulk.insert_rows("person", ("id", "kind", "first_name", "last_name", "id_number", "email",
-                                    "language", "active", "created_at", "updated_at", "version"),
-                         rows)
-        bulk.insert_rows("history_entry", ("entity", "entity_id", "action", "new", "who", "at",
-                                           "effective", "note"), log)
+        person_columns = ("id", "kind", "first_name", "last_name", "id_number", "email",
+                          "language", "active", "created_at", "updated_at", "version")
+        log_columns = ("entity", "entity_id", "action", "new", "who", "at", "effective", "note")
+        if self.pg and self.bg is not None:  # in turn with the pages, on the second thread
+            self.bg.copy(bulk.copy_statement("person", person_columns), bulk.copy_data(rows)[0])
+            self.bg.copy(bulk.copy_statement("history_entry", log_columns), bulk.copy_data(log)[0])
+        else:
+            bulk.insert_rows("person", person_columns, rows)
+            bulk.insert_rows("history_entry", log_columns, log)
         fix = self.planned.ids
         at = ASSET_COLUMNS.index("assigned_person_id")
         self.batch = [row if row[at] is None or row[at] > 0 else
                       row[:at] + (fix[-row[at] - 1],) + row[at + 1:] for row in self.batch]
         self.updates = [(aid, changes, fix[-pid - 1] if pid is not None and pid < 0 else pid, row)
                         for aid, changes, pid, row in self.updates]
+
+
+# The holder's name of a row, to be read back at the flush (see _fill_docs).
+_LATER = "\x00later"
 
 
 def _param() -> str:
