@@ -169,7 +169,11 @@ class App:
 
     def show_page(self, key: str, reset: bool = True) -> dict:
         self.command(f"{'reset' if reset else 'page'} {key}")
-        self.wait_state(lambda s: s["page"] == key and s["modal"] is None, f"page {key}")
+        # A list's counts come from a worker once the page has settled ("counting…"
+        # until then): a state read before they come is not the page's.
+        self.wait_state(lambda s: s["page"] == key and s["modal"] is None
+                        and "counting" not in (s.get("filters") or {}).get("counts", {}).get("text", ""),
+                        f"page {key}, counted")
         self.activate_main()
         return self.state()
 
