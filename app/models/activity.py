@@ -197,6 +197,9 @@ class HistoryEntry(BaseModel):
 
     class Meta:
         table_name = "history_entry"
+        # What step 1 made (and step 7 for "effective"); schema step 13 replaced
+        # both with covering indexes that begin with these columns
+        # (app/store/migrations.py), so no database of this version has them.
         indexes = ((("entity", "entity_id"), False),
                    (("entity", "effective"), False))
 

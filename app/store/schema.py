@@ -23,7 +23,13 @@ import sqlite3
 from typing import TypedDict
 
 # (type, name, sql) of objects older versions made and a later step removed or changed.
-RETIRED: frozenset[tuple[str, str, str]] = frozenset()
+RETIRED: frozenset[tuple[str, str, str]] = frozenset({
+    # Step 13: replaced by the covering history indexes that begin with their columns.
+    ("index", "history_entry_entity_entity_id",
+     'CREATE INDEX "history_entry_entity_entity_id" ON "history_entry" ("entity", "entity_id")'),
+    ("index", "history_entry_entity_effective",
+     'CREATE INDEX "history_entry_entity_effective" ON "history_entry" ("entity", "effective")'),
+})
 
 # SQLite's own bookkeeping (AUTOINCREMENT counters, ANALYZE statistics).
 _SQLITE_OWN = re.compile(r"^sqlite_(sequence|stat\d)$")

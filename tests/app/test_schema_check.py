@@ -35,3 +35,33 @@ def test_a_new_database_holds_only_our_schema(tmp_path):
     open_database(path)
     close_database()
     assert _foreign(path) == []
+
+
+def test_a_file_from_before_step_13_restores_and_loses_the_indexes_it_replaced(tmp_path):
+    """Step 13's covering history indexes replaced (entity, entity_id) and
+    (entity, effective): a backup that still has them is ours, and opening it
+    drops them."""
+    from app.store import migrations
+    path = tmp_path / "step12.sqlite"
+    open_database(path)
+    close_database()
+    con = sqlite3.connect(path)
+    old = ('CREATE INDEX "history_entry_entity_entity_id" ON "history_entry" ("entity", "entity_id")',
+           'CREATE INDEX "history_entry_entity_effective" ON "history_entry" ("entity", "effective")')
+    with con:
+        for sql in old:
+            con.execute(sql)
+        con.execute(f"UPDATE {migrations.VERSION_TABLE} SET version = 12")
+    con.close()
+    assert _foreign(path) == []
+    assert backup.verify_file(path) == 0  # accepted (it raises otherwise): an empty register
+    open_database(path)
+    close_database()
+    con = sqlite3.connect(path)
+    names = {n for (n,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'index' "
+                                       "AND tbl_name = 'history_entry'")}
+    con.close()
+    assert {"history_entry_entity_entity_id_at_id",
+            "history_entry_entity_effective_entity_id_field"} <= names
+    assert not names & {"history_entry_entity_entity_id", "history_entry_entity_effective"}
+    assert _foreign(path) == []
