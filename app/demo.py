@@ -1385,12 +1385,12 @@ def _update_from(table: str, columns: tuple[str, ...], rows: Iterable[Row]) -> N
     names = [c.split()[0] for c in columns]
     scratch = f"qm_demo_{table}"
     db.execute_sql(f"CREATE TEMPORARY TABLE {scratch} (id INTEGER PRIMARY KEY, {', '.join(columns)})")
-    try:
-        insert_rows(scratch, ("id", *names), rows)
-        sets = ", ".join(f"{n} = s.{n}" for n in names)
-        db.execute_sql(f"UPDATE {table} SET {sets} FROM {scratch} AS s WHERE {table}.id = s.id")
-    finally:
-        db.execute_sql(f"DROP TABLE {scratch}")
+    insert_rows(scratch, ("id", *names), rows)
+    sets = ", ".join(f"{n} = s.{n}" for n in names)
+    db.execute_sql(f"UPDATE {table} SET {sets} FROM {scratch} AS s WHERE {table}.id = s.id")
+    # Not in a ``finally``: after a failure the demo's rollback takes the scratch
+    # table with it, and a DROP then could only raise in place of the failure.
+    db.execute_sql(f"DROP TABLE {scratch}")
 
 
 # What sends a student's Chromebook to the repair vendor.
@@ -1673,12 +1673,17 @@ def _bulk_cache() -> Iterator[None]:
     if _pg():
         yield
         return
-    old = db.execute_sql("PRAGMA cache_size").fetchone()[0]
-    db.execute_sql("PRAGMA cache_size = -524288")  # 512 MB, given back at the end
+    # On the connection itself: the cache is the connection's, not the
+    # transaction's, and giving it back after a failed load (a full disk, which
+    # SQLite answers by rolling the transaction back) must not raise in place
+    # of that failure.
+    conn = db.connection()
+    old = conn.execute("PRAGMA cache_size").fetchone()[0]
+    conn.execute("PRAGMA cache_size = -524288")  # 512 MB, given back at the end
     try:
         yield
     finally:
-        db.execute_sql(f"PRAGMA cache_size = {int(old)}")
+        conn.execute(f"PRAGMA cache_size = {int(old)}")
 
 
 def _insert_beside(table: str, columns: tuple[str, ...], rows: Iterable[Row], page: int = 1000,
@@ -1764,15 +1769,16 @@ def _index_builder() -> Iterator[Background]:
     them all and raises the first error; leaving it by an error drops what is
     still queued (the transaction's rollback puts the indexes back)."""
     sqlite = not _pg()
-    old = db.execute_sql("PRAGMA threads").fetchone()[0] if sqlite else 0
+    conn = db.connection()  # the setting is the connection's: given back even after a rollback
+    old = conn.execute("PRAGMA threads").fetchone()[0] if sqlite else 0
     if sqlite:
-        db.execute_sql("PRAGMA threads = 2")
+        conn.execute("PRAGMA threads = 2")
     try:
         with Background() as bg:
             yield bg
     finally:
         if sqlite:
-            db.execute_sql(f"PRAGMA threads = {int(old)}")
+            conn.execute(f"PRAGMA threads = {int(old)}")
 
 
 def _pg() -> bool:
