@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 DATE_STYLE, TIME_STYLE, MONEY_STYLE = 2, 3, 4
@@ -126,3 +128,38 @@ def xlsx_cell(ref: str, v: object, text_style: int = 0, number_style: int | None
     if v is None or v == "":
         return ""
     return f'<c r="{ref}"{xlsx_tail(v, text_style, number_style, money_style)}'
+
+
+class Memo(dict[Any, Any]):
+    """A column's conversion, made once per distinct value (an order's purchase
+    date, a model's cost): ``memo[v]`` is a lookup in C, ``convert`` runs only
+    on a miss, and ``map(memo.__getitem__, column)`` converts a whole column.
+    ``known`` pairs are there from the start (``(None, None)``: None stays
+    None) and survive ``forget``; past ``limit`` distinct values a miss is
+    converted but not kept."""
+
+    def __init__(self, convert: Callable[[Any], Any], *known: tuple[Any, Any],
+                 limit: int | None = None) -> None:
+        super().__init__(known)
+        self.convert = convert
+        self.known = known
+        self.limit = limit
+
+    def forget(self) -> None:
+        """Empty the memo, but for the values it was made with."""
+        self.clear()
+        self.update(self.known)
+
+    def __missing__(self, key: Any) -> Any:
+        got = self.convert(key)
+        if self.limit is None or len(self) < self.limit:
+            self[key] = got
+        return got
+
+
+def stored_date(v: str | dt.date | None) -> dt.date | None:
+    """A stored day (a date, a timestamp, or their ISO text) as a date."""
+    if v is None or isinstance(v, dt.date):
+        return v.date() if isinstance(v, dt.datetime) else v
+    return dt.date.fromisoformat(v[:10])
+

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 # The cell writer is shared with the reports; these names are its public face here.
-from app.cells import (EPOCH as _EPOCH, FORMULA_PREFIXES, XML_BAD as _XML_BAD,  # noqa: F401
+from app.cells import (EPOCH as _EPOCH, FORMULA_PREFIXES, XML_BAD as _XML_BAD, Memo,  # noqa: F401
                        column_letters as _column_letters, csv_value as _csv_value, money_text,
-                       safe_cell, xlsx_cell as _xlsx_cell, xml_text as _xml_text)
+                       safe_cell, stored_date, xlsx_cell as _xlsx_cell, xml_text as _xml_text)
 from app.services.errors import ValidationError
 from app.store.db import rows as tuples_of
 
@@ -114,25 +114,6 @@ _ASSET_TEXT_PER_ROW = tuple(i for i in _ASSET_TEXT if i not in (3, 4, 5, 6, 8, 9
 # Where a cell starts in a column's cells joined by NUL: one substring search
 # (in C) per formula prefix finds whether any cell of the column starts one.
 _CELL_STARTS = tuple("\0" + p for p in FORMULA_PREFIXES)
-
-
-class _Memo(dict[Any, Any]):
-    """A value's conversion, made once per distinct value: ``map(memo.__getitem__,
-    column)`` converts a whole column in C, calling ``convert`` only on a miss."""
-
-    def __init__(self, convert: Callable[[Any], Any], *known: tuple[Any, Any]) -> None:
-        super().__init__(known)
-        self.convert = convert
-        self.known = known
-
-    def forget(self) -> None:
-        """Empty the memo, but for the values it was made with."""
-        self.clear()
-        self.update(self.known)
-
-    def __missing__(self, key: Any) -> Any:
-        got = self[key] = self.convert(key)
-        return got
 
 
 def _same(v: Any) -> Any:
@@ -257,11 +238,11 @@ def _asset_columns(ids: list[int] | None, custom_names: tuple[str, ...] = (),
     # What an empty cell is: "" in CSV (so every cell is a str), else None.
     none: Any = "" if text else None
 
-    def lookup(cells: dict[Any, Any], empty: Any = none) -> _Memo:
+    def lookup(cells: dict[Any, Any], empty: Any = none) -> Memo:
         """id → that column's cell; an id with no row (or none) → ``empty``."""
-        return _Memo(lambda _: empty, (None, empty), *cells.items())
+        return Memo(lambda _: empty, (None, empty), *cells.items())
 
-    model_cells: list[_Memo]
+    model_cells: list[Memo]
     if text:
         # A model's four cells are one finished piece of the line.
         model_cells = [lookup({k: ",".join(map(_csv_cell, v)) for k, v in models.items()},
@@ -324,18 +305,17 @@ def _asset_columns(ids: list[int] | None, custom_names: tuple[str, ...] = (),
     # Amounts, labels and custom fields repeat (and dates, for a workbook):
     # each converts once per distinct value (the memos are emptied now and
     # then, so a register of all-different values cannot grow them unbounded).
-    statuses = _Memo(lambda v: cell_of(ASSET_STATUSES.get(v, v)), (None, none))
-    kinds = _Memo(lambda v: cell_of(PERSON_KINDS.get(v, v)), (None, none))
-    days: _Memo | None
-    years = _Memo(lambda v: _csv_quoted(str(v)) if text else v, (None, none))
+    statuses = Memo(lambda v: cell_of(ASSET_STATUSES.get(v, v)), (None, none))
+    kinds = Memo(lambda v: cell_of(PERSON_KINDS.get(v, v)), (None, none))
+    days: Memo | None
+    years = Memo(lambda v: _csv_quoted(str(v)) if text else v, (None, none))
     if text:
-        money = _Memo(money_text, (None, ""))  # digits and a point: nothing to quote
+        money = Memo(money_text, (None, ""))  # digits and a point: nothing to quote
         days = None  # already ISO text, from either database
     else:
-        from app.reporting.asof import _raw_date
         cost_value = Asset.cost.python_value
-        money = _Memo(cost_value, (None, None))
-        days = _Memo(_raw_date, (None, None))
+        money = Memo(cost_value, (None, None))
+        days = Memo(stored_date, (None, None))
     loads = _json_object
     prefixes = FORMULA_PREFIXES
 
@@ -355,7 +335,7 @@ def _asset_columns(ids: list[int] | None, custom_names: tuple[str, ...] = (),
         # The custom fields are one finished piece of the line.
         return ",".join(map(_csv_quoted, cells))
 
-    extras = _Memo(extra_cells)
+    extras = Memo(extra_cells)
     memos = (statuses, kinds, years, money, extras, *model_cells) + ((days,) if days else ())
     typed = _csv_column if text else None
     for chunk in _raw_chunks(ids, q, Asset):

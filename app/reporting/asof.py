@@ -37,6 +37,7 @@ from typing import Any, cast
 
 import peewee as pw
 
+from app.cells import Memo, stored_date
 from app.models.activity import HistoryEntry
 from app.models.assets import Asset
 from app.models.people import Person
@@ -73,22 +74,6 @@ def _int(text: str | None) -> int | None:
 
 def _text(text: str | None) -> str | None:
     return text if text not in (None, "") else None
-
-
-class _Memo(dict[Any, Any]):
-    """Stored value → converted value, for a column whose values repeat (an
-    order's purchase date, a model's cost): a lookup in C, the conversion
-    only on a miss. None stays None."""
-
-    def __init__(self, convert: Callable[[Any], Any]) -> None:
-        super().__init__({None: None})
-        self.convert = convert
-
-    def __missing__(self, key: Any) -> Any:
-        got = self.convert(key)
-        if len(self) < 100_000:
-            self[key] = got
-        return got
 
 
 # history field → (state column, how its old value is read back; None: a reference,
@@ -178,7 +163,7 @@ def _change_groups(day: dt.date) -> Iterator[tuple[int, list[Change], dt.date, d
     old_id, new_id, effective day, entered at — for a creation or an entry
     without an effective day, else None)."""
     from app.store.db import stream
-    days = _Memo(_raw_date)  # effective days repeat: each is converted once
+    days = Memo(stored_date, (None, None), limit=100_000)  # effective days repeat: each is converted once
     current = -1  # no asset yet
     got: list[Change] = []
     newest: dt.date = dt.date.min
@@ -255,12 +240,6 @@ def rebuild(row: Row, changes: list[Change], day: dt.date,
             old, old_id = first[2], first[4]
             row[i] = (old_id if old else None) if read is None else read(old)
     return row
-
-
-def _raw_date(v: str | dt.date | None) -> dt.date | None:
-    if v is None or isinstance(v, dt.date):
-        return v.date() if isinstance(v, dt.datetime) else v
-    return dt.date.fromisoformat(v[:10])
 
 
 def _raw_money(v: Any, _cent: Decimal = Decimal("0.01")) -> Decimal | None:
@@ -367,8 +346,8 @@ def _states_as_of(days: tuple[dt.date, ...], holders: bool,
                  .join(Location, pw.JOIN.LEFT_OUTER, on=(Asset.assigned_location == Location.id)))
     cutoffs = [(d, end_of_day_utc(d)) for d in days]
     n = len(_STORED)
-    bought, inserv, ddate, audit = (_Memo(_raw_date) for _ in range(4))
-    cost, proceeds, share = (_Memo(_raw_money) for _ in range(3))
+    bought, inserv, ddate, audit = (Memo(stored_date, (None, None), limit=100_000) for _ in range(4))
+    cost, proceeds, share = (Memo(_raw_money, (None, None), limit=100_000) for _ in range(3))
     if whole:
         rows = _whole_rows(stream(query.order_by(Asset.id)), holders, n, bought, cost, inserv,
                            ddate, proceeds, audit, share)
@@ -403,8 +382,8 @@ def _states_as_of(days: tuple[dt.date, ...], holders: bool,
 
 
 def _whole_rows(chunks: Iterator[list[Any]], holders: bool, n: int,
-                bought: _Memo, cost: _Memo, inserv: _Memo, ddate: _Memo, proceeds: _Memo,
-                audit: _Memo, share: _Memo) -> Iterator[Row]:
+                bought: Memo, cost: Memo, inserv: Memo, ddate: Memo, proceeds: Memo,
+                audit: Memo, share: Memo) -> Iterator[Row]:
     """State rows from a cursor over every ``_STORED`` column (and the holder's names)."""
     # The converted columns' places, written out below (a comprehension per row costs more).
     assert [COL[f] for f in ("purchase_date", "cost", "in_service_date", "disposal_date",
@@ -424,8 +403,8 @@ def _whole_rows(chunks: Iterator[list[Any]], holders: bool, n: int,
 
 
 def _keyed_rows(keys: Iterator[list[Any]], details: Iterator[list[Any]], holders: bool, n: int,
-                bought: _Memo, cost: _Memo, inserv: _Memo, ddate: _Memo, proceeds: _Memo,
-                audit: _Memo, share: _Memo) -> Iterator[Row]:
+                bought: Memo, cost: Memo, inserv: Memo, ddate: Memo, proceeds: Memo,
+                audit: Memo, share: Memo) -> Iterator[Row]:
     """State rows from a cursor over every asset's ``_KEY`` columns merged with
     one, in the same id order, over the ``_DETAIL`` columns of some of them."""
     assert _KEY == ("id", "model_id", "status", "site_id", "purchase_date", "cost", "erate_frn",
