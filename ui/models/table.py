@@ -73,9 +73,9 @@ class ListTableModel(QAbstractTableModel):
     def set_filters(self, filters: dict) -> None:
         listing.check_search(filters)  # refused before the model is touched
         self.filters = {k: v for k, v in filters.items() if v not in (None, "", False)}
-        self.reload()
+        self.reload(typing=True)
 
-    def reload(self) -> None:
+    def reload(self, typing: bool = False) -> None:
         """Re-run the query (after a filter, a sort or a data change).
 
         The GUI thread reads only the first screen: one LIMIT query for its
@@ -111,8 +111,10 @@ class ListTableModel(QAbstractTableModel):
             if self.complete:  # at most the kind's total is missing
                 if self.total is None:
                     self._count_now()
-            else:
+            elif typing:  # a search or filter: more may follow at once
                 self._count_timer.start()
+            else:  # the page opened, a sort, a data change: counted at once
+                self._count_now()
 
     def _count_now(self) -> None:
         if self.loaded:

@@ -155,9 +155,16 @@ class ListPage(PageBase):
                 combo.blockSignals(False)
         self.list.extra_filters.clear()
 
-    def is_ready(self) -> bool:
+    def is_painted(self) -> bool:
+        """The first rows are in (the first paint)."""
         m = self.list.model
         return self.list.loaded and (not m.rows or m.row_values(0) is not None)
+
+    def is_ready(self) -> bool:
+        """The first rows and the counts beside the search box ("counting…" until
+        the worker's come)."""
+        m = self.list.model
+        return self.is_painted() and m.counted and m.total is not None
 
     def selected_ids(self) -> list[int]:
         return self.list.selected_ids()
