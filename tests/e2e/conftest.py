@@ -171,9 +171,12 @@ class App:
         self.command(f"{'reset' if reset else 'page'} {key}")
         # A list's counts come from a worker once the page has settled ("counting…"
         # until then): a state read before they come is not the page's.
-        self.wait_state(lambda s: s["page"] == key and s["modal"] is None
-                        and "counting" not in (s.get("filters") or {}).get("counts", {}).get("text", ""),
-                        f"page {key}, counted")
+        self.wait_state(lambda s: s["page"] == key and s["modal"] is None, f"page {key}")
+        # The state file may still be the page's before the reset reloaded it:
+        # wait for it to settle, then for the counts.
+        self.wait_idle()
+        self.wait_state(lambda s: "counting" not in (s.get("filters") or {}).get("counts", {})
+                        .get("text", ""), f"page {key}, counted")
         self.activate_main()
         return self.state()
 
