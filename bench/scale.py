@@ -386,6 +386,10 @@ def main() -> None:
                 def copy_sqlite() -> Path:
                     copy = work / "stocktake.sqlite"
                     shutil.copy(sqlite_db, copy)
+                    # On disk before the start, as a register at rest is: the
+                    # start's checkpoint syncs the file, and it otherwise
+                    # waited for the copy's 2.2 GB to be written (2.0 s, not 1.1 s).
+                    os.sync()
                     return copy
                 measure("sqlite", db, work, args, results,
                         lambda name: work / f"{name}.sqlite", copy_sqlite)

@@ -10,7 +10,7 @@ from typing import Any, NotRequired, TypedDict
 import peewee as pw
 
 from app.models import (Asset, Category, HardwareModel, Loan, Location, Person, Repair, Seat,
-                        Site, Supplier)
+                        Site, StocktakeExpected, Supplier)
 from app.models.common import (ASSET_STATUSES, DISPOSAL_METHODS, FUNDING_TYPES,
                                INACTIVE_STATUSES, OPEN_REPAIR_STATUSES, utcnow)
 from app.models.program import AGREEMENT_STATES, DAMAGE_KINDS
@@ -553,6 +553,18 @@ def _release_seats(asset: Asset, by: str | None) -> int:
                        note="asset retired")
     Seat.delete().where(Seat.asset == asset.id).execute()
     return len(rows)
+
+
+def delete_rows(ids: list[int]) -> None:
+    """Delete these assets and the rows that only point at them: their seats
+    and their places in stocktake snapshots (which have no foreign key to
+    cascade them, schema step 14). Inside the caller's transaction; what to
+    keep of their history is the caller's to decide."""
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        Seat.delete().where(Seat.asset.in_(chunk)).execute()
+        StocktakeExpected.delete().where(StocktakeExpected.asset_id.in_(chunk)).execute()
+        Asset.delete().where(Asset.id.in_(chunk)).execute()
 
 
 def seat_count(asset_id: int) -> int:

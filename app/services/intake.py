@@ -650,7 +650,7 @@ def undo_last(session_id: int, by: str | None = None, workstation: str | None = 
     reason = f"intake {s.id} (PO {s.order_number}): undone by {user}"
     history.record("asset", asset.id, "delete", old=tag, by=user,
                    note=f"receipt undone: {reason}, serial {serial}")
-    Asset.delete().where(Asset.id == asset.id).execute()
+    assetsvc.delete_rows([asset.id])
     # SQLite hands the highest id out again: the removed asset's trail moves
     # aside so the next device does not inherit it (nothing is erased).
     from app.models import HistoryEntry

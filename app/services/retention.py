@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 
 import peewee as pw
 
-from app.models import Asset, HistoryEntry, Loan, Person, Seat, WorkOrder
+from app.models import Asset, HistoryEntry, Loan, Person, WorkOrder
 from app.models.common import PERSON_KINDS, utcnow
-from app.services import settings, tags
+from app.services import assets as assetsvc, settings, tags
 from app.services.base import who, writes
 from app.services.errors import Conflict, PermissionDenied, ValidationError
 from app.store.db import db, rows
@@ -213,9 +213,8 @@ def _purge(due: list[Due], today: dt.date, by: str | None) -> list[tuple[str, st
         if d.rule == "disposed_assets" and d.ids:
             # Anything the record trail points at goes with it; its history too
             # (SQLite may hand the id out again: nothing must inherit it).
-            Seat.delete().where(Seat.asset.in_(d.ids)).execute()
             _delete_history("asset", d.ids)
-            Asset.delete().where(Asset.id.in_(d.ids)).execute()
+            assetsvc.delete_rows(d.ids)
         elif d.rule == "inactive_people":
             for pid in d.ids:
                 _anonymise(pid)

@@ -225,8 +225,8 @@ def start(scope: str | None = None, name: str | None = None, site_id: int | None
     # as_rowcount: no RETURNING id (peewee's default on PostgreSQL), which
     # would send every new row's id back to a caller that reads none of them.
     StocktakeExpected.insert_from(expected_source(session.id, site.id, room_ids),
-                                  fields=[StocktakeExpected.session, StocktakeExpected.asset,
-                                          StocktakeExpected.location]).as_rowcount().execute()
+                                  fields=[StocktakeExpected.session_id, StocktakeExpected.asset_id,
+                                          StocktakeExpected.location_id]).as_rowcount().execute()
     history.record("stocktake", session.id, "start", new=name, by=by)
     _place_cache.clear()
     return session
@@ -236,12 +236,8 @@ def expected_source(session_id: int, site_id: int,
                     room_ids: list[int] | None) -> pw.ModelSelect[Asset]:
     """(session, asset, room) of every active asset of the site (or of those
     rooms): what ``start`` copies into the expected list, in one INSERT …
-    SELECT, from the site's index in asset id order. The order matters more
-    than reading less: SQLite checks each new row's asset (foreign key) in
-    the asset table, so the rows must come in table order to find that page
-    already read; a covering index on (site, status, room) skipped the table
-    in the SELECT but sent the key checks all over it, and made the start at
-    a million assets slower, not faster."""
+    SELECT, from the site's index in asset id order, so the new rows go into
+    the (session, asset) key in order."""
     source = Asset.select(pw.Value(session_id), Asset.id, Asset.location).where(
         (Asset.site == site_id) & Asset.status.not_in(INACTIVE_STATUSES))
     if room_ids:
@@ -705,9 +701,9 @@ def reconciliation(session_id: int) -> Reconciliation:
     places = {lid: f"{sn} / {ln}" for lid, sn, ln in
               query_rows(Location.select(Location.id, Site.name, Location.name).join(Site))}
     sites: dict[int | None, str] = dict(query_rows(Site.select(Site.id, Site.name)))
-    expected: dict[int, int | None] = dict(_raw(StocktakeExpected.select(StocktakeExpected.asset,
-                                                  StocktakeExpected.location)
-                         .where(StocktakeExpected.session == s.id)))
+    expected: dict[int, int | None] = dict(_raw(StocktakeExpected.select(StocktakeExpected.asset_id,
+                                                  StocktakeExpected.location_id)
+                         .where(StocktakeExpected.session_id == s.id)))
     scans = (query_rows(StocktakeScan.select(StocktakeScan.code, StocktakeScan.asset, StocktakeScan.location,
                                   StocktakeScan.verdict, StocktakeScan.scanned_at,
                                   StocktakeScan.station, StocktakeScan.by)
@@ -727,8 +723,8 @@ def reconciliation(session_id: int) -> Reconciliation:
     cols = (Asset.id, Asset.tag, Asset.name, Asset.status, Asset.site, Asset.location)
     info = {row[0]: row[1:] for row in
             _raw(Asset.select(*cols).join(StocktakeExpected,
-                                          on=(StocktakeExpected.asset == Asset.id))
-                 .where(StocktakeExpected.session == s.id))}
+                                          on=(StocktakeExpected.asset_id == Asset.id))
+                 .where(StocktakeExpected.session_id == s.id))}
     ids = list({v[1] for v in firsts.values() if v[1] and v[1] not in info})
     for i in range(0, len(ids), 500):
         for row in query_rows(Asset.select(*cols).where(Asset.id.in_(ids[i:i + 500]))):
@@ -772,12 +768,12 @@ def _holders(session_id: int) -> dict[int, tuple[str, bool]]:
     """Expected asset id → (who or which room has it on loan, whether that is a
     person), for the session's expected assets out on loan: one query."""
     out: dict[int, tuple[str, bool]] = {}
-    q = (StocktakeExpected.select(StocktakeExpected.asset, Person.first_name, Person.last_name,
+    q = (StocktakeExpected.select(StocktakeExpected.asset_id, Person.first_name, Person.last_name,
                                   Location.name)
-         .join(Loan, on=((Loan.asset == StocktakeExpected.asset) & Loan.returned_at.is_null()))
+         .join(Loan, on=((Loan.asset == StocktakeExpected.asset_id) & Loan.returned_at.is_null()))
          .join(Person, pw.JOIN.LEFT_OUTER, on=(Loan.person == Person.id))
          .join_from(Loan, Location, pw.JOIN.LEFT_OUTER, on=(Loan.location == Location.id))
-         .where(StocktakeExpected.session == session_id))
+         .where(StocktakeExpected.session_id == session_id))
     for aid, first, last, room in _raw(q):
         person = bool(first or last)
         out[aid] = (f"{first or ''} {last or ''}".strip() if person else room, person)

@@ -252,6 +252,32 @@ def _step_13_history_as_of_indexes(database: pw.Database) -> None:
         database.execute_sql(f'DROP INDEX IF EXISTS "{name}"')
 
 
+
+def _step_14_lean_stocktake_snapshot(database: pw.Database) -> None:
+    """The stocktake's expected list keyed by (session, asset), with no id,
+    no foreign keys and no single-column indexes: a start at a 1,000,000-asset
+    district writes 173,000 rows in one statement, and each row paid for a
+    key check per foreign key (on PostgreSQL a query that also locked the
+    asset's row) and six index entries (PostgreSQL 3.0 s → 0.5 s, SQLite
+    0.63 → 0.38 s). The rows are copied into the new table; the
+    (session, room) index of step 4 is made again as step 4 makes it. A new
+    database has the new table from step 1, and nothing here to do."""
+    if "id" not in {c.name for c in database.get_columns("stocktake_expected")}:
+        return
+    from app.models import StocktakeExpected
+    database.execute_sql("CREATE TEMPORARY TABLE qm_expected_copy AS "
+                         "SELECT session_id, asset_id, location_id FROM stocktake_expected")
+    database.execute_sql("DROP TABLE stocktake_expected")
+    database.create_tables([StocktakeExpected])
+    _step_4_stocktake_room_indexes(database)
+    database.execute_sql("INSERT INTO stocktake_expected (session_id, asset_id, location_id) "
+                         "SELECT session_id, asset_id, location_id FROM qm_expected_copy")
+    database.execute_sql("DROP TABLE qm_expected_copy")
+    if isinstance(database, pw.PostgresqlDatabase):
+        from app.store import roles
+        roles.grant_new_tables(database)
+
+
 STEPS = [
     (1, "tables", _step_1_tables),
     (2, "search index", _step_2_search),
@@ -266,6 +292,7 @@ STEPS = [
     (11, "1:1 device program, E-Rate filing fields, work order assets", _step_11_device_program),
     (12, "PostgreSQL: open loans by due day", _step_12_postgres_list_indexes),
     (13, "history indexes for reports as of a day", _step_13_history_as_of_indexes),
+    (14, "lean stocktake snapshot: keyed by session and asset", _step_14_lean_stocktake_snapshot),
 ]
 LATEST = STEPS[-1][0]
 

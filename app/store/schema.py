@@ -12,8 +12,9 @@ version holds a subset of it (steps only add); the comparison is:
   the SQL is ours, word for word (whitespace aside).
 
 ``RETIRED`` keeps objects an earlier version made that a later step dropped
-or redefined, so a backup from then is still accepted: a step that drops or
-changes an object adds the old one here.
+or redefined, and ``RETIRED_COLUMNS`` the columns a step took out of a table,
+so a backup from then is still accepted: a step that drops or changes an
+object adds the old one here.
 """
 from __future__ import annotations
 
@@ -29,6 +30,20 @@ RETIRED: frozenset[tuple[str, str, str]] = frozenset({
      'CREATE INDEX "history_entry_entity_entity_id" ON "history_entry" ("entity", "entity_id")'),
     ("index", "history_entry_entity_effective",
      'CREATE INDEX "history_entry_entity_effective" ON "history_entry" ("entity", "effective")'),
+    # Step 14: the stocktake snapshot's id, foreign keys and single-column indexes.
+    ("index", "stocktake_expected_session_id",
+     'CREATE INDEX "stocktake_expected_session_id" ON "stocktake_expected" ("session_id")'),
+    ("index", "stocktake_expected_asset_id",
+     'CREATE INDEX "stocktake_expected_asset_id" ON "stocktake_expected" ("asset_id")'),
+    ("index", "stocktake_expected_location_id",
+     'CREATE INDEX "stocktake_expected_location_id" ON "stocktake_expected" ("location_id")'),
+    ("index", "stocktake_expected_session_id_asset_id",
+     'CREATE UNIQUE INDEX "stocktake_expected_session_id_asset_id" ON "stocktake_expected" '
+     '("session_id", "asset_id")'),
+})
+# (table, column) of columns older versions had and a later step removed.
+RETIRED_COLUMNS: frozenset[tuple[str, str]] = frozenset({
+    ("stocktake_expected", "id"),  # step 14
 })
 
 # SQLite's own bookkeeping (AUTOINCREMENT counters, ANALYZE statistics).
@@ -93,7 +108,8 @@ def foreign_objects(conn: sqlite3.Connection) -> list[str]:
             out.append(f"{kind} {name}{where}, which Quartermaster does not make")
             continue
         if kind == "table" and not sql.upper().startswith("CREATE VIRTUAL"):
-            extra = mine["columns"].get(name, set()) - ref["columns"].get(name, set())
+            extra = {c for c in mine["columns"].get(name, set()) - ref["columns"].get(name, set())
+                     if (name, c) not in RETIRED_COLUMNS}
             if extra:
                 out.append(f"table {name} with column(s) {', '.join(sorted(extra))} "
                            "Quartermaster does not make")

@@ -105,11 +105,16 @@ def _copy_tables(src_conn: Connection, src_is_postgres: bool, dest_pg: bool,
         converters: list[Converter | None] = (
             [_to_postgres(f) for f in fields] if dest_pg else [_to_sqlite(f) for f in fields])
         key = model._meta.primary_key
-        assert isinstance(key, pw.Field)  # every model has a primary key
-        pk = key.column_name
+        # Every model has a primary key: an id, or (the stocktake snapshot) a composite key.
+        if isinstance(key, pw.CompositeKey):
+            keys = [model._meta.fields[n].column_name for n in key.field_names]
+        else:
+            assert isinstance(key, pw.Field)
+            keys = [key.column_name]
         cur = server_cursor(src_conn, BATCH) if src_is_postgres else src_conn.cursor()
         quoted = ", ".join(f'"{c}"' for c in cols)
-        cur.execute(f'SELECT {quoted} FROM "{table}" ORDER BY "{pk}"')
+        order = ", ".join(f'"{c}"' for c in keys)
+        cur.execute(f'SELECT {quoted} FROM "{table}" ORDER BY {order}')
         total = 0
         while True:
             batch = cur.fetchmany(BATCH)

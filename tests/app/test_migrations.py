@@ -148,3 +148,61 @@ def test_step_7_backfills_effective_dates_on_both_engines(db, monkeypatch):
     from decimal import Decimal
     assert ye.roll_total("disposals") == Decimal("7495.00")
     assert ye.roll_total("ending") == Decimal("6000.00")  # re-costed after year end
+
+
+def test_step_14_rekeys_the_stocktake_snapshot_and_keeps_its_rows(db):
+    """A database made before step 14 (the snapshot with an id, foreign keys
+    and an index per column) migrates on both engines: the same rows, keyed
+    by (session, asset), the step-4 room index made again, and the stocktake
+    goes on where it was."""
+    import peewee as pw
+
+    from app.services import stocktake
+    from app.store.db import current_target
+    from tests.app.factories import asset, district
+    d = district()
+    tags = [asset(d, location_id=room.id).tag for room in (d["r1"], d["r1"], d["r2"])]
+    s = stocktake.start("Riverside High School", name="Year end")
+    stocktake.record_scan(s.id, d["r1"].barcode, workstation="A")
+    stocktake.record_scan(s.id, tags[0], workstation="A")
+    rows = sorted(db.execute_sql("SELECT session_id, asset_id, location_id FROM stocktake_expected")
+                  .fetchall())
+    assert len(rows) == 3
+    sql = db.execute_sql
+    pg = isinstance(db, pw.PostgresqlDatabase)
+    sql("DROP TABLE stocktake_expected")
+    sql(f"""CREATE TABLE "stocktake_expected" ("id" {'SERIAL' if pg else 'INTEGER'} NOT NULL PRIMARY KEY,
+        "session_id" INTEGER NOT NULL, "asset_id" INTEGER NOT NULL, "location_id" INTEGER,
+        FOREIGN KEY ("session_id") REFERENCES "stocktake_session" ("id") ON DELETE CASCADE,
+        FOREIGN KEY ("asset_id") REFERENCES "asset" ("id") ON DELETE CASCADE,
+        FOREIGN KEY ("location_id") REFERENCES "location" ("id") ON DELETE SET NULL)""")
+    for name, columns in (("session_id", '"session_id"'), ("asset_id", '"asset_id"'),
+                          ("location_id", '"location_id"')):
+        sql(f'CREATE INDEX "stocktake_expected_{name}" ON "stocktake_expected" ({columns})')
+    sql('CREATE UNIQUE INDEX "stocktake_expected_session_id_asset_id" ON "stocktake_expected" '
+        '("session_id", "asset_id")')
+    sql("CREATE INDEX stocktake_expected_session_location ON stocktake_expected (session_id, location_id)")
+    for row in rows:
+        sql("INSERT INTO stocktake_expected (session_id, asset_id, location_id) VALUES "
+            + ("(%s, %s, %s)" if pg else "(?, ?, ?)"), row)
+    sql(f"UPDATE {migrations.VERSION_TABLE} SET version = 13")
+    target = current_target()
+    close_database()
+    database = open_database(target)
+    assert migrations.current_version(database) == migrations.LATEST
+    assert {c.name for c in database.get_columns("stocktake_expected")} == {
+        "session_id", "asset_id", "location_id"}
+    assert sorted(database.execute_sql("SELECT session_id, asset_id, location_id "
+                                       "FROM stocktake_expected").fetchall()) == rows
+    assert {i.name for i in database.get_indexes("stocktake_expected")} >= {
+        "stocktake_expected_session_location"}
+    assert database.get_foreign_keys("stocktake_expected") == []
+    with pytest.raises(pw.IntegrityError), database.atomic():  # (session, asset) is the key
+        database.execute_sql("INSERT INTO stocktake_expected (session_id, asset_id, location_id) "
+                             + ("VALUES (%s, %s, %s)" if pg else "VALUES (?, ?, ?)"), rows[0])
+    st = stocktake.status(s.id)
+    assert (st["expected"], st["verified"]) == (3, 1)
+    stocktake.record_scan(s.id, d["r2"].barcode, workstation="A")
+    stocktake.record_scan(s.id, tags[2], workstation="A")
+    result = stocktake.close(s.id)
+    assert sorted(line.verdict for line in result.lines) == ["missing", "verified", "verified"]

@@ -300,5 +300,5 @@ def test_start_copies_the_expected_list_without_returning_its_ids(db, monkeypatc
     copies = [q for q in statements if q.lstrip().upper().startswith('INSERT INTO "STOCKTAKE_EXPECTED"')]
     assert len(copies) == 1 and "SELECT" in copies[0].upper(), statements
     assert "RETURNING" not in copies[0].upper(), copies[0]
-    expected = {e.asset_id for e in StocktakeExpected.select().where(StocktakeExpected.session == s.id)}
+    expected = {e.asset_id for e in StocktakeExpected.select().where(StocktakeExpected.session_id == s.id)}
     assert expected == {a.id for a in active}
