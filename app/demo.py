@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import itertools
 import json
+import logging
 import random
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -28,6 +29,8 @@ from app.services.errors import Conflict, ValidationError
 from app.store import search
 from app.store.bulk import Background, id_map, insert_rows
 from app.store.db import db, param
+
+log = logging.getLogger(__name__)
 
 FIRST = ["Maria", "James", "Sofia", "Liam", "Olivia", "Noah", "Emma", "Mateo", "Ava", "Elijah",
          "Isabella", "Lucas", "Mia", "Benjamin", "Camila", "Henry", "Luna", "Daniel", "Aria",
@@ -299,8 +302,8 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Progress | None = No
         if progress:
             progress(done, total, text)
 
-    with transaction(), _search_load() as index_page, _bulk_cache(), _gc_paused(), _plain_binds(), \
-            contextlib.ExitStack() as indexing:
+    with _direct_writes(assets), transaction(), _search_load() as index_page, _bulk_cache(), \
+            _gc_paused(), _plain_binds(), contextlib.ExitStack() as indexing:
         step("Sites and rooms", 0)
         settings.update({"org_name": "Riverside Unified School District", "tag_prefix": "QM-",
                          "tag_digits": 6})
@@ -1663,6 +1666,39 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if was:
             gc.enable()
+
+
+# From this many assets the demo writes its file under a rollback journal.
+DIRECT_WRITES_FROM = 100_000
+
+
+@contextlib.contextmanager
+def _direct_writes(assets: int) -> Iterator[None]:
+    """A large demo on SQLite: the rows go straight into the file under a
+    rollback journal, not through the write-ahead log. A demo fills an empty
+    file, so the journal holds the few pages it had, and a failure (a full
+    disk) or a crash puts them back as with the log; but through the log
+    every page of a 2.2 GB file was written twice, once to the log and again
+    by the checkpoint on close. Back to the log afterwards (opening the file
+    sets it again if that fails). Left as it is when another connection has
+    the file open (SQLite refuses to leave the log then)."""
+    if _pg() or assets < DIRECT_WRITES_FROM:
+        yield
+        return
+    import sqlite3
+    conn = db.connection()
+    try:
+        mode = str(conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]).lower()
+    except sqlite3.OperationalError:
+        mode = "wal"
+    try:
+        yield
+    finally:
+        if mode == "delete":
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+            except sqlite3.Error:  # a full disk: the next open sets it, and the load's error stands
+                log.warning("could not switch the demo file back to WAL", exc_info=True)
 
 
 @contextlib.contextmanager

@@ -232,12 +232,19 @@ def test_readme_tags_name_the_kind_of_thing_they_say(demo):
     assert all(r[:4] == ("ready", None, None, "LHS") and r[4] is not None for r in spares), spares
 
 
-def test_same_seed_same_district(tmp_path):
+def test_same_seed_same_district(tmp_path, monkeypatch):
+    """The same seed gives the same district, through the write-ahead log (a
+    small demo) and under a rollback journal (a large one), which leaves the
+    file back in WAL mode with no journal beside it."""
+    import app.demo
     from app.store.db import close_database, open_database
     dumps = []
     for i in range(2):
+        monkeypatch.setattr(app.demo, "DIRECT_WRITES_FROM", 10**9 if i == 0 else 0)
         database = open_database(tmp_path / f"s{i}.sqlite")
         build_demo(assets=300, seed=9, today=TODAY)
+        assert rows(database, "PRAGMA journal_mode") == [("wal",)]
+        assert not (tmp_path / f"s{i}.sqlite-journal").exists()
         dumps.append([rows(database, sql) for sql in (
             "SELECT * FROM asset ORDER BY id",
             "SELECT * FROM loan ORDER BY id",
