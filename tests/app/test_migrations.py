@@ -150,6 +150,31 @@ def test_step_7_backfills_effective_dates_on_both_engines(db, monkeypatch):
     assert ye.roll_total("ending") == Decimal("6000.00")  # re-costed after year end
 
 
+def make_snapshot_before_step_14(database) -> None:
+    """Put the stocktake snapshot back as it was before step 14 (an id,
+    three foreign keys, an index per column), rows kept, at version 13."""
+    import peewee as pw
+    sql = database.execute_sql
+    pg = isinstance(database, pw.PostgresqlDatabase)
+    rows = sql("SELECT session_id, asset_id, location_id FROM stocktake_expected").fetchall()
+    sql("DROP TABLE stocktake_expected")
+    sql(f"""CREATE TABLE "stocktake_expected" ("id" {'SERIAL' if pg else 'INTEGER'} NOT NULL PRIMARY KEY,
+        "session_id" INTEGER NOT NULL, "asset_id" INTEGER NOT NULL, "location_id" INTEGER,
+        FOREIGN KEY ("session_id") REFERENCES "stocktake_session" ("id") ON DELETE CASCADE,
+        FOREIGN KEY ("asset_id") REFERENCES "asset" ("id") ON DELETE CASCADE,
+        FOREIGN KEY ("location_id") REFERENCES "location" ("id") ON DELETE SET NULL)""")
+    for name in ("session_id", "asset_id", "location_id"):
+        sql(f'CREATE INDEX "stocktake_expected_{name}" ON "stocktake_expected" ("{name}")')
+    sql('CREATE UNIQUE INDEX "stocktake_expected_session_id_asset_id" ON "stocktake_expected" '
+        '("session_id", "asset_id")')
+    sql("CREATE INDEX stocktake_expected_session_location ON stocktake_expected (session_id, location_id)")
+    for row in rows:
+        sql("INSERT INTO stocktake_expected (session_id, asset_id, location_id) VALUES "
+            + ("(%s, %s, %s)" if pg else "(?, ?, ?)"), row)
+    sql(f"DELETE FROM {migrations.VERSION_TABLE}")
+    sql(f"INSERT INTO {migrations.VERSION_TABLE} (version, description) VALUES (13, 'older')")
+
+
 def test_step_14_rekeys_the_stocktake_snapshot_and_keeps_its_rows(db):
     """A database made before step 14 (the snapshot with an id, foreign keys
     and an index per column) migrates on both engines: the same rows, keyed
@@ -168,24 +193,8 @@ def test_step_14_rekeys_the_stocktake_snapshot_and_keeps_its_rows(db):
     rows = sorted(db.execute_sql("SELECT session_id, asset_id, location_id FROM stocktake_expected")
                   .fetchall())
     assert len(rows) == 3
-    sql = db.execute_sql
     pg = isinstance(db, pw.PostgresqlDatabase)
-    sql("DROP TABLE stocktake_expected")
-    sql(f"""CREATE TABLE "stocktake_expected" ("id" {'SERIAL' if pg else 'INTEGER'} NOT NULL PRIMARY KEY,
-        "session_id" INTEGER NOT NULL, "asset_id" INTEGER NOT NULL, "location_id" INTEGER,
-        FOREIGN KEY ("session_id") REFERENCES "stocktake_session" ("id") ON DELETE CASCADE,
-        FOREIGN KEY ("asset_id") REFERENCES "asset" ("id") ON DELETE CASCADE,
-        FOREIGN KEY ("location_id") REFERENCES "location" ("id") ON DELETE SET NULL)""")
-    for name, columns in (("session_id", '"session_id"'), ("asset_id", '"asset_id"'),
-                          ("location_id", '"location_id"')):
-        sql(f'CREATE INDEX "stocktake_expected_{name}" ON "stocktake_expected" ({columns})')
-    sql('CREATE UNIQUE INDEX "stocktake_expected_session_id_asset_id" ON "stocktake_expected" '
-        '("session_id", "asset_id")')
-    sql("CREATE INDEX stocktake_expected_session_location ON stocktake_expected (session_id, location_id)")
-    for row in rows:
-        sql("INSERT INTO stocktake_expected (session_id, asset_id, location_id) VALUES "
-            + ("(%s, %s, %s)" if pg else "(?, ?, ?)"), row)
-    sql(f"UPDATE {migrations.VERSION_TABLE} SET version = 13")
+    make_snapshot_before_step_14(db)
     target = current_target()
     close_database()
     database = open_database(target)

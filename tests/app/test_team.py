@@ -218,3 +218,23 @@ def test_an_upgrade_waits_for_the_owner(team_db):
     database = open_database(team_db["url"])  # the owner upgrades
     assert migrations.current_version(database) == migrations.LATEST
     close_database()
+
+
+def test_step_14_keeps_the_technicians_grants_on_the_rebuilt_snapshot(team_db):
+    """Step 14 drops and makes the stocktake snapshot table again: on a team
+    database the groups get it back, so a technician can still start a count."""
+    from app.services import stocktake
+    from app.store import migrations
+    from tests.app.test_migrations import make_snapshot_before_step_14
+    make_snapshot_before_step_14(open_database(team_db["url"]))
+    close_database()
+    database = open_database(team_db["url"])  # the owner upgrades
+    assert migrations.current_version(database) == migrations.LATEST
+    close_database()
+    open_database(_as(team_db["url"], team_db["users"]["technician"]))
+    s = stocktake.start("Riverside High School", name="After the upgrade")
+    assert stocktake.status(s.id)["expected"] == 1
+    close_database()
+    open_database(_as(team_db["url"], team_db["users"]["viewer"]))
+    assert stocktake.status(s.id)["expected"] == 1  # viewers read it
+    close_database()
