@@ -6,16 +6,19 @@
 Starts the app on PATH (a copy: the app writes its own bookkeeping to it),
 or on a PostgreSQL database (read only: every transaction of the app is
 started READ ONLY through PGOPTIONS, so a search that wrote would fail
-instead, and the shared 1M database can be used as it is), in its own Xvfb, focuses the Assets page's search box, and types each search
-a key at a time with ``xdotool key`` at a person's pace (``--delay`` ms
-between keys), the box cleared between searches (Ctrl+A, BackSpace). The app
-runs with ``QM_PAINT_CLOCK`` (ui/paint_clock.py), which prints when each key
-reached Qt and when the table painted the rows for each search text. A
-keystroke's time is from just before ``xdotool`` was started for it to the
-first repaint showing the text it made (or a later text, when the next key
-came before it painted); so it includes xdotool's own start, the X server,
-the pause before searching, the query, and the paint. Printed per search and
-overall: median, p95 and max, and the same from the key's arrival in Qt.
+instead, and the shared 1M database can be used as it is), in its own Xvfb,
+focuses the Assets page's search box, and types each search a key at a time
+at a person's pace (``--delay`` ms between keys), the box cleared between
+searches (Ctrl+A, BackSpace). Each key is a press and release sent through
+XTEST on one open X connection: what ``xdotool key`` sends, without a
+process started per key. The app runs with ``QM_PAINT_CLOCK``
+(ui/paint_clock.py), which prints when each key reached Qt and when the
+table painted the rows for each search text. A keystroke's time is from
+just before its key was sent to the first repaint showing the text it made
+(or a later text, when the next key came before it painted); so it includes
+the X server, Qt's delivery of the key, the pause before searching, the
+query, and the paint. Printed per search and overall: median, p95 and max,
+and the same from the key's arrival in Qt.
 
 Needs Xvfb and xdotool. Not part of ``make bench``.
 """
@@ -73,6 +76,7 @@ class App:
 
     def __init__(self, x: Xvfb, db: str, tmp: Path):
         self.x, self.db = x, db
+        self.keys = XTestKeys(x.display)
         # The window's title names the file, or the server URL with its database.
         self.title = db.rstrip("/").rsplit("/", 1)[-1] if is_postgres(db) else Path(db).name
         home = tmp / "home"
@@ -135,6 +139,7 @@ class App:
         self.wait(still, "the app to settle")
 
     def stop(self) -> None:
+        self.keys.close()
         self.proc.terminate()
         try:
             self.proc.wait(15)
@@ -142,8 +147,44 @@ class App:
             self.proc.kill()
 
 
+class XTestKeys:
+    """Keys sent through the XTEST extension on one open connection to the X
+    server: the same fake hardware events ``xdotool key`` sends (it is built
+    on libXtst), without starting a process for each key, which took ~80 ms
+    and made that start part of every keystroke's time."""
+
+    def __init__(self, display: str):
+        import ctypes
+        self._x11 = x11 = ctypes.CDLL("libX11.so.6")
+        self._xtst = xtst = ctypes.CDLL("libXtst.so.6")
+        x11.XOpenDisplay.restype = ctypes.c_void_p
+        x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+        x11.XStringToKeysym.restype = ctypes.c_ulong
+        x11.XStringToKeysym.argtypes = [ctypes.c_char_p]
+        x11.XKeysymToKeycode.restype = ctypes.c_ubyte
+        x11.XKeysymToKeycode.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
+        x11.XFlush.argtypes = [ctypes.c_void_p]
+        x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+        xtst.XTestFakeKeyEvent.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_int, ctypes.c_ulong]
+        self._dpy = x11.XOpenDisplay(display.encode())
+        if not self._dpy:
+            raise SystemExit(f"cannot open X display {display}")
+
+    def tap(self, keysym: str) -> None:
+        """Press and release the key of an unshifted keysym ("a", "3", "space")."""
+        code = self._x11.XKeysymToKeycode(self._dpy, self._x11.XStringToKeysym(keysym.encode()))
+        if not code:
+            raise SystemExit(f"no key sends {keysym!r} on this keyboard map")
+        self._xtst.XTestFakeKeyEvent(self._dpy, code, 1, 0)
+        self._xtst.XTestFakeKeyEvent(self._dpy, code, 0, 0)
+        self._x11.XFlush(self._dpy)
+
+    def close(self) -> None:
+        self._x11.XCloseDisplay(self._dpy)
+
+
 def type_search(app: App, text: str, delay: float) -> list[tuple[str, float, float | None, float | None]]:
-    """Type ``text`` a key at a time; (prefix, ms from xdotool, ms from Qt's key,
+    """Type ``text`` a key at a time; (prefix, ms from sending the key, ms from Qt's key,
     the GUI thread's CPU ms from the key to the repaint) each."""
     app.x.xdotool("key", "ctrl+a", "BackSpace")
     app.settle(1.0)  # the whole register painted again, its count in
@@ -153,7 +194,7 @@ def type_search(app: App, text: str, delay: float) -> list[tuple[str, float, flo
     for i, ch in enumerate(text):
         time.sleep(max(0.0, t_next - time.time()))
         t = time.time()
-        app.x.xdotool("key", KEYSYMS.get(ch, ch))
+        app.keys.tap(KEYSYMS.get(ch, ch))
         sent.append((text[:i + 1], t))
         t_next = t + delay
     app.wait(lambda: any(w == "search" and r.split(" ", 1)[-1] == text

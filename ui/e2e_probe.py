@@ -51,7 +51,9 @@ def widget_state(w: QWidget | None) -> dict | None:
             out["edit"] = line.text()
     elif isinstance(w, QDateEdit):
         out.update(value=w.date().toString("yyyy-MM-dd"), text=w.text())
-    elif isinstance(w, (QAbstractSpinBox, QLineEdit)):
+    elif isinstance(w, QLineEdit):
+        out.update(text=w.text(), cursor=w.cursorPosition(), selection=w.selectedText())
+    elif isinstance(w, QAbstractSpinBox):
         out.update(text=w.text())
     elif isinstance(w, (QPlainTextEdit, QTextEdit)):
         out.update(text=w.toPlainText())

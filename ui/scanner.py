@@ -20,7 +20,14 @@ then Enter or Tab. ``BurstDetector`` is the decision, pure and clock-free
 * otherwise the held characters are replayed, in order, to where the person
   is typing: a person's key arrives a silence window late (a fast typist's
   rollover a few tens of ms late), intact, and a person's Enter still reaches
-  the widget's shortcuts.
+  the widget's shortcuts;
+* except in a search box marked with ``echo_keys``: there a key at a
+  person's pace (the first of a run, or one after a gap a scanner never
+  leaves) goes in at once, so the list follows the typing without the
+  silence window's wait; from the first scanner-fast gap the run is held as
+  anywhere else, and if it turns out to be a scan the box is put back to the
+  text, cursor and selection it had before the run (its list searches for
+  that text again).
 
 Gaps are measured with the window system's key timestamps when there are
 any (a busy GUI thread that handles queued keys late must not make a person's
@@ -33,6 +40,8 @@ and again whenever settings change (``bus.data_changed("settings")``).
 from __future__ import annotations
 
 import time
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 
@@ -198,7 +207,7 @@ class BurstDetector:
 import shiboken6
 from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 
 _MODIFIER_KEYS = {Qt.Key_Shift, Qt.Key_Control, Qt.Key_Alt, Qt.Key_Meta, Qt.Key_AltGr,
                   Qt.Key_CapsLock, Qt.Key_NumLock, Qt.Key_Super_L, Qt.Key_Super_R}
@@ -265,6 +274,12 @@ class ScannerFilter(QObject):
         self._run_local = False  # the run started in the scanner test
         self._source = ""  # which clock the current times come from: "event" or "wall"
         self._in_silence = False
+        # The search box the current run started in, as it was before the
+        # run (box, text, cursor, selection start, selection length), and
+        # how many of the run's keys went into it at once.
+        self._echo: tuple | None = None
+        self._echoed = 0
+        self._echo_on = False  # this run's keys still go in at once
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._silence)
@@ -355,14 +370,68 @@ class ScannerFilter(QObject):
         if mods or not text or not text.isprintable():
             self._finish(self.detector.interrupt(t))
             return False
+        last = self.detector.last_time
+        if self.detector.pending and last is not None and t - last > self.detector.silence_ms:
+            # Silence ended the run before this key: judged (and its search
+            # box let go) before this key starts the next one.
+            self._finish(self.detector.end(last + self.detector.silence_ms, "silence"))
         starts_run = not self.detector.pending
-        action, ended = self.detector.feed_char(text, t, (key, event.modifiers(), text, obj))
+        echo = self._echo_now(obj, starts_run, t)
+        action, ended = self.detector.feed_char(text, t, (key, event.modifiers(), text, obj, echo))
         for outcome in ended:
             self._finish(outcome)
         if starts_run or ended:
             self._run_local = _in_scanner_test(obj)
         self._timer.start(int(self.detector.silence_ms) + 1)
+        if echo:
+            self._echoed += 1
+            return False
         return action == "hold"
+
+    def _echo_now(self, obj: QWidget, starts_run: bool, t: float) -> bool:
+        """Whether this key goes into its search box at once (``echo_keys``):
+        the first key of a run, or a key after a person's gap, while no
+        scanner-fast gap has come in this run (from the first, the run is
+        held: a key let through after held ones would overtake them). The
+        box's state is noted when the run starts, to be put back if the run
+        is a scan."""
+        if starts_run:
+            self._echo, self._echoed, self._echo_on = None, 0, False
+            if isinstance(obj, QLineEdit) and obj.property("echo_keys") and not obj.isReadOnly():
+                keep = _keepers.get(obj)
+                self._echo = (obj, obj.text(), obj.cursorPosition(), obj.selectionStart(),
+                              obj.selectionLength(), keep() if keep is not None else None)
+                self._echo_on = True
+            return self._echo_on
+        last = self.detector.last_time
+        if not self._echo_on or self._echo is None or self._echo[0] is not obj \
+                or last is None or t - last <= self.detector.max_avg_gap_ms:
+            self._echo_on = False
+        return self._echo_on
+
+    def _put_back(self) -> None:
+        """A scan was typed into a search box: the box as it was before the run."""
+        snap, self._echo = self._echo, None
+        echoed, self._echoed = self._echoed, 0
+        if snap is None or not echoed:
+            return
+        box, text, cursor, sel_start, sel_len, put_back_owner = snap
+        try:
+            if box.text() != text:
+                box.setText(text)
+            if put_back_owner is not None:
+                put_back_owner()
+            if sel_len and sel_start >= 0:
+                # From the anchor to the cursor: a selection made leftwards
+                # (Shift+Home) keeps its cursor at its start.
+                if cursor == sel_start:
+                    box.setSelection(sel_start + sel_len, -sel_len)
+                else:
+                    box.setSelection(sel_start, sel_len)
+            else:
+                box.setCursorPosition(cursor)
+        except RuntimeError:  # the box is gone
+            pass
 
     def _terminator(self, name: str, t: float) -> bool:
         outcome = self.detector.feed_terminator(name, t)
@@ -406,7 +475,10 @@ class ScannerFilter(QObject):
         if outcome.kind == "early":
             self._replay(outcome.held)
             return
-        if not outcome.is_scan:
+        if outcome.is_scan:
+            self._put_back()
+        else:
+            self._echo, self._echoed = None, 0
             self._replay(outcome.held)
         self.observed.emit({"kind": outcome.kind, "code": outcome.code, "raw": outcome.raw,
                             "gaps": list(outcome.gaps), "terminator": outcome.terminator,
@@ -425,7 +497,9 @@ class ScannerFilter(QObject):
         flag: a replayed Space can press a button that opens a dialog, whose own
         event loop then runs inside this call, and keys typed there must still
         be judged)."""
-        for key, mods, text, target in held:
+        for key, mods, text, target, echoed in held:
+            if echoed:
+                continue  # it went into its search box when it was typed
             receiver = QApplication.focusWidget() or target
             for etype in (QEvent.KeyPress, QEvent.KeyRelease):
                 event = QKeyEvent(etype, key, mods, text)
@@ -442,6 +516,28 @@ class ScannerFilter(QObject):
                 finally:
                     self._replaying.discard(address)
                     self._replay_override = None
+
+
+def echo_keys(box: QLineEdit, keep: Callable[[], Callable[[], object]] | None = None) -> QLineEdit:
+    """Mark a search box whose keys go in at once when typed at a person's
+    pace (see the module's notes); a scan typed into it still leaves it as it
+    was. For boxes whose text only filters what is shown: a form field keeps
+    the usual hold, as its changes may do more.
+
+    ``keep()`` is called as a run of keys starts in the box, and returns what
+    puts the box's owner back if the run is a scan: called right after the
+    box's text is, before what the scan opens. A list that searched for the
+    scan's first key searches for the restored text there and then, and
+    selects again the row that was current (or, if it never searched, does
+    nothing), so nothing the scan does is undone by a search coming after it."""
+    box.setProperty("echo_keys", True)
+    _keepers[box] = keep
+    return box
+
+
+# Each echo box's keep() (weak: a box that is gone takes its entry with it).
+_keepers: weakref.WeakKeyDictionary[QLineEdit, Callable[[], Callable[[], object]] | None] = \
+    weakref.WeakKeyDictionary()
 
 
 def _announce(code: str) -> None:

@@ -195,3 +195,33 @@ def test_a_scan_into_an_open_drop_down_list(start_app, codes):  # noqa: F811
         if app.state()["popup"]:  # (a scan that stays on the page leaves the list open)
             app.key("Escape")
             app.wait_state(lambda s: s["popup"] is None, "the list closed")
+
+
+def test_a_search_box_shows_typing_at_once_and_keeps_it_through_a_scan(start_app, codes):  # noqa: F811
+    """The list's search box takes a person's keys as they come (no silence
+    window), and a scan typed into it in the middle of a search opens the
+    asset and leaves the box as it was: text, cursor, selection, the list."""
+    app = start_app("assets")
+    app.focus("assets-search")
+    app.type("latitude")
+    app.wait_state(lambda s: s["focus"]["text"] == "latitude", "the typed search")
+    app.key("Left", "Left")
+    chosen = app.focus("assets-table", 2)["current_id"]  # a row chosen, then back to the box
+    assert chosen is not None
+    app.focus("assets-search")
+    before = app.wait_idle()
+    assert before["focus"]["cursor"] == 6 and before["current_id"] == chosen
+    app.scan_and_wait(codes["known"])
+    app.close_modal(f"Asset {codes['known']}")
+    app.focus("assets-search")
+    after = app.wait_idle()
+    assert after["focus"] == before["focus"] and after["filters"] == before["filters"]
+    assert after["current_id"] == chosen
+    app.key("shift+Home")
+    before = app.wait_idle()
+    assert before["focus"]["selection"] == "latitu"
+    app.scan_and_wait(codes["known2"])
+    app.close_modal(f"Asset {codes['known2']}")
+    app.focus("assets-search")
+    after = app.wait_idle()
+    assert after["focus"] == before["focus"] and after["filters"] == before["filters"]

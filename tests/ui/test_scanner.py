@@ -276,3 +276,66 @@ def test_a_tables_enter_shortcut_does_not_fire_for_a_scan(qtbot, scans):
     qtbot.wait(350)
     key(qtbot, table, Qt.Key_Return, HUMAN_MS)
     assert opened == [1]
+
+
+# --- search boxes: a person's keys at once ------------------------------------------------
+
+def test_a_search_box_takes_a_persons_keys_at_once_and_gives_back_a_scan(qtbot, scans):
+    """In a box marked ``echo_keys`` a key at a person's pace goes in when it
+    is typed (a plain field holds it for the silence window); a scan's first
+    key goes in too, and when the run proves a scan the box is put back as it
+    was before it: text, cursor, and what the list searched for."""
+    from ui.scanner import echo_keys
+    top = QWidget()
+    lay = QVBoxLayout(top)
+    search, plain = echo_keys(QLineEdit()), QLineEdit()
+    lay.addWidget(search)
+    lay.addWidget(plain)
+    texts: list[str] = []
+    search.textChanged.connect(texts.append)
+    show_focused(qtbot, top, search)
+    for i, ch in enumerate("Room 5"):
+        key(qtbot, search, ch, HUMAN_MS)
+        assert search.text() == "Room 5"[:i + 1]  # at once: no silence window waited for
+    search.setCursorPosition(2)
+    type_text(qtbot, search, "QM-000123", SCANNER_MS)
+    assert scans == ["QM-000123"]
+    assert search.text() == "Room 5" and search.cursorPosition() == 2
+    assert texts[-1] == "Room 5"  # the list searches for the typed text again
+    search.end(False)
+    type_text(qtbot, search, " ok", HUMAN_MS, end=None)
+    assert search.text() == "Room 5 ok" and scans == ["QM-000123"]
+    scans.filter.flush()  # the person stops typing there
+    plain.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is plain)
+    key(qtbot, plain, "R", HUMAN_MS)
+    assert plain.text() == ""  # a form field holds the key until the run is known
+    scans.filter.flush()
+    assert plain.text() == "R"
+
+
+def test_a_scan_over_a_search_box_selection_gives_it_back(qtbot, scans):
+    from ui.scanner import echo_keys
+    field = echo_keys(QLineEdit("hello world"))
+    show_focused(qtbot, field, field)
+    field.setSelection(6, 5)
+    type_text(qtbot, field, "LOC-00012", SCANNER_MS)
+    assert scans == ["LOC-00012"] and field.text() == "hello world"
+    assert field.selectedText() == "world"
+
+
+def test_a_fast_typists_rollover_in_a_search_box_keeps_its_order(qtbot, scans):
+    """The first key goes in at once; from the scanner-fast gap the run is held
+    (a later key let through would overtake the held one) until it is too slow
+    for a scanner, then given back in order."""
+    from ui.scanner import echo_keys
+    field = echo_keys(QLineEdit())
+    show_focused(qtbot, field, field)
+    key(qtbot, field, "t", HUMAN_MS)
+    assert field.text() == "t"
+    key(qtbot, field, "h", 10)
+    assert field.text() == "t"  # held: it may be a scanner's
+    key(qtbot, field, "e", HUMAN_MS)  # far too slow for one now: both given back, in order
+    assert field.text() == "the"
+    scans.filter.flush()
+    assert field.text() == "the" and scans == []

@@ -4,6 +4,7 @@ column choice remembered per list."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -14,6 +15,7 @@ from app import listing
 from app.wording import count
 from ui.models.table import ID_ROLE, ListTableModel
 from ui.ops import Changes, run_op
+from ui.scanner import echo_keys
 
 # Columns shown first by default, in this order, so a 1024-pixel-wide window
 # still shows them without scrolling; the rest follow in their declared order.
@@ -34,7 +36,7 @@ class ListView(QWidget):
         self.model = ListTableModel(kind, self)
         self.extra_filters: dict = {}
 
-        self.search = QLineEdit()
+        self.search = echo_keys(QLineEdit(), keep=self._keep_for_scan)  # typing shows at once
         self.search.setPlaceholderText(placeholder)
         self.search.setClearButtonEnabled(True)
         self.search.setObjectName(f"{kind}-search")
@@ -128,6 +130,24 @@ class ListView(QWidget):
         self.model.set_filters(filters)
         self.last_search_ms = (time.perf_counter() - started) * 1000
         self.loaded = True
+
+    def _keep_for_scan(self) -> Callable[[], None]:
+        """A run of keys starts in the search box (``ui.scanner.echo_keys``):
+        what puts the list back if it proves a scan. The box's text is back
+        already; search for it now if the list searched for the scan's first
+        key meanwhile (else cancel the search the restore started: nothing
+        changed), and make the row that was current current again."""
+        current = self.current_id()
+
+        def put_back() -> None:
+            wanted = {k: v for k, v in self.filters().items() if v not in (None, "", False)}
+            if wanted == self.model.filters:
+                self._search_timer.stop()
+                return
+            self.apply()
+            if current is not None:
+                self.select_id(current)
+        return put_back
 
     def search_delay(self) -> int:
         """Milliseconds to wait after a keystroke before searching."""
