@@ -137,7 +137,10 @@ class ListView(QWidget):
         already; search for it now if the list searched for the scan's first
         key meanwhile (else cancel the search the restore started: nothing
         changed), and make the row that was current current again."""
-        current = self.current_id()
+        # The current row's id only (this runs at each key typed in the box):
+        # current_id() would fall back to the selection, which may load every id.
+        idx = self.table.currentIndex()
+        current = idx.data(ID_ROLE) if idx.isValid() else None
 
         def put_back() -> None:
             wanted = {k: v for k, v in self.filters().items() if v not in (None, "", False)}
