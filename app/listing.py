@@ -17,6 +17,7 @@ exports pass around::
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from collections.abc import Callable, Iterable
@@ -205,16 +206,12 @@ def _asset_row_tuples(ids: list[int]) -> Iterable[Row]:
             Asset.serial, Asset.purchase_date, Asset.cost, Asset.funding_type, Asset.funding_name,
             Asset.erate_funding_year, Asset.warranty_end, Asset.last_audit_date,
             Asset.order_number, Asset.notes)).where(Asset.id.in_(ids)))
-    if not _PG_ASSET_ROWS:
-        _PG_ASSET_ROWS.append(_pg_asset_rows_sql())
     found: list[Row] = db.execute_sql(
-        _PG_ASSET_ROWS[0], ("{" + ",".join(str(int(i)) for i in ids) + "}",)).fetchall()
+        _pg_asset_rows_sql(), ("{" + ",".join(str(int(i)) for i in ids) + "}",)).fetchall()
     return found
 
 
-_PG_ASSET_ROWS: list[str] = []
-
-
+@functools.cache
 def _pg_asset_rows_sql() -> str:
     model, category, site = HardwareModel.alias("m"), Category.alias("c"), Site.alias("s")
     room, holder, held_room = Location.alias("r"), Person.alias("p"), Location.alias("hr")

@@ -2,8 +2,9 @@
 
 peewee builds a Python object per row; for 100,000 rows that costs seconds.
 Here rows go straight to the driver: ``executemany`` on SQLite, psycopg2's
-``execute_values`` (one statement per page of rows) on PostgreSQL, or
-``copy_rows`` (COPY: no SQL text to build or parse per row). Call inside
+``execute_values`` (one statement per page of rows) on PostgreSQL, or COPY
+on the second thread (``Background.copy``: no SQL text to build or parse
+per row). Call inside
 a transaction: every write here first checks that the transaction is still
 there (``db.guarded``), so a page never lands in autocommit after SQLite
 rolled the transaction back on its own (disk full, I/O error).
@@ -60,21 +61,6 @@ def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]
             cur.executemany(sql, batch)
         total += len(batch)
     return total
-
-
-def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """PostgreSQL: ``insert_rows`` by COPY (the rows sent as text in one
-    stream): a page of rows costs the client one join instead of a
-    ``mogrify`` per row, and the server no SQL to parse. Elsewhere, plain
-    ``insert_rows``. Triggers, constraints and indexes apply as to INSERT."""
-    if not isinstance(db.obj, pw.PostgresqlDatabase):
-        return insert_rows(table, columns, rows)
-    if not db.in_transaction():
-        raise RuntimeError("copy_rows writes inside the caller's transaction only")
-    data, count = copy_data(rows)
-    if count:
-        send_copy(db.connection(), copy_statement(table, columns), data)
-    return count
 
 
 def copy_statement(table: str, columns: Sequence[str]) -> str:
@@ -267,8 +253,7 @@ class Background:
                 if job is None:
                     return
                 if self.error is None and not self._dropped:
-                    # (a statement queued as a pair, with no data, runs as one)
-                    sql, params, data = job[0], job[1], (job[2] if len(job) > 2 else None)
+                    sql, params, data = job
                     with guarded(self.conn, self.in_transaction):
                         if data is None:
                             cur.execute(sql, params)

@@ -252,7 +252,6 @@ def _step_13_history_as_of_indexes(database: pw.Database) -> None:
         database.execute_sql(f'DROP INDEX IF EXISTS "{name}"')
 
 
-
 def _step_14_lean_stocktake_snapshot(database: pw.Database) -> None:
     """The stocktake's expected list keyed by (session, asset), with no id,
     no foreign keys and no single-column indexes: a start at a 1,000,000-asset

@@ -113,7 +113,7 @@ def test_an_io_error_in_the_background_writer_stops_both_threads(seeded, tmp_pat
             def boom(conn=self.conn):
                 conn.execute("ROLLBACK")  # what SQLite does by itself on SQLITE_IOERR
                 raise sqlite3.OperationalError("disk I/O error")
-            self._queue.put(("__boom__", boom))
+            self._queue.put(("__boom__", boom, None))
             return
         return real_run(self, sql, params)
 
