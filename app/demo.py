@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import Any, cast
 
+from app.cells import Memo, stored_date
 from app.models.assets import Asset
 from app.models.common import utcnow
 from app.services import history, settings
@@ -27,6 +28,7 @@ from app.services.base import current_user, transaction
 from app.services.catalog import location_code
 from app.services.errors import Conflict, ValidationError
 from app.store import search
+from app.store.search import doc_of_clean
 from app.store.bulk import Background, id_map, insert_rows
 from app.store.db import db, param
 
@@ -210,38 +212,6 @@ def _serial(rng: random.Random, pattern: str | None, n: int) -> str:
         else:
             out.append(literal)
     return "".join(out)
-
-
-class _DayText(dict[Any, Any]):
-    """Days as the driver writes them (``str(day)``, what sqlite3's date
-    adapter gives and PostgreSQL reads for a DATE), each made once: a million
-    assets' rows carry some six million dates over a few thousand days, and
-    the adapter's call per value held Python's lock on the writing thread."""
-
-    def __init__(self) -> None:
-        super().__init__({None: None})
-
-    def __missing__(self, day: dt.date) -> str:
-        text = self[day] = str(day)
-        return text
-
-
-class _Lowered(dict[Any, Any]):
-    """Text as search.asset_doc takes a part (stripped, lower-cased), each
-    made once: a million assets name the same few hundred rooms and models."""
-
-    def __missing__(self, text: str) -> str:
-        low = self[text] = str(text).strip().lower()
-        return low
-
-
-def _doc_of(*parts: str | None) -> str:
-    """search.asset_doc of parts already stripped and lower-cased."""
-    doc = ""
-    for text in parts:
-        if text and text not in doc:
-            doc = f"{doc} | {text}" if doc else text
-    return doc
 
 
 def fiscal_year(d: dt.date) -> int:
@@ -516,8 +486,10 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Progress | None = No
         # (seven characters of 34: birthday odds); an export of the demo must
         # import again without "this serial appears twice".
         serials_used: set[str] = set()
-        iso = _DayText()
-        lower = _Lowered()
+        # Days as the driver writes them (str(day)), and the parts of the search
+        # text that repeat (rooms, models) lower-cased: each made once, not per asset.
+        iso = Memo(str, (None, None))
+        lower = Memo(lambda text: str(text).strip().lower())
 
         def add(model: Row, day: dt.date, po: str, supplier: str, funding: str, fname: str | None,
                 frn: str | None, fyear: int | None, site_id: int, gone: dt.date | None = None,
@@ -644,7 +616,7 @@ def build_demo(assets: int = 2000, seed: int = 1, progress: Progress | None = No
             # search.asset_doc of (tag, serial, name, maker, model, model number,
             # holder, their ID, room, held-by room, site, order, FRN), with the
             # parts that repeat lower-cased once.
-            doc = _doc_of(tag.lower(), serial.lower(), lower[name], lower[mf], lower[mname],
+            doc = doc_of_clean(tag.lower(), serial.lower(), lower[name], lower[mf], lower[mname],
                           lower[mnum], f"{person[2]} {person[3]}".lower() if person else None,
                           person[4].lower() if person else None, lower[room],
                           lower[room] if held_by_room else None, lower[site_name[site_id]],
@@ -1026,7 +998,7 @@ def _program_events(rng: random.Random, today: dt.date, user: str) -> int:
         first, last = _when(week[0][3]), _when(week[-1][3])
         dues = [r[4] for r in week if r[4]]
         due = max(set(dues), key=dues.count) if dues else None
-        ev = ProgramEvent.insert(kind="distribution", site=lhs, due=_day_of(due) if due else None,
+        ev = ProgramEvent.insert(kind="distribution", site=lhs, due=stored_date(due) if due else None,
                                  name=f"Distribution — Lincoln High School — {first.date().isoformat()}",
                                  status="closed", created_at=first - dt.timedelta(minutes=30),
                                  created_by=user, closed_at=last + dt.timedelta(hours=1),
@@ -1081,7 +1053,7 @@ def _program_events(rng: random.Random, today: dt.date, user: str) -> int:
     for _lid, aid, pid, _out, _due, _s, _loc, installed, bought, _grade in held:
         out = dt.datetime.combine(year_out + dt.timedelta(days=rng.randint(0, 12)), dt.time(8, 30)) \
             + dt.timedelta(minutes=rng.randint(0, 300))
-        start = _day_of(installed) or _day_of(bought)
+        start = stored_date(installed) or stored_date(bought)
         late = rng.random() < 0.06
         back = (dt.datetime.combine(day + dt.timedelta(days=rng.randint(21, 45)), dt.time(11))
                 if late else opened + dt.timedelta(seconds=25 * len(plan) + rng.randint(0, 20)))
@@ -1164,12 +1136,6 @@ def _column_of(column: str, asset_ids: Iterable[int]) -> dict[int, Any]:
 
 def _when(v: Any) -> dt.datetime:
     return v if isinstance(v, dt.datetime) else dt.datetime.fromisoformat(str(v))
-
-
-def _day_of(v: Any) -> dt.date | None:
-    if v is None or (isinstance(v, dt.date) and not isinstance(v, dt.datetime)):
-        return v
-    return dt.date.fromisoformat(str(v)[:10])
 
 
 # The 1:1 program's kits and damage price list (a district's typical amounts).
@@ -1261,7 +1227,10 @@ def _program_kits_fees(rng: random.Random, today: dt.date, user: str,
 
 
 def _day(value: Any) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+    """A stored day that is there (``stored_date`` of a value never None)."""
+    day = stored_date(value)
+    assert day is not None
+    return day
 
 
 # The 1:1 program's roster: streets and ZIP codes of the families' addresses,
@@ -1296,7 +1265,8 @@ def _program_roster(rng: random.Random, today: dt.date) -> dict[str, int]:
     teachers: dict[tuple[int, str], list[str]] = {}
     values: dict[int, list[Any]] = {}
     families = spanish = 0
-    mailbox: dict[tuple[str, str], str] = {}  # a guardian's name → the start of their email
+    # a guardian's (first, last) → the start of their email, made once a name
+    mailbox = Memo(lambda name: re.sub(r"[^a-z.]", "", f"{name[0]}.{name[1]}".lower()))
     for last in sorted(by_last):
         group = by_last[last]
         rng.shuffle(group)
@@ -1306,9 +1276,7 @@ def _program_roster(rng: random.Random, today: dt.date) -> dict[str, int]:
             members, i = group[i:i + size], i + size
             families += 1
             first = rng.choice(FIRST)
-            plain = mailbox.get((first, last))
-            if plain is None:
-                plain = mailbox[first, last] = re.sub(r"[^a-z.]", "", f"{first}.{last}".lower())
+            plain = mailbox[first, last]
             guardian = (f"{first} {last}", f"{plain}{families}@example.net",
                         f"(951) 555-{families % 10000:04d}",
                         f"{rng.randint(100, 9899)} {rng.choice(STREETS)}\nRiverside, CA "
@@ -1355,22 +1323,18 @@ def _program_roster(rng: random.Random, today: dt.date) -> dict[str, int]:
     rows = []
     # Synced this morning at the latest: the same seed and day, the same demo.
     morning = dt.datetime.combine(today, dt.time(7, 0))
-    month_of: dict[Any, int] = {}  # purchase day (as the driver reads it) → its month number
-    month_end: dict[int, str] = {}  # month number → its last day, as the driver writes a date
+    # purchase day (as the driver reads it) → its month number, and month
+    # number → its last day as the driver writes a date: each made once
+    month_of = Memo(lambda v: _day(v).year * 12 + _day(v).month - 1)
+    month_end = Memo(lambda m: str(dt.date(m // 12, m % 12 + 1,
+                                          calendar.monthrange(m // 12, m % 12 + 1)[1])))
     for aid, tag, bought, site_id, status, idn, kind in books:
-        bought_month = month_of.get(bought)
-        if bought_month is None:
-            day = bought if isinstance(bought, dt.date) else dt.date.fromisoformat(str(bought)[:10])
-            bought_month = month_of[bought] = day.year * 12 + day.month - 1
+        bought_month = month_of[bought]
         code = code_of.get(site_id) or "WH"
         student = kind == "student"
         synced = morning - (dt.timedelta(minutes=rng.randint(1, 72 * 60)) if status == "deployed"
                             else dt.timedelta(days=rng.randint(10, 90)))
-        months = bought_month + rng.randint(42, 84)
-        aue = month_end.get(months)
-        if aue is None:
-            year, month = months // 12, months % 12 + 1
-            aue = month_end[months] = str(dt.date(year, month, calendar.monthrange(year, month)[1]))
+        aue = month_end[bought_month + rng.randint(42, 84)]
         rows.append((aid, aue, f'{{"Auto update expiration": "{aue}"}}',
                      f"/Students/{code}" if student else f"/Devices/{code}/Loaners",
                      f"{idn.lower()}@students.riverside.k12.example" if student and idn else None,

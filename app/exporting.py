@@ -9,15 +9,16 @@ into an empty database and exporting again gives the same file.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
-import operator
 import json.scanner
+import operator
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 # The cell writer is shared with the reports; these names are its public face here.
 from app.cells import (EPOCH as _EPOCH, FORMULA_PREFIXES, XML_BAD as _XML_BAD, Memo,  # noqa: F401
@@ -105,12 +106,6 @@ def _json_object(text: str) -> Any:
         return json.loads(text)  # raises the usual error for what is not JSON
 
 
-# Asset export columns that hold text a person typed (made safe for a spreadsheet).
-_ASSET_TEXT = (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 15, 16, 17, 18, 20, 21, 22, 23, 24, 29, 30)
-# Of those, the cells looked up from the small tables (maker, model, model
-# number, category, site, room, supplier, BEN, SPIN) are made safe once per
-# table row, not once per asset: the rest are checked column by column.
-_ASSET_TEXT_PER_ROW = tuple(i for i in _ASSET_TEXT if i not in (3, 4, 5, 6, 8, 9, 16, 22, 23))
 # Where a cell starts in a column's cells joined by NUL: one substring search
 # (in C) per formula prefix finds whether any cell of the column starts one.
 _CELL_STARTS = tuple("\0" + p for p in FORMULA_PREFIXES)
@@ -160,10 +155,8 @@ def _csv_column(column: Sequence[Any], typed: bool) -> Sequence[str]:
 
 
 def _csv_cell(v: Any) -> str:
-    """A value as the csv module writes it, made safe first when it is text."""
-    if v is None:
-        return ""
-    return _csv_quoted(safe_cell(v) if v.__class__ is str else str(v))
+    """A value as ``_write_csv`` writes it (``csv_value``), quoted as the csv module would."""
+    return _csv_quoted(_csv_value(v))
 
 
 def _csv_lines(columns: list[Sequence[str]]) -> str:
@@ -317,23 +310,14 @@ def _asset_columns(ids: list[int] | None, custom_names: tuple[str, ...] = (),
         money = Memo(cost_value, (None, None))
         days = Memo(stored_date, (None, None))
     loads = _json_object
-    prefixes = FORMULA_PREFIXES
 
     def extra_cells(custom: Any) -> Any:
         extra = (custom if isinstance(custom, dict) else loads(custom)) if custom else {}
         values = [extra.get(n) for n in custom_names]
         if not text:
             return tuple(values)
-        cells: list[str] = []
-        for v in values:
-            if v is None:
-                cells.append("")
-            elif v.__class__ is not str:
-                cells.append(_csv_value(v))
-            else:
-                cells.append(safe_cell(v) if v.startswith(prefixes) else v)
         # The custom fields are one finished piece of the line.
-        return ",".join(map(_csv_quoted, cells))
+        return ",".join(map(_csv_cell, values))
 
     extras = Memo(extra_cells)
     memos = (statuses, kinds, years, money, extras, *model_cells) + ((days,) if days else ())
@@ -541,10 +525,10 @@ def _record_keys_export(keys: int, rows: int, path: Path, by: str | None) -> Non
                             f"exported to {path.name}", by=by)
 
 
-def _write_csv_blocks(path: Path, headers: Sequence[str], blocks: Iterable[tuple[str, int]],
-                      progress: Progress | None) -> int:
-    """Rows that come as CSV lines already (safe), a chunk at a time."""
-    n = 0
+@contextlib.contextmanager
+def _csv_file(path: Path, headers: Sequence[str]) -> Iterator[tuple[IO[str], Any]]:
+    """The CSV file open for writing, its byte order mark and header row
+    written: (the file, a csv writer on it)."""
     # The byte order mark written once by hand: the "utf-8-sig" codec is Python
     # code called on every write, plain UTF-8 is the stream's own C encoder.
     with path.open("w", encoding="utf-8", newline="", buffering=1 << 20) as f:
@@ -552,6 +536,14 @@ def _write_csv_blocks(path: Path, headers: Sequence[str], blocks: Iterable[tuple
         w = csv.writer(f)
         # Column names come from people too (custom field names): guard them like cells.
         w.writerow([safe_cell(str(h)) for h in headers])
+        yield f, w
+
+
+def _write_csv_blocks(path: Path, headers: Sequence[str], blocks: Iterable[tuple[str, int]],
+                      progress: Progress | None) -> int:
+    """Rows that come as CSV lines already (safe), a chunk at a time."""
+    n = 0
+    with _csv_file(path, headers) as (f, _w):
         for lines, count in blocks:
             f.write(lines)
             done, n = n, n + count
@@ -564,10 +556,7 @@ def _write_csv_blocks(path: Path, headers: Sequence[str], blocks: Iterable[tuple
 def _write_csv(path: Path, kind: str, headers: Sequence[str], rows: Iterable[Sequence[Any]],
                progress: Progress | None) -> int:
     n = 0
-    with path.open("w", encoding="utf-8-sig", newline="") as f:
-        w = csv.writer(f)
-        # Column names come from people too (custom field names): guard them like cells.
-        w.writerow([safe_cell(str(h)) for h in headers])
+    with _csv_file(path, headers) as (_f, w):
         for row in rows:
             w.writerow([_csv_value(v) for v in row])
             n += 1

@@ -32,7 +32,7 @@ from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from app.reporting.document import Cell, Chart, Cover, Progress, ReportDocument, Section, Table
-from app.reporting.writers import gc_paused, new_sums, table_rows, table_totals
+from app.reporting.writers import gc_paused, new_sums, summer, table_rows, table_totals
 
 FONT, BOLD, ITALIC = "Helvetica", "Helvetica-Bold", "Helvetica-Oblique"
 MARGIN: float = 0.6 * inch
@@ -469,7 +469,7 @@ class _Pdf:
             return hit
         self.on_break = lambda: header(cont=True)
         sums = new_sums(cols)
-        totalled = [i for i, col in enumerate(cols) if col.total]
+        add = summer(cols)
         n = 0
         bottom = BOTTOM
         head = f" cm BT {font_ref} {SIZE} Tf "
@@ -503,11 +503,7 @@ class _Pdf:
             if ops:
                 c._code.append(f"q 1 0 0 1 0 {self.y - ROW + 2.5:.2f}{head}{' '.join(ops)} ET Q")
             self.y -= height
-            for i in totalled:  # writers.summer's rule: numbers add up, bools and text do not
-                v = row[i]
-                if v.__class__ is Decimal or (v is not None and v.__class__ is not bool
-                                              and isinstance(v, (int, float, Decimal))):
-                    sums[i] = sums[i] + v  # type: ignore[operator]
+            add(sums, row)
             n += 1
             if self.progress and n % 5000 == 0:
                 self.rows_done += 5000

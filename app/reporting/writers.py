@@ -188,7 +188,9 @@ def summer(columns: Sequence[Column]) -> Callable[[Sums, Row], None]:
     def add(sums: Sums, row: Row) -> None:
         for i in idx:
             v = row[i]
-            if v is not None and v.__class__ is not bool and isinstance(v, (int, float, Decimal)):
+            # (Decimal first: a money cell, the usual total, without the isinstance)
+            if v.__class__ is Decimal or (v is not None and v.__class__ is not bool
+                                          and isinstance(v, (int, float, Decimal))):
                 # A money column's sum is a Decimal and its cells Decimal; an int or
                 # number column's are plain numbers: no column mixes the two.
                 sums[i] = sums[i] + v  # type: ignore[operator]

@@ -27,11 +27,14 @@ def asset_doc(*parts: object) -> str:
     """The searchable text for one asset from its parts (None skipped, and a
     part already contained in the text before it left out: the name is often
     the model's, and every substring of it is found there anyway)."""
+    return doc_of_clean(*(None if p is None else str(p).strip().lower() for p in parts))
+
+
+def doc_of_clean(*parts: str | None) -> str:
+    """``asset_doc`` of parts already stripped and lower-cased (a loader that
+    lower-cases the parts that repeat once, not once per asset)."""
     doc = ""
-    for p in parts:
-        if p is None or p == "":
-            continue
-        text = str(p).strip().lower()
+    for text in parts:
         if text and text not in doc:
             doc = f"{doc} | {text}" if doc else text
     return doc
