@@ -44,6 +44,7 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field as dc_field
+from typing import NamedTuple
 
 from app.scanning import clean_scan, strip_affixes
 
@@ -274,11 +275,9 @@ class ScannerFilter(QObject):
         self._run_local = False  # the run started in the scanner test
         self._source = ""  # which clock the current times come from: "event" or "wall"
         self._in_silence = False
-        # The search box the current run started in, as it was before the
-        # run (box, text, cursor, selection start, selection length), and
-        # how many of the run's keys went into it at once.
-        self._echo: tuple | None = None
-        self._echoed = 0
+        # The search box the current run started in, as it was before the run
+        # (its first key went in at once: there is something to put back).
+        self._echo: _BoxBefore | None = None
         self._echo_on = False  # this run's keys still go in at once
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -383,10 +382,7 @@ class ScannerFilter(QObject):
         if starts_run or ended:
             self._run_local = _in_scanner_test(obj)
         self._timer.start(int(self.detector.silence_ms) + 1)
-        if echo:
-            self._echoed += 1
-            return False
-        return action == "hold"
+        return False if echo else action == "hold"
 
     def _echo_now(self, obj: QWidget, starts_run: bool, t: float) -> bool:
         """Whether this key goes into its search box at once (``echo_keys``):
@@ -396,15 +392,15 @@ class ScannerFilter(QObject):
         box's state is noted when the run starts, to be put back if the run
         is a scan."""
         if starts_run:
-            self._echo, self._echoed, self._echo_on = None, 0, False
+            self._echo, self._echo_on = None, False
             if isinstance(obj, QLineEdit) and obj.property("echo_keys") and not obj.isReadOnly():
                 keep = _keepers.get(obj)
-                self._echo = (obj, obj.text(), obj.cursorPosition(), obj.selectionStart(),
-                              obj.selectionLength(), keep() if keep is not None else None)
+                self._echo = _BoxBefore(obj, obj.text(), obj.cursorPosition(), obj.selectionStart(),
+                                        obj.selectionLength(), keep() if keep is not None else None)
                 self._echo_on = True
             return self._echo_on
         last = self.detector.last_time
-        if not self._echo_on or self._echo is None or self._echo[0] is not obj \
+        if not self._echo_on or self._echo is None or self._echo.box is not obj \
                 or last is None or t - last <= self.detector.max_avg_gap_ms:
             self._echo_on = False
         return self._echo_on
@@ -412,8 +408,7 @@ class ScannerFilter(QObject):
     def _put_back(self) -> None:
         """A scan was typed into a search box: the box as it was before the run."""
         snap, self._echo = self._echo, None
-        echoed, self._echoed = self._echoed, 0
-        if snap is None or not echoed:
+        if snap is None:
             return
         box, text, cursor, sel_start, sel_len, put_back_owner = snap
         try:
@@ -478,7 +473,7 @@ class ScannerFilter(QObject):
         if outcome.is_scan:
             self._put_back()
         else:
-            self._echo, self._echoed = None, 0
+            self._echo = None
             self._replay(outcome.held)
         self.observed.emit({"kind": outcome.kind, "code": outcome.code, "raw": outcome.raw,
                             "gaps": list(outcome.gaps), "terminator": outcome.terminator,
@@ -516,6 +511,17 @@ class ScannerFilter(QObject):
                 finally:
                     self._replaying.discard(address)
                     self._replay_override = None
+
+
+class _BoxBefore(NamedTuple):
+    """An ``echo_keys`` box as it was when a run of keys began in it."""
+
+    box: QLineEdit
+    text: str
+    cursor: int
+    selection_start: int  # -1: nothing selected
+    selection_length: int
+    put_back_owner: Callable[[], object] | None  # what its ``keep()`` returned
 
 
 def echo_keys(box: QLineEdit, keep: Callable[[], Callable[[], object]] | None = None) -> QLineEdit:

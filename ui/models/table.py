@@ -70,9 +70,15 @@ class ListTableModel(QAbstractTableModel):
 
     # --- loading ------------------------------------------------------------------
 
+    @staticmethod
+    def active(filters: dict) -> dict:
+        """The filters that filter (an empty search, an unticked box: none), as
+        ``filters`` holds them."""
+        return {k: v for k, v in filters.items() if v not in (None, "", False)}
+
     def set_filters(self, filters: dict) -> None:
         listing.check_search(filters)  # refused before the model is touched
-        self.filters = {k: v for k, v in filters.items() if v not in (None, "", False)}
+        self.filters = self.active(filters)
         self.reload(typing=True)
 
     def reload(self, typing: bool = False) -> None:

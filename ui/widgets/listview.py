@@ -143,8 +143,7 @@ class ListView(QWidget):
         current = idx.data(ID_ROLE) if idx.isValid() else None
 
         def put_back() -> None:
-            wanted = {k: v for k, v in self.filters().items() if v not in (None, "", False)}
-            if wanted == self.model.filters:
+            if self.model.active(self.filters()) == self.model.filters:
                 self._search_timer.stop()
                 return
             self.apply()
