@@ -15,6 +15,7 @@ from pathlib import Path
 
 from reportlab.lib.pagesizes import LETTER, landscape
 from reportlab.lib.units import inch
+from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
@@ -86,10 +87,14 @@ class _Pager:
             self.new_page()
 
     def text(self, s: str, size: float = 9, bold: bool = False, gap: float = 1.35) -> None:
-        self.need(size * gap)
-        self.c.setFont("Helvetica-Bold" if bold else "Helvetica", size)
-        self.c.drawString(0.5 * inch, self.y - size, s)
-        self.y -= size * gap
+        """A line of text, wrapped at the page's margins (between the "·"-separated
+        figures of a long summary when it can)."""
+        font = "Helvetica-Bold" if bold else "Helvetica"
+        for line in _wrapped(s, font, size, self.w - inch):
+            self.need(size * gap)
+            self.c.setFont(font, size)
+            self.c.drawString(0.5 * inch, self.y - size, line)
+            self.y -= size * gap
 
     def row(self, cells: list[str], widths: list[float], bold: bool = False, size: float = 8) -> None:
         self.need(size * 1.5)
@@ -100,6 +105,22 @@ class _Pager:
             self.c.drawString(x, self.y - size, _fit(cell or "", font, size, width - 4))
             x += width
         self.y -= size * 1.5
+
+
+SEPARATOR = "   ·   "
+
+
+def _wrapped(text: str, font: str, size: float, width: float) -> list[str]:
+    """``text`` in lines of at most ``width``: whole "·"-separated parts to a
+    line where they fit (a figure never parted from its label), else words."""
+    lines: list[str] = []
+    for part in text.split(SEPARATOR):
+        joined = f"{lines[-1]}{SEPARATOR}{part}" if lines else part
+        if lines and stringWidth(joined, font, size) <= width:
+            lines[-1] = joined
+        else:
+            lines += simpleSplit(part, font, size, width) or [""]
+    return lines
 
 
 def _fit(text: str, font: str, size: float, width: float) -> str:

@@ -210,6 +210,11 @@ def test_report_csv_and_pdf(db, tmp_path):
     pdf = pdfium.PdfDocument(str(write_report(rec, tmp_path / "r.pdf")))
     text = pdf[0].get_textpage().get_text_range()
     assert "Physical inventory" in text and b.tag in text and "Missing" in text
+    # The summary of counts is wrapped, not run off the page's edge.
+    assert "duplicate scans 0" in text
+    page = pdf[0].get_textpage()
+    width = pdf[0].get_width()
+    assert max(page.get_charbox(i)[2] for i in range(page.count_chars())) < width - 20
 
 
 def test_lent_to_a_room_and_not_found_is_missing_lent_to_a_person_is_not(db, tmp_path):
