@@ -41,6 +41,9 @@ BOTTOM: float = 0.75 * inch  # from the bottom edge to where the content ends
 ROW = 10.5  # table row height
 SIZE = 7.5  # table text size
 MIN_SIZE = 6.0  # a cell too long for its column shrinks down to this size, then wraps
+# A cell of one word (a tag, a serial, an FRN, an email) shrinks further, down
+# to this, before it is broken: "5CD12 34XYZ" on two lines reads as two things.
+MIN_WORD_SIZE = 4.5
 LINE = SIZE + 1.6  # line spacing inside a wrapped cell
 GREY = Color(0.42, 0.42, 0.42)
 RULE = Color(0.7, 0.7, 0.7)
@@ -449,8 +452,9 @@ class _Pdf:
             if w <= avail[i]:
                 x = (xs[i] + widths[i] - pad - w) if right[i] else (xs[i] + pad)
                 hit = (f"1 0 0 1 {x:.2f} 0 Tm ({esc}) Tj", 1)
-            elif right[i] or w * MIN_SIZE / SIZE <= avail[i]:
-                # a little smaller, on one line (a number is never broken, however small)
+            elif right[i] or w * (MIN_WORD_SIZE if b" " not in b else MIN_SIZE) / SIZE <= avail[i]:
+                # a little smaller, on one line (a number is never broken, however
+                # small; a word, a code, only when it would be smaller than MIN_WORD_SIZE)
                 size = int(SIZE * avail[i] / w * 100) / 100
                 w = units * size / 1000
                 x = (xs[i] + widths[i] - pad - w) if right[i] else (xs[i] + pad)

@@ -208,3 +208,23 @@ def test_xlsx_sheets_print_one_page_wide_with_repeated_headers(tmp_path):
     assert w.print_title_rows == f"${header}:${header}" and w.freeze_panes == f"A{header + 1}"
     assert two.print_title_rows is None  # the first table's header would sit over the second
     assert cover.print_title_rows is None
+
+
+def test_a_serial_in_the_year_end_register_stays_on_one_line(tmp_path):
+    """A code (one word) a little too long for the register's Serial column
+    shrinks further than other text rather than break: "WMJQ27M8H" over
+    "HGB3" read as two things. Every character of it on one line."""
+    from app.reporting.year_end import REGISTER_COLUMNS
+    serial = "WMJQ27M8HHGB3"
+    row = ("QM-000168", "ActivPanel 9 75in", serial, "Interactive displays", dt.date(2020, 2, 29),
+           D("3899.00"), "Riverside Middle School", "Room 210", "Room 210", None,
+           "General fund", "Deployed")
+    doc = ReportDocument(title="Register", organisation="Test USD", sections=[
+        Section("Register", "Equipment register", landscape=True,
+                tables=[Table(REGISTER_COLUMNS, [row])])])
+    pdf = pypdfium2.PdfDocument(str(write(doc, tmp_path / "r.pdf")))
+    page = pdf[0].get_textpage()
+    text = page.get_text_range()
+    at = text.index(serial)  # whole in the text: no line break inside it
+    bottoms = [page.get_charbox(i)[1] for i in range(at, at + len(serial))]
+    assert max(bottoms) - min(bottoms) < 3  # a second line would be 9 points lower
